@@ -1,0 +1,104 @@
+package topology
+
+import (
+	"hash/fnv"
+	"regexp"
+	"strconv"
+)
+
+// slotAllocator hands out numbered slots of a pool so that the result for
+// one item depends on that item alone, as far as collisions allow: an item
+// first tries its "natural" slot (role block + the number its name ends
+// with, so pe2 gets the second address of the PE block) or else a slot
+// hashed from its name, and probes forward when that is taken. Adding an
+// item therefore does not renumber the others, unlike allocating in file
+// order.
+type slotAllocator struct {
+	size   uint64 // number of slots
+	blocks uint64 // role blocks the pool is split into for natural slots
+	used   map[uint64]bool
+}
+
+func newSlotAllocator(size uint64, blocks uint64) *slotAllocator {
+	return &slotAllocator{size: size, blocks: blocks, used: map[uint64]bool{}}
+}
+
+// reserve marks a pinned slot as taken; it reports false when it already was.
+func (a *slotAllocator) reserve(slot uint64) bool {
+	if a.used[slot] {
+		return false
+	}
+	a.used[slot] = true
+	return true
+}
+
+func (a *slotAllocator) full() bool { return uint64(len(a.used)) >= a.size }
+
+// take allocates a slot for key; block is the role block (or -1 for none)
+// and n the number the name ends with (or -1).
+func (a *slotAllocator) take(key string, block int, n int) (uint64, bool) {
+	if a.full() {
+		return 0, false
+	}
+	start := a.preferred(key, block, n)
+	for i := uint64(0); i < a.size; i++ {
+		s := (start + i) % a.size
+		if !a.used[s] {
+			a.used[s] = true
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+func (a *slotAllocator) preferred(key string, block int, n int) uint64 {
+	if block >= 0 && n > 0 && a.blocks > 0 {
+		bsize := a.size / a.blocks
+		if uint64(n) < bsize {
+			return uint64(block)*bsize + uint64(n)
+		}
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64() % a.size
+}
+
+var trailingNumber = regexp.MustCompile(`(\d+)$`)
+
+// nameNumber is the number a name ends with ("pe12" -> 12), or -1.
+func nameNumber(name string) int {
+	m := trailingNumber.FindString(name)
+	if m == "" || len(m) > 9 {
+		return -1
+	}
+	n, _ := strconv.Atoi(m)
+	return n
+}
+
+// roleBlock orders the blocks of the loopback pool and the SRGB so that a
+// node's role can be read off its address: p, pe, rr, ce, cloud, compute, host.
+func roleBlock(r Role) int {
+	switch r {
+	case RoleP:
+		return 0
+	case RolePE:
+		return 1
+	case RoleRR:
+		return 2
+	case RoleCE:
+		return 3
+	case RoleCloud:
+		return 4
+	case roleCompute:
+		return 5
+	case RoleHost:
+		return 6
+	}
+	return 7
+}
+
+// roleCompute is used only for allocation: compute nodes are not nodes of
+// their own in the model, but they get loopbacks.
+const roleCompute Role = "compute"
+
+const roleBlocks = 8

@@ -1,0 +1,246 @@
+package topology
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+)
+
+// owned is an address block and who holds it, for the overlap check.
+type owned struct {
+	p      netip.Prefix
+	owner  string
+	pos    Pos
+	pinned bool
+}
+
+// checkAddresses finds any two loopbacks, link subnets, compute loopbacks or
+// cloud prefixes that overlap. Allocation never makes such a pair, so at
+// least one side is pinned, and the error points at the pin.
+func (r *resolver) checkAddresses() {
+	var all []owned
+	for _, n := range r.m.Nodes {
+		if n.Loopback.IsValid() {
+			ns := r.nspec[n.Name]
+			all = append(all, owned{n.Loopback.Masked(), "loopback of " + n.Name, ns.where("loopback"), !n.IsAuto("loopback")})
+		}
+	}
+	for i, l := range r.m.Links {
+		if l.Subnet.IsValid() {
+			ls := r.links[i]
+			p := ls.where("subnet")
+			if !ls.has("subnet") {
+				p = ls.pos
+			}
+			all = append(all, owned{l.Subnet, fmt.Sprintf("link %s-%s", l.A.Node, l.B.Node), p, len(l.Auto) == 0 || l.Auto[0] != "subnet"})
+		}
+	}
+	for _, c := range r.m.Clouds {
+		cs := r.cloudSpec(c.Name)
+		if c.Prefix.IsValid() {
+			all = append(all, owned{c.Prefix, "prefix of cloud " + c.Name, cs.where("prefix"), cs.has("prefix")})
+		}
+		for _, cn := range c.Computes {
+			if cn.Loopback.IsValid() {
+				all = append(all, owned{cn.Loopback, "loopback of " + cn.Name, cs.pos, false})
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if c := all[i].p.Addr().Compare(all[j].p.Addr()); c != 0 {
+			return c < 0
+		}
+		return all[i].p.Bits() < all[j].p.Bits()
+	})
+	// Sweep in address order keeping the block reaching furthest.
+	var open *owned
+	for i := range all {
+		cur := &all[i]
+		if open != nil && open.p.Overlaps(cur.p) {
+			at, other := cur, open
+			if !cur.pinned || (open.pinned && open.pos.Line > cur.pos.Line) {
+				at, other = open, cur
+			}
+			verb := "overlaps"
+			if at.p == other.p {
+				verb = "duplicates"
+			}
+			r.d.errorf(at.pos, "pick another address, or leave it out to have one allocated", "%s %s %s %s (%s)", at.owner, at.p, verb, other.owner, other.p)
+		}
+		if open == nil || lastAddr(cur.p).Compare(lastAddr(open.p)) > 0 {
+			open = cur
+		}
+	}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	return addrAdd(p.Addr(), poolSize(p, 32)-1)
+}
+
+// components groups nodes connected by the links keep accepts.
+func components(nodes []*Node, links []*Link, keep func(*Link) bool) [][]*Node {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for _, n := range nodes {
+		parent[n.Name] = n.Name
+	}
+	for _, l := range links {
+		_, okA := parent[l.A.Node]
+		_, okB := parent[l.B.Node]
+		if okA && okB && keep(l) {
+			parent[find(l.A.Node)] = find(l.B.Node)
+		}
+	}
+	groups := map[string][]*Node{}
+	var roots []string
+	for _, n := range nodes {
+		root := find(n.Name)
+		if _, ok := groups[root]; !ok {
+			roots = append(roots, root)
+		}
+		groups[root] = append(groups[root], n)
+	}
+	out := make([][]*Node, 0, len(roots))
+	for _, root := range roots {
+		out = append(out, groups[root])
+	}
+	// Largest first; ties in file order.
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+func nodeList(ns []*Node, most int) string {
+	var names []string
+	for i, n := range ns {
+		if i == most {
+			names = append(names, fmt.Sprintf("and %d more", len(ns)-most))
+			break
+		}
+		names = append(names, n.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkGraph checks what the IGP and BGP will need of the shape: a core in
+// one piece, every PE able to reach a route reflector of its AS, and every
+// OSPF area attached to the backbone.
+func (r *resolver) checkGraph() {
+	var core []*Node
+	for _, n := range r.m.Nodes {
+		if n.Role.IsCore() {
+			core = append(core, n)
+		}
+	}
+	if len(core) == 0 {
+		return
+	}
+	parts := components(core, r.m.Links, func(l *Link) bool { return l.Core })
+	for _, part := range parts[1:] {
+		r.d.errorf(r.nspec[part[0].Name].pos, "link them to the rest of the core", "the core is partitioned: %s cannot reach %s", nodeList(part, 5), parts[0][0].Name)
+	}
+	if len(parts) == 1 {
+		up := components(core, r.m.Links, func(l *Link) bool { return l.Core && l.Up })
+		for _, part := range up[1:] {
+			r.d.warnf(r.nspec[part[0].Name].pos, "links with state: down start down", "with its down links the core starts partitioned: %s cannot reach %s", nodeList(part, 5), up[0][0].Name)
+		}
+	}
+	// PEs must reach a reflector of their own AS where the AS has any.
+	hasRR := map[uint32]bool{}
+	for _, n := range core {
+		if n.RouteReflector {
+			hasRR[n.ASN] = true
+		}
+	}
+	for _, part := range parts {
+		rrIn := map[uint32]bool{}
+		for _, n := range part {
+			if n.RouteReflector {
+				rrIn[n.ASN] = true
+			}
+		}
+		for _, n := range part {
+			if n.Role == RolePE && !n.RouteReflector && hasRR[n.ASN] && !rrIn[n.ASN] {
+				r.d.errorf(r.nspec[n.Name].pos, "its VPN routes could not be reflected; link it to the core", "pe %s has no path to a route reflector", n.Name)
+			}
+		}
+	}
+	r.checkAreas(core)
+}
+
+func (r *resolver) checkAreas(core []*Node) {
+	areas := map[Area]bool{}
+	var list []Area
+	for _, l := range r.m.Links {
+		if l.Core && !areas[l.Area] {
+			areas[l.Area] = true
+			list = append(list, l.Area)
+		}
+	}
+	if len(list) < 2 {
+		return
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
+	inArea := func(a Area) func(*Link) bool {
+		return func(l *Link) bool { return l.Core && l.Area == a }
+	}
+	// Routers with an interface in each area.
+	members := map[Area]map[string]bool{}
+	firstLink := map[Area]int{}
+	for i, l := range r.m.Links {
+		if !l.Core {
+			continue
+		}
+		if members[l.Area] == nil {
+			members[l.Area] = map[string]bool{}
+			firstLink[l.Area] = i
+		}
+		members[l.Area][l.A.Node] = true
+		members[l.Area][l.B.Node] = true
+	}
+	if !areas[0] {
+		r.d.errorf(r.links[firstLink[list[0]]].pos, "with several areas one must be 0, the backbone", "areas %s have no backbone area 0.0.0.0", areaList(list))
+		return
+	}
+	pick := func(a Area) []*Node {
+		var ns []*Node
+		for _, n := range core {
+			if members[a][n.Name] {
+				ns = append(ns, n)
+			}
+		}
+		return ns
+	}
+	backbone := components(pick(0), r.m.Links, inArea(0))
+	for _, part := range backbone[1:] {
+		r.d.errorf(r.nspec[part[0].Name].pos, "OSPF needs a contiguous backbone; virtual links are not supported", "area 0.0.0.0 is split: %s cannot reach %s within it", nodeList(part, 5), backbone[0][0].Name)
+	}
+	for _, a := range list[1:] {
+		for _, part := range components(pick(a), r.m.Links, inArea(a)) {
+			abr := false
+			for _, n := range part {
+				if members[0][n.Name] {
+					abr = true
+				}
+			}
+			if !abr {
+				r.d.errorf(r.links[firstLink[a]].pos, "give one of its routers a link in area 0", "area %s (%s) has no border router to the backbone", a, nodeList(part, 5))
+			}
+		}
+	}
+}
+
+func areaList(as []Area) string {
+	var s []string
+	for _, a := range as {
+		s = append(s, a.String())
+	}
+	return strings.Join(s, ", ")
+}

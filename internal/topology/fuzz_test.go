@@ -1,0 +1,43 @@
+package topology
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary bytes to the loader: it must answer with a model
+// or diagnostics, never panic, and every diagnostic must carry a position.
+func FuzzLoad(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{
+		"links: [p1-p2]", "nodes: {p1: {loopback: 1.2.3.4/33}}", "links: [{a: p1, b: p2, subnet: 10.0.0.0/31}, {a: p2, b: p1, subnet: 10.0.0.0/30}]",
+		"pools: {loopbacks: 10.0.0.0/32, links: 10.1.0.0/31}\nlinks: [p1-p2]", "clouds: {c: {attach: ce1, computes: [a, b]}}\nlinks: [ce1-pe1]",
+		"vpns: {v: {sites: [ce1], pes: pe1}}\nlinks: [ce1-pe1]", "links: [a-b-c, -, p1-]", aliasBomb(),
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Load("fuzz.yaml", data)
+		if err == nil {
+			if res.Model == nil {
+				t.Fatal("no error and no model")
+			}
+			return
+		}
+		ds, ok := err.(Diagnostics)
+		if !ok || len(ds.Errors()) == 0 {
+			t.Fatalf("error is not diagnostics: %T %v", err, err)
+		}
+		for _, d := range ds {
+			if d.Pos.Line < 1 || d.Msg == "" {
+				t.Fatalf("diagnostic without position or message: %+v", d)
+			}
+		}
+	})
+}

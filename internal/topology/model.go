@@ -1,0 +1,350 @@
+package topology
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Model is a topology after resolution: every value a router needs is
+// filled in, either pinned by the file or allocated from the pools. It is the
+// single source that diagrams, the lab and the API are views of.
+type Model struct {
+	Name        string    `json:"name"`
+	Source      string    `json:"source"` // file name, or SeedName
+	ProviderASN uint32    `json:"provider_asn"`
+	LabelMode   LabelMode `json:"label_mode"` // the default; nodes may override
+	Pools       Pools     `json:"pools"`
+	Nodes       []*Node   `json:"nodes"`  // in file order
+	Links       []*Link   `json:"links"`  // in file order
+	Clouds      []*Cloud  `json:"clouds"` // in file order
+	VPNs        []*VPN    `json:"vpns"`   // in file order
+	Sessions    []Session `json:"sessions"`
+
+	byName map[string]*Node
+}
+
+// Role is what a node does in the network.
+type Role string
+
+const (
+	RoleP     Role = "p"     // provider core router: label switching only
+	RolePE    Role = "pe"    // provider edge: VRFs, MP-BGP
+	RoleCE    Role = "ce"    // customer edge, in its own AS
+	RoleRR    Role = "rr"    // dedicated route reflector
+	RoleCloud Role = "cloud" // an OpenStack cloud's attachment (declared under clouds:)
+	RoleHost  Role = "host"  // an end system
+)
+
+// Roles lists the roles a node may be declared with, in display order.
+var Roles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleHost}
+
+// IsCore reports whether the role runs the IGP and label distribution.
+func (r Role) IsCore() bool { return r == RoleP || r == RolePE || r == RoleRR }
+
+// LabelMode says how a core router gets transport labels.
+type LabelMode string
+
+const (
+	LabelLDP LabelMode = "ldp"
+	LabelSR  LabelMode = "sr"
+)
+
+// SRGBBase is the first label of the default segment routing global block;
+// a node SID's label is SRGBBase + index.
+const SRGBBase = 16000
+
+// SRGBSize is the size of the default SRGB (16000-23999, as FRR and most vendors).
+const SRGBSize = 8000
+
+// Area is an OSPF area id, shown dotted ("0.0.0.0") like FRR does.
+type Area uint32
+
+// String formats the area as FRR does: dotted quad.
+func (a Area) String() string {
+	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}).String()
+}
+
+// MarshalText makes areas dotted in JSON and YAML output.
+func (a Area) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// Node is one router or end system.
+type Node struct {
+	Name      string       `json:"name"`
+	Role      Role         `json:"role"`
+	ASN       uint32       `json:"asn"`
+	RouterID  netip.Addr   `json:"router_id"`
+	Loopback  netip.Prefix `json:"loopback"`
+	Area      Area         `json:"area"`                 // area of the node's links unless a link says otherwise
+	LabelMode LabelMode    `json:"label_mode,omitempty"` // core nodes only
+	SRIndex   int          `json:"sr_index"`             // -1 when the node is not in SR mode
+	// RouteReflector marks a node (role rr, or a p/pe with rr: true) that
+	// reflects VPN routes to the PEs of its AS.
+	RouteReflector bool         `json:"route_reflector,omitempty"`
+	ClusterID      netip.Addr   `json:"cluster_id,omitzero"`
+	Interfaces     []*Interface `json:"interfaces"`
+	Statics        []Static     `json:"static_routes,omitempty"`
+	// Cloud is set on the node that stands for a cloud (role cloud).
+	Cloud string `json:"cloud,omitempty"`
+	// Auto names the fields that were allocated rather than pinned
+	// ("loopback", "asn", "router_id", "sr_index", "role", ...).
+	Auto []string `json:"auto,omitempty"`
+}
+
+// IsAuto reports whether field was allocated by the resolver.
+func (n *Node) IsAuto(field string) bool {
+	for _, f := range n.Auto {
+		if f == field {
+			return true
+		}
+	}
+	return false
+}
+
+// SRLabel is the node SID label, or 0 when the node is not in SR mode.
+func (n *Node) SRLabel() uint32 {
+	if n.SRIndex < 0 {
+		return 0
+	}
+	return uint32(SRGBBase + n.SRIndex)
+}
+
+// Static is a static route from the topology file.
+type Static struct {
+	Prefix  netip.Prefix `json:"prefix"`
+	NextHop netip.Addr   `json:"next_hop"`
+	VRF     string       `json:"vrf,omitempty"`
+}
+
+// Interface is one end of a link on a node.
+type Interface struct {
+	Name   string       `json:"name"`
+	Addr   netip.Prefix `json:"addr"` // address with the link's prefix length
+	LinkID int          `json:"link"` // index into Model.Links
+	Peer   string       `json:"peer"` // node at the other end
+	VRF    string       `json:"vrf,omitempty"`
+	Auto   []string     `json:"auto,omitempty"` // "name", "addr"
+}
+
+// Link is a point-to-point link between two nodes.
+type Link struct {
+	ID      int           `json:"id"`
+	A       Endpoint      `json:"a"`
+	B       Endpoint      `json:"b"`
+	Subnet  netip.Prefix  `json:"subnet"`
+	Cost    int           `json:"cost"`
+	Area    Area          `json:"area"`
+	Latency time.Duration `json:"latency"`
+	Jitter  time.Duration `json:"jitter"`
+	Loss    float64       `json:"loss"` // fraction, 0..1
+	Rate    uint64        `json:"rate"` // bits per second; 0 is unlimited
+	MTU     int           `json:"mtu"`
+	Up      bool          `json:"up"`
+	// Core is true when both ends run the IGP.
+	Core bool     `json:"core"`
+	Auto []string `json:"auto,omitempty"` // "subnet", "area", ...
+}
+
+// Endpoint is one side of a link.
+type Endpoint struct {
+	Node      string     `json:"node"`
+	Interface string     `json:"interface"`
+	Addr      netip.Addr `json:"addr"`
+}
+
+// JoinMode is how a cloud joins the WAN (DESIGN.md section 4).
+type JoinMode string
+
+const (
+	JoinFloatingIP      JoinMode = "floating-ip"     // 1: FIPs and provider networks, static routing at the CE
+	JoinDynamicRouting  JoinMode = "dynamic-routing" // 2: neutron-dynamic-routing speaker peers with the CE
+	JoinBGPVPN          JoinMode = "bgpvpn"          // 3: compute nodes are PEs (bagpipe)
+	JoinInterconnection JoinMode = "interconnection" // 4: Neutron-to-Neutron interconnection
+	JoinSDN             JoinMode = "sdn"             // 5: vRouters as PEs, DC gateway as option B ASBR
+)
+
+// JoinModes lists the join modes in the order of DESIGN.md.
+var JoinModes = []JoinMode{JoinFloatingIP, JoinDynamicRouting, JoinBGPVPN, JoinInterconnection, JoinSDN}
+
+// ActsAsPE reports whether the cloud's own nodes act as MPLS VPN PEs
+// (and so must attach to the provider core rather than to a CE).
+func (j JoinMode) ActsAsPE() bool {
+	return j == JoinBGPVPN || j == JoinInterconnection || j == JoinSDN
+}
+
+// Cloud is an OpenStack cloud and how it joins the WAN. A cloud may join
+// in several ways at once, as real ones do: floating IPs alongside dynamic
+// routing, or BGPVPN with Neutron-to-Neutron interconnections built on it.
+type Cloud struct {
+	Name     string       `json:"name"`
+	Join     []JoinMode   `json:"join"`
+	Attach   string       `json:"attach"` // node the cloud's uplink connects to
+	ASN      uint32       `json:"asn"`
+	Prefix   netip.Prefix `json:"prefix"` // what the cloud may announce
+	VPN      string       `json:"vpn,omitempty"`
+	Node     string       `json:"node"`     // the node standing for the cloud's network node / gateway
+	Computes []*Compute   `json:"computes"` // compute nodes
+	LinkID   int          `json:"link"`     // the uplink, index into Model.Links
+	Auto     []string     `json:"auto,omitempty"`
+}
+
+// Joins reports whether the cloud joins the WAN in mode j.
+func (c *Cloud) Joins(j JoinMode) bool {
+	for _, x := range c.Join {
+		if x == j {
+			return true
+		}
+	}
+	return false
+}
+
+// ActsAsPE reports whether the cloud's own nodes act as VPN PEs.
+func (c *Cloud) ActsAsPE() bool {
+	for _, x := range c.Join {
+		if x.ActsAsPE() {
+			return true
+		}
+	}
+	return false
+}
+
+// JoinText is the join modes as written: "floating-ip+dynamic-routing".
+func (c *Cloud) JoinText() string {
+	var parts []string
+	for _, j := range c.Join {
+		parts = append(parts, string(j))
+	}
+	return strings.Join(parts, "+")
+}
+
+// Compute is one compute node of a cloud.
+type Compute struct {
+	Name     string       `json:"name"`
+	Loopback netip.Prefix `json:"loopback"`
+}
+
+// VPN is a customer BGP/MPLS IP VPN: a VRF on each of its PEs.
+type VPN struct {
+	Name   string   `json:"name"`
+	Sites  []string `json:"sites"` // CEs (and clouds) in the VPN
+	VRFs   []VRF    `json:"vrfs"`  // one per PE, sorted by PE name
+	Import []string `json:"import_rts"`
+	Export []string `json:"export_rts"`
+	Auto   []string `json:"auto,omitempty"`
+}
+
+// VRF is a VPN's instance on one PE.
+type VRF struct {
+	PE         string   `json:"pe"`
+	RD         string   `json:"rd"`
+	Interfaces []string `json:"interfaces"` // CE-facing interfaces on the PE
+}
+
+// SessionKind classifies a BGP session the lab will build.
+type SessionKind string
+
+const (
+	SessionIBGPVPN   SessionKind = "ibgp-vpn"   // PE (or PE-acting cloud node) to route reflector, or PE full mesh
+	SessionRRMesh    SessionKind = "ibgp-rr"    // between route reflectors of one AS
+	SessionPECE      SessionKind = "ebgp-pe-ce" // in a VRF on the PE
+	SessionCloudCE   SessionKind = "ebgp-cloud" // a cloud's BGP speaker to the router it attaches to
+	SessionCloudCore SessionKind = "ibgp-cloud" // a PE-acting cloud to the route reflectors
+)
+
+// Session is one BGP session to be built.
+type Session struct {
+	Kind     SessionKind `json:"kind"`
+	A        string      `json:"a"`
+	B        string      `json:"b"`
+	AAddr    netip.Addr  `json:"a_addr"`
+	BAddr    netip.Addr  `json:"b_addr"`
+	AASN     uint32      `json:"a_asn"`
+	BASN     uint32      `json:"b_asn"`
+	Families []string    `json:"families"`      // "ipv4-unicast", "ipv4-vpn", ...
+	VRF      string      `json:"vrf,omitempty"` // on A's side, for PE-CE sessions
+	// RRClient is true when A is a client of route reflector B.
+	RRClient bool `json:"rr_client,omitempty"`
+}
+
+// Pools are the ranges everything not pinned is allocated from.
+type Pools struct {
+	Loopbacks   netip.Prefix `json:"loopbacks"`
+	Links       netip.Prefix `json:"links"`
+	Clouds      netip.Prefix `json:"clouds"`
+	CloudPrefix int          `json:"cloud_prefix_len"`
+	ASNs        ASNRange     `json:"asns"`
+	RT          NumRange     `json:"rt"` // the assigned-number part of RDs and RTs
+}
+
+// ASNRange is an inclusive range of AS numbers.
+type ASNRange struct {
+	First uint32 `json:"first"`
+	Last  uint32 `json:"last"`
+}
+
+// NumRange is an inclusive range of small numbers.
+type NumRange struct {
+	First uint32 `json:"first"`
+	Last  uint32 `json:"last"`
+}
+
+// Node returns the node called name, or nil.
+func (m *Model) Node(name string) *Node {
+	if m.byName != nil {
+		return m.byName[name]
+	}
+	for _, n := range m.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// Summary counts what a model holds.
+type Summary struct {
+	Nodes    int          `json:"nodes"`
+	Roles    map[Role]int `json:"roles"`
+	Links    int          `json:"links"`
+	Clouds   int          `json:"clouds"`
+	VPNs     int          `json:"vpns"`
+	Sessions int          `json:"bgp_sessions"`
+	Areas    int          `json:"areas"`
+}
+
+// Summarize counts the model's parts.
+func (m *Model) Summarize() Summary {
+	s := Summary{Nodes: len(m.Nodes), Roles: map[Role]int{}, Links: len(m.Links), Clouds: len(m.Clouds), VPNs: len(m.VPNs), Sessions: len(m.Sessions)}
+	areas := map[Area]bool{}
+	for _, n := range m.Nodes {
+		s.Roles[n.Role]++
+	}
+	for _, l := range m.Links {
+		if l.Core {
+			areas[l.Area] = true
+		}
+	}
+	s.Areas = len(areas)
+	return s
+}
+
+// String reads like "11 nodes (2 p, 2 pe, 2 ce, 3 cloud), 11 links, ...".
+func (s Summary) String() string {
+	var roles []string
+	for _, r := range Roles {
+		if c := s.Roles[r]; c > 0 {
+			roles = append(roles, fmt.Sprintf("%d %s", c, r))
+		}
+	}
+	return fmt.Sprintf("%s (%s), %s, %s, %s, %s, %s",
+		count(s.Nodes, "node"), strings.Join(roles, ", "), count(s.Links, "link"), count(s.Clouds, "cloud"),
+		count(s.VPNs, "vpn"), count(s.Sessions, "bgp session"), count(s.Areas, "igp area"))
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

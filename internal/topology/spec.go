@@ -1,0 +1,139 @@
+package topology
+
+import (
+	"net/netip"
+	"time"
+)
+
+// spec is a topology file as written, before resolution: pins are set, the
+// rest is zero. Every item remembers where its keys were so that later
+// checks can point at the exact line and column.
+type spec struct {
+	Name     string
+	Defaults defaultsSpec
+	Pools    poolsSpec
+	Nodes    []*nodeSpec
+	Links    []*linkSpec
+	Clouds   []*cloudSpec
+	VPNs     []*vpnSpec
+	at
+}
+
+// at records the position of an item and of each of its keys' values.
+type at struct {
+	pos  Pos
+	keys map[string]Pos
+}
+
+// where returns where key's value is, or the item's own position when the key
+// was not written.
+func (a *at) where(key string) Pos {
+	if p, ok := a.keys[key]; ok {
+		return p
+	}
+	return a.pos
+}
+
+func (a *at) has(key string) bool { _, ok := a.keys[key]; return ok }
+
+func (a *at) set(key string, p Pos) {
+	if a.keys == nil {
+		a.keys = map[string]Pos{}
+	}
+	a.keys[key] = p
+}
+
+type defaultsSpec struct {
+	ASN       uint32
+	LabelMode LabelMode
+	Cost      int
+	Area      Area
+	Latency   time.Duration
+	Jitter    time.Duration
+	Loss      float64
+	Rate      uint64
+	MTU       int
+	Computes  int
+	at
+}
+
+type poolsSpec struct {
+	Loopbacks   netip.Prefix
+	Links       netip.Prefix
+	Clouds      netip.Prefix
+	CloudPrefix int
+	ASNs        ASNRange
+	RT          NumRange
+	at
+}
+
+type nodeSpec struct {
+	Name      string
+	Role      Role
+	Loopback  netip.Prefix
+	ASN       uint32
+	RouterID  netip.Addr
+	Area      *Area
+	LabelMode LabelMode
+	SRIndex   *int
+	RR        bool
+	ClusterID netip.Addr
+	Statics   []staticSpec
+	// implicit is true for a node that only appears in links.
+	implicit bool
+	at
+}
+
+type staticSpec struct {
+	Prefix  netip.Prefix
+	NextHop netip.Addr
+	VRF     string
+	at
+}
+
+type endpointSpec struct {
+	Node      string
+	Interface string
+	Addr      netip.Prefix
+	pos       Pos
+}
+
+type linkSpec struct {
+	A, B    endpointSpec
+	Subnet  netip.Prefix
+	Cost    int
+	Area    *Area
+	Latency *time.Duration
+	Jitter  *time.Duration
+	Loss    *float64
+	Rate    *uint64
+	MTU     int
+	Down    bool
+	// short is the text of a short-form link ("p1-p2"), split once the
+	// node names are known.
+	short string
+	at
+}
+
+type cloudSpec struct {
+	Name        string
+	Attach      string
+	Join        []JoinMode
+	ComputeN    int
+	ComputeList []string
+	Prefix      netip.Prefix
+	ASN         uint32
+	VPN         string
+	at
+}
+
+type vpnSpec struct {
+	Name     string
+	Sites    []string
+	SitesPos []Pos
+	PEs      []string
+	PEsPos   []Pos
+	Import   []string
+	Export   []string
+	at
+}
