@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "intercloud",
+		Short: "Emulate OpenStack clouds joined to an MPLS core, in one process",
+		Long: `intercloud describes a service-provider MPLS WAN and the OpenStack clouds
+attached to it as a YAML list of links, validates and resolves it (addresses,
+ASNs, labels and route targets allocated for you), and draws it.
+
+With no FILE, commands use the built-in seed lab.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd())
+	return root
+}
+
+// outputFormat is the -o flag of commands that print tables by default.
+type outputFormat struct{ value string }
+
+func (o *outputFormat) register(cmd *cobra.Command, allowed ...string) {
+	cmd.Flags().StringVarP(&o.value, "output", "o", "table", "output format: "+strings.Join(allowed, ", "))
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		for _, a := range allowed {
+			if o.value == a {
+				return nil
+			}
+		}
+		return &exitError{code: 2, msg: fmt.Sprintf("intercloud: unknown output format %q (want one of %s)", o.value, strings.Join(allowed, ", "))}
+	}
+}
+
+// writeStructured prints v as JSON or YAML. YAML goes through JSON so that
+// both use the same field names.
+func writeStructured(w io.Writer, format string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	var tree any
+	if err := yaml.Unmarshal(b, &tree); err != nil {
+		return err
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(tree); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// fileArg is the optional FILE argument; "" means the seed lab.
+func fileArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return ""
+}

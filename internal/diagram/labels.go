@@ -1,0 +1,197 @@
+package diagram
+
+import (
+	"math"
+	"sort"
+)
+
+// Link labels: each goes at the first spot along its link that is clear
+// of nodes, area titles and other labels, found through a spatial hash.
+
+// placeLabels puts each link label at the first candidate spot that hits
+// no node, area title or earlier label; when every spot is taken it takes
+// the least crowded one that still clears the nodes.
+func (L *layout) placeLabels() {
+	hard, soft := newGrid(), newGrid()
+	for _, g := range L.nodes {
+		hard.add(g.rect.inflate(3))
+		if g.badge {
+			hard.add(badgeRect(g).inflate(2))
+		}
+	}
+	for _, a := range L.areas {
+		hard.add(areaTitleRect(a))
+	}
+	for i := range L.edges {
+		e := &L.edges[i]
+		text := e.link.label
+		if text == "" {
+			continue
+		}
+		w, h := textWidth(text, sizeLabel, false)+2*labelPadX, labelH
+		var first, best rect
+		bestCost := math.Inf(1)
+		found := false
+		bias := 0
+		switch da, db := len(L.adj[e.link.a.idx]), len(L.adj[e.link.b.idx]); {
+		case da > db+1:
+			bias = 1
+		case db > da+1:
+			bias = -1
+		}
+		for k, r := range labelCandidates(e, w, h, bias) {
+			if k == 0 {
+				first = r
+			}
+			if hard.hits(r) > 0 {
+				continue
+			}
+			cost := soft.hits(r)
+			if cost == 0 {
+				best, found = r, true
+				break
+			}
+			if cost < bestCost {
+				best, bestCost = r, cost
+			}
+		}
+		if !found && math.IsInf(bestCost, 1) {
+			best = first
+		}
+		e.label, e.hasLabel = best, true
+		soft.add(best)
+	}
+}
+
+func areaTitleRect(a areaGeom) rect {
+	title := "area " + a.a.id.String()
+	return rect{a.r.X + 6, a.r.Y + 4, textWidth(title, 12, true) + 8, 18}
+}
+
+var labelTs = []float64{0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8}
+
+// Links fan in at a busy node, so a label is best tried first towards the
+// quieter end (bias +1: the b end, -1: the a end).
+var labelTsTowardsB = []float64{0.6, 0.7, 0.5, 0.8, 0.4, 0.3, 0.2}
+var labelTsTowardsA = []float64{0.4, 0.3, 0.5, 0.2, 0.6, 0.7, 0.8}
+
+func labelCandidates(e *edgeGeom, w, h float64, bias int) []rect {
+	var out []rect
+	centred := func(p point) rect { return rect{p.X - w/2, p.Y - h/2, w, h} }
+	beside := func(p point, dir int) rect {
+		if dir < 0 {
+			return rect{p.X - 5 - w, p.Y - h/2, w, h}
+		}
+		return rect{p.X + 5, p.Y - h/2, w, h}
+	}
+	switch e.kind {
+	case edgeArc:
+		for _, t := range labelTs {
+			out = append(out, beside(cubicAt(e.pts, t), e.dir))
+		}
+	case edgeVertical:
+		for _, t := range labelTs {
+			p := lerp(e.pts[0], e.pts[1], t)
+			out = append(out, beside(p, e.dir), beside(p, -e.dir))
+		}
+	default:
+		// Longest segments first: that is where the label has room.
+		segs := make([]int, len(e.pts)-1)
+		for i := range segs {
+			segs[i] = i
+		}
+		length := func(i int) float64 { return dist(e.pts[i], e.pts[i+1]) }
+		sort.SliceStable(segs, func(i, j int) bool { return length(segs[i]) > length(segs[j]) })
+		ts := labelTs
+		switch bias {
+		case 1:
+			ts = labelTsTowardsB
+		case -1:
+			ts = labelTsTowardsA
+		}
+		for _, s := range segs {
+			for _, t := range ts {
+				out = append(out, centred(lerp(e.pts[s], e.pts[s+1], t)))
+			}
+		}
+	}
+	return out
+}
+
+func lerp(a, b point, t float64) point { return point{a.X + (b.X-a.X)*t, a.Y + (b.Y-a.Y)*t} }
+
+func dist(a, b point) float64 { return math.Hypot(b.X-a.X, b.Y-a.Y) }
+
+// grid is a uniform spatial hash of rectangles, so that label placement
+// stays near linear however large the lab.
+type grid struct {
+	cells map[[2]int][]int
+	rects []rect
+}
+
+const gridCell = 96.0
+
+func newGrid() *grid { return &grid{cells: map[[2]int][]int{}} }
+
+func (g *grid) span(r rect) (x0, y0, x1, y1 int) {
+	return int(math.Floor(r.X / gridCell)), int(math.Floor(r.Y / gridCell)),
+		int(math.Floor(r.right() / gridCell)), int(math.Floor(r.bottom() / gridCell))
+}
+
+func (g *grid) add(r rect) {
+	id := len(g.rects)
+	g.rects = append(g.rects, r)
+	x0, y0, x1, y1 := g.span(r)
+	for x := x0; x <= x1; x++ {
+		for y := y0; y <= y1; y++ {
+			g.cells[[2]int{x, y}] = append(g.cells[[2]int{x, y}], id)
+		}
+	}
+}
+
+// overlapping lists the ids (in insertion order) of rectangles overlapping r.
+func (g *grid) overlapping(r rect) []int {
+	x0, y0, x1, y1 := g.span(r)
+	seen := map[int]bool{}
+	var out []int
+	for x := x0; x <= x1; x++ {
+		for y := y0; y <= y1; y++ {
+			for _, id := range g.cells[[2]int{x, y}] {
+				if !seen[id] && g.rects[id].overlaps(r) {
+					seen[id] = true
+					out = append(out, id)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// hits is the total area of stored rectangles overlapping r.
+func (g *grid) hits(r rect) float64 {
+	x0, y0, x1, y1 := g.span(r)
+	total := 0.0
+	var seen map[int]bool
+	for x := x0; x <= x1; x++ {
+		for y := y0; y <= y1; y++ {
+			for _, id := range g.cells[[2]int{x, y}] {
+				o := g.rects[id]
+				if !o.overlaps(r) {
+					continue
+				}
+				if x1 > x0 || y1 > y0 {
+					if seen == nil {
+						seen = map[int]bool{}
+					}
+					if seen[id] {
+						continue
+					}
+					seen[id] = true
+				}
+				total += (math.Min(o.right(), r.right()) - math.Max(o.X, r.X)) *
+					(math.Min(o.bottom(), r.bottom()) - math.Max(o.Y, r.Y))
+			}
+		}
+	}
+	return total
+}

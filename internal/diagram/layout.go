@@ -1,0 +1,291 @@
+package diagram
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// The SVG layout is a tiered, mirrored layered drawing made for an SP
+// network, computed in-process in roughly O(n log n):
+//
+//   - Tiers by role: P routers in the centre column, PEs and RRs one column
+//     out, CEs beyond, clouds (and hosts) outermost. Each non-centre node
+//     goes to the left or the right half, balancing the two (tiers.go).
+//   - An IGP area with P routers is a horizontal band; an area without
+//     (PEs behind the backbone's ABRs) is a block on one side of the band
+//     it links to, beside its ABRs. An area's routers are kept contiguous
+//     in every column, so its box is one rectangle, or one per column group
+//     when another area sits between (placeAreas).
+//   - Outside the core, every node hangs off an anchor one tier in (a CE off
+//     its PE, a cloud off its CE), so the outer tiers are drawn as small
+//     trees: each subtree gets a vertical slot and its nodes line up with
+//     the node they attach to, with no crossings among them.
+//   - Within a band the centre column keeps a depth-first order of the P
+//     mesh (ring neighbours stay adjacent), and the PE slots are placed as
+//     near as possible to the barycentre of their P neighbours by pooled
+//     adjacent violators: the least-squares placement that keeps order and
+//     spacing, so nothing overlaps by construction (place.go).
+//
+// Edges then leave nodes through spread ports, detour through free gaps of
+// any column they skip (route.go), and get their labels at the first free
+// spot along them (labels.go).
+
+// Sizes, in pixels.
+const (
+	margin      = 24.0
+	gapY        = 24.0 // between stacked nodes and between slots
+	linkedGapY  = 60.0 // between linked neighbours in the centre column
+	groupGapY   = 56.0 // between two areas' routers in a side column: two paddings
+	bandGap     = 64.0 // between area bands: room for two paddings and a label
+	areaPadX    = 18.0
+	areaPadTop  = 30.0
+	areaPadBot  = 14.0
+	minColGap   = 96.0
+	nodeH       = 44.0
+	sizeTitle   = 14.0
+	sizeName    = 13.0
+	sizeDetail  = 11.0
+	sizeLabel   = 11.0
+	labelH      = 16.0
+	scallop     = 10.0 // depth of a cloud outline's bumps
+	computeH    = 20.0
+	computeGap  = 6.0
+	maxComputes = 9 // beyond this a cloud shows 8 and a "+N more" box
+)
+
+type point struct{ X, Y float64 }
+
+type rect struct{ X, Y, W, H float64 }
+
+func (r rect) cx() float64     { return r.X + r.W/2 }
+func (r rect) cy() float64     { return r.Y + r.H/2 }
+func (r rect) right() float64  { return r.X + r.W }
+func (r rect) bottom() float64 { return r.Y + r.H }
+
+func (r rect) overlaps(o rect) bool {
+	return r.X < o.X+o.W && o.X < r.X+r.W && r.Y < o.Y+o.H && o.Y < r.Y+r.H
+}
+
+func (r rect) inflate(d float64) rect { return rect{r.X - d, r.Y - d, r.W + 2*d, r.H + 2*d} }
+
+type nodeGeom struct {
+	rect
+	tier, side int // side: -1 left, 0 centre, +1 right
+	col        int // column position, left to right
+	band       int
+	shape      string
+	title      string
+	detail     string
+	badge      bool // the RR mark on a p or pe
+	computes   []computeGeom
+}
+
+type computeGeom struct {
+	rect         // relative to the node until placement, then absolute
+	name  string // compute name, or "+N more"
+	index int    // into the cloud's computes; -1 for the "+N more" box
+}
+
+type areaGeom struct {
+	a *varea
+	r rect
+}
+
+// layout is the SVG's geometry, also exported through JSON for the web view.
+type layout struct {
+	v        *view
+	W, H     float64
+	nodes    []nodeGeom // by vnode.idx
+	edges    []edgeGeom // by vlink.idx
+	sessions []sessionGeom
+	areas    []areaGeom
+	header   header
+
+	adj       [][]int
+	anchor    []int
+	children  [][]int
+	slot      []float64 // height of a node's subtree slot
+	weight    []int     // nodes in a node's subtree
+	rootArea  []int     // index into v.areas of a core node, else -1
+	blockArea []bool    // by area: drawn as one block beside another area's band
+	ncols     int
+	colX      []float64 // centre of each column
+	colW      []float64
+	colNodes  [][]int // node indexes per column, by y once placed
+	row       []int   // a node's position in its column
+	linked    map[[2]int]bool
+}
+
+func newLayout(v *view, o Options) *layout {
+	L := &layout{v: v, nodes: make([]nodeGeom, len(v.nodes))}
+	L.measure()
+	L.buildAdjacency()
+	L.assignTiers()
+	L.assignAnchors()
+	bands := L.assignBandsAndSides()
+	L.placeColumns()
+	L.header = newHeader(v, o, L.diagramWidth())
+	L.placeBands(bands, L.header.height)
+	L.finishNodes()
+	L.routeEdges()
+	if o.BGP {
+		L.routeSessions()
+	}
+	L.placeAreas()
+	L.placeLabels()
+	L.fitCanvas()
+	return L
+}
+
+// fitCanvas sizes the canvas to everything drawn. Arcs and labels beside
+// the outermost columns can reach past them, so the drawing is shifted
+// right when something would start left of the margin.
+func (L *layout) fitCanvas() {
+	lo, hi := point{math.Inf(1), math.Inf(1)}, point{math.Inf(-1), math.Inf(-1)}
+	grow := func(p point) {
+		lo = point{math.Min(lo.X, p.X), math.Min(lo.Y, p.Y)}
+		hi = point{math.Max(hi.X, p.X), math.Max(hi.Y, p.Y)}
+	}
+	growRect := func(r rect) { grow(point{r.X, r.Y}); grow(point{r.right(), r.bottom()}) }
+	for _, n := range L.nodes {
+		growRect(n.rect.inflate(4)) // the RR outline and badge
+	}
+	for _, a := range L.areas {
+		growRect(a.r)
+	}
+	for _, e := range L.edges {
+		if e.kind == edgeArc {
+			grow(cubicAt(e.pts, 0.5))
+		} else {
+			for _, p := range e.pts {
+				grow(p)
+			}
+		}
+		if e.hasLabel {
+			growRect(e.label)
+		}
+	}
+	for _, s := range L.sessions {
+		grow(point{(s.p0.X + 2*s.c.X + s.p1.X) / 4, (s.p0.Y + 2*s.c.Y + s.p1.Y) / 4})
+	}
+	if math.IsInf(lo.X, 1) {
+		lo, hi = point{margin, L.header.height}, point{margin, L.header.height}
+	}
+	if dx := margin - lo.X; dx > 0 {
+		L.translate(dx)
+		hi.X += dx
+	}
+	L.W = math.Ceil(math.Max(hi.X, margin+L.header.width) + margin)
+	L.H = math.Ceil(math.Max(hi.Y, L.header.height) + margin)
+}
+
+// translate moves the drawing (not the header) right by dx.
+func (L *layout) translate(dx float64) {
+	for i := range L.nodes {
+		n := &L.nodes[i]
+		n.X += dx
+		for k := range n.computes {
+			n.computes[k].X += dx
+		}
+	}
+	for i := range L.colX {
+		L.colX[i] += dx
+	}
+	for i := range L.edges {
+		e := &L.edges[i]
+		for k := range e.pts {
+			e.pts[k].X += dx
+		}
+		e.label.X += dx
+	}
+	for i := range L.sessions {
+		s := &L.sessions[i]
+		s.p0.X, s.c.X, s.p1.X = s.p0.X+dx, s.c.X+dx, s.p1.X+dx
+	}
+	for i := range L.areas {
+		L.areas[i].r.X += dx
+	}
+}
+
+// measure sizes every node from its text.
+func (L *layout) measure() {
+	for _, vn := range L.v.nodes {
+		g := &L.nodes[vn.idx]
+		g.shape = styleOf(vn.role).SVG
+		g.title = vn.displayName()
+		g.detail = nodeDetail(vn)
+		g.badge = vn.rr && vn.role != topology.RoleRR
+		tw := textWidth(g.title, sizeName, true)
+		if g.badge {
+			tw += 28
+		}
+		tw = math.Max(tw, textWidth(g.detail, sizeDetail, false))
+		g.H = nodeH
+		switch g.shape {
+		case "pill":
+			g.W = tw + 40
+		case "hexagon":
+			g.W = tw + 44
+		case "octagon":
+			g.W = tw + 30
+		case "cloud":
+			L.measureCloud(vn, g, tw)
+		default:
+			g.W = tw + 24
+		}
+		g.W = math.Ceil(math.Max(g.W, 72))
+	}
+}
+
+// measureCloud sizes a cloud: name and join mode on top, its compute nodes
+// in a grid of up to three columns beneath, all inside a scalloped outline.
+func (L *layout) measureCloud(vn *vnode, g *nodeGeom, tw float64) {
+	var boxes []computeGeom
+	if vn.cloud != nil {
+		cs := vn.cloud.computes
+		shown := len(cs)
+		if shown > maxComputes {
+			shown = maxComputes - 1
+		}
+		for i := 0; i < shown; i++ {
+			if cs[i] == nil {
+				continue
+			}
+			boxes = append(boxes, computeGeom{name: cs[i].Name, index: i})
+		}
+		if shown < len(cs) {
+			boxes = append(boxes, computeGeom{name: "+" + strconv.Itoa(len(cs)-shown) + " more", index: -1})
+		}
+	}
+	cols := len(boxes)
+	if cols > 3 {
+		cols = 3
+	}
+	cw := 0.0
+	for _, b := range boxes {
+		cw = math.Max(cw, textWidth(b.name, sizeDetail, false)+14)
+	}
+	gridW, gridH := 0.0, 0.0
+	if cols > 0 {
+		rows := (len(boxes) + cols - 1) / cols
+		gridW = float64(cols)*cw + float64(cols-1)*computeGap
+		gridH = float64(rows)*computeH + float64(rows-1)*computeGap
+	}
+	innerW := math.Max(tw, gridW) + 16
+	innerH := 36.0 // name and detail lines
+	if len(boxes) > 0 {
+		innerH += gridH + 8
+	}
+	g.W = math.Ceil(innerW + 2*scallop + 8)
+	g.H = math.Ceil(innerH + 2*scallop + 4)
+	// Lay the grid out centred under the text, relative to the node.
+	x0 := (g.W - gridW) / 2
+	y0 := scallop + 2 + 36 + 4
+	for i := range boxes {
+		r, c := i/3, i%3
+		boxes[i].rect = rect{x0 + float64(c)*(cw+computeGap), y0 + float64(r)*(computeH+computeGap), cw, computeH}
+	}
+	g.computes = boxes
+}
