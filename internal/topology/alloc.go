@@ -51,15 +51,19 @@ func (a *slotAllocator) take(key string, block int, n int) (uint64, bool) {
 	return 0, false
 }
 
+// preferred is the natural slot, or a hashed slot inside the role's block
+// (so a node's role can still be read off its address), or, for items
+// without a role block, a hashed slot anywhere in the pool.
 func (a *slotAllocator) preferred(key string, block int, n int) uint64 {
-	if block >= 0 && n > 0 && a.blocks > 0 {
-		bsize := a.size / a.blocks
-		if uint64(n) < bsize {
-			return uint64(block)*bsize + uint64(n)
-		}
-	}
 	h := fnv.New64a()
 	h.Write([]byte(key))
+	if block >= 0 && a.blocks > 0 && a.size/a.blocks > 1 {
+		bsize := a.size / a.blocks
+		if n > 0 && uint64(n) < bsize {
+			return uint64(block)*bsize + uint64(n)
+		}
+		return uint64(block)*bsize + 1 + h.Sum64()%(bsize-1)
+	}
 	return h.Sum64() % a.size
 }
 

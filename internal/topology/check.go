@@ -33,7 +33,7 @@ func (r *resolver) checkAddresses() {
 			if !ls.has("subnet") {
 				p = ls.pos
 			}
-			all = append(all, owned{l.Subnet, fmt.Sprintf("link %s-%s", l.A.Node, l.B.Node), p, len(l.Auto) == 0 || l.Auto[0] != "subnet"})
+			all = append(all, owned{l.Subnet, fmt.Sprintf("link %s-%s", l.A.Node, l.B.Node), p, !contains(l.Auto, "subnet")})
 		}
 	}
 	for _, c := range r.m.Clouds {

@@ -39,10 +39,12 @@ type resolver struct {
 	// only declared nodes, which catches typos.
 	declared bool
 	links    []*linkSpec // resolved link specs, parallel to m.Links
+	cspec    map[string]*cloudSpec
+	siteOf   map[string]string // CE -> the VPN it is a site of
 }
 
 func resolve(s *spec, d *diags) *Model {
-	r := &resolver{d: d, s: s, m: &Model{Name: s.Name}, nodes: map[string]*Node{}, nspec: map[string]*nodeSpec{}}
+	r := &resolver{d: d, s: s, m: &Model{Name: s.Name}, nodes: map[string]*Node{}, nspec: map[string]*nodeSpec{}, cspec: map[string]*cloudSpec{}}
 	r.defaults()
 	r.declareNodes()
 	r.resolveLinks()
@@ -311,6 +313,7 @@ func (r *resolver) resolveClouds() {
 			continue
 		}
 		seen[cs.Name] = cs
+		r.cspec[cs.Name] = cs
 		if prev, clash := r.nspec[cs.Name]; clash {
 			r.d.errorf(cs.pos, fmt.Sprintf("node %s is defined at line %d", cs.Name, prev.pos.Line), "cloud name %q is also a node name", cs.Name)
 			continue

@@ -138,6 +138,9 @@ func (r *resolver) allocateASNs() {
 			c.Auto = append(c.Auto, "asn")
 		}
 		node.ASN = c.ASN
+		if contains(c.Auto, "asn") {
+			node.Auto = append(node.Auto, "asn")
+		}
 	}
 	if short > 0 {
 		r.d.errorf(r.s.Pools.where("asns"), "widen pools.asns, e.g. 4200000000-4294967294", "pool of ASNs %d-%d is too small: %d more needed", rng.First, rng.Last, short)

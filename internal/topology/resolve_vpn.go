@@ -12,7 +12,8 @@ import (
 func (r *resolver) resolveVPNs() {
 	rng := r.m.Pools.RT
 	a := newSlotAllocator(uint64(rng.Last-rng.First)+1, 0)
-	siteOf := map[string]string{} // ce -> vpn
+	r.siteOf = map[string]string{} // ce -> vpn
+	siteOf := r.siteOf
 	seen := map[string]*vpnSpec{}
 	type pending struct {
 		v  *VPN
@@ -145,10 +146,8 @@ func (r *resolver) resolveVPNs() {
 }
 
 func (r *resolver) cloudSpec(name string) *cloudSpec {
-	for _, cs := range r.s.Clouds {
-		if cs.Name == name {
-			return cs
-		}
+	if cs, ok := r.cspec[name]; ok {
+		return cs
 	}
 	return &cloudSpec{}
 }
@@ -178,16 +177,7 @@ func validCommunity(s string) bool {
 }
 
 // vpnOfCE returns the VPN a CE is a site of, or "".
-func (r *resolver) vpnOfCE(ce string) string {
-	for _, v := range r.m.VPNs {
-		for _, s := range v.Sites {
-			if s == ce {
-				return v.Name
-			}
-		}
-	}
-	return ""
-}
+func (r *resolver) vpnOfCE(ce string) string { return r.siteOf[ce] }
 
 // buildSessions lists the BGP sessions the lab will bring up: iBGP VPN
 // sessions from each PE to the reflectors of its AS (or a full mesh where

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the CLI in-process and returns stdout, stderr and the exit
+// code main would use.
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out, errb bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	code := 0
+	var ex *exitError
+	switch {
+	case errors.As(err, &ex):
+		code = ex.code
+		errb.WriteString(ex.msg)
+	case err != nil:
+		code = 1
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), code
+}
+
+func TestValidateExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("links:\n  - p1-p2\n  - {a: p1, b: p2, latency: -1ms}\n"), 0o644)
+
+	out, _, code := run(t, "validate")
+	if code != 0 || !strings.Contains(out, "builtin:seed.yaml: valid: 9 nodes") {
+		t.Errorf("seed: code %d out %q", code, out)
+	}
+	_, errOut, code := run(t, "validate", bad)
+	if code != 1 || !strings.Contains(errOut, bad+":3:29: link latency -1ms is negative (delays cannot be negative)") || !strings.Contains(errOut, "1 error") {
+		t.Errorf("bad: code %d err %q", code, errOut)
+	}
+	_, errOut, code = run(t, "validate", filepath.Join(dir, "missing.yaml"))
+	if code != 2 || !strings.Contains(errOut, "cannot read topology") {
+		t.Errorf("missing: code %d err %q", code, errOut)
+	}
+	out, _, code = run(t, "validate", bad, "-o", "json")
+	var report struct {
+		Valid  bool
+		Errors []struct {
+			Pos struct{ Line, Col int }
+		}
+	}
+	if code != 1 || json.Unmarshal([]byte(out), &report) != nil || report.Valid || report.Errors[0].Pos.Line != 3 {
+		t.Errorf("json: code %d out %q", code, out)
+	}
+}
+
+func TestInspectShowsAllocatedValues(t *testing.T) {
+	out, _, code := run(t, "inspect")
+	for _, want := range []string{"pe1     pe     65000*  10.255.32.1/32*", "ebgp-pe-ce", "* allocated automatically"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect lacks %q (code %d)", want, code)
+		}
+	}
+	out, _, _ = run(t, "inspect", "-o", "yaml")
+	if !strings.Contains(out, "provider_asn: 65000") {
+		t.Errorf("yaml output: %.200s", out)
+	}
+}
+
+func TestGraphWritesFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "seed.svg")
+	if _, errOut, code := run(t, "graph", "--format", "svg", "-o", f); code != 0 {
+		t.Fatalf("graph: %d %s", code, errOut)
+	}
+	b, _ := os.ReadFile(f)
+	if !bytes.HasPrefix(b, []byte("<svg")) && !bytes.Contains(b[:200], []byte("<svg")) {
+		t.Errorf("not an svg: %.100s", b)
+	}
+	out, _, _ := run(t, "graph", "--format", "dot", "--bgp=false")
+	if !strings.Contains(out, "cluster_area_0_0_0_0") {
+		t.Errorf("dot: %.200s", out)
+	}
+}
+
+func TestGenerateOutputValidates(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "big.yaml")
+	if _, errOut, code := run(t, "generate", "--pops", "5", "--p-per-pop", "2", "--pe-per-pop", "4", "--clouds", "10", "-w", f); code != 0 {
+		t.Fatalf("generate: %d %s", code, errOut)
+	}
+	if out, errOut, code := run(t, "validate", f); code != 0 {
+		t.Fatalf("validate generated: %d %s %s", code, out, errOut)
+	}
+}
