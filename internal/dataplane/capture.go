@@ -36,14 +36,17 @@ func (f TapFunc) Tap(at time.Time, from *Port, frame []byte) { f(at, from, frame
 // function that stops it. One tap may watch many links, to capture a whole
 // path into one file.
 func (l *Link) AddTap(t Tap) (remove func()) {
-	// Copy on write: the per-frame path only loads a pointer.
+	// Copy on write: the per-frame path only loads a pointer. Taps are
+	// held by pointer so that one can be removed even when it is a func
+	// (funcs are not comparable).
+	entry := &tapEntry{t}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var taps []Tap
+	var taps []*tapEntry
 	if old := l.taps.Load(); old != nil {
 		taps = slices.Clone(*old)
 	}
-	taps = append(taps, t)
+	taps = append(taps, entry)
 	l.taps.Store(&taps)
 	var once sync.Once
 	return func() {
@@ -51,12 +54,14 @@ func (l *Link) AddTap(t Tap) (remove func()) {
 			l.mu.Lock()
 			defer l.mu.Unlock()
 			old := *l.taps.Load()
-			i := slices.Index(old, t)
+			i := slices.Index(old, entry)
 			taps := slices.Delete(slices.Clone(old), i, i+1)
 			l.taps.Store(&taps)
 		})
 	}
 }
+
+type tapEntry struct{ t Tap }
 
 func (l *Link) tap(at time.Time, from *Port, frame []byte) {
 	taps := l.taps.Load()
@@ -64,7 +69,7 @@ func (l *Link) tap(at time.Time, from *Port, frame []byte) {
 		return
 	}
 	for _, t := range *taps {
-		t.Tap(at, from, frame)
+		t.t.Tap(at, from, frame)
 	}
 }
 

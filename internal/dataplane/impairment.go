@@ -19,24 +19,24 @@ const DefaultQueueTime = 50 * time.Millisecond
 // limit.
 type Impairment struct {
 	// Latency is the one-way propagation delay.
-	Latency time.Duration
+	Latency time.Duration `json:"latency_ns"`
 	// Jitter varies each frame's delay uniformly within Latency ± Jitter
 	// (never below zero). A wire does not reorder, so a frame never arrives
 	// before one sent earlier: it is held back instead, which can only
 	// shorten the spread of delays.
-	Jitter time.Duration
+	Jitter time.Duration `json:"jitter_ns"`
 	// Loss is the probability, from 0 to 1, that a frame vanishes on the
 	// wire. It counts as sent and shows in captures, like a frame lost
 	// after the sender's interface.
-	Loss float64
+	Loss float64 `json:"loss"`
 	// Rate is the line rate in bits per second; 0 means unlimited. A frame
 	// then takes len*8/Rate to serialize, and frames sent faster wait in a
 	// queue behind it.
-	Rate uint64
+	Rate uint64 `json:"rate_bps"`
 	// QueueBytes bounds that queue: a frame that would make the bytes
 	// waiting exceed it is dropped (tail drop), unless the line is idle. 0
 	// means what Rate sends in DefaultQueueTime. Meaningless without Rate.
-	QueueBytes int
+	QueueBytes int `json:"queue_bytes,omitempty"`
 }
 
 // Validate reports the first field out of range.

@@ -46,7 +46,7 @@ type Link struct {
 	ports [2]Port
 	dirs  [2]direction // dirs[i] carries frames sent by ports[i]
 	mtu   atomic.Int64
-	taps  atomic.Pointer[[]Tap]
+	taps  atomic.Pointer[[]*tapEntry]
 	mu    sync.Mutex // serialises SetUp and AddTap
 }
 

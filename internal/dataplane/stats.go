@@ -55,9 +55,11 @@ func DropReasons() []DropReason {
 // wire, what the link delivered to it, and what the link dropped of the
 // frames it sent.
 type Stats struct {
-	TxFrames, TxBytes uint64 // sent onto the wire (lost frames included)
-	RxFrames, RxBytes uint64 // delivered to this port's handler
-	drops             [numDropReasons]uint64
+	TxFrames uint64 `json:"tx_frames"` // sent onto the wire (lost frames included)
+	TxBytes  uint64 `json:"tx_bytes"`
+	RxFrames uint64 `json:"rx_frames"` // delivered to this port's handler
+	RxBytes  uint64 `json:"rx_bytes"`
+	drops    [numDropReasons]uint64
 }
 
 // Drops returns how many frames this port sent that the link dropped for

@@ -1,0 +1,426 @@
+package router
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/packet"
+)
+
+// vrfTable is one VRF's routing table after selection.
+type vrfTable struct {
+	name  string
+	idx   int
+	cands map[netip.Prefix][]*candidate // every route offered, the preferred first
+	best  map[netip.Prefix]*candidate
+	fib   *fib
+}
+
+// candidate is one protocol's route for a prefix and what became of it.
+type candidate struct {
+	route     Route // as offered (connected and local ones are made up here)
+	local     bool  // delivers to the router itself
+	recursive bool  // some nexthop had to be resolved through another route
+	nhs       []ribNexthop
+	selected  bool
+	since     time.Time
+}
+
+// ribNexthop is an active, resolved nexthop.
+type ribNexthop struct {
+	gw     netip.Addr // neighbour; zero on a connected route
+	ifc    *iface
+	own    []uint32   // labels the protocol gave the nexthop
+	via    netip.Addr // the recursive nexthop this resolves; zero if direct
+	labels []uint32   // the whole stack pushed: transport (FEC or inherited) then own
+}
+
+func (c *candidate) active() bool { return len(c.nhs) > 0 }
+
+// better orders candidates: lower distance, then lower metric, then the
+// protocol declared first, so the choice never depends on map order.
+func better(a, b *candidate) int {
+	if c := cmp.Compare(a.route.Proto.Distance(), b.route.Proto.Distance()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.route.Metric, b.route.Metric); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.route.Proto, b.route.Proto)
+}
+
+// public is the route as Best returns it.
+func (c *candidate) public() Route {
+	r := c.route
+	r.Nexthops = make([]Nexthop, len(c.nhs))
+	for i, nh := range c.nhs {
+		name := loopbackName
+		if nh.ifc != nil {
+			name = nh.ifc.name
+		}
+		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own)}
+	}
+	return r
+}
+
+const (
+	loopbackName   = "lo"
+	vrfIfacePrefix = "vrf:"
+)
+
+// computeVRF builds a VRF's table from the interfaces and what the
+// protocols offer. Routes whose nexthops are all direct are selected
+// first; recursive nexthops then resolve through that selection (iBGP
+// routes of a VRF through the default VRF, where their PE nexthops live),
+// and the final selection takes both kinds.
+func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfTable, fec map[fecKey]uint32, old *vrfTable, now time.Time) *vrfTable {
+	size := 2*len(ifaces) + 1 + len(m.statics[name])
+	for _, rs := range m.routes[name] {
+		size += len(rs)
+	}
+	t := &vrfTable{name: name, idx: idx, cands: make(map[netip.Prefix][]*candidate, size), best: make(map[netip.Prefix]*candidate, size)}
+	add := func(c *candidate) { t.cands[c.route.Prefix] = append(t.cands[c.route.Prefix], c) }
+
+	var own []*iface // up interfaces of this VRF with an address
+	for _, ifc := range ifaces {
+		if ifc.vrfIdx == idx && ifc.up.Load() && ifc.addr.IsValid() {
+			own = append(own, ifc)
+		}
+	}
+	for _, ifc := range own {
+		p := ifc.addr.Masked()
+		add(&candidate{
+			route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: ifc.name}}},
+			local: p.Bits() == 32,
+			nhs:   []ribNexthop{{ifc: ifc}},
+		})
+		if p.Bits() < 32 {
+			add(&candidate{
+				route: Route{Prefix: netip.PrefixFrom(ifc.addr.Addr(), 32), Proto: ProtoLocal, Nexthops: []Nexthop{{Iface: ifc.name}}},
+				local: true,
+				nhs:   []ribNexthop{{ifc: ifc}},
+			})
+		}
+	}
+	if lo := m.r.loopback; idx == 0 && lo.IsValid() {
+		add(&candidate{
+			route: Route{Prefix: lo.Masked(), Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}},
+			local: true,
+			nhs:   []ribNexthop{{}},
+		})
+	}
+
+	// Protocol routes, statics among them; direct nexthops resolve here.
+	var pending []*candidate // with recursive nexthops
+	offer := func(rt Route) {
+		c := &candidate{route: rt}
+		for _, nh := range rt.Nexthops {
+			switch {
+			case nh.Iface != "":
+				ifc := m.r.byNameLocked(nh.Iface)
+				if ifc != nil && ifc.up.Load() {
+					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels})
+				}
+			case nh.Addr.IsValid():
+				if ifc := onLink(own, nh.Addr); ifc != nil {
+					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels})
+				} else {
+					c.recursive = true
+				}
+			}
+		}
+		add(c)
+		if c.recursive {
+			pending = append(pending, c)
+		}
+	}
+	byProto := m.routes[name]
+	for _, p := range sortedProtos(byProto) {
+		for _, rt := range byProto[p] {
+			offer(rt)
+		}
+	}
+	statics := m.statics[name]
+	prefixes := make([]netip.Prefix, 0, len(statics))
+	for p := range statics {
+		prefixes = append(prefixes, p)
+	}
+	slices.SortFunc(prefixes, comparePrefix)
+	for _, p := range prefixes {
+		rt := Route{Prefix: p, Proto: ProtoStatic}
+		for _, a := range statics[p] {
+			rt.Nexthops = append(rt.Nexthops, Nexthop{Addr: a})
+		}
+		offer(rt)
+	}
+
+	// Labels of direct nexthops: the FEC label of (prefix, neighbour) in
+	// the default VRF, where LDP and SR live, then the route's own.
+	for _, cs := range t.cands {
+		for _, c := range cs {
+			for i := range c.nhs {
+				nh := &c.nhs[i]
+				var stack []uint32
+				if l, ok := fec[fecKey{c.route.Prefix, nh.gw}]; ok && idx == 0 && nh.gw.IsValid() && l != LabelImplicitNull {
+					stack = append(stack, l)
+				}
+				nh.labels = append(stack, nh.own...)
+			}
+		}
+	}
+
+	// First selection, among direct routes: what recursion resolves over.
+	direct := make(map[netip.Prefix]*candidate, len(t.cands))
+	for p, cs := range t.cands {
+		var b *candidate
+		for _, c := range cs {
+			if c.recursive || !c.active() {
+				continue
+			}
+			if b == nil || better(c, b) < 0 {
+				b = c
+			}
+		}
+		if b != nil {
+			direct[p] = b
+		}
+	}
+
+	// Recursive nexthops.
+	cache := make(map[netip.Addr]*candidate)
+	for _, c := range pending {
+		table, cached := direct, true
+		if c.route.Proto == ProtoIBGP && def != nil {
+			table, cached = def.best, false
+		}
+		for _, nh := range c.route.Nexthops {
+			if nh.Iface != "" || !nh.Addr.IsValid() || onLink(own, nh.Addr) != nil {
+				continue
+			}
+			var res *candidate
+			if cached {
+				res = cache[nh.Addr]
+				if res == nil {
+					res = lpm(table, nh.Addr, netip.Prefix{})
+					cache[nh.Addr] = res
+				}
+			} else {
+				res = lpm(table, nh.Addr, netip.Prefix{})
+			}
+			if res != nil && res.route.Prefix == c.route.Prefix {
+				res = lpm(table, nh.Addr, c.route.Prefix) // never through itself
+			}
+			if res == nil || res.local {
+				continue
+			}
+			for _, rn := range res.nhs {
+				gw := rn.gw
+				if !gw.IsValid() {
+					gw = nh.Addr // resolved over a connected route
+				}
+				labels := append(slices.Clone(rn.labels), nh.Labels...)
+				c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels})
+			}
+		}
+	}
+
+	// Final selection.
+	entries := make([]fibEntry, 0, len(t.cands))
+	for p, cs := range t.cands {
+		slices.SortStableFunc(cs, better)
+		for _, c := range cs {
+			if c.active() {
+				c.selected = true
+				t.best[p] = c
+				entries = append(entries, c.fibEntry())
+				break
+			}
+		}
+		for _, c := range cs {
+			c.since = now
+			if old != nil {
+				if o := old.find(c); o != nil && sameCandidate(o, c) {
+					c.since = o.since
+				}
+			}
+		}
+	}
+	t.fib = buildFIB(entries)
+	return t
+}
+
+func (c *candidate) fibEntry() fibEntry {
+	e := fibEntry{prefix: c.route.Prefix, proto: c.route.Proto, local: c.local}
+	if c.local {
+		return e
+	}
+	e.nhs = make([]fwdNexthop, 0, len(c.nhs))
+	for _, nh := range c.nhs {
+		if nh.ifc == nil {
+			continue
+		}
+		f := fwdNexthop{ifc: nh.ifc, gw: nh.gw}
+		for _, l := range nh.labels {
+			f.labels = append(f.labels, packet.NewLabelEntry(packet.Label(l), 0, false, 0))
+		}
+		e.nhs = append(e.nhs, f)
+	}
+	return e
+}
+
+// find returns the candidate of the same protocol for the same prefix.
+func (t *vrfTable) find(c *candidate) *candidate {
+	for _, o := range t.cands[c.route.Prefix] {
+		if o.route.Proto == c.route.Proto {
+			return o
+		}
+	}
+	return nil
+}
+
+// onLink returns the interface whose subnet holds a, other than as one of
+// the router's own addresses.
+func onLink(ifaces []*iface, a netip.Addr) *iface {
+	for _, ifc := range ifaces {
+		if ifc.addr.Bits() < 32 && ifc.addr.Contains(a) && ifc.addr.Addr() != a {
+			return ifc
+		}
+	}
+	return nil
+}
+
+// lpm finds the longest prefix in table holding a, skipping exclude.
+func lpm(table map[netip.Prefix]*candidate, a netip.Addr, exclude netip.Prefix) *candidate {
+	for bits := 32; bits >= 0; bits-- {
+		p, _ := a.Prefix(bits)
+		if p == exclude {
+			continue
+		}
+		if c := table[p]; c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+func sortedProtos[T any](m map[Protocol]T) []Protocol {
+	ps := make([]Protocol, 0, len(m))
+	for p := range m {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	return ps
+}
+
+// sameSelection reports whether two tables select the same routes with the
+// same nexthops: whether watchers need to hear of a change.
+func sameSelection(a, b *vrfTable) bool {
+	if a == nil || b == nil {
+		return (a == nil || len(a.best) == 0) && (b == nil || len(b.best) == 0)
+	}
+	if len(a.best) != len(b.best) {
+		return false
+	}
+	for p, ca := range a.best {
+		cb := b.best[p]
+		if cb == nil || ca.route.Proto != cb.route.Proto || !sameCandidate(ca, cb) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameCandidate compares what a route offers and how it resolved.
+func sameCandidate(a, b *candidate) bool {
+	if a.route.Metric != b.route.Metric || a.route.Info != b.route.Info || len(a.nhs) != len(b.nhs) ||
+		!slices.EqualFunc(a.route.Nexthops, b.route.Nexthops, sameNexthop) {
+		return false
+	}
+	for i := range a.nhs {
+		x, y := a.nhs[i], b.nhs[i]
+		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || !slices.Equal(x.own, y.own) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameNexthop(a, b Nexthop) bool {
+	return a.Addr == b.Addr && a.Iface == b.Iface && slices.Equal(a.Labels, b.Labels)
+}
+
+// computeLFIB builds the LFIB from the protocols' LSPs. One protocol owns
+// an incoming label; if two claim it, the same preference as for FEC
+// labels applies (SR, then LDP).
+func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
+	chosen := make(map[uint32]*LSP)
+	for _, p := range labelProtoOrder(m.lsps) {
+		for i := range m.lsps[p] {
+			l := &m.lsps[p][i]
+			if _, ok := chosen[l.InLabel]; !ok && l.InLabel != LabelImplicitNull {
+				chosen[l.InLabel] = l
+			}
+		}
+	}
+	labels := make([]uint32, 0, len(chosen)+1)
+	for l := range chosen {
+		labels = append(labels, l)
+	}
+	slices.Sort(labels)
+	var up []*iface
+	for _, ifc := range ifaces {
+		if ifc.up.Load() && ifc.addr.IsValid() {
+			up = append(up, ifc)
+		}
+	}
+	var entries []lfibEntry
+	var rows []LFIBRow
+	if chosen[LabelIPv4ExplicitNull] == nil {
+		// Explicit null: pop and route in the default table (RFC 3032).
+		entries = append(entries, lfibEntry{label: LabelIPv4ExplicitNull, hops: []lspHop{{op: opPopLookup}}})
+	}
+	for _, in := range labels {
+		lsp := chosen[in]
+		e := lfibEntry{label: in}
+		for _, nh := range lsp.Nexthops {
+			row := LFIBRow{InLabel: in, Proto: lsp.Proto, FEC: lsp.FEC, Nexthop: nh.Addr, Iface: nh.Iface, OutLabel: nh.OutLabel}
+			switch {
+			case strings.HasPrefix(nh.Iface, vrfIfacePrefix):
+				vrf := strings.TrimPrefix(nh.Iface, vrfIfacePrefix)
+				e.hops = append(e.hops, lspHop{op: opPopLookup, vrf: m.vrfIndexLocked(vrf)})
+			case nh.Iface == "" && !nh.Addr.IsValid():
+				e.hops = append(e.hops, lspHop{op: opPopLookup})
+			default:
+				ifc := m.r.byNameLocked(nh.Iface)
+				if nh.Iface == "" {
+					ifc = onLink(up, nh.Addr)
+				}
+				if ifc == nil || !ifc.up.Load() {
+					row.Inactive = true
+					rows = append(rows, row)
+					continue
+				}
+				row.Iface = ifc.name
+				h := lspHop{op: opSwap, out: nh.OutLabel, ifc: ifc, gw: nh.Addr}
+				if nh.OutLabel == LabelImplicitNull {
+					h.op = opPop
+				}
+				e.hops = append(e.hops, h)
+			}
+			rows = append(rows, row)
+		}
+		if len(e.hops) > 0 {
+			entries = append(entries, e)
+		}
+	}
+	return buildLFIB(entries), rows
+}
+
+// PopLookup returns the LSP nexthop of a per-VRF label: pop it and route
+// what is under it in vrf, as an egress PE does with a VPN label.
+func PopLookup(vrf string) LSPNexthop {
+	return LSPNexthop{Iface: vrfIfacePrefix + vrf, OutLabel: LabelImplicitNull}
+}

@@ -1,0 +1,152 @@
+// Package router is one emulated router: its interfaces, its RIB manager
+// (routes from every protocol, chosen by administrative distance, as FRR's
+// zebra does), and the FIB and LFIB the data plane reads. Protocols feed
+// the RIB manager; no protocol writes forwarding state directly.
+package router
+
+import (
+	"net/netip"
+)
+
+// Protocol is where a route or label binding comes from.
+type Protocol uint8
+
+const (
+	ProtoConnected Protocol = iota
+	ProtoLocal              // the router's own addresses (/32 host routes), as FRR shows "L"
+	ProtoStatic
+	ProtoOSPF
+	ProtoLDP
+	ProtoSR
+	ProtoEBGP
+	ProtoIBGP
+)
+
+// Distance is the administrative distance FRR gives each protocol.
+func (p Protocol) Distance() uint8 {
+	switch p {
+	case ProtoConnected, ProtoLocal:
+		return 0
+	case ProtoStatic:
+		return 1
+	case ProtoEBGP:
+		return 20
+	case ProtoOSPF:
+		return 110
+	case ProtoIBGP:
+		return 200
+	}
+	return 255
+}
+
+// Code is the one-letter code FRR's "show ip route" uses.
+func (p Protocol) Code() string {
+	switch p {
+	case ProtoConnected:
+		return "C"
+	case ProtoLocal:
+		return "L"
+	case ProtoStatic:
+		return "S"
+	case ProtoOSPF:
+		return "O"
+	case ProtoEBGP, ProtoIBGP:
+		return "B"
+	case ProtoLDP:
+		return "LDP"
+	case ProtoSR:
+		return "SR"
+	}
+	return "?"
+}
+
+func (p Protocol) String() string {
+	return [...]string{"connected", "local", "static", "ospf", "ldp", "sr", "ebgp", "ibgp"}[p]
+}
+
+// Reserved MPLS labels (RFC 3032, RFC 7274).
+const (
+	LabelIPv4ExplicitNull uint32 = 0
+	LabelImplicitNull     uint32 = 3
+	// LabelDynamicFirst is the first label LDP and other protocols allocate
+	// dynamically; 16000-23999 is the SRGB, so dynamic labels start above it
+	// (as IOS XR does).
+	LabelDynamicFirst uint32 = 24000
+	LabelMax          uint32 = 1<<20 - 1
+)
+
+// Nexthop is one way to a destination. Labels, outermost first, are pushed
+// when a packet leaves by this nexthop (an ingress LSP or a VPN route).
+type Nexthop struct {
+	Addr   netip.Addr `json:"addr,omitzero"` // the neighbour's address; zero for a connected route
+	Iface  string     `json:"iface"`
+	Labels []uint32   `json:"labels,omitempty"`
+}
+
+// Route is a route a protocol offers the RIB manager.
+type Route struct {
+	Prefix   netip.Prefix `json:"prefix"`
+	Proto    Protocol     `json:"-"`
+	Metric   uint32       `json:"metric"`
+	Nexthops []Nexthop    `json:"nexthops"`
+	// Info is protocol detail shown after the route, e.g. "intra-area 0.0.0.0" or "IA".
+	Info string `json:"info,omitempty"`
+}
+
+// LSPNexthop is where a labelled packet goes: OutLabel replaces the top
+// label; LabelImplicitNull means pop (penultimate hop popping).
+type LSPNexthop struct {
+	Addr     netip.Addr `json:"addr"`
+	Iface    string     `json:"iface"`
+	OutLabel uint32     `json:"out_label"`
+}
+
+// LSP is an LFIB entry offered by a label protocol: packets arriving with
+// InLabel on top are switched to Nexthops (ECMP by flow hash).
+type LSP struct {
+	InLabel  uint32       `json:"in_label"`
+	Proto    Protocol     `json:"-"`
+	FEC      netip.Prefix `json:"fec,omitzero"` // what the label stands for, for show output
+	Nexthops []LSPNexthop `json:"nexthops"`
+}
+
+// FECLabel tells the RIB manager which label to push on packets for
+// Prefix when they leave by the nexthop Addr: how an IGP route becomes an
+// ingress LSP (zebra attaches LDP/SR labels to IGP routes the same way).
+// OutLabel LabelImplicitNull means push nothing (the nexthop is the egress).
+type FECLabel struct {
+	Prefix   netip.Prefix `json:"prefix"`
+	Nexthop  netip.Addr   `json:"nexthop"`
+	OutLabel uint32       `json:"out_label"`
+}
+
+// RIB is the router's RIB manager as protocols see it. Each protocol owns
+// its routes, LSPs and FEC labels and replaces its whole set when it
+// recomputes (after an SPF run, say); the manager keeps the best route per
+// prefix by distance then metric, attaches FEC labels to matching
+// nexthops, and publishes a new FIB and LFIB for the data plane.
+type RIB interface {
+	ReplaceRoutes(p Protocol, vrf string, routes []Route)
+	ReplaceLSPs(p Protocol, lsps []LSP)
+	ReplaceFECLabels(p Protocol, labels []FECLabel)
+	// AllocateLabel hands out a dynamic label (from LabelDynamicFirst up);
+	// ReleaseLabel gives it back.
+	AllocateLabel() uint32
+	ReleaseLabel(l uint32)
+	// Best returns the selected route for an exact prefix in a VRF.
+	Best(vrf string, p netip.Prefix) (Route, bool)
+	// BestRoutes returns every selected route of a VRF, sorted by prefix.
+	BestRoutes(vrf string) []Route
+	// Watch registers f to run after the selected routes of any VRF change
+	// (LDP follows IGP routes this way, as ldpd follows zebra).
+	Watch(f func())
+}
+
+// InterfaceState is what protocols need to know of an interface.
+type InterfaceState struct {
+	Name string       `json:"name"`
+	Addr netip.Prefix `json:"addr"`
+	Up   bool         `json:"up"`
+	Peer string       `json:"peer"` // neighbour node name, for show output
+	VRF  string       `json:"vrf,omitempty"`
+}
