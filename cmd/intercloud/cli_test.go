@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run executes the CLI in-process and returns stdout, stderr and the exit
@@ -97,5 +99,83 @@ func TestGenerateOutputValidates(t *testing.T) {
 	}
 	if out, errOut, code := run(t, "validate", f); code != 0 {
 		t.Fatalf("validate generated: %d %s %s", code, out, errOut)
+	}
+}
+
+// TestUpAndDown runs `intercloud up` on a free loopback port and drives
+// the running lab with the other commands, as a user would.
+func TestUpAndDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	api := "--api=" + addr
+
+	if _, errOut, code := run(t, "status", api); code != 1 || !strings.Contains(errOut, "no lab is running") {
+		t.Fatalf("status before up: %d %q", code, errOut)
+	}
+	upDone := make(chan string, 1)
+	go func() {
+		out, errOut, _ := run(t, "up", api)
+		upDone <- out + errOut
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, code := run(t, "status", api)
+		if code == 0 && strings.Contains(out, "converged") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lab did not come up: %q", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, errOut, code := run(t, "up", api); code != 1 || !strings.Contains(errOut, "a lab is already running") {
+		t.Errorf("second up: %d %q", code, errOut)
+	}
+	out, _, code := run(t, "ping", api, "ce1", "ce2", "-c", "2", "-i", "50ms")
+	if code != 0 || !strings.Contains(out, "2 packets transmitted, 2 received, 0% packet loss") {
+		t.Errorf("ping: %d\n%s", code, out)
+	}
+	out, _, code = run(t, "trace", api, "ce1", "ce2", "-q", "1")
+	if code != 0 || !strings.Contains(out, "(pe1)") || !strings.Contains(out, "MPLS Label=") || !strings.Contains(out, "TTL=1 S=1") {
+		t.Errorf("trace: %d\n%s", code, out)
+	}
+	out, _, _ = run(t, "show", api, "pe1", "igp", "neighbors")
+	if !strings.Contains(out, "Full/-") {
+		t.Errorf("show igp neighbors:\n%s", out)
+	}
+	out, _, _ = run(t, "show", api, "p1", "lfib", "-o", "json")
+	if !strings.Contains(out, `"in_label"`) {
+		t.Errorf("show lfib json:\n%s", out)
+	}
+	out, _, code = run(t, "link", api, "down", "pe1", "p1")
+	if code != 0 || !strings.Contains(out, "down") {
+		t.Errorf("link down: %d %s", code, out)
+	}
+	out, _, _ = run(t, "events", api)
+	if !strings.Contains(out, "adjacency-down") {
+		t.Errorf("events lack the adjacency going down:\n%s", out)
+	}
+	out, _, code = run(t, "impair", api, "pe1", "p2", "--delay", "5ms", "--loss", "1%", "--rate", "100mbit")
+	if code != 0 || !strings.Contains(out, "100mbit") {
+		t.Errorf("impair: %d %s", code, out)
+	}
+	if _, errOut, code := run(t, "impair", api, "pe1", "p2", "--loss", "300%"); code != 2 {
+		t.Errorf("bad loss accepted: %d %s", code, errOut)
+	}
+	out, _, code = run(t, "down", api)
+	if code != 0 || !strings.Contains(out, "lab seed stopped") {
+		t.Errorf("down: %d %s", code, out)
+	}
+	select {
+	case out := <-upDone:
+		if !strings.Contains(out, "lab seed is up: 9 routers") {
+			t.Errorf("up printed:\n%s", out)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("up did not return after down")
 	}
 }

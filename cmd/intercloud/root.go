@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/intercloud/intercloud/internal/api"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -26,9 +28,20 @@ With no FILE, commands use the built-in seed lab.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd())
+	root.PersistentFlags().String("api", "", "lab API address (default 127.0.0.1:4950, or $INTERCLOUD_API)")
+	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd(),
+		newUpCmd(), newDownCmd(), newStatusCmd(), newPingCmd(), newTraceCmd(), newShowCmd(),
+		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd())
 	return root
 }
+
+// apiAddr is where the lab's API is, from --api, $INTERCLOUD_API or the default.
+func apiAddr(cmd *cobra.Command) string {
+	flag, _ := cmd.Flags().GetString("api")
+	return api.Addr(flag)
+}
+
+func client(cmd *cobra.Command) *api.Client { return api.NewClient(apiAddr(cmd)) }
 
 // outputFormat is the -o flag of commands that print tables by default.
 type outputFormat struct{ value string }

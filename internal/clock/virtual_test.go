@@ -1,6 +1,7 @@
 package clock_test
 
 import (
+	"context"
 	"reflect"
 	"sync"
 	"testing"
@@ -323,5 +324,23 @@ func BenchmarkVirtualTimerReset(b *testing.B) {
 	for b.Loop() {
 		tm.Reset(time.Microsecond)
 		v.Advance(time.Microsecond)
+	}
+}
+
+func TestPaceFollowsTheWallClock(t *testing.T) {
+	v := clock.NewVirtual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	fired := make(chan time.Time, 1)
+	v.AfterFunc(30*time.Millisecond, func() { fired <- v.Now() })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	go clock.Pace(ctx, v, time.Millisecond)
+	select {
+	case <-fired:
+		if wall := time.Since(start); wall < 30*time.Millisecond {
+			t.Errorf("a 30 ms timer fired after %v of wall time", wall)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("paced clock never fired a 30 ms timer")
 	}
 }

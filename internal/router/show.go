@@ -394,3 +394,10 @@ func (t InterfaceTable) String() string {
 	w.Flush()
 	return b.String()
 }
+
+// LFIBLen counts the LFIB's entries without copying them.
+func (r *Router) LFIBLen() int {
+	r.rib.mu.Lock()
+	defer r.rib.mu.Unlock()
+	return len(r.rib.lfibRows)
+}

@@ -151,7 +151,7 @@ func (c *decoder) rate(n *yaml.Node, what string) *uint64 {
 		c.d.errorf(posOf(n), "such as 100mbit", "%s must be a rate, not %s", what, kindName(n))
 		return nil
 	}
-	v, err := parseRate(n.Value)
+	v, err := ParseRate(n.Value)
 	if err != nil {
 		c.d.errorf(posOf(n), "such as 100mbit or 10gbit (tc units)", "%s: %v", what, err)
 		return nil

@@ -41,9 +41,9 @@ var rateUnits = []struct {
 	{"bit", 1}, {"bps", 8},
 }
 
-// parseRate reads a rate as tc does ("100mbit", "1gbit", "10mbps" meaning
+// ParseRate reads a rate as tc does ("100mbit", "1gbit", "10mbps" meaning
 // megabytes per second) and returns bits per second.
-func parseRate(s string) (uint64, error) {
+func ParseRate(s string) (uint64, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	for _, u := range rateUnits {
 		if num, ok := strings.CutSuffix(t, u.suffix); ok {

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+func newImpairCmd() *cobra.Command {
+	var delay, jitter time.Duration
+	var loss, rate string
+	var out outputFormat
+	cmd := &cobra.Command{
+		Use:   "impair A B",
+		Short: "Set a link's latency, jitter, loss and rate, both ways (like tc netem)",
+		Example: "  intercloud impair pe1 p1 --delay 30ms --jitter 2ms --loss 1% --rate 100mbit\n" +
+			"  intercloud impair pe1 p1        # clears every impairment",
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m := dataplane.Impairment{Latency: delay, Jitter: jitter}
+			if loss != "" {
+				v, err := strconv.ParseFloat(strings.TrimSuffix(loss, "%"), 64)
+				if err != nil || v < 0 || v > 100 {
+					return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --loss %q: want a percentage such as 1%%", loss)}
+				}
+				m.Loss = v / 100
+			}
+			if rate != "" {
+				v, err := topology.ParseRate(rate)
+				if err != nil {
+					return &exitError{code: 2, msg: "intercloud: --rate: " + err.Error()}
+				}
+				m.Rate = v
+			}
+			var infos []lab.LinkInfo
+			path := "/links/" + url.PathEscape(args[0]) + "/" + url.PathEscape(args[1])
+			if err := client(cmd).Do(cmd.Context(), "PUT", path, nil, api.LinkChange{Impairment: &m}, &infos); err != nil {
+				return notRunning(err)
+			}
+			if out.value != "table" {
+				return writeStructured(cmd.OutOrStdout(), out.value, infos)
+			}
+			printLinks(cmd, infos)
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&delay, "delay", 0, "one-way latency, e.g. 30ms")
+	cmd.Flags().DurationVar(&jitter, "jitter", 0, "latency varies by up to this much")
+	cmd.Flags().StringVar(&loss, "loss", "", "random loss, e.g. 1%")
+	cmd.Flags().StringVar(&rate, "rate", "", "line rate in tc units, e.g. 100mbit")
+	out.register(cmd, "table", "json", "yaml")
+	return cmd
+}
+
+func newCaptureCmd() *cobra.Command {
+	var file string
+	var duration time.Duration
+	var count int
+	cmd := &cobra.Command{
+		Use:   "capture A B -w FILE.pcap",
+		Short: "Capture the frames on a link (both ways) into a pcap for tshark or Wireshark",
+		Long: `Capture the frames crossing the links between A and B, both directions, into a
+pcap file (Ethernet, with MPLS label stacks) until Ctrl-C, --duration or
+--count. Open it with Wireshark, or: tshark -r FILE.pcap`,
+		Example: "  intercloud capture pe1 p1 -w core.pcap --duration 10s",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if file == "" {
+				return &exitError{code: 2, msg: "intercloud: give the output file with -w FILE.pcap"}
+			}
+			f, err := os.Create(file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			q := url.Values{"a": {args[0]}, "b": {args[1]}}
+			if duration > 0 {
+				q.Set("duration", duration.String())
+			}
+			if count > 0 {
+				q.Set("count", strconv.Itoa(count))
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "capturing %s - %s into %s (Ctrl-C to stop)\n", args[0], args[1], file)
+			n, err := client(cmd).Stream(cmd.Context(), "/capture", q, f)
+			if err != nil {
+				return notRunning(err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d bytes to %s\n", n, file)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "write", "w", "", "pcap file to write")
+	cmd.Flags().DurationVar(&duration, "duration", 0, "stop after this long")
+	cmd.Flags().IntVarP(&count, "count", "c", 0, "stop after this many frames")
+	return cmd
+}
+
+func newEventsCmd() *cobra.Command {
+	var out outputFormat
+	var since time.Duration
+	cmd := &cobra.Command{
+		Use:   "events",
+		Short: "Show the lab's events: adjacencies, SPF runs, label changes, link changes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := url.Values{}
+			if since > 0 {
+				q.Set("since", time.Now().Add(-since).Format(time.RFC3339Nano))
+			}
+			var ev []router.Event
+			if err := client(cmd).Do(cmd.Context(), "GET", "/events", q, nil, &ev); err != nil {
+				return notRunning(err)
+			}
+			if out.value != "table" {
+				return writeStructured(cmd.OutOrStdout(), out.value, ev)
+			}
+			for _, e := range ev {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s  %-8s %-18s %s\n", e.Time.Format("15:04:05.000"), e.Node, e.Kind, e.Detail)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&since, "since", 0, "only the last DURATION of events")
+	out.register(cmd, "table", "json", "yaml")
+	return cmd
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+func newShowCmd() *cobra.Command {
+	var out outputFormat
+	var vrf string
+	cmd := &cobra.Command{
+		Use:   "show NODE TABLE...",
+		Short: "Show a node's tables, shaped like FRR's vtysh",
+		Long: `Show one of a running node's tables:
+
+  route                 the RIB (show ip route)
+  fib                   the FIB (show ip fib)
+  lfib                  the LFIB (show mpls table)
+  interfaces            interfaces, addresses, state and counters
+  igp neighbors         IGP adjacencies (show ip ospf neighbor)
+  igp database [detail] the link-state database (show ip ospf database)
+  igp routes            the IGP's routing table (show ip ospf route)
+  igp status            the IGP process (show ip ospf)
+  ldp bindings          LDP label bindings (show mpls ldp binding)
+  ldp neighbors         LDP sessions (show mpls ldp neighbor)
+  sr                    SR node SIDs and their labels
+  events                the node's event log`,
+		Example: "  intercloud show pe1 route\n  intercloud show p1 ldp bindings\n  intercloud show pe1 igp database -o json",
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var t api.Table
+			q := url.Values{}
+			if vrf != "" {
+				q.Set("vrf", vrf)
+			}
+			path := "/nodes/" + url.PathEscape(args[0]) + "/" + strings.Join(args[1:], "/")
+			if err := client(cmd).Do(cmd.Context(), "GET", path, q, nil, &t); err != nil {
+				return notRunning(err)
+			}
+			if out.value != "table" {
+				return writeStructured(cmd.OutOrStdout(), out.value, t.Data)
+			}
+			fmt.Fprint(cmd.OutOrStdout(), t.Text)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&vrf, "vrf", "", "VRF for route and fib")
+	out.register(cmd, "table", "json", "yaml")
+	return cmd
+}
+
+func newLinkCmd() *cobra.Command {
+	var out outputFormat
+	cmd := &cobra.Command{
+		Use:   "link up|down|show A B",
+		Short: "Bring a link down or up (both ends lose or regain carrier), or show links",
+		Long: `Bring the links between A and B down or up, as pulling or plugging a cable
+would. A and B are node names, or node:interface to pick one of parallel links.
+"link show" lists every link with its state, impairment and counters.`,
+		Example: "  intercloud link down pe1 p1\n  intercloud link up p1:eth1 p2",
+		Args:    cobra.RangeArgs(1, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var infos []lab.LinkInfo
+			switch {
+			case args[0] == "show" && len(args) == 1:
+				if err := client(cmd).Do(cmd.Context(), "GET", "/links", nil, nil, &infos); err != nil {
+					return notRunning(err)
+				}
+			case (args[0] == "up" || args[0] == "down") && len(args) == 3:
+				up := args[0] == "up"
+				path := "/links/" + url.PathEscape(args[1]) + "/" + url.PathEscape(args[2])
+				if err := client(cmd).Do(cmd.Context(), "PUT", path, nil, api.LinkChange{Up: &up}, &infos); err != nil {
+					return notRunning(err)
+				}
+			default:
+				return &exitError{code: 2, msg: "usage: intercloud link up|down A B, or intercloud link show"}
+			}
+			if out.value != "table" {
+				return writeStructured(cmd.OutOrStdout(), out.value, infos)
+			}
+			printLinks(cmd, infos)
+			return nil
+		},
+	}
+	out.register(cmd, "table", "json", "yaml")
+	return cmd
+}
+
+func printLinks(cmd *cobra.Command, infos []lab.LinkInfo) {
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%-4s %-16s %-16s %-5s %-9s %-8s %-7s %-10s %s\n", "#", "A", "B", "STATE", "LATENCY", "JITTER", "LOSS", "RATE", "FRAMES A>B/B>A")
+	for _, l := range infos {
+		state := "up"
+		if !l.Up {
+			state = "down"
+		}
+		rate := topology.FormatRate(l.Impairment.Rate)
+		fmt.Fprintf(w, "%-4d %-16s %-16s %-5s %-9v %-8v %-7s %-10s %d/%d\n", l.ID, l.A, l.B, state, l.Impairment.Latency, l.Impairment.Jitter,
+			fmt.Sprintf("%.4g%%", l.Impairment.Loss*100), rate, l.AStats.TxFrames, l.BStats.TxFrames)
+	}
+}

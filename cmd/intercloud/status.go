@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/intercloud/intercloud/internal/api"
+)
+
+func newStatusCmd() *cobra.Command {
+	var out outputFormat
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Say what lab is running (exit 0) or that none is (exit 1)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := api.NewClient(apiAddr(cmd)).Status(cmd.Context())
+			if err != nil {
+				return notRunning(err)
+			}
+			if out.value != "table" {
+				return writeStructured(cmd.OutOrStdout(), out.value, st)
+			}
+			state := "converged"
+			if !st.Ready {
+				state = "converging"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "lab %s from %s: %s\n", st.Topology, st.Source, state)
+			fmt.Fprintf(cmd.OutOrStdout(), "  pid %d, api http://%s/api/v1, up %v\n", st.PID, st.API, st.Uptime.Round(time.Second))
+			fmt.Fprintf(cmd.OutOrStdout(), "  %d routers, %d links (%d up), %d IGP adjacencies, %d LDP sessions, %d LSPs\n",
+				st.Routers, st.Links, st.LinksUp, st.Adjacencies, st.LDPSessions, st.LSPs)
+			if st.Ready {
+				fmt.Fprintf(cmd.OutOrStdout(), "  converged %v after start\n", st.ReadyAfter.Round(time.Millisecond))
+			}
+			return nil
+		},
+	}
+	out.register(cmd, "table", "json", "yaml")
+	return cmd
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// envDaemon marks the detached child of `up -d`.
+const envDaemon = "INTERCLOUD_DETACHED"
+
+func newUpCmd() *cobra.Command {
+	var stateDir, ttlMode string
+	var detach bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "up [FILE]",
+		Short: "Run a lab (the seed lab without FILE) until Ctrl-C or intercloud down",
+		Long: `Build and run a lab: a router for every node, a link for every link, OSPF-like
+IGP and LDP or SR-MPLS on the core, static routing at the edge. It prints its
+progress and a summary once the control plane has converged, then serves the
+local API that ping, trace, show, link, impair and capture talk to.
+
+The API listens on 127.0.0.1:4950 unless --api or $INTERCLOUD_API says
+otherwise. With -d the lab runs in the background (log in --state-dir).`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr := apiAddr(cmd)
+			if st, err := api.NewClient(addr).Status(cmd.Context()); err == nil {
+				return &exitError{code: 1, msg: fmt.Sprintf("intercloud: a lab is already running: %s from %s (pid %d, api %s); stop it with intercloud down",
+					st.Topology, st.Source, st.PID, st.API)}
+			}
+			if detach && os.Getenv(envDaemon) == "" {
+				return startDetached(cmd, args, addr, stateDir, timeout)
+			}
+			opts := lab.Options{}
+			switch ttlMode {
+			case "uniform":
+			case "pipe":
+				opts.TTLMode = router.TTLPipe
+			default:
+				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --ttl-mode %q: want uniform or pipe", ttlMode)}
+			}
+			return runForeground(cmd, fileArg(args), addr, timeout, opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
+	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where a detached lab writes its log")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up if the lab has not converged by then")
+	cmd.Flags().StringVar(&ttlMode, "ttl-mode", "uniform", "how TTLs cross LSPs: uniform (traceroute sees the LSP) or pipe (it does not)")
+	return cmd
+}
+
+func defaultStateDir() string {
+	if d := os.Getenv("INTERCLOUD_STATE"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "intercloud")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "intercloud")
+	}
+	return filepath.Join(os.TempDir(), "intercloud")
+}
+
+func runForeground(cmd *cobra.Command, file, addr string, timeout time.Duration, opts lab.Options) error {
+	errw := cmd.ErrOrStderr()
+	t0 := time.Now()
+	m, err := loadModel(file)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("intercloud: cannot serve the API on %s: %v (choose another with --api)", addr, err)}
+	}
+	big := len(m.Nodes) > 200
+	// The lab runs on a virtual clock: bring-up advances it as fast as the
+	// CPU allows (no traffic exists yet), then it is paced to the wall
+	// clock, so an overloaded machine slows lab time instead of making
+	// protocol timers fire late.
+	clk := clock.NewVirtual(time.Now())
+	opts.Clock = clk
+	opts.Progress = func(msg string) {
+		if big {
+			fmt.Fprintf(errw, "%s...\n", msg)
+		}
+	}
+	l, err := lab.New(m, opts)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer l.Close()
+	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := api.NewServer(l, log)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer srv.Close()
+	built := time.Since(t0)
+	l.Start()
+	t1 := time.Now()
+	if big {
+		fmt.Fprintln(errw, "waiting for adjacencies and LSPs...")
+	}
+	c, took, ok := l.WaitReady(timeout, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go clock.Pace(ctx, clk, time.Millisecond)
+	if !ok {
+		return &exitError{code: 1, msg: fmt.Sprintf("intercloud: lab %s did not converge within %v: %d of %d core adjacencies, %d LSPs",
+			m.Name, timeout, c.Adjacencies, c.CoreLinksUp, c.LSPs)}
+	}
+	srv.SetReady(took)
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up: %d routers, %d links (%d up), %d IGP adjacencies, %d LDP sessions, %d LSPs\n",
+		m.Name, c.Routers, c.Links, c.LinksUp, c.Adjacencies, c.LDPSessions, c.LSPs)
+	fmt.Fprintf(cmd.OutOrStdout(), "built in %v; converged in %v of lab time (links' latencies included), computed in %v\n",
+		built.Round(time.Millisecond), took.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	fmt.Fprintf(cmd.OutOrStdout(), "API on http://%s/api/v1 - try: intercloud trace ce1 ce2; stop with Ctrl-C or intercloud down\n", addr)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case <-sig:
+	case <-srv.Shutdown():
+	case err := <-served:
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s stopped\n", m.Name)
+	return nil
+}
+
+// startDetached re-runs `up` in the background with its output in a log
+// file, and waits until the lab answers and has converged.
+func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, timeout time.Duration) error {
+	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		return err
+	}
+	logPath := filepath.Join(stateDir, "lab.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	childArgs := append([]string{"up", "--api", addr, "--timeout", timeout.String()}, args...)
+	if m, _ := cmd.Flags().GetString("ttl-mode"); m != "" {
+		childArgs = append(childArgs, "--ttl-mode", m)
+	}
+	child := exec.Command(self, childArgs...)
+	child.Env = append(os.Environ(), envDaemon+"=1")
+	child.Stdout, child.Stderr, child.Stdin = logf, logf, nil
+	child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := child.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- child.Wait() }()
+	client := api.NewClient(addr)
+	deadline := time.Now().Add(timeout + 5*time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			b, _ := os.ReadFile(logPath)
+			return &exitError{code: 1, msg: fmt.Sprintf("intercloud: the lab exited during start-up:\n%s", b)}
+		case <-time.After(50 * time.Millisecond):
+		}
+		st, err := client.Status(context.Background())
+		if err != nil || !st.Ready {
+			continue
+		}
+		b, _ := os.ReadFile(logPath)
+		io.WriteString(cmd.OutOrStdout(), string(b))
+		fmt.Fprintf(cmd.OutOrStdout(), "running in the background as pid %d; log in %s\n", st.PID, logPath)
+		return nil
+	}
+	child.Process.Kill()
+	return errors.New("the detached lab did not become ready in time; see " + logPath)
+}
+
+func newDownCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Stop the running lab",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := api.NewClient(apiAddr(cmd))
+			st, err := c.Status(cmd.Context())
+			if err != nil {
+				return notRunning(err)
+			}
+			if err := c.Do(cmd.Context(), "POST", "/shutdown", nil, nil, nil); err != nil {
+				return err
+			}
+			for i := 0; i < 100; i++ { // up to 10 s
+				if _, err := c.Status(cmd.Context()); errors.Is(err, api.ErrNotRunning) {
+					fmt.Fprintf(cmd.OutOrStdout(), "lab %s stopped\n", st.Topology)
+					return nil
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			return fmt.Errorf("lab %s (pid %d) did not stop within 10s", st.Topology, st.PID)
+		},
+	}
+	return cmd
+}
+
+// notRunning turns "nothing answers" into exit code 1 with a plain message.
+func notRunning(err error) error {
+	if errors.Is(err, api.ErrNotRunning) {
+		return &exitError{code: 1, msg: "intercloud: " + err.Error()}
+	}
+	return err
+}

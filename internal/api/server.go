@@ -1,0 +1,303 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// Server serves one running lab.
+type Server struct {
+	lab      *lab.Lab
+	addr     string
+	started  time.Time
+	readyIn  time.Duration
+	ready    bool
+	shutdown chan struct{}
+	log      *slog.Logger
+	http     *http.Server
+}
+
+// NewServer returns a server for l; Shutdown() is closed when a client
+// asks the daemon to stop.
+func NewServer(l *lab.Lab, log *slog.Logger) *Server {
+	s := &Server{lab: l, started: time.Now(), shutdown: make(chan struct{}), log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/status", s.status)
+	mux.HandleFunc("POST /api/v1/shutdown", s.stop)
+	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
+	mux.HandleFunc("GET /api/v1/nodes/{node}/{table...}", s.show)
+	mux.HandleFunc("GET /api/v1/links", s.links)
+	mux.HandleFunc("PUT /api/v1/links/{a}/{b}", s.changeLink)
+	mux.HandleFunc("POST /api/v1/ping", s.ping)
+	mux.HandleFunc("POST /api/v1/trace", s.trace)
+	mux.HandleFunc("GET /api/v1/capture", s.capture)
+	mux.HandleFunc("GET /api/v1/events", s.events)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return s
+}
+
+// SetReady records when the lab converged, for status.
+func (s *Server) SetReady(after time.Duration) { s.ready, s.readyIn = true, after }
+
+// Shutdown is closed when a client asks the daemon to stop.
+func (s *Server) Shutdown() <-chan struct{} { return s.shutdown }
+
+// Serve answers on ln until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	s.addr = ln.Addr().String()
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops the server, letting requests in flight finish for a moment.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.http.Shutdown(ctx)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, Error{Error: err.Error()})
+}
+
+// decode reads a JSON body strictly: unknown fields are an error.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bad request body: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	c := s.lab.Counts()
+	writeJSON(w, http.StatusOK, Status{
+		Topology: s.lab.Model.Name, Source: s.lab.Model.Source, PID: os.Getpid(), API: s.addr,
+		Started: s.started, Uptime: time.Since(s.started), Routers: c.Routers, Links: c.Links, LinksUp: c.LinksUp,
+		Adjacencies: c.Adjacencies, LDPSessions: c.LDPSessions, LSPs: c.LSPs, Ready: s.ready && c.Ready, ReadyAfter: s.readyIn,
+	})
+}
+
+func (s *Server) stop(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "stopping"})
+	select {
+	case <-s.shutdown:
+	default:
+		close(s.shutdown)
+	}
+}
+
+// NodeInfo is an entry of GET /api/v1/nodes.
+type NodeInfo struct {
+	Name     string       `json:"name"`
+	Role     string       `json:"role"`
+	Loopback netip.Prefix `json:"loopback"`
+}
+
+func (s *Server) nodes(w http.ResponseWriter, r *http.Request) {
+	var out []NodeInfo
+	for _, n := range s.lab.Nodes() {
+		out = append(out, NodeInfo{Name: n.Model.Name, Role: string(n.Model.Role), Loopback: n.Model.Loopback})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Table is the answer of GET /api/v1/nodes/{node}/{table}: the data, and
+// the same rendered as the FRR-shaped text the CLI prints.
+type Table struct {
+	Node  string `json:"node"`
+	Table string `json:"table"`
+	Data  any    `json:"data"`
+	Text  string `json:"text"`
+}
+
+func (s *Server) show(w http.ResponseWriter, r *http.Request) {
+	node, table := r.PathValue("node"), strings.Trim(r.PathValue("table"), "/")
+	data, text, err := s.lab.Show(node, table, r.URL.Query().Get("vrf"))
+	if err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, lab.ErrNoNode) {
+			code = http.StatusNotFound
+		}
+		writeError(w, code, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Table{Node: node, Table: table, Data: data, Text: text})
+}
+
+func (s *Server) links(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.lab.Links())
+}
+
+func (s *Server) changeLink(w http.ResponseWriter, r *http.Request) {
+	var ch LinkChange
+	if err := decode(r, &ch); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if ch.Up == nil && ch.Impairment == nil {
+		writeError(w, http.StatusBadRequest, errors.New("nothing to change: give up or impairment"))
+		return
+	}
+	a, b := r.PathValue("a"), r.PathValue("b")
+	var infos []lab.LinkInfo
+	var err error
+	if ch.Impairment != nil {
+		if infos, err = s.lab.Impair(a, b, *ch.Impairment); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	if ch.Up != nil {
+		if infos, err = s.lab.SetLinkUp(a, b, *ch.Up); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, infos)
+}
+
+func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
+	var req PingRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	opts := router.PingOptions{Count: req.Count, Interval: req.Interval, TTL: uint8(min(max(req.TTL, 0), 255)), Size: req.Size, VRF: req.VRF, Timeout: req.Timeout}
+	res, err := s.lab.Ping(r.Context(), req.Src, req.Dst, opts)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	names := s.names(res.Src, res.Dst)
+	for _, rep := range res.Replies {
+		s.nameInto(names, rep.From)
+	}
+	writeJSON(w, http.StatusOK, PingResponse{PingResult: res, Names: names})
+}
+
+func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
+	var req TraceRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	opts := router.TraceOptions{MaxHops: req.MaxHops, Probes: req.Probes, VRF: req.VRF, Timeout: req.Timeout}
+	res, err := s.lab.Trace(r.Context(), req.Src, req.Dst, opts)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	names := s.names(res.Src, res.Dst)
+	for _, h := range res.Hops {
+		for _, p := range h.Probes {
+			s.nameInto(names, p.From)
+		}
+	}
+	writeJSON(w, http.StatusOK, TraceResponse{TraceResult: res, Names: names})
+}
+
+// names maps addresses in an answer to the nodes owning them, so the CLI
+// can print "10.0.15.199 (p1)".
+func (s *Server) names(addrs ...netip.Addr) map[netip.Addr]string {
+	m := map[netip.Addr]string{}
+	for _, a := range addrs {
+		s.nameInto(m, a)
+	}
+	return m
+}
+
+func (s *Server) nameInto(m map[netip.Addr]string, a netip.Addr) {
+	if n := s.lab.NameOf(a); n != "" {
+		m[a] = n
+	}
+}
+
+// capture streams a pcap of the links between a and b:
+// GET /api/v1/capture?a=pe1&b=p1&duration=10s&count=100
+func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	a, b := q.Get("a"), q.Get("b")
+	if a == "" || b == "" {
+		writeError(w, http.StatusBadRequest, errors.New("give both ends: a=NODE&b=NODE"))
+		return
+	}
+	var d time.Duration
+	if v := q.Get("duration"); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil || d < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad duration %q", v))
+			return
+		}
+	}
+	count := 0
+	if v := q.Get("count"); v != "" {
+		var err error
+		if count, err = strconv.Atoi(v); err != nil || count < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad count %q", v))
+			return
+		}
+	}
+	if _, err := s.lab.FindLinks(a, b); err != nil {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.tcpdump.pcap")
+	fw := flushWriter{w: w, f: w.(http.Flusher)}
+	if _, err := s.lab.Capture(r.Context(), a, b, fw, d, count); err != nil {
+		s.log.Warn("capture", "err", err)
+	}
+}
+
+// flushWriter pushes each write to the client, so a capture is live.
+type flushWriter struct {
+	w http.ResponseWriter
+	f http.Flusher
+}
+
+func (fw flushWriter) Write(p []byte) (int, error) {
+	n, err := fw.w.Write(p)
+	fw.f.Flush()
+	return n, err
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	since := time.Time{}
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad since %q: want RFC 3339", v))
+			return
+		}
+		since = t
+	}
+	writeJSON(w, http.StatusOK, s.lab.Events(since))
+}

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// startLab runs the seed lab on the real clock behind a server on a free
+// loopback port, as `intercloud up` does, and stops both at the end.
+func startLab(t *testing.T) *Client {
+	t.Helper()
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.New(m, lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(l, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	l.Start()
+	c, took, ok := l.WaitReady(20*time.Second, 10*time.Millisecond, nil)
+	if !ok {
+		t.Fatalf("lab not ready after %v: %+v", took, c)
+	}
+	srv.SetReady(took)
+	return NewClient(ln.Addr().String())
+}
+
+func TestAPI(t *testing.T) {
+	c := startLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	st, err := c.Status(ctx)
+	if err != nil || !st.Ready || st.Routers != 9 || st.Adjacencies != 6 || st.LDPSessions != 5 {
+		t.Fatalf("status %+v %v", st, err)
+	}
+
+	var ping PingResponse
+	if err := c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 2, Interval: 50 * time.Millisecond}, &ping); err != nil {
+		t.Fatal(err)
+	}
+	if ping.Received != 2 || ping.Names[ping.Dst] != "ce2" {
+		t.Fatalf("ping %+v", ping)
+	}
+
+	var tr TraceResponse
+	if err := c.Do(ctx, "POST", "/trace", nil, TraceRequest{Src: "ce1", Dst: "ce2", Probes: 1}, &tr); err != nil {
+		t.Fatal(err)
+	}
+	if !tr.Reached || len(tr.Hops) != 4 || len(tr.Hops[1].Probes[0].Labels) != 1 {
+		t.Fatalf("trace %+v", tr)
+	}
+
+	var tab Table
+	if err := c.Do(ctx, "GET", "/nodes/p1/ldp/bindings", nil, nil, &tab); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tab.Text, "Local Label") || !strings.Contains(tab.Text, "imp-null") {
+		t.Errorf("ldp bindings text:\n%s", tab.Text)
+	}
+	for _, table := range []string{"route", "fib", "lfib", "interfaces", "igp/neighbors", "igp/database", "igp/routes", "ldp/neighbors", "events"} {
+		if err := c.Do(ctx, "GET", "/nodes/pe1/"+table, nil, nil, &tab); err != nil || tab.Text == "" {
+			t.Errorf("%s: %v %q", table, err, tab.Text)
+		}
+	}
+
+	// Errors come back with a status and a message, and change nothing.
+	var se *StatusError
+	if err := c.Do(ctx, "GET", "/nodes/nope/route", nil, nil, &tab); !errors.As(err, &se) || se.Code != 404 {
+		t.Errorf("unknown node: %v", err)
+	}
+	if err := c.Do(ctx, "GET", "/nodes/pe1/bogus", nil, nil, &tab); !errors.As(err, &se) || se.Code != 400 || !strings.Contains(se.Msg, "unknown table") {
+		t.Errorf("unknown table: %v", err)
+	}
+	bad := dataplane.Impairment{Loss: 2}
+	if err := c.Do(ctx, "PUT", "/links/pe1/p1", nil, LinkChange{Impairment: &bad}, nil); !errors.As(err, &se) || se.Code != 400 {
+		t.Errorf("bad impairment: %v", err)
+	}
+	if err := c.Do(ctx, "POST", "/ping", nil, map[string]any{"src": "ce1", "dst": "ce2", "colour": "red"}, nil); !errors.As(err, &se) || se.Code != 400 {
+		t.Errorf("unknown field: %v", err)
+	}
+
+	// Take both of pe1's core links down: ce2 becomes unreachable; bring
+	// one back and it answers again.
+	down, up := false, true
+	for _, p := range []string{"p1", "p2"} {
+		if err := c.Do(ctx, "PUT", "/links/pe1/"+p, nil, LinkChange{Up: &down}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 1, Timeout: 300 * time.Millisecond}, &ping); err != nil || ping.Received != 0 {
+		t.Fatalf("ping with pe1 cut off: %+v %v", ping.PingResult, err)
+	}
+	if err := c.Do(ctx, "PUT", "/links/pe1/p2", nil, LinkChange{Up: &up}, nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ping.Received == 0 && time.Now().Before(deadline) {
+		c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 1, Timeout: 300 * time.Millisecond}, &ping)
+	}
+	if ping.Received == 0 {
+		t.Fatal("ce2 unreachable after pe1-p2 came back")
+	}
+
+	// A capture streams pcap bytes.
+	var pcap bytes.Buffer
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 2, Interval: 20 * time.Millisecond}, nil)
+	}()
+	n, err := c.Stream(ctx, "/capture", url.Values{"a": {"pe1"}, "b": {"ce1"}, "count": {"4"}, "duration": {"10s"}}, &pcap)
+	if err != nil || n < 24+4*16 || !bytes.HasPrefix(pcap.Bytes(), []byte{0x4d, 0x3c, 0xb2, 0xa1}) {
+		t.Fatalf("capture: %d bytes, %v, % x", n, err, pcap.Bytes()[:min(8, pcap.Len())])
+	}
+
+	// Shutdown is acknowledged.
+	if err := c.Do(ctx, "POST", "/shutdown", nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + c.Addr + "/api/v1/nope")
+	if err == nil {
+		if resp.StatusCode != 404 {
+			t.Errorf("unknown endpoint: %d", resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+}
+
+func TestClientSaysNothingRuns(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err := NewClient(addr).Status(context.Background())
+	if !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,82 @@
+// Package api is the lab daemon's local REST API (/api/v1), served on
+// 127.0.0.1, and the client every CLI command uses to talk to it.
+package api
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// DefaultAddr is where the daemon listens unless --api or INTERCLOUD_API
+// says otherwise. 4950 is the RFC that puts label stacks in ICMP.
+const DefaultAddr = "127.0.0.1:4950"
+
+// EnvAddr names the environment variable that overrides DefaultAddr.
+const EnvAddr = "INTERCLOUD_API"
+
+// Error is the body of every non-2xx answer.
+type Error struct {
+	Error string `json:"error"`
+}
+
+// Status describes the running lab.
+type Status struct {
+	Topology    string        `json:"topology"`
+	Source      string        `json:"source"`
+	PID         int           `json:"pid"`
+	API         string        `json:"api"`
+	Started     time.Time     `json:"started"`
+	Uptime      time.Duration `json:"uptime_ns"`
+	Routers     int           `json:"routers"`
+	Links       int           `json:"links"`
+	LinksUp     int           `json:"links_up"`
+	Adjacencies int           `json:"adjacencies"` // IGP adjacencies in state Full, counted once per link
+	LDPSessions int           `json:"ldp_sessions"`
+	LSPs        int           `json:"lsps"` // LFIB entries over all routers
+	Ready       bool          `json:"ready"`
+	ReadyAfter  time.Duration `json:"ready_after_ns,omitempty"`
+}
+
+// LinkChange is the body of PUT /api/v1/links/{a}/{b}.
+type LinkChange struct {
+	Up *bool `json:"up,omitempty"`
+	// Impairment, when set, replaces the link's impairment both ways.
+	Impairment *dataplane.Impairment `json:"impairment,omitempty"`
+}
+
+// PingRequest is the body of POST /api/v1/ping.
+type PingRequest struct {
+	Src      string        `json:"src"` // node name or address
+	Dst      string        `json:"dst"` // node name or address
+	VRF      string        `json:"vrf,omitempty"`
+	Count    int           `json:"count,omitempty"`
+	Interval time.Duration `json:"interval_ns,omitempty"`
+	TTL      int           `json:"ttl,omitempty"`
+	Size     int           `json:"size,omitempty"`
+	Timeout  time.Duration `json:"timeout_ns,omitempty"`
+}
+
+// TraceRequest is the body of POST /api/v1/trace.
+type TraceRequest struct {
+	Src     string        `json:"src"`
+	Dst     string        `json:"dst"`
+	VRF     string        `json:"vrf,omitempty"`
+	MaxHops int           `json:"max_hops,omitempty"`
+	Probes  int           `json:"probes,omitempty"`
+	Timeout time.Duration `json:"timeout_ns,omitempty"`
+}
+
+// PingResponse is the answer to POST /api/v1/ping.
+type PingResponse struct {
+	router.PingResult
+	Names map[netip.Addr]string `json:"names"` // node owning each address in the result
+}
+
+// TraceResponse is the answer to POST /api/v1/trace.
+type TraceResponse struct {
+	router.TraceResult
+	Names map[netip.Addr]string `json:"names"`
+}

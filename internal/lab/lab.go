@@ -1,0 +1,265 @@
+// Package lab builds and runs a topology: a router for every node, a
+// dataplane link for every link, the IGP and LDP on the core, static routes
+// at the edge, all on one clock. It is what `intercloud up` runs and what
+// end-to-end tests drive on a virtual clock.
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/igp"
+	"github.com/intercloud/intercloud/internal/ldp"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// Options tune a lab.
+type Options struct {
+	// Clock drives links and protocol timers; nil is the wall clock.
+	Clock clock.Clock
+	// Seed makes loss and jitter repeatable.
+	Seed uint64
+	// TTLMode is how TTLs cross LSPs on every router (uniform by default).
+	TTLMode router.TTLMode
+	// Fast shortens protocol timers for quick convergence (the default
+	// for labs; real routers' defaults are seconds).
+	IGPTimers igp.Timers
+	LDPTimers ldp.Timers
+	// Progress, if set, is told what bring-up is doing (for large labs).
+	Progress func(msg string)
+}
+
+// Node is one running node: its router and the protocols on it.
+type Node struct {
+	Model  *topology.Node
+	Router *router.Router
+	IGP    *igp.Instance // nil off the core
+	LDP    *ldp.Instance // nil unless the node uses LDP
+}
+
+// Lab is a running topology.
+type Lab struct {
+	Model *topology.Model
+	clk   clock.Clock
+	opts  Options
+
+	nodes  map[string]*Node
+	order  []*Node
+	links  []*dataplane.Link // by model link id
+	byAddr map[netip.Addr]string
+	edge   map[string][]netip.Prefix // core node -> prefixes it routes statically to the edge
+
+	mu         sync.Mutex
+	events     []router.Event // lab-wide log, bounded
+	started    time.Time
+	lastChange time.Time // of the last event: the control plane's last move
+}
+
+// maxEvents bounds the lab-wide event log.
+const maxEvents = 100_000
+
+// DefaultIGPTimers converge a lab in well under a second while keeping
+// OSPF's shape: adjacencies follow carrier at once, so hellos matter only
+// for detection without carrier loss.
+var DefaultIGPTimers = igp.Timers{
+	Hello:         2 * time.Second,
+	Dead:          8 * time.Second,
+	SPFDelay:      0,
+	SPFHold:       20 * time.Millisecond,
+	SPFMaxHold:    500 * time.Millisecond,
+	MinLSInterval: 10 * time.Millisecond,
+}
+
+// New builds a lab from a resolved model. Nothing runs until Start.
+func New(m *topology.Model, opts Options) (*Lab, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
+	}
+	if opts.IGPTimers == (igp.Timers{}) {
+		opts.IGPTimers = DefaultIGPTimers
+	}
+	l := &Lab{Model: m, clk: opts.Clock, opts: opts, nodes: map[string]*Node{}, byAddr: map[netip.Addr]string{}}
+	fabric := router.NewFabric()
+	global := globalTable(m)
+	l.progress(fmt.Sprintf("building %d routers", len(m.Nodes)))
+	for _, n := range global {
+		r, err := router.New(router.Config{Node: n, Clock: l.clk, Fabric: fabric, TTLMode: opts.TTLMode, EventSink: l.record})
+		if err != nil {
+			return nil, err
+		}
+		node := &Node{Model: n, Router: r}
+		l.nodes[n.Name] = node
+		l.order = append(l.order, node)
+		l.byAddr[n.Loopback.Addr()] = n.Name
+	}
+	l.progress(fmt.Sprintf("building %d links", len(m.Links)))
+	for _, ml := range m.Links {
+		link, err := dataplane.NewLink(l.clk, dataplane.Config{
+			Name:  ml.A.Node + "-" + ml.B.Node,
+			AName: ml.A.Node + ":" + ml.A.Interface, BName: ml.B.Node + ":" + ml.B.Interface,
+			MTU: ml.MTU, A: impairment(ml), B: impairment(ml),
+			Seed: opts.Seed + uint64(ml.ID), Down: !ml.Up,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("link %s-%s: %w", ml.A.Node, ml.B.Node, err)
+		}
+		l.links = append(l.links, link)
+		for side, ep := range []topology.Endpoint{ml.A, ml.B} {
+			port := link.A()
+			if side == 1 {
+				port = link.B()
+			}
+			n := l.nodes[ep.Node]
+			ifc := ifaceNamed(n.Model, ep.Interface)
+			if err := n.Router.AttachPort(ifc.Name, ifc.Addr, port, ifc.VRF); err != nil {
+				return nil, err
+			}
+			l.byAddr[ep.Addr] = ep.Node
+		}
+	}
+	if err := l.edgeRoutes(); err != nil {
+		return nil, err
+	}
+	l.progress("configuring the IGP and LDP")
+	l.protocols()
+	return l, nil
+}
+
+// globalTable copies the model's nodes with every interface in the global
+// table: VRFs need BGP/MPLS VPNs to carry routes between PEs, and until
+// those run CEs reach each other through the core's global table.
+func globalTable(m *topology.Model) []*topology.Node {
+	out := make([]*topology.Node, len(m.Nodes))
+	for i, n := range m.Nodes {
+		c := *n
+		c.Interfaces = make([]*topology.Interface, len(n.Interfaces))
+		for j, ifc := range n.Interfaces {
+			x := *ifc
+			x.VRF = ""
+			c.Interfaces[j] = &x
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+func ifaceNamed(n *topology.Node, name string) *topology.Interface {
+	for _, i := range n.Interfaces {
+		if i.Name == name {
+			return i
+		}
+	}
+	return nil
+}
+
+func impairment(l *topology.Link) dataplane.Impairment {
+	return dataplane.Impairment{Latency: l.Latency, Jitter: l.Jitter, Loss: l.Loss, Rate: l.Rate}
+}
+
+// protocols creates the IGP on every core router and LDP on those in LDP
+// mode; edge prefixes a core router routes statically are redistributed
+// into the IGP and terminated by its LDP (implicit null), so LSPs reach them.
+func (l *Lab) protocols() {
+	for _, n := range l.order {
+		if !n.Model.Role.IsCore() {
+			continue
+		}
+		cfg := igp.FromModel(l.Model, n.Model)
+		cfg.Timers = l.opts.IGPTimers
+		edge := l.edgePrefixes(n)
+		cfg.Redistribute = edge
+		n.IGP = igp.New(n.Router, cfg)
+		if n.Model.LabelMode == topology.LabelLDP {
+			lc := ldp.FromModel(l.Model, n.Model)
+			lc.Timers = l.opts.LDPTimers
+			for _, p := range edge {
+				if p.Bits() == 32 {
+					lc.Egress = append(lc.Egress, p)
+				}
+			}
+			n.LDP = ldp.New(n.Router, lc)
+		}
+	}
+}
+
+// Start brings every protocol up.
+func (l *Lab) Start() {
+	l.mu.Lock()
+	l.started = l.clk.Now()
+	l.mu.Unlock()
+	for _, n := range l.order {
+		if n.IGP != nil {
+			n.IGP.Start()
+		}
+		if n.LDP != nil {
+			n.LDP.Start()
+		}
+	}
+}
+
+// Close stops every router.
+func (l *Lab) Close() {
+	for _, n := range l.order {
+		n.Router.Close()
+	}
+}
+
+// Clock is the lab's clock.
+func (l *Lab) Clock() clock.Clock { return l.clk }
+
+// Started is when Start ran.
+func (l *Lab) Started() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.started
+}
+
+// Node returns the running node called name.
+func (l *Lab) Node(name string) (*Node, bool) {
+	n, ok := l.nodes[name]
+	return n, ok
+}
+
+// Nodes returns the nodes in model order.
+func (l *Lab) Nodes() []*Node { return l.order }
+
+func (l *Lab) progress(msg string) {
+	if l.opts.Progress != nil {
+		l.opts.Progress(msg)
+	}
+}
+
+// record is every router's event sink: a lab-wide, bounded log.
+func (l *Lab) record(e router.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.events) >= maxEvents {
+		l.events = append(l.events[:0], l.events[maxEvents/10:]...)
+	}
+	l.events = append(l.events, e)
+	if e.Time.After(l.lastChange) {
+		l.lastChange = e.Time
+	}
+}
+
+// LastChange is when the control plane last did something (an adjacency,
+// an SPF run, a label): how long convergence took is LastChange - Started.
+func (l *Lab) LastChange() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastChange
+}
+
+// Events returns the events recorded after since, oldest first.
+func (l *Lab) Events(since time.Time) []router.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i := sort.Search(len(l.events), func(i int) bool { return l.events[i].Time.After(since) })
+	return append([]router.Event(nil), l.events[i:]...)
+}

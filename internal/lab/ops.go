@@ -1,0 +1,254 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// Resolve reads a ping or trace end: a node name (its loopback), a node's
+// interface ("pe1:eth2", that interface's address) or an address (and the
+// node that owns it, if any).
+func (l *Lab) Resolve(s string) (node string, addr netip.Addr, err error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return l.byAddr[a], a, nil
+	}
+	name, ifname, hasIf := strings.Cut(s, ":")
+	n, ok := l.nodes[name]
+	if !ok {
+		return "", netip.Addr{}, fmt.Errorf("no node or address %q", s)
+	}
+	if !hasIf {
+		return name, n.Model.Loopback.Addr(), nil
+	}
+	ifc := ifaceNamed(n.Model, ifname)
+	if ifc == nil {
+		return "", netip.Addr{}, fmt.Errorf("node %s has no interface %q", name, ifname)
+	}
+	return name, ifc.Addr.Addr(), nil
+}
+
+// source resolves the node a ping or trace starts from; an address must
+// belong to a node, and is then used as the source address.
+func (l *Lab) source(s string) (*Node, netip.Addr, error) {
+	name, addr, err := l.Resolve(s)
+	if err != nil {
+		return nil, netip.Addr{}, err
+	}
+	if name == "" {
+		return nil, netip.Addr{}, fmt.Errorf("no node has address %s", addr)
+	}
+	if _, _, isIf := strings.Cut(s, ":"); !isIf && addr == l.nodes[name].Model.Loopback.Addr() && s == name {
+		addr = netip.Addr{} // a node name: let the router pick, as ping does
+	}
+	return l.nodes[name], addr, nil
+}
+
+// StartPing starts pinging dst from src and returns at once; the session
+// runs on the lab's clock.
+func (l *Lab) StartPing(src, dst string, opts router.PingOptions) (*router.PingSession, error) {
+	n, saddr, daddr, err := l.ends(src, dst)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.Src.IsValid() {
+		opts.Src = saddr
+	}
+	return n.Router.StartPing(daddr, opts)
+}
+
+// Ping pings dst from src and waits for the result.
+func (l *Lab) Ping(ctx context.Context, src, dst string, opts router.PingOptions) (router.PingResult, error) {
+	s, err := l.StartPing(src, dst, opts)
+	if err != nil {
+		return router.PingResult{}, err
+	}
+	select {
+	case <-s.Done():
+	case <-ctx.Done():
+		s.Cancel()
+	}
+	return s.Result(), nil
+}
+
+// StartTrace starts tracing the path from src to dst.
+func (l *Lab) StartTrace(src, dst string, opts router.TraceOptions) (*router.TraceSession, error) {
+	n, saddr, daddr, err := l.ends(src, dst)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.Src.IsValid() {
+		opts.Src = saddr
+	}
+	return n.Router.StartTraceroute(daddr, opts)
+}
+
+// Trace traces the path from src to dst and waits for the result.
+func (l *Lab) Trace(ctx context.Context, src, dst string, opts router.TraceOptions) (router.TraceResult, error) {
+	s, err := l.StartTrace(src, dst, opts)
+	if err != nil {
+		return router.TraceResult{}, err
+	}
+	select {
+	case <-s.Done():
+	case <-ctx.Done():
+		s.Cancel()
+	}
+	return s.Result(), nil
+}
+
+func (l *Lab) ends(src, dst string) (*Node, netip.Addr, netip.Addr, error) {
+	n, saddr, err := l.source(src)
+	if err != nil {
+		return nil, netip.Addr{}, netip.Addr{}, err
+	}
+	_, daddr, err := l.Resolve(dst)
+	if err != nil {
+		return nil, netip.Addr{}, netip.Addr{}, err
+	}
+	return n, saddr, daddr, nil
+}
+
+// NameOf returns the node owning addr, or "".
+func (l *Lab) NameOf(a netip.Addr) string { return l.byAddr[a] }
+
+// LinkInfo describes a link of the running lab.
+type LinkInfo struct {
+	ID         int                  `json:"id"`
+	A          string               `json:"a"` // node:interface
+	B          string               `json:"b"`
+	Up         bool                 `json:"up"`
+	Impairment dataplane.Impairment `json:"impairment"`
+	AStats     dataplane.Stats      `json:"a_stats"` // frames sent by A
+	BStats     dataplane.Stats      `json:"b_stats"`
+}
+
+// FindLinks returns the links between a and b. Either may be "node" or
+// "node:interface"; with parallel links, naming an interface picks one.
+func (l *Lab) FindLinks(a, b string) ([]int, error) {
+	an, ai, _ := strings.Cut(a, ":")
+	bn, bi, _ := strings.Cut(b, ":")
+	for _, n := range []string{an, bn} {
+		if _, ok := l.nodes[n]; !ok {
+			return nil, fmt.Errorf("no node %q", n)
+		}
+	}
+	match := func(ep topology.Endpoint, n, i string) bool {
+		return ep.Node == n && (i == "" || ep.Interface == i)
+	}
+	var ids []int
+	for _, ml := range l.Model.Links {
+		if (match(ml.A, an, ai) && match(ml.B, bn, bi)) || (match(ml.A, bn, bi) && match(ml.B, an, ai)) {
+			ids = append(ids, ml.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no link between %s and %s", a, b)
+	}
+	return ids, nil
+}
+
+// Links describes links (all when ids is empty).
+func (l *Lab) Links(ids ...int) []LinkInfo {
+	if len(ids) == 0 {
+		for i := range l.links {
+			ids = append(ids, i)
+		}
+	}
+	out := make([]LinkInfo, 0, len(ids))
+	for _, id := range ids {
+		ml, dl := l.Model.Links[id], l.links[id]
+		out = append(out, LinkInfo{ID: id, A: ml.A.Node + ":" + ml.A.Interface, B: ml.B.Node + ":" + ml.B.Interface,
+			Up: dl.Up(), Impairment: dl.A().Impairment(), AStats: dl.A().Stats(), BStats: dl.B().Stats()})
+	}
+	return out
+}
+
+// SetLinkUp brings the links between a and b up or down, as pulling a
+// cable would: both ends lose carrier and the protocols react.
+func (l *Lab) SetLinkUp(a, b string, up bool) ([]LinkInfo, error) {
+	ids, err := l.FindLinks(a, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		l.links[id].SetUp(up)
+		state := "down"
+		if up {
+			state = "up"
+		}
+		ml := l.Model.Links[id]
+		l.record(router.Event{Time: l.clk.Now(), Node: ml.A.Node, Kind: "link-" + state,
+			Detail: fmt.Sprintf("link %s:%s - %s:%s %s", ml.A.Node, ml.A.Interface, ml.B.Node, ml.B.Interface, state)})
+	}
+	return l.Links(ids...), nil
+}
+
+// Impair sets the impairment of the links between a and b, both ways.
+func (l *Lab) Impair(a, b string, m dataplane.Impairment) ([]LinkInfo, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	ids, err := l.FindLinks(a, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := l.links[id].A().SetImpairment(m); err != nil {
+			return nil, err
+		}
+		if err := l.links[id].B().SetImpairment(m); err != nil {
+			return nil, err
+		}
+	}
+	return l.Links(ids...), nil
+}
+
+// Capture writes the frames crossing the links between a and b (both
+// directions) to w as pcap, until ctx ends, d of wall time passes or count
+// frames were written (zero means no limit).
+func (l *Lab) Capture(ctx context.Context, a, b string, w io.Writer, d time.Duration, count int) (int, error) {
+	ids, err := l.FindLinks(a, b)
+	if err != nil {
+		return 0, err
+	}
+	pw, err := dataplane.NewPcapWriter(w)
+	if err != nil {
+		return 0, err
+	}
+	enough := make(chan struct{})
+	var once sync.Once
+	tap := dataplane.TapFunc(func(at time.Time, from *dataplane.Port, frame []byte) {
+		if count > 0 && pw.Frames() >= count {
+			return
+		}
+		pw.Tap(at, from, frame)
+		if count > 0 && pw.Frames() >= count {
+			once.Do(func() { close(enough) })
+		}
+	})
+	for _, id := range ids {
+		remove := l.links[id].AddTap(tap)
+		defer remove()
+	}
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-ctx.Done():
+	case <-timeout:
+	case <-enough:
+	}
+	return pw.Frames(), pw.Flush()
+}

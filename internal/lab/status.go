@@ -1,0 +1,164 @@
+package lab
+
+import (
+	"time"
+
+	"github.com/intercloud/intercloud/internal/igp"
+	"github.com/intercloud/intercloud/internal/ldp"
+)
+
+// Counts is what `intercloud status` and the end of `up` report.
+type Counts struct {
+	Routers     int  `json:"routers"`
+	Links       int  `json:"links"`
+	LinksUp     int  `json:"links_up"`
+	CoreLinksUp int  `json:"core_links_up"`
+	Adjacencies int  `json:"adjacencies"` // IGP adjacencies Full, once per link
+	LDPSessions int  `json:"ldp_sessions"`
+	LSPs        int  `json:"lsps"` // LFIB entries over all routers
+	Ready       bool `json:"ready"`
+}
+
+// Counts takes stock of the lab. The lab is ready when every core link
+// that is up carries a Full adjacency, every pair of LDP neighbours over
+// such links has a session, and every core router has a route to every
+// core loopback it can reach. (That LSPs are in place follows from LDP
+// being quiet: WaitReady also waits for the control plane to settle.)
+func (l *Lab) Counts() Counts {
+	c := l.stock()
+	if !c.Ready {
+		return c
+	}
+	group := l.coreGroups()
+	for _, n := range l.order {
+		if !n.Model.Role.IsCore() {
+			continue
+		}
+		for _, other := range group[n.Model.Name] {
+			if other == n {
+				continue
+			}
+			if _, ok := n.Router.RIB().Best("", other.Model.Loopback); !ok {
+				c.Ready = false
+				return c
+			}
+		}
+	}
+	return c
+}
+
+// stock counts links, adjacencies, sessions and LSPs, and says whether
+// the adjacencies and sessions are all there: cheap enough to poll.
+func (l *Lab) stock() Counts {
+	c := Counts{Routers: len(l.order), Links: len(l.links)}
+	ldpPairs := map[[2]string]bool{}
+	for id, dl := range l.links {
+		if !dl.Up() {
+			continue
+		}
+		c.LinksUp++
+		ml := l.Model.Links[id]
+		if !ml.Core {
+			continue
+		}
+		c.CoreLinksUp++
+		a, b := l.nodes[ml.A.Node], l.nodes[ml.B.Node]
+		if a.LDP != nil && b.LDP != nil {
+			pair := [2]string{min(ml.A.Node, ml.B.Node), max(ml.A.Node, ml.B.Node)}
+			ldpPairs[pair] = true
+		}
+	}
+	full, sessions := 0, 0
+	for _, n := range l.order {
+		var nbrs []igp.Neighbor
+		var ldpn []ldp.Neighbor
+		if n.IGP == nil && n.LDP == nil {
+			continue
+		}
+		n.Router.Do(func() {
+			if n.IGP != nil {
+				nbrs = n.IGP.Neighbors()
+			}
+			if n.LDP != nil {
+				ldpn = n.LDP.Neighbors()
+			}
+		})
+		for _, nb := range nbrs {
+			if nb.State == igp.StateFull {
+				full++
+			}
+		}
+		for _, nb := range ldpn {
+			if nb.State == ldp.StateOperational {
+				sessions++
+			}
+		}
+		c.LSPs += n.Router.LFIBLen()
+	}
+	c.Adjacencies, c.LDPSessions = full/2, sessions/2
+	c.Ready = c.Adjacencies == c.CoreLinksUp && c.LDPSessions == len(ldpPairs)
+	return c
+}
+
+// coreGroups maps each core node to the core nodes it can reach over core
+// links that are up (itself included); nodes of one group share a slice.
+func (l *Lab) coreGroups() map[string][]*Node {
+	out := map[string][]*Node{}
+	for _, n := range l.order {
+		if !n.Model.Role.IsCore() || out[n.Model.Name] != nil {
+			continue
+		}
+		group := []*Node{n}
+		seen := map[string]bool{n.Model.Name: true}
+		for i := 0; i < len(group); i++ {
+			for _, ifc := range group[i].Model.Interfaces {
+				peer := l.nodes[ifc.Peer]
+				if seen[ifc.Peer] || !l.Model.Links[ifc.LinkID].Core || !l.links[ifc.LinkID].Up() || !peer.Model.Role.IsCore() {
+					continue
+				}
+				seen[ifc.Peer] = true
+				group = append(group, peer)
+			}
+		}
+		for _, m := range group {
+			out[m.Model.Name] = group
+		}
+	}
+	return out
+}
+
+// Settle is how long the control plane must stay quiet, after the lab's
+// stock looks complete, before it counts as converged: a path learned
+// over a slow link can still replace one learned early.
+const Settle = 250 * time.Millisecond
+
+// WaitReady polls until the lab is ready and has been quiet for Settle,
+// or limit passes. advance, when set, moves a virtual clock forward by step
+// between polls (tests); with the real clock it is nil and WaitReady
+// sleeps. It returns how long convergence took: from Start to the last
+// control-plane event. The full check runs only once the cheap counts are
+// complete and the control plane is quiet, so polling a large lab is cheap.
+func (l *Lab) WaitReady(limit, step time.Duration, advance func(time.Duration)) (Counts, time.Duration, bool) {
+	start := l.Started()
+	for {
+		now := l.clk.Now()
+		last := l.LastChange()
+		if now.Sub(last) >= Settle {
+			if c := l.stock(); c.Ready {
+				if c = l.Counts(); c.Ready {
+					return c, last.Sub(start), true
+				}
+			}
+		}
+		if now.Sub(start) >= limit {
+			c := l.Counts()
+			c.Ready = false
+			return c, now.Sub(start), false
+		}
+		if advance != nil {
+			advance(step)
+		} else {
+			time.Sleep(step)
+		}
+	}
+}
