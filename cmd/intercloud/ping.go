@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/packet"
 )
 
 func newPingCmd() *cobra.Command {
@@ -59,7 +60,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float
 
 // printPing writes what Linux ping prints.
 func printPing(w io.Writer, r *api.PingResponse) {
-	fmt.Fprintf(w, "PING %s from %s: %d data bytes\n", named(r.Names, r.Dst), named(r.Names, r.Src), r.Size)
+	fmt.Fprintf(w, "PING %s from %s: %d(%d) bytes of data.\n", named(r.Names, r.Dst), named(r.Names, r.Src), r.Size, r.Size+packet.ICMPHeaderLen+packet.IPv4HeaderLen)
 	for _, rep := range r.Replies {
 		switch {
 		case rep.Lost:
@@ -70,7 +71,7 @@ func printPing(w io.Writer, r *api.PingResponse) {
 				fmt.Fprintf(w, "     %s\n", l)
 			}
 		default:
-			fmt.Fprintf(w, "%d bytes from %s: icmp_seq=%d ttl=%d time=%s\n", rep.Size, named(r.Names, rep.From), rep.Seq, rep.TTL, ms(rep.RTT))
+			fmt.Fprintf(w, "%d bytes from %s: icmp_seq=%d ttl=%d time=%s\n", rep.Size+packet.ICMPHeaderLen, named(r.Names, rep.From), rep.Seq, rep.TTL, ms(rep.RTT))
 		}
 	}
 	loss := 0

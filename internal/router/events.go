@@ -13,15 +13,18 @@ const DefaultEventLog = 10_000
 type eventLog struct {
 	mu   sync.Mutex
 	buf  []Event
+	max  int
 	head int // oldest entry once the ring is full
 	full bool
 }
 
+// init sets the bound; the ring grows to it as events come, so that a
+// thousand quiet routers do not each hold room for ten thousand events.
 func (l *eventLog) init(n int) {
 	if n <= 0 {
 		n = DefaultEventLog
 	}
-	l.buf = make([]Event, 0, n)
+	l.max = n
 }
 
 func (l *eventLog) add(e Event) {
@@ -29,7 +32,7 @@ func (l *eventLog) add(e Event) {
 	defer l.mu.Unlock()
 	if !l.full {
 		l.buf = append(l.buf, e)
-		l.full = len(l.buf) == cap(l.buf)
+		l.full = len(l.buf) == l.max
 		return
 	}
 	l.buf[l.head] = e
