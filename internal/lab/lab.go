@@ -194,12 +194,19 @@ func (l *Lab) Start() {
 	l.started = l.clk.Now()
 	l.mu.Unlock()
 	for _, n := range l.order {
-		if n.IGP != nil {
-			n.IGP.Start()
+		if n.IGP == nil && n.LDP == nil {
+			continue
 		}
-		if n.LDP != nil {
-			n.LDP.Start()
-		}
+		// Under the control lock, like every other call into a protocol:
+		// a neighbour's first hello may already be arriving.
+		n.Router.Do(func() {
+			if n.IGP != nil {
+				n.IGP.Start()
+			}
+			if n.LDP != nil {
+				n.LDP.Start()
+			}
+		})
 	}
 }
 

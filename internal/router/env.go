@@ -30,8 +30,8 @@ type Env interface {
 	AfterFunc(d time.Duration, f func()) clock.Timer
 	// SendControl sends msg to the router at the other end of iface, to
 	// the handler registered there for proto. The lab carries it over the
-	// link: after the link's latency, and not at all while the link is
-	// down, so flooding follows working links only. Control messages are
+	// link: after the link's latency, in the order sent, and not at all
+	// while the link is down, so flooding follows working links only. Control messages are
 	// not subject to random loss: OSPF and LDP retransmit until
 	// acknowledged, which the emulation short-circuits. msg must not be
 	// modified after sending (the receiver may keep it).

@@ -1,0 +1,142 @@
+package igp
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// Area is an OSPF area id; 0 is the backbone.
+type Area = topology.Area
+
+// Backbone is area 0.0.0.0.
+const Backbone Area = 0
+
+// Config is what the IGP runs with on one router.
+type Config struct {
+	RouterID netip.Addr
+	// Loopback is advertised as a /32 stub with cost 0, in area 0 if the
+	// router has an area-0 interface, else in the area of its first
+	// interface (in the router's interface order).
+	Loopback netip.Prefix
+	// Interfaces says which interfaces run the IGP, by name; the others
+	// are ignored.
+	Interfaces map[string]Interface
+	// SR advertises SRIndex as the loopback's prefix SID (none when it is
+	// negative or beyond the SRGB) and installs SR LSPs; SRGBBase is this
+	// router's SRGB (16000 when zero, 8000 labels).
+	SR       bool
+	SRIndex  int
+	SRGBBase uint32
+	// Redistribute is originated as AS-external LSAs (type 5, E2) with
+	// ExternalMetric (20 when zero): an edge router's static or connected
+	// prefixes, such as the loopbacks of a cloud's compute nodes.
+	Redistribute   []netip.Prefix
+	ExternalMetric uint32
+	Timers         Timers
+}
+
+// Interface is an interface's IGP settings.
+type Interface struct {
+	Area Area
+	Cost uint32 // 10 when zero
+	// Passive advertises the interface's subnet without forming an
+	// adjacency over it.
+	Passive bool
+}
+
+// Timers are the protocol's clocks; zero fields take the defaults.
+type Timers struct {
+	Hello time.Duration // 10s
+	Dead  time.Duration // 40s
+	// SPF throttling as FRR's "timers throttle spf": the first run after a
+	// quiet period waits SPFDelay; runs closer together than the hold wait
+	// for it, and each such wait doubles the hold up to SPFMaxHold.
+	SPFDelay   time.Duration // 0
+	SPFHold    time.Duration // 50ms
+	SPFMaxHold time.Duration // 5s
+	// MinLSInterval is the least time between two instances of one
+	// self-originated LSA (OSPF's MinLSInterval; FRR's "timers throttle
+	// lsa"). It batches the router-LSA changes of adjacencies coming up
+	// together into one instance.
+	MinLSInterval time.Duration // 1s
+	// Refresh re-originates self LSAs this old (LSRefreshTime).
+	Refresh time.Duration // 30m
+}
+
+// Defaults of Timers.
+const (
+	DefaultHello         = 10 * time.Second
+	DefaultDead          = 40 * time.Second
+	DefaultSPFHold       = 50 * time.Millisecond
+	DefaultSPFMaxHold    = 5 * time.Second
+	DefaultMinLSInterval = time.Second
+	DefaultRefresh       = 30 * time.Minute
+	// MaxAge is when an LSA stops counting (3600s, as in OSPF).
+	MaxAge = time.Hour
+	// DefaultCost is an interface's cost when none is given.
+	DefaultCost = 10
+	// DefaultExternalMetric is the type-2 metric of redistributed prefixes.
+	DefaultExternalMetric = 20
+)
+
+func (t Timers) withDefaults() Timers {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&t.Hello, DefaultHello)
+	set(&t.Dead, DefaultDead)
+	set(&t.SPFHold, DefaultSPFHold)
+	set(&t.SPFMaxHold, DefaultSPFMaxHold)
+	set(&t.MinLSInterval, DefaultMinLSInterval)
+	set(&t.Refresh, DefaultRefresh)
+	if t.SPFDelay < 0 {
+		t.SPFDelay = 0
+	}
+	return t
+}
+
+func (c Config) withDefaults() Config {
+	c.Timers = c.Timers.withDefaults()
+	if c.SRGBBase == 0 {
+		c.SRGBBase = topology.SRGBBase
+	}
+	if c.ExternalMetric == 0 {
+		c.ExternalMetric = DefaultExternalMetric
+	}
+	if !c.RouterID.IsValid() {
+		c.RouterID = c.Loopback.Addr()
+	}
+	return c
+}
+
+// FromModel derives a node's IGP configuration from the topology model:
+// every core link's interface in the link's area with the link's cost, the
+// node's other non-VRF interfaces passive (so that what hangs off the core,
+// like a cloud's uplink, is reachable across it), and the node SID when
+// the node is in SR mode. Redistribution and timers are left to the caller.
+func FromModel(m *topology.Model, n *topology.Node) Config {
+	c := Config{RouterID: n.RouterID, Loopback: n.Loopback, Interfaces: map[string]Interface{}}
+	for _, i := range n.Interfaces {
+		if i.VRF != "" || i.LinkID < 0 || i.LinkID >= len(m.Links) {
+			continue
+		}
+		l := m.Links[i.LinkID]
+		cost := uint32(l.Cost)
+		if cost == 0 {
+			cost = DefaultCost
+		}
+		if l.Core {
+			c.Interfaces[i.Name] = Interface{Area: l.Area, Cost: cost}
+		} else {
+			c.Interfaces[i.Name] = Interface{Area: n.Area, Cost: cost, Passive: true}
+		}
+	}
+	if n.LabelMode == topology.LabelSR && n.SRIndex >= 0 {
+		c.SR, c.SRIndex = true, n.SRIndex
+	}
+	return c
+}

@@ -1,0 +1,151 @@
+package igp
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// SRBinding is a prefix SID as the router uses it: the label it expects
+// (its SRGB base + index) and, per equal-cost first hop, the label it
+// swaps to (the neighbour's SRGB base + index) or a pop before the owner.
+type SRBinding struct {
+	Prefix     netip.Prefix `json:"prefix"`
+	SIDIndex   uint32       `json:"sid_index"`
+	Label      uint32       `json:"label"`
+	Local      bool         `json:"local,omitempty"` // the router's own SID: no LFIB entry
+	Type       PathType     `json:"type"`
+	AdvRouters []netip.Addr `json:"adv_routers"` // who advertised the SID we use
+	Nexthops   []SRNexthop  `json:"nexthops"`
+}
+
+// SRNexthop is one first hop of an SR LSP.
+type SRNexthop struct {
+	Addr     netip.Addr `json:"addr"`
+	Iface    string     `json:"iface"`
+	OutLabel uint32     `json:"out_label"` // router.LabelImplicitNull: pop
+}
+
+// resolveSIDs gives each route the prefix SID advertised with it: by the
+// owner for an intra-area route, by the ABRs it goes through for an
+// inter-area one (extended prefix LSAs of the same area). The extended
+// prefix LSAs found are kept for installSR.
+func (in *Instance) resolveSIDs(tab *table, now time.Time) {
+	ext := in.scratch.ext
+	if ext == nil {
+		ext = map[Area]map[uint64][]*LSA{}
+		in.scratch.ext = ext
+	}
+	clear(ext)
+	for _, a := range in.areas {
+		m := map[uint64][]*LSA{}
+		for _, l := range a.db {
+			if l.Type == TypeOpaqueArea && l.SID != nil && l.usable(now) {
+				k := prefixKey(l.Prefix)
+				m[k] = append(m[k], l)
+			}
+		}
+		ext[a.id] = m
+	}
+	for i := range tab.c {
+		r := &tab.c[i]
+		r.sid = -1
+		if r.typ == ExternalE2 {
+			continue
+		}
+		var best *LSA
+		for _, l := range ext[r.area][r.key] {
+			if r.hasAdv(u32(l.AdvRouter)) && (best == nil || u32(l.AdvRouter) < u32(best.AdvRouter)) {
+				best = l
+			}
+		}
+		if best != nil {
+			r.sid = int32(best.SID.Index)
+		}
+	}
+}
+
+// pops reports whether the first hop rid is where route r's SID is
+// popped: it advertised the SID itself, without the NP flag.
+func (in *Instance) pops(r *candidate, rid uint32) bool {
+	if !r.hasAdv(rid) {
+		return false
+	}
+	for _, l := range in.scratch.ext[r.area][r.key] {
+		if u32(l.AdvRouter) == rid && l.SID.Index == uint32(r.sid) && !l.SID.NoPHP {
+			return true
+		}
+	}
+	return false
+}
+
+// installSR offers the SR LSPs and ingress labels to the RIB: for every
+// prefix SID but our own, in-label SRGB+index, and per first hop that is
+// SR-capable (it advertises an SRGB) the neighbour's SRGB+index, or
+// implicit null when the neighbour owns the SID (PHP). It returns the
+// number of LSPs.
+func (in *Instance) installSR(tab *table, now time.Time) int {
+	t := tab.t
+	var lsps []router.LSP
+	var fecs []router.FECLabel
+	var bindings []SRBinding
+	used := map[uint32]netip.Prefix{}
+	base := in.cfg.SRGBBase
+	for _, i := range in.scratch.order {
+		r := &tab.c[i]
+		if r.sid < 0 {
+			continue
+		}
+		idx := uint32(r.sid)
+		p := r.prefix()
+		b := SRBinding{Prefix: p, SIDIndex: idx, Label: base + idx, Type: r.typ, Local: r.conn != -1}
+		for _, a := range r.advs(nil) {
+			b.AdvRouters = append(b.AdvRouters, addr4(a))
+		}
+		if b.Local || idx >= srgbSize {
+			bindings = append(bindings, b)
+			continue
+		}
+		if other, dup := used[b.Label]; dup {
+			in.env.Event("sr-conflict", fmt.Sprintf("SID index %d of %s already used by %s: ignored", idx, p, other))
+			continue
+		}
+		used[b.Label] = p
+		var hops []router.LSPNexthop
+		for _, d := range t.sets[r.nh] {
+			h := t.direct[d]
+			g := srgbOf(h, now)
+			if g == nil || idx >= g.Size {
+				continue // not SR-capable: no SR path that way
+			}
+			out := g.Base + idx
+			if in.pops(r, h.rid) {
+				out = router.LabelImplicitNull
+			}
+			hops = append(hops, router.LSPNexthop{Addr: h.addr, Iface: h.ifc.name, OutLabel: out})
+			b.Nexthops = append(b.Nexthops, SRNexthop{Addr: h.addr, Iface: h.ifc.name, OutLabel: out})
+			fecs = append(fecs, router.FECLabel{Prefix: p, Nexthop: h.addr, OutLabel: out})
+		}
+		bindings = append(bindings, b)
+		if len(hops) > 0 {
+			lsps = append(lsps, router.LSP{InLabel: b.Label, Proto: router.ProtoSR, FEC: p, Nexthops: hops})
+		}
+	}
+	in.srBindings = bindings
+	rib := in.env.RIB()
+	rib.ReplaceLSPs(router.ProtoSR, lsps)
+	rib.ReplaceFECLabels(router.ProtoSR, fecs)
+	return len(lsps)
+}
+
+// srgbOf is the SRGB a neighbour advertises in its router information
+// LSA, or nil when it does not do SR.
+func srgbOf(h directHop, now time.Time) *SRGB {
+	l := h.ifc.area.db[key{typ: TypeOpaqueArea, bits: 32, id: OpaqueRouterInfo << 24, adv: h.rid}]
+	if l == nil || l.SRGB == nil || !l.usable(now) {
+		return nil
+	}
+	return l.SRGB
+}

@@ -1,0 +1,241 @@
+package ldp
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// scheduleUpdate recomputes the FEC table and LFIB as soon as
+// Timers.Update has passed since the last time, once for however many
+// changes arrive meanwhile.
+func (in *Instance) scheduleUpdate() {
+	if in.updatePending || !in.started {
+		return
+	}
+	in.updatePending = true
+	var wait time.Duration
+	if !in.lastUpdate.IsZero() {
+		wait = max(0, in.lastUpdate.Add(in.cfg.Timers.Update).Sub(in.env.Now()))
+	}
+	if in.updateTimer == nil {
+		in.updateTimer = in.env.AfterFunc(wait, in.update)
+	} else {
+		in.updateTimer.Reset(wait)
+	}
+}
+
+// update follows the RIB: it rebuilds the FEC table from the best IGP
+// host routes, allocates labels for new FECs and withdraws those of FECs
+// gone (advertising both to every peer), and offers the LSPs and ingress
+// labels the peers' mappings give.
+func (in *Instance) update() {
+	in.updatePending = false
+	in.updates++
+	in.lastUpdate = in.env.Now()
+	fecs := in.fecTable()
+	rib := in.env.RIB()
+	var added, withdrawn []Mapping
+	for _, f := range fecs {
+		cur, ok := in.local[f.key]
+		// A FEC keeps its label; one that became (or stopped being) ours to
+		// terminate changes between implicit null and a real label.
+		if ok && (cur == router.LabelImplicitNull) == f.egress {
+			continue
+		}
+		if ok && cur != router.LabelImplicitNull {
+			rib.ReleaseLabel(cur)
+		}
+		label := router.LabelImplicitNull
+		if !f.egress {
+			label = rib.AllocateLabel()
+		}
+		in.local[f.key] = label
+		added = append(added, Mapping{FEC: f.prefix, Label: label})
+	}
+	if len(in.local) > len(fecs) {
+		next := make(map[fecKey]bool, len(fecs))
+		for _, f := range fecs {
+			next[f.key] = true
+		}
+		for k, l := range in.local {
+			if !next[k] {
+				withdrawn = append(withdrawn, Mapping{FEC: k.prefix(), Label: l, Withdraw: true})
+			}
+		}
+		slices.SortFunc(withdrawn, func(a, b Mapping) int { return comparePrefix(a.FEC, b.FEC) })
+		for _, w := range withdrawn {
+			delete(in.local, keyOf(w.FEC))
+			if w.Label != router.LabelImplicitNull {
+				rib.ReleaseLabel(w.Label)
+			}
+		}
+	}
+	in.advertise(added)
+	in.advertise(withdrawn)
+	in.fecs = fecs
+	in.install()
+	if len(added)+len(withdrawn) > 0 {
+		in.env.Event("label", labelEvent(added, withdrawn))
+	}
+}
+
+// labelEvent summarises a recomputation's label changes in one line.
+func labelEvent(added, withdrawn []Mapping) string {
+	const most = 4
+	part := func(what string, ms []Mapping) string {
+		s := fmt.Sprintf("%d %s", len(ms), what)
+		if len(ms) == 0 {
+			return s
+		}
+		var shown []string
+		for _, m := range ms[:min(len(ms), most)] {
+			if m.Withdraw {
+				shown = append(shown, m.FEC.String())
+			} else {
+				shown = append(shown, m.FEC.String()+"="+LabelString(m.Label))
+			}
+		}
+		if len(ms) > most {
+			shown = append(shown, "...")
+		}
+		return s + " (" + strings.Join(shown, ", ") + ")"
+	}
+	return "local bindings: " + part("allocated", added) + ", " + part("withdrawn", withdrawn)
+}
+
+// fecTable is the FECs: IPv4 /32 IGP routes the RIB selected, and the
+// prefixes we are the egress for, sorted by prefix.
+func (in *Instance) fecTable() []fec {
+	routes := in.env.RIB().BestRoutes("")
+	n := 1 + len(in.cfg.Egress)
+	for i := range routes {
+		if routes[i].Proto == router.ProtoOSPF && routes[i].Prefix.Bits() == 32 {
+			n++
+		}
+	}
+	out := make([]fec, 0, n)
+	egress := map[fecKey]bool{}
+	add := func(p netip.Prefix) {
+		if p.Addr().Is4() && !egress[keyOf(p)] {
+			egress[keyOf(p)] = true
+			out = append(out, fec{prefix: p, key: keyOf(p), egress: true})
+		}
+	}
+	if in.cfg.Loopback.IsValid() {
+		add(in.cfg.Loopback.Masked())
+	}
+	for _, p := range in.cfg.Egress {
+		add(p.Masked())
+	}
+	for i := range routes {
+		r := &routes[i]
+		if r.Proto != router.ProtoOSPF || r.Prefix.Bits() != 32 || !r.Prefix.Addr().Is4() || egress[keyOf(r.Prefix)] {
+			continue
+		}
+		out = append(out, fec{prefix: r.Prefix, key: keyOf(r.Prefix), nexthops: r.Nexthops})
+	}
+	slices.SortFunc(out, func(a, b fec) int {
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// install offers the LSPs and FEC labels: for each FEC, per IGP nexthop
+// whose LDP peer (the session of the hello adjacency on the nexthop's
+// interface) has advertised a label, swap to (or push) that label — pop
+// for implicit null.
+func (in *Instance) install() {
+	peer := make(map[string]*session, len(in.ifaces))
+	for _, ifc := range in.ifaces {
+		if ifc.adj != nil {
+			if s := in.sessions[ifc.adj.lsr]; s != nil && s.operational {
+				peer[ifc.name] = s
+			}
+		}
+	}
+	n := 0
+	for _, f := range in.fecs {
+		n += len(f.nexthops)
+	}
+	// One backing array for every LSP's nexthops: a router has one LSP per
+	// FEC, and a thousand small slices cost the garbage collector more.
+	hops := make([]router.LSPNexthop, 0, n)
+	fecLabels := make([]router.FECLabel, 0, n)
+	lsps := make([]router.LSP, 0, len(in.fecs))
+	for _, f := range in.fecs {
+		if f.egress {
+			continue
+		}
+		start := len(hops)
+		for _, nh := range f.nexthops {
+			s := peer[nh.Iface]
+			if s == nil {
+				continue
+			}
+			label, ok := s.remote[f.key]
+			if !ok {
+				continue
+			}
+			hops = append(hops, router.LSPNexthop{Addr: nh.Addr, Iface: nh.Iface, OutLabel: label})
+			fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: nh.Addr, OutLabel: label})
+		}
+		if len(hops) > start {
+			lsps = append(lsps, router.LSP{InLabel: in.local[f.key], Proto: router.ProtoLDP, FEC: f.prefix, Nexthops: hops[start:len(hops):len(hops)]})
+		}
+	}
+	in.env.RIB().ReplaceLSPs(router.ProtoLDP, lsps)
+	in.env.RIB().ReplaceFECLabels(router.ProtoLDP, fecLabels)
+}
+
+// remoteFor is the label the peer behind an IGP nexthop advertised for p.
+func (in *Instance) remoteFor(nh router.Nexthop, p netip.Prefix) (uint32, bool) {
+	s := in.peerFor(nh)
+	if s == nil {
+		return 0, false
+	}
+	l, ok := s.remote[keyOf(p)]
+	return l, ok
+}
+
+// peerFor maps an IGP nexthop to the operational session of the LSR whose
+// hello adjacency is on the nexthop's interface.
+func (in *Instance) peerFor(nh router.Nexthop) *session {
+	ifc := in.ifByName[nh.Iface]
+	if ifc == nil || ifc.adj == nil {
+		return nil
+	}
+	s := in.sessions[ifc.adj.lsr]
+	if s == nil || !s.operational {
+		return nil
+	}
+	return s
+}
+
+// LabelString shows a label as FRR does: "imp-null" for 3.
+func LabelString(l uint32) string {
+	switch l {
+	case router.LabelImplicitNull:
+		return "imp-null"
+	case router.LabelIPv4ExplicitNull:
+		return "exp-null"
+	}
+	return fmt.Sprint(l)
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}

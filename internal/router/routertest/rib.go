@@ -1,0 +1,350 @@
+package routertest
+
+import (
+	"bytes"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// RIB is a minimal recording RIB manager: enough of router.RIB for
+// protocol tests, nothing of the FIB. It keeps the slices protocols hand
+// it (they must not modify them afterwards) and selects the best route per
+// prefix by Protocol.Distance, then metric, then the lower Protocol.
+type RIB struct {
+	mu       sync.Mutex
+	vrfs     map[string]*vrfTable
+	lsps     [router.ProtoIBGP + 1][]router.LSP
+	fecs     [router.ProtoIBGP + 1][]router.FECLabel
+	watchers []func()
+
+	nextLabel uint32
+	free      []uint32
+	inUse     map[uint32]bool
+}
+
+type vrfTable struct {
+	sets [router.ProtoIBGP + 1]map[netip.Prefix]*router.Route
+	best map[netip.Prefix]*router.Route
+	// order is best's prefixes sorted; nil when a prefix came or went.
+	order []netip.Prefix
+}
+
+func newRIB() *RIB {
+	return &RIB{vrfs: map[string]*vrfTable{}, nextLabel: router.LabelDynamicFirst, inUse: map[uint32]bool{}}
+}
+
+var _ router.RIB = (*RIB)(nil)
+
+func (b *RIB) vrf(name string) *vrfTable {
+	t := b.vrfs[name]
+	if t == nil {
+		t = &vrfTable{best: map[netip.Prefix]*router.Route{}}
+		b.vrfs[name] = t
+	}
+	return t
+}
+
+// ReplaceRoutes replaces protocol p's routes in vrf.
+func (b *RIB) ReplaceRoutes(p router.Protocol, vrf string, routes []router.Route) {
+	b.mu.Lock()
+	changed := b.replaceLocked(p, vrf, routes)
+	watchers := b.watchers
+	b.mu.Unlock()
+	if changed {
+		for _, f := range watchers {
+			f()
+		}
+	}
+}
+
+func (b *RIB) setConnected(routes []router.Route) {
+	b.ReplaceRoutes(router.ProtoConnected, "", routes)
+}
+
+func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route) bool {
+	t := b.vrf(vrf)
+	old := t.sets[p]
+	set := make(map[netip.Prefix]*router.Route, len(routes))
+	for i := range routes {
+		routes[i].Proto = p
+		set[routes[i].Prefix] = &routes[i]
+	}
+	t.sets[p] = set
+	changed := false
+	for pfx, r := range set {
+		cur := t.best[pfx]
+		switch {
+		case cur == nil:
+			t.best[pfx] = r
+			t.order = nil
+			changed = true
+		case cur.Proto == p:
+			// Ours was best: the new one may have lost to another's.
+			if t.reselect(pfx) {
+				changed = true
+			}
+		case better(r, cur):
+			t.best[pfx] = r
+			changed = true
+		}
+	}
+	for pfx := range old {
+		if _, still := set[pfx]; !still {
+			if cur := t.best[pfx]; cur != nil && cur.Proto == p && t.reselect(pfx) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+// reselect recomputes the best route for pfx and reports whether it changed.
+func (t *vrfTable) reselect(pfx netip.Prefix) bool {
+	var best *router.Route
+	for _, set := range t.sets {
+		if len(set) == 0 {
+			continue
+		}
+		r := set[pfx]
+		if r == nil {
+			continue
+		}
+		if best == nil || better(r, best) {
+			best = r
+		}
+	}
+	old := t.best[pfx]
+	if best == nil {
+		delete(t.best, pfx)
+		t.order = nil
+	} else {
+		t.best[pfx] = best
+	}
+	return !sameRoute(old, best)
+}
+
+func better(a, b *router.Route) bool {
+	if da, db := a.Proto.Distance(), b.Proto.Distance(); da != db {
+		return da < db
+	}
+	if a.Metric != b.Metric {
+		return a.Metric < b.Metric
+	}
+	return a.Proto < b.Proto
+}
+
+func sameRoute(a, b *router.Route) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Proto != b.Proto || a.Metric != b.Metric || a.Info != b.Info || len(a.Nexthops) != len(b.Nexthops) {
+		return false
+	}
+	if len(a.Nexthops) > 0 && &a.Nexthops[0] == &b.Nexthops[0] {
+		return true // one shared slice
+	}
+	for i := range a.Nexthops {
+		x, y := a.Nexthops[i], b.Nexthops[i]
+		if x.Addr != y.Addr || x.Iface != y.Iface || !slices.Equal(x.Labels, y.Labels) {
+			return false
+		}
+	}
+	return true
+}
+
+// ReplaceLSPs replaces protocol p's LFIB entries.
+func (b *RIB) ReplaceLSPs(p router.Protocol, lsps []router.LSP) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := range lsps {
+		lsps[i].Proto = p
+	}
+	b.lsps[p] = lsps
+}
+
+// ReplaceFECLabels replaces protocol p's ingress labels.
+func (b *RIB) ReplaceFECLabels(p router.Protocol, labels []router.FECLabel) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fecs[p] = labels
+}
+
+// AllocateLabel hands out the lowest free dynamic label.
+func (b *RIB) AllocateLabel() uint32 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var l uint32
+	if n := len(b.free); n > 0 {
+		l = b.free[n-1]
+		b.free = b.free[:n-1]
+	} else {
+		l = b.nextLabel
+		b.nextLabel++
+	}
+	b.inUse[l] = true
+	return l
+}
+
+// ReleaseLabel returns l to the pool; releasing a label not in use panics,
+// which is the bug a test wants to hear about.
+func (b *RIB) ReleaseLabel(l uint32) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.inUse[l] {
+		panic("routertest: label released twice or never allocated")
+	}
+	delete(b.inUse, l)
+	// Keep the free list sorted high to low so the lowest is reused first.
+	i, _ := slices.BinarySearchFunc(b.free, l, func(a, t uint32) int { return int(t) - int(a) })
+	b.free = slices.Insert(b.free, i, l)
+}
+
+// LabelsInUse is the number of dynamic labels allocated and not released.
+func (b *RIB) LabelsInUse() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.inUse)
+}
+
+// Best returns the selected route for an exact prefix.
+func (b *RIB) Best(vrf string, p netip.Prefix) (router.Route, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.vrfs[vrf]
+	if t == nil || t.best[p] == nil {
+		return router.Route{}, false
+	}
+	return *t.best[p], true
+}
+
+// BestRoutes returns the selected routes of vrf sorted by prefix.
+func (b *RIB) BestRoutes(vrf string) []router.Route {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.vrfs[vrf]
+	if t == nil {
+		return nil
+	}
+	if t.order == nil {
+		t.order = sortedPrefixes(t.best)
+	}
+	out := make([]router.Route, len(t.order))
+	for i, p := range t.order {
+		out[i] = *t.best[p]
+	}
+	return out
+}
+
+// sortedPrefixes sorts a table's prefixes, IPv4 ones as packed integer
+// keys (a full table is sorted again after every change of its prefix
+// set, so this is hot in big labs).
+func sortedPrefixes(m map[netip.Prefix]*router.Route) []netip.Prefix {
+	keys := make([]uint64, 0, len(m))
+	var v6 []netip.Prefix
+	for p := range m {
+		if p.Addr().Is4() {
+			a := p.Addr().As4()
+			keys = append(keys, uint64(a[0])<<32|uint64(a[1])<<24|uint64(a[2])<<16|uint64(a[3])<<8|uint64(p.Bits()))
+		} else {
+			v6 = append(v6, p)
+		}
+	}
+	slices.Sort(keys)
+	slices.SortFunc(v6, comparePrefix)
+	out := make([]netip.Prefix, 0, len(m))
+	for _, k := range keys {
+		a := netip.AddrFrom4([4]byte{byte(k >> 32), byte(k >> 24), byte(k >> 16), byte(k >> 8)})
+		out = append(out, netip.PrefixFrom(a, int(k&0xff)))
+	}
+	return append(out, v6...)
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if a.Addr().Is4() && b.Addr().Is4() {
+		x, y := a.Addr().As4(), b.Addr().As4()
+		if c := bytes.Compare(x[:], y[:]); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	}
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}
+
+// Watch registers f to run after the selection changes.
+func (b *RIB) Watch(f func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.watchers = append(b.watchers, f)
+}
+
+// Routes returns protocol p's routes in vrf, sorted by prefix.
+func (b *RIB) Routes(p router.Protocol, vrf string) []router.Route {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.vrfs[vrf]
+	if t == nil {
+		return nil
+	}
+	out := make([]router.Route, 0, len(t.sets[p]))
+	for _, r := range t.sets[p] {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b router.Route) int { return comparePrefix(a.Prefix, b.Prefix) })
+	return out
+}
+
+// Route returns protocol p's route for an exact prefix in the default VRF.
+func (b *RIB) Route(p router.Protocol, pfx netip.Prefix) (router.Route, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.vrfs[""]
+	if t == nil || t.sets[p][pfx] == nil {
+		return router.Route{}, false
+	}
+	return *t.sets[p][pfx], true
+}
+
+// LSPs returns protocol p's LFIB entries as last offered.
+func (b *RIB) LSPs(p router.Protocol) []router.LSP {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lsps[p]
+}
+
+// LSP returns protocol p's LFIB entry for a FEC, if any.
+func (b *RIB) LSP(p router.Protocol, fec netip.Prefix) (router.LSP, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range b.lsps[p] {
+		if l.FEC == fec {
+			return l, true
+		}
+	}
+	return router.LSP{}, false
+}
+
+// FECLabels returns protocol p's ingress labels as last offered.
+func (b *RIB) FECLabels(p router.Protocol) []router.FECLabel {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.fecs[p]
+}
+
+// FECLabelsFor returns protocol p's ingress labels for one prefix.
+func (b *RIB) FECLabelsFor(p router.Protocol, pfx netip.Prefix) []router.FECLabel {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []router.FECLabel
+	for _, f := range b.fecs[p] {
+		if f.Prefix == pfx {
+			out = append(out, f)
+		}
+	}
+	return out
+}
