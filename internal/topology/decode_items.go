@@ -276,6 +276,10 @@ func (c *decoder) links(n *yaml.Node, s *spec) {
 		switch item.Kind {
 		case yaml.ScalarNode:
 			if str, ok := c.str(item, "a link"); ok {
+				if strings.TrimSpace(str) == "" {
+					c.d.errorf(posOf(item), "write a link as NODE-NODE, e.g. p1-p2", "empty link")
+					continue
+				}
 				l.short = str
 				s.Links = append(s.Links, l)
 			}

@@ -87,6 +87,8 @@ func TestValidationErrors(t *testing.T) {
 		{"empty", "", []string{`t.yaml:1:1: the file defines no nodes or links (a minimal file is a list of links, e.g. links: [p1-p2, pe1-p1, pe2-p2])`}},
 		{"ambiguous short link", "links: [a-b-c]\n",
 			[]string{`t.yaml:1:9: link "a-b-c" is ambiguous: node names contain '-' (use the long form: {a: NODE, b: NODE})`}},
+		{"empty link", "links:\n  - p1-p2\n  - !tag\n",
+			[]string{`t.yaml:3:5: empty link (write a link as NODE-NODE, e.g. p1-p2)`}},
 		{"bad prefix", "pools: {links: 10.0.0.0/33}\nlinks: [p1-p2]\n",
 			[]string{`t.yaml:1:16: pools.links "10.0.0.0/33" is not an IPv4 prefix (an IPv4 prefix such as 10.0.0.0/16)`}},
 		{"missing vpn of cloud", "links: [ce1-pe1]\nclouds:\n  c1: {attach: ce1, vpn: red}\n",
