@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/lab"
@@ -21,13 +22,16 @@ import (
 // Server serves one running lab.
 type Server struct {
 	lab      *lab.Lab
-	addr     string
 	started  time.Time
-	readyIn  time.Duration
-	ready    bool
 	shutdown chan struct{}
-	log      *slog.Logger
-	http     *http.Server
+
+	mu      sync.Mutex // guards what bring-up and Serve set while requests read it
+	addr    string
+	readyIn time.Duration
+	ready   bool
+
+	log  *slog.Logger
+	http *http.Server
 }
 
 // NewServer returns a server for l; Shutdown() is closed when a client
@@ -53,14 +57,20 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 }
 
 // SetReady records when the lab converged, for status.
-func (s *Server) SetReady(after time.Duration) { s.ready, s.readyIn = true, after }
+func (s *Server) SetReady(after time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ready, s.readyIn = true, after
+}
 
 // Shutdown is closed when a client asks the daemon to stop.
 func (s *Server) Shutdown() <-chan struct{} { return s.shutdown }
 
 // Serve answers on ln until Close.
 func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
 	s.addr = ln.Addr().String()
+	s.mu.Unlock()
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -99,10 +109,13 @@ func decode(r *http.Request, v any) error {
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	c := s.lab.Counts()
+	s.mu.Lock()
+	addr, ready, readyIn := s.addr, s.ready, s.readyIn
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, Status{
-		Topology: s.lab.Model.Name, Source: s.lab.Model.Source, PID: os.Getpid(), API: s.addr,
+		Topology: s.lab.Model.Name, Source: s.lab.Model.Source, PID: os.Getpid(), API: addr,
 		Started: s.started, Uptime: time.Since(s.started), Routers: c.Routers, Links: c.Links, LinksUp: c.LinksUp,
-		Adjacencies: c.Adjacencies, LDPSessions: c.LDPSessions, LSPs: c.LSPs, Ready: s.ready && c.Ready, ReadyAfter: s.readyIn,
+		Adjacencies: c.Adjacencies, LDPSessions: c.LDPSessions, LSPs: c.LSPs, Ready: ready && c.Ready, ReadyAfter: readyIn,
 	})
 }
 
