@@ -68,13 +68,14 @@ func newCaptureCmd() *cobra.Command {
 	var duration time.Duration
 	var count int
 	cmd := &cobra.Command{
-		Use:   "capture A B -w FILE.pcap",
+		Use:   "capture A B -w FILE.pcap | capture NODE:INTERFACE -w FILE.pcap",
 		Short: "Capture the frames on a link (both ways) into a pcap for tshark or Wireshark",
-		Long: `Capture the frames crossing the links between A and B, both directions, into a
-pcap file (Ethernet, with MPLS label stacks) until Ctrl-C, --duration or
---count. Open it with Wireshark, or: tshark -r FILE.pcap`,
-		Example: "  intercloud capture pe1 p1 -w core.pcap --duration 10s",
-		Args:    cobra.ExactArgs(2),
+		Long: `Capture the frames crossing the links between A and B (or the link on one
+node's interface), both directions, into a pcap file (Ethernet, with MPLS
+label stacks) until Ctrl-C, --duration or --count. Open it with Wireshark,
+or: tshark -r FILE.pcap`,
+		Example: "  intercloud capture pe1 p1 -w core.pcap --duration 10s\n  intercloud capture pe1:eth1 -w pe1-eth1.pcap -c 20",
+		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if file == "" {
 				return &exitError{code: 2, msg: "intercloud: give the output file with -w FILE.pcap"}
@@ -84,14 +85,19 @@ pcap file (Ethernet, with MPLS label stacks) until Ctrl-C, --duration or
 				return err
 			}
 			defer f.Close()
-			q := url.Values{"a": {args[0]}, "b": {args[1]}}
+			q := url.Values{"a": {args[0]}}
+			what := args[0]
+			if len(args) == 2 {
+				q.Set("b", args[1])
+				what += " - " + args[1]
+			}
 			if duration > 0 {
 				q.Set("duration", duration.String())
 			}
 			if count > 0 {
 				q.Set("count", strconv.Itoa(count))
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "capturing %s - %s into %s (Ctrl-C to stop)\n", args[0], args[1], file)
+			fmt.Fprintf(cmd.ErrOrStderr(), "capturing %s into %s (Ctrl-C to stop)\n", what, file)
 			n, err := client(cmd).Stream(cmd.Context(), "/capture", q, f)
 			if err != nil {
 				return notRunning(err)

@@ -254,13 +254,14 @@ func (s *Server) nameInto(m map[netip.Addr]string, a netip.Addr) {
 	}
 }
 
-// capture streams a pcap of the links between a and b:
-// GET /api/v1/capture?a=pe1&b=p1&duration=10s&count=100
+// capture streams a pcap of the links between a and b, or of the link on
+// interface a: GET /api/v1/capture?a=pe1&b=p1&duration=10s&count=100 or
+// ?a=pe1:eth1
 func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	a, b := q.Get("a"), q.Get("b")
-	if a == "" || b == "" {
-		writeError(w, http.StatusBadRequest, errors.New("give both ends: a=NODE&b=NODE"))
+	if a == "" {
+		writeError(w, http.StatusBadRequest, errors.New("give the link: a=NODE&b=NODE, or a=NODE:INTERFACE"))
 		return
 	}
 	var d time.Duration

@@ -129,7 +129,7 @@ func TestAPI(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 2, Interval: 20 * time.Millisecond}, nil)
 	}()
-	n, err := c.Stream(ctx, "/capture", url.Values{"a": {"pe1"}, "b": {"ce1"}, "count": {"4"}, "duration": {"10s"}}, &pcap)
+	n, err := c.Stream(ctx, "/capture", url.Values{"a": {"pe1:eth3"}, "count": {"4"}, "duration": {"10s"}}, &pcap)
 	if err != nil || n < 24+4*16 || !bytes.HasPrefix(pcap.Bytes(), []byte{0x4d, 0x3c, 0xb2, 0xa1}) {
 		t.Fatalf("capture: %d bytes, %v, % x", n, err, pcap.Bytes()[:min(8, pcap.Len())])
 	}

@@ -133,7 +133,20 @@ type LinkInfo struct {
 
 // FindLinks returns the links between a and b. Either may be "node" or
 // "node:interface"; with parallel links, naming an interface picks one.
+// With b empty, a must be "node:interface": the link on that interface.
 func (l *Lab) FindLinks(a, b string) ([]int, error) {
+	if b == "" {
+		node, ifname, ok := strings.Cut(a, ":")
+		n, exists := l.nodes[node]
+		if !ok || !exists {
+			return nil, fmt.Errorf("name a link by its two ends, or one end as node:interface (not %q)", a)
+		}
+		ifc := ifaceNamed(n.Model, ifname)
+		if ifc == nil {
+			return nil, fmt.Errorf("node %s has no interface %q", node, ifname)
+		}
+		return []int{ifc.LinkID}, nil
+	}
 	an, ai, _ := strings.Cut(a, ":")
 	bn, bi, _ := strings.Cut(b, ":")
 	for _, n := range []string{an, bn} {
