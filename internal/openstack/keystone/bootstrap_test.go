@@ -1,0 +1,50 @@
+package keystone
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// TestBootstrapGrows: bootstrapping again with a cloud more adds its
+// region, endpoints, project and user; existing users keep their
+// passwords even when the seed's password changed.
+func TestBootstrapGrows(t *testing.T) {
+	ts := startServer(t, t.TempDir(), &testClock{t: time.Now()})
+	m := testModel()
+	m.Clouds = append(m.Clouds, &topology.Cloud{Name: "cloud4"})
+	if err := ts.svc.Bootstrap(t.Context(), SeedFromModel(m, ts.URL, "another")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, body := ts.do(t, "POST", "/v3/auth/tokens", nil, passwordAuth("admin", testPassword, "admin")); code != http.StatusCreated {
+		t.Errorf("admin with its original password after a re-seed: %d %v", code, body)
+	}
+	code, _, body := ts.do(t, "POST", "/v3/auth/tokens", nil, passwordAuth("demo-cloud4", "another", "demo-cloud4"))
+	if code != http.StatusCreated {
+		t.Fatalf("new cloud's demo user: %d %v", code, body)
+	}
+	var regions []string
+	for _, svc := range body["token"].(map[string]any)["catalog"].([]any) {
+		for _, e := range svc.(map[string]any)["endpoints"].([]any) {
+			if ep := e.(map[string]any); svc.(map[string]any)["type"] == "network" && ep["interface"] == "public" {
+				regions = append(regions, ep["region"].(string))
+			}
+		}
+	}
+	if len(regions) != 4 || regions[3] != "cloud4" {
+		t.Errorf("network regions after adding cloud4: %v", regions)
+	}
+	if err := ts.svc.Bootstrap(t.Context(), Seed{}); err == nil {
+		t.Error("Bootstrap without an identity URL succeeded")
+	}
+	if err := ts.svc.Bootstrap(t.Context(), Seed{IdentityURL: ts.URL, Regions: []Region{{Name: "cloud5"}}}); err == nil {
+		t.Error("Bootstrap of a region without a network URL succeeded")
+	}
+	// The refused seeds changed nothing (one transaction each).
+	code, _, body = ts.do(t, "GET", "/v3/regions", map[string]string{"X-Auth-Token": ts.issueToken(t, "admin", "admin")}, nil)
+	if rs, _ := body["regions"].([]any); code != 200 || len(rs) != 4 {
+		t.Errorf("regions after refused seeds: %d %v", code, body)
+	}
+}
