@@ -1,0 +1,178 @@
+package bgp
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Route is a path as the API shows it.
+type Route struct {
+	Family  Family
+	Key     RouteKey
+	Label   uint32 // VPN label; 0 for IPv4 unicast
+	NextHop netip.Addr
+	Attrs   Attrs
+	// Peer is the neighbour it was learned from; invalid for local routes.
+	Peer  netip.Addr
+	EBGP  bool
+	Local bool
+	Best  bool
+}
+
+// Change is a Loc-RIB best-path change; Best is nil when the destination
+// has no usable path any more.
+type Change struct {
+	Family Family
+	Key    RouteKey
+	Best   *Route
+}
+
+func (s *Speaker) routeOf(f Family, k RouteKey, p *Path, best bool) *Route {
+	if p == nil {
+		return nil
+	}
+	r := &Route{Family: f, Key: k, Label: p.label, Attrs: p.attrs.Value(), Local: p.peer == nil, Best: best}
+	r.NextHop = r.Attrs.NextHop
+	if p.peer != nil {
+		r.Peer, r.EBGP = p.peer.cfg.Addr, !p.peer.ibgp
+	}
+	return r
+}
+
+// Originate installs (or replaces) a locally originated route. For VPNv4
+// the key carries the RD and label the VPN label; attrs carries the route
+// targets in ExtCommunities and, usually, the PE loopback as NextHop
+// (left invalid, the session's local address is used).
+func (s *Speaker) Originate(f Family, k RouteKey, label uint32, attrs Attrs) error {
+	if err := s.checkKey(f, k); err != nil {
+		return err
+	}
+	if label > 0xfffff {
+		return fmt.Errorf("bgp originate %v: label %d exceeds 20 bits", k, label)
+	}
+	if f == IPv4Unicast {
+		label = 0
+	}
+	k.Prefix = k.Prefix.Masked()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tables[f].set(s, k, &Path{attrs: Intern(attrs), label: label})
+	s.afterEvent()
+	return nil
+}
+
+// Withdraw removes a locally originated route.
+func (s *Speaker) Withdraw(f Family, k RouteKey) error {
+	if err := s.checkKey(f, k); err != nil {
+		return err
+	}
+	k.Prefix = k.Prefix.Masked()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tables[f].remove(s, k, nil)
+	s.afterEvent()
+	return nil
+}
+
+func (s *Speaker) checkKey(f Family, k RouteKey) error {
+	if s.tables[f] == nil {
+		return fmt.Errorf("bgp: family %v not configured", f)
+	}
+	if !k.Prefix.IsValid() || !k.Prefix.Addr().Is4() {
+		return fmt.Errorf("bgp: %v: need an IPv4 prefix", k)
+	}
+	if (f == IPv4Unicast) != (k.RD == RD{}) {
+		return fmt.Errorf("bgp: %v: %v routes %s an RD", k, f, map[bool]string{true: "take no", false: "need"}[f == IPv4Unicast])
+	}
+	return nil
+}
+
+// Neighbor is one line of `show bgp summary`.
+type Neighbor struct {
+	Neighbor    netip.Addr    `json:"neighbor"`
+	Description string        `json:"description,omitempty"`
+	AS          uint32        `json:"remoteAs"`
+	RouterID    netip.Addr    `json:"remoteRouterId"`
+	MsgRcvd     uint64        `json:"msgRcvd"`
+	MsgSent     uint64        `json:"msgSent"`
+	UpDown      time.Duration `json:"peerUptime"`
+	EverUp      bool          `json:"everUp"`
+	State       string        `json:"state"`
+	PfxRcd      int           `json:"pfxRcd"`
+	PfxSnt      int           `json:"pfxSnt"`
+	LastError   string        `json:"lastError,omitempty"`
+	RRClient    bool          `json:"routeReflectorClient,omitempty"`
+}
+
+// Summary is the data of FRR's `show bgp summary`, in neighbour order.
+func (s *Speaker) Summary() []Neighbor {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.Clock.Now()
+	out := make([]Neighbor, 0, len(s.peers))
+	for _, p := range s.peers {
+		n := Neighbor{
+			Neighbor: p.cfg.Addr, Description: p.cfg.Description, AS: p.cfg.ASN, RouterID: p.remoteID,
+			MsgRcvd: p.msgsIn, MsgSent: p.msgsOut, UpDown: now.Sub(p.upSince), EverUp: p.gen > 0,
+			State: p.state.String(), LastError: p.lastError, RRClient: p.cfg.RRClient,
+		}
+		for _, c := range p.received {
+			n.PfxRcd += c
+		}
+		for _, g := range p.groups {
+			n.PfxSnt += len(g.adjOut)
+		}
+		out = append(out, n)
+	}
+	slices.SortFunc(out, func(a, b Neighbor) int { return a.Neighbor.Compare(b.Neighbor) })
+	return out
+}
+
+// Routes lists every path of family f, best marked, ordered by RD and
+// prefix like `show bgp ipv4 vpn` (and `show bgp ipv4 unicast`).
+func (s *Speaker) Routes(f Family) []Route {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tables[f]
+	if t == nil {
+		return nil
+	}
+	var out []Route
+	for k, d := range t.dests {
+		for _, p := range d.paths {
+			out = append(out, *s.routeOf(f, k, p, p == d.best))
+		}
+	}
+	slices.SortFunc(out, func(a, b Route) int {
+		if c := slices.Compare(a.Key.RD[:], b.Key.RD[:]); c != 0 {
+			return c
+		}
+		if c := a.Key.Prefix.Addr().Compare(b.Key.Prefix.Addr()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Key.Prefix.Bits(), b.Key.Prefix.Bits()); c != 0 {
+			return c
+		}
+		if a.Best != b.Best {
+			if a.Best {
+				return -1
+			}
+			return 1
+		}
+		return a.Peer.Compare(b.Peer)
+	})
+	return out
+}
+
+// PeerState reports a neighbour's FSM state.
+func (s *Speaker) PeerState(addr netip.Addr) State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.peers[addr]; p != nil {
+		return p.state
+	}
+	return Idle
+}

@@ -1,0 +1,362 @@
+package bgp
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"unique"
+
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
+)
+
+// Origin values (RFC 4271 5.1.1), lowest preferred.
+const (
+	OriginIGP        uint8 = 0
+	OriginEGP        uint8 = 1
+	OriginIncomplete uint8 = 2
+)
+
+// Attrs is one set of path attributes. Every field is comparable (lists
+// are packed into strings) so that identical sets can be interned with
+// the unique package: a Path holds a Handle, one pointer, and a thousand
+// routes from one UPDATE — or the same route held by fifty routers in one
+// process — share one copy of their attributes. Build them with the
+// helpers (Attrs.WithASPath ...) and intern with Intern.
+type Attrs struct {
+	Origin  uint8
+	ASPath  string // packed AS_PATH: per segment type, count, count x 4-octet ASN
+	NextHop netip.Addr
+
+	MED          uint32
+	HasMED       bool
+	LocalPref    uint32
+	HasLocalPref bool
+
+	AtomicAggregate bool
+	Communities     string // packed 4-octet communities
+	ExtCommunities  string // packed 8-octet extended communities
+
+	OriginatorID netip.Addr
+	ClusterList  string // packed 4-octet cluster ids
+
+	// Transitive is the wire form of optional transitive attributes the
+	// speaker does not interpret, passed on unchanged (RFC 4271 5).
+	Transitive string
+}
+
+// AttrHandle is an interned attribute set; equal handles mean equal sets.
+type AttrHandle = unique.Handle[Attrs]
+
+// Intern returns the shared copy of a.
+func Intern(a Attrs) AttrHandle { return unique.Make(a) }
+
+// AS path segment types (RFC 4271 4.3).
+const (
+	segSet      = bgp.BGP_ASPATH_ATTR_TYPE_SET
+	segSequence = bgp.BGP_ASPATH_ATTR_TYPE_SEQ
+)
+
+// ASSegment is one AS_PATH segment.
+type ASSegment struct {
+	Set  bool
+	ASNs []uint32
+}
+
+// PackASPath packs segments into Attrs.ASPath form.
+func PackASPath(segs []ASSegment) string {
+	var b []byte
+	for _, s := range segs {
+		for len(s.ASNs) > 0 {
+			n := min(len(s.ASNs), 255)
+			t := byte(segSequence)
+			if s.Set {
+				t = segSet
+			}
+			b = append(b, t, byte(n))
+			for _, a := range s.ASNs[:n] {
+				b = binary.BigEndian.AppendUint32(b, a)
+			}
+			s.ASNs = s.ASNs[n:]
+		}
+	}
+	return string(b)
+}
+
+// Segments unpacks the AS_PATH.
+func (a *Attrs) Segments() []ASSegment {
+	var out []ASSegment
+	p := a.ASPath
+	for len(p) >= 2 {
+		t, n := p[0], int(p[1])
+		p = p[2:]
+		if len(p) < 4*n {
+			break
+		}
+		seg := ASSegment{Set: t == segSet, ASNs: make([]uint32, n)}
+		for i := range n {
+			seg.ASNs[i] = binary.BigEndian.Uint32([]byte(p[4*i : 4*i+4]))
+		}
+		out = append(out, seg)
+		p = p[4*n:]
+	}
+	return out
+}
+
+// PathLen is the AS path length for the decision process: each ASN of a
+// sequence counts one, a set counts one however many it holds (RFC 4271
+// 9.1.2.2 a).
+func (a *Attrs) PathLen() int {
+	n := 0
+	for _, s := range a.Segments() {
+		if s.Set {
+			n++
+		} else {
+			n += len(s.ASNs)
+		}
+	}
+	return n
+}
+
+// ContainsAS reports whether asn appears anywhere in the AS path.
+func (a *Attrs) ContainsAS(asn uint32) bool {
+	for _, s := range a.Segments() {
+		if slices.Contains(s.ASNs, asn) {
+			return true
+		}
+	}
+	return false
+}
+
+// FirstAS is the leftmost ASN of the path (the neighbour AS for MED
+// comparison), or 0 for an empty path.
+func (a *Attrs) FirstAS() uint32 {
+	segs := a.Segments()
+	if len(segs) == 0 || segs[0].Set || len(segs[0].ASNs) == 0 {
+		return 0
+	}
+	return segs[0].ASNs[0]
+}
+
+// prependAS returns the path with asn prepended to the first sequence.
+func (a *Attrs) prependAS(asn uint32) string {
+	segs := a.Segments()
+	if len(segs) > 0 && !segs[0].Set && len(segs[0].ASNs) < 255 {
+		segs[0].ASNs = append([]uint32{asn}, segs[0].ASNs...)
+	} else {
+		segs = append([]ASSegment{{ASNs: []uint32{asn}}}, segs...)
+	}
+	return PackASPath(segs)
+}
+
+// ASPathString renders the path as FRR does: "65001 65002 {65003,65004}".
+func (a *Attrs) ASPathString() string {
+	var parts []string
+	for _, s := range a.Segments() {
+		nums := make([]string, len(s.ASNs))
+		for i, n := range s.ASNs {
+			nums[i] = strconv.FormatUint(uint64(n), 10)
+		}
+		if s.Set {
+			parts = append(parts, "{"+strings.Join(nums, ",")+"}")
+		} else {
+			parts = append(parts, nums...)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// ExtCommunityList unpacks the extended communities.
+func (a *Attrs) ExtCommunityList() []ExtCommunity {
+	out := make([]ExtCommunity, 0, len(a.ExtCommunities)/8)
+	for p := a.ExtCommunities; len(p) >= 8; p = p[8:] {
+		var e ExtCommunity
+		copy(e[:], p[:8])
+		out = append(out, e)
+	}
+	return out
+}
+
+// RouteTargets lists the route targets among the extended communities.
+func (a *Attrs) RouteTargets() []ExtCommunity {
+	var out []ExtCommunity
+	for _, e := range a.ExtCommunityList() {
+		if e.IsRouteTarget() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// PackExtCommunities packs extended communities into Attrs form.
+func PackExtCommunities(ecs []ExtCommunity) string {
+	b := make([]byte, 0, 8*len(ecs))
+	for _, e := range ecs {
+		b = append(b, e[:]...)
+	}
+	return string(b)
+}
+
+func packAddrs(addrs []netip.Addr) string {
+	b := make([]byte, 0, 4*len(addrs))
+	for _, a := range addrs {
+		b = append(b, a.AsSlice()...)
+	}
+	return string(b)
+}
+
+func unpackAddrs(s string) []netip.Addr {
+	out := make([]netip.Addr, 0, len(s)/4)
+	for ; len(s) >= 4; s = s[4:] {
+		out = append(out, netip.AddrFrom4([4]byte([]byte(s[:4]))))
+	}
+	return out
+}
+
+// Clusters unpacks the CLUSTER_LIST.
+func (a *Attrs) Clusters() []netip.Addr { return unpackAddrs(a.ClusterList) }
+
+func (a *Attrs) hasCluster(id netip.Addr) bool {
+	return slices.Contains(a.Clusters(), id)
+}
+
+// fromWire fills Attrs from decoded path attributes. MP_REACH/MP_UNREACH
+// are the caller's business; the MP next hop is set by the caller.
+func attrsFromWire(pas []bgp.PathAttributeInterface) (Attrs, error) {
+	var a Attrs
+	var transitive []byte
+	for _, pa := range pas {
+		switch v := pa.(type) {
+		case *bgp.PathAttributeOrigin:
+			a.Origin = v.Value
+		case *bgp.PathAttributeAsPath:
+			var segs []ASSegment
+			for _, p := range v.Value {
+				segs = append(segs, ASSegment{Set: p.GetType() == segSet, ASNs: p.GetAS()})
+			}
+			a.ASPath = PackASPath(segs)
+		case *bgp.PathAttributeNextHop:
+			a.NextHop = v.Value
+		case *bgp.PathAttributeMultiExitDisc:
+			a.MED, a.HasMED = v.Value, true
+		case *bgp.PathAttributeLocalPref:
+			a.LocalPref, a.HasLocalPref = v.Value, true
+		case *bgp.PathAttributeAtomicAggregate:
+			a.AtomicAggregate = true
+		case *bgp.PathAttributeCommunities:
+			b := make([]byte, 0, 4*len(v.Value))
+			for _, c := range v.Value {
+				b = binary.BigEndian.AppendUint32(b, c)
+			}
+			a.Communities = string(b)
+		case *bgp.PathAttributeExtendedCommunities:
+			b := make([]byte, 0, 8*len(v.Value))
+			for _, ec := range v.Value {
+				eb, err := ec.Serialize()
+				if err != nil || len(eb) != 8 {
+					return Attrs{}, fmt.Errorf("extended community %v: %w", ec, err)
+				}
+				b = append(b, eb...)
+			}
+			a.ExtCommunities = string(b)
+		case *bgp.PathAttributeOriginatorId:
+			a.OriginatorID = v.Value
+		case *bgp.PathAttributeClusterList:
+			a.ClusterList = packAddrs(v.Value)
+		case *bgp.PathAttributeMpReachNLRI, *bgp.PathAttributeMpUnreachNLRI:
+		case *bgp.PathAttributeAs4Path, *bgp.PathAttributeAs4Aggregator:
+			// Only meaningful from 2-octet speakers, which we refuse.
+		default:
+			if pa.GetFlags()&bgp.BGP_ATTR_FLAG_OPTIONAL != 0 && pa.GetFlags()&bgp.BGP_ATTR_FLAG_TRANSITIVE != 0 {
+				b, err := pa.Serialize()
+				if err != nil {
+					return Attrs{}, fmt.Errorf("attribute %v: %w", pa.GetType(), err)
+				}
+				// Mark it partial: it passed a speaker that did not
+				// recognise it (RFC 4271 5).
+				b[0] |= byte(bgp.BGP_ATTR_FLAG_PARTIAL)
+				transitive = append(transitive, b...)
+			}
+		}
+	}
+	a.Transitive = string(transitive)
+	return a, nil
+}
+
+// toWire builds the path attributes for an UPDATE. For MP families the
+// next hop travels only in MP_REACH_NLRI, which the caller adds; nextHop
+// is therefore written as NEXT_HOP only for IPv4 unicast.
+func (a *Attrs) toWire(f Family) ([]bgp.PathAttributeInterface, error) {
+	pas := []bgp.PathAttributeInterface{bgp.NewPathAttributeOrigin(a.Origin)}
+	var params []bgp.AsPathParamInterface
+	for _, s := range a.Segments() {
+		t := uint8(segSequence)
+		if s.Set {
+			t = segSet
+		}
+		params = append(params, bgp.NewAs4PathParam(t, s.ASNs))
+	}
+	pas = append(pas, bgp.NewPathAttributeAsPath(params))
+	if f == IPv4Unicast {
+		nh, err := bgp.NewPathAttributeNextHop(a.NextHop)
+		if err != nil {
+			return nil, fmt.Errorf("next hop %v: %w", a.NextHop, err)
+		}
+		pas = append(pas, nh)
+	}
+	if a.HasMED {
+		pas = append(pas, bgp.NewPathAttributeMultiExitDisc(a.MED))
+	}
+	if a.HasLocalPref {
+		pas = append(pas, bgp.NewPathAttributeLocalPref(a.LocalPref))
+	}
+	if a.AtomicAggregate {
+		pas = append(pas, bgp.NewPathAttributeAtomicAggregate())
+	}
+	if len(a.Communities) > 0 {
+		var cs []uint32
+		for p := a.Communities; len(p) >= 4; p = p[4:] {
+			cs = append(cs, binary.BigEndian.Uint32([]byte(p[:4])))
+		}
+		pas = append(pas, bgp.NewPathAttributeCommunities(cs))
+	}
+	if a.OriginatorID.IsValid() {
+		o, err := bgp.NewPathAttributeOriginatorId(a.OriginatorID)
+		if err != nil {
+			return nil, fmt.Errorf("originator id: %w", err)
+		}
+		pas = append(pas, o)
+	}
+	if len(a.ClusterList) > 0 {
+		c, err := bgp.NewPathAttributeClusterList(a.Clusters())
+		if err != nil {
+			return nil, fmt.Errorf("cluster list: %w", err)
+		}
+		pas = append(pas, c)
+	}
+	if len(a.ExtCommunities) > 0 {
+		var ecs []bgp.ExtendedCommunityInterface
+		for _, e := range a.ExtCommunityList() {
+			ec, err := bgp.ParseExtended(e[:])
+			if err != nil {
+				return nil, fmt.Errorf("extended community %x: %w", e[:], err)
+			}
+			ecs = append(ecs, ec)
+		}
+		pas = append(pas, bgp.NewPathAttributeExtendedCommunities(ecs))
+	}
+	for p := []byte(a.Transitive); len(p) > 0; {
+		pa, err := bgp.GetPathAttribute(p)
+		if err != nil {
+			return nil, fmt.Errorf("transitive attribute: %w", err)
+		}
+		if err := pa.DecodeFromBytes(p); err != nil {
+			return nil, fmt.Errorf("transitive attribute: %w", err)
+		}
+		pas = append(pas, pa)
+		p = p[pa.Len():]
+	}
+	return pas, nil
+}

@@ -1,0 +1,38 @@
+// Package bgp is intercloud's BGP speaker: the FSM, RIBs, best path and
+// update groups are its own, and every message on the wire is encoded and
+// decoded by GoBGP's codec (github.com/osrg/gobgp/v4/pkg/packet/bgp).
+// GoBGP's server is not used: it cannot run on an injected clock, keeps
+// route-selection options in package globals, waits a random 1–2 s before
+// connecting and leaks goroutines on stop — none of which an emulator
+// running hundreds of routers in one process can live with.
+//
+// What a Speaker does:
+//
+//   - Sessions (RFC 4271): Idle, Connect, Active, OpenSent, OpenConfirm,
+//     Established; OPEN with multiprotocol (per configured family), 4-octet
+//     AS (required of the peer), route refresh and graceful restart (the
+//     restart time advertised; the helper role is implemented — a peer
+//     whose connection drops without a NOTIFICATION keeps its routes as
+//     stale until its End-of-RIB or its restart time — the restarting role
+//     is not); hold time negotiated, keepalives at a third of it;
+//     NOTIFICATION on every error; connection collisions resolved by BGP
+//     identifier (RFC 4271 6.8). A session is dialled the moment the peer
+//     is configured and retried with a short doubling backoff. Every timer
+//     runs on the Config.Clock.
+//   - Transports (transport.go, memtransport.go): real TCP, and an
+//     in-memory network delivering already-encoded messages on the clock,
+//     so large labs need no sockets and tests run on the virtual clock.
+//   - RIBs: an Adj-RIB-In per peer, a Loc-RIB per family (IPv4 unicast and
+//     VPNv4) with the RFC 4271 decision process (rib.go), next hops checked
+//     with Config.Resolver, attributes interned (attrs.go) so identical
+//     sets are shared by every route and every speaker in the process.
+//   - Adj-RIB-Out per update group (update_out.go): peers whose outbound
+//     routes would be identical share one computation and one encoding.
+//   - iBGP/eBGP rules and route reflection (RFC 4456).
+//   - RFC 7606 error handling: treat-as-withdraw and attribute-discard where
+//     it says so, a NOTIFICATION only where it must (update_in.go).
+//
+// Concurrency: a Speaker has one lock. API calls, timer callbacks and
+// transport callbacks each take it, so protocol state is touched by one
+// goroutine at a time; OnBestChange runs under it.
+package bgp

@@ -1,0 +1,184 @@
+package bgp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The FRR interop test runs Debian's FRR bgpd (package frr) without zebra
+// as the VPNv4 route reflector for two intercloud PEs, on loopback.
+
+const frrBgpd = "/usr/lib/frr/bgpd"
+
+type frr struct {
+	dir  string
+	port int
+	log  *bytes.Buffer
+}
+
+func startFRR(t testing.TB, conf string, listen string) *frr {
+	t.Helper()
+	if _, err := os.Stat(frrBgpd); err != nil {
+		t.Skip("FRR bgpd not installed (Debian package frr): skipping interop test")
+	}
+	if _, err := exec.LookPath("vtysh"); err != nil {
+		t.Skip("vtysh not installed (Debian package frr): skipping interop test")
+	}
+	f := &frr{dir: t.TempDir(), port: freePort(t, listen), log: &bytes.Buffer{}}
+	path := filepath.Join(f.dir, "bgpd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(frrBgpd, "-Z", "-S", "-l", listen, "-p", fmt.Sprint(f.port),
+		"--vty_socket", f.dir, "-i", filepath.Join(f.dir, "bgpd.pid"), "-f", path)
+	cmd.Stdout, cmd.Stderr = f.log, f.log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start bgpd: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("bgpd log:\n%s", lastLines(f.log.String(), 60))
+		}
+	})
+	waitFor(t, 10*time.Second, "bgpd vty", func() bool {
+		_, err := f.vtysh("show bgp summary json")
+		return err == nil
+	})
+	return f
+}
+
+func (f *frr) vtysh(cmd string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "vtysh", "--vty_socket", f.dir, "-c", cmd).CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("vtysh %q: %w: %s", cmd, err, out)
+	}
+	return out, nil
+}
+
+func TestInteropFRRReflector(t *testing.T) {
+	// FRR 8.4 treats 127/8 next hops as martian, so the PEs' BGP next
+	// hops are their router ids; the sessions run on 127.0.0.x.
+	conf := `frr defaults traditional
+hostname rr
+log stdout informational
+!
+router bgp 65000
+ bgp router-id 10.255.0.3
+ no bgp default ipv4-unicast
+ neighbor 127.0.0.1 remote-as 65000
+ neighbor 127.0.0.1 passive
+ neighbor 127.0.0.1 timers 3 9
+ neighbor 127.0.0.4 remote-as 65000
+ neighbor 127.0.0.4 passive
+ neighbor 127.0.0.4 timers 3 9
+ address-family ipv4 unicast
+  neighbor 127.0.0.1 activate
+  neighbor 127.0.0.1 route-reflector-client
+  neighbor 127.0.0.4 activate
+  neighbor 127.0.0.4 route-reflector-client
+ exit-address-family
+ address-family ipv4 vpn
+  neighbor 127.0.0.1 activate
+  neighbor 127.0.0.1 route-reflector-client
+  neighbor 127.0.0.4 activate
+  neighbor 127.0.0.4 route-reflector-client
+ exit-address-family
+!
+`
+	f := startFRR(t, conf, "127.0.0.3")
+	pe := func(id, local string) *Speaker {
+		s, err := New(Config{ASN: 65000, RouterID: addr(id), Families: []Family{IPv4Unicast, VPNv4}, HoldTime: 9 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		if err := s.AddPeer(PeerConfig{Addr: addr("127.0.0.3"), Port: uint16(f.port), ASN: 65000, LocalAddr: addr(local)}); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	pe1 := pe("10.255.0.1", "127.0.0.1")
+	pe2 := pe("10.255.0.4", "127.0.0.4")
+	for _, s := range []*Speaker{pe1, pe2} {
+		waitFor(t, 15*time.Second, "session with FRR", func() bool { return s.PeerState(addr("127.0.0.3")) == Established })
+	}
+
+	kv := vpnKey(t, "65000:1", "192.168.1.0/24")
+	if err := pe1.Originate(VPNv4, kv, 1001, Attrs{NextHop: addr("10.255.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})}); err != nil {
+		t.Fatal(err)
+	}
+	k4 := RouteKey{Prefix: netip.MustParsePrefix("10.1.0.0/24")}
+	if err := pe1.Originate(IPv4Unicast, k4, 0, Attrs{NextHop: addr("10.255.0.1")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "pe2 to get pe1's routes through FRR", func() bool {
+		return bestOf(pe2.Routes(VPNv4), kv) != nil && bestOf(pe2.Routes(IPv4Unicast), k4) != nil
+	})
+	r := bestOf(pe2.Routes(VPNv4), kv)
+	if r.Label != 1001 || r.NextHop != addr("10.255.0.1") || r.Peer != addr("127.0.0.3") {
+		t.Errorf("reflected route: label %d next hop %v from %v", r.Label, r.NextHop, r.Peer)
+	}
+	if rts := r.Attrs.RouteTargets(); len(rts) != 1 || rts[0].String() != "RT:65000:100" {
+		t.Errorf("reflected RTs %v", rts)
+	}
+	if r.Attrs.OriginatorID != addr("10.255.0.1") || !slices.Equal(r.Attrs.Clusters(), []netip.Addr{addr("10.255.0.3")}) {
+		t.Errorf("reflected originator %v cluster list %v", r.Attrs.OriginatorID, r.Attrs.Clusters())
+	}
+
+	// FRR's own view: label, RD and RT as it decoded them.
+	out, err := f.vtysh("show bgp ipv4 vpn rd all 192.168.1.0/24 json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var detail struct {
+		Paths []struct {
+			RemoteLabel       int `json:"remoteLabel"`
+			ExtendedCommunity struct {
+				String string `json:"string"`
+			} `json:"extendedCommunity"`
+			Nexthops []struct {
+				IP string `json:"ip"`
+			} `json:"nexthops"`
+		} `json:"paths"`
+	}
+	js := string(out)
+	// The answer is keyed by RD; take the inner object.
+	var byRD map[string]json.RawMessage
+	if err := json.Unmarshal(out, &byRD); err != nil {
+		t.Fatalf("FRR json: %v: %s", err, js)
+	}
+	raw, ok := byRD["65000:1"]
+	if !ok {
+		t.Fatalf("FRR has no RD 65000:1: %s", js)
+	}
+	if err := json.Unmarshal(raw, &detail); err != nil || len(detail.Paths) != 1 {
+		t.Fatalf("FRR path detail (%v): %s", err, raw)
+	}
+	p := detail.Paths[0]
+	if p.RemoteLabel != 1001 || !strings.Contains(p.ExtendedCommunity.String, "RT:65000:100") || len(p.Nexthops) == 0 || p.Nexthops[0].IP != "10.255.0.1" {
+		t.Errorf("FRR sees label %d ext %q next hops %+v", p.RemoteLabel, p.ExtendedCommunity.String, p.Nexthops)
+	}
+
+	// Withdraw through the reflector.
+	pe1.Withdraw(VPNv4, kv)
+	pe1.Withdraw(IPv4Unicast, k4)
+	waitFor(t, 10*time.Second, "withdraw to reach pe2", func() bool {
+		return bestOf(pe2.Routes(VPNv4), kv) == nil && bestOf(pe2.Routes(IPv4Unicast), k4) == nil
+	})
+	out, _ = f.vtysh("show bgp summary")
+	t.Logf("FRR:\n%s", out)
+}

@@ -1,0 +1,295 @@
+package bgp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The gobgpd interop test runs Debian's gobgpd (package gobgpd, which
+// also installs the gobgp CLI) on loopback and exchanges IPv4 unicast and
+// VPNv4 routes with it over real TCP.
+
+func freePort(t testing.TB, host string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", host+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitFor polls cond every 100 ms until it holds or d passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type gobgpd struct {
+	t       testing.TB
+	apiPort int
+	bgpPort int
+	log     *bytes.Buffer
+}
+
+func startGobgpd(t testing.TB, asn uint32, routerID, listen string, peer netip.AddrPort, peerAS uint32) *gobgpd {
+	t.Helper()
+	return startGobgpdConf(t, listen, func(port int) string {
+		return fmt.Sprintf(`[global.config]
+  as = %d
+  router-id = %q
+  port = %d
+  local-address-list = [%q]
+
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = %q
+    peer-as = %d
+  [neighbors.transport.config]
+    local-address = %q
+    remote-port = %d
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "ipv4-unicast"
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "l3vpn-ipv4-unicast"
+`, asn, routerID, port, listen, peer.Addr().String(), peerAS, listen, peer.Port())
+	})
+}
+
+// startGobgpdConf runs gobgpd with the configuration conf(bgpPort).
+func startGobgpdConf(t testing.TB, listen string, conf func(bgpPort int) string) *gobgpd {
+	t.Helper()
+	bin, err := exec.LookPath("gobgpd")
+	if err != nil {
+		t.Skip("gobgpd not installed (Debian package gobgpd): skipping interop test")
+	}
+	if _, err := exec.LookPath("gobgp"); err != nil {
+		t.Skip("gobgp CLI not installed (Debian package gobgpd): skipping interop test")
+	}
+	g := &gobgpd{t: t, apiPort: freePort(t, "127.0.0.1"), bgpPort: freePort(t, listen), log: &bytes.Buffer{}}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gobgpd.toml")
+	if err := os.WriteFile(path, []byte(conf(g.bgpPort)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-f", path, "-p", "--api-hosts", fmt.Sprintf("127.0.0.1:%d", g.apiPort), "--pprof-disable", "-l", "info")
+	cmd.Stdout, cmd.Stderr = g.log, g.log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start gobgpd: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("gobgpd log:\n%s", lastLines(g.log.String(), 60))
+		}
+	})
+	waitFor(t, 10*time.Second, "gobgpd API", func() bool {
+		_, err := g.cli("global")
+		return err == nil
+	})
+	return g
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (g *gobgpd) cli(args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	args = append([]string{"-u", "127.0.0.1", "-p", fmt.Sprint(g.apiPort)}, args...)
+	out, err := exec.CommandContext(ctx, "gobgp", args...).CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("gobgp %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return out, nil
+}
+
+// gobgpPath is the part of `gobgp global rib -j` output the test reads.
+type gobgpPath struct {
+	NLRI struct {
+		Prefix string `json:"prefix"`
+	} `json:"nlri"`
+	Attrs []map[string]any `json:"attrs"`
+}
+
+func (g *gobgpd) rib(family string) map[string][]gobgpPath {
+	out, err := g.cli("global", "rib", "-a", family, "-j")
+	if err != nil {
+		g.t.Logf("%v", err)
+		return nil
+	}
+	rib := map[string][]gobgpPath{}
+	if err := json.Unmarshal(out, &rib); err != nil {
+		g.t.Logf("gobgp rib json: %v: %s", err, out)
+		return nil
+	}
+	return rib
+}
+
+func TestInteropGobgpd(t *testing.T) {
+	// Both ways of bringing the session up: we connect to gobgpd, and
+	// gobgpd connects to our listener while we stay passive.
+	for _, passive := range []bool{false, true} {
+		t.Run(map[bool]string{false: "we-connect", true: "gobgpd-connects"}[passive], func(t *testing.T) {
+			testInteropGobgpd(t, passive)
+		})
+	}
+}
+
+func testInteropGobgpd(t *testing.T, passive bool) {
+	s, err := New(Config{
+		ASN: 65000, RouterID: addr("10.255.0.1"), Families: []Family{IPv4Unicast, VPNv4},
+		ListenAddr: netip.MustParseAddrPort("127.0.0.1:0"), HoldTime: 9 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g := startGobgpd(t, 65000, "10.255.0.2", "127.0.0.2", s.ListenAddr(), 65000)
+	if err := s.AddPeer(PeerConfig{Addr: addr("127.0.0.2"), Port: uint16(g.bgpPort), ASN: 65000, LocalAddr: addr("127.0.0.1"), Passive: passive}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "session with gobgpd", func() bool { return s.PeerState(addr("127.0.0.2")) == Established })
+	waitFor(t, 10*time.Second, "gobgpd to see the session established", func() bool {
+		out, _ := g.cli("neighbor")
+		return strings.Contains(string(out), "Establ")
+	})
+
+	// intercloud -> gobgpd: an IPv4 route and a VPNv4 route.
+	// (gobgpd refuses a loopback NEXT_HOP for IPv4 unicast, so this one
+	// names the router id; MP_REACH next hops in 127/8 it accepts.)
+	k4 := RouteKey{Prefix: netip.MustParsePrefix("10.1.0.0/24")}
+	if err := s.Originate(IPv4Unicast, k4, 0, Attrs{NextHop: addr("10.255.0.1"), MED: 10, HasMED: true}); err != nil {
+		t.Fatal(err)
+	}
+	kv := vpnKey(t, "65000:1", "192.168.1.0/24")
+	if err := s.Originate(VPNv4, kv, 1001, Attrs{NextHop: addr("127.0.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "gobgpd to receive the IPv4 route", func() bool { return len(g.rib("ipv4")["10.1.0.0/24"]) == 1 })
+	waitFor(t, 10*time.Second, "gobgpd to receive the VPNv4 route", func() bool { return len(g.rib("vpnv4")) == 1 })
+	out, _ := g.cli("global", "rib", "-a", "vpnv4")
+	text := string(out)
+	for _, want := range []string{"65000:1:192.168.1.0/24", "[1001]", "127.0.0.1", "65000:100"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("gobgpd's VPNv4 RIB lacks %q:\n%s", want, text)
+		}
+	}
+	js, _ := g.cli("global", "rib", "-a", "vpnv4", "-j")
+	if !strings.Contains(string(js), `"rd":"65000:1"`) && !strings.Contains(string(js), "65000:1") {
+		t.Errorf("gobgpd JSON lacks the RD: %s", js)
+	}
+
+	// gobgpd -> intercloud.
+	if _, err := g.cli("global", "rib", "add", "10.2.0.0/24", "nexthop", "127.0.0.2", "-a", "ipv4"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.cli("global", "rib", "-a", "vpnv4", "add", "172.16.5.0/24", "label", "2002", "rd", "65000:2", "rt", "65000:200", "nexthop", "127.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	k4b := RouteKey{Prefix: netip.MustParsePrefix("10.2.0.0/24")}
+	kvb := vpnKey(t, "65000:2", "172.16.5.0/24")
+	waitFor(t, 10*time.Second, "gobgpd's routes", func() bool {
+		return bestOf(s.Routes(IPv4Unicast), k4b) != nil && bestOf(s.Routes(VPNv4), kvb) != nil
+	})
+	r := bestOf(s.Routes(VPNv4), kvb)
+	if r.Label != 2002 || r.NextHop != addr("127.0.0.2") || len(r.Attrs.RouteTargets()) != 1 || r.Attrs.RouteTargets()[0].String() != "RT:65000:200" {
+		t.Errorf("VPNv4 route from gobgpd: label %d next hop %v RTs %v", r.Label, r.NextHop, r.Attrs.RouteTargets())
+	}
+	if r := bestOf(s.Routes(IPv4Unicast), k4b); r.NextHop != addr("127.0.0.2") {
+		t.Errorf("IPv4 route from gobgpd: next hop %v", r.NextHop)
+	}
+
+	// Withdraws, both ways.
+	s.Withdraw(VPNv4, kv)
+	s.Withdraw(IPv4Unicast, k4)
+	waitFor(t, 10*time.Second, "gobgpd to drop our routes", func() bool {
+		return len(g.rib("vpnv4")["65000:1:192.168.1.0/24"]) == 0 && len(g.rib("ipv4")["10.1.0.0/24"]) == 0
+	})
+	if _, err := g.cli("global", "rib", "-a", "vpnv4", "del", "172.16.5.0/24", "label", "2002", "rd", "65000:2", "rt", "65000:200", "nexthop", "127.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "our copy of gobgpd's VPN route to go", func() bool { return bestOf(s.Routes(VPNv4), kvb) == nil })
+
+	// The session stays up across several keepalive intervals (hold 9 s).
+	time.Sleep(4 * time.Second)
+	if st := s.PeerState(addr("127.0.0.2")); st != Established {
+		t.Fatalf("session %v after keepalive interval", st)
+	}
+	sum := s.Summary()
+	t.Logf("summary: %+v", sum[0])
+}
+
+// TestInteropGobgpdEBGP exchanges VPNv4 routes with gobgpd over eBGP (as
+// between the ASBRs of inter-AS option B): AS_PATH prepended, next hop
+// set to the session address, labels and RTs kept.
+func TestInteropGobgpdEBGP(t *testing.T) {
+	s, err := New(Config{
+		ASN: 65000, RouterID: addr("10.255.0.1"), Families: []Family{VPNv4},
+		ListenAddr: netip.MustParseAddrPort("127.0.0.1:0"), HoldTime: 9 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g := startGobgpd(t, 65001, "10.255.0.2", "127.0.0.2", s.ListenAddr(), 65000)
+	if err := s.AddPeer(PeerConfig{Addr: addr("127.0.0.2"), Port: uint16(g.bgpPort), ASN: 65001, LocalAddr: addr("127.0.0.1"), Families: []Family{VPNv4}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "eBGP session with gobgpd", func() bool { return s.PeerState(addr("127.0.0.2")) == Established })
+
+	kv := vpnKey(t, "65000:1", "192.168.1.0/24")
+	if err := s.Originate(VPNv4, kv, 1001, Attrs{NextHop: addr("10.255.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "gobgpd to receive the VPNv4 route", func() bool { return len(g.rib("vpnv4")) == 1 })
+	out, _ := g.cli("global", "rib", "-a", "vpnv4")
+	text := string(out)
+	// eBGP: our AS prepended, the next hop is our session address.
+	for _, want := range []string{"65000:1:192.168.1.0/24", "[1001]", "127.0.0.1", "65000 ", "65000:100"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("gobgpd's VPNv4 RIB lacks %q:\n%s", want, text)
+		}
+	}
+	if _, err := g.cli("global", "rib", "-a", "vpnv4", "add", "172.16.5.0/24", "label", "2002", "rd", "65001:2", "rt", "65001:200", "nexthop", "127.0.0.2"); err != nil {
+		t.Fatal(err)
+	}
+	kvb := vpnKey(t, "65001:2", "172.16.5.0/24")
+	waitFor(t, 10*time.Second, "gobgpd's VPNv4 route", func() bool { return bestOf(s.Routes(VPNv4), kvb) != nil })
+	r := bestOf(s.Routes(VPNv4), kvb)
+	if !r.EBGP || r.Attrs.ASPathString() != "65001" || r.Label != 2002 || r.NextHop != addr("127.0.0.2") || r.Attrs.HasLocalPref {
+		t.Errorf("route from gobgpd over eBGP: %+v (path %q)", r, r.Attrs.ASPathString())
+	}
+	s.Withdraw(VPNv4, kv)
+	waitFor(t, 10*time.Second, "gobgpd to drop our route", func() bool {
+		return len(g.rib("vpnv4")["65000:1:192.168.1.0/24"]) == 0
+	})
+}

@@ -1,0 +1,217 @@
+package bgp
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// Path is one route to a destination: from a peer's Adj-RIB-In, or
+// originated locally (peer nil). Paths are immutable once in a table; a
+// new UPDATE replaces the Path.
+type Path struct {
+	attrs AttrHandle
+	peer  *peer
+	// label is the VPN label (RFC 4364/8277: one label per route here;
+	// 0 for unlabelled families).
+	label uint32
+	// gen is the peer's session number when the path was received
+	// (graceful restart tells fresh paths from stale ones by it).
+	gen uint32
+}
+
+// dest is one destination in the Loc-RIB with all its candidate paths:
+// these are also the Adj-RIBs-In (a peer's path for the destination is
+// the one whose peer it is), so a received route costs one Path, one
+// slot here and no second map entry. Its key is the map's.
+type dest struct {
+	paths []*Path
+	best  *Path
+}
+
+// table is the Loc-RIB of one family.
+type table struct {
+	family Family
+	dests  map[RouteKey]*dest
+}
+
+func newTable(f Family) *table { return &table{family: f, dests: map[RouteKey]*dest{}} }
+
+// set installs path as peer's (or the local) path for k and reruns the
+// decision process for k. It reports whether the source had no path for
+// k before.
+func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
+	d := t.dests[k]
+	if d == nil {
+		d = &dest{}
+		t.dests[k] = d
+	}
+	replaced := false
+	for i, q := range d.paths {
+		if q.peer == path.peer {
+			d.paths[i] = path
+			replaced = true
+			break
+		}
+	}
+	if !replaced {
+		d.paths = append(d.paths, path)
+	}
+	s.decide(t, k, d)
+	return !replaced
+}
+
+// remove drops src's path for k and reports whether there was one.
+func (t *table) remove(s *Speaker, k RouteKey, src *peer) bool {
+	d := t.dests[k]
+	if d == nil {
+		return false
+	}
+	i := slices.IndexFunc(d.paths, func(q *Path) bool { return q.peer == src })
+	if i < 0 {
+		return false
+	}
+	d.paths = slices.Delete(d.paths, i, i+1)
+	s.decide(t, k, d)
+	if len(d.paths) == 0 {
+		delete(t.dests, k)
+	}
+	return true
+}
+
+// removePeer drops the paths learned from src that match (all of them
+// when its session went down, the stale ones after a graceful restart)
+// and reports how many.
+func (t *table) removePeer(s *Speaker, src *peer, match func(*Path) bool) int {
+	n := 0
+	for k, d := range t.dests {
+		i := slices.IndexFunc(d.paths, func(q *Path) bool { return q.peer == src })
+		if i < 0 || !match(d.paths[i]) {
+			continue
+		}
+		n++
+		d.paths = slices.Delete(d.paths, i, i+1)
+		s.decide(t, k, d)
+		if len(d.paths) == 0 {
+			delete(t.dests, k)
+		}
+	}
+	return n
+}
+
+// decide reruns best-path selection for d and, when the best path
+// changes, records the change and marks d for every update group.
+func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
+	var best *Path
+	for _, p := range d.paths {
+		if !s.eligible(p) {
+			continue
+		}
+		if best == nil || s.better(p, best) {
+			best = p
+		}
+	}
+	if best == d.best {
+		return
+	}
+	old := d.best
+	d.best = best
+	if s.cfg.OnBestChange != nil {
+		s.changes = append(s.changes, Change{Family: t.family, Key: k, Best: s.routeOf(t.family, k, best, true)})
+	}
+	for _, g := range s.groups {
+		// A group that could send neither the old nor the new best path
+		// (a PE's iBGP peers, for a route it learned over iBGP) has
+		// nothing to update: skipping it keeps a PE's receive path cheap.
+		if g.key.family == t.family && (s.mayExport(g, old) || s.mayExport(g, best)) {
+			g.dirty[k] = struct{}{}
+		}
+	}
+}
+
+// eligible: a path whose next hop the IGP cannot reach is not a
+// candidate (RFC 4271 9.1.2). Local paths always are.
+func (s *Speaker) eligible(p *Path) bool {
+	if p.peer == nil {
+		return true
+	}
+	nh := p.attrs.Value().NextHop
+	_, ok := s.cfg.Resolver(nh)
+	return ok
+}
+
+// Reresolve reruns the decision process everywhere; call it when the
+// resolver's answers (IGP reachability or costs) have changed.
+func (s *Speaker) Reresolve() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tables {
+		for k, d := range t.dests {
+			s.decide(t, k, d)
+		}
+	}
+	s.afterEvent()
+}
+
+// better reports whether a is preferred over b: RFC 4271 9.1.2.2 with the
+// RFC 4456 9 amendments, in this order:
+//
+//	locally originated (what FRR's weight 32768 achieves)
+//	higher LOCAL_PREF (100 when absent)
+//	shorter AS_PATH
+//	lower ORIGIN
+//	lower MED, only between paths from the same neighbouring AS
+//	eBGP over iBGP
+//	lower IGP cost to the next hop
+//	lower router id (ORIGINATOR_ID when present)
+//	shorter CLUSTER_LIST
+//	lower neighbour address
+func (s *Speaker) better(a, b *Path) bool {
+	if (a.peer == nil) != (b.peer == nil) {
+		return a.peer == nil
+	}
+	av, bv := a.attrs.Value(), b.attrs.Value()
+	if x, y := localPref(&av), localPref(&bv); x != y {
+		return x > y
+	}
+	if x, y := av.PathLen(), bv.PathLen(); x != y {
+		return x < y
+	}
+	if av.Origin != bv.Origin {
+		return av.Origin < bv.Origin
+	}
+	if av.FirstAS() == bv.FirstAS() && av.MED != bv.MED {
+		return av.MED < bv.MED
+	}
+	if a.peer == nil {
+		return false // two local paths cannot happen: one per key
+	}
+	if a.peer.ibgp != b.peer.ibgp {
+		return !a.peer.ibgp
+	}
+	ca, _ := s.cfg.Resolver(av.NextHop)
+	cb, _ := s.cfg.Resolver(bv.NextHop)
+	if ca != cb {
+		return ca < cb
+	}
+	if x, y := originator(a, &av), originator(b, &bv); x != y {
+		return x.Less(y)
+	}
+	if x, y := len(av.ClusterList), len(bv.ClusterList); x != y {
+		return x < y
+	}
+	return a.peer.cfg.Addr.Less(b.peer.cfg.Addr)
+}
+
+func localPref(a *Attrs) uint32 {
+	if a.HasLocalPref {
+		return a.LocalPref
+	}
+	return 100
+}
+
+func originator(p *Path, a *Attrs) netip.Addr {
+	if a.OriginatorID.IsValid() {
+		return a.OriginatorID
+	}
+	return p.peer.remoteID
+}

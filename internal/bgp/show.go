@@ -1,0 +1,174 @@
+package bgp
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// RouteView is one path as `show bgp ipv4 vpn` shows it (and as its JSON
+// carries it).
+type RouteView struct {
+	RD        string   `json:"rd,omitempty"`
+	Prefix    string   `json:"prefix"`
+	NextHop   string   `json:"nexthop"`
+	Label     uint32   `json:"label,omitempty"`
+	RTs       []string `json:"routeTargets,omitempty"`
+	Best      bool     `json:"bestpath"`
+	Internal  bool     `json:"internal"`
+	Local     bool     `json:"local,omitempty"`
+	Peer      string   `json:"peer,omitempty"`
+	MED       *uint32  `json:"metric,omitempty"`
+	LocalPref *uint32  `json:"locPrf,omitempty"`
+	Path      string   `json:"path"`
+	Origin    string   `json:"origin"`
+}
+
+var originCodes = [...]string{"i", "e", "?"}
+
+// View turns a Route into its show form.
+func (r *Route) View() RouteView {
+	a := &r.Attrs
+	v := RouteView{
+		Prefix: r.Key.Prefix.String(), NextHop: r.NextHop.String(), Label: r.Label,
+		Best: r.Best, Internal: !r.EBGP && !r.Local, Local: r.Local, Path: a.ASPathString(),
+	}
+	if r.Family != IPv4Unicast {
+		v.RD = r.Key.RD.String()
+	}
+	if r.Peer.IsValid() {
+		v.Peer = r.Peer.String()
+	}
+	if r.Local && !r.NextHop.IsValid() {
+		v.NextHop = "0.0.0.0"
+	}
+	if a.HasMED {
+		v.MED = &a.MED
+	}
+	if a.HasLocalPref {
+		v.LocalPref = &a.LocalPref
+	}
+	if int(a.Origin) < len(originCodes) {
+		v.Origin = originCodes[a.Origin]
+	}
+	for _, e := range a.RouteTargets() {
+		v.RTs = append(v.RTs, e.String())
+	}
+	return v
+}
+
+// WriteSummary renders Summary like FRR's `show bgp summary`.
+func (s *Speaker) WriteSummary(w io.Writer) error {
+	ns := s.Summary()
+	fmt.Fprintf(w, "BGP router identifier %v, local AS number %d\n", s.cfg.RouterID, s.cfg.ASN)
+	fmt.Fprintf(w, "Peers %d\n\n", len(ns))
+	fmt.Fprintf(w, "%-15s %1s %10s %9s %9s %8s %12s %8s %s\n", "Neighbor", "V", "AS", "MsgRcvd", "MsgSent", "Up/Down", "State/PfxRcd", "PfxSnt", "Desc")
+	for _, n := range ns {
+		state := n.State
+		if n.State == Established.String() {
+			state = fmt.Sprint(n.PfxRcd)
+		}
+		desc := n.Description
+		if desc == "" {
+			desc = "N/A"
+		}
+		ud := "never"
+		if n.EverUp {
+			ud = upDown(n.UpDown)
+		}
+		fmt.Fprintf(w, "%-15v %1d %10d %9d %9d %8s %12s %8d %s\n", n.Neighbor, 4, n.AS, n.MsgRcvd, n.MsgSent, ud, state, n.PfxSnt, desc)
+	}
+	fmt.Fprintf(w, "\nTotal number of neighbors %d\n", len(ns))
+	return nil
+}
+
+// upDown formats a duration as FRR does: hh:mm:ss under a day, then
+// NdNNhNNm.
+func upDown(d time.Duration) string {
+	d = d.Truncate(time.Second)
+	if d < 24*time.Hour {
+		return fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dd%02dh%02dm", int(d.Hours())/24, int(d.Hours())%24, int(d.Minutes())%60)
+}
+
+// WriteRoutes renders family f like FRR's `show bgp ipv4 vpn` (grouped by
+// route distinguisher) or `show bgp ipv4 unicast`.
+func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
+	routes := s.Routes(f)
+	fmt.Fprintf(w, "BGP table, local router ID is %v\n", s.cfg.RouterID)
+	fmt.Fprintf(w, "Default local pref 100, local AS %d\n", s.cfg.ASN)
+	fmt.Fprintln(w, "Status codes:  * valid, > best, i internal")
+	fmt.Fprintln(w, "Origin codes:  i - IGP, e - EGP, ? - incomplete")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "    %-18s %-18s %6s %6s %6s %s\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight", "Path")
+	var rd RD
+	first := true
+	for i := range routes {
+		r := &routes[i]
+		v := r.View()
+		if f != IPv4Unicast && (first || r.Key.RD != rd) {
+			fmt.Fprintf(w, "Route Distinguisher: %s\n", v.RD)
+			rd, first = r.Key.RD, false
+		}
+		status := []byte("*  ")
+		if v.Best {
+			status[1] = '>'
+		}
+		if v.Internal {
+			status[2] = 'i'
+		}
+		metric, locPrf, weight := "", "", "0"
+		if v.MED != nil {
+			metric = fmt.Sprint(*v.MED)
+		}
+		if v.LocalPref != nil {
+			locPrf = fmt.Sprint(*v.LocalPref)
+		}
+		if r.Local {
+			weight = "32768"
+		}
+		path := strings.TrimSpace(v.Path + " " + v.Origin)
+		fmt.Fprintf(w, "%s %-18s %-18s %6s %6s %6s %s\n", status, v.Prefix, v.NextHop, metric, locPrf, weight, path)
+		if f != IPv4Unicast {
+			fmt.Fprintf(w, "    EC{%s} label=%d\n", strings.Join(trimRT(v.RTs), " "), v.Label)
+		}
+	}
+	return nil
+}
+
+func trimRT(rts []string) []string {
+	out := make([]string, len(rts))
+	for i, r := range rts {
+		out[i] = strings.TrimPrefix(r, "RT:")
+	}
+	return out
+}
+
+// VRFRoutes filters VPN routes by route target: those a VRF importing
+// any of imports would take (best paths only).
+func (s *Speaker) VRFRoutes(imports []ExtCommunity) []Route {
+	var out []Route
+	for _, r := range s.Routes(VPNv4) {
+		if !r.Best {
+			continue
+		}
+		for _, e := range r.Attrs.RouteTargets() {
+			if containsEC(imports, e) {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func containsEC(list []ExtCommunity, e ExtCommunity) bool {
+	for _, x := range list {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,47 @@
+package bgp
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestShowOutput(t *testing.T) {
+	l := rrLab(t, 2)
+	k := vpnKey(t, "65000:1", "192.168.1.0/24")
+	l.sp["pe1"].Originate(VPNv4, k, 1001, Attrs{NextHop: addr("10.0.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})})
+	l.run(90 * time.Second)
+	var b strings.Builder
+	if err := l.sp["rr"].WriteSummary(&b); err != nil {
+		t.Fatal(err)
+	}
+	sum := b.String()
+	for _, want := range []string{"BGP router identifier 10.0.0.100, local AS number 65000", "Neighbor", "State/PfxRcd", "10.0.0.1", "00:01:30"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	// pe1's line: 1 prefix received.
+	for _, line := range strings.Split(sum, "\n") {
+		if strings.HasPrefix(line, "10.0.0.1 ") && !strings.Contains(line, " 1 ") {
+			t.Errorf("pe1 line %q lacks PfxRcd 1", line)
+		}
+	}
+	b.Reset()
+	if err := l.sp["pe2"].WriteRoutes(&b, VPNv4); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Route Distinguisher: 65000:1", "*>i 192.168.1.0/24", "10.0.0.1", "EC{65000:100} label=1001"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("vpn table lacks %q:\n%s", want, out)
+		}
+	}
+	if got := l.sp["pe2"].VRFRoutes([]ExtCommunity{rt(t, "65000:100")}); len(got) != 1 {
+		t.Errorf("VRF import by RT: %d routes", len(got))
+	}
+	if got := l.sp["pe2"].VRFRoutes([]ExtCommunity{rt(t, "65000:999")}); len(got) != 0 {
+		t.Errorf("VRF import by wrong RT: %d routes", len(got))
+	}
+	t.Logf("\n%s\n%s", sum, out)
+}

@@ -1,0 +1,312 @@
+package bgp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/clock"
+)
+
+// Config is one speaker's configuration.
+type Config struct {
+	ASN      uint32
+	RouterID netip.Addr
+	// ClusterID is the route-reflection cluster id (default RouterID).
+	ClusterID netip.Addr
+	// Families the speaker carries (default IPv4 unicast).
+	Families []Family
+	// ListenAddr, when valid, is where the speaker accepts connections
+	// (127.0.0.x:179 in a lab; port 0 picks one, see Speaker.ListenAddr).
+	ListenAddr netip.AddrPort
+	// Transport for listening and, unless a peer names its own, dialling
+	// (default TCP).
+	Transport Transport
+	// Clock runs every timer (default the wall clock).
+	Clock clock.Clock
+	// Resolver gives the IGP cost to a BGP next hop and whether it is
+	// reachable at all (nil: every next hop reachable at cost 0). Call
+	// Speaker.Reresolve when its answers change.
+	Resolver func(nexthop netip.Addr) (cost uint32, reachable bool)
+	// HoldTime proposed in OPEN (default 90 s; keepalives every third).
+	HoldTime time.Duration
+	// ConnectRetry is the first retry delay after a failed or lost
+	// session, doubled per failure up to MaxConnectRetry (defaults 250 ms
+	// and 8 s): sessions come up as soon as both ends are configured and
+	// recover quickly, without hammering an absent peer.
+	ConnectRetry, MaxConnectRetry time.Duration
+	// RestartTime is advertised in the graceful-restart capability
+	// (default 120 s).
+	RestartTime time.Duration
+	// OnBestChange reports Loc-RIB best-path changes, batched. It runs
+	// with the speaker's lock held: it must not call the Speaker.
+	OnBestChange func([]Change)
+	Logger       *slog.Logger
+}
+
+// PeerConfig is one neighbour.
+type PeerConfig struct {
+	Addr netip.Addr
+	Port uint16 // default 179
+	ASN  uint32
+	// LocalAddr is the source address for connecting, and the next hop
+	// this speaker sets on eBGP (and next-hop-self) routes; default the
+	// connection's own local address.
+	LocalAddr netip.Addr
+	// RRClient makes this iBGP peer a route-reflection client.
+	RRClient bool
+	// NextHopSelf rewrites the next hop of routes sent to this iBGP peer.
+	NextHopSelf bool
+	// Families for this peer (default the speaker's).
+	Families []Family
+	// Passive peers are never dialled; they must connect to us.
+	Passive bool
+	// Transport for dialling this peer (default the speaker's).
+	Transport   Transport
+	Description string
+}
+
+// Speaker is one BGP speaker (one router's bgpd).
+//
+// Concurrency: every entry point — API calls, timer callbacks, transport
+// callbacks — takes mu, so the FSMs and RIBs are single-threaded.
+type Speaker struct {
+	cfg Config
+	log *slog.Logger
+
+	mu       sync.Mutex
+	closed   bool
+	peers    map[netip.Addr]*peer
+	tables   map[Family]*table
+	groups   map[groupKey]*updateGroup
+	bound    netip.AddrPort
+	stopList func()
+
+	flushScheduled bool
+	changes        []Change
+	isRR           bool
+}
+
+// New validates cfg and starts the speaker (listening if ListenAddr is set).
+func New(cfg Config) (*Speaker, error) {
+	if cfg.ASN == 0 {
+		return nil, errors.New("bgp: config needs an ASN")
+	}
+	if !cfg.RouterID.Is4() {
+		return nil, fmt.Errorf("bgp: router id %v is not an IPv4 address", cfg.RouterID)
+	}
+	if !cfg.ClusterID.IsValid() {
+		cfg.ClusterID = cfg.RouterID
+	}
+	if len(cfg.Families) == 0 {
+		cfg.Families = []Family{IPv4Unicast}
+	}
+	for _, f := range cfg.Families {
+		if !supported(f) {
+			return nil, fmt.Errorf("bgp: family %v not supported", f)
+		}
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = TCP{}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	if cfg.Resolver == nil {
+		cfg.Resolver = func(netip.Addr) (uint32, bool) { return 0, true }
+	}
+	if cfg.HoldTime == 0 {
+		cfg.HoldTime = 90 * time.Second
+	}
+	if cfg.HoldTime < 3*time.Second {
+		return nil, fmt.Errorf("bgp: hold time %v below 3 s", cfg.HoldTime)
+	}
+	if cfg.ConnectRetry == 0 {
+		cfg.ConnectRetry = 250 * time.Millisecond
+	}
+	if cfg.MaxConnectRetry == 0 {
+		cfg.MaxConnectRetry = 8 * time.Second
+	}
+	if cfg.RestartTime == 0 {
+		cfg.RestartTime = 120 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Speaker{
+		cfg:    cfg,
+		log:    cfg.Logger.With("bgp", cfg.RouterID),
+		peers:  map[netip.Addr]*peer{},
+		tables: map[Family]*table{},
+		groups: map[groupKey]*updateGroup{},
+	}
+	for _, f := range cfg.Families {
+		s.tables[f] = newTable(f)
+	}
+	if cfg.ListenAddr.IsValid() {
+		bound, stop, err := cfg.Transport.Listen(cfg.ListenAddr, s.accept)
+		if err != nil {
+			return nil, err
+		}
+		s.bound, s.stopList = bound, stop
+	}
+	return s, nil
+}
+
+// ListenAddr is the address the speaker accepts connections on.
+func (s *Speaker) ListenAddr() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bound
+}
+
+// Close stops listening and ends every session with a Cease.
+func (s *Speaker) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if s.stopList != nil {
+		s.stopList()
+	}
+	for _, p := range s.peers {
+		p.shutdown(ceaseAdminShutdown)
+	}
+}
+
+// AddPeer configures a neighbour and starts connecting to it at once.
+func (s *Speaker) AddPeer(pc PeerConfig) error {
+	if !pc.Addr.IsValid() || pc.ASN == 0 {
+		return fmt.Errorf("bgp: peer needs an address and an ASN (got %v AS%d)", pc.Addr, pc.ASN)
+	}
+	if pc.Port == 0 {
+		pc.Port = 179
+	}
+	if len(pc.Families) == 0 {
+		pc.Families = s.cfg.Families
+	}
+	for _, f := range pc.Families {
+		if s.tables[f] == nil {
+			return fmt.Errorf("bgp: peer %v: family %v not configured on the speaker", pc.Addr, f)
+		}
+	}
+	if pc.Transport == nil {
+		pc.Transport = s.cfg.Transport
+	}
+	ibgp := pc.ASN == s.cfg.ASN
+	if pc.RRClient && !ibgp {
+		return fmt.Errorf("bgp: peer %v: route-reflector clients must be iBGP", pc.Addr)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("bgp: speaker closed")
+	}
+	if _, ok := s.peers[pc.Addr]; ok {
+		return fmt.Errorf("bgp: peer %v already configured", pc.Addr)
+	}
+	p := newPeer(s, pc)
+	s.peers[pc.Addr] = p
+	if pc.RRClient && !s.isRR {
+		s.setRR(true)
+	}
+	p.start()
+	s.afterEvent()
+	return nil
+}
+
+// RemovePeer ends the session with a Cease and forgets the neighbour.
+func (s *Speaker) RemovePeer(addr netip.Addr) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.peers[addr]
+	if p == nil {
+		return fmt.Errorf("bgp: no peer %v", addr)
+	}
+	p.shutdown(ceasePeerDeconfigured)
+	delete(s.peers, addr)
+	rr := false
+	for _, q := range s.peers {
+		rr = rr || q.cfg.RRClient
+	}
+	s.setRR(rr)
+	s.afterEvent()
+	return nil
+}
+
+// setRR records whether the speaker reflects routes. Becoming (or ceasing
+// to be) a reflector changes what every iBGP group may be sent, so every
+// group recomputes its whole Adj-RIB-Out.
+func (s *Speaker) setRR(rr bool) {
+	if rr == s.isRR {
+		return
+	}
+	s.isRR = rr
+	for _, g := range s.groups {
+		for k := range s.tables[g.key.family].dests {
+			g.dirty[k] = struct{}{}
+		}
+		for k := range g.adjOut {
+			g.dirty[k] = struct{}{}
+		}
+	}
+}
+
+// accept is the transport's callback for an incoming connection.
+func (s *Speaker) accept(c Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.peers[c.RemoteAddr().Addr().Unmap()]
+	if s.closed || p == nil {
+		s.log.Debug("connection from unknown peer refused", "from", c.RemoteAddr())
+		c.Close()
+		return
+	}
+	p.connected(c, false)
+	s.afterEvent()
+}
+
+// after schedules f under the speaker's lock.
+func (s *Speaker) after(d time.Duration, f func()) clock.Timer {
+	return s.cfg.Clock.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			return
+		}
+		f()
+		s.afterEvent()
+	})
+}
+
+// afterEvent runs at the end of every event: it hands collected best-path
+// changes to the callback and makes sure pending updates get sent.
+func (s *Speaker) afterEvent() {
+	if len(s.changes) > 0 {
+		ch := s.changes
+		s.changes = nil
+		if s.cfg.OnBestChange != nil {
+			s.cfg.OnBestChange(ch)
+		}
+	}
+	if !s.flushScheduled && s.anyDirty() {
+		// Sending is deferred to its own callback so that a burst of
+		// received UPDATEs is re-advertised in as few messages as
+		// possible, each encoded once per update group.
+		s.flushScheduled = true
+		s.cfg.Clock.AfterFunc(0, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.flushScheduled = false
+			if !s.closed {
+				s.flushAll()
+				s.afterEvent()
+			}
+		})
+	}
+}

@@ -1,0 +1,290 @@
+package bgp
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
+)
+
+// groupKey is everything that makes the routes sent to a peer differ
+// from those sent to another: peers with equal keys form one update
+// group, whose UPDATEs are computed and encoded once and sent to all of
+// them (a reflector with 1,000 clients encodes each change once).
+type groupKey struct {
+	family      Family
+	ibgp        bool
+	rrClient    bool
+	nextHopSelf bool
+	nextHop     netip.Addr // our address as next hop (eBGP, next-hop-self, local routes)
+}
+
+// advert is what a group has advertised for one destination.
+type advert struct {
+	attrs AttrHandle
+	label uint32
+}
+
+type updateGroup struct {
+	key     groupKey
+	members map[*peer]bool
+	adjOut  map[RouteKey]advert
+	dirty   map[RouteKey]struct{}
+	// encoded counts UPDATE messages built for the group (test hook and
+	// a measure of the sharing).
+	encoded int
+}
+
+// group returns the update group for k, creating it with its Adj-RIB-Out
+// computed from the whole Loc-RIB.
+func (s *Speaker) group(k groupKey) *updateGroup {
+	if g := s.groups[k]; g != nil {
+		return g
+	}
+	g := &updateGroup{key: k, members: map[*peer]bool{}, adjOut: map[RouteKey]advert{}, dirty: map[RouteKey]struct{}{}}
+	for key := range s.tables[k.family].dests {
+		g.dirty[key] = struct{}{}
+	}
+	s.groups[k] = g
+	return g
+}
+
+func (s *Speaker) anyDirty() bool {
+	for _, g := range s.groups {
+		if len(g.dirty) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Speaker) flushAll() {
+	for _, g := range s.groups {
+		s.flushGroup(g)
+	}
+}
+
+// flushGroup turns the group's dirty destinations into UPDATEs, encoded
+// once and sent to every member.
+func (s *Speaker) flushGroup(g *updateGroup) {
+	if len(g.dirty) == 0 {
+		return
+	}
+	t := s.tables[g.key.family]
+	ann := map[AttrHandle][]outRoute{}
+	var wd []outRoute
+	for k := range g.dirty {
+		old, had := g.adjOut[k]
+		var now advert
+		ok := false
+		if d := t.dests[k]; d != nil && d.best != nil {
+			now, ok = s.export(g, d.best)
+		}
+		switch {
+		case ok && (!had || old != now):
+			g.adjOut[k] = now
+			ann[now.attrs] = append(ann[now.attrs], outRoute{k, now.label})
+		case !ok && had:
+			delete(g.adjOut, k)
+			wd = append(wd, outRoute{k, old.label})
+		}
+	}
+	if len(g.dirty) > 4096 {
+		// clear keeps a map's buckets; after a big burst, let them go.
+		g.dirty = map[RouteKey]struct{}{}
+	} else {
+		clear(g.dirty)
+	}
+	if len(ann) == 0 && len(wd) == 0 || len(g.members) == 0 {
+		return
+	}
+	msgs, err := encodeUpdates(g.key.family, ann, wd)
+	if err != nil {
+		s.log.Error("encoding UPDATE failed", "family", g.key.family, "error", err)
+		return
+	}
+	g.encoded += len(msgs)
+	for p := range g.members {
+		if ss := p.established; ss != nil {
+			for _, m := range msgs {
+				ss.sendRaw(m)
+			}
+		}
+	}
+}
+
+// encodeAll encodes the group's whole Adj-RIB-Out (initial sync).
+func (g *updateGroup) encodeAll(s *Speaker) [][]byte {
+	ann := map[AttrHandle][]outRoute{}
+	for k, a := range g.adjOut {
+		ann[a.attrs] = append(ann[a.attrs], outRoute{k, a.label})
+	}
+	msgs, err := encodeUpdates(g.key.family, ann, nil)
+	if err != nil {
+		s.log.Error("encoding UPDATE failed", "family", g.key.family, "error", err)
+		return nil
+	}
+	g.encoded += len(msgs)
+	return msgs
+}
+
+// export applies the outbound rules for the group to the best path: what
+// may be sent (iBGP split horizon, route reflection) and how attributes
+// change (AS_PATH prepend, next hop, LOCAL_PREF, ORIGINATOR_ID and
+// CLUSTER_LIST).
+func (s *Speaker) export(g *updateGroup, p *Path) (advert, bool) {
+	if !s.mayExport(g, p) {
+		return advert{}, false
+	}
+	a := p.attrs.Value()
+	src := p.peer
+	if g.key.ibgp {
+		if src != nil && src.ibgp {
+			if !a.OriginatorID.IsValid() {
+				a.OriginatorID = src.remoteID
+			}
+			a.ClusterList = packAddrs(append([]netip.Addr{s.cfg.ClusterID}, a.Clusters()...))
+		}
+		if !a.HasLocalPref {
+			a.LocalPref, a.HasLocalPref = 100, true
+		}
+		if g.key.nextHopSelf || (src == nil && !a.NextHop.IsValid()) {
+			a.NextHop = g.key.nextHop
+		}
+	} else {
+		a.ASPath = a.prependAS(s.cfg.ASN)
+		a.NextHop = g.key.nextHop
+		a.LocalPref, a.HasLocalPref = 0, false
+		if src != nil {
+			a.MED, a.HasMED = 0, false // MED is not passed on to a third AS
+		}
+		a.OriginatorID, a.ClusterList = netip.Addr{}, ""
+	}
+	if !a.NextHop.Is4() {
+		return advert{}, false
+	}
+	return advert{Intern(a), p.label}, true
+}
+
+// mayExport is the part of export that needs no attributes: iBGP-learned
+// paths go to iBGP peers only through a reflector (RFC 4456 6), from a
+// client to everyone, from a non-client to clients.
+func (s *Speaker) mayExport(g *updateGroup, p *Path) bool {
+	if p == nil {
+		return false
+	}
+	if src := p.peer; g.key.ibgp && src != nil && src.ibgp {
+		return s.isRR && (src.cfg.RRClient || g.key.rrClient)
+	}
+	return true
+}
+
+type outRoute struct {
+	key   RouteKey
+	label uint32
+}
+
+func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
+	if f == VPNv4 {
+		n, err := bgp.NewLabeledVPNIPAddrPrefix(r.key.Prefix, *bgp.NewMPLSLabelStack(r.label), r.key.RD.wire())
+		if err != nil {
+			return bgp.PathNLRI{}, fmt.Errorf("NLRI %v: %w", r.key, err)
+		}
+		return bgp.PathNLRI{NLRI: n}, nil
+	}
+	n, err := bgp.NewIPAddrPrefix(r.key.Prefix)
+	if err != nil {
+		return bgp.PathNLRI{}, fmt.Errorf("NLRI %v: %w", r.key, err)
+	}
+	return bgp.PathNLRI{NLRI: n}, nil
+}
+
+func (r outRoute) size(f Family) int {
+	n := 1 + (r.key.Prefix.Bits()+7)/8
+	if f == VPNv4 {
+		n += 3 + 8
+	}
+	return n
+}
+
+// updateRoom is what an UPDATE leaves for NLRI after its header, the two
+// length fields, and the MP_REACH/UNREACH framing (with a margin).
+const updateRoom = maxMessageLen - headerLen - 4 - 40
+
+// encodeUpdates builds UPDATEs for announcements grouped by attribute set
+// and for withdrawals, each under the 4,096-octet limit.
+func encodeUpdates(f Family, ann map[AttrHandle][]outRoute, wd []outRoute) ([][]byte, error) {
+	var out [][]byte
+	emit := func(withdrawn []bgp.PathNLRI, pas []bgp.PathAttributeInterface, nlri []bgp.PathNLRI) error {
+		b, err := bgp.NewBGPUpdateMessage(withdrawn, pas, nlri).Serialize()
+		if err != nil {
+			return fmt.Errorf("encode UPDATE: %w", err)
+		}
+		out = append(out, b)
+		return nil
+	}
+	// chunks splits routes into runs that fit in room octets.
+	chunks := func(rs []outRoute, room int, each func([]bgp.PathNLRI) error) error {
+		var batch []bgp.PathNLRI
+		used := 0
+		for _, r := range rs {
+			n, err := r.nlri(f)
+			if err != nil {
+				return err
+			}
+			if sz := r.size(f); used+sz > room && len(batch) > 0 {
+				if err := each(batch); err != nil {
+					return err
+				}
+				batch, used = nil, 0
+			}
+			batch = append(batch, n)
+			used += r.size(f)
+		}
+		if len(batch) > 0 {
+			return each(batch)
+		}
+		return nil
+	}
+	if len(wd) > 0 {
+		err := chunks(wd, updateRoom, func(b []bgp.PathNLRI) error {
+			if f == IPv4Unicast {
+				return emit(b, nil, nil)
+			}
+			un, err := bgp.NewPathAttributeMpUnreachNLRI(f.wire(), b)
+			if err != nil {
+				return fmt.Errorf("MP_UNREACH: %w", err)
+			}
+			return emit(nil, []bgp.PathAttributeInterface{un}, nil)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for h, rs := range ann {
+		a := h.Value()
+		pas, err := a.toWire(f)
+		if err != nil {
+			return nil, err
+		}
+		attrLen := 0
+		for _, pa := range pas {
+			attrLen += pa.Len()
+		}
+		err = chunks(rs, updateRoom-attrLen, func(b []bgp.PathNLRI) error {
+			if f == IPv4Unicast {
+				return emit(nil, pas, b)
+			}
+			mp, err := bgp.NewPathAttributeMpReachNLRI(f.wire(), b, a.NextHop)
+			if err != nil {
+				return fmt.Errorf("MP_REACH: %w", err)
+			}
+			// MP_REACH_NLRI first, as most implementations send it.
+			return emit(nil, append([]bgp.PathAttributeInterface{mp}, pas...), nil)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
