@@ -93,19 +93,9 @@ type PingSession struct {
 // the interval, on the router's clock, and returns at once.
 func (r *Router) StartPing(dst netip.Addr, opts PingOptions) (*PingSession, error) {
 	opts.defaults()
-	vrf, ok := r.rib.lookupVRF(opts.VRF)
-	if !ok {
-		return nil, fmt.Errorf("router %s: no vrf %q", r.name, opts.VRF)
-	}
-	if !dst.Is4() {
-		return nil, fmt.Errorf("router %s: ping %v: need an IPv4 address", r.name, dst)
-	}
-	src := opts.Src
-	if !src.IsValid() {
-		var err error
-		if src, err = r.source(vrf, dst); err != nil {
-			return nil, err
-		}
+	vrf, src, err := r.appEnds("ping", opts.VRF, dst, opts.Src)
+	if err != nil {
+		return nil, err
 	}
 	s := &PingSession{
 		r:       r,
@@ -120,6 +110,23 @@ func (r *Router) StartPing(dst netip.Addr, opts PingOptions) (*PingSession, erro
 	s.stop = r.handleICMP(icmpKey{id: s.id}, s.receive)
 	s.send(0)
 	return s, nil
+}
+
+// appEnds checks what a ping or traceroute is asked to do and picks its
+// source address (the outgoing interface's) when none is given.
+func (r *Router) appEnds(what, vrfName string, dst, src netip.Addr) (int, netip.Addr, error) {
+	vrf, ok := r.rib.lookupVRF(vrfName)
+	if !ok {
+		return 0, netip.Addr{}, fmt.Errorf("router %s: no vrf %q", r.name, vrfName)
+	}
+	if !dst.Is4() {
+		return 0, netip.Addr{}, fmt.Errorf("router %s: %s %v: need an IPv4 address", r.name, what, dst)
+	}
+	if src.IsValid() {
+		return vrf, src, nil
+	}
+	src, err := r.source(vrf, dst)
+	return vrf, src, err
 }
 
 // Ping pings dst and waits for the result or for ctx to end.

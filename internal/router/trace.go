@@ -123,19 +123,9 @@ type TraceSession struct {
 // once.
 func (r *Router) StartTraceroute(dst netip.Addr, opts TraceOptions) (*TraceSession, error) {
 	opts.defaults()
-	vrf, ok := r.rib.lookupVRF(opts.VRF)
-	if !ok {
-		return nil, fmt.Errorf("router %s: no vrf %q", r.name, opts.VRF)
-	}
-	if !dst.Is4() {
-		return nil, fmt.Errorf("router %s: traceroute %v: need an IPv4 address", r.name, dst)
-	}
-	src := opts.Src
-	if !src.IsValid() {
-		var err error
-		if src, err = r.source(vrf, dst); err != nil {
-			return nil, err
-		}
+	vrf, src, err := r.appEnds("traceroute", opts.VRF, dst, opts.Src)
+	if err != nil {
+		return nil, err
 	}
 	s := &TraceSession{
 		r:     r,
