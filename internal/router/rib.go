@@ -92,6 +92,12 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 
 func (m *ribManager) ReplaceLSPs(p Protocol, lsps []LSP) {
 	m.mu.Lock()
+	// A protocol often recomputes to the same answer (LDP woken by a VRF
+	// change that does not concern it): then there is nothing to redo.
+	if slices.EqualFunc(m.lsps[p], lsps, sameLSP) {
+		m.mu.Unlock()
+		return
+	}
 	cp := make([]LSP, len(lsps))
 	for i, l := range lsps {
 		cp[i] = l
@@ -109,9 +115,18 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	for i := range cp {
 		cp[i].Prefix = cp[i].Prefix.Masked()
 	}
+	if old, ok := m.fecs[p]; ok && slices.Equal(old, cp) {
+		m.mu.Unlock()
+		return // unchanged: every VRF's labels would come out the same
+	}
 	m.fecs[p] = cp
 	m.mu.Unlock()
 	m.recompute(changeAll)
+}
+
+// sameLSP compares LSPs as offered (the protocol field is set on storing).
+func sameLSP(a, b LSP) bool {
+	return a.InLabel == b.InLabel && a.FEC == b.FEC && slices.Equal(a.Nexthops, b.Nexthops)
 }
 
 func (m *ribManager) AllocateLabel() uint32 { return m.labels.allocate() }
@@ -244,7 +259,10 @@ func (m *ribManager) recompute(c change) {
 			old := m.tables[i]
 			t := m.computeVRF(name, i, ifaces, def, fec, old, now)
 			m.tables[i] = t
-			if !sameSelection(old, t) {
+			// Watchers follow the default VRF (what LDP and BGP next hops
+			// resolve in) and interface changes in any VRF; a protocol
+			// replacing its own routes in a customer VRF wakes nobody.
+			if !sameSelection(old, t) && (i == 0 || c.all) {
 				changed = true
 			}
 		}

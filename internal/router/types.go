@@ -137,8 +137,10 @@ type RIB interface {
 	Best(vrf string, p netip.Prefix) (Route, bool)
 	// BestRoutes returns every selected route of a VRF, sorted by prefix.
 	BestRoutes(vrf string) []Route
-	// Watch registers f to run after the selected routes of any VRF change
-	// (LDP follows IGP routes this way, as ldpd follows zebra).
+	// Watch registers f to run after the selected routes of the default
+	// VRF change, or those of any VRF through an interface change (LDP
+	// follows IGP routes this way, as ldpd follows zebra). A protocol
+	// replacing its own routes in a non-default VRF wakes no watcher.
 	Watch(f func())
 }
 
