@@ -31,8 +31,11 @@ func newShowCmd() *cobra.Command {
   ldp bindings          LDP label bindings (show mpls ldp binding)
   ldp neighbors         LDP sessions (show mpls ldp neighbor)
   sr                    SR node SIDs and their labels
+  bgp summary           BGP neighbours (show bgp summary; --vrf for a PE's VRF)
+  bgp vpnv4             VPNv4 routes of a PE or reflector (show bgp ipv4 vpn)
+  bgp ipv4 unicast      IPv4 routes of a CE, or of a PE's VRF with --vrf
   events                the node's event log`,
-		Example: "  intercloud show pe1 route\n  intercloud show p1 ldp bindings\n  intercloud show pe1 igp database -o json",
+		Example: "  intercloud show pe1 route --vrf tenant\n  intercloud show p1 bgp vpnv4\n  intercloud show pe1 route\n  intercloud show p1 ldp bindings\n  intercloud show pe1 igp database -o json",
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var t api.Table
@@ -51,7 +54,7 @@ func newShowCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&vrf, "vrf", "", "VRF for route and fib")
+	cmd.Flags().StringVar(&vrf, "vrf", "", "VRF for route, fib and bgp tables")
 	out.register(cmd, "table", "json", "yaml")
 	return cmd
 }

@@ -29,8 +29,8 @@ func newStatusCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "lab %s from %s: %s\n", st.Topology, st.Source, state)
 			fmt.Fprintf(cmd.OutOrStdout(), "  pid %d, api http://%s/api/v1, up %v\n", st.PID, st.API, st.Uptime.Round(time.Second))
-			fmt.Fprintf(cmd.OutOrStdout(), "  %d routers, %d links (%d up), %d IGP adjacencies, %d LDP sessions, %d LSPs\n",
-				st.Routers, st.Links, st.LinksUp, st.Adjacencies, st.LDPSessions, st.LSPs)
+			fmt.Fprintf(cmd.OutOrStdout(), "  %d routers, %d links (%d up), %d IGP adjacencies, %d LDP sessions, %d LSPs, %d of %d BGP sessions established\n",
+				st.Routers, st.Links, st.LinksUp, st.Adjacencies, st.LDPSessions, st.LSPs, st.BGPEstablished, st.BGPSessions)
 			if st.Ready {
 				fmt.Fprintf(cmd.OutOrStdout(), "  converged %v after start\n", st.ReadyAfter.Round(time.Millisecond))
 			}

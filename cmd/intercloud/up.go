@@ -129,8 +129,8 @@ func runForeground(cmd *cobra.Command, file, addr string, timeout time.Duration,
 			m.Name, timeout, c.Adjacencies, c.CoreLinksUp, c.LSPs)}
 	}
 	srv.SetReady(took)
-	fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up: %d routers, %d links (%d up), %d IGP adjacencies, %d LDP sessions, %d LSPs\n",
-		m.Name, c.Routers, c.Links, c.LinksUp, c.Adjacencies, c.LDPSessions, c.LSPs)
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up: %d routers, %d links (%d up), %d IGP adjacencies, %d LDP sessions, %d LSPs, %d BGP sessions\n",
+		m.Name, c.Routers, c.Links, c.LinksUp, c.Adjacencies, c.LDPSessions, c.LSPs, c.BGPEstablished)
 	fmt.Fprintf(cmd.OutOrStdout(), "built in %v; converged in %v of lab time (links' latencies included), computed in %v\n",
 		built.Round(time.Millisecond), took.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	fmt.Fprintf(cmd.OutOrStdout(), "API on http://%s/api/v1 - try: intercloud trace ce1 ce2; stop with Ctrl-C or intercloud down\n", addr)

@@ -115,7 +115,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Status{
 		Topology: s.lab.Model.Name, Source: s.lab.Model.Source, PID: os.Getpid(), API: addr,
 		Started: s.started, Uptime: time.Since(s.started), Routers: c.Routers, Links: c.Links, LinksUp: c.LinksUp,
-		Adjacencies: c.Adjacencies, LDPSessions: c.LDPSessions, LSPs: c.LSPs, Ready: ready && c.Ready, ReadyAfter: readyIn,
+		Adjacencies: c.Adjacencies, LDPSessions: c.LDPSessions, LSPs: c.LSPs,
+		BGPSessions: c.BGPSessions, BGPEstablished: c.BGPEstablished, Ready: ready && c.Ready, ReadyAfter: readyIn,
 	})
 }
 

@@ -52,7 +52,7 @@ func TestAPI(t *testing.T) {
 	defer cancel()
 
 	st, err := c.Status(ctx)
-	if err != nil || !st.Ready || st.Routers != 9 || st.Adjacencies != 6 || st.LDPSessions != 5 {
+	if err != nil || !st.Ready || st.Routers != 9 || st.Adjacencies != 6 || st.LDPSessions != 5 || st.BGPSessions != 7 || st.BGPEstablished != 7 {
 		t.Fatalf("status %+v %v", st, err)
 	}
 
@@ -68,7 +68,8 @@ func TestAPI(t *testing.T) {
 	if err := c.Do(ctx, "POST", "/trace", nil, TraceRequest{Src: "ce1", Dst: "ce2", Probes: 1}, &tr); err != nil {
 		t.Fatal(err)
 	}
-	if !tr.Reached || len(tr.Hops) != 4 || len(tr.Hops[1].Probes[0].Labels) != 1 {
+	// Through the tenant VPN: the P hop quotes the transport and VPN labels.
+	if !tr.Reached || len(tr.Hops) != 4 || len(tr.Hops[1].Probes[0].Labels) != 2 {
 		t.Fatalf("trace %+v", tr)
 	}
 
@@ -79,10 +80,16 @@ func TestAPI(t *testing.T) {
 	if !strings.Contains(tab.Text, "Local Label") || !strings.Contains(tab.Text, "imp-null") {
 		t.Errorf("ldp bindings text:\n%s", tab.Text)
 	}
-	for _, table := range []string{"route", "fib", "lfib", "interfaces", "igp/neighbors", "igp/database", "igp/routes", "ldp/neighbors", "events"} {
+	for _, table := range []string{"route", "fib", "lfib", "interfaces", "igp/neighbors", "igp/database", "igp/routes", "ldp/neighbors", "bgp/summary", "bgp/vpnv4", "events"} {
 		if err := c.Do(ctx, "GET", "/nodes/pe1/"+table, nil, nil, &tab); err != nil || tab.Text == "" {
 			t.Errorf("%s: %v %q", table, err, tab.Text)
 		}
+	}
+	if err := c.Do(ctx, "GET", "/nodes/pe1/route", url.Values{"vrf": {"tenant"}}, nil, &tab); err != nil || !strings.Contains(tab.Text, "10.255.96.2/32") {
+		t.Errorf("pe1 route vrf tenant lacks ce2's loopback: %v\n%s", err, tab.Text)
+	}
+	if err := c.Do(ctx, "GET", "/nodes/pe1/bgp/summary", url.Values{"vrf": {"tenant"}}, nil, &tab); err != nil || !strings.Contains(tab.Text, "64513") {
+		t.Errorf("pe1 bgp summary vrf tenant lacks ce1 (AS 64513): %v\n%s", err, tab.Text)
 	}
 
 	// Errors come back with a status and a message, and change nothing.
@@ -109,7 +116,12 @@ func TestAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 1, Timeout: 300 * time.Millisecond}, &ping); err != nil || ping.Received != 0 {
+	// pe1 no longer reaches pe2's loopback, so it withdraws the VPN
+	// routes via pe2 from ce1: the ping finds no route (or, if the
+	// withdrawal has not reached ce1 yet, no answer).
+	ping = PingResponse{}
+	err = c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 1, Timeout: 300 * time.Millisecond}, &ping)
+	if (err == nil && ping.Received != 0) || (err != nil && !strings.Contains(err.Error(), "no route to host")) {
 		t.Fatalf("ping with pe1 cut off: %+v %v", ping.PingResult, err)
 	}
 	if err := c.Do(ctx, "PUT", "/links/pe1/p2", nil, LinkChange{Up: &up}, nil); err != nil {

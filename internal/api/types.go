@@ -36,8 +36,12 @@ type Status struct {
 	Adjacencies int           `json:"adjacencies"` // IGP adjacencies in state Full, counted once per link
 	LDPSessions int           `json:"ldp_sessions"`
 	LSPs        int           `json:"lsps"` // LFIB entries over all routers
-	Ready       bool          `json:"ready"`
-	ReadyAfter  time.Duration `json:"ready_after_ns,omitempty"`
+	// BGPSessions counts BGP sessions whose ends route to each other;
+	// BGPEstablished, those of them Established.
+	BGPSessions    int           `json:"bgp_sessions"`
+	BGPEstablished int           `json:"bgp_established"`
+	Ready          bool          `json:"ready"`
+	ReadyAfter     time.Duration `json:"ready_after_ns,omitempty"`
 }
 
 // LinkChange is the body of PUT /api/v1/links/{a}/{b}.

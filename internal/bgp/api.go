@@ -176,3 +176,10 @@ func (s *Speaker) PeerState(addr netip.Addr) State {
 	}
 	return Idle
 }
+
+// HasFamily reports whether the speaker carries family f.
+func (s *Speaker) HasFamily(f Family) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tables[f] != nil
+}

@@ -21,32 +21,43 @@ type MemNetwork struct {
 	mu        sync.Mutex
 	listeners map[netip.AddrPort]func(Conn)
 	nextPort  uint16
-	// cut holds address pairs between which messages are silently lost,
+	// cut holds address pairs between which messages do not get through,
 	// as when the IGP loses the path: sessions then die by hold timer.
 	cut map[[2]netip.Addr]bool
+	// held are connections with messages sent while their path was cut.
+	held map[*memConn]bool
 }
 
-// SetReachable makes messages between a and b flow (true) or vanish
-// (false), in both directions, without closing any connection.
+// SetReachable makes messages between a and b flow (true) or stop
+// (false), in both directions, without closing any connection. Like TCP
+// over a path that breaks and heals, a connection keeps what it sent
+// while the path was cut and delivers it, in order, when the path
+// returns — unless the connection was closed first (a hold timer, say),
+// which discards it. New connections across a cut are refused.
 func (n *MemNetwork) SetReachable(a, b netip.Addr, up bool) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	if n.cut == nil {
 		n.cut = map[[2]netip.Addr]bool{}
 	}
+	var flush []*memConn
 	if up {
 		delete(n.cut, [2]netip.Addr{a, b})
 		delete(n.cut, [2]netip.Addr{b, a})
+		for c := range n.held {
+			if la, ra := c.local.Addr(), c.remote.Addr(); (la == a && ra == b) || (la == b && ra == a) {
+				flush = append(flush, c)
+				delete(n.held, c)
+			}
+		}
 	} else {
 		n.cut[[2]netip.Addr{a, b}] = true
 		n.cut[[2]netip.Addr{b, a}] = true
 	}
-}
-
-func (n *MemNetwork) reachable(a, b netip.Addr) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return !n.cut[[2]netip.Addr{a, b}]
+	// Under n.mu, so that nothing sent from now on overtakes them.
+	for _, c := range flush {
+		c.flushHeld()
+	}
+	n.mu.Unlock()
 }
 
 // NewMemNetwork makes an empty in-memory network on c.
@@ -110,6 +121,7 @@ type memConn struct {
 	draining   bool // a drain callback is scheduled or running
 	farClosed  bool // the far end closed: report after the inbox
 	localClose bool
+	held       [][]byte // sent while the path was cut, not yet delivered
 }
 
 func (m *memConn) LocalAddr() netip.AddrPort  { return m.local }
@@ -168,18 +180,48 @@ func (m *memConn) Send(msg []byte) error {
 	if closed {
 		return errors.New("bgp: send on closed connection")
 	}
-	if !m.net.reachable(m.local.Addr(), m.remote.Addr()) {
-		return nil // lost on the way, like a packet on a broken path
+	n := m.net
+	n.mu.Lock()
+	if n.cut[[2]netip.Addr{m.local.Addr(), m.remote.Addr()}] || n.held[m] {
+		// The path is cut (or still has earlier messages to deliver in
+		// order): keep it until the path returns.
+		m.mu.Lock()
+		m.held = append(m.held, msg)
+		m.mu.Unlock()
+		if n.held == nil {
+			n.held = map[*memConn]bool{}
+		}
+		n.held[m] = true
+		n.mu.Unlock()
+		return nil
 	}
+	n.mu.Unlock()
+	m.deliver([][]byte{msg})
+	return nil
+}
+
+// flushHeld delivers what was sent while the path was cut.
+func (m *memConn) flushHeld() {
+	m.mu.Lock()
+	msgs := m.held
+	m.held = nil
+	closed := m.localClose
+	m.mu.Unlock()
+	if !closed {
+		m.deliver(msgs)
+	}
+}
+
+// deliver puts msgs in the far end's inbox.
+func (m *memConn) deliver(msgs [][]byte) {
 	p := m.peer
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.localClose {
-		return nil // the far end is gone; like TCP, the bytes are lost
+		return // the far end is gone; like TCP, the bytes are lost
 	}
-	p.inbox = append(p.inbox, msg)
+	p.inbox = append(p.inbox, msgs...)
 	p.kickLocked()
-	return nil
 }
 
 func (m *memConn) Close() {
@@ -190,7 +232,11 @@ func (m *memConn) Close() {
 	}
 	m.localClose = true
 	m.inbox = nil
+	m.held = nil
 	m.mu.Unlock()
+	m.net.mu.Lock()
+	delete(m.net.held, m)
+	m.net.mu.Unlock()
 	p := m.peer
 	p.mu.Lock()
 	p.farClosed = true

@@ -104,3 +104,31 @@ func TestPartitionWithdrawsAndRecovers(t *testing.T) {
 		t.Fatalf("pe2 best-path changes for %v: %v, want [true false true]", k, seen)
 	}
 }
+
+// TestShortCutLosesNoUpdate cuts pe2 off the reflector for less than the
+// hold time while pe1 announces a route: like TCP over a path that heals,
+// the connection keeps the UPDATE and delivers it when the path returns,
+// and the session never drops.
+func TestShortCutLosesNoUpdate(t *testing.T) {
+	l := rrLab(t, 2)
+	l.net.SetReachable(addr("10.0.0.2"), addr("10.0.0.100"), false)
+	k := vpnKey(t, "65000:1", "192.168.7.0/24")
+	if err := l.sp["pe1"].Originate(VPNv4, k, 1007, Attrs{NextHop: addr("10.0.0.1")}); err != nil {
+		t.Fatal(err)
+	}
+	l.run(5 * time.Second)
+	if bestOf(l.routes("pe2", VPNv4), k) != nil {
+		t.Fatal("the route crossed a cut path")
+	}
+	if bestOf(l.routes("pe1", VPNv4), k) == nil || l.state("rr", "pe2") != Established {
+		t.Fatalf("before repair: pe1 route %v, rr-pe2 %v", bestOf(l.routes("pe1", VPNv4), k), l.state("rr", "pe2"))
+	}
+	l.net.SetReachable(addr("10.0.0.2"), addr("10.0.0.100"), true)
+	l.run(time.Millisecond)
+	if r := bestOf(l.routes("pe2", VPNv4), k); r == nil || r.Label != 1007 {
+		t.Fatalf("after repair pe2 has %+v, want the route held during the cut", r)
+	}
+	if l.state("rr", "pe2") != Established || l.state("pe2", "rr") != Established {
+		t.Fatal("session dropped during a cut shorter than the hold time")
+	}
+}

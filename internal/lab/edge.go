@@ -7,13 +7,18 @@ import (
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
-// The edge — CEs, clouds, hosts — hangs off the core as trees. Until BGP
-// runs there (issues 4 and 5), it is routed statically, as a provider
-// would provision a customer without dynamic routing: each edge node has
-// a default route toward the core, and each router has static routes for
-// the subtrees below it. The core router a tree hangs from redistributes
-// those routes into the IGP, and LDP terminates their /32s, so traffic
-// between edge nodes crosses the core on LSPs.
+// The edge — CEs, clouds, hosts — hangs off the core as trees. A tree
+// hanging off a PE's VRF interface is a VPN site: its CE and the PE speak
+// eBGP in the VRF (bgp.go), so neither gets a static route for the other,
+// and the CE announces its loopback, its links and what hangs below it.
+// Everything else — below a CE, and trees in no VPN (clouds until issue
+// 5) — is routed statically, as a provider would provision a customer
+// without dynamic routing: each edge node has a default route toward its
+// parent, and each router has static routes for the subtrees below it. A
+// core router a static tree hangs from redistributes those routes into
+// the IGP, and LDP terminates their /32s, so traffic between them crosses
+// the core on LSPs in the global table. With Options.StaticEdge every
+// tree, VPN sites included, is routed this way.
 
 // hop is how a node reaches its parent toward the core.
 type hop struct {
@@ -82,9 +87,10 @@ func (l *Lab) subtree(child string, up map[string]hop) []netip.Prefix {
 func (l *Lab) edgeRoutes() error {
 	up := l.edgeTree()
 	l.edge = map[string][]netip.Prefix{}
+	l.below = map[string][]netip.Prefix{}
 	for _, n := range l.order {
 		name := n.Model.Name
-		if h, ok := up[name]; ok {
+		if h, ok := up[name]; ok && !l.vpnSite(h, name) {
 			if err := n.Router.AddStatic("", netip.MustParsePrefix("0.0.0.0/0"), farEnd(h.link, name)); err != nil {
 				return err
 			}
@@ -97,9 +103,13 @@ func (l *Lab) edgeRoutes() error {
 	sort.Strings(children) // the same routes in the same order every run
 	for _, child := range children {
 		h := up[child]
+		if l.vpnSite(h, child) {
+			continue // BGP carries the site's routes, in the PE's VRF
+		}
 		parent := l.nodes[h.parent]
 		via := farEnd(h.link, h.parent)
 		for _, p := range l.subtree(child, up) {
+			l.below[h.parent] = append(l.below[h.parent], p)
 			if err := parent.Router.AddStatic("", p, via); err != nil {
 				return err
 			}
@@ -113,3 +123,19 @@ func (l *Lab) edgeRoutes() error {
 
 // edgePrefixes is what a core router routes statically toward the edge.
 func (l *Lab) edgePrefixes(n *Node) []netip.Prefix { return l.edge[n.Model.Name] }
+
+// vpnSite reports whether child hangs off a PE's VRF interface: a VPN
+// site, routed by eBGP in the VRF rather than statically (unless the lab
+// runs without BGP).
+func (l *Lab) vpnSite(h hop, child string) bool {
+	if l.opts.StaticEdge {
+		return false
+	}
+	parent := l.nodes[h.parent].Model
+	for _, ifc := range parent.Interfaces {
+		if ifc.Peer == child && ifc.LinkID == h.link.ID && ifc.VRF != "" {
+			return true
+		}
+	}
+	return false
+}

@@ -59,10 +59,11 @@ func TestLinkFailureReroutes(t *testing.T) {
 	t.Logf("lost %d of %d echo requests (10 ms apart) while reconverging", lost, res.Sent)
 }
 
-// TestSRLabTrace runs the three-cloud example in SR-MPLS mode: a trace to
-// pe3's loopback, across p1 (an ABR) into area 1, shows pe3's node SID
-// (16000 + 1003) at both P routers inside the LSP; p3, the penultimate
-// hop, would pop it.
+// TestSRLabTrace runs the three-cloud example in SR-MPLS mode: a trace
+// from pe1 to pe3's loopback (both in the global table: ce1 is a VPN site
+// and reaches no PE loopback), across p1 (an ABR) into area 1, shows pe3's
+// node SID (16000 + 1003) at both P routers inside the LSP; p3, the
+// penultimate hop, would pop it.
 func TestSRLabTrace(t *testing.T) {
 	res, err := topology.LoadFile(filepath.Join("..", "..", "examples", "three-clouds.yaml"))
 	if err != nil {
@@ -78,15 +79,15 @@ func TestSRLabTrace(t *testing.T) {
 	if c, took, ok := l.WaitReady(5*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
 		t.Fatalf("not ready after %v: %+v", took, c)
 	}
-	tr := trace(t, l, clk, "ce1", "pe3")
+	tr := trace(t, l, clk, "pe1", "pe3")
 	var quoted []router.MPLSLabel
 	var names []string
 	for _, h := range tr.Hops {
 		names = append(names, l.NameOf(h.Probes[0].From))
 		quoted = append(quoted, h.Probes[0].Labels...)
 	}
-	if !tr.Reached || strings.Join(names, " ") != "pe1 p1 p3 pe3" || len(quoted) != 2 {
-		t.Fatalf("trace ce1 -> pe3: hops %v labels %v", names, quoted)
+	if !tr.Reached || strings.Join(names, " ") != "p1 p3 pe3" || len(quoted) != 2 {
+		t.Fatalf("trace pe1 -> pe3: hops %v labels %v", names, quoted)
 	}
 	for _, q := range quoted {
 		if q.Label != 17003 || q.TTL != 1 || !q.S {
@@ -95,8 +96,9 @@ func TestSRLabTrace(t *testing.T) {
 	}
 }
 
-// TestCaptureDecodesInTshark captures a labelled ping on pe1's core links
-// and has tshark (Wireshark's decoder, from Debian) read the MPLS labels.
+// TestCaptureDecodesInTshark captures a ping through the tenant VPN on
+// pe1's core link and has tshark (Wireshark's decoder, from Debian) read
+// the MPLS label stacks: transport label, then VPN label.
 func TestCaptureDecodesInTshark(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
@@ -141,8 +143,8 @@ func TestCaptureDecodesInTshark(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tshark: %v\n%s", err, b)
 	}
-	ce2, _ := l.Node("ce2")
-	want := fmt.Sprintf("%d\t8", localLabel(t, l, "p1", ce2.Model.Loopback))
+	pe2, _ := l.Node("pe2")
+	want := fmt.Sprintf("%d,%d\t8", localLabel(t, l, "p1", pe2.Model.Loopback), pe2.VPNLabel("tenant"))
 	if got := strings.Count(string(b), want+"\n"); got != 4 {
 		t.Fatalf("tshark decoded %d echo requests labelled %q, want 4:\n%s", got, want, b)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/dataplane"
 	"github.com/intercloud/intercloud/internal/igp"
@@ -31,6 +32,11 @@ type Options struct {
 	// for labs; real routers' defaults are seconds).
 	IGPTimers igp.Timers
 	LDPTimers ldp.Timers
+	// StaticEdge runs no BGP: every interface is in the global table and
+	// the whole edge, VPN sites included, is routed statically (the lab as
+	// it was before BGP/MPLS VPNs). By default PEs put CE-facing
+	// interfaces in their VRFs and BGP carries the VPNs' routes.
+	StaticEdge bool
 	// Progress, if set, is told what bring-up is doing (for large labs).
 	Progress func(msg string)
 }
@@ -41,6 +47,8 @@ type Node struct {
 	Router *router.Router
 	IGP    *igp.Instance // nil off the core
 	LDP    *ldp.Instance // nil unless the node uses LDP
+
+	bgp *bgpState // nil unless the node speaks BGP
 }
 
 // Lab is a running topology.
@@ -54,6 +62,12 @@ type Lab struct {
 	links  []*dataplane.Link // by model link id
 	byAddr map[netip.Addr]string
 	edge   map[string][]netip.Prefix // core node -> prefixes it routes statically to the edge
+	below  map[string][]netip.Prefix // node -> prefixes it routes statically below it
+
+	bgpNets     map[string]*bgp.MemNetwork // "" (global) and one per VPN
+	bgpPeers    []topology.Session
+	bgpMu       sync.Mutex // guards the sessions' liveness
+	bgpSessions []*bgpSession
 
 	mu         sync.Mutex
 	events     []router.Event // lab-wide log, bounded
@@ -86,7 +100,10 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 	}
 	l := &Lab{Model: m, clk: opts.Clock, opts: opts, nodes: map[string]*Node{}, byAddr: map[netip.Addr]string{}}
 	fabric := router.NewFabric()
-	global := globalTable(m)
+	global := m.Nodes
+	if opts.StaticEdge {
+		global = globalTable(m)
+	}
 	l.progress(fmt.Sprintf("building %d routers", len(m.Nodes)))
 	for _, n := range global {
 		r, err := router.New(router.Config{Node: n, Clock: l.clk, Fabric: fabric, TTLMode: opts.TTLMode, EventSink: l.record})
@@ -128,12 +145,19 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 	}
 	l.progress("configuring the IGP and LDP")
 	l.protocols()
+	if !opts.StaticEdge {
+		l.progress("configuring BGP")
+		if err := l.buildBGP(); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
 // globalTable copies the model's nodes with every interface in the global
-// table: VRFs need BGP/MPLS VPNs to carry routes between PEs, and until
-// those run CEs reach each other through the core's global table.
+// table, for labs that run without BGP (Options.StaticEdge): CEs then
+// reach each other through the core's global table.
 func globalTable(m *topology.Model) []*topology.Node {
 	out := make([]*topology.Node, len(m.Nodes))
 	for i, n := range m.Nodes {
@@ -212,6 +236,7 @@ func (l *Lab) Start() {
 
 // Close stops every router.
 func (l *Lab) Close() {
+	l.closeBGP()
 	for _, n := range l.order {
 		n.Router.Close()
 	}

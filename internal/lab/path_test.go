@@ -57,12 +57,15 @@ func localLabel(t *testing.T, l *Lab, node string, fec netip.Prefix) uint32 {
 	return 0
 }
 
-// TestCEToCELabelsAtEveryHop sends one echo request from ce1 to ce2 and
-// checks the bytes on every link it crosses: plain IPv4 from the CE, one
-// label pushed by pe1 (the label the next LSR advertised for ce2's FEC,
-// bottom of stack, TTL copied from the decremented IP TTL), popped by the
-// penultimate P router,
-// plain IPv4 to ce2 with the TTL counting every hop (uniform mode).
+// TestCEToCELabelsAtEveryHop sends one echo request from ce1 to ce2
+// through the tenant VPN and checks the bytes on every link it crosses:
+// plain IPv4 from the CE; two labels pushed by pe1 — on top the transport
+// label the next LSR advertised for pe2's loopback (S=0), under it the VPN
+// label pe2 allocated for its tenant VRF (S=1), both with the TTL copied
+// from the decremented IP TTL; the penultimate P router pops the transport
+// label and copies its decremented TTL into the VPN label, which pe2 pops
+// before routing in the VRF; plain IPv4 to ce2 with the TTL counting
+// every hop (uniform mode).
 func TestCEToCELabelsAtEveryHop(t *testing.T) {
 	l, clk := seedLab(t)
 	frames := tapAll(t, l)
@@ -70,8 +73,12 @@ func TestCEToCELabelsAtEveryHop(t *testing.T) {
 	if res.Received != 1 {
 		t.Fatalf("ping: %+v", res)
 	}
-	ce2, _ := l.Node("ce2")
-	fec := ce2.Model.Loopback
+	pe2, _ := l.Node("pe2")
+	fec := pe2.Model.Loopback
+	vpnLabel := pe2.VPNLabel("tenant")
+	if vpnLabel < router.LabelDynamicFirst {
+		t.Fatalf("pe2's VPN label for tenant is %d", vpnLabel)
+	}
 	var path []string
 	for _, f := range frames() {
 		if f.d.ICMP == nil || f.d.ICMP.Type != 8 {
@@ -86,20 +93,27 @@ func TestCEToCELabelsAtEveryHop(t *testing.T) {
 				t.Errorf("ce1 sent labels %v ttl %d", f.d.Labels, ip.TTL)
 			}
 		case "pe1":
-			if len(f.d.Labels) != 1 {
-				t.Fatalf("pe1 sent %d labels, want 1", len(f.d.Labels))
+			if len(f.d.Labels) != 2 {
+				t.Fatalf("pe1 sent %d labels, want 2 (transport, VPN)", len(f.d.Labels))
 			}
-			e := f.d.Labels[0]
+			top, bottom := f.d.Labels[0], f.d.Labels[1]
 			next := peerOf(t, l, f.from)
-			if want := localLabel(t, l, next, fec); uint32(e.Label()) != want || !e.Bottom() || e.TTL() != 63 || e.TC() != 0 {
-				t.Errorf("pe1 -> %s: %v, want label %d S=1 TTL=63", next, e, want)
+			if want := localLabel(t, l, next, fec); uint32(top.Label()) != want || top.Bottom() || top.TTL() != 63 || top.TC() != 0 {
+				t.Errorf("pe1 -> %s top: %v, want transport label %d S=0 TTL=63", next, top, want)
+			}
+			if uint32(bottom.Label()) != vpnLabel || !bottom.Bottom() || bottom.TTL() != 63 || bottom.TC() != 0 {
+				t.Errorf("pe1 -> %s bottom: %v, want VPN label %d S=1 TTL=63", next, bottom, vpnLabel)
 			}
 			if ip.TTL != 63 {
-				t.Errorf("IP TTL under pe1's label is %d, want 63 (decremented once by pe1)", ip.TTL)
+				t.Errorf("IP TTL under pe1's labels is %d, want 63 (decremented once by pe1)", ip.TTL)
 			}
 		case "p1", "p2":
-			if len(f.d.Labels) != 0 || ip.TTL != 62 {
-				t.Errorf("%s (penultimate hop) sent labels %v ttl %d; want popped, 62", node, f.d.Labels, ip.TTL)
+			if len(f.d.Labels) != 1 {
+				t.Fatalf("%s (penultimate hop) sent %d labels, want the VPN label alone", node, len(f.d.Labels))
+			}
+			e := f.d.Labels[0]
+			if uint32(e.Label()) != vpnLabel || !e.Bottom() || e.TTL() != 62 {
+				t.Errorf("%s -> pe2: %v, want VPN label %d S=1 TTL=62", node, e, vpnLabel)
 			}
 		case "pe2":
 			if len(f.d.Labels) != 0 || ip.TTL != 61 {
@@ -125,9 +139,12 @@ func peerOf(t *testing.T, l *Lab, end string) string {
 	return ""
 }
 
-// TestTraceShowsLabelStack traces ce1 -> ce2: the P router inside the LSP
-// answers with a time exceeded quoting the label it received (RFC 4950),
-// sent on along the LSP and routed back by pe2.
+// TestTraceShowsLabelStack traces ce1 -> ce2 through the tenant VPN: the
+// P router inside the LSP answers with a time exceeded quoting the whole
+// stack it received (RFC 4950) — the transport label on top, the VPN label
+// at the bottom — which it cannot route itself (the CE's address is in no
+// global table), so it sends it on along the LSP and pe2 routes it back
+// in the VRF.
 func TestTraceShowsLabelStack(t *testing.T) {
 	l, clk := seedLab(t)
 	res := trace(t, l, clk, "ce1", "ce2")
@@ -141,13 +158,15 @@ func TestTraceShowsLabelStack(t *testing.T) {
 	if names[0] != "pe1" || (names[1] != "p1" && names[1] != "p2") || names[2] != "pe2" || names[3] != "ce2" {
 		t.Fatalf("hops %v", names)
 	}
-	ce2, _ := l.Node("ce2")
+	pe2, _ := l.Node("pe2")
 	p := res.Hops[1].Probes[0]
-	want := localLabel(t, l, names[1], ce2.Model.Loopback)
-	if len(p.Labels) != 1 || p.Labels[0].Label != want || p.Labels[0].TTL != 1 || !p.Labels[0].S {
-		t.Fatalf("hop 2 labels %v, want [%d TTL=1 S=1]", p.Labels, want)
+	transport := localLabel(t, l, names[1], pe2.Model.Loopback)
+	vpn := pe2.VPNLabel("tenant")
+	if len(p.Labels) != 2 || p.Labels[0].Label != transport || p.Labels[0].TTL != 1 || p.Labels[0].S ||
+		p.Labels[1].Label != vpn || p.Labels[1].TTL != 1 || !p.Labels[1].S {
+		t.Fatalf("hop 2 labels %v, want [%d TTL=1 S=0, %d TTL=1 S=1]", p.Labels, transport, vpn)
 	}
-	if got := p.Labels[0].String(); got != "MPLS Label="+itoa(want)+" CoS=0 TTL=1 S=1" {
+	if got := p.Labels[0].String() + "; " + p.Labels[1].String(); got != "MPLS Label="+itoa(transport)+" CoS=0 TTL=1 S=0; MPLS Label="+itoa(vpn)+" CoS=0 TTL=1 S=1" {
 		t.Errorf("label text %q", got)
 	}
 	// The LSP's P hop answers via pe2, so its RTT is the whole path's:

@@ -14,8 +14,11 @@ import (
 
 // TestEveryNodeReachesEveryNode pings every node's loopback from every
 // node, in the seed lab (LDP) and the three-cloud example (SR-MPLS, two
-// areas, a host behind a CE): the edge's static routing, its
-// redistribution and the core's LSPs must leave nobody out.
+// areas, a host behind a CE): nodes in one routing domain — the global
+// table, or one VPN's sites and what hangs below them — must all reach
+// each other (the edge's static routing, its redistribution, the core's
+// LSPs and the VPNs leave nobody out), and no node may reach a node of
+// another domain (VPNs are isolated from the core and from each other).
 func TestEveryNodeReachesEveryNode(t *testing.T) {
 	for _, file := range []string{"", filepath.Join("..", "..", "examples", "three-clouds.yaml")} {
 		res, err := topology.LoadFile(file)
@@ -31,27 +34,16 @@ func TestEveryNodeReachesEveryNode(t *testing.T) {
 		if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
 			t.Fatalf("%s: not ready after %v: %+v", res.Model.Name, took, c)
 		}
-		var sessions []*router.PingSession
-		var pairs [][2]string
+		var all []pending
 		for _, a := range l.Nodes() {
 			for _, b := range l.Nodes() {
-				if a == b {
-					continue
+				if a != b {
+					all = append(all, startPing(t, l, a.Model.Name, b.Model.Name))
 				}
-				s, err := l.StartPing(a.Model.Name, b.Model.Name, router.PingOptions{Count: 1, Timeout: 2 * time.Second})
-				if err != nil {
-					t.Fatalf("%s -> %s: %v", a.Model.Name, b.Model.Name, err)
-				}
-				sessions = append(sessions, s)
-				pairs = append(pairs, [2]string{a.Model.Name, b.Model.Name})
 			}
 		}
 		clk.Advance(3 * time.Second)
-		for i, s := range sessions {
-			if r := s.Result(); r.Received != 1 {
-				t.Errorf("%s: %s cannot reach %s: %+v", res.Model.Name, pairs[i][0], pairs[i][1], r.Replies)
-			}
-		}
+		checkDomains(t, l, res.Model.Name, all)
 		l.Close()
 	}
 }
@@ -79,28 +71,85 @@ func TestGeneratedLabReachability(t *testing.T) {
 		}
 		nodes := l.Nodes()
 		rng := rand.New(rand.NewPCG(1, 2))
-		type pending struct {
-			s    *router.PingSession
-			a, b string
-		}
 		var all []pending
 		for range 200 {
 			a, b := nodes[rng.IntN(len(nodes))], nodes[rng.IntN(len(nodes))]
 			if a == b {
 				continue
 			}
-			s, err := l.StartPing(a.Model.Name, b.Model.Name, router.PingOptions{Count: 1, Timeout: 2 * time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			all = append(all, pending{s, a.Model.Name, b.Model.Name})
+			all = append(all, startPing(t, l, a.Model.Name, b.Model.Name))
 		}
 		clk.Advance(3 * time.Second)
-		for _, p := range all {
-			if r := p.s.Result(); r.Received != 1 {
-				t.Errorf("%s: %s cannot reach %s: %+v", mode, p.a, p.b, r.Replies)
-			}
-		}
+		checkDomains(t, l, mode, all)
 		l.Close()
 	}
+}
+
+// pending is a ping under way; err is set when it could not start (no
+// route from the source's table).
+type pending struct {
+	s    *router.PingSession
+	err  error
+	a, b string
+}
+
+func startPing(t *testing.T, l *Lab, a, b string) pending {
+	t.Helper()
+	s, err := l.StartPing(a, b, router.PingOptions{Count: 1, Timeout: 2 * time.Second})
+	return pending{s: s, err: err, a: a, b: b}
+}
+
+// checkDomains wants every ping between nodes of one routing domain
+// answered and every ping across domains to go unanswered (or find no
+// route at all).
+func checkDomains(t *testing.T, l *Lab, what string, all []pending) {
+	t.Helper()
+	dom := domains(l)
+	var same, cross int
+	for _, p := range all {
+		if dom[p.a] == dom[p.b] {
+			same++
+			if p.err != nil {
+				t.Errorf("%s: %s cannot reach %s: %v", what, p.a, p.b, p.err)
+			} else if r := p.s.Result(); r.Received != 1 {
+				t.Errorf("%s: %s cannot reach %s: %+v", what, p.a, p.b, r.Replies)
+			}
+			continue
+		}
+		cross++
+		if p.err == nil && p.s.Result().Received != 0 {
+			t.Errorf("%s: %s (%q) reached %s (%q) across routing domains", what, p.a, dom[p.a], p.b, dom[p.b])
+		}
+	}
+	if same == 0 || cross == 0 {
+		t.Errorf("%s: %d pings within domains and %d across: the sample misses one kind", what, same, cross)
+	}
+}
+
+// domains names each node's routing domain: "" for the global table, the
+// VPN's name for the nodes of its sites and everything below them.
+func domains(l *Lab) map[string]string {
+	up := l.edgeTree()
+	out := map[string]string{}
+	for _, n := range l.Nodes() {
+		name := n.Model.Name
+		for {
+			h, ok := up[name]
+			if !ok {
+				break
+			}
+			if l.nodes[h.parent].Model.Role.IsCore() {
+				if l.vpnSite(h, name) {
+					for _, ifc := range l.nodes[h.parent].Model.Interfaces {
+						if ifc.LinkID == h.link.ID {
+							out[n.Model.Name] = ifc.VRF
+						}
+					}
+				}
+				break
+			}
+			name = h.parent
+		}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/igp"
 	"github.com/intercloud/intercloud/internal/ldp"
 	"github.com/intercloud/intercloud/internal/router"
@@ -17,7 +18,7 @@ var ErrNoNode = errors.New("no such node")
 
 // Tables lists what Show can show, as `intercloud show NODE ...` spells it.
 var Tables = []string{"route", "fib", "lfib", "interfaces", "igp neighbors", "igp database", "igp database detail",
-	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "events"}
+	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "events"}
 
 // Show returns one of a node's tables as data and as the text FRR's vtysh
 // would print for it. table is one of Tables, words joined by spaces or
@@ -47,6 +48,9 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 		return ev, eventsText(ev), nil
 	}
 	proto, _, _ := strings.Cut(table, " ")
+	if proto == "bgp" {
+		return l.showBGP(n, table, vrf)
+	}
 	switch {
 	case proto == "igp" && n.IGP == nil, proto == "sr" && n.IGP == nil:
 		return nil, "", fmt.Errorf("%s does not run the IGP (it is a %s)", node, n.Model.Role)
@@ -282,4 +286,51 @@ func eventsText(ev []router.Event) string {
 		fmt.Fprintf(&b, "%s  %-8s %-16s %s\n", e.Time.Format("15:04:05.000"), e.Node, e.Kind, e.Detail)
 	}
 	return b.String()
+}
+
+// showBGP answers the bgp tables: "bgp summary" and "bgp ipv4 unicast" of
+// the global speaker, or of a PE's VRF speaker when vrf is given, and "bgp
+// vpnv4" (FRR's `show bgp ipv4 vpn`) of a PE's or reflector's speaker.
+func (l *Lab) showBGP(n *Node, table, vrf string) (any, string, error) {
+	name := n.Model.Name
+	sp := n.BGP()
+	if vrf != "" {
+		sp = n.VRFBGP(vrf)
+	}
+	if sp == nil {
+		if vrf != "" {
+			return nil, "", fmt.Errorf("%s runs no BGP in vrf %q", name, vrf)
+		}
+		return nil, "", fmt.Errorf("%s does not run BGP", name)
+	}
+	var b strings.Builder
+	switch table {
+	case "bgp summary":
+		sum := sp.Summary()
+		if err := sp.WriteSummary(&b); err != nil {
+			return nil, "", err
+		}
+		return sum, b.String(), nil
+	case "bgp vpnv4", "bgp ipv4 vpn":
+		return bgpRoutes(sp, bgp.VPNv4, name)
+	case "bgp ipv4 unicast", "bgp ipv4":
+		return bgpRoutes(sp, bgp.IPv4Unicast, name)
+	}
+	return nil, "", fmt.Errorf("unknown table %q (want one of: %s)", table, strings.Join(Tables, ", "))
+}
+
+func bgpRoutes(sp *bgp.Speaker, f bgp.Family, node string) (any, string, error) {
+	if !sp.HasFamily(f) {
+		return nil, "", fmt.Errorf("%s does not carry %v", node, f)
+	}
+	rs := sp.Routes(f)
+	views := make([]bgp.RouteView, len(rs))
+	for i := range rs {
+		views[i] = rs[i].View()
+	}
+	var b strings.Builder
+	if err := sp.WriteRoutes(&b, f); err != nil {
+		return nil, "", err
+	}
+	return views, b.String(), nil
 }

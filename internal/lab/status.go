@@ -9,14 +9,18 @@ import (
 
 // Counts is what `intercloud status` and the end of `up` report.
 type Counts struct {
-	Routers     int  `json:"routers"`
-	Links       int  `json:"links"`
-	LinksUp     int  `json:"links_up"`
-	CoreLinksUp int  `json:"core_links_up"`
-	Adjacencies int  `json:"adjacencies"` // IGP adjacencies Full, once per link
-	LDPSessions int  `json:"ldp_sessions"`
-	LSPs        int  `json:"lsps"` // LFIB entries over all routers
-	Ready       bool `json:"ready"`
+	Routers     int `json:"routers"`
+	Links       int `json:"links"`
+	LinksUp     int `json:"links_up"`
+	CoreLinksUp int `json:"core_links_up"`
+	Adjacencies int `json:"adjacencies"` // IGP adjacencies Full, once per link
+	LDPSessions int `json:"ldp_sessions"`
+	LSPs        int `json:"lsps"` // LFIB entries over all routers
+	// BGPSessions counts configured BGP sessions whose ends route to each
+	// other; BGPEstablished, those of them that are Established.
+	BGPSessions    int  `json:"bgp_sessions"`
+	BGPEstablished int  `json:"bgp_established"`
+	Ready          bool `json:"ready"`
 }
 
 // Counts takes stock of the lab. The lab is ready when every core link
@@ -96,7 +100,8 @@ func (l *Lab) stock() Counts {
 		c.LSPs += n.Router.LFIBLen()
 	}
 	c.Adjacencies, c.LDPSessions = full/2, sessions/2
-	c.Ready = c.Adjacencies == c.CoreLinksUp && c.LDPSessions == len(ldpPairs)
+	c.BGPSessions, c.BGPEstablished = l.bgpCounts()
+	c.Ready = c.Adjacencies == c.CoreLinksUp && c.LDPSessions == len(ldpPairs) && c.BGPEstablished == c.BGPSessions
 	return c
 }
 

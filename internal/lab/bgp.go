@@ -1,0 +1,706 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// BGP/MPLS IP VPNs (RFC 4364) in the lab.
+//
+// Speakers. Every node that the model's sessions name (PEs, route
+// reflectors, CEs; clouds wait for issue 5) runs a global speaker: VPNv4 on
+// PEs and reflectors, IPv4 unicast on CEs. A PE also runs one IPv4-unicast
+// speaker per VRF for its PE–CE sessions, as FRR runs `router bgp ASN vrf
+// NAME`: each VRF's routes live in their own table, and overlapping
+// customer prefixes in different VRFs never meet.
+//
+// Transport. Speakers talk over in-memory networks on the lab clock
+// (bgp.MemNetwork), one per address space: the global one (loopbacks,
+// iBGP) and one per VPN (PE–CE link addresses, which different VPNs may
+// reuse). A session's two ends are reachable while each end's RIB has a
+// non-BGP route to the other's address (in the VRF for the PE's end of a
+// PE–CE session): when the IGP loses a loopback, or a PE–CE link goes
+// down, the messages stop and the session dies by its hold timer, as with
+// next-hop tracking; it comes back by itself when the route returns.
+//
+// Labels. A PE allocates one VPN label per VRF from its router's label
+// manager and installs it in the LFIB as "pop, then route in the VRF".
+// Routes its VRF speaker learns from CEs are exported as VPNv4 with the
+// VRF's RD, export RTs, that label and the PE's loopback as next hop.
+// VPNv4 routes carrying one of a VRF's import RTs are installed in the VRF
+// with the remote PE's loopback as next hop and the VPN label, so the RIB
+// manager pushes the transport label (LDP or SR) on top of it, and are
+// originated in the VRF speaker, which advertises them to the CEs.
+//
+// Locks. A speaker reports best-path changes under its own lock, from
+// whatever goroutine runs its clock callback; the lab must not touch the
+// router there. OnBestChange only marks the node dirty and schedules
+// sync with Router.AfterFunc(0), which runs under the router's control
+// lock; sync reads the speakers, replaces the BGP routes in the RIB and
+// originates or withdraws routes in the node's speakers. The only lock
+// order is therefore control lock -> speaker lock -> RIB lock (the
+// resolver reads the RIB under the speaker lock); nothing takes them the
+// other way round.
+
+// bgpState is the BGP side of one node.
+type bgpState struct {
+	l    *Lab
+	n    *Node
+	main *bgp.Speaker
+	res  *resolver   // main's
+	vrfs []*vrfState // PEs only, sorted by name
+
+	mu        sync.Mutex
+	scheduled bool
+	// best is each speaker's best paths as its changes reported them:
+	// "" for the global speaker, a VRF's name for the PE's VRF speaker.
+	best map[string]map[bgp.RouteKey]*bgp.Route
+
+	// sessions are the node's sessions, whose liveness its RIB decides.
+	sessions []*bgpSession
+
+	// What sync originated last time, so it only tells speakers changes.
+	exported map[bgp.RouteKey]originated // into main (VPNv4)
+	// What sync gave the RIB last time, per protocol and VRF.
+	installed map[ribKey][]router.Route
+}
+
+type ribKey struct {
+	proto router.Protocol
+	vrf   string
+}
+
+// install replaces the node's BGP routes of one protocol in one VRF when
+// they changed, and logs the change as a control-plane event.
+func (st *bgpState) install(p router.Protocol, vrf string, routes []router.Route) {
+	k := ribKey{p, vrf}
+	if slices.EqualFunc(st.installed[k], routes, sameRoute) {
+		return
+	}
+	st.installed[k] = routes
+	st.n.Router.RIB().ReplaceRoutes(p, vrf, routes)
+	where := "global table"
+	if vrf != "" {
+		where = "vrf " + vrf
+	}
+	st.n.Router.Event("bgp-routes", fmt.Sprintf("%d %s routes in the %s", len(routes), p, where))
+}
+
+type originated struct {
+	label uint32
+	attrs bgp.Attrs
+}
+
+// vrfState is one VRF on a PE.
+type vrfState struct {
+	name    string
+	rd      bgp.RD
+	imports []bgp.ExtCommunity
+	exports []bgp.ExtCommunity
+	label   uint32
+	sp      *bgp.Speaker
+	res     *resolver
+	// imported is what sync originated in sp from VPNv4 routes.
+	imported map[netip.Prefix]bgp.Attrs
+}
+
+// bgpSession is one configured session, for readiness and liveness.
+type bgpSession struct {
+	net        *bgp.MemNetwork
+	a, b       *Node
+	aVRF, bVRF string
+	aAddr      netip.Addr
+	bAddr      netip.Addr
+	aSp, bSp   *bgp.Speaker
+	up         bool // both ends route to each other
+}
+
+// BGP is a node's global BGP speaker (nil when the node runs none).
+func (n *Node) BGP() *bgp.Speaker {
+	if n.bgp == nil {
+		return nil
+	}
+	return n.bgp.main
+}
+
+// VRFBGP is a PE's BGP speaker for one VRF (nil when there is none).
+func (n *Node) VRFBGP(vrf string) *bgp.Speaker {
+	if n.bgp == nil {
+		return nil
+	}
+	for _, v := range n.bgp.vrfs {
+		if v.name == vrf {
+			return v.sp
+		}
+	}
+	return nil
+}
+
+// VPNLabel is the label a PE allocated for a VRF (0 when none).
+func (n *Node) VPNLabel(vrf string) uint32 {
+	if n.bgp == nil {
+		return 0
+	}
+	for _, v := range n.bgp.vrfs {
+		if v.name == vrf {
+			return v.label
+		}
+	}
+	return 0
+}
+
+// builds reports whether the lab builds a session: iBGP VPNv4 among PEs
+// and reflectors, and eBGP between a PE's VRF and a CE. A CE in no VPN
+// stays statically routed in the global table, and clouds' sessions wait
+// for the clouds' own speakers (issue 5).
+func (l *Lab) builds(s topology.Session) bool {
+	a, b := l.nodes[s.A], l.nodes[s.B]
+	if a == nil || b == nil {
+		return false
+	}
+	switch s.Kind {
+	case topology.SessionIBGPVPN, topology.SessionRRMesh:
+		return a.Model.Role.IsCore() && b.Model.Role.IsCore()
+	case topology.SessionPECE:
+		return s.VRF != "" && a.Model.Role == topology.RolePE && b.Model.Role == topology.RoleCE
+	}
+	return false
+}
+
+// buildBGP creates the speakers, the VPN labels and the sessions, then
+// starts them (startBGP).
+func (l *Lab) buildBGP() error {
+	l.bgpNets = map[string]*bgp.MemNetwork{"": bgp.NewMemNetwork(l.clk)}
+	for _, s := range l.Model.Sessions {
+		if !l.builds(s) {
+			continue
+		}
+		for _, name := range []string{s.A, s.B} {
+			if err := l.ensureSpeaker(l.nodes[name]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, vpn := range l.Model.VPNs {
+		imports, err := parseRTs(vpn.Import)
+		if err != nil {
+			return fmt.Errorf("vpn %s: %w", vpn.Name, err)
+		}
+		exports, err := parseRTs(vpn.Export)
+		if err != nil {
+			return fmt.Errorf("vpn %s: %w", vpn.Name, err)
+		}
+		if l.bgpNets[vpn.Name] == nil {
+			l.bgpNets[vpn.Name] = bgp.NewMemNetwork(l.clk)
+		}
+		for _, v := range vpn.VRFs {
+			n := l.nodes[v.PE]
+			if err := l.ensureSpeaker(n); err != nil {
+				return err
+			}
+			rd, err := bgp.ParseRD(v.RD)
+			if err != nil {
+				return fmt.Errorf("vpn %s on %s: %w", vpn.Name, v.PE, err)
+			}
+			vs := &vrfState{name: vpn.Name, rd: rd, imports: imports, exports: exports, imported: map[netip.Prefix]bgp.Attrs{}}
+			lt := &listeners{net: l.bgpNets[vpn.Name]}
+			for _, s := range l.Model.Sessions {
+				if s.Kind == topology.SessionPECE && s.A == v.PE && s.VRF == vpn.Name {
+					lt.add(l.bgpNets[vpn.Name], s.AAddr)
+				}
+			}
+			res := newResolver(n, vpn.Name)
+			sp, err := bgp.New(bgp.Config{
+				ASN: n.Model.ASN, RouterID: n.Model.RouterID, Families: []bgp.Family{bgp.IPv4Unicast},
+				Transport: lt, ListenAddr: lt.first(), Clock: l.clk,
+				Resolver:     res.Resolve,
+				OnBestChange: n.bgp.changedIn(vpn.Name),
+			})
+			if err != nil {
+				return fmt.Errorf("%s vrf %s: %w", v.PE, vpn.Name, err)
+			}
+			vs.sp, vs.res = sp, res
+			n.Router.Do(func() { vs.label = n.Router.RIB().AllocateLabel() })
+			n.bgp.vrfs = append(n.bgp.vrfs, vs)
+		}
+	}
+	for _, n := range l.order {
+		if n.bgp == nil {
+			continue
+		}
+		slices.SortFunc(n.bgp.vrfs, func(a, b *vrfState) int { return strings.Compare(a.name, b.name) })
+		if len(n.bgp.vrfs) > 0 {
+			var lsps []router.LSP
+			for _, v := range n.bgp.vrfs {
+				lsps = append(lsps, router.LSP{InLabel: v.label, Nexthops: []router.LSPNexthop{router.PopLookup(v.name)}})
+			}
+			n.Router.Do(func() { n.Router.RIB().ReplaceLSPs(router.ProtoIBGP, lsps) })
+		}
+	}
+	for _, s := range l.Model.Sessions {
+		if !l.builds(s) {
+			continue
+		}
+		a, b := l.nodes[s.A], l.nodes[s.B]
+		bs := &bgpSession{net: l.bgpNets[""], a: a, b: b, aAddr: s.AAddr, bAddr: s.BAddr, aSp: a.bgp.main, bSp: b.bgp.main}
+		if s.Kind == topology.SessionPECE {
+			bs.net, bs.aVRF = l.bgpNets[s.VRF], s.VRF
+			bs.aSp = a.VRFBGP(s.VRF)
+			if bs.net == nil || bs.aSp == nil {
+				return fmt.Errorf("bgp session %s-%s: %s has no vrf %q", s.A, s.B, s.A, s.VRF)
+			}
+		}
+		l.bgpSessions = append(l.bgpSessions, bs)
+		a.bgp.sessions = append(a.bgp.sessions, bs)
+		b.bgp.sessions = append(b.bgp.sessions, bs)
+		l.bgpPeers = append(l.bgpPeers, s)
+	}
+	return l.startBGP()
+}
+
+func parseRTs(list []string) ([]bgp.ExtCommunity, error) {
+	var out []bgp.ExtCommunity
+	for _, s := range list {
+		rt, err := bgp.ParseRouteTarget(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rt)
+	}
+	return out, nil
+}
+
+// ensureSpeaker gives n its global speaker.
+func (l *Lab) ensureSpeaker(n *Node) error {
+	if n.bgp != nil {
+		return nil
+	}
+	fams := []bgp.Family{bgp.VPNv4}
+	if !n.Model.Role.IsCore() {
+		fams = []bgp.Family{bgp.IPv4Unicast}
+	}
+	lt := &listeners{net: l.bgpNets[""]}
+	lt.add(l.bgpNets[""], n.Model.Loopback.Addr())
+	for _, s := range l.Model.Sessions {
+		if s.Kind == topology.SessionPECE && s.B == n.Model.Name {
+			if l.bgpNets[s.VRF] == nil {
+				l.bgpNets[s.VRF] = bgp.NewMemNetwork(l.clk)
+			}
+			lt.add(l.bgpNets[s.VRF], s.BAddr)
+		}
+	}
+	st := &bgpState{l: l, n: n, best: map[string]map[bgp.RouteKey]*bgp.Route{},
+		exported: map[bgp.RouteKey]originated{}, installed: map[ribKey][]router.Route{}}
+	st.res = newResolver(n, "")
+	sp, err := bgp.New(bgp.Config{
+		ASN: n.Model.ASN, RouterID: n.Model.RouterID, ClusterID: n.Model.ClusterID, Families: fams,
+		Transport: lt, ListenAddr: lt.first(), Clock: l.clk,
+		Resolver:     st.res.Resolve,
+		OnBestChange: st.changedIn(""),
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", n.Model.Name, err)
+	}
+	st.main = sp
+	n.bgp = st
+	return nil
+}
+
+// resolver is a speaker's view of its router's RIB: the cost of the
+// longest non-BGP match for a next hop (BGP routes never resolve BGP next
+// hops). It runs under the speaker's lock and takes only the RIB's and its
+// own. It remembers its answers, so that a RIB change that moves none of
+// them costs the speaker no new decision.
+type resolver struct {
+	rib router.RIB
+	vrf string
+
+	mu     sync.Mutex
+	answer map[netip.Addr]resolved
+}
+
+type resolved struct {
+	cost uint32
+	ok   bool
+}
+
+func newResolver(n *Node, vrf string) *resolver {
+	return &resolver{rib: n.Router.RIB(), vrf: vrf, answer: map[netip.Addr]resolved{}}
+}
+
+// Resolve is the speaker's Config.Resolver.
+// The lookup is made under r.mu, so that a RIB change cannot slip
+// between it and the record that moved checks.
+func (r *resolver) Resolve(a netip.Addr) (uint32, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cost, ok := resolve(r.rib, r.vrf, a)
+	r.answer[a] = resolved{cost, ok}
+	return cost, ok
+}
+
+// moved reports whether any answer given so far would now be different.
+func (r *resolver) moved() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	moved := false
+	for a, old := range r.answer {
+		cost, ok := resolve(r.rib, r.vrf, a)
+		if (resolved{cost, ok}) != old {
+			r.answer[a] = resolved{cost, ok}
+			moved = true
+		}
+	}
+	return moved
+}
+
+func resolve(rib router.RIB, vrf string, a netip.Addr) (uint32, bool) {
+	if !a.Is4() {
+		return 0, false
+	}
+	for bits := 32; bits >= 0; bits-- {
+		r, ok := rib.Best(vrf, netip.PrefixFrom(a, bits).Masked())
+		if ok && r.Proto != router.ProtoEBGP && r.Proto != router.ProtoIBGP && len(r.Nexthops) > 0 {
+			return r.Metric, true
+		}
+	}
+	return 0, false
+}
+
+// startBGP adds every session's peers and the CEs' originated routes: the
+// speakers start dialling at once, and the sessions come up as soon as
+// their ends route to each other (on a virtual clock, once it runs).
+func (l *Lab) startBGP() error {
+	for _, n := range l.order {
+		if n.bgp == nil {
+			continue
+		}
+		st := n.bgp
+		n.Router.Do(func() {
+			n.Router.RIB().Watch(st.ribChanged)
+		})
+	}
+	l.checkLiveness(l.bgpSessions, true)
+	for i, s := range l.bgpPeers {
+		bs := l.bgpSessions[i]
+		// Model sessions say A is a client of reflector B; B configures it.
+		a := bgp.PeerConfig{Addr: s.BAddr, ASN: s.BASN, LocalAddr: s.AAddr, Description: s.B, Transport: bs.net}
+		b := bgp.PeerConfig{Addr: s.AAddr, ASN: s.AASN, LocalAddr: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net}
+		if err := bs.aSp.AddPeer(a); err != nil {
+			return fmt.Errorf("bgp %s -> %s: %w", s.A, s.B, err)
+		}
+		if err := bs.bSp.AddPeer(b); err != nil {
+			return fmt.Errorf("bgp %s -> %s: %w", s.B, s.A, err)
+		}
+	}
+	for _, n := range l.order {
+		if n.bgp == nil || n.Model.Role.IsCore() {
+			continue
+		}
+		for _, p := range l.ceOriginates(n) {
+			if err := n.bgp.main.Originate(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}, 0, bgp.Attrs{Origin: bgp.OriginIGP}); err != nil {
+				return fmt.Errorf("%s: %w", n.Model.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ceOriginates is what a CE announces to its PE: its loopback, the
+// subnets of its links and what hangs below it (statically routed).
+func (l *Lab) ceOriginates(n *Node) []netip.Prefix {
+	out := []netip.Prefix{n.Model.Loopback}
+	for _, ifc := range n.Model.Interfaces {
+		if ifc.Addr.IsValid() {
+			out = append(out, ifc.Addr.Masked())
+		}
+	}
+	out = append(out, l.below[n.Model.Name]...)
+	slices.SortFunc(out, comparePrefix)
+	return slices.Compact(out)
+}
+
+// checkLiveness lets messages flow between the ends of each of the
+// sessions whose ends route to each other, and stops them otherwise.
+func (l *Lab) checkLiveness(sessions []*bgpSession, force bool) {
+	l.bgpMu.Lock()
+	defer l.bgpMu.Unlock()
+	for _, s := range sessions {
+		_, aOK := resolve(s.a.Router.RIB(), s.aVRF, s.bAddr)
+		_, bOK := resolve(s.b.Router.RIB(), s.bVRF, s.aAddr)
+		up := aOK && bOK
+		if up != s.up || force {
+			s.net.SetReachable(s.aAddr, s.bAddr, up)
+			s.up = up
+		}
+	}
+}
+
+// ribChanged is the node's RIB watcher (control lock held): next hops
+// may resolve differently, and sessions may have gained or lost their path.
+func (st *bgpState) ribChanged() {
+	if st.res.moved() {
+		st.main.Reresolve()
+	}
+	for _, v := range st.vrfs {
+		if v.res.moved() {
+			v.sp.Reresolve()
+		}
+	}
+	st.l.checkLiveness(st.sessions, false)
+}
+
+// changedIn returns the OnBestChange of one of the node's speakers. It
+// runs under that speaker's lock, so it only records the new best paths
+// and schedules sync on the router.
+func (st *bgpState) changedIn(name string) func([]bgp.Change) {
+	return func(changes []bgp.Change) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		m := st.best[name]
+		if m == nil {
+			m = map[bgp.RouteKey]*bgp.Route{}
+			st.best[name] = m
+		}
+		for _, c := range changes {
+			if c.Best == nil {
+				delete(m, c.Key)
+			} else {
+				m[c.Key] = c.Best
+			}
+		}
+		if st.scheduled {
+			return
+		}
+		st.scheduled = true
+		st.n.Router.AfterFunc(0, st.sync)
+	}
+}
+
+// snapshot copies the best paths of one speaker, sorted by key.
+func (st *bgpState) snapshot(name string) []*bgp.Route {
+	st.mu.Lock()
+	out := make([]*bgp.Route, 0, len(st.best[name]))
+	for _, r := range st.best[name] {
+		out = append(out, r)
+	}
+	st.mu.Unlock()
+	slices.SortFunc(out, func(a, b *bgp.Route) int {
+		if c := slices.Compare(a.Key.RD[:], b.Key.RD[:]); c != 0 {
+			return c
+		}
+		return comparePrefix(a.Key.Prefix, b.Key.Prefix)
+	})
+	return out
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}
+
+// sync (control lock held) brings the RIB and the node's speakers in line
+// with the speakers' best paths: what CEs announce goes into the VRF and
+// out as VPNv4; VPNv4 routes with an import RT go into the VRF and out to
+// the CEs.
+func (st *bgpState) sync() {
+	st.mu.Lock()
+	st.scheduled = false
+	st.mu.Unlock()
+	if !st.n.Model.Role.IsCore() { // a CE: its learned routes
+		st.install(router.ProtoEBGP, "", learned(st.snapshot("")))
+		return
+	}
+	if len(st.vrfs) == 0 {
+		return // a route reflector: it carries VPN routes, it does not use them
+	}
+	self := st.n.Model.Loopback.Addr()
+	vpn := st.snapshot("")
+	want := map[bgp.RouteKey]originated{}
+	for _, v := range st.vrfs {
+		var fromCE []*bgp.Route
+		isCE := map[netip.Prefix]bool{}
+		for _, r := range st.snapshot(v.name) {
+			if r.Local {
+				continue // imported from VPNv4 by sync itself
+			}
+			fromCE = append(fromCE, r)
+			isCE[r.Key.Prefix] = true
+			a := r.Attrs
+			a.NextHop = self
+			a.ExtCommunities = bgp.PackExtCommunities(v.exports)
+			a.LocalPref, a.HasLocalPref = 0, false
+			want[bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}] = originated{label: v.label, attrs: a}
+		}
+		st.install(router.ProtoEBGP, v.name, learned(fromCE))
+		// Import: one path per prefix, from the lowest RD (vpn is sorted).
+		var routes []router.Route
+		imp := map[netip.Prefix]bgp.Attrs{}
+		for _, r := range vpn {
+			if r.Local || r.NextHop == self || isCE[r.Key.Prefix] || !importable(r, v.imports) {
+				continue
+			}
+			if _, dup := imp[r.Key.Prefix]; dup {
+				continue
+			}
+			imp[r.Key.Prefix] = bgp.Attrs{Origin: r.Attrs.Origin, ASPath: r.Attrs.ASPath, MED: r.Attrs.MED, HasMED: r.Attrs.HasMED}
+			routes = append(routes, router.Route{
+				Prefix:   r.Key.Prefix,
+				Nexthops: []router.Nexthop{{Addr: r.NextHop, Labels: []uint32{r.Label}}},
+				Info:     "vpn " + r.Key.RD.String(),
+			})
+		}
+		slices.SortFunc(routes, func(a, b router.Route) int { return comparePrefix(a.Prefix, b.Prefix) })
+		st.install(router.ProtoIBGP, v.name, routes)
+		for p := range v.imported {
+			if _, ok := imp[p]; !ok {
+				_ = v.sp.Withdraw(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p})
+				delete(v.imported, p)
+			}
+		}
+		for p, a := range imp {
+			if old, ok := v.imported[p]; ok && old == a {
+				continue
+			}
+			if err := v.sp.Originate(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}, 0, a); err == nil {
+				v.imported[p] = a
+			}
+		}
+	}
+	for k := range st.exported {
+		if _, ok := want[k]; !ok {
+			_ = st.main.Withdraw(bgp.VPNv4, k)
+			delete(st.exported, k)
+		}
+	}
+	for k, o := range want {
+		if old, ok := st.exported[k]; ok && old == o {
+			continue
+		}
+		if err := st.main.Originate(bgp.VPNv4, k, o.label, o.attrs); err == nil {
+			st.exported[k] = o
+		}
+	}
+}
+
+// learned turns learned best paths into RIB routes.
+func learned(rs []*bgp.Route) []router.Route {
+	var out []router.Route
+	for _, r := range rs {
+		if r.Local {
+			continue
+		}
+		out = append(out, router.Route{Prefix: r.Key.Prefix, Nexthops: []router.Nexthop{{Addr: r.NextHop}}})
+	}
+	return out
+}
+
+func sameRoute(a, b router.Route) bool {
+	return a.Prefix == b.Prefix && a.Metric == b.Metric && a.Info == b.Info &&
+		slices.EqualFunc(a.Nexthops, b.Nexthops, func(x, y router.Nexthop) bool {
+			return x.Addr == y.Addr && x.Iface == y.Iface && slices.Equal(x.Labels, y.Labels)
+		})
+}
+
+func importable(r *bgp.Route, imports []bgp.ExtCommunity) bool {
+	for _, rt := range r.Attrs.RouteTargets() {
+		if slices.Contains(imports, rt) {
+			return true
+		}
+	}
+	return false
+}
+
+// bgpCounts counts configured sessions whose ends route to each other and
+// how many of those are Established.
+func (l *Lab) bgpCounts() (live, established int) {
+	l.bgpMu.Lock()
+	sessions := slices.Clone(l.bgpSessions)
+	ups := make([]bool, len(sessions))
+	for i, s := range sessions {
+		ups[i] = s.up
+	}
+	l.bgpMu.Unlock()
+	for i, s := range sessions {
+		if !ups[i] {
+			continue
+		}
+		live++
+		if s.aSp.PeerState(s.bAddr) == bgp.Established && s.bSp.PeerState(s.aAddr) == bgp.Established {
+			established++
+		}
+	}
+	return live, established
+}
+
+// closeBGP stops every speaker.
+func (l *Lab) closeBGP() {
+	for _, n := range l.order {
+		if n.bgp == nil {
+			continue
+		}
+		n.bgp.main.Close()
+		for _, v := range n.bgp.vrfs {
+			v.sp.Close()
+		}
+	}
+}
+
+// listeners is a speaker's transport in the lab: it dials on one
+// in-memory network and listens on several (network, address) pairs — a
+// CE accepts its iBGP... its PE's connection on the link address in the
+// VPN's network, and a PE's VRF speaker on each CE-facing address.
+type listeners struct {
+	net *bgp.MemNetwork // for dialling, unless a peer names its own
+	on  []listenOn
+}
+
+type listenOn struct {
+	net  *bgp.MemNetwork
+	addr netip.AddrPort
+}
+
+func (t *listeners) add(n *bgp.MemNetwork, a netip.Addr) {
+	t.on = append(t.on, listenOn{n, netip.AddrPortFrom(a, 179)})
+}
+
+func (t *listeners) first() netip.AddrPort {
+	if len(t.on) == 0 {
+		return netip.AddrPort{}
+	}
+	return t.on[0].addr
+}
+
+// Listen implements bgp.Transport: it listens on every pair (addr is the
+// first, as the speaker was configured).
+func (t *listeners) Listen(_ netip.AddrPort, accept func(bgp.Conn)) (netip.AddrPort, func(), error) {
+	var stops []func()
+	stopAll := func() {
+		for _, s := range stops {
+			s()
+		}
+	}
+	for _, o := range t.on {
+		_, stop, err := o.net.Listen(o.addr, accept)
+		if err != nil {
+			stopAll()
+			return netip.AddrPort{}, nil, err
+		}
+		stops = append(stops, stop)
+	}
+	return t.first(), stopAll, nil
+}
+
+// Dial implements bgp.Transport.
+func (t *listeners) Dial(local netip.Addr, remote netip.AddrPort, done func(bgp.Conn, error)) {
+	t.net.Dial(local, remote, done)
+}

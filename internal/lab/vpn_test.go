@@ -1,0 +1,261 @@
+package lab
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// TestVPNRoutesStayInTheVRF checks where the tenant's routes land once the
+// seed lab has converged: each PE has its own site's routes from eBGP and
+// the remote site's from VPNv4 in the tenant VRF (the remote ones with the
+// remote PE's loopback as next hop and, after resolution, the transport
+// and VPN labels), none of them in any core router's global table, and the
+// CEs learn the remote site over eBGP.
+func TestVPNRoutesStayInTheVRF(t *testing.T) {
+	l, _ := seedLab(t)
+	node := func(name string) *Node {
+		n, ok := l.Node(name)
+		if !ok {
+			t.Fatalf("no node %s", name)
+		}
+		return n
+	}
+	pe1, pe2, ce1, ce2, cloud1 := node("pe1"), node("pe2"), node("ce1"), node("ce2"), node("cloud1")
+	site1 := []netip.Prefix{ce1.Model.Loopback, cloud1.Model.Loopback}
+	site2 := []netip.Prefix{ce2.Model.Loopback}
+	for _, ifc := range ce1.Model.Interfaces {
+		site1 = append(site1, ifc.Addr.Masked())
+	}
+	for _, ifc := range ce2.Model.Interfaces {
+		site2 = append(site2, ifc.Addr.Masked())
+	}
+
+	rib := pe1.Router.RIB()
+	for _, p := range site1 {
+		r, ok := rib.Best("tenant", p)
+		if !ok {
+			t.Errorf("pe1 vrf tenant lacks %v", p)
+			continue
+		}
+		if r.Proto != router.ProtoEBGP && r.Proto != router.ProtoConnected {
+			t.Errorf("pe1 vrf tenant %v from %v, want ebgp (or connected)", p, r.Proto)
+		}
+	}
+	vpnLabel := pe2.VPNLabel("tenant")
+	for _, p := range site2 {
+		r, ok := rib.Best("tenant", p)
+		if !ok {
+			t.Errorf("pe1 vrf tenant lacks %v", p)
+			continue
+		}
+		if r.Proto != router.ProtoIBGP || len(r.Nexthops) == 0 {
+			t.Errorf("pe1 vrf tenant %v: %+v, want an ibgp route", p, r)
+			continue
+		}
+		// Resolved through the global table: a core neighbour, the VPN
+		// label (the RIB manager pushes the transport label on top).
+		for _, nh := range r.Nexthops {
+			if len(nh.Labels) != 1 || nh.Labels[0] != vpnLabel || !l.coreIface(pe1, nh.Iface) {
+				t.Errorf("pe1 vrf tenant %v via %v %s labels %v, want a core interface and [%d]", p, nh.Addr, nh.Iface, nh.Labels, vpnLabel)
+			}
+		}
+	}
+	for _, core := range []string{"pe1", "pe2", "p1", "p2"} {
+		n := node(core)
+		for _, p := range append(append([]netip.Prefix{}, site1...), site2...) {
+			if r, ok := n.Router.RIB().Best("", p); ok {
+				t.Errorf("%s's global table has %v (%v): the VPN leaked", core, p, r.Proto)
+			}
+		}
+	}
+	if _, err := l.StartPing("pe1", "ce2", router.PingOptions{Count: 1}); err == nil {
+		t.Error("pe1 pinged ce2 from its global table")
+	}
+	for _, p := range site2 {
+		if r, ok := ce1.Router.RIB().Best("", p); !ok || r.Proto != router.ProtoEBGP {
+			t.Errorf("ce1 route to %v: %+v %v, want ebgp", p, r, ok)
+		}
+	}
+
+	// The reflectors carry both PEs' VPNv4 routes with RD, RT and label.
+	pe2RD, err := bgp.ParseRD(l.Model.VPNs[0].VRFs[1].RD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, r := range node("p1").BGP().Routes(bgp.VPNv4) {
+		if r.Key.RD == pe2RD && r.Key.Prefix == ce2.Model.Loopback && r.Best {
+			found = true
+			if r.Label != vpnLabel || r.NextHop != pe2.Model.Loopback.Addr() || len(r.Attrs.RouteTargets()) != 1 {
+				t.Errorf("p1's VPNv4 route %v: label %d next hop %v RTs %v", r.Key, r.Label, r.NextHop, r.Attrs.RouteTargets())
+			}
+		}
+	}
+	if !found {
+		t.Errorf("p1 has no best VPNv4 route %s:%v", pe2RD, ce2.Model.Loopback)
+	}
+}
+
+// TestShowBGP reads the bgp tables through Show, as `intercloud show`
+// does: the summary, a reflector's and a PE's VPNv4 table, a PE's VRF
+// instance and a CE's IPv4 unicast table.
+func TestShowBGP(t *testing.T) {
+	l, clk := seedLab(t)
+	clk.Advance(time.Second)
+	_, text, err := l.Show("p1", "bgp summary", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"10.255.32.1", "10.255.32.2", "10.255.0.2"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("p1 bgp summary lacks %s:\n%s", want, text)
+		}
+	}
+	data, _, err := l.Show("p1", "bgp summary", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nb := range data.([]bgp.Neighbor) {
+		if nb.State != "Established" {
+			t.Errorf("p1 neighbour %v is %s", nb.Neighbor, nb.State)
+		}
+	}
+	pe2, _ := l.Node("pe2")
+	ce2, _ := l.Node("ce2")
+	for _, node := range []string{"p1", "pe1"} {
+		data, text, err := l.Show(node, "bgp vpnv4", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, "Route Distinguisher: "+l.Model.VPNs[0].VRFs[1].RD) ||
+			!strings.Contains(text, ce2.Model.Loopback.String()) ||
+			!strings.Contains(text, "label="+itoa(pe2.VPNLabel("tenant"))) {
+			t.Errorf("%s bgp vpnv4 lacks pe2's route for ce2:\n%s", node, text)
+		}
+		if len(data.([]bgp.RouteView)) == 0 {
+			t.Errorf("%s bgp vpnv4: no data", node)
+		}
+	}
+	data, text, err = l.Show("pe1", "bgp summary", "tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nbs := data.([]bgp.Neighbor); len(nbs) != 1 || nbs[0].AS != 64513 || nbs[0].State != "Established" || !strings.Contains(text, "64513") {
+		t.Errorf("pe1 vrf tenant summary %+v:\n%s", nbs, text)
+	}
+	_, text, err = l.Show("ce1", "bgp ipv4 unicast", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, ce2.Model.Loopback.String()) || !strings.Contains(text, "65000 64514") {
+		t.Errorf("ce1 bgp ipv4 unicast lacks ce2's loopback via 65000 64514:\n%s", text)
+	}
+	if _, _, err := l.Show("ce1", "bgp vpnv4", ""); err == nil {
+		t.Error("ce1 showed a vpnv4 table")
+	}
+	if _, _, err := l.Show("cloud2", "bgp summary", ""); err == nil {
+		t.Error("cloud2 showed a bgp summary")
+	}
+}
+
+// coreIface reports whether n's interface name is on a core link.
+func (l *Lab) coreIface(n *Node, name string) bool {
+	for _, ifc := range n.Model.Interfaces {
+		if ifc.Name == name {
+			return l.Model.Links[ifc.LinkID].Core
+		}
+	}
+	return false
+}
+
+// TestBGPFollowsTheIGP cuts pe1 off the core: its iBGP sessions lose
+// their path (the IGP no longer has the peers' loopbacks), fall by hold
+// timer, and the reflectors withdraw pe1's VPN routes, so ce2 loses the
+// routes to site 1. When the links come back the sessions re-establish by
+// themselves and the VPN carries traffic again.
+func TestBGPFollowsTheIGP(t *testing.T) {
+	l, clk := seedLab(t)
+	pe1, _ := l.Node("pe1")
+	ce1, _ := l.Node("ce1")
+	ce2, _ := l.Node("ce2")
+	p1, _ := l.Node("p1")
+	pe1Lo := pe1.Model.Loopback.Addr()
+	for _, p := range []string{"p1", "p2"} {
+		if _, err := l.SetLinkUp("pe1", p, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(2 * time.Second)
+	if st := p1.BGP().PeerState(pe1Lo); st != bgp.Established {
+		t.Fatalf("p1's session to pe1 is %v before its hold time ran out", st)
+	}
+	clk.Advance(100 * time.Second) // past the 90 s hold time
+	if st := p1.BGP().PeerState(pe1Lo); st == bgp.Established {
+		t.Fatalf("p1's session to pe1 still Established with pe1 cut off")
+	}
+	if r, ok := ce2.Router.RIB().Best("", ce1.Model.Loopback); ok {
+		t.Fatalf("ce2 still routes to ce1's loopback: %+v", r)
+	}
+	if c := l.Counts(); c.BGPSessions != 5 || c.BGPEstablished != 5 {
+		t.Errorf("with pe1 cut off: %+v, want the 5 sessions that still have a path, all Established", c)
+	}
+	for _, p := range []string{"p1", "p2"} {
+		if _, err := l.SetLinkUp("pe1", p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, took, ok := l.WaitReady(clk.Now().Sub(l.Started())+30*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
+		t.Fatalf("not ready again after %v: %+v", took, c)
+	}
+	if st := p1.BGP().PeerState(pe1Lo); st != bgp.Established {
+		t.Fatalf("p1's session to pe1 is %v after recovery", st)
+	}
+	res := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 3, Interval: 100 * time.Millisecond})
+	if res.Received != 3 {
+		t.Fatalf("ping after recovery: %+v", res)
+	}
+}
+
+// TestStaticEdgeRunsNoBGP keeps the lab without VPNs working: every
+// interface in the global table, CEs routed statically, ce1 -> ce2 on one
+// transport label toward ce2's own FEC, no speakers at all.
+func TestStaticEdgeRunsNoBGP(t *testing.T) {
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewVirtual(epoch)
+	l, err := New(m, Options{Clock: clk, StaticEdge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	l.Start()
+	if c, took, ok := l.WaitReady(5*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok || c.BGPSessions != 0 {
+		t.Fatalf("not ready after %v: %+v", took, c)
+	}
+	for _, n := range l.Nodes() {
+		if n.BGP() != nil {
+			t.Errorf("%s runs BGP", n.Model.Name)
+		}
+	}
+	pe1, _ := l.Node("pe1")
+	ce2, _ := l.Node("ce2")
+	if r, ok := pe1.Router.RIB().Best("", ce2.Model.Loopback); !ok || r.Proto != router.ProtoOSPF {
+		t.Errorf("pe1's global route to ce2: %+v %v, want OSPF (redistributed static)", r, ok)
+	}
+	tr := trace(t, l, clk, "ce1", "ce2")
+	if !tr.Reached || len(tr.Hops) != 4 || len(tr.Hops[1].Probes[0].Labels) != 1 {
+		t.Fatalf("trace: %+v", tr)
+	}
+	if got, want := tr.Hops[1].Probes[0].Labels[0].Label, localLabel(t, l, l.NameOf(tr.Hops[1].Probes[0].From), ce2.Model.Loopback); got != want {
+		t.Errorf("P hop quoted label %d, want %d (its label for ce2's loopback)", got, want)
+	}
+}
