@@ -259,3 +259,33 @@ func TestStaticEdgeRunsNoBGP(t *testing.T) {
 		t.Errorf("P hop quoted label %d, want %d (its label for ce2's loopback)", got, want)
 	}
 }
+
+// TestPingInVRF pings and traces from pe1 in the tenant VRF, as "ping vrf
+// tenant" on a PE: the source is the VRF's own interface address, so the
+// answers come back into the VRF; in the global table ce2 is unknown.
+func TestPingInVRF(t *testing.T) {
+	l, clk := seedLab(t)
+	res := ping(t, l, clk, "pe1", "ce2", router.PingOptions{Count: 1, VRF: "tenant"})
+	pe1, _ := l.Node("pe1")
+	var vrfAddr netip.Addr
+	for _, ifc := range pe1.Model.Interfaces {
+		if ifc.Peer == "ce1" {
+			vrfAddr = ifc.Addr.Addr()
+		}
+	}
+	if res.Received != 1 || res.Src != vrfAddr {
+		t.Fatalf("ping vrf tenant from pe1: src %v (want %v), %+v", res.Src, vrfAddr, res.Replies)
+	}
+	s, err := l.StartTrace("pe1", "ce2", router.TraceOptions{Probes: 1, MaxHops: 8, VRF: "tenant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, clk, s.Done(), time.Minute)
+	tr := s.Result()
+	if !tr.Reached || len(tr.Hops) != 3 || len(tr.Hops[0].Probes[0].Labels) != 2 {
+		t.Fatalf("trace vrf tenant: %+v", tr)
+	}
+	if _, err := l.StartPing("pe1", "ce2", router.PingOptions{Count: 1}); err == nil {
+		t.Error("pe1's global table reaches ce2: the tenant's routes leaked out of the VRF")
+	}
+}

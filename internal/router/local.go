@@ -274,6 +274,19 @@ func (r *Router) source(vrf int, dst netip.Addr) (netip.Addr, error) {
 	case e.local:
 		return dst, nil
 	}
+	if ifc := e.nhs[0].ifc; ifc.addr.IsValid() && ifc.vrfIdx == vrf {
+		return ifc.addr.Addr(), nil
+	}
+	// A VRF route that leaves through the core (a VPN route): answers must
+	// come back into the VRF, so use an address of the VRF's own, as
+	// "ping vrf" on a PE does.
+	if vrf != 0 {
+		for _, ifc := range r.ifaceList() {
+			if ifc.vrfIdx == vrf && ifc.addr.IsValid() {
+				return ifc.addr.Addr(), nil
+			}
+		}
+	}
 	if a := e.nhs[0].ifc.addr; a.IsValid() {
 		return a.Addr(), nil
 	}
