@@ -67,16 +67,14 @@ func (l *Lab) StartPing(src, dst string, opts router.PingOptions) (*router.PingS
 
 // Ping pings dst from src and waits for the result.
 func (l *Lab) Ping(ctx context.Context, src, dst string, opts router.PingOptions) (router.PingResult, error) {
-	s, err := l.StartPing(src, dst, opts)
+	n, saddr, daddr, err := l.ends(src, dst)
 	if err != nil {
 		return router.PingResult{}, err
 	}
-	select {
-	case <-s.Done():
-	case <-ctx.Done():
-		s.Cancel()
+	if !opts.Src.IsValid() {
+		opts.Src = saddr
 	}
-	return s.Result(), nil
+	return n.Router.Ping(ctx, daddr, opts)
 }
 
 // StartTrace starts tracing the path from src to dst.
@@ -93,16 +91,14 @@ func (l *Lab) StartTrace(src, dst string, opts router.TraceOptions) (*router.Tra
 
 // Trace traces the path from src to dst and waits for the result.
 func (l *Lab) Trace(ctx context.Context, src, dst string, opts router.TraceOptions) (router.TraceResult, error) {
-	s, err := l.StartTrace(src, dst, opts)
+	n, saddr, daddr, err := l.ends(src, dst)
 	if err != nil {
 		return router.TraceResult{}, err
 	}
-	select {
-	case <-s.Done():
-	case <-ctx.Done():
-		s.Cancel()
+	if !opts.Src.IsValid() {
+		opts.Src = saddr
 	}
-	return s.Result(), nil
+	return n.Router.Traceroute(ctx, daddr, opts)
 }
 
 func (l *Lab) ends(src, dst string) (*Node, netip.Addr, netip.Addr, error) {
