@@ -151,6 +151,17 @@ func TestUpAndDown(t *testing.T) {
 	if !strings.Contains(out, `"in_label"`) {
 		t.Errorf("show lfib json:\n%s", out)
 	}
+	out, _, code = run(t, "restart-bgp", api, "pe2")
+	if code != 0 || !strings.Contains(out, "pe2: BGP restarted gracefully (global, vrf ") || !strings.Contains(out, "keep its routes as stale") {
+		t.Errorf("restart-bgp: %d\n%s", code, out)
+	}
+	out, _, code = run(t, "ping", api, "ce1", "ce2", "-c", "2", "-i", "50ms")
+	if code != 0 || !strings.Contains(out, "0% packet loss") {
+		t.Errorf("ping after restart-bgp: %d\n%s", code, out)
+	}
+	if _, errOut, code := run(t, "restart-bgp", api, "nope"); code == 0 || !strings.Contains(errOut, "no node") {
+		t.Errorf("restart-bgp nope: %d %s", code, errOut)
+	}
 	out, _, code = run(t, "link", api, "down", "pe1", "p1")
 	if code != 0 || !strings.Contains(out, "down") {
 		t.Errorf("link down: %d %s", code, out)

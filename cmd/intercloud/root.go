@@ -31,7 +31,7 @@ With no FILE, commands use the built-in seed lab.`,
 	root.PersistentFlags().String("api", "", "lab API address (default 127.0.0.1:4950, or $INTERCLOUD_API)")
 	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd(),
 		newUpCmd(), newDownCmd(), newStatusCmd(), newPingCmd(), newTraceCmd(), newShowCmd(),
-		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd())
+		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd())
 	return root
 }
 

@@ -43,6 +43,7 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	mux.HandleFunc("POST /api/v1/shutdown", s.stop)
 	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
 	mux.HandleFunc("GET /api/v1/nodes/{node}/{table...}", s.show)
+	mux.HandleFunc("POST /api/v1/nodes/{node}/restart-bgp", s.restartBGP)
 	mux.HandleFunc("GET /api/v1/links", s.links)
 	mux.HandleFunc("PUT /api/v1/links/{a}/{b}", s.changeLink)
 	mux.HandleFunc("POST /api/v1/ping", s.ping)
@@ -197,6 +198,22 @@ func (s *Server) changeLink(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, infos)
+}
+
+// restartBGP restarts a node's BGP gracefully (RFC 4724): see
+// lab.RestartBGP.
+func (s *Server) restartBGP(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("node")
+	n, ok := s.lab.Node(name)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no node %q", name))
+		return
+	}
+	if err := s.lab.RestartBGP(name); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, RestartBGP{Node: name, Speakers: n.BGPSpeakers(), Peers: n.BGPPeerCount(), RestartTime: n.BGP().RestartTime()})
 }
 
 func (s *Server) ping(w http.ResponseWriter, r *http.Request) {

@@ -108,6 +108,30 @@ func TestAPI(t *testing.T) {
 		t.Errorf("unknown field: %v", err)
 	}
 
+	// A graceful BGP restart of pe2 (both its speakers) loses no packet,
+	// and its sessions come back.
+	var rs RestartBGP
+	if err := c.Do(ctx, "POST", "/nodes/pe2/restart-bgp", nil, nil, &rs); err != nil || rs.Node != "pe2" || len(rs.Speakers) != 2 || rs.Peers < 3 || rs.RestartTime != 120*time.Second {
+		t.Fatalf("restart-bgp pe2: %+v %v", rs, err)
+	}
+	ping = PingResponse{}
+	if err := c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 5, Interval: 20 * time.Millisecond}, &ping); err != nil || ping.Received != 5 {
+		t.Fatalf("ping after restart-bgp: %+v %v", ping.PingResult, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		st, err := c.Status(ctx)
+		if err == nil && st.BGPEstablished == 7 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sessions after restart-bgp: %+v %v", st, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := c.Do(ctx, "POST", "/nodes/nope/restart-bgp", nil, nil, nil); !errors.As(err, &se) || se.Code != 404 {
+		t.Errorf("restart-bgp of an unknown node: %v", err)
+	}
+
 	// Take both of pe1's core links down: ce2 becomes unreachable; bring
 	// one back and it answers again.
 	down, up := false, true

@@ -51,6 +51,18 @@ type LinkChange struct {
 	Impairment *dataplane.Impairment `json:"impairment,omitempty"`
 }
 
+// RestartBGP is the answer to POST /api/v1/nodes/{node}/restart-bgp.
+type RestartBGP struct {
+	Node string `json:"node"`
+	// Speakers restarted: "global" and "vrf NAME" per VRF on a PE.
+	Speakers []string `json:"speakers"`
+	// Peers is how many BGP sessions the node has: each peer keeps the
+	// node's routes as stale until the node's End-of-RIB.
+	Peers int `json:"peers"`
+	// RestartTime is the longest the peers keep them (RFC 4724).
+	RestartTime time.Duration `json:"restart_time_ns"`
+}
+
 // PingRequest is the body of POST /api/v1/ping.
 type PingRequest struct {
 	Src      string        `json:"src"` // node name or address

@@ -20,6 +20,9 @@ type Route struct {
 	EBGP  bool
 	Local bool
 	Best  bool
+	// Stale: kept from a session of a restarting peer (RFC 4724) until
+	// its End-of-RIB or restart time.
+	Stale bool
 }
 
 // Change is a Loc-RIB best-path change; Best is nil when the destination
@@ -38,6 +41,8 @@ func (s *Speaker) routeOf(f Family, k RouteKey, p *Path, best bool) *Route {
 	r.NextHop = r.Attrs.NextHop
 	if p.peer != nil {
 		r.Peer, r.EBGP = p.peer.cfg.Addr, !p.peer.ibgp
+		// Paths of a peer without a session all come from its last one.
+		r.Stale = p.peer.stale[f] && (p.peer.established == nil || p.gen != p.peer.gen)
 	}
 	return r
 }

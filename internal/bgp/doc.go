@@ -10,11 +10,16 @@
 //
 //   - Sessions (RFC 4271): Idle, Connect, Active, OpenSent, OpenConfirm,
 //     Established; OPEN with multiprotocol (per configured family), 4-octet
-//     AS (required of the peer), route refresh and graceful restart (the
-//     restart time advertised; the helper role is implemented — a peer
-//     whose connection drops without a NOTIFICATION keeps its routes as
-//     stale until its End-of-RIB or its restart time — the restarting role
-//     is not); hold time negotiated, keepalives at a third of it;
+//     AS (required of the peer), route refresh and graceful restart (RFC
+//     4724, both roles). Helper: a peer whose connection drops without a
+//     NOTIFICATION, or that reconnects while its old session still looks
+//     up, keeps its routes as stale until its End-of-RIB or its restart
+//     time, or at once loses them if it comes back without the Forwarding
+//     State bit. Restarting (Config.Restarting, Speaker.Restart): the OPEN
+//     sets the Restart State bit and, per family, Forwarding State; the
+//     speaker sends nothing until every peer has sent End-of-RIB or the
+//     selection deferral runs out, then its table and End-of-RIB. Hold
+//     time negotiated, keepalives at a third of it;
 //     NOTIFICATION on every error; connection collisions resolved by BGP
 //     identifier (RFC 4271 6.8). A session is dialled the moment the peer
 //     is configured and retried with a short doubling backoff. Every timer

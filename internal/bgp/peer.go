@@ -148,6 +148,9 @@ func (p *peer) shutdown(sub uint8) {
 // each negotiated family, sending it the group's table and End-of-RIB.
 func (p *peer) join(ss *session) {
 	s := p.s
+	if s.restarting {
+		return // RFC 4724 4.1: finishRestart joins once deferral ends
+	}
 	for _, f := range p.cfg.Families {
 		if !ss.families[f] {
 			continue

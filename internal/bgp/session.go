@@ -57,6 +57,10 @@ type session struct {
 	// capability asked of us as helper (RFC 4724).
 	grTime     time.Duration
 	grFamilies map[Family]bool
+	// grRestarted and grForwarding are the peer's Restart State bit and
+	// per-family Forwarding State bits: what it says about itself.
+	grRestarted  bool
+	grForwarding map[Family]bool
 }
 
 // connected starts the FSM on a new connection, ours or theirs.
@@ -106,12 +110,17 @@ func (ss *session) sendOpen() error {
 	var grTuples []*bgp.CapGracefulRestartTuple
 	for _, f := range ss.p.cfg.Families {
 		caps = append(caps, bgp.NewCapMultiProtocol(f.wire()))
-		grTuples = append(grTuples, bgp.NewCapGracefulRestartTuple(f.wire(), true))
+		// F: forwarding state kept across the restart. Only a restarting
+		// speaker can claim it; the embedding router keeps its FIB.
+		grTuples = append(grTuples, bgp.NewCapGracefulRestartTuple(f.wire(), s.cfg.Restarting))
 	}
 	caps = append(caps,
 		bgp.NewCapRouteRefresh(),
 		bgp.NewCapFourOctetASNumber(s.cfg.ASN),
-		bgp.NewCapGracefulRestart(false, false, uint16(s.cfg.RestartTime/time.Second), grTuples),
+		// R: we restarted, so the peer must not itself wait for our
+		// End-of-RIB before sending us its table (RFC 4724 3), which
+		// would deadlock with our deferral.
+		bgp.NewCapGracefulRestart(s.cfg.Restarting, false, uint16(s.cfg.RestartTime/time.Second), grTuples),
 	)
 	myAS := uint16(bgp.AS_TRANS)
 	if s.cfg.ASN <= 0xffff {
@@ -225,8 +234,12 @@ func (ss *session) open(o *bgp.BGPOpen) {
 			case *bgp.CapGracefulRestart:
 				ss.grTime = time.Duration(c.Time) * time.Second
 				ss.grFamilies = map[Family]bool{}
+				ss.grForwarding = map[Family]bool{}
+				ss.grRestarted = c.Flags&0x08 != 0
 				for _, t := range c.Tuples {
-					ss.grFamilies[Family(bgp.NewFamily(t.AFI, t.SAFI))] = true
+					f := Family(bgp.NewFamily(t.AFI, t.SAFI))
+					ss.grFamilies[f] = true
+					ss.grForwarding[f] = t.Flags&0x80 != 0
 				}
 			}
 		}
@@ -278,8 +291,16 @@ func (ss *session) open(o *bgp.BGPOpen) {
 // identifier survives. It reports whether ss survives.
 func (ss *session) resolveCollision() bool {
 	p := ss.p
-	for _, other := range p.sessions {
+	for _, other := range append([]*session(nil), p.sessions...) {
 		if other == ss || other.done {
+			continue
+		}
+		if other.state == Established && other.grTime > 0 && len(other.grFamilies) > 0 {
+			// RFC 4724 4.2: a new connection from a peer that agreed on
+			// graceful restart means it restarted before we saw its old
+			// connection close. Keep its routes as stale and let the new
+			// session replace the old one.
+			other.downGraceful("peer restarted: new connection", true)
 			continue
 		}
 		if other.state == Established {
@@ -335,7 +356,14 @@ func (ss *session) established() {
 	p.remoteID = ss.remoteID
 	p.gen++ // paths from this session; older ones are stale if any remain
 	p.setState(Established)
-	p.s.log.Info("session established", "peer", p.cfg.Addr, "as", p.cfg.ASN)
+	p.s.log.Info("session established", "peer", p.cfg.Addr, "as", p.cfg.ASN, "restarted", ss.grRestarted)
+	for f, st := range p.stale {
+		// RFC 4724 4.2: a peer back without forwarding state for a family
+		// has nothing behind its old routes: drop them now, do not wait.
+		if st && !ss.grForwarding[f] {
+			p.sweepStale(f)
+		}
+	}
 	for _, other := range p.sessions {
 		if other != ss && !other.done {
 			other.notify(bgp.BGP_ERROR_CEASE, ceaseCollision, nil, "connection collision resolution")

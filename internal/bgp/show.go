@@ -99,7 +99,7 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 	routes := s.Routes(f)
 	fmt.Fprintf(w, "BGP table, local router ID is %v\n", s.cfg.RouterID)
 	fmt.Fprintf(w, "Default local pref 100, local AS %d\n", s.cfg.ASN)
-	fmt.Fprintln(w, "Status codes:  * valid, > best, i internal")
+	fmt.Fprintln(w, "Status codes:  * valid, > best, i internal, S Stale")
 	fmt.Fprintln(w, "Origin codes:  i - IGP, e - EGP, ? - incomplete")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "    %-18s %-18s %6s %6s %6s %s\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight", "Path")
@@ -113,6 +113,9 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 			rd, first = r.Key.RD, false
 		}
 		status := []byte("*  ")
+		if r.Stale {
+			status[0] = 'S' // as FRR marks a restarting peer's kept routes
+		}
 		if v.Best {
 			status[1] = '>'
 		}

@@ -41,6 +41,20 @@ type Config struct {
 	// RestartTime is advertised in the graceful-restart capability
 	// (default 120 s).
 	RestartTime time.Duration
+	// Restarting starts the speaker in the RFC 4724 restarting role: its
+	// OPEN sets the Restart State bit and says forwarding state was kept
+	// for every family, and it sends its peers nothing — no routes, no
+	// End-of-RIB — until every configured peer has sent its End-of-RIB
+	// or SelectionDeferral runs out, so that helpers keep its old routes
+	// (stale) until it has its full table to replace them with.
+	Restarting bool
+	// SelectionDeferral bounds that wait (default half the RestartTime,
+	// so that helpers still hold our routes when we finally advertise).
+	SelectionDeferral time.Duration
+	// OnRestartDone, if set, runs (with the lock held, after every best
+	// change the restart produced) when a restarting speaker ends its
+	// deferral: its Loc-RIB is then as complete as it will get.
+	OnRestartDone func()
 	// OnBestChange reports Loc-RIB best-path changes, batched. It runs
 	// with the speaker's lock held: it must not call the Speaker.
 	OnBestChange func([]Change)
@@ -88,6 +102,12 @@ type Speaker struct {
 	flushScheduled bool
 	changes        []Change
 	isRR           bool
+
+	// restarting: in the RFC 4724 restarting role, still deferring
+	// advertisement (see Config.Restarting); deferTimer ends it at the
+	// latest.
+	restarting bool
+	deferTimer clock.Timer
 }
 
 // New validates cfg and starts the speaker (listening if ListenAddr is set).
@@ -133,6 +153,9 @@ func New(cfg Config) (*Speaker, error) {
 	if cfg.RestartTime == 0 {
 		cfg.RestartTime = 120 * time.Second
 	}
+	if cfg.SelectionDeferral == 0 {
+		cfg.SelectionDeferral = cfg.RestartTime / 2
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -152,6 +175,13 @@ func New(cfg Config) (*Speaker, error) {
 			return nil, err
 		}
 		s.bound, s.stopList = bound, stop
+	}
+	if cfg.Restarting {
+		s.restarting = true
+		s.deferTimer = s.after(cfg.SelectionDeferral, func() {
+			s.log.Info("selection deferral timer expired")
+			s.finishRestart()
+		})
 	}
 	return s, nil
 }
@@ -176,6 +206,130 @@ func (s *Speaker) Close() {
 	}
 	for _, p := range s.peers {
 		p.shutdown(ceaseAdminShutdown)
+	}
+}
+
+// Abort stops the speaker the way a crashing or restarting process
+// stops: listener and connections close without a NOTIFICATION, so peers
+// that agreed on graceful restart keep its routes as stale (RFC 4724).
+// Close is the orderly stop, whose Cease makes them withdraw.
+func (s *Speaker) Abort() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if s.stopList != nil {
+		s.stopList()
+	}
+	if s.deferTimer != nil {
+		s.deferTimer.Stop()
+	}
+	for _, p := range s.peers {
+		p.stopped = true
+		if p.retry != nil {
+			p.retry.Stop()
+		}
+		if p.grTimer != nil {
+			p.grTimer.Stop()
+		}
+		for _, ss := range p.sessions {
+			ss.done = true
+			if ss.holdTimer != nil {
+				ss.holdTimer.Stop()
+			}
+			if ss.kaTimer != nil {
+				ss.kaTimer.Stop()
+			}
+			ss.c.Close()
+		}
+		p.sessions = nil
+		p.established = nil
+		p.setState(Idle)
+	}
+}
+
+// Restart aborts s and returns a new speaker with the same configuration
+// and peers in the restarting role (Config.Restarting). What s originated
+// is gone, as it would be from a restarted process: the caller originates
+// it again from its preserved forwarding state.
+func (s *Speaker) Restart() (*Speaker, error) {
+	s.Abort()
+	s.mu.Lock()
+	cfg := s.cfg
+	var peers []PeerConfig
+	for _, p := range s.peers {
+		peers = append(peers, p.cfg)
+	}
+	s.mu.Unlock()
+	cfg.Restarting = true
+	n, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, pc := range peers {
+		if err := n.AddPeer(pc); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// RestartTime is the restart time the speaker advertises: how long its
+// peers keep its routes if it restarts.
+func (s *Speaker) RestartTime() time.Duration { return s.cfg.RestartTime }
+
+// Restarting reports whether the speaker is still deferring its
+// advertisements after a restart.
+func (s *Speaker) Restarting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.restarting
+}
+
+// checkRestart ends the deferral once every configured peer's session is
+// established and has sent End-of-RIB for each negotiated family: then
+// the Loc-RIB holds all our peers have, and what we advertise replaces
+// what helpers hold as stale without a transient withdrawal.
+func (s *Speaker) checkRestart() {
+	if !s.restarting || len(s.peers) == 0 {
+		return
+	}
+	for _, p := range s.peers {
+		ss := p.established
+		if ss == nil {
+			return
+		}
+		for f := range ss.families {
+			if !p.eorIn[f] {
+				return
+			}
+		}
+	}
+	s.log.Info("End-of-RIB received from every peer")
+	s.finishRestart()
+}
+
+// finishRestart ends the restarting role: every established peer gets
+// the table and End-of-RIB (join), as a non-restarting speaker sends them
+// when a session comes up.
+func (s *Speaker) finishRestart() {
+	if !s.restarting {
+		return
+	}
+	s.restarting = false
+	if s.deferTimer != nil {
+		s.deferTimer.Stop()
+	}
+	for _, p := range s.peers {
+		if p.established != nil {
+			p.join(p.established)
+		}
+	}
+	if s.cfg.OnRestartDone != nil {
+		s.cfg.OnRestartDone()
 	}
 }
 
@@ -294,6 +448,8 @@ func (s *Speaker) afterEvent() {
 			s.cfg.OnBestChange(ch)
 		}
 	}
+	// After the changes are out, so that OnRestartDone follows them.
+	s.checkRestart()
 	if !s.flushScheduled && s.anyDirty() {
 		// Sending is deferred to its own callback so that a burst of
 		// received UPDATEs is re-advertised in as few messages as

@@ -39,6 +39,13 @@ import (
 // manager pushes the transport label (LDP or SR) on top of it, and are
 // originated in the VRF speaker, which advertises them to the CEs.
 //
+// Graceful restart (restart.go). RestartBGP replaces a node's speakers by
+// restarted ones (RFC 4724 restarting role) and leaves the RIB alone: the
+// new speakers' best paths collect in bgpState.pending while sync keeps
+// working from best — the routes the router kept forwarding on — so the
+// new speakers are given everything to originate again at once, and each
+// one's Loc-RIB replaces the kept routes only when its deferral is over.
+//
 // Locks. A speaker reports best-path changes under its own lock, from
 // whatever goroutine runs its clock callback; the lab must not touch the
 // router there. OnBestChange only marks the node dirty and schedules
@@ -62,6 +69,12 @@ type bgpState struct {
 	// best is each speaker's best paths as its changes reported them:
 	// "" for the global speaker, a VRF's name for the PE's VRF speaker.
 	best map[string]map[bgp.RouteKey]*bgp.Route
+	// restarting names the speakers (as in best) that RestartBGP
+	// restarted and that are still deferring (RFC 4724): their changes
+	// collect in pending, while sync keeps using best — the state the
+	// router kept forwarding on — until the new speaker's restart is done.
+	restarting map[string]bool
+	pending    map[string]map[bgp.RouteKey]*bgp.Route
 
 	// sessions are the node's sessions, whose liveness its RIB decides.
 	sessions []*bgpSession
@@ -118,8 +131,8 @@ type bgpSession struct {
 	aVRF, bVRF string
 	aAddr      netip.Addr
 	bAddr      netip.Addr
-	aSp, bSp   *bgp.Speaker
-	up         bool // both ends route to each other
+	aSp, bSp   *bgp.Speaker // read and replaced (RestartBGP) under Lab.bgpMu
+	up         bool         // both ends route to each other
 }
 
 // BGP is a node's global BGP speaker (nil when the node runs none).
@@ -127,6 +140,9 @@ func (n *Node) BGP() *bgp.Speaker {
 	if n.bgp == nil {
 		return nil
 	}
+	// RestartBGP replaces the speakers under bgpMu.
+	n.bgp.l.bgpMu.Lock()
+	defer n.bgp.l.bgpMu.Unlock()
 	return n.bgp.main
 }
 
@@ -135,6 +151,8 @@ func (n *Node) VRFBGP(vrf string) *bgp.Speaker {
 	if n.bgp == nil {
 		return nil
 	}
+	n.bgp.l.bgpMu.Lock()
+	defer n.bgp.l.bgpMu.Unlock()
 	for _, v := range n.bgp.vrfs {
 		if v.name == vrf {
 			return v.sp
@@ -220,8 +238,9 @@ func (l *Lab) buildBGP() error {
 			sp, err := bgp.New(bgp.Config{
 				ASN: n.Model.ASN, RouterID: n.Model.RouterID, Families: []bgp.Family{bgp.IPv4Unicast},
 				Transport: lt, ListenAddr: lt.first(), Clock: l.clk,
-				Resolver:     res.Resolve,
-				OnBestChange: n.bgp.changedIn(vpn.Name),
+				Resolver:      res.Resolve,
+				OnBestChange:  n.bgp.changedIn(vpn.Name),
+				OnRestartDone: n.bgp.restartDone(vpn.Name),
 			})
 			if err != nil {
 				return fmt.Errorf("%s vrf %s: %w", v.PE, vpn.Name, err)
@@ -297,13 +316,15 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		}
 	}
 	st := &bgpState{l: l, n: n, best: map[string]map[bgp.RouteKey]*bgp.Route{},
+		restarting: map[string]bool{}, pending: map[string]map[bgp.RouteKey]*bgp.Route{},
 		exported: map[bgp.RouteKey]originated{}, installed: map[ribKey][]router.Route{}}
 	st.res = newResolver(n, "")
 	sp, err := bgp.New(bgp.Config{
 		ASN: n.Model.ASN, RouterID: n.Model.RouterID, ClusterID: n.Model.ClusterID, Families: fams,
 		Transport: lt, ListenAddr: lt.first(), Clock: l.clk,
-		Resolver:     st.res.Resolve,
-		OnBestChange: st.changedIn(""),
+		Resolver:      st.res.Resolve,
+		OnBestChange:  st.changedIn(""),
+		OnRestartDone: st.restartDone(""),
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.Model.Name, err)
@@ -464,10 +485,14 @@ func (st *bgpState) changedIn(name string) func([]bgp.Change) {
 	return func(changes []bgp.Change) {
 		st.mu.Lock()
 		defer st.mu.Unlock()
-		m := st.best[name]
+		into := st.best
+		if st.restarting[name] {
+			into = st.pending
+		}
+		m := into[name]
 		if m == nil {
 			m = map[bgp.RouteKey]*bgp.Route{}
-			st.best[name] = m
+			into[name] = m
 		}
 		for _, c := range changes {
 			if c.Best == nil {
@@ -476,12 +501,36 @@ func (st *bgpState) changedIn(name string) func([]bgp.Change) {
 				m[c.Key] = c.Best
 			}
 		}
-		if st.scheduled {
+		if !st.restarting[name] {
+			st.scheduleLocked()
+		}
+	}
+}
+
+// restartDone returns the OnRestartDone of one of the node's speakers: its
+// deferral is over, so its Loc-RIB replaces what the router kept, and sync
+// brings the RIB and the other speakers in line (runs under its lock).
+func (st *bgpState) restartDone(name string) func() {
+	return func() {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if !st.restarting[name] {
 			return
 		}
-		st.scheduled = true
-		st.n.Router.AfterFunc(0, st.sync)
+		st.best[name] = st.pending[name]
+		delete(st.pending, name)
+		delete(st.restarting, name)
+		st.scheduleLocked()
 	}
+}
+
+// scheduleLocked (st.mu held) schedules one sync on the router.
+func (st *bgpState) scheduleLocked() {
+	if st.scheduled {
+		return
+	}
+	st.scheduled = true
+	st.n.Router.AfterFunc(0, st.sync)
 }
 
 // snapshot copies the best paths of one speaker, sorted by key.
@@ -626,8 +675,10 @@ func (l *Lab) bgpCounts() (live, established int) {
 	l.bgpMu.Lock()
 	sessions := slices.Clone(l.bgpSessions)
 	ups := make([]bool, len(sessions))
+	sps := make([][2]*bgp.Speaker, len(sessions)) // RestartBGP replaces them
 	for i, s := range sessions {
 		ups[i] = s.up
+		sps[i] = [2]*bgp.Speaker{s.aSp, s.bSp}
 	}
 	l.bgpMu.Unlock()
 	for i, s := range sessions {
@@ -635,7 +686,7 @@ func (l *Lab) bgpCounts() (live, established int) {
 			continue
 		}
 		live++
-		if s.aSp.PeerState(s.bAddr) == bgp.Established && s.bSp.PeerState(s.aAddr) == bgp.Established {
+		if sps[i][0].PeerState(s.bAddr) == bgp.Established && sps[i][1].PeerState(s.aAddr) == bgp.Established {
 			established++
 		}
 	}
@@ -648,9 +699,9 @@ func (l *Lab) closeBGP() {
 		if n.bgp == nil {
 			continue
 		}
-		n.bgp.main.Close()
+		n.BGP().Close()
 		for _, v := range n.bgp.vrfs {
-			v.sp.Close()
+			n.VRFBGP(v.name).Close()
 		}
 	}
 }

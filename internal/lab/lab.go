@@ -66,7 +66,7 @@ type Lab struct {
 
 	bgpNets     map[string]*bgp.MemNetwork // "" (global) and one per VPN
 	bgpPeers    []topology.Session
-	bgpMu       sync.Mutex // guards the sessions' liveness
+	bgpMu       sync.Mutex // guards the sessions' liveness and which speakers they and the nodes use (RestartBGP replaces them)
 	bgpSessions []*bgpSession
 
 	mu         sync.Mutex
