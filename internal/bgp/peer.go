@@ -122,9 +122,7 @@ func (p *peer) scheduleRetry() {
 		}
 		return
 	}
-	if p.retry != nil {
-		p.retry.Stop()
-	}
+	stopTimer(p.retry)
 	d := p.backoff
 	if d == 0 {
 		d = p.s.cfg.ConnectRetry
@@ -135,9 +133,7 @@ func (p *peer) scheduleRetry() {
 
 func (p *peer) shutdown(sub uint8) {
 	p.stopped = true
-	if p.retry != nil {
-		p.retry.Stop()
-	}
+	stopTimer(p.retry)
 	for _, ss := range append([]*session(nil), p.sessions...) {
 		ss.notify(bgp.BGP_ERROR_CEASE, sub, nil, "shutdown")
 	}
@@ -181,9 +177,7 @@ func (p *peer) resend(ss *session, f Family) {
 // leave drops the peer from its update groups and forgets its routes.
 func (p *peer) leave() {
 	p.leaveGroups()
-	if p.grTimer != nil {
-		p.grTimer.Stop()
-	}
+	stopTimer(p.grTimer)
 	for f := range p.received {
 		p.sweep(f, func(*Path) bool { return true })
 		p.eorIn[f] = false
@@ -215,9 +209,7 @@ func (p *peer) leaveGraceful(ss *session) {
 		}
 	}
 	p.s.log.Info("peer restarting: keeping its routes as stale", "peer", p.cfg.Addr, "restart-time", ss.grTime)
-	if p.grTimer != nil {
-		p.grTimer.Stop()
-	}
+	stopTimer(p.grTimer)
 	p.grTimer = p.s.after(ss.grTime, func() {
 		for f, st := range p.stale {
 			if st {
@@ -260,4 +252,11 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 		k.nextHopSelf = true
 	}
 	return k
+}
+
+// stopTimer stops t if it was ever started.
+func stopTimer(t clock.Timer) {
+	if t != nil {
+		t.Stop()
+	}
 }

@@ -323,9 +323,7 @@ func (ss *session) resolveCollision() bool {
 
 func (ss *session) resetHold() {
 	if ss.hold == 0 {
-		if ss.holdTimer != nil {
-			ss.holdTimer.Stop()
-		}
+		stopTimer(ss.holdTimer)
 		return
 	}
 	ss.holdTimer.Reset(ss.hold)
@@ -407,12 +405,8 @@ func (ss *session) downGraceful(why string, graceful bool) {
 	}
 	ss.done = true
 	p := ss.p
-	if ss.holdTimer != nil {
-		ss.holdTimer.Stop()
-	}
-	if ss.kaTimer != nil {
-		ss.kaTimer.Stop()
-	}
+	stopTimer(ss.holdTimer)
+	stopTimer(ss.kaTimer)
 	ss.c.Close()
 	for i, o := range p.sessions {
 		if o == ss {

@@ -223,25 +223,15 @@ func (s *Speaker) Abort() {
 	if s.stopList != nil {
 		s.stopList()
 	}
-	if s.deferTimer != nil {
-		s.deferTimer.Stop()
-	}
+	stopTimer(s.deferTimer)
 	for _, p := range s.peers {
 		p.stopped = true
-		if p.retry != nil {
-			p.retry.Stop()
-		}
-		if p.grTimer != nil {
-			p.grTimer.Stop()
-		}
+		stopTimer(p.retry)
+		stopTimer(p.grTimer)
 		for _, ss := range p.sessions {
 			ss.done = true
-			if ss.holdTimer != nil {
-				ss.holdTimer.Stop()
-			}
-			if ss.kaTimer != nil {
-				ss.kaTimer.Stop()
-			}
+			stopTimer(ss.holdTimer)
+			stopTimer(ss.kaTimer)
 			ss.c.Close()
 		}
 		p.sessions = nil
@@ -320,9 +310,7 @@ func (s *Speaker) finishRestart() {
 		return
 	}
 	s.restarting = false
-	if s.deferTimer != nil {
-		s.deferTimer.Stop()
-	}
+	stopTimer(s.deferTimer)
 	for _, p := range s.peers {
 		if p.established != nil {
 			p.join(p.established)
