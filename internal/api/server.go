@@ -228,9 +228,10 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	names := s.names(res.Src, res.Dst)
+	from, _, _ := s.lab.Resolve(req.Src)
+	names := s.names(from, res.Src, res.Dst)
 	for _, rep := range res.Replies {
-		s.nameInto(names, rep.From)
+		s.nameInto(names, from, rep.From)
 	}
 	writeJSON(w, http.StatusOK, PingResponse{PingResult: res, Names: names})
 }
@@ -247,27 +248,29 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	names := s.names(res.Src, res.Dst)
+	from, _, _ := s.lab.Resolve(req.Src)
+	names := s.names(from, res.Src, res.Dst)
 	for _, h := range res.Hops {
 		for _, p := range h.Probes {
-			s.nameInto(names, p.From)
+			s.nameInto(names, from, p.From)
 		}
 	}
 	writeJSON(w, http.StatusOK, TraceResponse{TraceResult: res, Names: names})
 }
 
-// names maps addresses in an answer to the nodes owning them, so the CLI
-// can print "10.0.15.199 (p1)".
-func (s *Server) names(addrs ...netip.Addr) map[netip.Addr]string {
+// names maps addresses in an answer to the nodes owning them, as node
+// from sees them (VPNs may reuse addresses), so the CLI can print
+// "10.0.15.199 (p1)".
+func (s *Server) names(from string, addrs ...netip.Addr) map[netip.Addr]string {
 	m := map[netip.Addr]string{}
 	for _, a := range addrs {
-		s.nameInto(m, a)
+		s.nameInto(m, from, a)
 	}
 	return m
 }
 
-func (s *Server) nameInto(m map[netip.Addr]string, a netip.Addr) {
-	if n := s.lab.NameOf(a); n != "" {
+func (s *Server) nameInto(m map[netip.Addr]string, from string, a netip.Addr) {
+	if n := s.lab.NameSeenFrom(from, a); n != "" {
 		m[a] = n
 	}
 }

@@ -306,7 +306,10 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		fams = []bgp.Family{bgp.IPv4Unicast}
 	}
 	lt := &listeners{net: l.bgpNets[""]}
-	lt.add(l.bgpNets[""], n.Model.Loopback.Addr())
+	if n.Model.Space == "" {
+		// A site's loopback is in its VPN's space, which may reuse it.
+		lt.add(l.bgpNets[""], n.Model.Loopback.Addr())
+	}
 	for _, s := range l.Model.Sessions {
 		if s.Kind == topology.SessionPECE && s.B == n.Model.Name {
 			if l.bgpNets[s.VRF] == nil {

@@ -60,7 +60,9 @@ type Lab struct {
 	nodes  map[string]*Node
 	order  []*Node
 	links  []*dataplane.Link // by model link id
-	byAddr map[netip.Addr]string
+	// byAddr names each address's owners: one per address space that
+	// uses it (VPNs may reuse customer addresses), global space first.
+	byAddr map[netip.Addr][]owner
 	edge   map[string][]netip.Prefix // core node -> prefixes it routes statically to the edge
 	below  map[string][]netip.Prefix // node -> prefixes it routes statically below it
 
@@ -98,7 +100,7 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 	if opts.IGPTimers == (igp.Timers{}) {
 		opts.IGPTimers = DefaultIGPTimers
 	}
-	l := &Lab{Model: m, clk: opts.Clock, opts: opts, nodes: map[string]*Node{}, byAddr: map[netip.Addr]string{}}
+	l := &Lab{Model: m, clk: opts.Clock, opts: opts, nodes: map[string]*Node{}, byAddr: map[netip.Addr][]owner{}}
 	fabric := router.NewFabric()
 	global := m.Nodes
 	if opts.StaticEdge {
@@ -113,7 +115,7 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 		node := &Node{Model: n, Router: r}
 		l.nodes[n.Name] = node
 		l.order = append(l.order, node)
-		l.byAddr[n.Loopback.Addr()] = n.Name
+		l.own(n.Loopback.Addr(), n.Name, n.Space)
 	}
 	l.progress(fmt.Sprintf("building %d links", len(m.Links)))
 	for _, ml := range m.Links {
@@ -137,7 +139,7 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 			if err := n.Router.AttachPort(ifc.Name, ifc.Addr, port, ifc.VRF); err != nil {
 				return nil, err
 			}
-			l.byAddr[ep.Addr] = ep.Node
+			l.own(ep.Addr, ep.Node, ml.Space)
 		}
 	}
 	if err := l.edgeRoutes(); err != nil {

@@ -19,7 +19,7 @@ import (
 // node that owns it, if any).
 func (l *Lab) Resolve(s string) (node string, addr netip.Addr, err error) {
 	if a, err := netip.ParseAddr(s); err == nil {
-		return l.byAddr[a], a, nil
+		return l.NameOf(a), a, nil
 	}
 	name, ifname, hasIf := strings.Cut(s, ":")
 	n, ok := l.nodes[name]
@@ -44,6 +44,9 @@ func (l *Lab) source(s string) (*Node, netip.Addr, error) {
 		return nil, netip.Addr{}, err
 	}
 	if name == "" {
+		if os := l.byAddr[addr]; len(os) > 1 {
+			return nil, netip.Addr{}, fmt.Errorf("address %s is used in several address spaces (%s): name the node or NODE:INTERFACE instead", addr, ownerList(os))
+		}
 		return nil, netip.Addr{}, fmt.Errorf("no node has address %s", addr)
 	}
 	if _, _, isIf := strings.Cut(s, ":"); !isIf && addr == l.nodes[name].Model.Loopback.Addr() && s == name {
@@ -113,8 +116,57 @@ func (l *Lab) ends(src, dst string) (*Node, netip.Addr, netip.Addr, error) {
 	return n, saddr, daddr, nil
 }
 
-// NameOf returns the node owning addr, or "".
-func (l *Lab) NameOf(a netip.Addr) string { return l.byAddr[a] }
+// NameOf returns the node owning addr, or "" when none does or when
+// several VPNs reuse it (see NameSeenFrom).
+func (l *Lab) NameOf(a netip.Addr) string {
+	if os := l.byAddr[a]; len(os) == 1 {
+		return os[0].node
+	}
+	return ""
+}
+
+// NameSeenFrom names the owner of addr as node from sees it: the owner
+// in from's own address space when several spaces reuse the address.
+func (l *Lab) NameSeenFrom(from string, a netip.Addr) string {
+	os := l.byAddr[a]
+	if len(os) == 1 {
+		return os[0].node
+	}
+	if n, ok := l.nodes[from]; ok {
+		for _, o := range os {
+			if o.space == n.Model.Space {
+				return o.node
+			}
+		}
+	}
+	return ""
+}
+
+// owner is a node that holds an address in one address space.
+type owner struct{ node, space string }
+
+// own records that node holds a in space; a second holder in the same
+// space is impossible (topology rejects it), so only the first is kept.
+func (l *Lab) own(a netip.Addr, node, space string) {
+	for _, o := range l.byAddr[a] {
+		if o.space == space {
+			return
+		}
+	}
+	l.byAddr[a] = append(l.byAddr[a], owner{node, space})
+}
+
+func ownerList(os []owner) string {
+	parts := make([]string, len(os))
+	for i, o := range os {
+		sp := o.space
+		if sp == "" {
+			sp = "global"
+		}
+		parts[i] = o.node + " in " + sp
+	}
+	return strings.Join(parts, ", ")
+}
 
 // LinkInfo describes a link of the running lab.
 type LinkInfo struct {

@@ -9,6 +9,7 @@ import (
 
 // owned is an address block and who holds it, for the overlap check.
 type owned struct {
+	space  string // address space (Node.Space); blocks only clash within one
 	p      netip.Prefix
 	owner  string
 	pos    Pos
@@ -16,14 +17,15 @@ type owned struct {
 }
 
 // checkAddresses finds any two loopbacks, link subnets, compute loopbacks or
-// cloud prefixes that overlap. Allocation never makes such a pair, so at
-// least one side is pinned, and the error points at the pin.
+// cloud prefixes of one address space that overlap. Allocation never makes
+// such a pair, so at least one side is pinned, and the error points at the
+// pin. Different VPNs may reuse addresses: their spaces never meet.
 func (r *resolver) checkAddresses() {
 	var all []owned
 	for _, n := range r.m.Nodes {
 		if n.Loopback.IsValid() {
 			ns := r.nspec[n.Name]
-			all = append(all, owned{n.Loopback.Masked(), "loopback of " + n.Name, ns.where("loopback"), !n.IsAuto("loopback")})
+			all = append(all, owned{n.Space, n.Loopback.Masked(), "loopback of " + n.Name, ns.where("loopback"), !n.IsAuto("loopback")})
 		}
 	}
 	for i, l := range r.m.Links {
@@ -33,21 +35,28 @@ func (r *resolver) checkAddresses() {
 			if !ls.has("subnet") {
 				p = ls.pos
 			}
-			all = append(all, owned{l.Subnet, fmt.Sprintf("link %s-%s", l.A.Node, l.B.Node), p, !contains(l.Auto, "subnet")})
+			all = append(all, owned{l.Space, l.Subnet, fmt.Sprintf("link %s-%s", l.A.Node, l.B.Node), p, !contains(l.Auto, "subnet")})
 		}
 	}
 	for _, c := range r.m.Clouds {
 		cs := r.cloudSpec(c.Name)
+		space := ""
+		if n := r.nodes[c.Node]; n != nil {
+			space = n.Space
+		}
 		if c.Prefix.IsValid() {
-			all = append(all, owned{c.Prefix, "prefix of cloud " + c.Name, cs.where("prefix"), cs.has("prefix")})
+			all = append(all, owned{space, c.Prefix, "prefix of cloud " + c.Name, cs.where("prefix"), cs.has("prefix")})
 		}
 		for _, cn := range c.Computes {
 			if cn.Loopback.IsValid() {
-				all = append(all, owned{cn.Loopback, "loopback of " + cn.Name, cs.pos, false})
+				all = append(all, owned{space, cn.Loopback, "loopback of " + cn.Name, cs.pos, false})
 			}
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].space != all[j].space {
+			return all[i].space < all[j].space
+		}
 		if c := all[i].p.Addr().Compare(all[j].p.Addr()); c != 0 {
 			return c < 0
 		}
@@ -57,6 +66,9 @@ func (r *resolver) checkAddresses() {
 	var open *owned
 	for i := range all {
 		cur := &all[i]
+		if open != nil && open.space != cur.space {
+			open = nil
+		}
 		if open != nil && open.p.Overlaps(cur.p) {
 			at, other := cur, open
 			if !cur.pinned || (open.pinned && open.pos.Line > cur.pos.Line) {

@@ -87,6 +87,11 @@ type Node struct {
 	Statics        []Static     `json:"static_routes,omitempty"`
 	// Cloud is set on the node that stands for a cloud (role cloud).
 	Cloud string `json:"cloud,omitempty"`
+	// Space is the VPN whose address space holds the node's addresses: a
+	// VPN site (a CE on a PE's VRF interface) and everything behind it.
+	// Empty for the provider's global space. Addresses may repeat in
+	// different spaces, as customers reuse private ranges.
+	Space string `json:"space,omitempty"`
 	// Auto names the fields that were allocated rather than pinned
 	// ("loopback", "asn", "router_id", "sr_index", "role", ...).
 	Auto []string `json:"auto,omitempty"`
@@ -142,8 +147,11 @@ type Link struct {
 	MTU     int           `json:"mtu"`
 	Up      bool          `json:"up"`
 	// Core is true when both ends run the IGP.
-	Core bool     `json:"core"`
-	Auto []string `json:"auto,omitempty"` // "subnet", "area", ...
+	Core bool `json:"core"`
+	// Space is the address space of the link's subnet (see Node.Space): a
+	// PE–CE link is in its VRF's VPN.
+	Space string   `json:"space,omitempty"`
+	Auto  []string `json:"auto,omitempty"` // "subnet", "area", ...
 }
 
 // Endpoint is one side of a link.

@@ -63,6 +63,7 @@ func resolve(s *spec, d *diags) *Model {
 	r.allocateLinks()
 	r.allocateCloudPrefixes()
 	r.resolveVPNs()
+	r.assignSpaces()
 	r.checkAddresses()
 	r.checkGraph()
 	r.buildSessions()
