@@ -78,6 +78,7 @@ var sessionKinds = []struct {
 	{topology.SessionPECE, "eBGP PE to CE", "#ef6c00"},
 	{topology.SessionCloudCE, "eBGP cloud speaker", "#00838f"},
 	{topology.SessionCloudCore, "iBGP cloud PE to RR", "#1565c0"},
+	{topology.SessionInterAS, "eBGP VPNv4 between ASBRs", "#2e7d32"},
 }
 
 const otherSessionColour = "#616161"

@@ -154,14 +154,27 @@ func (r *resolver) checkGraph() {
 	if len(core) == 0 {
 		return
 	}
-	parts := components(core, r.m.Links, func(l *Link) bool { return l.Core })
-	for _, part := range parts[1:] {
-		r.d.errorf(r.nspec[part[0].Name].pos, "link them to the rest of the core", "the core is partitioned: %s cannot reach %s", nodeList(part, 5), parts[0][0].Name)
+	// Each AS's core must be in one piece (ASes meet on inter-AS links,
+	// which carry no IGP); the ASes themselves must all be linked.
+	var parts [][]*Node
+	split := false
+	for _, as := range byASN(core) {
+		asParts := components(as, r.m.Links, func(l *Link) bool { return l.Core })
+		for _, part := range asParts[1:] {
+			r.d.errorf(r.nspec[part[0].Name].pos, "link them to the rest of the core", "the core is partitioned: %s cannot reach %s", nodeList(part, 5), asParts[0][0].Name)
+		}
+		split = split || len(asParts) > 1
+		if len(asParts) == 1 {
+			up := components(as, r.m.Links, func(l *Link) bool { return l.Core && l.Up })
+			for _, part := range up[1:] {
+				r.d.warnf(r.nspec[part[0].Name].pos, "links with state: down start down", "with its down links the core starts partitioned: %s cannot reach %s", nodeList(part, 5), up[0][0].Name)
+			}
+		}
+		parts = append(parts, asParts...)
 	}
-	if len(parts) == 1 {
-		up := components(core, r.m.Links, func(l *Link) bool { return l.Core && l.Up })
-		for _, part := range up[1:] {
-			r.d.warnf(r.nspec[part[0].Name].pos, "links with state: down start down", "with its down links the core starts partitioned: %s cannot reach %s", nodeList(part, 5), up[0][0].Name)
+	if ases := components(core, r.m.Links, func(l *Link) bool { return l.Core || l.InterAS }); !split && len(ases) > 1 {
+		for _, part := range ases[1:] {
+			r.d.errorf(r.nspec[part[0].Name].pos, "link a PE of each AS to a PE of the other (an inter-AS link)", "AS %d is cut off: %s cannot reach %s", part[0].ASN, nodeList(part, 5), ases[0][0].Name)
 		}
 	}
 	// PEs must reach a reflector of their own AS where the AS has any.
@@ -255,4 +268,29 @@ func areaList(as []Area) string {
 		s = append(s, a.String())
 	}
 	return strings.Join(s, ", ")
+}
+
+// byASN groups core nodes by AS, in AS order.
+func byASN(core []*Node) [][]*Node {
+	idx := map[uint32]int{}
+	var out [][]*Node
+	for _, n := range core {
+		i, ok := idx[n.ASN]
+		if !ok {
+			i = len(out)
+			idx[n.ASN] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], n)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i][0].ASN < out[j][0].ASN })
+	return out
+}
+
+// pick is a conditional expression, for messages.
+func pick[T any](cond bool, a, b T) T {
+	if cond {
+		return a
+	}
+	return b
 }

@@ -146,8 +146,12 @@ type Link struct {
 	Rate    uint64        `json:"rate"` // bits per second; 0 is unlimited
 	MTU     int           `json:"mtu"`
 	Up      bool          `json:"up"`
-	// Core is true when both ends run the IGP.
+	// Core is true when both ends run the IGP: core routers of one AS.
 	Core bool `json:"core"`
+	// InterAS marks a link between core routers of two ASes: no IGP or
+	// LDP crosses it; its ends are ASBRs exchanging VPN routes over eBGP
+	// (inter-AS option B, RFC 4364 section 10b).
+	InterAS bool `json:"inter_as,omitempty"`
 	// Space is the address space of the link's subnet (see Node.Space): a
 	// PE–CE link is in its VRF's VPN.
 	Space string   `json:"space,omitempty"`
@@ -258,6 +262,7 @@ const (
 	SessionPECE      SessionKind = "ebgp-pe-ce" // in a VRF on the PE
 	SessionCloudCE   SessionKind = "ebgp-cloud" // a cloud's BGP speaker to the router it attaches to
 	SessionCloudCore SessionKind = "ibgp-cloud" // a PE-acting cloud to the route reflectors
+	SessionInterAS   SessionKind = "ebgp-asbr"  // VPNv4 between ASBRs of two ASes (option B)
 )
 
 // Session is one BGP session to be built.

@@ -442,7 +442,11 @@ func (r *resolver) inferRolesAndAreas() {
 	for i, l := range r.m.Links {
 		ls := r.links[i]
 		a, b := r.nodes[l.A.Node], r.nodes[l.B.Node]
-		l.Core = a.Role.IsCore() && b.Role.IsCore()
+		l.Core = a.Role.IsCore() && b.Role.IsCore() && a.ASN == b.ASN
+		l.InterAS = a.Role.IsCore() && b.Role.IsCore() && a.ASN != b.ASN
+		if l.InterAS && (a.Role != RolePE || b.Role != RolePE) {
+			r.d.errorf(ls.pos, "link PEs (ASBRs) between ASes; P and RR routers stay inside theirs", "link %s-%s joins AS %d and AS %d but %s is a %s", a.Name, b.Name, a.ASN, b.ASN, pick(a.Role != RolePE, a.Name, b.Name), pick(a.Role != RolePE, a.Role, b.Role))
+		}
 		switch {
 		case ls.Area != nil:
 			l.Area = *ls.Area

@@ -233,6 +233,12 @@ func (r *resolver) buildSessions() {
 		}
 	}
 	for _, l := range r.m.Links {
+		if l.InterAS {
+			r.m.Sessions = append(r.m.Sessions, Session{Kind: SessionInterAS, A: l.A.Node, B: l.B.Node, AAddr: l.A.Addr, BAddr: l.B.Addr,
+				AASN: r.nodes[l.A.Node].ASN, BASN: r.nodes[l.B.Node].ASN, Families: []string{"ipv4-vpn", "rtc"}})
+		}
+	}
+	for _, l := range r.m.Links {
 		a, b := r.nodes[l.A.Node], r.nodes[l.B.Node]
 		aAddr, bAddr := l.A.Addr, l.B.Addr
 		if a.Role == RoleCE && b.Role == RolePE {
