@@ -40,6 +40,9 @@ var roleStyles = map[topology.Role]roleStyle{
 	topology.RoleCE:    {"CE router", "#fff0dc", "#d35400", "octagon", "filled", "octagon"},
 	topology.RoleCloud: {"cloud", "#e2f4fd", "#0277bd", "box", "rounded,filled", "cloud"},
 	topology.RoleHost:  {"host", "#eceff1", "#546e7a", "box", "filled", "rect"},
+	// External peers are not drawn yet (they have no links); the style
+	// keeps the legend and class list complete.
+	topology.RoleExternal: {"external BGP peer", "#fafafa", "#424242", "box", "dashed,filled", "rect"},
 }
 
 // unknownRole styles a node whose role this package does not know, so a

@@ -386,6 +386,23 @@ func (c *decoder) addr(n *yaml.Node, what string) netip.Addr {
 	return a
 }
 
+// addrPort reads "ADDRESS" or "ADDRESS:PORT" (port 179 when left out).
+func (c *decoder) addrPort(n *yaml.Node, what string) netip.AddrPort {
+	s, ok := c.str(n, what)
+	if !ok {
+		return netip.AddrPort{}
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
+		return netip.AddrPortFrom(a, 179)
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil || !ap.Addr().Is4() || ap.Port() == 0 {
+		c.d.errorf(posOf(c.deref(n)), "an IPv4 address, with :PORT when not 179, such as 127.0.0.1:1790", "%s %q is not an address and port", what, s)
+		return netip.AddrPort{}
+	}
+	return ap
+}
+
 func (c *decoder) labelMode(n *yaml.Node, what string) LabelMode {
 	s, ok := c.str(n, what)
 	if !ok {

@@ -164,6 +164,7 @@ func (c *decoder) rate(n *yaml.Node, what string) *uint64 {
 }
 
 var nodeKeys = []string{"role", "loopback", "asn", "router_id", "area", "label_mode", "sr_index", "rr", "cluster_id", "static",
+	"address", "plays", "attach", "vpn", // external peers
 	// containerlab node keys, read and ignored so existing labs load.
 	"kind", "image", "startup-config", "labels", "mgmt-ipv4", "mgmt-ipv6", "binds", "env", "exec", "group", "type", "ports"}
 
@@ -212,6 +213,20 @@ func (c *decoder) node(name string, p Pos, attrs *yaml.Node) *nodeSpec {
 			ns.ClusterID = c.addr(v, what+" cluster_id")
 		case "static":
 			c.statics(v, ns)
+		case "address":
+			ns.Address = c.addrPort(v, what+" address")
+		case "plays":
+			if s, ok := c.str(v, what+" plays"); ok {
+				ns.Plays = Role(strings.ToLower(s))
+				if ns.Plays != RoleRR && ns.Plays != RolePE && ns.Plays != RoleCE {
+					c.d.errorf(posOf(c.deref(v)), "an external peer plays rr, pe or ce", "node %s plays %q", name, s)
+					ns.Plays = ""
+				}
+			}
+		case "attach":
+			ns.Attach, _ = c.str(v, what+" attach")
+		case "vpn":
+			ns.VPN, _ = c.str(v, what+" vpn")
 		default:
 			if clabNodeKeys[key] {
 				return // containerlab's, harmless here

@@ -21,6 +21,9 @@ type Model struct {
 	Clouds      []*Cloud  `json:"clouds"` // in file order
 	VPNs        []*VPN    `json:"vpns"`   // in file order
 	Sessions    []Session `json:"sessions"`
+	// Externals are the real BGP daemons the lab peers with (role
+	// external); they are not in Nodes: no router, no links.
+	Externals []*External `json:"externals,omitempty"`
 
 	byName map[string]*Node
 }
@@ -35,10 +38,14 @@ const (
 	RoleRR    Role = "rr"    // dedicated route reflector
 	RoleCloud Role = "cloud" // an OpenStack cloud's attachment (declared under clouds:)
 	RoleHost  Role = "host"  // an end system
+	// RoleExternal is a real BGP daemon outside intercloud (FRR, gobgpd,
+	// ExaBGP...) that intercloud's speakers peer with over TCP; it plays
+	// a route reflector, a PE or a CE (External.Plays) and has no links.
+	RoleExternal Role = "external"
 )
 
 // Roles lists the roles a node may be declared with, in display order.
-var Roles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleHost}
+var Roles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleHost, RoleExternal}
 
 // IsCore reports whether the role runs the IGP and label distribution.
 func (r Role) IsCore() bool { return r == RoleP || r == RolePE || r == RoleRR }
@@ -278,6 +285,9 @@ type Session struct {
 	VRF      string      `json:"vrf,omitempty"` // on A's side, for PE-CE sessions
 	// RRClient is true when A is a client of route reflector B.
 	RRClient bool `json:"rr_client,omitempty"`
+	// BClient is true when B is a client of route reflector A (an
+	// external PE, which is always written as B).
+	BClient bool `json:"b_client,omitempty"`
 }
 
 // Pools are the ranges everything not pinned is allocated from.
@@ -360,4 +370,39 @@ func count(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// External is a real BGP daemon the lab peers with over TCP.
+type External struct {
+	Name string `json:"name"`
+	// Plays is the role it takes in the lab's BGP: rr (a route reflector
+	// of its AS: every PE of the AS peers with it), pe (a client of the
+	// AS's reflectors, or meshed with its PEs) or ce (eBGP in a VRF of
+	// the PE it attaches to).
+	Plays  Role           `json:"plays"`
+	ASN    uint32         `json:"asn"`
+	Addr   netip.AddrPort `json:"address"`          // where it listens
+	Attach string         `json:"attach,omitempty"` // ce: the PE
+	VPN    string         `json:"vpn,omitempty"`    // ce: the VRF's VPN
+	Auto   []string       `json:"auto,omitempty"`
+}
+
+// External returns the external peer called name, or nil.
+func (m *Model) External(name string) *External {
+	for _, e := range m.Externals {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// VPN returns the VPN called name, or nil.
+func (m *Model) VPN(name string) *VPN {
+	for _, v := range m.VPNs {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
 }

@@ -41,6 +41,8 @@ type resolver struct {
 	links    []*linkSpec // resolved link specs, parallel to m.Links
 	cspec    map[string]*cloudSpec
 	siteOf   map[string]string // CE -> the VPN it is a site of
+	// externals are the role-external nodes (Model.Externals) by name.
+	externals map[string]*nodeSpec
 }
 
 func resolve(s *spec, d *diags) *Model {
@@ -63,6 +65,7 @@ func resolve(s *spec, d *diags) *Model {
 	r.allocateLinks()
 	r.allocateCloudPrefixes()
 	r.resolveVPNs()
+	r.checkExternals()
 	r.assignSpaces()
 	r.checkAddresses()
 	r.checkGraph()
@@ -144,6 +147,10 @@ func (r *resolver) addNode(ns *nodeSpec) *Node {
 	if !nameRE.MatchString(ns.Name) {
 		r.d.errorf(ns.where("name"), "start with a letter; use letters, digits, '-', '_' and '.'", "invalid node name %q", ns.Name)
 	}
+	if _, dup := r.externals[ns.Name]; dup {
+		r.d.errorf(ns.where("name"), fmt.Sprintf("first defined at line %d", r.externals[ns.Name].pos.Line), "duplicate node name %q", ns.Name)
+		return nil
+	}
 	if _, dup := r.nodes[ns.Name]; dup {
 		first := r.nspec[ns.Name]
 		r.d.errorf(ns.where("name"), fmt.Sprintf("first defined at line %d", first.pos.Line), "duplicate node name %q", ns.Name)
@@ -167,7 +174,17 @@ func (r *resolver) addNode(ns *nodeSpec) *Node {
 
 func (r *resolver) declareNodes() {
 	r.declared = r.s.has("nodes") || r.s.has("topology") && len(r.s.Nodes) > 0
+	r.externals = map[string]*nodeSpec{}
 	for _, ns := range r.s.Nodes {
+		if ns.Role == RoleExternal {
+			r.addExternal(ns)
+			continue
+		}
+		for _, key := range []string{"address", "plays", "attach", "vpn"} {
+			if ns.has(key) {
+				r.d.errorf(ns.where(key), "address, plays, attach and vpn describe a real BGP daemon: add role: external", "node %s: %s applies only to external peers", ns.Name, key)
+			}
+		}
 		r.addNode(ns)
 	}
 }
@@ -177,6 +194,10 @@ func (r *resolver) declareNodes() {
 func (r *resolver) nodeFor(name string, p Pos) *Node {
 	if n, ok := r.nodes[name]; ok {
 		return n
+	}
+	if _, ok := r.externals[name]; ok {
+		r.d.errorf(p, "intercloud reaches an external peer over TCP at its address; it has no links", "link to external peer %s", name)
+		return nil
 	}
 	if r.declared || !nameRE.MatchString(name) {
 		hint := didYouMean(name, r.nodeNames())

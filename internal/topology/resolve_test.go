@@ -2,9 +2,11 @@ package topology
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -271,5 +273,58 @@ func TestUnreadableFile(t *testing.T) {
 	_, err := LoadFile(filepath.Join(t.TempDir(), "missing.yaml"))
 	if _, ok := err.(*ErrUnreadable); !ok {
 		t.Fatalf("got %T %v", err, err)
+	}
+}
+
+// TestExternalPeerSessions checks the sessions an external peer gets for
+// each role it plays: a reflector with every PE (clients) and every
+// reflector of its AS, a PE as a client of the reflectors, a CE with its
+// PE's VRF (which the VPN then has even without a site on that PE).
+func TestExternalPeerSessions(t *testing.T) {
+	y := `nodes:
+  p1: {role: p, rr: true}
+  pe1: {}
+  pe2: {}
+  ce1: {}
+  frr: {role: external, address: 127.0.0.1:1790, plays: rr}
+  gobgp: {role: external, address: 127.0.0.2, plays: pe}
+  exa: {role: external, address: 127.0.0.3:1792, plays: ce, asn: 65010, attach: pe2, vpn: red}
+links: [pe1-p1, pe2-p1, ce1-pe1]
+vpns:
+  red: {sites: [ce1]}
+`
+	res, err := Load("t.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Model
+	if len(m.Externals) != 3 || m.External("gobgp").Addr.String() != "127.0.0.2:179" || m.External("frr").ASN != 65000 {
+		t.Fatalf("externals: %+v", m.Externals)
+	}
+	var got []string
+	for _, s := range m.Sessions {
+		if m.External(s.B) != nil {
+			got = append(got, fmt.Sprintf("%s %s-%s client=%v/%v vrf=%s", s.Kind, s.A, s.B, s.RRClient, s.BClient, s.VRF))
+		}
+	}
+	want := []string{
+		"ibgp-vpn pe1-frr client=true/false vrf=",
+		"ibgp-vpn pe2-frr client=true/false vrf=",
+		"ibgp-rr p1-frr client=false/false vrf=",
+		"ibgp-vpn p1-gobgp client=false/true vrf=",
+		"ebgp-pe-ce pe2-exa client=false/false vrf=red",
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("sessions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if v := m.VPN("red"); len(v.VRFs) != 2 || v.VRFs[1].PE != "pe2" {
+		t.Errorf("vpn red VRFs %+v, want one on pe2 for the external ce", v.VRFs)
+	}
+	for _, n := range m.Nodes {
+		if n.Name == "frr" || n.Name == "gobgp" || n.Name == "exa" {
+			t.Errorf("external %s is a router of the lab", n.Name)
+		}
 	}
 }

@@ -72,6 +72,14 @@ func (r *resolver) resolveVPNs() {
 				r.d.errorf(vs.SitesPos[i], "link the ce to a pe", "vpn %s: site %s is linked to no pe", vs.Name, site)
 			}
 		}
+		// An external CE in the VPN needs the VRF on the PE it peers with.
+		for _, e := range r.m.Externals {
+			if n := r.nodes[e.Attach]; e.Plays == RoleCE && e.VPN == vs.Name && n != nil && n.Role == RolePE {
+				if _, ok := pes[e.Attach]; !ok {
+					pes[e.Attach] = nil
+				}
+			}
+		}
 		for i, pe := range vs.PEs {
 			n, ok := r.nodes[pe]
 			if !ok {
@@ -231,6 +239,9 @@ func (r *resolver) buildSessions() {
 				ibgp(SessionIBGPVPN, pe, rr, true)
 			}
 		}
+	}
+	for _, e := range r.m.Externals {
+		r.externalSessions(e, byAS[e.ASN], rrsOf[e.ASN], vpnFamilies)
 	}
 	for _, l := range r.m.Links {
 		if l.InterAS {

@@ -79,6 +79,11 @@ type nodeSpec struct {
 	RR        bool
 	ClusterID netip.Addr
 	Statics   []staticSpec
+	// External peers only (role external).
+	Address netip.AddrPort
+	Plays   Role
+	Attach  string
+	VPN     string
 	// implicit is true for a node that only appears in links.
 	implicit bool
 	at

@@ -38,6 +38,9 @@ func Inspect(w io.Writer, m *topology.Model) error {
 	fmt.Fprintf(w, "Pools: loopbacks %s, links %s, clouds %s (/%d each), ASNs %d-%d, RT numbers %d-%d\n\n",
 		m.Pools.Loopbacks, m.Pools.Links, m.Pools.Clouds, m.Pools.CloudPrefix, m.Pools.ASNs.First, m.Pools.ASNs.Last, m.Pools.RT.First, m.Pools.RT.Last)
 	sections := []func(io.Writer, *topology.Model) error{nodesTable, interfacesTable, linksTable, cloudsTable, vpnsTable, sessionsTable}
+	if len(m.Externals) > 0 {
+		sections = append(sections[:5], externalsTable, sessionsTable)
+	}
 	for _, s := range sections {
 		if err := s(w, m); err != nil {
 			return err
@@ -158,8 +161,20 @@ func sessionsTable(w io.Writer, m *topology.Model) error {
 		if s.RRClient {
 			client = "yes"
 		}
+		if s.BClient {
+			client = "yes (b)"
+		}
 		t.row(string(s.Kind), s.A, s.B, s.AAddr.String(), s.BAddr.String(), strconv.FormatUint(uint64(s.AASN), 10),
 			strconv.FormatUint(uint64(s.BASN), 10), strings.Join(s.Families, ","), s.VRF, client)
+	}
+	return t.flush()
+}
+
+func externalsTable(w io.Writer, m *topology.Model) error {
+	fmt.Fprintln(w, "External BGP peers (real daemons, reached over TCP)")
+	t := newTable(w, "NAME", "PLAYS", "ASN", "ADDRESS", "ATTACH", "VPN")
+	for _, e := range m.Externals {
+		t.row(e.Name, string(e.Plays), mark(strconv.FormatUint(uint64(e.ASN), 10), has(e.Auto, "asn")), e.Addr.String(), e.Attach, e.VPN)
 	}
 	return t.flush()
 }
