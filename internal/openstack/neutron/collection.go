@@ -1,0 +1,323 @@
+package neutron
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Attribute flags, after Neutron's attribute maps.
+const (
+	aPost   = 1 << iota // may be given on create
+	aPut                // may be given on update
+	aFilter             // is_filter: may filter lists
+	aSort               // is_sort_key
+	aAdmin              // shown to administrators only (policy)
+	aReq                // required on create
+)
+
+// Attribute types, for converting query filters.
+const (
+	tStr = iota
+	tBool
+	tInt
+	tOther
+)
+
+type attrSpec struct {
+	flags int
+	typ   int
+}
+
+type attrs map[string]attrSpec
+
+// standard attributes every resource with standard attributes has, plus
+// the project.
+func withStandard(a attrs) attrs {
+	std := attrs{
+		"id":              {aFilter | aSort, tStr},
+		"tenant_id":       {aPost | aFilter | aSort, tStr},
+		"project_id":      {aPost | aFilter | aSort, tStr},
+		"description":     {aPost | aPut | aFilter, tStr},
+		"created_at":      {aFilter, tStr},
+		"updated_at":      {aFilter, tStr},
+		"revision_number": {aFilter, tInt},
+		"tags":            {0, tOther},
+	}
+	for k, v := range a {
+		std[k] = v
+	}
+	return std
+}
+
+// collection is one resource type of the API and what it does.
+type collection struct {
+	name, member, kind string
+	attrs              attrs
+	notFound           func(id string) *apiError
+	// visible reports whether the caller may see r.
+	visible func(st *state, c *caller, r resource) bool
+	// view renders r for the caller with every attribute (admin-only ones
+	// are stripped afterwards).
+	view   func(st *state, r resource) map[string]any
+	create func(st *state, c *caller, b *body) (resource, error)
+	update func(st *state, c *caller, r resource, b *body) error
+	delete func(st *state, c *caller, r resource) error
+	bulk   bool
+}
+
+func (s *Service) collections() []*collection {
+	return []*collection{s.networkCollection(), s.subnetCollection(), s.portCollection(),
+		s.subnetPoolCollection(), s.addressScopeCollection(), s.routerCollection(), s.floatingIPCollection()}
+}
+
+// render is r's view for c: tenant_id beside project_id, admin-only
+// attributes removed for members.
+func (col *collection) render(st *state, c *caller, r resource) map[string]any {
+	v := col.view(st, r)
+	v["tenant_id"] = v["project_id"]
+	if !c.admin {
+		for k, a := range col.attrs {
+			if a.flags&aAdmin != 0 {
+				delete(v, k)
+			}
+		}
+	}
+	return v
+}
+
+// toMap turns a resource into its JSON object.
+func toMap(r any) map[string]any {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // only plain structs are rendered
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// find returns the resource of the collection with id that the caller
+// may see, or the collection's not-found error.
+func (col *collection) find(st *state, c *caller, id string) (resource, error) {
+	r, ok := st.items[id]
+	if !ok || st.kinds[id] != col.kind || !col.visible(st, c, r) {
+		return nil, col.notFound(id)
+	}
+	return r, nil
+}
+
+func (s *Service) listHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+		q, err := parseListQuery(r, col)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		st, err := s.read(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out, links, err := q.run(st, c, col, r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		resp := map[string]any{col.name: out}
+		if len(links) > 0 {
+			resp[col.name+"_links"] = links
+		}
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+func (s *Service) showHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+		st, err := s.read(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		res, err := col.find(st, c, r.PathValue("id"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{col.member: trimFields(col.render(st, c, res), fieldsOf(r))})
+	}
+}
+
+func (s *Service) createHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+		raw, err := decodeBody(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		// Bulk: {"networks": [{...}, ...]}, all or nothing.
+		var items []*body
+		if top, ok := raw.(map[string]any); ok && top[col.name] != nil && col.bulk {
+			list, ok := top[col.name].([]any)
+			if !ok {
+				s.fail(w, r, httpBadRequest("Body contains invalid data"))
+				return
+			}
+			if len(list) == 0 {
+				s.fail(w, r, httpBadRequest("Resources required"))
+				return
+			}
+			for _, it := range list {
+				m, ok := it.(map[string]any)
+				if !ok {
+					s.fail(w, r, httpBadRequest("Body contains invalid data"))
+					return
+				}
+				if _, wrapped := m[col.member]; !wrapped {
+					m = map[string]any{col.member: m}
+				}
+				b, err := col.prepareItem(c, m, true)
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				items = append(items, b)
+			}
+		} else if ok && top[col.name] != nil {
+			s.fail(w, r, httpBadRequest("Bulk operation not supported"))
+			return
+		} else {
+			b, err := col.prepare(c, raw, true)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			items = []*body{b}
+		}
+		var views []any
+		err = s.update(r.Context(), func(st *state) error {
+			var made []resource
+			for _, b := range items {
+				res, err := col.create(st, c, b)
+				if err != nil {
+					return err
+				}
+				made = append(made, res)
+			}
+			for _, res := range made {
+				views = append(views, col.render(st, c, res))
+			}
+			return nil
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(items) == 1 && !isBulk(raw, col) {
+			writeJSON(w, http.StatusCreated, map[string]any{col.member: views[0]})
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{col.name: views})
+	}
+}
+
+func isBulk(raw any, col *collection) bool {
+	top, ok := raw.(map[string]any)
+	return ok && top[col.name] != nil
+}
+
+func (s *Service) updateHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+		raw, err := decodeBody(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		b, err := col.prepare(c, raw, false)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var view map[string]any
+		err = s.update(r.Context(), func(st *state) error {
+			res, err := col.find(st, c, r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			if !c.owns(res.base().ProjectID) {
+				return policyDenied("rule:update_" + col.member)
+			}
+			if err := col.update(st, c, res, b); err != nil {
+				return err
+			}
+			st.touch(res, s.now())
+			view = col.render(st, c, res)
+			return nil
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{col.member: view})
+	}
+}
+
+func (s *Service) deleteHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+		err := s.update(r.Context(), func(st *state) error {
+			res, err := col.find(st, c, r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			if !c.owns(res.base().ProjectID) {
+				return policyDenied("rule:delete_" + col.member)
+			}
+			if err := col.delete(st, c, res); err != nil {
+				return err
+			}
+			st.remove(res.base().ID)
+			return nil
+		})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// fieldsOf is the request's fields parameters, empty ones dropped.
+func fieldsOf(r *http.Request) []string {
+	var out []string
+	for _, f := range r.URL.Query()["fields"] {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// trimFields keeps only fields of v (all when fields is empty).
+func trimFields(v map[string]any, fields []string) map[string]any {
+	if len(fields) == 0 {
+		return v
+	}
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		if x, ok := v[f]; ok {
+			out[f] = x
+		}
+	}
+	return out
+}
+
+// nowStamp fills a new resource's standard attributes.
+func (s *Service) stamp(cm *Common) {
+	cm.ID = newUUID()
+	cm.CreatedAt = s.now()
+	cm.UpdatedAt = cm.CreatedAt
+	if cm.Tags == nil {
+		cm.Tags = []string{}
+	}
+}

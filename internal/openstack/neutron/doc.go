@@ -1,0 +1,69 @@
+// Package neutron is intercloud's Neutron: the OpenStack Networking API
+// v2.0 of one cloud, with Neutron's semantics and wire format, as the
+// openstack CLI, gophercloud and Terraform speak it.
+//
+// # One Neutron per cloud, one database
+//
+// The lab runs a Service per cloud (a Keystone region) and mounts its
+// Handler at BASE/CLOUD/network/, which is the network endpoint Keystone's
+// catalog lists for the region. Every region keeps its resources in the
+// same store, in one table, neutron_resources, keyed by (region, kind, id):
+// a region column rather than per-region tables, so a region needs no
+// migration of its own, a new cloud is a new value, and a region's state
+// is one indexed range of rows. Each row's body is the resource in
+// Neutron's wire format (JSON); seq keeps creation order, which is the
+// order lists have when no sort is asked for.
+//
+// A request that changes anything runs in one store transaction (begun
+// IMMEDIATE, so such requests are serialized): it reads the region's
+// resources, checks and applies the change, writes what changed and
+// commits before the API answers. A refused request writes nothing.
+// Reads see the last committed state. Config.OnChange is called after
+// each committed change; Service.Snapshot returns the region's resources
+// for the lab to turn into data-plane state.
+//
+// # What is implemented
+//
+// Networks (self-service VXLAN networks with a VNI allocated per region;
+// admin-made flat and VLAN provider networks on configured physnets, also
+// through multi-provider's one-segment "segments"; router:external;
+// shared; mtu), subnets (IPv4 only: gateway and allocation pools by
+// default or given and validated, DNS servers, host routes, overlap
+// refused per network, allocation from subnet pools), subnet pools and
+// address scopes, ports (fixed IPs allocated lowest-first from the pools
+// or requested, MAC addresses fa:16:3e:xx:xx:xx), routers (external
+// gateway with SNAT, interfaces by subnet or port, extra routes whose next
+// hop must be on a connected subnet) and floating IPs (allocated on the
+// external network, associated through a router that connects the port's
+// subnet to that network). GET /v2.0/extensions lists exactly these
+// behaviours by Neutron's aliases.
+//
+// Every collection takes Neutron's list parameters: attribute filters
+// (a repeated key is OR; unknown keys refused as filter-validation does),
+// fields, sort_key/sort_dir, limit/marker/page_reverse with the
+// <collection>_links Neutron returns. Bodies carry both tenant_id and
+// project_id. Bulk create (a list under the collection name) is all or
+// nothing.
+//
+// # Authorization
+//
+// Tokens are checked by a TokenValidator (*keystone.Service), answering
+// keystonemiddleware's 401 when missing or invalid. Neutron's default
+// policy is reduced to admin versus member: an admin (a token with the
+// admin role) sees and changes everything and may create for another
+// project; a member sees its project's resources plus shared and external
+// networks (and their subnets) and shared pools and scopes, never another
+// project's (404 with the resource's NotFound error, as Neutron answers),
+// may not set admin-only attributes (provider:*, shared, router:external,
+// enable_snat, external_fixed_ips, floating_ip_address: 403
+// PolicyNotAuthorized), and may not change what it can see but does not
+// own (403).
+//
+// # Errors
+//
+// Refusals are Neutron's: the status code and
+// {"NeutronError": {"type", "message", "detail"}} with the exception
+// class name and message Neutron uses (neutron-lib's exceptions, webob's
+// HTTPBadRequest for malformed requests, oslo.policy's
+// PolicyNotAuthorized).
+package neutron

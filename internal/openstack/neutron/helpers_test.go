@@ -1,0 +1,216 @@
+package neutron
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
+	"github.com/intercloud/intercloud/internal/store"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+const testPassword = "s3cret"
+
+// testClouds are the regions the test lab has.
+var testClouds = []string{"cloud1", "cloud2"}
+
+// lab is Keystone at the root and a Neutron per cloud at /CLOUD/network/,
+// as the daemon mounts them, on 127.0.0.1.
+type lab struct {
+	URL     string
+	st      *store.Store
+	ks      *keystone.Service
+	neutron map[string]*Service
+	srv     *httptest.Server
+
+	mu      sync.Mutex
+	changes map[string]int // OnChange calls per region
+}
+
+func startLab(t *testing.T) *lab {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, t.TempDir(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ks, err := keystone.New(ctx, st, keystone.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + l.Addr().String()
+	model := &topology.Model{}
+	for _, c := range testClouds {
+		model.Clouds = append(model.Clouds, &topology.Cloud{Name: c})
+	}
+	if err := ks.Bootstrap(ctx, keystone.SeedFromModel(model, base, testPassword)); err != nil {
+		l.Close()
+		t.Fatal(err)
+	}
+	lb := &lab{URL: base, st: st, ks: ks, neutron: map[string]*Service{}, changes: map[string]int{}}
+	mux := http.NewServeMux()
+	mux.Handle("/", ks.Handler())
+	clock := time.Date(2026, 11, 25, 4, 50, 0, 0, time.UTC)
+	for _, c := range testClouds {
+		n, err := New(ctx, st, ks, Config{Region: c, Now: func() time.Time { return clock }, OnChange: func() {
+			lb.mu.Lock()
+			lb.changes[c]++
+			lb.mu.Unlock()
+		}})
+		if err != nil {
+			l.Close()
+			t.Fatal(err)
+		}
+		lb.neutron[c] = n
+		mux.Handle("/"+c+"/network/", http.StripPrefix("/"+c+"/network", n.Handler()))
+	}
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	lb.srv = srv
+	t.Cleanup(srv.Close)
+	return lb
+}
+
+func (lb *lab) changeCount(region string) int {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	return lb.changes[region]
+}
+
+// client authenticates user on project through Keystone and returns a
+// gophercloud network client for region.
+func (lb *lab) client(t *testing.T, user, project, region string) *gophercloud.ServiceClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	provider, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: lb.URL + "/v3/", Username: user, Password: testPassword,
+		DomainName: "Default", TenantName: project,
+	})
+	if err != nil {
+		t.Fatalf("authenticate %s/%s: %v", user, project, err)
+	}
+	c, err := openstack.NewNetworkV2(provider, gophercloud.EndpointOpts{Region: region})
+	if err != nil {
+		t.Fatalf("network client for %s: %v", region, err)
+	}
+	return c
+}
+
+// admin and demo clients of cloud1.
+func (lb *lab) admin(t *testing.T) *gophercloud.ServiceClient {
+	return lb.client(t, "admin", "admin", "cloud1")
+}
+func (lb *lab) demo(t *testing.T, cloud string) *gophercloud.ServiceClient {
+	return lb.client(t, "demo-"+cloud, "demo-"+cloud, "cloud1")
+}
+
+// raw sends a request to the Neutron of cloud1 with the client's token
+// (none when c is nil) and returns the status and decoded body.
+func raw(t *testing.T, lb *lab, c *gophercloud.ServiceClient, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, lb.URL+"/cloud1/network"+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c != nil {
+		req.Header.Set("X-Auth-Token", c.Token())
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &out); err != nil {
+			t.Fatalf("%s %s: body is not JSON: %v: %s", method, path, err, data)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// wantNeutronError checks a status and a NeutronError body; a wanted
+// message ending in "*" is a prefix.
+func wantNeutronError(t *testing.T, what string, code int, body map[string]any, wantCode int, wantType, wantMessage string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("%s: status %d, want %d (body %v)", what, code, wantCode, body)
+		return
+	}
+	e, ok := body["NeutronError"].(map[string]any)
+	if !ok {
+		t.Errorf("%s: no NeutronError in %v", what, body)
+		return
+	}
+	msg, _ := e["message"].(string)
+	okMsg := msg == wantMessage
+	if prefix, ok := strings.CutSuffix(wantMessage, "*"); ok { // a message with a generated id in it
+		okMsg = strings.HasPrefix(msg, prefix)
+	}
+	if e["type"] != wantType || !okMsg || e["detail"] != "" {
+		t.Errorf("%s: NeutronError %q %q (detail %q), want %q %q", what, e["type"], e["message"], e["detail"], wantType, wantMessage)
+	}
+}
+
+// gcError checks a gophercloud error's status and NeutronError body.
+func gcError(t *testing.T, what string, err error, wantCode int, wantType, wantMessage string) {
+	t.Helper()
+	var ue gophercloud.ErrUnexpectedResponseCode
+	if err == nil {
+		t.Errorf("%s: succeeded, want %d %s", what, wantCode, wantType)
+		return
+	}
+	if !asUnexpected(err, &ue) {
+		t.Errorf("%s: error %v, want an HTTP %d", what, err, wantCode)
+		return
+	}
+	var body map[string]any
+	if jerr := json.Unmarshal(ue.Body, &body); jerr != nil {
+		t.Errorf("%s: error body %q is not JSON", what, ue.Body)
+		return
+	}
+	wantNeutronError(t, what, ue.Actual, body, wantCode, wantType, wantMessage)
+}
+
+func asUnexpected(err error, ue *gophercloud.ErrUnexpectedResponseCode) bool {
+	return errorsAs(err, ue)
+}

@@ -1,0 +1,276 @@
+package neutron
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
+)
+
+// caller is who a request comes from.
+type caller struct {
+	user    string
+	project string // empty for an unscoped token
+	admin   bool
+}
+
+// owns reports whether the caller may change a resource of project.
+func (c *caller) owns(project string) bool { return c.admin || (project != "" && project == c.project) }
+
+// maxBody bounds request bodies.
+const maxBody = 1 << 20
+
+// Handler serves the Networking API relative to the cloud's network
+// endpoint: "/" (versions), "/v2.0/" and the resources under it. The
+// daemon mounts it at /CLOUD/network/ behind http.StripPrefix; links in
+// answers use the path the client asked for (the request URI), so they
+// point back through the mount.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.versions)
+	mux.HandleFunc("GET /v2.0", s.authed(s.apiRoot))
+	mux.HandleFunc("GET /v2.0/{$}", s.authed(s.apiRoot))
+	mux.HandleFunc("GET /v2.0/extensions", s.authed(s.listExtensions))
+	mux.HandleFunc("GET /v2.0/extensions/{alias}", s.authed(s.showExtension))
+	for _, c := range s.collections() {
+		base := "/v2.0/" + c.name
+		mux.HandleFunc("GET "+base, s.authed(s.listHandler(c)))
+		mux.HandleFunc("POST "+base, s.authed(s.createHandler(c)))
+		mux.HandleFunc("GET "+base+"/{id}", s.authed(s.showHandler(c)))
+		mux.HandleFunc("PUT "+base+"/{id}", s.authed(s.updateHandler(c)))
+		mux.HandleFunc("DELETE "+base+"/{id}", s.authed(s.deleteHandler(c)))
+	}
+	mux.HandleFunc("PUT /v2.0/routers/{id}/add_router_interface", s.authed(s.routerInterfaceHandler(true)))
+	mux.HandleFunc("PUT /v2.0/routers/{id}/remove_router_interface", s.authed(s.routerInterfaceHandler(false)))
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Neutron accepts a ".json" format suffix on every path.
+		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = p
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		h, pattern := mux.Handler(r)
+		if pattern == "" {
+			probe := &statusProbe{}
+			h.ServeHTTP(probe, r)
+			if probe.code == http.StatusMethodNotAllowed {
+				// webob's answer to a method the route does not take.
+				w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+				w.WriteHeader(http.StatusMethodNotAllowed)
+				io.WriteString(w, "405 Method Not Allowed\n\nThe method is not allowed for this resource.\n\n   ")
+				return
+			}
+			// Neutron's router answers unknown paths with webob's page.
+			w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, "404 Not Found\n\nThe resource could not be found.\n\n   ")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// statusProbe records the status the mux's fallback would send.
+type statusProbe struct {
+	h    http.Header
+	code int
+}
+
+func (p *statusProbe) Header() http.Header {
+	if p.h == nil {
+		p.h = http.Header{}
+	}
+	return p.h
+}
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int)        { p.code = code }
+
+// authed checks the X-Auth-Token as keystonemiddleware's auth_token does
+// before Neutron sees the request, answering its 401 when it is missing or
+// invalid.
+func (s *Service) authed(h func(http.ResponseWriter, *http.Request, *caller)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := r.Header.Get("X-Auth-Token")
+		var id keystone.Identity
+		err := errors.New("no token")
+		if token != "" {
+			id, err = s.ks.Validate(r.Context(), token)
+		}
+		if err != nil {
+			if !errors.Is(err, keystone.ErrUnauthorized) && token != "" {
+				s.log.Error("token validation failed", "err", err)
+				writeNeutronError(w, internalError())
+				return
+			}
+			uri := s.cfg.AuthURI
+			if uri == "" {
+				uri = baseURL(r)
+			}
+			w.Header().Set("WWW-Authenticate", `Keystone uri="`+uri+`"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{
+				"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication.",
+			}})
+			return
+		}
+		h(w, r, &caller{user: id.User.ID, project: id.Project.ID, admin: id.IsAdmin()})
+	}
+}
+
+func internalError() *apiError {
+	return newErr(http.StatusInternalServerError, "HTTPInternalServerError",
+		"Request Failed: internal server error while processing your request.")
+}
+
+// fail answers err: an *apiError as itself, anything else as a 500.
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeNeutronError(w, ae)
+		return
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeNeutronError(w, internalError())
+}
+
+// baseURL is the scheme and host the client reached us by.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}
+
+// requestPath is the path the client asked for, before any StripPrefix.
+func requestPath(r *http.Request) string {
+	p := r.RequestURI
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" || p[0] != '/' {
+		p = r.URL.Path
+	}
+	return p
+}
+
+// endpointURL is the URL of the Neutron endpoint (ending in "/") as the
+// client reached it: the request's URL with the path below the endpoint
+// (r.URL.Path, the part the handler serves) cut off.
+func endpointURL(r *http.Request) string {
+	full := requestPath(r)
+	rel := r.URL.Path
+	prefix := full
+	if strings.HasSuffix(full, rel) {
+		prefix = full[:len(full)-len(rel)]
+	} else if p, ok := strings.CutSuffix(full, ".json"); ok && strings.HasSuffix(p, rel) {
+		prefix = p[:len(p)-len(rel)]
+	}
+	return baseURL(r) + strings.TrimRight(prefix, "/") + "/"
+}
+
+// decodeBody reads a JSON request body as Neutron's deserializer does:
+// an empty body is nil, anything but JSON is MalformedRequestBody.
+func decodeBody(r *http.Request) (any, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		return nil, newErr(http.StatusRequestEntityTooLarge, "HTTPRequestEntityTooLarge", "Request is too large.")
+	}
+	return parseBody(raw)
+}
+
+// parseBody decodes raw as a JSON document, keeping numbers exact.
+func parseBody(raw []byte) (any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, newErr(http.StatusBadRequest, "MalformedRequestBody", "Malformed request body: Cannot understand JSON.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, newErr(http.StatusBadRequest, "MalformedRequestBody", "Malformed request body: Cannot understand JSON.")
+	}
+	return v, nil
+}
+
+// versions answers GET / as Neutron does (no token needed).
+func (s *Service) versions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"versions": []any{map[string]any{
+		"id": "v2.0", "status": "CURRENT",
+		"links": []any{map[string]any{"rel": "self", "href": endpointURL(r) + "v2.0/"}},
+	}}})
+}
+
+// apiRoot answers GET /v2.0/ with the collections.
+func (s *Service) apiRoot(w http.ResponseWriter, r *http.Request, _ *caller) {
+	base := endpointURL(r) + "v2.0/"
+	var res []any
+	for _, c := range s.collections() {
+		res = append(res, map[string]any{
+			"name": c.member, "collection": c.name,
+			"links": []any{map[string]any{"rel": "self", "href": base + c.name}},
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"resources": res})
+}
+
+// extension is an API extension this Neutron implements.
+type extension struct {
+	Alias, Name, Description, Updated string
+}
+
+// extensions lists what this Neutron implements, with Neutron's aliases.
+var extensions = []extension{
+	{"address-scope", "Address scope", "Address scopes extension.", "2015-07-26T10:00:00-00:00"},
+	{"empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value", "2018-05-01T10:00:00-00:00"},
+	{"ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway", "2013-03-28T10:00:00-00:00"},
+	{"external-net", "Neutron external network", "Adds external network attribute to network resource.", "2013-01-14T10:00:00-00:00"},
+	{"extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router", "2013-02-01T10:00:00-00:00"},
+	{"filter-validation", "Filter parameters validation", "Provides validation on filter parameters.", "2018-03-21T10:00:00-00:00"},
+	{"fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource", "2018-04-09T10:00:00-00:00"},
+	{"multi-provider", "Multi Provider Network", "Expose mapping of virtual networks to multiple physical networks", "2013-06-27T10:00:00-00:00"},
+	{"net-mtu", "Network MTU", "Provides MTU attribute for a network resource.", "2015-03-25T10:00:00-00:00"},
+	{"net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource.", "2017-07-12T00:00:00-00:00"},
+	{"pagination", "Pagination support", "Extension that indicates that pagination is enabled.", "2016-06-12T00:00:00-00:00"},
+	{"project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled.", "2016-09-09T09:09:09-09:09"},
+	{"provider", "Provider Network", "Expose mapping of virtual networks to physical networks", "2012-09-07T10:00:00-00:00"},
+	{"router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"},
+	{"sorting", "Sorting support", "Extension that indicates that sorting is enabled.", "2016-06-12T00:00:00-00:00"},
+	{"standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"},
+	{"standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources.", "2016-04-11T10:00:00-00:00"},
+	{"standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.", "2016-09-12T10:00:00-00:00"},
+	{"subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool", "2015-03-30T10:00:00-00:00"},
+}
+
+func (e extension) view() map[string]any {
+	return map[string]any{"alias": e.Alias, "name": e.Name, "description": e.Description, "updated": e.Updated, "links": []any{}}
+}
+
+func (s *Service) listExtensions(w http.ResponseWriter, r *http.Request, _ *caller) {
+	exts := make([]any, 0, len(extensions))
+	for _, e := range extensions {
+		exts = append(exts, e.view())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"extensions": exts})
+}
+
+func (s *Service) showExtension(w http.ResponseWriter, r *http.Request, _ *caller) {
+	alias := r.PathValue("alias")
+	if i := slices.IndexFunc(extensions, func(e extension) bool { return e.Alias == alias }); i >= 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"extension": extensions[i].view()})
+		return
+	}
+	writeNeutronError(w, newErr(http.StatusNotFound, "HTTPNotFound", "Extension with alias %s does not exist", alias))
+}

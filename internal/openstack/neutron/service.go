@@ -1,0 +1,208 @@
+package neutron
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
+	"github.com/intercloud/intercloud/internal/store"
+)
+
+const component = "neutron"
+
+// TokenValidator checks an X-Auth-Token; *keystone.Service is one.
+type TokenValidator interface {
+	Validate(ctx context.Context, token string) (keystone.Identity, error)
+}
+
+// Config describes one cloud's Neutron.
+type Config struct {
+	// Region is the cloud's name (its Keystone region). Required.
+	Region string
+	// PhysicalMTU is Neutron's global_physnet_mtu; 1500 when zero.
+	// VXLAN networks get 50 bytes less.
+	PhysicalMTU int
+	// PhysicalNetworks are the physnets admins may put flat and VLAN
+	// provider networks on; ["physnet1"] when empty.
+	PhysicalNetworks []string
+	// VNIMin and VNIMax bound the VXLAN ids (ml2_type_vxlan vni_ranges)
+	// allocated to self-service networks; 1 and 1000 when zero.
+	VNIMin, VNIMax int
+	// AuthURI is the Keystone URL a 401 names in WWW-Authenticate
+	// (keystonemiddleware's www_authenticate_uri); the scheme and host the
+	// request came to when empty.
+	AuthURI string
+	// Now stamps created_at and updated_at; time.Now when nil.
+	Now func() time.Time
+	// Logger receives request failures; nil discards them.
+	Logger *slog.Logger
+	// OnChange, when set, is called after every committed change to the
+	// region's resources, outside the transaction, from the request's
+	// goroutine. Read the new state with Snapshot.
+	OnChange func()
+}
+
+// Service is one region's Neutron. All its state is in the store; it is
+// safe for concurrent use.
+type Service struct {
+	st     *store.Store
+	ks     TokenValidator
+	cfg    Config
+	log    *slog.Logger
+	physet map[string]bool
+}
+
+// New applies Neutron's migrations to st (shared by every region) and
+// returns region cfg.Region's service.
+func New(ctx context.Context, st *store.Store, ks TokenValidator, cfg Config) (*Service, error) {
+	if cfg.Region == "" {
+		return nil, errors.New("neutron: no region")
+	}
+	if ks == nil {
+		return nil, errors.New("neutron: no token validator")
+	}
+	if err := st.Migrate(ctx, component, migrations()); err != nil {
+		return nil, fmt.Errorf("neutron: %w", err)
+	}
+	if cfg.PhysicalMTU <= 0 {
+		cfg.PhysicalMTU = 1500
+	}
+	if len(cfg.PhysicalNetworks) == 0 {
+		cfg.PhysicalNetworks = []string{"physnet1"}
+	}
+	if cfg.VNIMin <= 0 {
+		cfg.VNIMin = 1
+	}
+	if cfg.VNIMax <= 0 {
+		cfg.VNIMax = 1000
+	}
+	if cfg.VNIMax < cfg.VNIMin {
+		return nil, fmt.Errorf("neutron: VXLAN range %d-%d is empty", cfg.VNIMin, cfg.VNIMax)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{st: st, ks: ks, cfg: cfg, log: log.With("region", cfg.Region), physet: map[string]bool{}}
+	for _, p := range cfg.PhysicalNetworks {
+		s.physet[p] = true
+	}
+	return s, nil
+}
+
+// Region is the region the service serves.
+func (s *Service) Region() string { return s.cfg.Region }
+
+// migrations create the one table every region shares. Each resource is a
+// row keyed by (region, kind, id) whose body is the resource's JSON in
+// Neutron's wire format; seq keeps creation order. Relations between
+// resources (a port's network, an address's subnet) are checked by the
+// service inside the request's transaction, which the store begins
+// IMMEDIATE, so requests are serialized and every check sees the state
+// it changes.
+func migrations() []store.Migration {
+	return []store.Migration{
+		{Version: 1, Name: "neutron resources", Up: store.SQL(
+			`CREATE TABLE neutron_resources (
+				region     TEXT    NOT NULL,
+				kind       TEXT    NOT NULL,
+				id         TEXT    NOT NULL,
+				seq        INTEGER NOT NULL,
+				project_id TEXT    NOT NULL,
+				body       TEXT    NOT NULL,
+				PRIMARY KEY (region, kind, id)
+			)`,
+			`CREATE UNIQUE INDEX neutron_resources_seq ON neutron_resources (region, seq)`,
+		)},
+	}
+}
+
+// read loads the region's state for a request that changes nothing.
+func (s *Service) read(ctx context.Context) (*state, error) {
+	return loadState(ctx, s.st.DB(), s.cfg.Region)
+}
+
+// update runs fn on the region's state in one transaction and writes
+// what fn changed before returning. An error from fn rolls everything
+// back. OnChange runs after a commit that changed something.
+func (s *Service) update(ctx context.Context, fn func(*state) error) error {
+	changed := false
+	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		st, err := loadState(ctx, tx, s.cfg.Region)
+		if err != nil {
+			return err
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+		changed = st.changed()
+		return st.save(ctx, tx)
+	})
+	if err == nil && changed && s.cfg.OnChange != nil {
+		s.cfg.OnChange()
+	}
+	return err
+}
+
+// State is a copy of a region's resources, for the lab to observe.
+// Routers' GatewayInfo.ExternalFixedIPs hold the gateway addresses.
+type State struct {
+	Networks      []Network
+	Subnets       []Subnet
+	Ports         []Port
+	Routers       []Router
+	FloatingIPs   []FloatingIP
+	SubnetPools   []SubnetPool
+	AddressScopes []AddressScope
+}
+
+// Snapshot returns the region's resources, each kind in creation order.
+func (s *Service) Snapshot(ctx context.Context) (State, error) {
+	st, err := s.read(ctx)
+	if err != nil {
+		return State{}, err
+	}
+	var out State
+	for _, x := range st.networks() {
+		out.Networks = append(out.Networks, *x)
+	}
+	for _, x := range st.subnets() {
+		out.Subnets = append(out.Subnets, *x)
+	}
+	for _, x := range st.ports() {
+		out.Ports = append(out.Ports, *x)
+	}
+	for _, x := range st.routers() {
+		out.Routers = append(out.Routers, *x)
+	}
+	for _, x := range st.floatingIPs() {
+		out.FloatingIPs = append(out.FloatingIPs, *x)
+	}
+	for _, x := range st.subnetPools() {
+		out.SubnetPools = append(out.SubnetPools, *x)
+	}
+	for _, x := range st.addressScopes() {
+		out.AddressScopes = append(out.AddressScopes, *x)
+	}
+	return out, nil
+}
+
+// now is the time stamp of a change, as Neutron formats it.
+func (s *Service) now() string { return s.cfg.Now().UTC().Format("2006-01-02T15:04:05Z") }
+
+// newUUID makes a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
