@@ -87,7 +87,40 @@ func (r *Router) switchMPLS(in *iface, f *packet.Frame, st *fwdState) {
 		} else {
 			r.switchMPLS(in, f, st)
 		}
+	default: // opSwapPush, rare: as a case of its own it would slow every swap's dispatch
+		r.swapPush(h, f, top, ttl-1, uniform)
 	}
+}
+
+// swapPush swaps the top label to h.out and pushes h.push over it: a
+// next hop several hops away (an inter-AS option B ASBR's) is reached
+// through an LSP, as an ingress reaches a recursive route's. The pushed
+// entries take ttl as the ingress push does (255 in pipe mode) and the
+// top entry's TC.
+func (r *Router) swapPush(h *lspHop, f *packet.Frame, top packet.LabelEntry, ttl uint8, uniform bool) {
+	b := f.Bytes()
+	out := h.ifc
+	overhead := packet.LabelEntryLen * len(h.push)
+	if len(b)+overhead > out.port.Link().MTU() {
+		out.drop(DropMTU)
+		f.Release()
+		return
+	}
+	if f.Headroom() < overhead+packet.EthernetHeaderLen {
+		out.drop(DropNoHeadroom)
+		f.Release()
+		return
+	}
+	binary.BigEndian.PutUint32(b, uint32(top.WithLabel(packet.Label(h.out)).WithTTL(ttl)))
+	pttl := ttl
+	if !uniform {
+		pttl = 255
+	}
+	over := top.WithBottom(false).WithTTL(pttl)
+	for i := len(h.push) - 1; i >= 0; i-- {
+		_ = packet.PushLabel(f, over.WithLabel(packet.Label(h.push[i])))
+	}
+	r.transmit(out, f, packet.EtherTypeMPLS)
 }
 
 // popTTL prepares what a pop uncovered, b, and returns its EtherType: in

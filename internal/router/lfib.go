@@ -11,15 +11,17 @@ const (
 	opSwap      lspOp = iota // replace the top label, send to the neighbour
 	opPop                    // pop (penultimate hop popping), send what is left to the neighbour
 	opPopLookup              // pop, then route what is under it here: explicit null, a per-VRF label
+	opSwapPush               // swap, then push the transport labels to a next hop further away
 )
 
 // lspHop is one way out of an LFIB entry.
 type lspHop struct {
-	op  lspOp
-	out uint32 // the label a swap writes
-	ifc *iface // nil for opPopLookup
-	gw  netip.Addr
-	vrf int // the table opPopLookup routes in
+	op   lspOp
+	out  uint32 // the label a swap writes
+	ifc  *iface // nil for opPopLookup
+	gw   netip.Addr
+	vrf  int      // the table opPopLookup routes in
+	push []uint32 // opSwapPush's labels over out, outermost first
 }
 
 // lfibEntry is the LFIB entry for one incoming label.

@@ -393,6 +393,21 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 				e.hops = append(e.hops, lspHop{op: opPopLookup, vrf: m.vrfIndexLocked(vrf)})
 			case nh.Iface == "" && !nh.Addr.IsValid():
 				e.hops = append(e.hops, lspHop{op: opPopLookup})
+			case nh.Iface == "" && onLink(up, nh.Addr) == nil:
+				// A next hop further away (an inter-AS option B ASBR's
+				// inside its AS) is reached as a recursive route's is.
+				res := m.resolveLSP(nh.Addr)
+				if len(res) == 0 {
+					row.Inactive = true
+					break
+				}
+				for _, rn := range res { // a row per resolved nexthop, as show ip route
+					e.hops = append(e.hops, newLSPHop(rn.ifc, rn.gw, nh.OutLabel, rn.labels))
+					rr := row
+					rr.Nexthop, rr.Iface, rr.Via, rr.Pushed = rn.gw, rn.ifc.name, nh.Addr, slices.Clone(rn.labels)
+					rows = append(rows, rr)
+				}
+				continue
 			default:
 				ifc := m.r.byNameLocked(nh.Iface)
 				if nh.Iface == "" {
@@ -404,11 +419,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 					continue
 				}
 				row.Iface = ifc.name
-				h := lspHop{op: opSwap, out: nh.OutLabel, ifc: ifc, gw: nh.Addr}
-				if nh.OutLabel == LabelImplicitNull {
-					h.op = opPop
-				}
-				e.hops = append(e.hops, h)
+				e.hops = append(e.hops, newLSPHop(ifc, nh.Addr, nh.OutLabel, nil))
 			}
 			rows = append(rows, row)
 		}
@@ -417,6 +428,53 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 		}
 	}
 	return buildLFIB(entries), rows
+}
+
+// resolveLSP resolves an LSP's next hop that is not on a connected subnet
+// through the default table's best route to it, as recursive routes
+// resolve: its nexthops, with the transport labels LDP or SR gave them.
+// The LFIB is recomputed whenever the default table is (every change
+// there is changeAll), so the resolution follows the IGP and LDP.
+func (m *ribManager) resolveLSP(a netip.Addr) []ribNexthop {
+	if len(m.tables) == 0 || m.tables[0] == nil {
+		return nil
+	}
+	res := lpm(m.tables[0].best, a, netip.Prefix{})
+	if res == nil || res.local {
+		return nil
+	}
+	nhs := make([]ribNexthop, 0, len(res.nhs))
+	for _, rn := range res.nhs {
+		if rn.ifc == nil || !rn.ifc.up.Load() {
+			continue
+		}
+		if !rn.gw.IsValid() {
+			rn.gw = a // resolved over a connected route
+		}
+		nhs = append(nhs, rn)
+	}
+	return nhs
+}
+
+// newLSPHop switches a packet to out, under the transport labels (outermost
+// first) that reach the neighbour gw: a swap, a pop when nothing is left to
+// send (implicit null, no transport labels), or a swap then push.
+func newLSPHop(ifc *iface, gw netip.Addr, out uint32, transport []uint32) lspHop {
+	stack := slices.Clone(transport) // owned by the LFIB, not the route table
+	if out != LabelImplicitNull {
+		stack = append(stack, out)
+	}
+	if len(stack) == 0 {
+		return lspHop{op: opPop, ifc: ifc, gw: gw}
+	}
+	// Popping out then pushing the transport is swapping to its innermost
+	// label: the S bit of the popped label stays right.
+	last := len(stack) - 1
+	h := lspHop{op: opSwap, out: stack[last], ifc: ifc, gw: gw}
+	if last > 0 {
+		h.op, h.push = opSwapPush, stack[:last]
+	}
+	return h
 }
 
 // PopLookup returns the LSP nexthop of a per-VRF label: pop it and route

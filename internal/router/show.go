@@ -249,7 +249,12 @@ type LFIBRow struct {
 	Nexthop  netip.Addr   `json:"nexthop,omitzero"`
 	Iface    string       `json:"iface,omitempty"`
 	OutLabel uint32       `json:"out_label"`
-	Inactive bool         `json:"inactive,omitempty"`
+	// Pushed are the transport labels pushed over OutLabel, outermost
+	// first, to reach Via, a next hop not on a connected subnet, through
+	// Nexthop (inter-AS option B).
+	Pushed   []uint32   `json:"pushed,omitempty"`
+	Via      netip.Addr `json:"via,omitzero"`
+	Inactive bool       `json:"inactive,omitempty"`
 }
 
 // LFIBTable is the router's LFIB.
@@ -276,7 +281,18 @@ func (t LFIBTable) String() string {
 		case !row.Nexthop.IsValid():
 			nh = row.Iface
 		}
-		out := labelText(row.OutLabel)
+		if row.Via.IsValid() {
+			nh += " (via " + row.Via.String() + ")"
+		}
+		// The stack sent, outermost first, as show ip route writes it.
+		var stack []string
+		for _, l := range row.Pushed {
+			stack = append(stack, labelText(l))
+		}
+		if len(stack) == 0 || row.OutLabel != LabelImplicitNull {
+			stack = append(stack, labelText(row.OutLabel))
+		}
+		out := strings.Join(stack, "/")
 		if strings.HasPrefix(row.Iface, vrfIfacePrefix) {
 			out = "-"
 		}
