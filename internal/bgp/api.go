@@ -83,6 +83,9 @@ func (s *Speaker) Withdraw(f Family, k RouteKey) error {
 }
 
 func (s *Speaker) checkKey(f Family, k RouteKey) error {
+	if f == RTC {
+		return fmt.Errorf("bgp: RTC routes are originated with SetImportRTs")
+	}
 	if s.tables[f] == nil {
 		return fmt.Errorf("bgp: family %v not configured", f)
 	}
@@ -124,11 +127,17 @@ func (s *Speaker) Summary() []Neighbor {
 			MsgRcvd: p.msgsIn, MsgSent: p.msgsOut, UpDown: now.Sub(p.upSince), EverUp: p.gen > 0,
 			State: p.state.String(), LastError: p.lastError, RRClient: p.cfg.RRClient,
 		}
-		for _, c := range p.received {
-			n.PfxRcd += c
+		// Prefixes count routes, as FRR's VPN and unicast summaries do:
+		// RTC membership is left out.
+		for f, c := range p.received {
+			if f != RTC {
+				n.PfxRcd += c
+			}
 		}
-		for _, g := range p.groups {
-			n.PfxSnt += len(g.adjOut)
+		for f, g := range p.groups {
+			if f != RTC {
+				n.PfxSnt += len(g.adjOut)
+			}
 		}
 		out = append(out, n)
 	}

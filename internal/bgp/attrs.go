@@ -130,6 +130,34 @@ func (a *Attrs) ContainsAS(asn uint32) bool {
 	return false
 }
 
+// CountAS is how many times asn appears in the AS path.
+func (a *Attrs) CountAS(asn uint32) int {
+	n := 0
+	for _, s := range a.Segments() {
+		for _, x := range s.ASNs {
+			if x == asn {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// replaceAS returns the path with every occurrence of from replaced by to
+// (as-override: a customer's sites share one ASN, which their own loop
+// check would otherwise reject).
+func (a *Attrs) replaceAS(from, to uint32) string {
+	segs := a.Segments()
+	for _, s := range segs {
+		for i, x := range s.ASNs {
+			if x == from {
+				s.ASNs[i] = to
+			}
+		}
+	}
+	return PackASPath(segs)
+}
+
 // FirstAS is the leftmost ASN of the path (the neighbour AS for MED
 // comparison), or 0 for an empty path.
 func (a *Attrs) FirstAS() uint32 {

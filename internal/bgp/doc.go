@@ -33,7 +33,13 @@
 //     sets are shared by every route and every speaker in the process.
 //   - Adj-RIB-Out per update group (update_out.go): peers whose outbound
 //     routes would be identical share one computation and one encoding.
-//   - iBGP/eBGP rules and route reflection (RFC 4456).
+//   - iBGP/eBGP rules and route reflection (RFC 4456); for PE–CE
+//     sessions, as-override and allowas-in (PeerConfig).
+//   - Route target constraint (RFC 4684, rtc.go, rtc_filter.go), on by
+//     default with VPNv4: the speaker advertises its import RTs
+//     (SetImportRTs) and sends each RTC peer only the VPN routes its
+//     membership asks for, once its RTC End-of-RIB is in. Reflectors ask
+//     for everything and reflect membership like any route.
 //   - RFC 7606 error handling: treat-as-withdraw and attribute-discard where
 //     it says so, a NOTIFICATION only where it must (update_in.go).
 //

@@ -18,6 +18,11 @@ type Family uint32
 const (
 	IPv4Unicast Family = Family(bgp.RF_IPv4_UC)  // 1/1
 	VPNv4       Family = Family(bgp.RF_IPv4_VPN) // 1/128
+	// RTC is route target constraint (RFC 4684): a speaker's routes here
+	// say which route targets it imports, so that its peers send it only
+	// the VPN routes it can use. Carried with VPNv4 by default (see
+	// Config.NoRTConstraint); its routes are set with SetImportRTs.
+	RTC Family = Family(bgp.RF_RTC_UC) // 1/132
 )
 
 func (f Family) wire() bgp.Family { return bgp.Family(f) }
@@ -28,11 +33,13 @@ func (f Family) String() string {
 		return "ipv4-unicast"
 	case VPNv4:
 		return "vpnv4"
+	case RTC:
+		return "rtc"
 	}
 	return fmt.Sprintf("afi%d/safi%d", f.wire().Afi(), f.wire().Safi())
 }
 
-func supported(f Family) bool { return f == IPv4Unicast || f == VPNv4 }
+func supported(f Family) bool { return f == IPv4Unicast || f == VPNv4 || f == RTC }
 
 // RD is a route distinguisher in its 8-octet wire form (RFC 4364 4.2).
 // The zero RD is what IPv4 unicast routes carry.
@@ -132,6 +139,9 @@ type RouteKey struct {
 }
 
 func (k RouteKey) String() string {
+	if k.Prefix.Addr().Is6() {
+		return k.rtcString()
+	}
 	if k.RD == (RD{}) {
 		return k.Prefix.String()
 	}

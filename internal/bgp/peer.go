@@ -1,7 +1,9 @@
 package bgp
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/clock"
@@ -41,6 +43,14 @@ type peer struct {
 	gen     uint32
 	stale   map[Family]bool
 	grTimer clock.Timer
+
+	// RT constraint (rtc_filter.go): the RTC routes received from the
+	// peer, whether they changed since its VPN group was chosen, and the
+	// wait for its RTC End-of-RIB before VPN routes are sent.
+	rtcIn      map[RouteKey]bool
+	rtcChanged bool
+	rtcTimer   clock.Timer
+	rtcWaited  bool
 }
 
 func newPeer(s *Speaker, pc PeerConfig) *peer {
@@ -52,6 +62,7 @@ func newPeer(s *Speaker, pc PeerConfig) *peer {
 		groups:   map[Family]*updateGroup{},
 		eorIn:    map[Family]bool{},
 		stale:    map[Family]bool{},
+		rtcIn:    map[RouteKey]bool{},
 		upSince:  s.cfg.Clock.Now(),
 	}
 	return p
@@ -142,22 +153,43 @@ func (p *peer) shutdown(sub uint8) {
 
 // join puts the newly established session's peer into the update group of
 // each negotiated family, sending it the group's table and End-of-RIB.
+// RTC goes first, so that the peer can send us its VPN routes early; VPN
+// routes wait for the peer's own RTC End-of-RIB (RFC 4684 6).
 func (p *peer) join(ss *session) {
-	s := p.s
-	if s.restarting {
+	if p.s.restarting {
 		return // RFC 4724 4.1: finishRestart joins once deferral ends
 	}
-	for _, f := range p.cfg.Families {
+	fams := slices.Clone(p.cfg.Families)
+	slices.SortStableFunc(fams, func(a, b Family) int {
+		return cmp.Compare(b2i(a != RTC), b2i(b != RTC))
+	})
+	for _, f := range fams {
 		if !ss.families[f] {
 			continue
 		}
-		g := s.group(p.groupKey(ss, f))
-		p.groups[f] = g
-		// Sync first, join after: the flush inside resend then goes to
-		// the existing members only, and the newcomer gets the table once.
-		p.resend(ss, f)
-		g.members[p] = true
+		if f == VPNv4 && !p.vpnReady(ss) {
+			p.waitRTC(ss)
+			continue
+		}
+		p.joinFamily(ss, f)
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// joinFamily puts p into its update group for f and sends it the table.
+func (p *peer) joinFamily(ss *session, f Family) {
+	g := p.s.groupWithFilter(p.groupKey(ss, f), p, ss)
+	p.groups[f] = g
+	// Sync first, join after: the flush inside resend then goes to the
+	// existing members only, and the newcomer gets the table once.
+	p.resend(ss, f)
+	g.members[p] = true
 }
 
 // resend sends the group's whole Adj-RIB-Out for f to this peer alone,
@@ -186,6 +218,8 @@ func (p *peer) leave() {
 }
 
 func (p *peer) leaveGroups() {
+	stopTimer(p.rtcTimer)
+	p.rtcWaited = false
 	for f, g := range p.groups {
 		delete(g.members, p)
 		if len(g.members) == 0 {
@@ -243,6 +277,12 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 		local = ss.localAddr
 	}
 	k := groupKey{family: f, ibgp: p.ibgp, rrClient: p.cfg.RRClient, nextHop: local}
+	if f == VPNv4 {
+		k.rtc, _ = p.vpnFilter(ss)
+	}
+	if p.cfg.ASOverride && !p.ibgp {
+		k.asOverride = p.cfg.ASN
+	}
 	if p.ibgp && !p.cfg.NextHopSelf {
 		// iBGP peers keep next hops; only locally originated routes
 		// without one get the session address, so peers sharing a

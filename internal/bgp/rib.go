@@ -56,6 +56,9 @@ func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
 	if !replaced {
 		d.paths = append(d.paths, path)
 	}
+	if t.family == RTC {
+		s.rtcTouched(path.peer, k, true)
+	}
 	s.decide(t, k, d)
 	return !replaced
 }
@@ -71,6 +74,9 @@ func (t *table) remove(s *Speaker, k RouteKey, src *peer) bool {
 		return false
 	}
 	d.paths = slices.Delete(d.paths, i, i+1)
+	if t.family == RTC {
+		s.rtcTouched(src, k, false)
+	}
 	s.decide(t, k, d)
 	if len(d.paths) == 0 {
 		delete(t.dests, k)
@@ -90,6 +96,9 @@ func (t *table) removePeer(s *Speaker, src *peer, match func(*Path) bool) int {
 		}
 		n++
 		d.paths = slices.Delete(d.paths, i, i+1)
+		if t.family == RTC {
+			s.rtcTouched(src, k, false)
+		}
 		s.decide(t, k, d)
 		if len(d.paths) == 0 {
 			delete(t.dests, k)
@@ -115,7 +124,9 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 	}
 	old := d.best
 	d.best = best
-	if s.cfg.OnBestChange != nil {
+	// RTC routes steer what is sent, not what is forwarded: the owner is
+	// not told about them.
+	if s.cfg.OnBestChange != nil && t.family != RTC {
 		s.changes = append(s.changes, Change{Family: t.family, Key: k, Best: s.routeOf(t.family, k, best, true)})
 	}
 	for _, g := range s.groups {

@@ -34,7 +34,10 @@ func (r *Route) View() RouteView {
 		Prefix: r.Key.Prefix.String(), NextHop: r.NextHop.String(), Label: r.Label,
 		Best: r.Best, Internal: !r.EBGP && !r.Local, Local: r.Local, Path: a.ASPathString(),
 	}
-	if r.Family != IPv4Unicast {
+	switch r.Family {
+	case RTC:
+		v.Prefix = r.Key.String()
+	case VPNv4:
 		v.RD = r.Key.RD.String()
 	}
 	if r.Peer.IsValid() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,8 +18,13 @@ type Config struct {
 	RouterID netip.Addr
 	// ClusterID is the route-reflection cluster id (default RouterID).
 	ClusterID netip.Addr
-	// Families the speaker carries (default IPv4 unicast).
+	// Families the speaker carries (default IPv4 unicast). RTC is added
+	// to a VPNv4 speaker's unless NoRTConstraint.
 	Families []Family
+	// NoRTConstraint turns route target constraint (RFC 4684) off: a
+	// VPNv4 speaker then neither offers the RTC family nor filters VPN
+	// routes by its peers' membership.
+	NoRTConstraint bool
 	// ListenAddr, when valid, is where the speaker accepts connections
 	// (127.0.0.x:179 in a lab; port 0 picks one, see Speaker.ListenAddr).
 	ListenAddr netip.AddrPort
@@ -79,7 +85,18 @@ type PeerConfig struct {
 	// Passive peers are never dialled; they must connect to us.
 	Passive bool
 	// Transport for dialling this peer (default the speaker's).
-	Transport   Transport
+	Transport Transport
+	// NoRTConstraint leaves RTC out of this peer's families even when
+	// the speaker carries it (and Families leaves it to the default).
+	NoRTConstraint bool
+	// ASOverride, on an eBGP peer, replaces the peer's ASN by ours in the
+	// AS_PATH of routes sent to it (before ours is prepended), so that
+	// sites of one customer sharing an ASN accept each other's routes
+	// (as FRR's and Cisco's as-override).
+	ASOverride bool
+	// AllowASIn accepts routes from this eBGP peer whose AS_PATH holds
+	// our ASN up to this many times (default 0: RFC 4271 loop detection).
+	AllowASIn   int
 	Description string
 }
 
@@ -103,6 +120,13 @@ type Speaker struct {
 	changes        []Change
 	isRR           bool
 
+	// RT constraint (rtc.go): the import RTs set by SetImportRTs (nil
+	// before the first call), the RTC routes originated for them, and
+	// whether any peer's received membership changed.
+	importRTs  map[ExtCommunity]bool
+	rtcOut     map[RouteKey]bool
+	rtcChanged bool
+
 	// restarting: in the RFC 4724 restarting role, still deferring
 	// advertisement (see Config.Restarting); deferTimer ends it at the
 	// latest.
@@ -123,6 +147,10 @@ func New(cfg Config) (*Speaker, error) {
 	}
 	if len(cfg.Families) == 0 {
 		cfg.Families = []Family{IPv4Unicast}
+	}
+	cfg.Families = slices.Clone(cfg.Families)
+	if slices.Contains(cfg.Families, VPNv4) && !slices.Contains(cfg.Families, RTC) && !cfg.NoRTConstraint {
+		cfg.Families = append(cfg.Families, RTC)
 	}
 	for _, f := range cfg.Families {
 		if !supported(f) {
@@ -165,10 +193,12 @@ func New(cfg Config) (*Speaker, error) {
 		peers:  map[netip.Addr]*peer{},
 		tables: map[Family]*table{},
 		groups: map[groupKey]*updateGroup{},
+		rtcOut: map[RouteKey]bool{},
 	}
 	for _, f := range cfg.Families {
 		s.tables[f] = newTable(f)
 	}
+	s.syncLocalRTC()
 	if cfg.ListenAddr.IsValid() {
 		bound, stop, err := cfg.Transport.Listen(cfg.ListenAddr, s.accept)
 		if err != nil {
@@ -252,11 +282,18 @@ func (s *Speaker) Restart() (*Speaker, error) {
 	for _, p := range s.peers {
 		peers = append(peers, p.cfg)
 	}
+	imports := s.importRTs // configuration, not routing state: kept
 	s.mu.Unlock()
 	cfg.Restarting = true
 	n, err := New(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if imports != nil {
+		n.mu.Lock()
+		n.importRTs = imports
+		n.syncLocalRTC()
+		n.mu.Unlock()
 	}
 	for _, pc := range peers {
 		if err := n.AddPeer(pc); err != nil {
@@ -332,6 +369,15 @@ func (s *Speaker) AddPeer(pc PeerConfig) error {
 	if len(pc.Families) == 0 {
 		pc.Families = s.cfg.Families
 	}
+	pc.Families = slices.Clone(pc.Families)
+	if pc.NoRTConstraint {
+		pc.Families = slices.DeleteFunc(pc.Families, func(f Family) bool { return f == RTC })
+	} else if s.tables[RTC] != nil && slices.Contains(pc.Families, VPNv4) && !slices.Contains(pc.Families, RTC) {
+		pc.Families = append(pc.Families, RTC)
+	}
+	if pc.AllowASIn < 0 {
+		return fmt.Errorf("bgp: peer %v: negative allowas-in", pc.Addr)
+	}
 	for _, f := range pc.Families {
 		if s.tables[f] == nil {
 			return fmt.Errorf("bgp: peer %v: family %v not configured on the speaker", pc.Addr, f)
@@ -389,6 +435,7 @@ func (s *Speaker) setRR(rr bool) {
 		return
 	}
 	s.isRR = rr
+	s.syncLocalRTC() // a reflector asks for every VPN route
 	for _, g := range s.groups {
 		for k := range s.tables[g.key.family].dests {
 			g.dirty[k] = struct{}{}
@@ -429,6 +476,7 @@ func (s *Speaker) after(d time.Duration, f func()) clock.Timer {
 // afterEvent runs at the end of every event: it hands collected best-path
 // changes to the callback and makes sure pending updates get sent.
 func (s *Speaker) afterEvent() {
+	s.updateMemberships()
 	if len(s.changes) > 0 {
 		ch := s.changes
 		s.changes = nil

@@ -12,6 +12,9 @@ func (ss *session) update(msg *bgp.BGPMessage, u *bgp.BGPUpdate) {
 		if p.stale[Family(f)] {
 			p.sweepStale(Family(f)) // the restarted peer has resent all it has
 		}
+		if Family(f) == RTC && ss.families[RTC] {
+			p.rtcEoR(ss)
+		}
 		return
 	}
 	// Semantic checks (mandatory attributes, next hop, flags) with RFC
@@ -122,11 +125,11 @@ func (ss *session) applyUpdate(u *bgp.BGPUpdate, withdraw bool) {
 }
 
 // acceptable applies loop prevention: our AS in an eBGP path (RFC 4271
-// 9.1.2), our router id as ORIGINATOR_ID or our cluster id in the
-// CLUSTER_LIST (RFC 4456 8).
+// 9.1.2; up to PeerConfig.AllowASIn times is let in), our router id as
+// ORIGINATOR_ID or our cluster id in the CLUSTER_LIST (RFC 4456 8).
 func (ss *session) acceptable(a *Attrs) bool {
 	s := ss.p.s
-	if !ss.p.ibgp && a.ContainsAS(s.cfg.ASN) {
+	if !ss.p.ibgp && a.CountAS(s.cfg.ASN) > ss.p.cfg.AllowASIn {
 		return false
 	}
 	if a.OriginatorID == s.cfg.RouterID {
@@ -150,6 +153,11 @@ func keyOf(f Family, n bgp.NLRI) (RouteKey, uint32, bool) {
 			}
 			return RouteKey{RD: rdFromWire(v.RD), Prefix: v.Prefix.Masked()}, label, true
 		}
+	case *bgp.RouteTargetMembershipNLRI:
+		if f == RTC {
+			k, ok := rtcKeyOf(v)
+			return k, 0, ok
+		}
 	}
 	return RouteKey{}, 0, false
 }
@@ -160,7 +168,7 @@ func (ss *session) announce(f Family, n bgp.NLRI, h AttrHandle) {
 		return // not negotiated: ignore
 	}
 	k, label, ok := keyOf(f, n)
-	if !ok || !k.Prefix.Addr().Is4() {
+	if !ok || f != RTC && !k.Prefix.Addr().Is4() {
 		return
 	}
 	if p.s.tables[f].set(p.s, k, &Path{attrs: h, peer: p, label: label, gen: p.gen}) {

@@ -17,6 +17,11 @@ type groupKey struct {
 	rrClient    bool
 	nextHopSelf bool
 	nextHop     netip.Addr // our address as next hop (eBGP, next-hop-self, local routes)
+	// rtc is the VPN peers' RT membership filter (rtc_filter.go).
+	rtc filterID
+	// asOverride is the eBGP peer ASN that AS_PATHs sent to the group
+	// have replaced by ours (PeerConfig.ASOverride); 0 for none.
+	asOverride uint32
 }
 
 // advert is what a group has advertised for one destination.
@@ -30,6 +35,9 @@ type updateGroup struct {
 	members map[*peer]bool
 	adjOut  map[RouteKey]advert
 	dirty   map[RouteKey]struct{}
+	// filter passes the VPN routes the members' RT membership wants
+	// (nil: all).
+	filter *rtFilter
 	// encoded counts UPDATE messages built for the group (test hook and
 	// a measure of the sharing).
 	encoded int
@@ -137,6 +145,9 @@ func (s *Speaker) export(g *updateGroup, p *Path) (advert, bool) {
 		return advert{}, false
 	}
 	a := p.attrs.Value()
+	if !g.filter.pass(&a) {
+		return advert{}, false
+	}
 	src := p.peer
 	if g.key.ibgp {
 		if src != nil && src.ibgp {
@@ -152,6 +163,9 @@ func (s *Speaker) export(g *updateGroup, p *Path) (advert, bool) {
 			a.NextHop = g.key.nextHop
 		}
 	} else {
+		if g.key.asOverride != 0 {
+			a.ASPath = a.replaceAS(g.key.asOverride, s.cfg.ASN)
+		}
 		a.ASPath = a.prependAS(s.cfg.ASN)
 		a.NextHop = g.key.nextHop
 		a.LocalPref, a.HasLocalPref = 0, false
@@ -185,6 +199,9 @@ type outRoute struct {
 }
 
 func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
+	if f == RTC {
+		return rtcNLRI(r.key)
+	}
 	if f == VPNv4 {
 		n, err := bgp.NewLabeledVPNIPAddrPrefix(r.key.Prefix, *bgp.NewMPLSLabelStack(r.label), r.key.RD.wire())
 		if err != nil {
@@ -200,7 +217,7 @@ func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
 }
 
 func (r outRoute) size(f Family) int {
-	n := 1 + (r.key.Prefix.Bits()+7)/8
+	n := 1 + (r.key.Prefix.Bits()+7)/8 // RTC too: its bits are the NLRI's
 	if f == VPNv4 {
 		n += 3 + 8
 	}

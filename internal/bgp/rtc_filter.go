@@ -1,0 +1,232 @@
+package bgp
+
+import (
+	"slices"
+	"time"
+	"unique"
+)
+
+// Outbound VPN route filtering by a peer's RT membership (RFC 4684).
+//
+// Update groups: the filter is part of the group key (as an interned
+// fingerprint of the peer's membership), so that the UPDATEs of a group
+// still suit every member and are encoded once: a reflector whose 1,000
+// clients import the same RTs keeps one group for them. Filtering after
+// a shared encoding would need per-peer re-encoding of every UPDATE whose
+// NLRI mix wanted and unwanted routes, losing that sharing. The price is
+// a regroup when a peer's membership changes (regroupVPN), which sends
+// the peer the difference between its old and new group's Adj-RIB-Out.
+
+// rtcEoRWait bounds how long VPN routes wait for a peer's RTC End-of-RIB
+// (RFC 4684 6) before they are sent by the membership received so far.
+const rtcEoRWait = 5 * time.Second
+
+// rtFilter is a peer's membership as a VPN route filter. A nil filter
+// passes everything.
+type rtFilter struct {
+	exact   map[ExtCommunity]bool
+	partial []rtPrefix // 32 < bits < 96: a prefix of the route target
+}
+
+type rtPrefix struct {
+	rt   ExtCommunity
+	bits int // of the route target: the NLRI length less 32
+}
+
+// pass reports whether a route with these route targets may be sent.
+func (f *rtFilter) pass(a *Attrs) bool {
+	if f == nil {
+		return true
+	}
+	for _, rt := range a.RouteTargets() {
+		if f.exact[rt] {
+			return true
+		}
+		for _, p := range f.partial {
+			if rtcKey(0, rt, 32+p.bits) == rtcKey(0, p.rt, 32+p.bits) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// filterID identifies a membership filter in group keys; the zero value
+// is no filter (the peer did not negotiate RTC, or asked for everything).
+type filterID = unique.Handle[string]
+
+// buildFilter turns the RTC routes received from a peer into a filter
+// and its fingerprint. The origin AS does not take part in matching
+// (RFC 4684 4), so peers importing the same RTs from different ASes
+// still share a group.
+func buildFilter(in map[RouteKey]bool) (filterID, *rtFilter) {
+	f := &rtFilter{exact: map[ExtCommunity]bool{}}
+	var fp []byte
+	for k := range in {
+		_, rt, bits, _ := k.RTCMembership()
+		switch {
+		case bits <= 32:
+			return filterID{}, nil // default route or a wildcard: everything
+		case bits == 96:
+			f.exact[rt] = true
+		default:
+			f.partial = append(f.partial, rtPrefix{rt, bits - 32})
+		}
+	}
+	entries := make([][9]byte, 0, len(f.exact)+len(f.partial))
+	for rt := range f.exact {
+		entries = append(entries, entry(rt, 64))
+	}
+	for _, p := range f.partial {
+		entries = append(entries, entry(p.rt, p.bits))
+	}
+	slices.SortFunc(entries, func(a, b [9]byte) int { return slices.Compare(a[:], b[:]) })
+	entries = slices.Compact(entries)
+	fp = append(fp, 'm') // never the empty string, which differs from "nothing"
+	for _, e := range entries {
+		fp = append(fp, e[:]...)
+	}
+	return unique.Make(string(fp)), f
+}
+
+func entry(rt ExtCommunity, bits int) [9]byte {
+	var e [9]byte
+	e[0] = byte(bits)
+	copy(e[1:], rt[:])
+	return e
+}
+
+// rtcTouched records a change to the RTC routes received from p.
+func (s *Speaker) rtcTouched(p *peer, k RouteKey, present bool) {
+	if p == nil {
+		return
+	}
+	if present {
+		p.rtcIn[k] = true
+	} else {
+		delete(p.rtcIn, k)
+	}
+	p.rtcChanged = true
+	s.rtcChanged = true
+}
+
+// vpnFilter is the filter VPN routes to p over ss are sent through.
+func (p *peer) vpnFilter(ss *session) (filterID, *rtFilter) {
+	if !ss.families[RTC] {
+		return filterID{}, nil
+	}
+	if ss.grRestarted && !p.eorIn[RTC] {
+		// A restarting peer defers its own advertisements, its RTC
+		// End-of-RIB among them, until it has ours: waiting for it would
+		// deadlock, so it gets everything until its membership is in.
+		return filterID{}, nil
+	}
+	return buildFilter(p.rtcIn)
+}
+
+// vpnReady reports whether VPN routes may go to p: it did not negotiate
+// RTC, or its membership is complete (End-of-RIB), or it is restarting.
+func (p *peer) vpnReady(ss *session) bool {
+	return !ss.families[RTC] || p.eorIn[RTC] || ss.grRestarted || p.rtcWaited
+}
+
+// waitRTC defers the VPN join until the peer's RTC End-of-RIB, for at
+// most rtcEoRWait.
+func (p *peer) waitRTC(ss *session) {
+	stopTimer(p.rtcTimer)
+	p.rtcTimer = p.s.after(rtcEoRWait, func() {
+		if p.established != ss || p.groups[VPNv4] != nil {
+			return
+		}
+		p.s.log.Info("no RTC End-of-RIB: sending VPN routes by the membership received", "peer", p.cfg.Addr)
+		p.rtcWaited = true
+		p.joinFamily(ss, VPNv4)
+	})
+}
+
+// rtcEoR is the peer's RTC End-of-RIB: its membership is complete, so
+// its VPN routes go now (or, if they went early, are trimmed to it).
+func (p *peer) rtcEoR(ss *session) {
+	if !ss.families[VPNv4] || p.s.restarting {
+		return // finishRestart joins
+	}
+	if p.groups[VPNv4] == nil {
+		stopTimer(p.rtcTimer)
+		p.joinFamily(ss, VPNv4)
+		return
+	}
+	p.regroupVPN(ss) // a restarting peer's: it had everything until now
+}
+
+// updateMemberships moves every peer whose RTC routes changed into the
+// VPN group of its new membership.
+func (s *Speaker) updateMemberships() {
+	if !s.rtcChanged {
+		return
+	}
+	s.rtcChanged = false
+	for _, p := range s.peers {
+		if !p.rtcChanged {
+			continue
+		}
+		p.rtcChanged = false
+		if ss := p.established; ss != nil && p.groups[VPNv4] != nil {
+			p.regroupVPN(ss)
+		}
+	}
+}
+
+// regroupVPN moves p to the VPN group matching its current filter and
+// sends it what differs: routes the new group has and the old one had
+// not (or had otherwise) are announced, routes only the old one had are
+// withdrawn.
+func (p *peer) regroupVPN(ss *session) {
+	s := p.s
+	old := p.groups[VPNv4]
+	k := p.groupKey(ss, VPNv4)
+	if old.key == k {
+		return
+	}
+	g := s.groupWithFilter(k, p, ss)
+	s.flushGroup(old) // both Adj-RIBs-Out current; p still gets old's news
+	s.flushGroup(g)
+	delete(old.members, p)
+	if len(old.members) == 0 {
+		delete(s.groups, old.key)
+	}
+	ann := map[AttrHandle][]outRoute{}
+	var wd []outRoute
+	for rk, a := range g.adjOut {
+		if b, ok := old.adjOut[rk]; !ok || a != b {
+			ann[a.attrs] = append(ann[a.attrs], outRoute{rk, a.label})
+		}
+	}
+	for rk, b := range old.adjOut {
+		if _, ok := g.adjOut[rk]; !ok {
+			wd = append(wd, outRoute{rk, b.label})
+		}
+	}
+	g.members[p] = true
+	p.groups[VPNv4] = g
+	s.log.Debug("RT membership changed", "peer", p.cfg.Addr, "announce", len(ann), "withdraw", len(wd))
+	if len(ann) == 0 && len(wd) == 0 {
+		return
+	}
+	msgs, err := encodeUpdates(VPNv4, ann, wd)
+	if err != nil {
+		s.log.Error("encoding UPDATE failed", "family", VPNv4, "error", err)
+		return
+	}
+	for _, m := range msgs {
+		ss.sendRaw(m)
+	}
+}
+
+// groupWithFilter is group(k), giving a new group p's filter.
+func (s *Speaker) groupWithFilter(k groupKey, p *peer, ss *session) *updateGroup {
+	g := s.group(k)
+	if k.family == VPNv4 && k.rtc != (filterID{}) && g.filter == nil {
+		_, g.filter = p.vpnFilter(ss)
+	}
+	return g
+}
