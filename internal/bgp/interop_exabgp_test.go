@@ -377,8 +377,8 @@ func testInteropExaBGP(t *testing.T, ebgp, exaConnects bool) {
 	if ebgp {
 		wantNH, wantPath = "127.0.0.1", []uint32{ourAS}
 	}
-	// (Over eBGP ExaBGP also gets its own routes back from us, with
-	// 65000 65001 as their path; only ours are checked.)
+	// ExaBGP never gets its own routes back (checked below, once they
+	// have all arrived here).
 	waitFor(t, 20*time.Second, "exabgp to receive our routes", func() bool {
 		rib, _ := e.received()
 		for _, r := range out {
@@ -389,6 +389,9 @@ func testInteropExaBGP(t *testing.T, ebgp, exaConnects bool) {
 		return true
 	})
 	rib, _ := e.received()
+	if len(rib) != len(out) {
+		t.Errorf("exabgp holds %d routes from us, want only our %d (none of its own echoed back)", len(rib), len(out))
+	}
 	for _, r := range out {
 		got := rib[r.key.String()]
 		if !slices.EqualFunc(got.labels, [][]uint32{{r.label}}, slices.Equal) {

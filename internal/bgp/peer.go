@@ -283,6 +283,9 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 	if p.cfg.ASOverride && !p.ibgp {
 		k.asOverride = p.cfg.ASN
 	}
+	if !p.ibgp {
+		k.ebgpPeer = p.cfg.Addr
+	}
 	if p.ibgp && !p.cfg.NextHopSelf {
 		// iBGP peers keep next hops; only locally originated routes
 		// without one get the session address, so peers sharing a

@@ -61,6 +61,13 @@ type Config struct {
 	// change the restart produced) when a restarting speaker ends its
 	// deferral: its Loc-RIB is then as complete as it will get.
 	OnRestartDone func()
+	// ExportLabel, if set, gives the label to advertise for a learned
+	// VPN route whose next hop this speaker rewrites to itself (to an
+	// eBGP peer, or with next-hop-self): an inter-AS option B ASBR
+	// allocates a label of its own per route and switches it to the
+	// route's label (RFC 4364 10b). It runs with the speaker's lock held;
+	// 0 keeps the route's label.
+	ExportLabel func(f Family, k RouteKey, label uint32) uint32
 	// OnBestChange reports Loc-RIB best-path changes, batched. It runs
 	// with the speaker's lock held: it must not call the Speaker.
 	OnBestChange func([]Change)

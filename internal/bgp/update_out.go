@@ -22,6 +22,11 @@ type groupKey struct {
 	// asOverride is the eBGP peer ASN that AS_PATHs sent to the group
 	// have replaced by ours (PeerConfig.ASOverride); 0 for none.
 	asOverride uint32
+	// ebgpPeer is an eBGP group's one peer: a route is never sent back
+	// to the eBGP peer it came from (as FRR and GoBGP do). eBGP groups
+	// are per peer anyway, since each has its own next hop (our address
+	// on the link).
+	ebgpPeer netip.Addr
 }
 
 // advert is what a group has advertised for one destination.
@@ -86,7 +91,7 @@ func (s *Speaker) flushGroup(g *updateGroup) {
 		var now advert
 		ok := false
 		if d := t.dests[k]; d != nil && d.best != nil {
-			now, ok = s.export(g, d.best)
+			now, ok = s.export(g, k, d.best)
 		}
 		switch {
 		case ok && (!had || old != now):
@@ -140,7 +145,7 @@ func (g *updateGroup) encodeAll(s *Speaker) [][]byte {
 // may be sent (iBGP split horizon, route reflection) and how attributes
 // change (AS_PATH prepend, next hop, LOCAL_PREF, ORIGINATOR_ID and
 // CLUSTER_LIST).
-func (s *Speaker) export(g *updateGroup, p *Path) (advert, bool) {
+func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
 	if !s.mayExport(g, p) {
 		return advert{}, false
 	}
@@ -149,6 +154,9 @@ func (s *Speaker) export(g *updateGroup, p *Path) (advert, bool) {
 		return advert{}, false
 	}
 	src := p.peer
+	// selfNH: we put ourselves in the path of a learned route, so a
+	// labelled route gets our label for it (Config.ExportLabel).
+	selfNH := false
 	if g.key.ibgp {
 		if src != nil && src.ibgp {
 			if !a.OriginatorID.IsValid() {
@@ -161,8 +169,13 @@ func (s *Speaker) export(g *updateGroup, p *Path) (advert, bool) {
 		}
 		if g.key.nextHopSelf || (src == nil && !a.NextHop.IsValid()) {
 			a.NextHop = g.key.nextHop
+			selfNH = g.key.nextHopSelf && src != nil
 		}
 	} else {
+		if src != nil && !src.ibgp && src.cfg.Addr == g.key.ebgpPeer {
+			return advert{}, false
+		}
+		selfNH = src != nil
 		if g.key.asOverride != 0 {
 			a.ASPath = a.replaceAS(g.key.asOverride, s.cfg.ASN)
 		}
@@ -177,7 +190,13 @@ func (s *Speaker) export(g *updateGroup, p *Path) (advert, bool) {
 	if !a.NextHop.Is4() {
 		return advert{}, false
 	}
-	return advert{Intern(a), p.label}, true
+	label := p.label
+	if selfNH && s.cfg.ExportLabel != nil && g.key.family == VPNv4 {
+		if l := s.cfg.ExportLabel(g.key.family, k, p.label); l != 0 {
+			label = l
+		}
+	}
+	return advert{Intern(a), label}, true
 }
 
 // mayExport is the part of export that needs no attributes: iBGP-learned

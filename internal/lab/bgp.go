@@ -76,6 +76,10 @@ type bgpState struct {
 	restarting map[string]bool
 	pending    map[string]map[bgp.RouteKey]*bgp.Route
 
+	// asbr holds an ASBR's per-route labels (inter-AS option B; nil
+	// elsewhere).
+	asbr *asbrLabels
+
 	// sessions are the node's sessions, whose liveness its RIB decides.
 	sessions []*bgpSession
 
@@ -184,7 +188,7 @@ func (l *Lab) builds(s topology.Session) bool {
 		return false
 	}
 	switch s.Kind {
-	case topology.SessionIBGPVPN, topology.SessionRRMesh:
+	case topology.SessionIBGPVPN, topology.SessionRRMesh, topology.SessionInterAS:
 		return a.Model.Role.IsCore() && b.Model.Role.IsCore()
 	case topology.SessionPECE:
 		return s.VRF != "" && a.Model.Role == topology.RolePE && b.Model.Role == topology.RoleCE
@@ -250,12 +254,26 @@ func (l *Lab) buildBGP() error {
 			n.bgp.vrfs = append(n.bgp.vrfs, vs)
 		}
 	}
+	if err := l.planExternals(); err != nil {
+		return err
+	}
 	for _, n := range l.order {
 		if n.bgp == nil {
 			continue
 		}
 		slices.SortFunc(n.bgp.vrfs, func(a, b *vrfState) int { return strings.Compare(a.name, b.name) })
 		if len(n.bgp.vrfs) > 0 {
+			// RT constraint (RFC 4684): the PE asks only for what its VRFs
+			// import. Reflectors and ASBRs without VRFs ask for everything.
+			var rts []bgp.ExtCommunity
+			for _, v := range n.bgp.vrfs {
+				for _, rt := range v.imports {
+					if !slices.Contains(rts, rt) {
+						rts = append(rts, rt)
+					}
+				}
+			}
+			n.bgp.main.SetImportRTs(rts)
 			var lsps []router.LSP
 			for _, v := range n.bgp.vrfs {
 				lsps = append(lsps, router.LSP{InLabel: v.label, Nexthops: []router.LSPNexthop{router.PopLookup(v.name)}})
@@ -311,6 +329,9 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		lt.add(l.bgpNets[""], n.Model.Loopback.Addr())
 	}
 	for _, s := range l.Model.Sessions {
+		if s.Kind == topology.SessionInterAS && (s.A == n.Model.Name || s.B == n.Model.Name) {
+			lt.add(l.bgpNets[""], pick(s.A == n.Model.Name, s.AAddr, s.BAddr))
+		}
 		if s.Kind == topology.SessionPECE && s.B == n.Model.Name {
 			if l.bgpNets[s.VRF] == nil {
 				l.bgpNets[s.VRF] = bgp.NewMemNetwork(l.clk)
@@ -322,10 +343,16 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		restarting: map[string]bool{}, pending: map[string]map[bgp.RouteKey]*bgp.Route{},
 		exported: map[bgp.RouteKey]originated{}, installed: map[ribKey][]router.Route{}}
 	st.res = newResolver(n, "")
+	var exportLabel func(bgp.Family, bgp.RouteKey, uint32) uint32
+	if l.isASBR(n) {
+		st.asbr = &asbrLabels{rib: n.Router.RIB(), byKey: map[bgp.RouteKey]uint32{}}
+		exportLabel = st.asbr.exportLabel
+	}
 	sp, err := bgp.New(bgp.Config{
 		ASN: n.Model.ASN, RouterID: n.Model.RouterID, ClusterID: n.Model.ClusterID, Families: fams,
 		Transport: lt, ListenAddr: lt.first(), Clock: l.clk,
 		Resolver:      st.res.Resolve,
+		ExportLabel:   exportLabel,
 		OnBestChange:  st.changedIn(""),
 		OnRestartDone: st.restartDone(""),
 	})
@@ -345,6 +372,9 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 type resolver struct {
 	rib router.RIB
 	vrf string
+	// external are external peers' addresses: outside the emulated
+	// network, reachable at cost 0 (see external.go).
+	external map[netip.Addr]bool
 
 	mu     sync.Mutex
 	answer map[netip.Addr]resolved
@@ -365,9 +395,22 @@ func newResolver(n *Node, vrf string) *resolver {
 func (r *resolver) Resolve(a netip.Addr) (uint32, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.external[a] {
+		return 0, true
+	}
 	cost, ok := resolve(r.rib, r.vrf, a)
 	r.answer[a] = resolved{cost, ok}
 	return cost, ok
+}
+
+// addExternal makes a reachable: the address of an external peer.
+func (r *resolver) addExternal(a netip.Addr) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.external == nil {
+		r.external = map[netip.Addr]bool{}
+	}
+	r.external[a] = true
 }
 
 // moved reports whether any answer given so far would now be different.
@@ -415,14 +458,20 @@ func (l *Lab) startBGP() error {
 	for i, s := range l.bgpPeers {
 		bs := l.bgpSessions[i]
 		// Model sessions say A is a client of reflector B; B configures it.
-		a := bgp.PeerConfig{Addr: s.BAddr, ASN: s.BASN, LocalAddr: s.AAddr, Description: s.B, Transport: bs.net}
-		b := bgp.PeerConfig{Addr: s.AAddr, ASN: s.AASN, LocalAddr: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net}
+		// An ASBR puts itself in the path of what it brings into its AS.
+		a := bgp.PeerConfig{Addr: s.BAddr, ASN: s.BASN, LocalAddr: s.AAddr, Description: s.B, Transport: bs.net,
+			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.a.bgp.asbr != nil}
+		b := bgp.PeerConfig{Addr: s.AAddr, ASN: s.AASN, LocalAddr: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
+			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.b.bgp.asbr != nil}
 		if err := bs.aSp.AddPeer(a); err != nil {
 			return fmt.Errorf("bgp %s -> %s: %w", s.A, s.B, err)
 		}
 		if err := bs.bSp.AddPeer(b); err != nil {
 			return fmt.Errorf("bgp %s -> %s: %w", s.B, s.A, err)
 		}
+	}
+	if err := l.startExternals(); err != nil {
+		return err
 	}
 	for _, n := range l.order {
 		if n.bgp == nil || n.Model.Role.IsCore() {
@@ -572,8 +621,11 @@ func (st *bgpState) sync() {
 		st.install(router.ProtoEBGP, "", learned(st.snapshot("")))
 		return
 	}
+	if st.asbr != nil {
+		st.syncASBR()
+	}
 	if len(st.vrfs) == 0 {
-		return // a route reflector: it carries VPN routes, it does not use them
+		return // a route reflector or a bare ASBR: it uses no VPN route in a VRF
 	}
 	self := st.n.Model.Loopback.Addr()
 	vpn := st.snapshot("")
@@ -757,4 +809,14 @@ func (t *listeners) Listen(_ netip.AddrPort, accept func(bgp.Conn)) (netip.AddrP
 // Dial implements bgp.Transport.
 func (t *listeners) Dial(local netip.Addr, remote netip.AddrPort, done func(bgp.Conn, error)) {
 	t.net.Dial(local, remote, done)
+}
+
+// vrf returns the PE's VRF called name, or nil.
+func (st *bgpState) vrf(name string) *vrfState {
+	for _, v := range st.vrfs {
+		if v.name == name {
+			return v
+		}
+	}
+	return nil
 }

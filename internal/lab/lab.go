@@ -39,6 +39,9 @@ type Options struct {
 	StaticEdge bool
 	// Progress, if set, is told what bring-up is doing (for large labs).
 	Progress func(msg string)
+	// TCPBase is where routers get the addresses they peer with external
+	// BGP daemons from (DefaultTCPBase when zero): see Lab.TCPAddr.
+	TCPBase netip.Prefix
 }
 
 // Node is one running node: its router and the protocols on it.
@@ -57,9 +60,9 @@ type Lab struct {
 	clk   clock.Clock
 	opts  Options
 
-	nodes  map[string]*Node
-	order  []*Node
-	links  []*dataplane.Link // by model link id
+	nodes map[string]*Node
+	order []*Node
+	links []*dataplane.Link // by model link id
 	// byAddr names each address's owners: one per address space that
 	// uses it (VPNs may reuse customer addresses), global space first.
 	byAddr map[netip.Addr][]owner
@@ -67,6 +70,7 @@ type Lab struct {
 	below  map[string][]netip.Prefix // node -> prefixes it routes statically below it
 
 	bgpNets     map[string]*bgp.MemNetwork // "" (global) and one per VPN
+	externals   []*externalSession         // sessions with real daemons
 	bgpPeers    []topology.Session
 	bgpMu       sync.Mutex // guards the sessions' liveness and which speakers they and the nodes use (RestartBGP replaces them)
 	bgpSessions []*bgpSession

@@ -227,7 +227,11 @@ func (r *resolver) buildSessions() {
 				ibgp(SessionRRMesh, a, b, false)
 			}
 		}
-		if len(rrs) == 0 {
+		externalRR := false
+		for _, e := range r.m.Externals {
+			externalRR = externalRR || e.Plays == RoleRR && e.ASN == asn
+		}
+		if len(rrs) == 0 && !externalRR {
 			for i, a := range pes {
 				for _, b := range pes[i+1:] {
 					ibgp(SessionIBGPVPN, a, b, false)

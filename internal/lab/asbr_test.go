@@ -1,0 +1,114 @@
+package lab
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// TestInterASOptionB runs examples/inter-as.yaml — AS 65000 (pe1, p1,
+// asbr1) and AS 65100 (asbr2, p2, pe2), one VPN across both — and follows
+// one echo request from ce1 to ce2, checking the label stack on every
+// link (RFC 4364 section 10b):
+//
+//	pe1 -> p1     [LDP label for asbr1's loopback, asbr1's label B1]
+//	p1 -> asbr1   [B1]                         (PHP)
+//	asbr1 -> asbr2 [B2, asbr2's label]          (B1 swapped; no IGP/LDP here)
+//	asbr2 -> p2   [LDP label for pe2's loopback, pe2's VPN label]
+//	p2 -> pe2     [pe2's VPN label]            (PHP)
+//
+// with every TTL counting the hops (uniform mode).
+func TestInterASOptionB(t *testing.T) {
+	res, err := topology.LoadFile(filepath.Join("..", "..", "examples", "inter-as.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewVirtual(epoch)
+	l, err := New(res.Model, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	l.Start()
+	if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
+		t.Fatalf("not ready after %v: %+v", took, c)
+	}
+	node := func(name string) *Node {
+		n, ok := l.Node(name)
+		if !ok {
+			t.Fatalf("no node %s", name)
+		}
+		return n
+	}
+	pe2, asbr1, asbr2, ce2 := node("pe2"), node("asbr1"), node("asbr2"), node("ce2")
+	var rd bgp.RD
+	for _, v := range res.Model.VPNs[0].VRFs {
+		if v.PE == "pe2" {
+			rd, _ = bgp.ParseRD(v.RD)
+		}
+	}
+	key := bgp.RouteKey{RD: rd, Prefix: ce2.Model.Loopback}
+	asbrLabel := func(n *Node) uint32 {
+		n.bgp.asbr.mu.Lock()
+		defer n.bgp.asbr.mu.Unlock()
+		l, ok := n.bgp.asbr.byKey[key]
+		if !ok {
+			t.Fatalf("%s has no label for %v", n.Model.Name, key)
+		}
+		return l
+	}
+	b1, b2, vpn := asbrLabel(asbr1), asbrLabel(asbr2), pe2.VPNLabel("tenant")
+
+	frames := tapAll(t, l)
+	if r := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 1, TTL: 64}); r.Received != 1 {
+		t.Fatalf("ping ce1 -> ce2 across two ASes: %+v", r)
+	}
+	type want struct {
+		labels []uint32
+		ttl    uint8 // of every label (uniform mode), or of IP when no labels
+	}
+	wants := map[string]want{
+		"ce1":   {nil, 64},
+		"pe1":   {[]uint32{localLabel(t, l, "p1", asbr1.Model.Loopback), b1}, 63},
+		"p1":    {[]uint32{b1}, 62},
+		"asbr1": {[]uint32{b2}, 61},
+		"asbr2": {[]uint32{localLabel(t, l, "p2", pe2.Model.Loopback), vpn}, 60},
+		"p2":    {[]uint32{vpn}, 59},
+		"pe2":   {nil, 58},
+	}
+	var path []string
+	for _, f := range frames() {
+		if f.d.ICMP == nil || f.d.ICMP.Type != 8 {
+			continue
+		}
+		from, _, _ := strings.Cut(f.from, ":")
+		path = append(path, from)
+		w, ok := wants[from]
+		if !ok {
+			t.Errorf("echo request sent by %s", from)
+			continue
+		}
+		if len(f.d.Labels) != len(w.labels) {
+			t.Errorf("%s sent labels %v, want %v", from, f.d.Labels, w.labels)
+			continue
+		}
+		for i, e := range f.d.Labels {
+			if uint32(e.Label()) != w.labels[i] || e.TTL() != w.ttl || e.Bottom() != (i == len(w.labels)-1) {
+				t.Errorf("%s label %d: %v, want %d TTL=%d S=%v", from, i, e, w.labels[i], w.ttl, i == len(w.labels)-1)
+			}
+		}
+		if len(w.labels) == 0 && f.d.IPv4.TTL != w.ttl {
+			t.Errorf("%s sent IP TTL %d, want %d", from, f.d.IPv4.TTL, w.ttl)
+		}
+	}
+	t.Logf("echo request path %v; labels asbr1 %d, asbr2 %d, pe2 VPN %d", path, b1, b2, vpn)
+	if got := strings.Join(path, " "); got != "ce1 pe1 p1 asbr1 asbr2 p2 pe2" {
+		t.Errorf("echo request path %q", got)
+	}
+}

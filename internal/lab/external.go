@@ -1,0 +1,138 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// External peers: real BGP daemons (FRR, gobgpd, ExaBGP...) that the
+// topology names with role external. The lab's speakers peer with them
+// over real TCP, each lab router from an address of its own in 127/8
+// (Options.TCPBase; Lab.TCPAddr), so that an external daemon sees one
+// neighbour per router, as it would in a real network, and tshark on lo
+// shows the BGP. Everything between the lab's own speakers stays on the
+// in-memory networks.
+//
+// An external peer's next hops are outside the emulated network: the lab
+// treats them as reachable (its speakers use and pass on the routes), but
+// packets cannot follow them — the data plane ends at the lab's edge.
+
+// DefaultTCPBase is where routers' TCP addresses come from: router i of
+// the model (in file order) gets the base plus i+1.
+var DefaultTCPBase = netip.MustParsePrefix("127.65.0.0/16")
+
+// externalSession is one configured session with an external daemon.
+type externalSession struct {
+	node *Node
+	vrf  string // the PE's VRF for an external CE
+	ext  *topology.External
+}
+
+// TCPAddr is the address node's speakers use toward external peers.
+func (l *Lab) TCPAddr(node string) (netip.Addr, bool) {
+	for i, n := range l.Model.Nodes {
+		if n.Name == node {
+			base := l.opts.TCPBase
+			if !base.IsValid() {
+				base = DefaultTCPBase
+			}
+			a := base.Addr()
+			for range i + 1 {
+				a = a.Next()
+			}
+			return a, base.Contains(a)
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// planExternals (from buildBGP) gives each node with a session to an
+// external peer its speaker, and tells the resolvers of the speakers
+// concerned that the peer's address is reachable.
+func (l *Lab) planExternals() error {
+	for _, s := range l.Model.Sessions {
+		e := l.Model.External(s.B)
+		n := l.nodes[s.A]
+		if e == nil || n == nil {
+			continue
+		}
+		if err := l.ensureSpeaker(n); err != nil {
+			return err
+		}
+		es := &externalSession{node: n, ext: e}
+		if s.Kind == topology.SessionPECE {
+			es.vrf = s.VRF
+		}
+		l.externals = append(l.externals, es)
+	}
+	return nil
+}
+
+// startExternals (from startBGP) adds the external peers to the speakers.
+func (l *Lab) startExternals() error {
+	for _, es := range l.externals {
+		local, ok := l.TCPAddr(es.node.Model.Name)
+		if !ok {
+			return fmt.Errorf("%s: no TCP address in %v for external peer %s", es.node.Model.Name, l.opts.TCPBase, es.ext.Name)
+		}
+		st := es.node.bgp
+		sp, res := st.main, st.res
+		if es.vrf != "" {
+			v := st.vrf(es.vrf)
+			if v == nil {
+				return fmt.Errorf("%s has no vrf %q for external ce %s", es.node.Model.Name, es.vrf, es.ext.Name)
+			}
+			sp, res = v.sp, v.res
+		}
+		res.addExternal(es.ext.Addr.Addr())
+		pc := bgp.PeerConfig{
+			Addr: es.ext.Addr.Addr(), Port: es.ext.Addr.Port(), ASN: es.ext.ASN, LocalAddr: local,
+			RRClient: l.externalIsClient(es), Transport: bgp.TCP{},
+			Description: es.ext.Name + " (external " + string(es.ext.Plays) + ")",
+		}
+		if err := sp.AddPeer(pc); err != nil {
+			return fmt.Errorf("bgp %s -> external %s: %w", es.node.Model.Name, es.ext.Name, err)
+		}
+	}
+	return nil
+}
+
+// externalIsClient: an external PE is a client of the lab's reflectors.
+func (l *Lab) externalIsClient(es *externalSession) bool {
+	for _, s := range l.Model.Sessions {
+		if s.A == es.node.Model.Name && s.B == es.ext.Name {
+			return s.BClient
+		}
+	}
+	return false
+}
+
+// ExternalPeers lists the node's external sessions as "NAME ADDRESS:PORT
+// from LOCAL" lines, for status and show.
+func (l *Lab) ExternalPeers() []ExternalPeer {
+	var out []ExternalPeer
+	for _, es := range l.externals {
+		local, _ := l.TCPAddr(es.node.Model.Name)
+		sp := es.node.BGP()
+		if es.vrf != "" {
+			sp = es.node.VRFBGP(es.vrf)
+		}
+		out = append(out, ExternalPeer{Node: es.node.Model.Name, VRF: es.vrf, Peer: es.ext.Name, Plays: string(es.ext.Plays),
+			Addr: es.ext.Addr, Local: local, State: sp.PeerState(es.ext.Addr.Addr()).String()})
+	}
+	return out
+}
+
+// ExternalPeer is one session between a lab router and an external daemon.
+type ExternalPeer struct {
+	Node  string         `json:"node"`
+	VRF   string         `json:"vrf,omitempty"`
+	Peer  string         `json:"peer"`
+	Plays string         `json:"plays"`
+	Addr  netip.AddrPort `json:"address"`
+	Local netip.Addr     `json:"local"` // the router's TCP address
+	State string         `json:"state"`
+}
