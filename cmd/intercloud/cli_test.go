@@ -116,9 +116,10 @@ func TestUpAndDown(t *testing.T) {
 	if _, errOut, code := run(t, "status", api); code != 1 || !strings.Contains(errOut, "no lab is running") {
 		t.Fatalf("status before up: %d %q", code, errOut)
 	}
+	stateDir := "--state-dir=" + t.TempDir()
 	upDone := make(chan string, 1)
 	go func() {
-		out, errOut, _ := run(t, "up", api)
+		out, errOut, _ := run(t, "up", api, stateDir)
 		upDone <- out + errOut
 	}()
 	deadline := time.Now().Add(30 * time.Second)
@@ -132,7 +133,7 @@ func TestUpAndDown(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, errOut, code := run(t, "up", api); code != 1 || !strings.Contains(errOut, "a lab is already running") {
+	if _, errOut, code := run(t, "up", api, stateDir); code != 1 || !strings.Contains(errOut, "a lab is already running") {
 		t.Errorf("second up: %d %q", code, errOut)
 	}
 	out, _, code := run(t, "ping", api, "ce1", "ce2", "-c", "2", "-i", "50ms")

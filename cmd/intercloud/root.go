@@ -31,7 +31,7 @@ With no FILE, commands use the built-in seed lab.`,
 	root.PersistentFlags().String("api", "", "lab API address (default 127.0.0.1:4950, or $INTERCLOUD_API)")
 	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd(),
 		newUpCmd(), newDownCmd(), newStatusCmd(), newPingCmd(), newTraceCmd(), newShowCmd(),
-		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd())
+		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd(), newOpenrcCmd())
 	return root
 }
 
@@ -47,7 +47,13 @@ func client(cmd *cobra.Command) *api.Client { return api.NewClient(apiAddr(cmd))
 type outputFormat struct{ value string }
 
 func (o *outputFormat) register(cmd *cobra.Command, allowed ...string) {
-	cmd.Flags().StringVarP(&o.value, "output", "o", "table", "output format: "+strings.Join(allowed, ", "))
+	o.registerDefault(cmd, "table", allowed...)
+}
+
+// registerDefault is register for commands whose default output is not
+// called table (def should be among allowed).
+func (o *outputFormat) registerDefault(cmd *cobra.Command, def string, allowed ...string) {
+	cmd.Flags().StringVarP(&o.value, "output", "o", def, "output format: "+strings.Join(allowed, ", "))
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		for _, a := range allowed {
 			if o.value == a {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +34,10 @@ func newStatusCmd() *cobra.Command {
 				st.Routers, st.Links, st.LinksUp, st.Adjacencies, st.LDPSessions, st.LSPs, st.BGPEstablished, st.BGPSessions)
 			if st.Ready {
 				fmt.Fprintf(cmd.OutOrStdout(), "  converged %v after start\n", st.ReadyAfter.Round(time.Millisecond))
+			}
+			if o := st.OpenStack; o != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "  OpenStack: identity %s, regions %s (intercloud openrc CLOUD)\n",
+					o.AuthURL, strings.Join(regionNames(o), ", "))
 			}
 			return nil
 		},

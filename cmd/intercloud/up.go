@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,8 +20,11 @@ import (
 
 	"github.com/intercloud/intercloud/internal/api"
 	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/cloudapi"
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/store"
+	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // envDaemon marks the detached child of `up -d`.
@@ -36,6 +41,13 @@ func newUpCmd() *cobra.Command {
 IGP and LDP or SR-MPLS on the core, static routing at the edge. It prints its
 progress and a summary once the control plane has converged, then serves the
 local API that ping, trace, show, link, impair and capture talk to.
+
+When the lab has clouds, the same address serves their OpenStack APIs: one
+Keystone (OS_AUTH_URL http://ADDR/identity/v3, a region per cloud) and a
+Neutron per cloud (http://ADDR/cloud/CLOUD/network/); intercloud openrc
+CLOUD prints the environment the openstack CLI needs. Their state (users,
+projects, networks, ...) is a SQLite database in --state-dir, kept from one
+up to the next.
 
 The API listens on 127.0.0.1:4950 unless --api or $INTERCLOUD_API says
 otherwise. With -d the lab runs in the background (log in --state-dir).`,
@@ -57,11 +69,11 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 			default:
 				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --ttl-mode %q: want uniform or pipe", ttlMode)}
 			}
-			return runForeground(cmd, fileArg(args), addr, timeout, opts)
+			return runForeground(cmd, fileArg(args), addr, stateDir, timeout, opts)
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
-	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where a detached lab writes its log")
+	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where the lab keeps its clouds' OpenStack database ("+store.FileName+") and, detached, its log")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up if the lab has not converged by then")
 	cmd.Flags().StringVar(&ttlMode, "ttl-mode", "uniform", "how TTLs cross LSPs: uniform (traceroute sees the LSP) or pipe (it does not)")
 	return cmd
@@ -80,7 +92,7 @@ func defaultStateDir() string {
 	return filepath.Join(os.TempDir(), "intercloud")
 }
 
-func runForeground(cmd *cobra.Command, file, addr string, timeout time.Duration, opts lab.Options) error {
+func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time.Duration, opts lab.Options) error {
 	errw := cmd.ErrOrStderr()
 	t0 := time.Now()
 	m, err := loadModel(file)
@@ -111,6 +123,20 @@ func runForeground(cmd *cobra.Command, file, addr string, timeout time.Duration,
 	defer l.Close()
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := api.NewServer(l, log)
+	var clouds *cloudapi.Clouds
+	if len(m.Clouds) > 0 {
+		// Closed after the server (defers run last first), so no request
+		// is in flight when the database closes.
+		if clouds, err = startClouds(srv, m, stateDir, ln.Addr(), log); err != nil {
+			ln.Close()
+			return err
+		}
+		defer func() {
+			if err := clouds.Close(); err != nil {
+				log.Warn("closing the clouds' database", "err", err)
+			}
+		}()
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer srv.Close()
@@ -134,6 +160,11 @@ func runForeground(cmd *cobra.Command, file, addr string, timeout time.Duration,
 	fmt.Fprintf(cmd.OutOrStdout(), "built in %v; converged in %v of lab time (links' latencies included), computed in %v\n",
 		built.Round(time.Millisecond), took.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	fmt.Fprintf(cmd.OutOrStdout(), "API on http://%s/api/v1 - try: intercloud trace ce1 ce2; stop with Ctrl-C or intercloud down\n", addr)
+	if clouds != nil {
+		o := clouds.Describe()
+		fmt.Fprintf(cmd.OutOrStdout(), "OpenStack: Keystone on %s, regions %s, state in %s - try: eval \"$(intercloud openrc %s)\"; openstack network list\n",
+			o.AuthURL, strings.Join(regionNames(o), ", "), stateDir, o.Regions[0].Name)
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
@@ -145,6 +176,45 @@ func runForeground(cmd *cobra.Command, file, addr string, timeout time.Duration,
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "lab %s stopped\n", m.Name)
 	return nil
+}
+
+// startClouds opens the clouds' OpenStack APIs on the store in stateDir
+// and mounts them on srv, whose listener is at addr.
+func startClouds(srv *api.Server, m *topology.Model, stateDir string, addr net.Addr, log *slog.Logger) (*cloudapi.Clouds, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clouds, err := cloudapi.Open(ctx, stateDir, m, "http://"+reachable(addr), cloudapi.Options{Logger: log})
+	if err != nil {
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("intercloud: cannot start the clouds' OpenStack APIs (state in %s): %v", stateDir, err)}
+	}
+	if err := clouds.Mount(srv); err != nil {
+		clouds.Close()
+		return nil, err
+	}
+	srv.SetOpenStack(clouds.Describe())
+	return clouds, nil
+}
+
+// reachable is addr as clients reach it: a wildcard address (--api
+// 0.0.0.0:4950) is reached on loopback.
+func reachable(addr net.Addr) string {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil || !ap.Addr().IsUnspecified() {
+		return addr.String()
+	}
+	lo := netip.MustParseAddr("127.0.0.1")
+	if ap.Addr().Is6() && !ap.Addr().Is4In6() {
+		lo = netip.IPv6Loopback()
+	}
+	return netip.AddrPortFrom(lo, ap.Port()).String()
+}
+
+func regionNames(o *api.OpenStack) []string {
+	var names []string
+	for _, r := range o.Regions {
+		names = append(names, r.Name)
+	}
+	return names
 }
 
 // startDetached re-runs `up` in the background with its output in a log
@@ -163,7 +233,7 @@ func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, tim
 	if err != nil {
 		return err
 	}
-	childArgs := append([]string{"up", "--api", addr, "--timeout", timeout.String()}, args...)
+	childArgs := append([]string{"up", "--api", addr, "--state-dir", stateDir, "--timeout", timeout.String()}, args...)
 	if m, _ := cmd.Flags().GetString("ttl-mode"); m != "" {
 		childArgs = append(childArgs, "--ttl-mode", m)
 	}

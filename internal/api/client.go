@@ -123,6 +123,15 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	return &s, nil
 }
 
+// OpenStack fetches what a client needs to use the clouds' OpenStack APIs.
+func (c *Client) OpenStack(ctx context.Context) (*OpenStack, error) {
+	var o OpenStack
+	if err := c.Do(ctx, http.MethodGet, "/openstack", nil, nil, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
 // StatusError is an API answer with an error status.
 type StatusError struct {
 	Code int

@@ -25,12 +25,14 @@ type Server struct {
 	started  time.Time
 	shutdown chan struct{}
 
-	mu      sync.Mutex // guards what bring-up and Serve set while requests read it
-	addr    string
-	readyIn time.Duration
-	ready   bool
+	mu        sync.Mutex // guards what bring-up and Serve set while requests read it
+	addr      string
+	readyIn   time.Duration
+	ready     bool
+	openstack *OpenStack
 
 	log  *slog.Logger
+	mux  *http.ServeMux
 	http *http.Server
 }
 
@@ -50,11 +52,43 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	mux.HandleFunc("POST /api/v1/trace", s.trace)
 	mux.HandleFunc("GET /api/v1/capture", s.capture)
 	mux.HandleFunc("GET /api/v1/events", s.events)
+	mux.HandleFunc("GET /api/v1/openstack", s.openStack)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
+	s.mux = mux
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return s
+}
+
+// Handle serves h at pattern (http.ServeMux's syntax) beside the lab API,
+// on the same listener: the daemon mounts the clouds' OpenStack APIs this
+// way. Patterns under /api/ are the lab API's own and are refused, as is a
+// pattern that conflicts with one already registered.
+func (s *Server) Handle(pattern string, h http.Handler) (err error) {
+	_, path, _ := strings.Cut(pattern, " ")
+	if path == "" {
+		path = pattern
+	}
+	if i := strings.IndexByte(path, '/'); i < 0 || strings.HasPrefix(path[i:], "/api/") {
+		return fmt.Errorf("api: cannot mount a handler at %q", pattern)
+	}
+	defer func() {
+		// ServeMux panics on an invalid or conflicting pattern.
+		if p := recover(); p != nil {
+			err = fmt.Errorf("api: cannot mount a handler at %q: %v", pattern, p)
+		}
+	}()
+	s.mux.Handle(pattern, h)
+	return nil
+}
+
+// SetOpenStack records the OpenStack APIs mounted with Handle, for
+// GET /api/v1/openstack and status.
+func (s *Server) SetOpenStack(o *OpenStack) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.openstack = o
 }
 
 // SetReady records when the lab converged, for status.
@@ -111,14 +145,27 @@ func decode(r *http.Request, v any) error {
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	c := s.lab.Counts()
 	s.mu.Lock()
-	addr, ready, readyIn := s.addr, s.ready, s.readyIn
+	addr, ready, readyIn, ostack := s.addr, s.ready, s.readyIn, s.openstack
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, Status{
 		Topology: s.lab.Model.Name, Source: s.lab.Model.Source, PID: os.Getpid(), API: addr,
 		Started: s.started, Uptime: time.Since(s.started), Routers: c.Routers, Links: c.Links, LinksUp: c.LinksUp,
 		Adjacencies: c.Adjacencies, LDPSessions: c.LDPSessions, LSPs: c.LSPs,
-		BGPSessions: c.BGPSessions, BGPEstablished: c.BGPEstablished, Ready: ready && c.Ready, ReadyAfter: readyIn,
+		BGPSessions: c.BGPSessions, BGPEstablished: c.BGPEstablished, Ready: ready && c.Ready, ReadyAfter: readyIn, OpenStack: ostack,
 	})
+}
+
+// openStack answers what a client needs to use the clouds' OpenStack
+// APIs (an openrc); 404 when the daemon serves none.
+func (s *Server) openStack(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	o := s.openstack
+	s.mu.Unlock()
+	if o == nil {
+		writeError(w, http.StatusNotFound, fmt.Errorf("lab %s serves no OpenStack APIs: its topology has no clouds", s.lab.Model.Name))
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (s *Server) stop(w http.ResponseWriter, r *http.Request) {

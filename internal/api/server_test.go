@@ -192,3 +192,71 @@ func TestClientSaysNothingRuns(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestHandleAndOpenStack mounts an extra handler beside /api/v1, as the
+// daemon mounts the clouds' OpenStack APIs, and checks what the API says
+// about them.
+func TestHandleAndOpenStack(t *testing.T) {
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.New(m, lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	srv := NewServer(l, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	c := NewClient(ln.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var se *StatusError
+	if _, err := c.OpenStack(ctx); !errors.As(err, &se) || se.Code != http.StatusNotFound || !strings.Contains(se.Msg, "no OpenStack APIs") {
+		t.Errorf("openstack before SetOpenStack: %v", err)
+	}
+	if err := srv.Handle("/extra/", http.StripPrefix("/extra", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("extra " + r.URL.Path))
+	}))); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"/api/v1/x", "GET /api/other", "/extra/", "nopath"} {
+		if err := srv.Handle(bad, http.NotFoundHandler()); err == nil {
+			t.Errorf("Handle(%q) accepted", bad)
+		}
+	}
+	resp, err := http.Get("http://" + ln.Addr().String() + "/extra/a/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if body.String() != "extra /a/b" {
+		t.Errorf("mounted handler answered %q", body.String())
+	}
+	if err := c.Do(ctx, "GET", "/nope", nil, nil, nil); !errors.As(err, &se) || se.Code != http.StatusNotFound {
+		t.Errorf("unknown endpoint: %v", err)
+	}
+
+	want := &OpenStack{AuthURL: "http://x/identity/v3", Domain: "Default", Password: "pw", AdminUser: "admin", AdminProject: "admin",
+		Regions: []OpenStackRegion{{Name: "cloud1", NetworkURL: "http://x/cloud/cloud1/network/", User: "demo-cloud1", Project: "demo-cloud1"}}}
+	srv.SetOpenStack(want)
+	got, err := c.OpenStack(ctx)
+	if err != nil || got.AuthURL != want.AuthURL || len(got.Regions) != 1 || got.Regions[0] != want.Regions[0] {
+		t.Errorf("openstack: %+v %v", got, err)
+	}
+	if r, ok := got.Region("cloud1"); !ok || r.User != "demo-cloud1" {
+		t.Errorf("Region(cloud1): %+v %v", r, ok)
+	}
+	st, err := c.Status(ctx)
+	if err != nil || st.OpenStack == nil || st.OpenStack.AuthURL != want.AuthURL {
+		t.Errorf("status: %+v %v", st, err)
+	}
+}

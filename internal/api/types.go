@@ -42,6 +42,8 @@ type Status struct {
 	BGPEstablished int           `json:"bgp_established"`
 	Ready          bool          `json:"ready"`
 	ReadyAfter     time.Duration `json:"ready_after_ns,omitempty"`
+	// OpenStack is set when the daemon serves its clouds' APIs.
+	OpenStack *OpenStack `json:"openstack,omitempty"`
 }
 
 // LinkChange is the body of PUT /api/v1/links/{a}/{b}.
@@ -95,4 +97,39 @@ type PingResponse struct {
 type TraceResponse struct {
 	router.TraceResult
 	Names map[netip.Addr]string `json:"names"`
+}
+
+// OpenStack describes the OpenStack APIs the daemon serves for the lab's
+// clouds: one Keystone, in which each cloud is a region with its own
+// Neutron. It is the answer of GET /api/v1/openstack and part of Status.
+type OpenStack struct {
+	// AuthURL is Keystone's v3 root, OS_AUTH_URL.
+	AuthURL string `json:"auth_url"`
+	// Domain holds every seeded user and project (OS_USER_DOMAIN_NAME,
+	// OS_PROJECT_DOMAIN_NAME).
+	Domain string `json:"domain"`
+	// Password is every seeded user's password.
+	Password     string `json:"password"`
+	AdminUser    string `json:"admin_user"`
+	AdminProject string `json:"admin_project"`
+	// Regions are the clouds, in the topology's order.
+	Regions []OpenStackRegion `json:"regions"`
+}
+
+// OpenStackRegion is one cloud as a Keystone region.
+type OpenStackRegion struct {
+	Name       string `json:"name"`        // the cloud's name, OS_REGION_NAME
+	NetworkURL string `json:"network_url"` // the cloud's Neutron endpoint
+	User       string `json:"user"`        // the cloud's demo user...
+	Project    string `json:"project"`     // ...member of its demo project
+}
+
+// Region returns the region named name.
+func (o *OpenStack) Region(name string) (OpenStackRegion, bool) {
+	for _, r := range o.Regions {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return OpenStackRegion{}, false
 }

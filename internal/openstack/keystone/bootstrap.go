@@ -44,9 +44,9 @@ type Region struct {
 	NetworkURL string
 }
 
-// SeedFromModel makes a Seed with a region per cloud of m. The lab daemon
-// serves Keystone at baseURL and each cloud's Neutron at
-// baseURL/CLOUD/network/.
+// SeedFromModel makes a Seed with a region per cloud of m: Keystone at
+// baseURL and each cloud's Neutron at baseURL/CLOUD/network/. (The lab
+// daemon passes ADDR/cloud and then sets IdentityURL to ADDR/identity.)
 func SeedFromModel(m *topology.Model, baseURL, password string) Seed {
 	base := strings.TrimRight(baseURL, "/")
 	s := Seed{IdentityURL: base, Password: password}

@@ -15,9 +15,11 @@
 // (OS_REGION_NAME, gophercloud's EndpointOpts.Region); OS_AUTH_URL is the
 // same for every cloud. The identity endpoint is listed in every region
 // because clients look identity up in the region they were told to use.
-// SeedFromModel fixes the addresses: Keystone at the daemon's root
-// (BASE/v3) and each cloud's Neutron at BASE/CLOUD/network/, listed for
-// the public, internal and admin interfaces alike.
+// SeedFromModel fixes the addresses: Keystone at BASE/v3 and each cloud's
+// Neutron at BASE/CLOUD/network/, listed for the public, internal and
+// admin interfaces alike. The lab daemon (internal/cloudapi) serves the
+// Neutrons under ADDR/cloud/ and Keystone at ADDR/identity/, so
+// OS_AUTH_URL is http://ADDR/identity/v3.
 //
 // # Seeded identities
 //

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Handler serves the Identity API at the root of its mount ("/", "/v3",
 // "/v3/..."). Mount it at the root of a listener or behind
-// http.StripPrefix; the version documents point at the host it is
-// reached by.
+// http.StripPrefix (the daemon serves it at /identity/); version
+// documents and links point at the host and path it is reached by.
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.versions)
@@ -136,11 +137,32 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// baseURL is the scheme and host the client reached us by.
+// baseURL is Keystone's root as the client reached it: the scheme, the
+// host and the path Keystone is mounted at. Behind http.StripPrefix (the
+// daemon serves Keystone under /identity) the request URI is longer than
+// the path Keystone sees by that prefix, which links and version
+// documents must keep for clients to follow them.
 func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + r.Host + mountPath(r)
+}
+
+// mountPath is the prefix cut from the request's path before Keystone saw
+// it ("" at the root of a listener), without a trailing slash.
+func mountPath(r *http.Request) string {
+	full := r.RequestURI
+	if i := strings.IndexByte(full, '?'); i >= 0 {
+		full = full[:i]
+	}
+	if full == "" || full[0] != '/' {
+		return ""
+	}
+	prefix, ok := strings.CutSuffix(full, r.URL.EscapedPath())
+	if !ok {
+		return ""
+	}
+	return strings.TrimRight(prefix, "/")
 }

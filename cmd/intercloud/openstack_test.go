@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/store"
+)
+
+// freeAPI returns an --api flag for a free loopback port.
+func freeAPI(t *testing.T) (flag, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = ln.Addr().String()
+	ln.Close()
+	return "--api=" + addr, addr
+}
+
+// startUp runs `intercloud up` in-process on a lab (the seed lab without
+// file) until it has converged, and returns a function that stops it with
+// `intercloud down` (also run at cleanup; calling it twice is harmless).
+func startUp(t *testing.T, api, stateDir, file string) (stop func()) {
+	t.Helper()
+	args := []string{"up", api, "--state-dir=" + stateDir}
+	if file != "" {
+		args = append(args, file)
+	}
+	upDone := make(chan string, 1)
+	go func() {
+		out, errOut, _ := run(t, args...)
+		upDone <- out + errOut
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, code := run(t, "status", api)
+		if code == 0 && strings.Contains(out, "converged") {
+			break
+		}
+		select {
+		case out := <-upDone:
+			t.Fatalf("up exited:\n%s", out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lab did not come up: %q", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			if out, errOut, code := run(t, "down", api); code != 0 {
+				t.Errorf("down: %d %s %s", code, out, errOut)
+			}
+			select {
+			case out := <-upDone:
+				if (file == "") != strings.Contains(out, "OpenStack: Keystone on http://") || !strings.Contains(out, " stopped") {
+					t.Errorf("up printed:\n%s", out)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("up did not return after down")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// openrc runs `intercloud openrc` and returns its variables, in order.
+func openrc(t *testing.T, args ...string) [][2]string {
+	t.Helper()
+	out, errOut, code := run(t, append([]string{"openrc"}, args...)...)
+	if code != 0 {
+		t.Fatalf("openrc %v: %d %s", args, code, errOut)
+	}
+	var env [][2]string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		kv, ok := strings.CutPrefix(line, "export ")
+		k, v, ok2 := strings.Cut(kv, "=")
+		if !ok || !ok2 || strings.ContainsAny(v, `'"`) {
+			t.Fatalf("openrc line %q", line)
+		}
+		env = append(env, [2]string{k, v})
+	}
+	return env
+}
+
+// openstackCLI runs Debian's openstack CLI with exactly env (plus PATH
+// and a scratch HOME, so no clouds.yaml or OS_* of the caller leaks in).
+func openstackCLI(t *testing.T, bin string, env [][2]string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for _, kv := range env {
+		cmd.Env = append(cmd.Env, kv[0]+"="+kv[1])
+	}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("openstack %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
+}
+
+// networkNames lists the networks as `openstack network list -f json`.
+func networkNames(t *testing.T, bin string, env [][2]string) []string {
+	t.Helper()
+	out := openstackCLI(t, bin, env, "network", "list", "-f", "json")
+	var nets []struct{ ID, Name string }
+	if err := json.Unmarshal([]byte(out), &nets); err != nil {
+		t.Fatalf("network list output %q: %v", out, err)
+	}
+	var names []string
+	for _, n := range nets {
+		names = append(names, n.Name)
+	}
+	return names
+}
+
+// TestOpenrcAndOpenstackCLI runs the seed lab, uses cloud1's Neutron
+// through Keystone with the openstack CLI and openrc's environment, and
+// finds the network again after the daemon restarts on the same state
+// directory (on another port: the catalog follows the address).
+func TestOpenrcAndOpenstackCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the lab daemon")
+	}
+	stateDir := t.TempDir()
+	api, addr := freeAPI(t)
+	stop := startUp(t, api, stateDir, "")
+
+	out, _, code := run(t, "status", api)
+	if want := "OpenStack: identity http://" + addr + "/identity/v3, regions cloud1, cloud2, cloud3"; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("status lacks %q:\n%s", want, out)
+	}
+	out, _, _ = run(t, "status", api, "-o", "json")
+	var st struct {
+		OpenStack struct {
+			AuthURL string `json:"auth_url"`
+			Regions []struct {
+				Name       string `json:"name"`
+				NetworkURL string `json:"network_url"`
+			} `json:"regions"`
+		} `json:"openstack"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.OpenStack.AuthURL != "http://"+addr+"/identity/v3" ||
+		len(st.OpenStack.Regions) != 3 || st.OpenStack.Regions[0].NetworkURL != "http://"+addr+"/cloud/cloud1/network/" {
+		t.Errorf("status -o json: %v\n%s", err, out)
+	}
+
+	env := openrc(t, "cloud1", api)
+	want := [][2]string{
+		{"OS_AUTH_URL", "http://" + addr + "/identity/v3"},
+		{"OS_USERNAME", "demo-cloud1"},
+		{"OS_PASSWORD", "intercloud"},
+		{"OS_PROJECT_NAME", "demo-cloud1"},
+		{"OS_REGION_NAME", "cloud1"},
+		{"OS_USER_DOMAIN_NAME", "Default"},
+		{"OS_PROJECT_DOMAIN_NAME", "Default"},
+		{"OS_IDENTITY_API_VERSION", "3"},
+	}
+	if !slices.Equal(env, want) {
+		t.Errorf("openrc cloud1:\n got %v\nwant %v", env, want)
+	}
+	adminEnv := openrc(t, "cloud2", "--admin", api)
+	if adminEnv[1][1] != "admin" || adminEnv[3][1] != "admin" || adminEnv[4][1] != "cloud2" {
+		t.Errorf("openrc cloud2 --admin: %v", adminEnv)
+	}
+	out, _, code = run(t, "openrc", "cloud3", "--project", "other project", "-o", "json", api)
+	var obj map[string]string
+	if err := json.Unmarshal([]byte(out), &obj); code != 0 || err != nil || obj["OS_PROJECT_NAME"] != "other project" ||
+		obj["OS_USERNAME"] != "demo-cloud3" || obj["OS_REGION_NAME"] != "cloud3" || len(obj) != 8 {
+		t.Errorf("openrc -o json: %d %v %s", code, err, out)
+	}
+	out, _, _ = run(t, "openrc", "cloud3", "--project", "it's", api)
+	if !strings.Contains(out, `export OS_PROJECT_NAME='it'\''s'`) {
+		t.Errorf("openrc does not quote: %s", out)
+	}
+	if _, errOut, code := run(t, "openrc", "cloud9", api); code != 1 || !strings.Contains(errOut, `no cloud "cloud9"`) || !strings.Contains(errOut, "cloud1, cloud2, cloud3") {
+		t.Errorf("openrc cloud9: %d %q", code, errOut)
+	}
+
+	bin, err := exec.LookPath("openstack")
+	if err != nil {
+		t.Skip("openstack CLI not installed (Debian package python3-openstackclient)")
+	}
+	openstackCLI(t, bin, env, "network", "create", "net1")
+	if names := networkNames(t, bin, env); !slices.Contains(names, "net1") {
+		t.Fatalf("network list after create: %v", names)
+	}
+	stop()
+
+	if _, errOut, code := run(t, "openrc", "cloud1", api); code != 1 || !strings.Contains(errOut, "no lab is running") {
+		t.Errorf("openrc with no lab: %d %q", code, errOut)
+	}
+
+	api2, _ := freeAPI(t)
+	startUp(t, api2, stateDir, "")
+	env2 := openrc(t, "cloud1", api2)
+	if names := networkNames(t, bin, env2); !slices.Equal(names, []string{"net1"}) {
+		t.Errorf("network list after restart: %v, want [net1]", names)
+	}
+	// cloud2 is another region: its Neutron has no networks.
+	if names := networkNames(t, bin, openrc(t, "cloud2", api2)); len(names) != 0 {
+		t.Errorf("cloud2 lists %v", names)
+	}
+}
+
+// TestOpenrcWithoutClouds: a lab without clouds serves no OpenStack APIs
+// and opens no database.
+func TestOpenrcWithoutClouds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the lab daemon")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "core.yaml")
+	if err := os.WriteFile(file, []byte("links: [p1-p2, pe1-p1, pe2-p2, ce1-pe1, ce2-pe2]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stateDir := filepath.Join(dir, "state")
+	api, _ := freeAPI(t)
+	startUp(t, api, stateDir, file)
+	if _, errOut, code := run(t, "openrc", "cloud1", api); code != 1 || !strings.Contains(errOut, "serves no OpenStack APIs") {
+		t.Errorf("openrc: %d %q", code, errOut)
+	}
+	if out, _, _ := run(t, "status", api); strings.Contains(out, "OpenStack") {
+		t.Errorf("status mentions OpenStack:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(stateDir, store.FileName)); !os.IsNotExist(err) {
+		t.Errorf("a lab without clouds opened the database: %v", err)
+	}
+}

@@ -1,0 +1,178 @@
+// Package cloudapi runs the OpenStack APIs of a lab's clouds inside the lab
+// daemon: one Keystone for the whole lab, in which each cloud is a region,
+// and one Neutron per cloud, all keeping their state in the store in the
+// lab's state directory. The daemon mounts them on the listener that serves
+// the lab API (/api/v1), so one address serves everything:
+//
+//	BASE/identity/v3              Keystone (OS_AUTH_URL)
+//	BASE/cloud/CLOUD/network/     cloud CLOUD's Neutron (its catalog entry)
+//
+// Open bootstraps Keystone from the model on every start: what exists is
+// kept (users, projects, and every Neutron resource, which live in the
+// same database), what is missing is created, and the catalog's endpoints
+// follow the daemon's current address.
+//
+// The package sits between cmd/intercloud and the OpenStack services so
+// that internal/api, the lab API, does not depend on them: the API only
+// mounts handlers (api.Server.Handle) and reports what Describe returns.
+package cloudapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
+	"github.com/intercloud/intercloud/internal/openstack/neutron"
+	"github.com/intercloud/intercloud/internal/store"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// Where the services are mounted, below the daemon's base URL.
+const (
+	IdentityPath = "/identity" // Keystone; OS_AUTH_URL is BASE/identity/v3
+	CloudsPath   = "/cloud"    // cloud C's Neutron is at BASE/cloud/C/network/
+)
+
+// Options tune Open. The zero value is the daemon's configuration.
+type Options struct {
+	// Password of the seeded users; keystone.DefaultPassword when empty.
+	// Users created by an earlier start keep theirs.
+	Password string
+	// Logger receives the services' warnings and errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// Clouds is a running Keystone and the Neutrons of a lab's clouds.
+type Clouds struct {
+	st       *store.Store
+	ks       *keystone.Service
+	neutron  []*neutron.Service // in the model's order of clouds
+	base     string
+	password string
+}
+
+// Open opens (or creates) the store in stateDir, applies the services'
+// migrations, bootstraps Keystone with a region per cloud of m, whose
+// endpoints are under baseURL (the daemon's address, "http://HOST:PORT"),
+// and makes a Neutron per cloud. Close releases the store.
+func Open(ctx context.Context, stateDir string, m *topology.Model, baseURL string, opts Options) (*Clouds, error) {
+	if len(m.Clouds) == 0 {
+		return nil, errors.New("cloudapi: the topology has no clouds")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	password := opts.Password
+	if password == "" {
+		password = keystone.DefaultPassword
+	}
+	base := strings.TrimRight(baseURL, "/")
+	st, err := store.Open(ctx, stateDir, store.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	c := &Clouds{st: st, base: base, password: password}
+	if err := c.start(ctx, m, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger) error {
+	ks, err := keystone.New(ctx, c.st, keystone.Config{Logger: log.With("service", "keystone")})
+	if err != nil {
+		return err
+	}
+	// SeedFromModel puts each cloud's Neutron at ROOT/CLOUD/network/ and
+	// Keystone at ROOT; Keystone has a mount of its own here.
+	seed := keystone.SeedFromModel(m, c.base+CloudsPath, c.password)
+	seed.IdentityURL = c.base + IdentityPath
+	if err := ks.Bootstrap(ctx, seed); err != nil {
+		return err
+	}
+	c.ks = ks
+	for _, cl := range m.Clouds {
+		n, err := neutron.New(ctx, c.st, ks, neutron.Config{
+			Region:  cl.Name,
+			AuthURI: c.base + IdentityPath,
+			Logger:  log.With("service", "neutron"),
+		})
+		if err != nil {
+			return err
+		}
+		c.neutron = append(c.neutron, n)
+	}
+	return nil
+}
+
+// Mounter is where the services are mounted: *api.Server, or an
+// *http.ServeMux wrapped to return nil.
+type Mounter interface {
+	Handle(pattern string, h http.Handler) error
+}
+
+// Mount serves Keystone at /identity/ and each cloud's Neutron at
+// /cloud/CLOUD/network/.
+func (c *Clouds) Mount(m Mounter) error {
+	if err := m.Handle(IdentityPath+"/", http.StripPrefix(IdentityPath, c.ks.Handler())); err != nil {
+		return err
+	}
+	for _, n := range c.neutron {
+		p := networkPath(n.Region())
+		if err := m.Handle(p+"/", http.StripPrefix(p, n.Handler())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func networkPath(cloud string) string { return CloudsPath + "/" + cloud + "/network" }
+
+// AuthURL is OS_AUTH_URL: Keystone's v3 root.
+func (c *Clouds) AuthURL() string { return c.base + IdentityPath + "/v3" }
+
+// Keystone is the lab's identity service.
+func (c *Clouds) Keystone() *keystone.Service { return c.ks }
+
+// Neutron is cloud's network service, nil for an unknown cloud.
+func (c *Clouds) Neutron(cloud string) *neutron.Service {
+	for _, n := range c.neutron {
+		if n.Region() == cloud {
+			return n
+		}
+	}
+	return nil
+}
+
+// Describe says what a client needs to use the APIs: for the daemon's
+// GET /api/v1/openstack, status and openrc.
+func (c *Clouds) Describe() *api.OpenStack {
+	o := &api.OpenStack{
+		AuthURL: c.AuthURL(), Domain: keystone.DefaultDomainName, Password: c.password,
+		AdminUser: keystone.AdminUser, AdminProject: keystone.AdminProject,
+	}
+	for _, n := range c.neutron {
+		r := n.Region()
+		o.Regions = append(o.Regions, api.OpenStackRegion{
+			Name: r, NetworkURL: c.base + networkPath(r) + "/",
+			User: keystone.DemoName(r), Project: keystone.DemoName(r),
+		})
+	}
+	return o
+}
+
+// Close closes the store. Every change the APIs acknowledged is already
+// committed; stop serving requests first.
+func (c *Clouds) Close() error {
+	if err := c.st.Close(); err != nil {
+		return fmt.Errorf("cloudapi: %w", err)
+	}
+	return nil
+}
