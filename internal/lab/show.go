@@ -18,7 +18,7 @@ var ErrNoNode = errors.New("no such node")
 
 // Tables lists what Show can show, as `intercloud show NODE ...` spells it.
 var Tables = []string{"route", "fib", "lfib", "interfaces", "igp neighbors", "igp database", "igp database detail",
-	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "events"}
+	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events"}
 
 // Show returns one of a node's tables as data and as the text FRR's vtysh
 // would print for it. table is one of Tables, words joined by spaces or
@@ -50,6 +50,9 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 	proto, _, _ := strings.Cut(table, " ")
 	if proto == "bgp" {
 		return l.showBGP(n, table, vrf)
+	}
+	if proto == "vrf" {
+		return l.showVRF(n, table)
 	}
 	switch {
 	case proto == "igp" && n.IGP == nil, proto == "sr" && n.IGP == nil:
@@ -315,6 +318,12 @@ func (l *Lab) showBGP(n *Node, table, vrf string) (any, string, error) {
 		return bgpRoutes(sp, bgp.VPNv4, name)
 	case "bgp ipv4 unicast", "bgp ipv4":
 		return bgpRoutes(sp, bgp.IPv4Unicast, name)
+	}
+	if rest, ok := strings.CutPrefix(table, "bgp neighbor "); ok {
+		return l.bgpNeighbor(sp, name, rest)
+	}
+	if rest, ok := strings.CutPrefix(table, "bgp neighbors "); ok {
+		return l.bgpNeighbor(sp, name, rest)
 	}
 	return nil, "", fmt.Errorf("unknown table %q (want one of: %s)", table, strings.Join(Tables, ", "))
 }

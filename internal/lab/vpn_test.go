@@ -289,3 +289,43 @@ func TestPingInVRF(t *testing.T) {
 		t.Error("pe1's global table reaches ce2: the tenant's routes leaked out of the VRF")
 	}
 }
+
+// TestShowNeighborAndVRF checks `show pe1 bgp neighbor p1` (by node name
+// or address: negotiated families, RT constraint membership, reflector
+// client) and `show pe1 vrf [tenant [routes]]`.
+func TestShowNeighborAndVRF(t *testing.T) {
+	l, _ := seedLab(t)
+	pe1, _ := l.Node("pe1")
+	p1, _ := l.Node("p1")
+	_, text, err := l.Show("p1", "bgp neighbor pe1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := l.Model.VPN("tenant").Import[0]
+	for _, want := range []string{"BGP neighbor is " + pe1.Model.Loopback.Addr().String() + ", remote AS 65000, local AS 65000, internal link",
+		"BGP state = Established", "Route-Reflector Client", "vpnv4", "asks for RT:" + rt} {
+		if !strings.Contains(text, want) {
+			t.Errorf("show p1 bgp neighbor pe1 lacks %q:\n%s", want, text)
+		}
+	}
+	if _, _, err := l.Show("pe1", "bgp neighbor "+p1.Model.Loopback.Addr().String(), ""); err != nil {
+		t.Errorf("neighbor by address: %v", err)
+	}
+	if _, _, err := l.Show("pe1", "bgp neighbor nobody", ""); err == nil {
+		t.Error("an unknown neighbor is not an error")
+	}
+	data, text, err := l.Show("pe1", "vrf", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vrfs := data.([]VRFInfo)
+	if len(vrfs) != 1 || vrfs[0].Name != "tenant" || vrfs[0].Label != pe1.VPNLabel("tenant") || vrfs[0].Routes == 0 || !strings.Contains(text, "tenant") {
+		t.Errorf("show pe1 vrf: %+v\n%s", vrfs, text)
+	}
+	if _, text, err := l.Show("pe1", "vrf tenant routes", ""); err != nil || !strings.Contains(text, "/32") {
+		t.Errorf("show pe1 vrf tenant routes: %v\n%s", err, text)
+	}
+	if _, _, err := l.Show("pe1", "vrf nope", ""); err == nil {
+		t.Error("an unknown vrf is not an error")
+	}
+}

@@ -1,0 +1,94 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+)
+
+// bgpNeighbor answers `bgp neighbor X`: X is the neighbour's address or
+// the name of the node (or external peer) at the other end.
+func (l *Lab) bgpNeighbor(sp *bgp.Speaker, node, which string) (any, string, error) {
+	addr, err := netip.ParseAddr(which)
+	if err != nil {
+		for _, nb := range sp.Summary() {
+			if nb.Description == which || strings.HasPrefix(nb.Description, which+" ") {
+				addr = nb.Neighbor
+			}
+		}
+		if !addr.IsValid() {
+			return nil, "", fmt.Errorf("%s has no BGP neighbor %q (give its address or node name; see bgp summary)", node, which)
+		}
+	}
+	d, ok := sp.NeighborInfo(addr)
+	if !ok {
+		return nil, "", fmt.Errorf("%s has no BGP neighbor %v", node, addr)
+	}
+	var b strings.Builder
+	if err := sp.WriteNeighbor(&b, addr); err != nil {
+		return nil, "", err
+	}
+	return d, b.String(), nil
+}
+
+// VRFInfo is one VRF of a PE, as `show NODE vrf` lists it.
+type VRFInfo struct {
+	Name       string   `json:"name"`
+	RD         string   `json:"rd"`
+	Import     []string `json:"import_rts"`
+	Export     []string `json:"export_rts"`
+	Label      uint32   `json:"label"` // the VPN label, "pop, then route in the VRF"
+	Interfaces []string `json:"interfaces"`
+	Routes     int      `json:"routes"`
+}
+
+// showVRF answers "vrf" (the node's VRFs), "vrf NAME" (one) and "vrf NAME
+// routes" (its routing table).
+func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
+	words := strings.Fields(table)[1:]
+	if len(words) >= 2 {
+		if len(words) > 2 || words[1] != "routes" {
+			return nil, "", fmt.Errorf("unknown table %q (want vrf [NAME [routes]])", table)
+		}
+		if n.bgp == nil || n.bgp.vrf(words[0]) == nil {
+			return nil, "", fmt.Errorf("%s has no vrf %q", n.Model.Name, words[0])
+		}
+		t := n.Router.RouteTable(words[0])
+		return t, t.String(), nil
+	}
+	var infos []VRFInfo
+	if n.bgp != nil {
+		for _, v := range n.bgp.vrfs {
+			if len(words) == 1 && v.name != words[0] {
+				continue
+			}
+			vi := VRFInfo{Name: v.name, RD: v.rd.String(), Label: v.label, Routes: len(n.Router.RIB().BestRoutes(v.name))}
+			for _, rt := range v.imports {
+				vi.Import = append(vi.Import, rt.String())
+			}
+			for _, rt := range v.exports {
+				vi.Export = append(vi.Export, rt.String())
+			}
+			for _, ifc := range n.Model.Interfaces {
+				if ifc.VRF == v.name {
+					vi.Interfaces = append(vi.Interfaces, ifc.Name)
+				}
+			}
+			infos = append(infos, vi)
+		}
+	}
+	if len(words) == 1 && len(infos) == 0 {
+		return nil, "", fmt.Errorf("%s has no vrf %q", n.Model.Name, words[0])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-12s %-22s %-10s %-24s %-24s %-12s %s\n", "VRF", "RD", "LABEL", "IMPORT", "EXPORT", "INTERFACES", "ROUTES")
+	for _, v := range infos {
+		fmt.Fprintf(&b, "%-12s %-22s %-10d %-24s %-24s %-12s %d\n", v.Name, v.RD, v.Label, strings.Join(v.Import, ","), strings.Join(v.Export, ","), strings.Join(v.Interfaces, ","), v.Routes)
+	}
+	if len(infos) == 0 {
+		b.WriteString("(no VRFs)\n")
+	}
+	return infos, b.String(), nil
+}
