@@ -31,7 +31,7 @@ import (
 const envDaemon = "INTERCLOUD_DETACHED"
 
 func newUpCmd() *cobra.Command {
-	var stateDir, ttlMode string
+	var stateDir, ttlMode, tcpBase string
 	var detach bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -69,12 +69,20 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 			default:
 				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --ttl-mode %q: want uniform or pipe", ttlMode)}
 			}
+			if tcpBase != "" {
+				p, err := netip.ParsePrefix(tcpBase)
+				if err != nil || !p.Addr().Is4() {
+					return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --tcp-base %q: want an IPv4 prefix such as %v", tcpBase, lab.DefaultTCPBase)}
+				}
+				opts.TCPBase = p.Masked()
+			}
 			return runForeground(cmd, fileArg(args), addr, stateDir, timeout, opts)
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
 	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where the lab keeps its clouds' OpenStack database ("+store.FileName+") and, detached, its log")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up if the lab has not converged by then")
+	cmd.Flags().StringVar(&tcpBase, "tcp-base", lab.DefaultTCPBase.String(), "addresses routers peer with external BGP daemons from (router i of the file gets base+i+1)")
 	cmd.Flags().StringVar(&ttlMode, "ttl-mode", "uniform", "how TTLs cross LSPs: uniform (traceroute sees the LSP) or pipe (it does not)")
 	return cmd
 }
@@ -160,6 +168,13 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 	fmt.Fprintf(cmd.OutOrStdout(), "built in %v; converged in %v of lab time (links' latencies included), computed in %v\n",
 		built.Round(time.Millisecond), took.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
 	fmt.Fprintf(cmd.OutOrStdout(), "API on http://%s/api/v1 - try: intercloud trace ce1 ce2; stop with Ctrl-C or intercloud down\n", addr)
+	for _, p := range l.ExternalPeers() {
+		vrf := ""
+		if p.VRF != "" {
+			vrf = " (vrf " + p.VRF + ")"
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "external BGP peer %s (plays %s) at %v: %s%s connects from %v\n", p.Peer, p.Plays, p.Addr, p.Node, vrf, p.Local)
+	}
 	if clouds != nil {
 		o := clouds.Describe()
 		fmt.Fprintf(cmd.OutOrStdout(), "OpenStack: Keystone on %s, regions %s, state in %s - try: eval \"$(intercloud openrc %s)\"; openstack network list\n",
@@ -234,8 +249,10 @@ func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, tim
 		return err
 	}
 	childArgs := append([]string{"up", "--api", addr, "--state-dir", stateDir, "--timeout", timeout.String()}, args...)
-	if m, _ := cmd.Flags().GetString("ttl-mode"); m != "" {
-		childArgs = append(childArgs, "--ttl-mode", m)
+	for _, f := range []string{"ttl-mode", "tcp-base"} {
+		if v, _ := cmd.Flags().GetString(f); v != "" {
+			childArgs = append(childArgs, "--"+f, v)
+		}
 	}
 	child := exec.Command(self, childArgs...)
 	child.Env = append(os.Environ(), envDaemon+"=1")
