@@ -3,6 +3,7 @@ package neutron
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // Attribute flags, after Neutron's attribute maps.
@@ -63,18 +64,45 @@ type collection struct {
 	update func(st *state, c *caller, r resource, b *body) error
 	delete func(st *state, c *caller, r resource) error
 	bulk   bool
+	// adminOnly: Neutron's policy lets only an admin get, update or
+	// delete these (neutron-dynamic-routing's resources, agents). A
+	// member's list leaves them out, a member's show is webob's 404, and
+	// a member's update or delete is 403 for what its project owns, 404
+	// otherwise, as Neutron's controller answers a refused policy check.
+	adminOnly bool
+	// lenientFilters: the plugin does not declare filter validation, so
+	// Neutron ignores query parameters that are not filters.
+	lenientFilters bool
+	// noProject: the resource has no tenant_id (agents).
+	noProject bool
 }
 
 func (s *Service) collections() []*collection {
 	return []*collection{s.networkCollection(), s.subnetCollection(), s.portCollection(),
-		s.subnetPoolCollection(), s.addressScopeCollection(), s.routerCollection(), s.floatingIPCollection()}
+		s.subnetPoolCollection(), s.addressScopeCollection(), s.routerCollection(), s.floatingIPCollection(),
+		s.bgpSpeakerCollection(), s.bgpPeerCollection(), s.agentCollection()}
+}
+
+// memberDenied is Neutron's answer when policy refuses a member action
+// on r of an admin-only collection: 403 when r is the caller's project's,
+// else webob's 404, so as not to reveal r.
+func (col *collection) memberDenied(c *caller, r resource, action string) error {
+	if !col.adminOnly || c.admin {
+		return nil
+	}
+	if p := r.base().ProjectID; p != "" && p == c.project {
+		return policyDenied("rule:" + action + "_" + col.member)
+	}
+	return httpNotFound()
 }
 
 // render is r's view for c: tenant_id beside project_id, admin-only
 // attributes removed for members.
 func (col *collection) render(st *state, c *caller, r resource) map[string]any {
 	v := col.view(st, r)
-	v["tenant_id"] = v["project_id"]
+	if !col.noProject {
+		v["tenant_id"] = v["project_id"]
+	}
 	if !c.admin {
 		for k, a := range col.attrs {
 			if a.flags&aAdmin != 0 {
@@ -125,9 +153,9 @@ func (s *Service) listHandler(col *collection) func(http.ResponseWriter, *http.R
 			s.fail(w, r, err)
 			return
 		}
-		resp := map[string]any{col.name: out}
+		resp := map[string]any{col.key(): out}
 		if len(links) > 0 {
-			resp[col.name+"_links"] = links
+			resp[col.key()+"_links"] = links
 		}
 		writeJSON(w, http.StatusOK, resp)
 	}
@@ -145,6 +173,10 @@ func (s *Service) showHandler(col *collection) func(http.ResponseWriter, *http.R
 			s.fail(w, r, err)
 			return
 		}
+		if col.adminOnly && !c.admin {
+			s.fail(w, r, httpNotFound())
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{col.member: trimFields(col.render(st, c, res), fieldsOf(r))})
 	}
 }
@@ -158,8 +190,8 @@ func (s *Service) createHandler(col *collection) func(http.ResponseWriter, *http
 		}
 		// Bulk: {"networks": [{...}, ...]}, all or nothing.
 		var items []*body
-		if top, ok := raw.(map[string]any); ok && top[col.name] != nil && col.bulk {
-			list, ok := top[col.name].([]any)
+		if top, ok := raw.(map[string]any); ok && top[col.key()] != nil && col.bulk {
+			list, ok := top[col.key()].([]any)
 			if !ok {
 				s.fail(w, r, httpBadRequest("Body contains invalid data"))
 				return
@@ -184,7 +216,7 @@ func (s *Service) createHandler(col *collection) func(http.ResponseWriter, *http
 				}
 				items = append(items, b)
 			}
-		} else if ok && top[col.name] != nil {
+		} else if ok && top[col.key()] != nil {
 			s.fail(w, r, httpBadRequest("Bulk operation not supported"))
 			return
 		} else {
@@ -218,14 +250,18 @@ func (s *Service) createHandler(col *collection) func(http.ResponseWriter, *http
 			writeJSON(w, http.StatusCreated, map[string]any{col.member: views[0]})
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]any{col.name: views})
+		writeJSON(w, http.StatusCreated, map[string]any{col.key(): views})
 	}
 }
 
 func isBulk(raw any, col *collection) bool {
 	top, ok := raw.(map[string]any)
-	return ok && top[col.name] != nil
+	return ok && top[col.key()] != nil
 }
+
+// key is the collection's name in bodies: the path's with underscores
+// ("address_scopes" for /v2.0/address-scopes).
+func (col *collection) key() string { return strings.ReplaceAll(col.name, "-", "_") }
 
 func (s *Service) updateHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) {
@@ -243,6 +279,9 @@ func (s *Service) updateHandler(col *collection) func(http.ResponseWriter, *http
 		err = s.update(r.Context(), func(st *state) error {
 			res, err := col.find(st, c, r.PathValue("id"))
 			if err != nil {
+				return err
+			}
+			if err := col.memberDenied(c, res, "update"); err != nil {
 				return err
 			}
 			if !c.owns(res.base().ProjectID) {
@@ -268,6 +307,9 @@ func (s *Service) deleteHandler(col *collection) func(http.ResponseWriter, *http
 		err := s.update(r.Context(), func(st *state) error {
 			res, err := col.find(st, c, r.PathValue("id"))
 			if err != nil {
+				return err
+			}
+			if err := col.memberDenied(c, res, "delete"); err != nil {
 				return err
 			}
 			if !c.owns(res.base().ProjectID) {

@@ -5,8 +5,8 @@
 // # One Neutron per cloud, one database
 //
 // The lab runs a Service per cloud (a Keystone region) and mounts its
-// Handler at BASE/CLOUD/network/, which is the network endpoint Keystone's
-// catalog lists for the region. Every region keeps its resources in the
+// Handler at ADDR/cloud/CLOUD/network/ (internal/cloudapi), which is the
+// network endpoint Keystone's catalog lists for the region. Every region keeps its resources in the
 // same store, in one table, neutron_resources, keyed by (region, kind, id):
 // a region column rather than per-region tables, so a region needs no
 // migration of its own, a new cloud is a new value, and a region's state
@@ -35,8 +35,30 @@
 // gateway with SNAT, interfaces by subnet or port, extra routes whose next
 // hop must be on a connected subnet) and floating IPs (allocated on the
 // external network, associated through a router that connects the port's
-// subnet to that network). GET /v2.0/extensions lists exactly these
-// behaviours by Neutron's aliases.
+// subnet to that network), and neutron-dynamic-routing (below). GET
+// /v2.0/extensions lists exactly these behaviours by Neutron's aliases.
+//
+// # Dynamic routing (bgp.go, agents.go)
+//
+// neutron-dynamic-routing's API ("bgp", "bgp_4byte_asn",
+// "bgp_dragent_scheduler"): BGP speakers (local_as 1..4294967295, given as
+// a number or, as the openstack CLI sends it, a string of digits; IPv4
+// only) with their peers (add_bgp_peer, remove_bgp_peer; one peer per
+// address) and gateway networks (add_gateway_network,
+// remove_gateway_network), BGP peers (auth_type none or md5 with a
+// password, which is stored but never shown), and the routes a speaker
+// advertises (get_advertised_routes): for each gateway network, the
+// floating IPs associated through a router with a gateway on it (FIP/32
+// via the router's gateway address) and the subnets behind such routers
+// whose subnet pool is in the address scope of the gateway network's
+// subnets (the subnet's cidr via the gateway address). Agents
+// (/v2.0/agents) are the region's BGP dynamic routing agents, one per
+// Config.DRAgentHosts (REGION-network by default), registered at start;
+// as neutron-dynamic-routing's scheduler does, a new speaker is hosted by
+// an enabled agent that hosts none (an agent hosts one speaker), and
+// bgp-drinstances move speakers between agents. All of it is admin-only,
+// as its default policy is. Snapshot returns the speakers with their
+// peers, routes and agents resolved, for the lab to run the BGP sessions.
 //
 // Every collection takes Neutron's list parameters: attribute filters
 // (a repeated key is OR; unknown keys refused as filter-validation does),

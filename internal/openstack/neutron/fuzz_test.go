@@ -49,6 +49,10 @@ func fuzzState(t testing.TB, s *Service) (*state, map[string]resource) {
 	objs["port"] = mk(s.portCollection(), `{"port": {"network_id": "`+objs["net"].base().ID+`"}}`)
 	objs["scope"] = mk(s.addressScopeCollection(), `{"address_scope": {"name": "s", "ip_version": 4}}`)
 	objs["pool"] = mk(s.subnetPoolCollection(), `{"subnetpool": {"name": "p", "prefixes": ["10.8.0.0/16"], "address_scope_id": "`+objs["scope"].base().ID+`"}}`)
+	s.ensureAgents(st)
+	objs["agent"] = st.agents()[0]
+	objs["speaker"] = mk(s.bgpSpeakerCollection(), `{"bgp_speaker": {"name": "s", "local_as": "65010", "ip_version": 4}}`)
+	objs["peer"] = mk(s.bgpPeerCollection(), `{"bgp_peer": {"name": "p", "peer_ip": "192.0.2.1", "remote_as": 65000, "auth_type": "md5", "password": "x"}}`)
 	return st, objs
 }
 
@@ -69,6 +73,39 @@ func checkInvariants(t *testing.T, st *state) {
 				t.Fatalf("address %s given twice", f.IPAddress)
 			}
 			used[f.SubnetID+f.IPAddress] = true
+		}
+	}
+	for _, sp := range st.bgpSpeakers() {
+		ips := map[string]bool{}
+		for _, id := range sp.Peers {
+			p := st.bgpPeer(id)
+			if p == nil || ips[p.PeerIP] {
+				t.Fatalf("speaker %s: peer %s missing or at a duplicate address", sp.ID, id)
+			}
+			ips[p.PeerIP] = true
+		}
+		nets := map[string]bool{}
+		for _, id := range sp.Networks {
+			if st.network(id) == nil || nets[id] {
+				t.Fatalf("speaker %s: network %s missing or bound twice", sp.ID, id)
+			}
+			nets[id] = true
+		}
+		if sp.LocalAS < minASN || sp.LocalAS > maxASN || sp.IPVersion != 4 {
+			t.Fatalf("speaker %+v", sp)
+		}
+		st.advertisedRoutes(sp)
+	}
+	for _, p := range st.bgpPeers() {
+		// (An md5 peer's password may be set to null by an update, as
+		// neutron-dynamic-routing allows.)
+		if p.RemoteAS < minASN || p.RemoteAS > maxASN || (p.AuthType != authMD5 && p.AuthType != authNone) {
+			t.Fatalf("peer %+v", p)
+		}
+	}
+	for _, a := range st.agents() {
+		if len(a.BGPSpeakers) > 1 {
+			t.Fatalf("agent %s hosts %v", a.ID, a.BGPSpeakers)
 		}
 	}
 	for _, sn := range st.subnets() {
@@ -101,17 +138,26 @@ func FuzzRequestBody(f *testing.F) {
 		`{"subnetpool": {"name": "x", "prefixes": ["10.9.0.0/16", "10.10.0.0/16"], "min_prefixlen": 20, "default_prefixlen": 24}}`,
 		`{"address_scope": {"name": "s", "ip_version": 4, "shared": true}}`,
 		`{"network": {"name": 5, "foo": [1, {"a": null}], "tenant_id": "t", "project_id": "u"}}`,
+		`{"bgp_speaker": {"name": "s", "local_as": "65010", "ip_version": 4, "advertise_tenant_networks": "false"}}`,
+		`{"bgp_speaker": {"local_as": " +4_200_000_000 ", "advertise_floating_ip_host_routes": 0}}`,
+		`{"bgp_speaker": {"local_as": 1e3, "ip_version": 6.0, "tenant_id": "t"}}`,
+		`{"bgp_peer": {"peer_ip": "10.0.0.1", "remote_as": "65000", "auth_type": "none", "password": null}}`,
+		`{"bgp_peer": {"peer_ip": "10.0.0.01", "remote_as": -1, "auth_type": "md5", "password": ""}}`,
+		`{"bgp_peer": {"name": "n", "password": "new"}}`,
+		`{"agent": {"admin_state_up": "false", "description": null}}`,
+		`{"bgp_peer_id": "PEER"}`, `{"network_id": "PUBLIC"}`, `{"network_id": "NET", "bgp_peer_id": 7}`,
 		`[1, 2`, `null`, `"x"`, `{}`, `{"port": {"network_id": "NET", "fixed_ips": [{"ip_address": "10.0.0.2"}, {"ip_address": "10.0.0.2"}]}}`,
 	}
 	for i, s := range seeds {
 		f.Add([]byte(s), uint8(i))
 		f.Add([]byte(s), uint8(i)|0xc0) // as the admin, as an update
+		f.Add([]byte(s), uint8(i)|0xa0) // as the admin, as a speaker's action
 	}
 	svc := fuzzService()
 	f.Fuzz(func(t *testing.T, data []byte, sel uint8) {
 		st, objs := fuzzState(t, svc)
 		// Let bodies name the fixtures.
-		for _, k := range []string{"net", "subnet", "public", "port", "pool", "router"} {
+		for _, k := range []string{"net", "subnet", "public", "port", "pool", "router", "speaker", "peer", "agent"} {
 			data = replaceAll(data, upper(k), objs[k].base().ID)
 		}
 		cols := svc.collections()
@@ -121,8 +167,22 @@ func FuzzRequestBody(f *testing.F) {
 			c = &caller{project: "p-admin", admin: true}
 		}
 		raw, err := parseBody(data)
-		if err == nil {
-			if sel&0x40 == 0 {
+		if info, ok := raw.(map[string]any); ok && err == nil && sel&0x20 != 0 {
+			// A speaker's member action on the fixture speaker.
+			actions := []string{"add_bgp_peer", "remove_bgp_peer", "add_gateway_network", "remove_gateway_network"}
+			sp := objs["speaker"].(*BGPSpeaker)
+			if _, err = svc.actionSpeaker(st, c, sp.ID); err == nil {
+				var answer any
+				if answer, err = st.speakerAction(sp, actions[int(sel)%len(actions)], info); err == nil {
+					if _, jerr := json.Marshal(answer); jerr != nil {
+						t.Fatalf("answer: %v", jerr)
+					}
+				}
+			}
+		} else if err == nil {
+			if sel&0x40 == 0 && col.create == nil {
+				err = nil // agents register themselves: no create
+			} else if sel&0x40 == 0 {
 				var b *body
 				if b, err = col.prepare(c, raw, true); err == nil {
 					var r resource

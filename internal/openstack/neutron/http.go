@@ -27,7 +27,7 @@ const maxBody = 1 << 20
 
 // Handler serves the Networking API relative to the cloud's network
 // endpoint: "/" (versions), "/v2.0/" and the resources under it. The
-// daemon mounts it at /CLOUD/network/ behind http.StripPrefix; links in
+// daemon mounts it at /cloud/CLOUD/network/ behind http.StripPrefix; links in
 // answers use the path the client asked for (the request URI), so they
 // point back through the mount.
 func (s *Service) Handler() http.Handler {
@@ -40,11 +40,14 @@ func (s *Service) Handler() http.Handler {
 	for _, c := range s.collections() {
 		base := "/v2.0/" + c.name
 		mux.HandleFunc("GET "+base, s.authed(s.listHandler(c)))
-		mux.HandleFunc("POST "+base, s.authed(s.createHandler(c)))
+		if c.create != nil {
+			mux.HandleFunc("POST "+base, s.authed(s.createHandler(c)))
+		}
 		mux.HandleFunc("GET "+base+"/{id}", s.authed(s.showHandler(c)))
 		mux.HandleFunc("PUT "+base+"/{id}", s.authed(s.updateHandler(c)))
 		mux.HandleFunc("DELETE "+base+"/{id}", s.authed(s.deleteHandler(c)))
 	}
+	s.bgpRoutes(mux)
 	mux.HandleFunc("PUT /v2.0/routers/{id}/add_router_interface", s.authed(s.routerInterfaceHandler(true)))
 	mux.HandleFunc("PUT /v2.0/routers/{id}/remove_router_interface", s.authed(s.routerInterfaceHandler(false)))
 
@@ -234,6 +237,10 @@ type extension struct {
 // extensions lists what this Neutron implements, with Neutron's aliases.
 var extensions = []extension{
 	{"address-scope", "Address scope", "Address scopes extension.", "2015-07-26T10:00:00-00:00"},
+	{"agent", "agent", "The agent management extension.", "2013-02-03T10:00:00-00:00"},
+	{"bgp", "Neutron BGP Dynamic Routing Extension", "Discover and advertise routes for Neutron prefixes dynamically via BGP", "2016-05-10T15:37:00-00:00"},
+	{"bgp_4byte_asn", "BGP 4-byte AS numbers", "Support bgp 4-byte AS number", "2017-09-07T00:00:00-00:00"},
+	{"bgp_dragent_scheduler", "BGP Dynamic Routing Agent Scheduler", "Schedules BgpSpeakers on BgpDrAgent", "2015-07-30T10:00:00-00:00"},
 	{"empty-string-filtering", "Empty String Filtering Extension", "Allow filtering by attributes with empty string value", "2018-05-01T10:00:00-00:00"},
 	{"ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway", "2013-03-28T10:00:00-00:00"},
 	{"external-net", "Neutron external network", "Adds external network attribute to network resource.", "2013-01-14T10:00:00-00:00"},

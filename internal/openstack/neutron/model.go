@@ -17,6 +17,9 @@ const (
 	kindFloatingIP   = "floatingip"
 	kindSubnetPool   = "subnetpool"
 	kindAddressScope = "address_scope"
+	kindBGPSpeaker   = "bgp_speaker"
+	kindBGPPeer      = "bgp_peer"
+	kindAgent        = "agent"
 )
 
 // Device owners Neutron gives the ports it makes itself.
@@ -152,6 +155,46 @@ type AddressScope struct {
 	IPVersion int  `json:"ip_version"`
 }
 
+// BGPSpeaker is a neutron-dynamic-routing BGP speaker: a local AS that
+// advertises the routes of its gateway networks (Networks) to its peers
+// (Peers, BGPPeer ids). Like address scopes it has no standard
+// attributes; the view drops those of Common.
+type BGPSpeaker struct {
+	Common
+	LocalAS                       int64    `json:"local_as"`
+	IPVersion                     int      `json:"ip_version"`
+	AdvertiseFloatingIPHostRoutes bool     `json:"advertise_floating_ip_host_routes"`
+	AdvertiseTenantNetworks       bool     `json:"advertise_tenant_networks"`
+	Peers                         []string `json:"peers"`
+	Networks                      []string `json:"networks"`
+}
+
+// BGPPeer is a BGP neighbour speakers may peer with. Password (for
+// auth_type md5) is stored but never shown by the API.
+type BGPPeer struct {
+	Common
+	PeerIP   string  `json:"peer_ip"`
+	RemoteAS int64   `json:"remote_as"`
+	AuthType string  `json:"auth_type"`
+	Password *string `json:"password"`
+}
+
+// Agent is a Neutron agent; this Neutron has BGP dynamic routing agents
+// (neutron-bgp-dragent), one per configured host. BGPSpeakers are the
+// speakers it hosts (the bgp_speaker_dragent_bindings), which the API
+// shows through bgp-drinstances, not as an attribute.
+type Agent struct {
+	Common
+	AgentType    string   `json:"agent_type"`
+	Binary       string   `json:"binary"`
+	Topic        string   `json:"topic"`
+	Host         string   `json:"host"`
+	AdminStateUp bool     `json:"admin_state_up"`
+	Desc         *string  `json:"description"`
+	StartedAt    string   `json:"started_at"`
+	BGPSpeakers  []string `json:"bgp_speakers"`
+}
+
 type resource interface{ base() *Common }
 
 // state is one region's resources, read in a transaction, changed by
@@ -188,6 +231,12 @@ func newOfKind(kind string) resource {
 		return &SubnetPool{}
 	case kindAddressScope:
 		return &AddressScope{}
+	case kindBGPSpeaker:
+		return &BGPSpeaker{}
+	case kindBGPPeer:
+		return &BGPPeer{}
+	case kindAgent:
+		return &Agent{}
 	}
 	return nil
 }
@@ -308,6 +357,9 @@ func (s *state) router(id string) *Router             { return get[*Router](s, i
 func (s *state) floatingIP(id string) *FloatingIP     { return get[*FloatingIP](s, id) }
 func (s *state) subnetPool(id string) *SubnetPool     { return get[*SubnetPool](s, id) }
 func (s *state) addressScope(id string) *AddressScope { return get[*AddressScope](s, id) }
+func (s *state) bgpSpeaker(id string) *BGPSpeaker     { return get[*BGPSpeaker](s, id) }
+func (s *state) bgpPeer(id string) *BGPPeer           { return get[*BGPPeer](s, id) }
+func (s *state) agent(id string) *Agent               { return get[*Agent](s, id) }
 
 func (s *state) networks() []*Network           { return all[*Network](s, kindNetwork) }
 func (s *state) subnets() []*Subnet             { return all[*Subnet](s, kindSubnet) }
@@ -316,6 +368,13 @@ func (s *state) routers() []*Router             { return all[*Router](s, kindRou
 func (s *state) floatingIPs() []*FloatingIP     { return all[*FloatingIP](s, kindFloatingIP) }
 func (s *state) subnetPools() []*SubnetPool     { return all[*SubnetPool](s, kindSubnetPool) }
 func (s *state) addressScopes() []*AddressScope { return all[*AddressScope](s, kindAddressScope) }
+func (s *state) bgpSpeakers() []*BGPSpeaker     { return all[*BGPSpeaker](s, kindBGPSpeaker) }
+func (s *state) bgpPeers() []*BGPPeer           { return all[*BGPPeer](s, kindBGPPeer) }
+func (s *state) agents() []*Agent               { return all[*Agent](s, kindAgent) }
+
+// mark records that r changed without bumping its revision (resources
+// without standard attributes, or a change Neutron does not count).
+func (s *state) mark(r resource) { s.dirty[r.base().ID] = true }
 
 // subnetsOf lists a network's subnets in creation order.
 func (s *state) subnetsOf(networkID string) []*Subnet {

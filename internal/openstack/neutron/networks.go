@@ -2,6 +2,7 @@ package neutron
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -334,6 +335,13 @@ func (s *Service) deleteNetwork(st *state, c *caller, r resource) error {
 	}
 	for _, sn := range st.subnetsOf(n.ID) {
 		st.remove(sn.ID)
+	}
+	// The speakers' bindings to the network go with it (ON DELETE CASCADE).
+	for _, sp := range st.bgpSpeakers() {
+		if i := slices.Index(sp.Networks, n.ID); i >= 0 {
+			sp.Networks = slices.Delete(sp.Networks, i, i+1)
+			st.mark(sp)
+		}
 	}
 	return nil
 }

@@ -130,3 +130,99 @@ func TestOpenstackClient(t *testing.T) {
 		t.Errorf("state after the CLI session: %+v", snap)
 	}
 }
+
+// TestOpenstackClientBGP drives neutron-dynamic-routing's API with the
+// bgp commands python3-neutronclient's OSC plugin adds to Debian's
+// openstack CLI, as an admin.
+func TestOpenstackClientBGP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the python openstack CLI")
+	}
+	lb := startLab(t)
+	if out, err := openstackCLI(t, lb, "admin", "admin", "bgp", "speaker", "list", "--help"); err != nil {
+		t.Skipf("the openstack CLI has no bgp commands (Debian package python3-neutronclient provides them): %v\n%s", err, out)
+	}
+	const adm = "admin"
+
+	var sp map[string]any
+	cliJSON(t, lb, adm, adm, &sp, "bgp", "speaker", "create", "--local-as", "65010", "s1")
+	if sp["name"] != "s1" || sp["local_as"] != float64(65010) || sp["ip_version"] != float64(4) ||
+		sp["advertise_tenant_networks"] != true || sp["advertise_floating_ip_host_routes"] != true {
+		t.Errorf("bgp speaker create: %v", sp)
+	}
+	var peer map[string]any
+	cliJSON(t, lb, adm, adm, &peer, "bgp", "peer", "create", "--peer-ip", "10.0.0.1", "--remote-as", "65000", "p1")
+	if peer["name"] != "p1" || peer["peer_ip"] != "10.0.0.1" || peer["remote_as"] != float64(65000) || peer["auth_type"] != "none" {
+		t.Errorf("bgp peer create: %v", peer)
+	}
+	if out, err := openstackCLI(t, lb, adm, adm, "bgp", "speaker", "add", "peer", "s1", "p1"); err != nil {
+		t.Fatalf("bgp speaker add peer: %v\n%s", err, out)
+	}
+	var list []map[string]any
+	cliJSON(t, lb, adm, adm, &list, "bgp", "speaker", "list")
+	if len(list) != 1 || list[0]["Name"] != "s1" || list[0]["Local AS"] != float64(65010) || list[0]["IP Version"] != float64(4) || list[0]["ID"] != sp["id"] {
+		t.Errorf("bgp speaker list: %v", list)
+	}
+	var shown map[string]any
+	cliJSON(t, lb, adm, adm, &shown, "bgp", "speaker", "show", "s1")
+	if ps, _ := shown["peers"].([]any); len(ps) != 1 || ps[0] != peer["id"] {
+		t.Errorf("bgp speaker show: %v", shown)
+	}
+
+	var dras []map[string]any
+	cliJSON(t, lb, adm, adm, &dras, "bgp", "dragent", "list")
+	if len(dras) != 1 || dras[0]["Host"] != "cloud1-network" || dras[0]["State"] != true || dras[0]["Alive"] != ":-)" {
+		t.Fatalf("bgp dragent list: %v", dras)
+	}
+	var hosting []map[string]any
+	cliJSON(t, lb, adm, adm, &hosting, "bgp", "dragent", "list", "--bgp-speaker", "s1")
+	if len(hosting) != 1 || hosting[0]["ID"] != dras[0]["ID"] {
+		t.Errorf("bgp dragent list --bgp-speaker s1: %v", hosting)
+	}
+	var onAgent []map[string]any
+	cliJSON(t, lb, adm, adm, &onAgent, "bgp", "speaker", "list", "--agent", dras[0]["ID"].(string))
+	if len(onAgent) != 1 || onAgent[0]["Name"] != "s1" {
+		t.Errorf("bgp speaker list --agent: %v", onAgent)
+	}
+	var agentList []map[string]any
+	cliJSON(t, lb, adm, adm, &agentList, "network", "agent", "list", "--agent-type", "bgp")
+	if len(agentList) != 1 || agentList[0]["Host"] != "cloud1-network" || agentList[0]["Binary"] != "neutron-bgp-dragent" {
+		t.Errorf("network agent list --agent-type bgp: %v", agentList)
+	}
+
+	// Scheduling by hand, and the routes of a gateway network.
+	if out, err := openstackCLI(t, lb, adm, adm, "bgp", "dragent", "remove", "speaker", dras[0]["ID"].(string), "s1"); err != nil {
+		t.Fatalf("bgp dragent remove speaker: %v\n%s", err, out)
+	}
+	if out, err := openstackCLI(t, lb, adm, adm, "bgp", "dragent", "add", "speaker", dras[0]["ID"].(string), "s1"); err != nil {
+		t.Fatalf("bgp dragent add speaker: %v\n%s", err, out)
+	}
+	cliJSON(t, lb, adm, adm, &map[string]any{}, "network", "create", "--external", "public")
+	if out, err := openstackCLI(t, lb, adm, adm, "bgp", "speaker", "add", "network", "s1", "public"); err != nil {
+		t.Fatalf("bgp speaker add network: %v\n%s", err, out)
+	}
+	var routes []map[string]any
+	cliJSON(t, lb, adm, adm, &routes, "bgp", "speaker", "list", "advertised", "routes", "s1")
+	if len(routes) != 0 {
+		t.Errorf("routes of a bare network: %v", routes)
+	}
+
+	// The CLI shows Neutron's refusals.
+	out, err := openstackCLI(t, lb, adm, adm, "bgp", "peer", "create", "--peer-ip", "10.0.0.2", "--remote-as", "65000", "--auth-type", "md5", "--password", "", "p2")
+	if err == nil || !strings.Contains(out, "A password must be supplied when using auth_type md5") {
+		t.Errorf("md5 peer with an empty password: err %v, output %q", err, out)
+	}
+	out, err = openstackCLI(t, lb, "demo-cloud1", "demo-cloud1", "bgp", "speaker", "create", "--local-as", "65011", "s2")
+	if err == nil || !strings.Contains(out, "rule:create_bgp_speaker is disallowed by policy") {
+		t.Errorf("member creates a speaker: err %v, output %q", err, out)
+	}
+
+	snap, err := lb.neutron["cloud1"].Snapshot(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.BGPSpeakers) != 1 || len(snap.BGPSpeakers[0].BGPPeers) != 1 || snap.BGPSpeakers[0].BGPPeers[0].PeerIP != "10.0.0.1" ||
+		len(snap.BGPSpeakers[0].AgentHosts) != 1 {
+		t.Errorf("state after the CLI session: %+v", snap.BGPSpeakers)
+	}
+}

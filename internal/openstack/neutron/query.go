@@ -62,6 +62,9 @@ func parseListQuery(r *http.Request, col *collection) (*listQuery, error) {
 		}
 		a, ok := col.attrs[k]
 		if !ok || a.flags&aFilter == 0 {
+			if col.lenientFilters {
+				continue
+			}
 			invalid = append(invalid, k)
 			continue
 		}
@@ -242,11 +245,13 @@ func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) 
 			continue
 		}
 		res := st.items[id]
-		if !col.visible(st, c, res) {
+		if !col.visible(st, c, res) || (col.adminOnly && !c.admin) {
 			continue
 		}
 		full := col.view(st, res)
-		full["tenant_id"] = full["project_id"]
+		if !col.noProject {
+			full["tenant_id"] = full["project_id"]
+		}
 		shown := col.render(st, c, res)
 		if q.marker != "" && id == q.marker {
 			markerRow = &row{full, shown}

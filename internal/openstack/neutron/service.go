@@ -41,6 +41,11 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives request failures; nil discards them.
 	Logger *slog.Logger
+	// DRAgentHosts are the hosts of the region's BGP dynamic routing
+	// agents (neutron-bgp-dragent), each hosting at most one BGP speaker;
+	// [REGION-network] (the region's network node) when empty. An agent
+	// is registered for each at start.
+	DRAgentHosts []string
 	// OnChange, when set, is called after every committed change to the
 	// region's resources, outside the transaction, from the request's
 	// goroutine. Read the new state with Snapshot.
@@ -94,6 +99,18 @@ func New(ctx context.Context, st *store.Store, ks TokenValidator, cfg Config) (*
 	s := &Service{st: st, ks: ks, cfg: cfg, log: log.With("region", cfg.Region), physet: map[string]bool{}}
 	for _, p := range cfg.PhysicalNetworks {
 		s.physet[p] = true
+	}
+	// The region's agents report in.
+	err := st.Tx(ctx, func(tx *sql.Tx) error {
+		rs, err := loadState(ctx, tx, cfg.Region)
+		if err != nil {
+			return err
+		}
+		s.ensureAgents(rs)
+		return rs.save(ctx, tx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neutron: register agents: %w", err)
 	}
 	return s, nil
 }
@@ -162,6 +179,25 @@ type State struct {
 	FloatingIPs   []FloatingIP
 	SubnetPools   []SubnetPool
 	AddressScopes []AddressScope
+	// BGPSpeakers are the speakers with what the lab needs to run them.
+	BGPSpeakers []BGPSpeakerState
+	// BGPPeers are all the peers, passwords included.
+	BGPPeers []BGPPeer
+	// Agents are the BGP dynamic routing agents; Agent.BGPSpeakers are
+	// the ids of the speakers each hosts.
+	Agents []Agent
+}
+
+// BGPSpeakerState is a BGP speaker as the lab runs it: the speaker
+// (BGPSpeaker.Peers and .Networks are ids), its peers resolved in that
+// order (passwords included, for md5), the routes it advertises now and
+// the agents hosting it (none while unscheduled).
+type BGPSpeakerState struct {
+	BGPSpeaker
+	BGPPeers         []BGPPeer
+	AdvertisedRoutes []AdvertisedRoute
+	AgentIDs         []string
+	AgentHosts       []string
 }
 
 // Snapshot returns the region's resources, each kind in creation order.
@@ -191,6 +227,25 @@ func (s *Service) Snapshot(ctx context.Context) (State, error) {
 	}
 	for _, x := range st.addressScopes() {
 		out.AddressScopes = append(out.AddressScopes, *x)
+	}
+	for _, x := range st.bgpSpeakers() {
+		ss := BGPSpeakerState{BGPSpeaker: *x, AdvertisedRoutes: st.advertisedRoutes(x)}
+		for _, id := range x.Peers {
+			if p := st.bgpPeer(id); p != nil {
+				ss.BGPPeers = append(ss.BGPPeers, *p)
+			}
+		}
+		for _, a := range st.hosting(x.ID) {
+			ss.AgentIDs = append(ss.AgentIDs, a.ID)
+			ss.AgentHosts = append(ss.AgentHosts, a.Host)
+		}
+		out.BGPSpeakers = append(out.BGPSpeakers, ss)
+	}
+	for _, x := range st.bgpPeers() {
+		out.BGPPeers = append(out.BGPPeers, *x)
+	}
+	for _, x := range st.agents() {
+		out.Agents = append(out.Agents, *x)
 	}
 	return out, nil
 }

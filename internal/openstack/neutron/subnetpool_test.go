@@ -23,6 +23,12 @@ func TestSubnetPools(t *testing.T) {
 	if scope.IPVersion != 4 || !scope.Shared || scope.ProjectID == "" {
 		t.Errorf("address scope %+v", scope)
 	}
+	// Listed under "address_scopes", as Neutron names the collection in bodies.
+	if pages, err := addressscopes.List(demo, addressscopes.ListOpts{}).AllPages(ctx); err != nil {
+		t.Fatal(err)
+	} else if list, err := addressscopes.ExtractAddressScopes(pages); err != nil || len(list) != 1 || list[0].ID != scope.ID {
+		t.Errorf("address scopes listed: %+v %v", list, err)
+	}
 	code, body := raw(t, lb, demo, "POST", "/v2.0/address-scopes", map[string]any{"address_scope": map[string]any{"name": "x", "ip_version": 4, "shared": true}})
 	wantNeutronError(t, "member shares a scope", code, body, 403, "PolicyNotAuthorized", "(rule:create_address_scope and rule:create_address_scope:shared) is disallowed by policy")
 

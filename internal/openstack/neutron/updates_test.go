@@ -108,7 +108,7 @@ func TestDiscovery(t *testing.T) {
 		t.Errorf("versions: %d %v", code, body)
 	}
 	code, body = raw(t, lb, demo, "GET", "/v2.0/", nil)
-	if res, _ := body["resources"].([]any); code != 200 || len(res) != 7 {
+	if res, _ := body["resources"].([]any); code != 200 || len(res) != 10 {
 		t.Errorf("resources: %d %v", code, body)
 	}
 	code, body = raw(t, lb, demo, "GET", "/v2.0/extensions", nil)
@@ -117,7 +117,8 @@ func TestDiscovery(t *testing.T) {
 		aliases[e.(map[string]any)["alias"].(string)] = true
 	}
 	for _, a := range []string{"router", "ext-gw-mode", "extraroute", "subnet_allocation", "address-scope", "external-net", "provider",
-		"standard-attr-description", "project-id", "pagination", "sorting", "fip-port-details", "net-mtu", "filter-validation"} {
+		"standard-attr-description", "project-id", "pagination", "sorting", "fip-port-details", "net-mtu", "filter-validation",
+		"agent", "bgp", "bgp_4byte_asn", "bgp_dragent_scheduler"} {
 		if !aliases[a] {
 			t.Errorf("extension %s not listed", a)
 		}
