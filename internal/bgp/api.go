@@ -10,9 +10,11 @@ import (
 
 // Route is a path as the API shows it.
 type Route struct {
-	Family  Family
-	Key     RouteKey
-	Label   uint32 // VPN label; 0 for IPv4 unicast
+	Family Family
+	Key    RouteKey
+	Label  uint32 // MPLS label (VPN, labelled unicast); 0 for the unicast families
+	// NextHop is an IPv4 address when the wire carried an IPv4-mapped
+	// IPv6 one (IPv6 families over an IPv4 core).
 	NextHop netip.Addr
 	Attrs   Attrs
 	// Peer is the neighbour it was learned from; invalid for local routes.
@@ -47,10 +49,13 @@ func (s *Speaker) routeOf(f Family, k RouteKey, p *Path, best bool) *Route {
 	return r
 }
 
-// Originate installs (or replaces) a locally originated route. For VPNv4
-// the key carries the RD and label the VPN label; attrs carries the route
-// targets in ExtCommunities and, usually, the PE loopback as NextHop
-// (left invalid, the session's local address is used).
+// Originate installs (or replaces) a locally originated route. For the
+// VPN families the key carries the RD, and label is the VPN label (the
+// route's label for IPv4 labelled unicast; ignored for the unicast
+// families); attrs carries the route targets in ExtCommunities and,
+// usually, the PE loopback as NextHop (left invalid, the session's local
+// address is used). An IPv6 family's next hop may be IPv4 (an IPv4
+// core): it is sent IPv4-mapped.
 func (s *Speaker) Originate(f Family, k RouteKey, label uint32, attrs Attrs) error {
 	if err := s.checkKey(f, k); err != nil {
 		return err
@@ -58,9 +63,10 @@ func (s *Speaker) Originate(f Family, k RouteKey, label uint32, attrs Attrs) err
 	if label > 0xfffff {
 		return fmt.Errorf("bgp originate %v: label %d exceeds 20 bits", k, label)
 	}
-	if f == IPv4Unicast {
+	if !f.labelled() {
 		label = 0
 	}
+	attrs.NextHop = attrs.NextHop.Unmap()
 	k.Prefix = k.Prefix.Masked()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -89,11 +95,11 @@ func (s *Speaker) checkKey(f Family, k RouteKey) error {
 	if s.tables[f] == nil {
 		return fmt.Errorf("bgp: family %v not configured", f)
 	}
-	if !k.Prefix.IsValid() || !k.Prefix.Addr().Is4() {
-		return fmt.Errorf("bgp: %v: need an IPv4 prefix", k)
+	if !k.Prefix.IsValid() || k.Prefix.Addr().Is6() != f.isIPv6() {
+		return fmt.Errorf("bgp: %v: need an %s prefix", k, map[bool]string{false: "IPv4", true: "IPv6"}[f.isIPv6()])
 	}
-	if (f == IPv4Unicast) != (k.RD == RD{}) {
-		return fmt.Errorf("bgp: %v: %v routes %s an RD", k, f, map[bool]string{true: "take no", false: "need"}[f == IPv4Unicast])
+	if f.isVPN() == (k.RD == RD{}) {
+		return fmt.Errorf("bgp: %v: %v routes %s an RD", k, f, map[bool]string{false: "take no", true: "need"}[f.isVPN()])
 	}
 	return nil
 }

@@ -27,21 +27,32 @@
 //   - Transports (transport.go, memtransport.go): real TCP, and an
 //     in-memory network delivering already-encoded messages on the clock,
 //     so large labs need no sockets and tests run on the virtual clock.
-//   - RIBs: an Adj-RIB-In per peer, a Loc-RIB per family (IPv4 unicast and
-//     VPNv4) with the RFC 4271 decision process (rib.go), next hops checked
-//     with Config.Resolver, attributes interned (attrs.go) so identical
+//   - Families (family.go): IPv4 unicast, VPNv4 (RFC 4364), IPv6 unicast
+//     (RFC 4760, 2545), VPNv6 (RFC 4659), IPv4 labelled unicast (RFC 8277)
+//     and RTC. Next hops of the MP families travel only in MP_REACH_NLRI;
+//     an IPv4 next hop of an IPv6 family is sent IPv4-mapped (RFC 4798,
+//     RFC 4659 3.2.1.1) and a received IPv4-mapped one held and resolved
+//     as the IPv4 address (Route.NextHop; the show forms keep it
+//     mapped, as FRR does); a link-local next hop after the global one
+//     is accepted and dropped.
+//   - RIBs: an Adj-RIB-In per peer, a Loc-RIB per family with the RFC
+//     4271 decision process (rib.go), next hops checked with
+//     Config.Resolver, attributes interned (attrs.go) so identical
 //     sets are shared by every route and every speaker in the process.
 //   - Adj-RIB-Out per update group (update_out.go): peers whose outbound
 //     routes would be identical share one computation and one encoding.
 //   - iBGP/eBGP rules and route reflection (RFC 4456); for PE–CE
 //     sessions, as-override and allowas-in (PeerConfig).
 //   - Route target constraint (RFC 4684, rtc.go, rtc_filter.go), on by
-//     default with VPNv4: the speaker advertises its import RTs
-//     (SetImportRTs) and sends each RTC peer only the VPN routes its
-//     membership asks for, once its RTC End-of-RIB is in. Reflectors ask
-//     for everything and reflect membership like any route.
+//     default with VPNv4 or VPNv6, filtering both: the speaker
+//     advertises its import RTs (SetImportRTs) and sends each RTC peer
+//     only the VPN routes its membership asks for, once its RTC
+//     End-of-RIB is in. Reflectors ask for everything and reflect
+//     membership like any route.
 //   - RFC 7606 error handling: treat-as-withdraw and attribute-discard where
-//     it says so, a NOTIFICATION only where it must (update_in.go).
+//     it says so; AFI/SAFI disable (RFC 4760 7) for an MP_REACH_NLRI or
+//     MP_UNREACH_NLRI that cannot be parsed or whose next hop length does
+//     not fit its family; a NOTIFICATION only where it must (update_in.go).
 //
 // Concurrency: a Speaker has one lock. API calls, timer callbacks and
 // transport callbacks each take it, so protocol state is touched by one

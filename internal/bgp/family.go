@@ -23,7 +23,20 @@ const (
 	// the VPN routes it can use. Carried with VPNv4 by default (see
 	// Config.NoRTConstraint); its routes are set with SetImportRTs.
 	RTC Family = Family(bgp.RF_RTC_UC) // 1/132
+	// IPv6Unicast is IPv6 unicast (RFC 4760, RFC 2545): the next hop is
+	// an IPv6 address in MP_REACH_NLRI, or an IPv4 one carried as
+	// ::ffff:a.b.c.d when the routes cross an IPv4 core (RFC 4798).
+	IPv6Unicast Family = Family(bgp.RF_IPv6_UC) // 2/1
+	// VPNv6 is BGP/MPLS IPv6 VPN (RFC 4659): RD, IPv6 prefix and label;
+	// next hop RD 0 and an IPv6 address, IPv4-mapped for an IPv4 PE.
+	// Route target constraint applies to it as to VPNv4.
+	VPNv6 Family = Family(bgp.RF_IPv6_VPN) // 2/128
+	// IPv4LabeledUnicast is IPv4 prefixes with an MPLS label (RFC 8277).
+	IPv4LabeledUnicast Family = Family(bgp.RF_IPv4_MPLS) // 1/4
 )
+
+// String names a family as GoBGP does, except the VPN families, which
+// keep the short names this package always used.
 
 func (f Family) wire() bgp.Family { return bgp.Family(f) }
 
@@ -35,11 +48,54 @@ func (f Family) String() string {
 		return "vpnv4"
 	case RTC:
 		return "rtc"
+	case IPv6Unicast:
+		return "ipv6-unicast"
+	case VPNv6:
+		return "vpnv6"
+	case IPv4LabeledUnicast:
+		return "ipv4-labelled-unicast"
 	}
 	return fmt.Sprintf("afi%d/safi%d", f.wire().Afi(), f.wire().Safi())
 }
 
-func supported(f Family) bool { return f == IPv4Unicast || f == VPNv4 || f == RTC }
+// ShowName is the family as FRR's `show bgp AFI SAFI` spells it
+// ("ipv4 unicast", "ipv6 vpn", "ipv4 labeled-unicast"...).
+func (f Family) ShowName() string {
+	switch f {
+	case IPv4Unicast:
+		return "ipv4 unicast"
+	case VPNv4:
+		return "ipv4 vpn"
+	case IPv6Unicast:
+		return "ipv6 unicast"
+	case VPNv6:
+		return "ipv6 vpn"
+	case IPv4LabeledUnicast:
+		return "ipv4 labeled-unicast"
+	case RTC:
+		return "ipv4 rtc"
+	}
+	return f.String()
+}
+
+func supported(f Family) bool {
+	switch f {
+	case IPv4Unicast, VPNv4, RTC, IPv6Unicast, VPNv6, IPv4LabeledUnicast:
+		return true
+	}
+	return false
+}
+
+// isIPv6 reports whether the family's prefixes (and so its next hops'
+// encoding) are IPv6.
+func (f Family) isIPv6() bool { return f.wire().Afi() == bgp.AFI_IP6 }
+
+// isVPN: RD-keyed families whose routes carry route targets, filtered
+// by RT constraint.
+func (f Family) isVPN() bool { return f == VPNv4 || f == VPNv6 }
+
+// labelled: one MPLS label per route in the NLRI.
+func (f Family) labelled() bool { return f == VPNv4 || f == VPNv6 || f == IPv4LabeledUnicast }
 
 // RD is a route distinguisher in its 8-octet wire form (RFC 4364 4.2).
 // The zero RD is what IPv4 unicast routes carry.
@@ -139,7 +195,7 @@ type RouteKey struct {
 }
 
 func (k RouteKey) String() string {
-	if k.Prefix.Addr().Is6() {
+	if k.RD == rtcRD {
 		return k.rtcString()
 	}
 	if k.RD == (RD{}) {

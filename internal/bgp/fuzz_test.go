@@ -149,12 +149,28 @@ func FuzzUpdate(f *testing.F) {
 	seed(bgp.NewBGPUpdateMessage(nil, []bgp.PathAttributeInterface{un}, nil))
 	seed(bgp.NewBGPUpdateMessage([]bgp.PathNLRI{{NLRI: p4}}, nil, nil))
 	f.Add([]byte{0, 0, 0, 4, 0x40, 1, 1, 9}) // bad ORIGIN value
+	// The IPv6 and labelled families: next hops of every length the
+	// RFCs allow, IPv4-mapped ones, and one of the wrong length.
+	ll := addr("fe80::1")
+	body := func(m []byte) { f.Add(m[headerLen:]) }
+	body(mpUpdate(f, IPv6Unicast, plain(f, "2001:db8:1::/48"), addr("2001:db8::2")))
+	body(mpUpdate(f, IPv6Unicast, plain(f, "2001:db8:1::/48"), addr("2001:db8::2"), ll))
+	body(mpUpdate(f, IPv6Unicast, plain(f, "2001:db8:1::/48"), addr("10.0.0.2")))
+	body(mpUpdate(f, VPNv6, vpnNLRI(f, "65000:1", "2001:db8:4::/64", 77), addr("10.0.0.2")))
+	body(mpUpdate(f, VPNv6, vpnNLRI(f, "65000:1", "2001:db8:4::/64", 77), addr("2001:db8::2"), ll))
+	body(mpUpdate(f, IPv4LabeledUnicast, labelled(f, "10.9.0.0/16", 16), addr("10.0.0.2")))
+	body(mustMPWithNH(f, IPv6Unicast, plain(f, "2001:db8:9::/48"), []byte{10, 0, 0, 2}))
+	for _, fam := range []Family{IPv6Unicast, VPNv6, IPv4LabeledUnicast} {
+		seed(bgp.NewEndOfRib(fam.wire()))
+	}
+	un6, _ := bgp.NewPathAttributeMpUnreachNLRI(bgp.RF_IPv6_VPN, []bgp.PathNLRI{{NLRI: vpnNLRI(f, "65000:1", "2001:db8:4::/64", 77)}})
+	seed(bgp.NewBGPUpdateMessage(nil, []bgp.PathAttributeInterface{un6}, nil))
 
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if len(body) > maxMessageLen-headerLen {
 			return
 		}
-		s, rc := establishedSpeaker(t, 65000)
+		s, rc := newFamiliesSpeaker(t, nil)
 		defer s.Close()
 		s.mu.Lock()
 		ss := s.peers[addr("10.0.0.2")].established

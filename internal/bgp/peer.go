@@ -163,12 +163,16 @@ func (p *peer) join(ss *session) {
 	slices.SortStableFunc(fams, func(a, b Family) int {
 		return cmp.Compare(b2i(a != RTC), b2i(b != RTC))
 	})
+	waiting := false
 	for _, f := range fams {
 		if !ss.families[f] {
 			continue
 		}
-		if f == VPNv4 && !p.vpnReady(ss) {
-			p.waitRTC(ss)
+		if f.isVPN() && !p.vpnReady(ss) {
+			if !waiting {
+				p.waitRTC(ss)
+				waiting = true
+			}
 			continue
 		}
 		p.joinFamily(ss, f)
@@ -273,11 +277,14 @@ func (p *peer) sweep(f Family, match func(*Path) bool) {
 
 func (p *peer) groupKey(ss *session, f Family) groupKey {
 	local := p.cfg.LocalAddr
+	if p.cfg.NextHop.IsValid() {
+		local = p.cfg.NextHop
+	}
 	if !local.IsValid() {
 		local = ss.localAddr
 	}
 	k := groupKey{family: f, ibgp: p.ibgp, rrClient: p.cfg.RRClient, nextHop: local}
-	if f == VPNv4 {
+	if f.isVPN() {
 		k.rtc, _ = p.vpnFilter(ss)
 	}
 	if p.cfg.ASOverride && !p.ibgp {

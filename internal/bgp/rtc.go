@@ -16,14 +16,18 @@ import (
 // An RTC NLRI is a prefix of up to 96 bits: origin AS (32) then route
 // target (64). Its RouteKey holds it as an IPv6 prefix over those bits
 // (the last 32 zero), so that the table, masking and prefix lengths work
-// as for any family and no RTC key can collide with an IPv4 one.
+// as for any family, under rtcRD, so that no RTC key can be taken for an
+// IPv6 one.
+
+// rtcRD marks RTC keys: RD type 0xffff is no real RD's.
+var rtcRD = RD{0xff, 0xff, 'R', 'T', 'C'}
 
 // rtcKey builds the key of the membership NLRI origin:rt/bits.
 func rtcKey(origin uint32, rt ExtCommunity, bits int) RouteKey {
 	var b [16]byte
 	binary.BigEndian.PutUint32(b[:4], origin)
 	copy(b[4:12], rt[:])
-	return RouteKey{Prefix: netip.PrefixFrom(netip.AddrFrom16(b), bits).Masked()}
+	return RouteKey{RD: rtcRD, Prefix: netip.PrefixFrom(netip.AddrFrom16(b), bits).Masked()}
 }
 
 // rtcDefault is the default membership route (length 0): "send me all".
@@ -33,7 +37,7 @@ var rtcDefault = rtcKey(0, ExtCommunity{}, 0)
 // to the prefix) and prefix length in bits (0 to 96). ok is false for the
 // keys of other families.
 func (k RouteKey) RTCMembership() (origin uint32, rt ExtCommunity, bits int, ok bool) {
-	if !k.Prefix.Addr().Is6() {
+	if k.RD != rtcRD || !k.Prefix.Addr().Is6() {
 		return 0, ExtCommunity{}, 0, false
 	}
 	b := k.Prefix.Addr().As16()

@@ -112,7 +112,7 @@ func (s *Speaker) rtcTouched(p *peer, k RouteKey, present bool) {
 
 // vpnFilter is the filter VPN routes to p over ss are sent through.
 func (p *peer) vpnFilter(ss *session) (filterID, *rtFilter) {
-	if !ss.families[RTC] {
+	if !ss.families[RTC] || ss.disabled[RTC] {
 		return filterID{}, nil
 	}
 	if ss.grRestarted && !p.eorIn[RTC] {
@@ -127,39 +127,51 @@ func (p *peer) vpnFilter(ss *session) (filterID, *rtFilter) {
 // vpnReady reports whether VPN routes may go to p: it did not negotiate
 // RTC, or its membership is complete (End-of-RIB), or it is restarting.
 func (p *peer) vpnReady(ss *session) bool {
-	return !ss.families[RTC] || p.eorIn[RTC] || ss.grRestarted || p.rtcWaited
+	return !ss.families[RTC] || ss.disabled[RTC] || p.eorIn[RTC] || ss.grRestarted || p.rtcWaited
 }
 
-// waitRTC defers the VPN join until the peer's RTC End-of-RIB, for at
+// vpnFamilies are the VPN families, filtered by RT membership.
+var vpnFamilies = [...]Family{VPNv4, VPNv6}
+
+// waitRTC defers the VPN joins until the peer's RTC End-of-RIB, for at
 // most rtcEoRWait.
 func (p *peer) waitRTC(ss *session) {
 	stopTimer(p.rtcTimer)
 	p.rtcTimer = p.s.after(rtcEoRWait, func() {
-		if p.established != ss || p.groups[VPNv4] != nil {
+		if p.established != ss {
 			return
 		}
-		p.s.log.Info("no RTC End-of-RIB: sending VPN routes by the membership received", "peer", p.cfg.Addr)
 		p.rtcWaited = true
-		p.joinFamily(ss, VPNv4)
+		for _, f := range vpnFamilies {
+			if ss.families[f] && p.groups[f] == nil {
+				p.s.log.Info("no RTC End-of-RIB: sending VPN routes by the membership received", "peer", p.cfg.Addr, "family", f)
+				p.joinFamily(ss, f)
+			}
+		}
 	})
 }
 
 // rtcEoR is the peer's RTC End-of-RIB: its membership is complete, so
 // its VPN routes go now (or, if they went early, are trimmed to it).
 func (p *peer) rtcEoR(ss *session) {
-	if !ss.families[VPNv4] || p.s.restarting {
+	if p.s.restarting {
 		return // finishRestart joins
 	}
-	if p.groups[VPNv4] == nil {
-		stopTimer(p.rtcTimer)
-		p.joinFamily(ss, VPNv4)
-		return
+	stopTimer(p.rtcTimer)
+	for _, f := range vpnFamilies {
+		if !ss.families[f] {
+			continue
+		}
+		if p.groups[f] == nil {
+			p.joinFamily(ss, f)
+			continue
+		}
+		p.regroupVPN(ss, f) // a restarting peer's: it had everything until now
 	}
-	p.regroupVPN(ss) // a restarting peer's: it had everything until now
 }
 
 // updateMemberships moves every peer whose RTC routes changed into the
-// VPN group of its new membership.
+// VPN groups of its new membership.
 func (s *Speaker) updateMemberships() {
 	if !s.rtcChanged {
 		return
@@ -170,20 +182,26 @@ func (s *Speaker) updateMemberships() {
 			continue
 		}
 		p.rtcChanged = false
-		if ss := p.established; ss != nil && p.groups[VPNv4] != nil {
-			p.regroupVPN(ss)
+		ss := p.established
+		if ss == nil {
+			continue
+		}
+		for _, f := range vpnFamilies {
+			if p.groups[f] != nil {
+				p.regroupVPN(ss, f)
+			}
 		}
 	}
 }
 
-// regroupVPN moves p to the VPN group matching its current filter and
-// sends it what differs: routes the new group has and the old one had
-// not (or had otherwise) are announced, routes only the old one had are
-// withdrawn.
-func (p *peer) regroupVPN(ss *session) {
+// regroupVPN moves p to the group of VPN family f matching its current
+// filter and sends it what differs: routes the new group has and the old
+// one had not (or had otherwise) are announced, routes only the old one
+// had are withdrawn.
+func (p *peer) regroupVPN(ss *session, f Family) {
 	s := p.s
-	old := p.groups[VPNv4]
-	k := p.groupKey(ss, VPNv4)
+	old := p.groups[f]
+	k := p.groupKey(ss, f)
 	if old.key == k {
 		return
 	}
@@ -207,14 +225,14 @@ func (p *peer) regroupVPN(ss *session) {
 		}
 	}
 	g.members[p] = true
-	p.groups[VPNv4] = g
-	s.log.Debug("RT membership changed", "peer", p.cfg.Addr, "announce", len(ann), "withdraw", len(wd))
+	p.groups[f] = g
+	s.log.Debug("RT membership changed", "peer", p.cfg.Addr, "family", f, "announce", len(ann), "withdraw", len(wd))
 	if len(ann) == 0 && len(wd) == 0 {
 		return
 	}
-	msgs, err := encodeUpdates(VPNv4, ann, wd)
+	msgs, err := encodeUpdates(f, ann, wd)
 	if err != nil {
-		s.log.Error("encoding UPDATE failed", "family", VPNv4, "error", err)
+		s.log.Error("encoding UPDATE failed", "family", f, "error", err)
 		return
 	}
 	for _, m := range msgs {
@@ -225,7 +243,7 @@ func (p *peer) regroupVPN(ss *session) {
 // groupWithFilter is group(k), giving a new group p's filter.
 func (s *Speaker) groupWithFilter(k groupKey, p *peer, ss *session) *updateGroup {
 	g := s.group(k)
-	if k.family == VPNv4 && k.rtc != (filterID{}) && g.filter == nil {
+	if k.family.isVPN() && k.rtc != (filterID{}) && g.filter == nil {
 		_, g.filter = p.vpnFilter(ss)
 	}
 	return g

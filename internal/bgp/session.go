@@ -50,8 +50,11 @@ type session struct {
 	holdTimer clock.Timer
 	kaTimer   clock.Timer
 
-	remoteID  netip.Addr
-	families  map[Family]bool
+	remoteID netip.Addr
+	families map[Family]bool
+	// disabled: families whose routes from the peer are ignored for the
+	// rest of the session after a malformed MP attribute (RFC 4760 7).
+	disabled  map[Family]bool
 	localAddr netip.Addr
 	// grTime and grFamilies are what the peer's graceful-restart
 	// capability asked of us as helper (RFC 4724).

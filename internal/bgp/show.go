@@ -3,12 +3,13 @@ package bgp
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"time"
 )
 
 // RouteView is one path as `show bgp ipv4 vpn` shows it (and as its JSON
-// carries it).
+// carries it). An IPv4 next hop of an IPv6 family shows IPv4-mapped.
 type RouteView struct {
 	RD        string   `json:"rd,omitempty"`
 	Prefix    string   `json:"prefix"`
@@ -37,14 +38,22 @@ func (r *Route) View() RouteView {
 	switch r.Family {
 	case RTC:
 		v.Prefix = r.Key.String()
-	case VPNv4:
+	case VPNv4, VPNv6:
 		v.RD = r.Key.RD.String()
 	}
 	if r.Peer.IsValid() {
 		v.Peer = r.Peer.String()
 	}
+	if r.Family.isIPv6() && r.NextHop.Is4() {
+		// As on the wire and in FRR's table: IPv4-mapped (FRR writes
+		// ::ffff:aff:1 for ::ffff:10.255.0.1).
+		v.NextHop = netip.AddrFrom16(r.NextHop.As16()).String()
+	}
 	if r.Local && !r.NextHop.IsValid() {
 		v.NextHop = "0.0.0.0"
+		if r.Family.isIPv6() {
+			v.NextHop = "::"
+		}
 	}
 	if a.HasMED {
 		v.MED = &a.MED
@@ -96,8 +105,13 @@ func upDown(d time.Duration) string {
 	return fmt.Sprintf("%dd%02dh%02dm", int(d.Hours())/24, int(d.Hours())%24, int(d.Minutes())%60)
 }
 
-// WriteRoutes renders family f like FRR's `show bgp ipv4 vpn` (grouped by
-// route distinguisher) or `show bgp ipv4 unicast`.
+// WriteRoutes renders family f like FRR's `show bgp ipv4 vpn` or `show
+// bgp ipv6 vpn` (grouped by route distinguisher), `show bgp ipv4
+// unicast`, `show bgp ipv6 unicast` or `show bgp ipv4 labeled-unicast`
+// (see Family.ShowName). As FRR does, a prefix or next hop too long for
+// its column (IPv6) ends the line and the row goes on below, aligned.
+// Labelled families get a line with route targets and label under each
+// path.
 func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 	routes := s.Routes(f)
 	fmt.Fprintf(w, "BGP table, local router ID is %v\n", s.cfg.RouterID)
@@ -111,7 +125,7 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 	for i := range routes {
 		r := &routes[i]
 		v := r.View()
-		if f != IPv4Unicast && (first || r.Key.RD != rd) {
+		if (f.isVPN() || f == RTC) && (first || r.Key.RD != rd) {
 			fmt.Fprintf(w, "Route Distinguisher: %s\n", v.RD)
 			rd, first = r.Key.RD, false
 		}
@@ -136,12 +150,21 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 			weight = "32768"
 		}
 		path := strings.TrimSpace(v.Path + " " + v.Origin)
-		fmt.Fprintf(w, "%s %-18s %-18s %6s %6s %6s %s\n", status, v.Prefix, v.NextHop, metric, locPrf, weight, path)
-		if f != IPv4Unicast {
+		fmt.Fprintf(w, "%s %s %s %6s %6s %6s %s\n", status, column(v.Prefix, 4), column(v.NextHop, 23), metric, locPrf, weight, path)
+		if f.labelled() || f == RTC {
 			fmt.Fprintf(w, "    EC{%s} label=%d\n", strings.Join(trimRT(v.RTs), " "), v.Label)
 		}
 	}
 	return nil
+}
+
+// column pads s to the 18-character column starting at col, or, when s
+// fills it, ends the line and indents the next one to the column after.
+func column(s string, col int) string {
+	if len(s) <= 18 {
+		return fmt.Sprintf("%-18s", s)
+	}
+	return s + "\n" + strings.Repeat(" ", col+18)
 }
 
 func trimRT(rts []string) []string {

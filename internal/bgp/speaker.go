@@ -19,10 +19,10 @@ type Config struct {
 	// ClusterID is the route-reflection cluster id (default RouterID).
 	ClusterID netip.Addr
 	// Families the speaker carries (default IPv4 unicast). RTC is added
-	// to a VPNv4 speaker's unless NoRTConstraint.
+	// to a VPNv4 or VPNv6 speaker's unless NoRTConstraint.
 	Families []Family
 	// NoRTConstraint turns route target constraint (RFC 4684) off: a
-	// VPNv4 speaker then neither offers the RTC family nor filters VPN
+	// VPN speaker then neither offers the RTC family nor filters VPN
 	// routes by its peers' membership.
 	NoRTConstraint bool
 	// ListenAddr, when valid, is where the speaker accepts connections
@@ -62,8 +62,9 @@ type Config struct {
 	// deferral: its Loc-RIB is then as complete as it will get.
 	OnRestartDone func()
 	// ExportLabel, if set, gives the label to advertise for a learned
-	// VPN route whose next hop this speaker rewrites to itself (to an
-	// eBGP peer, or with next-hop-self): an inter-AS option B ASBR
+	// labelled route (VPNv4, VPNv6, IPv4 labelled unicast) whose next
+	// hop this speaker rewrites to itself (to an eBGP peer, or with
+	// next-hop-self): an inter-AS option B ASBR
 	// allocates a label of its own per route and switches it to the
 	// route's label (RFC 4364 10b). It runs with the speaker's lock held;
 	// 0 keeps the route's label.
@@ -83,6 +84,10 @@ type PeerConfig struct {
 	// this speaker sets on eBGP (and next-hop-self) routes; default the
 	// connection's own local address.
 	LocalAddr netip.Addr
+	// NextHop, when valid, is that next hop instead of LocalAddr: a lab
+	// router whose sessions run over 127/8 still advertises its address
+	// in the emulated network.
+	NextHop netip.Addr
 	// RRClient makes this iBGP peer a route-reflection client.
 	RRClient bool
 	// NextHopSelf rewrites the next hop of routes sent to this iBGP peer.
@@ -156,7 +161,7 @@ func New(cfg Config) (*Speaker, error) {
 		cfg.Families = []Family{IPv4Unicast}
 	}
 	cfg.Families = slices.Clone(cfg.Families)
-	if slices.Contains(cfg.Families, VPNv4) && !slices.Contains(cfg.Families, RTC) && !cfg.NoRTConstraint {
+	if slices.ContainsFunc(cfg.Families, Family.isVPN) && !slices.Contains(cfg.Families, RTC) && !cfg.NoRTConstraint {
 		cfg.Families = append(cfg.Families, RTC)
 	}
 	for _, f := range cfg.Families {
@@ -337,7 +342,7 @@ func (s *Speaker) checkRestart() {
 			return
 		}
 		for f := range ss.families {
-			if !p.eorIn[f] {
+			if !p.eorIn[f] && !ss.disabled[f] {
 				return
 			}
 		}
@@ -379,7 +384,7 @@ func (s *Speaker) AddPeer(pc PeerConfig) error {
 	pc.Families = slices.Clone(pc.Families)
 	if pc.NoRTConstraint {
 		pc.Families = slices.DeleteFunc(pc.Families, func(f Family) bool { return f == RTC })
-	} else if s.tables[RTC] != nil && slices.Contains(pc.Families, VPNv4) && !slices.Contains(pc.Families, RTC) {
+	} else if s.tables[RTC] != nil && slices.ContainsFunc(pc.Families, Family.isVPN) && !slices.Contains(pc.Families, RTC) {
 		pc.Families = append(pc.Families, RTC)
 	}
 	if pc.AllowASIn < 0 {

@@ -54,11 +54,95 @@ func (ss *session) updateError(msg *bgp.BGPMessage, me *bgp.MessageError) {
 		if u != nil {
 			ss.applyUpdate(u, true)
 		}
+	case bgp.ERROR_HANDLING_AFISAFI_DISABLE:
+		// An MP_REACH_NLRI or MP_UNREACH_NLRI that cannot be parsed (RFC
+		// 7606 3 j, 7.11): its NLRI cannot be located, so the family is
+		// disabled for the session (RFC 4760 7) and the rest of the
+		// UPDATE, whose attributes are suspect, treated as withdraw.
+		f, ok := mpFamily(me)
+		if !ok {
+			ss.notifyErr(me)
+			return
+		}
+		if !ss.families[f] {
+			ss.p.s.log.Warn("malformed UPDATE for a family not negotiated ignored", "peer", ss.p.cfg.Addr, "family", f, "error", me.Message)
+			return
+		}
+		ss.disableFamily(f, me.Message)
+		if u != nil {
+			ss.applyUpdate(u, true)
+		}
 	default:
-		// Session reset (or AFI/SAFI disable, which we do as a reset: an
-		// MP_REACH that cannot be parsed leaves no NLRI to withdraw).
 		ss.notifyErr(me)
 	}
+}
+
+// mpFamily is the family of the MP_REACH_NLRI or MP_UNREACH_NLRI an
+// error is about, when the attribute got as far as naming it.
+func mpFamily(me *bgp.MessageError) (Family, bool) {
+	if me.ErrorAttribute == nil {
+		return 0, false
+	}
+	var afi uint16
+	var safi uint8
+	switch a := (*me.ErrorAttribute).(type) {
+	case *bgp.PathAttributeMpReachNLRI:
+		afi, safi = a.AFI, a.SAFI
+	case *bgp.PathAttributeMpUnreachNLRI:
+		afi, safi = a.AFI, a.SAFI
+	default:
+		return 0, false
+	}
+	if afi == 0 {
+		return 0, false
+	}
+	return Family(bgp.NewFamily(afi, safi)), true
+}
+
+// disableFamily is RFC 4760 7's answer to an incorrect MP attribute: the
+// routes of the family received from the peer are deleted, and those it
+// sends later over this session ignored. What we send is unaffected, and
+// the session stays up (RFC 7606 2, "AFI/SAFI disable").
+func (ss *session) disableFamily(f Family, why string) {
+	p := ss.p
+	if ss.disabled[f] {
+		return
+	}
+	if ss.disabled == nil {
+		ss.disabled = map[Family]bool{}
+	}
+	ss.disabled[f] = true
+	p.s.log.Warn("malformed MP attribute: family disabled for the session", "peer", p.cfg.Addr, "family", f, "error", why)
+	p.sweep(f, func(*Path) bool { return true })
+	p.stale[f] = false
+}
+
+// Verdicts on an MP_REACH_NLRI next hop.
+const (
+	nhOK       = iota
+	nhWithdraw // semantically wrong: treat-as-withdraw (RFC 7606 7.3)
+	nhDisable  // length inconsistent with the family: AFI/SAFI disable (RFC 7606 7.11)
+)
+
+// mpNextHopVerdict checks an MP_REACH_NLRI next hop against its family.
+// The codec has already refused lengths no family has and stripped the
+// RD of VPN next hops, so the address's form tells the length: an IPv6
+// family needs 16 or 32 octets (24 or 48 with the RD, RFC 2545, RFC
+// 4659), IPv4-mapped ones included; IPv4 labelled unicast 4 (no
+// extended next hop, RFC 8950, is negotiated). The unspecified address
+// and multicast ones are no next hop. VPNv4 and RTC are taken as they
+// always were.
+func mpNextHopVerdict(f Family, mp *bgp.PathAttributeMpReachNLRI) int {
+	nh := mp.Nexthop
+	switch {
+	case f.isIPv6() && !nh.Is6(), f == IPv4LabeledUnicast && !nh.Is4():
+		return nhDisable
+	}
+	nh = nh.Unmap()
+	if f != RTC && f != VPNv4 && (!nh.IsValid() || nh.IsUnspecified() || nh.IsMulticast()) {
+		return nhWithdraw
+	}
+	return nhOK
 }
 
 // applyUpdate installs the announced routes and removes the withdrawn
@@ -112,7 +196,20 @@ func (ss *session) applyUpdate(u *bgp.BGPUpdate, withdraw bool) {
 	}
 	if mpReach != nil {
 		f := Family(bgp.NewFamily(mpReach.AFI, mpReach.SAFI))
-		attrs.NextHop = mpReach.Nexthop
+		switch mpNextHopVerdict(f, mpReach) {
+		case nhDisable:
+			if ss.families[f] {
+				ss.disableFamily(f, "next hop length inconsistent with the family")
+			}
+			return
+		case nhWithdraw:
+			p.s.log.Warn("MP_REACH_NLRI next hop unusable, treated as withdraw", "peer", p.cfg.Addr, "family", f, "next-hop", mpReach.Nexthop)
+			withdraw = true
+		}
+		// An IPv4-mapped next hop is the IPv4 address it maps (RFC 4798,
+		// RFC 4659 3.2.1.1): held and resolved as IPv4, and sent in the
+		// mapped form again on an IPv6 family.
+		attrs.NextHop = mpReach.Nexthop.Unmap()
 		h := Intern(attrs)
 		for _, n := range mpReach.Value {
 			if withdraw {
@@ -138,37 +235,57 @@ func (ss *session) acceptable(a *Attrs) bool {
 	return !a.hasCluster(s.cfg.ClusterID)
 }
 
-// keyOf maps an NLRI of a carried family to its table key and label.
+// keyOf maps an NLRI of a carried family to its table key and label. It
+// refuses an NLRI whose prefix is not of the family's address family.
 func keyOf(f Family, n bgp.NLRI) (RouteKey, uint32, bool) {
+	var k RouteKey
+	var label uint32
 	switch v := n.(type) {
 	case *bgp.IPAddrPrefix:
-		if f == IPv4Unicast {
-			return RouteKey{Prefix: v.Prefix.Masked()}, 0, true
+		if f != IPv4Unicast && f != IPv6Unicast {
+			return RouteKey{}, 0, false
 		}
+		k.Prefix = v.Prefix.Masked()
+	case *bgp.LabeledIPAddrPrefix:
+		if f != IPv4LabeledUnicast {
+			return RouteKey{}, 0, false
+		}
+		k.Prefix, label = v.Prefix.Masked(), firstLabel(v.Labels)
 	case *bgp.LabeledVPNIPAddrPrefix:
-		if f == VPNv4 && v.RD != nil {
-			var label uint32
-			if len(v.Labels.Labels) > 0 {
-				label = v.Labels.Labels[0]
-			}
-			return RouteKey{RD: rdFromWire(v.RD), Prefix: v.Prefix.Masked()}, label, true
+		if !f.isVPN() || v.RD == nil {
+			return RouteKey{}, 0, false
 		}
+		k = RouteKey{RD: rdFromWire(v.RD), Prefix: v.Prefix.Masked()}
+		label = firstLabel(v.Labels)
 	case *bgp.RouteTargetMembershipNLRI:
-		if f == RTC {
-			k, ok := rtcKeyOf(v)
-			return k, 0, ok
+		if f != RTC {
+			return RouteKey{}, 0, false
 		}
+		k, ok := rtcKeyOf(v)
+		return k, 0, ok
+	default:
+		return RouteKey{}, 0, false
 	}
-	return RouteKey{}, 0, false
+	if !k.Prefix.IsValid() || k.Prefix.Addr().Is6() != f.isIPv6() {
+		return RouteKey{}, 0, false
+	}
+	return k, label, true
+}
+
+func firstLabel(s bgp.MPLSLabelStack) uint32 {
+	if len(s.Labels) > 0 {
+		return s.Labels[0]
+	}
+	return 0
 }
 
 func (ss *session) announce(f Family, n bgp.NLRI, h AttrHandle) {
 	p := ss.p
-	if !ss.families[f] {
+	if !ss.families[f] || ss.disabled[f] {
 		return // not negotiated: ignore
 	}
 	k, label, ok := keyOf(f, n)
-	if !ok || f != RTC && !k.Prefix.Addr().Is4() {
+	if !ok {
 		return
 	}
 	if p.s.tables[f].set(p.s, k, &Path{attrs: h, peer: p, label: label, gen: p.gen}) {
@@ -178,7 +295,7 @@ func (ss *session) announce(f Family, n bgp.NLRI, h AttrHandle) {
 
 func (ss *session) withdrawNLRI(f Family, n bgp.NLRI) {
 	p := ss.p
-	if !ss.families[f] {
+	if !ss.families[f] || ss.disabled[f] {
 		return
 	}
 	k, _, ok := keyOf(f, n)

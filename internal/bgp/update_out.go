@@ -187,16 +187,26 @@ func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
 		}
 		a.OriginatorID, a.ClusterList = netip.Addr{}, ""
 	}
-	if !a.NextHop.Is4() {
+	if !nextHopFits(g.key.family, a.NextHop) {
 		return advert{}, false
 	}
 	label := p.label
-	if selfNH && s.cfg.ExportLabel != nil && g.key.family == VPNv4 {
+	if selfNH && s.cfg.ExportLabel != nil && g.key.family.labelled() {
 		if l := s.cfg.ExportLabel(g.key.family, k, p.label); l != 0 {
 			label = l
 		}
 	}
 	return advert{Intern(a), label}, true
+}
+
+// nextHopFits reports whether nh can be sent as the next hop of family
+// f: IPv4 for the IPv4 families; IPv6, or IPv4 (sent IPv4-mapped), for
+// the IPv6 ones.
+func nextHopFits(f Family, nh netip.Addr) bool {
+	if f.isIPv6() {
+		return nh.IsValid() && !nh.IsUnspecified()
+	}
+	return nh.Is4()
 }
 
 // mayExport is the part of export that needs no attributes: iBGP-learned
@@ -218,17 +228,18 @@ type outRoute struct {
 }
 
 func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
-	if f == RTC {
+	var n bgp.NLRI
+	var err error
+	switch {
+	case f == RTC:
 		return rtcNLRI(r.key)
+	case f.isVPN():
+		n, err = bgp.NewLabeledVPNIPAddrPrefix(r.key.Prefix, *bgp.NewMPLSLabelStack(r.label), r.key.RD.wire())
+	case f == IPv4LabeledUnicast:
+		n, err = bgp.NewLabeledIPAddrPrefix(r.key.Prefix, *bgp.NewMPLSLabelStack(r.label))
+	default:
+		n, err = bgp.NewIPAddrPrefix(r.key.Prefix)
 	}
-	if f == VPNv4 {
-		n, err := bgp.NewLabeledVPNIPAddrPrefix(r.key.Prefix, *bgp.NewMPLSLabelStack(r.label), r.key.RD.wire())
-		if err != nil {
-			return bgp.PathNLRI{}, fmt.Errorf("NLRI %v: %w", r.key, err)
-		}
-		return bgp.PathNLRI{NLRI: n}, nil
-	}
-	n, err := bgp.NewIPAddrPrefix(r.key.Prefix)
 	if err != nil {
 		return bgp.PathNLRI{}, fmt.Errorf("NLRI %v: %w", r.key, err)
 	}
@@ -237,8 +248,11 @@ func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
 
 func (r outRoute) size(f Family) int {
 	n := 1 + (r.key.Prefix.Bits()+7)/8 // RTC too: its bits are the NLRI's
-	if f == VPNv4 {
-		n += 3 + 8
+	if f.labelled() {
+		n += 3
+	}
+	if f.isVPN() {
+		n += 8
 	}
 	return n
 }
@@ -311,6 +325,9 @@ func encodeUpdates(f Family, ann map[AttrHandle][]outRoute, wd []outRoute) ([][]
 			if f == IPv4Unicast {
 				return emit(nil, pas, b)
 			}
+			// GoBGP writes an IPv4 next hop of an IPv6 family
+			// IPv4-mapped (RFC 4798, RFC 4659 3.2.1.1), after RD 0 for
+			// VPNv6: 16 or 24 octets, no link-local.
 			mp, err := bgp.NewPathAttributeMpReachNLRI(f.wire(), b, a.NextHop)
 			if err != nil {
 				return fmt.Errorf("MP_REACH: %w", err)
