@@ -117,9 +117,10 @@ func TestUpAndDown(t *testing.T) {
 		t.Fatalf("status before up: %d %q", code, errOut)
 	}
 	stateDir := "--state-dir=" + t.TempDir()
+	bgpPort := "--bgp-port=" + addr[strings.LastIndexByte(addr, ':')+1:] // free on 127/8 too
 	upDone := make(chan string, 1)
 	go func() {
-		out, errOut, _ := run(t, "up", api, stateDir)
+		out, errOut, _ := run(t, "up", api, stateDir, bgpPort)
 		upDone <- out + errOut
 	}()
 	deadline := time.Now().Add(30 * time.Second)

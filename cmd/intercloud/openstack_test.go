@@ -33,7 +33,8 @@ func freeAPI(t *testing.T) (flag, addr string) {
 // `intercloud down` (also run at cleanup; calling it twice is harmless).
 func startUp(t *testing.T, api, stateDir, file string) (stop func()) {
 	t.Helper()
-	args := []string{"up", api, "--state-dir=" + stateDir}
+	// The API's free port is free on the routers' 127/8 addresses too.
+	args := []string{"up", api, "--state-dir=" + stateDir, "--bgp-port=" + api[strings.LastIndexByte(api, ':')+1:]}
 	if file != "" {
 		args = append(args, file)
 	}

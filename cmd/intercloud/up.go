@@ -31,7 +31,8 @@ import (
 const envDaemon = "INTERCLOUD_DETACHED"
 
 func newUpCmd() *cobra.Command {
-	var stateDir, ttlMode, tcpBase string
+	var stateDir, ttlMode, tcpBase, bgpTransport string
+	var bgpPort uint16
 	var detach bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -69,6 +70,13 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 			default:
 				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --ttl-mode %q: want uniform or pipe", ttlMode)}
 			}
+			switch bgpTransport {
+			case "tcp", "memory":
+				opts.BGPTransport = bgpTransport
+			default:
+				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --bgp-transport %q: want tcp or memory", bgpTransport)}
+			}
+			opts.BGPPort = bgpPort
 			if tcpBase != "" {
 				p, err := netip.ParsePrefix(tcpBase)
 				if err != nil || !p.Addr().Is4() {
@@ -82,6 +90,8 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
 	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where the lab keeps its clouds' OpenStack database ("+store.FileName+") and, detached, its log")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up if the lab has not converged by then")
+	cmd.Flags().StringVar(&bgpTransport, "bgp-transport", "tcp", "the lab's own BGP sessions: tcp (real TCP between the routers' 127/8 addresses; tshark on lo sees it) or memory (in-process, for very large labs)")
+	cmd.Flags().Uint16Var(&bgpPort, "bgp-port", defaultBGPPort(), "the port the routers' BGP listens on with --bgp-transport tcp (179 needs root)")
 	cmd.Flags().StringVar(&tcpBase, "tcp-base", lab.DefaultTCPBase.String(), "addresses routers peer with external BGP daemons from (router i of the file gets base+i+1)")
 	cmd.Flags().StringVar(&ttlMode, "ttl-mode", "uniform", "how TTLs cross LSPs: uniform (traceroute sees the LSP) or pipe (it does not)")
 	return cmd
@@ -149,12 +159,25 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 	go func() { served <- srv.Serve(ln) }()
 	defer srv.Close()
 	built := time.Since(t0)
+	labStart := clk.Now()
 	l.Start()
 	t1 := time.Now()
 	if big {
 		fmt.Fprintln(errw, "waiting for adjacencies and LSPs...")
 	}
-	c, took, ok := l.WaitReady(timeout, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) })
+	advance := func(d time.Duration) { clk.Advance(d) }
+	if opts.BGPTransport == "tcp" {
+		// BGP messages cross real sockets in wall time: lab time may run
+		// at most four times faster, so that timers (connect retries,
+		// keepalives) never outrun messages still in flight.
+		advance = func(d time.Duration) {
+			clk.Advance(d)
+			if ahead := clk.Now().Sub(labStart)/4 - time.Since(t1); ahead > 0 {
+				time.Sleep(ahead)
+			}
+		}
+	}
+	c, took, ok := l.WaitReady(timeout, 10*time.Millisecond, advance)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go clock.Pace(ctx, clk, time.Millisecond)
@@ -249,9 +272,9 @@ func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, tim
 		return err
 	}
 	childArgs := append([]string{"up", "--api", addr, "--state-dir", stateDir, "--timeout", timeout.String()}, args...)
-	for _, f := range []string{"ttl-mode", "tcp-base"} {
-		if v, _ := cmd.Flags().GetString(f); v != "" {
-			childArgs = append(childArgs, "--"+f, v)
+	for _, f := range []string{"ttl-mode", "tcp-base", "bgp-transport", "bgp-port"} {
+		if fl := cmd.Flags().Lookup(f); fl != nil && fl.Value.String() != "" {
+			childArgs = append(childArgs, "--"+f, fl.Value.String())
 		}
 	}
 	child := exec.Command(self, childArgs...)
@@ -318,4 +341,13 @@ func notRunning(err error) error {
 		return &exitError{code: 1, msg: "intercloud: " + err.Error()}
 	}
 	return err
+}
+
+// defaultBGPPort is BGP's port for root, which may bind it, and 1179
+// otherwise.
+func defaultBGPPort() uint16 {
+	if os.Geteuid() == 0 {
+		return 179
+	}
+	return 1179
 }

@@ -130,11 +130,12 @@ type vrfState struct {
 
 // bgpSession is one configured session, for readiness and liveness.
 type bgpSession struct {
-	net        *bgp.MemNetwork
+	net        bgpNet
 	a, b       *Node
 	aVRF, bVRF string
-	aAddr      netip.Addr
+	aAddr      netip.Addr // each end's address in the emulated network
 	bAddr      netip.Addr
+	aKey, bKey netip.Addr   // and on the transport: the same in memory, 127/8 over TCP
 	aSp, bSp   *bgp.Speaker // read and replaced (RestartBGP) under Lab.bgpMu
 	up         bool         // both ends route to each other
 }
@@ -200,6 +201,13 @@ func (l *Lab) builds(s topology.Session) bool {
 // starts them (startBGP).
 func (l *Lab) buildBGP() error {
 	l.bgpNets = map[string]*bgp.MemNetwork{"": bgp.NewMemNetwork(l.clk)}
+	switch l.opts.BGPTransport {
+	case "", "memory":
+	case "tcp":
+		l.tcp = newTCPNet()
+	default:
+		return fmt.Errorf("bgp transport %q: want memory or tcp", l.opts.BGPTransport)
+	}
 	for _, s := range l.Model.Sessions {
 		if !l.builds(s) {
 			continue
@@ -239,9 +247,13 @@ func (l *Lab) buildBGP() error {
 				}
 			}
 			res := newResolver(n, vpn.Name)
+			tr, listen, err := l.speakerTransport(v.PE, vpn.Name, lt)
+			if err != nil {
+				return err
+			}
 			sp, err := bgp.New(bgp.Config{
 				ASN: n.Model.ASN, RouterID: n.Model.RouterID, Families: []bgp.Family{bgp.IPv4Unicast},
-				Transport: lt, ListenAddr: lt.first(), Clock: l.clk,
+				Transport: tr, ListenAddr: listen, Clock: l.clk,
 				Resolver:      res.Resolve,
 				OnBestChange:  n.bgp.changedIn(vpn.Name),
 				OnRestartDone: n.bgp.restartDone(vpn.Name),
@@ -286,13 +298,18 @@ func (l *Lab) buildBGP() error {
 			continue
 		}
 		a, b := l.nodes[s.A], l.nodes[s.B]
-		bs := &bgpSession{net: l.bgpNets[""], a: a, b: b, aAddr: s.AAddr, bAddr: s.BAddr, aSp: a.bgp.main, bSp: b.bgp.main}
+		bs := &bgpSession{net: l.bgpNets[""], a: a, b: b, aAddr: s.AAddr, bAddr: s.BAddr, aKey: s.AAddr, bKey: s.BAddr, aSp: a.bgp.main, bSp: b.bgp.main}
 		if s.Kind == topology.SessionPECE {
 			bs.net, bs.aVRF = l.bgpNets[s.VRF], s.VRF
 			bs.aSp = a.VRFBGP(s.VRF)
-			if bs.net == nil || bs.aSp == nil {
+			if l.bgpNets[s.VRF] == nil || bs.aSp == nil {
 				return fmt.Errorf("bgp session %s-%s: %s has no vrf %q", s.A, s.B, s.A, s.VRF)
 			}
+		}
+		if l.tcp != nil {
+			bs.net = l.tcp
+			bs.aKey, _ = l.SpeakerAddr(s.A, bs.aVRF)
+			bs.bKey, _ = l.SpeakerAddr(s.B, "")
 		}
 		l.bgpSessions = append(l.bgpSessions, bs)
 		a.bgp.sessions = append(a.bgp.sessions, bs)
@@ -348,9 +365,13 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		st.asbr = &asbrLabels{rib: n.Router.RIB(), byKey: map[bgp.RouteKey]uint32{}}
 		exportLabel = st.asbr.exportLabel
 	}
+	tr, listen, err := l.speakerTransport(n.Model.Name, "", lt)
+	if err != nil {
+		return err
+	}
 	sp, err := bgp.New(bgp.Config{
 		ASN: n.Model.ASN, RouterID: n.Model.RouterID, ClusterID: n.Model.ClusterID, Families: fams,
-		Transport: lt, ListenAddr: lt.first(), Clock: l.clk,
+		Transport: tr, ListenAddr: listen, Clock: l.clk,
 		Resolver:      st.res.Resolve,
 		ExportLabel:   exportLabel,
 		OnBestChange:  st.changedIn(""),
@@ -459,9 +480,9 @@ func (l *Lab) startBGP() error {
 		bs := l.bgpSessions[i]
 		// Model sessions say A is a client of reflector B; B configures it.
 		// An ASBR puts itself in the path of what it brings into its AS.
-		a := bgp.PeerConfig{Addr: s.BAddr, ASN: s.BASN, LocalAddr: s.AAddr, Description: s.B, Transport: bs.net,
+		a := bgp.PeerConfig{Addr: bs.bKey, Port: l.bgpPort(), ASN: s.BASN, LocalAddr: bs.aKey, NextHop: s.AAddr, Description: s.B, Transport: bs.net,
 			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.a.bgp.asbr != nil}
-		b := bgp.PeerConfig{Addr: s.AAddr, ASN: s.AASN, LocalAddr: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
+		b := bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
 			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.b.bgp.asbr != nil}
 		if err := bs.aSp.AddPeer(a); err != nil {
 			return fmt.Errorf("bgp %s -> %s: %w", s.A, s.B, err)
@@ -510,7 +531,7 @@ func (l *Lab) checkLiveness(sessions []*bgpSession, force bool) {
 		_, bOK := resolve(s.b.Router.RIB(), s.bVRF, s.aAddr)
 		up := aOK && bOK
 		if up != s.up || force {
-			s.net.SetReachable(s.aAddr, s.bAddr, up)
+			s.net.SetReachable(s.aKey, s.bKey, up)
 			s.up = up
 		}
 	}
@@ -741,7 +762,7 @@ func (l *Lab) bgpCounts() (live, established int) {
 			continue
 		}
 		live++
-		if sps[i][0].PeerState(s.bAddr) == bgp.Established && sps[i][1].PeerState(s.aAddr) == bgp.Established {
+		if sps[i][0].PeerState(s.bKey) == bgp.Established && sps[i][1].PeerState(s.aKey) == bgp.Established {
 			established++
 		}
 	}
@@ -819,4 +840,25 @@ func (st *bgpState) vrf(name string) *vrfState {
 		}
 	}
 	return nil
+}
+
+// bgpNet is where a session's messages flow: an in-memory network or the
+// lab's TCP one; both follow the emulated network's reachability.
+type bgpNet interface {
+	bgp.Transport
+	SetReachable(a, b netip.Addr, up bool)
+}
+
+// speakerTransport is the transport and listening address of node's
+// speaker (for vrf, or its global one): lt, the in-memory networks, or
+// over TCP the speaker's own 127/8 address.
+func (l *Lab) speakerTransport(node, vrf string, lt *listeners) (bgp.Transport, netip.AddrPort, error) {
+	if l.tcp == nil {
+		return lt, lt.first(), nil
+	}
+	a, ok := l.SpeakerAddr(node, vrf)
+	if !ok {
+		return nil, netip.AddrPort{}, fmt.Errorf("%s: no BGP address in %v for vrf %q", node, l.tcpBase(), vrf)
+	}
+	return l.tcp, netip.AddrPortFrom(a, l.bgpPort()), nil
 }

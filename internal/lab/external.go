@@ -31,22 +31,54 @@ type externalSession struct {
 	ext  *topology.External
 }
 
-// TCPAddr is the address node's speakers use toward external peers.
-func (l *Lab) TCPAddr(node string) (netip.Addr, bool) {
+// TCPAddr is the address of node's global speaker on TCP: toward
+// external peers, and for every session with BGPTransport "tcp".
+func (l *Lab) TCPAddr(node string) (netip.Addr, bool) { return l.SpeakerAddr(node, "") }
+
+// SpeakerAddr is the TCP address of one of node's speakers: router i of
+// the model (in file order) has its global speaker at base+i+1 and its
+// speaker for the k-th VPN of the model at base+65536*(k+1)+i+1 (with
+// the default base, 127.65.0.2 and 127.66.0.2 for the first router).
+func (l *Lab) SpeakerAddr(node, vrf string) (netip.Addr, bool) {
+	k := 0
+	if vrf != "" {
+		k = -1
+		for j, v := range l.Model.VPNs {
+			if v.Name == vrf {
+				k = j + 1
+			}
+		}
+		if k < 0 {
+			return netip.Addr{}, false
+		}
+	}
 	for i, n := range l.Model.Nodes {
 		if n.Name == node {
-			base := l.opts.TCPBase
-			if !base.IsValid() {
-				base = DefaultTCPBase
-			}
-			a := base.Addr()
-			for range i + 1 {
-				a = a.Next()
-			}
-			return a, base.Contains(a)
+			base := l.tcpBase()
+			b := base.Addr().As4()
+			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+			v += uint32(k)<<16 + uint32(i) + 1
+			a := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+			return a, a.Is4() && netip.MustParsePrefix("127.0.0.0/8").Contains(a) && (k > 0 || base.Contains(a))
 		}
 	}
 	return netip.Addr{}, false
+}
+
+func (l *Lab) tcpBase() netip.Prefix {
+	if l.opts.TCPBase.IsValid() {
+		return l.opts.TCPBase
+	}
+	return DefaultTCPBase
+}
+
+// bgpPort is the port the lab's speakers listen on and dial with
+// BGPTransport "tcp" (and dial external peers at their own).
+func (l *Lab) bgpPort() uint16 {
+	if l.opts.BGPPort != 0 {
+		return l.opts.BGPPort
+	}
+	return 179
 }
 
 // planExternals (from buildBGP) gives each node with a session to an
@@ -74,9 +106,9 @@ func (l *Lab) planExternals() error {
 // startExternals (from startBGP) adds the external peers to the speakers.
 func (l *Lab) startExternals() error {
 	for _, es := range l.externals {
-		local, ok := l.TCPAddr(es.node.Model.Name)
+		local, ok := l.SpeakerAddr(es.node.Model.Name, es.vrf)
 		if !ok {
-			return fmt.Errorf("%s: no TCP address in %v for external peer %s", es.node.Model.Name, l.opts.TCPBase, es.ext.Name)
+			return fmt.Errorf("%s: no TCP address in %v for external peer %s", es.node.Model.Name, l.tcpBase(), es.ext.Name)
 		}
 		st := es.node.bgp
 		sp, res := st.main, st.res
@@ -115,7 +147,7 @@ func (l *Lab) externalIsClient(es *externalSession) bool {
 func (l *Lab) ExternalPeers() []ExternalPeer {
 	var out []ExternalPeer
 	for _, es := range l.externals {
-		local, _ := l.TCPAddr(es.node.Model.Name)
+		local, _ := l.SpeakerAddr(es.node.Model.Name, es.vrf)
 		sp := es.node.BGP()
 		if es.vrf != "" {
 			sp = es.node.VRFBGP(es.vrf)

@@ -20,7 +20,8 @@ import (
 // unless told "bgp allow-martian-nexthop".
 
 // externalLab loads y (with %d for FRR's port), starts FRR with conf
-// (with %s for each TCP address of the nodes in peers, in order) and the
+// (with %s for the TCP address of each speaker in peers, NODE or
+// NODE/VRF, in order) and the
 // lab, and waits until the lab is ready.
 func externalLab(t *testing.T, y, conf string, peers ...string) (*Lab, *clock.Virtual, *testpeer.FRR) {
 	t.Helper()
@@ -33,7 +34,8 @@ func externalLab(t *testing.T, y, conf string, peers ...string) (*Lab, *clock.Vi
 	pl := &Lab{Model: probe.Model}
 	var args []any
 	for _, p := range peers {
-		a, ok := pl.TCPAddr(p)
+		node, vrf, _ := strings.Cut(p, "/") // NODE or NODE/VRF
+		a, ok := pl.SpeakerAddr(node, vrf)
 		if !ok {
 			t.Fatalf("no TCP address for %s", p)
 		}
@@ -191,7 +193,7 @@ router bgp 65010
  exit-address-family
 !
 `
-	l, clk, f := externalLab(t, y, conf, "pe2")
+	l, clk, f := externalLab(t, y, conf, "pe2/tenant")
 	ce1, _ := l.Node("ce1")
 	want := netip.MustParsePrefix("192.0.2.0/24")
 	advanceUntil(t, clk, 20*time.Second, "ce1 to learn FRR's prefix", func() bool {

@@ -42,6 +42,14 @@ type Options struct {
 	// TCPBase is where routers get the addresses they peer with external
 	// BGP daemons from (DefaultTCPBase when zero): see Lab.TCPAddr.
 	TCPBase netip.Prefix
+	// BGPTransport carries the lab's own BGP sessions: "memory" (the
+	// default: in-memory networks on the lab's clock, for tests and very
+	// large labs) or "tcp" (real TCP between the routers' 127/8 addresses,
+	// what the daemon runs, so tshark on lo shows it). Sessions with
+	// external daemons are always TCP.
+	BGPTransport string
+	// BGPPort is the port of the lab's speakers with "tcp" (default 179).
+	BGPPort uint16
 }
 
 // Node is one running node: its router and the protocols on it.
@@ -71,6 +79,7 @@ type Lab struct {
 
 	bgpNets     map[string]*bgp.MemNetwork // "" (global) and one per VPN
 	externals   []*externalSession         // sessions with real daemons
+	tcp         *tcpNet                    // the lab's TCP network with BGPTransport "tcp"
 	bgpPeers    []topology.Session
 	bgpMu       sync.Mutex // guards the sessions' liveness and which speakers they and the nodes use (RestartBGP replaces them)
 	bgpSessions []*bgpSession

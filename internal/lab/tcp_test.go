@@ -1,0 +1,180 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/testpeer"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// tcpSeedLab runs the seed lab with its BGP over real TCP on 127/8, as the
+// daemon does, on a free port; the virtual clock moves along while the
+// sessions come up in wall time.
+func tcpSeedLab(t *testing.T) (*Lab, *clock.Virtual, uint16) {
+	t.Helper()
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(testpeer.FreePort(t, "127.65.0.1"))
+	clk := clock.NewVirtual(epoch)
+	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	l.Start()
+	advanceUntil(t, clk, 20*time.Second, "the seed lab over TCP to be ready", func() bool {
+		c := l.Counts()
+		return c.Ready
+	})
+	return l, clk, port
+}
+
+// TestBGPOverTCP runs the seed lab's BGP over TCP: every session is
+// Established between the routers' own 127.65/16 and 127.66/16 addresses
+// (PE VRF speakers), next hops are still the emulated addresses (so CE to
+// CE traffic crosses the core as in memory), and when pe2 loses its core
+// links its sessions with the reflectors die by hold timer and come back
+// when the links return.
+func TestBGPOverTCP(t *testing.T) {
+	l, clk, _ := tcpSeedLab(t)
+	pe1, _ := l.Node("pe1")
+	pe2, _ := l.Node("pe2")
+	p1, _ := l.Node("p1")
+	for _, nb := range pe1.BGP().Summary() {
+		if nb.State != "Established" || !strings.HasPrefix(nb.Neighbor.String(), "127.65.") {
+			t.Errorf("pe1's neighbor %v (%s): %s, want Established on 127.65/16", nb.Neighbor, nb.Description, nb.State)
+		}
+	}
+	if d, ok := p1.BGP().NeighborInfo(mustTCP(t, l, "pe1")); !ok || d.LocalAddr != mustTCP(t, l, "p1") {
+		t.Errorf("p1's session with pe1 runs from %v, want %v", d.LocalAddr, mustTCP(t, l, "p1"))
+	}
+	// Next hops are the emulated addresses, not the sessions' 127/8 ones.
+	advanceUntil(t, clk, 20*time.Second, "pe2 to have pe1's VPN routes", func() bool {
+		for _, x := range pe2.BGP().Routes(bgp.VPNv4) {
+			if x.Best && x.NextHop == pe1.Model.Loopback.Addr() {
+				return true
+			}
+		}
+		return false
+	})
+	ce1, _ := l.Node("ce1")
+	ce2, _ := l.Node("ce2")
+	// BGP converges in wall time here; the pings run on the lab's clock.
+	siteRoutes := func(what string) {
+		advanceUntil(t, clk, 20*time.Second, what, func() bool {
+			_, ok1 := ce1.Router.RIB().Best("", ce2.Model.Loopback)
+			_, ok2 := ce2.Router.RIB().Best("", ce1.Model.Loopback)
+			return ok1 && ok2
+		})
+	}
+	siteRoutes("the CEs to learn each other's loopbacks")
+	if res := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 3, Interval: 100 * time.Millisecond}); res.Received != 3 {
+		t.Fatalf("ping ce1 -> ce2 with BGP over TCP: %+v", res)
+	}
+
+	// Cut pe2 off the core: its sessions with the reflectors go down.
+	for _, p := range []string{"p1", "p2"} {
+		if _, err := l.SetLinkUp("pe2", p, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advanceUntil(t, clk, 20*time.Second, "pe2's sessions to fall", func() bool {
+		clk.Advance(time.Second) // hold timers are 90 s of lab time
+		return pe2.BGP().PeerState(mustTCP(t, l, "p1")) != bgp.Established
+	})
+	for _, p := range []string{"p1", "p2"} {
+		if _, err := l.SetLinkUp("pe2", p, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advanceUntil(t, clk, 20*time.Second, "pe2's sessions to come back", func() bool {
+		return pe2.BGP().PeerState(mustTCP(t, l, "p1")) == bgp.Established && l.Counts().Ready
+	})
+	siteRoutes("the CEs to learn each other's loopbacks again")
+	if res := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 1}); res.Received != 1 {
+		t.Fatalf("ping after recovery: %+v", res)
+	}
+}
+
+func mustTCP(t *testing.T, l *Lab, node string) netip.Addr {
+	t.Helper()
+	a, ok := l.TCPAddr(node)
+	if !ok {
+		t.Fatalf("no TCP address for %s", node)
+	}
+	return a
+}
+
+// TestTsharkDecodesLabBGP captures lo while the seed lab comes up over TCP
+// and has tshark decode the BGP: OPENs from the routers' 127.65/16
+// addresses and VPNv4 UPDATEs. Needs root to capture.
+func TestTsharkDecodesLabBGP(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed (scripts/test installs it)")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("capturing on lo needs root")
+	}
+	port := uint16(testpeer.FreePort(t, "127.65.0.1"))
+	pcap := filepath.Join(t.TempDir(), "bgp.pcap")
+	capture := exec.Command(tshark, "-q", "-i", "lo", "-f", fmt.Sprintf("tcp port %d and net 127.64.0.0/10", port), "-w", pcap, "-a", "duration:20")
+	capture.Env = append(os.Environ(), "HOME="+t.TempDir())
+	if err := capture.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { capture.Process.Kill(); capture.Wait() })
+	time.Sleep(time.Second) // let dumpcap attach (bounded)
+
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewVirtual(epoch)
+	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	advanceUntil(t, clk, 20*time.Second, "the seed lab over TCP to be ready", func() bool { return l.Counts().Ready })
+	time.Sleep(500 * time.Millisecond)
+	l.Close()
+	capture.Process.Signal(os.Interrupt)
+	capture.Wait()
+	cmd := exec.Command(tshark, "-n", "-r", pcap, "-d", fmt.Sprintf("tcp.port==%d,bgp", port), "-Y", "bgp", "-T", "fields", "-e", "ip.src", "-e", "bgp.type",
+		"-e", "bgp.update.path_attribute.mp_reach_nlri.safi", "-e", "bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv4")
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	out, err := runBounded(cmd, 30*time.Second)
+	if err != nil {
+		b, _ := os.ReadFile(pcap)
+		t.Fatalf("tshark: %v (pcap %d bytes)\n%s", err, len(b), out)
+	}
+	pe1 := mustTCP(t, l, "pe1").String()
+	node, _ := l.Node("pe1")
+	open, vpn := false, false
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) < 4 || f[0] != pe1 {
+			continue
+		}
+		open = open || strings.Contains(f[1], "1")
+		// A VPNv4 UPDATE (SAFI 128) whose next hop is pe1's loopback in
+		// the emulated network, not its session address.
+		vpn = vpn || strings.Contains(f[2], "128") && strings.Contains(f[3], node.Model.Loopback.Addr().String())
+	}
+	if !open || !vpn {
+		t.Errorf("from pe1's %s tshark decoded an OPEN: %v, a VPNv4 UPDATE with next hop %v: %v\n%s", pe1, open, node.Model.Loopback.Addr(), vpn, out)
+	}
+}
