@@ -1,73 +1,32 @@
 package bgp
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intercloud/intercloud/internal/testpeer"
 )
 
 // The FRR interop test runs Debian's FRR bgpd (package frr) without zebra
 // as the VPNv4 route reflector for two intercloud PEs, on loopback.
 
-const frrBgpd = "/usr/lib/frr/bgpd"
-
+// frr is testpeer's bgpd, with the names these tests use.
 type frr struct {
-	dir  string
+	*testpeer.FRR
 	port int
-	log  *bytes.Buffer
 }
 
 func startFRR(t testing.TB, conf string, listen string) *frr {
 	t.Helper()
-	if _, err := os.Stat(frrBgpd); err != nil {
-		t.Skip("FRR bgpd not installed (Debian package frr): skipping interop test")
-	}
-	if _, err := exec.LookPath("vtysh"); err != nil {
-		t.Skip("vtysh not installed (Debian package frr): skipping interop test")
-	}
-	f := &frr{dir: t.TempDir(), port: freePort(t, listen), log: &bytes.Buffer{}}
-	path := filepath.Join(f.dir, "bgpd.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(frrBgpd, "-Z", "-S", "-l", listen, "-p", fmt.Sprint(f.port),
-		"--vty_socket", f.dir, "-i", filepath.Join(f.dir, "bgpd.pid"), "-f", path)
-	cmd.Stdout, cmd.Stderr = f.log, f.log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start bgpd: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("bgpd log:\n%s", lastLines(f.log.String(), 60))
-		}
-	})
-	waitFor(t, 10*time.Second, "bgpd vty", func() bool {
-		_, err := f.vtysh("show bgp summary json")
-		return err == nil
-	})
-	return f
+	f := testpeer.StartFRR(t, conf, listen)
+	return &frr{FRR: f, port: f.Port}
 }
 
-func (f *frr) vtysh(cmd string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "vtysh", "--vty_socket", f.dir, "-c", cmd).CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("vtysh %q: %w: %s", cmd, err, out)
-	}
-	return out, nil
-}
+func (f *frr) vtysh(cmd string) ([]byte, error) { return f.Vtysh(cmd) }
 
 func TestInteropFRRReflector(t *testing.T) {
 	// FRR 8.4 treats 127/8 next hops as martian, so the PEs' BGP next

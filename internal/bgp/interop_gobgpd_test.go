@@ -1,51 +1,34 @@
 package bgp
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intercloud/intercloud/internal/testpeer"
 )
 
 // The gobgpd interop test runs Debian's gobgpd (package gobgpd, which
 // also installs the gobgp CLI) on loopback and exchanges IPv4 unicast and
 // VPNv4 routes with it over real TCP.
 
-func freePort(t testing.TB, host string) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", host+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t testing.TB, host string) int { return testpeer.FreePort(t, host) }
 
-// waitFor polls cond every 100 ms until it holds or d passes.
+// waitFor polls cond until it holds or d passes.
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testpeer.WaitFor(t, d, what, cond)
 }
 
+// gobgpd is testpeer's, with the names these tests use.
 type gobgpd struct {
+	*testpeer.Gobgpd
 	t       testing.TB
 	apiPort int
 	bgpPort int
-	log     *bytes.Buffer
 }
 
 func startGobgpd(t testing.TB, asn uint32, routerID, listen string, peer netip.AddrPort, peerAS uint32) *gobgpd {
@@ -81,56 +64,13 @@ func startGobgpd(t testing.TB, asn uint32, routerID, listen string, peer netip.A
 // startGobgpdConf runs gobgpd with the configuration conf(bgpPort).
 func startGobgpdConf(t testing.TB, listen string, conf func(bgpPort int) string) *gobgpd {
 	t.Helper()
-	bin, err := exec.LookPath("gobgpd")
-	if err != nil {
-		t.Skip("gobgpd not installed (Debian package gobgpd): skipping interop test")
-	}
-	if _, err := exec.LookPath("gobgp"); err != nil {
-		t.Skip("gobgp CLI not installed (Debian package gobgpd): skipping interop test")
-	}
-	g := &gobgpd{t: t, apiPort: freePort(t, "127.0.0.1"), bgpPort: freePort(t, listen), log: &bytes.Buffer{}}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "gobgpd.toml")
-	if err := os.WriteFile(path, []byte(conf(g.bgpPort)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-f", path, "-p", "--api-hosts", fmt.Sprintf("127.0.0.1:%d", g.apiPort), "--pprof-disable", "-l", "info")
-	cmd.Stdout, cmd.Stderr = g.log, g.log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start gobgpd: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("gobgpd log:\n%s", lastLines(g.log.String(), 60))
-		}
-	})
-	waitFor(t, 10*time.Second, "gobgpd API", func() bool {
-		_, err := g.cli("global")
-		return err == nil
-	})
-	return g
+	g := testpeer.StartGobgpd(t, listen, conf)
+	return &gobgpd{Gobgpd: g, t: t, apiPort: g.APIPort, bgpPort: g.BGPPort}
 }
 
-func lastLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func lastLines(s string, n int) string { return testpeer.LastLines(s, n) }
 
-func (g *gobgpd) cli(args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	args = append([]string{"-u", "127.0.0.1", "-p", fmt.Sprint(g.apiPort)}, args...)
-	out, err := exec.CommandContext(ctx, "gobgp", args...).CombinedOutput()
-	if err != nil {
-		return out, fmt.Errorf("gobgp %s: %w: %s", strings.Join(args, " "), err, out)
-	}
-	return out, nil
-}
+func (g *gobgpd) cli(args ...string) ([]byte, error) { return g.CLI(args...) }
 
 // gobgpPath is the part of `gobgp global rib -j` output the test reads.
 type gobgpPath struct {
