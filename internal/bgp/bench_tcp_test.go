@@ -15,7 +15,7 @@ import (
 // routes) per second from the first origination until every PE holds
 // every route.
 func BenchmarkReflectorTCP(b *testing.B) {
-	for _, size := range []struct{ pes, routes int }{{10, 1000}, {10, 10000}} {
+	for _, size := range []struct{ pes, routes int }{{10, 1000}, {10, 10000}, {100, 1000}} {
 		for _, rr := range []string{"intercloud", "frr", "gobgpd"} {
 			b.Run(fmt.Sprintf("%s/%dPEx%d", rr, size.pes, size.routes), func(b *testing.B) {
 				for b.Loop() {
@@ -122,7 +122,7 @@ func runTCPReflector(b *testing.B, rr netip.Addr, port, pes, routes int) {
 		}
 	}
 	want := pes * routes
-	waitFor(b, 120*time.Second, "every PE to hold every route", func() bool {
+	waitFor(b, 600*time.Second, "every PE to hold every route", func() bool {
 		for _, s := range sp {
 			s.mu.Lock()
 			n := len(s.tables[VPNv4].dests)
