@@ -1,15 +1,12 @@
 package lab
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/router"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // TestInterASOptionB runs examples/inter-as.yaml — AS 65000 (pe1, p1,
@@ -25,20 +22,8 @@ import (
 //
 // with every TTL counting the hops (uniform mode).
 func TestInterASOptionB(t *testing.T) {
-	res, err := topology.LoadFile(filepath.Join("..", "..", "examples", "inter-as.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(res.Model, Options{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	l.Start()
-	if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
-		t.Fatalf("not ready after %v: %+v", took, c)
-	}
+	l, _ := exampleLab(t, "inter-as.yaml")
+	clk := l.Clock().(*clock.Virtual)
 	node := func(name string) *Node {
 		n, ok := l.Node(name)
 		if !ok {
@@ -48,7 +33,7 @@ func TestInterASOptionB(t *testing.T) {
 	}
 	pe2, asbr1, asbr2, ce2 := node("pe2"), node("asbr1"), node("asbr2"), node("ce2")
 	var rd bgp.RD
-	for _, v := range res.Model.VPNs[0].VRFs {
+	for _, v := range l.Model.VPNs[0].VRFs {
 		if v.PE == "pe2" {
 			rd, _ = bgp.ParseRD(v.RD)
 		}

@@ -46,16 +46,7 @@ func externalLab(t *testing.T, y, conf string, peers ...string) (*Lab, *clock.Vi
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(res.Model, Options{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	l.Start()
-	if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
-		t.Fatalf("not ready after %v: %+v", took, c)
-	}
+	l, clk := runLab(t, res.Model)
 	return l, clk, f
 }
 

@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/router"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // TestLinkFailureReroutes pings ce1 -> ce2 every 10 ms while both of
@@ -65,20 +63,7 @@ func TestLinkFailureReroutes(t *testing.T) {
 // node SID (16000 + 1003) at both P routers inside the LSP; p3, the
 // penultimate hop, would pop it.
 func TestSRLabTrace(t *testing.T) {
-	res, err := topology.LoadFile(filepath.Join("..", "..", "examples", "three-clouds.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(res.Model, Options{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.Start()
-	if c, took, ok := l.WaitReady(5*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
-		t.Fatalf("not ready after %v: %+v", took, c)
-	}
+	l, clk := exampleLab(t, "three-clouds.yaml")
 	tr := trace(t, l, clk, "pe1", "pe3")
 	var quoted []router.MPLSLabel
 	var names []string

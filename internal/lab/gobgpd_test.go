@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/intercloud/intercloud/internal/bgp"
-	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -98,16 +97,7 @@ vpns:
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(res.Model, Options{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	l.Start()
-	if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
-		t.Fatalf("not ready after %v: %+v", took, c)
-	}
+	l, clk := runLab(t, res.Model)
 
 	// What gobgpd holds, by prefix, and with which route targets.
 	held := func() map[string]string {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -30,6 +31,33 @@ func seedLab(t *testing.T) (*Lab, *clock.Virtual) {
 	}
 	t.Logf("seed lab ready after %v of lab time: %+v", took, c)
 	return l, clk
+}
+
+// runLab runs m on a virtual clock until it is ready (at most 10 s of lab
+// time) and closes it when the test ends.
+func runLab(t *testing.T, m *topology.Model) (*Lab, *clock.Virtual) {
+	t.Helper()
+	clk := clock.NewVirtual(epoch)
+	l, err := New(m, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	l.Start()
+	if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
+		t.Fatalf("%s: not ready after %v: %+v", m.Name, took, c)
+	}
+	return l, clk
+}
+
+// exampleLab runs examples/NAME.
+func exampleLab(t *testing.T, name string) (*Lab, *clock.Virtual) {
+	t.Helper()
+	res, err := topology.LoadFile(filepath.Join("..", "..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runLab(t, res.Model)
 }
 
 // await advances the virtual clock in 1 ms steps until done is closed,

@@ -2,14 +2,11 @@ package lab
 
 import (
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/router"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // TestOverlappingVPNsStayIsolated runs examples/overlap.yaml, where the red
@@ -19,20 +16,7 @@ import (
 // and the other way round for blue. It also checks the VPNv4 routes for the
 // same prefix are two routes under two RDs with two different labels.
 func TestOverlappingVPNsStayIsolated(t *testing.T) {
-	res, err := topology.LoadFile(filepath.Join("..", "..", "examples", "overlap.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(res.Model, Options{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
-	l.Start()
-	if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
-		t.Fatalf("not ready after %v: %+v", took, c)
-	}
+	l, clk := exampleLab(t, "overlap.yaml")
 
 	dst := netip.MustParseAddr("192.168.0.2")
 	sent := func(a, b string) uint64 { // frames a sent toward b
