@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intercloud/intercloud/internal/testpeer"
 )
 
 // BenchmarkReflectorTCP runs the same workload as BenchmarkReflector over
@@ -62,27 +64,12 @@ func startReflector(b *testing.B, kind string, pes int) (netip.Addr, int) {
 		f := startFRR(b, c.String(), "127.0.0.3")
 		return addr("127.0.0.3"), f.port
 	case "gobgpd":
-		g := startGobgpdConf(b, "127.0.0.2", func(port int) string {
-			var c strings.Builder
-			fmt.Fprintf(&c, "[global.config]\n  as = 65000\n  router-id = \"10.255.0.2\"\n  port = %d\n  local-address-list = [\"127.0.0.2\"]\n", port)
-			for i := range pes {
-				fmt.Fprintf(&c, `
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "%v"
-    peer-as = 65000
-  [neighbors.transport.config]
-    passive-mode = true
-  [neighbors.route-reflector.config]
-    route-reflector-client = true
-    route-reflector-cluster-id = "10.255.0.2"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv4-unicast"
-`, peAddr(i))
-			}
-			return c.String()
-		})
+		conf := testpeer.GobgpdConfig{AS: 65000, RouterID: "10.255.0.2", Listen: "127.0.0.2"}
+		for i := range pes {
+			conf.Neighbors = append(conf.Neighbors, testpeer.GobgpdNeighbor{Addr: peAddr(i).String(), AS: 65000, Passive: true,
+				RRClient: true, Families: []string{"l3vpn-ipv4-unicast"}})
+		}
+		g := startGobgpdConf(b, "127.0.0.2", conf.TOML)
 		return addr("127.0.0.2"), g.bgpPort
 	}
 	b.Fatalf("unknown reflector %q", kind)

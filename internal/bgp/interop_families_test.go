@@ -2,7 +2,6 @@ package bgp
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -55,43 +54,9 @@ func TestInteropGobgpdNewFamilies(t *testing.T) {
 	}
 	defer s.Close()
 	peer := s.ListenAddr()
-	g := startGobgpdConf(t, "127.0.0.2", func(port int) string {
-		return fmt.Sprintf(`[global.config]
-  as = 65000
-  router-id = "10.255.0.2"
-  port = %d
-  local-address-list = ["127.0.0.2"]
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = %q
-    peer-as = 65000
-  [neighbors.transport.config]
-    local-address = "127.0.0.2"
-    remote-port = %d
-  [neighbors.timers.config]
-    connect-retry = 1
-    hold-time = 9
-    keepalive-interval = 3
-  [neighbors.graceful-restart.config]
-    enabled = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv6-unicast"
-    [neighbors.afi-safis.mp-graceful-restart.config]
-      enabled = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv6-unicast"
-    [neighbors.afi-safis.mp-graceful-restart.config]
-      enabled = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-labelled-unicast"
-    [neighbors.afi-safis.mp-graceful-restart.config]
-      enabled = true
-`, port, peer.Addr().String(), peer.Port())
-	})
+	g := startGobgpdConf(t, "127.0.0.2", testpeer.GobgpdConfig{AS: 65000, RouterID: "10.255.0.2", Listen: "127.0.0.2",
+		Neighbors: []testpeer.GobgpdNeighbor{{Addr: peer.Addr().String(), AS: 65000, RemotePort: int(peer.Port()),
+			FastTimers: true, GracefulRestart: true, Families: []string{"ipv6-unicast", "l3vpn-ipv6-unicast", "ipv4-labelled-unicast"}}}}.TOML)
 	if err := s.AddPeer(PeerConfig{Addr: addr("127.0.0.2"), Port: uint16(g.bgpPort), ASN: 65000, LocalAddr: addr("127.0.0.1")}); err != nil {
 		t.Fatal(err)
 	}

@@ -33,32 +33,9 @@ type gobgpd struct {
 
 func startGobgpd(t testing.TB, asn uint32, routerID, listen string, peer netip.AddrPort, peerAS uint32) *gobgpd {
 	t.Helper()
-	return startGobgpdConf(t, listen, func(port int) string {
-		return fmt.Sprintf(`[global.config]
-  as = %d
-  router-id = %q
-  port = %d
-  local-address-list = [%q]
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = %q
-    peer-as = %d
-  [neighbors.transport.config]
-    local-address = %q
-    remote-port = %d
-  [neighbors.timers.config]
-    connect-retry = 1
-    hold-time = 9
-    keepalive-interval = 3
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "ipv4-unicast"
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv4-unicast"
-`, asn, routerID, port, listen, peer.Addr().String(), peerAS, listen, peer.Port())
-	})
+	return startGobgpdConf(t, listen, testpeer.GobgpdConfig{AS: asn, RouterID: routerID, Listen: listen,
+		Neighbors: []testpeer.GobgpdNeighbor{{Addr: peer.Addr().String(), AS: peerAS, RemotePort: int(peer.Port()), FastTimers: true,
+			Families: []string{"ipv4-unicast", "l3vpn-ipv4-unicast"}}}}.TOML)
 }
 
 // startGobgpdConf runs gobgpd with the configuration conf(bgpPort).
@@ -262,43 +239,15 @@ func testInteropGobgpdRTC(t *testing.T, withRTC bool) {
 			t.Fatal(err)
 		}
 	}
-	rtcFamily := ""
+	families := []string{"l3vpn-ipv4-unicast"}
 	if withRTC {
-		rtcFamily = `
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "rtc"
-    [neighbors.afi-safis.mp-graceful-restart.config]
-      enabled = true`
+		families = append(families, "rtc")
 	}
 	peer := s.ListenAddr()
-	g := startGobgpdConf(t, "127.0.0.2", func(port int) string {
-		return fmt.Sprintf(`[global.config]
-  as = 65000
-  router-id = "10.255.0.2"
-  port = %d
-  local-address-list = ["127.0.0.2"]
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = %q
-    peer-as = 65000
-  [neighbors.transport.config]
-    local-address = "127.0.0.2"
-    remote-port = %d
-  [neighbors.timers.config]
-    connect-retry = 1
-    hold-time = 9
-    keepalive-interval = 3
-  [neighbors.graceful-restart.config]
-    enabled = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv4-unicast"
-    [neighbors.afi-safis.mp-graceful-restart.config]
-      enabled = true%s
-`, port, peer.Addr().String(), peer.Port(), rtcFamily)
-	})
+	// gobgpd sends End-of-RIB only with graceful restart on.
+	g := startGobgpdConf(t, "127.0.0.2", testpeer.GobgpdConfig{AS: 65000, RouterID: "10.255.0.2", Listen: "127.0.0.2",
+		Neighbors: []testpeer.GobgpdNeighbor{{Addr: peer.Addr().String(), AS: 65000, RemotePort: int(peer.Port()),
+			FastTimers: true, GracefulRestart: true, Families: families}}}.TOML)
 	// The VRF first, so that its membership is in gobgpd's RTC table
 	// before the session's End-of-RIB.
 	if _, err := g.cli("vrf", "add", "red", "rd", "65000:9", "rt", "import", "65000:100", "export", "65000:999"); err != nil {

@@ -53,40 +53,14 @@ vpns:
 	}
 	p1Addr, _ := (&Lab{Model: probe.Model}).TCPAddr("p1")
 	redRT := probe.Model.VPN("red").Export[0]
-	rtcFamily := ""
+	families := []string{"l3vpn-ipv4-unicast"}
 	if withRTC {
-		rtcFamily = `
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "rtc"
-    [neighbors.afi-safis.mp-graceful-restart.config]
-      enabled = true`
+		families = append(families, "rtc")
 	}
 	// gobgpd sends End-of-RIB (which RT constraint waits for) only with
 	// graceful restart on.
-	g := testpeer.StartGobgpd(t, "127.0.0.2", func(port int) string {
-		return fmt.Sprintf(`[global.config]
-  as = 65000
-  router-id = "10.255.200.3"
-  port = %d
-  local-address-list = ["127.0.0.2"]
-
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = %q
-    peer-as = 65000
-  [neighbors.transport.config]
-    local-address = "127.0.0.2"
-    passive-mode = true
-  [neighbors.graceful-restart.config]
-    enabled = true
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "l3vpn-ipv4-unicast"
-    [neighbors.afi-safis.mp-graceful-restart.config]
-      enabled = true%s
-`, port, p1Addr.String(), rtcFamily)
-	})
+	g := testpeer.StartGobgpd(t, "127.0.0.2", testpeer.GobgpdConfig{AS: 65000, RouterID: "10.255.200.3", Listen: "127.0.0.2",
+		Neighbors: []testpeer.GobgpdNeighbor{{Addr: p1Addr.String(), AS: 65000, Passive: true, GracefulRestart: true, Families: families}}}.TOML)
 	if _, err := g.CLI("vrf", "add", "red", "rd", "10.255.200.3:1", "rt", "import", redRT, "export", redRT); err != nil {
 		t.Fatal(err)
 	}
