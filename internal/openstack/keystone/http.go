@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/intercloud/intercloud/internal/openstack/osmux"
 )
 
 // Handler serves the Identity API at the root of its mount ("/", "/v3",
@@ -37,12 +39,9 @@ func (s *Service) Handler() http.Handler {
 	// Anything else is Keystone's 404 body rather than net/http's text
 	// (and a wrong method on a known path is 405, also as JSON).
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		if pattern == "" {
-			rec := &statusProbe{}
-			h.ServeHTTP(rec, r)
-			if rec.code == http.StatusMethodNotAllowed {
-				if allow := rec.Header().Get("Allow"); allow != "" {
+		if code, allow, unrouted := osmux.Unrouted(mux, r); unrouted {
+			if code == http.StatusMethodNotAllowed {
+				if allow != "" {
 					w.Header().Set("Allow", allow)
 				}
 				writeError(w, http.StatusMethodNotAllowed, "The method is not allowed for the requested URL.")
@@ -54,21 +53,6 @@ func (s *Service) Handler() http.Handler {
 		mux.ServeHTTP(w, r)
 	})
 }
-
-// statusProbe records the status mux's own fallback handler would send.
-type statusProbe struct {
-	h    http.Header
-	code int
-}
-
-func (p *statusProbe) Header() http.Header {
-	if p.h == nil {
-		p.h = http.Header{}
-	}
-	return p.h
-}
-func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *statusProbe) WriteHeader(code int)        { p.code = code }
 
 // Messages Keystone uses for its most common refusals.
 const (

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
+	"github.com/intercloud/intercloud/internal/openstack/osmux"
 )
 
 // caller is who a request comes from.
@@ -59,11 +60,8 @@ func (s *Service) Handler() http.Handler {
 			r2.URL.RawPath = ""
 			r = r2
 		}
-		h, pattern := mux.Handler(r)
-		if pattern == "" {
-			probe := &statusProbe{}
-			h.ServeHTTP(probe, r)
-			if probe.code == http.StatusMethodNotAllowed {
+		if code, _, unrouted := osmux.Unrouted(mux, r); unrouted {
+			if code == http.StatusMethodNotAllowed {
 				// webob's answer to a method the route does not take.
 				w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
 				w.WriteHeader(http.StatusMethodNotAllowed)
@@ -79,21 +77,6 @@ func (s *Service) Handler() http.Handler {
 		mux.ServeHTTP(w, r)
 	})
 }
-
-// statusProbe records the status the mux's fallback would send.
-type statusProbe struct {
-	h    http.Header
-	code int
-}
-
-func (p *statusProbe) Header() http.Header {
-	if p.h == nil {
-		p.h = http.Header{}
-	}
-	return p.h
-}
-func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
-func (p *statusProbe) WriteHeader(code int)        { p.code = code }
 
 // authed checks the X-Auth-Token as keystonemiddleware's auth_token does
 // before Neutron sees the request, answering its 401 when it is missing or
