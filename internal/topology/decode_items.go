@@ -468,7 +468,7 @@ func parseJoin(s string) (JoinMode, bool) {
 	return "", false
 }
 
-var vpnKeys = []string{"sites", "pes", "rt", "import", "export"}
+var vpnKeys = []string{"sites", "pes", "rt", "import", "export", "labels"}
 
 func (c *decoder) vpn(name string, p Pos, attrs *yaml.Node) *vpnSpec {
 	vs := &vpnSpec{Name: name, at: at{pos: p}}
@@ -491,6 +491,15 @@ func (c *decoder) vpn(name string, p Pos, attrs *yaml.Node) *vpnSpec {
 			vs.Import, _ = c.strList(v, what+" import")
 		case "export":
 			vs.Export, _ = c.strList(v, what+" export")
+		case "labels":
+			if s, ok := c.str(v, what+" labels"); ok {
+				switch la := LabelAllocation(s); la {
+				case LabelsPerVRF, LabelsPerPrefix:
+					vs.Labels = la
+				default:
+					c.d.errorf(posOf(c.deref(v)), "per-vrf, the default: one label for the VRF; or per-prefix", "%s labels %q is not a label allocation", what, s)
+				}
+			}
 		}
 	})
 	return vs

@@ -245,12 +245,14 @@ type Compute struct {
 
 // VPN is a customer BGP/MPLS IP VPN: a VRF on each of its PEs.
 type VPN struct {
-	Name   string   `json:"name"`
-	Sites  []string `json:"sites"` // CEs (and clouds) in the VPN
-	VRFs   []VRF    `json:"vrfs"`  // one per PE, sorted by PE name
-	Import []string `json:"import_rts"`
-	Export []string `json:"export_rts"`
-	Auto   []string `json:"auto,omitempty"`
+	Name string `json:"name"`
+	// Labels is how the PEs allocate VPN labels for the VPN's routes.
+	Labels LabelAllocation `json:"labels"`
+	Sites  []string        `json:"sites"` // CEs (and clouds) in the VPN
+	VRFs   []VRF           `json:"vrfs"`  // one per PE, sorted by PE name
+	Import []string        `json:"import_rts"`
+	Export []string        `json:"export_rts"`
+	Auto   []string        `json:"auto,omitempty"`
 }
 
 // VRF is a VPN's instance on one PE.
@@ -406,3 +408,16 @@ func (m *Model) VPN(name string) *VPN {
 	}
 	return nil
 }
+
+// LabelAllocation is how a PE labels the VPN routes it exports (RFC 4364
+// leaves it to the PE).
+type LabelAllocation string
+
+const (
+	// LabelsPerVRF: one label for the VRF; the egress PE pops it and
+	// routes in the VRF (the default).
+	LabelsPerVRF LabelAllocation = "per-vrf"
+	// LabelsPerPrefix: a label per route; the egress PE pops it and sends
+	// the packet straight to the CE the route came from, with no lookup.
+	LabelsPerPrefix LabelAllocation = "per-prefix"
+)

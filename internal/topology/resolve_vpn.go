@@ -29,7 +29,10 @@ func (r *resolver) resolveVPNs() {
 		if !nameRE.MatchString(vs.Name) {
 			r.d.errorf(vs.pos, "start with a letter; use letters, digits, '-', '_' and '.'", "invalid vpn name %q", vs.Name)
 		}
-		v := &VPN{Name: vs.Name, Import: vs.Import, Export: vs.Export}
+		v := &VPN{Name: vs.Name, Import: vs.Import, Export: vs.Export, Labels: vs.Labels}
+		if v.Labels == "" {
+			v.Labels = LabelsPerVRF
+		}
 		for _, rt := range append(append([]string(nil), vs.Import...), vs.Export...) {
 			if !validCommunity(rt) {
 				r.d.errorf(vs.where(firstKey(vs, "rt", "import", "export")), "write ASN:NUMBER or IP:NUMBER, e.g. 65000:100", "route target %q of vpn %s is malformed", rt, vs.Name)

@@ -140,5 +140,6 @@ type vpnSpec struct {
 	PEsPos   []Pos
 	Import   []string
 	Export   []string
+	Labels   LabelAllocation
 	at
 }

@@ -75,6 +75,8 @@ func TestValidationErrors(t *testing.T) {
 		{"external in an AS with no core", "nodes:\n  p1: {rr: true}\n  pe1: {}\n  ce1: {}\n  frr: {role: external, address: 127.0.0.1, plays: pe, asn: 65100, loopback: 10.9.9.9}\nlinks: [p1-pe1, pe1-ce1]\n",
 			[]string{`t.yaml:5:61: external pe frr is in AS 65100, where no core router is (peer it with an AS the topology has)`,
 				`t.yaml:5:78: external peer frr: loopback does not apply (an external peer is configured in its own daemon; give address, plays, asn (and attach, vpn for a ce))`}},
+		{"vpn labels", "links: [pe1-ce1]\nvpns:\n  red: {sites: [ce1], labels: per-route}\n",
+			[]string{`t.yaml:3:31: vpn red labels "per-route" is not a label allocation (per-vrf, the default: one label for the VRF; or per-prefix)`}},
 		{"pool too small", "pools:\n  loopbacks: 10.255.0.0/30\nlinks: [p1-p2, p2-p3, p3-p4]\n",
 			[]string{`t.yaml:2:14: pool 10.255.0.0/30 is too small: 1 more loopbacks needed (widen pools.loopbacks)`}},
 		{"pools overlap", "pools:\n  loopbacks: 10.0.0.0/24\nlinks: [p1-p2]\n",
