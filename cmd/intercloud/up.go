@@ -20,6 +20,7 @@ import (
 
 	"github.com/intercloud/intercloud/internal/api"
 	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/cloud"
 	"github.com/intercloud/intercloud/internal/cloudapi"
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/router"
@@ -142,10 +143,12 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := api.NewServer(l, log)
 	var clouds *cloudapi.Clouds
+	// Neutron changes reach the lab through ctrl (internal/cloud).
+	ctrl := cloud.NewController(l, log)
 	if len(m.Clouds) > 0 {
 		// Closed after the server (defers run last first), so no request
 		// is in flight when the database closes.
-		if clouds, err = startClouds(srv, m, stateDir, ln.Addr(), log); err != nil {
+		if clouds, err = startClouds(srv, m, stateDir, ln.Addr(), log, ctrl.Changed); err != nil {
 			ln.Close()
 			return err
 		}
@@ -154,6 +157,9 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 				log.Warn("closing the clouds' database", "err", err)
 			}
 		}()
+		for _, c := range m.Clouds {
+			ctrl.Add(c.Name, clouds.Neutron(c.Name))
+		}
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -185,6 +191,13 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 		return &exitError{code: 1, msg: fmt.Sprintf("intercloud: lab %s did not converge within %v: %d of %d core adjacencies, %d LSPs",
 			m.Name, timeout, c.Adjacencies, c.CoreLinksUp, c.LSPs)}
 	}
+	// What the clouds' databases hold (VMs, speakers, routes) comes
+	// back now, and every later Neutron change is applied as it commits.
+	applyCtx, applyCancel := context.WithTimeout(ctx, time.Minute)
+	if err := ctrl.Start(applyCtx); err != nil {
+		log.Warn("restoring the clouds' state into the lab", "err", err)
+	}
+	applyCancel()
 	srv.SetReady(took)
 	fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up: %d routers, %d links (%d up), %d IGP adjacencies, %d LDP sessions, %d LSPs, %d BGP sessions\n",
 		m.Name, c.Routers, c.Links, c.LinksUp, c.Adjacencies, c.LDPSessions, c.LSPs, c.BGPEstablished)
@@ -218,10 +231,10 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 
 // startClouds opens the clouds' OpenStack APIs on the store in stateDir
 // and mounts them on srv, whose listener is at addr.
-func startClouds(srv *api.Server, m *topology.Model, stateDir string, addr net.Addr, log *slog.Logger) (*cloudapi.Clouds, error) {
+func startClouds(srv *api.Server, m *topology.Model, stateDir string, addr net.Addr, log *slog.Logger, onChange func(string)) (*cloudapi.Clouds, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	clouds, err := cloudapi.Open(ctx, stateDir, m, "http://"+reachable(addr), cloudapi.Options{Logger: log})
+	clouds, err := cloudapi.Open(ctx, stateDir, m, "http://"+reachable(addr), cloudapi.Options{Logger: log, OnChange: onChange})
 	if err != nil {
 		return nil, &exitError{code: 1, msg: fmt.Sprintf("intercloud: cannot start the clouds' OpenStack APIs (state in %s): %v", stateDir, err)}
 	}

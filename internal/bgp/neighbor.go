@@ -32,6 +32,12 @@ type NeighborDetail struct {
 	NextHopSelf  bool     `json:"nextHopSelf,omitempty"`
 	ASOverride   bool     `json:"asOverride,omitempty"`
 	AllowASIn    int      `json:"allowAsIn,omitempty"`
+	// Accept is the inbound prefix list (PeerConfig.Accept); Filtered
+	// the prefixes the peer announces now that it refuses, and
+	// FilteredTotal how many refusals there were in all.
+	Accept        []netip.Prefix `json:"prefixListIn,omitempty"`
+	Filtered      []netip.Prefix `json:"prefixesFiltered,omitempty"`
+	FilteredTotal int            `json:"prefixesFilteredTotal,omitempty"`
 }
 
 // NeighborInfo returns the detail of the neighbour at addr.
@@ -52,7 +58,8 @@ func (s *Speaker) NeighborInfo(addr netip.Addr) (NeighborDetail, bool) {
 		return NeighborDetail{}, false
 	}
 	d := NeighborDetail{Neighbor: *sum, LocalAS: s.cfg.ASN, Internal: p.ibgp,
-		NextHopSelf: p.cfg.NextHopSelf, ASOverride: p.cfg.ASOverride, AllowASIn: p.cfg.AllowASIn}
+		NextHopSelf: p.cfg.NextHopSelf, ASOverride: p.cfg.ASOverride, AllowASIn: p.cfg.AllowASIn,
+		Accept: slices.Clone(p.cfg.Accept), Filtered: p.filteredKeys(), FilteredTotal: p.filteredTotal}
 	if ss := p.established; ss != nil {
 		d.LocalAddr = ss.localAddr
 		d.HoldTime, d.Keepalive = ss.hold, ss.hold/3
@@ -126,6 +133,12 @@ func (s *Speaker) WriteNeighbor(w io.Writer, addr netip.Addr) error {
 		fmt.Fprintf(w, "  Options: %s\n", strings.Join(opts, ", "))
 	}
 	fmt.Fprintf(w, "  Messages: %d received, %d sent; prefixes: %d received, %d sent\n", d.MsgRcvd, d.MsgSent, d.PfxRcd, d.PfxSnt)
+	if len(d.Accept) > 0 {
+		fmt.Fprintf(w, "  Inbound prefix list: accept %s; filtered: %d now, %d in all\n", joinPrefixes(d.Accept), len(d.Filtered), d.FilteredTotal)
+		if len(d.Filtered) > 0 {
+			fmt.Fprintf(w, "  Filtered: %s\n", joinPrefixes(d.Filtered))
+		}
+	}
 	if d.LocalAddr.IsValid() {
 		fmt.Fprintf(w, "Local host: %v\n", d.LocalAddr)
 	}
@@ -133,4 +146,12 @@ func (s *Speaker) WriteNeighbor(w io.Writer, addr netip.Addr) error {
 		fmt.Fprintf(w, "  Last reset: %s\n", d.LastError)
 	}
 	return nil
+}
+
+func joinPrefixes(ps []netip.Prefix) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ", ")
 }

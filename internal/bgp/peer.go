@@ -51,6 +51,11 @@ type peer struct {
 	rtcChanged bool
 	rtcTimer   clock.Timer
 	rtcWaited  bool
+
+	// Inbound prefix filter (accept.go): what the peer announces that
+	// PeerConfig.Accept refuses now, and how many refusals ever.
+	filtered      map[RouteKey]Family
+	filteredTotal int
 }
 
 func newPeer(s *Speaker, pc PeerConfig) *peer {
@@ -283,7 +288,7 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 	if !local.IsValid() {
 		local = ss.localAddr
 	}
-	k := groupKey{family: f, ibgp: p.ibgp, rrClient: p.cfg.RRClient, nextHop: local}
+	k := groupKey{family: f, ibgp: p.ibgp, rrClient: p.cfg.RRClient, nextHop: local, thirdParty: p.cfg.ThirdPartyNextHop && !p.ibgp}
 	if f.isVPN() {
 		k.rtc, _ = p.vpnFilter(ss)
 	}

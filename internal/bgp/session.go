@@ -355,8 +355,9 @@ func (ss *session) established() {
 	p.lastError = ""
 	p.upSince = p.s.cfg.Clock.Now()
 	p.remoteID = ss.remoteID
-	p.gen++        // paths from this session; older ones are stale if any remain
-	clear(p.eorIn) // End-of-RIBs count per session
+	p.gen++           // paths from this session; older ones are stale if any remain
+	clear(p.eorIn)    // End-of-RIBs count per session
+	clear(p.filtered) // the new session announces afresh
 	p.setState(Established)
 	p.s.log.Info("session established", "peer", p.cfg.Addr, "as", p.cfg.ASN, "restarted", ss.grRestarted)
 	for f, st := range p.stale {

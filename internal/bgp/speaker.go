@@ -72,7 +72,11 @@ type Config struct {
 	// OnBestChange reports Loc-RIB best-path changes, batched. It runs
 	// with the speaker's lock held: it must not call the Speaker.
 	OnBestChange func([]Change)
-	Logger       *slog.Logger
+	// OnFiltered, if set, reports a prefix a peer's Accept list refused
+	// (once per prefix while the peer keeps announcing it). It runs with
+	// the speaker's lock held: it must not call the Speaker.
+	OnFiltered func(peer netip.Addr, f Family, k RouteKey)
+	Logger     *slog.Logger
 }
 
 // PeerConfig is one neighbour.
@@ -108,8 +112,18 @@ type PeerConfig struct {
 	ASOverride bool
 	// AllowASIn accepts routes from this eBGP peer whose AS_PATH holds
 	// our ASN up to this many times (default 0: RFC 4271 loop detection).
-	AllowASIn   int
-	Description string
+	AllowASIn int
+	// Accept, when set, is the peer's inbound prefix list: routes whose
+	// prefix is not inside one of these are filtered (never installed,
+	// counted, shown by NeighborInfo), as a CE takes from a cloud only
+	// the block the cloud was allocated (accept.go).
+	Accept []netip.Prefix
+	// ThirdPartyNextHop keeps, toward this eBGP peer, the next hop that
+	// locally originated routes were given instead of our address (RFC
+	// 4271 5.1.3): a neutron-dynamic-routing speaker announces a
+	// router's gateway address, not its own.
+	ThirdPartyNextHop bool
+	Description       string
 }
 
 // Speaker is one BGP speaker (one router's bgpd).

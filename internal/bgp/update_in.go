@@ -288,6 +288,10 @@ func (ss *session) announce(f Family, n bgp.NLRI, h AttrHandle) {
 	if !ok {
 		return
 	}
+	if !p.accepts(f, k) {
+		p.refuse(f, k)
+		return
+	}
 	if p.s.tables[f].set(p.s, k, &Path{attrs: h, peer: p, label: label, gen: p.gen}) {
 		p.received[f]++
 	}
@@ -302,6 +306,7 @@ func (ss *session) withdrawNLRI(f Family, n bgp.NLRI) {
 	if !ok {
 		return
 	}
+	p.unrefuse(k)
 	if p.s.tables[f].remove(p.s, k, p) {
 		p.received[f]--
 	}

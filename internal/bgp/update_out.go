@@ -27,6 +27,9 @@ type groupKey struct {
 	// are per peer anyway, since each has its own next hop (our address
 	// on the link).
 	ebgpPeer netip.Addr
+	// thirdParty keeps local routes' own next hops on eBGP
+	// (PeerConfig.ThirdPartyNextHop).
+	thirdParty bool
 }
 
 // advert is what a group has advertised for one destination.
@@ -180,7 +183,9 @@ func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
 			a.ASPath = a.replaceAS(g.key.asOverride, s.cfg.ASN)
 		}
 		a.ASPath = a.prependAS(s.cfg.ASN)
-		a.NextHop = g.key.nextHop
+		if !g.key.thirdParty || src != nil || !a.NextHop.IsValid() {
+			a.NextHop = g.key.nextHop
+		}
 		a.LocalPref, a.HasLocalPref = 0, false
 		if src != nil {
 			a.MED, a.HasMED = 0, false // MED is not passed on to a third AS

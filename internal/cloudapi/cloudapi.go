@@ -45,6 +45,10 @@ type Options struct {
 	Password string
 	// Logger receives the services' warnings and errors; nil discards them.
 	Logger *slog.Logger
+	// OnChange, when set, is told the cloud whose Neutron committed a
+	// change (after the commit, before the API call answers): how
+	// internal/cloud keeps the lab in line with the clouds.
+	OnChange func(cloud string)
 }
 
 // Clouds is a running Keystone and the Neutrons of a lab's clouds.
@@ -78,14 +82,14 @@ func Open(ctx context.Context, stateDir string, m *topology.Model, baseURL strin
 		return nil, err
 	}
 	c := &Clouds{st: st, base: base, password: password}
-	if err := c.start(ctx, m, log); err != nil {
+	if err := c.start(ctx, m, log, opts.OnChange); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger) error {
+func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger, onChange func(string)) error {
 	ks, err := keystone.New(ctx, c.st, keystone.Config{Logger: log.With("service", "keystone")})
 	if err != nil {
 		return err
@@ -99,10 +103,16 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger)
 	}
 	c.ks = ks
 	for _, cl := range m.Clouds {
+		var changed func()
+		if onChange != nil {
+			name := cl.Name
+			changed = func() { onChange(name) }
+		}
 		n, err := neutron.New(ctx, c.st, ks, neutron.Config{
-			Region:  cl.Name,
-			AuthURI: c.base + IdentityPath,
-			Logger:  log.With("service", "neutron"),
+			Region:   cl.Name,
+			AuthURI:  c.base + IdentityPath,
+			Logger:   log.With("service", "neutron"),
+			OnChange: changed,
 		})
 		if err != nil {
 			return err

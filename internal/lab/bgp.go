@@ -15,11 +15,12 @@ import (
 // BGP/MPLS IP VPNs (RFC 4364) in the lab.
 //
 // Speakers. Every node that the model's sessions name (PEs, route
-// reflectors, CEs; clouds wait for issue 5) runs a global speaker: VPNv4 on
+// reflectors, CEs) runs a global speaker: VPNv4 on
 // PEs and reflectors, IPv4 unicast on CEs. A PE also runs one IPv4-unicast
 // speaker per VRF for its PE–CE sessions, as FRR runs `router bgp ASN vrf
 // NAME`: each VRF's routes live in their own table, and overlapping
-// customer prefixes in different VRFs never meet.
+// customer prefixes in different VRFs never meet. A dynamic-routing
+// cloud's speaker runs only while its Neutron has one (cloudbgp.go).
 //
 // Transport. Speakers talk over in-memory networks on the lab clock
 // (bgp.MemNetwork), one per address space: the global one (loopbacks,
@@ -181,8 +182,8 @@ func (n *Node) VPNLabel(vrf string) uint32 {
 
 // builds reports whether the lab builds a session: iBGP VPNv4 among PEs
 // and reflectors, and eBGP between a PE's VRF and a CE. A CE in no VPN
-// stays statically routed in the global table, and clouds' sessions wait
-// for the clouds' own speakers (issue 5).
+// stays statically routed in the global table. Clouds' sessions are
+// built apart (cloudbgp.go): their speakers come and go with Neutron.
 func (l *Lab) builds(s topology.Session) bool {
 	a, b := l.nodes[s.A], l.nodes[s.B]
 	if a == nil || b == nil {
@@ -245,6 +246,9 @@ func (l *Lab) buildBGP() error {
 				if s.Kind == topology.SessionPECE && s.A == v.PE && s.VRF == vpn.Name {
 					lt.add(l.bgpNets[vpn.Name], s.AAddr)
 				}
+				if isCloudUnicast(s) && s.A == v.PE && s.VRF == vpn.Name {
+					lt.add(l.cloudNet(s), s.AAddr)
+				}
 			}
 			res := newResolver(n, vpn.Name)
 			tr, listen, err := l.speakerTransport(v.PE, vpn.Name, lt)
@@ -257,6 +261,7 @@ func (l *Lab) buildBGP() error {
 				Resolver:      res.Resolve,
 				OnBestChange:  n.bgp.changedIn(vpn.Name),
 				OnRestartDone: n.bgp.restartDone(vpn.Name),
+				OnFiltered:    n.bgp.filtered,
 			})
 			if err != nil {
 				return fmt.Errorf("%s vrf %s: %w", v.PE, vpn.Name, err)
@@ -267,6 +272,9 @@ func (l *Lab) buildBGP() error {
 		}
 	}
 	if err := l.planExternals(); err != nil {
+		return err
+	}
+	if err := l.planCloudSessions(); err != nil {
 		return err
 	}
 	for _, n := range l.order {
@@ -349,6 +357,9 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		if s.Kind == topology.SessionInterAS && (s.A == n.Model.Name || s.B == n.Model.Name) {
 			lt.add(l.bgpNets[""], pick(s.A == n.Model.Name, s.AAddr, s.BAddr))
 		}
+		if isCloudUnicast(s) && s.A == n.Model.Name && s.VRF == "" {
+			lt.add(l.cloudNet(s), s.AAddr) // the cloud's dragent connects here
+		}
 		if s.Kind == topology.SessionPECE && s.B == n.Model.Name {
 			if l.bgpNets[s.VRF] == nil {
 				l.bgpNets[s.VRF] = bgp.NewMemNetwork(l.clk)
@@ -376,6 +387,7 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		ExportLabel:   exportLabel,
 		OnBestChange:  st.changedIn(""),
 		OnRestartDone: st.restartDone(""),
+		OnFiltered:    st.filtered,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.Model.Name, err)
@@ -492,6 +504,9 @@ func (l *Lab) startBGP() error {
 		}
 	}
 	if err := l.startExternals(); err != nil {
+		return err
+	}
+	if err := l.startCloudPeers(); err != nil {
 		return err
 	}
 	for _, n := range l.order {
@@ -771,6 +786,7 @@ func (l *Lab) bgpCounts() (live, established int) {
 
 // closeBGP stops every speaker.
 func (l *Lab) closeBGP() {
+	l.closeClouds()
 	for _, n := range l.order {
 		if n.bgp == nil {
 			continue

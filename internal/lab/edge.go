@@ -11,13 +11,15 @@ import (
 // hanging off a PE's VRF interface is a VPN site: its CE and the PE speak
 // eBGP in the VRF (bgp.go), so neither gets a static route for the other,
 // and the CE announces its loopback, its links and what hangs below it.
-// Everything else — below a CE, and trees in no VPN (clouds until issue
-// 5) — is routed statically, as a provider would provision a customer
+// Everything else — below a CE, and trees in no VPN — is routed
+// statically, as a provider would provision a customer
 // without dynamic routing: each edge node has a default route toward its
 // parent, and each router has static routes for the subtrees below it. A
 // core router a static tree hangs from redistributes those routes into
 // the IGP, and LDP terminates their /32s, so traffic between them crosses
-// the core on LSPs in the global table. With Options.StaticEdge every
+// the core on LSPs in the global table. Clouds keep these routes for their
+// own node and uplink; what their Neutron holds (tenant subnets, VMs) is
+// added by ApplyCloud (cloud.go). With Options.StaticEdge every
 // tree, VPN sites included, is routed this way.
 
 // hop is how a node reaches its parent toward the core.

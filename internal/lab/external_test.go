@@ -120,6 +120,7 @@ router bgp 65000
 	if got == nil || got.Peer != frrAddr || got.Label != pe1.VPNLabel("tenant") || got.NextHop != pe1.Model.Loopback.Addr() {
 		t.Fatalf("pe2's VPNv4 route to ce1: %+v, want it from FRR with pe1's label %d and next hop", got, pe1.VPNLabel("tenant"))
 	}
+	advanceUntil(t, clk, 20*time.Second, "both sites to route to each other through FRR", func() bool { return sitesRoute(l, "ce1", "ce2") })
 	if r := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 3, Interval: 100 * time.Millisecond}); r.Received != 3 {
 		t.Fatalf("ping ce1 -> ce2 over FRR-reflected routes: %+v", r)
 	}

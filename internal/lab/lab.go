@@ -74,6 +74,7 @@ type Lab struct {
 	// byAddr names each address's owners: one per address space that
 	// uses it (VPNs may reuse customer addresses), global space first.
 	byAddr map[netip.Addr][]owner
+	addrMu sync.RWMutex              // guards byAddr: clouds' VMs come and go (cloud.go)
 	edge   map[string][]netip.Prefix // core node -> prefixes it routes statically to the edge
 	below  map[string][]netip.Prefix // node -> prefixes it routes statically below it
 
@@ -83,6 +84,8 @@ type Lab struct {
 	bgpPeers    []topology.Session
 	bgpMu       sync.Mutex // guards the sessions' liveness and which speakers they and the nodes use (RestartBGP replaces them)
 	bgpSessions []*bgpSession
+	clouds      map[string]*cloudRun  // clouds' VMs and dragent speakers (cloud.go); the map is guarded by bgpMu
+	cloudPeers  map[netip.Addr]string // dragent session keys -> cloud node, read-only once built
 
 	mu         sync.Mutex
 	events     []router.Event // lab-wide log, bounded

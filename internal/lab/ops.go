@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +45,7 @@ func (l *Lab) source(s string) (*Node, netip.Addr, error) {
 		return nil, netip.Addr{}, err
 	}
 	if name == "" {
-		if os := l.byAddr[addr]; len(os) > 1 {
+		if os := l.owners(addr); len(os) > 1 {
 			return nil, netip.Addr{}, fmt.Errorf("address %s is used in several address spaces (%s): name the node or NODE:INTERFACE instead", addr, ownerList(os))
 		}
 		return nil, netip.Addr{}, fmt.Errorf("no node has address %s", addr)
@@ -119,7 +120,7 @@ func (l *Lab) ends(src, dst string) (*Node, netip.Addr, netip.Addr, error) {
 // NameOf returns the node owning addr, or "" when none does or when
 // several VPNs reuse it (see NameSeenFrom).
 func (l *Lab) NameOf(a netip.Addr) string {
-	if os := l.byAddr[a]; len(os) == 1 {
+	if os := l.owners(a); len(os) == 1 {
 		return os[0].node
 	}
 	return ""
@@ -128,7 +129,7 @@ func (l *Lab) NameOf(a netip.Addr) string {
 // NameSeenFrom names the owner of addr as node from sees it: the owner
 // in from's own address space when several spaces reuse the address.
 func (l *Lab) NameSeenFrom(from string, a netip.Addr) string {
-	os := l.byAddr[a]
+	os := l.owners(a)
 	if len(os) == 1 {
 		return os[0].node
 	}
@@ -148,12 +149,31 @@ type owner struct{ node, space string }
 // own records that node holds a in space; a second holder in the same
 // space is impossible (topology rejects it), so only the first is kept.
 func (l *Lab) own(a netip.Addr, node, space string) {
+	l.addrMu.Lock()
+	defer l.addrMu.Unlock()
 	for _, o := range l.byAddr[a] {
 		if o.space == space {
 			return
 		}
 	}
 	l.byAddr[a] = append(l.byAddr[a], owner{node, space})
+}
+
+// disown forgets that node holds a in space (a VM that went away).
+func (l *Lab) disown(a netip.Addr, node, space string) {
+	l.addrMu.Lock()
+	defer l.addrMu.Unlock()
+	l.byAddr[a] = slices.DeleteFunc(l.byAddr[a], func(o owner) bool { return o == owner{node, space} })
+	if len(l.byAddr[a]) == 0 {
+		delete(l.byAddr, a)
+	}
+}
+
+// owners are a's holders, one per address space.
+func (l *Lab) owners(a netip.Addr) []owner {
+	l.addrMu.RLock()
+	defer l.addrMu.RUnlock()
+	return l.byAddr[a]
 }
 
 func ownerList(os []owner) string {

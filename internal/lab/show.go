@@ -299,6 +299,8 @@ func (l *Lab) showBGP(n *Node, table, vrf string) (any, string, error) {
 	sp := n.BGP()
 	if vrf != "" {
 		sp = n.VRFBGP(vrf)
+	} else if sp == nil {
+		sp = l.cloudSpeaker(name) // a cloud's dragent speaker, while it runs
 	}
 	if sp == nil {
 		if vrf != "" {

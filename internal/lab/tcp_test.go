@@ -69,15 +69,9 @@ func TestBGPOverTCP(t *testing.T) {
 		}
 		return false
 	})
-	ce1, _ := l.Node("ce1")
-	ce2, _ := l.Node("ce2")
 	// BGP converges in wall time here; the pings run on the lab's clock.
 	siteRoutes := func(what string) {
-		advanceUntil(t, clk, 20*time.Second, what, func() bool {
-			_, ok1 := ce1.Router.RIB().Best("", ce2.Model.Loopback)
-			_, ok2 := ce2.Router.RIB().Best("", ce1.Model.Loopback)
-			return ok1 && ok2
-		})
+		advanceUntil(t, clk, 20*time.Second, what, func() bool { return sitesRoute(l, "ce1", "ce2") })
 	}
 	siteRoutes("the CEs to learn each other's loopbacks")
 	if res := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 3, Interval: 100 * time.Millisecond}); res.Received != 3 {
@@ -177,4 +171,28 @@ func TestTsharkDecodesLabBGP(t *testing.T) {
 	if !open || !vpn {
 		t.Errorf("from pe1's %s tshark decoded an OPEN: %v, a VPNv4 UPDATE with next hop %v: %v\n%s", pe1, open, node.Model.Loopback.Addr(), vpn, out)
 	}
+}
+
+// sitesRoute reports whether two VPN sites route to each other end to end:
+// each CE to the other's loopback, and each PE's VRF over a labelled path.
+func sitesRoute(l *Lab, a, b string) bool {
+	ca, _ := l.Node(a)
+	cb, _ := l.Node(b)
+	for _, c := range [][2]*Node{{ca, cb}, {cb, ca}} {
+		if _, ok := c[0].Router.RIB().Best("", c[1].Model.Loopback); !ok {
+			return false
+		}
+		pe, ok := l.Node(c[0].Model.Interfaces[0].Peer)
+		if !ok {
+			return false
+		}
+		for _, vrf := range pe.Router.VRFs() {
+			if r, ok := pe.Router.RIB().Best(vrf, c[1].Model.Loopback); ok && len(r.Nexthops) > 0 {
+				goto next
+			}
+		}
+		return false
+	next:
+	}
+	return true
 }

@@ -18,6 +18,7 @@ type ribManager struct {
 
 	routes  map[string]map[Protocol][]Route // offered, by VRF and protocol
 	statics map[string]map[netip.Prefix][]netip.Addr
+	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
 	lsps    map[Protocol][]LSP
 	fecs    map[Protocol][]FECLabel
 

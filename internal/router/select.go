@@ -105,6 +105,9 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 			})
 		}
 	}
+	for _, c := range m.localCandidates(name) {
+		add(c)
+	}
 	if lo := m.r.loopback; idx == 0 && lo.IsValid() {
 		add(&candidate{
 			route: Route{Prefix: lo.Masked(), Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}},

@@ -1,0 +1,148 @@
+package cloud
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/openstack/neutron"
+)
+
+// Device owners, as Nova and Neutron set them.
+const (
+	ownerComputePrefix   = "compute:"
+	ownerRouterInterface = "network:router_interface"
+	ownerRouterGateway   = "network:router_gateway"
+)
+
+// Config turns a cloud's Neutron state into what the lab applies.
+//
+// Only what a router connects to its gateway without NAT is routed on the
+// cloud's node: a tenant subnet on a router interface whose subnet pool
+// is in an address scope of the router's external network (the subnets
+// neutron-dynamic-routing announces), and the external subnets
+// themselves. Other tenant subnets are private, possibly overlapping
+// between projects, and stay behind SNAT: their VMs are not given to the
+// lab. Associated floating IPs are answered on the node too (the router
+// NATs them to the VM).
+func Config(st neutron.State) lab.CloudConfig {
+	subnets := map[string]neutron.Subnet{}
+	for _, sn := range st.Subnets {
+		subnets[sn.ID] = sn
+	}
+	pools := map[string]neutron.SubnetPool{}
+	for _, p := range st.SubnetPools {
+		pools[p.ID] = p
+	}
+	scopeOf := func(sn neutron.Subnet) string {
+		if sn.SubnetPoolID == nil {
+			return ""
+		}
+		if p, ok := pools[*sn.SubnetPoolID]; ok && p.AddressScopeID != nil {
+			return *p.AddressScopeID
+		}
+		return ""
+	}
+
+	var cfg lab.CloudConfig
+	routed := map[string]bool{} // subnet ids routed on the cloud node
+	for _, rt := range st.Routers {
+		if !rt.AdminStateUp || rt.GatewayInfo == nil {
+			continue
+		}
+		extScopes := map[string]bool{}
+		for _, sn := range st.Subnets {
+			if sn.NetworkID == rt.GatewayInfo.NetworkID && sn.IPVersion == 4 {
+				if s := scopeOf(sn); s != "" {
+					extScopes[s] = true
+				}
+			}
+		}
+		for _, p := range st.Ports {
+			if p.DeviceID != rt.ID {
+				continue
+			}
+			for _, f := range p.FixedIPs {
+				sn, ok := subnets[f.SubnetID]
+				if !ok || sn.IPVersion != 4 {
+					continue
+				}
+				switch {
+				case p.DeviceOwner == ownerRouterGateway:
+					cfg.Uplink = appendPrefix(cfg.Uplink, sn.CIDR)
+				case p.DeviceOwner == ownerRouterInterface && extScopes[scopeOf(sn)]:
+				default:
+					continue
+				}
+				routed[sn.ID] = true
+				cfg.Subnets = appendPrefix(cfg.Subnets, sn.CIDR)
+				cfg.Addresses = appendAddr(cfg.Addresses, f.IPAddress)
+			}
+		}
+	}
+	for _, p := range st.Ports {
+		if !strings.HasPrefix(p.DeviceOwner, ownerComputePrefix) {
+			continue
+		}
+		for _, f := range p.FixedIPs {
+			if routed[f.SubnetID] {
+				cfg.Addresses = appendAddr(cfg.Addresses, f.IPAddress)
+			}
+		}
+	}
+	for _, f := range st.FloatingIPs {
+		if f.PortID != nil && f.RouterID != nil {
+			cfg.Addresses = appendAddr(cfg.Addresses, f.FloatingIPAddress)
+		}
+	}
+	cfg.Speaker = speaker(st)
+	return cfg
+}
+
+// speaker is the IPv4 speaker a dragent of the cloud hosts (each hosts at
+// most one; the cloud's node is its network node, where they run).
+func speaker(st neutron.State) *lab.CloudSpeaker {
+	for _, s := range st.BGPSpeakers {
+		if len(s.AgentIDs) == 0 || s.IPVersion != 4 || s.LocalAS <= 0 || s.LocalAS > 1<<32-1 {
+			continue
+		}
+		out := &lab.CloudSpeaker{Name: s.Name, LocalAS: uint32(s.LocalAS)}
+		if out.Name == "" {
+			out.Name = s.ID
+		}
+		for _, p := range s.BGPPeers {
+			a, err := netip.ParseAddr(p.PeerIP)
+			if err != nil || !a.Is4() || p.RemoteAS <= 0 || p.RemoteAS > 1<<32-1 {
+				continue
+			}
+			out.Peers = append(out.Peers, lab.CloudPeer{Addr: a, ASN: uint32(p.RemoteAS)})
+		}
+		for _, r := range s.AdvertisedRoutes {
+			dst, err1 := netip.ParsePrefix(r.Destination)
+			nh, err2 := netip.ParseAddr(r.NextHop)
+			if err1 != nil || err2 != nil || !dst.Addr().Is4() {
+				continue
+			}
+			out.Routes = append(out.Routes, lab.CloudRoute{Prefix: dst.Masked(), NextHop: nh})
+		}
+		return out
+	}
+	return nil
+}
+
+func appendPrefix(ps []netip.Prefix, s string) []netip.Prefix {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || !p.Addr().Is4() || slices.Contains(ps, p.Masked()) {
+		return ps
+	}
+	return append(ps, p.Masked())
+}
+
+func appendAddr(as []netip.Addr, s string) []netip.Addr {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() || slices.Contains(as, a) {
+		return as
+	}
+	return append(as, a)
+}

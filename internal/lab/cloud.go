@@ -1,0 +1,227 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// A cloud's node stands for its network node: the Neutron routers, their
+// tenant subnets and the VMs behind them. What a cloud's Neutron holds
+// reaches the lab through ApplyCloud (internal/cloud translates Neutron's
+// state into a CloudConfig), which the lab applies by difference, so
+// applying the same state twice changes nothing:
+//
+//   - VMs' and routers' addresses become the cloud node's own (they
+//     answer ping, traceroute and UDP), tenant and external subnets end
+//     there (an absent VM is unreachable, not routed back out);
+//   - a router gateway's external subnet is a provider network on the
+//     cloud's uplink: the attach node routes it to the cloud node
+//     statically, so a BGP next hop in it (the gateway) resolves there;
+//   - a BGP speaker that Neutron scheduled on the cloud's dragent runs
+//     on the cloud node (cloudbgp.go).
+
+// CloudConfig is what a cloud's Neutron asks of the data plane and BGP.
+type CloudConfig struct {
+	// Addresses the cloud node answers for: VM ports' and router ports'.
+	Addresses []netip.Addr
+	// Subnets that end on the cloud node: tenant subnets behind its
+	// routers and the routers' external subnets.
+	Subnets []netip.Prefix
+	// Uplink are external subnets on the cloud's uplink, which the attach
+	// node routes to the cloud node.
+	Uplink []netip.Prefix
+	// Speaker is the BGP speaker hosted by the cloud's dragent; nil when
+	// none is scheduled there.
+	Speaker *CloudSpeaker
+}
+
+// CloudSpeaker is a neutron-dynamic-routing speaker as the lab runs it.
+type CloudSpeaker struct {
+	Name    string
+	LocalAS uint32
+	Peers   []CloudPeer
+	// Routes are what it advertises (get_advertised_routes).
+	Routes []CloudRoute
+}
+
+// CloudPeer is one of the speaker's BGP peers.
+type CloudPeer struct {
+	Addr netip.Addr
+	ASN  uint32
+}
+
+// CloudRoute is an advertised route: a destination and its next hop (the
+// Neutron router's gateway address).
+type CloudRoute struct {
+	Prefix  netip.Prefix
+	NextHop netip.Addr
+}
+
+// cloudRun is what the lab applied for one cloud.
+type cloudRun struct {
+	c    *topology.Cloud
+	node *Node
+	sess *cloudSession // nil when the cloud has no dynamic-routing session
+
+	mu     sync.Mutex // serializes ApplyCloud for the cloud
+	addrs  map[netip.Addr]bool
+	nets   map[netip.Prefix]bool
+	uplink map[netip.Prefix]bool
+	sp     *dragent // the running speaker, nil when none
+	// idle says why a speaker Neutron has does not run, as last logged.
+	idle string
+}
+
+// cloudRunFor returns (creating it) the record of cloud name.
+func (l *Lab) cloudRunFor(name string) (*cloudRun, error) {
+	l.bgpMu.Lock()
+	defer l.bgpMu.Unlock()
+	if cr := l.clouds[name]; cr != nil {
+		return cr, nil
+	}
+	for _, c := range l.Model.Clouds {
+		if c.Name != name {
+			continue
+		}
+		n := l.nodes[c.Node]
+		if n == nil {
+			return nil, fmt.Errorf("cloud %s has no node", name)
+		}
+		if l.clouds == nil {
+			l.clouds = map[string]*cloudRun{}
+		}
+		cr := &cloudRun{c: c, node: n, addrs: map[netip.Addr]bool{}, nets: map[netip.Prefix]bool{}, uplink: map[netip.Prefix]bool{}}
+		l.clouds[name] = cr
+		return cr, nil
+	}
+	return nil, fmt.Errorf("no cloud %q", name)
+}
+
+// ApplyCloud brings cloud name's node, its attach node and its dragent
+// speaker in line with cfg. It is idempotent and safe from any goroutine
+// except with a router's control lock held.
+func (l *Lab) ApplyCloud(name string, cfg CloudConfig) error {
+	cr, err := l.cloudRunFor(name)
+	if err != nil {
+		return err
+	}
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	r := cr.node.Router
+	space := cr.node.Model.Space
+	want := setOf(cfg.Addresses)
+	for a := range cr.addrs {
+		if !want[a] {
+			r.RemoveLocal("", netip.PrefixFrom(a, 32))
+			l.disown(a, cr.node.Model.Name, space)
+			delete(cr.addrs, a)
+		}
+	}
+	for _, a := range sortedKeys(want, netip.Addr.Compare) {
+		if cr.addrs[a] {
+			continue
+		}
+		if err := r.AddLocal("", netip.PrefixFrom(a, 32)); err != nil {
+			return err
+		}
+		l.own(a, cr.node.Model.Name, space)
+		cr.addrs[a] = true
+	}
+	if err := syncSet(cr.nets, cfg.Subnets,
+		func(p netip.Prefix) error { return r.AddLocal("", p) },
+		func(p netip.Prefix) { r.RemoveLocal("", p) }); err != nil {
+		return err
+	}
+	if err := l.syncUplink(cr, cfg.Uplink); err != nil {
+		return err
+	}
+	return l.syncDragent(cr, cfg.Speaker)
+}
+
+// syncUplink routes the cloud's external subnets from the attach node to
+// the cloud node's uplink address.
+func (l *Lab) syncUplink(cr *cloudRun, want []netip.Prefix) error {
+	if cr.c.LinkID < 0 {
+		return nil
+	}
+	link := l.Model.Links[cr.c.LinkID]
+	att := l.nodes[cr.c.Attach]
+	via := farEnd(link, cr.c.Attach)
+	vrf := ""
+	if ifc := l.attachIface(cr.c); ifc != nil {
+		vrf = ifc.VRF
+	}
+	return syncSet(cr.uplink, want,
+		func(p netip.Prefix) error { return att.Router.AddStatic(vrf, p, via) },
+		func(p netip.Prefix) { att.Router.RemoveStatic(vrf, p, via) })
+}
+
+// attachIface is the attach node's interface on the cloud's uplink.
+func (l *Lab) attachIface(c *topology.Cloud) *topology.Interface {
+	for _, ifc := range l.nodes[c.Attach].Model.Interfaces {
+		if ifc.LinkID == c.LinkID {
+			return ifc
+		}
+	}
+	return nil
+}
+
+// syncSet makes have hold exactly want, adding and removing through the
+// callbacks (in a stable order, so runs repeat).
+func syncSet(have map[netip.Prefix]bool, want []netip.Prefix, add func(netip.Prefix) error, remove func(netip.Prefix)) error {
+	w := map[netip.Prefix]bool{}
+	for _, p := range want {
+		w[p.Masked()] = true
+	}
+	for p := range have {
+		if !w[p] {
+			remove(p)
+			delete(have, p)
+		}
+	}
+	for _, p := range sortedKeys(w, comparePrefix) {
+		if have[p] {
+			continue
+		}
+		if err := add(p); err != nil {
+			return err
+		}
+		have[p] = true
+	}
+	return nil
+}
+
+func setOf[T comparable](xs []T) map[T]bool {
+	m := make(map[T]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+// sortedKeys are a set's members in order.
+func sortedKeys[T comparable](m map[T]bool, cmp func(a, b T) int) []T {
+	out := make([]T, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, cmp)
+	return out
+}
+
+// cloudSpeaker is the dragent speaker running on node, if any (show).
+func (l *Lab) cloudSpeaker(node string) *bgp.Speaker {
+	l.bgpMu.Lock()
+	defer l.bgpMu.Unlock()
+	for _, cr := range l.clouds {
+		if cr.node.Model.Name == node && cr.sess != nil {
+			return cr.sess.bs.bSp
+		}
+	}
+	return nil
+}

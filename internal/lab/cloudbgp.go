@@ -1,0 +1,265 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// Neutron dynamic routing (DESIGN.md section 4, option 2). The model
+// gives each dynamic-routing cloud an eBGP session (ebgp-cloud) between
+// its attach node — a CE, or a PE's VRF — and the cloud's node. The
+// attach end is the provider's: configured at build time, passive (the
+// cloud's dragent connects, as it does to a real CE), expecting the
+// model's cloud ASN and accepting only prefixes inside the cloud's
+// allocated block (bgp.PeerConfig.Accept; refusals are events). The
+// cloud end runs only while Neutron has a speaker scheduled on the
+// cloud's dragent with a peer at the attach node's uplink address:
+// ApplyCloud (cloud.go) starts it with Neutron's local_as, so a wrong
+// local_as gives a session the CE refuses (Bad Peer AS, shown by `show
+// NODE bgp neighbor`), and has it originate exactly Neutron's advertised
+// routes, with the router gateway as third-party next hop. The dragent
+// installs nothing it learns, as neutron-bgp-dragent does not.
+
+// cloudSession is a dynamic-routing cloud's session with its attach node.
+type cloudSession struct {
+	s      topology.Session
+	bs     *bgpSession     // liveness, and each end's speaker (bSp: the dragent's, nil while none)
+	mem    *bgp.MemNetwork // the link's address space, for the in-memory transport
+	accept []netip.Prefix
+}
+
+// dragent is a running dragent speaker.
+type dragent struct {
+	name    string
+	sp      *bgp.Speaker
+	as      uint32
+	peerASN uint32 // 0: no peer configured yet
+	routes  map[netip.Prefix]netip.Addr
+}
+
+// isCloudUnicast reports whether s is a dynamic-routing cloud's session
+// (an SDN cloud's gateway session carries VPNv4 instead).
+func isCloudUnicast(s topology.Session) bool {
+	return s.Kind == topology.SessionCloudCE && slices.Equal(s.Families, []string{"ipv4-unicast"})
+}
+
+// cloudNet is the in-memory network of the space a cloud session's link
+// is in.
+func (l *Lab) cloudNet(s topology.Session) *bgp.MemNetwork {
+	space := ""
+	for _, c := range l.Model.Clouds {
+		if c.Node == s.B && c.LinkID >= 0 {
+			space = l.Model.Links[c.LinkID].Space
+		}
+	}
+	if l.bgpNets[space] == nil {
+		l.bgpNets[space] = bgp.NewMemNetwork(l.clk)
+	}
+	return l.bgpNets[space]
+}
+
+// planCloudSessions (from buildBGP, once the attach nodes' speakers
+// exist) records each dynamic-routing cloud's session. An attach node
+// that runs no BGP (a CE in no VPN) leaves its cloud statically routed.
+func (l *Lab) planCloudSessions() error {
+	for _, s := range l.Model.Sessions {
+		if !isCloudUnicast(s) {
+			continue
+		}
+		a, b := l.nodes[s.A], l.nodes[s.B]
+		if a == nil || b == nil || a.bgp == nil {
+			continue
+		}
+		aSp := a.bgp.main
+		if s.VRF != "" {
+			v := a.bgp.vrf(s.VRF)
+			if v == nil {
+				continue
+			}
+			aSp = v.sp
+		}
+		mem := l.cloudNet(s)
+		bs := &bgpSession{net: mem, a: a, b: b, aVRF: s.VRF, aAddr: s.AAddr, bAddr: s.BAddr, aKey: s.AAddr, bKey: s.BAddr, aSp: aSp}
+		if l.tcp != nil {
+			bs.net = l.tcp
+			bs.aKey, _ = l.SpeakerAddr(s.A, s.VRF)
+			bs.bKey, _ = l.SpeakerAddr(s.B, "")
+		}
+		cr, err := l.cloudRunFor(b.Model.Cloud)
+		if err != nil {
+			return err
+		}
+		cr.sess = &cloudSession{s: s, bs: bs, mem: mem, accept: []netip.Prefix{cr.c.Prefix}}
+		a.bgp.sessions = append(a.bgp.sessions, bs) // its RIB decides the liveness
+		if l.cloudPeers == nil {
+			l.cloudPeers = map[netip.Addr]string{}
+		}
+		l.cloudPeers[bs.bKey] = s.B
+	}
+	return nil
+}
+
+// startCloudPeers (from startBGP) configures the attach ends.
+func (l *Lab) startCloudPeers() error {
+	for _, cr := range l.clouds {
+		cs := cr.sess
+		if cs == nil {
+			continue
+		}
+		s, bs := cs.s, cs.bs
+		err := bs.aSp.AddPeer(bgp.PeerConfig{
+			Addr: bs.bKey, Port: l.bgpPort(), ASN: s.BASN, LocalAddr: bs.aKey, NextHop: s.AAddr,
+			Description: s.B + " (dragent)", Transport: bs.net, Passive: true, Accept: cs.accept,
+		})
+		if err != nil {
+			return fmt.Errorf("bgp %s -> %s: %w", s.A, s.B, err)
+		}
+	}
+	return nil
+}
+
+// filtered is the OnFiltered of a node's speakers: a refusal is an event.
+func (st *bgpState) filtered(peer netip.Addr, _ bgp.Family, k bgp.RouteKey) {
+	who := peer.String()
+	if name, ok := st.l.cloudPeers[peer]; ok {
+		who = name + " (" + who + ")"
+	}
+	st.n.Router.Event("bgp-filtered", fmt.Sprintf("refused %v from %s: outside its prefix list", k.Prefix, who))
+}
+
+// syncDragent (cr.mu held) runs, changes or stops the cloud's speaker.
+func (l *Lab) syncDragent(cr *cloudRun, want *CloudSpeaker) error {
+	ev := func(format string, args ...any) { cr.node.Router.Event("bgp-dragent", fmt.Sprintf(format, args...)) }
+	cs := cr.sess
+	if cs == nil {
+		if want != nil && cr.sp == nil {
+			ev("speaker %s not run: cloud %s has no dynamic-routing session with %s", want.Name, cr.c.Name, cr.c.Attach)
+		}
+		return nil
+	}
+	var peer *CloudPeer
+	if want != nil {
+		for i, p := range want.Peers {
+			if p.Addr == cs.s.AAddr {
+				peer = &want.Peers[i]
+			}
+		}
+	}
+	if d := cr.sp; d != nil && (want == nil || peer == nil || want.LocalAS != d.as) {
+		l.stopDragent(cr)
+		ev("speaker %s stopped", d.name)
+	}
+	idle := ""
+	if want != nil && peer == nil {
+		idle = fmt.Sprintf("speaker %s idle: no peer at %s's uplink address %v", want.Name, cs.s.A, cs.s.AAddr)
+	}
+	if idle != cr.idle && idle != "" {
+		ev("%s", idle) // once per state, not on every Neutron change
+	}
+	cr.idle = idle
+	if want == nil || peer == nil {
+		return nil
+	}
+	if cr.sp == nil {
+		if err := l.startDragent(cr, want); err != nil {
+			return err
+		}
+		ev("speaker %s started in AS %d", want.Name, want.LocalAS)
+	}
+	d := cr.sp
+	d.name = want.Name // a rename is no reason to drop the session
+	if d.peerASN != peer.ASN {
+		if d.peerASN != 0 {
+			_ = d.sp.RemovePeer(cs.bs.aKey)
+		}
+		err := d.sp.AddPeer(bgp.PeerConfig{
+			Addr: cs.bs.aKey, Port: l.bgpPort(), ASN: peer.ASN, LocalAddr: cs.bs.bKey, NextHop: cs.s.BAddr,
+			Description: cs.s.A, Transport: cs.bs.net, ThirdPartyNextHop: true,
+		})
+		if err != nil {
+			return fmt.Errorf("cloud %s: bgp peer %v: %w", cr.c.Name, peer.Addr, err)
+		}
+		d.peerASN = peer.ASN
+		ev("speaker %s peers with %s (%v, AS %d)", d.name, cs.s.A, peer.Addr, peer.ASN)
+	}
+	return l.syncAdvertised(cr, want.Routes)
+}
+
+// startDragent creates the cloud node's speaker.
+func (l *Lab) startDragent(cr *cloudRun, want *CloudSpeaker) error {
+	cs := cr.sess
+	lt := &listeners{net: cs.mem}
+	lt.add(cs.mem, cs.s.BAddr)
+	tr, listen, err := l.speakerTransport(cs.s.B, "", lt)
+	if err != nil {
+		return err
+	}
+	sp, err := bgp.New(bgp.Config{
+		ASN: want.LocalAS, RouterID: cr.node.Model.RouterID, Families: []bgp.Family{bgp.IPv4Unicast},
+		Transport: tr, ListenAddr: listen, Clock: l.clk,
+	})
+	if err != nil {
+		return fmt.Errorf("cloud %s: speaker %s: %w", cr.c.Name, want.Name, err)
+	}
+	cr.sp = &dragent{name: want.Name, sp: sp, as: want.LocalAS, routes: map[netip.Prefix]netip.Addr{}}
+	l.bgpMu.Lock()
+	cs.bs.bSp = sp
+	l.bgpMu.Unlock()
+	return nil
+}
+
+// stopDragent closes the speaker: the attach node drops its routes.
+func (l *Lab) stopDragent(cr *cloudRun) {
+	if cr.sp == nil {
+		return
+	}
+	l.bgpMu.Lock()
+	cr.sess.bs.bSp = nil
+	l.bgpMu.Unlock()
+	cr.sp.sp.Close()
+	cr.sp = nil
+}
+
+// syncAdvertised originates exactly routes from the dragent speaker.
+func (l *Lab) syncAdvertised(cr *cloudRun, routes []CloudRoute) error {
+	d := cr.sp
+	want := map[netip.Prefix]netip.Addr{}
+	for _, r := range routes {
+		want[r.Prefix.Masked()] = r.NextHop
+	}
+	for p := range d.routes {
+		if _, ok := want[p]; !ok {
+			_ = d.sp.Withdraw(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p})
+			delete(d.routes, p)
+		}
+	}
+	for p, nh := range want {
+		if old, ok := d.routes[p]; ok && old == nh {
+			continue
+		}
+		if err := d.sp.Originate(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}, 0, bgp.Attrs{Origin: bgp.OriginIGP, NextHop: nh}); err != nil {
+			return fmt.Errorf("cloud %s: advertise %v: %w", cr.c.Name, p, err)
+		}
+		d.routes[p] = nh
+	}
+	return nil
+}
+
+// closeClouds stops the dragent speakers (from closeBGP).
+func (l *Lab) closeClouds() {
+	l.bgpMu.Lock()
+	runs := make([]*cloudRun, 0, len(l.clouds))
+	for _, cr := range l.clouds {
+		runs = append(runs, cr)
+	}
+	l.bgpMu.Unlock()
+	for _, cr := range runs {
+		cr.mu.Lock()
+		l.stopDragent(cr)
+		cr.mu.Unlock()
+	}
+}
