@@ -127,6 +127,9 @@ type vrfState struct {
 	res     *resolver
 	// imported is what sync originated in sp from VPNv4 routes.
 	imported map[netip.Prefix]bgp.Attrs
+	// perPrefix: a label per CE route (prefixlabels.go), in prefixLabels.
+	perPrefix    bool
+	prefixLabels map[netip.Prefix]prefixLabel
 }
 
 // bgpSession is one configured session, for readiness and liveness.
@@ -240,7 +243,8 @@ func (l *Lab) buildBGP() error {
 			if err != nil {
 				return fmt.Errorf("vpn %s on %s: %w", vpn.Name, v.PE, err)
 			}
-			vs := &vrfState{name: vpn.Name, rd: rd, imports: imports, exports: exports, imported: map[netip.Prefix]bgp.Attrs{}}
+			vs := &vrfState{name: vpn.Name, rd: rd, imports: imports, exports: exports, imported: map[netip.Prefix]bgp.Attrs{},
+				perPrefix: vpn.Labels == topology.LabelsPerPrefix, prefixLabels: map[netip.Prefix]prefixLabel{}}
 			lt := &listeners{net: l.bgpNets[vpn.Name]}
 			for _, s := range l.Model.Sessions {
 				if s.Kind == topology.SessionPECE && s.A == v.PE && s.VRF == vpn.Name {
@@ -294,10 +298,7 @@ func (l *Lab) buildBGP() error {
 				}
 			}
 			n.bgp.main.SetImportRTs(rts)
-			var lsps []router.LSP
-			for _, v := range n.bgp.vrfs {
-				lsps = append(lsps, router.LSP{InLabel: v.label, Nexthops: []router.LSPNexthop{router.PopLookup(v.name)}})
-			}
+			lsps := n.bgp.vrfLSPs()
 			n.Router.Do(func() { n.Router.RIB().ReplaceLSPs(router.ProtoIBGP, lsps) })
 		}
 	}
@@ -666,6 +667,7 @@ func (st *bgpState) sync() {
 	self := st.n.Model.Loopback.Addr()
 	vpn := st.snapshot("")
 	want := map[bgp.RouteKey]originated{}
+	perPrefix := false
 	for _, v := range st.vrfs {
 		var fromCE []*bgp.Route
 		isCE := map[netip.Prefix]bool{}
@@ -679,7 +681,11 @@ func (st *bgpState) sync() {
 			a.NextHop = self
 			a.ExtCommunities = bgp.PackExtCommunities(v.exports)
 			a.LocalPref, a.HasLocalPref = 0, false
-			want[bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}] = originated{label: v.label, attrs: a}
+			want[bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}] = originated{label: v.exportLabel(st.n, r), attrs: a}
+		}
+		if v.perPrefix {
+			v.releasePrefixLabels(st.n, isCE)
+			perPrefix = true
 		}
 		st.install(router.ProtoEBGP, v.name, learned(fromCE))
 		// Import: one path per prefix, from the lowest RD (vpn is sorted).
@@ -715,6 +721,9 @@ func (st *bgpState) sync() {
 				v.imported[p] = a
 			}
 		}
+	}
+	if perPrefix {
+		st.n.Router.RIB().ReplaceLSPs(router.ProtoIBGP, st.vrfLSPs())
 	}
 	for k := range st.exported {
 		if _, ok := want[k]; !ok {
