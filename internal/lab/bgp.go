@@ -345,7 +345,9 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 	if n.bgp != nil {
 		return nil
 	}
-	fams := []bgp.Family{bgp.VPNv4}
+	// VPNv6 rides along (RFC 4659): the lab's data plane is IPv4, so only
+	// external peers fill it, but PEs and reflectors carry it between them.
+	fams := []bgp.Family{bgp.VPNv4, bgp.VPNv6}
 	if !n.Model.Role.IsCore() {
 		fams = []bgp.Family{bgp.IPv4Unicast}
 	}
@@ -494,7 +496,8 @@ func (l *Lab) startBGP() error {
 		// Model sessions say A is a client of reflector B; B configures it.
 		// An ASBR puts itself in the path of what it brings into its AS.
 		a := bgp.PeerConfig{Addr: bs.bKey, Port: l.bgpPort(), ASN: s.BASN, LocalAddr: bs.aKey, NextHop: s.AAddr, Description: s.B, Transport: bs.net,
-			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.a.bgp.asbr != nil}
+			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.a.bgp.asbr != nil,
+			ASOverride:  s.Kind == topology.SessionPECE && l.siteASNRepeats(s)}
 		b := bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
 			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.b.bgp.asbr != nil}
 		if err := bs.aSp.AddPeer(a); err != nil {
@@ -886,4 +889,17 @@ func (l *Lab) speakerTransport(node, vrf string, lt *listeners) (bgp.Transport, 
 		return nil, netip.AddrPort{}, fmt.Errorf("%s: no BGP address in %v for vrf %q", node, l.tcpBase(), vrf)
 	}
 	return l.tcp, netip.AddrPortFrom(a, l.bgpPort()), nil
+}
+
+// siteASNRepeats reports whether another site of the PE–CE session's VPN
+// has the CE's ASN: customers often number every site alike, and the PE
+// then rewrites their ASN to its own (as-override) so that the sites
+// accept each other's routes despite RFC 4271's loop check.
+func (l *Lab) siteASNRepeats(s topology.Session) bool {
+	for _, o := range l.Model.Sessions {
+		if o.Kind == topology.SessionPECE && o.VRF == s.VRF && o.B != s.B && o.BASN == s.BASN {
+			return true
+		}
+	}
+	return false
 }

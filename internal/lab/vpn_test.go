@@ -329,3 +329,42 @@ func TestShowNeighborAndVRF(t *testing.T) {
 		t.Error("an unknown vrf is not an error")
 	}
 }
+
+// TestSitesWithOneASN pins both CEs of the tenant VPN to AS 65001, as a
+// customer with one ASN for every site would: the PEs rewrite it to
+// their own (as-override), so each site learns the other's routes with
+// path "65000 65000" and ce1 pings ce2.
+func TestSitesWithOneASN(t *testing.T) {
+	y := `nodes:
+  p1: {role: p, rr: true}
+  pe1: {role: pe}
+  pe2: {role: pe}
+  ce1: {role: ce, asn: 65001}
+  ce2: {role: ce, asn: 65001}
+links: [pe1-p1, pe2-p1, ce1-pe1, ce2-pe2]
+vpns:
+  tenant: {sites: [ce1, ce2]}
+`
+	res, err := topology.Load("t.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, clk := runLab(t, res.Model)
+	ce1, _ := l.Node("ce1")
+	ce2, _ := l.Node("ce2")
+	var path string
+	for _, r := range ce1.BGP().Routes(bgp.IPv4Unicast) {
+		if r.Key.Prefix == ce2.Model.Loopback && r.Best {
+			path = r.Attrs.ASPathString()
+		}
+	}
+	if path != "65000 65000" {
+		t.Fatalf("ce1's path to ce2's loopback: %q, want 65000 65000 (as-override)", path)
+	}
+	if r := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 1}); r.Received != 1 {
+		t.Fatalf("ping ce1 -> ce2: %+v", r)
+	}
+	if _, text, _ := l.Show("pe1", "bgp neighbor ce1", "tenant"); !strings.Contains(text, "as-override") {
+		t.Errorf("pe1's neighbor ce1 does not show as-override:\n%s", text)
+	}
+}
