@@ -24,8 +24,9 @@ const (
 // neutron-dynamic-routing announces), and the external subnets
 // themselves. Other tenant subnets are private, possibly overlapping
 // between projects, and stay behind SNAT: their VMs are not given to the
-// lab. Associated floating IPs are answered on the node too (the router
-// NATs them to the VM).
+// lab. Associated floating IPs are listed with the fixed IP of their
+// port: a cloud joining by floating-ip NATs each 1:1 to its VM on the
+// node (the Neutron router's external side); others answer them there.
 func Config(st neutron.State) lab.CloudConfig {
 	subnets := map[string]neutron.Subnet{}
 	for _, sn := range st.Subnets {
@@ -92,10 +93,17 @@ func Config(st neutron.State) lab.CloudConfig {
 		}
 	}
 	for _, f := range st.FloatingIPs {
-		if f.PortID != nil && f.RouterID != nil {
-			cfg.Addresses = appendAddr(cfg.Addresses, f.FloatingIPAddress)
+		if f.PortID == nil || f.RouterID == nil || f.FixedIPAddress == nil {
+			continue
 		}
+		fip, err1 := netip.ParseAddr(f.FloatingIPAddress)
+		fixed, err2 := netip.ParseAddr(*f.FixedIPAddress)
+		if err1 != nil || err2 != nil || !fip.Is4() || !fixed.Is4() {
+			continue
+		}
+		cfg.FloatingIPs = append(cfg.FloatingIPs, lab.CloudFloatingIP{Floating: fip, Fixed: fixed})
 	}
+	slices.SortFunc(cfg.FloatingIPs, func(a, b lab.CloudFloatingIP) int { return a.Floating.Compare(b.Floating) })
 	cfg.Speaker = speaker(st)
 	return cfg
 }

@@ -536,6 +536,7 @@ func (l *Lab) ceOriginates(n *Node) []netip.Prefix {
 		}
 	}
 	out = append(out, l.below[n.Model.Name]...)
+	out = append(out, l.cloudAnnounced(n.Model.Name)...) // floating ranges (cloud.go)
 	slices.SortFunc(out, comparePrefix)
 	return slices.Compact(out)
 }

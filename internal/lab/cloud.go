@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -38,6 +39,16 @@ type CloudConfig struct {
 	// Speaker is the BGP speaker hosted by the cloud's dragent; nil when
 	// none is scheduled there.
 	Speaker *CloudSpeaker
+	// FloatingIPs are the floating IPs associated with a port, and the
+	// fixed IP each stands for. In a cloud joining by floating-ip the
+	// node NATs each to its fixed IP (router.SetNAT), which it answers
+	// for; in others it answers the floating IP itself.
+	FloatingIPs []CloudFloatingIP
+}
+
+// CloudFloatingIP is an associated floating IP.
+type CloudFloatingIP struct {
+	Floating, Fixed netip.Addr
 }
 
 // CloudSpeaker is a neutron-dynamic-routing speaker as the lab runs it.
@@ -75,6 +86,9 @@ type cloudRun struct {
 	sp     *dragent // the running speaker, nil when none
 	// idle says why a speaker Neutron has does not run, as last logged.
 	idle string
+
+	annMu     sync.Mutex            // guards announced alone (ceOriginates reads it)
+	announced map[netip.Prefix]bool // uplink subnets the attach CE originates
 }
 
 // cloudRunFor returns (creating it) the record of cloud name.
@@ -115,6 +129,21 @@ func (l *Lab) ApplyCloud(name string, cfg CloudConfig) error {
 	r := cr.node.Router
 	space := cr.node.Model.Space
 	want := setOf(cfg.Addresses)
+	var nat []router.NAT1to1
+	for _, f := range cfg.FloatingIPs {
+		switch {
+		case !cr.c.Joins(topology.JoinFloatingIP):
+			want[f.Floating] = true // answered as is (a dynamic-routing host route)
+		case slices.ContainsFunc(nat, func(n router.NAT1to1) bool { return n.Outside == f.Floating || n.Inside == f.Fixed }):
+			// one rule per address: Neutron allows a fixed IP one floating IP
+		default:
+			nat = append(nat, router.NAT1to1{Outside: f.Floating, Inside: f.Fixed})
+			want[f.Fixed] = true
+		}
+	}
+	if err := r.SetNAT("", nat); err != nil {
+		return err
+	}
 	for a := range cr.addrs {
 		if !want[a] {
 			r.RemoveLocal("", netip.PrefixFrom(a, 32))
@@ -156,9 +185,61 @@ func (l *Lab) syncUplink(cr *cloudRun, want []netip.Prefix) error {
 	if ifc := l.attachIface(cr.c); ifc != nil {
 		vrf = ifc.VRF
 	}
-	return syncSet(cr.uplink, want,
+	if err := syncSet(cr.uplink, want,
 		func(p netip.Prefix) error { return att.Router.AddStatic(vrf, p, via) },
-		func(p netip.Prefix) { att.Router.RemoveStatic(vrf, p, via) })
+		func(p netip.Prefix) { att.Router.RemoveStatic(vrf, p, via) }); err != nil {
+		return err
+	}
+	return l.syncAnnounced(cr, att, vrf)
+}
+
+// syncAnnounced has a CE that a floating-ip cloud hangs from announce the
+// cloud's external subnets (its floating ranges) to its PE, as a provider
+// redistributes a customer's static routes, so other sites reach the
+// floating IPs. Only subnets inside the cloud's allocated prefix are
+// announced; others stay local to the CE (an event says so).
+func (l *Lab) syncAnnounced(cr *cloudRun, att *Node, vrf string) error {
+	sp := att.BGP()
+	if !cr.c.Joins(topology.JoinFloatingIP) || vrf != "" || att.Model.Role != topology.RoleCE || sp == nil {
+		return nil
+	}
+	var want []netip.Prefix
+	for p := range cr.uplink {
+		if cr.c.Prefix.Bits() <= p.Bits() && cr.c.Prefix.Contains(p.Addr()) {
+			want = append(want, p)
+		} else if !cr.announced[p] {
+			att.Router.Event("cloud-uplink", fmt.Sprintf("%v of cloud %s not announced: outside its prefix %v", p, cr.c.Name, cr.c.Prefix))
+		}
+	}
+	cr.annMu.Lock()
+	defer cr.annMu.Unlock()
+	if cr.announced == nil {
+		cr.announced = map[netip.Prefix]bool{}
+	}
+	return syncSet(cr.announced, want,
+		func(p netip.Prefix) error {
+			return sp.Originate(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}, 0, bgp.Attrs{Origin: bgp.OriginIGP})
+		},
+		func(p netip.Prefix) { _ = sp.Withdraw(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}) })
+}
+
+// cloudAnnounced is what node originates for the clouds hanging from it
+// (syncAnnounced), for ceOriginates.
+func (l *Lab) cloudAnnounced(node string) []netip.Prefix {
+	l.bgpMu.Lock()
+	defer l.bgpMu.Unlock()
+	var out []netip.Prefix
+	for _, cr := range l.clouds {
+		if cr.c.Attach != node {
+			continue
+		}
+		cr.annMu.Lock()
+		for p := range cr.announced {
+			out = append(out, p)
+		}
+		cr.annMu.Unlock()
+	}
+	return out
 }
 
 // attachIface is the attach node's interface on the cloud's uplink.

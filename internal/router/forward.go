@@ -170,6 +170,9 @@ func (r *Router) route(in *iface, vrf int, f *packet.Frame, st *fwdState, own bo
 		_ = f.Truncate(total) // Ethernet padding
 		b = f.Bytes()
 	}
+	if t := r.nat.Load(); t != nil { // nil unless some VRF has NAT rules (nat.go)
+		t.translate(vrf, b, st)
+	}
 	e := st.fib(vrf).lookup(binary.BigEndian.Uint32(b[16:20]))
 	if e == nil || !e.local && len(e.nhs) == 0 {
 		in.drop(DropNoRoute)

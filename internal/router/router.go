@@ -87,7 +87,9 @@ type Router struct {
 	rib       *ribManager
 	fwd       atomic.Pointer[fwdState]
 	local     atomic.Pointer[localHandlers]
-	localMu   sync.Mutex // serialises changes of local
+	localMu   sync.Mutex               // serialises changes of local
+	nat       atomic.Pointer[natTable] // nil while no VRF has NAT rules
+	natMu     sync.Mutex               // serialises changes of nat
 	events    eventLog
 	eventSink func(Event)
 	ipID      atomic.Uint32
