@@ -1,9 +1,10 @@
 package neutron
 
 import (
-	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
+	"sync"
 )
 
 // Attribute flags, after Neutron's attribute maps.
@@ -113,17 +114,109 @@ func (col *collection) render(st *state, c *caller, r resource) map[string]any {
 	return v
 }
 
-// toMap turns a resource into its JSON object.
+// toMap turns a resource into its JSON object: what encoding/json makes
+// of it, decoded into a map (numbers as float64, lists as []any, objects
+// as map[string]any, nil pointers and slices as nil), built directly.
+// The resources are plain structs of strings, numbers, booleans,
+// pointers, slices and embedded structs, with json tags naming every
+// field.
 func toMap(r any) map[string]any {
-	b, err := json.Marshal(r)
-	if err != nil {
-		panic(err) // only plain structs are rendered
+	v := reflect.ValueOf(r)
+	for v.Kind() == reflect.Pointer {
+		v = v.Elem()
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		panic(err)
+	m, ok := jsonValue(v).(map[string]any)
+	if !ok {
+		panic("toMap of a non-struct") // only plain structs are rendered
 	}
 	return m
+}
+
+// jsonField is a struct field as encoding/json names it.
+type jsonField struct {
+	index    int
+	name     string
+	embedded bool // an untagged embedded struct, whose fields are inlined
+}
+
+var jsonFields sync.Map // reflect.Type -> []jsonField
+
+func fieldsOfType(t reflect.Type) []jsonField {
+	if f, ok := jsonFields.Load(t); ok {
+		return f.([]jsonField)
+	}
+	var out []jsonField
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if sf.Anonymous && tag == "" && sf.Type.Kind() == reflect.Struct {
+			out = append(out, jsonField{index: i, embedded: true})
+			continue
+		}
+		if !sf.IsExported() || tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = sf.Name
+		}
+		out = append(out, jsonField{index: i, name: name})
+	}
+	jsonFields.Store(t, out)
+	return out
+}
+
+// jsonValue is v as encoding/json would encode and then decode it into
+// an any.
+func jsonValue(v reflect.Value) any {
+	switch v.Kind() {
+	case reflect.String:
+		return v.String()
+	case reflect.Bool:
+		return v.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return float64(v.Uint())
+	case reflect.Float32, reflect.Float64:
+		return v.Float()
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return jsonValue(v.Elem())
+	case reflect.Slice:
+		if v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = jsonValue(v.Index(i))
+		}
+		return out
+	case reflect.Struct:
+		// Room for the fields (tenant_id, and what the views add, too).
+		m := make(map[string]any, 2*v.NumField()+4)
+		addFields(m, v)
+		return m
+	}
+	panic("toMap: unsupported " + v.Type().String())
+}
+
+// addFields puts v's fields into m; a field of v wins over an inlined
+// one of the same name, as encoding/json has the shallower field win.
+func addFields(m map[string]any, v reflect.Value) {
+	fs := fieldsOfType(v.Type())
+	for _, f := range fs {
+		if f.embedded {
+			addFields(m, v.Field(f.index))
+		}
+	}
+	for _, f := range fs {
+		if !f.embedded {
+			m[f.name] = jsonValue(v.Field(f.index))
+		}
+	}
 }
 
 // find returns the resource of the collection with id that the caller

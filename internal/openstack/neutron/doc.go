@@ -18,7 +18,13 @@
 // IMMEDIATE, so such requests are serialized): it reads the region's
 // resources, checks and applies the change, writes what changed and
 // commits before the API answers. A refused request writes nothing.
-// Reads see the last committed state. Config.OnChange is called after
+// Reads see the last committed state. The Service keeps that state
+// decoded between requests: each region has a revision
+// (neutron_revisions) bumped in every transaction that changes it, and a
+// request uses the kept state only when its revision is the store's, so
+// a change committed by another Service or process on the same store is
+// seen as soon as it is committed. A change works on a copy, which is
+// kept once committed. Config.OnChange is called after
 // each committed change; Service.Snapshot returns the region's resources
 // for the lab to turn into data-plane state.
 //

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 )
 
@@ -199,11 +202,17 @@ type resource interface{ base() *Common }
 
 // state is one region's resources, read in a transaction, changed by
 // one request and written back when it succeeds.
+//
+// A state the Service caches (see Service.read) is shared by concurrent
+// readers and never changed: a request that changes anything works on a
+// clone.
 type state struct {
 	region  string
+	rev     int64 // the region's revision this state is (neutron_revisions)
 	items   map[string]resource
-	kinds   map[string]string // id -> kind
-	order   []string          // ids in creation order
+	kinds   map[string]string     // id -> kind
+	order   []string              // ids in creation order
+	byKind  map[string][]resource // kind -> resources in creation order
 	seq     map[string]int64
 	next    int64
 	dirty   map[string]bool
@@ -212,7 +221,131 @@ type state struct {
 
 func newState(region string) *state {
 	return &state{region: region, items: map[string]resource{}, kinds: map[string]string{},
-		seq: map[string]int64{}, next: 1, dirty: map[string]bool{}, removed: map[string]string{}}
+		byKind: map[string][]resource{}, seq: map[string]int64{}, next: 1, dirty: map[string]bool{}, removed: map[string]string{}}
+}
+
+// clone is a deep copy of s, for a request to change without touching
+// s, which readers may share.
+func (s *state) clone() *state {
+	c := &state{region: s.region, rev: s.rev, next: s.next,
+		items:   maps.Clone(s.items),
+		kinds:   maps.Clone(s.kinds),
+		order:   slices.Clone(s.order),
+		byKind:  make(map[string][]resource, len(s.byKind)),
+		seq:     maps.Clone(s.seq),
+		dirty:   maps.Clone(s.dirty),
+		removed: maps.Clone(s.removed),
+	}
+	for k, rs := range s.byKind {
+		cs := make([]resource, len(rs))
+		for i, r := range rs {
+			cs[i] = cloneResource(r)
+			c.items[r.base().ID] = cs[i]
+		}
+		c.byKind[k] = cs
+	}
+	return c
+}
+
+// cloneResource is a deep copy of r. The resources with a case of their
+// own are copied field by field (TestCloneResource checks that nothing is
+// left shared); any other goes through deepCopy.
+func cloneResource(r resource) resource {
+	switch x := r.(type) {
+	case *Port:
+		c := *x
+		c.Common = x.Common.clone()
+		c.FixedIPs = slices.Clone(x.FixedIPs)
+		return &c
+	case *Network:
+		c := *x
+		c.Common = x.Common.clone()
+		c.PhysicalNetwork = clonePtr(x.PhysicalNetwork)
+		c.SegmentationID = clonePtr(x.SegmentationID)
+		return &c
+	case *Subnet:
+		c := *x
+		c.Common = x.Common.clone()
+		c.GatewayIP = clonePtr(x.GatewayIP)
+		c.AllocationPools = slices.Clone(x.AllocationPools)
+		c.DNSNameservers = slices.Clone(x.DNSNameservers)
+		c.HostRoutes = slices.Clone(x.HostRoutes)
+		c.SubnetPoolID = clonePtr(x.SubnetPoolID)
+		c.IPv6RAMode = clonePtr(x.IPv6RAMode)
+		c.IPv6AddressMode = clonePtr(x.IPv6AddressMode)
+		return &c
+	case *FloatingIP:
+		c := *x
+		c.Common = x.Common.clone()
+		c.RouterID = clonePtr(x.RouterID)
+		c.PortID = clonePtr(x.PortID)
+		c.FixedIPAddress = clonePtr(x.FixedIPAddress)
+		return &c
+	}
+	return deepCopy(reflect.ValueOf(r)).Interface().(resource)
+}
+
+func (c Common) clone() Common {
+	c.Tags = slices.Clone(c.Tags)
+	return c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// deepCopy copies v with everything it points to (the resources are
+// plain structs of strings, numbers, booleans, pointers and slices).
+func deepCopy(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.New(v.Type().Elem())
+		c.Elem().Set(deepCopy(v.Elem()))
+		return c
+	case reflect.Struct:
+		c := reflect.New(v.Type()).Elem()
+		c.Set(v)
+		for i := range v.NumField() {
+			switch v.Field(i).Kind() {
+			case reflect.Pointer, reflect.Slice, reflect.Struct, reflect.Map, reflect.Interface:
+				c.Field(i).Set(deepCopy(v.Field(i)))
+			}
+		}
+		return c
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			c.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return c
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			c.SetMapIndex(it.Key(), deepCopy(it.Value()))
+		}
+		return c
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.New(v.Type()).Elem()
+		c.Set(deepCopy(v.Elem()))
+		return c
+	}
+	return v
 }
 
 func newOfKind(kind string) resource {
@@ -243,6 +376,21 @@ func newOfKind(kind string) resource {
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readRevision is region's revision: the number of transactions that
+// changed its resources (0 before the first).
+func readRevision(ctx context.Context, q querier, region string) (int64, error) {
+	var rev int64
+	err := q.QueryRowContext(ctx, `SELECT revision FROM neutron_revisions WHERE region = ?`, region).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("neutron: read revision: %w", err)
+	}
+	return rev, nil
 }
 
 // loadState reads every resource of region.
@@ -268,6 +416,7 @@ func loadState(ctx context.Context, q querier, region string) (*state, error) {
 		}
 		s.items[id], s.kinds[id], s.seq[id] = r, kind, seq
 		s.order = append(s.order, id)
+		s.byKind[kind] = append(s.byKind[kind], r)
 		s.next = max(s.next, seq+1)
 	}
 	if err := rows.Err(); err != nil {
@@ -276,8 +425,21 @@ func loadState(ctx context.Context, q querier, region string) (*state, error) {
 	return s, nil
 }
 
-// save writes what changed.
+// save writes what changed and, when something did, bumps the region's
+// revision (s.rev becomes the new one).
 func (s *state) save(ctx context.Context, tx *sql.Tx) error {
+	if !s.changed() {
+		return nil
+	}
+	rev, err := readRevision(ctx, tx, s.region)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO neutron_revisions (region, revision) VALUES (?, ?)
+		ON CONFLICT (region) DO UPDATE SET revision = excluded.revision`, s.region, rev+1); err != nil {
+		return fmt.Errorf("neutron: write revision: %w", err)
+	}
+	s.rev = rev + 1
 	for id, kind := range s.removed {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM neutron_resources WHERE region = ? AND kind = ? AND id = ?`, s.region, kind, id); err != nil {
 			return fmt.Errorf("neutron: delete %s %s: %w", kind, id, err)
@@ -312,6 +474,7 @@ func (s *state) add(kind string, r resource) {
 	s.items[id], s.kinds[id], s.seq[id] = r, kind, s.next
 	s.next++
 	s.order = append(s.order, id)
+	s.byKind[kind] = append(s.byKind[kind], r)
 	s.dirty[id] = true
 	delete(s.removed, id)
 }
@@ -327,6 +490,7 @@ func (s *state) touch(r resource, now string) {
 func (s *state) remove(id string) {
 	if kind, ok := s.kinds[id]; ok {
 		s.removed[id] = kind
+		s.byKind[kind] = slices.DeleteFunc(s.byKind[kind], func(x resource) bool { return x.base().ID == id })
 	}
 	delete(s.items, id)
 	delete(s.kinds, id)
@@ -336,11 +500,13 @@ func (s *state) remove(id string) {
 
 // all returns the resources of kind in creation order.
 func all[T resource](s *state, kind string) []T {
-	var out []T
-	for _, id := range s.order {
-		if s.kinds[id] == kind {
-			out = append(out, s.items[id].(T))
-		}
+	rs := s.byKind[kind]
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]T, len(rs))
+	for i, r := range rs {
+		out[i] = r.(T)
 	}
 	return out
 }

@@ -234,35 +234,13 @@ func compareValues(a, b any) int {
 
 // run lists the collection for c: visible items, filtered, sorted,
 // paginated, trimmed to the fields asked for; with the pagination links.
+// An item's view is made only when a filter or a sort key other than id
+// needs it, and its rendering for c only when it is on the page.
 func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) ([]map[string]any, []any, error) {
 	type row struct {
-		full, shown map[string]any
-	}
-	var rows []row
-	var markerRow *row
-	for _, id := range st.order {
-		if st.kinds[id] != col.kind {
-			continue
-		}
-		res := st.items[id]
-		if !col.visible(st, c, res) || (col.adminOnly && !c.admin) {
-			continue
-		}
-		full := col.view(st, res)
-		if !col.noProject {
-			full["tenant_id"] = full["project_id"]
-		}
-		shown := col.render(st, c, res)
-		if q.marker != "" && id == q.marker {
-			markerRow = &row{full, shown}
-		}
-		ok, err := q.match(full)
-		if err != nil {
-			return nil, nil, err
-		}
-		if ok {
-			rows = append(rows, row{full, shown})
-		}
+		id   string
+		res  resource
+		full map[string]any // the view with tenant_id; nil when not needed
 	}
 	sorts := q.sorts
 	if len(sorts) > 0 || q.limit > 0 {
@@ -270,9 +248,46 @@ func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) 
 			sorts = append(slices.Clone(sorts), sortKey{"id", true})
 		}
 	}
-	order := func(a, b map[string]any) int {
+	needFull := len(q.filters) > 0 || slices.ContainsFunc(sorts, func(k sortKey) bool { return k.key != "id" })
+	var rows []row
+	var markerRow *row
+	if !(col.adminOnly && !c.admin) {
+		for _, res := range st.byKind[col.kind] {
+			id := res.base().ID
+			if !col.visible(st, c, res) {
+				continue
+			}
+			rw := row{id: id, res: res}
+			if needFull {
+				rw.full = col.view(st, res)
+				if !col.noProject {
+					rw.full["tenant_id"] = rw.full["project_id"]
+				}
+			}
+			if q.marker != "" && id == q.marker {
+				markerRow = &row{id: id, res: res, full: rw.full}
+			}
+			if needFull {
+				ok, err := q.match(rw.full)
+				if err != nil {
+					return nil, nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
+			rows = append(rows, rw)
+		}
+	}
+	order := func(a, b *row) int {
 		for _, k := range sorts {
-			if c := compareValues(a[k.key], b[k.key]); c != 0 {
+			var c int
+			if k.key == "id" {
+				c = strings.Compare(a.id, b.id)
+			} else {
+				c = compareValues(a.full[k.key], b.full[k.key])
+			}
+			if c != 0 {
 				if !k.asc {
 					return -c
 				}
@@ -282,7 +297,9 @@ func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) 
 		return 0
 	}
 	if len(sorts) > 0 {
-		slices.SortStableFunc(rows, func(a, b row) int { return order(a.full, b.full) })
+		// The keys end with id, which is unique: the order is total, so
+		// an unstable sort gives what a stable one would.
+		slices.SortFunc(rows, func(a, b row) int { return order(&a, &b) })
 	}
 	var links []any
 	if q.limit > 0 {
@@ -292,7 +309,7 @@ func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) 
 			}
 			var page []row
 			for _, rw := range rows {
-				c := order(rw.full, markerRow.full)
+				c := order(&rw, markerRow)
 				if (!q.reverse && c > 0) || (q.reverse && c < 0) {
 					page = append(page, rw)
 				}
@@ -308,7 +325,7 @@ func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) 
 		}
 		ids := make([]string, len(rows))
 		for i, rw := range rows {
-			ids[i], _ = rw.full["id"].(string)
+			ids[i] = rw.id
 		}
 		if !(len(rows) < q.limit && !q.reverse) {
 			links = append(links, map[string]any{"rel": "next", "href": q.link(r, ids, false)})
@@ -319,7 +336,7 @@ func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) 
 	}
 	out := make([]map[string]any, 0, len(rows))
 	for _, rw := range rows {
-		out = append(out, trimFields(rw.shown, q.fields))
+		out = append(out, trimFields(col.render(st, c, rw.res), q.fields))
 	}
 	return out, links, nil
 }

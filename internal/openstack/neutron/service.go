@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
@@ -60,6 +61,15 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	physet map[string]bool
+
+	// mu guards cache: the region's state as last read or committed, with
+	// its revision. Readers share it and never change it; a request that
+	// changes something works on a clone and, once committed, caches
+	// that. Every use first reads the revision from the store, so a
+	// change committed by anyone else (another Service on the same
+	// store) is seen as before.
+	mu    sync.Mutex
+	cache *state
 }
 
 // New applies Neutron's migrations to st (shared by every region) and
@@ -101,15 +111,7 @@ func New(ctx context.Context, st *store.Store, ks TokenValidator, cfg Config) (*
 		s.physet[p] = true
 	}
 	// The region's agents report in.
-	err := st.Tx(ctx, func(tx *sql.Tx) error {
-		rs, err := loadState(ctx, tx, cfg.Region)
-		if err != nil {
-			return err
-		}
-		s.ensureAgents(rs)
-		return rs.save(ctx, tx)
-	})
-	if err != nil {
+	if _, err := s.commit(ctx, func(rs *state) error { s.ensureAgents(rs); return nil }); err != nil {
 		return nil, fmt.Errorf("neutron: register agents: %w", err)
 	}
 	return s, nil
@@ -139,34 +141,94 @@ func migrations() []store.Migration {
 			)`,
 			`CREATE UNIQUE INDEX neutron_resources_seq ON neutron_resources (region, seq)`,
 		)},
+		// Each region's revision, bumped by every transaction that changes
+		// its resources, lets a Service keep the decoded state between
+		// requests and know when it is stale.
+		{Version: 2, Name: "neutron revisions", Up: store.SQL(
+			`CREATE TABLE neutron_revisions (
+				region   TEXT    NOT NULL PRIMARY KEY,
+				revision INTEGER NOT NULL
+			)`,
+		)},
 	}
 }
 
-// read loads the region's state for a request that changes nothing.
+// read is the region's last committed state, for a request that changes
+// nothing. It is shared: the caller must not change it.
 func (s *Service) read(ctx context.Context) (*state, error) {
-	return loadState(ctx, s.st.DB(), s.cfg.Region)
+	return s.current(ctx, s.st.DB())
+}
+
+// current is the region's state as q sees it: the cached one when the
+// store's revision is the cache's, else loaded from q (and cached). The
+// revision is read before the resources, so a state is never cached
+// under a revision newer than itself.
+func (s *Service) current(ctx context.Context, q querier) (*state, error) {
+	rev, err := readRevision(ctx, q, s.cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	c := s.cache
+	s.mu.Unlock()
+	if c != nil && c.rev == rev {
+		return c, nil
+	}
+	st, err := loadState(ctx, q, s.cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	st.rev = rev
+	s.remember(st)
+	return st, nil
+}
+
+// remember caches st unless a newer revision is cached already.
+func (s *Service) remember(st *state) {
+	s.mu.Lock()
+	if s.cache == nil || st.rev >= s.cache.rev {
+		s.cache = st
+	}
+	s.mu.Unlock()
 }
 
 // update runs fn on the region's state in one transaction and writes
 // what fn changed before returning. An error from fn rolls everything
 // back. OnChange runs after a commit that changed something.
 func (s *Service) update(ctx context.Context, fn func(*state) error) error {
-	changed := false
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
-		st, err := loadState(ctx, tx, s.cfg.Region)
-		if err != nil {
-			return err
-		}
-		if err := fn(st); err != nil {
-			return err
-		}
-		changed = st.changed()
-		return st.save(ctx, tx)
-	})
+	changed, err := s.commit(ctx, fn)
 	if err == nil && changed && s.cfg.OnChange != nil {
 		s.cfg.OnChange()
 	}
 	return err
+}
+
+// commit is update without OnChange; it reports whether fn changed
+// anything.
+func (s *Service) commit(ctx context.Context, fn func(*state) error) (bool, error) {
+	var st *state
+	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := s.current(ctx, tx)
+		if err != nil {
+			return err
+		}
+		st = cur.clone()
+		if err := fn(st); err != nil {
+			return err
+		}
+		return st.save(ctx, tx)
+	})
+	if err != nil {
+		return false, err
+	}
+	if !st.changed() {
+		return false, nil
+	}
+	// Committed: st is the region's state at its new revision.
+	clear(st.dirty)
+	clear(st.removed)
+	s.remember(st)
+	return true, nil
 }
 
 // State is a copy of a region's resources, for the lab to observe.
@@ -201,11 +263,13 @@ type BGPSpeakerState struct {
 }
 
 // Snapshot returns the region's resources, each kind in creation order.
+// They are the caller's: nothing in them is shared with the service.
 func (s *Service) Snapshot(ctx context.Context) (State, error) {
-	st, err := s.read(ctx)
+	cur, err := s.read(ctx)
 	if err != nil {
 		return State{}, err
 	}
+	st := cur.clone()
 	var out State
 	for _, x := range st.networks() {
 		out.Networks = append(out.Networks, *x)
