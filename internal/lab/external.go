@@ -82,8 +82,8 @@ func (l *Lab) bgpPort() uint16 {
 }
 
 // planExternals (from buildBGP) gives each node with a session to an
-// external peer its speaker, and tells the resolvers of the speakers
-// concerned that the peer's address is reachable.
+// external peer its speaker and records the session; startExternals adds
+// the peers.
 func (l *Lab) planExternals() error {
 	for _, s := range l.Model.Sessions {
 		e := l.Model.External(s.B)
@@ -103,7 +103,8 @@ func (l *Lab) planExternals() error {
 	return nil
 }
 
-// startExternals (from startBGP) adds the external peers to the speakers.
+// startExternals (from startBGP) adds the external peers to the speakers
+// and tells their resolvers that the peers' addresses are reachable.
 func (l *Lab) startExternals() error {
 	for _, es := range l.externals {
 		local, ok := l.SpeakerAddr(es.node.Model.Name, es.vrf)
