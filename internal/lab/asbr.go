@@ -31,7 +31,7 @@ type asbrLabels struct {
 
 // exportLabel is the speaker's ExportLabel: one label per VPN route.
 func (a *asbrLabels) exportLabel(f bgp.Family, k bgp.RouteKey, _ uint32) uint32 {
-	if f != bgp.VPNv4 {
+	if f != bgp.VPNv4 && f != bgp.VPNv6 {
 		return 0
 	}
 	a.mu.Lock()
@@ -69,7 +69,7 @@ func (st *bgpState) syncASBR() {
 	a := st.asbr
 	best := map[bgp.RouteKey]*bgp.Route{}
 	for _, r := range st.snapshot("") {
-		if r.Family == bgp.VPNv4 && !r.Local {
+		if (r.Family == bgp.VPNv4 || r.Family == bgp.VPNv6) && !r.Local {
 			best[r.Key] = r
 		}
 	}

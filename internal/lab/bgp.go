@@ -696,7 +696,8 @@ func (st *bgpState) sync() {
 		var routes []router.Route
 		imp := map[netip.Prefix]bgp.Attrs{}
 		for _, r := range vpn {
-			if r.Local || r.NextHop == self || isCE[r.Key.Prefix] || !importable(r, v.imports) {
+			// VPNv6 routes are carried, not used: the data plane is IPv4.
+			if r.Family != bgp.VPNv4 || r.Local || r.NextHop == self || isCE[r.Key.Prefix] || !importable(r, v.imports) {
 				continue
 			}
 			if _, dup := imp[r.Key.Prefix]; dup {
