@@ -108,35 +108,66 @@ func Config(st neutron.State) lab.CloudConfig {
 	return cfg
 }
 
-// speaker is the IPv4 speaker a dragent of the cloud hosts (each hosts at
-// most one; the cloud's node is its network node, where they run).
+// speaker is the IPv4 speaker a dragent of the cloud runs (each hosts at
+// most one; the cloud's node is the network node where they all run):
+// the first speaker hosted by an enabled agent, with that agent's host.
+// Failing that, the first speaker hosted by no enabled agent — only
+// disabled ones, or none, as between the DELETE and the POST that move
+// it — Unhosted: the lab then takes it down as a dead dragent goes,
+// without a NOTIFICATION, and brings it back gracefully when an agent
+// takes it again.
 func speaker(st neutron.State) *lab.CloudSpeaker {
+	up := map[string]string{} // enabled BGP agents' hosts by id
+	for _, a := range st.Agents {
+		if a.AdminStateUp {
+			up[a.ID] = a.Host
+		}
+	}
+	var orphan *lab.CloudSpeaker
 	for _, s := range st.BGPSpeakers {
-		if len(s.AgentIDs) == 0 || s.IPVersion != 4 || s.LocalAS <= 0 || s.LocalAS > 1<<32-1 {
+		if s.IPVersion != 4 || s.LocalAS <= 0 || s.LocalAS > 1<<32-1 {
 			continue
 		}
-		out := &lab.CloudSpeaker{Name: s.Name, LocalAS: uint32(s.LocalAS)}
-		if out.Name == "" {
-			out.Name = s.ID
-		}
-		for _, p := range s.BGPPeers {
-			a, err := netip.ParseAddr(p.PeerIP)
-			if err != nil || !a.Is4() || p.RemoteAS <= 0 || p.RemoteAS > 1<<32-1 {
-				continue
+		host := ""
+		for _, id := range s.AgentIDs {
+			if h, ok := up[id]; ok {
+				host = h
+				break
 			}
-			out.Peers = append(out.Peers, lab.CloudPeer{Addr: a, ASN: uint32(p.RemoteAS)})
 		}
-		for _, r := range s.AdvertisedRoutes {
-			dst, err1 := netip.ParsePrefix(r.Destination)
-			nh, err2 := netip.ParseAddr(r.NextHop)
-			if err1 != nil || err2 != nil || !dst.Addr().Is4() {
-				continue
+		if host == "" {
+			if orphan == nil {
+				orphan = speakerConfig(s, "")
 			}
-			out.Routes = append(out.Routes, lab.CloudRoute{Prefix: dst.Masked(), NextHop: nh})
+			continue
 		}
-		return out
+		return speakerConfig(s, host)
 	}
-	return nil
+	return orphan
+}
+
+// speakerConfig is s as the lab runs it on agent host.
+func speakerConfig(s neutron.BGPSpeakerState, host string) *lab.CloudSpeaker {
+	out := &lab.CloudSpeaker{Name: s.Name, LocalAS: uint32(s.LocalAS), Agent: host, Unhosted: host == ""}
+	if out.Name == "" {
+		out.Name = s.ID
+	}
+	for _, p := range s.BGPPeers {
+		a, err := netip.ParseAddr(p.PeerIP)
+		if err != nil || !a.Is4() || p.RemoteAS <= 0 || p.RemoteAS > 1<<32-1 {
+			continue
+		}
+		out.Peers = append(out.Peers, lab.CloudPeer{Addr: a, ASN: uint32(p.RemoteAS)})
+	}
+	for _, r := range s.AdvertisedRoutes {
+		dst, err1 := netip.ParsePrefix(r.Destination)
+		nh, err2 := netip.ParseAddr(r.NextHop)
+		if err1 != nil || err2 != nil || !dst.Addr().Is4() {
+			continue
+		}
+		out.Routes = append(out.Routes, lab.CloudRoute{Prefix: dst.Masked(), NextHop: nh})
+	}
+	return out
 }
 
 func appendPrefix(ps []netip.Prefix, s string) []netip.Prefix {

@@ -44,8 +44,12 @@ func TestConfigTakesRoutedSubnetsAndHostedSpeakers(t *testing.T) {
 				BGPSpeaker:       neutron.BGPSpeaker{Common: neutron.Common{ID: "s1", Name: "s1"}, LocalAS: 65024, IPVersion: 4},
 				BGPPeers:         []neutron.BGPPeer{{PeerIP: "10.0.81.247", RemoteAS: 64513}},
 				AdvertisedRoutes: []neutron.AdvertisedRoute{{Destination: "100.65.128.0/24", NextHop: "100.65.0.10"}},
-				AgentIDs:         []string{"a1"},
+				AgentIDs:         []string{"a2", "a1"},
 			},
+		},
+		Agents: []neutron.Agent{
+			{Common: neutron.Common{ID: "a1"}, Host: "edge-network", AdminStateUp: true},
+			{Common: neutron.Common{ID: "a2"}, Host: "edge-network-2"},
 		},
 	}
 	got := Config(st)
@@ -65,14 +69,24 @@ func TestConfigTakesRoutedSubnetsAndHostedSpeakers(t *testing.T) {
 	if want := []netip.Prefix{netip.MustParsePrefix("100.65.0.0/24")}; !slices.Equal(got.Uplink, want) {
 		t.Errorf("uplink %v, want %v", got.Uplink, want)
 	}
-	want := &lab.CloudSpeaker{Name: "s1", LocalAS: 65024,
+	want := &lab.CloudSpeaker{Name: "s1", LocalAS: 65024, Agent: "edge-network",
 		Peers:  []lab.CloudPeer{{Addr: netip.MustParseAddr("10.0.81.247"), ASN: 64513}},
 		Routes: []lab.CloudRoute{{Prefix: netip.MustParsePrefix("100.65.128.0/24"), NextHop: netip.MustParseAddr("100.65.0.10")}}}
-	if s := got.Speaker; s == nil || s.Name != want.Name || s.LocalAS != want.LocalAS || !slices.Equal(s.Peers, want.Peers) || !slices.Equal(s.Routes, want.Routes) {
+	if s := got.Speaker; s == nil || s.Name != want.Name || s.LocalAS != want.LocalAS || s.Agent != want.Agent || s.Unhosted || !slices.Equal(s.Peers, want.Peers) || !slices.Equal(s.Routes, want.Routes) {
 		t.Errorf("speaker %+v, want %+v", got.Speaker, want)
 	}
+	// Its only enabled agent disabled, it runs nowhere: the lab takes
+	// it down without a NOTIFICATION (Unhosted).
+	st.Agents[0].AdminStateUp = false
+	if got := Config(st); got.Speaker == nil || got.Speaker.Name != "unscheduled" || !got.Speaker.Unhosted {
+		t.Errorf("with every agent disabled: %+v, want the first speaker, on no agent", got.Speaker)
+	}
 	st.BGPSpeakers = st.BGPSpeakers[:1]
-	if got := Config(st); got.Speaker != nil {
+	if got := Config(st); got.Speaker == nil || !got.Speaker.Unhosted {
 		t.Errorf("an unscheduled speaker runs: %+v", got.Speaker)
+	}
+	st.BGPSpeakers = nil
+	if got := Config(st); got.Speaker != nil {
+		t.Errorf("no speaker: %+v", got.Speaker)
 	}
 }

@@ -109,10 +109,13 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger,
 			changed = func() { onChange(name) }
 		}
 		n, err := neutron.New(ctx, c.st, ks, neutron.Config{
-			Region:   cl.Name,
-			AuthURI:  c.base + IdentityPath,
-			Logger:   log.With("service", "neutron"),
-			OnChange: changed,
+			Region:  cl.Name,
+			AuthURI: c.base + IdentityPath,
+			Logger:  log.With("service", "neutron"),
+			// Two dragents, as an HA deployment runs them: a speaker
+			// moves to the second when the admin takes it off the first.
+			DRAgentHosts: []string{cl.Name + "-network", cl.Name + "-network-2"},
+			OnChange:     changed,
 		})
 		if err != nil {
 			return err

@@ -36,8 +36,8 @@ type CloudConfig struct {
 	// Uplink are external subnets on the cloud's uplink, which the attach
 	// node routes to the cloud node.
 	Uplink []netip.Prefix
-	// Speaker is the BGP speaker hosted by the cloud's dragent; nil when
-	// none is scheduled there.
+	// Speaker is the BGP speaker a dragent of the cloud hosts; nil when
+	// Neutron has none to run.
 	Speaker *CloudSpeaker
 	// FloatingIPs are the floating IPs associated with a port, and the
 	// fixed IP each stands for. In a cloud joining by floating-ip the
@@ -55,7 +55,17 @@ type CloudFloatingIP struct {
 type CloudSpeaker struct {
 	Name    string
 	LocalAS uint32
-	Peers   []CloudPeer
+	// Agent is the host of the dragent that runs it. When it changes,
+	// the speaker restarts in RFC 4724's restarting role, so the attach
+	// node keeps its routes (stale) and traffic flows.
+	Agent string
+	// Unhosted: no enabled dragent hosts it (its agents are disabled, or
+	// it is unscheduled). A running speaker then goes down as a dead
+	// dragent's does, without a NOTIFICATION, so the attach node keeps
+	// its routes as stale for the restart time; an agent taking it again
+	// restarts it in the restarting role.
+	Unhosted bool
+	Peers    []CloudPeer
 	// Routes are what it advertises (get_advertised_routes).
 	Routes []CloudRoute
 }
@@ -306,3 +316,7 @@ func (l *Lab) cloudSpeaker(node string) *bgp.Speaker {
 	}
 	return nil
 }
+
+// CloudSpeaker is the dragent speaker running on a cloud's node, nil
+// while none runs (none scheduled, or its agent down).
+func (l *Lab) CloudSpeaker(node string) *bgp.Speaker { return l.cloudSpeaker(node) }

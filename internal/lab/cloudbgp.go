@@ -39,6 +39,10 @@ type dragent struct {
 	as      uint32
 	peerASN uint32 // 0: no peer configured yet
 	routes  map[netip.Prefix]netip.Addr
+	agent   string // the dragent's host it runs on
+	// down: aborted (no enabled dragent hosts it), the attach node
+	// keeping its routes as stale until an agent takes it again.
+	down bool
 }
 
 // isCloudUnicast reports whether s is a dynamic-routing cloud's session
@@ -164,11 +168,30 @@ func (l *Lab) syncDragent(cr *cloudRun, want *CloudSpeaker) error {
 	if want == nil || peer == nil {
 		return nil
 	}
+	if want.Unhosted {
+		// Its agent disabled or unbound (a move between two agents takes
+		// a DELETE and a POST): down as a dead dragent goes, without a
+		// NOTIFICATION, so the attach node keeps its routes as stale for
+		// the restart time and traffic flows until an agent takes it.
+		if d := cr.sp; d != nil && !d.down {
+			l.abortDragent(cr)
+			ev("speaker %s down: no enabled dragent hosts it (was on %s); %s keeps its routes as stale for %v",
+				d.name, d.agent, cs.s.A, d.sp.RestartTime())
+		}
+		return nil
+	}
 	if cr.sp == nil {
 		if err := l.startDragent(cr, want); err != nil {
 			return err
 		}
-		ev("speaker %s started in AS %d", want.Name, want.LocalAS)
+		ev("speaker %s started in AS %d on %s", want.Name, want.LocalAS, want.Agent)
+	} else if d := cr.sp; d.down || d.agent != want.Agent {
+		from := d.agent
+		if err := l.restartDragent(cr, want.Agent); err != nil {
+			return err
+		}
+		ev("speaker %s restarted gracefully on %s (was on %s): %s keeps its routes as stale until it has re-advertised them",
+			d.name, want.Agent, from, cs.s.A)
 	}
 	d := cr.sp
 	d.name = want.Name // a rename is no reason to drop the session
@@ -205,14 +228,48 @@ func (l *Lab) startDragent(cr *cloudRun, want *CloudSpeaker) error {
 	if err != nil {
 		return fmt.Errorf("cloud %s: speaker %s: %w", cr.c.Name, want.Name, err)
 	}
-	cr.sp = &dragent{name: want.Name, sp: sp, as: want.LocalAS, routes: map[netip.Prefix]netip.Addr{}}
+	cr.sp = &dragent{name: want.Name, sp: sp, as: want.LocalAS, routes: map[netip.Prefix]netip.Addr{}, agent: want.Agent}
 	l.bgpMu.Lock()
 	cs.bs.bSp = sp
 	l.bgpMu.Unlock()
 	return nil
 }
 
-// stopDragent closes the speaker: the attach node drops its routes.
+// abortDragent stops the speaker as a dying dragent's stops, without a
+// NOTIFICATION: the attach node, a graceful-restart helper, keeps its
+// routes as stale for the restart time. The speaker stays, down, for
+// restartDragent.
+func (l *Lab) abortDragent(cr *cloudRun) {
+	d := cr.sp
+	l.bgpMu.Lock()
+	cr.sess.bs.bSp = nil
+	l.bgpMu.Unlock()
+	d.sp.Abort()
+	d.down = true
+}
+
+// restartDragent restarts the speaker on agent in RFC 4724's restarting
+// role, as a dragent taking over a speaker starts it (or the same one
+// after a restart): the attach node keeps the old session's routes as
+// stale while the new session comes up, the speaker defers its updates
+// until the attach node's End-of-RIB, then advertises what it originates
+// (syncAdvertised, after this) and the stale routes it no longer has go.
+func (l *Lab) restartDragent(cr *cloudRun, agent string) error {
+	d := cr.sp
+	sp, err := d.sp.Restart() // aborts the old one first, if still up
+	if err != nil {
+		return fmt.Errorf("cloud %s: speaker %s: %w", cr.c.Name, d.name, err)
+	}
+	l.bgpMu.Lock()
+	cr.sess.bs.bSp = sp
+	l.bgpMu.Unlock()
+	d.sp, d.agent, d.down = sp, agent, false
+	clear(d.routes) // a restarted process has originated nothing
+	return nil
+}
+
+// stopDragent closes the speaker: the attach node drops its routes (if
+// it was down already, when their restart time runs out).
 func (l *Lab) stopDragent(cr *cloudRun) {
 	if cr.sp == nil {
 		return
