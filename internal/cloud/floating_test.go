@@ -185,3 +185,46 @@ func pcapFrames(t *testing.T, b []byte) [][]byte {
 	}
 	return out
 }
+
+// TestProviderNetworkVM puts a VM straight on cloud2's provider network
+// (flat, external, its subnet inside cloud2's prefix, a router's gateway
+// on it): ce2 routes the provider subnet toward the cloud and announces
+// it, so ce1 at the other site pings the VM's provider address across
+// the MPLS core, no NAT involved.
+func TestProviderNetworkVM(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	ctx := ctxT(t)
+	var c *topology.Cloud
+	for _, x := range e.m.Clouds {
+		if x.Name == "cloud2" {
+			c = x
+		}
+	}
+	adm := e.admin("cloud2")
+	block := c.Prefix.Addr().As4()
+	provCIDR := netip.PrefixFrom(netip.AddrFrom4([4]byte{block[0], block[1], 1, 0}), 24)
+	pub, err := networks.Create(ctx, adm, external.CreateOptsExt{
+		CreateOptsBuilder: provider.CreateOptsExt{
+			CreateOptsBuilder: networks.CreateOpts{Name: "provider"},
+			Segments:          []provider.Segment{{NetworkType: "flat", PhysicalNetwork: "physnet1"}},
+		},
+		External: ptr(true),
+	}).Extract()
+	must(t, err)
+	_, err = subnets.Create(ctx, adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, CIDR: provCIDR.String(), EnableDHCP: ptr(false)}).Extract()
+	must(t, err)
+	_, err = routers.Create(ctx, adm, routers.CreateOpts{Name: "edge", GatewayInfo: &routers.GatewayInfo{NetworkID: pub.ID}}).Extract()
+	must(t, err)
+	vm, err := ports.Create(ctx, adm, ports.CreateOpts{NetworkID: pub.ID, DeviceID: "vm-on-provider", DeviceOwner: "compute:nova"}).Extract()
+	must(t, err)
+	addr := netip.MustParseAddr(vm.FixedIPs[0].IPAddress)
+
+	e.until("ce1 learns the provider subnet", 5*time.Second, func() bool { return e.has("ce1", "", provCIDR) })
+	res := e.ping("ce1", addr.String(), 3)
+	if res.Received != 3 || res.Replies[0].From != addr {
+		t.Fatalf("ping ce1 -> the VM on the provider network %v: %+v", addr, res)
+	}
+	if node, _ := e.lab.Node("cloud2"); len(node.Router.NAT("")) != 0 {
+		t.Errorf("NAT rules for a provider-network VM: %+v", node.Router.NAT(""))
+	}
+}
