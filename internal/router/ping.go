@@ -135,6 +135,19 @@ func (r *Router) Ping(ctx context.Context, dst netip.Addr, opts PingOptions) (Pi
 	if err != nil {
 		return PingResult{}, err
 	}
+	return wait(ctx, s)
+}
+
+// session is a running ping or traceroute.
+type session[T any] interface {
+	Done() <-chan struct{}
+	Result() T
+	Cancel()
+}
+
+// wait waits for s to finish or ctx to end (cancelling s), and returns
+// what s has so far.
+func wait[T any](ctx context.Context, s session[T]) (T, error) {
 	select {
 	case <-s.Done():
 		return s.Result(), nil

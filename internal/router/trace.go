@@ -147,13 +147,7 @@ func (r *Router) Traceroute(ctx context.Context, dst netip.Addr, opts TraceOptio
 	if err != nil {
 		return TraceResult{}, err
 	}
-	select {
-	case <-s.Done():
-		return s.Result(), nil
-	case <-ctx.Done():
-		s.Cancel()
-		return s.Result(), ctx.Err()
-	}
+	return wait(ctx, s)
 }
 
 // Done is closed when the destination answered or MaxHops were tried.
