@@ -3,7 +3,6 @@ package bgp
 import (
 	"encoding/json"
 	"net/netip"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -209,51 +208,7 @@ func TestInteropGobgpdNewFamilies(t *testing.T) {
 // two of our PEs. One route has an IPv6 next hop, one the PE's IPv4
 // loopback (sent IPv4-mapped, RFC 4659 3.2.1.1).
 func TestInteropFRRReflectsVPNv6(t *testing.T) {
-	conf := `frr defaults traditional
-hostname rr
-log stdout informational
-!
-router bgp 65000
- bgp router-id 10.255.0.3
- no bgp default ipv4-unicast
- bgp allow-martian-nexthop
- neighbor 127.0.0.1 remote-as 65000
- neighbor 127.0.0.1 passive
- neighbor 127.0.0.1 timers 3 9
- neighbor 127.0.0.4 remote-as 65000
- neighbor 127.0.0.4 passive
- neighbor 127.0.0.4 timers 3 9
- address-family ipv6 vpn
-  neighbor 127.0.0.1 activate
-  neighbor 127.0.0.1 route-reflector-client
-  neighbor 127.0.0.4 activate
-  neighbor 127.0.0.4 route-reflector-client
- exit-address-family
- address-family ipv6 unicast
-  neighbor 127.0.0.1 activate
-  neighbor 127.0.0.1 route-reflector-client
-  neighbor 127.0.0.4 activate
-  neighbor 127.0.0.4 route-reflector-client
- exit-address-family
-!
-`
-	f := testpeer.StartFRR(t, conf, "127.0.0.3")
-	pe := func(id, local string) *Speaker {
-		s, err := New(Config{ASN: 65000, RouterID: addr(id), Families: []Family{IPv6Unicast, VPNv6}, HoldTime: 9 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		if err := s.AddPeer(PeerConfig{Addr: addr("127.0.0.3"), Port: uint16(f.Port), ASN: 65000, LocalAddr: addr(local)}); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	pe1 := pe("10.255.0.1", "127.0.0.1")
-	pe2 := pe("10.255.0.4", "127.0.0.4")
-	for _, s := range []*Speaker{pe1, pe2} {
-		waitFor(t, 15*time.Second, "session with FRR", func() bool { return s.PeerState(addr("127.0.0.3")) == Established })
-	}
+	f, pe1, pe2 := frrReflectorPEs(t, []string{"ipv6 vpn", "ipv6 unicast"}, []Family{IPv6Unicast, VPNv6})
 	rts := PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})
 	k6 := vpnKey(t, "65000:1", "2001:db8:1::/64")
 	k4 := vpnKey(t, "65000:2", "2001:db8:2::/64")
@@ -270,19 +225,10 @@ router bgp 65000
 	waitFor(t, 10*time.Second, "pe2 to get pe1's IPv6-next-hop routes through FRR", func() bool {
 		return bestOf(pe2.Routes(VPNv6), k6) != nil && bestOf(pe2.Routes(IPv6Unicast), ku) != nil
 	})
-	r := bestOf(pe2.Routes(VPNv6), k6)
-	if r.Label != 1001 || r.NextHop != addr("2001:db8::1") || r.Peer != addr("127.0.0.3") {
-		t.Errorf("reflected route: label %d next hop %v from %v", r.Label, r.NextHop, r.Peer)
-	}
-	if rts := r.Attrs.RouteTargets(); len(rts) != 1 || rts[0].String() != "RT:65000:100" {
-		t.Errorf("reflected RTs %v", rts)
-	}
-	if r.Attrs.OriginatorID != addr("10.255.0.1") || !slices.Equal(r.Attrs.Clusters(), []netip.Addr{addr("10.255.0.3")}) {
-		t.Errorf("reflected originator %v cluster list %v", r.Attrs.OriginatorID, r.Attrs.Clusters())
-	}
+	checkReflected(t, bestOf(pe2.Routes(VPNv6), k6), 1001, addr("2001:db8::1"))
 
 	// FRR's own view.
-	out, err := f.Vtysh("show bgp ipv6 vpn rd all json")
+	out, err := f.vtysh("show bgp ipv6 vpn rd all json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +253,7 @@ router bgp 65000
 	} else if err := json.Unmarshal(rd["2001:db8:1::/64"], &paths); err != nil || len(paths) != 1 || len(paths[0].Nexthops) == 0 || paths[0].Nexthops[0].IP != "2001:db8::1" {
 		t.Errorf("FRR's 65000:1:2001:db8:1::/64 (%v): %+v", err, paths)
 	}
-	out, _ = f.Vtysh("show bgp ipv6 vpn rd 65000:1 2001:db8:1::/64 json")
+	out, _ = f.vtysh("show bgp ipv6 vpn rd 65000:1 2001:db8:1::/64 json")
 	if !strings.Contains(string(out), `"remoteLabel":1001`) || !strings.Contains(string(out), "RT:65000:100") {
 		t.Errorf("FRR's path detail lacks label or RT:\n%s", out)
 	}
@@ -320,11 +266,11 @@ router bgp 65000
 	if r := bestOf(pe2.Routes(VPNv6), k4); r.NextHop != addr("10.255.0.1") || r.Label != 1002 {
 		t.Errorf("reflected route with an IPv4-mapped next hop: next hop %v label %d", r.NextHop, r.Label)
 	}
-	out, _ = f.Vtysh("show bgp ipv6 vpn rd 65000:2 2001:db8:2::/64 json")
+	out, _ = f.vtysh("show bgp ipv6 vpn rd 65000:2 2001:db8:2::/64 json")
 	if !strings.Contains(string(out), `"ip":"::ffff:aff:1"`) || !strings.Contains(string(out), `"remoteLabel":1002`) {
 		t.Errorf("FRR on the route with next hop ::ffff:10.255.0.1:\n%s", out)
 	}
-	out, _ = f.Vtysh("show bgp ipv6 vpn")
+	out, _ = f.vtysh("show bgp ipv6 vpn")
 	t.Logf("FRR show bgp ipv6 vpn:\n%s", out)
 	var b strings.Builder
 	pe2.WriteRoutes(&b, VPNv6)

@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -28,39 +29,30 @@ func startFRR(t testing.TB, conf string, listen string) *frr {
 
 func (f *frr) vtysh(cmd string) ([]byte, error) { return f.Vtysh(cmd) }
 
-func TestInteropFRRReflector(t *testing.T) {
-	// FRR 8.4 treats 127/8 next hops as martian, so the PEs' BGP next
-	// hops are their router ids; the sessions run on 127.0.0.x.
-	conf := `frr defaults traditional
-hostname rr
-log stdout informational
-!
-router bgp 65000
- bgp router-id 10.255.0.3
- no bgp default ipv4-unicast
- neighbor 127.0.0.1 remote-as 65000
- neighbor 127.0.0.1 passive
- neighbor 127.0.0.1 timers 3 9
- neighbor 127.0.0.4 remote-as 65000
- neighbor 127.0.0.4 passive
- neighbor 127.0.0.4 timers 3 9
- address-family ipv4 unicast
-  neighbor 127.0.0.1 activate
-  neighbor 127.0.0.1 route-reflector-client
-  neighbor 127.0.0.4 activate
-  neighbor 127.0.0.4 route-reflector-client
- exit-address-family
- address-family ipv4 vpn
-  neighbor 127.0.0.1 activate
-  neighbor 127.0.0.1 route-reflector-client
-  neighbor 127.0.0.4 activate
-  neighbor 127.0.0.4 route-reflector-client
- exit-address-family
-!
-`
-	f := startFRR(t, conf, "127.0.0.3")
+// frrReflectorPEs starts FRR's bgpd as the route reflector (on 127.0.0.3,
+// router id 10.255.0.3) of two intercloud PEs, pe1 (10.255.0.1 from
+// 127.0.0.1) and pe2 (10.255.0.4 from 127.0.0.4), for FRR's address
+// families afs ("ipv4 vpn", ...) and ours fams, and waits for both
+// sessions.
+func frrReflectorPEs(t *testing.T, afs []string, fams []Family) (f *frr, pe1, pe2 *Speaker) {
+	t.Helper()
+	var c strings.Builder
+	c.WriteString("frr defaults traditional\nhostname rr\nlog stdout informational\n!\nrouter bgp 65000\n bgp router-id 10.255.0.3\n no bgp default ipv4-unicast\n bgp allow-martian-nexthop\n")
+	pes := []string{"127.0.0.1", "127.0.0.4"}
+	for _, p := range pes {
+		fmt.Fprintf(&c, " neighbor %s remote-as 65000\n neighbor %s passive\n neighbor %s timers 3 9\n", p, p, p)
+	}
+	for _, af := range afs {
+		fmt.Fprintf(&c, " address-family %s\n", af)
+		for _, p := range pes {
+			fmt.Fprintf(&c, "  neighbor %s activate\n  neighbor %s route-reflector-client\n", p, p)
+		}
+		c.WriteString(" exit-address-family\n")
+	}
+	c.WriteString("!\n")
+	f = startFRR(t, c.String(), "127.0.0.3")
 	pe := func(id, local string) *Speaker {
-		s, err := New(Config{ASN: 65000, RouterID: addr(id), Families: []Family{IPv4Unicast, VPNv4}, HoldTime: 9 * time.Second})
+		s, err := New(Config{ASN: 65000, RouterID: addr(id), Families: fams, HoldTime: 9 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,11 +62,33 @@ router bgp 65000
 		}
 		return s
 	}
-	pe1 := pe("10.255.0.1", "127.0.0.1")
-	pe2 := pe("10.255.0.4", "127.0.0.4")
+	pe1, pe2 = pe("10.255.0.1", "127.0.0.1"), pe("10.255.0.4", "127.0.0.4")
 	for _, s := range []*Speaker{pe1, pe2} {
 		waitFor(t, 15*time.Second, "session with FRR", func() bool { return s.PeerState(addr("127.0.0.3")) == Established })
 	}
+	return f, pe1, pe2
+}
+
+// checkReflected checks a route pe1 sent as pe2 got it through FRR: the
+// label and next hop pe1 gave, RT 65000:100, pe1 as originator and FRR's
+// cluster.
+func checkReflected(t *testing.T, r *Route, label uint32, nh netip.Addr) {
+	t.Helper()
+	if r.Label != label || r.NextHop != nh || r.Peer != addr("127.0.0.3") {
+		t.Errorf("reflected route: label %d next hop %v from %v, want %d %v from FRR", r.Label, r.NextHop, r.Peer, label, nh)
+	}
+	if rts := r.Attrs.RouteTargets(); len(rts) != 1 || rts[0].String() != "RT:65000:100" {
+		t.Errorf("reflected RTs %v", rts)
+	}
+	if r.Attrs.OriginatorID != addr("10.255.0.1") || !slices.Equal(r.Attrs.Clusters(), []netip.Addr{addr("10.255.0.3")}) {
+		t.Errorf("reflected originator %v cluster list %v", r.Attrs.OriginatorID, r.Attrs.Clusters())
+	}
+}
+
+func TestInteropFRRReflector(t *testing.T) {
+	// FRR 8.4 treats 127/8 next hops as martian, so the PEs' BGP next
+	// hops are their router ids; the sessions run on 127.0.0.x.
+	f, pe1, pe2 := frrReflectorPEs(t, []string{"ipv4 unicast", "ipv4 vpn"}, []Family{IPv4Unicast, VPNv4})
 
 	kv := vpnKey(t, "65000:1", "192.168.1.0/24")
 	if err := pe1.Originate(VPNv4, kv, 1001, Attrs{NextHop: addr("10.255.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})}); err != nil {
@@ -87,16 +101,7 @@ router bgp 65000
 	waitFor(t, 10*time.Second, "pe2 to get pe1's routes through FRR", func() bool {
 		return bestOf(pe2.Routes(VPNv4), kv) != nil && bestOf(pe2.Routes(IPv4Unicast), k4) != nil
 	})
-	r := bestOf(pe2.Routes(VPNv4), kv)
-	if r.Label != 1001 || r.NextHop != addr("10.255.0.1") || r.Peer != addr("127.0.0.3") {
-		t.Errorf("reflected route: label %d next hop %v from %v", r.Label, r.NextHop, r.Peer)
-	}
-	if rts := r.Attrs.RouteTargets(); len(rts) != 1 || rts[0].String() != "RT:65000:100" {
-		t.Errorf("reflected RTs %v", rts)
-	}
-	if r.Attrs.OriginatorID != addr("10.255.0.1") || !slices.Equal(r.Attrs.Clusters(), []netip.Addr{addr("10.255.0.3")}) {
-		t.Errorf("reflected originator %v cluster list %v", r.Attrs.OriginatorID, r.Attrs.Clusters())
-	}
+	checkReflected(t, bestOf(pe2.Routes(VPNv4), kv), 1001, addr("10.255.0.1"))
 
 	// FRR's own view: label, RD and RT as it decoded them.
 	out, err := f.vtysh("show bgp ipv4 vpn rd all 192.168.1.0/24 json")
