@@ -2,22 +2,12 @@ package neutron
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
-
-	"github.com/intercloud/intercloud/internal/openstack/keystone"
-	"github.com/intercloud/intercloud/internal/store"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // Sizes of the region the API benchmarks run against: benchNetworks
@@ -42,51 +32,11 @@ type benchRegion struct {
 
 func startBenchRegion(b *testing.B) *benchRegion {
 	b.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, b.TempDir(), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	ks, err := keystone.New(ctx, st, keystone.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	base := "http://" + l.Addr().String()
-	model := &topology.Model{Clouds: []*topology.Cloud{{Name: "cloud1"}}}
-	if err := ks.Bootstrap(ctx, keystone.SeedFromModel(model, base, testPassword)); err != nil {
-		l.Close()
-		b.Fatal(err)
-	}
 	// VNIs for every network the create-network benchmark may make.
-	n, err := New(ctx, st, ks, Config{Region: "cloud1", VNIMax: 1<<24 - 1})
-	if err != nil {
-		l.Close()
-		b.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/", ks.Handler())
-	mux.Handle("/cloud1/network/", http.StripPrefix("/cloud1/network", n.Handler()))
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	b.Cleanup(srv.Close)
-
-	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	provider, err := openstack.AuthenticatedClient(actx, gophercloud.AuthOptions{
-		IdentityEndpoint: base + "/v3/", Username: "demo-cloud1", Password: testPassword,
-		DomainName: "Default", TenantName: "demo-cloud1",
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := &benchRegion{url: base + "/cloud1/network", token: provider.Token(),
+	lb := startLab(b, func(c *Config) { c.VNIMax = 1<<24 - 1 })
+	token := lb.client(b, "demo-cloud1", "demo-cloud1", "cloud1").Token()
+	base := lb.URL
+	r := &benchRegion{url: base + "/cloud1/network", token: token,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 	b.Cleanup(r.client.CloseIdleConnections)
 

@@ -39,7 +39,9 @@ type lab struct {
 	changes map[string]int // OnChange calls per region
 }
 
-func startLab(t *testing.T) *lab {
+// startLab serves Keystone and a Neutron per test cloud on loopback;
+// tune, if given, adjusts each Neutron's Config.
+func startLab(t testing.TB, tune ...func(*Config)) *lab {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), store.Options{})
@@ -69,11 +71,15 @@ func startLab(t *testing.T) *lab {
 	mux.Handle("/", ks.Handler())
 	clock := time.Date(2026, 11, 25, 4, 50, 0, 0, time.UTC)
 	for _, c := range testClouds {
-		n, err := New(ctx, st, ks, Config{Region: c, Now: func() time.Time { return clock }, OnChange: func() {
+		cfg := Config{Region: c, Now: func() time.Time { return clock }, OnChange: func() {
 			lb.mu.Lock()
 			lb.changes[c]++
 			lb.mu.Unlock()
-		}})
+		}}
+		for _, f := range tune {
+			f(&cfg)
+		}
+		n, err := New(ctx, st, ks, cfg)
 		if err != nil {
 			l.Close()
 			t.Fatal(err)
@@ -98,7 +104,7 @@ func (lb *lab) changeCount(region string) int {
 
 // client authenticates user on project through Keystone and returns a
 // gophercloud network client for region.
-func (lb *lab) client(t *testing.T, user, project, region string) *gophercloud.ServiceClient {
+func (lb *lab) client(t testing.TB, user, project, region string) *gophercloud.ServiceClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
