@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/intercloud/intercloud/internal/openstack/ostest"
 	"github.com/intercloud/intercloud/internal/store"
 )
 
@@ -100,27 +99,23 @@ func openrc(t *testing.T, args ...string) [][2]string {
 
 // openstackCLI runs Debian's openstack CLI with exactly env (plus PATH
 // and a scratch HOME, so no clouds.yaml or OS_* of the caller leaks in).
-func openstackCLI(t *testing.T, bin string, env [][2]string, args ...string) string {
+func openstackCLI(t *testing.T, env [][2]string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	var kvs []string
 	for _, kv := range env {
-		cmd.Env = append(cmd.Env, kv[0]+"="+kv[1])
+		kvs = append(kvs, kv[0]+"="+kv[1])
 	}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("openstack %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	stdout, stderr, err := ostest.CLI(t, kvs, args...)
+	if err != nil {
+		t.Fatalf("openstack %s: %v\n%s", strings.Join(args, " "), err, stderr)
 	}
-	return stdout.String()
+	return stdout
 }
 
 // networkNames lists the networks as `openstack network list -f json`.
-func networkNames(t *testing.T, bin string, env [][2]string) []string {
+func networkNames(t *testing.T, env [][2]string) []string {
 	t.Helper()
-	out := openstackCLI(t, bin, env, "network", "list", "-f", "json")
+	out := openstackCLI(t, env, "network", "list", "-f", "json")
 	var nets []struct{ ID, Name string }
 	if err := json.Unmarshal([]byte(out), &nets); err != nil {
 		t.Fatalf("network list output %q: %v", out, err)
@@ -195,12 +190,8 @@ func TestOpenrcAndOpenstackCLI(t *testing.T) {
 		t.Errorf("openrc cloud9: %d %q", code, errOut)
 	}
 
-	bin, err := exec.LookPath("openstack")
-	if err != nil {
-		t.Skip("openstack CLI not installed (Debian package python3-openstackclient)")
-	}
-	openstackCLI(t, bin, env, "network", "create", "net1")
-	if names := networkNames(t, bin, env); !slices.Contains(names, "net1") {
+	openstackCLI(t, env, "network", "create", "net1")
+	if names := networkNames(t, env); !slices.Contains(names, "net1") {
 		t.Fatalf("network list after create: %v", names)
 	}
 	stop()
@@ -212,11 +203,11 @@ func TestOpenrcAndOpenstackCLI(t *testing.T) {
 	api2, _ := freeAPI(t)
 	startUp(t, api2, stateDir, "")
 	env2 := openrc(t, "cloud1", api2)
-	if names := networkNames(t, bin, env2); !slices.Equal(names, []string{"net1"}) {
+	if names := networkNames(t, env2); !slices.Equal(names, []string{"net1"}) {
 		t.Errorf("network list after restart: %v, want [net1]", names)
 	}
 	// cloud2 is another region: its Neutron has no networks.
-	if names := networkNames(t, bin, openrc(t, "cloud2", api2)); len(names) != 0 {
+	if names := networkNames(t, openrc(t, "cloud2", api2)); len(names) != 0 {
 		t.Errorf("cloud2 lists %v", names)
 	}
 }

@@ -1,14 +1,13 @@
 package keystone
 
 import (
-	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intercloud/intercloud/internal/openstack/ostest"
 )
 
 // openstackCLI runs the python-openstackclient (Debian package
@@ -16,30 +15,7 @@ import (
 // and nothing else of the caller's OS_* or clouds.yaml.
 func openstackCLI(t *testing.T, ts *testServer, user, password, project string, args ...string) (string, string, error) {
 	t.Helper()
-	bin, err := exec.LookPath("openstack")
-	if err != nil {
-		t.Skip("openstack CLI not installed (Debian package python3-openstackclient)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
-		"OS_AUTH_URL=" + ts.URL + "/v3",
-		"OS_USERNAME=" + user,
-		"OS_PASSWORD=" + password,
-		"OS_PROJECT_NAME=" + project,
-		"OS_USER_DOMAIN_NAME=Default",
-		"OS_PROJECT_DOMAIN_NAME=Default",
-		"OS_REGION_NAME=cloud2",
-		"OS_IDENTITY_API_VERSION=3",
-		"OS_INTERFACE=public",
-	}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	return stdout.String(), stderr.String(), err
+	return ostest.CLI(t, ostest.Openrc(ts.URL+"/v3", "cloud2", user, password, project), args...)
 }
 
 func TestOpenstackClient(t *testing.T) {

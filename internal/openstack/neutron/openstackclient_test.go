@@ -1,13 +1,12 @@
 package neutron
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/intercloud/intercloud/internal/openstack/ostest"
 )
 
 // openstackCLI runs Debian's python3-openstackclient against the lab as
@@ -15,36 +14,14 @@ import (
 // OS_* environment or clouds.yaml.
 func openstackCLI(t *testing.T, lb *lab, user, project string, args ...string) (string, error) {
 	t.Helper()
-	bin, err := exec.LookPath("openstack")
+	stdout, stderr, err := ostest.CLI(t, ostest.Openrc(lb.URL+"/v3", "cloud1", user, testPassword, project), args...)
 	if err != nil {
-		t.Skip("openstack CLI not installed (Debian package python3-openstackclient)")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
-		"OS_AUTH_URL=" + lb.URL + "/v3",
-		"OS_USERNAME=" + user,
-		"OS_PASSWORD=" + testPassword,
-		"OS_PROJECT_NAME=" + project,
-		"OS_USER_DOMAIN_NAME=Default",
-		"OS_PROJECT_DOMAIN_NAME=Default",
-		"OS_REGION_NAME=cloud1",
-		"OS_IDENTITY_API_VERSION=3",
-		"OS_INTERFACE=public",
-	}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	if err != nil {
-		return stdout.String() + stderr.String(), err
+		return stdout + stderr, err
 	}
 	if os.Getenv("NEUTRON_CLI_DEBUG") != "" {
-		t.Log(stderr.String())
+		t.Log(stderr)
 	}
-	return stdout.String(), nil
+	return stdout, nil
 }
 
 func cliJSON(t *testing.T, lb *lab, user, project string, v any, args ...string) {
