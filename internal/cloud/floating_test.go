@@ -9,17 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/external"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/routers"
-	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/provider"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/subnets"
 
 	"github.com/intercloud/intercloud/internal/packet"
 	"github.com/intercloud/intercloud/internal/router"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // TestFloatingIPSeed drives cloud2 of the seed lab (floating-ip, behind
@@ -35,28 +32,15 @@ import (
 func TestFloatingIPSeed(t *testing.T) {
 	e := start(t, loadModel(t, ""), t.TempDir())
 	ctx := ctxT(t)
-	var c *topology.Cloud
-	for _, x := range e.m.Clouds {
-		if x.Name == "cloud2" {
-			c = x
-		}
-	}
+	c := e.cloud("cloud2")
 	adm, demo := e.admin("cloud2"), e.demo("cloud2")
-	block := c.Prefix.Addr().As4()
-	extCIDR := netip.PrefixFrom(netip.AddrFrom4([4]byte{block[0], block[1], 0, 0}), 24)
+	extCIDR := block24(c, 0)
 	if !c.Prefix.Contains(extCIDR.Addr()) || c.Prefix.Bits() > extCIDR.Bits() {
 		t.Fatalf("%v not inside cloud2's prefix %v", extCIDR, c.Prefix)
 	}
 
-	pub, err := networks.Create(ctx, adm, external.CreateOptsExt{
-		CreateOptsBuilder: provider.CreateOptsExt{
-			CreateOptsBuilder: networks.CreateOpts{Name: "public"},
-			Segments:          []provider.Segment{{NetworkType: "flat", PhysicalNetwork: "physnet1"}},
-		},
-		External: ptr(true),
-	}).Extract()
-	must(t, err)
-	_, err = subnets.Create(ctx, adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, CIDR: extCIDR.String(), EnableDHCP: ptr(false)}).Extract()
+	pub := publicNetwork(t, ctx, adm, "public")
+	_, err := subnets.Create(ctx, adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, CIDR: extCIDR.String(), EnableDHCP: ptr(false)}).Extract()
 	must(t, err)
 	priv, err := networks.Create(ctx, demo, networks.CreateOpts{Name: "private"}).Extract()
 	must(t, err)
@@ -194,24 +178,10 @@ func pcapFrames(t *testing.T, b []byte) [][]byte {
 func TestProviderNetworkVM(t *testing.T) {
 	e := start(t, loadModel(t, ""), t.TempDir())
 	ctx := ctxT(t)
-	var c *topology.Cloud
-	for _, x := range e.m.Clouds {
-		if x.Name == "cloud2" {
-			c = x
-		}
-	}
 	adm := e.admin("cloud2")
-	block := c.Prefix.Addr().As4()
-	provCIDR := netip.PrefixFrom(netip.AddrFrom4([4]byte{block[0], block[1], 1, 0}), 24)
-	pub, err := networks.Create(ctx, adm, external.CreateOptsExt{
-		CreateOptsBuilder: provider.CreateOptsExt{
-			CreateOptsBuilder: networks.CreateOpts{Name: "provider"},
-			Segments:          []provider.Segment{{NetworkType: "flat", PhysicalNetwork: "physnet1"}},
-		},
-		External: ptr(true),
-	}).Extract()
-	must(t, err)
-	_, err = subnets.Create(ctx, adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, CIDR: provCIDR.String(), EnableDHCP: ptr(false)}).Extract()
+	provCIDR := block24(e.cloud("cloud2"), 1)
+	pub := publicNetwork(t, ctx, adm, "provider")
+	_, err := subnets.Create(ctx, adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, CIDR: provCIDR.String(), EnableDHCP: ptr(false)}).Extract()
 	must(t, err)
 	_, err = routers.Create(ctx, adm, routers.CreateOpts{Name: "edge", GatewayInfo: &routers.GatewayInfo{NetworkID: pub.ID}}).Extract()
 	must(t, err)

@@ -177,6 +177,38 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
+// cloud is the model's cloud called name.
+func (e *env) cloud(name string) *topology.Cloud {
+	for _, c := range e.m.Clouds {
+		if c.Name == name {
+			return c
+		}
+	}
+	e.t.Fatalf("no cloud %s", name)
+	return nil
+}
+
+// block24 is the /24 of c's allocated prefix whose third octet is third.
+func block24(c *topology.Cloud, third byte) netip.Prefix {
+	b := c.Prefix.Addr().As4()
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{b[0], b[1], third, 0}), 24)
+}
+
+// publicNetwork creates, as the admin adm, a flat external (provider)
+// network called name.
+func publicNetwork(t testing.TB, ctx context.Context, adm *gophercloud.ServiceClient, name string) *networks.Network {
+	t.Helper()
+	n, err := networks.Create(ctx, adm, external.CreateOptsExt{
+		CreateOptsBuilder: provider.CreateOptsExt{
+			CreateOptsBuilder: networks.CreateOpts{Name: name},
+			Segments:          []provider.Segment{{NetworkType: "flat", PhysicalNetwork: "physnet1"}},
+		},
+		External: ptr(true),
+	}).Extract()
+	must(t, err)
+	return n
+}
+
 // tenantCloud is what setupCloud made in one cloud.
 type tenantCloud struct {
 	name      string
@@ -202,16 +234,10 @@ func (e *env) setupCloud(name string) *tenantCloud {
 	t := e.t
 	t.Helper()
 	ctx := ctxT(t)
-	var c *topology.Cloud
-	for _, x := range e.m.Clouds {
-		if x.Name == name {
-			c = x
-		}
-	}
+	c := e.cloud(name)
 	tc := &tenantCloud{name: name, adm: e.admin(name), demo: e.demo(name)}
-	block := c.Prefix.Addr().As4()
-	extCIDR := netip.PrefixFrom(netip.AddrFrom4([4]byte{block[0], block[1], 0, 0}), 24)
-	tenantPool := netip.PrefixFrom(netip.AddrFrom4([4]byte{block[0], block[1], 128, 0}), 17)
+	extCIDR := block24(c, 0)
+	tenantPool := netip.PrefixFrom(block24(c, 128).Addr(), 17)
 
 	scope, err := addressscopes.Create(ctx, tc.adm, addressscopes.CreateOpts{Name: "wan", IPVersion: 4, Shared: true}).Extract()
 	must(t, err)
@@ -221,14 +247,7 @@ func (e *env) setupCloud(name string) *tenantCloud {
 	tPool, err := subnetpools.Create(ctx, tc.adm, subnetpools.CreateOpts{Name: "tenant", Prefixes: []string{tenantPool.String()},
 		DefaultPrefixLen: 24, AddressScopeID: scope.ID, Shared: true}).Extract()
 	must(t, err)
-	pub, err := networks.Create(ctx, tc.adm, external.CreateOptsExt{
-		CreateOptsBuilder: provider.CreateOptsExt{
-			CreateOptsBuilder: networks.CreateOpts{Name: "public"},
-			Segments:          []provider.Segment{{NetworkType: "flat", PhysicalNetwork: "physnet1"}},
-		},
-		External: ptr(true),
-	}).Extract()
-	must(t, err)
+	pub := publicNetwork(t, ctx, tc.adm, "public")
 	tc.public = pub.ID
 	_, err = subnets.Create(ctx, tc.adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, SubnetPoolID: pubPool.ID, EnableDHCP: ptr(false)}).Extract()
 	must(t, err)
