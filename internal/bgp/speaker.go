@@ -253,12 +253,8 @@ func (s *Speaker) ListenAddr() netip.AddrPort {
 func (s *Speaker) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if !s.stopLocked() {
 		return
-	}
-	s.closed = true
-	if s.stopList != nil {
-		s.stopList()
 	}
 	for _, p := range s.peers {
 		p.shutdown(ceaseAdminShutdown)
@@ -272,12 +268,8 @@ func (s *Speaker) Close() {
 func (s *Speaker) Abort() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if !s.stopLocked() {
 		return
-	}
-	s.closed = true
-	if s.stopList != nil {
-		s.stopList()
 	}
 	stopTimer(s.deferTimer)
 	for _, p := range s.peers {
@@ -527,4 +519,17 @@ func (s *Speaker) afterEvent() {
 			}
 		})
 	}
+}
+
+// stopLocked (s.mu held) marks the speaker closed and stops listening;
+// false if it was already closed.
+func (s *Speaker) stopLocked() bool {
+	if s.closed {
+		return false
+	}
+	s.closed = true
+	if s.stopList != nil {
+		s.stopList()
+	}
+	return true
 }
