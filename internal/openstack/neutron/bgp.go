@@ -517,14 +517,9 @@ func actionID(info map[string]any, k string) (string, error) {
 
 func (s *Service) speakerActionHandler(action string) func(http.ResponseWriter, *http.Request, *caller) {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) {
-		raw, err := decodeBody(r)
+		info, err := decodeActionBody(r)
 		if err != nil {
 			s.fail(w, r, err)
-			return
-		}
-		info, _ := raw.(map[string]any)
-		if raw != nil && info == nil {
-			s.fail(w, r, httpBadRequest("Body contains invalid data"))
 			return
 		}
 		var answer any

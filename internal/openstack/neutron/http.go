@@ -264,3 +264,17 @@ func (s *Service) showExtension(w http.ResponseWriter, r *http.Request, _ *calle
 	}
 	writeNeutronError(w, newErr(http.StatusNotFound, "HTTPNotFound", "Extension with alias %s does not exist", alias))
 }
+
+// decodeActionBody reads the body of a member action (PUT
+// .../add_router_interface and the like): a JSON object, or nothing (nil).
+func decodeActionBody(r *http.Request) (map[string]any, error) {
+	raw, err := decodeBody(r)
+	if err != nil {
+		return nil, err
+	}
+	info, _ := raw.(map[string]any)
+	if raw != nil && info == nil {
+		return nil, httpBadRequest("Body contains invalid data")
+	}
+	return info, nil
+}

@@ -301,14 +301,9 @@ func (s *Service) deleteRouter(st *state, c *caller, r resource) error {
 // remove_router_interface.
 func (s *Service) routerInterfaceHandler(add bool) func(http.ResponseWriter, *http.Request, *caller) {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) {
-		raw, err := decodeBody(r)
+		info, err := decodeActionBody(r)
 		if err != nil {
 			s.fail(w, r, err)
-			return
-		}
-		info, _ := raw.(map[string]any)
-		if raw != nil && info == nil {
-			s.fail(w, r, httpBadRequest("Body contains invalid data"))
 			return
 		}
 		var answer map[string]any
