@@ -1,10 +1,8 @@
 package keystone
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/intercloud/intercloud/internal/openstack/ostest"
 	"github.com/intercloud/intercloud/internal/store"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -132,42 +131,7 @@ func (ts *testServer) stop() {
 // (nil when there is none).
 func (ts *testServer) do(t *testing.T, method, path string, headers map[string]string, body any) (int, http.Header, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, ts.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out map[string]any
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: body is not JSON: %v: %s", method, path, err, raw)
-		}
-	}
-	return resp.StatusCode, resp.Header, out
+	return ostest.Call(t, method, ts.URL+path, headers, body)
 }
 
 // passwordAuth is the body of a password authentication scoped to project

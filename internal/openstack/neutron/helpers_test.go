@@ -1,10 +1,8 @@
 package neutron
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +15,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack"
 
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
+	"github.com/intercloud/intercloud/internal/openstack/ostest"
 	"github.com/intercloud/intercloud/internal/store"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -134,44 +133,12 @@ func (lb *lab) demo(t *testing.T, cloud string) *gophercloud.ServiceClient {
 // (none when c is nil) and returns the status and decoded body.
 func raw(t *testing.T, lb *lab, c *gophercloud.ServiceClient, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, lb.URL+"/cloud1/network"+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	headers := map[string]string{}
 	if c != nil {
-		req.Header.Set("X-Auth-Token", c.Token())
+		headers["X-Auth-Token"] = c.Token()
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out map[string]any
-	if len(data) > 0 {
-		if err := json.Unmarshal(data, &out); err != nil {
-			t.Fatalf("%s %s: body is not JSON: %v: %s", method, path, err, data)
-		}
-	}
-	return resp.StatusCode, out
+	code, _, out := ostest.Call(t, method, lb.URL+"/cloud1/network"+path, headers, body)
+	return code, out
 }
 
 // wantNeutronError checks a status and a NeutronError body; a wanted

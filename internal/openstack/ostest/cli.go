@@ -1,9 +1,14 @@
 // Package ostest is test support for the OpenStack services: running
-// Debian's openstack CLI (python3-openstackclient) as a user would.
+// Debian's openstack CLI (python3-openstackclient) as a user would, and
+// sending raw JSON requests where a test needs exact bytes and statuses.
 package ostest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -46,4 +51,49 @@ func Openrc(authURL, region, user, password, project string) []string {
 		"OS_IDENTITY_API_VERSION=3",
 		"OS_INTERFACE=public",
 	}
+}
+
+// Call sends one JSON request to url (body: nil, a string sent as is, or
+// a value encoded as JSON) with headers, bounded to 30 s, and returns the
+// status, the headers and the decoded JSON body (nil when empty).
+func Call(t testing.TB, method, url string, headers map[string]string, body any) (int, http.Header, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatalf("%s %s: body is not JSON: %v: %s", method, url, err, raw)
+		}
+	}
+	return resp.StatusCode, resp.Header, out
 }
