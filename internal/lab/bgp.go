@@ -15,8 +15,8 @@ import (
 // BGP/MPLS IP VPNs (RFC 4364) in the lab.
 //
 // Speakers. Every node that the model's sessions name (PEs, route
-// reflectors, CEs) runs a global speaker: VPNv4 on
-// PEs and reflectors, IPv4 unicast on CEs. A PE also runs one IPv4-unicast
+// reflectors, CEs) runs a global speaker: VPNv4 and VPNv6 on PEs and
+// reflectors, IPv4 unicast on CEs. A PE also runs one IPv4-unicast
 // speaker per VRF for its PE–CE sessions, as FRR runs `router bgp ASN vrf
 // NAME`: each VRF's routes live in their own table, and overlapping
 // customer prefixes in different VRFs never meet. A dynamic-routing
@@ -25,7 +25,9 @@ import (
 // Transport. Speakers talk over in-memory networks on the lab clock
 // (bgp.MemNetwork), one per address space: the global one (loopbacks,
 // iBGP) and one per VPN (PE–CE link addresses, which different VPNs may
-// reuse). A session's two ends are reachable while each end's RIB has a
+// reuse); or, with Options.BGPTransport "tcp", over real TCP between
+// 127/8 addresses (tcpnet.go), and always so with external daemons
+// (external.go). A session's two ends are reachable while each end's RIB has a
 // non-BGP route to the other's address (in the VRF for the PE's end of a
 // PE–CE session): when the IGP loses a loopback, or a PE–CE link goes
 // down, the messages stop and the session dies by its hold timer, as with
