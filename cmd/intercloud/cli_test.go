@@ -116,25 +116,18 @@ func TestUpAndDown(t *testing.T) {
 	if _, errOut, code := run(t, "status", api); code != 1 || !strings.Contains(errOut, "no lab is running") {
 		t.Fatalf("status before up: %d %q", code, errOut)
 	}
-	stateDir := "--state-dir=" + t.TempDir()
+	useStateDir(t, t.TempDir())
 	bgpPort := "--bgp-port=" + addr[strings.LastIndexByte(addr, ':')+1:] // free on 127/8 too
 	upDone := make(chan string, 1)
 	go func() {
-		out, errOut, _ := run(t, "up", api, stateDir, bgpPort)
+		out, errOut, _ := run(t, "up", api, bgpPort)
 		upDone <- out + errOut
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, _, code := run(t, "status", api)
-		if code == 0 && strings.Contains(out, "converged") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lab did not come up: %q", out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if _, errOut, code := run(t, "up", api, stateDir); code != 1 || !strings.Contains(errOut, "a lab is already running") {
+	waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
+		out, errOut, code := run(t, "status", api)
+		return code == 0 && strings.Contains(out, "converged"), out + errOut
+	})
+	if _, errOut, code := run(t, "up", api); code != 1 || !strings.Contains(errOut, "a lab is already running") {
 		t.Errorf("second up: %d %q", code, errOut)
 	}
 	out, _, code := run(t, "ping", api, "ce1", "ce2", "-c", "2", "-i", "50ms")

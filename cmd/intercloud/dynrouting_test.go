@@ -58,15 +58,13 @@ func TestUpDynamicRoutingSurvivesRestart(t *testing.T) {
 
 	pingVM := func(api string) string {
 		t.Helper()
-		var out, errOut string
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		var out string
+		waitUntil(t, 10*time.Second, "intercloud ping ce2 "+vm.String(), func() (bool, string) {
+			var errOut string
 			out, errOut, _ = run(t, "ping", "ce2", vm.String(), "-c", "1", api)
-			if strings.Contains(out, "1 received") {
-				return out
-			}
-		}
-		t.Fatalf("intercloud ping ce2 %v:\n%s%s", vm, out, errOut)
-		return ""
+			return strings.Contains(out, "1 received"), out + errOut
+		})
+		return out
 	}
 	pingVM(api)
 	stop()

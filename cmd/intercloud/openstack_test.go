@@ -37,27 +37,22 @@ func startUp(t *testing.T, api, stateDir, file string) (stop func()) {
 	if file != "" {
 		args = append(args, file)
 	}
+	// Every command the test runs afterwards finds the lab's token there.
+	useStateDir(t, stateDir)
 	upDone := make(chan string, 1)
 	go func() {
 		out, errOut, _ := run(t, args...)
 		upDone <- out + errOut
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, _, code := run(t, "status", api)
-		if code == 0 && strings.Contains(out, "converged") {
-			break
-		}
+	waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
 		select {
 		case out := <-upDone:
 			t.Fatalf("up exited:\n%s", out)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("lab did not come up: %q", out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		out, errOut, code := run(t, "status", api)
+		return code == 0 && strings.Contains(out, "converged"), out + errOut
+	})
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -161,25 +156,28 @@ func TestOpenrcAndOpenstackCLI(t *testing.T) {
 	env := openrc(t, "cloud1", api)
 	want := [][2]string{
 		{"OS_AUTH_URL", "http://" + addr + "/identity/v3"},
+		{"OS_AUTH_TYPE", "password"},
 		{"OS_USERNAME", "demo-cloud1"},
 		{"OS_PASSWORD", "intercloud"},
 		{"OS_PROJECT_NAME", "demo-cloud1"},
+		{"OS_PROJECT_ID", envValue(env, "OS_PROJECT_ID")}, // Keystone's random id; openrc_test.go checks it
 		{"OS_REGION_NAME", "cloud1"},
-		{"OS_USER_DOMAIN_NAME", "Default"},
-		{"OS_PROJECT_DOMAIN_NAME", "Default"},
+		{"OS_USER_DOMAIN_ID", "default"},
+		{"OS_PROJECT_DOMAIN_ID", "default"},
+		{"OS_DOMAIN_ID", "default"},
 		{"OS_IDENTITY_API_VERSION", "3"},
 	}
-	if !slices.Equal(env, want) {
+	if !slices.Equal(env, want) || envValue(env, "OS_PROJECT_ID") == "" {
 		t.Errorf("openrc cloud1:\n got %v\nwant %v", env, want)
 	}
 	adminEnv := openrc(t, "cloud2", "--admin", api)
-	if adminEnv[1][1] != "admin" || adminEnv[3][1] != "admin" || adminEnv[4][1] != "cloud2" {
+	if envValue(adminEnv, "OS_USERNAME") != "admin" || envValue(adminEnv, "OS_PROJECT_NAME") != "admin" || envValue(adminEnv, "OS_REGION_NAME") != "cloud2" {
 		t.Errorf("openrc cloud2 --admin: %v", adminEnv)
 	}
 	out, _, code = run(t, "openrc", "cloud3", "--project", "other project", "-o", "json", api)
 	var obj map[string]string
 	if err := json.Unmarshal([]byte(out), &obj); code != 0 || err != nil || obj["OS_PROJECT_NAME"] != "other project" ||
-		obj["OS_USERNAME"] != "demo-cloud3" || obj["OS_REGION_NAME"] != "cloud3" || len(obj) != 8 {
+		obj["OS_USERNAME"] != "demo-cloud3" || obj["OS_REGION_NAME"] != "cloud3" || len(obj) != 10 {
 		t.Errorf("openrc -o json: %d %v %s", code, err, out)
 	}
 	out, _, _ = run(t, "openrc", "cloud3", "--project", "it's", api)

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -29,6 +30,7 @@ With no FILE, commands use the built-in seed lab.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("api", "", "lab API address (default 127.0.0.1:4950, or $INTERCLOUD_API)")
+	root.PersistentFlags().String("state-dir", defaultStateDir(), "the lab's state: its API token ("+api.TokenFile+"), its clouds' OpenStack database ("+store.FileName+") and, detached, its log ($INTERCLOUD_STATE)")
 	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd(),
 		newUpCmd(), newDownCmd(), newStatusCmd(), newPingCmd(), newTraceCmd(), newShowCmd(),
 		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd(), newOpenrcCmd())
@@ -41,7 +43,20 @@ func apiAddr(cmd *cobra.Command) string {
 	return api.Addr(flag)
 }
 
-func client(cmd *cobra.Command) *api.Client { return api.NewClient(apiAddr(cmd)) }
+// stateDir is --state-dir: where up writes the lab's token and every
+// other command reads it.
+func stateDir(cmd *cobra.Command) string {
+	dir, _ := cmd.Flags().GetString("state-dir")
+	return dir
+}
+
+// client talks to the lab at --api with the token in --state-dir. An
+// unreadable token file is reported by the daemon's 401, which says
+// where the token comes from.
+func client(cmd *cobra.Command) *api.Client {
+	tok, _ := api.ReadToken(stateDir(cmd))
+	return api.NewClient(apiAddr(cmd), tok)
+}
 
 // outputFormat is the -o flag of commands that print tables by default.
 type outputFormat struct{ value string }

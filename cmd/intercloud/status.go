@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/intercloud/intercloud/internal/api"
 )
 
 func newStatusCmd() *cobra.Command {
@@ -17,7 +15,7 @@ func newStatusCmd() *cobra.Command {
 		Short: "Say what lab is running (exit 0) or that none is (exit 1)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := api.NewClient(apiAddr(cmd)).Status(cmd.Context())
+			st, err := client(cmd).Status(cmd.Context())
 			if err != nil {
 				return notRunning(err)
 			}

@@ -24,7 +24,6 @@ import (
 	"github.com/intercloud/intercloud/internal/cloudapi"
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/router"
-	"github.com/intercloud/intercloud/internal/store"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -32,7 +31,7 @@ import (
 const envDaemon = "INTERCLOUD_DETACHED"
 
 func newUpCmd() *cobra.Command {
-	var stateDir, ttlMode, tcpBase, bgpTransport string
+	var ttlMode, tcpBase, bgpTransport string
 	var bgpPort uint16
 	var detach bool
 	var timeout time.Duration
@@ -55,10 +54,14 @@ The API listens on 127.0.0.1:4950 unless --api or $INTERCLOUD_API says
 otherwise. With -d the lab runs in the background (log in --state-dir).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr := apiAddr(cmd)
-			if st, err := api.NewClient(addr).Status(cmd.Context()); err == nil {
+			addr, stateDir := apiAddr(cmd), stateDir(cmd)
+			st, err := client(cmd).Status(cmd.Context())
+			if err == nil {
 				return &exitError{code: 1, msg: fmt.Sprintf("intercloud: a lab is already running: %s from %s (pid %d, api %s); stop it with intercloud down",
 					st.Topology, st.Source, st.PID, st.API)}
+			}
+			if se := (*api.StatusError)(nil); errors.As(err, &se) {
+				return &exitError{code: 1, msg: fmt.Sprintf("intercloud: something already answers on %s (%s); choose another address with --api", addr, se.Msg)}
 			}
 			if detach && os.Getenv(envDaemon) == "" {
 				return startDetached(cmd, args, addr, stateDir, timeout)
@@ -89,7 +92,6 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
-	cmd.Flags().StringVar(&stateDir, "state-dir", defaultStateDir(), "where the lab keeps its clouds' OpenStack database ("+store.FileName+") and, detached, its log")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up if the lab has not converged by then")
 	cmd.Flags().StringVar(&bgpTransport, "bgp-transport", "tcp", "the lab's own BGP sessions: tcp (real TCP between the routers' 127/8 addresses; tshark on lo sees it) or memory (in-process, for very large labs)")
 	cmd.Flags().Uint16Var(&bgpPort, "bgp-port", defaultBGPPort(), "the port the routers' BGP listens on with --bgp-transport tcp (179 needs root)")
@@ -118,9 +120,17 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 	if err != nil {
 		return err
 	}
+	tok, err := api.LoadOrCreateToken(stateDir)
+	if err != nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("intercloud: %v", err)}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return &exitError{code: 1, msg: fmt.Sprintf("intercloud: cannot serve the API on %s: %v (choose another with --api)", addr, err)}
+	}
+	if !onLoopback(ln.Addr()) {
+		fmt.Fprintf(errw, "warning: the API on %s is reachable from other machines: the lab API still needs the token in %s, but Keystone and Neutron take the seeded users' well-known password (see SECURITY.md)\n",
+			ln.Addr(), filepath.Join(stateDir, api.TokenFile))
 	}
 	big := len(m.Nodes) > 200
 	// The lab runs on a virtual clock: bring-up advances it as fast as the
@@ -142,6 +152,8 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 	defer l.Close()
 	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := api.NewServer(l, log)
+	srv.SetToken(tok)
+	srv.SetBindName(addr)
 	var clouds *cloudapi.Clouds
 	// Neutron changes reach the lab through ctrl (internal/cloud).
 	ctrl := cloud.NewController(l, log)
@@ -183,13 +195,13 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 			}
 		}
 	}
-	c, took, ok := l.WaitReady(timeout, 10*time.Millisecond, advance)
+	c, took, ok := waitConverged(l, timeout, advance)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go clock.Pace(ctx, clk, time.Millisecond)
 	if !ok {
-		return &exitError{code: 1, msg: fmt.Sprintf("intercloud: lab %s did not converge within %v: %d of %d core adjacencies, %d LSPs",
-			m.Name, timeout, c.Adjacencies, c.CoreLinksUp, c.LSPs)}
+		return &exitError{code: 1, msg: fmt.Sprintf("intercloud: lab %s did not converge within %v (%v of lab time): %d of %d core adjacencies, %d LSPs",
+			m.Name, timeout, took.Round(time.Millisecond), c.Adjacencies, c.CoreLinksUp, c.LSPs)}
 	}
 	// What the clouds' databases hold (VMs, speakers, routes) comes
 	// back now, and every later Neutron change is applied as it commits.
@@ -246,18 +258,52 @@ func startClouds(srv *api.Server, m *topology.Model, stateDir string, addr net.A
 	return clouds, nil
 }
 
-// reachable is addr as clients reach it: a wildcard address (--api
-// 0.0.0.0:4950) is reached on loopback.
+// waitConverged waits for the lab to converge for at most timeout of
+// wall time, whatever pace the lab's clock keeps (advance moves it).
+func waitConverged(l *lab.Lab, timeout time.Duration, advance func(time.Duration)) (lab.Counts, time.Duration, bool) {
+	return l.WaitReadyBy(time.Now().Add(timeout), 10*time.Millisecond, advance)
+}
+
+// onLoopback says whether a listener is reachable from this machine only.
+func onLoopback(addr net.Addr) bool {
+	ap, err := netip.ParseAddrPort(addr.String())
+	return err == nil && ap.Addr().Unmap().IsLoopback()
+}
+
+// reachable is addr as clients reach it, for the OpenStack catalog. A
+// wildcard (--api 0.0.0.0:4950, which Go reports as [::]:4950) was
+// asked for so that other machines reach the lab: it is advertised as
+// this machine's first global address, IPv4 first, or as 127.0.0.1
+// when it has none.
 func reachable(addr net.Addr) string {
 	ap, err := netip.ParseAddrPort(addr.String())
 	if err != nil || !ap.Addr().IsUnspecified() {
 		return addr.String()
 	}
-	lo := netip.MustParseAddr("127.0.0.1")
-	if ap.Addr().Is6() && !ap.Addr().Is4In6() {
-		lo = netip.IPv6Loopback()
+	return netip.AddrPortFrom(machineAddr(), ap.Port()).String()
+}
+
+// machineAddr is this machine's first global unicast address, IPv4
+// preferred, or 127.0.0.1.
+func machineAddr() netip.Addr {
+	var v6 netip.Addr
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		p, err := netip.ParsePrefix(a.String())
+		if err != nil || !p.Addr().IsGlobalUnicast() {
+			continue
+		}
+		if p.Addr().Unmap().Is4() {
+			return p.Addr().Unmap()
+		}
+		if !v6.IsValid() {
+			v6 = p.Addr()
+		}
 	}
-	return netip.AddrPortFrom(lo, ap.Port()).String()
+	if v6.IsValid() {
+		return v6
+	}
+	return netip.MustParseAddr("127.0.0.1")
 }
 
 func regionNames(o *api.OpenStack) []string {
@@ -271,11 +317,15 @@ func regionNames(o *api.OpenStack) []string {
 // startDetached re-runs `up` in the background with its output in a log
 // file, and waits until the lab answers and has converged.
 func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, timeout time.Duration) error {
-	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+	// The token is made here, before the child starts, so that this
+	// process can ask the child whether it is ready; the child reads
+	// the same file.
+	tok, err := api.LoadOrCreateToken(stateDir)
+	if err != nil {
 		return err
 	}
 	logPath := filepath.Join(stateDir, "lab.log")
-	logf, err := os.Create(logPath)
+	logf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
@@ -299,7 +349,7 @@ func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, tim
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- child.Wait() }()
-	client := api.NewClient(addr)
+	client := api.NewClient(addr, tok)
 	deadline := time.Now().Add(timeout + 5*time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -327,7 +377,7 @@ func newDownCmd() *cobra.Command {
 		Short: "Stop the running lab",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := api.NewClient(apiAddr(cmd))
+			c := client(cmd)
 			st, err := c.Status(cmd.Context())
 			if err != nil {
 				return notRunning(err)

@@ -31,13 +31,24 @@ var ErrNotRunning = errors.New("no lab is running")
 
 // Client talks to a running lab daemon.
 type Client struct {
-	Addr string
-	HTTP *http.Client
+	Addr  string
+	Token string // the lab's token (ReadToken), sent as a bearer token
+	HTTP  *http.Client
 }
 
-// NewClient returns a client for the daemon at addr.
-func NewClient(addr string) *Client {
-	return &Client{Addr: addr, HTTP: &http.Client{Timeout: 10 * time.Minute}}
+// NewClient returns a client for the daemon at addr that sends token.
+func NewClient(addr, token string) *Client {
+	return &Client{Addr: addr, Token: token, HTTP: &http.Client{Timeout: 10 * time.Minute}}
+}
+
+// authorize adds what the daemon requires of every /api/v1 request.
+func (c *Client) authorize(req *http.Request) {
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if changes(req.Method) {
+		req.Header.Set("Content-Type", "application/json")
+	}
 }
 
 func (c *Client) url(path string, q url.Values) string {
@@ -63,9 +74,7 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	c.authorize(req)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return c.wrap(err)
@@ -91,6 +100,7 @@ func (c *Client) Stream(ctx context.Context, path string, q url.Values, w io.Wri
 	if err != nil {
 		return 0, err
 	}
+	c.authorize(req)
 	hc := *c.HTTP
 	hc.Timeout = 0 // a capture lasts as long as asked
 	resp, err := hc.Do(req)

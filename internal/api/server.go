@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,6 +31,8 @@ type Server struct {
 	readyIn   time.Duration
 	ready     bool
 	openstack *OpenStack
+	token     string // what /api/v1 requires (Authorization: Bearer)
+	bindName  string // the address as the user named it (--api), for Host checks
 
 	log  *slog.Logger
 	mux  *http.ServeMux
@@ -37,9 +40,11 @@ type Server struct {
 }
 
 // NewServer returns a server for l; Shutdown() is closed when a client
-// asks the daemon to stop.
+// asks the daemon to stop. It requires a fresh random token (Token) on
+// /api/v1 until SetToken gives the one clients read from the state
+// directory.
 func NewServer(l *lab.Lab, log *slog.Logger) *Server {
-	s := &Server{lab: l, started: time.Now(), shutdown: make(chan struct{}), log: log}
+	s := &Server{lab: l, started: time.Now(), shutdown: make(chan struct{}), log: log, token: NewToken()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/status", s.status)
 	mux.HandleFunc("POST /api/v1/shutdown", s.stop)
@@ -53,13 +58,57 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /api/v1/capture", s.capture)
 	mux.HandleFunc("GET /api/v1/events", s.events)
 	mux.HandleFunc("GET /api/v1/openstack", s.openStack)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("/", s.unrouted)
 	s.mux = mux
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.guard(mux), ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
+
+// unrouted answers what no pattern serves: 405 with the methods that
+// would have been served (ServeMux's own 405 is hidden by the catch-all
+// pattern), else 404; both with a JSON body.
+func (s *Server) unrouted(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, fmt.Errorf("method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+		return
+	}
+	writeError(w, http.StatusNotFound, fmt.Errorf("no such endpoint: %s %s", r.Method, r.URL.Path))
+}
+
+// SetToken sets the token /api/v1 requires (see LoadOrCreateToken).
+func (s *Server) SetToken(tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.token = tok
+}
+
+// Token is the token /api/v1 requires.
+func (s *Server) Token() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
+
+// SetBindName records the API address as the user gave it (--api
+// NAME:PORT), so that requests naming that host are accepted besides IP
+// literals and localhost.
+func (s *Server) SetBindName(hostport string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bindName = hostport
+}
+
+// Handler is the server's whole HTTP handler, checks included.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
 
 // Handle serves h at pattern (http.ServeMux's syntax) beside the lab API,
 // on the same listener: the daemon mounts the clouds' OpenStack APIs this
@@ -132,14 +181,46 @@ func writeError(w http.ResponseWriter, code int, err error) {
 	writeJSON(w, code, Error{Error: err.Error()})
 }
 
-// decode reads a JSON body strictly: unknown fields are an error.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+// decode reads a JSON body strictly: one JSON value, no unknown field,
+// at most MaxBodyBytes. It answers the error itself (413 for a body too
+// large, 400 otherwise) and says whether the handler may go on.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bad request body: %w", err)
+	err := dec.Decode(v)
+	if err == nil {
+		// Anything after the value, even a second value, is refused:
+		// a client that sent two meant something we would not do.
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("trailing data after the JSON value")
+			var tooBig *http.MaxBytesError
+			if errors.As(terr, &tooBig) {
+				err = terr
+			}
+		}
 	}
-	return nil
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes", tooBig.Limit))
+	case errors.Is(err, io.EOF):
+		writeError(w, http.StatusBadRequest, errors.New("bad request body: empty, want a JSON object"))
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad request body: %w", err))
+	}
+	return false
+}
+
+// labError answers an error of the lab: 404 for a node, interface or
+// link it does not have, 400 for anything else the request asked.
+func labError(w http.ResponseWriter, err error) {
+	code := http.StatusBadRequest
+	if errors.Is(err, lab.ErrNoNode) || errors.Is(err, lab.ErrNoLink) || errors.Is(err, lab.ErrNoInterface) {
+		code = http.StatusNotFound
+	}
+	writeError(w, code, err)
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
@@ -205,11 +286,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 	node, table := r.PathValue("node"), strings.Trim(r.PathValue("table"), "/")
 	data, text, err := s.lab.Show(node, table, r.URL.Query().Get("vrf"))
 	if err != nil {
-		code := http.StatusBadRequest
-		if errors.Is(err, lab.ErrNoNode) {
-			code = http.StatusNotFound
-		}
-		writeError(w, code, err)
+		labError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, Table{Node: node, Table: table, Data: data, Text: text})
@@ -221,26 +298,37 @@ func (s *Server) links(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) changeLink(w http.ResponseWriter, r *http.Request) {
 	var ch LinkChange
-	if err := decode(r, &ch); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+	if !decode(w, r, &ch) {
 		return
 	}
 	if ch.Up == nil && ch.Impairment == nil {
 		writeError(w, http.StatusBadRequest, errors.New("nothing to change: give up or impairment"))
 		return
 	}
+	if ch.Impairment != nil {
+		if err := validateImpairment(*ch.Impairment); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
 	a, b := r.PathValue("a"), r.PathValue("b")
+	// The link is looked up first, so an unknown one is a 404 that
+	// changed nothing.
+	if _, err := s.lab.FindLinks(a, b); err != nil {
+		labError(w, err)
+		return
+	}
 	var infos []lab.LinkInfo
 	var err error
 	if ch.Impairment != nil {
 		if infos, err = s.lab.Impair(a, b, *ch.Impairment); err != nil {
-			writeError(w, http.StatusBadRequest, err)
+			labError(w, err)
 			return
 		}
 	}
 	if ch.Up != nil {
 		if infos, err = s.lab.SetLinkUp(a, b, *ch.Up); err != nil {
-			writeError(w, http.StatusBadRequest, err)
+			labError(w, err)
 			return
 		}
 	}
@@ -265,14 +353,17 @@ func (s *Server) restartBGP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	var req PingRequest
-	if err := decode(r, &req); err != nil {
+	if !decode(w, r, &req) {
+		return
+	}
+	if err := req.Validate(); err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	opts := router.PingOptions{Count: req.Count, Interval: req.Interval, TTL: uint8(min(max(req.TTL, 0), 255)), Size: req.Size, VRF: req.VRF, Timeout: req.Timeout}
+	opts := router.PingOptions{Count: req.Count, Interval: req.Interval, TTL: uint8(req.TTL), Size: req.Size, VRF: req.VRF, Timeout: req.Timeout}
 	res, err := s.lab.Ping(r.Context(), req.Src, req.Dst, opts)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		labError(w, err)
 		return
 	}
 	from, _, _ := s.lab.Resolve(req.Src)
@@ -285,14 +376,17 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 	var req TraceRequest
-	if err := decode(r, &req); err != nil {
+	if !decode(w, r, &req) {
+		return
+	}
+	if err := req.Validate(); err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
 	opts := router.TraceOptions{MaxHops: req.MaxHops, Probes: req.Probes, VRF: req.VRF, Timeout: req.Timeout}
 	res, err := s.lab.Trace(r.Context(), req.Src, req.Dst, opts)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		labError(w, err)
 		return
 	}
 	from, _, _ := s.lab.Resolve(req.Src)
@@ -335,21 +429,29 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	var d time.Duration
 	if v := q.Get("duration"); v != "" {
 		var err error
-		if d, err = time.ParseDuration(v); err != nil || d < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("bad duration %q", v))
+		if d, err = time.ParseDuration(v); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad duration %q: want one such as 10s", v))
+			return
+		}
+		if err := CaptureDuration.Check(int64(d)); err != nil {
+			writeError(w, http.StatusBadRequest, err)
 			return
 		}
 	}
 	count := 0
 	if v := q.Get("count"); v != "" {
 		var err error
-		if count, err = strconv.Atoi(v); err != nil || count < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("bad count %q", v))
+		if count, err = strconv.Atoi(v); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bad count %q: want a number", v))
+			return
+		}
+		if err := CaptureCount.Check(int64(count)); err != nil {
+			writeError(w, http.StatusBadRequest, err)
 			return
 		}
 	}
 	if _, err := s.lab.FindLinks(a, b); err != nil {
-		writeError(w, http.StatusNotFound, err)
+		labError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.tcpdump.pcap")

@@ -43,7 +43,7 @@ func startLab(t *testing.T) *Client {
 		t.Fatalf("lab not ready after %v: %+v", took, c)
 	}
 	srv.SetReady(took)
-	return NewClient(ln.Addr().String())
+	return NewClient(ln.Addr().String(), srv.Token())
 }
 
 func TestAPI(t *testing.T) {
@@ -174,12 +174,8 @@ func TestAPI(t *testing.T) {
 	if err := c.Do(ctx, "POST", "/shutdown", nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get("http://" + c.Addr + "/api/v1/nope")
-	if err == nil {
-		if resp.StatusCode != 404 {
-			t.Errorf("unknown endpoint: %d", resp.StatusCode)
-		}
-		resp.Body.Close()
+	if err := c.Do(ctx, "GET", "/nope", nil, nil, nil); err != nil && (!errors.As(err, &se) || se.Code != 404) {
+		t.Errorf("unknown endpoint: %v", err)
 	}
 }
 
@@ -187,7 +183,7 @@ func TestClientSaysNothingRuns(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	_, err := NewClient(addr).Status(context.Background())
+	_, err := NewClient(addr, "").Status(context.Background())
 	if !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("got %v", err)
 	}
@@ -213,7 +209,7 @@ func TestHandleAndOpenStack(t *testing.T) {
 	}
 	go srv.Serve(ln)
 	defer srv.Close()
-	c := NewClient(ln.Addr().String())
+	c := NewClient(ln.Addr().String(), srv.Token())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -15,6 +16,27 @@ import (
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
+// ErrNoLink and ErrNoInterface are returned, like ErrNoNode, for what
+// the lab does not have (the API answers 404).
+var (
+	ErrNoLink      = errors.New("no such link")
+	ErrNoInterface = errors.New("no such interface")
+)
+
+// missing is an error that reads as its message and matches kind
+// (ErrNoNode, ErrNoLink, ErrNoInterface) with errors.Is.
+type missing struct {
+	kind error
+	msg  string
+}
+
+func (e *missing) Error() string { return e.msg }
+func (e *missing) Unwrap() error { return e.kind }
+
+func notFound(kind error, format string, args ...any) error {
+	return &missing{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
 // Resolve reads a ping or trace end: a node name (its loopback), a node's
 // interface ("pe1:eth2", that interface's address) or an address (and the
 // node that owns it, if any).
@@ -25,14 +47,14 @@ func (l *Lab) Resolve(s string) (node string, addr netip.Addr, err error) {
 	name, ifname, hasIf := strings.Cut(s, ":")
 	n, ok := l.nodes[name]
 	if !ok {
-		return "", netip.Addr{}, fmt.Errorf("no node or address %q", s)
+		return "", netip.Addr{}, notFound(ErrNoNode, "no node or address %q", s)
 	}
 	if !hasIf {
 		return name, n.Model.Loopback.Addr(), nil
 	}
 	ifc := ifaceNamed(n.Model, ifname)
 	if ifc == nil {
-		return "", netip.Addr{}, fmt.Errorf("node %s has no interface %q", name, ifname)
+		return "", netip.Addr{}, notFound(ErrNoInterface, "node %s has no interface %q", name, ifname)
 	}
 	return name, ifc.Addr.Addr(), nil
 }
@@ -48,7 +70,7 @@ func (l *Lab) source(s string) (*Node, netip.Addr, error) {
 		if os := l.owners(addr); len(os) > 1 {
 			return nil, netip.Addr{}, fmt.Errorf("address %s is used in several address spaces (%s): name the node or NODE:INTERFACE instead", addr, ownerList(os))
 		}
-		return nil, netip.Addr{}, fmt.Errorf("no node has address %s", addr)
+		return nil, netip.Addr{}, notFound(ErrNoNode, "no node has address %s", addr)
 	}
 	if _, _, isIf := strings.Cut(s, ":"); !isIf && addr == l.nodes[name].Model.Loopback.Addr() && s == name {
 		addr = netip.Addr{} // a node name: let the router pick, as ping does
@@ -206,12 +228,15 @@ func (l *Lab) FindLinks(a, b string) ([]int, error) {
 	if b == "" {
 		node, ifname, ok := strings.Cut(a, ":")
 		n, exists := l.nodes[node]
-		if !ok || !exists {
+		if !ok {
 			return nil, fmt.Errorf("name a link by its two ends, or one end as node:interface (not %q)", a)
+		}
+		if !exists {
+			return nil, notFound(ErrNoNode, "no node %q", node)
 		}
 		ifc := ifaceNamed(n.Model, ifname)
 		if ifc == nil {
-			return nil, fmt.Errorf("node %s has no interface %q", node, ifname)
+			return nil, notFound(ErrNoInterface, "node %s has no interface %q", node, ifname)
 		}
 		return []int{ifc.LinkID}, nil
 	}
@@ -219,7 +244,7 @@ func (l *Lab) FindLinks(a, b string) ([]int, error) {
 	bn, bi, _ := strings.Cut(b, ":")
 	for _, n := range []string{an, bn} {
 		if _, ok := l.nodes[n]; !ok {
-			return nil, fmt.Errorf("no node %q", n)
+			return nil, notFound(ErrNoNode, "no node %q", n)
 		}
 	}
 	match := func(ep topology.Endpoint, n, i string) bool {
@@ -232,7 +257,7 @@ func (l *Lab) FindLinks(a, b string) ([]int, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("no link between %s and %s", a, b)
+		return nil, notFound(ErrNoLink, "no link between %s and %s", a, b)
 	}
 	return ids, nil
 }

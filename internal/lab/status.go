@@ -144,6 +144,17 @@ const Settle = 250 * time.Millisecond
 // control-plane event. The full check runs only once the cheap counts are
 // complete and the control plane is quiet, so polling a large lab is cheap.
 func (l *Lab) WaitReady(limit, step time.Duration, advance func(time.Duration)) (Counts, time.Duration, bool) {
+	return l.waitReady(func(now time.Time) bool { return now.Sub(l.Started()) >= limit }, step, advance)
+}
+
+// WaitReadyBy is WaitReady with a deadline in wall time: on a slow
+// machine a large lab's clock may run slower than the wall, and a user's
+// --timeout means the wall's.
+func (l *Lab) WaitReadyBy(deadline time.Time, step time.Duration, advance func(time.Duration)) (Counts, time.Duration, bool) {
+	return l.waitReady(func(time.Time) bool { return !time.Now().Before(deadline) }, step, advance)
+}
+
+func (l *Lab) waitReady(expired func(labNow time.Time) bool, step time.Duration, advance func(time.Duration)) (Counts, time.Duration, bool) {
 	start := l.Started()
 	for {
 		now := l.clk.Now()
@@ -155,7 +166,7 @@ func (l *Lab) WaitReady(limit, step time.Duration, advance func(time.Duration)) 
 				}
 			}
 		}
-		if now.Sub(start) >= limit {
+		if expired(now) {
 			c := l.Counts()
 			c.Ready = false
 			return c, now.Sub(start), false

@@ -25,10 +25,21 @@ type PingOptions struct {
 	Src      netip.Addr    // source address [the outgoing interface's]
 }
 
+// The most a ping may ask for. Larger values are clamped, so that no
+// caller can make a session allocate without bound (the lab API refuses
+// them with a 400 before they get here).
+const (
+	MaxPingCount = 10_000
+	// MaxPingSize fills an IPv4 packet: 65535 less the IP and ICMP headers.
+	MaxPingSize = 65_535 - packet.IPv4HeaderLen - packet.ICMPHeaderLen
+)
+
 func (o *PingOptions) defaults() {
 	if o.Count <= 0 {
 		o.Count = 5
 	}
+	o.Count = min(o.Count, MaxPingCount)
+	o.Size = min(o.Size, MaxPingSize)
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}

@@ -25,6 +25,15 @@ type TraceOptions struct {
 	Src     netip.Addr    // source address [the outgoing interface's]
 }
 
+// The most a traceroute may ask for; larger values are clamped, so that
+// no caller can make a session allocate without bound. A TTL is 8 bits.
+const (
+	MaxTraceHops   = 255
+	MaxTraceProbes = 10
+	// MaxTraceSize fills an IPv4 packet: 65535 less the IP and UDP headers.
+	MaxTraceSize = 65_535 - packet.IPv4HeaderLen - packet.UDPHeaderLen
+)
+
 func (o *TraceOptions) defaults() {
 	if o.MaxHops <= 0 {
 		o.MaxHops = 30
@@ -32,6 +41,9 @@ func (o *TraceOptions) defaults() {
 	if o.Probes <= 0 {
 		o.Probes = 3
 	}
+	o.MaxHops = min(o.MaxHops, MaxTraceHops)
+	o.Probes = min(o.Probes, MaxTraceProbes)
+	o.Size = min(o.Size, MaxTraceSize)
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Second
 	}

@@ -42,6 +42,8 @@ type Store struct {
 	db   *sql.DB
 	path string
 	log  *slog.Logger
+	// writer queues the process's transactions (see Tx).
+	writer writeLock
 }
 
 // Open opens (creating when missing) the database in dir, which is created
@@ -62,6 +64,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: create state directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	if err := private(dir, path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	busy := opts.BusyTimeout
 	if busy <= 0 {
 		busy = DefaultBusyTimeout

@@ -1,0 +1,120 @@
+package api
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// guard is what every request passes before a handler, in this order:
+//
+//  1. The Host header must name this daemon: an IP literal, localhost,
+//     or the host of the address it is bound to. A web page whose name
+//     the attacker re-points at 127.0.0.1 (DNS rebinding) sends its own
+//     name and is refused (403).
+//  2. A state-changing request from a browser must come from the
+//     daemon's own origin (http.CrossOriginProtection reads
+//     Sec-Fetch-Site and Origin): a page elsewhere cannot POST
+//     /api/v1/shutdown or a Neutron call (403).
+//  3. Under /api/v1 only: the lab token (Authorization: Bearer, 401
+//     without it), and a JSON content type on state-changing requests
+//     (415), so no HTML form can send one.
+//
+// The OpenStack APIs mounted beside it (/identity, /cloud/...) keep
+// their own authentication (Keystone tokens), so the openstack CLI,
+// gophercloud and Terraform need nothing but an openrc.
+func (s *Server) guard(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, fmt.Errorf("cross-origin %s refused: the lab takes changes only from its own pages and from clients that are not browsers", r.Method))
+	}))
+	lab := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="intercloud"`)
+			writeError(w, http.StatusUnauthorized, errors.New("this request needs the lab's token (Authorization: Bearer TOKEN): intercloud reads it from the file "+TokenFile+" in the lab's state directory (--state-dir), or from $"+EnvToken))
+			return
+		}
+		if changes(r.Method) && !isJSON(r.Header.Get("Content-Type")) {
+			writeError(w, http.StatusUnsupportedMediaType, fmt.Errorf("%s %s needs Content-Type: application/json (got %q)", r.Method, r.URL.Path, r.Header.Get("Content-Type")))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	checked := cop.Handler(lab)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Host) {
+			writeError(w, http.StatusForbidden, fmt.Errorf("host %q is not this lab's address: reach it as %s, localhost or by IP address", r.Host, s.boundAddr()))
+			return
+		}
+		checked.ServeHTTP(w, r)
+	})
+}
+
+// changes says whether a method may change state.
+func changes(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
+// authorized says whether r carries the lab token.
+func (s *Server) authorized(r *http.Request) bool {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	s.mu.Lock()
+	want := s.token
+	s.mu.Unlock()
+	return want != "" && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(want)) == 1
+}
+
+// hostAllowed says whether a Host header names this daemon. An IP
+// literal cannot be re-pointed by DNS, nor can localhost (browsers
+// resolve it themselves); any other name must be the one the daemon
+// was bound to (--api NAME:PORT). Ports are not compared: rebinding
+// changes the name, not the port.
+func (s *Server) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if host == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	bound, _, err := net.SplitHostPort(s.boundAddr())
+	return err == nil && bound != "" && strings.EqualFold(host, bound)
+}
+
+// boundAddr is the address Serve listens on, or what NewServer was told.
+func (s *Server) boundAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bindName != "" {
+		return s.bindName
+	}
+	return s.addr
+}
