@@ -251,20 +251,31 @@ func (a *Attrs) hasCluster(id netip.Addr) bool {
 }
 
 // fromWire fills Attrs from decoded path attributes. MP_REACH/MP_UNREACH
-// are the caller's business; the MP next hop is set by the caller.
-func attrsFromWire(pas []bgp.PathAttributeInterface) (Attrs, error) {
+// are the caller's business; the MP next hop is set by the caller. as2
+// says the peer is an OLD speaker (as4.go): its AS_PATH and AGGREGATOR
+// are completed from AS4_PATH and AS4_AGGREGATOR.
+func attrsFromWire(pas []bgp.PathAttributeInterface, as2 bool) (Attrs, error) {
 	var a Attrs
 	var transitive []byte
+	var segs, segs4 []ASSegment
+	var agg, agg4 *aggregator
+	var aggFlags bgp.BGPAttrFlag
 	for _, pa := range pas {
 		switch v := pa.(type) {
 		case *bgp.PathAttributeOrigin:
 			a.Origin = v.Value
 		case *bgp.PathAttributeAsPath:
-			var segs []ASSegment
 			for _, p := range v.Value {
 				segs = append(segs, ASSegment{Set: p.GetType() == segSet, ASNs: p.GetAS()})
 			}
-			a.ASPath = PackASPath(segs)
+		case *bgp.PathAttributeAs4Path:
+			for _, p := range v.Value {
+				segs4 = append(segs4, ASSegment{Set: p.Type == segSet, ASNs: p.AS})
+			}
+		case *bgp.PathAttributeAggregator:
+			agg, aggFlags = &aggregator{v.Value.AS, v.Value.Address}, v.Flags
+		case *bgp.PathAttributeAs4Aggregator:
+			agg4 = &aggregator{v.Value.AS, v.Value.Address}
 		case *bgp.PathAttributeNextHop:
 			a.NextHop = v.Value
 		case *bgp.PathAttributeMultiExitDisc:
@@ -294,8 +305,6 @@ func attrsFromWire(pas []bgp.PathAttributeInterface) (Attrs, error) {
 		case *bgp.PathAttributeClusterList:
 			a.ClusterList = packAddrs(v.Value)
 		case *bgp.PathAttributeMpReachNLRI, *bgp.PathAttributeMpUnreachNLRI:
-		case *bgp.PathAttributeAs4Path, *bgp.PathAttributeAs4Aggregator:
-			// Only meaningful from 2-octet speakers, which we refuse.
 		default:
 			if pa.GetFlags()&bgp.BGP_ATTR_FLAG_OPTIONAL != 0 && pa.GetFlags()&bgp.BGP_ATTR_FLAG_TRANSITIVE != 0 {
 				b, err := pa.Serialize()
@@ -309,24 +318,45 @@ func attrsFromWire(pas []bgp.PathAttributeInterface) (Attrs, error) {
 			}
 		}
 	}
+	// RFC 6793 4.2.3: an AGGREGATOR from an OLD peer naming a real AS
+	// means AS4_PATH and AS4_AGGREGATOR are stale; AS_TRANS defers to
+	// them. From a NEW peer both AS4 attributes are ignored.
+	if as2 && (agg == nil || agg.as == asTrans) {
+		if agg != nil && agg4 != nil {
+			agg = agg4
+		}
+		segs = mergeAS4Path(segs, segs4)
+	}
+	a.ASPath = PackASPath(segs)
+	if agg != nil && agg.addr.Is4() {
+		transitive = append(transitive, agg.wire4(aggFlags)...)
+	}
 	a.Transitive = string(transitive)
 	return a, nil
 }
 
 // toWire builds the path attributes for an UPDATE. For MP families the
 // next hop travels only in MP_REACH_NLRI, which the caller adds; nextHop
-// is therefore written as NEXT_HOP only for IPv4 unicast.
-func (a *Attrs) toWire(f Family) ([]bgp.PathAttributeInterface, error) {
+// is therefore written as NEXT_HOP only for IPv4 unicast. as2 writes
+// them for an OLD peer (as4.go).
+func (a *Attrs) toWire(f Family, as2 bool) ([]bgp.PathAttributeInterface, error) {
 	pas := []bgp.PathAttributeInterface{bgp.NewPathAttributeOrigin(a.Origin)}
-	var params []bgp.AsPathParamInterface
-	for _, s := range a.Segments() {
-		t := uint8(segSequence)
-		if s.Set {
-			t = segSet
+	var as4Path *bgp.PathAttributeAs4Path
+	if as2 {
+		var p *bgp.PathAttributeAsPath
+		p, as4Path = as2PathAttrs(a.Segments())
+		pas = append(pas, p)
+	} else {
+		var params []bgp.AsPathParamInterface
+		for _, s := range a.Segments() {
+			t := uint8(segSequence)
+			if s.Set {
+				t = segSet
+			}
+			params = append(params, bgp.NewAs4PathParam(t, s.ASNs))
 		}
-		params = append(params, bgp.NewAs4PathParam(t, s.ASNs))
+		pas = append(pas, bgp.NewPathAttributeAsPath(params))
 	}
-	pas = append(pas, bgp.NewPathAttributeAsPath(params))
 	if f == IPv4Unicast {
 		nh, err := bgp.NewPathAttributeNextHop(a.NextHop)
 		if err != nil {
@@ -383,8 +413,15 @@ func (a *Attrs) toWire(f Family) ([]bgp.PathAttributeInterface, error) {
 		if err := pa.DecodeFromBytes(p); err != nil {
 			return nil, fmt.Errorf("transitive attribute: %w", err)
 		}
-		pas = append(pas, pa)
+		if ag, ok := pa.(*bgp.PathAttributeAggregator); ok && as2 {
+			pas = append(pas, as2Aggregator(ag)...)
+		} else {
+			pas = append(pas, pa)
+		}
 		p = p[pa.Len():]
+	}
+	if as4Path != nil {
+		pas = append(pas, as4Path)
 	}
 	return pas, nil
 }

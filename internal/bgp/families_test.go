@@ -111,7 +111,7 @@ func TestNewFamiliesCodecRoundTrip(t *testing.T) {
 			if _, err := bgp.ValidateUpdateMsg(u, map[bgp.Family]bgp.BGPAddPathMode{tc.f.wire(): 0}, false, false, true); err != nil {
 				t.Fatalf("GoBGP's validation: %v", err)
 			}
-			got, err := attrsFromWire(u.PathAttributes)
+			got, err := attrsFromWire(u.PathAttributes, false)
 			if err != nil {
 				t.Fatal(err)
 			}

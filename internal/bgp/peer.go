@@ -288,7 +288,7 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 	if !local.IsValid() {
 		local = ss.localAddr
 	}
-	k := groupKey{family: f, ibgp: p.ibgp, rrClient: p.cfg.RRClient, nextHop: local, thirdParty: p.cfg.ThirdPartyNextHop && !p.ibgp}
+	k := groupKey{family: f, ibgp: p.ibgp, rrClient: p.cfg.RRClient, nextHop: local, thirdParty: p.cfg.ThirdPartyNextHop && !p.ibgp, as2: ss.as2}
 	if f.isVPN() {
 		k.rtc, _ = p.vpnFilter(ss)
 	}

@@ -86,7 +86,7 @@ func TestCodecRoundTrip(t *testing.T) {
 			t.Fatalf("%v: decode: %v", f, err)
 		}
 		u := m.Body.(*bgp.BGPUpdate)
-		got, err := attrsFromWire(u.PathAttributes)
+		got, err := attrsFromWire(u.PathAttributes, false)
 		if err != nil {
 			t.Fatal(err)
 		}

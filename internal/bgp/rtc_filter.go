@@ -230,7 +230,7 @@ func (p *peer) regroupVPN(ss *session, f Family) {
 	if len(ann) == 0 && len(wd) == 0 {
 		return
 	}
-	msgs, err := encodeUpdates(f, ann, wd)
+	msgs, err := encodeUpdatesFor(f, ss.as2, ann, wd)
 	if err != nil {
 		s.log.Error("encoding UPDATE failed", "family", f, "error", err)
 		return

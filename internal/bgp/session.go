@@ -51,11 +51,17 @@ type session struct {
 	kaTimer   clock.Timer
 
 	remoteID netip.Addr
+	// as2: the peer is an OLD speaker, without the 4-octet AS
+	// capability (RFC 6793; as4.go).
+	as2      bool
 	families map[Family]bool
 	// disabled: families whose routes from the peer are ignored for the
 	// rest of the session after a malformed MP attribute (RFC 4760 7).
 	disabled  map[Family]bool
 	localAddr netip.Addr
+	// grCap: the peer advertised graceful restart (RFC 4724), so it
+	// keeps our routes while we restart and sends us End-of-RIB.
+	grCap bool
 	// grTime and grFamilies are what the peer's graceful-restart
 	// capability asked of us as helper (RFC 4724).
 	grTime     time.Duration
@@ -156,7 +162,7 @@ func (ss *session) sendRaw(b []byte) {
 func (ss *session) receive(raw []byte) {
 	p := ss.p
 	p.msgsIn++
-	msg, err := parseMessage(raw)
+	msg, err := parseMessage(raw, ss.as2)
 	if err != nil {
 		if me, ok := err.(*bgp.MessageError); ok && msg != nil && msg.Header.Type == bgp.BGP_MSG_UPDATE && ss.state == Established {
 			ss.updateError(msg, me)
@@ -205,13 +211,13 @@ func (ss *session) receive(raw []byte) {
 // parseMessage decodes with GoBGP's codec. A panic inside the codec on
 // hostile bytes must not take the process down: it becomes a malformed
 // message, answered like any other.
-func parseMessage(raw []byte) (msg *bgp.BGPMessage, err error) {
+func parseMessage(raw []byte, as2 bool) (msg *bgp.BGPMessage, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg, err = nil, bgp.NewMessageError(bgp.BGP_ERROR_MESSAGE_HEADER_ERROR, 0, nil, fmt.Sprintf("undecodable message: %v", r))
 		}
 	}()
-	return bgp.ParseBGPMessage(raw)
+	return bgp.ParseBGPMessage(raw, wireOptions(as2)...)
 }
 
 func (ss *session) open(o *bgp.BGPOpen) {
@@ -235,6 +241,7 @@ func (ss *session) open(o *bgp.BGPOpen) {
 				mp = true
 				peerFamilies[Family(c.CapValue)] = true
 			case *bgp.CapGracefulRestart:
+				ss.grCap = true
 				ss.grTime = time.Duration(c.Time) * time.Second
 				ss.grFamilies = map[Family]bool{}
 				ss.grForwarding = map[Family]bool{}
@@ -254,11 +261,6 @@ func (ss *session) open(o *bgp.BGPOpen) {
 	case o.Version != 4:
 		ss.notify(bgp.BGP_ERROR_OPEN_MESSAGE_ERROR, bgp.BGP_ERROR_SUB_UNSUPPORTED_VERSION_NUMBER, []byte{0, 4}, fmt.Sprintf("version %d", o.Version))
 		return
-	case !as4:
-		// Two-octet-only speakers would need AS4_PATH translation, which
-		// nothing in a lab needs: refuse them clearly.
-		ss.notify(bgp.BGP_ERROR_OPEN_MESSAGE_ERROR, bgp.BGP_ERROR_SUB_UNSUPPORTED_CAPABILITY, nil, "peer lacks the 4-octet AS capability")
-		return
 	case as != p.cfg.ASN:
 		ss.notify(bgp.BGP_ERROR_OPEN_MESSAGE_ERROR, bgp.BGP_ERROR_SUB_BAD_PEER_AS, nil, fmt.Sprintf("peer AS %d, expected %d", as, p.cfg.ASN))
 		return
@@ -274,6 +276,16 @@ func (ss *session) open(o *bgp.BGPOpen) {
 			ss.families[f] = true
 		}
 	}
+	if len(ss.families) == 0 {
+		// Nothing to exchange. RFC 5492 3: the NOTIFICATION lists the
+		// capabilities we lack from the peer, as the OPEN encodes them.
+		ss.notify(bgp.BGP_ERROR_OPEN_MESSAGE_ERROR, bgp.BGP_ERROR_SUB_UNSUPPORTED_CAPABILITY, familyCaps(p.cfg.Families),
+			fmt.Sprintf("no address family in common: we carry %v", p.cfg.Families))
+		return
+	}
+	// An OLD speaker (RFC 6793): its AS is the OPEN's, and its UPDATEs
+	// have 2-octet AS_PATHs both ways (as4.go).
+	ss.as2 = !as4
 	ss.remoteID = o.ID
 	if !ss.resolveCollision() {
 		return
@@ -287,6 +299,17 @@ func (ss *session) open(o *bgp.BGPOpen) {
 	p.setState(OpenConfirm)
 	ss.resetHold()
 	ss.startKeepalives()
+}
+
+// familyCaps encodes a multiprotocol capability per family, as in OPEN.
+func familyCaps(fs []Family) []byte {
+	var b []byte
+	for _, f := range fs {
+		if c, err := bgp.NewCapMultiProtocol(f.wire()).Serialize(); err == nil {
+			b = append(b, c...)
+		}
+	}
+	return b
 }
 
 // resolveCollision applies RFC 4271 6.8 when both speakers connected to

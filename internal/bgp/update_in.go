@@ -171,7 +171,7 @@ func (ss *session) applyUpdate(u *bgp.BGPUpdate, withdraw bool) {
 	var attrs Attrs
 	var err error
 	if !withdraw {
-		attrs, err = attrsFromWire(u.PathAttributes)
+		attrs, err = attrsFromWire(u.PathAttributes, ss.as2)
 		if err != nil {
 			s.log.Warn("UPDATE attributes unusable, treated as withdraw", "peer", p.cfg.Addr, "error", err)
 			withdraw = true

@@ -30,6 +30,9 @@ type groupKey struct {
 	// thirdParty keeps local routes' own next hops on eBGP
 	// (PeerConfig.ThirdPartyNextHop).
 	thirdParty bool
+	// as2: the members are OLD speakers (RFC 6793; as4.go), whose
+	// UPDATEs are encoded with 2-octet AS_PATHs.
+	as2 bool
 }
 
 // advert is what a group has advertised for one destination.
@@ -114,7 +117,7 @@ func (s *Speaker) flushGroup(g *updateGroup) {
 	if len(ann) == 0 && len(wd) == 0 || len(g.members) == 0 {
 		return
 	}
-	msgs, err := encodeUpdates(g.key.family, ann, wd)
+	msgs, err := encodeUpdatesFor(g.key.family, g.key.as2, ann, wd)
 	if err != nil {
 		s.log.Error("encoding UPDATE failed", "family", g.key.family, "error", err)
 		return
@@ -135,7 +138,7 @@ func (g *updateGroup) encodeAll(s *Speaker) [][]byte {
 	for k, a := range g.adjOut {
 		ann[a.attrs] = append(ann[a.attrs], outRoute{k, a.label})
 	}
-	msgs, err := encodeUpdates(g.key.family, ann, nil)
+	msgs, err := encodeUpdatesFor(g.key.family, g.key.as2, ann, nil)
 	if err != nil {
 		s.log.Error("encoding UPDATE failed", "family", g.key.family, "error", err)
 		return nil
@@ -267,8 +270,13 @@ func (r outRoute) size(f Family) int {
 const updateRoom = maxMessageLen - headerLen - 4 - 40
 
 // encodeUpdates builds UPDATEs for announcements grouped by attribute set
-// and for withdrawals, each under the 4,096-octet limit.
+// and for withdrawals, each under the 4,096-octet limit, for NEW peers.
 func encodeUpdates(f Family, ann map[AttrHandle][]outRoute, wd []outRoute) ([][]byte, error) {
+	return encodeUpdatesFor(f, false, ann, wd)
+}
+
+// encodeUpdatesFor is encodeUpdates for NEW peers or (as2) OLD ones.
+func encodeUpdatesFor(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []outRoute) ([][]byte, error) {
 	var out [][]byte
 	emit := func(withdrawn []bgp.PathNLRI, pas []bgp.PathAttributeInterface, nlri []bgp.PathNLRI) error {
 		b, err := bgp.NewBGPUpdateMessage(withdrawn, pas, nlri).Serialize()
@@ -318,7 +326,7 @@ func encodeUpdates(f Family, ann map[AttrHandle][]outRoute, wd []outRoute) ([][]
 	}
 	for h, rs := range ann {
 		a := h.Value()
-		pas, err := a.toWire(f)
+		pas, err := a.toWire(f, as2)
 		if err != nil {
 			return nil, err
 		}
