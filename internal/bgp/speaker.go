@@ -326,6 +326,21 @@ func (s *Speaker) Restart() (*Speaker, error) {
 // peers keep its routes if it restarts.
 func (s *Speaker) RestartTime() time.Duration { return s.cfg.RestartTime }
 
+// GracefulHelpers counts the established peers that advertised graceful
+// restart (RFC 4724): those that would keep our routes as stale if we
+// restarted now. A peer without the capability drops them at once.
+func (s *Speaker) GracefulHelpers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.peers {
+		if ss := p.established; ss != nil && ss.grCap {
+			n++
+		}
+	}
+	return n
+}
+
 // Restarting reports whether the speaker is still deferring its
 // advertisements after a restart.
 func (s *Speaker) Restarting() bool {
@@ -337,7 +352,10 @@ func (s *Speaker) Restarting() bool {
 // checkRestart ends the deferral once every configured peer's session is
 // established and has sent End-of-RIB for each negotiated family: then
 // the Loc-RIB holds all our peers have, and what we advertise replaces
-// what helpers hold as stale without a transient withdrawal.
+// what helpers hold as stale without a transient withdrawal. RFC 4724
+// 4.1 excludes peers that did not advertise graceful restart (they may
+// never send End-of-RIB) and peers that are restarting themselves (they
+// wait for ours).
 func (s *Speaker) checkRestart() {
 	if !s.restarting || len(s.peers) == 0 {
 		return
@@ -346,6 +364,9 @@ func (s *Speaker) checkRestart() {
 		ss := p.established
 		if ss == nil {
 			return
+		}
+		if !ss.grCap || ss.grRestarted {
+			continue
 		}
 		for f := range ss.families {
 			if !p.eorIn[f] && !ss.disabled[f] {

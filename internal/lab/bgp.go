@@ -78,6 +78,10 @@ type bgpState struct {
 	// router kept forwarding on — until the new speaker's restart is done.
 	restarting map[string]bool
 	pending    map[string]map[bgp.RouteKey]*bgp.Route
+	// keepers is how many peers kept the node's routes across its last
+	// restart (restarted: there was one), for RestartBGP's answer.
+	keepers   int
+	restarted bool
 
 	// asbr holds an ASBR's per-route labels (inter-AS option B; nil
 	// elsewhere).

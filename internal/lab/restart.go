@@ -44,14 +44,28 @@ func (n *Node) BGPSpeakers() []string {
 	return out
 }
 
-// BGPPeerCount is how many peers the node's speakers have, together.
+// BGPPeerCount is how many of the node's peers keep its routes as stale
+// across its restart: those whose session was established with graceful
+// restart when RestartBGP ran (or, before any restart, now). A peer that
+// did not advertise the capability drops the routes at once (RFC 4724).
 func (n *Node) BGPPeerCount() int {
 	if n.bgp == nil {
 		return 0
 	}
-	c := len(n.BGP().Summary())
-	for _, v := range n.bgp.vrfs {
-		c += len(n.VRFBGP(v.name).Summary())
+	n.bgp.mu.Lock()
+	kept, restarted := n.bgp.keepers, n.bgp.restarted
+	n.bgp.mu.Unlock()
+	if restarted {
+		return kept
+	}
+	return n.bgp.helpers()
+}
+
+// helpers counts the node's peers that would keep its routes now.
+func (st *bgpState) helpers() int {
+	c := st.main.GracefulHelpers()
+	for _, v := range st.vrfs {
+		c += v.sp.GracefulHelpers()
 	}
 	return c
 }
@@ -59,9 +73,11 @@ func (n *Node) BGPPeerCount() int {
 // restart (control lock held) replaces the node's speakers by restarted
 // ones and gives them what they originate again from the kept state.
 func (st *bgpState) restart() error {
+	keepers := st.helpers()
 	// From now on the new speakers' changes go to pending; best, the
 	// routes the router forwards on, stays as it is (see restartDone).
 	st.mu.Lock()
+	st.keepers, st.restarted = keepers, true
 	st.restarting[""] = true
 	st.pending[""] = nil
 	for _, v := range st.vrfs {
