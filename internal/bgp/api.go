@@ -22,6 +22,9 @@ type Route struct {
 	EBGP  bool
 	Local bool
 	Best  bool
+	// Valid: the next hop resolves (Config.Resolver), so the path is a
+	// candidate for best (RFC 4271 9.1.2). FRR marks only these with *.
+	Valid bool
 	// Stale: kept from a session of a restarting peer (RFC 4724) until
 	// its End-of-RIB or restart time.
 	Stale bool
@@ -40,6 +43,7 @@ func (s *Speaker) routeOf(f Family, k RouteKey, p *Path, best bool) *Route {
 		return nil
 	}
 	r := &Route{Family: f, Key: k, Label: p.label, Attrs: p.attrs.Value(), Local: p.peer == nil, Best: best}
+	r.Valid = best || s.eligible(p) // a best path is eligible: no second lookup
 	r.NextHop = r.Attrs.NextHop
 	if p.peer != nil {
 		r.Peer, r.EBGP = p.peer.cfg.Addr, !p.peer.ibgp

@@ -11,19 +11,22 @@ import (
 // RouteView is one path as `show bgp ipv4 vpn` shows it (and as its JSON
 // carries it). An IPv4 next hop of an IPv6 family shows IPv4-mapped.
 type RouteView struct {
-	RD        string   `json:"rd,omitempty"`
-	Prefix    string   `json:"prefix"`
-	NextHop   string   `json:"nexthop"`
-	Label     uint32   `json:"label,omitempty"`
-	RTs       []string `json:"routeTargets,omitempty"`
-	Best      bool     `json:"bestpath"`
-	Internal  bool     `json:"internal"`
-	Local     bool     `json:"local,omitempty"`
-	Peer      string   `json:"peer,omitempty"`
-	MED       *uint32  `json:"metric,omitempty"`
-	LocalPref *uint32  `json:"locPrf,omitempty"`
-	Path      string   `json:"path"`
-	Origin    string   `json:"origin"`
+	RD      string   `json:"rd,omitempty"`
+	Prefix  string   `json:"prefix"`
+	NextHop string   `json:"nexthop"`
+	Label   uint32   `json:"label,omitempty"`
+	RTs     []string `json:"routeTargets,omitempty"`
+	Best    bool     `json:"bestpath"`
+	// Valid is FRR's "valid": the next hop resolves; a path without it
+	// is "inaccessible" and never best.
+	Valid     bool    `json:"valid"`
+	Internal  bool    `json:"internal"`
+	Local     bool    `json:"local,omitempty"`
+	Peer      string  `json:"peer,omitempty"`
+	MED       *uint32 `json:"metric,omitempty"`
+	LocalPref *uint32 `json:"locPrf,omitempty"`
+	Path      string  `json:"path"`
+	Origin    string  `json:"origin"`
 }
 
 var originCodes = [...]string{"i", "e", "?"}
@@ -33,7 +36,7 @@ func (r *Route) View() RouteView {
 	a := &r.Attrs
 	v := RouteView{
 		Prefix: r.Key.Prefix.String(), NextHop: r.NextHop.String(), Label: r.Label,
-		Best: r.Best, Internal: !r.EBGP && !r.Local, Local: r.Local, Path: a.ASPathString(),
+		Best: r.Best, Valid: r.Valid, Internal: !r.EBGP && !r.Local, Local: r.Local, Path: a.ASPathString(),
 	}
 	switch r.Family {
 	case RTC:
@@ -122,6 +125,7 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 	fmt.Fprintf(w, "    %-18s %-18s %6s %6s %6s %s\n", "Network", "Next Hop", "Metric", "LocPrf", "Weight", "Path")
 	var rd RD
 	first := true
+	invalid := 0
 	for i := range routes {
 		r := &routes[i]
 		v := r.View()
@@ -130,8 +134,12 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 			rd, first = r.Key.RD, false
 		}
 		status := []byte("*  ")
-		if r.Stale {
+		switch {
+		case r.Stale:
 			status[0] = 'S' // as FRR marks a restarting peer's kept routes
+		case !v.Valid:
+			status[0] = ' ' // as FRR: the next hop does not resolve
+			invalid++
 		}
 		if v.Best {
 			status[1] = '>'
@@ -154,6 +162,9 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 		if f.labelled() || f == RTC {
 			fmt.Fprintf(w, "    EC{%s} label=%d\n", strings.Join(trimRT(v.RTs), " "), v.Label)
 		}
+	}
+	if invalid > 0 {
+		fmt.Fprintf(w, "\n%d paths without *: their next hop does not resolve (inaccessible), so they are never best\n", invalid)
 	}
 	return nil
 }

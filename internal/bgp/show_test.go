@@ -1,6 +1,8 @@
 package bgp
 
 import (
+	"encoding/json"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -44,4 +46,49 @@ func TestShowOutput(t *testing.T) {
 		t.Errorf("VRF import by wrong RT: %d routes", len(got))
 	}
 	t.Logf("\n%s\n%s", sum, out)
+}
+
+// A path whose next hop does not resolve is shown as FRR shows it:
+// without the * of a valid path, never best, explained under the table,
+// and with "valid": false in its JSON, while a resolved one keeps *>.
+func TestShowMarksOnlyPathsWithResolvedNextHopsValid(t *testing.T) {
+	l := newLab(t)
+	unreachable := addr("192.0.2.99")
+	l.speaker("rr", "10.0.0.100", 65000, func(c *Config) {
+		c.Resolver = func(nh netip.Addr) (uint32, bool) { return 0, nh != unreachable }
+	})
+	l.speaker("pe1", "10.0.0.1", 65000, nil)
+	l.peer("rr", "pe1", func(ab, ba *PeerConfig) { ab.RRClient = true })
+	l.run(10 * time.Millisecond)
+	good, bad := vpnKey(t, "65000:1", "192.168.1.0/24"), vpnKey(t, "65000:2", "192.168.2.0/24")
+	rts := PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})
+	l.sp["pe1"].Originate(VPNv4, good, 1001, Attrs{NextHop: addr("10.0.0.1"), ExtCommunities: rts})
+	l.sp["pe1"].Originate(VPNv4, bad, 1002, Attrs{NextHop: unreachable, ExtCommunities: rts})
+	l.run(time.Second)
+
+	var b strings.Builder
+	if err := l.sp["rr"].WriteRoutes(&b, VPNv4); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"*>i 192.168.1.0/24", "\n  i 192.168.2.0/24", "1 paths without *: their next hop does not resolve (inaccessible)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("vpn table lacks %q:\n%s", want, out)
+		}
+	}
+	views := map[string]RouteView{}
+	for _, r := range l.sp["rr"].Routes(VPNv4) {
+		v := r.View()
+		views[v.Prefix] = v
+	}
+	if v := views["192.168.2.0/24"]; v.Valid || v.Best {
+		t.Errorf("unresolved path: valid %v best %v, want neither", v.Valid, v.Best)
+	}
+	if v := views["192.168.1.0/24"]; !v.Valid || !v.Best {
+		t.Errorf("resolved path: valid %v best %v, want both", v.Valid, v.Best)
+	}
+	js, err := json.Marshal(views["192.168.2.0/24"])
+	if err != nil || !strings.Contains(string(js), `"valid":false`) {
+		t.Errorf("JSON %s (%v) lacks \"valid\":false", js, err)
+	}
 }
