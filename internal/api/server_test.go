@@ -160,12 +160,22 @@ func TestAPI(t *testing.T) {
 	}
 
 	// A capture streams pcap bytes.
+	// Pings run until the capture has its frames: the tap may not be
+	// attached yet when the first ones cross.
 	var pcap bytes.Buffer
+	captured := make(chan struct{})
 	go func() {
-		time.Sleep(100 * time.Millisecond)
-		c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 2, Interval: 20 * time.Millisecond}, nil)
+		for {
+			select {
+			case <-captured:
+				return
+			default:
+			}
+			c.Do(ctx, "POST", "/ping", nil, PingRequest{Src: "ce1", Dst: "ce2", Count: 2, Interval: 20 * time.Millisecond}, nil)
+		}
 	}()
 	n, err := c.Stream(ctx, "/capture", url.Values{"a": {"pe1:eth3"}, "count": {"4"}, "duration": {"10s"}}, &pcap)
+	close(captured)
 	if err != nil || n < 24+4*16 || !bytes.HasPrefix(pcap.Bytes(), []byte{0x4d, 0x3c, 0xb2, 0xa1}) {
 		t.Fatalf("capture: %d bytes, %v, % x", n, err, pcap.Bytes()[:min(8, pcap.Len())])
 	}
