@@ -112,6 +112,9 @@ type OpenStack struct {
 	Password     string `json:"password"`
 	AdminUser    string `json:"admin_user"`
 	AdminProject string `json:"admin_project"`
+	// AdminProjectID and the regions' ProjectID are OS_PROJECT_ID, by
+	// which gophercloud and Terraform scope.
+	AdminProjectID string `json:"admin_project_id,omitempty"`
 	// Regions are the clouds, in the topology's order.
 	Regions []OpenStackRegion `json:"regions"`
 }
@@ -122,6 +125,7 @@ type OpenStackRegion struct {
 	NetworkURL string `json:"network_url"` // the cloud's Neutron endpoint
 	User       string `json:"user"`        // the cloud's demo user...
 	Project    string `json:"project"`     // ...member of its demo project
+	ProjectID  string `json:"project_id,omitempty"`
 }
 
 // Region returns the region named name.

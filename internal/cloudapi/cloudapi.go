@@ -58,6 +58,8 @@ type Clouds struct {
 	neutron  []*neutron.Service // in the model's order of clouds
 	base     string
 	password string
+	// projectIDs are the seeded projects' ids, by name, for Describe.
+	projectIDs map[string]string
 }
 
 // Open opens (or creates) the store in stateDir, applies the services'
@@ -102,6 +104,12 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger,
 		return err
 	}
 	c.ks = ks
+	c.projectIDs = map[string]string{}
+	for _, name := range append([]string{keystone.AdminProject}, demoProjects(m)...) {
+		if c.projectIDs[name], err = ks.ProjectID(ctx, name); err != nil {
+			return err
+		}
+	}
 	for _, cl := range m.Clouds {
 		var changed func()
 		if onChange != nil {
@@ -146,6 +154,15 @@ func (c *Clouds) Mount(m Mounter) error {
 	return nil
 }
 
+// demoProjects are the names of the clouds' demo projects.
+func demoProjects(m *topology.Model) []string {
+	var names []string
+	for _, cl := range m.Clouds {
+		names = append(names, keystone.DemoName(cl.Name))
+	}
+	return names
+}
+
 func networkPath(cloud string) string { return CloudsPath + "/" + cloud + "/network" }
 
 // AuthURL is OS_AUTH_URL: Keystone's v3 root.
@@ -170,12 +187,14 @@ func (c *Clouds) Describe() *api.OpenStack {
 	o := &api.OpenStack{
 		AuthURL: c.AuthURL(), Domain: keystone.DefaultDomainName, Password: c.password,
 		AdminUser: keystone.AdminUser, AdminProject: keystone.AdminProject,
+		AdminProjectID: c.projectIDs[keystone.AdminProject],
 	}
 	for _, n := range c.neutron {
 		r := n.Region()
 		o.Regions = append(o.Regions, api.OpenStackRegion{
 			Name: r, NetworkURL: c.base + networkPath(r) + "/",
 			User: keystone.DemoName(r), Project: keystone.DemoName(r),
+			ProjectID: c.projectIDs[keystone.DemoName(r)],
 		})
 	}
 	return o
