@@ -35,6 +35,7 @@ func startBenchRegion(b *testing.B) *benchRegion {
 	// VNIs for every network the create-network benchmark may make.
 	lb := startLab(b, func(c *Config) { c.VNIMax = 1<<24 - 1 })
 	token := lb.client(b, "demo-cloud1", "demo-cloud1", "cloud1").Token()
+	liftQuotas(b, lb, token) // 10,000 ports, beyond Neutron's default 500
 	base := lb.URL
 	r := &benchRegion{url: base + "/cloud1/network", token: token,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}

@@ -63,6 +63,9 @@ func (s *Service) createFloatingIP(st *state, c *caller, b *body) (resource, err
 	if err := enforce("create_floatingip", b, true, []policyAttr{{name: "floating_ip_address", def: jsonNull{}, allowed: c.admin}}); err != nil {
 		return nil, err
 	}
+	if err := s.checkQuota(st, kindFloatingIP, f.ProjectID); err != nil {
+		return nil, err
+	}
 	n := st.network(netID)
 	if n == nil || !(c.owns(n.ProjectID) || n.Shared || n.External) {
 		return nil, networkNotFound(netID)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -23,8 +24,20 @@ type caller struct {
 // owns reports whether the caller may change a resource of project.
 func (c *caller) owns(project string) bool { return c.admin || (project != "" && project == c.project) }
 
-// maxBody bounds request bodies.
-const maxBody = 1 << 20
+// maxBody bounds request bodies: oslo.middleware's max_request_body_size
+// default, Neutron's limit.
+const maxBody = 114688
+
+// bodyTooLarge is oslo.middleware's RequestBodySizeLimiter refusal of a
+// body longer than maxBody: declared so by Content-Length, or found so
+// while reading it.
+func bodyTooLarge(declared bool) *apiError {
+	msg := fmt.Sprintf("Request is too large. Larger than %d.", maxBody)
+	if declared {
+		msg = fmt.Sprintf("Request is too large. Larger than max_request_body_size (%d).", maxBody)
+	}
+	return newErr(http.StatusRequestEntityTooLarge, "HTTPRequestEntityTooLarge", "%s", msg)
+}
 
 // Handler serves the Networking API relative to the cloud's network
 // endpoint: "/" (versions), "/v2.0/" and the resources under it. The
@@ -49,6 +62,7 @@ func (s *Service) Handler() http.Handler {
 		mux.HandleFunc("DELETE "+base+"/{id}", s.authed(s.deleteHandler(c)))
 	}
 	s.bgpRoutes(mux)
+	s.quotaRoutes(mux)
 	mux.HandleFunc("PUT /v2.0/routers/{id}/add_router_interface", s.authed(s.routerInterfaceHandler(true)))
 	mux.HandleFunc("PUT /v2.0/routers/{id}/remove_router_interface", s.authed(s.routerInterfaceHandler(false)))
 
@@ -59,6 +73,12 @@ func (s *Service) Handler() http.Handler {
 			r2.URL.Path = p
 			r2.URL.RawPath = ""
 			r = r2
+		}
+		// The size limit comes before anything reads the body, as the
+		// middleware does.
+		if r.ContentLength > maxBody {
+			writeNeutronError(w, bodyTooLarge(true))
+			return
 		}
 		if code, _, unrouted := osmux.Unrouted(mux, r); unrouted {
 			if code == http.StatusMethodNotAllowed {
@@ -169,7 +189,7 @@ func endpointURL(r *http.Request) string {
 func decodeBody(r *http.Request) (any, error) {
 	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 	if err != nil {
-		return nil, newErr(http.StatusRequestEntityTooLarge, "HTTPRequestEntityTooLarge", "Request is too large.")
+		return nil, bodyTooLarge(false)
 	}
 	return parseBody(raw)
 }
@@ -236,6 +256,9 @@ var extensions = []extension{
 	{"pagination", "Pagination support", "Extension that indicates that pagination is enabled.", "2016-06-12T00:00:00-00:00"},
 	{"project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled.", "2016-09-09T09:09:09-09:09"},
 	{"provider", "Provider Network", "Expose mapping of virtual networks to physical networks", "2012-09-07T10:00:00-00:00"},
+	{"quota-check-limit", "Quota engine limit check", "Support for checking the resource usage before applying a new quota limit", "2021-09-08T16:00:00-00:00"},
+	{"quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project", "2017-02-10T10:00:00-00:00"},
+	{"quotas", "Quota management support", "Expose functions for quotas management per project", "2012-07-29T10:00:00-00:00"},
 	{"router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"},
 	{"sorting", "Sorting support", "Extension that indicates that sorting is enabled.", "2016-06-12T00:00:00-00:00"},
 	{"standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"},

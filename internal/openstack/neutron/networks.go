@@ -69,6 +69,9 @@ func (s *Service) createNetwork(st *state, c *caller, b *body) (resource, error)
 	if err := s.networkFlags(c, n, b, "create_network", true); err != nil {
 		return nil, err
 	}
+	if err := s.checkQuota(st, kindNetwork, n.ProjectID); err != nil {
+		return nil, err
+	}
 	if err := s.networkSegment(st, c, n, b); err != nil {
 		return nil, err
 	}

@@ -68,6 +68,9 @@ func (s *Service) createPort(st *state, c *caller, b *body) (resource, error) {
 	if err := enforce("create_port", b, true, portPolicy(c, n, b)); err != nil {
 		return nil, err
 	}
+	if err := s.checkQuota(st, kindPort, p.ProjectID); err != nil {
+		return nil, err
+	}
 	if err := portScalars(p, b); err != nil {
 		return nil, err
 	}
@@ -82,6 +85,9 @@ func (s *Service) createPort(st *state, c *caller, b *body) (resource, error) {
 	if b.has("fixed_ips") && b.m["fixed_ips"] != nil {
 		reqs, err := parseFixedIPs(b)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkFixedIPCount(p, reqs); err != nil {
 			return nil, err
 		}
 		if p.FixedIPs, err = st.assignIPs(n, p.ID, reqs); err != nil {
@@ -147,10 +153,8 @@ func (st *state) setMAC(p *Port, b *body) error {
 		return b.invalid("mac_address", "'%s' is not a valid MAC address", pyStr(b.m["mac_address"]))
 	}
 	mac := hw.String()
-	for _, o := range st.portsOf(p.NetworkID) {
-		if o.ID != p.ID && o.MACAddress == mac {
-			return conflict("MacAddressInUse", "Unable to complete operation for network %s. The mac address %s is in use.", p.NetworkID, mac)
-		}
+	if holder, used := st.macHolder(p.NetworkID, mac); used && holder != p.ID {
+		return conflict("MacAddressInUse", "Unable to complete operation for network %s. The mac address %s is in use.", p.NetworkID, mac)
 	}
 	p.MACAddress = mac
 	return nil
@@ -247,7 +251,7 @@ func (st *state) assignIPs(n *Network, portID string, reqs []fixedReq) ([]FixedI
 			}
 		}
 		if r.ip != nil {
-			holder, used := st.usedIPs(sn.ID)[u32(*r.ip)]
+			holder, used := st.ipHolder(sn.ID, *r.ip)
 			if (used && holder != portID) || taken[u32(*r.ip)] {
 				return nil, conflict("IpAddressAlreadyAllocated", "IP address %s already allocated in subnet %s", r.ip, sn.ID)
 			}
@@ -301,6 +305,9 @@ func (s *Service) updatePort(st *state, c *caller, r resource, b *body) error {
 			reqs, err = nil, nil
 		}
 		if err != nil {
+			return err
+		}
+		if err := checkFixedIPCount(p, reqs); err != nil {
 			return err
 		}
 		// An entry naming only a subnet the port already has an address on

@@ -42,6 +42,9 @@ func (s *Service) createRouter(st *state, c *caller, b *body) (resource, error) 
 		}
 		rt.AdminStateUp = v
 	}
+	if err := s.checkQuota(st, kindRouter, rt.ProjectID); err != nil {
+		return nil, err
+	}
 	id := newUUID()
 	s.stamp(&rt.Common)
 	rt.ID = id
@@ -247,6 +250,9 @@ func (s *Service) updateRouter(st *state, c *caller, r resource, b *body) error 
 		routes, err := parseRoutes(b, "routes")
 		if err != nil {
 			return err
+		}
+		if len(routes) > maxRoutes {
+			return newErr(http.StatusBadRequest, "RoutesExhausted", "Unable to complete operation for %s. The number of routes exceeds the maximum %d.", rt.ID, maxRoutes)
 		}
 		if err := st.checkRoutes(rt, b.m["routes"], routes); err != nil {
 			return err

@@ -150,6 +150,7 @@ func migrations() []store.Migration {
 				revision INTEGER NOT NULL
 			)`,
 		)},
+		quotaMigration(),
 	}
 }
 
@@ -207,28 +208,31 @@ func (s *Service) update(ctx context.Context, fn func(*state) error) error {
 // anything.
 func (s *Service) commit(ctx context.Context, fn func(*state) error) (bool, error) {
 	var st *state
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	changed := false
+	err := s.st.WriteTx(ctx, func(tx *sql.Tx) error {
 		cur, err := s.current(ctx, tx)
 		if err != nil {
 			return err
 		}
-		st = cur.clone()
+		st = cur.begin()
 		if err := fn(st); err != nil {
 			return err
 		}
+		st.reindexDirty()
+		changed = st.changed()
 		return st.save(ctx, tx)
+	}, func() {
+		// Committed: st is the region's state at its new revision, cached
+		// before the store's next write begins, so that write finds it.
+		if changed {
+			st.freeze()
+			s.remember(st)
+		}
 	})
 	if err != nil {
 		return false, err
 	}
-	if !st.changed() {
-		return false, nil
-	}
-	// Committed: st is the region's state at its new revision.
-	clear(st.dirty)
-	clear(st.removed)
-	s.remember(st)
-	return true, nil
+	return changed, nil
 }
 
 // State is a copy of a region's resources, for the lab to observe.
@@ -269,7 +273,8 @@ func (s *Service) Snapshot(ctx context.Context) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	st := cur.clone()
+	// A write's view of it hands out private copies of the resources.
+	st := cur.begin()
 	var out State
 	for _, x := range st.networks() {
 		out.Networks = append(out.Networks, *x)

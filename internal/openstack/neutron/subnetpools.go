@@ -66,6 +66,9 @@ func (s *Service) createSubnetPool(st *state, c *caller, b *body) (resource, err
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkQuota(st, kindSubnetPool, sp.ProjectID); err != nil {
+		return nil, err
+	}
 	for _, k := range []string{"shared", "is_default"} {
 		if !b.has(k) {
 			continue

@@ -81,6 +81,9 @@ func (s *Service) createSubnet(st *state, c *caller, b *body) (resource, error) 
 	if !c.owns(n.ProjectID) {
 		return nil, policyDenied("rule:create_subnet")
 	}
+	if err := s.checkQuota(st, kindSubnet, sn.ProjectID); err != nil {
+		return nil, err
+	}
 	if ver == 6 {
 		return nil, invalidInput("only IPv4 subnets are supported by this Neutron")
 	}
@@ -221,12 +224,18 @@ func (s *Service) subnetDetails(sn *Subnet, prefix netip.Prefix, gw *netip.Addr,
 			}
 			dns = append(dns, a.String())
 		}
+		if len(dns) > maxDNSNameservers {
+			return listExhausted("DNSNameServersExhausted", "The number of DNS nameservers exceeds the limit", subnetRef(sn, create), maxDNSNameservers)
+		}
 		sn.DNSNameservers = dns
 	}
 	if b.has("host_routes") {
 		routes, err := parseRoutes(b, "host_routes")
 		if err != nil {
 			return err
+		}
+		if len(routes) > maxSubnetHostRoutes {
+			return listExhausted("HostRoutesExhausted", "The number of host routes exceeds the limit", subnetRef(sn, create), maxSubnetHostRoutes)
 		}
 		sn.HostRoutes = routes
 	}
