@@ -3,6 +3,7 @@ package lab
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/topology"
@@ -19,6 +20,18 @@ import (
 // An external peer's next hops are outside the emulated network: the lab
 // treats them as reachable (its speakers use and pass on the routes), but
 // packets cannot follow them — the data plane ends at the lab's edge.
+//
+// An external PE is reached through the routers it peers with (its
+// attachment: the reflectors, or the PEs of a reflector-less AS), as a
+// real PE hangs off the core: each attachment redistributes a host route
+// for the external PE's address into the IGP and terminates it in LDP
+// (implicit null), so every router of the AS has a route and an LSP to
+// it. A VPN route the external PE advertises, with itself as next hop,
+// is then valid, best and imported into VRFs on every PE, not only on
+// the router that peers with it; labelled packets follow the LSP up to
+// the attachment and stop there. (In SR mode the host route carries no
+// node SID: its VPN routes resolve over the IGP but get no transport
+// label.)
 
 // DefaultTCPBase is where routers' TCP addresses come from: router i of
 // the model (in file order) gets the base plus i+1.
@@ -131,6 +144,36 @@ func (l *Lab) startExternals() error {
 		}
 	}
 	return nil
+}
+
+// hasExternalPeer reports whether n's global speaker peers with an
+// external daemon.
+func (l *Lab) hasExternalPeer(n *Node) bool {
+	for _, s := range l.Model.Sessions {
+		if s.A == n.Model.Name && s.Kind != topology.SessionPECE && l.Model.External(s.B) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// externalPEHosts are the host routes node brings into its IGP and LDP
+// for the external PEs it peers with (see the package comment above).
+func (l *Lab) externalPEHosts(n *Node) []netip.Prefix {
+	if l.opts.StaticEdge {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, s := range l.Model.Sessions {
+		e := l.Model.External(s.B)
+		if e == nil || s.A != n.Model.Name || e.Plays != topology.RolePE || !e.Addr.Addr().Is4() {
+			continue
+		}
+		if p := netip.PrefixFrom(e.Addr.Addr(), 32); !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // externalIsClient: an external PE is a client of the lab's reflectors.

@@ -3,11 +3,13 @@ package lab
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -136,16 +138,82 @@ vpns:
 		t.Errorf("gobgpd's copy of %s lacks red's RT %s: %s", red[0], redRT, m[keyFor(m, red[0])])
 	}
 
-	// gobgpd's own VRF route reaches the lab's PEs through p1.
-	pe2, _ := l.Node("pe2")
-	advanceUntil(t, clk, 10*time.Second, "pe2 to receive gobgpd's route through p1", func() bool {
-		for _, r := range pe2.BGP().Routes(bgp.VPNv4) {
+	// gobgpd's own VRF route reaches the lab's PEs through p1, and is
+	// best there: its next hop (gobgpd's address) resolves on every PE
+	// through the IGP route and LSP that p1, its attachment, brings in.
+	gobgpRoute := func(n *Node) *bgp.Route {
+		for _, r := range n.BGP().Routes(bgp.VPNv4) {
 			if r.Key.Prefix.String() == "198.51.100.0/24" && r.Key.RD.String() == "10.255.200.3:1" {
-				return true
+				return &r
 			}
 		}
-		return false
+		return nil
+	}
+	pe2, _ := l.Node("pe2")
+	ce2, _ := l.Node("ce2")
+	ext := netip.MustParseAddr("127.0.0.2")
+	advanceUntil(t, clk, 10*time.Second, "pe2 to receive gobgpd's route through p1", func() bool { return gobgpRoute(pe2) != nil })
+	advanceUntil(t, clk, 10*time.Second, "gobgpd's route to be best on pe2 and in its vrf red", func() bool {
+		r := gobgpRoute(pe2)
+		_, inVRF := pe2.Router.RIB().Best("red", netip.MustParsePrefix("198.51.100.0/24"))
+		return r != nil && r.Best && r.Valid && inVRF
 	})
+	if r := gobgpRoute(pe2); r.NextHop != ext {
+		t.Errorf("pe2's path next hop %v, want gobgpd's %v (a reflector keeps it)", r.NextHop, ext)
+	}
+	// In the VRF it resolves over the LSP towards p1 (the physical
+	// next hop), gobgpd's VPN label at the bottom of the stack.
+	vr, _ := pe2.Router.RIB().Best("red", netip.MustParsePrefix("198.51.100.0/24"))
+	p1, _ := l.Node("p1")
+	if len(vr.Nexthops) != 1 || vr.Info != "vpn 10.255.200.3:1" || !onLinkTo(pe2, vr.Nexthops[0].Iface, p1) ||
+		len(vr.Nexthops[0].Labels) == 0 || vr.Nexthops[0].Labels[len(vr.Nexthops[0].Labels)-1] != gobgpRoute(pe2).Label {
+		t.Errorf("pe2's vrf red route %+v, want one next hop towards p1 ending in gobgpd's VPN label %d", vr, gobgpRoute(pe2).Label)
+	}
+	// pe2 resolves gobgpd's address in its global table over the IGP,
+	// not BGP: the host route p1 redistributes.
+	if gr, ok := pe2.Router.RIB().Best("", netip.PrefixFrom(ext, 32)); !ok || gr.Proto != router.ProtoOSPF {
+		t.Errorf("pe2's global route to %v: %+v (found %v), want the IGP's", ext, gr, ok)
+	}
+	// Imported into red, it goes on to red's CE.
+	advanceUntil(t, clk, 10*time.Second, "ce2 to learn gobgpd's prefix from pe2", func() bool {
+		return bestOf(ce2.BGP().Routes(bgp.IPv4Unicast), "198.51.100.0/24")
+	})
+	// blue's PE (pe1 also holds red) imports nothing it should not: the
+	// route carries only red's RT.
+	pe1, _ := l.Node("pe1")
+	if _, ok := pe1.Router.RIB().Best("blue", netip.MustParsePrefix("198.51.100.0/24")); ok {
+		t.Error("pe1 imported gobgpd's red route into vrf blue")
+	}
+	// The table shows it valid and best, with the JSON saying so.
+	v, text, err := l.Show("pe2", "bgp vpnv4", "")
+	if err != nil || !strings.Contains(text, "*>i 198.51.100.0/24") {
+		t.Errorf("show pe2 bgp vpnv4 (%v):\n%s", err, text)
+	}
+	for _, rv := range v.([]bgp.RouteView) {
+		if rv.Prefix == "198.51.100.0/24" && (!rv.Valid || !rv.Best) {
+			t.Errorf("pe2's JSON for gobgpd's route: %+v, want valid and best", rv)
+		}
+	}
+}
+
+// onLinkTo reports whether n's interface iface leads to peer.
+func onLinkTo(n *Node, iface string, peer *Node) bool {
+	for _, ifc := range n.Model.Interfaces {
+		if ifc.Name == iface {
+			return ifc.Peer == peer.Model.Name
+		}
+	}
+	return false
+}
+
+// bestOf reports whether rs holds a best path for prefix.
+func bestOf(rs []bgp.Route, prefix string) bool {
+	for _, r := range rs {
+		if r.Best && r.Key.Prefix.String() == prefix {
+			return true
+		}
+	}
+	return false
 }
 
 func keyFor(m map[string]string, prefix string) string {

@@ -214,7 +214,7 @@ func (l *Lab) protocols() {
 		}
 		cfg := igp.FromModel(l.Model, n.Model)
 		cfg.Timers = l.opts.IGPTimers
-		edge := l.edgePrefixes(n)
+		edge := append(l.externalPEHosts(n), l.edgePrefixes(n)...) // external.go
 		cfg.Redistribute = edge
 		n.IGP = igp.New(n.Router, cfg)
 		if n.Model.LabelMode == topology.LabelLDP {
