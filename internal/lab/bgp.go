@@ -251,7 +251,7 @@ func (l *Lab) buildBGP() error {
 			}
 			vs := &vrfState{name: vpn.Name, rd: rd, imports: imports, exports: exports, imported: map[netip.Prefix]bgp.Attrs{},
 				perPrefix: vpn.Labels == topology.LabelsPerPrefix, prefixLabels: map[netip.Prefix]prefixLabel{}}
-			lt := &listeners{net: l.bgpNets[vpn.Name]}
+			lt := &listeners{net: l.bgpNets[vpn.Name], port: l.bgpPort()}
 			for _, s := range l.Model.Sessions {
 				if s.Kind == topology.SessionPECE && s.A == v.PE && s.VRF == vpn.Name {
 					lt.add(l.bgpNets[vpn.Name], s.AAddr)
@@ -357,7 +357,7 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 	if !n.Model.Role.IsCore() {
 		fams = []bgp.Family{bgp.IPv4Unicast}
 	}
-	lt := &listeners{net: l.bgpNets[""]}
+	lt := &listeners{net: l.bgpNets[""], port: l.bgpPort()}
 	if n.Model.Space == "" {
 		// A site's loopback is in its VPN's space, which may reuse it.
 		lt.add(l.bgpNets[""], n.Model.Loopback.Addr())
@@ -385,6 +385,13 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		st.asbr = &asbrLabels{rib: n.Router.RIB(), byKey: map[bgp.RouteKey]uint32{}}
 		exportLabel = st.asbr.exportLabel
 	}
+	if l.tcp == nil && l.hasExternalPeer(n) {
+		// External daemons that only connect out find the router on its
+		// TCP address (over TCP every speaker listens there anyway).
+		if a, ok := l.TCPAddr(n.Model.Name); ok {
+			lt.tcp = netip.AddrPortFrom(a, l.bgpPort())
+		}
+	}
 	tr, listen, err := l.speakerTransport(n.Model.Name, "", lt)
 	if err != nil {
 		return err
@@ -400,6 +407,9 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", n.Model.Name, err)
+	}
+	if lt.tcpErr != nil {
+		n.Router.Event("bgp-listen", fmt.Sprintf("external peers must wait for the lab to connect: %v", lt.tcpErr))
 	}
 	st.main = sp
 	n.bgp = st
@@ -825,6 +835,13 @@ func (l *Lab) closeBGP() {
 type listeners struct {
 	net *bgp.MemNetwork // for dialling, unless a peer names its own
 	on  []listenOn
+	// port is where peers dial (Lab.bgpPort); 179 when zero.
+	port uint16
+	// tcp, when valid, is a real TCP address the speaker also accepts on:
+	// a router's TCP address, for external daemons that only connect
+	// out (bagpipe-bgp). Best effort: tcpErr says why it could not.
+	tcp    netip.AddrPort
+	tcpErr error
 }
 
 type listenOn struct {
@@ -833,7 +850,11 @@ type listenOn struct {
 }
 
 func (t *listeners) add(n *bgp.MemNetwork, a netip.Addr) {
-	t.on = append(t.on, listenOn{n, netip.AddrPortFrom(a, 179)})
+	port := t.port
+	if port == 0 {
+		port = 179
+	}
+	t.on = append(t.on, listenOn{n, netip.AddrPortFrom(a, port)})
 }
 
 func (t *listeners) first() netip.AddrPort {
@@ -859,6 +880,13 @@ func (t *listeners) Listen(_ netip.AddrPort, accept func(bgp.Conn)) (netip.AddrP
 			return netip.AddrPort{}, nil, err
 		}
 		stops = append(stops, stop)
+	}
+	if t.tcp.IsValid() {
+		if _, stop, err := (bgp.TCP{}).Listen(t.tcp, accept); err != nil {
+			t.tcpErr = err // the lab still dials the daemon itself
+		} else {
+			stops = append(stops, stop)
+		}
 	}
 	return t.first(), stopAll, nil
 }
