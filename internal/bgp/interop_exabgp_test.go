@@ -95,6 +95,9 @@ type exaOptions struct {
 	connectPort uint16
 	// static is the neighbour's static routes, one "route ...;" a line.
 	static []string
+	// noASN4 makes ExaBGP an OLD speaker (RFC 6793): no 4-octet AS
+	// capability, 2-octet AS_PATHs with AS4_PATH.
+	noASN4 bool
 }
 
 func startExaBGP(t testing.TB, o exaOptions) *exabgp {
@@ -121,9 +124,12 @@ func startExaBGP(t testing.TB, o exaOptions) *exabgp {
 		t.Fatal(err)
 	}
 	session := fmt.Sprintf("connect %d;", o.connectPort)
+	if o.noASN4 {
+		session += "\n\tcapability {\n\t\tasn4 disable;\n\t}"
+	}
 	if o.connectPort == 0 {
 		e.port = freePort(t, exabgpAddr)
-		session = fmt.Sprintf("passive;\n\tlisten %d;", e.port)
+		session = fmt.Sprintf("passive;\n\tlisten %d;", e.port) + strings.TrimPrefix(session, fmt.Sprintf("connect %d;", o.connectPort))
 	}
 	conf := fmt.Sprintf(`process intercloud {
 	run %s;
@@ -477,5 +483,53 @@ func testInteropExaBGP(t *testing.T, ebgp, exaConnects bool) {
 	}
 	if st := s.PeerState(addr(exabgpAddr)); st != Established || !slices.Equal(states, []string{"connected", "up"}) {
 		t.Errorf("session %v here, exabgp reported states %v", st, states)
+	}
+}
+
+// TestInteropExaBGPWithout4OctetAS peers a speaker of a 4-octet AS with
+// ExaBGP told not to advertise the 4-octet AS capability (as bagpipe-bgp
+// never does): the session comes up (RFC 6793, not a NOTIFICATION 2/7),
+// ExaBGP sees our AS as AS_TRANS in the OPEN and our real AS through
+// AS4_PATH, and the 4-octet AS in ExaBGP's path reaches us intact.
+func TestInteropExaBGPWithout4OctetAS(t *testing.T) {
+	const ourAS = 4200000000
+	s, err := New(Config{
+		ASN: ourAS, RouterID: addr("10.255.0.1"), Families: []Family{VPNv4},
+		ListenAddr: netip.MustParseAddrPort("127.0.0.1:0"), HoldTime: 9 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := startExaBGP(t, exaOptions{localAS: 65001, peerAS: 23456, noASN4: true, connectPort: s.ListenAddr().Port(), static: []string{
+		"route 172.16.5.0/24 rd 65001:2 label 2002 next-hop 127.0.0.2 extended-community [ target:65001:200 ] as-path [ 65001 4200000001 64512 ];",
+	}})
+	if err := s.AddPeer(PeerConfig{Addr: addr(exabgpAddr), ASN: 65001, LocalAddr: addr("127.0.0.1"), Passive: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "session with exabgp without asn4", func() bool {
+		return e.alive() && s.PeerState(addr(exabgpAddr)) == Established
+	})
+	if d, _ := s.NeighborInfo(addr(exabgpAddr)); d.FourOctetAS {
+		t.Error("exabgp with asn4 disabled counted as a 4-octet AS speaker")
+	}
+	k := vpnKey(t, "65001:2", "172.16.5.0/24")
+	waitFor(t, 20*time.Second, "exabgp's route", func() bool { return bestOf(s.Routes(VPNv4), k) != nil })
+	if r := bestOf(s.Routes(VPNv4), k); r.Attrs.ASPathString() != "65001 4200000001 64512" {
+		t.Errorf("exabgp's route has AS path %q, want 65001 4200000001 64512 (AS_PATH merged with AS4_PATH)", r.Attrs.ASPathString())
+	}
+
+	ours := vpnKey(t, "65000:1", "192.168.1.0/24")
+	if err := s.Originate(VPNv4, ours, 1001, Attrs{NextHop: addr("10.255.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:100")})}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "exabgp to receive our route", func() bool {
+		rib, _ := e.received()
+		_, ok := rib[ours.String()]
+		return ok
+	})
+	rib, _ := e.received()
+	if got := rib[ours.String()]; !slices.Equal(got.attrs.ASPath, []uint32{ourAS}) {
+		t.Errorf("exabgp got our route with AS path %v, want [%d] (AS_TRANS in AS_PATH, the real AS in AS4_PATH)", got.attrs.ASPath, uint32(ourAS))
 	}
 }

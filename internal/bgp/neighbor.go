@@ -21,6 +21,9 @@ type NeighborDetail struct {
 	Keepalive time.Duration `json:"bgpTimerKeepAliveIntervalMsecs"`
 	// Families are the address families negotiated on the session.
 	Families []string `json:"afiSafis"`
+	// FourOctetAS: the peer advertised the 4-octet AS capability; an
+	// OLD speaker (RFC 6793) gets 2-octet AS_PATHs with AS4_PATH.
+	FourOctetAS bool `json:"4byteAs"`
 	// GracefulRestart: the peer advertised RFC 4724's capability, with
 	// this restart time.
 	GracefulRestart bool          `json:"gracefulRestart"`
@@ -68,6 +71,7 @@ func (s *Speaker) NeighborInfo(addr netip.Addr) (NeighborDetail, bool) {
 		}
 		slices.Sort(d.Families)
 		d.GracefulRestart, d.RestartTime = ss.grFamilies != nil, ss.grTime
+		d.FourOctetAS = !ss.as2
 		d.RTConstraint = ss.families[RTC]
 		for k := range p.rtcIn {
 			if k.Prefix.Bits() == 0 {
@@ -112,6 +116,9 @@ func (s *Speaker) WriteNeighbor(w io.Writer, addr netip.Addr) error {
 	}
 	if len(d.Families) > 0 {
 		fmt.Fprintf(w, "  Address families negotiated: %s\n", strings.Join(d.Families, ", "))
+	}
+	if d.State == Established.String() && !d.FourOctetAS {
+		fmt.Fprintln(w, "  4-octet AS: not advertised by the peer (RFC 6793: it gets AS_TRANS for 4-octet ASes, the real path in AS4_PATH)")
 	}
 	if d.GracefulRestart {
 		fmt.Fprintf(w, "  Graceful restart: the peer is a helper and restarts within %d seconds\n", int(d.RestartTime.Seconds()))

@@ -67,6 +67,9 @@ vpns:
 	if ps := l.ExternalPeers(); len(ps) != 1 || ps[0].State != "Established" {
 		t.Errorf("lab's external sessions: %+v", ps)
 	}
+	if _, text, _ := l.Show("p1", "bgp neighbor bagpipe", ""); !strings.Contains(text, "4-octet AS: not advertised by the peer") {
+		t.Errorf("p1's neighbor detail does not say bagpipe-bgp is a 2-octet AS speaker:\n%s", text)
+	}
 
 	// bagpipe-bgp -> lab: a VM port on the compute node, in red.
 	vm := netip.MustParsePrefix("198.51.100.10/32")
