@@ -9,7 +9,23 @@ import (
 // Tx runs fn in one transaction: committed when fn returns nil, rolled back
 // when it returns an error or panics (the panic then continues). Nothing fn
 // wrote is visible to others, or survives, unless the commit succeeds.
-func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+//
+// Transactions of one Store run one at a time: a Tx waits for the one
+// before it (for as long as ctx allows) instead of failing with
+// SQLITE_BUSY. Reads through DB do not wait for them (WAL).
+func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.WriteTx(ctx, fn, nil)
+}
+
+// WriteTx is Tx with onCommit, which runs after a successful commit while
+// the store's writer lock is still held: whatever it records (a cache of
+// the committed state) is in place before the next transaction of this
+// Store begins.
+func (s *Store) WriteTx(ctx context.Context, fn func(*sql.Tx) error, onCommit func()) (err error) {
+	if err := s.writer.lock(ctx); err != nil {
+		return fmt.Errorf("store: wait for the writer lock: %w", err)
+	}
+	defer s.writer.unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -29,5 +45,8 @@ func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	committed = true
+	if onCommit != nil {
+		onCommit()
+	}
 	return nil
 }
