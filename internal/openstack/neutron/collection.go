@@ -222,8 +222,11 @@ func addFields(m map[string]any, v reflect.Value) {
 // find returns the resource of the collection with id that the caller
 // may see, or the collection's not-found error.
 func (col *collection) find(st *state, c *caller, id string) (resource, error) {
-	r, ok := st.items[id]
-	if !ok || st.kinds[id] != col.kind || !col.visible(st, c, r) {
+	if st.kindOf(id) != col.kind {
+		return nil, col.notFound(id)
+	}
+	r := st.resource(id)
+	if r == nil || !col.visible(st, c, r) {
 		return nil, col.notFound(id)
 	}
 	return r, nil

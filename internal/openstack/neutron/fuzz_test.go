@@ -195,7 +195,7 @@ func FuzzRequestBody(f *testing.F) {
 			} else {
 				var target resource
 				for _, r := range objs {
-					if st.kinds[r.base().ID] == col.kind {
+					if st.kindOf(r.base().ID) == col.kind {
 						target = r
 					}
 				}

@@ -109,17 +109,12 @@ func poolRange(p Pool) (uint32, uint32) {
 	return u32(s), u32(e)
 }
 
-// usedIPs are the addresses ports hold on a subnet.
+// usedIPs are the addresses ports hold on a subnet (from the subnet's
+// index: no scan of other subnets' ports).
 func (s *state) usedIPs(subnetID string) map[uint32]string {
 	used := map[uint32]string{}
-	for _, p := range s.ports() {
-		for _, f := range p.FixedIPs {
-			if f.SubnetID == subnetID {
-				if a, err := netip.ParseAddr(f.IPAddress); err == nil {
-					used[u32(a)] = p.ID
-				}
-			}
-		}
+	if ix, ok := s.ips.get(subnetID); ok {
+		ix.used.each(func(a uint32, id string) bool { used[a] = id; return true })
 	}
 	return used
 }
@@ -127,17 +122,64 @@ func (s *state) usedIPs(subnetID string) map[uint32]string {
 // nextFreeIP is the lowest address of the subnet's pools no port holds
 // (and not in taken), or false when the pools are full. Lowest-first keeps
 // addressing deterministic, as the lab wants.
+//
+// The scan starts at the subnet's cursor, below which every pool address
+// is in use, and a write moves the cursor to the first free address it
+// saw, so allocating address after address costs one look-up each, not a
+// scan of the addresses before.
 func (s *state) nextFreeIP(sn *Subnet, taken map[uint32]bool) (string, bool) {
-	used := s.usedIPs(sn.ID)
+	ix, _ := s.ips.get(sn.ID)
+	var cursor uint32
+	if ix != nil && poolsAscending(sn.AllocationPools) {
+		cursor = ix.cursor
+	}
+	inUse := func(a uint32) bool {
+		if ix == nil {
+			return false
+		}
+		_, u := ix.used.get(a)
+		return u
+	}
+	firstFree, seenFree := uint32(0), false
+	found, result := false, uint32(0)
 	for _, p := range sn.AllocationPools {
 		lo, hi := poolRange(p)
-		for a := uint64(lo); a <= uint64(hi); a++ {
-			if _, u := used[uint32(a)]; !u && !taken[uint32(a)] {
-				return addr(uint32(a)).String(), true
+		for a := uint64(max(lo, cursor)); a <= uint64(hi); a++ {
+			if inUse(uint32(a)) {
+				continue
+			}
+			if !seenFree {
+				firstFree, seenFree = uint32(a), true
+			}
+			if !taken[uint32(a)] {
+				found, result = true, uint32(a)
+				break
 			}
 		}
+		if found {
+			break
+		}
 	}
-	return "", false
+	if s.o != nil && seenFree && firstFree > cursor && poolsAscending(sn.AllocationPools) {
+		s.ownIPs(sn.ID).cursor = firstFree
+	}
+	if !found {
+		return "", false
+	}
+	return addr(result).String(), true
+}
+
+// poolsAscending reports whether pools are in increasing order, which the
+// allocation cursor needs (Neutron's API gives them so; a stored subnet
+// with others is scanned from its first pool).
+func poolsAscending(pools []Pool) bool {
+	for i := 1; i < len(pools); i++ {
+		_, prevEnd := poolRange(pools[i-1])
+		if start, _ := poolRange(pools[i]); start <= prevEnd {
+			return false
+		}
+	}
+	return true
 }
 
 // subnetPrefix parses a stored subnet's CIDR.
@@ -152,15 +194,11 @@ func containsIP(sn *Subnet, a netip.Addr) bool { return subnetPrefix(sn).Contain
 // newMAC makes a MAC address with OpenStack's base fa:16:3e, unique on
 // the network.
 func (s *state) newMAC(networkID string) string {
-	used := map[string]bool{}
-	for _, p := range s.portsOf(networkID) {
-		used[p.MACAddress] = true
-	}
 	for {
 		var b [3]byte
 		rand.Read(b[:])
 		m := fmt.Sprintf("fa:16:3e:%02x:%02x:%02x", b[0], b[1], b[2])
-		if !used[m] {
+		if _, used := s.macHolder(networkID, m); !used {
 			return m
 		}
 	}

@@ -3,10 +3,6 @@ package neutron
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 )
@@ -200,53 +196,6 @@ type Agent struct {
 
 type resource interface{ base() *Common }
 
-// state is one region's resources, read in a transaction, changed by
-// one request and written back when it succeeds.
-//
-// A state the Service caches (see Service.read) is shared by concurrent
-// readers and never changed: a request that changes anything works on a
-// clone.
-type state struct {
-	region  string
-	rev     int64 // the region's revision this state is (neutron_revisions)
-	items   map[string]resource
-	kinds   map[string]string     // id -> kind
-	order   []string              // ids in creation order
-	byKind  map[string][]resource // kind -> resources in creation order
-	seq     map[string]int64
-	next    int64
-	dirty   map[string]bool
-	removed map[string]string // id -> kind
-}
-
-func newState(region string) *state {
-	return &state{region: region, items: map[string]resource{}, kinds: map[string]string{},
-		byKind: map[string][]resource{}, seq: map[string]int64{}, next: 1, dirty: map[string]bool{}, removed: map[string]string{}}
-}
-
-// clone is a deep copy of s, for a request to change without touching
-// s, which readers may share.
-func (s *state) clone() *state {
-	c := &state{region: s.region, rev: s.rev, next: s.next,
-		items:   maps.Clone(s.items),
-		kinds:   maps.Clone(s.kinds),
-		order:   slices.Clone(s.order),
-		byKind:  make(map[string][]resource, len(s.byKind)),
-		seq:     maps.Clone(s.seq),
-		dirty:   maps.Clone(s.dirty),
-		removed: maps.Clone(s.removed),
-	}
-	for k, rs := range s.byKind {
-		cs := make([]resource, len(rs))
-		for i, r := range rs {
-			cs[i] = cloneResource(r)
-			c.items[r.base().ID] = cs[i]
-		}
-		c.byKind[k] = cs
-	}
-	return c
-}
-
 // cloneResource is a deep copy of r. The resources with a case of their
 // own are copied field by field (TestCloneResource checks that nothing is
 // left shared); any other goes through deepCopy.
@@ -379,143 +328,6 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// readRevision is region's revision: the number of transactions that
-// changed its resources (0 before the first).
-func readRevision(ctx context.Context, q querier, region string) (int64, error) {
-	var rev int64
-	err := q.QueryRowContext(ctx, `SELECT revision FROM neutron_revisions WHERE region = ?`, region).Scan(&rev)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("neutron: read revision: %w", err)
-	}
-	return rev, nil
-}
-
-// loadState reads every resource of region.
-func loadState(ctx context.Context, q querier, region string) (*state, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kind, id, seq, body FROM neutron_resources WHERE region = ? ORDER BY seq`, region)
-	if err != nil {
-		return nil, fmt.Errorf("neutron: read state: %w", err)
-	}
-	defer rows.Close()
-	s := newState(region)
-	for rows.Next() {
-		var kind, id, body string
-		var seq int64
-		if err := rows.Scan(&kind, &id, &seq, &body); err != nil {
-			return nil, fmt.Errorf("neutron: read state: %w", err)
-		}
-		r := newOfKind(kind)
-		if r == nil {
-			return nil, fmt.Errorf("neutron: read state: unknown kind %q of %s", kind, id)
-		}
-		if err := json.Unmarshal([]byte(body), r); err != nil {
-			return nil, fmt.Errorf("neutron: read %s %s: %w", kind, id, err)
-		}
-		s.items[id], s.kinds[id], s.seq[id] = r, kind, seq
-		s.order = append(s.order, id)
-		s.byKind[kind] = append(s.byKind[kind], r)
-		s.next = max(s.next, seq+1)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("neutron: read state: %w", err)
-	}
-	return s, nil
-}
-
-// save writes what changed and, when something did, bumps the region's
-// revision (s.rev becomes the new one).
-func (s *state) save(ctx context.Context, tx *sql.Tx) error {
-	if !s.changed() {
-		return nil
-	}
-	rev, err := readRevision(ctx, tx, s.region)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO neutron_revisions (region, revision) VALUES (?, ?)
-		ON CONFLICT (region) DO UPDATE SET revision = excluded.revision`, s.region, rev+1); err != nil {
-		return fmt.Errorf("neutron: write revision: %w", err)
-	}
-	s.rev = rev + 1
-	for id, kind := range s.removed {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM neutron_resources WHERE region = ? AND kind = ? AND id = ?`, s.region, kind, id); err != nil {
-			return fmt.Errorf("neutron: delete %s %s: %w", kind, id, err)
-		}
-	}
-	for _, id := range s.order {
-		if !s.dirty[id] {
-			continue
-		}
-		r, ok := s.items[id]
-		if !ok {
-			continue
-		}
-		b, err := json.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("neutron: encode %s: %w", id, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO neutron_resources (region, kind, id, seq, project_id, body) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (region, kind, id) DO UPDATE SET body = excluded.body, project_id = excluded.project_id`,
-			s.region, s.kinds[id], id, s.seq[id], r.base().ProjectID, string(b)); err != nil {
-			return fmt.Errorf("neutron: write %s %s: %w", s.kinds[id], id, err)
-		}
-	}
-	return nil
-}
-
-func (s *state) changed() bool { return len(s.dirty) > 0 || len(s.removed) > 0 }
-
-// add stores a new resource.
-func (s *state) add(kind string, r resource) {
-	id := r.base().ID
-	s.items[id], s.kinds[id], s.seq[id] = r, kind, s.next
-	s.next++
-	s.order = append(s.order, id)
-	s.byKind[kind] = append(s.byKind[kind], r)
-	s.dirty[id] = true
-	delete(s.removed, id)
-}
-
-// touch marks r as changed, bumping its revision and update time.
-func (s *state) touch(r resource, now string) {
-	c := r.base()
-	c.RevisionNumber++
-	c.UpdatedAt = now
-	s.dirty[c.ID] = true
-}
-
-func (s *state) remove(id string) {
-	if kind, ok := s.kinds[id]; ok {
-		s.removed[id] = kind
-		s.byKind[kind] = slices.DeleteFunc(s.byKind[kind], func(x resource) bool { return x.base().ID == id })
-	}
-	delete(s.items, id)
-	delete(s.kinds, id)
-	delete(s.dirty, id)
-	s.order = slices.DeleteFunc(s.order, func(x string) bool { return x == id })
-}
-
-// all returns the resources of kind in creation order.
-func all[T resource](s *state, kind string) []T {
-	rs := s.byKind[kind]
-	if len(rs) == 0 {
-		return nil
-	}
-	out := make([]T, len(rs))
-	for i, r := range rs {
-		out[i] = r.(T)
-	}
-	return out
-}
-
-func get[T resource](s *state, id string) T {
-	t, _ := s.items[id].(T)
-	return t
-}
-
 func (s *state) network(id string) *Network           { return get[*Network](s, id) }
 func (s *state) subnet(id string) *Subnet             { return get[*Subnet](s, id) }
 func (s *state) port(id string) *Port                 { return get[*Port](s, id) }
@@ -537,40 +349,3 @@ func (s *state) addressScopes() []*AddressScope { return all[*AddressScope](s, k
 func (s *state) bgpSpeakers() []*BGPSpeaker     { return all[*BGPSpeaker](s, kindBGPSpeaker) }
 func (s *state) bgpPeers() []*BGPPeer           { return all[*BGPPeer](s, kindBGPPeer) }
 func (s *state) agents() []*Agent               { return all[*Agent](s, kindAgent) }
-
-// mark records that r changed without bumping its revision (resources
-// without standard attributes, or a change Neutron does not count).
-func (s *state) mark(r resource) { s.dirty[r.base().ID] = true }
-
-// subnetsOf lists a network's subnets in creation order.
-func (s *state) subnetsOf(networkID string) []*Subnet {
-	var out []*Subnet
-	for _, sn := range s.subnets() {
-		if sn.NetworkID == networkID {
-			out = append(out, sn)
-		}
-	}
-	return out
-}
-
-// portsOf lists a network's ports.
-func (s *state) portsOf(networkID string) []*Port {
-	var out []*Port
-	for _, p := range s.ports() {
-		if p.NetworkID == networkID {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// routerPorts lists the ports a router owns (interfaces and gateway).
-func (s *state) routerPorts(routerID string) []*Port {
-	var out []*Port
-	for _, p := range s.ports() {
-		if p.DeviceID == routerID && (p.DeviceOwner == ownerRouterInterface || p.DeviceOwner == ownerRouterGateway) {
-			out = append(out, p)
-		}
-	}
-	return out
-}

@@ -252,7 +252,7 @@ func (q *listQuery) run(st *state, c *caller, col *collection, r *http.Request) 
 	var rows []row
 	var markerRow *row
 	if !(col.adminOnly && !c.admin) {
-		for _, res := range st.byKind[col.kind] {
+		for _, res := range st.list(col.kind) {
 			id := res.base().ID
 			if !col.visible(st, c, res) {
 				continue
