@@ -329,6 +329,7 @@ func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, tim
 	if err != nil {
 		return err
 	}
+	logf.Chmod(0o600) // one an older version left 0644
 	defer logf.Close()
 	self, err := os.Executable()
 	if err != nil {
