@@ -230,3 +230,67 @@ func rtText(rt string) string {
 	asn, nn, _ := strings.Cut(rt, ":")
 	return fmt.Sprintf(`"value":"%s:%s"`, asn, nn)
 }
+
+// TestRestartBGPDoesNotWaitForPeerWithoutGracefulRestart restarts p1, the
+// reflector, whose clients are the lab's PEs and a gobgpd PE that does
+// not advertise graceful restart. RFC 4724 4.1 excludes such a peer from
+// the End-of-RIBs a restarting speaker waits for: p1 ends its deferral
+// once the PEs' End-of-RIBs are in, long before its deferral timer, and
+// counts only the two lab PEs as keeping its routes.
+func TestRestartBGPDoesNotWaitForPeerWithoutGracefulRestart(t *testing.T) {
+	y := `nodes:
+  p1: {role: p, rr: true}
+  pe1: {role: pe}
+  pe2: {role: pe}
+  ce1: {role: ce}
+  ce2: {role: ce}
+  gobgp: {role: external, address: 127.0.0.2:%d, plays: pe}
+links: [pe1-p1, pe2-p1, ce1-pe1, ce2-pe2]
+vpns:
+  red: {sites: [ce1, ce2]}
+`
+	probe, err := topology.Load("t.yaml", []byte(fmt.Sprintf(y, 179)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1Addr, _ := (&Lab{Model: probe.Model}).TCPAddr("p1")
+	redRT := probe.Model.VPN("red").Export[0]
+	g := testpeer.StartGobgpd(t, "127.0.0.2", testpeer.GobgpdConfig{AS: 65000, RouterID: "10.255.200.3", Listen: "127.0.0.2",
+		Neighbors: []testpeer.GobgpdNeighbor{{Addr: p1Addr.String(), AS: 65000, Passive: true, Families: []string{"l3vpn-ipv4-unicast"}}}}.TOML)
+	if _, err := g.CLI("vrf", "add", "red", "rd", "10.255.200.3:1", "rt", "import", redRT, "export", redRT); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.CLI("vrf", "red", "rib", "add", "198.51.100.0/24", "-a", "ipv4"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := topology.Load("t.yaml", []byte(fmt.Sprintf(y, g.BGPPort)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, clk := runLab(t, res.Model)
+	p1, _ := l.Node("p1")
+	pe2, _ := l.Node("pe2")
+	gobgpd := netip.MustParseAddr("127.0.0.2")
+	advanceUntil(t, clk, 20*time.Second, "p1's session with gobgpd", func() bool {
+		return p1.BGP().PeerState(gobgpd) == bgp.Established
+	})
+	if d, _ := p1.BGP().NeighborInfo(gobgpd); d.GracefulRestart {
+		t.Fatal("gobgpd advertised graceful restart; the test needs it without")
+	}
+	deferral := p1.BGP().RestartTime() / 2 // bgp.Config's default
+	if err := l.RestartBGP("p1"); err != nil {
+		t.Fatal(err)
+	}
+	restarted := clk.Now()
+	if n := p1.BGPPeerCount(); n != 2 {
+		t.Errorf("restart-bgp counts %d peers keeping p1's routes, want the 2 lab PEs (gobgpd has no graceful restart)", n)
+	}
+	advanceUntil(t, clk, 30*time.Second, "p1 to end its deferral", func() bool { return !p1.BGP().Restarting() })
+	if took := clk.Now().Sub(restarted); took >= deferral {
+		t.Errorf("p1 deferred for %v: the deferral timer (%v) ran out instead of the End-of-RIBs ending it", took, deferral)
+	}
+	// And gobgpd's route is back, best, on pe2 through the restarted p1.
+	advanceUntil(t, clk, 20*time.Second, "gobgpd's route to be best on pe2 again", func() bool {
+		return bestOf(pe2.BGP().Routes(bgp.VPNv4), "198.51.100.0/24")
+	})
+}
