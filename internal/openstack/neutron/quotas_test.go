@@ -439,3 +439,46 @@ func liftQuotas(tb testing.TB, lb *lab, token string) {
 		}
 	}
 }
+
+// Debian's openstack CLI (6.0.0) reads and enforces Neutron's quotas.
+// Its "quota show" and "quota set" ask for the compute service's client
+// before anything else and fail in a catalog without Nova, whatever
+// Neutron answers; "quota list --network" asks Neutron only.
+func TestOpenstackQuotaListShowsNeutronsQuotasAndNetworkCreateTheOverQuota(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the python openstack CLI")
+	}
+	lb := startLab(t)
+	const user, project = "demo-cloud1", "demo-cloud1"
+	demo := lb.demo(t, "cloud1")
+	id := projectOf(t, lb, demo)
+	setQuota(t, lb, id, map[string]any{"network": 1, "router": -1})
+
+	var list []map[string]any
+	cliJSON(t, lb, "admin", "admin", &list, "quota", "list", "--network")
+	if len(list) != 1 || list[0]["Project ID"] != id || list[0]["Networks"] != float64(1) || list[0]["Routers"] != float64(-1) ||
+		list[0]["Ports"] != float64(500) || list[0]["Security Groups"] != float64(10) || list[0]["Subnet Pools"] != float64(-1) {
+		t.Errorf("quota list --network: %v", list)
+	}
+	if out, err := openstackCLI(t, lb, user, project, "network", "create", "first"); err != nil {
+		t.Fatalf("first network: %v\n%s", err, out)
+	}
+	out, err := openstackCLI(t, lb, user, project, "network", "create", "second")
+	if err == nil || !strings.Contains(out, "ConflictException: 409, Quota exceeded for resources: ['network'].") {
+		t.Errorf("second network: %v\n%s", err, out)
+	}
+	var detail []map[string]any
+	cliJSON(t, lb, "admin", "admin", &detail, "quota", "list", "--network", "--detail", "--project", project)
+	found := false
+	for _, r := range detail {
+		if r["Resource"] == "networks" || r["Resource"] == "network" {
+			found = true
+			if r["In Use"] != float64(1) || r["Limit"] != float64(1) || r["Reserved"] != float64(0) {
+				t.Errorf("networks in quota list --detail: %v", r)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("quota list --detail has no networks row: %v", detail)
+	}
+}
