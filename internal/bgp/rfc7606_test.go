@@ -34,6 +34,10 @@ func TestRFC7606Outcomes(t *testing.T) {
 		{"bad ORIGIN value is treat-as-withdraw", corruptOrigin(9), false, 0},
 		{"missing AS_PATH is treat-as-withdraw", noASPath, false, 0},
 		{"unknown message type resets", frame(9, nil), false, bgp.BGP_ERROR_MESSAGE_HEADER_ERROR},
+		// A malformed optional attribute the codec discards, and neither
+		// ORIGIN, AS_PATH nor NEXT_HOP: found by FuzzUpdateFromOldSpeaker.
+		{"missing mandatory attributes behind a discarded one is treat-as-withdraw", frame(bgp.BGP_MSG_UPDATE,
+			[]byte("\x00\x00\x005@0\x010@0\x06000000@0\x040000\xc00\x06000000\xc0(\n0000000000\xc00\b00000000\x18\xc0\x00\x02")), false, 0},
 		{"truncated attribute list resets", frame(bgp.BGP_MSG_UPDATE, []byte{0, 0, 0, 10, 0x40}), false, bgp.BGP_ERROR_UPDATE_MESSAGE_ERROR},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

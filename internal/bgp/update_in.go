@@ -170,6 +170,13 @@ func (ss *session) applyUpdate(u *bgp.BGPUpdate, withdraw bool) {
 	}
 	var attrs Attrs
 	var err error
+	if !withdraw && missingMandatory(u) {
+		// The codec stops at the first error it finds: an UPDATE whose
+		// discarded attribute hid a missing ORIGIN, AS_PATH or NEXT_HOP
+		// gets here. RFC 7606 3 d: treat as withdraw.
+		p.s.log.Warn("UPDATE without a mandatory attribute treated as withdraw", "peer", p.cfg.Addr)
+		withdraw = true
+	}
 	if !withdraw {
 		attrs, err = attrsFromWire(u.PathAttributes, ss.as2)
 		if err != nil {
@@ -310,4 +317,22 @@ func (ss *session) withdrawNLRI(f Family, n bgp.NLRI) {
 	if p.s.tables[f].remove(p.s, k, p) {
 		p.received[f]--
 	}
+}
+
+// missingMandatory reports whether an UPDATE announcing routes lacks a
+// well-known mandatory attribute: ORIGIN, AS_PATH, and NEXT_HOP when it
+// carries IPv4 NLRI outside MP_REACH_NLRI (RFC 4271 5, RFC 4760 3).
+func missingMandatory(u *bgp.BGPUpdate) bool {
+	var origin, asPath, nextHop bool
+	for _, pa := range u.PathAttributes {
+		switch pa.(type) {
+		case *bgp.PathAttributeOrigin:
+			origin = true
+		case *bgp.PathAttributeAsPath:
+			asPath = true
+		case *bgp.PathAttributeNextHop:
+			nextHop = true
+		}
+	}
+	return !origin || !asPath || (len(u.NLRI) > 0 && !nextHop)
 }
