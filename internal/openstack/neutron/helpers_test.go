@@ -42,8 +42,14 @@ type lab struct {
 // tune, if given, adjusts each Neutron's Config.
 func startLab(t testing.TB, tune ...func(*Config)) *lab {
 	t.Helper()
+	return startLabWith(t, store.Options{}, tune...)
+}
+
+// startLabWith is startLab on a store opened with opts.
+func startLabWith(t testing.TB, opts store.Options, tune ...func(*Config)) *lab {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), store.Options{})
+	st, err := store.Open(ctx, t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,6 +83,7 @@ func startWriteBenchRegion(b *testing.B, ports, conns int) *benchRegion {
 	r := &benchRegion{url: lb.URL + "/cloud1/network", token: token,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}}
 	b.Cleanup(r.client.CloseIdleConnections)
+	liftQuotas(b, lb, token) // beyond Neutron's default 500 ports
 	var nets []any
 	for i := range benchNetworks {
 		nets = append(nets, map[string]any{"name": fmt.Sprintf("net%d", i)})
