@@ -10,29 +10,46 @@ import (
 // one item depends on that item alone, as far as collisions allow: an item
 // first tries its "natural" slot (role block + the number its name ends
 // with, so pe2 gets the second address of the PE block) or else a slot
-// hashed from its name, and probes forward when that is taken. Adding an
-// item therefore does not renumber the others, unlike allocating in file
-// order.
+// hashed from its name, and takes the first free slot from there on
+// (wrapping at the end of the pool). Adding an item therefore does not
+// renumber the others, unlike allocating in file order.
+//
+// Finding that first free slot by probing one slot at a time is quadratic
+// once a role's block is full (a 100,000-router chain took minutes), so
+// every taken slot remembers a later slot up to which all slots are taken
+// too: runs of taken slots are skipped, and the runs walked are shortened
+// for the next search (path compression, as in union-find). The slot found
+// is exactly the one probing would find.
 type slotAllocator struct {
 	size   uint64 // number of slots
 	blocks uint64 // role blocks the pool is split into for natural slots
-	used   map[uint64]bool
+	// skip holds the taken slots; skip[s] is a slot such that every slot
+	// from s up to it (cyclically, itself excluded) is taken.
+	skip map[uint64]uint64
 }
 
 func newSlotAllocator(size uint64, blocks uint64) *slotAllocator {
-	return &slotAllocator{size: size, blocks: blocks, used: map[uint64]bool{}}
+	return &slotAllocator{size: size, blocks: blocks, skip: map[uint64]uint64{}}
 }
 
 // reserve marks a pinned slot as taken; it reports false when it already was.
 func (a *slotAllocator) reserve(slot uint64) bool {
-	if a.used[slot] {
+	if _, taken := a.skip[slot]; taken {
 		return false
 	}
-	a.used[slot] = true
+	a.mark(slot)
 	return true
 }
 
-func (a *slotAllocator) full() bool { return uint64(len(a.used)) >= a.size }
+func (a *slotAllocator) mark(slot uint64) {
+	next := slot + 1
+	if next >= a.size {
+		next = 0
+	}
+	a.skip[slot] = next
+}
+
+func (a *slotAllocator) full() bool { return uint64(len(a.skip)) >= a.size }
 
 // take allocates a slot for key; block is the role block (or -1 for none)
 // and n the number the name ends with (or -1).
@@ -41,14 +58,29 @@ func (a *slotAllocator) take(key string, block int, n int) (uint64, bool) {
 		return 0, false
 	}
 	start := a.preferred(key, block, n)
-	for i := uint64(0); i < a.size; i++ {
-		s := (start + i) % a.size
-		if !a.used[s] {
-			a.used[s] = true
-			return s, true
+	free := a.firstFree(start)
+	a.mark(free)
+	return free, true
+}
+
+// firstFree is the first slot not taken from start on, wrapping; the pool
+// must not be full.
+func (a *slotAllocator) firstFree(start uint64) uint64 {
+	s := start
+	for {
+		next, taken := a.skip[s]
+		if !taken {
+			break
 		}
+		s = next
 	}
-	return 0, false
+	// Point every slot walked straight at the free one.
+	for t := start; t != s; {
+		next := a.skip[t]
+		a.skip[t] = s
+		t = next
+	}
+	return s
 }
 
 // preferred is the natural slot, or a hashed slot inside the role's block
