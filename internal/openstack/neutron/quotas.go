@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/intercloud/intercloud/internal/store"
 )
@@ -116,6 +117,38 @@ func quotaUsage(st *state, kind, project string) int {
 	return st.projectCount(kind, project)
 }
 
+// quotaCache keeps each project's limits once read, so a create costs
+// no read of them. Quota updates go through this Service and drop the
+// project's entry under the store's writer lock, before any later
+// transaction begins; a limit set through another Service on the same
+// store (another process) is seen once this one restarts.
+type quotaCache struct {
+	mu     sync.Mutex
+	limits map[string]map[string]int // project -> resource -> limit
+}
+
+func (c *quotaCache) get(project string) (map[string]int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.limits[project]
+	return l, ok
+}
+
+func (c *quotaCache) put(project string, l map[string]int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.limits == nil {
+		c.limits = map[string]map[string]int{}
+	}
+	c.limits[project] = l
+}
+
+func (c *quotaCache) drop(project string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.limits, project)
+}
+
 // checkQuota refuses one more resource of kind for project when the
 // project already holds its limit. The create paths call it inside the
 // request's transaction, which holds the store's write lock, so the
@@ -127,13 +160,17 @@ func (s *Service) checkQuota(st *state, kind, project string) error {
 	if !ok {
 		return nil
 	}
-	var db querier
-	if s.st != nil { // a Service without a store (the fuzz targets') has the defaults
-		db = s.st.DB()
-	}
-	limits, err := s.quotaLimits(context.Background(), db, project)
-	if err != nil {
-		return err
+	limits, ok := s.quotas.get(project)
+	if !ok {
+		var db querier
+		if s.st != nil { // a Service without a store (the fuzz targets') has the defaults
+			db = s.st.DB()
+		}
+		var err error
+		if limits, err = s.quotaLimits(context.Background(), db, project); err != nil {
+			return err
+		}
+		s.quotas.put(project, limits)
 	}
 	limit := limits[qr.name]
 	// Fewer of kind in the whole region than the limit: no need to count.
@@ -372,7 +409,7 @@ func (s *Service) setQuota(w http.ResponseWriter, r *http.Request, c *caller, id
 		set[q.name] = n
 	}
 	var limits map[string]int
-	err = s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err = s.st.WriteTx(r.Context(), func(tx *sql.Tx) error {
 		if checkLimit {
 			st, err := s.current(r.Context(), tx)
 			if err != nil {
@@ -396,7 +433,7 @@ func (s *Service) setQuota(w http.ResponseWriter, r *http.Request, c *caller, id
 		}
 		limits, err = s.quotaLimits(r.Context(), tx, id)
 		return err
-	})
+	}, func() { s.quotas.drop(id) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -412,7 +449,7 @@ func (s *Service) deleteQuota(w http.ResponseWriter, r *http.Request, c *caller)
 		s.fail(w, r, err)
 		return
 	}
-	err := s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err := s.st.WriteTx(r.Context(), func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(r.Context(), `DELETE FROM neutron_quotas WHERE region = ? AND project_id = ?`, s.cfg.Region, id)
 		if err != nil {
 			return fmt.Errorf("neutron: delete quota: %w", err)
@@ -421,7 +458,7 @@ func (s *Service) deleteQuota(w http.ResponseWriter, r *http.Request, c *caller)
 			return notFound("TenantQuotaNotFound", "Quota for tenant %s could not be found.", id)
 		}
 		return nil
-	})
+	}, func() { s.quotas.drop(id) })
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -70,6 +70,9 @@ type Service struct {
 	// store) is seen as before.
 	mu    sync.Mutex
 	cache *state
+
+	// quotas keeps the limits admins set, per project (quotas.go).
+	quotas quotaCache
 }
 
 // New applies Neutron's migrations to st (shared by every region) and
@@ -273,8 +276,7 @@ func (s *Service) Snapshot(ctx context.Context) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	// A write's view of it hands out private copies of the resources.
-	st := cur.begin()
+	st := cur.detached()
 	var out State
 	for _, x := range st.networks() {
 		out.Networks = append(out.Networks, *x)
