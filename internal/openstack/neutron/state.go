@@ -25,6 +25,7 @@ type state struct {
 	rev    int64 // the region's revision this state is (neutron_revisions)
 	o      *txn  // the write this state belongs to; nil once committed
 	next   int64 // the next resource's seq
+	copies bool  // reads hand out fresh copies of the resources (detached)
 
 	items cowMap[string, *entry] // id -> resource
 	lists map[string]*seqList    // kind -> ids in creation order
@@ -91,6 +92,15 @@ func (s *state) begin() *state {
 	return &w
 }
 
+// detached is committed state s handing out a fresh copy of a resource
+// at each read, for a caller to keep: it changes nothing, so it costs no
+// copy of any container.
+func (s *state) detached() *state {
+	d := *s
+	d.copies = true
+	return &d
+}
+
 // freeze ends w's write: w becomes a committed state, shared and never
 // changed again.
 func (s *state) freeze() {
@@ -105,6 +115,11 @@ func (s *state) entryOf(id string) *entry {
 	e, ok := s.items.get(id)
 	if !ok {
 		return nil
+	}
+	if s.copies {
+		c := *e
+		c.r = cloneResource(e.r)
+		return &c
 	}
 	if s.o == nil || e.owner == s.o {
 		return e
