@@ -130,13 +130,13 @@ func TestUpAndDown(t *testing.T) {
 	if _, errOut, code := run(t, "up", api); code != 1 || !strings.Contains(errOut, "a lab is already running") {
 		t.Errorf("second up: %d %q", code, errOut)
 	}
-	out, _, code := run(t, "ping", api, "ce1", "ce2", "-c", "2", "-i", "50ms")
+	out, errOut, code := run(t, "ping", api, "ce1", "ce2", "-c", "2", "-i", "50ms")
 	if code != 0 || !strings.Contains(out, "2 packets transmitted, 2 received, 0% packet loss") {
-		t.Errorf("ping: %d\n%s", code, out)
+		t.Errorf("ping: %d\n%s%s", code, out, errOut)
 	}
-	out, _, code = run(t, "trace", api, "ce1", "ce2", "-q", "1")
+	out, errOut, code = run(t, "trace", api, "ce1", "ce2", "-q", "1")
 	if code != 0 || !strings.Contains(out, "(pe1)") || !strings.Contains(out, "MPLS Label=") || !strings.Contains(out, "TTL=1 S=1") {
-		t.Errorf("trace: %d\n%s", code, out)
+		t.Errorf("trace: %d\n%s%s", code, out, errOut)
 	}
 	out, _, _ = run(t, "show", api, "pe1", "igp", "neighbors")
 	if !strings.Contains(out, "Full/-") {
