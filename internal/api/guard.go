@@ -34,7 +34,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		writeError(w, http.StatusForbidden, fmt.Errorf("cross-origin %s refused: the lab takes changes only from its own pages and from clients that are not browsers", r.Method))
 	}))
 	lab := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/api/") {
+		if !strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == loginPath {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -73,16 +73,48 @@ func isJSON(ct string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// authorized says whether r carries the lab token.
+// authorized says whether r carries the lab token: as a bearer token
+// (the CLI, scripts), or as the cookie login set (a browser on the
+// daemon's own pages; the Origin and JSON checks keep other pages from
+// riding on it).
 func (s *Server) authorized(r *http.Request) bool {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
+	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return s.isToken(strings.TrimSpace(tok))
 	}
+	if c, err := r.Cookie(tokenCookie); err == nil {
+		return s.isToken(c.Value)
+	}
+	return false
+}
+
+func (s *Server) isToken(tok string) bool {
 	s.mu.Lock()
 	want := s.token
 	s.mu.Unlock()
-	return want != "" && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(want)) == 1
+	return want != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(want)) == 1
+}
+
+// loginPath trades the token in its query for a cookie, as Jupyter's
+// token URL does, so a browser opened on
+// http://127.0.0.1:4950/api/v1/login?token=TOKEN can use the daemon's
+// pages; it then goes to next (a path on the daemon), or to /.
+const (
+	loginPath   = "/api/v1/login"
+	tokenCookie = "intercloud_token"
+)
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.isToken(r.URL.Query().Get("token")) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="intercloud"`)
+		writeError(w, http.StatusUnauthorized, errors.New("login needs ?token=TOKEN, the lab's token from "+TokenFile+" in its state directory"))
+		return
+	}
+	next := r.URL.Query().Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		next = "/" // never a redirect off the daemon
+	}
+	http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: r.URL.Query().Get("token"), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // hostAllowed says whether a Host header names this daemon. An IP

@@ -341,3 +341,46 @@ func TestClientSendsTheTokenItIsGiven(t *testing.T) {
 		t.Errorf("shutdown: %v", err)
 	}
 }
+
+// A browser logs in once with the token in the URL (as with Jupyter) and
+// then uses the daemon's pages by cookie; other pages still cannot.
+func TestBrowserLogsInWithTheTokenURLAndKeepsACookie(t *testing.T) {
+	srv, addr := rawServer(t)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) *http.Response {
+		t.Helper()
+		resp, err := noRedirect.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := get("/api/v1/login?token=wrong"); resp.StatusCode != 401 || len(resp.Cookies()) != 0 {
+		t.Errorf("wrong token: %d %v", resp.StatusCode, resp.Cookies())
+	}
+	resp := get("/api/v1/login?token=" + srv.Token() + "&next=//evil.example/x")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Errorf("login: %d to %q, want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var cookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == tokenCookie {
+			cookie = c
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("cookie %+v, want HttpOnly SameSite=Strict", cookie)
+	}
+	c := "intercloud_token=" + cookie.Value
+	if code, body := call(t, addr, "GET", "/api/v1/status", "", map[string]string{"Cookie": c}); code != 200 {
+		t.Errorf("status by cookie: %d %s", code, body)
+	}
+	if code, body := call(t, addr, "GET", "/api/v1/status", "", map[string]string{"Cookie": "intercloud_token=wrong"}); code != 401 {
+		t.Errorf("status by a wrong cookie: %d %s", code, body)
+	}
+	h := map[string]string{"Cookie": c, "Content-Type": "application/json", "Origin": "http://evil.example"}
+	if code, body := call(t, addr, "POST", "/api/v1/shutdown", "", h); code != 403 {
+		t.Errorf("foreign page riding on the cookie: %d %s", code, body)
+	}
+}

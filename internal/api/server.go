@@ -58,6 +58,7 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /api/v1/capture", s.capture)
 	mux.HandleFunc("GET /api/v1/events", s.events)
 	mux.HandleFunc("GET /api/v1/openstack", s.openStack)
+	mux.HandleFunc("GET "+loginPath, s.login)
 	mux.HandleFunc("/", s.unrouted)
 	s.mux = mux
 	s.http = &http.Server{Handler: s.guard(mux), ReadHeaderTimeout: 10 * time.Second}
