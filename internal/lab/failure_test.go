@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/testpeer"
 )
 
 // TestLinkFailureReroutes pings ce1 -> ce2 every 10 ms while both of
@@ -103,11 +104,18 @@ func TestCaptureDecodesInTshark(t *testing.T) {
 	}
 	done := make(chan int)
 	ctx, cancel := contextWithCancel()
+	written := &countingWriter{w: out}
 	go func() {
-		n, _ := l.Capture(ctx, "pe1", "p1", out, 0, 0)
+		n, _ := l.Capture(ctx, "pe1", "p1", written, 0, 0)
 		done <- n
 	}()
-	time.Sleep(20 * time.Millisecond) // let the capture attach (wall time; bounded)
+	// Capture says nothing when its tap is on, and buffers 4 KiB: unlabelled
+	// 1400-byte pings from pe1 to its neighbour p1 (not what is counted
+	// below) cross the link until the capture spills into the file.
+	testpeer.WaitFor(t, 30*time.Second, "the capture to see a sentinel ping", func() bool {
+		ping(t, l, clk, "pe1", "p1", router.PingOptions{Count: 1, Size: 1400})
+		return written.n.Load() > 0
+	})
 	if res := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 4, Interval: 10 * time.Millisecond}); res.Received != 4 {
 		t.Fatalf("ping: %+v", res)
 	}

@@ -2,10 +2,11 @@ package lab
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func mustTCP(t *testing.T, l *Lab, node string) netip.Addr {
 }
 
 // TestTsharkDecodesLabBGP captures lo while the seed lab comes up over TCP
-// and has tshark decode the BGP: OPENs from the routers' 127.65/16
+// and has tshark decode the BGP live: OPENs from the routers' 127.65/16
 // addresses and VPNv4 UPDATEs. Needs root to capture.
 func TestTsharkDecodesLabBGP(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
@@ -123,14 +124,33 @@ func TestTsharkDecodesLabBGP(t *testing.T) {
 		t.Skip("capturing on lo needs root")
 	}
 	port := uint16(testpeer.FreePort(t, "127.65.0.1"))
-	pcap := filepath.Join(t.TempDir(), "bgp.pcap")
-	capture := exec.Command(tshark, "-q", "-i", "lo", "-f", fmt.Sprintf("tcp port %d and net 127.64.0.0/10", port), "-w", pcap, "-a", "duration:20")
+	// -l prints each packet as it is decoded, so the test can wait on what
+	// tshark has seen instead of guessing how long dumpcap takes.
+	capture := exec.Command(tshark, "-l", "-n", "-i", "lo", "-f", fmt.Sprintf("tcp port %d and net 127.64.0.0/10", port),
+		"-d", fmt.Sprintf("tcp.port==%d,bgp", port), "-T", "fields", "-e", "ip.src", "-e", "bgp.type",
+		"-e", "bgp.update.path_attribute.mp_reach_nlri.safi", "-e", "bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv4")
 	capture.Env = append(os.Environ(), "HOME="+t.TempDir())
+	var out, errs lockedBuffer
+	capture.Stdout, capture.Stderr = &out, &errs
 	if err := capture.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { capture.Process.Kill(); capture.Wait() })
-	time.Sleep(time.Second) // let dumpcap attach (bounded)
+	t.Cleanup(func() {
+		stopProcess(capture, 10*time.Second)
+		if t.Failed() {
+			t.Logf("tshark's stderr:\n%s", errs.String())
+		}
+	})
+
+	// The capture is on once tshark decodes a sentinel: a connection
+	// attempt to the lab's still closed BGP port, repeated until seen.
+	sentinel := net.JoinHostPort("127.65.0.1", strconv.Itoa(int(port)))
+	testpeer.WaitFor(t, 30*time.Second, "tshark to decode a sentinel SYN", func() bool {
+		if c, err := net.DialTimeout("tcp", sentinel, time.Second); err == nil {
+			c.Close()
+		}
+		return strings.Contains(out.String(), "\n")
+	})
 
 	m, err := topology.LoadSeed()
 	if err != nil {
@@ -141,35 +161,41 @@ func TestTsharkDecodesLabBGP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(l.Close)
 	l.Start()
 	advanceUntil(t, clk, 20*time.Second, "the seed lab over TCP to be ready", func() bool { return l.Counts().Ready })
-	time.Sleep(500 * time.Millisecond)
-	l.Close()
-	capture.Process.Signal(os.Interrupt)
-	capture.Wait()
-	cmd := exec.Command(tshark, "-n", "-r", pcap, "-d", fmt.Sprintf("tcp.port==%d,bgp", port), "-Y", "bgp", "-T", "fields", "-e", "ip.src", "-e", "bgp.type",
-		"-e", "bgp.update.path_attribute.mp_reach_nlri.safi", "-e", "bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv4")
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	out, err := runBounded(cmd, 30*time.Second)
-	if err != nil {
-		b, _ := os.ReadFile(pcap)
-		t.Fatalf("tshark: %v (pcap %d bytes)\n%s", err, len(b), out)
-	}
+
 	pe1 := mustTCP(t, l, "pe1").String()
 	node, _ := l.Node("pe1")
-	open, vpn := false, false
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) < 4 || f[0] != pe1 {
-			continue
+	loopback := node.Model.Loopback.Addr().String()
+	var bgpLines []string // for the failure message: the sentinels left out
+	decoded := func() (open, vpn bool) {
+		bgpLines = bgpLines[:0]
+		for _, line := range strings.Split(out.String(), "\n") {
+			f := strings.Split(line, "\t")
+			if len(f) >= 2 && f[1] != "" {
+				bgpLines = append(bgpLines, line)
+			}
+			if len(f) < 4 || f[0] != pe1 {
+				continue
+			}
+			open = open || strings.Contains(f[1], "1")
+			// A VPNv4 UPDATE (SAFI 128) whose next hop is pe1's loopback in
+			// the emulated network, not its session address.
+			vpn = vpn || strings.Contains(f[2], "128") && strings.Contains(f[3], loopback)
 		}
-		open = open || strings.Contains(f[1], "1")
-		// A VPNv4 UPDATE (SAFI 128) whose next hop is pe1's loopback in
-		// the emulated network, not its session address.
-		vpn = vpn || strings.Contains(f[2], "128") && strings.Contains(f[3], node.Model.Loopback.Addr().String())
+		return open, vpn
 	}
-	if !open || !vpn {
-		t.Errorf("from pe1's %s tshark decoded an OPEN: %v, a VPNv4 UPDATE with next hop %v: %v\n%s", pe1, open, node.Model.Loopback.Addr(), vpn, out)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		open, vpn := decoded()
+		if open && vpn {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("from pe1's %s tshark decoded an OPEN: %v, a VPNv4 UPDATE with next hop %s: %v\n%s", pe1, open, loopback, vpn, strings.Join(bgpLines, "\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
