@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"net/netip"
 	"sync"
@@ -71,16 +70,9 @@ func TestFloatingIPSeed(t *testing.T) {
 
 	// Capture the uplink while ce1 pings.
 	var pcap bytes.Buffer
-	capCtx, stopCap := context.WithCancel(ctx)
-	capDone := make(chan error, 1)
-	go func() {
-		_, err := e.lab.Capture(capCtx, "ce2", "cloud2", &pcap, 0, 0)
-		capDone <- err
-	}()
-	time.Sleep(200 * time.Millisecond) // the taps are in place
+	stopCap := e.captureOn(ctx, "ce2", "cloud2", &pcap)
 	res := e.ping("ce1", floating.String(), 3)
-	stopCap()
-	if err := <-capDone; err != nil && err != context.Canceled {
+	if err := stopCap(); err != nil {
 		t.Fatal(err)
 	}
 	if res.Received != 3 || res.Replies[0].From != floating {

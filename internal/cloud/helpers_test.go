@@ -2,12 +2,14 @@ package cloud
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +31,7 @@ import (
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -375,3 +378,57 @@ func must(t testing.TB, err error) {
 func ptr[T any](v T) *T { return &v }
 
 func itoa(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
+
+// captureOn starts capturing link a-b into w and returns once the capture's
+// tap is on the link, which lab.Capture does not announce: 1400-byte pings
+// from a to b's address on the link cross it until the capture's 4 KiB
+// buffer spills into w. stop ends the capture and returns its error.
+func (e *env) captureOn(ctx context.Context, a, b string, w io.Writer) (stop func() error) {
+	e.t.Helper()
+	var to netip.Addr
+	for _, l := range e.m.Links {
+		switch {
+		case l.A.Node == a && l.B.Node == b:
+			to = l.B.Addr
+		case l.A.Node == b && l.B.Node == a:
+			to = l.A.Addr
+		}
+	}
+	if !to.IsValid() {
+		e.t.Fatalf("no link %s-%s", a, b)
+	}
+	written := &countingWriter{w: w}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.lab.Capture(ctx, a, b, written, 0, 0)
+		done <- err
+	}()
+	testpeer.WaitFor(e.t, 30*time.Second, "the capture of "+a+"-"+b+" to see a sentinel ping", func() bool {
+		s, err := e.lab.StartPing(a, to.String(), router.PingOptions{Count: 1, Size: 1400})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.waitDone(s.Done())
+		return written.n.Load() > 0
+	})
+	return func() error {
+		cancel()
+		if err := <-done; err != nil && err != context.Canceled {
+			return err
+		}
+		return nil
+	}
+}
+
+// countingWriter counts the bytes that reach w.
+type countingWriter struct {
+	w io.Writer
+	n atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
