@@ -145,8 +145,11 @@ func TestAfterFuncRunsUnderLockAndStops(t *testing.T) {
 	go func() { n.clk.Advance(time.Second); close(done) }()
 	// Wait until the clock's goroutine is blocked on the lock: the timer
 	// has left the clock's queue.
-	for n.clk.Pending() != 0 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); n.clk.Pending() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			x.ctl.Unlock()
+			t.Fatal("the clock never took the timer off its queue")
+		}
 	}
 	late.Stop()
 	x.ctl.Unlock()
