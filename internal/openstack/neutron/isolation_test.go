@@ -1,6 +1,9 @@
 package neutron
 
 import (
+	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -164,4 +167,245 @@ func TestProjectIsolation(t *testing.T) {
 		list[0].(map[string]any)["status"] != "N/A" {
 		t.Errorf("admin's view of the floating IP's port: %v", body)
 	}
+}
+
+// TestAnotherProjectCanNeitherSeeNorTouchAProjectsResources goes through
+// every resource kind and every action a member has, as project B
+// (demo-cloud2) on project A's (demo-cloud1) things in one Neutron. What
+// A owns is invisible to B, so Neutron answers 404 with the kind's
+// NotFound — for the object itself, and for an object B names in its own
+// request (a subnet on A's network, a floating IP on A's port, A's subnet
+// on B's router...) — and the admin-only BGP API answers a member webob's
+// bare 404. Nothing B tries changes A's objects.
+func TestAnotherProjectCanNeitherSeeNorTouchAProjectsResources(t *testing.T) {
+	lb := startLab(t)
+	adm, a, b := lb.admin(t), lb.demo(t, "cloud1"), lb.demo(t, "cloud2")
+	pub, _ := createPublic(t, adm)
+	ok := func(what string, code int, body map[string]any, want int) map[string]any {
+		t.Helper()
+		if code != want {
+			t.Fatalf("%s: %d %v", what, code, body)
+		}
+		return body
+	}
+	id := func(body map[string]any, key string) string { return body[key].(map[string]any)["id"].(string) }
+	post := func(c *gophercloud.ServiceClient, path, key string, attrs map[string]any) string {
+		t.Helper()
+		code, body := raw(t, lb, c, "POST", "/v2.0/"+path, map[string]any{key: attrs})
+		return id(ok("create "+key, code, body, 201), key)
+	}
+
+	// Project A: a network with a subnet from its own pool in its own
+	// address scope, a port, a router with a gateway and an interface, a
+	// floating IP on the port.
+	scopeA := post(a, "address-scopes", "address_scope", map[string]any{"name": "a-scope", "ip_version": 4})
+	poolA := post(a, "subnetpools", "subnetpool", map[string]any{"name": "a-pool", "prefixes": []string{"10.60.0.0/16"},
+		"default_prefixlen": 24, "address_scope_id": scopeA})
+	netA := post(a, "networks", "network", map[string]any{"name": "a-net"})
+	subA := post(a, "subnets", "subnet", map[string]any{"network_id": netA, "ip_version": 4, "subnetpool_id": poolA})
+	portA := post(a, "ports", "port", map[string]any{"network_id": netA, "device_owner": "compute:nova", "device_id": "vm-a"})
+	routerA := post(a, "routers", "router", map[string]any{"name": "a-router", "external_gateway_info": map[string]any{"network_id": pub.ID}})
+	code, body := raw(t, lb, a, "PUT", "/v2.0/routers/"+routerA+"/add_router_interface", map[string]any{"subnet_id": subA})
+	itfA := ok("A's router interface", code, body, 200)["port_id"].(string)
+	fipA := post(a, "floatingips", "floatingip", map[string]any{"floating_network_id": pub.ID, "port_id": portA})
+	projectA := lb.projectOf(t, a, netA)
+	// BGP is the admin's: neutron-dynamic-routing gives a speaker and a
+	// peer the admin's project whatever the body says, so a member meets
+	// only others' speakers.
+	speaker := post(adm, "bgp-speakers", "bgp_speaker", map[string]any{"name": "a-speaker", "local_as": 64512, "ip_version": 4, "project_id": projectA})
+	peer := post(adm, "bgp-peers", "bgp_peer", map[string]any{"name": "a-peer", "peer_ip": "192.0.2.1", "remote_as": 64513, "auth_type": "none", "project_id": projectA})
+	code, body = raw(t, lb, adm, "PUT", "/v2.0/bgp-speakers/"+speaker+"/add_bgp_peer", map[string]any{"bgp_peer_id": peer})
+	ok("the admin adds the peer to the speaker", code, body, 200)
+
+	// Project B's own things, to name A's in its requests.
+	netB := post(b, "networks", "network", map[string]any{"name": "b-net"})
+	subB := post(b, "subnets", "subnet", map[string]any{"network_id": netB, "ip_version": 4, "cidr": "10.70.0.0/24"})
+	portB := post(b, "ports", "port", map[string]any{"network_id": netB})
+	routerB := post(b, "routers", "router", map[string]any{"name": "b-router"})
+	fipB := post(b, "floatingips", "floatingip", map[string]any{"floating_network_id": pub.ID})
+
+	before := lb.everything(t, adm)
+	for kind, objs := range before.of(projectA) {
+		if len(objs) == 0 && !strings.HasPrefix(kind, "bgp-") {
+			t.Fatalf("project A has no %s to protect", kind)
+		}
+	}
+
+	// Every kind: B's list does not hold A's object, and show, update and
+	// delete answer the kind's NotFound.
+	kinds := []struct {
+		path, key, id, notFound, message, update string
+	}{
+		{"networks", "network", netA, "NetworkNotFound", "Network %s could not be found.", "name"},
+		{"subnets", "subnet", subA, "SubnetNotFound", "Subnet %s could not be found.", "name"},
+		{"ports", "port", portA, "PortNotFound", "Port %s could not be found.", "name"},
+		{"ports", "port", itfA, "PortNotFound", "Port %s could not be found.", "name"},
+		{"routers", "router", routerA, "RouterNotFound", "Router %s could not be found", "name"},
+		{"floatingips", "floatingip", fipA, "FloatingIPNotFound", "Floating IP %s could not be found", "description"},
+		{"subnetpools", "subnetpool", poolA, "SubnetPoolNotFound", "Subnet pool %s could not be found.", "name"},
+		{"address-scopes", "address_scope", scopeA, "AddressScopeNotFound", "Address scope %s could not be found.", "name"},
+		{"bgp-speakers", "bgp_speaker", speaker, "BgpSpeakerNotFound", "BGP speaker %s could not be found.", "name"},
+		{"bgp-peers", "bgp_peer", peer, "BgpPeerNotFound", "BGP peer %s could not be found.", "name"},
+	}
+	for _, k := range kinds {
+		owner := "A's "
+		if strings.HasPrefix(k.path, "bgp-") {
+			owner = "the admin's "
+		}
+		t.Run("B's "+k.key+" list lacks "+owner+k.key, func(t *testing.T) {
+			code, body := raw(t, lb, b, "GET", "/v2.0/"+k.path, nil)
+			if code != 200 {
+				t.Fatalf("list: %d %v", code, body)
+			}
+			for _, o := range body[strings.ReplaceAll(k.path, "-", "_")].([]any) {
+				if o.(map[string]any)["id"] == k.id {
+					t.Errorf("B lists %s%s %s", owner, k.key, k.id)
+				}
+			}
+			code, body = raw(t, lb, b, "GET", "/v2.0/"+k.path+"?id="+k.id, nil)
+			if list, _ := body[strings.ReplaceAll(k.path, "-", "_")].([]any); code != 200 || len(list) != 0 {
+				t.Errorf("B filtering on A's id: %d %v", code, body)
+			}
+		})
+		msg := fmt.Sprintf(k.message, k.id)
+		t.Run("B showing "+owner+k.key+" gets 404 "+k.notFound, func(t *testing.T) {
+			code, body := raw(t, lb, b, "GET", "/v2.0/"+k.path+"/"+k.id, nil)
+			wantNeutronError(t, "show", code, body, 404, k.notFound, msg)
+		})
+		t.Run("B updating "+owner+k.key+" gets 404 "+k.notFound, func(t *testing.T) {
+			code, body := raw(t, lb, b, "PUT", "/v2.0/"+k.path+"/"+k.id, map[string]any{k.key: map[string]any{k.update: "B was here"}})
+			wantNeutronError(t, "update", code, body, 404, k.notFound, msg)
+		})
+		t.Run("B deleting "+owner+k.key+" gets 404 "+k.notFound, func(t *testing.T) {
+			code, body := raw(t, lb, b, "DELETE", "/v2.0/"+k.path+"/"+k.id, nil)
+			wantNeutronError(t, "delete", code, body, 404, k.notFound, msg)
+		})
+	}
+
+	// Every action that names an object: A's object is not found for B.
+	actions := []struct {
+		name, method, path string
+		body               any
+		code               int
+		typ, message       string
+	}{
+		{"B adding an interface to A's router gets 404 RouterNotFound", "PUT", "/v2.0/routers/" + routerA + "/add_router_interface",
+			map[string]any{"subnet_id": subB}, 404, "RouterNotFound", "Router " + routerA + " could not be found"},
+		{"B removing A's router interface gets 404 RouterNotFound", "PUT", "/v2.0/routers/" + routerA + "/remove_router_interface",
+			map[string]any{"subnet_id": subA}, 404, "RouterNotFound", "Router " + routerA + " could not be found"},
+		{"B plugging A's subnet into its router gets 404 SubnetNotFound", "PUT", "/v2.0/routers/" + routerB + "/add_router_interface",
+			map[string]any{"subnet_id": subA}, 404, "SubnetNotFound", "Subnet " + subA + " could not be found."},
+		{"B plugging A's port into its router gets 404 PortNotFound", "PUT", "/v2.0/routers/" + routerB + "/add_router_interface",
+			map[string]any{"port_id": portA}, 404, "PortNotFound", "Port " + portA + " could not be found."},
+		{"B removing A's interface port from its router gets 404 RouterInterfaceNotFound", "PUT", "/v2.0/routers/" + routerB + "/remove_router_interface",
+			map[string]any{"port_id": itfA}, 404, "RouterInterfaceNotFound", "Router " + routerB + " does not have an interface with id " + itfA},
+		{"B making a subnet on A's network gets 404 NetworkNotFound", "POST", "/v2.0/subnets",
+			map[string]any{"subnet": map[string]any{"network_id": netA, "ip_version": 4, "cidr": "10.80.0.0/24"}}, 404, "NetworkNotFound", "Network " + netA + " could not be found."},
+		{"B making a port on A's network gets 404 NetworkNotFound", "POST", "/v2.0/ports",
+			map[string]any{"port": map[string]any{"network_id": netA}}, 404, "NetworkNotFound", "Network " + netA + " could not be found."},
+		{"B making a subnet from A's subnet pool gets 404 SubnetPoolNotFound", "POST", "/v2.0/subnets",
+			map[string]any{"subnet": map[string]any{"network_id": netB, "ip_version": 4, "subnetpool_id": poolA}}, 404, "SubnetPoolNotFound", "Subnet pool " + poolA + " could not be found."},
+		{"B putting its router's gateway on A's network gets 404 NetworkNotFound", "PUT", "/v2.0/routers/" + routerB,
+			map[string]any{"router": map[string]any{"external_gateway_info": map[string]any{"network_id": netA}}}, 404, "NetworkNotFound", "Network " + netA + " could not be found."},
+		{"B making a router with its gateway on A's network gets 404 NetworkNotFound", "POST", "/v2.0/routers",
+			map[string]any{"router": map[string]any{"external_gateway_info": map[string]any{"network_id": netA}}}, 404, "NetworkNotFound", "Network " + netA + " could not be found."},
+		{"B making a floating IP on A's port gets 404 PortNotFound", "POST", "/v2.0/floatingips",
+			map[string]any{"floatingip": map[string]any{"floating_network_id": pub.ID, "port_id": portA}}, 404, "PortNotFound", "Port " + portA + " could not be found."},
+		{"B pointing its floating IP at A's port gets 404 PortNotFound", "PUT", "/v2.0/floatingips/" + fipB,
+			map[string]any{"floatingip": map[string]any{"port_id": portA}}, 404, "PortNotFound", "Port " + portA + " could not be found."},
+		{"B adding a peer to the admin's BGP speaker gets 404 BgpSpeakerNotFound", "PUT", "/v2.0/bgp-speakers/" + speaker + "/add_bgp_peer",
+			map[string]any{"bgp_peer_id": peer}, 404, "BgpSpeakerNotFound", "BGP speaker " + speaker + " could not be found."},
+		{"B removing a peer from the admin's BGP speaker gets 404 BgpSpeakerNotFound", "PUT", "/v2.0/bgp-speakers/" + speaker + "/remove_bgp_peer",
+			map[string]any{"bgp_peer_id": peer}, 404, "BgpSpeakerNotFound", "BGP speaker " + speaker + " could not be found."},
+		{"B adding a gateway network to the admin's BGP speaker gets 404 BgpSpeakerNotFound", "PUT", "/v2.0/bgp-speakers/" + speaker + "/add_gateway_network",
+			map[string]any{"network_id": netB}, 404, "BgpSpeakerNotFound", "BGP speaker " + speaker + " could not be found."},
+		{"B removing a gateway network from the admin's BGP speaker gets 404 BgpSpeakerNotFound", "PUT", "/v2.0/bgp-speakers/" + speaker + "/remove_gateway_network",
+			map[string]any{"network_id": pub.ID}, 404, "BgpSpeakerNotFound", "BGP speaker " + speaker + " could not be found."},
+		{"B reading the admin's BGP speaker's advertised routes gets 404 BgpSpeakerNotFound", "GET", "/v2.0/bgp-speakers/" + speaker + "/get_advertised_routes",
+			nil, 404, "BgpSpeakerNotFound", "BGP speaker " + speaker + " could not be found."},
+		// Quotas: another project's are the admin's business, and Neutron
+		// says so with 403 (quotasv2 checks the rule itself).
+		{"B showing A's quota gets 403 PolicyNotAuthorized", "GET", "/v2.0/quotas/" + projectA,
+			nil, 403, "PolicyNotAuthorized", "rule:get_quota is disallowed by policy"},
+		{"B showing A's quota details gets 403 AdminRequired", "GET", "/v2.0/quotas/" + projectA + "/details",
+			nil, 403, "AdminRequired", "User does not have admin privileges: Only admin is authorized to access quotas for another tenant."},
+		{"B listing every project's quotas gets 403 PolicyNotAuthorized", "GET", "/v2.0/quotas",
+			nil, 403, "PolicyNotAuthorized", "rule:get_quota is disallowed by policy"},
+		{"B raising A's quota gets 403 PolicyNotAuthorized", "PUT", "/v2.0/quotas/" + projectA,
+			map[string]any{"quota": map[string]any{"network": 1000}}, 403, "PolicyNotAuthorized", "rule:update_quota is disallowed by policy"},
+		{"B resetting A's quota gets 403 PolicyNotAuthorized", "DELETE", "/v2.0/quotas/" + projectA,
+			nil, 403, "PolicyNotAuthorized", "rule:delete_quota is disallowed by policy"},
+	}
+	for _, c := range actions {
+		t.Run(c.name, func(t *testing.T) {
+			code, body := raw(t, lb, b, c.method, c.path, c.body)
+			wantNeutronError(t, c.name, code, body, c.code, c.typ, c.message)
+		})
+	}
+
+	// A fixed IP on A's subnet for B's port: Neutron answers 404
+	// SubnetNotFound (its _get_subnet_object sees only B's subnets); this
+	// Neutron answers 400 InvalidInput naming B's own network. Either way
+	// the port stays as it was and nothing of A's is revealed.
+	t.Run("B putting its port on A's subnet is refused without revealing A's network", func(t *testing.T) {
+		code, body := raw(t, lb, b, "PUT", "/v2.0/ports/"+portB, map[string]any{"port": map[string]any{"fixed_ips": []any{map[string]any{"subnet_id": subA}}}})
+		if code != 404 && code != 400 || body["NeutronError"] == nil || strings.Contains(fmt.Sprint(body), netA) {
+			t.Errorf("%d %v", code, body)
+		}
+		code, body = raw(t, lb, b, "GET", "/v2.0/ports/"+portB, nil)
+		ips, _ := body["port"].(map[string]any)["fixed_ips"].([]any)
+		if code != 200 || len(ips) != 1 || ips[0].(map[string]any)["subnet_id"] != subB {
+			t.Errorf("B's port after the refusal: %d %v", code, body)
+		}
+	})
+
+	// B was refused everything, so nothing changed, A's things least.
+	if after := lb.everything(t, adm); !reflect.DeepEqual(before, after) {
+		t.Errorf("resources changed:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// projectOf is the project of the network id as the client sees it.
+func (lb *lab) projectOf(t *testing.T, c *gophercloud.ServiceClient, netID string) string {
+	t.Helper()
+	code, body := raw(t, lb, c, "GET", "/v2.0/networks/"+netID, nil)
+	if code != 200 {
+		t.Fatalf("show network: %d %v", code, body)
+	}
+	return body["network"].(map[string]any)["project_id"].(string)
+}
+
+// resources are the admin's listings of every kind, by kind then id.
+type resources map[string]map[string]map[string]any
+
+// everything lists every kind as the admin sees it.
+func (lb *lab) everything(t *testing.T, adm *gophercloud.ServiceClient) resources {
+	t.Helper()
+	all := resources{}
+	for _, path := range []string{"networks", "subnets", "ports", "routers", "floatingips", "subnetpools", "address-scopes", "bgp-speakers", "bgp-peers"} {
+		code, body := raw(t, lb, adm, "GET", "/v2.0/"+path, nil)
+		if code != 200 {
+			t.Fatalf("admin lists %s: %d %v", path, code, body)
+		}
+		all[path] = map[string]map[string]any{}
+		for _, o := range body[strings.ReplaceAll(path, "-", "_")].([]any) {
+			m := o.(map[string]any)
+			all[path][m["id"].(string)] = m
+		}
+	}
+	return all
+}
+
+// of keeps the objects of project p, and the ports on its networks.
+func (r resources) of(p string) resources {
+	out := resources{}
+	for kind, objs := range r {
+		out[kind] = map[string]map[string]any{}
+		for id, o := range objs {
+			if o["project_id"] == p || kind == "ports" && r["networks"][fmt.Sprint(o["network_id"])]["project_id"] == p {
+				out[kind][id] = o
+			}
+		}
+	}
+	return out
 }
