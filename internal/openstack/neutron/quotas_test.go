@@ -482,3 +482,36 @@ func TestOpenstackQuotaListShowsNeutronsQuotasAndNetworkCreateTheOverQuota(t *te
 		t.Errorf("quota list --detail has no networks row: %v", detail)
 	}
 }
+
+// A shared subnet pool's default_quota bounds the addresses each
+// project's subnets take from it, so one member cannot take the pool.
+func TestOneMemberCannotTakeAllOfASharedSubnetPool(t *testing.T) {
+	lb := startLab(t)
+	adm, d1, d2 := lb.admin(t), lb.demo(t, "cloud1"), lb.demo(t, "cloud2")
+	code, body := raw(t, lb, adm, "POST", "/v2.0/subnetpools", map[string]any{"subnetpool": map[string]any{
+		"name": "shared", "prefixes": []any{"10.8.0.0/16"}, "default_prefixlen": 24, "default_quota": 512, "shared": true}})
+	if code != 201 {
+		t.Fatalf("pool: %d %v", code, body)
+	}
+	pool := body["subnetpool"].(map[string]any)["id"]
+	subnet := func(c *gophercloud.ServiceClient, name string) (int, map[string]any) {
+		_, body := raw(t, lb, c, "POST", "/v2.0/networks", map[string]any{"network": map[string]any{"name": name}})
+		netID := body["network"].(map[string]any)["id"]
+		return raw(t, lb, c, "POST", "/v2.0/subnets", map[string]any{"subnet": map[string]any{
+			"network_id": netID, "ip_version": 4, "subnetpool_id": pool}})
+	}
+	for i := range 2 {
+		if code, body := subnet(d1, fmt.Sprint("a", i)); code != 201 {
+			t.Fatalf("member 1's /24 %d: %d %v", i, code, body)
+		}
+	}
+	before := snapshotJSON(t, lb)
+	code, body = subnet(d1, "greedy")
+	wantNeutronError(t, "member 1's third /24 (512 addresses allowed)", code, body, 409, "SubnetPoolQuotaExceeded", "Per-tenant subnet pool prefix quota exceeded.")
+	if after := snapshotJSON(t, lb); strings.Count(after, `"cidr"`) != strings.Count(before, `"cidr"`) {
+		t.Error("a refused subnet was kept")
+	}
+	if code, body := subnet(d2, "b"); code != 201 {
+		t.Errorf("member 2's /24: %d %v", code, body)
+	}
+}

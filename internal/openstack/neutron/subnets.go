@@ -132,6 +132,9 @@ func (s *Service) createSubnet(st *state, c *caller, b *body) (resource, error) 
 		if prefix, err = st.allocateFromPool(pool, prefix, hasCIDR, prefixlen, b.has("prefixlen")); err != nil {
 			return nil, err
 		}
+		if err := st.checkPoolQuota(pool, sn.ProjectID, prefix); err != nil {
+			return nil, err
+		}
 		sn.SubnetPoolID = &pool.ID
 	case !hasCIDR:
 		return nil, badRequest("subnets", "a subnetpool must be specified in the absence of a cidr")
