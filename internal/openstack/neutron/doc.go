@@ -73,6 +73,16 @@
 // project_id. Bulk create (a list under the collection name) is all or
 // nothing.
 //
+// # Quotas and limits (quotas.go, limits.go)
+//
+// Neutron's per-project quotas ("quotas", "quota_details",
+// "quota-check-limit") with its defaults, kept per region in
+// neutron_quotas: a create beyond the limit is 409 OverQuota and writes
+// nothing; admins set limits, a member reads its own. A subnet pool's
+// default_quota bounds each project's addresses from it. Neutron's list
+// limits (fixed IPs, DNS servers, host routes, extra routes) and its
+// 114688-byte request body limit hold too.
+//
 // # Authorization
 //
 // Tokens are checked by a TokenValidator (*keystone.Service), answering
