@@ -80,6 +80,8 @@ func FuzzLabAPI(f *testing.F) {
 		{3, "/api/v1/links/a/b", "{}"},
 		{1, "/api/v1/ping", `{"src":"ce1","dst":"ce2"} []`},
 		{1, "/api/v1/ping", `null`},
+		{0, "/api/v1/login?token=x&next=//evil.example", ""},
+		{4, "/api/v1/links/pe1:eth1", `{"up":true,"impairment":{"jitter_ns":5}}`},
 	} {
 		f.Add(s.m, s.path, []byte(s.body))
 	}
