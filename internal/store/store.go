@@ -29,6 +29,10 @@ const FileName = "intercloud.db"
 // finish before failing with SQLITE_BUSY.
 const DefaultBusyTimeout = 5 * time.Second
 
+// maxIdleConns is how many open connections the store keeps between
+// requests.
+const maxIdleConns = 64
+
 // Options tune Open. The zero value is the daemon's configuration.
 type Options struct {
 	// BusyTimeout overrides DefaultBusyTimeout when positive.
@@ -44,6 +48,7 @@ type Store struct {
 	log  *slog.Logger
 	// writer queues the process's transactions (see Tx).
 	writer writeLock
+	stmts  stmts
 }
 
 // Open opens (creating when missing) the database in dir, which is created
@@ -83,6 +88,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	// Keep the connections many concurrent requests opened: opening one
+	// (pragmas, schema) costs far more than a query, and database/sql
+	// keeps only 2 idle by default, so a burst of readers would reopen
+	// them again and again.
+	db.SetMaxIdleConns(maxIdleConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -109,6 +119,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database. Committed transactions are already durable.
 func (s *Store) Close() error {
+	s.stmts.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}

@@ -168,7 +168,7 @@ func (s *Service) read(ctx context.Context) (*state, error) {
 // revision is read before the resources, so a state is never cached
 // under a revision newer than itself.
 func (s *Service) current(ctx context.Context, q querier) (*state, error) {
-	rev, err := readRevision(ctx, q, s.cfg.Region)
+	rev, err := readRevision(ctx, s.st, q, s.cfg.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *Service) commit(ctx context.Context, fn func(*state) error) (bool, erro
 		}
 		st.reindexDirty()
 		changed = st.changed()
-		return st.save(ctx, tx)
+		return st.save(ctx, s.st, tx)
 	}, func() {
 		// Committed: st is the region's state at its new revision, cached
 		// before the store's next write begins, so that write finds it.

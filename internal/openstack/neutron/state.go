@@ -8,6 +8,8 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+
+	"github.com/intercloud/intercloud/internal/store"
 )
 
 // state is one region's resources with the indexes writes need, read in
@@ -386,11 +388,29 @@ func (s *state) macHolder(networkID, mac string) (string, bool) {
 	return s.macs.get(netMAC{networkID, mac})
 }
 
+// prepared is query on q (a transaction or st's database), prepared once
+// per connection: SQLite's parse of these small statements costs more
+// than running them.
+func prepared(ctx context.Context, st *store.Store, q querier, query string) (*sql.Stmt, error) {
+	stmt, err := st.Stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if tx, ok := q.(*sql.Tx); ok {
+		return tx.StmtContext(ctx, stmt), nil
+	}
+	return stmt, nil
+}
+
 // readRevision is region's revision: the number of transactions that
 // changed its resources (0 before the first).
-func readRevision(ctx context.Context, q querier, region string) (int64, error) {
+func readRevision(ctx context.Context, st *store.Store, q querier, region string) (int64, error) {
+	stmt, err := prepared(ctx, st, q, `SELECT revision FROM neutron_revisions WHERE region = ?`)
+	if err != nil {
+		return 0, fmt.Errorf("neutron: read revision: %w", err)
+	}
 	var rev int64
-	err := q.QueryRowContext(ctx, `SELECT revision FROM neutron_revisions WHERE region = ?`, region).Scan(&rev)
+	err = stmt.QueryRowContext(ctx, region).Scan(&rev)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
@@ -433,21 +453,29 @@ func loadState(ctx context.Context, q querier, region string) (*state, error) {
 
 // save writes what changed and, when something did, bumps the region's
 // revision (s.rev becomes the new one).
-func (s *state) save(ctx context.Context, tx *sql.Tx) error {
+func (s *state) save(ctx context.Context, st *store.Store, tx *sql.Tx) error {
 	if !s.changed() {
 		return nil
 	}
-	rev, err := readRevision(ctx, tx, s.region)
+	bump, err := prepared(ctx, st, tx, `INSERT INTO neutron_revisions (region, revision) VALUES (?, 1)
+		ON CONFLICT (region) DO UPDATE SET revision = revision + 1 RETURNING revision`)
 	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO neutron_revisions (region, revision) VALUES (?, ?)
-		ON CONFLICT (region) DO UPDATE SET revision = excluded.revision`, s.region, rev+1); err != nil {
 		return fmt.Errorf("neutron: write revision: %w", err)
 	}
-	s.rev = rev + 1
+	if err := bump.QueryRowContext(ctx, s.region).Scan(&s.rev); err != nil {
+		return fmt.Errorf("neutron: write revision: %w", err)
+	}
+	del, err := prepared(ctx, st, tx, `DELETE FROM neutron_resources WHERE region = ? AND kind = ? AND id = ?`)
+	if err != nil {
+		return fmt.Errorf("neutron: delete: %w", err)
+	}
+	put, err := prepared(ctx, st, tx, `INSERT INTO neutron_resources (region, kind, id, seq, project_id, body) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (region, kind, id) DO UPDATE SET body = excluded.body, project_id = excluded.project_id`)
+	if err != nil {
+		return fmt.Errorf("neutron: write: %w", err)
+	}
 	for id, kind := range s.removed {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM neutron_resources WHERE region = ? AND kind = ? AND id = ?`, s.region, kind, id); err != nil {
+		if _, err := del.ExecContext(ctx, s.region, kind, id); err != nil {
 			return fmt.Errorf("neutron: delete %s %s: %w", kind, id, err)
 		}
 	}
@@ -466,9 +494,7 @@ func (s *state) save(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return fmt.Errorf("neutron: encode %s: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO neutron_resources (region, kind, id, seq, project_id, body) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (region, kind, id) DO UPDATE SET body = excluded.body, project_id = excluded.project_id`,
-			s.region, e.kind, id, e.seq, e.r.base().ProjectID, string(b)); err != nil {
+		if _, err := put.ExecContext(ctx, s.region, e.kind, id, e.seq, e.r.base().ProjectID, string(b)); err != nil {
 			return fmt.Errorf("neutron: write %s %s: %w", e.kind, id, err)
 		}
 	}
