@@ -11,9 +11,20 @@ import (
 type owned struct {
 	space  string // address space (Node.Space); blocks only clash within one
 	p      netip.Prefix
-	owner  string
+	what   string // "loopback of", "link", "prefix of cloud"
+	name   string // the owner, or a link's first end
+	peer   string // a link's second end
 	pos    Pos
 	pinned bool
+}
+
+// owner names the holder of a block; it is only spelled out for an error,
+// not for each of the 200,000 blocks of a large lab.
+func (o *owned) owner() string {
+	if o.peer != "" {
+		return o.what + " " + o.name + "-" + o.peer
+	}
+	return o.what + " " + o.name
 }
 
 // checkAddresses finds any two loopbacks, link subnets, compute loopbacks or
@@ -25,7 +36,7 @@ func (r *resolver) checkAddresses() {
 	for _, n := range r.m.Nodes {
 		if n.Loopback.IsValid() {
 			ns := r.nspec[n.Name]
-			all = append(all, owned{n.Space, n.Loopback.Masked(), "loopback of " + n.Name, ns.where("loopback"), !n.IsAuto("loopback")})
+			all = append(all, owned{n.Space, n.Loopback.Masked(), "loopback of", n.Name, "", ns.where("loopback"), !n.IsAuto("loopback")})
 		}
 	}
 	for i, l := range r.m.Links {
@@ -35,7 +46,7 @@ func (r *resolver) checkAddresses() {
 			if !ls.has("subnet") {
 				p = ls.pos
 			}
-			all = append(all, owned{l.Space, l.Subnet, fmt.Sprintf("link %s-%s", l.A.Node, l.B.Node), p, !contains(l.Auto, "subnet")})
+			all = append(all, owned{l.Space, l.Subnet, "link", l.A.Node, l.B.Node, p, !contains(l.Auto, "subnet")})
 		}
 	}
 	for _, c := range r.m.Clouds {
@@ -45,11 +56,11 @@ func (r *resolver) checkAddresses() {
 			space = n.Space
 		}
 		if c.Prefix.IsValid() {
-			all = append(all, owned{space, c.Prefix, "prefix of cloud " + c.Name, cs.where("prefix"), cs.has("prefix")})
+			all = append(all, owned{space, c.Prefix, "prefix of cloud", c.Name, "", cs.where("prefix"), cs.has("prefix")})
 		}
 		for _, cn := range c.Computes {
 			if cn.Loopback.IsValid() {
-				all = append(all, owned{space, cn.Loopback, "loopback of " + cn.Name, cs.pos, false})
+				all = append(all, owned{space, cn.Loopback, "loopback of", cn.Name, "", cs.pos, false})
 			}
 		}
 	}
@@ -78,7 +89,7 @@ func (r *resolver) checkAddresses() {
 			if at.p == other.p {
 				verb = "duplicates"
 			}
-			r.d.errorf(at.pos, "pick another address, or leave it out to have one allocated", "%s %s %s %s (%s)", at.owner, at.p, verb, other.owner, other.p)
+			r.d.errorf(at.pos, "pick another address, or leave it out to have one allocated", "%s %s %s %s (%s)", at.owner(), at.p, verb, other.owner(), other.p)
 		}
 		if open == nil || lastAddr(cur.p).Compare(lastAddr(open.p)) > 0 {
 			open = cur
@@ -90,39 +101,55 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return addrAdd(p.Addr(), poolSize(p, 32)-1)
 }
 
-// components groups nodes connected by the links keep accepts.
+// components groups nodes connected by the links keep accepts: union-find
+// over node indexes (union by size), so a 100,000-router chain stays cheap.
 func components(nodes []*Node, links []*Link, keep func(*Link) bool) [][]*Node {
-	parent := map[string]string{}
-	var find func(string) string
-	find = func(x string) string {
+	index := make(map[string]int, len(nodes))
+	parent := make([]int, len(nodes))
+	size := make([]int, len(nodes))
+	find := func(x int) int {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
 		}
 		return x
 	}
-	for _, n := range nodes {
-		parent[n.Name] = n.Name
+	union := func(a, b int) {
+		ra, rb := find(a), find(b)
+		if ra == rb {
+			return
+		}
+		if size[ra] < size[rb] {
+			ra, rb = rb, ra
+		}
+		parent[rb] = ra
+		size[ra] += size[rb]
+	}
+	for i, n := range nodes {
+		parent[i], size[i] = i, 1
+		if j, dup := index[n.Name]; dup {
+			union(i, j) // one name is one node
+			continue
+		}
+		index[n.Name] = i
 	}
 	for _, l := range links {
-		_, okA := parent[l.A.Node]
-		_, okB := parent[l.B.Node]
+		a, okA := index[l.A.Node]
+		b, okB := index[l.B.Node]
 		if okA && okB && keep(l) {
-			parent[find(l.A.Node)] = find(l.B.Node)
+			union(a, b)
 		}
 	}
-	groups := map[string][]*Node{}
-	var roots []string
-	for _, n := range nodes {
-		root := find(n.Name)
-		if _, ok := groups[root]; !ok {
-			roots = append(roots, root)
+	// Groups in the order their first node is listed.
+	slot := make([]int, len(nodes)) // root -> 1 + its group's index in out
+	var out [][]*Node
+	for i, n := range nodes {
+		root := find(i)
+		if slot[root] == 0 {
+			out = append(out, nil)
+			slot[root] = len(out)
 		}
-		groups[root] = append(groups[root], n)
-	}
-	out := make([][]*Node, 0, len(roots))
-	for _, root := range roots {
-		out = append(out, groups[root])
+		out[slot[root]-1] = append(out[slot[root]-1], n)
 	}
 	// Largest first; ties in file order.
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })

@@ -201,3 +201,26 @@ func TestWarningsKeepFileValid(t *testing.T) {
 		t.Errorf("warnings:\n got: %q\nwant: %q", got, want)
 	}
 }
+
+// TestPartitionsAreReportedLargestFirstThenInFileOrder: the largest piece
+// of the core is the one the others cannot reach, and the rest are listed
+// in the order their first router is written.
+func TestPartitionsAreReportedLargestFirstThenInFileOrder(t *testing.T) {
+	_, err := Load("t.yaml", []byte("links: [p1-p2, p3-p4, p5-p6, p6-p7, p8-p9]\n"))
+	ds, ok := err.(Diagnostics)
+	if !ok {
+		t.Fatalf("want diagnostics, got %v", err)
+	}
+	var got []string
+	for _, d := range ds.Errors() {
+		got = append(got, d.Msg)
+	}
+	want := []string{
+		"the core is partitioned: p1, p2 cannot reach p5",
+		"the core is partitioned: p3, p4 cannot reach p5",
+		"the core is partitioned: p8, p9 cannot reach p5",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
