@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -335,30 +336,36 @@ var quotaAttrs = func() attrs {
 // convert_to_int and type:range [-1, DB_INTEGER_MAX_VALUE] do.
 func parseQuotaLimit(b *body, k string) (int, error) {
 	v := b.m[k]
-	var n int64
-	var err error
+	// Python's int(): exact for integers of any size, truncating for a
+	// float (1.5 is 1), digits for a string, 0 or 1 for a boolean.
+	n := new(big.Int)
+	ok := false
 	switch x := v.(type) {
 	case json.Number:
-		n, err = x.Int64()
-	case string:
-		n, err = json.Number(strings.TrimSpace(x)).Int64()
-	case bool:
-		if x {
-			n = 1
+		if _, ok = n.SetString(x.String(), 10); !ok {
+			if f, err := x.Float64(); err == nil && !math.IsInf(f, 0) {
+				big.NewFloat(f).Int(n)
+				ok = true
+			}
 		}
-	default:
-		err = fmt.Errorf("not a number")
+	case string:
+		_, ok = n.SetString(strings.TrimSpace(x), 10)
+	case bool:
+		ok = true
+		if x {
+			n.SetInt64(1)
+		}
 	}
-	if err != nil {
+	if !ok {
 		return 0, invalidInput("'%s' is not an integer", pyStr(v))
 	}
-	if n < -1 {
-		return 0, b.invalid(k, "'%d' is too small - must be at least '-1'", n)
+	if n.Cmp(big.NewInt(-1)) < 0 {
+		return 0, b.invalid(k, "'%s' is too small - must be at least '-1'", n)
 	}
-	if n > maxQuotaLimit {
-		return 0, b.invalid(k, "'%d' is too large - must be no larger than '%d'", n, maxQuotaLimit)
+	if n.Cmp(big.NewInt(maxQuotaLimit)) > 0 {
+		return 0, b.invalid(k, "'%s' is too large - must be no larger than '%d'", n, maxQuotaLimit)
 	}
-	return int(n), nil
+	return int(n.Int64()), nil
 }
 
 // updateQuota answers PUT /v2.0/quotas/{id}: sets the limits given and

@@ -515,3 +515,18 @@ func TestOneMemberCannotTakeAllOfASharedSubnetPool(t *testing.T) {
 		t.Errorf("member 2's /24: %d %v", code, body)
 	}
 }
+
+// Limits convert as Python's int() does in Neutron's convert_to_int.
+func TestQuotaLimitsConvertAsNeutronsConvertToInt(t *testing.T) {
+	lb := startLab(t)
+	project := projectOf(t, lb, lb.demo(t, "cloud1"))
+	got := setQuota(t, lb, project, map[string]any{"port": 7.9, "router": " 3 ", "network": true})
+	if got["port"] != float64(7) || got["router"] != float64(3) || got["network"] != float64(1) {
+		t.Errorf("converted limits: %v", got)
+	}
+	code, body := raw(t, lb, lb.admin(t), "PUT", "/v2.0/quotas/"+project, `{"quota": {"subnet": 100000000000000000000}}`)
+	wantNeutronError(t, "a 21-digit limit", code, body, 400, "HTTPBadRequest",
+		"Invalid input for subnet. Reason: '100000000000000000000' is too large - must be no larger than '2147483647'.")
+	code, body = raw(t, lb, lb.admin(t), "PUT", "/v2.0/quotas/"+project, `{"quota": {"subnet": "1.5"}}`)
+	wantNeutronError(t, "a string with a point", code, body, 400, "InvalidInput", "Invalid input for operation: '1.5' is not an integer.")
+}
