@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +206,83 @@ router bgp 65010
 		out, err := f.Vtysh("show bgp ipv4 unicast " + ce1.Model.Loopback.String() + " json")
 		return err == nil && strings.Contains(string(out), fmt.Sprintf(`"string":"65000 %d"`, ce1.Model.ASN))
 	})
+}
+
+// TestExternalPEBehindReflectorIsBestAndImportedOnEveryPE plays an
+// external PE with intercloud's own speaker on 127.0.0.4, a client of
+// p1, the reflector: the VPN route it advertises with itself as next hop
+// is valid and best on pe1 and pe2 (which never peer with it), installed
+// in their vrf red over the LSP towards p1, and announced to red's CEs;
+// the route of blue, which none of them imports, stays out of their
+// VRFs. (gobgpd does the same through TestGobgpdAsExternalPE.)
+func TestExternalPEBehindReflectorIsBestAndImportedOnEveryPE(t *testing.T) {
+	y := `nodes:
+  p1: {role: p, rr: true}
+  pe1: {role: pe}
+  pe2: {role: pe}
+  ce1: {role: ce}
+  ce2: {role: ce}
+  ce3: {role: ce}
+  ext: {role: external, address: 127.0.0.4:%d, plays: pe}
+links: [pe1-p1, pe2-p1, ce1-pe1, ce2-pe2, ce3-pe2]
+vpns:
+  red: {sites: [ce1, ce2]}
+  blue: {sites: [ce3]}
+`
+	ext := netip.MustParseAddr("127.0.0.4")
+	port := testpeer.FreePort(t, ext.String())
+	res, err := topology.Load("t.yaml", []byte(fmt.Sprintf(y, port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Model
+	p1Addr, _ := (&Lab{Model: m}).TCPAddr("p1")
+	sp, err := bgp.New(bgp.Config{ASN: m.Node("p1").ASN, RouterID: netip.MustParseAddr("10.255.200.4"), Families: []bgp.Family{bgp.VPNv4},
+		ListenAddr: netip.AddrPortFrom(ext, uint16(port)), NoRTConstraint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sp.Close)
+	if err := sp.AddPeer(bgp.PeerConfig{Addr: p1Addr, ASN: m.Node("p1").ASN, LocalAddr: ext, Passive: true}); err != nil {
+		t.Fatal(err)
+	}
+	rd, _ := bgp.ParseRD("10.255.200.4:1")
+	red, blue := netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24")
+	for p, vpn := range map[netip.Prefix]string{red: "red", blue: "blue"} {
+		rt := mustRT(t, m.VPN(vpn).Export[0])
+		if err := sp.Originate(bgp.VPNv4, bgp.RouteKey{RD: rd, Prefix: p}, 3000, bgp.Attrs{NextHop: ext, ExtCommunities: bgp.PackExtCommunities([]bgp.ExtCommunity{rt})}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, clk := runLab(t, m)
+	p1, _ := l.Node("p1")
+	for _, name := range []string{"pe1", "pe2"} {
+		pe, _ := l.Node(name)
+		advanceUntil(t, clk, 20*time.Second, "the external PE's red route in "+name+"'s vrf red", func() bool {
+			_, ok := pe.Router.RIB().Best("red", red)
+			return ok
+		})
+		for _, r := range pe.BGP().Routes(bgp.VPNv4) {
+			if r.Key.Prefix == red && (!r.Best || !r.Valid || r.NextHop != ext || r.Label != 3000) {
+				t.Errorf("%s's path for %v: best %v valid %v next hop %v label %d; want best and valid, via %v with label 3000", name, red, r.Best, r.Valid, r.NextHop, r.Label, ext)
+			}
+		}
+		vr, _ := pe.Router.RIB().Best("red", red)
+		if len(vr.Nexthops) != 1 || !onLinkTo(pe, vr.Nexthops[0].Iface, p1) || !slices.Contains(vr.Nexthops[0].Labels, 3000) {
+			t.Errorf("%s's vrf red route %+v, want it towards p1 carrying label 3000", name, vr)
+		}
+		if _, ok := pe.Router.RIB().Best("red", blue); ok {
+			t.Errorf("%s imported blue's %v into vrf red", name, blue)
+		}
+	}
+	pe2, _ := l.Node("pe2")
+	if _, ok := pe2.Router.RIB().Best("blue", blue); !ok {
+		t.Errorf("pe2 did not import blue's %v into vrf blue", blue)
+	}
+	for _, ce := range []string{"ce1", "ce2"} {
+		n, _ := l.Node(ce)
+		advanceUntil(t, clk, 10*time.Second, ce+" to learn "+red.String(), func() bool {
+			return bestOf(n.BGP().Routes(bgp.IPv4Unicast), red.String())
+		})
+	}
 }
