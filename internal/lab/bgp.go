@@ -385,9 +385,11 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		st.asbr = &asbrLabels{rib: n.Router.RIB(), byKey: map[bgp.RouteKey]uint32{}}
 		exportLabel = st.asbr.exportLabel
 	}
-	if l.tcp == nil && l.hasExternalPeer(n) {
+	if l.tcp == nil && l.opts.BGPPort != 0 && l.hasExternalPeer(n) {
 		// External daemons that only connect out find the router on its
-		// TCP address (over TCP every speaker listens there anyway).
+		// TCP address (over TCP every speaker listens there anyway). In
+		// memory only on a port the caller chose: binding 179 unasked
+		// would take it from a lab running over TCP beside this one.
 		if a, ok := l.TCPAddr(n.Model.Name); ok {
 			lt.tcp = netip.AddrPortFrom(a, l.bgpPort())
 		}
