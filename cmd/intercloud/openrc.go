@@ -203,8 +203,8 @@ func writeCloudsYAML(w io.Writer, path string, entries []namedEntry) error {
 		case err != nil:
 			return &exitError{code: 1, msg: "intercloud: " + err.Error()}
 		default:
-			if err := yaml.Unmarshal(old, &doc); err != nil {
-				return &exitError{code: 1, msg: fmt.Sprintf("intercloud: %s is not YAML, left as it is: %v", path, err)}
+			if err := decodeOneDocument(old, &doc); err != nil {
+				return &exitError{code: 1, msg: fmt.Sprintf("intercloud: %s: %v, left as it is", path, err)}
 			}
 		}
 	}
@@ -237,6 +237,25 @@ func writeCloudsYAML(w io.Writer, path string, entries []namedEntry) error {
 	}
 	_, err = fmt.Fprintf(w, "wrote %d clouds to %s\n", len(entries), path)
 	return err
+}
+
+// decodeOneDocument decodes data, which must be at most one YAML document:
+// writing back only the first of several would lose the others.
+func decodeOneDocument(data []byte, doc *yaml.Node) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(doc); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("not YAML: %w", err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		return errors.New("more than one YAML document")
+	}
+	// What a client could not read (a key twice, ...) is not ours to fix.
+	var v any
+	if err := doc.Decode(&v); err != nil && doc.Kind != 0 {
+		return fmt.Errorf("not YAML a client reads: %w", err)
+	}
+	return nil
 }
 
 // cloudsMapping returns the mapping under the document's top-level

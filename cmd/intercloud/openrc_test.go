@@ -222,6 +222,8 @@ func TestOpenrcRefusesWhatItCannotDoAndKeepsTheFile(t *testing.T) {
 		"list.yaml":   "- a\n- b\n",
 		"clouds.yaml": "clouds: [a, b]\n",
 		"broken.yaml": "clouds: {a: [\n",
+		"two.yaml":    "clouds: {a: {}}\n---\nclouds: {b: {}}\n",
+		"twice.yaml":  "clouds: {a: {}}\nclouds: {b: {}}\n",
 	} {
 		file := filepath.Join(dir, name)
 		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
