@@ -12,9 +12,9 @@ const bigPools = "pools: {loopbacks: 10.128.0.0/13, links: 10.0.0.0/12}\n"
 
 // chainFile writes nodes P routers p1..pN joined in a line, the shape that
 // fills the P block of the loopback pool and then overflows it.
-func chainFile(nodes int) []byte {
+func chainFile(pools string, nodes int) []byte {
 	var b strings.Builder
-	b.WriteString(bigPools)
+	b.WriteString(pools)
 	b.WriteString("links:\n")
 	for i := 1; i < nodes; i++ {
 		b.WriteString("  - p" + strconv.Itoa(i) + "-p" + strconv.Itoa(i+1) + "\n")
@@ -48,6 +48,12 @@ func benchValidate(b *testing.B, data []byte) {
 	}
 }
 
-func BenchmarkValidateChain50000(b *testing.B)  { benchValidate(b, chainFile(50000)) }
-func BenchmarkValidateChain100000(b *testing.B) { benchValidate(b, chainFile(100000)) }
+func BenchmarkValidateChain50000(b *testing.B)  { benchValidate(b, chainFile(bigPools, 50000)) }
+func BenchmarkValidateChain100000(b *testing.B) { benchValidate(b, chainFile(bigPools, 100000)) }
+
+// BenchmarkValidateChain50000DefaultLoopbacks keeps the default /16 of
+// loopbacks (8,192 per role block): 41,809 P routers overflow the P block.
+func BenchmarkValidateChain50000DefaultLoopbacks(b *testing.B) {
+	benchValidate(b, chainFile("pools: {links: 10.0.0.0/12}\n", 50000))
+}
 func BenchmarkValidateLinks100000(b *testing.B) { benchValidate(b, meshFile(100000)) }

@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -32,7 +33,7 @@ func (o *owned) owner() string {
 // such a pair, so at least one side is pinned, and the error points at the
 // pin. Different VPNs may reuse addresses: their spaces never meet.
 func (r *resolver) checkAddresses() {
-	var all []owned
+	all := make([]owned, 0, len(r.m.Nodes)+len(r.m.Links)+len(r.m.Clouds))
 	for _, n := range r.m.Nodes {
 		if n.Loopback.IsValid() {
 			ns := r.nspec[n.Name]
@@ -64,14 +65,14 @@ func (r *resolver) checkAddresses() {
 			}
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		if all[i].space != all[j].space {
-			return all[i].space < all[j].space
+	slices.SortStableFunc(all, func(x, y owned) int {
+		if c := strings.Compare(x.space, y.space); c != 0 {
+			return c
 		}
-		if c := all[i].p.Addr().Compare(all[j].p.Addr()); c != 0 {
-			return c < 0
+		if c := x.p.Addr().Compare(y.p.Addr()); c != 0 {
+			return c
 		}
-		return all[i].p.Bits() < all[j].p.Bits()
+		return x.p.Bits() - y.p.Bits()
 	})
 	// Sweep in address order keeping the block reaching furthest.
 	var open *owned
