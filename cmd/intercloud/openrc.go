@@ -59,8 +59,11 @@ keeping the entries of other clouds it already has.`,
 			if len(args) == 1 {
 				region, ok := o.Region(args[0])
 				if !ok {
-					return &exitError{code: 1, msg: fmt.Sprintf("intercloud: no cloud %q in the running lab (clouds: %s)",
-						args[0], strings.Join(regionNames(o), ", "))}
+					msg := fmt.Sprintf("intercloud: no cloud %q in the running lab (clouds: %s)", args[0], strings.Join(regionNames(o), ", "))
+					if yamlOut && cloudsYAML == "-" {
+						msg += "; to write a file, give it as --clouds-yaml=FILE"
+					}
+					return &exitError{code: 1, msg: msg}
 				}
 				regions = []api.OpenStackRegion{region}
 			}

@@ -236,7 +236,11 @@ func TestOpenrcRefusesWhatItCannotDoAndKeepsTheFile(t *testing.T) {
 			t.Errorf("%s changed to %q", name, got)
 		}
 	}
-	if _, errOut, code := run(t, "openrc", "cloud9", "--clouds-yaml", api); code != 1 || !strings.Contains(errOut, `no cloud "cloud9"`) {
-		t.Errorf("openrc cloud9 --clouds-yaml: %d %q", code, errOut)
+	if _, errOut, code := run(t, "openrc", "--clouds-yaml", filepath.Join(dir, "new.yaml"), api); code != 1 ||
+		!strings.Contains(errOut, `no cloud "`) || !strings.Contains(errOut, "--clouds-yaml=FILE") {
+		t.Errorf("openrc --clouds-yaml FILE (a space, not =): %d %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new.yaml")); !os.IsNotExist(err) {
+		t.Errorf("openrc --clouds-yaml FILE wrote FILE: %v", err)
 	}
 }
