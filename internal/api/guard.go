@@ -21,9 +21,9 @@ import (
 //     daemon's own origin (http.CrossOriginProtection reads
 //     Sec-Fetch-Site and Origin): a page elsewhere cannot POST
 //     /api/v1/shutdown or a Neutron call (403).
-//  3. Under /api/v1 only: the lab token (Authorization: Bearer, 401
-//     without it), and a JSON content type on state-changing requests
-//     (415), so no HTML form can send one.
+//  3. On the lab's routes only (tokenAndJSON): the lab token
+//     (Authorization: Bearer, 401 without it), and a JSON content type
+//     on state-changing requests (415), so no HTML form can send one.
 //
 // The OpenStack APIs mounted beside it (/identity, /cloud/...) keep
 // their own authentication (Keystone tokens), so the openstack CLI,
@@ -33,11 +33,20 @@ func (s *Server) guard(next http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, fmt.Errorf("cross-origin %s refused: the lab takes changes only from its own pages and from clients that are not browsers", r.Method))
 	}))
-	lab := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == loginPath {
-			next.ServeHTTP(w, r)
+	checked := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostAllowed(r.Host) {
+			writeError(w, http.StatusForbidden, fmt.Errorf("host %q is not this lab's address: reach it as %s, localhost or by IP address", r.Host, s.boundAddr()))
 			return
 		}
+		checked.ServeHTTP(w, r)
+	})
+}
+
+// tokenAndJSON guards one lab route: the token, then a JSON content
+// type on a state-changing request.
+func (s *Server) tokenAndJSON(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="intercloud"`)
 			writeError(w, http.StatusUnauthorized, errors.New("this request needs the lab's token (Authorization: Bearer TOKEN): intercloud reads it from the file "+TokenFile+" in the lab's state directory (--state-dir), or from $"+EnvToken))
@@ -47,15 +56,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			writeError(w, http.StatusUnsupportedMediaType, fmt.Errorf("%s %s needs Content-Type: application/json (got %q)", r.Method, r.URL.Path, r.Header.Get("Content-Type")))
 			return
 		}
-		next.ServeHTTP(w, r)
-	})
-	checked := cop.Handler(lab)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.hostAllowed(r.Host) {
-			writeError(w, http.StatusForbidden, fmt.Errorf("host %q is not this lab's address: reach it as %s, localhost or by IP address", r.Host, s.boundAddr()))
-			return
-		}
-		checked.ServeHTTP(w, r)
+		next(w, r)
 	})
 }
 

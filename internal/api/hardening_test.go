@@ -214,6 +214,18 @@ func TestLabAPIWithoutTheTokenIs401AndServesNoSecret(t *testing.T) {
 			t.Errorf("Authorization %q: %d %s", auth, code, body)
 		}
 	}
+	// No spelling of a lab path reaches a handler without the token.
+	noToken := map[string]string{"Content-Type": "application/json"}
+	for _, p := range []string{"/identity/../api/v1/shutdown", "//api/v1/shutdown", "/api/v1/./shutdown", "/api/v1/%73hutdown", "/api/v1/shutdown/", "/API/v1/shutdown"} {
+		if code, body := call(t, addr, "POST", p, "", noToken); code/100 == 2 {
+			t.Errorf("POST %s without the token: %d %s", p, code, body)
+		}
+	}
+	select {
+	case <-srv.Shutdown():
+		t.Fatal("a request without the token stopped the lab")
+	default:
+	}
 	code, body := call(t, addr, "GET", "/api/v1/openstack", "", authed(srv))
 	if code != 200 || !strings.Contains(body, "secret-pw") {
 		t.Errorf("with the token: %d %s", code, body)

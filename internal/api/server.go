@@ -46,19 +46,23 @@ type Server struct {
 func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	s := &Server{lab: l, started: time.Now(), shutdown: make(chan struct{}), log: log, token: NewToken()}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/status", s.status)
-	mux.HandleFunc("POST /api/v1/shutdown", s.stop)
-	mux.HandleFunc("GET /api/v1/nodes", s.nodes)
-	mux.HandleFunc("GET /api/v1/nodes/{node}/{table...}", s.show)
-	mux.HandleFunc("POST /api/v1/nodes/{node}/restart-bgp", s.restartBGP)
-	mux.HandleFunc("GET /api/v1/links", s.links)
-	mux.HandleFunc("PUT /api/v1/links/{a}/{b}", s.changeLink)
-	mux.HandleFunc("POST /api/v1/ping", s.ping)
-	mux.HandleFunc("POST /api/v1/trace", s.trace)
-	mux.HandleFunc("GET /api/v1/capture", s.capture)
-	mux.HandleFunc("GET /api/v1/events", s.events)
-	mux.HandleFunc("GET /api/v1/openstack", s.openStack)
-	mux.HandleFunc("GET "+loginPath, s.login)
+	// Every lab route is wrapped by tokenAndJSON where it is registered,
+	// so none can be reached without the token, whatever the path's
+	// spelling.
+	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.tokenAndJSON(h)) }
+	route("GET /api/v1/status", s.status)
+	route("POST /api/v1/shutdown", s.stop)
+	route("GET /api/v1/nodes", s.nodes)
+	route("GET /api/v1/nodes/{node}/{table...}", s.show)
+	route("POST /api/v1/nodes/{node}/restart-bgp", s.restartBGP)
+	route("GET /api/v1/links", s.links)
+	route("PUT /api/v1/links/{a}/{b}", s.changeLink)
+	route("POST /api/v1/ping", s.ping)
+	route("POST /api/v1/trace", s.trace)
+	route("GET /api/v1/capture", s.capture)
+	route("GET /api/v1/events", s.events)
+	route("GET /api/v1/openstack", s.openStack)
+	mux.HandleFunc("GET "+loginPath, s.login) // takes the token in its query
 	mux.HandleFunc("/", s.unrouted)
 	s.mux = mux
 	s.http = &http.Server{Handler: s.guard(mux), ReadHeaderTimeout: 10 * time.Second}
