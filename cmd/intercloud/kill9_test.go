@@ -36,8 +36,12 @@ import (
 
 const (
 	kill9Rounds  = 5
-	kill9Writers = 4
+	kill9Writers = 4 // shared by the clouds
 )
+
+// kill9Clouds are the two Neutrons written to: two regions over one
+// database.
+var kill9Clouds = []string{"cloud1", "cloud2"}
 
 // TestKill9UnderConcurrentWritesLosesNothingAcknowledgedAndLeavesNothingHalfMade
 // kills the daemon with SIGKILL while clients create and delete networks,
@@ -56,26 +60,30 @@ func TestKill9UnderConcurrentWritesLosesNothingAcknowledgedAndLeavesNothingHalfM
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	led := &ledger{objs: map[string]*record{}}
-	var publicID string
+	publicIDs := map[string]string{}
 	var cidrs atomic.Int64
 
 	for round := 1; round <= kill9Rounds; round++ {
 		d := startDaemon(t, bin, stateDir)
-		admin := d.client(t, "--admin")
-		if round == 1 {
-			publicID = createPublicNetwork(t, admin)
-		} else {
-			led.check(t, fmt.Sprintf("after kill %d", round-1), snapshotCloud(t, admin))
+		demos := map[string]*gophercloud.ServiceClient{}
+		for _, cl := range kill9Clouds {
+			admin := d.client(t, cl, "--admin")
+			if round == 1 {
+				publicIDs[cl] = createPublicNetwork(t, admin)
+			} else {
+				led.check(t, fmt.Sprintf("%s after kill %d", cl, round-1), cl, snapshotCloud(t, admin))
+			}
+			demos[cl] = d.client(t, cl)
+			// What the kills left, whole, can be deleted; it keeps the
+			// project under Neutron's router quota (10) round after round.
+			sweep(t, demos[cl], snapshotCloud(t, demos[cl]), led)
 		}
-		demo := d.client(t)
-		// What the kills left, whole, can be deleted; it keeps the project
-		// under Neutron's router quota (10) round after round.
-		sweep(t, demo, snapshotCloud(t, demo), led)
 		ctx, stopWriters := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		for w := range kill9Writers {
 			wg.Add(1)
-			wr := writer{c: demo, led: led, public: publicID, cidrs: &cidrs,
+			cl := kill9Clouds[w%len(kill9Clouds)]
+			wr := writer{cloud: cl, c: demos[cl], led: led, public: publicIDs[cl], cidrs: &cidrs,
 				rng: rand.New(rand.NewPCG(seed, uint64(round*100+w)))}
 			go func() {
 				defer wg.Done()
@@ -98,7 +106,9 @@ func TestKill9UnderConcurrentWritesLosesNothingAcknowledgedAndLeavesNothingHalfM
 		wg.Wait()
 	}
 	d := startDaemon(t, bin, stateDir)
-	led.check(t, fmt.Sprintf("after kill %d", kill9Rounds), snapshotCloud(t, d.client(t, "--admin")))
+	for _, cl := range kill9Clouds {
+		led.check(t, fmt.Sprintf("%s after kill %d", cl, kill9Rounds), cl, snapshotCloud(t, d.client(t, cl, "--admin")))
+	}
 	acked, unanswered := led.counts()
 	t.Logf("%d rounds: %d acknowledged operations, %d unanswered", kill9Rounds, acked, unanswered)
 	if acked < 4*kill9Rounds {
@@ -207,12 +217,12 @@ func (d *daemon) kill(t *testing.T) {
 	}
 }
 
-// client authenticates with the credentials `intercloud openrc cloud1
-// -o json` prints (extra flags: --admin) and returns a network client
-// whose requests give up after 10 s.
-func (d *daemon) client(t *testing.T, extra ...string) *gophercloud.ServiceClient {
+// client authenticates with the credentials `intercloud openrc CLOUD -o
+// json` prints (extra flags: --admin) and returns a network client for
+// CLOUD whose requests give up after 10 s.
+func (d *daemon) client(t *testing.T, cloud string, extra ...string) *gophercloud.ServiceClient {
 	t.Helper()
-	out, err := d.intercloud(append([]string{"openrc", "cloud1", "-o", "json"}, extra...)...)
+	out, err := d.intercloud(append([]string{"openrc", cloud, "-o", "json"}, extra...)...)
 	if err != nil {
 		t.Fatalf("openrc: %v\n%s", err, out)
 	}
@@ -279,6 +289,7 @@ const (
 // record is one object the clients made: its kind, and its attributes as
 // the last acknowledged answer gave them (only the keys compared).
 type record struct {
+	cloud string
 	kind  string
 	id    string
 	attrs map[string]string
@@ -293,10 +304,10 @@ type ledger struct {
 	errs       []string // the last errors, to tell why writers stopped
 }
 
-func (l *ledger) created(kind, id string, attrs map[string]string) {
+func (l *ledger) created(cloud, kind, id string, attrs map[string]string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.objs[kind+"/"+id] = &record{kind: kind, id: id, attrs: attrs}
+	l.objs[kind+"/"+id] = &record{cloud: cloud, kind: kind, id: id, attrs: attrs}
 	l.acked++
 }
 
@@ -342,6 +353,7 @@ func (l *ledger) counts() (acked, unanswered int) {
 // interface, VM port, floating IP on it — and tears some down again, each
 // step after the previous one was answered, until the daemon dies.
 type writer struct {
+	cloud  string
 	c      *gophercloud.ServiceClient
 	led    *ledger
 	public string
@@ -372,35 +384,35 @@ func (w writer) chain(ctx context.Context) bool {
 	if !ok(err) {
 		return false
 	}
-	w.led.created("network", net.ID, networkAttrs(*net))
+	w.led.created(w.cloud, "network", net.ID, networkAttrs(*net))
 	sn, err := subnets.Create(ctx, w.c, subnets.CreateOpts{NetworkID: net.ID, IPVersion: 4, CIDR: cidr}).Extract()
 	if !ok(err) {
 		return false
 	}
-	w.led.created("subnet", sn.ID, subnetAttrs(*sn))
+	w.led.created(w.cloud, "subnet", sn.ID, subnetAttrs(*sn))
 	rt, err := routers.Create(ctx, w.c, routers.CreateOpts{Name: fmt.Sprintf("k9-%d", n),
 		GatewayInfo: &routers.GatewayInfo{NetworkID: w.public}}).Extract()
 	if !ok(err) {
 		return false
 	}
-	w.led.created("router", rt.ID, routerAttrs(*rt))
+	w.led.created(w.cloud, "router", rt.ID, routerAttrs(*rt))
 	itf, err := routers.AddInterface(ctx, w.c, rt.ID, routers.AddInterfaceOpts{SubnetID: sn.ID}).Extract()
 	if !ok(err) {
 		return false
 	}
-	w.led.created("port", itf.PortID, map[string]string{"network_id": net.ID, "device_id": rt.ID,
+	w.led.created(w.cloud, "port", itf.PortID, map[string]string{"network_id": net.ID, "device_id": rt.ID,
 		"device_owner": "network:router_interface", "subnets": sn.ID})
 	vm, err := ports.Create(ctx, w.c, ports.CreateOpts{NetworkID: net.ID, DeviceOwner: "compute:nova",
 		DeviceID: fmt.Sprintf("vm-%d", n)}).Extract()
 	if !ok(err) {
 		return false
 	}
-	w.led.created("port", vm.ID, portAttrs(*vm))
+	w.led.created(w.cloud, "port", vm.ID, portAttrs(*vm))
 	fip, err := floatingips.Create(ctx, w.c, floatingips.CreateOpts{FloatingNetworkID: w.public, PortID: vm.ID}).Extract()
 	if !ok(err) {
 		return false
 	}
-	w.led.created("floatingip", fip.ID, fipAttrs(*fip))
+	w.led.created(w.cloud, "floatingip", fip.ID, fipAttrs(*fip))
 	if w.rng.IntN(2) == 0 {
 		w.led.sending("floatingip", fip.ID)
 		f, err := floatingips.Update(ctx, w.c, fip.ID, floatingips.UpdateOpts{PortID: new(string)}).Extract()
@@ -509,7 +521,7 @@ func fipAttrs(f floatingips.FloatingIP) map[string]string {
 	return map[string]string{"address": f.FloatingIP, "network": f.FloatingNetworkID, "port_id": f.PortID, "fixed_ip": f.FixedIP}
 }
 
-// snapshot is everything cloud1's Neutron lists to the admin.
+// snapshot is everything a cloud's Neutron lists to the client.
 type snapshot struct {
 	networks map[string]networks.Network
 	subnets  map[string]subnets.Subnet
@@ -603,7 +615,7 @@ func (c snapshot) attrs(kind, id string) (map[string]string, bool) {
 
 // check compares the ledger with what survived, then checks that what
 // survived is whole, acknowledged or not.
-func (l *ledger) check(t *testing.T, when string, c snapshot) {
+func (l *ledger) check(t *testing.T, when, cloud string, c snapshot) {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -611,6 +623,12 @@ func (l *ledger) check(t *testing.T, when string, c snapshot) {
 	defer func() { t.Logf("%s: %d acknowledged objects there, %d acknowledged deletes gone", when, kept, deleted) }()
 	for _, r := range l.objs {
 		got, listed := c.attrs(r.kind, r.id)
+		if r.cloud != cloud {
+			if listed {
+				t.Errorf("%s: %s's %s %s is listed here too", when, r.cloud, r.kind, r.id)
+			}
+			continue
+		}
 		switch r.state {
 		case present:
 			kept++
