@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -61,11 +62,8 @@ func (s *Speaker) routeOf(f Family, k RouteKey, p *Path, best bool) *Route {
 // address is used). An IPv6 family's next hop may be IPv4 (an IPv4
 // core): it is sent IPv4-mapped.
 func (s *Speaker) Originate(f Family, k RouteKey, label uint32, attrs Attrs) error {
-	if err := s.checkKey(f, k); err != nil {
+	if err := s.checkOrigination(f, k, label); err != nil {
 		return err
-	}
-	if label > 0xfffff {
-		return fmt.Errorf("bgp originate %v: label %d exceeds 20 bits", k, label)
 	}
 	if !f.labelled() {
 		label = 0
@@ -79,6 +77,58 @@ func (s *Speaker) Originate(f Family, k RouteKey, label uint32, attrs Attrs) err
 	return nil
 }
 
+// Origination is one locally originated route, for OriginateSet.
+type Origination struct {
+	Key   RouteKey
+	Label uint32
+	Attrs Attrs
+}
+
+// OriginateSet makes set exactly the routes of family f the speaker
+// originates: it withdraws the others and originates those that are new
+// or changed, so its caller keeps no copy of what it told the speaker.
+// A route that cannot be originated (a wrong key or label) is left out
+// and the speaker goes on with the others; the error names every one,
+// and failed is how many there were.
+func (s *Speaker) OriginateSet(f Family, set []Origination) (failed int, err error) {
+	if s.tables[f] == nil || f == RTC {
+		return len(set), s.checkKey(f, RouteKey{})
+	}
+	var errs []error
+	want := make(map[RouteKey]Origination, len(set))
+	for _, o := range set {
+		if err := s.checkOrigination(f, o.Key, o.Label); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !f.labelled() {
+			o.Label = 0
+		}
+		o.Attrs.NextHop = o.Attrs.NextHop.Unmap()
+		o.Key.Prefix = o.Key.Prefix.Masked()
+		want[o.Key] = o
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tables[f]
+	for k := range t.local {
+		if _, ok := want[k]; !ok {
+			t.remove(s, k, nil)
+		}
+	}
+	for k, o := range want {
+		if d := t.dests[k]; d != nil {
+			i := slices.IndexFunc(d.paths, func(q *Path) bool { return q.peer == nil })
+			if i >= 0 && d.paths[i].label == o.Label && d.paths[i].attrs.Value() == o.Attrs {
+				continue // as it is: no decision, no update
+			}
+		}
+		t.set(s, k, &Path{attrs: Intern(o.Attrs), label: o.Label})
+	}
+	s.afterEvent()
+	return len(errs), errors.Join(errs...)
+}
+
 // Withdraw removes a locally originated route.
 func (s *Speaker) Withdraw(f Family, k RouteKey) error {
 	if err := s.checkKey(f, k); err != nil {
@@ -89,6 +139,16 @@ func (s *Speaker) Withdraw(f Family, k RouteKey) error {
 	defer s.mu.Unlock()
 	s.tables[f].remove(s, k, nil)
 	s.afterEvent()
+	return nil
+}
+
+func (s *Speaker) checkOrigination(f Family, k RouteKey, label uint32) error {
+	if err := s.checkKey(f, k); err != nil {
+		return err
+	}
+	if label > 0xfffff {
+		return fmt.Errorf("bgp originate %v: label %d exceeds 20 bits", k, label)
+	}
 	return nil
 }
 

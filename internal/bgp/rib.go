@@ -32,6 +32,9 @@ type dest struct {
 type table struct {
 	family Family
 	dests  map[RouteKey]*dest
+	// local are the keys with a locally originated path, so that
+	// OriginateSet finds what to withdraw without a walk of the table.
+	local map[RouteKey]struct{}
 }
 
 func newTable(f Family) *table { return &table{family: f, dests: map[RouteKey]*dest{}} }
@@ -56,6 +59,12 @@ func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
 	if !replaced {
 		d.paths = append(d.paths, path)
 	}
+	if path.peer == nil {
+		if t.local == nil {
+			t.local = map[RouteKey]struct{}{}
+		}
+		t.local[k] = struct{}{}
+	}
 	if t.family == RTC {
 		s.rtcTouched(path.peer, k, true)
 	}
@@ -74,6 +83,9 @@ func (t *table) remove(s *Speaker, k RouteKey, src *peer) bool {
 		return false
 	}
 	d.paths = slices.Delete(d.paths, i, i+1)
+	if src == nil {
+		delete(t.local, k)
+	}
 	if t.family == RTC {
 		s.rtcTouched(src, k, false)
 	}
