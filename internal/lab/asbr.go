@@ -1,52 +1,13 @@
 package lab
 
 import (
-	"slices"
-	"sync"
-
-	"github.com/intercloud/intercloud/internal/bgp"
-	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
-// Inter-AS option B (RFC 4364 section 10b). An ASBR is a PE with a link
-// to a PE of another AS; the two exchange VPNv4 routes over eBGP on that
-// link. Whenever an ASBR advertises a VPN route with itself as next hop —
-// to its eBGP peer, or into its own AS with next-hop-self — it advertises
-// a label of its own for the route instead of the route's label, and
-// switches that label to the route's: "swap to the label the next hop
-// gave, then reach the next hop" (through the transport LSP when the next
-// hop is a PE inside the AS, straight over the inter-AS link when it is
-// the other ASBR). No IGP and no LDP cross the border: only these labels.
-
-// asbrLabels are an ASBR's per-route labels, allocated the first time the
-// speaker advertises a route (bgp.Config.ExportLabel, under the speaker's
-// lock: it takes the RIB's lock, which comes after) and installed by sync.
-type asbrLabels struct {
-	rib router.RIB
-
-	mu    sync.Mutex
-	byKey map[bgp.RouteKey]uint32
-}
-
-// exportLabel is the speaker's ExportLabel: one label per VPN route.
-func (a *asbrLabels) exportLabel(f bgp.Family, k bgp.RouteKey, _ uint32) uint32 {
-	if f != bgp.VPNv4 && f != bgp.VPNv6 {
-		return 0
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.labelLocked(k)
-}
-
-func (a *asbrLabels) labelLocked(k bgp.RouteKey) uint32 {
-	l, ok := a.byKey[k]
-	if !ok {
-		l = a.rib.AllocateLabel()
-		a.byKey[k] = l
-	}
-	return l
-}
+// Inter-AS option B (RFC 4364 section 10b): an ASBR is a PE with a link
+// to a PE of another AS; the lab gives it an eBGP VPNv4 session on that
+// link and next-hop-self toward its own AS, and its l3vpn.Node swaps the
+// labels (internal/l3vpn/asbr.go).
 
 // isASBR reports whether the model gives n an inter-AS link.
 func (l *Lab) isASBR(n *Node) bool {
@@ -56,38 +17,6 @@ func (l *Lab) isASBR(n *Node) bool {
 		}
 	}
 	return false
-}
-
-// syncASBR (control lock held) installs an LFIB entry for every VPN route
-// the ASBR has (each is advertised with a rewritten next hop, to one side
-// or the other, so each gets a label here if the speaker has not yet
-// asked for it): swap to the route's own
-// label toward its next hop (the RIB manager resolves a next hop that is
-// not on a link through the IGP route and its transport label). Labels of
-// routes gone are released.
-func (st *bgpState) syncASBR() {
-	a := st.asbr
-	best := map[bgp.RouteKey]*bgp.Route{}
-	for _, r := range st.snapshot("") {
-		if (r.Family == bgp.VPNv4 || r.Family == bgp.VPNv6) && !r.Local {
-			best[r.Key] = r
-		}
-	}
-	a.mu.Lock()
-	for k, in := range a.byKey {
-		if _, ok := best[k]; !ok {
-			delete(a.byKey, k)
-			a.rib.ReleaseLabel(in)
-		}
-	}
-	var lsps []router.LSP
-	for k, r := range best {
-		lsps = append(lsps, router.LSP{InLabel: a.labelLocked(k), FEC: k.Prefix,
-			Nexthops: []router.LSPNexthop{{Addr: r.NextHop, OutLabel: r.Label}}})
-	}
-	a.mu.Unlock()
-	slices.SortFunc(lsps, func(x, y router.LSP) int { return int(x.InLabel) - int(y.InLabel) })
-	st.n.Router.RIB().ReplaceLSPs(router.ProtoEBGP, lsps)
 }
 
 // pick is a conditional expression.

@@ -40,9 +40,7 @@ func TestInterASOptionB(t *testing.T) {
 	}
 	key := bgp.RouteKey{RD: rd, Prefix: ce2.Model.Loopback}
 	asbrLabel := func(n *Node) uint32 {
-		n.bgp.asbr.mu.Lock()
-		defer n.bgp.asbr.mu.Unlock()
-		l, ok := n.bgp.asbr.byKey[key]
+		l, ok := n.bgp.vpn.ASBRLabel(key)
 		if !ok {
 			t.Fatalf("%s has no label for %v", n.Model.Name, key)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/l3vpn"
 	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -96,7 +97,7 @@ vpns:
 		return fromBagpipe() != nil && inVRF
 	})
 	r := fromBagpipe()
-	if r.NextHop != bagpipe || !r.Valid || r.Label == 0 || !importable(r, []bgp.ExtCommunity{mustRT(t, redRT)}) {
+	if r.NextHop != bagpipe || !r.Valid || r.Label == 0 || !l3vpn.Importable(r, []bgp.ExtCommunity{mustRT(t, redRT)}) {
 		t.Errorf("pe2's path for the VM: next hop %v valid %v label %d RTs %v; want bagpipe-bgp's next hop, a label and red's RT", r.NextHop, r.Valid, r.Label, r.Attrs.RouteTargets())
 	}
 	advanceUntil(t, clk, 10*time.Second, "ce2 to learn the VM's address from pe2", func() bool {

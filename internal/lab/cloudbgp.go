@@ -38,7 +38,6 @@ type dragent struct {
 	sp      *bgp.Speaker
 	as      uint32
 	peerASN uint32 // 0: no peer configured yet
-	routes  map[netip.Prefix]netip.Addr
 	agent   string // the dragent's host it runs on
 	// down: aborted (no enabled dragent hosts it), the attach node
 	// keeping its routes as stale until an agent takes it again.
@@ -78,13 +77,11 @@ func (l *Lab) planCloudSessions() error {
 		if a == nil || b == nil || a.bgp == nil {
 			continue
 		}
-		aSp := a.bgp.main
+		aSp := a.bgp.vpn.Speaker()
 		if s.VRF != "" {
-			v := a.bgp.vrf(s.VRF)
-			if v == nil {
+			if aSp = a.bgp.vpn.VRFSpeaker(s.VRF); aSp == nil {
 				continue
 			}
-			aSp = v.sp
 		}
 		mem := l.cloudNet(s)
 		bs := &bgpSession{net: mem, a: a, b: b, aVRF: s.VRF, aAddr: s.AAddr, bAddr: s.BAddr, aKey: s.AAddr, bKey: s.BAddr, aSp: aSp}
@@ -228,7 +225,7 @@ func (l *Lab) startDragent(cr *cloudRun, want *CloudSpeaker) error {
 	if err != nil {
 		return fmt.Errorf("cloud %s: speaker %s: %w", cr.c.Name, want.Name, err)
 	}
-	cr.sp = &dragent{name: want.Name, sp: sp, as: want.LocalAS, routes: map[netip.Prefix]netip.Addr{}, agent: want.Agent}
+	cr.sp = &dragent{name: want.Name, sp: sp, as: want.LocalAS, agent: want.Agent}
 	l.bgpMu.Lock()
 	cs.bs.bSp = sp
 	l.bgpMu.Unlock()
@@ -264,7 +261,6 @@ func (l *Lab) restartDragent(cr *cloudRun, agent string) error {
 	cr.sess.bs.bSp = sp
 	l.bgpMu.Unlock()
 	d.sp, d.agent, d.down = sp, agent, false
-	clear(d.routes) // a restarted process has originated nothing
 	return nil
 }
 
@@ -283,25 +279,12 @@ func (l *Lab) stopDragent(cr *cloudRun) {
 
 // syncAdvertised originates exactly routes from the dragent speaker.
 func (l *Lab) syncAdvertised(cr *cloudRun, routes []CloudRoute) error {
-	d := cr.sp
-	want := map[netip.Prefix]netip.Addr{}
-	for _, r := range routes {
-		want[r.Prefix.Masked()] = r.NextHop
+	set := make([]bgp.Origination, len(routes))
+	for i, r := range routes {
+		set[i] = bgp.Origination{Key: bgp.RouteKey{Prefix: r.Prefix}, Attrs: bgp.Attrs{Origin: bgp.OriginIGP, NextHop: r.NextHop}}
 	}
-	for p := range d.routes {
-		if _, ok := want[p]; !ok {
-			_ = d.sp.Withdraw(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p})
-			delete(d.routes, p)
-		}
-	}
-	for p, nh := range want {
-		if old, ok := d.routes[p]; ok && old == nh {
-			continue
-		}
-		if err := d.sp.Originate(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}, 0, bgp.Attrs{Origin: bgp.OriginIGP, NextHop: nh}); err != nil {
-			return fmt.Errorf("cloud %s: advertise %v: %w", cr.c.Name, p, err)
-		}
-		d.routes[p] = nh
+	if failed, err := cr.sp.sp.OriginateSet(bgp.IPv4Unicast, set); err != nil {
+		return fmt.Errorf("cloud %s: %d routes not advertised: %w", cr.c.Name, failed, err)
 	}
 	return nil
 }

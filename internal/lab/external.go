@@ -124,16 +124,14 @@ func (l *Lab) startExternals() error {
 		if !ok {
 			return fmt.Errorf("%s: no TCP address in %v for external peer %s", es.node.Model.Name, l.tcpBase(), es.ext.Name)
 		}
-		st := es.node.bgp
-		sp, res := st.main, st.res
+		vpn := es.node.bgp.vpn
+		sp, res := vpn.Speaker(), vpn.Resolver(es.vrf)
 		if es.vrf != "" {
-			v := st.vrf(es.vrf)
-			if v == nil {
+			if sp = vpn.VRFSpeaker(es.vrf); sp == nil {
 				return fmt.Errorf("%s has no vrf %q for external ce %s", es.node.Model.Name, es.vrf, es.ext.Name)
 			}
-			sp, res = v.sp, v.res
 		}
-		res.addExternal(es.ext.Addr.Addr())
+		res.AddExternal(es.ext.Addr.Addr())
 		pc := bgp.PeerConfig{
 			Addr: es.ext.Addr.Addr(), Port: es.ext.Addr.Port(), ASN: es.ext.ASN, LocalAddr: local,
 			RRClient: l.externalIsClient(es), Transport: bgp.TCP{},

@@ -38,8 +38,8 @@ func (n *Node) BGPSpeakers() []string {
 		return nil
 	}
 	out := []string{"global"}
-	for _, v := range n.bgp.vrfs {
-		out = append(out, "vrf "+v.name)
+	for _, v := range n.bgp.vpn.VRFs() {
+		out = append(out, "vrf "+v)
 	}
 	return out
 }
@@ -52,83 +52,34 @@ func (n *Node) BGPPeerCount() int {
 	if n.bgp == nil {
 		return 0
 	}
-	n.bgp.mu.Lock()
-	kept, restarted := n.bgp.keepers, n.bgp.restarted
-	n.bgp.mu.Unlock()
-	if restarted {
-		return kept
-	}
-	return n.bgp.helpers()
+	return n.bgp.vpn.GracefulKeepers()
 }
 
-// helpers counts the node's peers that would keep its routes now.
-func (st *bgpState) helpers() int {
-	c := st.main.GracefulHelpers()
-	for _, v := range st.vrfs {
-		c += v.sp.GracefulHelpers()
-	}
-	return c
-}
-
-// restart (control lock held) replaces the node's speakers by restarted
-// ones and gives them what they originate again from the kept state.
+// restart (control lock held) restarts the node's VPN function and has
+// its sessions use the new speakers.
 func (st *bgpState) restart() error {
-	keepers := st.helpers()
-	// From now on the new speakers' changes go to pending; best, the
-	// routes the router forwards on, stays as it is (see restartDone).
-	st.mu.Lock()
-	st.keepers, st.restarted = keepers, true
-	st.restarting[""] = true
-	st.pending[""] = nil
-	for _, v := range st.vrfs {
-		st.restarting[v.name] = true
-		st.pending[v.name] = nil
+	old := map[*bgp.Speaker]string{st.vpn.Speaker(): ""}
+	for _, v := range st.vpn.VRFs() {
+		old[st.vpn.VRFSpeaker(v)] = v
 	}
-	st.mu.Unlock()
-
-	main, err := st.main.Restart()
-	if err != nil {
+	if err := st.vpn.Restart(); err != nil {
 		return fmt.Errorf("%s: %w", st.n.Model.Name, err)
 	}
-	vrfSps := make([]*bgp.Speaker, len(st.vrfs))
-	for i, v := range st.vrfs {
-		if vrfSps[i], err = v.sp.Restart(); err != nil {
-			return fmt.Errorf("%s vrf %s: %w", st.n.Model.Name, v.name, err)
+	now := func(sp *bgp.Speaker) *bgp.Speaker {
+		vrf, ok := old[sp]
+		if !ok {
+			return sp
 		}
+		if vrf == "" {
+			return st.vpn.Speaker()
+		}
+		return st.vpn.VRFSpeaker(vrf)
 	}
 	l := st.l
 	l.bgpMu.Lock()
-	old := map[*bgp.Speaker]*bgp.Speaker{st.main: main}
-	st.main = main
-	for i, v := range st.vrfs {
-		old[v.sp] = vrfSps[i]
-		v.sp = vrfSps[i]
-	}
+	defer l.bgpMu.Unlock()
 	for _, s := range st.sessions {
-		if sp, ok := old[s.aSp]; ok {
-			s.aSp = sp
-		}
-		if sp, ok := old[s.bSp]; ok {
-			s.bSp = sp
-		}
+		s.aSp, s.bSp = now(s.aSp), now(s.bSp)
 	}
-	l.bgpMu.Unlock()
-
-	// A restarted process has originated nothing: originate again from
-	// the kept state — a CE its own prefixes, a PE its VRFs' routes as
-	// VPNv4 and the imported VPN routes towards its CEs (sync does both
-	// once it has forgotten what it told the old speakers).
-	if !st.n.Model.Role.IsCore() {
-		for _, p := range l.ceOriginates(st.n) {
-			if err := main.Originate(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}, 0, bgp.Attrs{Origin: bgp.OriginIGP}); err != nil {
-				return fmt.Errorf("%s: %w", st.n.Model.Name, err)
-			}
-		}
-	}
-	st.exported = map[bgp.RouteKey]originated{}
-	for _, v := range st.vrfs {
-		clear(v.imported)
-	}
-	st.sync()
 	return nil
 }

@@ -18,8 +18,8 @@ func allSpeakers(l *Lab) map[string]*bgp.Speaker {
 			continue
 		}
 		out[n.Model.Name] = n.BGP()
-		for _, v := range n.bgp.vrfs {
-			out[n.Model.Name+" vrf "+v.name] = n.VRFBGP(v.name)
+		for _, v := range n.bgp.vpn.VRFs() {
+			out[n.Model.Name+" vrf "+v] = n.VRFBGP(v)
 		}
 	}
 	return out
@@ -171,8 +171,8 @@ func TestHardBGPResetLosesPackets(t *testing.T) {
 	l, clk := seedLab(t)
 	pe2 := l.nodes["pe2"]
 	pe2.BGP().Close()
-	for _, v := range pe2.bgp.vrfs {
-		pe2.VRFBGP(v.name).Close()
+	for _, v := range pe2.bgp.vpn.VRFs() {
+		pe2.VRFBGP(v).Close()
 	}
 	clk.Advance(100 * time.Millisecond)
 	pe2Lo := pe2.Model.Loopback.Addr()

@@ -52,7 +52,7 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		if len(words) > 2 || words[1] != "routes" {
 			return nil, "", fmt.Errorf("unknown table %q (want vrf [NAME [routes]])", table)
 		}
-		if n.bgp == nil || n.bgp.vrf(words[0]) == nil {
+		if n.VRFBGP(words[0]) == nil {
 			return nil, "", fmt.Errorf("%s has no vrf %q", n.Model.Name, words[0])
 		}
 		t := n.Router.RouteTable(words[0])
@@ -60,19 +60,20 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 	}
 	var infos []VRFInfo
 	if n.bgp != nil {
-		for _, v := range n.bgp.vrfs {
-			if len(words) == 1 && v.name != words[0] {
+		for _, name := range n.bgp.vpn.VRFs() {
+			if len(words) == 1 && name != words[0] {
 				continue
 			}
-			vi := VRFInfo{Name: v.name, RD: v.rd.String(), Label: v.label, Routes: len(n.Router.RIB().BestRoutes(v.name))}
-			for _, rt := range v.imports {
+			v, _ := n.bgp.vpn.VRF(name)
+			vi := VRFInfo{Name: v.Name, RD: v.RD.String(), Label: v.Label, Routes: len(n.Router.RIB().BestRoutes(v.Name))}
+			for _, rt := range v.Import {
 				vi.Import = append(vi.Import, rt.String())
 			}
-			for _, rt := range v.exports {
+			for _, rt := range v.Export {
 				vi.Export = append(vi.Export, rt.String())
 			}
 			for _, ifc := range n.Model.Interfaces {
-				if ifc.VRF == v.name {
+				if ifc.VRF == v.Name {
 					vi.Interfaces = append(vi.Interfaces, ifc.Name)
 				}
 			}

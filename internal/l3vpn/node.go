@@ -1,0 +1,345 @@
+package l3vpn
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// Mode is what a Node's global speaker carries.
+type Mode uint8
+
+const (
+	// Site: a customer or cloud router (a CE, a compute node). Its
+	// global speaker speaks IPv4 unicast; it installs what it learns in
+	// its global table and originates exactly Config.Announce.
+	Site Mode = iota
+	// Provider: a PE, route reflector or ASBR. Its global speaker
+	// carries VPN routes; its VRFs (AddVRF) import and export them.
+	Provider
+)
+
+// Config is one router's VPN function.
+type Config struct {
+	Env  router.Env
+	Mode Mode
+	// ASBR: inter-AS option B. The global speaker gives every VPN route
+	// it advertises with itself as next hop a label of its own, which
+	// the Node swaps to the route's label (asbr.go).
+	ASBR bool
+	// Speaker configures the global speaker. New sets its Resolver,
+	// OnBestChange, OnRestartDone and, on an ASBR, ExportLabel.
+	Speaker bgp.Config
+	// Announce is what a site router originates (Announce, Restart).
+	Announce func() []netip.Prefix
+}
+
+// Node is the VPN function of one router.
+type Node struct {
+	env  router.Env
+	mode Mode
+	// announce: Config.Announce.
+	announce func() []netip.Prefix
+	res      *Resolver // main's
+	vrfs     []*vrf    // sorted by name; fixed once started
+	asbr     *asbrLabels
+
+	mu sync.Mutex
+	// main is the global speaker: read by others under mu, replaced
+	// (Restart) under mu and the control lock.
+	main      *bgp.Speaker
+	scheduled bool
+	// best is each speaker's best paths as its changes reported them:
+	// "" for the global speaker, a VRF's name for its speaker.
+	best map[string]map[bgp.RouteKey]*bgp.Route
+	// restarting names the speakers (as in best) that Restart restarted
+	// and that are still deferring (RFC 4724): their changes collect in
+	// pending, while sync keeps using best — the state the router kept
+	// forwarding on — until the new speaker's restart is done.
+	restarting map[string]bool
+	pending    map[string]map[bgp.RouteKey]*bgp.Route
+	// keepers is how many peers kept the node's routes across its last
+	// restart (restarted: there was one).
+	keepers   int
+	restarted bool
+	// failed counts routes a speaker refused to originate.
+	failed int
+
+	// installed is what sync gave the RIB last time, per protocol and
+	// VRF, so that an unchanged set costs the RIB manager nothing.
+	installed map[ribKey][]router.Route
+}
+
+type ribKey struct {
+	proto router.Protocol
+	vrf   string
+}
+
+// New creates the Node and its global speaker. Add VRFs, then Start.
+func New(cfg Config) (*Node, error) {
+	n := &Node{env: cfg.Env, mode: cfg.Mode, announce: cfg.Announce,
+		best: map[string]map[bgp.RouteKey]*bgp.Route{}, restarting: map[string]bool{},
+		pending: map[string]map[bgp.RouteKey]*bgp.Route{}, installed: map[ribKey][]router.Route{}}
+	n.res = NewResolver(cfg.Env.RIB(), "")
+	sc := cfg.Speaker
+	sc.Resolver = n.res.Resolve
+	sc.OnBestChange = n.changedIn("")
+	sc.OnRestartDone = n.restartDone("")
+	if cfg.ASBR {
+		n.asbr = &asbrLabels{rib: cfg.Env.RIB(), byKey: map[bgp.RouteKey]uint32{}}
+		sc.ExportLabel = n.asbr.exportLabel
+	}
+	sp, err := bgp.New(sc)
+	if err != nil {
+		return nil, err
+	}
+	n.main = sp
+	return n, nil
+}
+
+// Start (control lock held) asks for the VPN routes the VRFs import,
+// installs their labels and follows the RIB.
+func (n *Node) Start() {
+	if len(n.vrfs) > 0 {
+		// RT constraint (RFC 4684): the PE asks only for what its VRFs
+		// import. Reflectors and ASBRs without VRFs ask for everything.
+		var rts []bgp.ExtCommunity
+		for _, v := range n.vrfs {
+			for _, rt := range v.imports {
+				if !slices.Contains(rts, rt) {
+					rts = append(rts, rt)
+				}
+			}
+		}
+		n.main.SetImportRTs(rts)
+		n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
+	}
+	n.env.RIB().Watch(n.ribChanged)
+}
+
+// Announce has a site router originate exactly Config.Announce.
+func (n *Node) Announce() error {
+	if n.mode != Site || n.announce == nil {
+		return nil
+	}
+	ps := n.announce()
+	set := make([]bgp.Origination, len(ps))
+	for i, p := range ps {
+		set[i] = bgp.Origination{Key: bgp.RouteKey{Prefix: p}, Attrs: bgp.Attrs{Origin: bgp.OriginIGP}}
+	}
+	return n.originate(n.Speaker(), bgp.IPv4Unicast, set)
+}
+
+// originate hands sp its whole set of f, counting what it refuses.
+func (n *Node) originate(sp *bgp.Speaker, f bgp.Family, set []bgp.Origination) error {
+	failed, err := sp.OriginateSet(f, set)
+	if failed > 0 {
+		n.mu.Lock()
+		n.failed += failed
+		n.mu.Unlock()
+		n.env.Event("bgp-originate-failed", fmt.Sprintf("%d %v routes not originated: %v", failed, f, err))
+	}
+	return err
+}
+
+// OriginateFailures counts the routes the Node's speakers refused to
+// originate since it started.
+func (n *Node) OriginateFailures() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.failed
+}
+
+// Speaker is the global speaker.
+func (n *Node) Speaker() *bgp.Speaker {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.main
+}
+
+// IsASBR reports whether the Node swaps labels for inter-AS option B.
+func (n *Node) IsASBR() bool { return n.asbr != nil }
+
+// ASBRLabel is the label an ASBR advertises for a VPN route (false when
+// it has none).
+func (n *Node) ASBRLabel(k bgp.RouteKey) (uint32, bool) {
+	if n.asbr == nil {
+		return 0, false
+	}
+	n.asbr.mu.Lock()
+	defer n.asbr.mu.Unlock()
+	l, ok := n.asbr.byKey[k]
+	return l, ok
+}
+
+// Resolver is the next-hop resolver of the speaker of vrf ("" the
+// global one), nil without such a VRF.
+func (n *Node) Resolver(vrfName string) *Resolver {
+	if vrfName == "" {
+		return n.res
+	}
+	if v := n.vrf(vrfName); v != nil {
+		return v.res
+	}
+	return nil
+}
+
+// Close stops every speaker.
+func (n *Node) Close() {
+	n.Speaker().Close()
+	for _, v := range n.vrfs {
+		n.VRFSpeaker(v.name).Close()
+	}
+}
+
+// ribChanged is the RIB watcher (control lock held): next hops may
+// resolve differently.
+func (n *Node) ribChanged() {
+	if n.res.Moved() {
+		n.main.Reresolve()
+	}
+	for _, v := range n.vrfs {
+		if v.res.Moved() {
+			v.sp.Reresolve()
+		}
+	}
+}
+
+// changedIn returns the OnBestChange of one of the node's speakers. It
+// runs under that speaker's lock, so it only records the new best paths
+// and schedules sync on the router.
+func (n *Node) changedIn(name string) func([]bgp.Change) {
+	return func(changes []bgp.Change) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		into := n.best
+		if n.restarting[name] {
+			into = n.pending
+		}
+		m := into[name]
+		if m == nil {
+			m = map[bgp.RouteKey]*bgp.Route{}
+			into[name] = m
+		}
+		for _, c := range changes {
+			if c.Best == nil {
+				delete(m, c.Key)
+			} else {
+				m[c.Key] = c.Best
+			}
+		}
+		if !n.restarting[name] {
+			n.scheduleLocked()
+		}
+	}
+}
+
+// restartDone returns the OnRestartDone of one of the node's speakers: its
+// deferral is over, so its Loc-RIB replaces what the router kept, and sync
+// brings the RIB and the other speakers in line (runs under its lock).
+func (n *Node) restartDone(name string) func() {
+	return func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if !n.restarting[name] {
+			return
+		}
+		n.best[name] = n.pending[name]
+		delete(n.pending, name)
+		delete(n.restarting, name)
+		n.scheduleLocked()
+	}
+}
+
+// scheduleLocked (n.mu held) schedules one sync on the router.
+func (n *Node) scheduleLocked() {
+	if n.scheduled {
+		return
+	}
+	n.scheduled = true
+	n.env.AfterFunc(0, n.sync)
+}
+
+// snapshot copies the best paths of one speaker, sorted by key.
+func (n *Node) snapshot(name string) []*bgp.Route {
+	n.mu.Lock()
+	out := make([]*bgp.Route, 0, len(n.best[name]))
+	for _, r := range n.best[name] {
+		out = append(out, r)
+	}
+	n.mu.Unlock()
+	slices.SortFunc(out, func(a, b *bgp.Route) int {
+		if c := slices.Compare(a.Key.RD[:], b.Key.RD[:]); c != 0 {
+			return c
+		}
+		return comparePrefix(a.Key.Prefix, b.Key.Prefix)
+	})
+	return out
+}
+
+func comparePrefix(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
+}
+
+// install replaces the node's BGP routes of one protocol in one VRF when
+// they changed, and logs the change as a control-plane event.
+func (n *Node) install(p router.Protocol, vrf string, routes []router.Route) {
+	k := ribKey{p, vrf}
+	if slices.EqualFunc(n.installed[k], routes, sameRoute) {
+		return
+	}
+	n.installed[k] = routes
+	n.env.RIB().ReplaceRoutes(p, vrf, routes)
+	where := "global table"
+	if vrf != "" {
+		where = "vrf " + vrf
+	}
+	n.env.Event("bgp-routes", fmt.Sprintf("%d %s routes in the %s", len(routes), p, where))
+}
+
+// sync (control lock held) brings the RIB and the node's speakers in line
+// with the speakers' best paths: a site router installs what it learned;
+// on a PE what CEs announce goes into the VRF and out as VPNv4, and VPNv4
+// routes with an import RT go into the VRF and out to the CEs.
+func (n *Node) sync() {
+	n.mu.Lock()
+	n.scheduled = false
+	n.mu.Unlock()
+	if n.mode == Site {
+		n.install(router.ProtoEBGP, "", learned(n.snapshot("")))
+		return
+	}
+	if n.asbr != nil {
+		n.syncASBR()
+	}
+	if len(n.vrfs) == 0 {
+		return // a route reflector or a bare ASBR: it uses no VPN route in a VRF
+	}
+	n.syncVRFs()
+}
+
+// learned turns learned best paths into RIB routes.
+func learned(rs []*bgp.Route) []router.Route {
+	var out []router.Route
+	for _, r := range rs {
+		if r.Local {
+			continue
+		}
+		out = append(out, router.Route{Prefix: r.Key.Prefix, Nexthops: []router.Nexthop{{Addr: r.NextHop}}})
+	}
+	return out
+}
+
+func sameRoute(a, b router.Route) bool {
+	return a.Prefix == b.Prefix && a.Metric == b.Metric && a.Info == b.Info &&
+		slices.EqualFunc(a.Nexthops, b.Nexthops, func(x, y router.Nexthop) bool {
+			return x.Addr == y.Addr && x.Iface == y.Iface && slices.Equal(x.Labels, y.Labels)
+		})
+}

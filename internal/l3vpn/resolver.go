@@ -1,0 +1,90 @@
+package l3vpn
+
+import (
+	"net/netip"
+	"sync"
+
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// Resolver is a speaker's view of its router's RIB: the cost of the
+// longest non-BGP match for a next hop (BGP routes never resolve BGP next
+// hops). It runs under the speaker's lock and takes only the RIB's and its
+// own. It remembers its answers, so that a RIB change that moves none of
+// them costs the speaker no new decision.
+type Resolver struct {
+	rib router.RIB
+	vrf string
+	// external are external peers' addresses: outside the emulated
+	// network, reachable at cost 0.
+	external map[netip.Addr]bool
+
+	mu     sync.Mutex
+	answer map[netip.Addr]resolved
+}
+
+type resolved struct {
+	cost uint32
+	ok   bool
+}
+
+// NewResolver resolves next hops in one VRF ("" the global table) of rib.
+func NewResolver(rib router.RIB, vrf string) *Resolver {
+	return &Resolver{rib: rib, vrf: vrf, answer: map[netip.Addr]resolved{}}
+}
+
+// Resolve is the speaker's bgp.Config.Resolver.
+// The lookup is made under r.mu, so that a RIB change cannot slip
+// between it and the record that Moved checks.
+func (r *Resolver) Resolve(a netip.Addr) (uint32, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.external[a] {
+		return 0, true
+	}
+	cost, ok := NextHopCost(r.rib, r.vrf, a)
+	r.answer[a] = resolved{cost, ok}
+	return cost, ok
+}
+
+// AddExternal makes a reachable: the address of a peer outside the
+// emulated network, which nothing forwards to.
+func (r *Resolver) AddExternal(a netip.Addr) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.external == nil {
+		r.external = map[netip.Addr]bool{}
+	}
+	r.external[a] = true
+}
+
+// Moved reports whether any answer given so far would now be different.
+func (r *Resolver) Moved() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	moved := false
+	for a, old := range r.answer {
+		cost, ok := NextHopCost(r.rib, r.vrf, a)
+		if (resolved{cost, ok}) != old {
+			r.answer[a] = resolved{cost, ok}
+			moved = true
+		}
+	}
+	return moved
+}
+
+// NextHopCost is the metric of the longest non-BGP route to a in vrf of
+// rib; false when there is none (then BGP must not use a as next hop, nor
+// a session run to it).
+func NextHopCost(rib router.RIB, vrf string, a netip.Addr) (uint32, bool) {
+	if !a.Is4() {
+		return 0, false
+	}
+	for bits := 32; bits >= 0; bits-- {
+		r, ok := rib.Best(vrf, netip.PrefixFrom(a, bits).Masked())
+		if ok && r.Proto != router.ProtoEBGP && r.Proto != router.ProtoIBGP && len(r.Nexthops) > 0 {
+			return r.Metric, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,79 @@
+package l3vpn
+
+import (
+	"fmt"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+)
+
+// Restart (control lock held) restarts the Node's BGP the way a restarted
+// bgpd restarts under RFC 4724: its speakers stop without a NOTIFICATION
+// and new ones start in the restarting role, while the router keeps
+// forwarding on the BGP routes and labels it had. Its peers keep its
+// routes as stale; each new speaker advertises once it has heard
+// End-of-RIB from all its peers, and its Loc-RIB then replaces the kept
+// routes. The caller finds the new speakers with Speaker and VRFSpeaker.
+func (n *Node) Restart() error {
+	keepers := n.helpers()
+	// From now on the new speakers' changes go to pending; best, the
+	// routes the router forwards on, stays as it is (see restartDone).
+	n.mu.Lock()
+	n.keepers, n.restarted = keepers, true
+	n.restarting[""] = true
+	n.pending[""] = nil
+	for _, v := range n.vrfs {
+		n.restarting[v.name] = true
+		n.pending[v.name] = nil
+	}
+	n.mu.Unlock()
+
+	main, err := n.main.Restart()
+	if err != nil {
+		return err
+	}
+	vrfSps := make([]*bgp.Speaker, len(n.vrfs))
+	for i, v := range n.vrfs {
+		if vrfSps[i], err = v.sp.Restart(); err != nil {
+			return fmt.Errorf("vrf %s: %w", v.name, err)
+		}
+	}
+	n.mu.Lock()
+	n.main = main
+	for i, v := range n.vrfs {
+		v.sp = vrfSps[i]
+	}
+	n.mu.Unlock()
+
+	// A restarted process has originated nothing: originate again from
+	// the kept state — a site router its own prefixes, a PE its VRFs'
+	// routes as VPNv4 and the imported VPN routes towards its CEs (sync
+	// hands the new speakers their whole sets).
+	if err := n.Announce(); err != nil {
+		return err
+	}
+	n.sync()
+	return nil
+}
+
+// GracefulKeepers is how many of the Node's peers keep its routes as
+// stale across its restart: those whose session was established with
+// graceful restart when Restart ran (or, before any restart, now). A peer
+// that did not advertise the capability drops the routes at once.
+func (n *Node) GracefulKeepers() int {
+	n.mu.Lock()
+	kept, restarted := n.keepers, n.restarted
+	n.mu.Unlock()
+	if restarted {
+		return kept
+	}
+	return n.helpers()
+}
+
+// helpers counts the Node's peers that would keep its routes now.
+func (n *Node) helpers() int {
+	c := n.Speaker().GracefulHelpers()
+	for _, v := range n.vrfs {
+		c += n.VRFSpeaker(v.name).GracefulHelpers()
+	}
+	return c
+}
