@@ -81,6 +81,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)") // with WAL: durable at checkpoints, never corrupt
+	q.Add("_pragma", "cache_size(-32768)")  // 32 MiB of pages per connection at most, as it needs them
 	q.Set("_txlock", "immediate")
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: path, RawQuery: q.Encode()}).String()
 

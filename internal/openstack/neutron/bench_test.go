@@ -28,6 +28,8 @@ type benchRegion struct {
 	client   *http.Client
 	networks []string
 	ports    []string
+	svc      *Service // the region's Neutron, for benchmarks of its Go API
+	project  string   // the member's project
 }
 
 func startBenchRegion(b *testing.B) *benchRegion {
