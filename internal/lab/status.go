@@ -137,7 +137,8 @@ func (l *Lab) coreGroups() map[string][]*Node {
 // over a slow link can still replace one learned early.
 const Settle = 250 * time.Millisecond
 
-// WaitReady polls until the lab is ready and has been quiet for Settle,
+// WaitReady polls until the lab is ready and has been quiet for Settle
+// (with BGP over TCP, no BGP message in flight or handled either),
 // or limit passes. advance, when set, moves a virtual clock forward by step
 // between polls (tests); with the real clock it is nil and WaitReady
 // sleeps. It returns how long convergence took: from Start to the last
@@ -156,9 +157,23 @@ func (l *Lab) WaitReadyBy(deadline time.Time, step time.Duration, advance func(t
 
 func (l *Lab) waitReady(expired func(labNow time.Time) bool, step time.Duration, advance func(time.Duration)) (Counts, time.Duration, bool) {
 	start := l.Started()
+	var bgpMoved time.Time // lab time BGP over TCP was last seen busy
+	var handled uint64
 	for {
 		now := l.clk.Now()
 		last := l.LastChange()
+		if l.tcp != nil {
+			// BGP messages over TCP travel in wall time, unseen by the
+			// lab's clock: quiet means none in flight, and none handled
+			// for Settle (what handling one starts runs on the clock).
+			inFlight, h := l.tcp.traffic()
+			if inFlight > 0 || h != handled {
+				bgpMoved, handled = now, h
+			}
+			if bgpMoved.After(last) {
+				last = bgpMoved
+			}
+		}
 		if now.Sub(last) >= Settle {
 			if c := l.stock(); c.Ready {
 				if c = l.Counts(); c.Ready {

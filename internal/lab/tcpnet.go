@@ -21,6 +21,13 @@ type tcpNet struct {
 	mu    sync.Mutex
 	cut   map[[2]netip.Addr]bool
 	conns map[*gatedConn]bool
+	// handled counts the messages lab speakers have finished handling:
+	// readiness waits until it stops moving (see traffic).
+	handled uint64
+
+	// beforeHandle, when set (tests), runs in a connection's reader
+	// before each message is handed to the speaker: a slow reader.
+	beforeHandle func(to netip.AddrPort, msg []byte)
 }
 
 func newTCPNet() *tcpNet {
@@ -65,7 +72,7 @@ func (n *tcpNet) SetReachable(a, b netip.Addr, up bool) {
 	delete(n.cut, [2]netip.Addr{a, b})
 	delete(n.cut, [2]netip.Addr{b, a})
 	for c := range n.conns {
-		if la, ra := c.LocalAddr().Addr().Unmap(), c.RemoteAddr().Addr().Unmap(); (la == a && ra == b) || (la == b && ra == a) {
+		if la, ra := c.local.Addr(), c.remote.Addr(); (la == a && ra == b) || (la == b && ra == a) {
 			c.flush() // under n.mu: nothing sent from now on overtakes it
 		}
 	}
@@ -78,31 +85,82 @@ func (n *tcpNet) isCut(a, b netip.Addr) bool {
 }
 
 func (n *tcpNet) gate(c bgp.Conn) *gatedConn {
-	g := &gatedConn{Conn: c, net: n}
+	unmap := func(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
+	g := &gatedConn{Conn: c, net: n, local: unmap(c.LocalAddr()), remote: unmap(c.RemoteAddr())}
 	n.mu.Lock()
 	n.conns[g] = true
 	n.mu.Unlock()
 	return g
 }
 
+// traffic says how many messages one lab speaker has sent another over
+// TCP that the other has not finished handling, and how many have been
+// handled in all. The lab's clock cannot see these: a message spends
+// wall time in queues, sockets and goroutines, and under load that can
+// be longer than the quiet spell readiness waits for.
+func (n *tcpNet) traffic() (inFlight int, handled uint64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ends := make(map[[2]netip.AddrPort]*gatedConn, len(n.conns))
+	for g := range n.conns {
+		ends[[2]netip.AddrPort{g.local, g.remote}] = g
+	}
+	for g := range n.conns {
+		// A far end that is not a lab speaker (an external daemon) or
+		// is gone has nothing to count.
+		if far := ends[[2]netip.AddrPort{g.remote, g.local}]; far != nil {
+			inFlight += g.sent - far.received
+		}
+	}
+	return inFlight, n.handled
+}
+
 // gatedConn is a TCP connection that holds what it sends while its path
-// is cut.
+// is cut, and counts what it sends and handles.
 type gatedConn struct {
 	bgp.Conn
-	net  *tcpNet
-	held [][]byte // guarded by net.mu
+	net           *tcpNet
+	local, remote netip.AddrPort // unmapped
+	held          [][]byte       // guarded by net.mu
+	// sent counts messages handed to TCP, received those the speaker has
+	// finished handling (both guarded by net.mu).
+	sent, received int
+}
+
+func (g *gatedConn) Start(recv func([]byte), closed func(error)) {
+	n := g.net
+	g.Conn.Start(func(msg []byte) {
+		if n.beforeHandle != nil {
+			n.beforeHandle(g.local, msg)
+		}
+		recv(msg)
+		n.mu.Lock()
+		g.received++
+		n.handled++
+		n.mu.Unlock()
+	}, func(err error) {
+		n.forget(g) // what was in flight either way is lost
+		closed(err)
+	})
 }
 
 func (g *gatedConn) Send(msg []byte) error {
 	n := g.net
 	n.mu.Lock()
-	if n.cut[[2]netip.Addr{g.LocalAddr().Addr().Unmap(), g.RemoteAddr().Addr().Unmap()}] || len(g.held) > 0 {
+	if n.cut[[2]netip.Addr{g.local.Addr(), g.remote.Addr()}] || len(g.held) > 0 {
 		g.held = append(g.held, msg)
 		n.mu.Unlock()
 		return nil
 	}
+	g.sent++
 	n.mu.Unlock()
-	return g.Conn.Send(msg)
+	err := g.Conn.Send(msg)
+	if err != nil {
+		n.mu.Lock()
+		g.sent--
+		n.mu.Unlock()
+	}
+	return err
 }
 
 // flush (net.mu held) sends what was held.
@@ -111,14 +169,19 @@ func (g *gatedConn) flush() {
 		if g.Conn.Send(m) != nil {
 			break
 		}
+		g.sent++
 	}
 	g.held = nil
 }
 
 func (g *gatedConn) Close() {
-	g.net.mu.Lock()
-	delete(g.net.conns, g)
-	g.held = nil
-	g.net.mu.Unlock()
+	g.net.forget(g)
 	g.Conn.Close()
+}
+
+func (n *tcpNet) forget(g *gatedConn) {
+	n.mu.Lock()
+	delete(n.conns, g)
+	g.held = nil
+	n.mu.Unlock()
 }
