@@ -42,16 +42,21 @@ type Region struct {
 	Name string // the cloud's name, used as region id
 	// NetworkURL is the cloud's Neutron root (clients append "v2.0/").
 	NetworkURL string
+	// ComputeURL is the cloud's Nova v2.1 root and ImageURL its Glance
+	// root, as DevStack lists them; no endpoint when empty.
+	ComputeURL, ImageURL string
 }
 
 // SeedFromModel makes a Seed with a region per cloud of m: Keystone at
-// baseURL and each cloud's Neutron at baseURL/CLOUD/network/. (The lab
+// baseURL and each cloud's Neutron at baseURL/CLOUD/network/, its Nova at
+// baseURL/CLOUD/compute/v2.1 and its Glance at baseURL/CLOUD/image. (The lab
 // daemon passes ADDR/cloud and then sets IdentityURL to ADDR/identity.)
 func SeedFromModel(m *topology.Model, baseURL, password string) Seed {
 	base := strings.TrimRight(baseURL, "/")
 	s := Seed{IdentityURL: base, Password: password}
 	for _, c := range m.Clouds {
-		s.Regions = append(s.Regions, Region{Name: c.Name, NetworkURL: base + "/" + c.Name + "/network/"})
+		s.Regions = append(s.Regions, Region{Name: c.Name, NetworkURL: base + "/" + c.Name + "/network/",
+			ComputeURL: base + "/" + c.Name + "/compute/v2.1", ImageURL: base + "/" + c.Name + "/image"})
 	}
 	return s
 }
@@ -107,6 +112,18 @@ func (s *Service) Bootstrap(ctx context.Context, seed Seed) error {
 			}
 			if err := b.endpoints(network, r.Name, r.NetworkURL); err != nil {
 				return err
+			}
+			for _, e := range []struct{ typ, name, url string }{{"compute", "nova", r.ComputeURL}, {"image", "glance", r.ImageURL}} {
+				if e.url == "" {
+					continue
+				}
+				id, err := b.service(e.typ, e.name)
+				if err != nil {
+					return err
+				}
+				if err := b.endpoints(id, r.Name, e.url); err != nil {
+					return err
+				}
 			}
 			if err := b.grant(DemoName(r.Name), DemoName(r.Name), "Demo project of cloud "+r.Name+".", member); err != nil {
 				return err

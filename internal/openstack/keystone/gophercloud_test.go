@@ -93,8 +93,8 @@ func TestGophercloudCatalog(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(types, []string{"identity", "network"}) {
-		t.Errorf("catalog types %v, want identity and network", types)
+	if !slices.Equal(types, []string{"compute", "identity", "image", "network"}) {
+		t.Errorf("catalog types %v, want compute, identity, image and network", types)
 	}
 }
 

@@ -244,7 +244,7 @@ func TestAdminReads(t *testing.T) {
 	if code, _, body := ts.do(t, "GET", "/v3/users/"+id.User.ID+"/projects", demo, nil); code != 200 || len(body["projects"].([]any)) != 1 {
 		t.Errorf("member lists its projects: %d %v", code, body)
 	}
-	if code, _, body := ts.do(t, "GET", "/v3/auth/catalog", demo, nil); code != 200 || len(body["catalog"].([]any)) != 2 {
+	if code, _, body := ts.do(t, "GET", "/v3/auth/catalog", demo, nil); code != 200 || len(body["catalog"].([]any)) != 4 {
 		t.Errorf("auth/catalog: %d %v", code, body)
 	}
 }
