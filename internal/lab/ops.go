@@ -81,62 +81,127 @@ func (l *Lab) source(s string) (*Node, netip.Addr, error) {
 // StartPing starts pinging dst from src and returns at once; the session
 // runs on the lab's clock.
 func (l *Lab) StartPing(src, dst string, opts router.PingOptions) (*router.PingSession, error) {
-	n, saddr, daddr, err := l.ends(src, dst)
+	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
 	if err != nil {
 		return nil, err
 	}
 	if !opts.Src.IsValid() {
 		opts.Src = saddr
 	}
-	return n.Router.StartPing(daddr, opts)
+	s, err := n.Router.StartPing(daddr, opts)
+	return s, l.hintVRF(err, n, dst, opts.VRF)
 }
 
 // Ping pings dst from src and waits for the result.
 func (l *Lab) Ping(ctx context.Context, src, dst string, opts router.PingOptions) (router.PingResult, error) {
-	n, saddr, daddr, err := l.ends(src, dst)
+	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
 	if err != nil {
 		return router.PingResult{}, err
 	}
 	if !opts.Src.IsValid() {
 		opts.Src = saddr
 	}
-	return n.Router.Ping(ctx, daddr, opts)
+	res, err := n.Router.Ping(ctx, daddr, opts)
+	return res, l.hintVRF(err, n, dst, opts.VRF)
 }
 
 // StartTrace starts tracing the path from src to dst.
 func (l *Lab) StartTrace(src, dst string, opts router.TraceOptions) (*router.TraceSession, error) {
-	n, saddr, daddr, err := l.ends(src, dst)
+	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
 	if err != nil {
 		return nil, err
 	}
 	if !opts.Src.IsValid() {
 		opts.Src = saddr
 	}
-	return n.Router.StartTraceroute(daddr, opts)
+	s, err := n.Router.StartTraceroute(daddr, opts)
+	return s, l.hintVRF(err, n, dst, opts.VRF)
 }
 
 // Trace traces the path from src to dst and waits for the result.
 func (l *Lab) Trace(ctx context.Context, src, dst string, opts router.TraceOptions) (router.TraceResult, error) {
-	n, saddr, daddr, err := l.ends(src, dst)
+	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
 	if err != nil {
 		return router.TraceResult{}, err
 	}
 	if !opts.Src.IsValid() {
 		opts.Src = saddr
 	}
-	return n.Router.Traceroute(ctx, daddr, opts)
+	res, err := n.Router.Traceroute(ctx, daddr, opts)
+	return res, l.hintVRF(err, n, dst, opts.VRF)
 }
 
-func (l *Lab) ends(src, dst string) (*Node, netip.Addr, netip.Addr, error) {
+// ends resolves a ping's or trace's ends. A destination named by node
+// is resolved in the source's context (its VRF, or its VPN): a name
+// whose address means another node there is refused rather than
+// answered by that other node.
+func (l *Lab) ends(src, dst, vrf string) (*Node, netip.Addr, netip.Addr, error) {
 	n, saddr, err := l.source(src)
 	if err != nil {
 		return nil, netip.Addr{}, netip.Addr{}, err
 	}
-	_, daddr, err := l.Resolve(dst)
+	if err := n.checkVRF(vrf); err != nil {
+		return nil, netip.Addr{}, netip.Addr{}, err
+	}
+	dnode, daddr, err := l.Resolve(dst)
 	if err != nil {
 		return nil, netip.Addr{}, netip.Addr{}, err
 	}
+	if _, err := netip.ParseAddr(dst); err == nil {
+		return n, saddr, daddr, nil // an address means what it says
+	}
+	space := n.Model.Space
+	if vrf != "" {
+		space = vrf // a PE's VRF is its VPN's address space
+	}
+	dspace := l.spaceOf(dnode, daddr)
+	if dspace == space {
+		return n, saddr, daddr, nil
+	}
+	for _, o := range l.owners(daddr) {
+		if o.space == space && o.node != dnode {
+			return nil, netip.Addr{}, netip.Addr{}, fmt.Errorf("%s is %v in %s, but from %s (%s) %v is %s: name a node of %s, or give the address to mean %s",
+				dst, daddr, spaceName(dspace), src, spaceName(space), daddr, o.node, spaceName(space), o.node)
+		}
+	}
 	return n, saddr, daddr, nil
+}
+
+// spaceOf is the address space in which node holds a.
+func (l *Lab) spaceOf(node string, a netip.Addr) string {
+	for _, o := range l.owners(a) {
+		if o.node == node {
+			return o.space
+		}
+	}
+	if n, ok := l.nodes[node]; ok {
+		return n.Model.Space
+	}
+	return ""
+}
+
+func spaceName(space string) string {
+	if space == "" {
+		return "the global table"
+	}
+	return "vpn " + space
+}
+
+// hintVRF adds to "no route to host" from a PE's global table the VRF
+// that holds the destination: `trace pe1 ce2` needs --vrf.
+func (l *Lab) hintVRF(err error, n *Node, dst, vrf string) error {
+	if err == nil || vrf != "" || !errors.Is(err, router.ErrNoRoute) {
+		return err
+	}
+	dnode, daddr, rerr := l.Resolve(dst)
+	if rerr != nil || dnode == "" {
+		return err
+	}
+	space := l.spaceOf(dnode, daddr)
+	if space == "" || space == n.Model.Space || !slices.Contains(n.vrfNames(), space) {
+		return err
+	}
+	return fmt.Errorf("%w (%s is in vpn %s, which %s holds in vrf %s: add --vrf %s)", err, dst, space, n.Model.Name, space, space)
 }
 
 // NameOf returns the node owning addr, or "" when none does or when

@@ -3,6 +3,7 @@ package lab
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,6 +30,9 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 		return nil, "", fmt.Errorf("%w %q", ErrNoNode, node)
 	}
 	table = strings.Join(strings.FieldsFunc(table, func(r rune) bool { return r == '/' || r == ' ' }), " ")
+	if err := n.checkVRF(vrf); err != nil {
+		return nil, "", err
+	}
 	r := n.Router
 	switch table {
 	case "route":
@@ -321,11 +325,25 @@ func (l *Lab) showBGP(n *Node, table, vrf string) (any, string, error) {
 	case "bgp ipv4 unicast", "bgp ipv4":
 		return bgpRoutes(sp, bgp.IPv4Unicast, name)
 	}
-	if rest, ok := strings.CutPrefix(table, "bgp neighbor "); ok {
-		return l.bgpNeighbor(sp, name, rest)
+	rest, ok := strings.CutPrefix(table, "bgp neighbor ")
+	if !ok {
+		rest, ok = strings.CutPrefix(table, "bgp neighbors ")
 	}
-	if rest, ok := strings.CutPrefix(table, "bgp neighbors "); ok {
-		return l.bgpNeighbor(sp, name, rest)
+	if ok {
+		data, text, err := l.bgpNeighbor(sp, name, rest)
+		if _, aerr := netip.ParseAddr(rest); err != nil && vrf == "" && aerr != nil {
+			// A CE is the neighbour of one of a PE's VRFs, not of its
+			// global speaker: its name says which (an address may be
+			// reused by several VRFs, so it needs --vrf).
+			for _, v := range n.vrfNames() {
+				if vsp := n.VRFBGP(v); vsp != nil {
+					if d, t, verr := l.bgpNeighbor(vsp, name, rest); verr == nil {
+						return d, t, nil
+					}
+				}
+			}
+		}
+		return data, text, err
 	}
 	return nil, "", fmt.Errorf("unknown table %q (want one of: %s)", table, strings.Join(Tables, ", "))
 }
