@@ -80,10 +80,9 @@ or: tshark -r FILE.pcap`,
 			if file == "" {
 				return &exitError{code: 2, msg: "intercloud: give the output file with -w FILE.pcap"}
 			}
-			f, err := os.Create(file)
-			if err != nil {
-				return err
-			}
+			// The file is created by the first bytes of the capture, so a
+			// refused one (an unknown link) leaves no empty pcap behind.
+			f := &lazyFile{path: file}
 			defer f.Close()
 			q := url.Values{"a": {args[0]}}
 			what := args[0]
@@ -100,6 +99,9 @@ or: tshark -r FILE.pcap`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "capturing %s into %s (Ctrl-C to stop)\n", what, file)
 			n, err := client(cmd).Stream(cmd.Context(), "/capture", q, f)
 			if err != nil {
+				if f.err != nil {
+					return f.err
+				}
 				return notRunning(err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d bytes to %s\n", n, file)
@@ -110,6 +112,29 @@ or: tshark -r FILE.pcap`,
 	cmd.Flags().DurationVar(&duration, "duration", 0, "stop after this long")
 	cmd.Flags().IntVarP(&count, "count", "c", 0, "stop after this many frames")
 	return cmd
+}
+
+// lazyFile is a file created (truncated) by its first write.
+type lazyFile struct {
+	path string
+	f    *os.File
+	err  error // of creating it
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil {
+		if l.f, l.err = os.Create(l.path); l.err != nil {
+			return 0, l.err
+		}
+	}
+	return l.f.Write(p)
+}
+
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
 }
 
 func newEventsCmd() *cobra.Command {

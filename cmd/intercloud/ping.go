@@ -39,11 +39,11 @@ node:interface (that interface's address) or an address.`,
 		},
 	}
 	cmd.Flags().IntVarP(&req.Count, "count", "c", 5, "echo requests to send")
-	cmd.Flags().DurationVarP(&req.Interval, "interval", "i", time.Second, "between requests")
+	cmd.Flags().VarP(secondsFlag(&req.Interval, time.Second), "interval", "i", "between requests (seconds, or a duration: 0.2 or 200ms)")
 	cmd.Flags().IntVarP(&req.TTL, "ttl", "t", 64, "IP time to live")
 	cmd.Flags().IntVarP(&req.Size, "size", "s", 56, "ICMP data bytes")
 	cmd.Flags().StringVar(&req.VRF, "vrf", "", "routing table on SRC")
-	cmd.Flags().DurationVarP(&req.Timeout, "timeout", "W", 2*time.Second, "wait for each reply")
+	cmd.Flags().VarP(secondsFlag(&req.Timeout, 2*time.Second), "timeout", "W", "wait for each reply (seconds, or a duration)")
 	out.register(cmd, "table", "json", "yaml")
 	return cmd
 }

@@ -12,15 +12,8 @@ import (
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
-func newShowCmd() *cobra.Command {
-	var out outputFormat
-	var vrf string
-	cmd := &cobra.Command{
-		Use:   "show NODE TABLE...",
-		Short: "Show a node's tables, shaped like FRR's vtysh",
-		Long: `Show one of a running node's tables:
-
-  route                 the RIB (show ip route)
+// showTables lists show's tables, for its help and for `show NODE` alone.
+const showTables = `  route                 the RIB (show ip route)
   fib                   the FIB (show ip fib)
   lfib                  the LFIB (show mpls table)
   interfaces            interfaces, addresses, state and counters
@@ -34,10 +27,23 @@ func newShowCmd() *cobra.Command {
   bgp summary           BGP neighbours (show bgp summary; --vrf for a PE's VRF)
   bgp vpnv4             VPNv4 routes of a PE or reflector (show bgp ipv4 vpn)
   bgp ipv4 unicast      IPv4 routes of a CE, or of a PE's VRF with --vrf
-  events                the node's event log`,
+  bgp neighbor NODE     one BGP neighbour, by node name or address
+  vrf [NAME [routes]]   a PE's VRFs, one of them, or its routing table
+  events                the node's event log`
+
+func newShowCmd() *cobra.Command {
+	var out outputFormat
+	var vrf string
+	cmd := &cobra.Command{
+		Use:     "show NODE TABLE...",
+		Short:   "Show a node's tables, shaped like FRR's vtysh",
+		Long:    "Show one of a running node's tables:\n\n" + showTables,
 		Example: "  intercloud show pe1 route --vrf tenant\n  intercloud show p1 bgp vpnv4\n  intercloud show pe1 route\n  intercloud show p1 ldp bindings\n  intercloud show pe1 igp database -o json",
-		Args:    cobra.MinimumNArgs(2),
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: show %s what? Name a table:\n%s", args[0], showTables)}
+			}
 			var t api.Table
 			q := url.Values{}
 			if vrf != "" {

@@ -38,7 +38,7 @@ the hop as MPLS Label=... CoS=... TTL=... S=....`,
 	cmd.Flags().IntVarP(&req.MaxHops, "max-hops", "m", 30, "largest TTL")
 	cmd.Flags().IntVarP(&req.Probes, "queries", "q", 3, "probes per hop")
 	cmd.Flags().StringVar(&req.VRF, "vrf", "", "routing table on SRC")
-	cmd.Flags().DurationVarP(&req.Timeout, "wait", "w", 2*time.Second, "wait for each probe")
+	cmd.Flags().VarP(secondsFlag(&req.Timeout, 2*time.Second), "wait", "w", "wait for each probe (seconds, or a duration)")
 	out.register(cmd, "table", "json", "yaml")
 	return cmd
 }

@@ -215,8 +215,12 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 		m.Name, c.Routers, c.Links, c.LinksUp, c.Adjacencies, c.LDPSessions, c.LSPs, c.BGPEstablished)
 	fmt.Fprintf(cmd.OutOrStdout(), "built in %v; converged in %v of lab time (links' latencies included), computed in %v\n",
 		built.Round(time.Millisecond), took.Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
-	fmt.Fprintf(cmd.OutOrStdout(), "API on http://%s/api/v1 (token in %s) - try: intercloud trace ce1 ce2; stop with Ctrl-C or intercloud down\n",
-		addr, filepath.Join(stateDir, api.TokenFile))
+	try := ""
+	if a, b, ok := tracePair(m); ok {
+		try = fmt.Sprintf(" - try: intercloud trace %s %s", a, b)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "API on http://%s/api/v1 (token in %s)%s; stop with Ctrl-C or intercloud down\n",
+		addr, filepath.Join(stateDir, api.TokenFile), try)
 	for _, p := range l.ExternalPeers() {
 		vrf := ""
 		if p.VRF != "" {

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ping(8) and traceroute(8) take seconds: -i 0.2 is 200ms, as is -i 200ms.
+func TestPingIntervalTakesFractionalSeconds(t *testing.T) {
+	for in, want := range map[string]time.Duration{"0.2": 200 * time.Millisecond, "1": time.Second, "200ms": 200 * time.Millisecond, "1.5s": 1500 * time.Millisecond} {
+		var d time.Duration
+		if err := secondsFlag(&d, time.Second).Set(in); err != nil || d != want {
+			t.Errorf("-i %s: %v %v, want %v", in, d, err, want)
+		}
+	}
+	for _, in := range []string{"-1", "soon", "-2ms"} {
+		var d time.Duration
+		if err := secondsFlag(&d, time.Second).Set(in); err == nil {
+			t.Errorf("-i %s accepted as %v", in, d)
+		}
+	}
+}
+
+// `show pe1` alone lists the tables rather than cobra's arg count.
+func TestShowANodeAloneListsItsTables(t *testing.T) {
+	_, errOut, code := run(t, "show", "pe1")
+	if code != 2 || !strings.Contains(errOut, "Name a table") || !strings.Contains(errOut, "bgp summary") || !strings.Contains(errOut, "vrf [NAME [routes]]") {
+		t.Errorf("show pe1: %d %q", code, errOut)
+	}
+}
+
+// The first hour in examples/overlap.yaml, as a new user types it: up
+// suggests a trace between nodes the lab has; a name means the node in
+// the source's VPN; errors say what to type instead; a refused capture
+// leaves no empty pcap behind.
+func TestTheFirstHourPointsToWhatWorks(t *testing.T) {
+	api, _ := freeAPI(t)
+	useStateDir(t, t.TempDir())
+	upDone := make(chan string, 1)
+	go func() {
+		out, errOut, _ := run(t, "up", api, "--bgp-port="+api[strings.LastIndexByte(api, ':')+1:], "../../examples/overlap.yaml")
+		upDone <- out + errOut
+	}()
+	waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
+		out, errOut, code := run(t, "status", api)
+		return code == 0 && strings.Contains(out, "converged"), out + errOut
+	})
+	defer func() {
+		run(t, "down", api)
+		select {
+		case out := <-upDone:
+			if !strings.Contains(out, "try: intercloud trace red1 red2;") {
+				t.Errorf("up suggests a trace the lab cannot run:\n%s", out)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("up did not return after down")
+		}
+	}()
+
+	if _, errOut, code := run(t, "ping", api, "red1", "blue2", "-c", "1"); code == 0 || !strings.Contains(errOut, "from red1 (vpn red) 192.168.0.2 is red2") {
+		t.Errorf("ping red1 blue2: %d %q, want a refusal naming red2", code, errOut)
+	}
+	if out, errOut, code := run(t, "ping", api, "red1", "red2", "-c", "2", "-i", "0.2"); code != 0 || !strings.Contains(out, "2 received") {
+		t.Errorf("ping -i 0.2: %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := run(t, "trace", api, "pe1", "red2", "-q", "1"); code == 0 || !strings.Contains(errOut, "add --vrf red") {
+		t.Errorf("trace pe1 red2: %d %q, want a hint to add --vrf red", code, errOut)
+	}
+	if _, errOut, code := run(t, "show", api, "pe1", "route", "--vrf", "rde"); code == 0 || !strings.Contains(errOut, `did you mean "red"?`) {
+		t.Errorf("show pe1 route --vrf rde: %d %q", code, errOut)
+	}
+	if out, errOut, code := run(t, "show", api, "pe1", "bgp", "neighbor", "red1"); code != 0 || !strings.Contains(out, "Description: red1") {
+		t.Errorf("show pe1 bgp neighbor red1: %d\n%s%s", code, out, errOut)
+	}
+	pcap := filepath.Join(t.TempDir(), "x.pcap")
+	if _, errOut, code := run(t, "capture", api, "nope", "p1", "-w", pcap, "--duration", "1s"); code == 0 || !strings.Contains(errOut, `no node "nope"`) {
+		t.Errorf("capture nope p1: %d %q", code, errOut)
+	}
+	if _, err := os.Stat(pcap); !os.IsNotExist(err) {
+		t.Errorf("a refused capture left %s behind (%v)", pcap, err)
+	}
+}
