@@ -1,0 +1,193 @@
+package nova
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+
+	"github.com/intercloud/intercloud/internal/openstack/glance"
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
+	"github.com/intercloud/intercloud/internal/openstack/neutron"
+	"github.com/intercloud/intercloud/internal/openstack/ostest"
+	"github.com/intercloud/intercloud/internal/store"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+const testPassword = "s3cret"
+
+// lab is Keystone at the root and, per cloud, Neutron, Nova and Glance
+// at /CLOUD/network/, /CLOUD/compute/ and /CLOUD/image/, on 127.0.0.1,
+// as the daemon mounts them.
+type lab struct {
+	URL     string
+	dir     string
+	st      *store.Store
+	ks      *keystone.Service
+	neutron map[string]*neutron.Service
+	nova    map[string]*Service
+
+	mu  sync.Mutex
+	now time.Time // the services' clock, moved by the test
+}
+
+func (lb *lab) clock() time.Time {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	return lb.now
+}
+
+// advance moves the clock past servers' boot time.
+func (lb *lab) advance(d time.Duration) {
+	lb.mu.Lock()
+	lb.now = lb.now.Add(d)
+	lb.mu.Unlock()
+}
+
+// startLab serves the services of cloud1 and cloud2 on loopback over a
+// store in dir (a new one when empty).
+func startLab(t testing.TB, dir string) *lab {
+	t.Helper()
+	ctx := context.Background()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	st, err := store.Open(ctx, dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ks, err := keystone.New(ctx, st, keystone.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + l.Addr().String()
+	model := &topology.Model{}
+	for _, c := range []string{"cloud1", "cloud2"} {
+		model.Clouds = append(model.Clouds, &topology.Cloud{Name: c, Computes: []*topology.Compute{{Name: c + "-cn1"}, {Name: c + "-cn2"}}})
+	}
+	if err := ks.Bootstrap(ctx, keystone.SeedFromModel(model, base, testPassword)); err != nil {
+		l.Close()
+		t.Fatal(err)
+	}
+	lb := &lab{URL: base, dir: dir, st: st, ks: ks, neutron: map[string]*neutron.Service{}, nova: map[string]*Service{},
+		now: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)}
+	mux := http.NewServeMux()
+	mux.Handle("/", ks.Handler())
+	for _, c := range model.Clouds {
+		n, err := neutron.New(ctx, st, ks, neutron.Config{Region: c.Name, Now: lb.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var computes []string
+		for _, cn := range c.Computes {
+			computes = append(computes, cn.Name)
+		}
+		nv, err := New(ctx, st, ks, Config{Region: c.Name, Neutron: n.Handler(), Computes: computes, Now: lb.clock, BootTime: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := glance.New(ks, glance.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lb.neutron[c.Name], lb.nova[c.Name] = n, nv
+		mux.Handle("/"+c.Name+"/network/", http.StripPrefix("/"+c.Name+"/network", n.Handler()))
+		mux.Handle("/"+c.Name+"/compute/", http.StripPrefix("/"+c.Name+"/compute", nv.Handler()))
+		mux.Handle("/"+c.Name+"/image/", http.StripPrefix("/"+c.Name+"/image", g.Handler()))
+	}
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return lb
+}
+
+// provider authenticates user on project (Default domain).
+func (lb *lab) provider(t testing.TB, user, project string) *gophercloud.ProviderClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: lb.URL + "/v3/", Username: user, Password: testPassword,
+		DomainName: "Default", TenantName: project,
+	})
+	if err != nil {
+		t.Fatalf("authenticate %s/%s: %v", user, project, err)
+	}
+	return p
+}
+
+// clients are one user's gophercloud clients of a region.
+type clients struct {
+	compute, network, image *gophercloud.ServiceClient
+}
+
+func (lb *lab) clients(t testing.TB, user, project, region string) clients {
+	t.Helper()
+	p := lb.provider(t, user, project)
+	eo := gophercloud.EndpointOpts{Region: region}
+	var c clients
+	var err error
+	if c.compute, err = openstack.NewComputeV2(p, eo); err != nil {
+		t.Fatal(err)
+	}
+	if c.network, err = openstack.NewNetworkV2(p, eo); err != nil {
+		t.Fatal(err)
+	}
+	if c.image, err = openstack.NewImageV2(p, eo); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// call sends a raw request with c's token (none when c is nil).
+func call(t testing.TB, c *gophercloud.ServiceClient, method, url string, headers map[string]string, body any) (int, http.Header, map[string]any) {
+	t.Helper()
+	h := map[string]string{}
+	for k, v := range headers {
+		h[k] = v
+	}
+	if c != nil {
+		h["X-Auth-Token"] = c.Token()
+	}
+	return ostest.Call(t, method, url, h, body)
+}
+
+// wantFault checks a status and Nova's fault body {"NAME": {"code",
+// "message"}}.
+func wantFault(t testing.TB, what string, code int, body map[string]any, wantCode int, wantName, wantMessage string) {
+	t.Helper()
+	if code != wantCode {
+		t.Errorf("%s: status %d, want %d (%v)", what, code, wantCode, body)
+		return
+	}
+	f, ok := body[wantName].(map[string]any)
+	if !ok || len(body) != 1 {
+		t.Errorf("%s: body %v, want only %s", what, body, wantName)
+		return
+	}
+	if f["code"] != float64(wantCode) || f["message"] != wantMessage {
+		t.Errorf("%s: %s %v %q, want %d %q", what, wantName, f["code"], f["message"], wantCode, wantMessage)
+	}
+}
+
+// imagesOf are the seeded images' ids.
+func imagesOf() []string {
+	var ids []string
+	for _, im := range glance.Images() {
+		ids = append(ids, im.ID)
+	}
+	return ids
+}

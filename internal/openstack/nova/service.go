@@ -1,0 +1,227 @@
+package nova
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
+	"github.com/intercloud/intercloud/internal/store"
+)
+
+const component = "nova"
+
+// TokenValidator checks an X-Auth-Token; *keystone.Service is one.
+type TokenValidator interface {
+	Validate(ctx context.Context, token string) (keystone.Identity, error)
+}
+
+// Config describes one cloud's Nova.
+type Config struct {
+	// Region is the cloud's name (its Keystone region). Required.
+	Region string
+	// Neutron is the region's Networking API (neutron.Service.Handler),
+	// which Nova calls in process with the requesting user's token, as
+	// Nova calls Neutron. Required.
+	Neutron http.Handler
+	// Computes are the cloud's compute nodes; [REGION-cn1] when empty.
+	Computes []string
+	// BootTime is how long a new server is BUILD; 2 s when zero.
+	BootTime time.Duration
+	// AuthURI is the Keystone URL a 401 names in WWW-Authenticate.
+	AuthURI string
+	// Now stamps servers; time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service is one region's Nova.
+type Service struct {
+	st  *store.Store
+	ks  TokenValidator
+	cfg Config
+	log *slog.Logger
+}
+
+// New applies Nova's migrations to st (shared by every region) and
+// returns region cfg.Region's service.
+func New(ctx context.Context, st *store.Store, ks TokenValidator, cfg Config) (*Service, error) {
+	if cfg.Region == "" || cfg.Neutron == nil || ks == nil {
+		return nil, errors.New("nova: region, Neutron and token validator are required")
+	}
+	if err := st.Migrate(ctx, component, migrations()); err != nil {
+		return nil, fmt.Errorf("nova: %w", err)
+	}
+	if len(cfg.Computes) == 0 {
+		cfg.Computes = []string{cfg.Region + "-cn1"}
+	}
+	if cfg.BootTime <= 0 {
+		cfg.BootTime = 2 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{st: st, ks: ks, cfg: cfg, log: log.With("region", cfg.Region)}, nil
+}
+
+// Region is the region the service serves.
+func (s *Service) Region() string { return s.cfg.Region }
+
+// migrations: a server is a row whose body is its record as JSON; seq
+// numbers servers across regions (their instance-%08x names).
+func migrations() []store.Migration {
+	return []store.Migration{
+		{Version: 1, Name: "nova servers", Up: store.SQL(
+			`CREATE TABLE nova_servers (
+				region     TEXT    NOT NULL,
+				id         TEXT    NOT NULL PRIMARY KEY,
+				seq        INTEGER NOT NULL UNIQUE,
+				project_id TEXT    NOT NULL,
+				host       TEXT    NOT NULL,
+				body       TEXT    NOT NULL
+			)`,
+			`CREATE INDEX nova_servers_region ON nova_servers (region, seq)`,
+		)},
+	}
+}
+
+// server is a server's record.
+type server struct {
+	ID          string            `json:"id"`
+	Seq         int64             `json:"-"`
+	Name        string            `json:"name"`
+	Description *string           `json:"description"`
+	ProjectID   string            `json:"project_id"`
+	UserID      string            `json:"user_id"`
+	ImageID     string            `json:"image_id"`
+	FlavorID    string            `json:"flavor_id"`
+	Host        string            `json:"host"`
+	Created     time.Time         `json:"created"`
+	Metadata    map[string]string `json:"metadata"`
+	KeyName     *string           `json:"key_name"`
+	// SecurityGroups are the names the create asked for.
+	SecurityGroups []string `json:"security_groups"`
+	// Ports are the server's ports in order; OwnPorts those Nova made,
+	// deleted with the server (the others are unbound).
+	Ports    []string `json:"ports"`
+	OwnPorts []string `json:"own_ports"`
+	AccessV4 string   `json:"access_ipv4"`
+	AccessV6 string   `json:"access_ipv6"`
+}
+
+// servers reads the region's servers in creation order.
+func (s *Service) servers(ctx context.Context) ([]*server, error) {
+	rows, err := s.st.DB().QueryContext(ctx, `SELECT seq, body FROM nova_servers WHERE region = ? ORDER BY seq`, s.cfg.Region)
+	if err != nil {
+		return nil, fmt.Errorf("nova: read servers: %w", err)
+	}
+	defer rows.Close()
+	var out []*server
+	for rows.Next() {
+		var body string
+		sv := &server{}
+		if err := rows.Scan(&sv.Seq, &body); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(body), sv); err != nil {
+			return nil, fmt.Errorf("nova: server record: %w", err)
+		}
+		out = append(out, sv)
+	}
+	return out, rows.Err()
+}
+
+// server reads one server of the region, nil when there is none.
+func (s *Service) server(ctx context.Context, id string) (*server, error) {
+	var body string
+	sv := &server{}
+	err := s.st.DB().QueryRowContext(ctx, `SELECT seq, body FROM nova_servers WHERE region = ? AND id = ?`, s.cfg.Region, id).Scan(&sv.Seq, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("nova: read server: %w", err)
+	}
+	if err := json.Unmarshal([]byte(body), sv); err != nil {
+		return nil, fmt.Errorf("nova: server record: %w", err)
+	}
+	return sv, nil
+}
+
+// insert stores a new server on the least loaded compute node of the
+// region (the first in Computes' order among equals), as the scheduler
+// spreads instances, and numbers it.
+func (s *Service) insert(ctx context.Context, sv *server) error {
+	return s.st.Tx(ctx, func(tx *sql.Tx) error {
+		load := map[string]int{}
+		rows, err := tx.QueryContext(ctx, `SELECT host, count(*) FROM nova_servers WHERE region = ? GROUP BY host`, s.cfg.Region)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var h string
+			var n int
+			if err := rows.Scan(&h, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			load[h] = n
+		}
+		rows.Close()
+		best := s.cfg.Computes[0]
+		for _, h := range s.cfg.Computes[1:] {
+			if load[h] < load[best] {
+				best = h
+			}
+		}
+		sv.Host = best
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM nova_servers`).Scan(&sv.Seq); err != nil {
+			return err
+		}
+		body, err := json.Marshal(sv)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO nova_servers (region, id, seq, project_id, host, body) VALUES (?, ?, ?, ?, ?, ?)`,
+			s.cfg.Region, sv.ID, sv.Seq, sv.ProjectID, sv.Host, string(body))
+		return err
+	})
+}
+
+func (s *Service) remove(ctx context.Context, id string) error {
+	return s.st.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM nova_servers WHERE region = ? AND id = ?`, s.cfg.Region, id)
+		return err
+	})
+}
+
+// newUUID makes a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// adminPass is a new server's generated root password, as Nova makes
+// one: 12 characters, no look-alikes.
+func adminPass() string {
+	const chars = "23456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+	var b [12]byte
+	rand.Read(b[:])
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return string(b[:])
+}
