@@ -107,7 +107,7 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 			js := jsonSession{
 				Kind: string(s.Kind), A: s.A, B: s.B,
 				AAddr: addr(s.AAddr), BAddr: addr(s.BAddr), AASN: s.AASN, BASN: s.BASN,
-				Families: s.Families, VRF: s.VRF, RRClient: s.RRClient, Colour: sessionColour(s.Kind),
+				Families: s.Families, VRF: s.VRF, RRClient: s.RRClient, OnDemand: s.OnDemand(), Colour: sessionColour(s.Kind),
 			}
 			if e, ok := v.endpoint(s.A); ok {
 				js.ANode = e.node.name
@@ -244,6 +244,7 @@ type jsonSession struct {
 	Families []string     `json:"families,omitempty"`
 	VRF      string       `json:"vrf,omitempty"`
 	RRClient bool         `json:"rr_client,omitempty"`
+	OnDemand bool         `json:"on_demand,omitempty"` // starts when the cloud asks, not at up
 	Colour   string       `json:"colour"`
 	Curve    [][2]float64 `json:"curve,omitempty"`
 }

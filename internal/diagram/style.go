@@ -79,8 +79,8 @@ var sessionKinds = []struct {
 	{topology.SessionIBGPVPN, "iBGP VPNv4 (PE to RR)", "#6a1b9a"},
 	{topology.SessionRRMesh, "iBGP between RRs", "#c2185b"},
 	{topology.SessionPECE, "eBGP PE to CE", "#ef6c00"},
-	{topology.SessionCloudCE, "eBGP cloud speaker", "#00838f"},
-	{topology.SessionCloudCore, "iBGP cloud PE to RR", "#1565c0"},
+	{topology.SessionCloudCE, "eBGP cloud speaker (when the cloud asks)", "#00838f"},
+	{topology.SessionCloudCore, "iBGP cloud PE to RR (when the cloud asks)", "#1565c0"},
 	{topology.SessionInterAS, "eBGP VPNv4 between ASBRs", "#2e7d32"},
 }
 

@@ -292,6 +292,14 @@ type Session struct {
 	BClient bool `json:"b_client,omitempty"`
 }
 
+// OnDemand reports whether the session starts only when a cloud asks
+// for it through its OpenStack API (a dynamic-routing speaker, a
+// bgpvpn, an interconnection, an SDN gateway), not when the lab comes
+// up: inspect and graph show it as planned, and up does not count it.
+func (s Session) OnDemand() bool {
+	return s.Kind == SessionCloudCE || s.Kind == SessionCloudCore
+}
+
 // Pools are the ranges everything not pinned is allocated from.
 type Pools struct {
 	Loopbacks   netip.Prefix `json:"loopbacks"`
@@ -334,13 +342,23 @@ type Summary struct {
 	Links    int          `json:"links"`
 	Clouds   int          `json:"clouds"`
 	VPNs     int          `json:"vpns"`
-	Sessions int          `json:"bgp_sessions"`
-	Areas    int          `json:"areas"`
+	Sessions int          `json:"bgp_sessions"` // those up starts
+	// OnDemand counts the clouds' sessions, which start only when the
+	// cloud's OpenStack asks for them (see Session.OnDemand).
+	OnDemand int `json:"bgp_sessions_on_demand,omitempty"`
+	Areas    int `json:"areas"`
 }
 
 // Summarize counts the model's parts.
 func (m *Model) Summarize() Summary {
-	s := Summary{Nodes: len(m.Nodes), Roles: map[Role]int{}, Links: len(m.Links), Clouds: len(m.Clouds), VPNs: len(m.VPNs), Sessions: len(m.Sessions)}
+	s := Summary{Nodes: len(m.Nodes), Roles: map[Role]int{}, Links: len(m.Links), Clouds: len(m.Clouds), VPNs: len(m.VPNs)}
+	for _, ses := range m.Sessions {
+		if ses.OnDemand() {
+			s.OnDemand++
+		} else {
+			s.Sessions++
+		}
+	}
 	areas := map[Area]bool{}
 	for _, n := range m.Nodes {
 		s.Roles[n.Role]++
@@ -362,9 +380,13 @@ func (s Summary) String() string {
 			roles = append(roles, fmt.Sprintf("%d %s", c, r))
 		}
 	}
+	sessions := count(s.Sessions, "bgp session")
+	if s.OnDemand > 0 {
+		sessions += fmt.Sprintf(" (+%d when clouds ask for them)", s.OnDemand)
+	}
 	return fmt.Sprintf("%s (%s), %s, %s, %s, %s, %s",
 		count(s.Nodes, "node"), strings.Join(roles, ", "), count(s.Links, "link"), count(s.Clouds, "cloud"),
-		count(s.VPNs, "vpn"), count(s.Sessions, "bgp session"), count(s.Areas, "igp area"))
+		count(s.VPNs, "vpn"), sessions, count(s.Areas, "igp area"))
 }
 
 func count(n int, what string) string {

@@ -155,8 +155,13 @@ func vpnsTable(w io.Writer, m *topology.Model) error {
 
 func sessionsTable(w io.Writer, m *topology.Model) error {
 	fmt.Fprintln(w, "BGP sessions")
-	t := newTable(w, "KIND", "A", "B", "A-ADDRESS", "B-ADDRESS", "A-AS", "B-AS", "FAMILIES", "VRF", "RR-CLIENT")
+	t := newTable(w, "KIND", "A", "B", "A-ADDRESS", "B-ADDRESS", "A-AS", "B-AS", "FAMILIES", "VRF", "RR-CLIENT", "STARTS")
 	for _, s := range m.Sessions {
+		// A cloud's session waits for its OpenStack to ask for it.
+		starts := "at up"
+		if s.OnDemand() {
+			starts = "when the cloud asks"
+		}
 		client := ""
 		if s.RRClient {
 			client = "yes"
@@ -165,7 +170,7 @@ func sessionsTable(w io.Writer, m *topology.Model) error {
 			client = "yes (b)"
 		}
 		t.row(string(s.Kind), s.A, s.B, s.AAddr.String(), s.BAddr.String(), strconv.FormatUint(uint64(s.AASN), 10),
-			strconv.FormatUint(uint64(s.BASN), 10), strings.Join(s.Families, ","), s.VRF, client)
+			strconv.FormatUint(uint64(s.BASN), 10), strings.Join(s.Families, ","), s.VRF, client, starts)
 	}
 	return t.flush()
 }
