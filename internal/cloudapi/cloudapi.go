@@ -6,6 +6,8 @@
 //
 //	BASE/identity/v3              Keystone (OS_AUTH_URL)
 //	BASE/cloud/CLOUD/network/     cloud CLOUD's Neutron (its catalog entry)
+//	BASE/cloud/CLOUD/compute/     cloud CLOUD's Nova (catalog: .../compute/v2.1)
+//	BASE/cloud/CLOUD/image/       cloud CLOUD's Glance (catalog: .../image)
 //
 // Open bootstraps Keystone from the model on every start: what exists is
 // kept (users, projects, and every Neutron resource, which live in the
@@ -26,8 +28,10 @@ import (
 	"strings"
 
 	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/openstack/glance"
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/openstack/neutron"
+	"github.com/intercloud/intercloud/internal/openstack/nova"
 	"github.com/intercloud/intercloud/internal/store"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -56,6 +60,8 @@ type Clouds struct {
 	st       *store.Store
 	ks       *keystone.Service
 	neutron  []*neutron.Service // in the model's order of clouds
+	nova     []*nova.Service    // likewise
+	glance   []*glance.Service  // likewise
 	base     string
 	password string
 	// projectIDs are the seeded projects' ids, by name, for Describe.
@@ -129,6 +135,26 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger,
 			return err
 		}
 		c.neutron = append(c.neutron, n)
+		// Nova calls its cloud's Neutron as the user; servers go to the
+		// cloud's compute nodes.
+		var computes []string
+		for _, cn := range cl.Computes {
+			computes = append(computes, cn.Name)
+		}
+		nv, err := nova.New(ctx, c.st, ks, nova.Config{
+			Region: cl.Name, Neutron: n.Handler(), Computes: computes,
+			AuthURI: c.base + IdentityPath, Logger: log.With("service", "nova"),
+		})
+		if err != nil {
+			return err
+		}
+		c.nova = append(c.nova, nv)
+		g, err := glance.New(ks, glance.Config{Owner: c.projectIDs[keystone.AdminProject],
+			AuthURI: c.base + IdentityPath, Logger: log.With("service", "glance")})
+		if err != nil {
+			return err
+		}
+		c.glance = append(c.glance, g)
 	}
 	return nil
 }
@@ -139,16 +165,23 @@ type Mounter interface {
 	Handle(pattern string, h http.Handler) error
 }
 
-// Mount serves Keystone at /identity/ and each cloud's Neutron at
-// /cloud/CLOUD/network/.
+// Mount serves Keystone at /identity/ and each cloud's Neutron, Nova and
+// Glance at /cloud/CLOUD/network/, /cloud/CLOUD/compute/ and
+// /cloud/CLOUD/image/.
 func (c *Clouds) Mount(m Mounter) error {
 	if err := m.Handle(IdentityPath+"/", http.StripPrefix(IdentityPath, c.ks.Handler())); err != nil {
 		return err
 	}
-	for _, n := range c.neutron {
-		p := networkPath(n.Region())
-		if err := m.Handle(p+"/", http.StripPrefix(p, n.Handler())); err != nil {
-			return err
+	for i, n := range c.neutron {
+		r := n.Region()
+		for p, h := range map[string]http.Handler{
+			networkPath(r):                    n.Handler(),
+			CloudsPath + "/" + r + "/compute": c.nova[i].Handler(),
+			CloudsPath + "/" + r + "/image":   c.glance[i].Handler(),
+		} {
+			if err := m.Handle(p+"/", http.StripPrefix(p, h)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -174,6 +207,16 @@ func (c *Clouds) Keystone() *keystone.Service { return c.ks }
 // Neutron is cloud's network service, nil for an unknown cloud.
 func (c *Clouds) Neutron(cloud string) *neutron.Service {
 	for _, n := range c.neutron {
+		if n.Region() == cloud {
+			return n
+		}
+	}
+	return nil
+}
+
+// Nova is cloud's compute service, nil for an unknown cloud.
+func (c *Clouds) Nova(cloud string) *nova.Service {
+	for _, n := range c.nova {
 		if n.Region() == cloud {
 			return n
 		}

@@ -155,3 +155,28 @@ func TestOpenWithoutClouds(t *testing.T) {
 		t.Error("Open accepted a topology without clouds")
 	}
 }
+
+// TestComputeAndImageMounted finds each cloud's Nova and Glance where its
+// catalog entries say, answering with the flavors and images.
+func TestComputeAndImageMounted(t *testing.T) {
+	m := &topology.Model{Clouds: []*topology.Cloud{{Name: "cloud1", Computes: []*topology.Compute{{Name: "cloud1-cn1"}}}}}
+	c, srv := serve(t, t.TempDir(), m)
+	defer func() {
+		srv.Close()
+		c.Close()
+	}()
+	token, _ := login(t, c, "cloud1")
+	code, _, body := call(t, "GET", srv.URL+"/cloud/cloud1/compute/v2.1/flavors", token, nil)
+	if fl, _ := body["flavors"].([]any); code != http.StatusOK || len(fl) == 0 {
+		t.Errorf("flavors: %d %v", code, body)
+	}
+	code, _, body = call(t, "GET", srv.URL+"/cloud/cloud1/image/v2/images?name=cirros-0.6.2-x86_64-disk", token, nil)
+	if im, _ := body["images"].([]any); code != http.StatusOK || len(im) != 1 {
+		t.Errorf("images: %d %v", code, body)
+	} else if owner := im[0].(map[string]any)["owner"]; owner != c.Describe().AdminProjectID {
+		t.Errorf("images are owned by %v, want the admin project", owner)
+	}
+	if c.Nova("cloud1") == nil || c.Nova("nope") != nil {
+		t.Error("Nova accessor")
+	}
+}
