@@ -174,13 +174,23 @@ func (c *Clouds) Mount(m Mounter) error {
 	}
 	for i, n := range c.neutron {
 		r := n.Region()
-		for p, h := range map[string]http.Handler{
-			networkPath(r):                    n.Handler(),
-			CloudsPath + "/" + r + "/compute": c.nova[i].Handler(),
-			CloudsPath + "/" + r + "/image":   c.glance[i].Handler(),
+		for _, mt := range []struct {
+			path  string
+			h     http.Handler
+			exact bool // also the path without its slash, which clients' discovery asks for
+		}{
+			{networkPath(r), n.Handler(), false},
+			{CloudsPath + "/" + r + "/compute", c.nova[i].Handler(), true},
+			{CloudsPath + "/" + r + "/image", c.glance[i].Handler(), true},
 		} {
-			if err := m.Handle(p+"/", http.StripPrefix(p, h)); err != nil {
+			h := http.StripPrefix(mt.path, mt.h)
+			if err := m.Handle(mt.path+"/", h); err != nil {
 				return err
+			}
+			if mt.exact {
+				if err := m.Handle(mt.path, h); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -180,3 +180,20 @@ func TestComputeAndImageMounted(t *testing.T) {
 		t.Error("Nova accessor")
 	}
 }
+
+// TestDiscoveryRootsWithoutSlash: clients' version discovery asks for
+// the catalog's image URL, which has no slash, and the compute root.
+func TestDiscoveryRootsWithoutSlash(t *testing.T) {
+	m := &topology.Model{Clouds: []*topology.Cloud{{Name: "cloud1"}}}
+	c, srv := serve(t, t.TempDir(), m)
+	defer func() {
+		srv.Close()
+		c.Close()
+	}()
+	if code, _, body := call(t, "GET", srv.URL+"/cloud/cloud1/image", "", nil); code != http.StatusMultipleChoices || body["versions"] == nil {
+		t.Errorf("image root: %d %v", code, body)
+	}
+	if code, _, body := call(t, "GET", srv.URL+"/cloud/cloud1/compute", "", nil); code != http.StatusOK || body["versions"] == nil {
+		t.Errorf("compute root: %d %v", code, body)
+	}
+}

@@ -62,6 +62,13 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v2/images", s.authed(s.list))
 	mux.HandleFunc("GET /v2/images/{id}", s.authed(s.show))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The catalog's URL without a slash, as clients' discovery asks
+		// for it, is the root.
+		if r.URL.Path == "" {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = "/", ""
+			r = r2
+		}
 		if code, _, unrouted := osmux.Unrouted(mux, r); unrouted {
 			if code == http.StatusMethodNotAllowed {
 				webob(w, http.StatusMethodNotAllowed, "405 Method Not Allowed", "The method is not allowed for this resource.")

@@ -33,13 +33,17 @@ type lab struct {
 	neutron map[string]*neutron.Service
 	nova    map[string]*Service
 
-	mu  sync.Mutex
-	now time.Time // the services' clock, moved by the test
+	mu   sync.Mutex
+	now  time.Time // the services' clock, moved by the test...
+	real bool      // ...or the real one
 }
 
 func (lb *lab) clock() time.Time {
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
+	if lb.real {
+		return time.Now()
+	}
 	return lb.now
 }
 
@@ -53,6 +57,13 @@ func (lb *lab) advance(d time.Duration) {
 // startLab serves the services of cloud1 and cloud2 on loopback over a
 // store in dir (a new one when empty).
 func startLab(t testing.TB, dir string) *lab {
+	t.Helper()
+	return startLabClock(t, dir, false)
+}
+
+// startLabClock is startLab on the real clock when real is set: servers
+// then boot in a millisecond, for clients that poll with sleeps.
+func startLabClock(t testing.TB, dir string, real bool) *lab {
 	t.Helper()
 	ctx := context.Background()
 	if dir == "" {
@@ -81,7 +92,11 @@ func startLab(t testing.TB, dir string) *lab {
 		t.Fatal(err)
 	}
 	lb := &lab{URL: base, dir: dir, st: st, ks: ks, neutron: map[string]*neutron.Service{}, nova: map[string]*Service{},
-		now: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC)}
+		now: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC), real: real}
+	boot := 10 * time.Second
+	if real {
+		boot = time.Millisecond
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", ks.Handler())
 	for _, c := range model.Clouds {
@@ -93,7 +108,7 @@ func startLab(t testing.TB, dir string) *lab {
 		for _, cn := range c.Computes {
 			computes = append(computes, cn.Name)
 		}
-		nv, err := New(ctx, st, ks, Config{Region: c.Name, Neutron: n.Handler(), Computes: computes, Now: lb.clock, BootTime: 10 * time.Second})
+		nv, err := New(ctx, st, ks, Config{Region: c.Name, Neutron: n.Handler(), Computes: computes, Now: lb.clock, BootTime: boot})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,8 +118,10 @@ func startLab(t testing.TB, dir string) *lab {
 		}
 		lb.neutron[c.Name], lb.nova[c.Name] = n, nv
 		mux.Handle("/"+c.Name+"/network/", http.StripPrefix("/"+c.Name+"/network", n.Handler()))
-		mux.Handle("/"+c.Name+"/compute/", http.StripPrefix("/"+c.Name+"/compute", nv.Handler()))
-		mux.Handle("/"+c.Name+"/image/", http.StripPrefix("/"+c.Name+"/image", g.Handler()))
+		for p, h := range map[string]http.Handler{"/" + c.Name + "/compute": nv.Handler(), "/" + c.Name + "/image": g.Handler()} {
+			mux.Handle(p+"/", http.StripPrefix(p, h))
+			mux.Handle(p, http.StripPrefix(p, h))
+		}
 	}
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Listener.Close()

@@ -154,6 +154,13 @@ func (s *Service) Handler() http.Handler {
 	route("DELETE /v2.1/servers/{id}", s.deleteServer)
 	route("POST /v2.1/servers/{id}/action", s.serverAction)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The catalog's URL without a slash, as clients' discovery asks
+		// for it, is the root.
+		if r.URL.Path == "" {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = "/", ""
+			r = r2
+		}
 		if r.ContentLength > maxBody {
 			fail(w, version{}, &apiError{http.StatusRequestEntityTooLarge, "Request is too large."})
 			return
