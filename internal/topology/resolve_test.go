@@ -258,6 +258,9 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatalf("examples: %v", files)
 	}
 	for _, f := range files {
+		if filepath.Base(f) == "broken.yaml" {
+			continue // the README's invalid file (cmd/intercloud checks its errors)
+		}
 		res, err := LoadFile(f)
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
