@@ -1,0 +1,75 @@
+package cloud
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
+
+	"github.com/intercloud/intercloud/internal/openstack/glance"
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
+)
+
+// TestNovaServerAnswersAcrossTheCore creates a server through edmonton's
+// Nova on the tenant network its speaker announces, as a tenant would
+// with gophercloud: ce2, the other site's CE, pings its address across
+// the MPLS core. Deleted, the server no longer answers.
+func TestNovaServerAnswersAcrossTheCore(t *testing.T) {
+	e := start(t, loadModel(t, "two-clouds.yaml"), t.TempDir())
+	a := e.setupCloud("edmonton")
+	e.addBGP(a, e.cloudASN("edmonton"))
+	e.until("ce2 learns edmonton's subnet", 5*time.Second, func() bool { return e.has("ce2", "", a.tenant) })
+
+	ctx := ctxT(t)
+	compute := e.compute("edmonton")
+	pages, err := networks.List(a.demo, networks.ListOpts{Name: "private"}).AllPages(ctx)
+	must(t, err)
+	nets, err := networks.ExtractNetworks(pages)
+	must(t, err)
+	sv, err := servers.Create(ctx, compute, servers.CreateOpts{Name: "web1", ImageRef: glance.Images()[0].ID, FlavorRef: "1",
+		Networks: []servers.Network{{UUID: nets[0].ID}}}, nil).Extract()
+	must(t, err)
+	pages, err = ports.List(a.demo, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+	must(t, err)
+	ps, err := ports.ExtractPorts(pages)
+	must(t, err)
+	if len(ps) != 1 || ps[0].DeviceOwner != "compute:nova" {
+		t.Fatalf("web1's ports: %+v", ps)
+	}
+	addr := netip.MustParseAddr(ps[0].FixedIPs[0].IPAddress)
+	if !a.tenant.Contains(addr) {
+		t.Fatalf("web1 has %v, outside the tenant subnet %v", addr, a.tenant)
+	}
+	if res := e.ping("ce2", addr.String(), 2); res.Received != 2 {
+		t.Fatalf("ping ce2 -> web1 %v: %+v", addr, res)
+	}
+	must(t, servers.Delete(ctx, compute, sv.ID).ExtractErr())
+	if res := e.ping("ce2", addr.String(), 1); res.Received != 0 {
+		t.Errorf("ping ce2 -> deleted web1 %v: %+v", addr, res)
+	}
+}
+
+// compute is a gophercloud compute client of cloud for its demo user.
+func (e *env) compute(cloud string) *gophercloud.ServiceClient {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: e.clouds.AuthURL(), Username: keystone.DemoName(cloud), Password: keystone.DefaultPassword,
+		DomainName: "Default", TenantName: keystone.DemoName(cloud),
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c, err := openstack.NewComputeV2(p, gophercloud.EndpointOpts{Region: cloud})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
