@@ -67,6 +67,9 @@ func TestErrorsPointToTheFix(t *testing.T) {
 			t.Errorf("show pe1 route --vrf %s: %v, want did you mean \"red\"", vrf, err)
 		}
 	}
+	if _, _, err := l.Show("pe1", "vrf rde routes", ""); err == nil || !strings.Contains(err.Error(), `did you mean "red"?`) {
+		t.Errorf("show pe1 vrf rde routes: %v, want did you mean \"red\"", err)
+	}
 	if _, err := l.StartPing("pe1", "red2", router.PingOptions{VRF: "green"}); err == nil || !strings.Contains(err.Error(), "its VRFs: blue, red") {
 		t.Errorf("ping --vrf green: %v, want the VRFs pe1 has", err)
 	}

@@ -53,6 +53,9 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 			return nil, "", fmt.Errorf("unknown table %q (want vrf [NAME [routes]])", table)
 		}
 		if n.VRFBGP(words[0]) == nil {
+			if err := n.checkVRF(words[0]); err != nil {
+				return nil, "", err
+			}
 			return nil, "", fmt.Errorf("%s has no vrf %q", n.Model.Name, words[0])
 		}
 		t := n.Router.RouteTable(words[0])
@@ -81,6 +84,9 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		}
 	}
 	if len(words) == 1 && len(infos) == 0 {
+		if err := n.checkVRF(words[0]); err != nil {
+			return nil, "", err // with the VRFs it has, and the one meant
+		}
 		return nil, "", fmt.Errorf("%s has no vrf %q", n.Model.Name, words[0])
 	}
 	var b strings.Builder
