@@ -115,6 +115,13 @@ func (n *tcpNet) traffic() (inFlight int, handled uint64) {
 	return inFlight, n.handled
 }
 
+// counted says whether readiness waits for msg: not a KEEPALIVE, which
+// changes no route and, in a large lab, is always on its way somewhere.
+func counted(msg []byte) bool {
+	const typeOffset, keepalive = 18, 4
+	return len(msg) <= typeOffset || msg[typeOffset] != keepalive
+}
+
 // gatedConn is a TCP connection that holds what it sends while its path
 // is cut, and counts what it sends and handles.
 type gatedConn struct {
@@ -134,6 +141,9 @@ func (g *gatedConn) Start(recv func([]byte), closed func(error)) {
 			n.beforeHandle(g.local, msg)
 		}
 		recv(msg)
+		if !counted(msg) {
+			return
+		}
 		n.mu.Lock()
 		g.received++
 		n.handled++
@@ -152,10 +162,12 @@ func (g *gatedConn) Send(msg []byte) error {
 		n.mu.Unlock()
 		return nil
 	}
-	g.sent++
+	if counted(msg) {
+		g.sent++
+	}
 	n.mu.Unlock()
 	err := g.Conn.Send(msg)
-	if err != nil {
+	if err != nil && counted(msg) {
 		n.mu.Lock()
 		g.sent--
 		n.mu.Unlock()
@@ -169,7 +181,9 @@ func (g *gatedConn) flush() {
 		if g.Conn.Send(m) != nil {
 			break
 		}
-		g.sent++
+		if counted(m) {
+			g.sent++
+		}
 	}
 	g.held = nil
 }
