@@ -45,8 +45,11 @@ type Node struct {
 	// announce: Config.Announce.
 	announce func() []netip.Prefix
 	res      *Resolver // main's
-	vrfs     []*vrf    // sorted by name; fixed once started
-	asbr     *asbrLabels
+	// announceMu makes each Announce read Config.Announce and hand it
+	// over in one step, so that two callers cannot leave an older set.
+	announceMu sync.Mutex
+	vrfs       []*vrf // sorted by name; fixed once started
+	asbr       *asbrLabels
 
 	mu sync.Mutex
 	// main is the global speaker: read by others under mu, replaced
@@ -121,11 +124,14 @@ func (n *Node) Start() {
 	n.env.RIB().Watch(n.ribChanged)
 }
 
-// Announce has a site router originate exactly Config.Announce.
+// Announce has a site router originate exactly Config.Announce; call it
+// whenever what that returns changes.
 func (n *Node) Announce() error {
 	if n.mode != Site || n.announce == nil {
 		return nil
 	}
+	n.announceMu.Lock()
+	defer n.announceMu.Unlock()
 	ps := n.announce()
 	set := make([]bgp.Origination, len(ps))
 	for i, p := range ps {

@@ -221,16 +221,13 @@ func (l *Lab) syncAnnounced(cr *cloudRun, att *Node, vrf string) error {
 			att.Router.Event("cloud-uplink", fmt.Sprintf("%v of cloud %s not announced: outside its prefix %v", p, cr.c.Name, cr.c.Prefix))
 		}
 	}
-	cr.annMu.Lock()
-	defer cr.annMu.Unlock()
-	if cr.announced == nil {
-		cr.announced = map[netip.Prefix]bool{}
+	for i, p := range want {
+		want[i] = p.Masked()
 	}
-	return syncSet(cr.announced, want,
-		func(p netip.Prefix) error {
-			return sp.Originate(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}, 0, bgp.Attrs{Origin: bgp.OriginIGP})
-		},
-		func(p netip.Prefix) { _ = sp.Withdraw(bgp.IPv4Unicast, bgp.RouteKey{Prefix: p}) })
+	cr.annMu.Lock()
+	cr.announced = setOf(want)
+	cr.annMu.Unlock()
+	return att.bgp.vpn.Announce() // the CE's whole set: ceOriginates
 }
 
 // cloudAnnounced is what node originates for the clouds hanging from it
