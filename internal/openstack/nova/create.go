@@ -2,6 +2,7 @@ package nova
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -48,7 +49,9 @@ func (s *Service) createServer(w http.ResponseWriter, r *http.Request, c *caller
 		return
 	}
 	if err := s.insert(r.Context(), sv); err != nil {
-		s.log.Error("storing a server", "err", err)
+		if ae := (*apiError)(nil); !errors.As(err, &ae) {
+			s.log.Error("storing a server", "err", err)
+		}
 		s.detach(r.Context(), c.token, sv)
 		fail(w, c.version, err)
 		return
@@ -85,6 +88,12 @@ func (s *Service) parseCreate(c *caller, body map[string]any) (*server, []nic, e
 		return nil, nil, badRequest("Invalid flavorRef provided.")
 	}
 	imageID, _ := refID(req["imageRef"])
+	if imageID == "" {
+		return nil, nil, badRequest("Missing imageRef attribute")
+	}
+	if !uuidRE.MatchString(imageID) {
+		return nil, nil, badRequest("Invalid imageRef provided.")
+	}
 	im, found := glance.Lookup(imageID)
 	if !found {
 		return nil, nil, badRequest("Can not find requested image")
@@ -92,7 +101,7 @@ func (s *Service) parseCreate(c *caller, body map[string]any) (*server, []nic, e
 	if f, _ := lookupFlavor(flavorID); f.RAM < im.MinRAM {
 		return nil, nil, badRequest("Flavor's memory is too small for requested image.")
 	} else if f.Disk < im.MinDisk {
-		return nil, nil, badRequest("Flavor's disk is too small for requested image. Flavor disk is %d bytes, minimum is %d bytes.", f.Disk<<30, im.MinDisk<<30)
+		return nil, nil, badRequest("Flavor's disk is smaller than the minimum size specified in image metadata. Flavor disk is %d bytes, minimum size is %d bytes.", f.Disk<<30, im.MinDisk<<30)
 	}
 	if kn, ok := req["key_name"]; ok && kn != nil {
 		// No keypairs are kept, so no name is one.

@@ -28,6 +28,8 @@ func TestCreateErrorsAnswerAsNova(t *testing.T) {
 		{"unknown network", map[string]any{"name": "a", "imageRef": img, "flavorRef": "1", "networks": []any{map[string]any{"uuid": missing}}}, "Network " + missing + " could not be found."},
 		{"unknown port", map[string]any{"name": "a", "imageRef": img, "flavorRef": "1", "networks": []any{map[string]any{"uuid": netID}, map[string]any{"port": missing}}}, "Port id " + missing + " could not be found."},
 		{"bad network id", map[string]any{"name": "a", "imageRef": img, "flavorRef": "1", "networks": []any{map[string]any{"uuid": "net1"}}}, "Bad networks format: network uuid is not in proper format (net1)"},
+		{"image id not a UUID", map[string]any{"name": "a", "imageRef": "cirros", "flavorRef": "1"}, "Invalid imageRef provided."},
+		{"no image", map[string]any{"name": "a", "flavorRef": "1"}, "Missing imageRef attribute"},
 		{"key pair", map[string]any{"name": "a", "imageRef": img, "flavorRef": "1", "key_name": "mykey"}, "Invalid key_name provided."},
 		{"image too big for the flavor", map[string]any{"name": "a", "imageRef": imagesOf()[2], "flavorRef": "42"}, "Flavor's memory is too small for requested image."},
 	} {
@@ -137,5 +139,45 @@ func TestServersOutliveRestart(t *testing.T) {
 	v, _ := body["server"].(map[string]any)
 	if code != 200 || v["name"] != "vm1" || len(v["addresses"].(map[string]any)["net1"].([]any)) != 1 {
 		t.Errorf("after restart: %d %v", code, body)
+	}
+}
+
+// A project gets Nova's default quotas: 20 cores, then 10 instances; a
+// refused server leaves no port behind.
+func TestQuotasRefuseAsNova(t *testing.T) {
+	lb := startLab(t, "")
+	demo := lb.clients(t, "demo-cloud1", "demo-cloud1", "cloud1")
+	tenantNetwork(t, lb, demo, "net1", "10.0.0.0/24")
+	img := firstImage(t)
+	create := func(name, flavor string) (int, map[string]any) {
+		code, _, body := call(t, demo.compute, "POST", demo.compute.Endpoint+"servers", nil,
+			map[string]any{"server": map[string]any{"name": name, "imageRef": img, "flavorRef": flavor}})
+		return code, body
+	}
+	var big []string
+	for _, n := range []string{"big1", "big2"} {
+		code, body := create(n, "5") // m1.xlarge: 8 cores
+		if code != 202 {
+			t.Fatalf("create %s: %d %v", n, code, body)
+		}
+		big = append(big, body["server"].(map[string]any)["id"].(string))
+	}
+	code, body := create("big3", "5")
+	wantFault(t, "a third m1.xlarge", code, body, 403, "forbidden", "Quota exceeded for cores: Requested 8, but already used 16 of 20 cores")
+	for _, id := range big {
+		if code, _, body := call(t, demo.compute, "DELETE", demo.compute.Endpoint+"servers/"+id, nil, nil); code != 204 {
+			t.Fatalf("delete: %d %v", code, body)
+		}
+	}
+	for i := range 10 {
+		if code, body := create("vm", "42"); code != 202 {
+			t.Fatalf("server %d: %d %v", i+1, code, body)
+		}
+	}
+	code, body = create("vm11", "42")
+	wantFault(t, "an eleventh server", code, body, 403, "forbidden", "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances")
+	code, _, body = call(t, demo.network, "GET", demo.network.Endpoint+"v2.0/ports?device_owner=compute:nova", nil, nil)
+	if n := len(body["ports"].([]any)); code != 200 || n != 10 {
+		t.Errorf("%d compute ports, want the 10 servers'", n)
 	}
 }

@@ -185,6 +185,9 @@ func (s *Service) insert(ctx context.Context, sv *server) error {
 			}
 		}
 		sv.Host = best
+		if err := s.checkQuota(ctx, tx, sv); err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM nova_servers`).Scan(&sv.Seq); err != nil {
 			return err
 		}
@@ -196,6 +199,49 @@ func (s *Service) insert(ctx context.Context, sv *server) error {
 			s.cfg.Region, sv.ID, sv.Seq, sv.ProjectID, sv.Host, string(body))
 		return err
 	})
+}
+
+// Nova's default quotas per project (in each region).
+const (
+	quotaInstances = 10
+	quotaCores     = 20
+	quotaRAM       = 51200 // MiB
+)
+
+// checkQuota refuses a server that would take its project past Nova's
+// default quotas, as Nova's 403 words it.
+func (s *Service) checkQuota(ctx context.Context, tx *sql.Tx, sv *server) error {
+	rows, err := tx.QueryContext(ctx, `SELECT body FROM nova_servers WHERE region = ? AND project_id = ?`, s.cfg.Region, sv.ProjectID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	instances, cores, ram := 0, 0, 0
+	for rows.Next() {
+		var body string
+		var o server
+		if err := rows.Scan(&body); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(body), &o); err != nil {
+			return err
+		}
+		f, _ := lookupFlavor(o.FlavorID)
+		instances, cores, ram = instances+1, cores+f.VCPUs, ram+f.RAM
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	f, _ := lookupFlavor(sv.FlavorID)
+	for _, q := range []struct {
+		name           string
+		req, used, max int
+	}{{"instances", 1, instances, quotaInstances}, {"cores", f.VCPUs, cores, quotaCores}, {"ram", f.RAM, ram, quotaRAM}} {
+		if q.used+q.req > q.max {
+			return &apiError{http.StatusForbidden, fmt.Sprintf("Quota exceeded for %s: Requested %d, but already used %d of %d %s", q.name, q.req, q.used, q.max, q.name)}
+		}
+	}
+	return nil
 }
 
 func (s *Service) remove(ctx context.Context, id string) error {
