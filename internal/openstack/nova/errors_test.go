@@ -181,3 +181,31 @@ func TestQuotasRefuseAsNova(t *testing.T) {
 		t.Errorf("%d compute ports, want the 10 servers'", n)
 	}
 }
+
+// A server is renamed and described as `openstack server set` does, and
+// limits count what the project uses.
+func TestUpdateAndLimits(t *testing.T) {
+	lb := startLab(t, "")
+	demo := lb.clients(t, "demo-cloud1", "demo-cloud1", "cloud1")
+	tenantNetwork(t, lb, demo, "net1", "10.0.0.0/24")
+	code, _, body := call(t, demo.compute, "POST", demo.compute.Endpoint+"servers", nil,
+		map[string]any{"server": map[string]any{"name": "vm1", "imageRef": firstImage(t), "flavorRef": "2"}})
+	if code != 202 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	id := body["server"].(map[string]any)["id"].(string)
+	v219 := map[string]string{"OpenStack-API-Version": "compute 2.19"}
+	code, _, body = call(t, demo.compute, "PUT", demo.compute.Endpoint+"servers/"+id, v219, map[string]any{"server": map[string]any{"name": "web1", "description": "front"}})
+	if v, _ := body["server"].(map[string]any); code != 200 || v["name"] != "web1" || v["description"] != "front" {
+		t.Errorf("update: %d %v", code, body)
+	}
+	code, _, body = call(t, demo.compute, "PUT", demo.compute.Endpoint+"servers/"+id, nil, map[string]any{"server": map[string]any{"description": "x"}})
+	if code != 400 {
+		t.Errorf("description at 2.1: %d %v", code, body)
+	}
+	code, _, body = call(t, demo.compute, "GET", demo.compute.Endpoint+"limits", nil, nil)
+	abs, _ := body["limits"].(map[string]any)["absolute"].(map[string]any)
+	if code != 200 || abs["totalInstancesUsed"] != float64(1) || abs["totalRAMUsed"] != float64(2048) || abs["maxTotalCores"] != float64(20) {
+		t.Errorf("limits: %d %v", code, body)
+	}
+}

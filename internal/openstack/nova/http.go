@@ -152,6 +152,8 @@ func (s *Service) Handler() http.Handler {
 	route("POST /v2.1/servers", s.createServer)
 	route("GET /v2.1/servers/{id}", s.showServer)
 	route("DELETE /v2.1/servers/{id}", s.deleteServer)
+	route("PUT /v2.1/servers/{id}", s.updateServer)
+	route("GET /v2.1/limits", s.limits)
 	route("POST /v2.1/servers/{id}/action", s.serverAction)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The catalog's URL without a slash, as clients' discovery asks
