@@ -124,6 +124,15 @@ func (s *Service) bootLines(sv *server, nv *netView) []string {
 	}
 	l = append(l,
 		"ci-info: |   lo   | True |  127.0.0.1   |   255.0.0.0    |  host  |         .         |",
+	)
+	if sv.KeyFingerprint != "" {
+		l = append(l,
+			"ci-info: +++++++++++++++++++++Authorized keys from /home/"+user(im)+"/.ssh/authorized_keys for user "+user(im)+"++++++++++++++++++++++",
+			"ci-info: | Keytype |                Fingerprint (md5)                | Options | Comment |",
+			fmt.Sprintf("ci-info: |   ssh   | %s |    -    |    -    |", sv.KeyFingerprint),
+		)
+	}
+	l = append(l,
 		fmt.Sprintf("Cloud-init v. 24.1.3 running 'modules:config' at %s. Up 6.02 seconds.", boot.Format("Mon, 02 Jan 2006 15:04:05 -0700")),
 		fmt.Sprintf("Setting hostname to %s", host),
 		fmt.Sprintf("Cloud-init v. 24.1.3 finished at %s. Datasource DataSourceOpenStackLocal [net,ver=2].  Up 7.45 seconds", boot.Format("Mon, 02 Jan 2006 15:04:05 -0700")),
@@ -137,4 +146,12 @@ func (s *Service) bootLines(sv *server, nv *netView) []string {
 		l = append(l, fmt.Sprintf("%s GNU/Linux (%s) %s ttyS0", strings.ToUpper(im.OS[:1])+im.OS[1:], im.Kernel, host), "")
 	}
 	return append(l, host+" login: ")
+}
+
+// user is the image's default login.
+func user(im glance.Image) string {
+	if im.OS == "" {
+		return "cloud-user"
+	}
+	return im.OS
 }

@@ -44,6 +44,15 @@ func (s *Service) createServer(w http.ResponseWriter, r *http.Request, c *caller
 		fail(w, c.version, err)
 		return
 	}
+	if kn, ok := body["server"].(map[string]any)["key_name"]; ok && kn != nil {
+		name, _ := kn.(string)
+		k, err := s.keypair(r.Context(), c.User.ID, name)
+		if err != nil {
+			fail(w, c.version, badRequest("Invalid key_name provided."))
+			return
+		}
+		sv.KeyName, sv.KeyFingerprint = &k.Name, k.Fingerprint
+	}
 	if err := s.attach(r.Context(), c, sv, nics); err != nil {
 		fail(w, c.version, err)
 		return
@@ -102,10 +111,6 @@ func (s *Service) parseCreate(c *caller, body map[string]any) (*server, []nic, e
 		return nil, nil, badRequest("Flavor's memory is too small for requested image.")
 	} else if f.Disk < im.MinDisk {
 		return nil, nil, badRequest("Flavor's disk is smaller than the minimum size specified in image metadata. Flavor disk is %d bytes, minimum size is %d bytes.", f.Disk<<30, im.MinDisk<<30)
-	}
-	if kn, ok := req["key_name"]; ok && kn != nil {
-		// No keypairs are kept, so no name is one.
-		return nil, nil, badRequest("Invalid key_name provided.")
 	}
 	if az, ok := req["availability_zone"].(string); ok && az != "" && az != "nova" {
 		return nil, nil, badRequest("The requested availability zone is not available")

@@ -154,6 +154,10 @@ func (s *Service) Handler() http.Handler {
 	route("DELETE /v2.1/servers/{id}", s.deleteServer)
 	route("PUT /v2.1/servers/{id}", s.updateServer)
 	route("GET /v2.1/limits", s.limits)
+	route("GET /v2.1/os-keypairs", s.listKeypairs)
+	route("POST /v2.1/os-keypairs", s.createKeypair)
+	route("GET /v2.1/os-keypairs/{name}", s.showKeypair)
+	route("DELETE /v2.1/os-keypairs/{name}", s.deleteKeypair)
 	route("POST /v2.1/servers/{id}/action", s.serverAction)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The catalog's URL without a slash, as clients' discovery asks

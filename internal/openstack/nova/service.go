@@ -92,6 +92,19 @@ func migrations() []store.Migration {
 			)`,
 			`CREATE INDEX nova_servers_region ON nova_servers (region, seq)`,
 		)},
+		// Key pairs are a user's in every region, as Nova's API database
+		// keeps them for the whole deployment.
+		{Version: 2, Name: "nova key pairs", Up: store.SQL(
+			`CREATE TABLE nova_keypairs (
+				user_id     TEXT NOT NULL,
+				name        TEXT NOT NULL,
+				type        TEXT NOT NULL,
+				public_key  TEXT NOT NULL,
+				fingerprint TEXT NOT NULL,
+				created     TEXT NOT NULL,
+				PRIMARY KEY (user_id, name)
+			)`,
+		)},
 	}
 }
 
@@ -109,6 +122,9 @@ type server struct {
 	Created     time.Time         `json:"created"`
 	Metadata    map[string]string `json:"metadata"`
 	KeyName     *string           `json:"key_name"`
+	// KeyFingerprint is the key pair's when the server was made, which
+	// the guest's console shows.
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
 	// SecurityGroups are the names the create asked for.
 	SecurityGroups []string `json:"security_groups"`
 	// Ports are the server's ports in order; OwnPorts those Nova made,
