@@ -21,7 +21,7 @@ import (
 // keypair is a user's SSH public key, by name.
 type keypair struct {
 	Name, UserID, PublicKey, Fingerprint, Type string
-	Created                                   time.Time
+	Created                                    time.Time
 }
 
 var keypairNameRE = regexp.MustCompile(`^[a-zA-Z0-9 _.@-]{1,255}$`)
