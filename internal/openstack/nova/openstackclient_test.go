@@ -3,6 +3,7 @@ package nova
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -56,8 +57,19 @@ func TestOpenstackClientServerLifecycle(t *testing.T) {
 	cli(t, lb, demo, nil, "router", "set", "--external-gateway", "public", "router1")
 	cli(t, lb, demo, nil, "router", "add", "subnet", "router1", "net1-subnet")
 
+	pubKey, _ := newKey("me@laptop")
+	keyFile := filepath.Join(t.TempDir(), "id.pub")
+	if err := os.WriteFile(keyFile, []byte(pubKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var key map[string]any
+	cli(t, lb, demo, &key, "keypair", "create", "--public-key", keyFile, "mykey")
+	if fp, _ := fingerprint(pubKey); key["fingerprint"] != fp {
+		t.Errorf("keypair create: %v, want fingerprint %s", key, fp)
+	}
+
 	var sv map[string]any
-	cli(t, lb, demo, &sv, "server", "create", "--image", "cirros-0.6.2-x86_64-disk", "--flavor", "m1.tiny", "--network", "net1", "--wait", "vm1")
+	cli(t, lb, demo, &sv, "server", "create", "--image", "cirros-0.6.2-x86_64-disk", "--flavor", "m1.tiny", "--network", "net1", "--key-name", "mykey", "--wait", "vm1")
 	if sv["status"] != "ACTIVE" || sv["name"] != "vm1" || !strings.Contains(sv["flavor"].(string), "m1.tiny") ||
 		!strings.Contains(sv["image"].(string), "cirros-0.6.2-x86_64-disk") {
 		t.Errorf("server create: %v", sv)
@@ -75,25 +87,31 @@ func TestOpenstackClientServerLifecycle(t *testing.T) {
 		t.Errorf("server list networks %v, want %s", nets, ip)
 	}
 	out := cli(t, lb, demo, nil, "console", "log", "show", "vm1")
-	if !strings.Contains(out, "lease of "+ip+" obtained") || !strings.Contains(out, "vm1 login:") {
+	if !strings.Contains(out, "lease of "+ip+" obtained") || !strings.Contains(out, "vm1 login:") || !strings.Contains(out, key["fingerprint"].(string)) {
 		t.Errorf("console log:\n%s", out)
 	}
+	var limits []map[string]any
+	cli(t, lb, demo, &limits, "limits", "show", "--absolute")
+	if !strings.Contains(toJSON(limits), `{"Name":"totalInstancesUsed","Value":1}`) {
+		t.Errorf("limits show --absolute: %v", limits)
+	}
+	cli(t, lb, demo, nil, "server", "set", "--name", "web1", "vm1")
 
 	var fip map[string]any
 	cli(t, lb, demo, &fip, "floating", "ip", "create", "public")
 	addr := fip["floating_ip_address"].(string)
-	cli(t, lb, demo, nil, "server", "add", "floating", "ip", "vm1", addr)
-	cli(t, lb, demo, &sv, "server", "show", "vm1")
+	cli(t, lb, demo, nil, "server", "add", "floating", "ip", "web1", addr)
+	cli(t, lb, demo, &sv, "server", "show", "web1")
 	if got := toJSON(sv["addresses"]); !strings.Contains(got, ip) || !strings.Contains(got, addr) {
 		t.Errorf("server show addresses %s, want %s and %s", got, ip, addr)
 	}
-	cli(t, lb, demo, nil, "server", "remove", "floating", "ip", "vm1", addr)
-	cli(t, lb, demo, &sv, "server", "show", "vm1")
+	cli(t, lb, demo, nil, "server", "remove", "floating", "ip", "web1", addr)
+	cli(t, lb, demo, &sv, "server", "show", "web1")
 	if got := toJSON(sv["addresses"]); strings.Contains(got, addr) {
 		t.Errorf("after remove floating ip: %s", got)
 	}
 
-	cli(t, lb, demo, nil, "server", "delete", "--wait", "vm1")
+	cli(t, lb, demo, nil, "server", "delete", "--wait", "web1")
 	cli(t, lb, demo, &list, "server", "list")
 	if len(list) != 0 {
 		t.Errorf("after delete: %v", list)
