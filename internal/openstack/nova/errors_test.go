@@ -209,3 +209,32 @@ func TestUpdateAndLimits(t *testing.T) {
 		t.Errorf("limits: %d %v", code, body)
 	}
 }
+
+// An admin lists only its project's servers unless it asks for
+// all_tenants, and then sees where each runs.
+func TestAdminListsAllProjectsWhenAsked(t *testing.T) {
+	lb := startLab(t, "")
+	demo := lb.clients(t, "demo-cloud1", "demo-cloud1", "cloud1")
+	admin := lb.clients(t, "admin", "admin", "cloud1")
+	tenantNetwork(t, lb, demo, "net1", "10.0.0.0/24")
+	code, _, body := call(t, demo.compute, "POST", demo.compute.Endpoint+"servers", nil,
+		map[string]any{"server": map[string]any{"name": "vm1", "imageRef": firstImage(t), "flavorRef": "1"}})
+	if code != 202 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	code, _, body = call(t, admin.compute, "GET", admin.compute.Endpoint+"servers/detail", nil, nil)
+	if code != 200 || len(body["servers"].([]any)) != 0 {
+		t.Errorf("admin's own list: %d %v", code, body)
+	}
+	code, _, body = call(t, admin.compute, "GET", admin.compute.Endpoint+"servers/detail?all_tenants=True", nil, nil)
+	if ss, _ := body["servers"].([]any); code != 200 || len(ss) != 1 || ss[0].(map[string]any)["OS-EXT-SRV-ATTR:host"] != "cloud1-cn1" {
+		t.Errorf("all_tenants: %d %v", code, body)
+	}
+	// A member may not ask for every project's.
+	code, _, body = call(t, demo.compute, "GET", demo.compute.Endpoint+"servers?all_tenants=1", nil, nil)
+	wantFault(t, "member all_tenants", code, body, 403, "forbidden", "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed.")
+	code, _, body = call(t, demo.compute, "GET", demo.compute.Endpoint+"servers?all_tenants=0", nil, nil)
+	if code != 200 || len(body["servers"].([]any)) != 1 {
+		t.Errorf("member all_tenants=0: %d %v", code, body)
+	}
+}

@@ -208,7 +208,23 @@ func (s *Service) listServers(detail bool) handler {
 			fail(w, c.version, err)
 			return
 		}
-		allTenants := c.admin && q.Has("all_tenants") && !strings.EqualFold(q.Get("all_tenants"), "false") && q.Get("all_tenants") != "0"
+		allTenants := false
+		if q.Has("all_tenants") {
+			b, ok := boolFromString(q.Get("all_tenants"))
+			if !ok {
+				fail(w, c.version, badRequest("Invalid input received: Unrecognized value '%s', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'", q.Get("all_tenants")))
+				return
+			}
+			allTenants = b
+		}
+		if allTenants && !c.admin {
+			rule := "index"
+			if detail {
+				rule = "detail"
+			}
+			fail(w, c.version, &apiError{http.StatusForbidden, "Policy doesn't allow os_compute_api:servers:" + rule + ":get_all_tenants to be performed."})
+			return
+		}
 		var nameRE *regexp.Regexp
 		if n := q.Get("name"); n != "" {
 			if nameRE, err = regexp.Compile(n); err != nil {
@@ -314,4 +330,15 @@ func readBody(r *http.Request) (map[string]any, error) {
 func invalid(field string, value any, why string) *apiError {
 	b, _ := json.Marshal(value)
 	return badRequest("Invalid input for field/attribute %s. Value: %s. %s", field, b, why)
+}
+
+// boolFromString is oslo's strict bool_from_string.
+func boolFromString(v string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "t", "true", "on", "y", "yes":
+		return true, true
+	case "0", "f", "false", "off", "n", "no":
+		return false, true
+	}
+	return false, false
 }
