@@ -15,4 +15,7 @@
 // after its create, then ACTIVE on the compute host the scheduler chose
 // (the cloud's least loaded compute node), and its console log is the
 // boot a cloud image would print with the addresses Neutron gave it.
+//
+// Key pairs are a user's in every region; projects get Nova's default
+// quotas (10 instances, 20 cores, 50 GiB of RAM) in each region.
 package nova
