@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-var allKinds = []string{kindNetwork, kindSubnet, kindPort, kindRouter, kindFloatingIP, kindSubnetPool,
+var allKinds = []string{kindSecurityGroup, kindSecurityGroupRule, kindAddressGroup, kindNetwork, kindSubnet, kindPort, kindRouter, kindFloatingIP, kindSubnetPool,
 	kindAddressScope, kindBGPSpeaker, kindBGPPeer, kindAgent}
 
 // fill sets every field of v to a random value: pointers and slices are

@@ -1,6 +1,7 @@
 package neutron
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"strings"
@@ -76,12 +77,16 @@ type collection struct {
 	lenientFilters bool
 	// noProject: the resource has no tenant_id (agents).
 	noProject bool
+	// beforeList, when set, runs before a list (security groups make the
+	// caller's default group on its first list).
+	beforeList func(ctx context.Context, c *caller) error
 }
 
 func (s *Service) collections() []*collection {
 	return []*collection{s.networkCollection(), s.subnetCollection(), s.portCollection(),
 		s.subnetPoolCollection(), s.addressScopeCollection(), s.routerCollection(), s.floatingIPCollection(),
-		s.bgpSpeakerCollection(), s.bgpPeerCollection(), s.agentCollection()}
+		s.bgpSpeakerCollection(), s.bgpPeerCollection(), s.agentCollection(),
+		s.securityGroupCollection(), s.securityGroupRuleCollection(), s.addressGroupCollection()}
 }
 
 // memberDenied is Neutron's answer when policy refuses a member action
@@ -238,6 +243,12 @@ func (s *Service) listHandler(col *collection) func(http.ResponseWriter, *http.R
 		if err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		if col.beforeList != nil {
+			if err := col.beforeList(r.Context(), c); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		st, err := s.read(r.Context())
 		if err != nil {

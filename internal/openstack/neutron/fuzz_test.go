@@ -146,6 +146,12 @@ func FuzzRequestBody(f *testing.F) {
 		`{"bgp_peer": {"name": "n", "password": "new"}}`,
 		`{"agent": {"admin_state_up": "false", "description": null}}`,
 		`{"bgp_peer_id": "PEER"}`, `{"network_id": "PUBLIC"}`, `{"network_id": "NET", "bgp_peer_id": 7}`,
+		`{"security_group": {"name": "web", "description": "d"}}`, `{"security_group": {"name": "default"}}`,
+		`{"security_group_rule": {"security_group_id": "x", "direction": "ingress", "protocol": "TCP", "port_range_min": 1, "port_range_max": "65535", "remote_ip_prefix": "10.0.0.1"}}`,
+		`{"security_group_rule": {"direction": "egress", "ethertype": "ipv6", "protocol": 58, "port_range_max": 300, "remote_group_id": null}}`,
+		`{"address_group": {"name": "a", "addresses": ["10.0.0.1", "::/0", "x"]}}`,
+		`{"port": {"network_id": "NET", "security_groups": ["x", null], "port_security_enabled": "false"}}`,
+		`{"network": {"port_security_enabled": 0}}`,
 		`[1, 2`, `null`, `"x"`, `{}`, `{"port": {"network_id": "NET", "fixed_ips": [{"ip_address": "10.0.0.2"}, {"ip_address": "10.0.0.2"}]}}`,
 	}
 	for i, s := range seeds {

@@ -63,6 +63,8 @@ func (s *Service) Handler() http.Handler {
 	}
 	s.bgpRoutes(mux)
 	s.quotaRoutes(mux)
+	mux.HandleFunc("PUT /v2.0/address-groups/{id}/add_addresses", s.authed(s.addressGroupAction(true)))
+	mux.HandleFunc("PUT /v2.0/address-groups/{id}/remove_addresses", s.authed(s.addressGroupAction(false)))
 	mux.HandleFunc("PUT /v2.0/routers/{id}/add_router_interface", s.authed(s.routerInterfaceHandler(true)))
 	mux.HandleFunc("PUT /v2.0/routers/{id}/remove_router_interface", s.authed(s.routerInterfaceHandler(false)))
 
@@ -239,6 +241,7 @@ type extension struct {
 
 // extensions lists what this Neutron implements, with Neutron's aliases.
 var extensions = []extension{
+	{"address-group", "Address group", "Support address group", "2020-07-15T10:00:00-00:00"},
 	{"address-scope", "Address scope", "Address scopes extension.", "2015-07-26T10:00:00-00:00"},
 	{"agent", "agent", "The agent management extension.", "2013-02-03T10:00:00-00:00"},
 	{"bgp", "Neutron BGP Dynamic Routing Extension", "Discover and advertise routes for Neutron prefixes dynamically via BGP", "2016-05-10T15:37:00-00:00"},
@@ -254,12 +257,14 @@ var extensions = []extension{
 	{"net-mtu", "Network MTU", "Provides MTU attribute for a network resource.", "2015-03-25T10:00:00-00:00"},
 	{"net-mtu-writable", "Network MTU (writable)", "Provides a writable MTU attribute for a network resource.", "2017-07-12T00:00:00-00:00"},
 	{"pagination", "Pagination support", "Extension that indicates that pagination is enabled.", "2016-06-12T00:00:00-00:00"},
+	{"port-security", "Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"},
 	{"project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled.", "2016-09-09T09:09:09-09:09"},
 	{"provider", "Provider Network", "Expose mapping of virtual networks to physical networks", "2012-09-07T10:00:00-00:00"},
 	{"quota-check-limit", "Quota engine limit check", "Support for checking the resource usage before applying a new quota limit", "2021-09-08T16:00:00-00:00"},
 	{"quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project", "2017-02-10T10:00:00-00:00"},
 	{"quotas", "Quota management support", "Expose functions for quotas management per project", "2012-07-29T10:00:00-00:00"},
 	{"router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.", "2012-07-20T10:00:00-00:00"},
+	{"security-group", "security-group", "The security groups extension.", "2012-10-05T10:00:00-00:00"},
 	{"sorting", "Sorting support", "Extension that indicates that sorting is enabled.", "2016-06-12T00:00:00-00:00"},
 	{"standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"},
 	{"standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources.", "2016-04-11T10:00:00-00:00"},

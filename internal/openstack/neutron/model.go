@@ -55,6 +55,7 @@ type Network struct {
 	NetworkType     string  `json:"provider:network_type"`
 	PhysicalNetwork *string `json:"provider:physical_network"`
 	SegmentationID  *int    `json:"provider:segmentation_id"`
+	PortSecurity    *bool   `json:"port_security_enabled"` // nil: true
 }
 
 // Subnet is an IPv4 subnet of a network.
@@ -95,6 +96,10 @@ type Port struct {
 	FixedIPs     []FixedIP `json:"fixed_ips"`
 	DeviceID     string    `json:"device_id"`
 	DeviceOwner  string    `json:"device_owner"`
+	// SecurityGroups are the ids of the port's groups; PortSecurity is
+	// port_security_enabled (nil: true, as for ports stored before it).
+	SecurityGroups []string `json:"security_groups"`
+	PortSecurity   *bool    `json:"port_security_enabled"`
 }
 
 // FixedIP is an address of a port on one subnet.
@@ -205,12 +210,15 @@ func cloneResource(r resource) resource {
 		c := *x
 		c.Common = x.Common.clone()
 		c.FixedIPs = slices.Clone(x.FixedIPs)
+		c.SecurityGroups = slices.Clone(x.SecurityGroups)
+		c.PortSecurity = clonePtr(x.PortSecurity)
 		return &c
 	case *Network:
 		c := *x
 		c.Common = x.Common.clone()
 		c.PhysicalNetwork = clonePtr(x.PhysicalNetwork)
 		c.SegmentationID = clonePtr(x.SegmentationID)
+		c.PortSecurity = clonePtr(x.PortSecurity)
 		return &c
 	case *Subnet:
 		c := *x
@@ -319,6 +327,12 @@ func newOfKind(kind string) resource {
 		return &BGPPeer{}
 	case kindAgent:
 		return &Agent{}
+	case kindSecurityGroup:
+		return &SecurityGroup{}
+	case kindSecurityGroupRule:
+		return &SecurityGroupRule{}
+	case kindAddressGroup:
+		return &AddressGroup{}
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ var networkAttrs = withStandard(attrs{
 	"segments":                  {aPost | aAdmin, tOther},
 	"ipv4_address_scope":        {0, tOther},
 	"ipv6_address_scope":        {0, tOther},
+	"port_security_enabled":     {aPost | aPut | aFilter, tBool},
 })
 
 func (s *Service) networkCollection() *collection {
@@ -53,6 +54,7 @@ func (s *Service) networkCollection() *collection {
 			v["subnets"] = ids
 			v["ipv4_address_scope"] = scope
 			v["ipv6_address_scope"] = nil
+			v["port_security_enabled"] = securityOn(n.PortSecurity)
 			return v
 		},
 		create: s.createNetwork,
@@ -122,6 +124,13 @@ func (s *Service) networkFlags(c *caller, n *Network, b *body, action string, cr
 	})
 	if err != nil {
 		return err
+	}
+	if b.has("port_security_enabled") {
+		v, err := b.boolean("port_security_enabled")
+		if err != nil {
+			return err
+		}
+		n.PortSecurity = &v
 	}
 	for _, k := range []string{"admin_state_up", "shared", "router:external"} {
 		if !b.has(k) {

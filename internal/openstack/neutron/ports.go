@@ -16,6 +16,9 @@ var portAttrs = withStandard(attrs{
 	"device_id":      {aPost | aPut | aFilter | aSort, tStr},
 	"device_owner":   {aPost | aPut | aFilter | aSort, tStr},
 	"status":         {aFilter | aSort, tStr},
+	// security-group and port-security (securitygroups.go).
+	"security_groups":       {aPost | aPut | aFilter, tOther},
+	"port_security_enabled": {aPost | aPut | aFilter, tBool},
 })
 
 func (s *Service) portCollection() *collection {
@@ -30,7 +33,7 @@ func (s *Service) portCollection() *collection {
 			n := st.network(p.NetworkID)
 			return n != nil && c.owns(n.ProjectID)
 		},
-		view:   func(st *state, r resource) map[string]any { return toMap(r) },
+		view:   func(st *state, r resource) map[string]any { return portView(r.(*Port)) },
 		create: s.createPort,
 		update: s.updatePort,
 		delete: s.deletePort,
@@ -94,6 +97,9 @@ func (s *Service) createPort(st *state, c *caller, b *body) (resource, error) {
 			return nil, err
 		}
 	} else if p.FixedIPs, err = st.autoIP(n); err != nil {
+		return nil, err
+	}
+	if err := s.portSecurity(st, c, p, n, b, true); err != nil {
 		return nil, err
 	}
 	id := p.ID
@@ -328,6 +334,9 @@ func (s *Service) updatePort(st *state, c *caller, r resource, b *body) error {
 			return err
 		}
 		p.FixedIPs = ips
+	}
+	if err := s.portSecurity(st, c, p, n, b, false); err != nil {
+		return err
 	}
 	p.Status = portStatus(p)
 	return nil

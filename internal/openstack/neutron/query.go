@@ -194,6 +194,12 @@ func matchValue(f filter, have any, want string) (bool, error) {
 			return false, nil
 		case float64:
 			return strconv.FormatFloat(h, 'f', -1, 64) == want, nil
+		case []any: // security_groups: any of them
+			for _, e := range h {
+				if e == want {
+					return true, nil
+				}
+			}
 		}
 		return false, nil
 	}

@@ -43,8 +43,8 @@ var quotaResources = []quotaResource{
 	{"port", 500, kindPort},
 	{"rbac_policy", 10, ""},
 	{"router", 10, kindRouter},
-	{"security_group", 10, ""},
-	{"security_group_rule", 100, ""},
+	{"security_group", 10, kindSecurityGroup},
+	{"security_group_rule", 100, kindSecurityGroupRule},
 	{"subnet", 100, kindSubnet},
 	{"subnetpool", -1, kindSubnetPool},
 }

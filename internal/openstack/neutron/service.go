@@ -255,6 +255,11 @@ type State struct {
 	// Agents are the BGP dynamic routing agents; Agent.BGPSpeakers are
 	// the ids of the speakers each hosts.
 	Agents []Agent
+	// SecurityGroups are the groups with their rules; AddressGroups the
+	// address groups rules may name.
+	SecurityGroups     []SecurityGroup
+	SecurityGroupRules []SecurityGroupRule
+	AddressGroups      []AddressGroup
 }
 
 // BGPSpeakerState is a BGP speaker as the lab runs it: the speaker
@@ -317,6 +322,15 @@ func (s *Service) Snapshot(ctx context.Context) (State, error) {
 	}
 	for _, x := range st.agents() {
 		out.Agents = append(out.Agents, *x)
+	}
+	for _, x := range st.securityGroups() {
+		out.SecurityGroups = append(out.SecurityGroups, *x)
+	}
+	for _, x := range st.securityGroupRules() {
+		out.SecurityGroupRules = append(out.SecurityGroupRules, *x)
+	}
+	for _, x := range st.addressGroups() {
+		out.AddressGroups = append(out.AddressGroups, *x)
 	}
 	return out, nil
 }

@@ -108,7 +108,7 @@ func TestDiscovery(t *testing.T) {
 		t.Errorf("versions: %d %v", code, body)
 	}
 	code, body = raw(t, lb, demo, "GET", "/v2.0/", nil)
-	if res, _ := body["resources"].([]any); code != 200 || len(res) != 10 {
+	if res, _ := body["resources"].([]any); code != 200 || len(res) != 13 {
 		t.Errorf("resources: %d %v", code, body)
 	}
 	code, body = raw(t, lb, demo, "GET", "/v2.0/extensions", nil)
@@ -118,12 +118,12 @@ func TestDiscovery(t *testing.T) {
 	}
 	for _, a := range []string{"router", "ext-gw-mode", "extraroute", "subnet_allocation", "address-scope", "external-net", "provider",
 		"standard-attr-description", "project-id", "pagination", "sorting", "fip-port-details", "net-mtu", "filter-validation",
-		"agent", "bgp", "bgp_4byte_asn", "bgp_dragent_scheduler"} {
+		"agent", "bgp", "bgp_4byte_asn", "bgp_dragent_scheduler", "security-group", "address-group", "port-security"} {
 		if !aliases[a] {
 			t.Errorf("extension %s not listed", a)
 		}
 	}
-	if aliases["security-group"] || aliases["bgpvpn"] {
+	if aliases["bgpvpn"] {
 		t.Errorf("lists extensions it does not implement: %v", aliases)
 	}
 	code, body = raw(t, lb, demo, "GET", "/v2.0/extensions/router", nil)
