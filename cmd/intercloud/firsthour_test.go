@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,10 +77,33 @@ func TestTheFirstHourPointsToWhatWorks(t *testing.T) {
 		t.Errorf("show pe1 bgp neighbor red1: %d\n%s%s", code, out, errOut)
 	}
 	pcap := filepath.Join(t.TempDir(), "x.pcap")
-	if _, errOut, code := run(t, "capture", api, "nope", "p1", "-w", pcap, "--duration", "1s"); code == 0 || !strings.Contains(errOut, `no node "nope"`) {
+	if _, errOut, code := run(t, "capture", api, "nope", "p1", "-w", pcap, "--duration", "1s"); code == 0 || !strings.Contains(errOut, `no node "nope"`) || strings.Contains(errOut, "capturing") {
 		t.Errorf("capture nope p1: %d %q", code, errOut)
 	}
 	if _, err := os.Stat(pcap); !os.IsNotExist(err) {
 		t.Errorf("a refused capture left %s behind (%v)", pcap, err)
+	}
+	// The README's capture: traffic while it captures fills the file.
+	captured := make(chan string, 1)
+	go func() {
+		_, errOut, code := run(t, "capture", api, "pe1", "p1", "-w", pcap, "--count", "2")
+		captured <- fmt.Sprintf("%d %s", code, errOut)
+	}()
+	// Ping until the capture has its two frames: it may start after a
+	// first ping has gone by.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		select {
+		case res := <-captured:
+			if fi, err := os.Stat(pcap); !strings.HasPrefix(res, "0 capturing pe1 - p1") || err != nil || fi.Size() <= 24 {
+				t.Errorf("capture pe1 p1 while pinging: %s; file %v %v", res, fi, err)
+			}
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("capture --count 2 did not end within 20s of pings crossing the link")
+		}
+		run(t, "ping", api, "red1", "red2", "-c", "1")
 	}
 }

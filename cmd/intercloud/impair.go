@@ -80,10 +80,6 @@ or: tshark -r FILE.pcap`,
 			if file == "" {
 				return &exitError{code: 2, msg: "intercloud: give the output file with -w FILE.pcap"}
 			}
-			// The file is created by the first bytes of the capture, so a
-			// refused one (an unknown link) leaves no empty pcap behind.
-			f := &lazyFile{path: file}
-			defer f.Close()
 			q := url.Values{"a": {args[0]}}
 			what := args[0]
 			if len(args) == 2 {
@@ -96,7 +92,11 @@ or: tshark -r FILE.pcap`,
 			if count > 0 {
 				q.Set("count", strconv.Itoa(count))
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "capturing %s into %s (Ctrl-C to stop)\n", what, file)
+			// The file is created by the first bytes of the capture, so a
+			// refused one (an unknown link) leaves no empty pcap behind.
+			f := &lazyFile{path: file}
+			f.created = func() { fmt.Fprintf(cmd.ErrOrStderr(), "capturing %s into %s (Ctrl-C to stop)\n", what, file) }
+			defer f.Close()
 			n, err := client(cmd).Stream(cmd.Context(), "/capture", q, f)
 			if err != nil {
 				if f.err != nil {
@@ -116,15 +116,19 @@ or: tshark -r FILE.pcap`,
 
 // lazyFile is a file created (truncated) by its first write.
 type lazyFile struct {
-	path string
-	f    *os.File
-	err  error // of creating it
+	path    string
+	created func() // says the capture has started
+	f       *os.File
+	err     error // of creating it
 }
 
 func (l *lazyFile) Write(p []byte) (int, error) {
 	if l.f == nil {
 		if l.f, l.err = os.Create(l.path); l.err != nil {
 			return 0, l.err
+		}
+		if l.created != nil {
+			l.created()
 		}
 	}
 	return l.f.Write(p)
