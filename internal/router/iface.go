@@ -97,6 +97,7 @@ const (
 	DropMTU                      // too big for the outgoing link
 	DropNoHeadroom               // no room to push labels
 	DropNoListener               // local delivery found nobody (an ICMP unreachable was sent)
+	DropFiltered                 // a security group refused it (filter.go)
 
 	numDrops
 )
@@ -112,6 +113,7 @@ var dropNames = [numDrops]string{
 	DropMTU:          "mtu",
 	DropNoHeadroom:   "no-headroom",
 	DropNoListener:   "no-listener",
+	DropFiltered:     "filtered",
 }
 
 func (d Drop) String() string {

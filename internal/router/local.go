@@ -142,6 +142,10 @@ func (r *Router) deliver(in *iface, vrf int, f *packet.Frame, ip packet.IPv4) {
 		return
 	}
 	payload := b[ip.HeaderLen:ip.Length]
+	if r.filtered(true, ip.Src, ip.Dst, ip.Protocol, payload) {
+		in.drop(DropFiltered)
+		return
+	}
 	lh := r.local.Load()
 	switch ip.Protocol {
 	case packet.ProtocolICMP:
@@ -237,6 +241,10 @@ func (r *Router) originateIP(vrf int, src, dst netip.Addr, proto, ttl uint8, pay
 // originateFrame puts an IPv4 header in front of the frame's data and
 // routes it; the frame is consumed either way.
 func (r *Router) originateFrame(vrf int, f *packet.Frame, src, dst netip.Addr, proto, ttl uint8) error {
+	if r.filtered(false, src, dst, proto, f.Bytes()) {
+		f.Release() // as a host's firewall drops its own packet
+		return nil
+	}
 	err := packet.PushIPv4(f, packet.IPv4{
 		ID:       uint16(r.ipID.Add(1)),
 		TTL:      ttl,

@@ -87,9 +87,10 @@ type Router struct {
 	rib       *ribManager
 	fwd       atomic.Pointer[fwdState]
 	local     atomic.Pointer[localHandlers]
-	localMu   sync.Mutex               // serialises changes of local
-	nat       atomic.Pointer[natTable] // nil while no VRF has NAT rules
-	natMu     sync.Mutex               // serialises changes of nat
+	filter    atomic.Pointer[filterBox] // security groups on local addresses (filter.go)
+	localMu   sync.Mutex                // serialises changes of local
+	nat       atomic.Pointer[natTable]  // nil while no VRF has NAT rules
+	natMu     sync.Mutex                // serialises changes of nat
 	events    eventLog
 	eventSink func(Event)
 	ipID      atomic.Uint32
