@@ -382,6 +382,11 @@ func (s *Service) updateHandler(col *collection) func(http.ResponseWriter, *http
 			s.fail(w, r, err)
 			return
 		}
+		want, err := revisionConstraint(r, col)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		var view map[string]any
 		err = s.update(r.Context(), func(st *state) error {
 			res, err := col.find(st, c, r.PathValue("id"))
@@ -393,6 +398,9 @@ func (s *Service) updateHandler(col *collection) func(http.ResponseWriter, *http
 			}
 			if !c.owns(res.base().ProjectID) {
 				return policyDenied("rule:update_" + col.member)
+			}
+			if err := checkRevision(res, want); err != nil {
+				return err
 			}
 			if err := col.update(st, c, res, b); err != nil {
 				return err
@@ -411,7 +419,12 @@ func (s *Service) updateHandler(col *collection) func(http.ResponseWriter, *http
 
 func (s *Service) deleteHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) {
-		err := s.update(r.Context(), func(st *state) error {
+		want, err := revisionConstraint(r, col)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		err = s.update(r.Context(), func(st *state) error {
 			res, err := col.find(st, c, r.PathValue("id"))
 			if err != nil {
 				return err
@@ -421,6 +434,9 @@ func (s *Service) deleteHandler(col *collection) func(http.ResponseWriter, *http
 			}
 			if !c.owns(res.base().ProjectID) {
 				return policyDenied("rule:delete_" + col.member)
+			}
+			if err := checkRevision(res, want); err != nil {
+				return err
 			}
 			if err := col.delete(st, c, res); err != nil {
 				return err
