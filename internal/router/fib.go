@@ -38,6 +38,7 @@ type fwdNexthop struct {
 	ifc    *iface
 	gw     netip.Addr
 	labels []packet.LabelEntry
+	backup *fwdNexthop // fast reroute: taken while ifc has no carrier
 }
 
 // fib is a longest-prefix-match table for IPv4. The prefixes are flattened

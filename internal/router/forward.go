@@ -54,6 +54,9 @@ func (r *Router) switchMPLS(in *iface, f *packet.Frame, st *fwdState) {
 	if len(e.hops) > 1 {
 		h = &e.hops[mplsHash(b, r.seed)%uint32(len(e.hops))]
 	}
+	if h.backup != nil && !h.ifc.up.Load() {
+		h = h.backup
+	}
 	ttl := top.TTL()
 	if ttl <= 1 && h.op != opPopLookup {
 		r.mplsExpired(in, f, st)
@@ -209,6 +212,9 @@ func (r *Router) route(in *iface, vrf int, f *packet.Frame, st *fwdState, own bo
 	nh := &e.nhs[0]
 	if len(e.nhs) > 1 {
 		nh = &e.nhs[flowHash(b, r.seed)%uint32(len(e.nhs))]
+	}
+	if nh.backup != nil && !nh.ifc.up.Load() {
+		nh = nh.backup
 	}
 	out := nh.ifc
 	overhead := packet.LabelEntryLen * len(nh.labels)

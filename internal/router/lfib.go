@@ -22,6 +22,9 @@ type lspHop struct {
 	gw   netip.Addr
 	vrf  int      // the table opPopLookup routes in
 	push []uint32 // opSwapPush's labels over out, outermost first
+	// backup is fast reroute's repair hop, taken while ifc has no carrier:
+	// the data path sees the carrier loss before the RIB recomputes.
+	backup *lspHop
 }
 
 // lfibEntry is the LFIB entry for one incoming label.

@@ -127,7 +127,16 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 
 // sameLSP compares LSPs as offered (the protocol field is set on storing).
 func sameLSP(a, b LSP) bool {
-	return a.InLabel == b.InLabel && a.FEC == b.FEC && slices.Equal(a.Nexthops, b.Nexthops)
+	return a.InLabel == b.InLabel && a.FEC == b.FEC && slices.EqualFunc(a.Nexthops, b.Nexthops, sameLSPNexthop)
+}
+
+// sameLSPNexthop compares LSP nexthops and their backups by value.
+func sameLSPNexthop(a, b LSPNexthop) bool {
+	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && *a.Backup != *b.Backup {
+		return false
+	}
+	a.Backup, b.Backup = nil, nil
+	return a == b
 }
 
 func (m *ribManager) AllocateLabel() uint32 { return m.labels.allocate() }

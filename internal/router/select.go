@@ -2,12 +2,11 @@ package router
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/intercloud/intercloud/internal/packet"
 )
 
 // vrfTable is one VRF's routing table after selection.
@@ -33,9 +32,10 @@ type candidate struct {
 type ribNexthop struct {
 	gw     netip.Addr // neighbour; zero on a connected route
 	ifc    *iface
-	own    []uint32   // labels the protocol gave the nexthop
-	via    netip.Addr // the recursive nexthop this resolves; zero if direct
-	labels []uint32   // the whole stack pushed: transport (FEC or inherited) then own
+	own    []uint32    // labels the protocol gave the nexthop
+	via    netip.Addr  // the recursive nexthop this resolves; zero if direct
+	labels []uint32    // the whole stack pushed: transport (FEC or inherited) then own
+	backup *ribNexthop // fast reroute's repair path, if the protocol gave one
 }
 
 func (c *candidate) active() bool { return len(c.nhs) > 0 }
@@ -62,6 +62,9 @@ func (c *candidate) public() Route {
 			name = nh.ifc.name
 		}
 		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own)}
+		if b := nh.backup; b != nil {
+			r.Nexthops[i].Backup = &Nexthop{Addr: b.gw, Iface: b.ifc.name, Labels: slices.Clone(b.own)}
+		}
 	}
 	return r
 }
@@ -124,8 +127,13 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 			switch {
 			case nh.Iface != "":
 				ifc := m.r.byNameLocked(nh.Iface)
-				if ifc != nil && ifc.up.Load() {
-					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels})
+				switch b := m.backupOf(nh.Backup); {
+				case ifc != nil && ifc.up.Load():
+					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels, backup: b})
+				case b != nil && b.ifc.up.Load():
+					// The primary lost carrier and the protocol has not
+					// recomputed yet: the repair path stands in.
+					c.nhs = addRepair(c.nhs, *b)
 				}
 			case nh.Addr.IsValid():
 				if ifc := onLink(own, nh.Addr); ifc != nil {
@@ -171,6 +179,9 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 					stack = append(stack, l)
 				}
 				nh.labels = append(stack, nh.own...)
+				if b := nh.backup; b != nil {
+					b.labels = append(fecStack(fec, idx, c.route.Prefix, b.gw), b.own...)
+				}
 			}
 		}
 	}
@@ -225,7 +236,13 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 					gw = nh.Addr // resolved over a connected route
 				}
 				labels := append(slices.Clone(rn.labels), nh.Labels...)
-				c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels})
+				var b *ribNexthop
+				if rb := rn.backup; rb != nil {
+					// The route it resolves through is protected: so is it,
+					// under the repair path's transport labels.
+					b = &ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(slices.Clone(rb.labels), nh.Labels...)}
+				}
+				c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels, backup: b})
 			}
 		}
 	}
@@ -265,9 +282,9 @@ func (c *candidate) fibEntry() fibEntry {
 		if nh.ifc == nil {
 			continue
 		}
-		f := fwdNexthop{ifc: nh.ifc, gw: nh.gw}
-		for _, l := range nh.labels {
-			f.labels = append(f.labels, packet.NewLabelEntry(packet.Label(l), 0, false, 0))
+		f := fwdNexthop{ifc: nh.ifc, gw: nh.gw, labels: labelEntries(nh.labels)}
+		if b := nh.backup; b != nil {
+			f.backup = &fwdNexthop{ifc: b.ifc, gw: b.gw, labels: labelEntries(b.labels)}
 		}
 		e.nhs = append(e.nhs, f)
 	}
@@ -344,7 +361,7 @@ func sameCandidate(a, b *candidate) bool {
 	}
 	for i := range a.nhs {
 		x, y := a.nhs[i], b.nhs[i]
-		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || !slices.Equal(x.own, y.own) {
+		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || !slices.Equal(x.own, y.own) || !sameBackup(x.backup, y.backup) {
 			return false
 		}
 	}
@@ -352,6 +369,9 @@ func sameCandidate(a, b *candidate) bool {
 }
 
 func sameNexthop(a, b Nexthop) bool {
+	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && !sameNexthop(*a.Backup, *b.Backup) {
+		return false
+	}
 	return a.Addr == b.Addr && a.Iface == b.Iface && slices.Equal(a.Labels, b.Labels)
 }
 
@@ -416,13 +436,32 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 				if nh.Iface == "" {
 					ifc = onLink(up, nh.Addr)
 				}
+				b := nh.Backup
+				var bifc *iface
+				if b != nil {
+					if bifc = m.r.byNameLocked(b.Iface); bifc != nil && !bifc.up.Load() {
+						bifc = nil
+					}
+				}
+				if (ifc == nil || !ifc.up.Load()) && bifc != nil {
+					// The primary lost carrier: the repair path stands in
+					// until the protocol recomputes.
+					ifc, b, bifc = bifc, nil, nil
+					row.Nexthop, row.OutLabel, row.Repair = nh.Backup.Addr, nh.Backup.OutLabel, true
+				}
 				if ifc == nil || !ifc.up.Load() {
 					row.Inactive = true
 					rows = append(rows, row)
 					continue
 				}
 				row.Iface = ifc.name
-				e.hops = append(e.hops, newLSPHop(ifc, nh.Addr, nh.OutLabel, nil))
+				h := newLSPHop(ifc, row.Nexthop, row.OutLabel, nil)
+				if bifc != nil {
+					bh := newLSPHop(bifc, b.Addr, b.OutLabel, nil)
+					h.backup = &bh
+					row.Backup = fmt.Sprintf("%s %s %s", b.Addr, bifc.name, labelText(b.OutLabel))
+				}
+				e.hops = append(e.hops, h)
 			}
 			rows = append(rows, row)
 		}

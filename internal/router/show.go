@@ -255,6 +255,10 @@ type LFIBRow struct {
 	Pushed   []uint32   `json:"pushed,omitempty"`
 	Via      netip.Addr `json:"via,omitzero"`
 	Inactive bool       `json:"inactive,omitempty"`
+	// Backup is the precomputed repair path ("addr iface out-label");
+	// Repair marks a row already switched to it after a carrier loss.
+	Backup string `json:"backup,omitempty"`
+	Repair bool   `json:"repair,omitempty"`
 }
 
 // LFIBTable is the router's LFIB.

@@ -81,6 +81,10 @@ type Nexthop struct {
 	Addr   netip.Addr `json:"addr,omitzero"` // the neighbour's address; zero for a connected route
 	Iface  string     `json:"iface"`
 	Labels []uint32   `json:"labels,omitempty"`
+	// Backup is the repair path (fast reroute) computed beside this one:
+	// traffic takes it the moment Iface loses carrier, before the protocol
+	// has recomputed. Its Labels are its own; it has no Backup itself.
+	Backup *Nexthop `json:"backup,omitempty"`
 }
 
 // Route is a route a protocol offers the RIB manager.
@@ -99,6 +103,9 @@ type LSPNexthop struct {
 	Addr     netip.Addr `json:"addr"`
 	Iface    string     `json:"iface"`
 	OutLabel uint32     `json:"out_label"`
+	// Backup is the repair path with its own out-label, taken the moment
+	// Iface loses carrier (see Nexthop.Backup).
+	Backup *LSPNexthop `json:"backup,omitempty"`
 }
 
 // LSP is an LFIB entry offered by a label protocol: packets arriving with
