@@ -8,7 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var defaultsKeys = []string{"asn", "label_mode", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "computes"}
+var defaultsKeys = []string{"asn", "label_mode", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "computes", "frr"}
 
 func (c *decoder) defaults(n *yaml.Node, s *defaultsSpec) {
 	s.pos = posOf(c.deref(n))
@@ -48,6 +48,10 @@ func (c *decoder) defaults(n *yaml.Node, s *defaultsSpec) {
 		case "computes":
 			if x, ok := c.integer(v, "defaults.computes", 0, 1000); ok {
 				s.Computes = int(x)
+			}
+		case "frr":
+			if b, ok := c.boolean(v, "defaults.frr"); ok {
+				s.FRR = &b
 			}
 		}
 	})
@@ -163,7 +167,7 @@ func (c *decoder) rate(n *yaml.Node, what string) *uint64 {
 	return &v
 }
 
-var nodeKeys = []string{"role", "loopback", "asn", "router_id", "area", "label_mode", "sr_index", "rr", "cluster_id", "static",
+var nodeKeys = []string{"role", "loopback", "asn", "router_id", "area", "label_mode", "sr_index", "rr", "cluster_id", "static", "frr",
 	"address", "plays", "attach", "vpn", // external peers
 	// containerlab node keys, read and ignored so existing labs load.
 	"kind", "image", "startup-config", "labels", "mgmt-ipv4", "mgmt-ipv6", "binds", "env", "exec", "group", "type", "ports"}
@@ -211,6 +215,10 @@ func (c *decoder) node(name string, p Pos, attrs *yaml.Node) *nodeSpec {
 			ns.RR, _ = c.boolean(v, what+" rr")
 		case "cluster_id":
 			ns.ClusterID = c.addr(v, what+" cluster_id")
+		case "frr":
+			if b, ok := c.boolean(v, what+" frr"); ok {
+				ns.FRR = &b
+			}
 		case "static":
 			c.statics(v, ns)
 		case "address":

@@ -88,10 +88,13 @@ type Node struct {
 	SRIndex   int          `json:"sr_index"`             // -1 when the node is not in SR mode
 	// RouteReflector marks a node (role rr, or a p/pe with rr: true) that
 	// reflects VPN routes to the PEs of its AS.
-	RouteReflector bool         `json:"route_reflector,omitempty"`
-	ClusterID      netip.Addr   `json:"cluster_id,omitzero"`
-	Interfaces     []*Interface `json:"interfaces"`
-	Statics        []Static     `json:"static_routes,omitempty"`
+	RouteReflector bool       `json:"route_reflector,omitempty"`
+	ClusterID      netip.Addr `json:"cluster_id,omitzero"`
+	// NoFRR turns fast reroute off on a core node (frr: false on the
+	// node or in defaults); it is on by default.
+	NoFRR      bool         `json:"no_frr,omitempty"`
+	Interfaces []*Interface `json:"interfaces"`
+	Statics    []Static     `json:"static_routes,omitempty"`
 	// Cloud is set on the node that stands for a cloud (role cloud).
 	Cloud string `json:"cloud,omitempty"`
 	// Space is the VPN whose address space holds the node's addresses: a

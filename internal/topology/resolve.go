@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -162,6 +163,9 @@ func (r *resolver) addNode(ns *nodeSpec) *Node {
 		n.Area = *ns.Area
 	} else {
 		n.Area = r.s.Defaults.Area
+	}
+	if f := cmp.Or(ns.FRR, r.s.Defaults.FRR); f != nil {
+		n.NoFRR = !*f
 	}
 	for _, st := range ns.Statics {
 		n.Statics = append(n.Statics, Static{Prefix: st.Prefix.Masked(), NextHop: st.NextHop, VRF: st.VRF})

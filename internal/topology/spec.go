@@ -54,6 +54,7 @@ type defaultsSpec struct {
 	Rate      uint64
 	MTU       int
 	Computes  int
+	FRR       *bool // fast reroute lab-wide; on when unset
 	at
 }
 
@@ -79,6 +80,7 @@ type nodeSpec struct {
 	RR        bool
 	ClusterID netip.Addr
 	Statics   []staticSpec
+	FRR       *bool // fast reroute on this node, over the default
 	// External peers only (role external).
 	Address netip.AddrPort
 	Plays   Role
