@@ -34,7 +34,10 @@ type Config struct {
 	// prefixes, such as the loopbacks of a cloud's compute nodes.
 	Redistribute   []netip.Prefix
 	ExternalMetric uint32
-	Timers         Timers
+	// FastReroute computes a loop-free alternate (RFC 5286) for each
+	// route after SPF and hands it to the RIB as the nexthops' backups.
+	FastReroute bool
+	Timers      Timers
 }
 
 // Interface is an interface's IGP settings.
@@ -117,7 +120,8 @@ func (c Config) withDefaults() Config {
 // every core link's interface in the link's area with the link's cost, the
 // node's other non-VRF interfaces passive (so that what hangs off the core,
 // like a cloud's uplink, is reachable across it), and the node SID when
-// the node is in SR mode. Redistribution and timers are left to the caller.
+// the node is in SR mode, and fast reroute unless the node turns it off.
+// Redistribution and timers are left to the caller.
 func FromModel(m *topology.Model, n *topology.Node) Config {
 	c := Config{RouterID: n.RouterID, Loopback: n.Loopback, Interfaces: map[string]Interface{}}
 	for _, i := range n.Interfaces {
@@ -138,5 +142,6 @@ func FromModel(m *topology.Model, n *topology.Node) Config {
 	if n.LabelMode == topology.LabelSR && n.SRIndex >= 0 {
 		c.SR, c.SRIndex = true, n.SRIndex
 	}
+	c.FastReroute = !n.NoFRR
 	return c
 }

@@ -24,6 +24,7 @@ type nhSets struct {
 	unions  map[[2]int32]int32
 	singles []int32
 	slices  [][]router.Nexthop
+	backups map[[2]int32][]router.Nexthop // by set and backup hop (fast reroute)
 	buf     []byte
 }
 
@@ -37,6 +38,7 @@ func (t *nhSets) reset() {
 	clear(t.unions)
 	t.singles = t.singles[:0]
 	t.slices = t.slices[:0]
+	clear(t.backups)
 }
 
 func (t *nhSets) addDirect(d directHop) {

@@ -37,6 +37,11 @@ type candidate struct {
 	e2   uint32 // type 2 metric
 	nh   int32  // first-hop set
 	sid  int32  // SR: the prefix SID index, -1 for none
+	// Fast reroute: the backup direct hop (-1 for none), how the route
+	// is protected, and why not when it is not.
+	bk   int32
+	prot Protection
+	why  uint8
 	// adv and more are the routers whose advertisements gave the best
 	// paths: stub owners, ABRs, the ASBR. Most routes have one, kept
 	// inline so that a table of thousands costs no allocation each.
@@ -77,6 +82,8 @@ type routeInfo struct {
 	e2     uint32
 	sid    int32
 	adv    uint32 // offset of the advertising routers in Instance.advs
+	prot   Protection
+	why    uint8
 }
 
 // compare orders candidates for the same prefix: OSPF's path type
@@ -152,6 +159,7 @@ func (tab *table) offer(p netip.Prefix, typ PathType, area Area, cost, e2 uint32
 
 func (tab *table) set(r *candidate, k uint64, typ PathType, area Area, cost, e2 uint32, nh int32, conn int16, adv uint32) {
 	r.key, r.typ, r.area, r.cost, r.e2, r.nh, r.conn, r.sid = k, typ, area, cost, e2, nh, conn, -1
+	r.bk, r.prot, r.why = -1, Unprotected, whyDisabled
 	r.adv, r.more = adv, r.more[:0]
 }
 
@@ -193,6 +201,9 @@ func (in *Instance) runSPF() {
 	in.interRoutes(tab, examined, now)
 	asbrs := in.asbrRoutes(t, examined, now)
 	in.externalRoutes(tab, asbrs, now)
+	if in.cfg.FastReroute {
+		in.computeLFA(tab, t, now)
+	}
 	if in.cfg.SR {
 		in.resolveSIDs(tab, now)
 	}
@@ -270,10 +281,10 @@ func (in *Instance) keepTable(tab *table, t *nhSets) {
 			}
 			r.Nexthops = attached[x]
 		} else {
-			r.Nexthops = t.nexthops(c.nh)
+			r.Nexthops = t.protected(c.nh, c.bk, c.prot)
 		}
 		info[j] = routeInfo{typ: c.typ, sidOwn: c.conn == connLoopback && c.sid >= 0, area: c.area, cost: c.cost, e2: c.e2,
-			sid: c.sid, adv: uint32(len(advs)), nadv: uint16(1 + len(c.more))}
+			sid: c.sid, adv: uint32(len(advs)), nadv: uint16(1 + len(c.more)), prot: c.prot, why: c.why}
 		advs = c.advs(advs)
 	}
 	in.routes, in.info, in.advs = routes, info, advs

@@ -114,17 +114,30 @@ func (in *Instance) installSR(tab *table, now time.Time) int {
 		}
 		used[b.Label] = p
 		var hops []router.LSPNexthop
-		for _, d := range t.sets[r.nh] {
+		members := t.sets[r.nh]
+		for k, d := range members {
 			h := t.direct[d]
-			g := srgbOf(h, now)
-			if g == nil || idx >= g.Size {
+			out, ok := in.srOut(r, h, idx, now)
+			if !ok {
 				continue // not SR-capable: no SR path that way
 			}
-			out := g.Base + idx
-			if in.pops(r, h.rid) {
-				out = router.LabelImplicitNull
+			hop := router.LSPNexthop{Addr: h.addr, Iface: h.ifc.name, OutLabel: out}
+			// Fast reroute: the backup swaps to its own neighbour's label
+			// for the same SID; a loop-free alternate needs no more.
+			bk := r.bk
+			if r.prot == ProtectECMP {
+				bk = members[(k+1)%len(members)]
 			}
-			hops = append(hops, router.LSPNexthop{Addr: h.addr, Iface: h.ifc.name, OutLabel: out})
+			if bk >= 0 {
+				bh := t.direct[bk]
+				if bout, ok := in.srOut(r, bh, idx, now); ok {
+					hop.Backup = &router.LSPNexthop{Addr: bh.addr, Iface: bh.ifc.name, OutLabel: bout}
+					if r.prot != ProtectECMP { // an ECMP member has its label already
+						fecs = append(fecs, router.FECLabel{Prefix: p, Nexthop: bh.addr, OutLabel: bout})
+					}
+				}
+			}
+			hops = append(hops, hop)
 			b.Nexthops = append(b.Nexthops, SRNexthop{Addr: h.addr, Iface: h.ifc.name, OutLabel: out})
 			fecs = append(fecs, router.FECLabel{Prefix: p, Nexthop: h.addr, OutLabel: out})
 		}
@@ -138,6 +151,20 @@ func (in *Instance) installSR(tab *table, now time.Time) int {
 	rib.ReplaceLSPs(router.ProtoSR, lsps)
 	rib.ReplaceFECLabels(router.ProtoSR, fecs)
 	return len(lsps)
+}
+
+// srOut is the label to send route r's SID with to first hop h: its
+// SRGB base + idx, or implicit null where h pops it; false when h does
+// not do SR or its SRGB is too small.
+func (in *Instance) srOut(r *candidate, h directHop, idx uint32, now time.Time) (uint32, bool) {
+	g := srgbOf(h, now)
+	if g == nil || idx >= g.Size {
+		return 0, false
+	}
+	if in.pops(r, h.rid) {
+		return router.LabelImplicitNull, true
+	}
+	return g.Base + idx, true
 }
 
 // srgbOf is the SRGB a neighbour advertises in its router information

@@ -60,9 +60,18 @@ func TestSeedLabels(t *testing.T) {
 			t.Errorf("pe1 pushes %d via %s for pe2, want %d", f.OutLabel, f.Nexthop, want[f.Nexthop.String()])
 		}
 	}
+	// Towards p1's loopback nothing via p1 (implicit null), and beside it
+	// fast reroute's backup via p2 with p2's label for p1, already known
+	// by liberal retention.
 	fl = l.net.Router("pe1").Table().FECLabelsFor(router.ProtoLDP, l.lo("p1"))
-	if len(fl) != 1 || fl[0].OutLabel != router.LabelImplicitNull || fl[0].Nexthop != l.addr("p1", "pe1") {
-		t.Errorf("pe1 FEC labels for p1 = %+v, want implicit null via p1", fl)
+	want = map[string]uint32{l.addr("p1", "pe1").String(): router.LabelImplicitNull, l.addr("p2", "pe1").String(): l.local("p2", "p1")}
+	if len(fl) != 2 {
+		t.Fatalf("pe1 FEC labels for p1 = %+v, want implicit null via p1 and p2's label via p2", fl)
+	}
+	for _, f := range fl {
+		if want[f.Nexthop.String()] != f.OutLabel {
+			t.Errorf("pe1 pushes %d via %s for p1, want %d", f.OutLabel, f.Nexthop, want[f.Nexthop.String()])
+		}
 	}
 }
 

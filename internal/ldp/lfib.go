@@ -187,7 +187,22 @@ func (in *Instance) install() {
 			if !ok {
 				continue
 			}
-			hops = append(hops, router.LSPNexthop{Addr: nh.Addr, Iface: nh.Iface, OutLabel: label})
+			hop := router.LSPNexthop{Addr: nh.Addr, Iface: nh.Iface, OutLabel: label}
+			// Fast reroute: liberal retention means the backup neighbour's
+			// label for the FEC is already known; it goes beside the
+			// primary's so that the switch needs no LDP message.
+			if b := nh.Backup; b != nil {
+				if bs := peer[b.Iface]; bs != nil {
+					if bl, ok := bs.remote[f.key]; ok {
+						hop.Backup = &router.LSPNexthop{Addr: b.Addr, Iface: b.Iface, OutLabel: bl}
+						if !slices.ContainsFunc(f.nexthops, func(o router.Nexthop) bool { return o.Addr == b.Addr }) {
+							// (an ECMP member's label is there already)
+							fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: b.Addr, OutLabel: bl})
+						}
+					}
+				}
+			}
+			hops = append(hops, hop)
 			fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: nh.Addr, OutLabel: label})
 		}
 		if len(hops) > start {

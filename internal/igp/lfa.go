@@ -1,0 +1,229 @@
+package igp
+
+import (
+	"math"
+	"net/netip"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// Loop-free alternates (RFC 5286), computed after each SPF run: for every
+// route with one first hop E, a neighbour N whose own shortest path to the
+// destination D does not come back through us,
+//
+//	dist(N,D) < dist(N,S) + dist(S,D)                   (inequality 1)
+//
+// preferring one that also avoids E itself (node protection),
+//
+//	dist(N,D) < dist(N,E) + dist(E,D)                   (inequality 3)
+//
+// then the cheapest. Routes with several equal-cost first hops are
+// protected by each other. Distances from each neighbour come from one
+// extra SPF rooted at it over the same database. A prefix is protected
+// through the router whose advertisement gave the route (its owner, ABR
+// or ASBR): for a prefix with one advertiser the inequalities for the
+// router and for the prefix are the same.
+
+// Protection is how a route is covered by fast reroute.
+type Protection uint8
+
+const (
+	Unprotected Protection = iota
+	ProtectLink            // an LFA that avoids the link to the primary first hop
+	ProtectNode            // an LFA that avoids the primary first hop router too
+	ProtectECMP            // several equal-cost first hops, each the other's backup
+	Attached               // directly attached: nothing to protect
+)
+
+func (p Protection) String() string {
+	return [...]string{"unprotected", "link", "node", "ecmp", "attached"}[p]
+}
+
+// Why an unprotected route is so.
+const (
+	whyNone     uint8 = iota
+	whyNoLFA          // no neighbour satisfies inequality 1
+	whyOneNbr         // no other neighbour in the area
+	whyFar            // the advertising router is beyond the area's tree
+	whyDisabled       // fast reroute turned off for the node
+)
+
+var whyText = [...]string{"", "no loop-free alternate", "no other neighbour in the area", "advertised from beyond the area", "fast reroute off"}
+
+const inf = math.MaxUint32
+
+// computeLFA chooses each candidate's backup first hop.
+func (in *Instance) computeLFA(tab *table, t *nhSets, now time.Time) {
+	// dist[d] is the SPF from the router behind direct hop d, indexed as
+	// its area's tree from us; neighbours on parallel links share one.
+	dist := make([][]uint32, len(t.direct))
+	for d, h := range t.direct {
+		for e := range d {
+			if t.direct[e].rid == h.rid && t.direct[e].ifc.area == h.ifc.area {
+				dist[d] = dist[e]
+			}
+		}
+		if dist[d] == nil {
+			dist[d] = in.spfFrom(h.ifc.area, t, h.rid, now)
+		}
+	}
+	for i := range tab.c {
+		c := &tab.c[i]
+		c.bk, c.prot, c.why = -1, Unprotected, whyNone
+		switch members := t.sets[c.nh]; {
+		case c.conn != -1 || len(members) == 0:
+			c.prot = Attached
+		case len(members) > 1:
+			c.prot = ProtectECMP
+		default:
+			in.chooseLFA(c, t, dist, int(members[0]))
+		}
+	}
+}
+
+// chooseLFA picks the backup of a route whose only first hop is e.
+func (in *Instance) chooseLFA(c *candidate, t *nhSets, dist [][]uint32, e int) {
+	a := t.direct[e].ifc.area
+	ri, ok := a.spf.idx[c.adv]
+	if !ok || int(ri) >= len(dist[e]) {
+		c.why = whyFar
+		return
+	}
+	sd := uint64(a.spf.v[ri].dist) // dist(S,D)
+	ei := a.spf.idx[t.direct[e].rid]
+	c.why = whyOneNbr
+	best, bestNode, bestCost := -1, false, uint64(0)
+	for d, n := range t.direct {
+		if d == e || n.ifc.area != a {
+			continue
+		}
+		c.why = whyNoLFA
+		dn := dist[d]
+		nd, ns := uint64(dn[ri]), uint64(dn[0])
+		if nd >= inf || ns >= inf || nd >= ns+sd {
+			continue // inequality 1: N may send it back through us
+		}
+		node := false
+		if de := dist[e]; n.rid != t.direct[e].rid && ri != ei && int(ei) < len(dn) {
+			ne, ed := uint64(dn[ei]), uint64(de[ri])
+			node = ne < inf && ed < inf && nd < ne+ed // inequality 3
+		}
+		cost := uint64(max(n.ifc.cfg.Cost, 1)) + nd
+		if best < 0 || node && !bestNode || node == bestNode && cost < bestCost {
+			best, bestNode, bestCost = d, node, cost
+		}
+	}
+	if best < 0 {
+		return
+	}
+	c.bk, c.why, c.prot = int32(best), whyNone, ProtectLink
+	if bestNode {
+		c.prot = ProtectNode
+	}
+}
+
+// spfFrom computes the distances from router rid to every router of our
+// own tree in area a (indexed as a.spf.v), over the same database. From
+// us it follows only links to Full neighbours, as our own SPF does.
+func (in *Instance) spfFrom(a *area, t *nhSets, rid uint32, now time.Time) []uint32 {
+	s := &a.spf
+	dist := make([]uint32, len(s.v))
+	for i := range dist {
+		dist[i] = inf
+	}
+	start, ok := s.idx[rid]
+	if !ok {
+		return dist
+	}
+	done := make([]bool, len(s.v))
+	h := areaSPF{}
+	dist[start] = 0
+	h.push(heapItem{0, start})
+	for len(h.heap) > 0 {
+		it := h.pop()
+		if done[it.i] || it.dist != dist[it.i] {
+			continue
+		}
+		done[it.i] = true
+		u := s.v[it.i].lsa
+		for li := range u.Links {
+			l := &u.Links[li]
+			if l.Type != LinkP2P {
+				continue
+			}
+			j, ok := s.idx[u32(l.Neighbor)]
+			if !ok || !s.v[j].done || !linksBack(s.v[j].lsa, u.AdvRouter) {
+				continue
+			}
+			if it.i == 0 && in.directFor(a, t, l) < 0 {
+				continue // our link to a neighbour no longer Full
+			}
+			if nd := it.dist + max(l.Metric, 1); nd < dist[j] {
+				dist[j] = nd
+				h.push(heapItem{nd, j})
+			}
+		}
+	}
+	return dist
+}
+
+// protected returns the shared nexthops of first-hop set id with the
+// backup of a route: direct hop bk for a single first hop, or for an
+// ECMP set (prot ProtectECMP) each member backed by the next.
+func (t *nhSets) protected(id int32, bk int32, prot Protection) []router.Nexthop {
+	if bk < 0 && prot != ProtectECMP {
+		return t.nexthops(id)
+	}
+	k := [2]int32{id, bk}
+	if s, ok := t.backups[k]; ok {
+		return s
+	}
+	base := t.nexthops(id)
+	s := make([]router.Nexthop, len(base))
+	for i := range base {
+		s[i] = base[i]
+		b := bk
+		if bk < 0 {
+			b = t.sets[id][(i+1)%len(base)]
+		}
+		s[i].Backup = &router.Nexthop{Addr: t.direct[b].addr, Iface: t.direct[b].ifc.name}
+	}
+	if t.backups == nil {
+		t.backups = map[[2]int32][]router.Nexthop{}
+	}
+	t.backups[k] = s
+	return s
+}
+
+// FRRRow is one first hop of a route and its fast reroute cover, for
+// `show NODE frr`.
+type FRRRow struct {
+	Prefix      netip.Prefix `json:"prefix"`
+	Nexthop     netip.Addr   `json:"nexthop"`
+	Iface       string       `json:"iface"`
+	Backup      netip.Addr   `json:"backup,omitzero"`
+	BackupIface string       `json:"backup_iface,omitempty"`
+	Protection  string       `json:"protection"` // node, link, ecmp or unprotected
+	Why         string       `json:"why,omitempty"`
+}
+
+// FRR reports the fast reroute cover of every route that is not
+// directly attached, by prefix.
+func (in *Instance) FRR() []FRRRow {
+	var out []FRRRow
+	for i := range in.routes {
+		r, x := &in.routes[i], &in.info[i]
+		if x.prot == Attached || len(r.Nexthops) == 0 || !r.Nexthops[0].Addr.IsValid() {
+			continue
+		}
+		for _, nh := range r.Nexthops {
+			row := FRRRow{Prefix: r.Prefix, Nexthop: nh.Addr, Iface: nh.Iface, Protection: x.prot.String(), Why: whyText[x.why]}
+			if b := nh.Backup; b != nil {
+				row.Backup, row.BackupIface = b.Addr, b.Iface
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
