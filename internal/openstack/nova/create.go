@@ -53,7 +53,12 @@ func (s *Service) createServer(w http.ResponseWriter, r *http.Request, c *caller
 		}
 		sv.KeyName, sv.KeyFingerprint = &k.Name, k.Fingerprint
 	}
-	if err := s.attach(r.Context(), c, sv, nics); err != nil {
+	groups, err := s.securityGroups(r.Context(), c, sv.SecurityGroups)
+	if err != nil {
+		fail(w, c.version, err)
+		return
+	}
+	if err := s.attach(r.Context(), c, sv, nics, groups); err != nil {
 		fail(w, c.version, err)
 		return
 	}
@@ -192,7 +197,7 @@ func parseNetworks(c *caller, req map[string]any) ([]nic, error) {
 // attach gives the server its ports, as the requesting user: a port
 // Neutron makes on each network asked for, or the port named, bound.
 // Nothing is left behind when one fails.
-func (s *Service) attach(ctx context.Context, c *caller, sv *server, nics []nic) error {
+func (s *Service) attach(ctx context.Context, c *caller, sv *server, nics []nic, groups []string) error {
 	if nics == nil {
 		n, err := s.defaultNetwork(ctx, c)
 		if err != nil {
@@ -226,7 +231,7 @@ func (s *Service) attach(ctx context.Context, c *caller, sv *server, nics []nic)
 		}
 	}
 	for _, n := range nics {
-		if err := s.plug(ctx, c.token, sv, n); err != nil {
+		if err := s.plug(ctx, c.token, sv, n, groups); err != nil {
 			s.detach(ctx, c.token, sv)
 			return err
 		}
@@ -234,8 +239,9 @@ func (s *Service) attach(ctx context.Context, c *caller, sv *server, nics []nic)
 	return nil
 }
 
-// plug makes or binds one port of the server.
-func (s *Service) plug(ctx context.Context, token string, sv *server, n nic) error {
+// plug makes or binds one port of the server. A port Nova makes is in
+// groups (Neutron's default group when nil); a given port keeps its own.
+func (s *Service) plug(ctx context.Context, token string, sv *server, n nic, groups []string) error {
 	bind := map[string]any{"device_id": sv.ID, "device_owner": "compute:nova"}
 	if n.port != "" {
 		r, err := s.neutron(ctx, token, "PUT", "/v2.0/ports/"+n.port, map[string]any{"port": bind})
@@ -249,6 +255,9 @@ func (s *Service) plug(ctx context.Context, token string, sv *server, n nic) err
 		return nil
 	}
 	bind["network_id"] = n.network
+	if groups != nil {
+		bind["security_groups"] = groups
+	}
 	if n.fixedIP != "" {
 		bind["fixed_ips"] = []any{map[string]any{"ip_address": n.fixedIP}}
 	}

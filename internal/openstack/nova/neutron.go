@@ -87,6 +87,9 @@ type netView struct {
 	networks map[string]map[string]any
 	subnets  map[string]map[string]any
 	fips     []map[string]any
+	// groups are the security groups' names by id; nil when Neutron has
+	// no security groups.
+	groups map[string]string
 }
 
 // network reads what the user sees of ports, networks, subnets and
@@ -114,7 +117,59 @@ func (s *Service) network(ctx context.Context, token string) (*netView, error) {
 	if nv.fips, err = s.list(ctx, token, "floatingips", nil); err != nil {
 		return nil, err
 	}
+	if r, err := s.neutron(ctx, token, "GET", "/v2.0/security-groups", nil); err == nil && r.ok() {
+		nv.groups = map[string]string{}
+		items, _ := r.body["security_groups"].([]any)
+		for _, it := range items {
+			if g, ok := it.(map[string]any); ok {
+				nv.groups[str(g["id"])] = str(g["name"])
+			}
+		}
+	}
 	return nv, nil
+}
+
+// securityGroups resolves the names (or ids) a create asks for to the
+// project's security groups, as Nova does: a name before an id, a name
+// two groups share is ambiguous. nil, and no error, when Neutron has no
+// security groups.
+func (s *Service) securityGroups(ctx context.Context, c *caller, names []string) ([]string, error) {
+	r, err := s.neutron(ctx, c.token, "GET", "/v2.0/security-groups?"+url.Values{"project_id": {c.project()}}.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if r.status == http.StatusNotFound {
+		return nil, nil
+	}
+	if !r.ok() {
+		return nil, fmt.Errorf("nova: neutron lists security groups: %d %s", r.status, r.message())
+	}
+	items, _ := r.body["security_groups"].([]any)
+	var ids []string
+	for _, want := range names {
+		byName, byID := "", ""
+		for _, it := range items {
+			g, _ := it.(map[string]any)
+			if str(g["name"]) == want {
+				if byName != "" {
+					return nil, conflicting("Multiple security groups found matching '%s'. Use an ID to be more specific.", want)
+				}
+				byName = str(g["id"])
+			}
+			if str(g["id"]) == want {
+				byID = want
+			}
+		}
+		switch {
+		case byName != "":
+			ids = append(ids, byName)
+		case byID != "":
+			ids = append(ids, byID)
+		default:
+			return nil, badRequest("Security group %s not found.", want)
+		}
+	}
+	return ids, nil
 }
 
 func str(v any) string {

@@ -98,10 +98,6 @@ func (s *Service) view(r *http.Request, c *caller, sv *server, nv *netView) map[
 		launched = sv.Created.Add(s.cfg.BootTime).UTC().Format("2006-01-02T15:04:05.000000")
 	}
 	hostID := fmt.Sprintf("%x", sha256.Sum224([]byte(sv.ProjectID+sv.Host)))
-	sgs := []any{}
-	for _, g := range sv.SecurityGroups {
-		sgs = append(sgs, map[string]any{"name": g})
-	}
 	m := map[string]any{
 		"id": sv.ID, "name": sv.Name, "status": status,
 		"tenant_id": sv.ProjectID, "user_id": sv.UserID, "metadata": sv.Metadata,
@@ -114,7 +110,7 @@ func (s *Service) view(r *http.Request, c *caller, sv *server, nv *netView) map[
 		"OS-SRV-USG:launched_at": launched, "OS-SRV-USG:terminated_at": nil,
 		"OS-EXT-STS:vm_state": vmState, "OS-EXT-STS:power_state": power, "OS-EXT-STS:task_state": task,
 		"os-extended-volumes:volumes_attached": []any{},
-		"security_groups":                      sgs,
+		"security_groups":                      groupsOf(sv, nv),
 	}
 	if up {
 		m["progress"] = 100
@@ -341,4 +337,36 @@ func boolFromString(v string) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// groupsOf is the server's security_groups: the names of its ports'
+// groups, once each, as Nova reads them from Neutron; the names the
+// create asked for when it has no port or Neutron has no groups.
+func groupsOf(sv *server, nv *netView) []any {
+	out := []any{}
+	seen := map[string]bool{}
+	ported := false
+	for _, p := range nv.ports {
+		if str(p["device_id"]) != sv.ID || nv.groups == nil {
+			continue
+		}
+		ported = true
+		ids, _ := p["security_groups"].([]any)
+		for _, id := range ids {
+			name := nv.groups[str(id)]
+			if name == "" {
+				name = str(id)
+			}
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, map[string]any{"name": name})
+			}
+		}
+	}
+	if !ported {
+		for _, g := range sv.SecurityGroups {
+			out = append(out, map[string]any{"name": g})
+		}
+	}
+	return out
 }
