@@ -19,7 +19,7 @@ var ErrNoNode = errors.New("no such node")
 
 // Tables lists what Show can show, as `intercloud show NODE ...` spells it.
 var Tables = []string{"route", "fib", "lfib", "interfaces", "igp neighbors", "igp database", "igp database detail",
-	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events"}
+	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events"}
 
 // Show returns one of a node's tables as data and as the text FRR's vtysh
 // would print for it. table is one of Tables, words joined by spaces or
@@ -59,7 +59,7 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 		return l.showVRF(n, table)
 	}
 	switch {
-	case proto == "igp" && n.IGP == nil, proto == "sr" && n.IGP == nil:
+	case proto == "igp" && n.IGP == nil, proto == "sr" && n.IGP == nil, proto == "frr" && n.IGP == nil:
 		return nil, "", fmt.Errorf("%s does not run the IGP (it is a %s)", node, n.Model.Role)
 	case proto == "ldp" && n.LDP == nil:
 		return nil, "", fmt.Errorf("%s does not run LDP", node)
@@ -92,6 +92,9 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 		case "sr":
 			b := n.IGP.SRBindings()
 			data, text = b, srBindings(b)
+		case "frr":
+			r := frrReport(n.IGP.FRR())
+			data, text = r, r.String()
 		}
 	})
 	if data == nil {
