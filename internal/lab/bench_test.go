@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -76,46 +77,33 @@ func BenchmarkUp1000(b *testing.B) {
 	benchUp(b, generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100}))
 }
 
-// BenchmarkFailover measures loss and restoration when the link carrying
-// a ce1 -> ce2 flow in the seed lab fails, with a ping every millisecond:
-// restore-ms is the longest run of lost replies. (No fast reroute yet: this
-// is IGP reconvergence plus LDP repair.)
+// BenchmarkFailover measures loss and restoration when the link that
+// brings a ce1 -> ce2 flow's replies into pe1 fails in the seed lab, with a
+// ping every millisecond (failover in frr_test.go): lost-pings, in-flight
+// (frames on the failed link when it went down), beyond-in-flight (the
+// difference: what fast reroute is to bring to 0) and restore-ms (the
+// longest run of lost replies). Rows: LDP and SR, fast reroute on and
+// off, with the lab's IGP timers (SPF at once on carrier loss) and with
+// SPF held 50 ms after a change.
 func BenchmarkFailover(b *testing.B) {
-	m, _ := topology.LoadSeed()
-	var lost int
-	var gap time.Duration
-	for i := 0; i < b.N; i++ {
-		clk := clock.NewVirtual(epoch)
-		l, _ := New(m, Options{Clock: clk})
-		l.Start()
-		l.WaitReady(5*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) })
-		// Which of pe1's core links does the flow take?
-		used := ""
-		for _, ml := range l.Model.Links {
-			if ml.A.Node == "pe1" && ml.Core {
-				before := l.links[ml.ID].A().Stats().TxFrames
-				s, _ := l.StartPing("ce1", "ce2", router.PingOptions{Count: 1})
-				for j := 0; j < 1000 && !done(s.Done()); j++ {
-					clk.Advance(time.Millisecond)
-				}
-				if l.links[ml.ID].A().Stats().TxFrames > before {
-					used = ml.B.Node
-				}
+	for _, mode := range []string{"ldp", "sr"} {
+		for _, delay := range []time.Duration{0, 50 * time.Millisecond} {
+			for _, frr := range []bool{false, true} {
+				name := fmt.Sprintf("%s/spf-delay=%v/frr=%v", mode, delay, frr)
+				b.Run(name, func(b *testing.B) {
+					m := seedVariant(b, mode, frr)
+					var res failoverResult
+					for b.Loop() {
+						res = failover(b, m, delay, nil)
+					}
+					b.ReportMetric(float64(res.lost), "lost-pings")
+					b.ReportMetric(float64(res.inFlight), "in-flight")
+					b.ReportMetric(float64(max(0, res.lost-res.inFlight)), "beyond-in-flight")
+					b.ReportMetric(float64(res.gap.Milliseconds()), "restore-ms")
+				})
 			}
 		}
-		s, _ := l.StartPing("ce1", "ce2", router.PingOptions{Count: 2000, Interval: time.Millisecond, Timeout: time.Second})
-		clk.Advance(200 * time.Millisecond)
-		l.SetLinkUp("pe1", used, false)
-		for j := 0; j < 10_000 && !done(s.Done()); j++ {
-			clk.Advance(time.Millisecond)
-		}
-		res := s.Result()
-		lost = res.Sent - res.Received
-		gap = longestGap(res)
-		l.Close()
 	}
-	b.ReportMetric(float64(lost), "lost-pings")
-	b.ReportMetric(float64(gap.Milliseconds()), "restore-ms")
 }
 
 func done(c <-chan struct{}) bool {
