@@ -24,6 +24,7 @@ const (
 	tBool
 	tInt
 	tOther
+	tTags // a tag filter, matched on the view's tags
 )
 
 type attrSpec struct {
@@ -44,7 +45,11 @@ func withStandard(a attrs) attrs {
 		"created_at":      {aFilter, tStr},
 		"updated_at":      {aFilter, tStr},
 		"revision_number": {aFilter, tInt},
-		"tags":            {0, tOther},
+		// standard-attr-tag's filters (tags.go).
+		"tags":         {aFilter, tTags},
+		"tags-any":     {aFilter, tTags},
+		"not-tags":     {aFilter, tTags},
+		"not-tags-any": {aFilter, tTags},
 	}
 	for k, v := range a {
 		std[k] = v

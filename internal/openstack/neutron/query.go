@@ -130,6 +130,12 @@ func nonEmpty(v []string) []string {
 // when the attribute equals any of its values.
 func (q *listQuery) match(v map[string]any) (bool, error) {
 	for _, f := range q.filters {
+		if f.typ == tTags {
+			if !matchTags(f, v["tags"]) {
+				return false, nil
+			}
+			continue
+		}
 		ok := false
 		for _, want := range f.values {
 			m, err := matchValue(f, v[f.key], want)
