@@ -68,8 +68,16 @@ func TestOpenstackClientServerLifecycle(t *testing.T) {
 		t.Errorf("keypair create: %v, want fingerprint %s", key, fp)
 	}
 
+	if code, _, body := call(t, c.network, "POST", c.network.Endpoint+"v2.0/security-groups", nil, map[string]any{"security_group": map[string]any{"name": "web"}}); code != 201 {
+		t.Fatalf("security group: %d %v", code, body)
+	}
+
 	var sv map[string]any
-	cli(t, lb, demo, &sv, "server", "create", "--image", "cirros-0.6.2-x86_64-disk", "--flavor", "m1.tiny", "--network", "net1", "--key-name", "mykey", "--wait", "vm1")
+	cli(t, lb, demo, &sv, "server", "create", "--image", "cirros-0.6.2-x86_64-disk", "--flavor", "m1.tiny", "--network", "net1",
+		"--key-name", "mykey", "--security-group", "web", "--wait", "vm1")
+	if !strings.Contains(toJSON(sv["security_groups"]), "web") {
+		t.Errorf("server create security_groups: %v", sv["security_groups"])
+	}
 	if sv["status"] != "ACTIVE" || sv["name"] != "vm1" || !strings.Contains(sv["flavor"].(string), "m1.tiny") ||
 		!strings.Contains(sv["image"].(string), "cirros-0.6.2-x86_64-disk") {
 		t.Errorf("server create: %v", sv)
