@@ -15,6 +15,8 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/external"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/addressscopes"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/routers"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/groups"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/rules"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/subnetpools"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
@@ -118,6 +120,14 @@ func setupDynamicRouting(t *testing.T, authURL string, cloud *topology.Cloud, se
 	_, err = routers.AddInterface(ctx, c, rt.ID, routers.AddInterfaceOpts{SubnetID: sn.ID}).Extract()
 	must(err)
 	port, err := ports.Create(ctx, c, ports.CreateOpts{NetworkID: priv.ID, DeviceID: "vm-1", DeviceOwner: "compute:nova"}).Extract()
+	must(err)
+	// The VM's default security group admits no ping until a rule does.
+	sgPages, err := groups.List(c, groups.ListOpts{Name: "default"}).AllPages(ctx)
+	must(err)
+	sgs, err := groups.ExtractGroups(sgPages)
+	must(err)
+	_, err = rules.Create(ctx, c, rules.CreateOpts{Direction: rules.DirIngress, EtherType: rules.EtherType4, SecGroupID: sgs[0].ID,
+		Protocol: rules.ProtocolICMP, RemoteIPPrefix: "0.0.0.0/0"}).Extract()
 	must(err)
 	sp, err := speakers.Create(ctx, c, speakers.CreateOpts{Name: "dr", IPVersion: 4, LocalAS: strconv.FormatUint(uint64(cloud.ASN), 10), AdvertiseTenantNetworks: true}).Extract()
 	must(err)

@@ -51,6 +51,7 @@ func TestFloatingIPSeed(t *testing.T) {
 	must(t, err)
 	vm, err := ports.Create(ctx, demo, ports.CreateOpts{NetworkID: priv.ID, DeviceID: "vm-1", DeviceOwner: "compute:nova"}).Extract()
 	must(t, err)
+	openDefaultGroup(t, ctx, demo)
 	fixed := netip.MustParseAddr(vm.FixedIPs[0].IPAddress)
 	fip, err := floatingips.Create(ctx, demo, floatingips.CreateOpts{FloatingNetworkID: pub.ID, PortID: vm.ID}).Extract()
 	must(t, err)
@@ -179,6 +180,7 @@ func TestProviderNetworkVM(t *testing.T) {
 	must(t, err)
 	vm, err := ports.Create(ctx, adm, ports.CreateOpts{NetworkID: pub.ID, DeviceID: "vm-on-provider", DeviceOwner: "compute:nova"}).Extract()
 	must(t, err)
+	openDefaultGroup(t, ctx, adm)
 	addr := netip.MustParseAddr(vm.FixedIPs[0].IPAddress)
 
 	e.until("ce1 learns the provider subnet", 5*time.Second, func() bool { return e.has("ce1", "", provCIDR) })

@@ -232,7 +232,8 @@ type tenantCloud struct {
 // external network and a shared tenant pool, both inside the cloud's
 // allocated prefix; the external network and its subnet; a tenant
 // network and subnet from the pool; a router with the external gateway
-// and an interface on the subnet; a VM's port. No BGP yet (addBGP).
+// and an interface on the subnet; a VM's port, its default group opened
+// to ICMP and UDP. No BGP yet (addBGP).
 func (e *env) setupCloud(name string) *tenantCloud {
 	t := e.t
 	t.Helper()
@@ -269,6 +270,7 @@ func (e *env) setupCloud(name string) *tenantCloud {
 	vm, err := ports.Create(ctx, tc.demo, ports.CreateOpts{NetworkID: priv.ID, DeviceID: "vm-1", DeviceOwner: "compute:nova"}).Extract()
 	must(t, err)
 	tc.vm, tc.vmPort = netip.MustParseAddr(vm.FixedIPs[0].IPAddress), vm.ID
+	openDefaultGroup(t, ctx, tc.demo)
 	return tc
 }
 

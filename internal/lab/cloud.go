@@ -8,6 +8,7 @@ import (
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/secgroup"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -44,6 +45,10 @@ type CloudConfig struct {
 	// node NATs each to its fixed IP (router.SetNAT), which it answers
 	// for; in others it answers the floating IP itself.
 	FloatingIPs []CloudFloatingIP
+	// Ports are the VMs' addresses the node filters with their ports'
+	// security groups (statefully, internal/secgroup); an address not
+	// listed is not filtered.
+	Ports []secgroup.Port
 }
 
 // CloudFloatingIP is an associated floating IP.
@@ -99,6 +104,8 @@ type cloudRun struct {
 
 	annMu     sync.Mutex            // guards announced alone (ceOriginates reads it)
 	announced map[netip.Prefix]bool // uplink subnets the attach CE originates
+
+	filter *secgroup.Filter // the VMs' security groups, made on first use
 }
 
 // cloudRunFor returns (creating it) the record of cloud name.
@@ -153,6 +160,13 @@ func (l *Lab) ApplyCloud(name string, cfg CloudConfig) error {
 	}
 	if err := r.SetNAT("", nat); err != nil {
 		return err
+	}
+	if cr.filter == nil && len(cfg.Ports) > 0 {
+		cr.filter = secgroup.New(l.clk.Now)
+		r.SetFilter(cr.filter)
+	}
+	if cr.filter != nil {
+		cr.filter.Set(cfg.Ports)
 	}
 	for a := range cr.addrs {
 		if !want[a] {

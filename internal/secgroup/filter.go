@@ -106,15 +106,21 @@ func idle(proto uint8) time.Duration {
 	return 30 * time.Second
 }
 
+// connKey is a flow as one port's connection table knows it: each port
+// has its own (a zone, in conntrack's terms), so a flow one port's
+// egress allowed does not open another port's ingress.
 type connKey struct {
+	port     netip.Addr
 	src, dst netip.Addr
 	proto    uint8
 	sp, dp   uint16
 }
 
-func keyOf(f Flow) connKey { return connKey{f.Src, f.Dst, f.Proto, f.SrcPort, f.DstPort} }
+func keyOf(port netip.Addr, f Flow) connKey {
+	return connKey{port, f.Src, f.Dst, f.Proto, f.SrcPort, f.DstPort}
+}
 
-func (k connKey) reverse() connKey { return connKey{k.dst, k.src, k.proto, k.dp, k.sp} }
+func (k connKey) reverse() connKey { return connKey{k.port, k.dst, k.src, k.proto, k.dp, k.sp} }
 
 type conn struct {
 	rule    *counted // the rule that let the flow start
@@ -212,7 +218,7 @@ func (f *Filter) decide(fl Flow, dir Direction, port, remote netip.Addr) bool {
 		return true
 	}
 	now := f.now()
-	k := keyOf(fl)
+	k := keyOf(port, fl)
 	// A packet of a known flow, either way, passes and keeps it alive.
 	for _, key := range []connKey{k, k.reverse()} {
 		if c := f.conns[key]; c != nil {

@@ -83,6 +83,18 @@ func TestRepliesToAPortsOwnFlowsPassAndANewInboundFlowNeedsARule(t *testing.T) {
 	}
 }
 
+func TestAFlowOnePortStartsDoesNotOpenAnotherPortsIngress(t *testing.T) {
+	f := New((&clock{}).now)
+	f.Set([]Port{{Addr: vm, Rules: defaultGroup()}, {Addr: other, Rules: []Rule{
+		{ID: "out2", Direction: Egress, Proto: Any, PortMin: Any, PortMax: Any, AnyRemote: true}}}})
+	if !f.OutboundFlow(echo(vm, other, 8, 5)) {
+		t.Fatal("egress dropped")
+	}
+	if f.InboundFlow(echo(vm, other, 8, 5)) {
+		t.Error("the other port took a ping its group does not allow, because the sender's group let it out")
+	}
+}
+
 func TestPortRangesAndRemotesBoundWhatARuleAllows(t *testing.T) {
 	f := New((&clock{}).now)
 	web := Rule{ID: "web", Direction: Ingress, Proto: protoTCP, PortMin: 80, PortMax: 443, Remotes: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")}}

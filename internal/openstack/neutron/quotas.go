@@ -28,8 +28,8 @@ type quotaResource struct {
 	name string // its key in quota bodies
 	def  int    // neutron.conf's [quotas] default
 	// kind is the stored kind counted; empty for a resource this Neutron
-	// does not offer yet (security groups, RBAC policies), whose quota is
-	// kept and shown, as clients expect it, with nothing to count.
+	// does not offer yet (RBAC policies), whose quota is kept and shown,
+	// as clients expect it, with nothing to count.
 	kind string
 }
 
