@@ -9,6 +9,8 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/groups"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/rules"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
 
@@ -17,9 +19,10 @@ import (
 )
 
 // TestNovaServerAnswersAcrossTheCore creates a server through edmonton's
-// Nova on the tenant network its speaker announces, as a tenant would
-// with gophercloud: ce2, the other site's CE, pings its address across
-// the MPLS core. Deleted, the server no longer answers.
+// Nova on the tenant network its speaker announces, with ICMP allowed in
+// the project's default group, as a tenant would with gophercloud: ce2,
+// the other site's CE, pings its address across the MPLS core. Deleted,
+// the server no longer answers.
 func TestNovaServerAnswersAcrossTheCore(t *testing.T) {
 	e := start(t, loadModel(t, "two-clouds.yaml"), t.TempDir())
 	a := e.setupCloud("edmonton")
@@ -28,6 +31,21 @@ func TestNovaServerAnswersAcrossTheCore(t *testing.T) {
 
 	ctx := ctxT(t)
 	compute := e.compute("edmonton")
+	gpages, err := groups.List(a.demo, groups.ListOpts{Name: "default"}).AllPages(ctx)
+	must(t, err)
+	defaults, err := groups.ExtractGroups(gpages)
+	must(t, err)
+	if len(defaults) != 1 {
+		t.Fatalf("default groups: %+v", defaults)
+	}
+	// (setupCloud may have allowed it already.)
+	rpages, err := rules.List(a.demo, rules.ListOpts{SecGroupID: defaults[0].ID, Direction: "ingress", Protocol: "icmp"}).AllPages(ctx)
+	must(t, err)
+	if icmp, _ := rules.ExtractRules(rpages); len(icmp) == 0 {
+		_, err = rules.Create(ctx, a.demo, rules.CreateOpts{Direction: rules.DirIngress, EtherType: rules.EtherType4,
+			SecGroupID: defaults[0].ID, Protocol: rules.ProtocolICMP}).Extract()
+		must(t, err)
+	}
 	pages, err := networks.List(a.demo, networks.ListOpts{Name: "private"}).AllPages(ctx)
 	must(t, err)
 	nets, err := networks.ExtractNetworks(pages)
