@@ -39,6 +39,8 @@ func FuzzServerBodies(f *testing.F) {
 		`{"server": {"name": " ", "metadata": {"a": 1}, "security_groups": [{}]}}`,
 		`{"os-getConsoleOutput": {"length": "-1"}}`, `{"os-getConsoleOutput": {"length": 1.5}}`,
 		`{"os-getConsoleOutput": 3}`, `[]`, `null`, `{`, `{"a": 1, "b": 2}`,
+		`{"server": {"name": "b", "description": null, "accessIPv4": 4}}`,
+		`{"keypair": {"name": "k", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA=="}}`, `{"keypair": {"name": "k2", "type": "x509"}}`,
 	} {
 		f.Add(s, "2.1")
 		f.Add(s, "2.37")
@@ -57,17 +59,33 @@ func FuzzServerBodies(f *testing.F) {
 			return // no client can send it
 		}
 		h := map[string]string{"X-OpenStack-Nova-API-Version": version}
-		for _, p := range []string{"servers", "servers/" + id + "/action"} {
-			code, _, body := call(t, demo.compute, "POST", demo.compute.Endpoint+p, h, raw)
+		for _, p := range []string{"POST servers", "POST servers/" + id + "/action", "PUT servers/" + id, "POST os-keypairs"} {
+			method, path, _ := strings.Cut(p, " ")
+			code, _, body := call(t, demo.compute, method, demo.compute.Endpoint+path, h, raw)
 			if code >= 500 {
-				t.Fatalf("POST %s %q: %d %v", p, raw, code, body)
+				t.Fatalf("%s %q: %d %v", p, raw, code, body)
 			}
 			if code >= 400 && len(body) != 1 {
-				t.Fatalf("POST %s %q: %d %v, not a fault", p, raw, code, body)
+				t.Fatalf("%s %q: %d %v, not a fault", p, raw, code, body)
 			}
-			if code == 202 && strings.HasPrefix(p, "servers/") {
+			if code == 202 && strings.HasSuffix(p, "/action") {
 				t.Fatalf("action answered 202: %v", body)
 			}
+		}
+	})
+}
+
+// FuzzFingerprint: any public key line is a fingerprint or refused,
+// never a panic; a fingerprint is 16 colon-separated bytes.
+func FuzzFingerprint(f *testing.F) {
+	pub, _ := newKey("seed")
+	for _, s := range []string{pub, "ssh-rsa AAAA", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5", "x", "", "a b c d", "ssh-rsa /////w=="} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		fp, ok := fingerprint(line)
+		if ok && (len(fp) != 47 || strings.Count(fp, ":") != 15) {
+			t.Fatalf("%q: fingerprint %q", line, fp)
 		}
 	})
 }
