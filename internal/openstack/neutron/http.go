@@ -65,6 +65,7 @@ func (s *Service) Handler() http.Handler {
 	s.quotaRoutes(mux)
 	s.tagRoutes(mux)
 	s.extraRouteRoutes(mux)
+	s.prefixRoutes(mux)
 	mux.HandleFunc("PUT /v2.0/address-groups/{id}/add_addresses", s.authed(s.addressGroupAction(true)))
 	mux.HandleFunc("PUT /v2.0/address-groups/{id}/remove_addresses", s.authed(s.addressGroupAction(false)))
 	mux.HandleFunc("PUT /v2.0/routers/{id}/add_router_interface", s.authed(s.routerInterfaceHandler(true)))

@@ -126,7 +126,8 @@ func (s *Service) subnetPoolBody(st *state, c *caller, sp *SubnetPool, b *body, 
 				}
 			}
 		}
-		sp.Prefixes = prefixes
+		// Kept compacted, as Neutron's SubnetPoolReader keeps them.
+		sp.Prefixes = prefixStrings(compactPrefixes(parsedPrefixes(prefixes)))
 	}
 	defaultGiven := false
 	for _, k := range []string{"min_prefixlen", "max_prefixlen", "default_prefixlen", "default_quota"} {
