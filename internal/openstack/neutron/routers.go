@@ -165,7 +165,7 @@ func (s *Service) setGateway(st *state, c *caller, rt *Router, b *body, action s
 	if g.enableSNAT != nil {
 		snat = *g.enableSNAT
 	}
-	if cur != nil && cur.NetworkID == n.ID && !g.hasFixed {
+	if cur != nil && cur.NetworkID == n.ID && !st.gatewayIPsChange(rt, g) {
 		cur.EnableSNAT = snat
 		return nil
 	}
@@ -194,7 +194,7 @@ func (s *Service) setGateway(st *state, c *caller, rt *Router, b *body, action s
 		st.touch(gw, s.now())
 	}
 	var ips []FixedIP
-	if g.hasFixed {
+	if len(g.fixed) > 0 { // an empty list is no list, as Neutron reads it
 		ips, err = st.assignIPs(n, gw.ID, g.fixed)
 	} else {
 		ips, err = st.autoIP(n)
