@@ -38,7 +38,8 @@ func openDefaultGroup(t testing.TB, ctx context.Context, c *gophercloud.ServiceC
 // TestSecurityGroupsFilterAVMsTrafficStatefully drives cloud1 of the
 // seed lab as its tenant would: a VM in a new group "web" (only its
 // egress rules) is not reachable from ce2 across the core, nor from a
-// VM of the default group; its own ping to ce2 gets its replies; a rule
+// VM of the default group; its own ping to ce2 gets its replies, and its
+// traceroute the ICMP errors its probes cause; a rule
 // `--protocol icmp --ingress --remote-ip 0.0.0.0/0` lets ce2's ping in,
 // and the rule's counter counts the requests and replies.
 func TestSecurityGroupsFilterAVMsTrafficStatefully(t *testing.T) {
@@ -70,6 +71,10 @@ func TestSecurityGroupsFilterAVMsTrafficStatefully(t *testing.T) {
 	}
 	if res := e.ping(vm2.String(), "ce2", 2); res.Received != 2 {
 		t.Errorf("ping %v -> ce2: %+v, want its replies through", vm2, res)
+	}
+	// Its traceroute too: the ICMP errors its probes cause are related.
+	if tr := e.trace(vm2.String(), "ce2"); !tr.Reached {
+		t.Errorf("trace %v -> ce2:\n%v", vm2, tr)
 	}
 	rule, err := rules.Create(ctx, c.demo, rules.CreateOpts{Direction: rules.DirIngress, EtherType: rules.EtherType4, SecGroupID: web.ID,
 		Protocol: rules.ProtocolICMP, RemoteIPPrefix: "0.0.0.0/0"}).Extract()

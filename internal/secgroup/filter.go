@@ -64,6 +64,9 @@ type Flow struct {
 	SrcPort, DstPort uint16
 	ICMPType         uint8
 	ICMPCode         uint8
+	// Quoted is the flow of the packet an ICMP error quotes: the error
+	// is related to that flow and passes with it, as conntrack's RELATED.
+	Quoted *Flow
 }
 
 const (
@@ -89,12 +92,35 @@ func FlowOf(src, dst netip.Addr, proto uint8, payload []byte) (Flow, bool) {
 			return f, false
 		}
 		f.ICMPType, f.ICMPCode = payload[0], payload[1]
-		if f.ICMPType == 8 || f.ICMPType == 0 { // echo request, echo reply
+		switch f.ICMPType {
+		case 8, 0: // echo request, echo reply
 			id := binary.BigEndian.Uint16(payload[4:6])
 			f.SrcPort, f.DstPort = id, id
+		case 3, 11, 12: // unreachable, time exceeded, parameter problem
+			f.Quoted = quoted(payload[8:])
 		}
 	}
 	return f, true
+}
+
+// quoted is the flow of the IPv4 header (and 8 bytes) an ICMP error
+// quotes, nil when there is none to read. An error quoting an error is
+// not followed further.
+func quoted(q []byte) *Flow {
+	if len(q) < 20 || q[0]>>4 != 4 {
+		return nil
+	}
+	ihl := int(q[0]&0x0f) * 4
+	if ihl < 20 || len(q) < ihl+8 {
+		return nil
+	}
+	src, _ := netip.AddrFromSlice(q[12:16])
+	dst, _ := netip.AddrFromSlice(q[16:20])
+	in, ok := FlowOf(src, dst, q[9], q[ihl:ihl+8])
+	if !ok || in.Quoted != nil || in.Proto == protoICMP && in.ICMPType != 8 && in.ICMPType != 0 {
+		return nil
+	}
+	return &in
 }
 
 // idle is how long a flow is remembered after its last packet, as
@@ -218,6 +244,15 @@ func (f *Filter) decide(fl Flow, dir Direction, port, remote netip.Addr) bool {
 		return true
 	}
 	now := f.now()
+	if fl.Quoted != nil {
+		// An error about a flow the port's table knows passes, uncounted.
+		qk := keyOf(port, *fl.Quoted)
+		for _, key := range []connKey{qk, qk.reverse()} {
+			if c := f.conns[key]; c != nil && now.Before(c.expires) {
+				return true
+			}
+		}
+	}
 	k := keyOf(port, fl)
 	// A packet of a known flow, either way, passes and keeps it alive.
 	for _, key := range []connKey{k, k.reverse()} {

@@ -83,6 +83,29 @@ func TestRepliesToAPortsOwnFlowsPassAndANewInboundFlowNeedsARule(t *testing.T) {
 	}
 }
 
+func TestAnICMPErrorAboutAPortsOwnFlowPassesAndOneAboutNoFlowDoesNot(t *testing.T) {
+	f := New((&clock{}).now)
+	f.Set([]Port{{Addr: vm, Rules: defaultGroup()}})
+	if !f.OutboundFlow(udp(vm, outside, 33434, 33434)) {
+		t.Fatal("egress dropped")
+	}
+	// A time exceeded from a router on the way, quoting the probe.
+	probe := []byte{0x45, 0, 0, 28, 0, 0, 0, 0, 1, protoUDP, 0, 0}
+	probe = append(probe, vm.AsSlice()...)
+	probe = append(probe, outside.AsSlice()...)
+	probe = append(probe, 0x82, 0x9a, 0x82, 0x9a, 0, 8, 0, 0)
+	icmp := append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, probe...)
+	hop := netip.MustParseAddr("203.0.113.1")
+	if !f.Inbound(hop, vm, protoICMP, icmp) {
+		t.Error("a time exceeded about the VM's own probe was dropped")
+	}
+	other := append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, probe...)
+	other[8+20+1] = 0x9b // another source port: no such flow
+	if f.Inbound(hop, vm, protoICMP, other) {
+		t.Error("an ICMP error about no flow of the VM passed")
+	}
+}
+
 func TestAFlowOnePortStartsDoesNotOpenAnotherPortsIngress(t *testing.T) {
 	f := New((&clock{}).now)
 	f.Set([]Port{{Addr: vm, Rules: defaultGroup()}, {Addr: other, Rules: []Rule{
@@ -148,6 +171,7 @@ func FuzzFlowOf(f *testing.F) {
 	f.Add(uint8(protoUDP), []byte{0, 1, 0, 2, 0, 8, 0, 0})
 	f.Add(uint8(protoICMP), []byte{8, 0, 0, 0, 0, 1, 0, 1})
 	f.Add(uint8(protoTCP), []byte{})
+	f.Add(uint8(protoICMP), []byte{3, 3, 0, 0, 0, 0, 0, 0, 0x45, 0, 0, 28, 0, 0, 0, 0, 1, 17, 0, 0, 10, 0, 0, 5, 198, 51, 100, 7, 0, 1, 0, 2, 0, 8, 0, 0})
 	f.Fuzz(func(t *testing.T, proto uint8, payload []byte) {
 		fl, ok := FlowOf(outside, vm, proto, payload)
 		if !ok {
