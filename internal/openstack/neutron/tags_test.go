@@ -140,3 +140,28 @@ func TestTagsOfEveryTaggableKindAreServed(t *testing.T) {
 	code, out := raw(t, lb, demo, "GET", "/v2.0/address-scopes?tags=x", nil)
 	wantNeutronError(t, "tag filter on address scopes", code, out, http.StatusBadRequest, "HTTPBadRequest", "['tags'] is invalid attribute for filtering")
 }
+
+// FuzzTagsBody: a tags body is taken only as unique strings of at most
+// 255 characters, and nothing panics on the way.
+func FuzzTagsBody(f *testing.F) {
+	for _, s := range []string{`{"tags": ["a", "b"]}`, `{"tags": ["a", "a"]}`, `{"tags": [1]}`, `{"tags": null}`, `[]`, `{"tag": []}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		v, err := parseBody(raw)
+		if err != nil {
+			return
+		}
+		tags, err := parseTags(v)
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, tag := range tags {
+			if seen[tag] || len([]rune(tag)) > maxTagLen {
+				t.Errorf("%s: accepted %q", raw, tags)
+			}
+			seen[tag] = true
+		}
+	})
+}
