@@ -42,7 +42,23 @@
 // hop must be on a connected subnet) and floating IPs (allocated on the
 // external network, associated through a router that connects the port's
 // subnet to that network), and neutron-dynamic-routing (below). GET
-// /v2.0/extensions lists exactly these behaviours by Neutron's aliases.
+// /v2.0/extensions lists exactly these behaviours by Neutron's aliases:
+// each feature's file registers its own (extensions.go).
+//
+// # Revisions, tags and atomic edits
+//
+// Every change to a resource with standard attributes bumps its
+// revision_number; an update or delete with "If-Match:
+// revision_number=N" applies only at revision N, else 412
+// RevisionNumberConstraintFailed (ifmatch.go). Networks, subnets, ports,
+// routers, floating IPs, subnet pools and security groups take tags
+// through /v2.0/{collection}/{id}/tags, and lists filter on tags,
+// tags-any, not-tags and not-tags-any (tags.go). A router's extra routes
+// change as sets with add_extraroutes and remove_extraroutes
+// (extraroutes.go), a pool's prefixes with add_prefixes and
+// remove_prefixes, kept compacted as Neutron keeps them (prefixops.go,
+// prefixset.go); a gateway update naming the gateway's own subnets and
+// addresses changes nothing (routergateway.go).
 //
 // # Dynamic routing (bgp.go, agents.go)
 //
