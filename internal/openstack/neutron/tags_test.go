@@ -119,6 +119,7 @@ func TestTagsOfEveryTaggableKindAreServed(t *testing.T) {
 	for _, c := range []struct{ path, member string }{
 		{"/v2.0/routers", "router"},
 		{"/v2.0/subnetpools", "subnetpool"},
+		{"/v2.0/security-groups", "security_group"},
 	} {
 		body := map[string]any{c.member: map[string]any{"name": "x"}}
 		if c.member == "subnetpool" {
