@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/intercloud/intercloud/internal/store"
 )
 
 // newToken returns a fresh token and the hash it is stored under.
@@ -125,7 +127,10 @@ func (s *Service) lookupToken(ctx context.Context, token string) (Identity, erro
 	if token == "" {
 		return Identity{}, fmt.Errorf("%w: no token", ErrUnauthorized)
 	}
-	db := s.st.DB()
+	// Every API request of every service validates its token here: the
+	// statements are prepared once for the store (SQLite's parse cost more
+	// than running them), not on every request.
+	db := prepared{s.st}
 	var userID, methods, audits string
 	var projectID sql.NullString
 	var issued, expires int64
@@ -179,4 +184,26 @@ func (s *Service) revoke(ctx context.Context, token string) error {
 		}
 		return nil
 	})
+}
+
+// prepared is a querier whose statements are prepared once for the life
+// of the store (store.Stmt) and run on any of its connections. The reads
+// see committed state, as the database's own would.
+type prepared struct{ st *store.Store }
+
+func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.st.Stmt(ctx, query)
+	if err != nil {
+		// The same query unprepared reports the same error through Scan.
+		return p.st.DB().QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.st.Stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
