@@ -89,6 +89,9 @@ type Lab struct {
 
 	mu         sync.Mutex
 	events     []router.Event // lab-wide log, bounded
+	dropped    uint64         // events trimmed from the log's front: events[i] has id dropped+i+1
+	newEvent   chan struct{}  // closed and replaced at each event, for followers (eventstream.go)
+	closed     bool           // Close ran: followers stop
 	started    time.Time
 	lastChange time.Time // of the last event: the control plane's last move
 }
@@ -254,6 +257,10 @@ func (l *Lab) Start() {
 
 // Close stops every router.
 func (l *Lab) Close() {
+	l.mu.Lock()
+	l.closed = true
+	l.wake()
+	l.mu.Unlock()
 	l.closeBGP()
 	for _, n := range l.order {
 		n.Router.Close()
@@ -290,9 +297,11 @@ func (l *Lab) record(e router.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.events) >= maxEvents {
+		l.dropped += maxEvents / 10
 		l.events = append(l.events[:0], l.events[maxEvents/10:]...)
 	}
 	l.events = append(l.events, e)
+	l.wake()
 	if e.Time.After(l.lastChange) {
 		l.lastChange = e.Time
 	}
