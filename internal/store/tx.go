@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // Tx runs fn in one transaction: committed when fn returns nil, rolled back
@@ -25,7 +26,12 @@ func (s *Store) WriteTx(ctx context.Context, fn func(*sql.Tx) error, onCommit fu
 	if err := s.writer.lock(ctx); err != nil {
 		return fmt.Errorf("store: wait for the writer lock: %w", err)
 	}
-	defer s.writer.unlock()
+	held := time.Now()
+	defer func() {
+		s.writer.held.Add(int64(time.Since(held)))
+		s.writer.holds.Add(1)
+		s.writer.unlock()
+	}()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

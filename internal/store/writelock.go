@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // writeLock lets one transaction of the process write at a time. SQLite
@@ -13,6 +15,9 @@ import (
 type writeLock struct {
 	once sync.Once
 	ch   chan struct{} // holds a token while the lock is held
+	// held and holds total how long the lock was held and how many times,
+	// for WriterHeld.
+	held, holds atomic.Int64
 }
 
 // lock waits for the lock or for ctx to end, whichever comes first.
@@ -30,3 +35,11 @@ func (l *writeLock) lock(ctx context.Context) error {
 }
 
 func (l *writeLock) unlock() { <-l.ch }
+
+// WriterHeld reports how many transactions held the store's writer lock
+// so far and for how long in all: the time every other writer of the
+// process waits behind them. Sample it twice and divide the differences
+// for the mean hold.
+func (s *Store) WriterHeld() (n int64, total time.Duration) {
+	return s.writer.holds.Load(), time.Duration(s.writer.held.Load())
+}

@@ -115,12 +115,14 @@ func BenchmarkPortCreateSingleWriter(b *testing.B) {
 		b.Run(fmt.Sprintf("ports=%d", n), func(b *testing.B) {
 			r := startWriteBenchRegion(b, n, 1)
 			b.ReportAllocs()
+			held := sampleWriterHeld(r.svc)
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
 				r.do(b, "POST", "/v2.0/ports", map[string]any{"port": map[string]any{"network_id": r.networks[i%len(r.networks)]}}, http.StatusCreated, nil)
 			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "creates/s")
+			held.report(b)
 		})
 	}
 }
@@ -137,6 +139,7 @@ func BenchmarkServicePortCreate(b *testing.B) {
 			c := &caller{user: "bench", project: r.project}
 			col := r.svc.portCollection()
 			b.ReportAllocs()
+			held := sampleWriterHeld(r.svc)
 			b.ResetTimer()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
@@ -152,6 +155,7 @@ func BenchmarkServicePortCreate(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "creates/s")
+			held.report(b)
 		})
 	}
 }
@@ -169,6 +173,7 @@ func BenchmarkPortCreateConcurrent(b *testing.B) {
 			var mu sync.Mutex
 			var lat []time.Duration
 			failed := 0
+			held := sampleWriterHeld(r.svc)
 			b.ResetTimer()
 			start := time.Now()
 			var wg sync.WaitGroup
@@ -197,6 +202,7 @@ func BenchmarkPortCreateConcurrent(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 			b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "creates/s")
+			held.report(b)
 		})
 	}
 }
@@ -219,4 +225,25 @@ func (r *benchRegion) post(body string) int {
 	var sink map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&sink)
 	return resp.StatusCode
+}
+
+// writerHeld is a sample of the store's writer lock use (store.WriterHeld).
+type writerHeld struct {
+	svc   *Service
+	n     int64
+	total time.Duration
+}
+
+func sampleWriterHeld(svc *Service) writerHeld {
+	n, t := svc.st.WriterHeld()
+	return writerHeld{svc, n, t}
+}
+
+// report adds the mean time a write held the store's writer lock since
+// the sample: what every writer queued behind it waits.
+func (h writerHeld) report(b *testing.B) {
+	n, t := h.svc.st.WriterHeld()
+	if n > h.n {
+		b.ReportMetric(float64((t-h.total).Microseconds())/float64(n-h.n), "lock-µs/write")
+	}
 }
