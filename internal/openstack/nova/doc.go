@@ -17,5 +17,6 @@
 // boot a cloud image would print with the addresses Neutron gave it.
 //
 // Key pairs are a user's in every region; projects get Nova's default
-// quotas (10 instances, 20 cores, 50 GiB of RAM) in each region.
+// quotas (10 instances, 20 cores, 50 GiB of RAM) in each region, which
+// an admin changes with os-quota-sets.
 package nova

@@ -159,6 +159,11 @@ func (s *Service) Handler() http.Handler {
 	route("GET /v2.1/os-keypairs/{name}", s.showKeypair)
 	route("DELETE /v2.1/os-keypairs/{name}", s.deleteKeypair)
 	route("POST /v2.1/servers/{id}/action", s.serverAction)
+	route("GET /v2.1/os-quota-sets/{id}", s.showQuotas(false))
+	route("GET /v2.1/os-quota-sets/{id}/detail", s.showQuotas(true))
+	route("GET /v2.1/os-quota-sets/{id}/defaults", s.defaultQuotas)
+	route("PUT /v2.1/os-quota-sets/{id}", s.updateQuotas)
+	route("DELETE /v2.1/os-quota-sets/{id}", s.deleteQuotas)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The catalog's URL without a slash, as clients' discovery asks
 		// for it, is the root.

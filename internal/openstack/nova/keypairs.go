@@ -156,7 +156,7 @@ func (s *Service) createKeypair(w http.ResponseWriter, r *http.Request, c *calle
 		return
 	}
 	k.Fingerprint = fp
-	if err := s.insertKeypair(r.Context(), k); err != nil {
+	if err := s.insertKeypair(r.Context(), k, c.project()); err != nil {
 		fail(w, c.version, err)
 		return
 	}
@@ -216,16 +216,29 @@ func (s *Service) deleteKeypair(w http.ResponseWriter, r *http.Request, c *calle
 	writeJSON(w, c.version, code, nil)
 }
 
-func (s *Service) insertKeypair(ctx context.Context, k *keypair) error {
+// insertKeypair stores k unless its user has as many key pairs as the
+// key_pairs quota of the project they act in allows (Nova counts a
+// user's, checked before the name) or one of its name.
+func (s *Service) insertKeypair(ctx context.Context, k *keypair, project string) error {
 	return s.st.Tx(ctx, func(tx *sql.Tx) error {
+		limits, err := s.quotaLimits(ctx, tx, project)
+		if err != nil {
+			return err
+		}
 		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nova_keypairs WHERE user_id = ?`, k.UserID).Scan(&n); err != nil {
+			return err
+		}
+		if max := limits["key_pairs"]; max >= 0 && n+1 > max {
+			return &apiError{http.StatusForbidden, "Quota exceeded, too many key pairs."}
+		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nova_keypairs WHERE user_id = ? AND name = ?`, k.UserID, k.Name).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return conflicting("Key pair '%s' already exists.", k.Name)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO nova_keypairs (user_id, name, type, public_key, fingerprint, created) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO nova_keypairs (user_id, name, type, public_key, fingerprint, created) VALUES (?, ?, ?, ?, ?, ?)`,
 			k.UserID, k.Name, k.Type, k.PublicKey, k.Fingerprint, k.Created.UTC().Format(time.RFC3339Nano))
 		return err
 	})

@@ -105,6 +105,17 @@ func migrations() []store.Migration {
 				PRIMARY KEY (user_id, name)
 			)`,
 		)},
+		// Quotas an admin set over the defaults, per region as each
+		// region's Nova keeps its own.
+		{Version: 3, Name: "nova quotas", Up: store.SQL(
+			`CREATE TABLE nova_quotas (
+				region     TEXT    NOT NULL,
+				project_id TEXT    NOT NULL,
+				resource   TEXT    NOT NULL,
+				hard_limit INTEGER NOT NULL,
+				PRIMARY KEY (region, project_id, resource)
+			)`,
+		)},
 	}
 }
 
@@ -224,37 +235,24 @@ const (
 	quotaRAM       = 51200 // MiB
 )
 
-// checkQuota refuses a server that would take its project past Nova's
-// default quotas, as Nova's 403 words it.
+// checkQuota refuses a server that would take its project past its
+// quotas (-1 is unlimited), as Nova's 403 words it.
 func (s *Service) checkQuota(ctx context.Context, tx *sql.Tx, sv *server) error {
-	rows, err := tx.QueryContext(ctx, `SELECT body FROM nova_servers WHERE region = ? AND project_id = ?`, s.cfg.Region, sv.ProjectID)
+	used, err := s.quotaUsage(ctx, tx, sv.ProjectID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	instances, cores, ram := 0, 0, 0
-	for rows.Next() {
-		var body string
-		var o server
-		if err := rows.Scan(&body); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(body), &o); err != nil {
-			return err
-		}
-		f, _ := lookupFlavor(o.FlavorID)
-		instances, cores, ram = instances+1, cores+f.VCPUs, ram+f.RAM
-	}
-	if err := rows.Err(); err != nil {
+	limits, err := s.quotaLimits(ctx, tx, sv.ProjectID)
+	if err != nil {
 		return err
 	}
 	f, _ := lookupFlavor(sv.FlavorID)
 	for _, q := range []struct {
-		name           string
-		req, used, max int
-	}{{"instances", 1, instances, quotaInstances}, {"cores", f.VCPUs, cores, quotaCores}, {"ram", f.RAM, ram, quotaRAM}} {
-		if q.used+q.req > q.max {
-			return &apiError{http.StatusForbidden, fmt.Sprintf("Quota exceeded for %s: Requested %d, but already used %d of %d %s", q.name, q.req, q.used, q.max, q.name)}
+		name string
+		req  int
+	}{{"instances", 1}, {"cores", f.VCPUs}, {"ram", f.RAM}} {
+		if max := limits[q.name]; max >= 0 && used[q.name]+q.req > max {
+			return &apiError{http.StatusForbidden, fmt.Sprintf("Quota exceeded for %s: Requested %d, but already used %d of %d %s", q.name, q.req, used[q.name], max, q.name)}
 		}
 	}
 	return nil

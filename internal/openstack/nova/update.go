@@ -93,27 +93,24 @@ func (s *Service) save(ctx context.Context, sv *server) error {
 // the project uses of them, as `openstack limits show --absolute` reads
 // them.
 func (s *Service) limits(w http.ResponseWriter, r *http.Request, c *caller) {
-	all, err := s.servers(r.Context())
+	used, err := s.quotaUsage(r.Context(), s.st.DB(), c.project())
 	if err != nil {
 		fail(w, c.version, err)
 		return
 	}
-	instances, cores, ram := 0, 0, 0
-	for _, sv := range all {
-		if sv.ProjectID != c.project() {
-			continue
-		}
-		f, _ := lookupFlavor(sv.FlavorID)
-		instances, cores, ram = instances+1, cores+f.VCPUs, ram+f.RAM
+	q, err := s.quotaLimits(r.Context(), s.st.DB(), c.project())
+	if err != nil {
+		fail(w, c.version, err)
+		return
 	}
 	abs := map[string]any{
-		"maxServerMeta": 128, "maxImageMeta": 128, "maxTotalKeypairs": 100,
-		"maxServerGroups": 10, "maxServerGroupMembers": 10, "totalServerGroupsUsed": 0,
-		"maxTotalInstances": quotaInstances, "maxTotalCores": quotaCores, "maxTotalRAMSize": quotaRAM,
-		"totalInstancesUsed": instances, "totalCoresUsed": cores, "totalRAMUsed": ram,
+		"maxServerMeta": q["metadata_items"], "maxImageMeta": 128, "maxTotalKeypairs": q["key_pairs"],
+		"maxServerGroups": q["server_groups"], "maxServerGroupMembers": q["server_group_members"], "totalServerGroupsUsed": 0,
+		"maxTotalInstances": q["instances"], "maxTotalCores": q["cores"], "maxTotalRAMSize": q["ram"],
+		"totalInstancesUsed": used["instances"], "totalCoresUsed": used["cores"], "totalRAMUsed": used["ram"],
 	}
 	if !c.version.atLeast(2, 57) {
-		abs["maxPersonality"], abs["maxPersonalitySize"] = 5, 10240
+		abs["maxPersonality"], abs["maxPersonalitySize"] = q["injected_files"], q["injected_file_content_bytes"]
 	}
 	if !c.version.atLeast(2, 36) {
 		abs["maxSecurityGroups"], abs["maxSecurityGroupRules"], abs["totalSecurityGroupsUsed"] = 10, 20, 0
