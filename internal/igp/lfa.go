@@ -3,7 +3,6 @@ package igp
 import (
 	"math"
 	"net/netip"
-	"time"
 
 	"github.com/intercloud/intercloud/internal/router"
 )
@@ -54,10 +53,11 @@ var whyText = [...]string{"", "no loop-free alternate", "no other neighbour in t
 const inf = math.MaxUint32
 
 // computeLFA chooses each candidate's backup first hop.
-func (in *Instance) computeLFA(tab *table, t *nhSets, now time.Time) {
+func (in *Instance) computeLFA(tab *table, t *nhSets) {
 	// dist[d] is the SPF from the router behind direct hop d, indexed as
 	// its area's tree from us; neighbours on parallel links share one.
 	dist := make([][]uint32, len(t.direct))
+	graphs := map[*area]*areaGraph{}
 	for d, h := range t.direct {
 		for e := range d {
 			if t.direct[e].rid == h.rid && t.direct[e].ifc.area == h.ifc.area {
@@ -65,7 +65,12 @@ func (in *Instance) computeLFA(tab *table, t *nhSets, now time.Time) {
 			}
 		}
 		if dist[d] == nil {
-			dist[d] = in.spfFrom(h.ifc.area, t, h.rid, now)
+			g := graphs[h.ifc.area]
+			if g == nil {
+				g = in.graphOf(h.ifc.area, t)
+				graphs[h.ifc.area] = g
+			}
+			dist[d] = in.spfFrom(h.ifc.area, g, h.rid)
 		}
 	}
 	for i := range tab.c {
@@ -123,30 +128,30 @@ func (in *Instance) chooseLFA(c *candidate, t *nhSets, dist [][]uint32, e int) {
 	}
 }
 
-// spfFrom computes the distances from router rid to every router of our
-// own tree in area a (indexed as a.spf.v), over the same database. From
-// us it follows only links to Full neighbours, as our own SPF does.
-func (in *Instance) spfFrom(a *area, t *nhSets, rid uint32, now time.Time) []uint32 {
+// areaGraph is an area's tree from us as arrays, built once per run for
+// the neighbours' SPFs: edges of vertex i are adj[off[i]:off[i+1]], only
+// two-way links between vertices we reached, and from us only links to
+// Full neighbours, as our own SPF takes them.
+type areaGraph struct {
+	off  []int32
+	adj  []graphEdge
+	heap areaSPF // reused by each run
+}
+
+type graphEdge struct {
+	to     int32
+	metric uint32
+}
+
+func (in *Instance) graphOf(a *area, t *nhSets) *areaGraph {
 	s := &a.spf
-	dist := make([]uint32, len(s.v))
-	for i := range dist {
-		dist[i] = inf
-	}
-	start, ok := s.idx[rid]
-	if !ok {
-		return dist
-	}
-	done := make([]bool, len(s.v))
-	h := areaSPF{}
-	dist[start] = 0
-	h.push(heapItem{0, start})
-	for len(h.heap) > 0 {
-		it := h.pop()
-		if done[it.i] || it.dist != dist[it.i] {
+	g := &areaGraph{off: make([]int32, len(s.v)+1)}
+	for i := range s.v {
+		g.off[i] = int32(len(g.adj))
+		if !s.v[i].done {
 			continue
 		}
-		done[it.i] = true
-		u := s.v[it.i].lsa
+		u := s.v[i].lsa
 		for li := range u.Links {
 			l := &u.Links[li]
 			if l.Type != LinkP2P {
@@ -156,12 +161,40 @@ func (in *Instance) spfFrom(a *area, t *nhSets, rid uint32, now time.Time) []uin
 			if !ok || !s.v[j].done || !linksBack(s.v[j].lsa, u.AdvRouter) {
 				continue
 			}
-			if it.i == 0 && in.directFor(a, t, l) < 0 {
+			if i == 0 && in.directFor(a, t, l) < 0 {
 				continue // our link to a neighbour no longer Full
 			}
-			if nd := it.dist + max(l.Metric, 1); nd < dist[j] {
-				dist[j] = nd
-				h.push(heapItem{nd, j})
+			g.adj = append(g.adj, graphEdge{j, max(l.Metric, 1)})
+		}
+	}
+	g.off[len(s.v)] = int32(len(g.adj))
+	return g
+}
+
+// spfFrom computes the distances from router rid to every router of our
+// own tree in area a (indexed as a.spf.v) over graph g.
+func (in *Instance) spfFrom(a *area, g *areaGraph, rid uint32) []uint32 {
+	dist := make([]uint32, len(g.off)-1)
+	for i := range dist {
+		dist[i] = inf
+	}
+	start, ok := a.spf.idx[rid]
+	if !ok {
+		return dist
+	}
+	h := &g.heap
+	h.heap = h.heap[:0]
+	dist[start] = 0
+	h.push(heapItem{0, start})
+	for len(h.heap) > 0 {
+		it := h.pop()
+		if it.dist != dist[it.i] {
+			continue // a stale entry: the vertex was reached cheaper
+		}
+		for _, e := range g.adj[g.off[it.i]:g.off[it.i+1]] {
+			if nd := it.dist + e.metric; nd < dist[e.to] {
+				dist[e.to] = nd
+				h.push(heapItem{nd, e.to})
 			}
 		}
 	}

@@ -202,7 +202,7 @@ func (in *Instance) runSPF() {
 	asbrs := in.asbrRoutes(t, examined, now)
 	in.externalRoutes(tab, asbrs, now)
 	if in.cfg.FastReroute {
-		in.computeLFA(tab, t, now)
+		in.computeLFA(tab, t)
 	}
 	if in.cfg.SR {
 		in.resolveSIDs(tab, now)

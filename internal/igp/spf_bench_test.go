@@ -78,5 +78,14 @@ func BenchmarkSPF1000(b *testing.B) {
 				b.ReportMetric(100*float64(protected)/float64(dests), "protected-%")
 			})
 		}
+		// The loop-free alternates alone, on the tables the last run left.
+		b.Run(fmt.Sprintf("%s/lfa-only", role), func(b *testing.B) {
+			probeR[probe].Do(func() {
+				probe.runSPF()
+				for b.Loop() {
+					probe.computeLFA(&probe.scratch.table, &probe.scratch.nh)
+				}
+			})
+		})
 	}
 }
