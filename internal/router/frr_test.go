@@ -1,6 +1,7 @@
 package router
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/intercloud/intercloud/internal/dataplane"
@@ -92,5 +93,19 @@ func TestTransitSwitchesToTheBackupWhenThePrimaryLosesCarrier(t *testing.T) {
 	}
 	if !repaired {
 		t.Errorf("r2's LFIB does not show 16004 switched to the repair path: %v", n.r["r2"].LFIBTable())
+	}
+}
+
+func TestTheLFIBShowsEachBackupBesideItsPrimary(t *testing.T) {
+	n := frrNet(t)
+	text := n.r["r2"].LFIBTable().String()
+	if !strings.Contains(text, "16004 (backup 10.1.25.2 eth2 16004)") {
+		t.Errorf("r2's LFIB:\n%s\nwant 16004's backup via r5 shown", text)
+	}
+	n.links["r2-r3"].SetUp(false)
+	n.run()
+	text = n.r["r2"].LFIBTable().String()
+	if !strings.Contains(text, "10.1.25.2  16004 (repair: primary down)") {
+		t.Errorf("r2's LFIB after the carrier loss:\n%s\nwant 16004 on the repair path", text)
 	}
 }

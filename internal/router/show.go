@@ -303,6 +303,12 @@ func (t LFIBTable) String() string {
 		if row.Inactive {
 			out += " (inactive)"
 		}
+		if row.Repair {
+			out += " (repair: primary down)"
+		}
+		if row.Backup != "" {
+			out += " (backup " + row.Backup + ")"
+		}
 		fmt.Fprintf(w, " %d\t%s\t%s\t%s\n", row.InLabel, lspType(row.Proto), nh, out)
 	}
 	w.Flush()
