@@ -48,6 +48,19 @@ func fecStack(fec map[fecKey]uint32, vrf int, p netip.Prefix, gw netip.Addr) []u
 	return nil
 }
 
+// backupLabelled reports whether a backup towards backup can stand in for
+// the primary towards primary: in the default VRF, when LDP or SR label the
+// primary, the backup needs its own label too (a VPN packet sent bare to
+// the backup neighbour would be lost there).
+func backupLabelled(fec map[fecKey]uint32, vrf int, p netip.Prefix, primary, backup netip.Addr) bool {
+	if vrf != 0 {
+		return true
+	}
+	_, pl := fec[fecKey{p, primary}]
+	_, bl := fec[fecKey{p, backup}]
+	return bl || !pl
+}
+
 // labelEntries turns a label stack into entries to push, TTL and S left
 // for the push to fill.
 func labelEntries(ls []uint32) []packet.LabelEntry {

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -107,5 +108,26 @@ func TestTheLFIBShowsEachBackupBesideItsPrimary(t *testing.T) {
 	text = n.r["r2"].LFIBTable().String()
 	if !strings.Contains(text, "10.1.25.2  16004 (repair: primary down)") {
 		t.Errorf("r2's LFIB after the carrier loss:\n%s\nwant 16004 on the repair path", text)
+	}
+}
+
+// A backup whose neighbour has given no label, where the primary has one,
+// would deliver a VPN packet bare: it is shown but not forwarded by.
+func TestABackupWithoutTheLabelItsPrimaryHasCarriesNothing(t *testing.T) {
+	n := frrNet(t)
+	r1 := n.r["r1"]
+	r1.Do(func() {
+		r1.RIB().ReplaceFECLabels(ProtoSR, []FECLabel{{Prefix: pfx("10.255.0.4/32"), Nexthop: ip("10.1.12.2"), OutLabel: 16004}})
+	})
+	rt, _ := r1.RIB().Best("", pfx("10.255.0.4/32"))
+	if b := rt.Nexthops[0].Backup; b == nil || b.Iface != "eth2" {
+		t.Fatalf("r1's route to r4: %+v, want the backup still shown (LDP learns of it this way)", rt)
+	}
+	n.links["r1-r2"].SetUp(false)
+	c := tap(n.links["r1-r5"])
+	must(t, n.r["hA"].SendUDP("", netip.AddrPortFrom(netip.Addr{}, 5000), netip.MustParseAddrPort("10.0.1.2:7"), []byte("hello")))
+	n.run()
+	if f := c.from("r1:eth2"); len(f) != 0 {
+		t.Errorf("r1 sent %d frames by a backup without a label: %x", len(f), f[0])
 	}
 }

@@ -36,6 +36,9 @@ type ribNexthop struct {
 	via    netip.Addr  // the recursive nexthop this resolves; zero if direct
 	labels []uint32    // the whole stack pushed: transport (FEC or inherited) then own
 	backup *ribNexthop // fast reroute's repair path, if the protocol gave one
+	// labelled: as a backup, it carries a transport label wherever the
+	// primary does; one that does not yet is shown, not forwarded by.
+	labelled bool
 }
 
 func (c *candidate) active() bool { return len(c.nhs) > 0 }
@@ -130,7 +133,7 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 				switch b := m.backupOf(nh.Backup); {
 				case ifc != nil && ifc.up.Load():
 					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels, backup: b})
-				case b != nil && b.ifc.up.Load():
+				case b != nil && b.ifc.up.Load() && backupLabelled(fec, idx, rt.Prefix, nh.Addr, b.gw):
 					// The primary lost carrier and the protocol has not
 					// recomputed yet: the repair path stands in.
 					c.nhs = addRepair(c.nhs, *b)
@@ -181,6 +184,7 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 				nh.labels = append(stack, nh.own...)
 				if b := nh.backup; b != nil {
 					b.labels = append(fecStack(fec, idx, c.route.Prefix, b.gw), b.own...)
+					b.labelled = backupLabelled(fec, idx, c.route.Prefix, nh.gw, b.gw)
 				}
 			}
 		}
@@ -237,10 +241,10 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 				}
 				labels := append(slices.Clone(rn.labels), nh.Labels...)
 				var b *ribNexthop
-				if rb := rn.backup; rb != nil {
+				if rb := rn.backup; rb != nil && rb.labelled {
 					// The route it resolves through is protected: so is it,
 					// under the repair path's transport labels.
-					b = &ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(slices.Clone(rb.labels), nh.Labels...)}
+					b = &ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(slices.Clone(rb.labels), nh.Labels...), labelled: true}
 				}
 				c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels, backup: b})
 			}
@@ -283,7 +287,7 @@ func (c *candidate) fibEntry() fibEntry {
 			continue
 		}
 		f := fwdNexthop{ifc: nh.ifc, gw: nh.gw, labels: labelEntries(nh.labels)}
-		if b := nh.backup; b != nil {
+		if b := nh.backup; b != nil && b.labelled {
 			f.backup = &fwdNexthop{ifc: b.ifc, gw: b.gw, labels: labelEntries(b.labels)}
 		}
 		e.nhs = append(e.nhs, f)
