@@ -14,17 +14,21 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/metrics"
 	"github.com/intercloud/intercloud/internal/router"
 )
 
 // Server serves one running lab.
 type Server struct {
-	lab      *lab.Lab
-	started  time.Time
-	shutdown chan struct{}
+	lab       *lab.Lab
+	started   time.Time
+	shutdown  chan struct{}
+	closing   chan struct{} // closed by Close, so event streams end
+	followers atomic.Int64  // event streams open
 
 	mu        sync.Mutex // guards what bring-up and Serve set while requests read it
 	addr      string
@@ -44,7 +48,8 @@ type Server struct {
 // /api/v1 until SetToken gives the one clients read from the state
 // directory.
 func NewServer(l *lab.Lab, log *slog.Logger) *Server {
-	s := &Server{lab: l, started: time.Now(), shutdown: make(chan struct{}), log: log, token: NewToken()}
+	s := &Server{lab: l, started: time.Now(), shutdown: make(chan struct{}), closing: make(chan struct{}), log: log, token: NewToken()}
+	m := metrics.New(l)
 	mux := http.NewServeMux()
 	// Every lab route is wrapped by tokenAndJSON where it is registered,
 	// so none can be reached without the token, whatever the path's
@@ -62,10 +67,13 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	route("GET /api/v1/capture", s.capture)
 	route("GET /api/v1/events", s.events)
 	route("GET /api/v1/openstack", s.openStack)
+	// Metrics need the token too (SECURITY.md): Prometheus sends it
+	// with authorization.credentials_file.
+	route("GET /metrics", m.Handler().ServeHTTP)
 	mux.HandleFunc("GET "+loginPath, s.login) // takes the token in its query
 	mux.HandleFunc("/", s.unrouted)
 	s.mux = mux
-	s.http = &http.Server{Handler: s.guard(mux), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: m.Wrap(s.guard(mux)), ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
 
@@ -169,6 +177,13 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Close stops the server, letting requests in flight finish for a moment.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing)
+	}
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return s.http.Shutdown(ctx)
@@ -479,6 +494,10 @@ func (fw flushWriter) Write(p []byte) (int, error) {
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if follows(r) {
+		s.followEvents(w, r)
+		return
+	}
 	since := time.Time{}
 	if v := r.URL.Query().Get("since"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
