@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -144,29 +147,60 @@ func (l *lazyFile) Close() error {
 func newEventsCmd() *cobra.Command {
 	var out outputFormat
 	var since time.Duration
+	var follow bool
 	cmd := &cobra.Command{
 		Use:   "events",
 		Short: "Show the lab's events: adjacencies, SPF runs, label changes, link changes",
-		Args:  cobra.NoArgs,
+		Long: `Show the lab's events: adjacencies, SPF runs, label changes, link changes.
+
+With --follow, print events as they happen until Ctrl-C or the lab stops
+(with --since, the last DURATION first); -o json prints one JSON object a
+line, each with its id.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q := url.Values{}
 			if since > 0 {
 				q.Set("since", time.Now().Add(-since).Format(time.RFC3339Nano))
+			}
+			w := cmd.OutOrStdout()
+			if follow {
+				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+				defer stop()
+				err := client(cmd).Follow(ctx, q, func(e lab.NumberedEvent) error {
+					if out.value == "table" {
+						printEvent(w, e.Event)
+						return nil
+					}
+					b, err := json.Marshal(e)
+					if err == nil {
+						_, err = fmt.Fprintf(w, "%s\n", b)
+					}
+					return err
+				})
+				if ctx.Err() != nil {
+					return nil // Ctrl-C is how following ends
+				}
+				return notRunning(err)
 			}
 			var ev []router.Event
 			if err := client(cmd).Do(cmd.Context(), "GET", "/events", q, nil, &ev); err != nil {
 				return notRunning(err)
 			}
 			if out.value != "table" {
-				return writeStructured(cmd.OutOrStdout(), out.value, ev)
+				return writeStructured(w, out.value, ev)
 			}
 			for _, e := range ev {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s  %-8s %-18s %s\n", e.Time.Format("15:04:05.000"), e.Node, e.Kind, e.Detail)
+				printEvent(w, e)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().DurationVar(&since, "since", 0, "only the last DURATION of events")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "print events as they come, until Ctrl-C")
 	out.register(cmd, "table", "json", "yaml")
 	return cmd
+}
+
+func printEvent(w io.Writer, e router.Event) {
+	fmt.Fprintf(w, "%s  %-8s %-18s %s\n", e.Time.Format("15:04:05.000"), e.Node, e.Kind, e.Detail)
 }
