@@ -96,7 +96,7 @@ func (s *Service) createFloatingIP(st *state, c *caller, b *body) (resource, err
 	if req.subnetID != "" || req.ip != nil {
 		port.FixedIPs, err = st.assignIPs(n, port.ID, []fixedReq{req})
 	} else {
-		port.FixedIPs, err = st.autoIP(n)
+		port.FixedIPs, err = st.autoIPFor(n, ownerFloatingIP)
 		if err == nil && len(port.FixedIPs) == 0 {
 			err = newErr(400, "ExternalIpAddressExhausted", "Unable to find any IP address on external network %s.", netID)
 		}

@@ -12,6 +12,7 @@ const (
 	maxDNSNameservers   = 5  // max_dns_nameservers
 	maxSubnetHostRoutes = 20 // max_subnet_host_routes
 	maxRoutes           = 30 // extraroute's max_routes
+	maxAddressPairs     = 10 // max_allowed_address_pair
 )
 
 // listExhausted is neutron-lib's DNSNameServersExhausted and

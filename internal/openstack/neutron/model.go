@@ -72,6 +72,7 @@ type Subnet struct {
 	SubnetPoolID    *string     `json:"subnetpool_id"`
 	IPv6RAMode      *string     `json:"ipv6_ra_mode"`
 	IPv6AddressMode *string     `json:"ipv6_address_mode"`
+	ServiceTypes    []string    `json:"service_types"` // subnet-service-types (servicetypes.go)
 }
 
 // Pool is an allocation pool: an inclusive range of addresses.
@@ -100,6 +101,7 @@ type Port struct {
 	// port_security_enabled (nil: true, as for ports stored before it).
 	SecurityGroups []string `json:"security_groups"`
 	PortSecurity   *bool    `json:"port_security_enabled"`
+	PortAttrs               // allowed address pairs, extra DHCP options, binding (portattrs.go)
 }
 
 // FixedIP is an address of a port on one subnet.
@@ -212,6 +214,7 @@ func cloneResource(r resource) resource {
 		c.FixedIPs = slices.Clone(x.FixedIPs)
 		c.SecurityGroups = slices.Clone(x.SecurityGroups)
 		c.PortSecurity = clonePtr(x.PortSecurity)
+		c.PortAttrs = x.PortAttrs.clone()
 		return &c
 	case *Network:
 		c := *x
@@ -230,6 +233,7 @@ func cloneResource(r resource) resource {
 		c.SubnetPoolID = clonePtr(x.SubnetPoolID)
 		c.IPv6RAMode = clonePtr(x.IPv6RAMode)
 		c.IPv6AddressMode = clonePtr(x.IPv6AddressMode)
+		c.ServiceTypes = slices.Clone(x.ServiceTypes)
 		return &c
 	case *FloatingIP:
 		c := *x

@@ -33,7 +33,7 @@ func (s *Service) portCollection() *collection {
 			n := st.network(p.NetworkID)
 			return n != nil && c.owns(n.ProjectID)
 		},
-		view:   func(st *state, r resource) map[string]any { return portView(r.(*Port)) },
+		view:   func(st *state, r resource) map[string]any { return portAttrsView(r.(*Port), portView(r.(*Port))) },
 		create: s.createPort,
 		update: s.updatePort,
 		delete: s.deletePort,
@@ -96,10 +96,13 @@ func (s *Service) createPort(st *state, c *caller, b *body) (resource, error) {
 		if p.FixedIPs, err = st.assignIPs(n, p.ID, reqs); err != nil {
 			return nil, err
 		}
-	} else if p.FixedIPs, err = st.autoIP(n); err != nil {
+	} else if p.FixedIPs, err = st.autoIPFor(n, p.DeviceOwner); err != nil {
 		return nil, err
 	}
 	if err := s.portSecurity(st, c, p, n, b, true); err != nil {
+		return nil, err
+	}
+	if err := setPortAttrs(p, b); err != nil {
 		return nil, err
 	}
 	id := p.ID
@@ -123,6 +126,8 @@ func portPolicy(c *caller, n *Network, b *body) []policyAttr {
 		}},
 		{name: "device_id", def: "", allowed: true},
 		{name: "device_owner", def: "", allowed: owner || !strings.HasPrefix(devOwner, "network:")},
+		{name: "binding:host_id", allowed: c.admin},
+		{name: "binding:profile", allowed: c.admin},
 	}
 }
 
@@ -336,6 +341,9 @@ func (s *Service) updatePort(st *state, c *caller, r resource, b *body) error {
 		p.FixedIPs = ips
 	}
 	if err := s.portSecurity(st, c, p, n, b, false); err != nil {
+		return err
+	}
+	if err := setPortAttrs(p, b); err != nil {
 		return err
 	}
 	p.Status = portStatus(p)

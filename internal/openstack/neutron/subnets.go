@@ -36,7 +36,7 @@ func (s *Service) subnetCollection() *collection {
 			return n != nil && (n.Shared || n.External || c.owns(n.ProjectID))
 		},
 		view: func(st *state, r resource) map[string]any {
-			return toMap(r)
+			return subnetTypesView(r.(*Subnet), toMap(r))
 		},
 		create: s.createSubnet,
 		update: s.updateSubnet,
@@ -170,6 +170,9 @@ func (s *Service) createSubnet(st *state, c *caller, b *body) (resource, error) 
 		sn.GatewayIP = &g
 	}
 	if err := s.subnetDetails(sn, prefix, gw, b, true); err != nil {
+		return nil, err
+	}
+	if err := setServiceTypes(sn, b); err != nil {
 		return nil, err
 	}
 	s.stamp(&sn.Common)
@@ -366,6 +369,9 @@ func (s *Service) updateSubnet(st *state, c *caller, r resource, b *body) error 
 			g := gw.String()
 			sn.GatewayIP = &g
 		}
+	}
+	if err := setServiceTypes(sn, b); err != nil {
+		return err
 	}
 	return s.subnetDetails(sn, prefix, gw, b, false)
 }
