@@ -19,6 +19,7 @@ type caller struct {
 	user    string
 	project string // empty for an unscoped token
 	admin   bool
+	service bool // a service's in-process request (AsService)
 }
 
 // owns reports whether the caller may change a resource of project.
@@ -130,7 +131,7 @@ func (s *Service) authed(h func(http.ResponseWriter, *http.Request, *caller)) ht
 			}})
 			return
 		}
-		h(w, r, &caller{user: id.User.ID, project: id.Project.ID, admin: id.IsAdmin()})
+		h(w, r, &caller{user: id.User.ID, project: id.Project.ID, admin: id.IsAdmin(), service: isService(r.Context())})
 	}
 }
 

@@ -126,8 +126,8 @@ func portPolicy(c *caller, n *Network, b *body) []policyAttr {
 		}},
 		{name: "device_id", def: "", allowed: true},
 		{name: "device_owner", def: "", allowed: owner || !strings.HasPrefix(devOwner, "network:")},
-		{name: "binding:host_id", allowed: c.admin},
-		{name: "binding:profile", allowed: c.admin},
+		{name: "binding:host_id", allowed: c.admin || c.service},
+		{name: "binding:profile", allowed: c.admin || c.service},
 	}
 }
 

@@ -70,6 +70,7 @@ func (s *Service) createServer(w http.ResponseWriter, r *http.Request, c *caller
 		fail(w, c.version, err)
 		return
 	}
+	s.bindPorts(r.Context(), c.token, sv.Ports, sv.Host)
 	sgs := []any{}
 	for _, g := range sv.SecurityGroups {
 		sgs = append(sgs, map[string]any{"name": g})
@@ -293,6 +294,7 @@ func (s *Service) detach(ctx context.Context, token string, sv *server) error {
 		if own[p] {
 			r, err = s.neutron(ctx, token, "DELETE", "/v2.0/ports/"+p, nil)
 		} else {
+			s.bindPorts(ctx, token, []string{p}, "")
 			r, err = s.neutron(ctx, token, "PUT", "/v2.0/ports/"+p, map[string]any{"port": map[string]any{"device_id": "", "device_owner": ""}})
 		}
 		if err == nil && !r.ok() && r.status != http.StatusNotFound {
