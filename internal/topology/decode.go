@@ -65,7 +65,7 @@ func (c *decoder) deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-var topKeys = []string{"name", "defaults", "pools", "nodes", "links", "clouds", "vpns", "topology", "mgmt", "prefix"}
+var topKeys = []string{"name", "defaults", "pools", "nodes", "links", "clouds", "vpns", "topology", "mgmt", "prefix", "validate"}
 
 func (c *decoder) top(n *yaml.Node, s *spec) {
 	s.pos = posOf(n)
@@ -106,6 +106,8 @@ func (c *decoder) top(n *yaml.Node, s *spec) {
 					c.d.warnf(posOf(vv), "containerlab setting, not used by intercloud", "topology.%s ignored", k)
 				}
 			})
+		case "validate":
+			c.checks(v, s)
 		case "mgmt", "prefix":
 			c.d.warnf(posOf(v), "containerlab setting, not used by intercloud", "%s ignored", key)
 		}

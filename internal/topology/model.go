@@ -24,6 +24,8 @@ type Model struct {
 	// Externals are the real BGP daemons the lab peers with (role
 	// external); they are not in Nodes: no router, no links.
 	Externals []*External `json:"externals,omitempty"`
+	// Checks are the file's validate: block.
+	Checks []*Check `json:"checks,omitempty"`
 
 	byName map[string]*Node
 }

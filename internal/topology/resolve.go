@@ -71,6 +71,7 @@ func resolve(s *spec, d *diags) *Model {
 	r.checkAddresses()
 	r.checkGraph()
 	r.buildSessions()
+	r.resolveChecks()
 	r.m.byName = r.nodes
 	return r.m
 }

@@ -16,6 +16,7 @@ type spec struct {
 	Links    []*linkSpec
 	Clouds   []*cloudSpec
 	VPNs     []*vpnSpec
+	Checks   []*Check // validate:, run by intercloud validate --live
 	at
 }
 
