@@ -124,13 +124,14 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 
 	// Protocol routes, statics among them; direct nexthops resolve here.
 	var pending []*candidate // with recursive nexthops
+	var slab frrSlab
 	offer := func(rt Route) {
 		c := &candidate{route: rt}
 		for _, nh := range rt.Nexthops {
 			switch {
 			case nh.Iface != "":
 				ifc := m.r.byNameLocked(nh.Iface)
-				switch b := m.backupOf(nh.Backup); {
+				switch b := m.backupOf(nh.Backup, &slab); {
 				case ifc != nil && ifc.up.Load():
 					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels, backup: b})
 				case b != nil && b.ifc.up.Load() && backupLabelled(fec, idx, rt.Prefix, nh.Addr, b.gw):
@@ -183,7 +184,7 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 				}
 				nh.labels = append(stack, nh.own...)
 				if b := nh.backup; b != nil {
-					b.labels = append(fecStack(fec, idx, c.route.Prefix, b.gw), b.own...)
+					b.labels = slab.backupStack(fec, idx, c.route.Prefix, b.gw, b.own)
 					b.labelled = backupLabelled(fec, idx, c.route.Prefix, nh.gw, b.gw)
 				}
 			}
@@ -244,7 +245,8 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 				if rb := rn.backup; rb != nil && rb.labelled {
 					// The route it resolves through is protected: so is it,
 					// under the repair path's transport labels.
-					b = &ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(slices.Clone(rb.labels), nh.Labels...), labelled: true}
+					bl := append(slab.labels(len(rb.labels)+len(nh.Labels)), rb.labels...)
+					b = slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(bl, nh.Labels...), labelled: true})
 				}
 				c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels, backup: b})
 			}
@@ -259,7 +261,7 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 			if c.active() {
 				c.selected = true
 				t.best[p] = c
-				entries = append(entries, c.fibEntry())
+				entries = append(entries, c.fibEntry(&slab))
 				break
 			}
 		}
@@ -276,7 +278,7 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 	return t
 }
 
-func (c *candidate) fibEntry() fibEntry {
+func (c *candidate) fibEntry(slab *frrSlab) fibEntry {
 	e := fibEntry{prefix: c.route.Prefix, proto: c.route.Proto, local: c.local}
 	if c.local {
 		return e
@@ -286,9 +288,9 @@ func (c *candidate) fibEntry() fibEntry {
 		if nh.ifc == nil {
 			continue
 		}
-		f := fwdNexthop{ifc: nh.ifc, gw: nh.gw, labels: labelEntries(nh.labels)}
+		f := fwdNexthop{ifc: nh.ifc, gw: nh.gw, labels: slab.entries(nh.labels)}
 		if b := nh.backup; b != nil && b.labelled {
-			f.backup = &fwdNexthop{ifc: b.ifc, gw: b.gw, labels: labelEntries(b.labels)}
+			f.backup = slab.fwdNH(fwdNexthop{ifc: b.ifc, gw: b.gw, labels: slab.entries(b.labels)})
 		}
 		e.nhs = append(e.nhs, f)
 	}
