@@ -77,6 +77,16 @@ func BenchmarkUp1000(b *testing.B) {
 	benchUp(b, generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100}))
 }
 
+// BenchmarkUp1000NoFRR is BenchmarkUp1000 with fast reroute off on every
+// node: what the loop-free alternates cost a bring-up.
+func BenchmarkUp1000NoFRR(b *testing.B) {
+	m := generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100})
+	for _, n := range m.Nodes {
+		n.NoFRR = true
+	}
+	benchUp(b, m)
+}
+
 // BenchmarkFailover measures loss and restoration when the link that
 // brings a ce1 -> ce2 flow's replies into pe1 fails in the seed lab, with a
 // ping every millisecond (failover in frr_test.go): lost-pings, in-flight
@@ -186,4 +196,14 @@ func BenchmarkUpSeedTCP(b *testing.B) {
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "wall-ms")
 		l.Close()
 	}
+}
+
+// BenchmarkUp100NoFRR is BenchmarkUp100 with fast reroute off on every
+// node, to compare allocations with it on.
+func BenchmarkUp100NoFRR(b *testing.B) {
+	m := generated(b, generate.Params{POPs: 7, PPerPOP: 2, PEPerPOP: 4, CEPerPE: 2, Clouds: 10})
+	for _, n := range m.Nodes {
+		n.NoFRR = true
+	}
+	benchUp(b, m)
 }
