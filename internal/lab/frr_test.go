@@ -216,4 +216,3 @@ func TestShowFRRCountsDestinationsAndSaysWhyNot(t *testing.T) {
 		t.Error("show ce1 frr: want an error, a CE runs no IGP")
 	}
 }
-
