@@ -230,6 +230,14 @@ func (s *Service) attach(ctx context.Context, c *caller, sv *server, nics []nic,
 		if !r.ok() {
 			return badRequest("Network %s could not be found.", n.network)
 		}
+		// Nova refuses a network with no subnet before asking Neutron
+		// for a port (NetworkRequiresSubnet), rather than passing on
+		// Neutron's refusal of security groups on an address-less port.
+		if nw, _ := r.body["network"].(map[string]any); nw != nil {
+			if subnets, _ := nw["subnets"].([]any); len(subnets) == 0 {
+				return badRequest("Network %s requires a subnet in order to boot instances on.", n.network)
+			}
+		}
 	}
 	for _, n := range nics {
 		if err := s.plug(ctx, c.token, sv, n, groups); err != nil {

@@ -36,7 +36,15 @@ func TestCreateErrorsAnswerAsNova(t *testing.T) {
 		code, body := create(tc.server)
 		wantFault(t, tc.what, code, body, 400, "badRequest", tc.msg)
 	}
-	code, body := create(map[string]any{"imageRef": img, "flavorRef": "1"})
+	// A network without a subnet: Nova's own words, not Neutron's.
+	code, _, body := call(t, demo.network, "POST", demo.network.Endpoint+"v2.0/networks", nil, map[string]any{"network": map[string]any{"name": "bare"}})
+	if code != 201 {
+		t.Fatalf("create bare network: %d %v", code, body)
+	}
+	bare := body["network"].(map[string]any)["id"].(string)
+	code, body = create(map[string]any{"name": "a", "imageRef": img, "flavorRef": "1", "networks": []any{map[string]any{"uuid": bare}}})
+	wantFault(t, "network without a subnet", code, body, 400, "badRequest", "Network "+bare+" requires a subnet in order to boot instances on.")
+	code, body = create(map[string]any{"imageRef": img, "flavorRef": "1"})
 	if code != 400 || !strings.Contains(body["badRequest"].(map[string]any)["message"].(string), "'name' is a required property") {
 		t.Errorf("no name: %d %v", code, body)
 	}
