@@ -145,6 +145,9 @@ func FuzzUpdate(f *testing.F) {
 	mp, _ := bgp.NewPathAttributeMpReachNLRI(bgp.RF_IPv4_VPN, []bgp.PathNLRI{{NLRI: vpn}}, addr("10.0.0.2"))
 	rtc, _ := bgp.ParseRouteTarget("65000:1")
 	seed(bgp.NewBGPUpdateMessage(nil, append([]bgp.PathAttributeInterface{mp, bgp.NewPathAttributeExtendedCommunities([]bgp.ExtendedCommunityInterface{rtc})}, base[:2]...), nil))
+	// A VPN route with a Color extended community (RFC 9012), as an
+	// egress PE exports it for automated steering.
+	seed(bgp.NewBGPUpdateMessage(nil, append([]bgp.PathAttributeInterface{mp, bgp.NewPathAttributeExtendedCommunities([]bgp.ExtendedCommunityInterface{rtc, bgp.NewColorExtended(100)})}, base[:2]...), nil))
 	un, _ := bgp.NewPathAttributeMpUnreachNLRI(bgp.RF_IPv4_VPN, []bgp.PathNLRI{{NLRI: vpn}})
 	seed(bgp.NewBGPUpdateMessage(nil, []bgp.PathAttributeInterface{un}, nil))
 	seed(bgp.NewBGPUpdateMessage([]bgp.PathNLRI{{NLRI: p4}}, nil, nil))

@@ -16,7 +16,10 @@ type RouteView struct {
 	NextHop string   `json:"nexthop"`
 	Label   uint32   `json:"label,omitempty"`
 	RTs     []string `json:"routeTargets,omitempty"`
-	Best    bool     `json:"bestpath"`
+	// Colors are the Color extended communities (RFC 9012), which steer
+	// the route onto an SR policy.
+	Colors []uint32 `json:"colors,omitempty"`
+	Best   bool     `json:"bestpath"`
 	// Valid is FRR's "valid": the next hop resolves; a path without it
 	// is "inaccessible" and never best.
 	Valid     bool    `json:"valid"`
@@ -70,6 +73,7 @@ func (r *Route) View() RouteView {
 	for _, e := range a.RouteTargets() {
 		v.RTs = append(v.RTs, e.String())
 	}
+	v.Colors = a.Colors()
 	return v
 }
 
