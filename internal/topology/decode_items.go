@@ -8,7 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var defaultsKeys = []string{"asn", "label_mode", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "computes", "frr"}
+var defaultsKeys = []string{"asn", "label_mode", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "computes", "frr", "initial_networks"}
 
 func (c *decoder) defaults(n *yaml.Node, s *defaultsSpec) {
 	s.pos = posOf(c.deref(n))
@@ -52,6 +52,10 @@ func (c *decoder) defaults(n *yaml.Node, s *defaultsSpec) {
 		case "frr":
 			if b, ok := c.boolean(v, "defaults.frr"); ok {
 				s.FRR = &b
+			}
+		case "initial_networks":
+			if b, ok := c.boolean(v, "defaults.initial_networks"); ok {
+				s.InitialNetworks = &b
 			}
 		}
 	})
@@ -404,7 +408,7 @@ func (c *decoder) endpoint(n *yaml.Node) endpointSpec {
 	return ep
 }
 
-var cloudKeys = []string{"attach", "join", "computes", "prefix", "asn", "vpn"}
+var cloudKeys = []string{"attach", "join", "computes", "prefix", "asn", "vpn", "initial_networks"}
 
 func (c *decoder) cloud(name string, p Pos, attrs *yaml.Node) *cloudSpec {
 	cs := &cloudSpec{Name: name, ComputeN: -1, at: at{pos: p}}
@@ -445,6 +449,10 @@ func (c *decoder) cloud(name string, p Pos, attrs *yaml.Node) *cloudSpec {
 			cs.ASN = c.asn(v, what+" asn")
 		case "vpn":
 			cs.VPN, _ = c.str(v, what+" vpn")
+		case "initial_networks":
+			if b, ok := c.boolean(v, what+" initial_networks"); ok {
+				cs.InitialNetworks = &b
+			}
 		}
 	})
 	return cs

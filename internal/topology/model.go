@@ -210,7 +210,12 @@ type Cloud struct {
 	Node     string       `json:"node"`     // the node standing for the cloud's network node / gateway
 	Computes []*Compute   `json:"computes"` // compute nodes
 	LinkID   int          `json:"link"`     // the uplink, index into Model.Links
-	Auto     []string     `json:"auto,omitempty"`
+	// InitialNetworks: the cloud starts with DevStack's initial
+	// resources (a public external network and subnet, a shared address
+	// scope and subnet pool from Prefix, the demo project's private
+	// network, subnet and router1); see internal/cloudapi.
+	InitialNetworks bool     `json:"initial_networks"`
+	Auto            []string `json:"auto,omitempty"`
 }
 
 // Joins reports whether the cloud joins the WAN in mode j.

@@ -346,6 +346,7 @@ func (r *resolver) resolveClouds() {
 			continue
 		}
 		c := &Cloud{Name: cs.Name, Join: cs.Join, Attach: cs.Attach, ASN: cs.ASN, Prefix: cs.Prefix.Masked(), VPN: cs.VPN, Node: cs.Name, LinkID: -1}
+		c.InitialNetworks = *cmp.Or(cs.InitialNetworks, r.s.Defaults.InitialNetworks, new(true))
 		if len(c.Join) == 0 {
 			c.Join = []JoinMode{JoinFloatingIP}
 			c.Auto = append(c.Auto, "join")

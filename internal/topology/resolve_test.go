@@ -173,6 +173,30 @@ func TestMinimalFileImpliesNodes(t *testing.T) {
 	}
 }
 
+// Clouds start with DevStack's initial networks unless the file turns
+// them off, lab-wide under defaults or per cloud (which wins).
+func TestInitialNetworksSwitch(t *testing.T) {
+	const links = "links: [p1-p2, pe1-p1, ce1-pe1, ce2-pe1]\n"
+	for _, tc := range []struct {
+		name, src string
+		want      map[string]bool
+	}{
+		{"unset", links + "clouds:\n  c1: {attach: ce1}\n  c2: {attach: ce2}\n", map[string]bool{"c1": true, "c2": true}},
+		{"per cloud", links + "clouds:\n  c1: {attach: ce1, initial_networks: false}\n  c2: {attach: ce2}\n", map[string]bool{"c1": false, "c2": true}},
+		{"lab-wide", "defaults: {initial_networks: false}\n" + links + "clouds:\n  c1: {attach: ce1}\n  c2: {attach: ce2, initial_networks: true}\n",
+			map[string]bool{"c1": false, "c2": true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustLoad(t, "init.yaml", tc.src)
+			for _, c := range m.Clouds {
+				if c.InitialNetworks != tc.want[c.Name] {
+					t.Errorf("cloud %s: initial networks %v, want %v", c.Name, c.InitialNetworks, tc.want[c.Name])
+				}
+			}
+		})
+	}
+}
+
 func TestPinsAreKept(t *testing.T) {
 	m := mustLoad(t, "pins.yaml", `
 defaults: {asn: 64999, label_mode: sr}

@@ -56,6 +56,8 @@ type defaultsSpec struct {
 	MTU       int
 	Computes  int
 	FRR       *bool // fast reroute lab-wide; on when unset
+	// InitialNetworks: clouds get DevStack's initial networks; on when unset.
+	InitialNetworks *bool
 	at
 }
 
@@ -132,6 +134,8 @@ type cloudSpec struct {
 	Prefix      netip.Prefix
 	ASN         uint32
 	VPN         string
+	// InitialNetworks overrides defaults.initial_networks for the cloud.
+	InitialNetworks *bool
 	at
 }
 
