@@ -40,6 +40,10 @@ type iface struct {
 	up    bool
 	timer clock.Timer // hellos
 	nbr   *neighbor
+	// adjSID is the adjacency SID of the interface's adjacency (SR): a
+	// dynamic label taken when it first reaches Full and kept for the
+	// interface's life, so that a flap does not renumber it.
+	adjSID uint32
 }
 
 type neighbor struct {
@@ -219,6 +223,9 @@ func (ifc *iface) full() {
 	in := ifc.in
 	n.state = StateFull
 	n.since = in.env.Now()
+	if in.cfg.SR && ifc.adjSID == 0 {
+		ifc.adjSID = in.env.RIB().AllocateLabel()
+	}
 	in.env.Event("adjacency-up", fmt.Sprintf("neighbor %s on %s (area %s): Loading -> Full", n.rid, ifc.name, ifc.area.id))
 	in.scheduleOriginate()
 	in.scheduleSPF()

@@ -42,6 +42,7 @@ func (t LSAType) asScope() bool { return t == TypeExternal }
 const (
 	OpaqueRouterInfo     = 4 // RFC 7770: SR capabilities (SRGB)
 	OpaqueExtendedPrefix = 7 // RFC 7684: prefix SID (RFC 8665)
+	OpaqueExtendedLink   = 8 // RFC 7684: adjacency SID (RFC 8665)
 )
 
 // InitialSeq is the first sequence number of an LSA (0x80000001).
@@ -71,6 +72,7 @@ type LSA struct {
 	// Opaque LSAs.
 	SRGB *SRGB      // router information
 	SID  *PrefixSID // extended prefix (Prefix holds the prefix)
+	Link *ExtLink   // extended link
 }
 
 // RouterFlags are the router LSA's V/E/B bits.
@@ -114,6 +116,17 @@ type PrefixSID struct {
 	NoPHP bool
 	// Node (the N flag) marks a node SID.
 	Node bool
+}
+
+// ExtLink is the extended link TLV of an extended link LSA (RFC 7684)
+// with its adjacency SID sub-TLV (RFC 8665): the label the advertising
+// router pops before sending a packet out of this one adjacency. The
+// label is local to the router (the L and V flags: a value, of local
+// significance), allocated from its dynamic range.
+type ExtLink struct {
+	Neighbor netip.Addr `json:"neighbor"` // the neighbour's router id (link id)
+	IfAddr   netip.Addr `json:"if_addr"`  // the advertising router's interface address (link data)
+	AdjSID   uint32     `json:"adj_sid"`
 }
 
 // key identifies an LSA within its flooding scope: (type, link state id,
@@ -179,6 +192,9 @@ func sameContent(a, b *LSA) bool {
 		return false
 	}
 	if (a.SID == nil) != (b.SID == nil) || a.SID != nil && *a.SID != *b.SID {
+		return false
+	}
+	if (a.Link == nil) != (b.Link == nil) || a.Link != nil && *a.Link != *b.Link {
 		return false
 	}
 	return true

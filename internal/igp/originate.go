@@ -122,6 +122,7 @@ func (in *Instance) desiredArea(a *area) []*LSA {
 		if a == in.loArea && in.cfg.SRIndex >= 0 && in.cfg.SRIndex < srgbSize && in.cfg.Loopback.IsValid() {
 			out = append(out, in.extPrefix(in.cfg.Loopback.Masked(), &PrefixSID{Index: uint32(in.cfg.SRIndex), Node: true}))
 		}
+		out = append(out, in.extLinks(a)...)
 	}
 	if in.isABR() {
 		out = append(out, in.summariesInto(a)...)
@@ -164,6 +165,22 @@ func (in *Instance) extPrefix(p netip.Prefix, sid *PrefixSID) *LSA {
 		in.opaqueIDs[p] = inst
 	}
 	return &LSA{Type: TypeOpaqueArea, ID: addr4(OpaqueExtendedPrefix<<24 | inst), AdvRouter: in.rid, Prefix: p, SID: sid}
+}
+
+// extLinks are the extended link LSAs of the router's Full adjacencies in
+// area a, one per adjacency as RFC 7684 has it, each with its adjacency
+// SID. The link state id (8.x.x.x) is the interface's position, so it
+// stays the same for the adjacency across flaps.
+func (in *Instance) extLinks(a *area) []*LSA {
+	var out []*LSA
+	for i, ifc := range in.ifaces {
+		if ifc.area != a || !ifc.up || ifc.adjSID == 0 || ifc.nbr == nil || ifc.nbr.state != StateFull {
+			continue
+		}
+		out = append(out, &LSA{Type: TypeOpaqueArea, ID: addr4(OpaqueExtendedLink<<24 | uint32(i+1)), AdvRouter: in.rid,
+			Link: &ExtLink{Neighbor: ifc.nbr.rid, IfAddr: ifc.addr.Addr(), AdjSID: ifc.adjSID}})
+	}
+	return out
 }
 
 // desiredExternal lists the AS-external LSAs for redistributed prefixes.

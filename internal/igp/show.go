@@ -98,6 +98,7 @@ type LSADetail struct {
 	OpaqueType string           `json:"opaque_type,omitempty"`
 	SRGB       *SRGB            `json:"srgb,omitempty"`
 	PrefixSID  *PrefixSIDInfo   `json:"prefix_sid,omitempty"`
+	Link       *ExtLink         `json:"extended_link,omitempty"`
 }
 
 // RouterLinkInfo is a router LSA link as OSPF shows it.
@@ -189,6 +190,8 @@ func lsaInfo(l *LSA, now time.Time, detail bool) LSAInfo {
 				p.Flags = append(p.Flags, "N")
 			}
 			d.PrefixSID = p
+		case l.Link != nil:
+			d.OpaqueType, d.Link = "extended link", l.Link
 		}
 	}
 	i.Detail = d

@@ -3,6 +3,7 @@ package igp
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/router"
@@ -147,6 +148,7 @@ func (in *Instance) installSR(tab *table, now time.Time) int {
 		}
 	}
 	in.srBindings = bindings
+	lsps = append(lsps, in.adjLSPs()...)
 	rib := in.env.RIB()
 	rib.ReplaceLSPs(router.ProtoSR, lsps)
 	rib.ReplaceFECLabels(router.ProtoSR, fecs)
@@ -175,4 +177,88 @@ func srgbOf(h directHop, now time.Time) *SRGB {
 		return nil
 	}
 	return l.SRGB
+}
+
+// adjLSPs are the LFIB entries of our adjacency SIDs: pop, and send what
+// is left out of that adjacency whatever the shortest path says (RFC
+// 8402's adjacency segment). They stand for no prefix, so have no FEC.
+func (in *Instance) adjLSPs() []router.LSP {
+	var out []router.LSP
+	for _, ifc := range in.ifaces {
+		if n := ifc.nbr; ifc.adjSID != 0 && ifc.up && n != nil && n.state == StateFull {
+			out = append(out, router.LSP{InLabel: ifc.adjSID, Proto: router.ProtoSR, Nexthops: []router.LSPNexthop{{Addr: n.addr, Iface: ifc.name, OutLabel: router.LabelImplicitNull}}})
+		}
+	}
+	return out
+}
+
+// AdjSID is an adjacency SID of the area databases: Router pops Label
+// and sends the packet to Neighbor out of its interface IfAddr.
+type AdjSID struct {
+	Area     Area       `json:"area"`
+	Router   netip.Addr `json:"router"`
+	Neighbor netip.Addr `json:"neighbor"`
+	IfAddr   netip.Addr `json:"if_addr"`
+	Label    uint32     `json:"label"`
+	Local    bool       `json:"local,omitempty"` // one of ours
+	Iface    string     `json:"iface,omitempty"` // ours: the interface
+}
+
+// AdjSIDs lists every adjacency SID the router knows, its own and those
+// flooded by others, sorted by area, router, neighbour and interface.
+func (in *Instance) AdjSIDs() []AdjSID {
+	now := in.env.Now()
+	var out []AdjSID
+	for _, a := range in.areas {
+		for _, l := range a.db {
+			if l.Type != TypeOpaqueArea || l.Link == nil || !l.usable(now) {
+				continue
+			}
+			x := AdjSID{Area: a.id, Router: l.AdvRouter, Neighbor: l.Link.Neighbor, IfAddr: l.Link.IfAddr, Label: l.Link.AdjSID, Local: l.AdvRouter == in.rid}
+			if x.Local {
+				for _, ifc := range in.ifaces {
+					if ifc.addr.Addr() == x.IfAddr {
+						x.Iface = ifc.name
+					}
+				}
+			}
+			out = append(out, x)
+		}
+	}
+	slices.SortFunc(out, func(a, b AdjSID) int {
+		switch {
+		case a.Area != b.Area:
+			return cmp(uint32(a.Area), uint32(b.Area))
+		case a.Router != b.Router:
+			return a.Router.Compare(b.Router)
+		case a.Neighbor != b.Neighbor:
+			return a.Neighbor.Compare(b.Neighbor)
+		}
+		return a.IfAddr.Compare(b.IfAddr)
+	})
+	return out
+}
+
+// AdjacencySID is the label router rtr advertises for its adjacency to
+// neighbor over its interface with address ifAddr (any interface when
+// ifAddr is the zero address: the lowest such label), as flooded in the
+// area databases: what a path computation needs to pin a hop (SR-TE's
+// explicit paths, TI-LFA's repair lists). Call it under the router's lock.
+func (in *Instance) AdjacencySID(rtr, neighbor, ifAddr netip.Addr) (uint32, bool) {
+	now := in.env.Now()
+	best, found := uint32(0), false
+	for _, a := range in.areas {
+		for _, l := range a.db {
+			if l.Type != TypeOpaqueArea || l.Link == nil || l.AdvRouter != rtr || l.Link.Neighbor != neighbor || !l.usable(now) {
+				continue
+			}
+			if ifAddr.IsValid() && l.Link.IfAddr != ifAddr {
+				continue
+			}
+			if !found || l.Link.AdjSID < best {
+				best, found = l.Link.AdjSID, true
+			}
+		}
+	}
+	return best, found
 }

@@ -33,6 +33,9 @@ links:
 func (l *lab) lfib(node string, proto router.Protocol) string {
 	var rows []string
 	for _, lsp := range l.net.Router(node).Table().LSPs(proto) {
+		if !lsp.FEC.IsValid() {
+			continue // an adjacency SID (TestAdjacencySIDs...)
+		}
 		var outs []string
 		for _, h := range lsp.Nexthops {
 			outs = append(outs, fmt.Sprintf("%s@%s", label(h.OutLabel), l.peerOf(node, h.Iface)))

@@ -94,7 +94,7 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 			data, text = nb, ldpNeighbors(nb)
 		case "sr":
 			b := n.IGP.SRBindings()
-			data, text = b, srBindings(b)
+			data, text = b, srBindings(b)+"\n"+adjSIDs(n.IGP.AdjSIDs())
 		case "frr":
 			r := frrReport(n.IGP.FRR())
 			data, text = r, r.String()
@@ -177,6 +177,9 @@ func lsaDetail(b *strings.Builder, d *igp.LSADetail) {
 	}
 	if d.PrefixSID != nil {
 		fmt.Fprintf(b, "    Prefix SID index %d %s\n", d.PrefixSID.Index, strings.Join(d.PrefixSID.Flags, " "))
+	}
+	if k := d.Link; k != nil {
+		fmt.Fprintf(b, "    Link ID %s, Link Data %s, Adj SID label %d\n", k.Neighbor, k.IfAddr, k.AdjSID)
 	}
 }
 
@@ -287,6 +290,28 @@ func srBindings(bs []igp.SRBinding) string {
 				out = "implicit-null"
 			}
 			fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s %s\t%s\n", x.Prefix, x.SIDIndex, x.Label, x.Type, nh.Addr, nh.Iface, out)
+		}
+	}
+	w.Flush()
+	return b.String()
+}
+
+// adjSIDs lists the adjacency SIDs the node knows, its own first with
+// the interface they leave by.
+func adjSIDs(as []igp.AdjSID) string {
+	var b strings.Builder
+	w := table(&b)
+	fmt.Fprintln(w, "Adjacency SID\tRouter\tNeighbor\tInterface")
+	for _, own := range []bool{true, false} {
+		for _, x := range as {
+			if x.Local != own {
+				continue
+			}
+			ifc := x.IfAddr.String()
+			if x.Local {
+				ifc += " " + x.Iface + " (local: pop)"
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", x.Label, x.Router, x.Neighbor, ifc)
 		}
 	}
 	w.Flush()
