@@ -92,3 +92,26 @@ func (s *Service) showFlavor(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	writeJSON(w, c.version, http.StatusOK, map[string]any{"flavor": s.flavorView(r, c.version, f, true)})
 }
+
+// listExtraSpecs answers GET /flavors/{id}/os-extra_specs. The seeded
+// flavors have none; clients such as Terraform's flavor data source and
+// the openstack CLI's flavor list read them all the same.
+func (s *Service) listExtraSpecs(w http.ResponseWriter, r *http.Request, c *caller) {
+	id := r.PathValue("id")
+	if _, ok := lookupFlavor(id); !ok {
+		fail(w, c.version, notFound("Flavor %s could not be found.", id))
+		return
+	}
+	writeJSON(w, c.version, http.StatusOK, map[string]any{"extra_specs": map[string]string{}})
+}
+
+// showExtraSpec answers GET /flavors/{id}/os-extra_specs/{key}: Nova's
+// 404 for a key the flavor does not have, which is every key here.
+func (s *Service) showExtraSpec(w http.ResponseWriter, r *http.Request, c *caller) {
+	id := r.PathValue("id")
+	if _, ok := lookupFlavor(id); !ok {
+		fail(w, c.version, notFound("Flavor %s could not be found.", id))
+		return
+	}
+	fail(w, c.version, notFound("Flavor %s has no extra specs with key %s.", id, r.PathValue("key")))
+}

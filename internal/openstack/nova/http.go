@@ -147,6 +147,8 @@ func (s *Service) Handler() http.Handler {
 	route("GET /v2.1/flavors", s.listFlavors(false))
 	route("GET /v2.1/flavors/detail", s.listFlavors(true))
 	route("GET /v2.1/flavors/{id}", s.showFlavor)
+	route("GET /v2.1/flavors/{id}/os-extra_specs", s.listExtraSpecs)
+	route("GET /v2.1/flavors/{id}/os-extra_specs/{key}", s.showExtraSpec)
 	route("GET /v2.1/servers", s.listServers(false))
 	route("GET /v2.1/servers/detail", s.listServers(true))
 	route("POST /v2.1/servers", s.createServer)
