@@ -128,6 +128,10 @@ func (s *Service) Bootstrap(ctx context.Context, seed Seed) error {
 			if err := b.grant(DemoName(r.Name), DemoName(r.Name), "Demo project of cloud "+r.Name+".", member); err != nil {
 				return err
 			}
+			// As DevStack does, the admin is admin of the demo projects too.
+			if err := b.grant(AdminUser, DemoName(r.Name), "", admin); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -120,7 +120,7 @@ func tableCounts(t *testing.T, ts *testServer) rowCounts {
 			t.Fatal(err)
 		}
 	}
-	want := rowCounts{domains: 1, projects: 4, users: 4, roles: 2, assignments: 4, regions: 3, services: 4, endpoints: 4 * 3 * 3}
+	want := rowCounts{domains: 1, projects: 4, users: 4, roles: 2, assignments: 7, regions: 3, services: 4, endpoints: 4 * 3 * 3}
 	if c != want {
 		t.Errorf("rows %+v, want %+v", c, want)
 	}

@@ -71,8 +71,11 @@ func TestOpenstackClient(t *testing.T) {
 		t.Fatalf("openstack role assignment list: %v\n%s", err, errOut)
 	}
 	var assignments []struct{ Role, User, Project string }
-	if err := json.Unmarshal([]byte(out), &assignments); err != nil || len(assignments) != 1 ||
-		assignments[0].Role != "member" || assignments[0].User != "demo-cloud1@Default" || assignments[0].Project != "demo-cloud1@Default" {
+	err = json.Unmarshal([]byte(out), &assignments)
+	slices.SortFunc(assignments, func(a, b struct{ Role, User, Project string }) int { return strings.Compare(a.User, b.User) })
+	if err != nil || len(assignments) != 2 ||
+		assignments[0].Role != "admin" || assignments[0].User != "admin@Default" || assignments[0].Project != "demo-cloud1@Default" ||
+		assignments[1].Role != "member" || assignments[1].User != "demo-cloud1@Default" || assignments[1].Project != "demo-cloud1@Default" {
 		t.Errorf("role assignment list --project demo-cloud1: %q (%v)", out, err)
 	}
 
