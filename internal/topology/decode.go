@@ -65,7 +65,7 @@ func (c *decoder) deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-var topKeys = []string{"name", "defaults", "pools", "nodes", "links", "clouds", "vpns", "topology", "mgmt", "prefix", "validate"}
+var topKeys = []string{"name", "defaults", "pools", "nodes", "links", "clouds", "vpns", "topology", "mgmt", "prefix", "validate", "sr-policies"}
 
 func (c *decoder) top(n *yaml.Node, s *spec) {
 	s.pos = posOf(n)
@@ -108,6 +108,8 @@ func (c *decoder) top(n *yaml.Node, s *spec) {
 			})
 		case "validate":
 			c.checks(v, s)
+		case "sr-policies":
+			c.srPolicies(v, s)
 		case "mgmt", "prefix":
 			c.d.warnf(posOf(v), "containerlab setting, not used by intercloud", "%s ignored", key)
 		}

@@ -283,7 +283,7 @@ func (c *decoder) statics(n *yaml.Node, ns *nodeSpec) {
 	}
 }
 
-var linkKeys = []string{"a", "b", "endpoints", "subnet", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "state"}
+var linkKeys = []string{"a", "b", "endpoints", "subnet", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "state", "affinity"}
 
 func (c *decoder) links(n *yaml.Node, s *spec) {
 	n = c.deref(n)
@@ -351,6 +351,13 @@ func (c *decoder) links(n *yaml.Node, s *spec) {
 			case "mtu":
 				if x, ok := c.integer(v, "link mtu", 68, 65535); ok {
 					l.MTU = int(x)
+				}
+			case "affinity":
+				l.Affinity, l.AffinityPos = c.strList(v, "link affinity")
+				for i, a := range l.Affinity {
+					if !nameRE.MatchString(a) {
+						c.d.errorf(l.AffinityPos[i], "start with a letter; use letters, digits, '-', '_' and '.'", "invalid affinity name %q", a)
+					}
 				}
 			case "state":
 				if st, ok := c.str(v, "link state"); ok {
@@ -484,7 +491,7 @@ func parseJoin(s string) (JoinMode, bool) {
 	return "", false
 }
 
-var vpnKeys = []string{"sites", "pes", "rt", "import", "export", "labels"}
+var vpnKeys = []string{"sites", "pes", "rt", "import", "export", "labels", "color"}
 
 func (c *decoder) vpn(name string, p Pos, attrs *yaml.Node) *vpnSpec {
 	vs := &vpnSpec{Name: name, at: at{pos: p}}
@@ -502,6 +509,10 @@ func (c *decoder) vpn(name string, p Pos, attrs *yaml.Node) *vpnSpec {
 		case "rt":
 			if s, ok := c.str(v, what+" rt"); ok {
 				vs.Import, vs.Export = []string{s}, []string{s}
+			}
+		case "color":
+			if x, ok := c.integer(v, what+" color", 1, 1<<32-1); ok {
+				vs.Color = uint32(x)
 			}
 		case "import":
 			vs.Import, _ = c.strList(v, what+" import")

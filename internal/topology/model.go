@@ -26,6 +26,8 @@ type Model struct {
 	Externals []*External `json:"externals,omitempty"`
 	// Checks are the file's validate: block.
 	Checks []*Check `json:"checks,omitempty"`
+	// SRPolicies are the SR-TE policies of the headends (sr-policies:).
+	SRPolicies []*SRPolicy `json:"sr_policies,omitempty"`
 
 	byName map[string]*Node
 }
@@ -168,6 +170,9 @@ type Link struct {
 	// PE–CE link is in its VRF's VPN.
 	Space string   `json:"space,omitempty"`
 	Auto  []string `json:"auto,omitempty"` // "subnet", "area", ...
+	// Affinity names the admin groups of the link, which SR-TE dynamic
+	// paths may exclude.
+	Affinity []string `json:"affinity,omitempty"`
 }
 
 // Endpoint is one side of a link.
@@ -262,7 +267,11 @@ type VPN struct {
 	VRFs   []VRF           `json:"vrfs"`  // one per PE, sorted by PE name
 	Import []string        `json:"import_rts"`
 	Export []string        `json:"export_rts"`
-	Auto   []string        `json:"auto,omitempty"`
+	// Color, when set, is the Color extended community (RFC 9012) the
+	// PEs attach to the VPN's exported routes: an ingress PE with an SR
+	// policy of that color to the route's PE steers onto it.
+	Color uint32   `json:"color,omitempty"`
+	Auto  []string `json:"auto,omitempty"`
 }
 
 // VRF is a VPN's instance on one PE.

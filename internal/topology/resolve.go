@@ -66,6 +66,7 @@ func resolve(s *spec, d *diags) *Model {
 	r.allocateLinks()
 	r.allocateCloudPrefixes()
 	r.resolveVPNs()
+	r.resolveSRPolicies()
 	r.checkExternals()
 	r.assignSpaces()
 	r.checkAddresses()
@@ -304,7 +305,7 @@ func (r *resolver) addLink(ls *linkSpec) *Link {
 	ds := &r.s.Defaults
 	l := &Link{ID: len(r.m.Links), A: Endpoint{Node: ls.A.Node, Interface: ls.A.Interface},
 		B: Endpoint{Node: ls.B.Node, Interface: ls.B.Interface}, Cost: ls.Cost, MTU: ls.MTU, Up: !ls.Down,
-		Latency: ds.Latency, Jitter: ds.Jitter, Loss: ds.Loss, Rate: ds.Rate}
+		Latency: ds.Latency, Jitter: ds.Jitter, Loss: ds.Loss, Rate: ds.Rate, Affinity: ls.Affinity}
 	if l.Cost == 0 {
 		l.Cost = ds.Cost
 	}

@@ -29,7 +29,7 @@ func (r *resolver) resolveVPNs() {
 		if !nameRE.MatchString(vs.Name) {
 			r.d.errorf(vs.pos, "start with a letter; use letters, digits, '-', '_' and '.'", "invalid vpn name %q", vs.Name)
 		}
-		v := &VPN{Name: vs.Name, Import: vs.Import, Export: vs.Export, Labels: vs.Labels}
+		v := &VPN{Name: vs.Name, Import: vs.Import, Export: vs.Export, Labels: vs.Labels, Color: vs.Color}
 		if v.Labels == "" {
 			v.Labels = LabelsPerVRF
 		}

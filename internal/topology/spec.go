@@ -17,6 +17,8 @@ type spec struct {
 	Clouds   []*cloudSpec
 	VPNs     []*vpnSpec
 	Checks   []*Check // validate:, run by intercloud validate --live
+	// SRPolicies is the sr-policies: block, per headend in file order.
+	SRPolicies []*srPolicySpec
 	at
 }
 
@@ -119,6 +121,9 @@ type linkSpec struct {
 	Rate    *uint64
 	MTU     int
 	Down    bool
+	// Affinity names the link's admin groups (SR-TE excludes by them).
+	Affinity    []string
+	AffinityPos []Pos
 	// short is the text of a short-form link ("p1-p2"), split once the
 	// node names are known.
 	short string
@@ -148,5 +153,6 @@ type vpnSpec struct {
 	Import   []string
 	Export   []string
 	Labels   LabelAllocation
+	Color    uint32 // the Color extended community exported routes carry
 	at
 }
