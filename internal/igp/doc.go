@@ -2,7 +2,9 @@
 // point-to-point links — hellos with a two-way check, database exchange,
 // reliable flooding of sequenced, aged LSAs, per-area SPF with equal-cost
 // multipath, ABR summaries, AS externals (E2) — and carries segment-routing
-// node SIDs the way OSPF's extended prefix opaque LSAs do (RFC 8665).
+// node SIDs and adjacency SIDs the way OSPF's extended prefix and extended
+// link opaque LSAs do (RFC 8665). Fast reroute computes loop-free
+// alternates (RFC 5286) and, with SR, TI-LFA repair lists (RFC 9855).
 //
 // It is not OSPF on the wire: messages are Go values handed to
 // router.Env.SendControl, and LSAs are immutable values shared by pointer

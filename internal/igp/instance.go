@@ -48,6 +48,7 @@ type Instance struct {
 	advs       []uint32
 	asbrs      []asbrRoute
 	srBindings []SRBinding
+	repairs    []tiRepair // TI-LFA repairs, by routeInfo.rep
 }
 
 // area is one OSPF area the router attaches to.

@@ -46,14 +46,24 @@ const (
 	whyOneNbr         // no other neighbour in the area
 	whyFar            // the advertising router is beyond the area's tree
 	whyDisabled       // fast reroute turned off for the node
+	whyNoRepair       // TI-LFA: no path avoids the link
+	whyNoLabel        // TI-LFA: a node on the repair path lacks a SID or SRGB
 )
 
-var whyText = [...]string{"", "no loop-free alternate", "no other neighbour in the area", "advertised from beyond the area", "fast reroute off"}
+var whyText = [...]string{"", "no loop-free alternate", "no other neighbour in the area", "advertised from beyond the area", "fast reroute off",
+	"no path avoids the link", "no segment routing label on the repair path"}
+
+// lfaRun is what the LFA step computed that TI-LFA reuses: the SPF from
+// each direct hop's router and the area graphs.
+type lfaRun struct {
+	dist   [][]uint32
+	graphs map[*area]*areaGraph
+}
 
 const inf = math.MaxUint32
 
 // computeLFA chooses each candidate's backup first hop.
-func (in *Instance) computeLFA(tab *table, t *nhSets) {
+func (in *Instance) computeLFA(tab *table, t *nhSets) lfaRun {
 	// dist[d] is the SPF from the router behind direct hop d, indexed as
 	// its area's tree from us; neighbours on parallel links share one.
 	dist := make([][]uint32, len(t.direct))
@@ -75,7 +85,7 @@ func (in *Instance) computeLFA(tab *table, t *nhSets) {
 	}
 	for i := range tab.c {
 		c := &tab.c[i]
-		c.bk, c.prot, c.why = -1, Unprotected, whyNone
+		c.bk, c.prot, c.why, c.rep = -1, Unprotected, whyNone, -1
 		switch members := t.sets[c.nh]; {
 		case c.conn != -1 || len(members) == 0:
 			c.prot = Attached
@@ -85,6 +95,7 @@ func (in *Instance) computeLFA(tab *table, t *nhSets) {
 			in.chooseLFA(c, t, dist, int(members[0]))
 		}
 	}
+	return lfaRun{dist: dist, graphs: graphs}
 }
 
 // chooseLFA picks the backup of a route whose only first hop is e.
@@ -141,6 +152,8 @@ type areaGraph struct {
 type graphEdge struct {
 	to     int32
 	metric uint32
+	li     int32 // the link's index in the from-router's LSA
+	dir    int32 // from us: the direct hop it is
 }
 
 func (in *Instance) graphOf(a *area, t *nhSets) *areaGraph {
@@ -161,10 +174,13 @@ func (in *Instance) graphOf(a *area, t *nhSets) *areaGraph {
 			if !ok || !s.v[j].done || !linksBack(s.v[j].lsa, u.AdvRouter) {
 				continue
 			}
-			if i == 0 && in.directFor(a, t, l) < 0 {
-				continue // our link to a neighbour no longer Full
+			dir := -1
+			if i == 0 {
+				if dir = in.directFor(a, t, l); dir < 0 {
+					continue // our link to a neighbour no longer Full
+				}
 			}
-			g.adj = append(g.adj, graphEdge{j, max(l.Metric, 1)})
+			g.adj = append(g.adj, graphEdge{to: j, metric: max(l.Metric, 1), li: int32(li), dir: int32(dir)})
 		}
 	}
 	g.off[len(s.v)] = int32(len(g.adj))
@@ -239,6 +255,15 @@ type FRRRow struct {
 	BackupIface string       `json:"backup_iface,omitempty"`
 	Protection  string       `json:"protection"` // node, link, ecmp or unprotected
 	Why         string       `json:"why,omitempty"`
+	// Repair is how the backup was found: "lfa" (RFC 5286), "ti-lfa"
+	// (RFC 9855: Segments, possibly none, steer the packet along the
+	// post-convergence path), or "ecmp". BackupLabels are the repair
+	// path's own labels, outermost first: a TI-LFA list and the
+	// destination's label under it (an LFA's label is the neighbour's for
+	// the prefix, as on a primary, and not listed here).
+	Repair       string    `json:"repair,omitempty"`
+	Segments     []Segment `json:"segments,omitempty"`
+	BackupLabels []uint32  `json:"backup_labels,omitempty"`
 }
 
 // FRR reports the fast reroute cover of every route that is not
@@ -253,7 +278,15 @@ func (in *Instance) FRR() []FRRRow {
 		for _, nh := range r.Nexthops {
 			row := FRRRow{Prefix: r.Prefix, Nexthop: nh.Addr, Iface: nh.Iface, Protection: x.prot.String(), Why: whyText[x.why]}
 			if b := nh.Backup; b != nil {
-				row.Backup, row.BackupIface = b.Addr, b.Iface
+				row.Backup, row.BackupIface, row.BackupLabels = b.Addr, b.Iface, b.Labels
+				switch {
+				case x.prot == ProtectECMP:
+					row.Repair = "ecmp"
+				case x.rep >= 0:
+					row.Repair, row.Segments = "ti-lfa", in.repairs[x.rep].segs
+				default:
+					row.Repair = "lfa"
+				}
 			}
 			out = append(out, row)
 		}

@@ -42,6 +42,7 @@ type candidate struct {
 	bk   int32
 	prot Protection
 	why  uint8
+	rep  int32 // TI-LFA: the repair in spfScratch.repairs, -1 for none
 	// adv and more are the routers whose advertisements gave the best
 	// paths: stub owners, ABRs, the ASBR. Most routes have one, kept
 	// inline so that a table of thousands costs no allocation each.
@@ -84,6 +85,7 @@ type routeInfo struct {
 	adv    uint32 // offset of the advertising routers in Instance.advs
 	prot   Protection
 	why    uint8
+	rep    int32 // TI-LFA: index in Instance.repairs, -1 for none
 }
 
 // compare orders candidates for the same prefix: OSPF's path type
@@ -159,7 +161,7 @@ func (tab *table) offer(p netip.Prefix, typ PathType, area Area, cost, e2 uint32
 
 func (tab *table) set(r *candidate, k uint64, typ PathType, area Area, cost, e2 uint32, nh int32, conn int16, adv uint32) {
 	r.key, r.typ, r.area, r.cost, r.e2, r.nh, r.conn, r.sid = k, typ, area, cost, e2, nh, conn, -1
-	r.bk, r.prot, r.why = -1, Unprotected, whyDisabled
+	r.bk, r.prot, r.why, r.rep = -1, Unprotected, whyDisabled, -1
 	r.adv, r.more = adv, r.more[:0]
 }
 
@@ -201,11 +203,14 @@ func (in *Instance) runSPF() {
 	in.interRoutes(tab, examined, now)
 	asbrs := in.asbrRoutes(t, examined, now)
 	in.externalRoutes(tab, asbrs, now)
-	if in.cfg.FastReroute {
-		in.computeLFA(tab, t)
-	}
 	if in.cfg.SR {
 		in.resolveSIDs(tab, now)
+	}
+	if in.cfg.FastReroute {
+		lfa := in.computeLFA(tab, t)
+		if in.cfg.SR {
+			in.computeTILFA(tab, t, lfa, now)
+		}
 	}
 	in.keepTable(tab, t)
 	in.asbrs = in.asbrs[:0]
@@ -280,14 +285,30 @@ func (in *Instance) keepTable(tab *table, t *nhSets) {
 				attached[x] = []router.Nexthop{{Iface: name}}
 			}
 			r.Nexthops = attached[x]
+		} else if rep := in.repairOf(c); rep != nil && len(rep.push) > 0 {
+			// A repair list is the route's own: the destination's label
+			// goes under the segments.
+			nh := t.nexthops(c.nh)[0]
+			b := t.direct[rep.hop]
+			nh.Backup = &router.Nexthop{Addr: b.addr, Iface: b.ifc.name, Labels: rep.stack()}
+			r.Nexthops = []router.Nexthop{nh}
 		} else {
 			r.Nexthops = t.protected(c.nh, c.bk, c.prot)
 		}
 		info[j] = routeInfo{typ: c.typ, sidOwn: c.conn == connLoopback && c.sid >= 0, area: c.area, cost: c.cost, e2: c.e2,
-			sid: c.sid, adv: uint32(len(advs)), nadv: uint16(1 + len(c.more)), prot: c.prot, why: c.why}
+			sid: c.sid, adv: uint32(len(advs)), nadv: uint16(1 + len(c.more)), prot: c.prot, why: c.why, rep: c.rep}
 		advs = c.advs(advs)
 	}
 	in.routes, in.info, in.advs = routes, info, advs
+	in.repairs = slices.Clone(in.scratch.repairs)
+}
+
+// repairOf is candidate c's TI-LFA repair, nil if it has none.
+func (in *Instance) repairOf(c *candidate) *tiRepair {
+	if c.rep < 0 {
+		return nil
+	}
+	return &in.scratch.repairs[c.rep]
 }
 
 // advRouters returns the advertising routers of route i.

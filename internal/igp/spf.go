@@ -200,6 +200,8 @@ type spfScratch struct {
 	table table
 	order []int32
 	ext   map[Area]map[uint64][]*LSA // extended prefix LSAs by prefix (SR)
+	// repairs are the TI-LFA repairs of the table's candidates.
+	repairs []tiRepair
 }
 
 // release drops the SPF storage of a quiet router.

@@ -129,7 +129,15 @@ func (in *Instance) installSR(tab *table, now time.Time) int {
 			if r.prot == ProtectECMP {
 				bk = members[(k+1)%len(members)]
 			}
-			if bk >= 0 {
+			if rep := in.repairOf(r); rep != nil && len(rep.push) > 0 {
+				// TI-LFA: swap to the label the end of the repair list
+				// reads, push the segments over it. The FEC entry only
+				// tells the RIB the backup is labelled: its labels are
+				// the route's own.
+				bh := t.direct[rep.hop]
+				hop.Backup = &router.LSPNexthop{Addr: bh.addr, Iface: bh.ifc.name, OutLabel: rep.out, Push: rep.push}
+				fecs = append(fecs, router.FECLabel{Prefix: p, Nexthop: bh.addr, OutLabel: router.LabelImplicitNull})
+			} else if bk >= 0 {
 				bh := t.direct[bk]
 				if bout, ok := in.srOut(r, bh, idx, now); ok {
 					hop.Backup = &router.LSPNexthop{Addr: bh.addr, Iface: bh.ifc.name, OutLabel: bout}

@@ -132,11 +132,10 @@ func sameLSP(a, b LSP) bool {
 
 // sameLSPNexthop compares LSP nexthops and their backups by value.
 func sameLSPNexthop(a, b LSPNexthop) bool {
-	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && *a.Backup != *b.Backup {
+	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && !sameLSPNexthop(*a.Backup, *b.Backup) {
 		return false
 	}
-	a.Backup, b.Backup = nil, nil
-	return a == b
+	return a.Addr == b.Addr && a.Iface == b.Iface && a.OutLabel == b.OutLabel && slices.Equal(a.Push, b.Push)
 }
 
 func (m *ribManager) AllocateLabel() uint32 { return m.labels.allocate() }

@@ -453,7 +453,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 					// The primary lost carrier: the repair path stands in
 					// until the protocol recomputes.
 					ifc, b, bifc = bifc, nil, nil
-					row.Nexthop, row.OutLabel, row.Repair = nh.Backup.Addr, nh.Backup.OutLabel, true
+					row.Nexthop, row.OutLabel, row.Pushed, row.Repair = nh.Backup.Addr, nh.Backup.OutLabel, slices.Clone(nh.Backup.Push), true
 				}
 				if ifc == nil || !ifc.up.Load() {
 					row.Inactive = true
@@ -461,11 +461,11 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 					continue
 				}
 				row.Iface = ifc.name
-				h := newLSPHop(ifc, row.Nexthop, row.OutLabel, nil)
+				h := newLSPHop(ifc, row.Nexthop, row.OutLabel, row.Pushed)
 				if bifc != nil {
-					bh := newLSPHop(bifc, b.Addr, b.OutLabel, nil)
+					bh := newLSPHop(bifc, b.Addr, b.OutLabel, b.Push)
 					h.backup = &bh
-					row.Backup = fmt.Sprintf("%s %s %s", b.Addr, bifc.name, labelText(b.OutLabel))
+					row.Backup = fmt.Sprintf("%s %s %s", b.Addr, bifc.name, stackText(b.Push, b.OutLabel))
 				}
 				e.hops = append(e.hops, h)
 			}
@@ -476,6 +476,19 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 		}
 	}
 	return buildLFIB(entries), rows
+}
+
+// stackText is the label stack a swap to out under push sends, outermost
+// first ("16003/24001/16005"), as show writes it.
+func stackText(push []uint32, out uint32) string {
+	parts := make([]string, 0, len(push)+1)
+	for _, l := range push {
+		parts = append(parts, labelText(l))
+	}
+	if len(push) == 0 || out != LabelImplicitNull {
+		parts = append(parts, labelText(out))
+	}
+	return strings.Join(parts, "/")
 }
 
 // resolveLSP resolves an LSP's next hop that is not on a connected subnet

@@ -106,6 +106,10 @@ type LSPNexthop struct {
 	// Backup is the repair path with its own out-label, taken the moment
 	// Iface loses carrier (see Nexthop.Backup).
 	Backup *LSPNexthop `json:"backup,omitempty"`
+	// Push, on a backup only, are labels pushed over OutLabel, outermost
+	// first: a repair path's segments (TI-LFA) that steer the packet to
+	// where OutLabel means the destination again.
+	Push []uint32 `json:"push,omitempty"`
 }
 
 // LSP is an LFIB entry offered by a label protocol: packets arriving with
