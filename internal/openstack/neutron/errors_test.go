@@ -100,7 +100,7 @@ func TestErrors(t *testing.T) {
 		{"invalid sort key", "GET", "/v2.0/networks?sort_key=subnets&sort_dir=asc", nil, false, 400, "HTTPBadRequest", "['subnets'] is invalid attribute for sort_keys"},
 		{"invalid limit", "GET", "/v2.0/networks?limit=-1", nil, false, 400, "BadRequest", "Bad limit request: Limit must be an integer 0 or greater and not '-1'."},
 		{"filter value of the wrong type", "GET", "/v2.0/networks?shared=perhaps", nil, false, 400, "InvalidInput", "Invalid input for operation: 'perhaps' cannot be converted to boolean."},
-		{"unknown extension", "GET", "/v2.0/extensions/bgpvpn", nil, false, 404, "HTTPNotFound", "Extension with alias bgpvpn does not exist"},
+		{"unknown extension", "GET", "/v2.0/extensions/fwaas_v2", nil, false, 404, "HTTPNotFound", "Extension with alias fwaas_v2 does not exist"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -63,6 +63,7 @@ func (s *Service) Handler() http.Handler {
 		mux.HandleFunc("DELETE "+base+"/{id}", s.authed(s.deleteHandler(c)))
 	}
 	s.bgpRoutes(mux)
+	s.bgpvpnRoutes(mux)
 	s.quotaRoutes(mux)
 	s.tagRoutes(mux)
 	s.extraRouteRoutes(mux)

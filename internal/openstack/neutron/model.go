@@ -337,6 +337,14 @@ func newOfKind(kind string) resource {
 		return &SecurityGroupRule{}
 	case kindAddressGroup:
 		return &AddressGroup{}
+	case kindBGPVPN:
+		return &BGPVPN{}
+	case kindBGPVPNNetAssoc:
+		return &BGPVPNNetworkAssociation{}
+	case kindBGPVPNRouterAssoc:
+		return &BGPVPNRouterAssociation{}
+	case kindBGPVPNPortAssoc:
+		return &BGPVPNPortAssociation{}
 	}
 	return nil
 }

@@ -321,6 +321,10 @@ func (s *Service) routerInterfaceHandler(add bool) func(http.ResponseWriter, *ht
 			var err error
 			if add {
 				answer, err = s.addInterface(st, c, rt, info)
+				if err == nil {
+					netID, _ := answer["network_id"].(string)
+					err = st.checkRouterInterfaceBGPVPN(rt.ID, netID)
+				}
 			} else {
 				answer, err = s.removeInterface(st, c, rt, info)
 			}

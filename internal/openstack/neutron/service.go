@@ -260,6 +260,11 @@ type State struct {
 	SecurityGroups     []SecurityGroup
 	SecurityGroupRules []SecurityGroupRule
 	AddressGroups      []AddressGroup
+	// BGPVPNs and their associations (bgpvpn.go), each in creation order.
+	BGPVPNs                   []BGPVPN
+	BGPVPNNetworkAssociations []BGPVPNNetworkAssociation
+	BGPVPNRouterAssociations  []BGPVPNRouterAssociation
+	BGPVPNPortAssociations    []BGPVPNPortAssociation
 }
 
 // BGPSpeakerState is a BGP speaker as the lab runs it: the speaker
@@ -332,6 +337,7 @@ func (s *Service) Snapshot(ctx context.Context) (State, error) {
 	for _, x := range st.addressGroups() {
 		out.AddressGroups = append(out.AddressGroups, *x)
 	}
+	st.snapshotBGPVPNs(&out)
 	return out, nil
 }
 

@@ -232,6 +232,8 @@ func (s *state) remove(id string) {
 	s.items.del(s.o, id)
 	s.ownList(e.kind).drop(s.o, e.seq)
 	delete(s.dirty, id)
+	// Foreign keys with ON DELETE CASCADE in Neutron's database.
+	s.dropBGPVPNAssociationsOf(id, e.kind)
 }
 
 func (s *state) changed() bool { return len(s.dirty) > 0 || len(s.removed) > 0 }

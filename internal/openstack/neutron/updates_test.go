@@ -118,12 +118,13 @@ func TestDiscovery(t *testing.T) {
 	}
 	for _, a := range []string{"router", "ext-gw-mode", "extraroute", "subnet_allocation", "address-scope", "external-net", "provider",
 		"standard-attr-description", "project-id", "pagination", "sorting", "fip-port-details", "net-mtu", "filter-validation",
-		"agent", "bgp", "bgp_4byte_asn", "bgp_dragent_scheduler", "security-group", "address-group", "port-security"} {
+		"agent", "bgp", "bgp_4byte_asn", "bgp_dragent_scheduler", "security-group", "address-group", "port-security",
+		"bgpvpn", "bgpvpn-routes-control", "bgpvpn-vni"} {
 		if !aliases[a] {
 			t.Errorf("extension %s not listed", a)
 		}
 	}
-	if aliases["bgpvpn"] {
+	if aliases["fwaas_v2"] {
 		t.Errorf("lists extensions it does not implement: %v", aliases)
 	}
 	code, body = raw(t, lb, demo, "GET", "/v2.0/extensions/router", nil)
