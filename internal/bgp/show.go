@@ -164,7 +164,11 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 		path := strings.TrimSpace(v.Path + " " + v.Origin)
 		fmt.Fprintf(w, "%s %s %s %6s %6s %6s %s\n", status, column(v.Prefix, 4), column(v.NextHop, 23), metric, locPrf, weight, path)
 		if f.labelled() || f == RTC {
-			fmt.Fprintf(w, "    EC{%s} label=%d\n", strings.Join(trimRT(v.RTs), " "), v.Label)
+			ecs := trimRT(v.RTs)
+			for _, c := range v.Colors {
+				ecs = append(ecs, fmt.Sprintf("Color:%d", c))
+			}
+			fmt.Fprintf(w, "    EC{%s} label=%d\n", strings.Join(ecs, " "), v.Label)
 		}
 	}
 	if invalid > 0 {

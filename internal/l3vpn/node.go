@@ -50,6 +50,7 @@ type Node struct {
 	announceMu sync.Mutex
 	vrfs       []*vrf // sorted by name; fixed once started
 	asbr       *asbrLabels
+	steering   Steering // SR policies to steer colored VPN routes onto (steer.go)
 
 	mu sync.Mutex
 	// main is the global speaker: read by others under mu, replaced

@@ -17,6 +17,10 @@ type VRFConfig struct {
 	// PerPrefixLabels: a label per CE route ("pop and send to the CE")
 	// instead of one for the VRF ("pop, then route in the VRF").
 	PerPrefixLabels bool
+	// Color, when not 0, is attached to the VRF's exported routes as a
+	// Color extended community (RFC 9012): ingress PEs steer them onto
+	// their SR policy of that color to this PE.
+	Color uint32
 	// Speaker configures the VRF's PE–CE speaker (IPv4 unicast). AddVRF
 	// sets its Resolver, OnBestChange and OnRestartDone.
 	Speaker bgp.Config
@@ -34,6 +38,7 @@ type vrf struct {
 	// perPrefix: a label per CE route (labels.go), in prefixLabels.
 	perPrefix    bool
 	prefixLabels map[netip.Prefix]prefixLabel
+	color        uint32
 }
 
 // AddVRF creates a VRF, its speaker and its VPN label (before Start).
@@ -42,7 +47,7 @@ func (n *Node) AddVRF(c VRFConfig) error {
 		return &vrfError{c.Name, "twice"}
 	}
 	v := &vrf{name: c.Name, rd: c.RD, imports: c.Import, exports: c.Export,
-		perPrefix: c.PerPrefixLabels, prefixLabels: map[netip.Prefix]prefixLabel{}}
+		perPrefix: c.PerPrefixLabels, prefixLabels: map[netip.Prefix]prefixLabel{}, color: c.Color}
 	v.res = NewResolver(n.env.RIB(), c.Name)
 	sc := c.Speaker
 	sc.Resolver = v.res.Resolve
@@ -118,7 +123,7 @@ func (n *Node) syncVRFs() {
 			isCE[r.Key.Prefix] = true
 			a := r.Attrs
 			a.NextHop = self
-			a.ExtCommunities = bgp.PackExtCommunities(v.exports)
+			a.ExtCommunities = bgp.PackExtCommunities(v.exportCommunities())
 			a.LocalPref, a.HasLocalPref = 0, false
 			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: n.exportLabel(v, r), Attrs: a})
 		}
@@ -142,11 +147,7 @@ func (n *Node) syncVRFs() {
 			seen[r.Key.Prefix] = true
 			imp = append(imp, bgp.Origination{Key: bgp.RouteKey{Prefix: r.Key.Prefix},
 				Attrs: bgp.Attrs{Origin: r.Attrs.Origin, ASPath: r.Attrs.ASPath, MED: r.Attrs.MED, HasMED: r.Attrs.HasMED}})
-			routes = append(routes, router.Route{
-				Prefix:   r.Key.Prefix,
-				Nexthops: []router.Nexthop{{Addr: r.NextHop, Labels: []uint32{r.Label}}},
-				Info:     "vpn " + r.Key.RD.String(),
-			})
+			routes = append(routes, n.importRoute(r))
 		}
 		slices.SortFunc(routes, func(a, b router.Route) int { return comparePrefix(a.Prefix, b.Prefix) })
 		n.install(router.ProtoIBGP, v.name, routes)

@@ -156,7 +156,7 @@ func (l *Lab) buildBGP() error {
 			}
 			err = n.bgp.vpn.AddVRF(l3vpn.VRFConfig{
 				Name: vpn.Name, RD: rd, Import: imports, Export: exports,
-				PerPrefixLabels: vpn.Labels == topology.LabelsPerPrefix,
+				PerPrefixLabels: vpn.Labels == topology.LabelsPerPrefix, Color: vpn.Color,
 				Speaker: bgp.Config{
 					ASN: n.Model.ASN, RouterID: n.Model.RouterID, Families: []bgp.Family{bgp.IPv4Unicast},
 					Transport: tr, ListenAddr: listen, Clock: l.clk,

@@ -17,6 +17,7 @@ import (
 	"github.com/intercloud/intercloud/internal/igp"
 	"github.com/intercloud/intercloud/internal/ldp"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/srte"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -58,6 +59,7 @@ type Node struct {
 	Router *router.Router
 	IGP    *igp.Instance // nil off the core
 	LDP    *ldp.Instance // nil unless the node uses LDP
+	SRTE   *srte.Headend // nil unless the node is an SR-mode PE (srte.go)
 
 	bgp *bgpState // nil unless the node speaks BGP
 }
@@ -172,6 +174,10 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 			l.Close()
 			return nil, err
 		}
+	}
+	if err := l.buildSRTE(); err != nil {
+		l.Close()
+		return nil, err
 	}
 	return l, nil
 }

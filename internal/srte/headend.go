@@ -212,6 +212,9 @@ func segmentString(segs []Segment) string {
 	parts := make([]string, len(segs))
 	for i, s := range segs {
 		parts[i] = fmt.Sprint(s.Label)
+		if s.Label == router.LabelImplicitNull {
+			parts[i] = "imp-null"
+		}
 		if s.Name != "" {
 			parts[i] += "(" + s.Name + ")"
 		}

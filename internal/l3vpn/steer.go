@@ -1,0 +1,67 @@
+package l3vpn
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// Steering is automated steering (RFC 9256 section 8.8): the first hops,
+// with the segment list's labels, of the headend's valid SR policy
+// (color, endpoint). It runs under the control lock.
+type Steering interface {
+	Steer(color uint32, endpoint netip.Addr) ([]router.Nexthop, bool)
+}
+
+// SetSteering makes the Node steer VPN routes carrying a Color extended
+// community onto s's policies (before Start).
+func (n *Node) SetSteering(s Steering) { n.steering = s }
+
+// SteeringChanged (control lock held) re-imports the VPN routes after an
+// SR policy's state changed.
+func (n *Node) SteeringChanged() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.scheduleLocked()
+}
+
+// exportCommunities are the VRF's export route targets and its color.
+func (v *vrf) exportCommunities() []bgp.ExtCommunity {
+	if v.color == 0 {
+		return v.exports
+	}
+	return append(slices.Clone(v.exports), bgp.ColorCommunity(v.color))
+}
+
+// importRoute is a VPN route as the VRF installs it: over the SR policy
+// its color and next hop name when that policy is valid (the highest
+// such color, RFC 9256 section 8.4.1), else recursively over the
+// transport LSP to the next hop.
+func (n *Node) importRoute(r *bgp.Route) router.Route {
+	rt := router.Route{
+		Prefix:   r.Key.Prefix,
+		Nexthops: []router.Nexthop{{Addr: r.NextHop, Labels: []uint32{r.Label}}},
+		Info:     "vpn " + r.Key.RD.String(),
+	}
+	if n.steering == nil {
+		return rt
+	}
+	colors := r.Attrs.Colors()
+	slices.Sort(colors)
+	for i := len(colors) - 1; i >= 0; i-- {
+		nhs, ok := n.steering.Steer(colors[i], r.NextHop)
+		if !ok {
+			continue
+		}
+		for j := range nhs {
+			nhs[j].Labels = append(nhs[j].Labels, r.Label)
+		}
+		rt.Nexthops = nhs
+		rt.Info += fmt.Sprintf(" sr-policy color %d endpoint %v", colors[i], r.NextHop)
+		return rt
+	}
+	return rt
+}
