@@ -129,7 +129,10 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger,
 			// Two dragents, as an HA deployment runs them: a speaker
 			// moves to the second when the admin takes it off the first.
 			DRAgentHosts: []string{cl.Name + "-network", cl.Name + "-network-2"},
-			OnChange:     changed,
+			// DevStack's: the public network is flat on "public",
+			// physnet1 is for the admin's provider networks.
+			PhysicalNetworks: []string{PublicPhysnet, "physnet1"},
+			OnChange:         changed,
 		})
 		if err != nil {
 			return err
@@ -156,7 +159,7 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger,
 		}
 		c.glance = append(c.glance, g)
 	}
-	return nil
+	return c.initialNetworks(ctx, m, log)
 }
 
 // Mounter is where the services are mounted: *api.Server, or an
