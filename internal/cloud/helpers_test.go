@@ -219,6 +219,7 @@ type tenantCloud struct {
 	poolScope string // address scope id
 	public    string // external network id
 	tenant    netip.Prefix
+	network   string // the tenant network's id
 	vm        netip.Addr
 	vmPort    string
 	gateway   netip.Addr
@@ -256,8 +257,10 @@ func (e *env) setupCloud(name string) *tenantCloud {
 	_, err = subnets.Create(ctx, tc.adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, SubnetPoolID: pubPool.ID, EnableDHCP: ptr(false)}).Extract()
 	must(t, err)
 
-	priv, err := networks.Create(ctx, tc.demo, networks.CreateOpts{Name: "private"}).Extract()
+	// Not "private": the cloud's initial networks have one.
+	priv, err := networks.Create(ctx, tc.demo, networks.CreateOpts{Name: "tenant"}).Extract()
 	must(t, err)
+	tc.network = priv.ID
 	sn, err := subnets.Create(ctx, tc.demo, subnets.CreateOpts{NetworkID: priv.ID, IPVersion: 4, SubnetPoolID: tPool.ID}).Extract()
 	must(t, err)
 	tc.tenant = netip.MustParsePrefix(sn.CIDR)

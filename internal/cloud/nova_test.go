@@ -11,7 +11,6 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/groups"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/rules"
-	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
 
 	"github.com/intercloud/intercloud/internal/openstack/glance"
@@ -46,14 +45,10 @@ func TestNovaServerAnswersAcrossTheCore(t *testing.T) {
 			SecGroupID: defaults[0].ID, Protocol: rules.ProtocolICMP}).Extract()
 		must(t, err)
 	}
-	pages, err := networks.List(a.demo, networks.ListOpts{Name: "private"}).AllPages(ctx)
-	must(t, err)
-	nets, err := networks.ExtractNetworks(pages)
-	must(t, err)
 	sv, err := servers.Create(ctx, compute, servers.CreateOpts{Name: "web1", ImageRef: glance.Images()[0].ID, FlavorRef: "1",
-		Networks: []servers.Network{{UUID: nets[0].ID}}}, nil).Extract()
+		Networks: []servers.Network{{UUID: a.network}}}, nil).Extract()
 	must(t, err)
-	pages, err = ports.List(a.demo, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+	pages, err := ports.List(a.demo, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
 	must(t, err)
 	ps, err := ports.ExtractPorts(pages)
 	must(t, err)

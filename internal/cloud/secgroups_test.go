@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/groups"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/security/rules"
-	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
 
 	"github.com/intercloud/intercloud/internal/lab"
@@ -21,7 +21,8 @@ import (
 // its VMs: a security group admits no new inbound flow otherwise.
 func openDefaultGroup(t testing.TB, ctx context.Context, c *gophercloud.ServiceClient) {
 	t.Helper()
-	pages, err := groups.List(c, groups.ListOpts{Name: "default"}).AllPages(ctx)
+	// The caller's own: an admin lists every project's.
+	pages, err := groups.List(c, groups.ListOpts{Name: "default", ProjectID: projectOf(t, c)}).AllPages(ctx)
 	must(t, err)
 	all, err := groups.ExtractGroups(pages)
 	must(t, err)
@@ -52,13 +53,7 @@ func TestSecurityGroupsFilterAVMsTrafficStatefully(t *testing.T) {
 	must(t, err)
 	vm1, err := ports.Get(ctx, c.demo, c.vmPort).Extract()
 	must(t, err)
-	pages, err := networks.List(c.demo, networks.ListOpts{Name: "private"}).AllPages(ctx)
-	must(t, err)
-	nets, _ := networks.ExtractNetworks(pages)
-	if len(nets) != 1 {
-		t.Fatalf("private networks: %+v", nets)
-	}
-	p2, err := ports.Create(ctx, c.demo, ports.CreateOpts{NetworkID: nets[0].ID, DeviceID: "vm-2", DeviceOwner: "compute:nova",
+	p2, err := ports.Create(ctx, c.demo, ports.CreateOpts{NetworkID: c.network, DeviceID: "vm-2", DeviceOwner: "compute:nova",
 		SecurityGroups: &[]string{web.ID}}).Extract()
 	must(t, err)
 	vm2 := netip.MustParseAddr(p2.FixedIPs[0].IPAddress)
@@ -106,4 +101,18 @@ func TestSecurityGroupsFilterAVMsTrafficStatefully(t *testing.T) {
 	if res := e.ping("ce2", vm2.String(), 1); res.Received != 0 {
 		t.Errorf("ping ce2 -> %v after the rule's delete: %+v", vm2, res)
 	}
+}
+
+// projectOf is the id of the project c's token is scoped to.
+func projectOf(t testing.TB, c *gophercloud.ServiceClient) string {
+	t.Helper()
+	r, ok := c.ProviderClient.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		t.Fatalf("not a Keystone v3 token: %T", c.ProviderClient.GetAuthResult())
+	}
+	p, err := r.ExtractProject()
+	if err != nil || p == nil {
+		t.Fatalf("the token's project: %v", err)
+	}
+	return p.ID
 }
