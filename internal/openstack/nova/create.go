@@ -373,10 +373,13 @@ func (s *Service) serverAction(w http.ResponseWriter, r *http.Request, c *caller
 		return
 	}
 	for action, args := range body {
-		if action != "os-getConsoleOutput" {
+		switch action {
+		case "os-getConsoleOutput":
+			s.consoleOutput(w, r, c, sv, args)
+		case "addSecurityGroup", "removeSecurityGroup":
+			s.securityGroupAction(w, r, c, sv, args, action == "addSecurityGroup")
+		default:
 			fail(w, c.version, badRequest("There is no such action: %s", action))
-			return
 		}
-		s.consoleOutput(w, r, c, sv, args)
 	}
 }

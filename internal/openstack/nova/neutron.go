@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 )
 
 // neutronReply is an answer of the region's Neutron.
@@ -70,7 +71,9 @@ func (s *Service) list(ctx context.Context, token, collection string, filters ur
 	if !r.ok() {
 		return nil, fmt.Errorf("nova: neutron lists %s: %d %s", collection, r.status, r.message())
 	}
-	items, _ := r.body[collection].([]any)
+	// The body's key is the collection's name with underscores
+	// (security-groups lists security_groups).
+	items, _ := r.body[strings.ReplaceAll(collection, "-", "_")].([]any)
 	out := make([]map[string]any, 0, len(items))
 	for _, it := range items {
 		if m, ok := it.(map[string]any); ok {
