@@ -12,8 +12,9 @@ import (
 // for (addrs), resolved for its packet filter: each IPv4 address of a
 // VM's port with port security, with the IPv4 rules of the port's
 // groups; a remote group becomes its member ports' addresses, an
-// address group its prefixes. A port without port security is left out:
-// nothing filters it.
+// address group its prefixes. Each may send from its port's IPv4
+// addresses and allowed address pairs (anti-spoofing). A port without
+// port security is left out: nothing filters it, nor checks its sources.
 func filteredPorts(st neutron.State, addrs []netip.Addr) []secgroup.Port {
 	onNode := map[netip.Addr]bool{}
 	for _, a := range addrs {
@@ -55,10 +56,36 @@ func filteredPorts(st neutron.State, addrs []netip.Addr) []secgroup.Port {
 				rules = append(rules, resolveRule(r, groups[gid].Name, members, addrGroups))
 			}
 		}
+		sources := portSources(p)
 		for _, f := range p.FixedIPs {
 			if a, err := netip.ParseAddr(f.IPAddress); err == nil && onNode[a] {
-				out = append(out, secgroup.Port{Addr: a, Rules: rules})
+				out = append(out, secgroup.Port{Addr: a, Rules: rules, Sources: sources})
 			}
+		}
+	}
+	return out
+}
+
+// portSources are the IPv4 addresses and prefixes a port may send from:
+// its fixed IPs and its allowed address pairs' ip_address (an address
+// or a CIDR), as Neutron's firewall drivers allow them.
+func portSources(p neutron.Port) []netip.Prefix {
+	var out []netip.Prefix
+	add := func(pfx netip.Prefix) {
+		if pfx.Addr().Is4() {
+			out = append(out, pfx.Masked())
+		}
+	}
+	for _, f := range p.FixedIPs {
+		if a, err := netip.ParseAddr(f.IPAddress); err == nil {
+			add(netip.PrefixFrom(a, 32))
+		}
+	}
+	for _, pair := range p.AddressPairs {
+		if pfx, err := netip.ParsePrefix(pair.IPAddress); err == nil {
+			add(pfx)
+		} else if a, err := netip.ParseAddr(pair.IPAddress); err == nil {
+			add(netip.PrefixFrom(a, 32))
 		}
 	}
 	return out

@@ -23,16 +23,20 @@ type SecurityGroupRow struct {
 }
 
 // SecurityGroupTable is a cloud node's filtered addresses: their rules,
-// and per address what no rule let in or out.
+// and per address what no rule let in or out; the sources each may send
+// from (its port's addresses and allowed address pairs), and what its
+// anti-spoofing dropped, checked before the rules.
 type SecurityGroupTable struct {
-	Rules   []SecurityGroupRow    `json:"rules"`
-	Dropped map[netip.Addr]uint64 `json:"dropped"`
+	Rules   []SecurityGroupRow            `json:"rules"`
+	Dropped map[netip.Addr]uint64         `json:"dropped"`
+	Sources map[netip.Addr][]netip.Prefix `json:"sources"`
+	Spoofed map[netip.Addr]uint64         `json:"spoofed"`
 }
 
 // securityGroups is the table of node n, empty unless it is a cloud's
 // node filtering VMs.
 func (l *Lab) securityGroups(n *Node) SecurityGroupTable {
-	t := SecurityGroupTable{Dropped: map[netip.Addr]uint64{}}
+	t := SecurityGroupTable{Dropped: map[netip.Addr]uint64{}, Sources: map[netip.Addr][]netip.Prefix{}, Spoofed: map[netip.Addr]uint64{}}
 	var run *cloudRun
 	l.bgpMu.Lock()
 	for _, cr := range l.clouds {
@@ -53,6 +57,7 @@ func (l *Lab) securityGroups(n *Node) SecurityGroupTable {
 	}
 	rules, dropped := f.Counts()
 	t.Dropped = dropped
+	t.Sources, t.Spoofed = f.Sources()
 	for a, rs := range rules {
 		for _, r := range rs {
 			t.Rules = append(t.Rules, SecurityGroupRow{Addr: a, Group: r.Group, Rule: r.ID, Direction: r.Direction.String(),
@@ -108,7 +113,8 @@ func remoteText(r secgroup.Rule) string {
 }
 
 // String is shaped like a firewall's rule listing: one line per rule
-// with its counter, the drops per address after.
+// with its counter, then per address its drops, the sources it may use
+// and what anti-spoofing dropped.
 func (t SecurityGroupTable) String() string {
 	var b strings.Builder
 	w := table(&b)
@@ -124,6 +130,13 @@ func (t SecurityGroupTable) String() string {
 	slices.SortFunc(addrs, netip.Addr.Compare)
 	for _, a := range addrs {
 		fmt.Fprintf(&b, "%s: %d packets dropped (no rule)\n", a, t.Dropped[a])
+		if src := t.Sources[a]; len(src) > 0 {
+			parts := make([]string, len(src))
+			for i, p := range src {
+				parts[i] = p.String()
+			}
+			fmt.Fprintf(&b, "%s: may send from %s; %d packets dropped (source not allowed)\n", a, strings.Join(parts, ","), t.Spoofed[a])
+		}
 	}
 	return b.String()
 }

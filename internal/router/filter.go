@@ -9,8 +9,10 @@ import "net/netip"
 type PacketFilter interface {
 	// Inbound is for a packet delivered to dst; false drops it.
 	Inbound(src, dst netip.Addr, proto uint8, payload []byte) bool
-	// Outbound is for a packet the router sends from src; false drops it.
-	Outbound(src, dst netip.Addr, proto uint8, payload []byte) bool
+	// Outbound is for a packet the router sends from src on behalf of
+	// from, one of its own addresses (a VM's): src itself unless a sender
+	// chose another source (SendUDPAs); false drops it.
+	Outbound(from, src, dst netip.Addr, proto uint8, payload []byte) bool
 }
 
 // filterBox holds the filter in an atomic.Pointer: an interface is two
@@ -26,15 +28,16 @@ func (r *Router) SetFilter(f PacketFilter) {
 	r.filter.Store(&filterBox{f})
 }
 
-// filtered reports whether the filter drops a packet to (in) or from
-// (out) the router's own address.
-func (r *Router) filtered(in bool, src, dst netip.Addr, proto uint8, payload []byte) bool {
+// filteredIn reports whether the filter drops a packet to the router's
+// own address dst.
+func (r *Router) filteredIn(src, dst netip.Addr, proto uint8, payload []byte) bool {
 	fb := r.filter.Load()
-	if fb == nil {
-		return false
-	}
-	if in {
-		return !fb.f.Inbound(src, dst, proto, payload)
-	}
-	return !fb.f.Outbound(src, dst, proto, payload)
+	return fb != nil && !fb.f.Inbound(src, dst, proto, payload)
+}
+
+// filteredOut reports whether the filter drops a packet from src that
+// the router's own address from sends.
+func (r *Router) filteredOut(from, src, dst netip.Addr, proto uint8, payload []byte) bool {
+	fb := r.filter.Load()
+	return fb != nil && !fb.f.Outbound(from, src, dst, proto, payload)
 }

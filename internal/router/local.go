@@ -142,7 +142,7 @@ func (r *Router) deliver(in *iface, vrf int, f *packet.Frame, ip packet.IPv4) {
 		return
 	}
 	payload := b[ip.HeaderLen:ip.Length]
-	if r.filtered(true, ip.Src, ip.Dst, ip.Protocol, payload) {
+	if r.filteredIn(ip.Src, ip.Dst, ip.Protocol, payload) {
 		in.drop(DropFiltered)
 		return
 	}
@@ -235,13 +235,14 @@ func (r *Router) originateIP(vrf int, src, dst netip.Addr, proto, ttl uint8, pay
 		f.Release()
 		return fmt.Errorf("router %s: payload of %d bytes: %w", r.name, len(payload), err)
 	}
-	return r.originateFrame(vrf, f, src, dst, proto, ttl)
+	return r.originateFrame(vrf, f, src, src, dst, proto, ttl)
 }
 
 // originateFrame puts an IPv4 header in front of the frame's data and
-// routes it; the frame is consumed either way.
-func (r *Router) originateFrame(vrf int, f *packet.Frame, src, dst netip.Addr, proto, ttl uint8) error {
-	if r.filtered(false, src, dst, proto, f.Bytes()) {
+// routes it; the frame is consumed either way. from is the own address
+// sending it, src unless its sender chose another source.
+func (r *Router) originateFrame(vrf int, f *packet.Frame, from, src, dst netip.Addr, proto, ttl uint8) error {
+	if r.filteredOut(from, src, dst, proto, f.Bytes()) {
 		f.Release() // as a host's firewall drops its own packet
 		return nil
 	}
@@ -310,7 +311,26 @@ func (r *Router) SendUDP(vrf string, src, dst netip.AddrPort, payload []byte) er
 	return r.sendUDP(vrf, src, dst, r.originTTL(), payload)
 }
 
+// SendUDPAs sends a UDP datagram as SendUDP does, on behalf of sender,
+// one of the router's own addresses, from a source address that sender
+// chose, which need not be its own: a VM on a cloud's node that spoofs
+// its source, or sends from a virtual IP it shares (VRRP). The packet
+// filter decides whether sender may use src, as a cloud's anti-spoofing
+// decides for a VM's port.
+func (r *Router) SendUDPAs(sender netip.Addr, vrf string, src, dst netip.AddrPort, payload []byte) error {
+	if !src.Addr().IsValid() {
+		return fmt.Errorf("router %s: udp as %v: need a source address", r.name, sender)
+	}
+	return r.sendUDPAs(vrf, sender, src, dst, r.originTTL(), payload)
+}
+
 func (r *Router) sendUDP(vrf string, src, dst netip.AddrPort, ttl uint8, payload []byte) error {
+	return r.sendUDPAs(vrf, netip.Addr{}, src, dst, ttl, payload)
+}
+
+// sendUDPAs sends a datagram on behalf of sender, or of its source
+// address when sender is zero.
+func (r *Router) sendUDPAs(vrf string, sender netip.Addr, src, dst netip.AddrPort, ttl uint8, payload []byte) error {
 	idx, ok := r.rib.lookupVRF(vrf)
 	if !ok {
 		return fmt.Errorf("router %s: no vrf %q", r.name, vrf)
@@ -338,7 +358,10 @@ func (r *Router) sendUDP(vrf string, src, dst netip.AddrPort, ttl uint8, payload
 		f.Release()
 		return fmt.Errorf("router %s: %w", r.name, err)
 	}
-	return r.originateFrame(idx, f, a, dst.Addr(), packet.ProtocolUDP, ttl)
+	if !sender.IsValid() {
+		sender = a
+	}
+	return r.originateFrame(idx, f, sender, a, dst.Addr(), packet.ProtocolUDP, ttl)
 }
 
 func (r *Router) vrfName(idx int) string {

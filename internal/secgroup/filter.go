@@ -2,8 +2,11 @@
 // as Neutron's security groups filter them: a port's ingress rules say
 // which new flows may reach it, its egress rules which it may start, and
 // the replies of an allowed flow pass both ways until the flow goes
-// idle. Nothing of a port that has no rules is filtered here: ports
-// without port security are simply not given to the filter.
+// idle. Before its rules, a port's own packets pass its anti-spoofing
+// check, as Neutron's firewall drivers do: a port may send only from its
+// own addresses and its allowed address pairs'. Nothing of a port that
+// has no rules is filtered here: ports without port security are simply
+// not given to the filter, so nothing checks their sources either.
 package secgroup
 
 import (
@@ -53,6 +56,11 @@ type Rule struct {
 type Port struct {
 	Addr  netip.Addr
 	Rules []Rule
+	// Sources are the addresses the port may send from besides Addr: its
+	// other fixed IPs and its allowed address pairs' (a pair's CIDR as a
+	// whole). A VM here has no Ethernet of its own, so a pair's MAC has
+	// nothing to be checked against: only its address is.
+	Sources []netip.Prefix
 }
 
 // Flow is what the filter decides on.
@@ -168,12 +176,15 @@ type Filter struct {
 	rules   map[string]*counted // by rule id, kept across Set for its count
 	conns   map[connKey]*conn
 	dropped map[netip.Addr]uint64
+	sources map[netip.Addr][]netip.Prefix // by port, Addr's own /32 first
+	spoofed map[netip.Addr]uint64         // by sending port
 }
 
 // New returns a filter on the clock now (the lab's).
 func New(now func() time.Time) *Filter {
 	return &Filter{now: now, ports: map[netip.Addr][]*counted{}, rules: map[string]*counted{},
-		conns: map[connKey]*conn{}, dropped: map[netip.Addr]uint64{}}
+		conns: map[connKey]*conn{}, dropped: map[netip.Addr]uint64{}, sources: map[netip.Addr][]netip.Prefix{},
+		spoofed: map[netip.Addr]uint64{}}
 }
 
 // Set makes ports the filtered ones. A rule still present keeps its
@@ -184,7 +195,15 @@ func (f *Filter) Set(ports []Port) {
 	defer f.mu.Unlock()
 	rules := map[string]*counted{}
 	f.ports = map[netip.Addr][]*counted{}
+	f.sources = map[netip.Addr][]netip.Prefix{}
 	for _, p := range ports {
+		src := []netip.Prefix{netip.PrefixFrom(p.Addr, p.Addr.BitLen())}
+		for _, s := range p.Sources {
+			if !slices.Contains(src, s) {
+				src = append(src, s)
+			}
+		}
+		f.sources[p.Addr] = src
 		var rs []*counted
 		for _, r := range p.Rules {
 			c := rules[r.ID]
@@ -221,7 +240,36 @@ func (f *Filter) Filters(a netip.Addr) bool {
 func (f *Filter) InboundFlow(fl Flow) bool { return f.decide(fl, Ingress, fl.Dst, fl.Src) }
 
 // OutboundFlow decides on a packet from a port: true lets it pass.
-func (f *Filter) OutboundFlow(fl Flow) bool { return f.decide(fl, Egress, fl.Src, fl.Dst) }
+func (f *Filter) OutboundFlow(fl Flow) bool { return f.SendFlow(fl.Src, fl) }
+
+// SendFlow decides on a packet the port at address from sends, whatever
+// its source: a source the port may not use is dropped (and counted)
+// before its rules are looked at; the others are the port's egress,
+// tracked in its table. A sender that is not a filtered port has
+// nothing checked but the source's own port's rules, if it is one.
+func (f *Filter) SendFlow(from netip.Addr, fl Flow) bool {
+	if !f.mayUse(from, fl.Src) {
+		return false
+	}
+	port := fl.Src
+	if f.Filters(from) {
+		port = from
+	}
+	return f.decide(fl, Egress, port, fl.Dst)
+}
+
+// mayUse is the anti-spoofing check: whether the port at from may send
+// from src. An address that is no filtered port's may send from any.
+func (f *Filter) mayUse(from, src netip.Addr) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	allowed, filtered := f.sources[from]
+	if !filtered || slices.ContainsFunc(allowed, func(p netip.Prefix) bool { return p.Contains(src) }) {
+		return true
+	}
+	f.spoofed[from]++
+	return false
+}
 
 // Inbound decides on an IPv4 packet delivered to dst (router.PacketFilter).
 // A truncated header passes: the router drops it as malformed.
@@ -230,10 +278,14 @@ func (f *Filter) Inbound(src, dst netip.Addr, proto uint8, payload []byte) bool 
 	return !ok || f.InboundFlow(fl)
 }
 
-// Outbound decides on an IPv4 packet sent from src (router.PacketFilter).
-func (f *Filter) Outbound(src, dst netip.Addr, proto uint8, payload []byte) bool {
+// Outbound decides on an IPv4 packet the address from sends from src
+// (router.PacketFilter). A truncated header has only its source checked.
+func (f *Filter) Outbound(from, src, dst netip.Addr, proto uint8, payload []byte) bool {
 	fl, ok := FlowOf(src, dst, proto, payload)
-	return !ok || f.OutboundFlow(fl)
+	if !ok {
+		return f.mayUse(from, src)
+	}
+	return f.SendFlow(from, fl)
 }
 
 func (f *Filter) decide(fl Flow, dir Direction, port, remote netip.Addr) bool {
@@ -318,4 +370,18 @@ func (f *Filter) Counts() (rules map[netip.Addr][]RuleCount, dropped map[netip.A
 		dropped[a] = f.dropped[a]
 	}
 	return rules, dropped
+}
+
+// Sources lists what each port may send from (its own address first),
+// and, by sending port, the packets its anti-spoofing dropped.
+func (f *Filter) Sources() (allowed map[netip.Addr][]netip.Prefix, spoofed map[netip.Addr]uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	allowed = map[netip.Addr][]netip.Prefix{}
+	spoofed = map[netip.Addr]uint64{}
+	for a, ps := range f.sources {
+		allowed[a] = slices.Clone(ps)
+		spoofed[a] = f.spoofed[a]
+	}
+	return allowed, spoofed
 }
