@@ -33,7 +33,8 @@ With no FILE, commands use the built-in seed lab.`,
 	root.PersistentFlags().String("state-dir", defaultStateDir(), "the lab's state: its API token ("+api.TokenFile+"), its clouds' OpenStack database ("+store.FileName+") and, detached, its log ($INTERCLOUD_STATE)")
 	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd(),
 		newUpCmd(), newDownCmd(), newStatusCmd(), newPingCmd(), newTraceCmd(), newShowCmd(),
-		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd(), newOpenrcCmd())
+		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd(), newOpenrcCmd(),
+		newSRPolicyCmd())
 	return root
 }
 

@@ -60,6 +60,8 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	route("GET /api/v1/nodes", s.nodes)
 	route("GET /api/v1/nodes/{node}/{table...}", s.show)
 	route("POST /api/v1/nodes/{node}/restart-bgp", s.restartBGP)
+	route("POST /api/v1/nodes/{node}/sr-policies", s.addSRPolicy)
+	route("DELETE /api/v1/nodes/{node}/sr-policies/{color}/{endpoint}", s.deleteSRPolicy)
 	route("GET /api/v1/links", s.links)
 	route("PUT /api/v1/links/{a}/{b}", s.changeLink)
 	route("POST /api/v1/ping", s.ping)

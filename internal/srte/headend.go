@@ -1,6 +1,7 @@
 package srte
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -80,6 +81,9 @@ func (h *Headend) Add(p Policy) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
+	if len(h.policies) >= MaxPolicies {
+		return fmt.Errorf("%w: at most %d policies on a headend", ErrFull, MaxPolicies)
+	}
 	k := Key{p.Color, p.Endpoint}
 	i, found := slices.BinarySearchFunc(h.policies, k, cmpKey)
 	if found {
@@ -109,8 +113,12 @@ func (h *Headend) Delete(color uint32, endpoint netip.Addr) bool {
 	return true
 }
 
-// ErrExists is returned by Add for a policy already configured.
-var ErrExists = fmt.Errorf("an SR policy with this color and endpoint exists")
+// ErrExists is returned by Add for a policy already configured, ErrFull
+// for one more than MaxPolicies.
+var (
+	ErrExists = errors.New("an SR policy with this color and endpoint exists")
+	ErrFull   = errors.New("too many SR policies")
+)
 
 func cmpKey(p *policy, k Key) int {
 	if p.Color != k.Color {

@@ -45,6 +45,16 @@ type Dynamic struct {
 	ExcludeAny []string `json:"exclude_any,omitempty"`
 }
 
+// Limits on what a policy may hold: a label stack deeper than a dozen
+// entries is more than hardware pushes, and a policy's candidate paths
+// and a headend's policies are configuration, not data.
+const (
+	MaxCandidatePaths = 16
+	MaxSegments       = 12
+	MaxExclude        = 32
+	MaxPolicies       = 1024
+)
+
 // Validate checks a policy as a user wrote it.
 func (p *Policy) Validate() error {
 	if p.Color == 0 {
@@ -55,6 +65,9 @@ func (p *Policy) Validate() error {
 	}
 	if len(p.Paths) == 0 {
 		return errors.New("a policy needs at least one candidate path")
+	}
+	if len(p.Paths) > MaxCandidatePaths {
+		return fmt.Errorf("%d candidate paths: at most %d", len(p.Paths), MaxCandidatePaths)
 	}
 	seen := map[uint32]bool{}
 	for i, c := range p.Paths {
@@ -69,6 +82,12 @@ func (p *Policy) Validate() error {
 			return fmt.Errorf("candidate path %d: metric %q: use igp or latency", i+1, c.Dynamic.Metric)
 		case c.Strict && c.Dynamic != nil:
 			return fmt.Errorf("candidate path %d: strict applies to explicit paths", i+1)
+		}
+		if len(c.Explicit) > MaxSegments {
+			return fmt.Errorf("candidate path %d: %d segments: at most %d", i+1, len(c.Explicit), MaxSegments)
+		}
+		if c.Dynamic != nil && len(c.Dynamic.ExcludeAny) > MaxExclude {
+			return fmt.Errorf("candidate path %d: %d excluded affinities: at most %d", i+1, len(c.Dynamic.ExcludeAny), MaxExclude)
 		}
 		for _, a := range c.Explicit {
 			if !a.Is4() {
