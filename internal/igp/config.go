@@ -37,7 +37,12 @@ type Config struct {
 	// FastReroute computes a loop-free alternate (RFC 5286) for each
 	// route after SPF and hands it to the RIB as the nexthops' backups.
 	FastReroute bool
-	Timers      Timers
+	// RemoteLFA, with FastReroute and without SR, looks for a remote LFA
+	// (RFC 7490) where no neighbour is a loop-free alternate: a PQ node
+	// on the post-convergence path, offered as the backup's Remote for
+	// LDP to tunnel to (SR routers use TI-LFA instead).
+	RemoteLFA bool
+	Timers    Timers
 }
 
 // Interface is an interface's IGP settings.
@@ -143,5 +148,6 @@ func FromModel(m *topology.Model, n *topology.Node) Config {
 		c.SR, c.SRIndex = true, n.SRIndex
 	}
 	c.FastReroute = !n.NoFRR
+	c.RemoteLFA = c.FastReroute && n.LabelMode == topology.LabelLDP
 	return c
 }

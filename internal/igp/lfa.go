@@ -48,10 +48,11 @@ const (
 	whyDisabled       // fast reroute turned off for the node
 	whyNoRepair       // TI-LFA: no path avoids the link
 	whyNoLabel        // TI-LFA: a node on the repair path lacks a SID or SRGB
+	whyNoPQ           // remote LFA: no PQ node on the post-convergence path
 )
 
 var whyText = [...]string{"", "no loop-free alternate", "no other neighbour in the area", "advertised from beyond the area", "fast reroute off",
-	"no path avoids the link", "no segment routing label on the repair path"}
+	"no path avoids the link", "no segment routing label on the repair path", "no PQ node on the repair path"}
 
 // lfaRun is what the LFA step computed that TI-LFA reuses: the SPF from
 // each direct hop's router and the area graphs.
@@ -257,13 +258,15 @@ type FRRRow struct {
 	Why         string       `json:"why,omitempty"`
 	// Repair is how the backup was found: "lfa" (RFC 5286), "ti-lfa"
 	// (RFC 9855: Segments, possibly none, steer the packet along the
-	// post-convergence path), or "ecmp". BackupLabels are the repair
+	// post-convergence path), "rlfa" (RFC 7490: LDP tunnels to PQ), or
+	// "ecmp". BackupLabels are the repair
 	// path's own labels, outermost first: a TI-LFA list and the
 	// destination's label under it (an LFA's label is the neighbour's for
 	// the prefix, as on a primary, and not listed here).
-	Repair       string    `json:"repair,omitempty"`
-	Segments     []Segment `json:"segments,omitempty"`
-	BackupLabels []uint32  `json:"backup_labels,omitempty"`
+	Repair       string     `json:"repair,omitempty"`
+	Segments     []Segment  `json:"segments,omitempty"`
+	PQ           netip.Addr `json:"pq,omitzero"` // rlfa: the PQ node the backup tunnels to
+	BackupLabels []uint32   `json:"backup_labels,omitempty"`
 }
 
 // FRR reports the fast reroute cover of every route that is not
@@ -282,6 +285,8 @@ func (in *Instance) FRR() []FRRRow {
 				switch {
 				case x.prot == ProtectECMP:
 					row.Repair = "ecmp"
+				case x.rep >= 0 && in.repairs[x.rep].pq != 0:
+					row.Repair, row.PQ = "rlfa", addr4(in.repairs[x.rep].pq)
 				case x.rep >= 0:
 					row.Repair, row.Segments = "ti-lfa", in.repairs[x.rep].segs
 				default:

@@ -68,8 +68,8 @@ func TestARouterReachedOnlyThroughUsIsUnprotectedAndSaysWhy(t *testing.T) {
 	l := newLab(t, load(t, lfaTopology), nil)
 	l.settle(5 * time.Second)
 	rows := frrRows(l, "s", l.lo("x"))
-	if len(rows) != 1 || rows[0].Protection != "unprotected" || rows[0].Why != "no loop-free alternate" || rows[0].Backup.IsValid() {
-		t.Errorf("s's cover for x: %+v, want unprotected, no loop-free alternate", rows)
+	if len(rows) != 1 || rows[0].Protection != "unprotected" || rows[0].Why != "no path avoids the link" || rows[0].Backup.IsValid() {
+		t.Errorf("s's cover for x: %+v, want unprotected, no path avoids the link", rows)
 	}
 	// x itself has one neighbour.
 	rows = frrRows(l, "x", l.lo("d"))

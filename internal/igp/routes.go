@@ -208,8 +208,11 @@ func (in *Instance) runSPF() {
 	}
 	if in.cfg.FastReroute {
 		lfa := in.computeLFA(tab, t)
-		if in.cfg.SR {
-			in.computeTILFA(tab, t, lfa, now)
+		switch {
+		case in.cfg.SR:
+			in.computeRepairs(tab, t, lfa, false, now)
+		case in.cfg.RemoteLFA:
+			in.computeRepairs(tab, t, lfa, true, now)
 		}
 	}
 	in.keepTable(tab, t)
@@ -285,6 +288,13 @@ func (in *Instance) keepTable(tab *table, t *nhSets) {
 				attached[x] = []router.Nexthop{{Iface: name}}
 			}
 			r.Nexthops = attached[x]
+		} else if rep := in.repairOf(c); rep != nil && rep.pq != 0 {
+			// A remote LFA: the backup neighbour, and the PQ node LDP
+			// tunnels to through it.
+			nh := t.nexthops(c.nh)[0]
+			b := t.direct[rep.hop]
+			nh.Backup = &router.Nexthop{Addr: b.addr, Iface: b.ifc.name, Remote: addr4(rep.pq)}
+			r.Nexthops = []router.Nexthop{nh}
 		} else if rep := in.repairOf(c); rep != nil && len(rep.push) > 0 {
 			// A repair list is the route's own: the destination's label
 			// goes under the segments.

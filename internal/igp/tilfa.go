@@ -58,10 +58,11 @@ func (s Segment) String() string {
 	return fmt.Sprintf("node %s (%d)", s.Router, s.Label)
 }
 
-// tiRepair is a route's TI-LFA backup.
+// tiRepair is a route's TI-LFA backup, or its remote LFA.
 type tiRepair struct {
 	hop  int32     // direct hop the post-convergence path leaves by
 	node bool      // node protection (else link)
+	pq   uint32    // remote LFA: the PQ node (the list's one node segment)
 	segs []Segment // shared by the routes to the same router
 	push []uint32  // the segments' labels, outermost first (shared too)
 	// out is the label of the route's SID as the node where the segments
@@ -91,6 +92,7 @@ type tiPath struct {
 // tiRun is one TI-LFA computation's state over an area.
 type tiRun struct {
 	in    *Instance
+	rlfa  bool // remote LFA: no labels, one node segment at most
 	a     *area
 	g     *areaGraph
 	t     *nhSets
@@ -111,17 +113,24 @@ type pcTree struct {
 	edge []int32
 }
 
-// computeTILFA gives each route with one first hop the TI-LFA repair of
-// its advertising router, replacing the loop-free alternate computeLFA
-// chose. dist are the LFA step's SPFs from the direct hops.
-func (in *Instance) computeTILFA(tab *table, t *nhSets, lfa lfaRun, now time.Time) {
+// computeRepairs gives each route with one first hop the TI-LFA repair
+// of its advertising router, replacing the loop-free alternate
+// computeLFA chose. With rlfa (LDP), only routes without a loop-free
+// alternate get one, and only a remote LFA (RFC 7490): a repair list of
+// one node segment is a tunnel to a PQ node, which is in the extended
+// P-space of the repair neighbour (it reaches the node by shortest paths
+// that avoid the failure) and in the destination's Q-space (its own
+// shortest paths to the destination avoid it). The PQ node is the one on
+// the post-convergence path; where that path needs more segments, the
+// route stays unprotected.
+func (in *Instance) computeRepairs(tab *table, t *nhSets, lfa lfaRun, rlfa bool, now time.Time) {
 	runs := map[*area]*tiRun{}
 	repairs := in.scratch.repairs[:0]
 	for i := range tab.c {
 		c := &tab.c[i]
 		c.rep = -1
 		members := t.sets[c.nh]
-		if c.conn != -1 || len(members) != 1 {
+		if c.conn != -1 || len(members) != 1 || rlfa && c.bk >= 0 {
 			continue
 		}
 		e := members[0]
@@ -129,6 +138,7 @@ func (in *Instance) computeTILFA(tab *table, t *nhSets, lfa lfaRun, now time.Tim
 		run := runs[a]
 		if run == nil {
 			run = in.newTIRun(a, t, lfa, now)
+			run.rlfa = rlfa
 			runs[a] = run
 		}
 		ri, ok := a.spf.idx[c.adv]
@@ -137,13 +147,19 @@ func (in *Instance) computeTILFA(tab *table, t *nhSets, lfa lfaRun, now time.Tim
 		}
 		p := run.path(e, ri)
 		if !p.ok {
-			if c.bk < 0 {
+			if c.bk < 0 && c.why == whyNoLFA { // (one neighbour says more)
 				c.why = whyNoRepair
+				if run.tree(e, -1).dist[ri] < inf {
+					c.why = whyNoPQ // a remote LFA only: the path needs more
+				}
 			}
 			continue
 		}
 		rep := tiRepair{hop: p.hop, node: p.node, segs: p.segs, push: p.push, out: router.LabelImplicitNull}
-		if c.sid >= 0 && !(p.end == c.adv && in.pops(c, c.adv)) {
+		if rlfa && len(p.segs) == 1 {
+			rep.pq = u32(p.segs[0].Router)
+		}
+		if !rlfa && c.sid >= 0 && !(p.end == c.adv && in.pops(c, c.adv)) {
 			g := run.srgb(p.end)
 			if g == nil || uint32(c.sid) >= g.Size {
 				if c.bk < 0 {
@@ -248,14 +264,21 @@ func (r *tiRun) path(e int32, ri int32) *tiPath {
 	r.paths[k] = p
 	ei := r.a.spf.idx[r.t.direct[e].rid]
 	if ri != ei {
-		if tr := r.tree(-1, ei); tr.dist[ri] < inf && r.segments(p, tr, ri, e, ei, true) {
+		if tr := r.tree(-1, ei); tr.dist[ri] < inf && r.segments(p, tr, ri, e, ei, true) && r.acceptable(p) {
 			return p
 		}
 	}
-	if tr := r.tree(e, -1); tr.dist[ri] < inf {
-		r.segments(p, tr, ri, e, ei, false)
+	*p = tiPath{}
+	if tr := r.tree(e, -1); tr.dist[ri] < inf && r.segments(p, tr, ri, e, ei, false) && !r.acceptable(p) {
+		*p = tiPath{}
 	}
 	return p
+}
+
+// acceptable reports whether the run can use repair p: any TI-LFA list,
+// and for a remote LFA one node segment (the PQ node) or none.
+func (r *tiRun) acceptable(p *tiPath) bool {
+	return !r.rlfa || len(p.segs) == 0 || len(p.segs) == 1 && !p.segs[0].Adjacency
 }
 
 // segments fills p with the repair list along tree tr to ri, protecting
@@ -307,6 +330,17 @@ func (r *tiRun) segments(p *tiPath, tr pcTree, ri, e, ei int32, node bool) bool 
 			return false
 		}
 		at := r.a.spf.v[path[cur]].rid // the node that reads the next label
+		if r.rlfa && len(segs) == 1 {
+			return false // a remote LFA has one PQ node
+		}
+		if r.rlfa && best > cur {
+			segs = append(segs, Segment{Router: addr4(r.a.spf.v[path[best]].rid)})
+			cur = best
+			continue
+		}
+		if r.rlfa {
+			return false // no PQ node: the path needs an adjacency
+		}
 		if best > cur {
 			to := r.a.spf.v[path[best]].rid
 			idx, ok := r.nodeSID(to)

@@ -12,8 +12,10 @@ import (
 
 // ringYAML is RFC 7490's case: a ring of five routers with equal costs
 // (p3-p4 costs c34), SR everywhere, node SID index = the router's number.
-func ringYAML(c34 int) string {
-	y := "defaults: {asn: 65000, label_mode: sr}\nnodes:\n"
+func ringYAML(c34 int) string { return ringYAMLMode("sr", c34) }
+
+func ringYAMLMode(mode string, c34 int) string {
+	y := "defaults: {asn: 65000, label_mode: " + mode + "}\nnodes:\n"
 	for i := 1; i <= 5; i++ {
 		y += fmt.Sprintf("  p%d: {role: p, loopback: 10.255.0.%d, sr_index: %d}\n", i, i, i)
 	}
@@ -120,5 +122,37 @@ func TestTILFAPinsALinkNoShortestPathTakesWithAnAdjacencySID(t *testing.T) {
 	rt, _ := l.route("p1", l.lo("p2"))
 	if b := rt.Nexthops[0].Backup; b != nil {
 		t.Errorf("after reconvergence p1's route to p2 still has a backup %+v: p1 has no other neighbour", b)
+	}
+}
+
+// With LDP there are no segments, but the post-convergence path's one
+// node segment is a remote LFA's PQ node (RFC 7490): p3 is in p5's
+// P-space (p5 reaches it by p4, not through p1-p2) and in p2's Q-space
+// (its own path to p2 is the link p3-p2). p1's route to p2 leaves the
+// backup via p5 with p3 as its Remote end, for LDP to tunnel to. With
+// p3-p4 dear the path needs an adjacency too: no PQ node, no cover.
+func TestRemoteLFAPicksThePQNodeOnThePostConvergencePathForLDP(t *testing.T) {
+	l := newLab(t, load(t, ringYAMLMode("ldp", 10)), nil)
+	l.settle(10 * time.Second)
+	rows := frrRows(l, "p1", l.lo("p2"))
+	p3 := l.m.Node("p3").RouterID
+	if len(rows) != 1 || rows[0].Repair != "rlfa" || rows[0].PQ != p3 || rows[0].Protection != "link" || rows[0].Backup != l.addr("p5", "p1") {
+		t.Fatalf("p1's cover for p2: %+v, want rlfa via p5 to PQ node p3, link protection", rows)
+	}
+	rt, _ := l.route("p1", l.lo("p2"))
+	if b := rt.Nexthops[0].Backup; b == nil || b.Addr != l.addr("p5", "p1") || b.Remote != p3 || len(b.Labels) != 0 {
+		t.Errorf("p1's route to p2 reaches the RIB with backup %+v, want via p5 to remote p3, no labels of its own", b)
+	}
+	// p3, two hops away, has a plain LFA (p5) and no remote one.
+	rows = frrRows(l, "p1", l.lo("p3"))
+	if len(rows) != 1 || rows[0].Repair != "lfa" || rows[0].PQ.IsValid() {
+		t.Errorf("p1's cover for p3: %+v, want a plain LFA", rows)
+	}
+
+	l = newLab(t, load(t, ringYAMLMode("ldp", 100)), nil)
+	l.settle(10 * time.Second)
+	rows = frrRows(l, "p1", l.lo("p2"))
+	if len(rows) != 1 || rows[0].Backup.IsValid() || rows[0].Why != "no PQ node on the repair path" {
+		t.Errorf("p1's cover for p2 with p3-p4 dear: %+v, want none: no PQ node on the repair path", rows)
 	}
 }

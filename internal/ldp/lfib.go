@@ -191,7 +191,14 @@ func (in *Instance) install() {
 			// Fast reroute: liberal retention means the backup neighbour's
 			// label for the FEC is already known; it goes beside the
 			// primary's so that the switch needs no LDP message.
-			if b := nh.Backup; b != nil {
+			// (A backup with labels of its own is TI-LFA's, for SR; one
+			// with a Remote end is a remote LFA, see rlfaBackup.)
+			if b := nh.Backup; b != nil && b.Remote.IsValid() {
+				if bh, fl, ok := in.rlfaBackup(f, b, peer); ok {
+					hop.Backup = bh
+					fecLabels = append(fecLabels, fl)
+				}
+			} else if b != nil && len(b.Labels) == 0 {
 				if bs := peer[b.Iface]; bs != nil {
 					if bl, ok := bs.remote[f.key]; ok {
 						hop.Backup = &router.LSPNexthop{Addr: b.Addr, Iface: b.Iface, OutLabel: bl}

@@ -25,7 +25,7 @@ func (m *ribManager) backupOf(b *Nexthop, slab *frrSlab) *ribNexthop {
 	if ifc == nil {
 		return nil
 	}
-	return slab.ribNH(ribNexthop{gw: b.Addr, ifc: ifc, own: b.Labels})
+	return slab.ribNH(ribNexthop{gw: b.Addr, ifc: ifc, own: b.Labels, remote: b.Remote})
 }
 
 // addRepair adds a repair path standing in for a dead primary, unless an
@@ -40,14 +40,22 @@ func addRepair(nhs []ribNexthop, b ribNexthop) []ribNexthop {
 }
 
 // backupStack is what a backup towards gw pushes for prefix p: the
-// transport label LDP or SR gives it in the default VRF, then its own.
-func (s *frrSlab) backupStack(fec map[fecKey]uint32, vrf int, p netip.Prefix, gw netip.Addr, own []uint32) []uint32 {
-	l, ok := fec[fecKey{p, gw}]
-	ok = ok && vrf == 0 && gw.IsValid() && l != LabelImplicitNull
-	if !ok && len(own) == 0 {
+// transport labels LDP or SR give it in the default VRF (for a remote
+// LFA, the tunnel to its PQ node, then the PQ node's label), then its own.
+func (s *frrSlab) backupStack(fec map[fecKey]uint32, push map[fecKey][]uint32, vrf int, p netip.Prefix, gw netip.Addr, own []uint32) []uint32 {
+	k := fecKey{p, gw}
+	l, ok := fec[k]
+	ok = ok && vrf == 0 && gw.IsValid()
+	var tunnel []uint32
+	if ok {
+		tunnel = push[k]
+	}
+	ok = ok && l != LabelImplicitNull
+	if !ok && len(own) == 0 && len(tunnel) == 0 {
 		return nil
 	}
-	out := s.labels(1 + len(own))
+	out := s.labels(len(tunnel) + 1 + len(own))
+	out = append(out, tunnel...)
 	if ok {
 		out = append(out, l)
 	}
@@ -115,13 +123,15 @@ func (s *frrSlab) entries(ls []uint32) []packet.LabelEntry {
 // the primary towards primary: in the default VRF, when LDP or SR label the
 // primary, the backup needs its own label too (a VPN packet sent bare to
 // the backup neighbour would be lost there).
-func backupLabelled(fec map[fecKey]uint32, vrf int, p netip.Prefix, primary, backup netip.Addr) bool {
+// A remote LFA's backup needs its tunnel's labels whatever the primary
+// has: sent bare, the packet would come straight back.
+func backupLabelled(fec map[fecKey]uint32, vrf int, p netip.Prefix, primary netip.Addr, backup *ribNexthop) bool {
 	if vrf != 0 {
 		return true
 	}
 	_, pl := fec[fecKey{p, primary}]
-	_, bl := fec[fecKey{p, backup}]
-	return bl || !pl
+	_, bl := fec[fecKey{p, backup.gw}]
+	return bl || !pl && !backup.remote.IsValid()
 }
 
 // sameBackup compares two resolved backups.
@@ -129,5 +139,5 @@ func sameBackup(a, b *ribNexthop) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.gw == b.gw && a.ifc == b.ifc && a.via == b.via && slices.Equal(a.own, b.own)
+	return a.gw == b.gw && a.ifc == b.ifc && a.via == b.via && a.remote == b.remote && slices.Equal(a.own, b.own)
 }

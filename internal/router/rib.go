@@ -21,6 +21,7 @@ type ribManager struct {
 	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
 	lsps    map[Protocol][]LSP
 	fecs    map[Protocol][]FECLabel
+	fecPush map[fecKey][]uint32 // see fecIndex
 
 	vrfIdx   map[string]int
 	vrfNames []string // by index
@@ -116,13 +117,18 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	for i := range cp {
 		cp[i].Prefix = cp[i].Prefix.Masked()
 	}
-	if old, ok := m.fecs[p]; ok && slices.Equal(old, cp) {
+	if old, ok := m.fecs[p]; ok && slices.EqualFunc(old, cp, sameFECLabel) {
 		m.mu.Unlock()
 		return // unchanged: every VRF's labels would come out the same
 	}
 	m.fecs[p] = cp
 	m.mu.Unlock()
 	m.recompute(changeAll)
+}
+
+// sameFECLabel compares FEC labels by value.
+func sameFECLabel(a, b FECLabel) bool {
+	return a.Prefix == b.Prefix && a.Nexthop == b.Nexthop && a.OutLabel == b.OutLabel && slices.Equal(a.Push, b.Push)
 }
 
 // sameLSP compares LSPs as offered (the protocol field is set on storing).
@@ -328,13 +334,22 @@ type fecKey struct {
 // label for the same prefix and nexthop, SR's wins, as Junos prefers SPRING
 // over LDP and IOS XR does with sr-prefer: a lab in SR mode should show SR
 // labels. (FRR has no rule: the first to install keeps the nexthop.)
+// The labels a FEC label pushes over its own go to m.fecPush, by the same
+// key (few have any: remote LFA tunnels).
 func (m *ribManager) fecIndex() map[fecKey]uint32 {
 	idx := make(map[fecKey]uint32)
+	clear(m.fecPush)
 	for _, p := range labelProtoOrder(m.fecs) {
 		for _, f := range m.fecs[p] {
 			k := fecKey{f.Prefix, f.Nexthop}
 			if _, ok := idx[k]; !ok {
 				idx[k] = f.OutLabel
+				if len(f.Push) > 0 {
+					if m.fecPush == nil {
+						m.fecPush = map[fecKey][]uint32{}
+					}
+					m.fecPush[k] = f.Push
+				}
 			}
 		}
 	}

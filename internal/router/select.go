@@ -36,6 +36,7 @@ type ribNexthop struct {
 	via    netip.Addr  // the recursive nexthop this resolves; zero if direct
 	labels []uint32    // the whole stack pushed: transport (FEC or inherited) then own
 	backup *ribNexthop // fast reroute's repair path, if the protocol gave one
+	remote netip.Addr  // as a backup: a remote LFA's PQ node (Nexthop.Remote)
 	// labelled: as a backup, it carries a transport label wherever the
 	// primary does; one that does not yet is shown, not forwarded by.
 	labelled bool
@@ -66,7 +67,7 @@ func (c *candidate) public() Route {
 		}
 		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own)}
 		if b := nh.backup; b != nil {
-			r.Nexthops[i].Backup = &Nexthop{Addr: b.gw, Iface: b.ifc.name, Labels: slices.Clone(b.own)}
+			r.Nexthops[i].Backup = &Nexthop{Addr: b.gw, Iface: b.ifc.name, Labels: slices.Clone(b.own), Remote: b.remote}
 		}
 	}
 	return r
@@ -134,7 +135,7 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 				switch b := m.backupOf(nh.Backup, &slab); {
 				case ifc != nil && ifc.up.Load():
 					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels, backup: b})
-				case b != nil && b.ifc.up.Load() && backupLabelled(fec, idx, rt.Prefix, nh.Addr, b.gw):
+				case b != nil && b.ifc.up.Load() && backupLabelled(fec, idx, rt.Prefix, nh.Addr, b):
 					// The primary lost carrier and the protocol has not
 					// recomputed yet: the repair path stands in.
 					c.nhs = addRepair(c.nhs, *b)
@@ -179,13 +180,16 @@ func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfT
 			for i := range c.nhs {
 				nh := &c.nhs[i]
 				var stack []uint32
-				if l, ok := fec[fecKey{c.route.Prefix, nh.gw}]; ok && idx == 0 && nh.gw.IsValid() && l != LabelImplicitNull {
-					stack = append(stack, l)
+				if l, ok := fec[fecKey{c.route.Prefix, nh.gw}]; ok && idx == 0 && nh.gw.IsValid() {
+					stack = append(stack, m.fecPush[fecKey{c.route.Prefix, nh.gw}]...)
+					if l != LabelImplicitNull {
+						stack = append(stack, l)
+					}
 				}
 				nh.labels = append(stack, nh.own...)
 				if b := nh.backup; b != nil {
-					b.labels = slab.backupStack(fec, idx, c.route.Prefix, b.gw, b.own)
-					b.labelled = backupLabelled(fec, idx, c.route.Prefix, nh.gw, b.gw)
+					b.labels = slab.backupStack(fec, m.fecPush, idx, c.route.Prefix, b.gw, b.own)
+					b.labelled = backupLabelled(fec, idx, c.route.Prefix, nh.gw, b)
 				}
 			}
 		}
@@ -378,7 +382,7 @@ func sameNexthop(a, b Nexthop) bool {
 	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && !sameNexthop(*a.Backup, *b.Backup) {
 		return false
 	}
-	return a.Addr == b.Addr && a.Iface == b.Iface && slices.Equal(a.Labels, b.Labels)
+	return a.Addr == b.Addr && a.Iface == b.Iface && a.Remote == b.Remote && slices.Equal(a.Labels, b.Labels)
 }
 
 // computeLFIB builds the LFIB from the protocols' LSPs. One protocol owns

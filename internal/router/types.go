@@ -85,6 +85,11 @@ type Nexthop struct {
 	// traffic takes it the moment Iface loses carrier, before the protocol
 	// has recomputed. Its Labels are its own; it has no Backup itself.
 	Backup *Nexthop `json:"backup,omitempty"`
+	// Remote, on a backup only, is a remote LFA's PQ node (RFC 7490): the
+	// backup tunnels to it and it forwards to the destination. The label
+	// protocol that reaches it gives the labels (FECLabel.Push); without
+	// them the backup carries nothing.
+	Remote netip.Addr `json:"remote,omitzero"`
 }
 
 // Route is a route a protocol offers the RIB manager.
@@ -129,6 +134,9 @@ type FECLabel struct {
 	Prefix   netip.Prefix `json:"prefix"`
 	Nexthop  netip.Addr   `json:"nexthop"`
 	OutLabel uint32       `json:"out_label"`
+	// Push are labels pushed over OutLabel, outermost first: the tunnel
+	// of a remote LFA's backup to its PQ node, whose label OutLabel is.
+	Push []uint32 `json:"push,omitempty"`
 }
 
 // RIB is the router's RIB manager as protocols see it. Each protocol owns
