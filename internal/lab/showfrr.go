@@ -15,7 +15,7 @@ type FRRReport struct {
 	Destinations int            `json:"destinations"`
 	Protected    int            `json:"protected"`
 	ByProtection map[string]int `json:"by_protection"` // node, link, ecmp
-	ByRepair     map[string]int `json:"by_repair"`     // lfa, ti-lfa, ecmp
+	ByRepair     map[string]int `json:"by_repair"`     // lfa, rlfa, ti-lfa, ecmp
 	Unprotected  map[string]int `json:"unprotected"`   // by reason
 	Rows         []igp.FRRRow   `json:"rows"`
 }
@@ -68,10 +68,14 @@ func (r FRRReport) String() string {
 	return b.String()
 }
 
-// repairText says how a backup was found: "lfa", "ecmp", or "ti-lfa"
-// with its repair list and the labels pushed under it, e.g. "ti-lfa [node
-// 10.255.0.3 (16003)] push 16003/16012".
+// repairText says how a backup was found: "lfa", "ecmp", "rlfa (PQ
+// 10.255.0.3)" with the PQ node tunnelled to, or "ti-lfa" with its repair
+// list and the labels pushed, e.g. "ti-lfa [node 10.255.0.3 (16003)] push
+// 16003/16012".
 func repairText(x igp.FRRRow) string {
+	if x.Repair == "rlfa" {
+		return "rlfa (PQ " + x.PQ.String() + ")"
+	}
 	if x.Repair != "ti-lfa" {
 		return x.Repair
 	}
