@@ -379,8 +379,22 @@ func (l *Lab) Impair(a, b string, m dataplane.Impairment) ([]LinkInfo, error) {
 		if err := l.links[id].B().SetImpairment(m); err != nil {
 			return nil, err
 		}
+		// Recorded like a cable pulled: what follows in the log (an SPF,
+		// a session lost to loss) reads against it.
+		ml := l.Model.Links[id]
+		l.record(router.Event{Time: l.clk.Now(), Node: ml.A.Node, Kind: "link-impaired",
+			Detail: fmt.Sprintf("link %s:%s - %s:%s impaired: %s", ml.A.Node, ml.A.Interface, ml.B.Node, ml.B.Interface, impairText(m))})
 	}
 	return l.Links(ids...), nil
+}
+
+// impairText says what an impairment does, for the event log.
+func impairText(m dataplane.Impairment) string {
+	s := fmt.Sprintf("latency %v, jitter %v, loss %g%%", m.Latency, m.Jitter, m.Loss*100)
+	if m.Rate > 0 {
+		s += fmt.Sprintf(", rate %d bit/s", m.Rate)
+	}
+	return s
 }
 
 // Capture writes the frames crossing the links between a and b (both
