@@ -35,8 +35,10 @@ type Server struct {
 	readyIn   time.Duration
 	ready     bool
 	openstack *OpenStack
-	token     string // what /api/v1 requires (Authorization: Bearer)
-	bindName  string // the address as the user named it (--api), for Host checks
+	// cloudSummaries reads the clouds' resources (GET /api/v1/clouds).
+	cloudSummaries CloudSummaries
+	token          string // what /api/v1 requires (Authorization: Bearer)
+	bindName       string // the address as the user named it (--api), for Host checks
 
 	log  *slog.Logger
 	mux  *http.ServeMux
@@ -69,6 +71,9 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	route("GET /api/v1/capture", s.capture)
 	route("GET /api/v1/events", s.events)
 	route("GET /api/v1/openstack", s.openStack)
+	route("GET /api/v1/topology", s.topology)
+	route("GET /api/v1/sessions", s.sessions)
+	route("GET /api/v1/clouds", s.clouds)
 	// Metrics need the token too (SECURITY.md): Prometheus sends it
 	// with authorization.credentials_file.
 	route("GET /metrics", m.Handler().ServeHTTP)

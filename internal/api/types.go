@@ -137,3 +137,59 @@ func (o *OpenStack) Region(name string) (OpenStackRegion, bool) {
 	}
 	return OpenStackRegion{}, false
 }
+
+// CloudSummary is one cloud's OpenStack resources as GET /api/v1/clouds
+// answers them: what a person looking at the lab wants to see of it, not
+// the APIs' whole records (the openstack CLI shows those).
+type CloudSummary struct {
+	Name     string         `json:"name"`
+	Projects []CloudProject `json:"projects"`
+	Networks []CloudNetwork `json:"networks"`
+	Routers  []CloudRouter  `json:"routers"`
+	Servers  []CloudServer  `json:"servers"`
+	Speakers []CloudSpeaker `json:"bgp_speakers"`
+}
+
+// CloudProject is a project owning some of a cloud's resources.
+type CloudProject struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"` // when it is one of the seeded projects
+}
+
+// CloudNetwork is a Neutron network with its subnets' CIDRs.
+type CloudNetwork struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Project  string   `json:"project_id"`
+	External bool     `json:"external,omitempty"`
+	Subnets  []string `json:"subnets"`
+}
+
+// CloudRouter is a Neutron router: its gateway's addresses and the
+// subnets it has interfaces on.
+type CloudRouter struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Project    string   `json:"project_id"`
+	Gateway    []string `json:"gateway,omitempty"`
+	Interfaces []string `json:"interfaces,omitempty"` // fixed addresses of its interface ports
+}
+
+// CloudServer is a Nova server: where it runs and its ports' addresses.
+type CloudServer struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Project   string   `json:"project_id"`
+	Host      string   `json:"host"`
+	Addresses []string `json:"addresses,omitempty"`
+}
+
+// CloudSpeaker is a neutron-dynamic-routing BGP speaker.
+type CloudSpeaker struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	LocalAS    int64    `json:"local_as"`
+	Peers      []string `json:"peers,omitempty"`      // "ADDRESS AS N"
+	Advertised []string `json:"advertised,omitempty"` // "PREFIX via NEXTHOP"
+	Agents     []string `json:"agents,omitempty"`     // hosts of the agents running it
+}

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/lab"
+)
+
+// TestViewEndpoints checks what the web UI reads besides the tables: the
+// map, the sessions' states, and the clouds (none in a lab without a
+// daemon's OpenStack).
+func TestViewEndpoints(t *testing.T) {
+	c := startLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var topo struct {
+		Schema string `json:"schema"`
+		Nodes  []struct {
+			Name string  `json:"name"`
+			X    float64 `json:"x"`
+		} `json:"nodes"`
+		Edges []struct {
+			ID     int          `json:"id"`
+			Points [][2]float64 `json:"points"`
+		} `json:"edges"`
+	}
+	if err := c.Do(ctx, "GET", "/topology", nil, nil, &topo); err != nil {
+		t.Fatal(err)
+	}
+	if topo.Schema != "intercloud.diagram/v1" || len(topo.Nodes) != 9 || len(topo.Edges) != 11 || len(topo.Edges[0].Points) < 2 {
+		t.Errorf("topology: %+v", topo)
+	}
+
+	var sessions []lab.SessionState
+	if err := c.Do(ctx, "GET", "/sessions", nil, nil, &sessions); err != nil {
+		t.Fatal(err)
+	}
+	established := 0
+	for _, s := range sessions {
+		if s.State == "Established" && s.Reachable {
+			established++
+		}
+	}
+	if len(sessions) != 7 || established != 7 {
+		t.Errorf("sessions of a converged seed lab: %+v", sessions)
+	}
+	// A PE-CE session names its VRF, as the map's sessions do.
+	found := false
+	for _, s := range sessions {
+		found = found || (s.A == "pe1" && s.B == "ce1" && s.VRF == "tenant")
+	}
+	if !found {
+		t.Errorf("no pe1-ce1 session in vrf tenant: %+v", sessions)
+	}
+
+	var se *StatusError
+	if err := c.Do(ctx, "GET", "/clouds", nil, nil, nil); !errors.As(err, &se) || se.Code != http.StatusNotFound {
+		t.Errorf("clouds without OpenStack: %v, want a 404", err)
+	}
+
+	// Without the token, none of them answers.
+	anon := NewClient(c.Addr, "")
+	for _, p := range []string{"/topology", "/sessions", "/clouds"} {
+		if err := anon.Do(ctx, "GET", p, nil, nil, nil); !errors.As(err, &se) || se.Code != http.StatusUnauthorized {
+			t.Errorf("GET %s without the token: %v, want a 401", p, err)
+		}
+	}
+}
