@@ -25,6 +25,7 @@ import (
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
+	"github.com/intercloud/intercloud/internal/webui"
 )
 
 // envDaemon marks the detached child of `up -d`.
@@ -33,7 +34,7 @@ const envDaemon = "INTERCLOUD_DETACHED"
 func newUpCmd() *cobra.Command {
 	var ttlMode, tcpBase, bgpTransport string
 	var bgpPort uint16
-	var detach bool
+	var detach, open bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "up [FILE]",
@@ -64,7 +65,7 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 				return &exitError{code: 1, msg: fmt.Sprintf("intercloud: something already answers on %s (%s); choose another address with --api", addr, se.Msg)}
 			}
 			if detach && os.Getenv(envDaemon) == "" {
-				return startDetached(cmd, args, addr, stateDir, timeout)
+				return startDetached(cmd, args, addr, stateDir, timeout, open)
 			}
 			opts := lab.Options{}
 			switch ttlMode {
@@ -88,10 +89,11 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 				}
 				opts.TCPBase = p.Masked()
 			}
-			return runForeground(cmd, fileArg(args), addr, stateDir, timeout, opts)
+			return runForeground(cmd, fileArg(args), addr, stateDir, timeout, opts, upOptions{open: open})
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
+	cmd.Flags().BoolVar(&open, "open", false, "open the web UI in a browser once the lab is up")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up if the lab has not converged by then")
 	cmd.Flags().StringVar(&bgpTransport, "bgp-transport", "tcp", "the lab's own BGP sessions: tcp (real TCP between the routers' 127/8 addresses; tshark on lo sees it) or memory (in-process, for very large labs)")
 	cmd.Flags().Uint16Var(&bgpPort, "bgp-port", defaultBGPPort(), "the port the routers' BGP listens on with --bgp-transport tcp (179 needs root)")
@@ -113,7 +115,12 @@ func defaultStateDir() string {
 	return filepath.Join(os.TempDir(), "intercloud")
 }
 
-func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time.Duration, opts lab.Options) error {
+// upOptions are up's choices that are not the lab's.
+type upOptions struct {
+	open bool // open the web UI in a browser
+}
+
+func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time.Duration, opts lab.Options, uo upOptions) error {
 	errw := cmd.ErrOrStderr()
 	t0 := time.Now()
 	m, err := loadModel(file)
@@ -154,6 +161,10 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 	srv := api.NewServer(l, log)
 	srv.SetToken(tok)
 	srv.SetBindName(addr)
+	if err := webui.Mount(srv); err != nil {
+		ln.Close()
+		return err
+	}
 	var clouds *cloudapi.Clouds
 	// Neutron changes reach the lab through ctrl (internal/cloud).
 	ctrl := cloud.NewController(l, log)
@@ -172,6 +183,7 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 		for _, c := range m.Clouds {
 			ctrl.Add(c.Name, clouds.Neutron(c.Name))
 		}
+		srv.SetCloudSummaries(clouds.Summaries)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -227,6 +239,11 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 			vrf = " (vrf " + p.VRF + ")"
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "external BGP peer %s (plays %s) at %v: %s%s connects from %v\n", p.Peer, p.Plays, p.Addr, p.Node, vrf, p.Local)
+	}
+	ui := webUIURL(reachable(ln.Addr()), tok)
+	fmt.Fprintf(cmd.OutOrStdout(), "web UI: %s\n", ui)
+	if uo.open {
+		openBrowser(cmd, ui)
 	}
 	if clouds != nil {
 		o := clouds.Describe()
@@ -321,7 +338,7 @@ func regionNames(o *api.OpenStack) []string {
 
 // startDetached re-runs `up` in the background with its output in a log
 // file, and waits until the lab answers and has converged.
-func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, timeout time.Duration) error {
+func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, timeout time.Duration, open bool) error {
 	// The token is made here, before the child starts, so that this
 	// process can ask the child whether it is ready; the child reads
 	// the same file.
@@ -371,6 +388,10 @@ func startDetached(cmd *cobra.Command, args []string, addr, stateDir string, tim
 		b, _ := os.ReadFile(logPath)
 		io.WriteString(cmd.OutOrStdout(), string(b))
 		fmt.Fprintf(cmd.OutOrStdout(), "running in the background as pid %d; log in %s\n", st.PID, logPath)
+		if open {
+			// This process, not the detached one, has the user's display.
+			openBrowser(cmd, webUIURL(addr, tok))
+		}
 		return nil
 	}
 	child.Process.Kill()
