@@ -89,8 +89,10 @@ func TestOpenrcEnvironmentAloneAuthenticatesGophercloud(t *testing.T) {
 	if _, err := networks.Create(ctx, c, networks.CreateOpts{Name: "from-env"}).Extract(); err != nil {
 		t.Fatalf("create a network from the environment: %v", err)
 	}
-	if names := gcNetworkNames(t, c); !slices.Equal(names, []string{"from-env"}) {
-		t.Errorf("demo-cloud2 lists %v, want [from-env]", names)
+	// Besides the cloud's initial networks: demo's private and the
+	// admin's external public.
+	if names := gcNetworkNames(t, c); !slices.Equal(names, []string{"from-env", "private", "public"}) {
+		t.Errorf("demo-cloud2 lists %v, want [from-env private public]", names)
 	}
 
 	admin := openrc(t, "cloud2", "--admin", api)
@@ -99,8 +101,8 @@ func TestOpenrcEnvironmentAloneAuthenticatesGophercloud(t *testing.T) {
 	}
 	useEnv(t, admin)
 	_, c = gophercloudFromEnv(t)
-	if names := gcNetworkNames(t, c); !slices.Equal(names, []string{"from-env"}) {
-		t.Errorf("admin lists %v in cloud2, want the demo project's network", names)
+	if names := gcNetworkNames(t, c); !slices.Equal(names, []string{"from-env", "private", "public"}) {
+		t.Errorf("admin lists %v in cloud2, want the demo project's networks and public", names)
 	}
 
 	// A project openrc does not know by id is scoped by name and domain.
@@ -135,6 +137,7 @@ func gcNetworkNames(t *testing.T, c *gophercloud.ServiceClient) []string {
 	for _, n := range ns {
 		names = append(names, n.Name)
 	}
+	slices.Sort(names)
 	return names
 }
 
