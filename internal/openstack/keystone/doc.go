@@ -26,7 +26,8 @@
 // Bootstrap creates, idempotently: the Default domain (id "default"), the
 // roles admin and member, the project "admin" and user "admin" with the
 // admin role on it, and for every cloud C a project "demo-C" and user
-// "demo-C" with the member role on it. Every seeded user's password is
+// "demo-C" with the member role on it, on which the admin has the admin
+// role too (as in DevStack). Every seeded user's password is
 // Seed.Password (DefaultPassword when empty), so a lab's openrc can be
 // printed without reading secrets from anywhere. Passwords are stored as
 // salted PBKDF2-SHA256 hashes.
