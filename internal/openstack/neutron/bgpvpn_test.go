@@ -1,6 +1,9 @@
 package neutron
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 
@@ -10,6 +13,9 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/subnets"
+
+	"github.com/intercloud/intercloud/internal/openstack/ostest"
+	"github.com/intercloud/intercloud/internal/store"
 )
 
 // tenantNet makes a network with a subnet for c's project and returns
@@ -357,4 +363,130 @@ func TestBGPVPNValidation(t *testing.T) {
 	if err != nil || len(got.Ports) != 0 || len(got.Routers) != 0 || !slices.Equal(got.Networks, []string{net.ID}) {
 		t.Errorf("after deleting the port and router: %+v %v", got, err)
 	}
+}
+
+// TestBGPVPNRestart restarts Neutron between two halves of a BGPVPN's
+// life: the restarted service, starting from the store alone, answers
+// as before, refuses what the first one had made (a duplicate), changes
+// and deletes what the first one made, and a service started after it
+// reads the same state.
+func TestBGPVPNRestart(t *testing.T) {
+	lb := startLab(t)
+	ctx := testCtx(t)
+	adm, demo := lb.admin(t), lb.demo(t, "cloud1")
+	blue := tenantNet(t, demo, "blue", "10.1.0.0/24")
+	red := tenantNet(t, demo, "red", "10.2.0.0/24")
+	rt, err := routers.Create(ctx, demo, routers.CreateOpts{Name: "r1"}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := ports.Create(ctx, demo, ports.CreateOpts{NetworkID: blue.ID}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{Name: "vpn", TenantID: blue.ProjectID, RouteTargets: []string{"64512:1"}, VNI: 77}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	na, err := bgpvpns.CreateNetworkAssociation(ctx, demo, v.ID, bgpvpns.CreateNetworkAssociationOpts{NetworkID: blue.ID}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, err := bgpvpns.CreateRouterAssociation(ctx, demo, v.ID, bgpvpns.CreateRouterAssociationOpts{RouterID: rt.ID}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bgpvpns.CreatePortAssociation(ctx, demo, v.ID, bgpvpns.CreatePortAssociationOpts{PortID: port.ID,
+		Routes: []bgpvpns.PortRoutes{{Type: "prefix", Prefix: "20.1.0.0/16", LocalPref: ptr(10)}}}).Extract(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := lb.neutron["cloud1"].Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := raw(t, lb, adm, "GET", "/v2.0/bgpvpn/bgpvpns/"+v.ID, nil)
+	if code != 200 {
+		t.Fatalf("show before the restart: %d %v", code, body)
+	}
+	shownBefore := body
+
+	// The restart: a new service on the store, nothing kept in memory.
+	restarted := func() *Service {
+		st, err := store.Open(ctx, dirOf(t, lb), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		n, err := New(ctx, st, lb.ks, Config{Region: "cloud1", Now: lb.neutron["cloud1"].cfg.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	n2 := restarted()
+	srv := httptest.NewServer(http.StripPrefix("/cloud1/network", n2.Handler()))
+	t.Cleanup(srv.Close)
+	call := func(c *gophercloud.ServiceClient, method, path string, body any) (int, map[string]any) {
+		t.Helper()
+		code, _, out := ostest.Call(t, method, srv.URL+"/cloud1/network"+path, map[string]string{"X-Auth-Token": c.Token()}, body)
+		return code, out
+	}
+	after, err := n2.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bj, aj := jsonOf(t, before), jsonOf(t, after); bj != aj {
+		t.Errorf("state after the restart:\n%s\nwant\n%s", aj, bj)
+	}
+	if code, body := call(adm, "GET", "/v2.0/bgpvpn/bgpvpns/"+v.ID, nil); code != 200 || jsonOf(t, body) != jsonOf(t, shownBefore) {
+		t.Errorf("show after the restart: %d %v, want %v", code, body, shownBefore)
+	}
+
+	// The second half.
+	code, body = call(demo, "POST", "/v2.0/bgpvpn/bgpvpns/"+v.ID+"/network_associations", map[string]any{"network_association": map[string]any{"network_id": blue.ID}})
+	wantNeutronError(t, "duplicate after the restart", code, body, 400, "BGPVPNNetAssocAlreadyExists", "network "+blue.ID+" is already associated to BGPVPN "+v.ID)
+	steps := []struct {
+		c            *gophercloud.ServiceClient
+		method, path string
+		body         any
+		want         int
+	}{
+		{adm, "PUT", "/v2.0/bgpvpn/bgpvpns/" + v.ID, map[string]any{"bgpvpn": map[string]any{"route_targets": []any{"64512:2", "10.0.0.1:3"}, "local_pref": 100}}, 200},
+		{demo, "PUT", "/v2.0/bgpvpn/bgpvpns/" + v.ID + "/router_associations/" + ra.ID, map[string]any{"router_association": map[string]any{"advertise_extra_routes": false}}, 200},
+		{demo, "DELETE", "/v2.0/bgpvpn/bgpvpns/" + v.ID + "/network_associations/" + na.ID, nil, 204},
+		{demo, "POST", "/v2.0/bgpvpn/bgpvpns/" + v.ID + "/network_associations", map[string]any{"network_association": map[string]any{"network_id": red.ID}}, 201},
+	}
+	for _, s := range steps {
+		if code, body := call(s.c, s.method, s.path, s.body); code != s.want {
+			t.Fatalf("%s %s after the restart: %d %v", s.method, s.path, code, body)
+		}
+	}
+	final, err := n2.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(final.BGPVPNs) != 1 || !slices.Equal(final.BGPVPNs[0].RouteTargets, []string{"64512:2", "10.0.0.1:3"}) ||
+		final.BGPVPNs[0].LocalPref == nil || *final.BGPVPNs[0].LocalPref != 100 || final.BGPVPNs[0].VNI == nil || *final.BGPVPNs[0].VNI != 77 ||
+		len(final.BGPVPNNetworkAssociations) != 1 || final.BGPVPNNetworkAssociations[0].NetworkID != red.ID ||
+		len(final.BGPVPNRouterAssociations) != 1 || final.BGPVPNRouterAssociations[0].AdvertiseExtraRoutes ||
+		len(final.BGPVPNPortAssociations) != 1 || final.BGPVPNPortAssociations[0].Routes[0].Prefix != "20.1.0.0/16" {
+		t.Errorf("state after the second half: %s", jsonOf(t, final))
+	}
+	// Another restart reads exactly that.
+	again, err := restarted().Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fj, aj := jsonOf(t, final), jsonOf(t, again); fj != aj {
+		t.Errorf("state after a second restart:\n%s\nwant\n%s", aj, fj)
+	}
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
