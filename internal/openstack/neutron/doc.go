@@ -82,6 +82,22 @@
 // as its default policy is. Snapshot returns the speakers with their
 // peers, routes and agents resolved, for the lab to run the BGP sessions.
 //
+// # BGP VPNs (bgpvpn.go)
+//
+// networking-bgpvpn's API ("bgpvpn", "bgpvpn-routes-control",
+// "bgpvpn-vni") under /v2.0/bgpvpn/bgpvpns: BGPVPNs of type l3 or l2
+// with route targets (import, export) and route distinguishers in the
+// three forms of RFC 4364 (ASN:NN with a 2-byte ASN and 32-bit number,
+// A.B.C.D:NN and 4-byte-ASN:NN, as its regex checks them), local_pref and
+// a VNI; and as sub-resources their network, router
+// (advertise_extra_routes) and port associations (routes of type prefix
+// or bgpvpn, advertise_fixed_ips), with the service plugin's checks and
+// the database's cascades (deleting a network, router or port drops its
+// associations). Its default policy: only an admin creates or deletes a
+// BGPVPN and sees or sets its RTs, RDs, VNI and project_id; the owning
+// project sees the rest, renames it and associates its own resources.
+// Snapshot lists them for the lab.
+//
 // Every collection takes Neutron's list parameters: attribute filters
 // (a repeated key is OR; unknown keys refused as filter-validation does),
 // fields, sort_key/sort_dir, limit/marker/page_reverse with the
