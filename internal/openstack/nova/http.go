@@ -156,6 +156,8 @@ func (s *Service) Handler() http.Handler {
 	route("DELETE /v2.1/servers/{id}", s.deleteServer)
 	route("PUT /v2.1/servers/{id}", s.updateServer)
 	route("GET /v2.1/limits", s.limits)
+	route("GET /v2.1/os-availability-zone", s.listZones(false))
+	route("GET /v2.1/os-availability-zone/detail", s.listZones(true))
 	route("GET /v2.1/os-keypairs", s.listKeypairs)
 	route("POST /v2.1/os-keypairs", s.createKeypair)
 	route("GET /v2.1/os-keypairs/{name}", s.showKeypair)

@@ -106,7 +106,7 @@ func (s *Service) view(r *http.Request, c *caller, sv *server, nv *netView) map[
 		"links":             links(r, "servers", sv.ID),
 		"image":             map[string]any{"id": sv.ImageID, "links": []any{map[string]any{"rel": "bookmark", "href": root(r) + "/images/" + sv.ImageID}}},
 		"OS-DCF:diskConfig": "MANUAL", "progress": 0,
-		"OS-EXT-AZ:availability_zone": "nova", "config_drive": "", "key_name": sv.KeyName,
+		"OS-EXT-AZ:availability_zone": zone, "config_drive": "", "key_name": sv.KeyName,
 		"OS-SRV-USG:launched_at": launched, "OS-SRV-USG:terminated_at": nil,
 		"OS-EXT-STS:vm_state": vmState, "OS-EXT-STS:power_state": power, "OS-EXT-STS:task_state": task,
 		"os-extended-volumes:volumes_attached": []any{},
