@@ -20,8 +20,8 @@ import (
 // Only an admin creates or deletes a BGPVPN, usually for a tenant
 // (tenant_id); the tenant then sees it, may rename it or change its
 // local_pref, and associates its own networks, routers and ports. Route
-// targets, route distinguishers, the VNI and project_id are admin-only
-// attributes: a member neither sees nor sets them.
+// targets, route distinguishers and the VNI are admin-only attributes: a
+// member neither sees nor sets them.
 //
 // What the lab makes of them (the compute nodes as PEs) reads
 // Service.Snapshot's BGPVPN lists; every change commits with OnChange.
@@ -128,12 +128,13 @@ func (s *state) bgpvpnPortAssocs() []*BGPVPNPortAssociation {
 }
 
 // The BGPVPN attributes. Admin-only ones are networking-bgpvpn's
-// get_bgpvpn:ATTR rules; tenant_id has none, so a member sees it but
-// not project_id.
+// get_bgpvpn:ATTR rules. Its get_bgpvpn:project_id rule hides nothing:
+// Neutron's controller decides project_id's visibility by tenant_id's,
+// which no rule restricts.
 var bgpvpnAttrs = attrs{
 	"id":                   {aFilter | aSort, tStr},
 	"tenant_id":            {aPost | aFilter | aSort, tStr},
-	"project_id":           {aPost | aFilter | aSort | aAdmin, tStr},
+	"project_id":           {aPost | aFilter | aSort, tStr},
 	"name":                 {aPost | aPut | aFilter | aSort, tStr},
 	"type":                 {aPost | aFilter | aSort, tStr},
 	"route_targets":        {aPost | aPut | aFilter | aAdmin, tStr},
@@ -150,14 +151,14 @@ var bgpvpnAttrs = attrs{
 var bgpvpnNetAssocAttrs = attrs{
 	"id":         {aFilter | aSort, tStr},
 	"tenant_id":  {aPost | aFilter | aSort, tStr},
-	"project_id": {aPost | aFilter | aSort | aAdmin, tStr},
+	"project_id": {aPost | aFilter | aSort, tStr},
 	"network_id": {aPost | aReq | aFilter | aSort, tStr},
 }
 
 var bgpvpnRouterAssocAttrs = attrs{
 	"id":                     {aFilter | aSort, tStr},
 	"tenant_id":              {aPost | aFilter | aSort, tStr},
-	"project_id":             {aPost | aFilter | aSort | aAdmin, tStr},
+	"project_id":             {aPost | aFilter | aSort, tStr},
 	"router_id":              {aPost | aReq | aFilter | aSort, tStr},
 	"advertise_extra_routes": {aPost | aPut | aFilter | aSort, tBool},
 }
@@ -165,7 +166,7 @@ var bgpvpnRouterAssocAttrs = attrs{
 var bgpvpnPortAssocAttrs = attrs{
 	"id":                  {aFilter | aSort, tStr},
 	"tenant_id":           {aPost | aFilter | aSort, tStr},
-	"project_id":          {aPost | aFilter | aSort | aAdmin, tStr},
+	"project_id":          {aPost | aFilter | aSort, tStr},
 	"port_id":             {aPost | aReq | aFilter | aSort, tStr},
 	"routes":              {aPost | aPut, tOther},
 	"advertise_fixed_ips": {aPost | aPut | aFilter | aSort, tBool},

@@ -84,7 +84,10 @@ func TestBGPVPNGophercloudLifecycle(t *testing.T) {
 	if code != 200 || seen["name"] != "vpn-blue" || seen["tenant_id"] != project || seen["local_pref"] != float64(200) {
 		t.Errorf("tenant's show: %d %v", code, body)
 	}
-	for _, k := range []string{"route_targets", "import_targets", "export_targets", "route_distinguishers", "vni", "project_id"} {
+	if seen["project_id"] != project {
+		t.Errorf("tenant's show without project_id: %v", seen)
+	}
+	for _, k := range []string{"route_targets", "import_targets", "export_targets", "route_distinguishers", "vni"} {
 		if _, ok := seen[k]; ok {
 			t.Errorf("tenant sees %s: %v", k, seen)
 		}

@@ -94,7 +94,7 @@
 // or bgpvpn, advertise_fixed_ips), with the service plugin's checks and
 // the database's cascades (deleting a network, router or port drops its
 // associations). Its default policy: only an admin creates or deletes a
-// BGPVPN and sees or sets its RTs, RDs, VNI and project_id; the owning
+// BGPVPN and sees or sets its RTs, RDs and VNI; the owning
 // project sees the rest, renames it and associates its own resources.
 // Snapshot lists them for the lab.
 //
