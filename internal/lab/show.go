@@ -273,7 +273,11 @@ func ldpNeighbors(nb []ldp.Neighbor) string {
 	w := table(&b)
 	fmt.Fprintln(w, "AF\tID\tState\tInterfaces\tUptime\tLabels received")
 	for _, n := range nb {
-		fmt.Fprintf(w, "ipv4\t%s\t%s\t%s\t%s\t%d\n", n.LSRID, n.State, strings.Join(n.Interfaces, ","), n.Uptime, n.Received)
+		ifs := n.Interfaces
+		if n.Targeted {
+			ifs = append(ifs[:len(ifs):len(ifs)], "targeted")
+		}
+		fmt.Fprintf(w, "ipv4\t%s\t%s\t%s\t%s\t%d\n", n.LSRID, n.State, strings.Join(ifs, ","), n.Uptime, n.Received)
 	}
 	w.Flush()
 	return b.String()

@@ -93,7 +93,8 @@ func (l *Lab) stock() Counts {
 			}
 		}
 		for _, nb := range ldpn {
-			if nb.State == ldp.StateOperational {
+			// Link sessions: a targeted one (remote LFA) adds to them.
+			if nb.State == ldp.StateOperational && len(nb.Interfaces) > 0 {
 				sessions++
 			}
 		}

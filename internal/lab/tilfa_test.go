@@ -9,6 +9,7 @@ import (
 
 	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/ldp"
 	"github.com/intercloud/intercloud/internal/packet"
 	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
@@ -306,5 +307,75 @@ func TestShowFRRNamesTheRepairListOfATILFABackup(t *testing.T) {
 	}
 	if want := fmt.Sprintf("rlfa (PQ %s)", p3); !strings.Contains(text, want) {
 		t.Errorf("LDP ring: show p1 frr lacks %q:\n%s", want, text)
+	}
+}
+
+// The same failure with LDP: p1 has no loop-free alternate for pe2, but
+// p3 is a remote LFA's PQ node, with which p1 keeps a targeted LDP
+// session (its hellos and messages routed through the ring). On the
+// repair path p1 pushes p5's label for p3's loopback over p3's label for
+// pe2 (learned over the targeted session) over pe2's VPN label; p5 swaps
+// the tunnel label to p4's, p4 pops it, p3 swaps to p2's label for pe2,
+// p2 pops. No ping is
+// lost beyond the frames on the failed link; after reconvergence p1
+// sends pe2's traffic the same way with p5's label for pe2 alone.
+func TestRemoteLFAKeepsTheLDPRingsTrafficFlowingThroughATargetedSessionToThePQNode(t *testing.T) {
+	const hold = 100 * time.Millisecond
+	h := &hopLabels{}
+	var vpn uint32
+	label := map[string]uint32{} // "router:fec node": the router's label for the node's loopback
+	res := ringFailover(t, ringLab(t, "ldp", true), hold, func(l *Lab, at time.Time) {
+		h.until, h.from = at.Add(hold), at.Add(hold+20*time.Millisecond)
+		pe2, _ := l.Node("pe2")
+		vpn = pe2.VPNLabel("tenant")
+		for _, k := range [][2]string{{"p5", "p3"}, {"p4", "p3"}, {"p3", "pe2"}, {"p2", "pe2"}, {"p5", "pe2"}, {"p4", "pe2"}} {
+			label[k[0]+":"+k[1]] = localLabel(t, l, k[0], l.Model.Node(k[1]).Loopback)
+		}
+		for _, k := range [][2]string{{"p1", "p5"}, {"p5", "p4"}, {"p4", "p3"}, {"p3", "p2"}, {"p2", "pe2"}} {
+			t.Cleanup(h.tap(l, k[0], k[1]))
+		}
+		// The targeted session, seen from both ends.
+		for _, x := range [][2]string{{"p1", "p3"}, {"p3", "p1"}} {
+			data, text, err := l.Show(x[0], "ldp neighbors", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok := false
+			for _, n := range data.([]ldp.Neighbor) {
+				ok = ok || n.LSRID == l.Model.Node(x[1]).RouterID && n.Targeted && n.State == ldp.StateOperational && len(n.Interfaces) == 0
+			}
+			if !ok {
+				t.Errorf("%s has no operational targeted session with %s:\n%s", x[0], x[1], text)
+			}
+		}
+	}, nil)
+	if res.inFlight == 0 || res.lost > res.inFlight {
+		t.Errorf("lost %d pings with %d frames in flight on the failed link: want no loss beyond those", res.lost, res.inFlight)
+	}
+	t.Logf("p1 repaired: %d pings lost, %d frames in flight, longest gap %v", res.lost, res.inFlight, res.gap)
+	lbl := func(k string, ttl int) string { return fmt.Sprintf("%d/S=false/TTL=%d/TC=0 ", label[k], ttl) }
+	v := fmt.Sprintf("%d/S=true/TTL=63/TC=0", vpn)
+	last := fmt.Sprintf("%d/S=true/TTL=58/TC=0", vpn)
+	wantRepair := map[string]string{
+		"p1->p5":  lbl("p5:p3", 62) + lbl("p3:pe2", 62) + v,
+		"p5->p4":  lbl("p4:p3", 61) + lbl("p3:pe2", 62) + v,
+		"p4->p3":  lbl("p3:pe2", 60) + v,
+		"p3->p2":  lbl("p2:pe2", 59) + v,
+		"p2->pe2": last,
+	}
+	wantAfter := map[string]string{
+		"p1->p5":  lbl("p5:pe2", 62) + v,
+		"p5->p4":  lbl("p4:pe2", 61) + v,
+		"p4->p3":  lbl("p3:pe2", 60) + v,
+		"p3->p2":  lbl("p2:pe2", 59) + v,
+		"p2->pe2": last,
+	}
+	for k, w := range wantRepair {
+		if got := h.before[k]; len(got) != 1 || got[0] != w {
+			t.Errorf("requests on %s on the repair path: %.300q, want only %q", k, got, w)
+		}
+		if got := h.after[k]; len(got) != 1 || got[0] != wantAfter[k] {
+			t.Errorf("requests on %s after reconvergence: %.300q, want only %q", k, got, wantAfter[k])
+		}
 	}
 }

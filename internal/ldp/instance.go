@@ -17,7 +17,8 @@ type Instance struct {
 	ifaces   []*iface
 	ifByName map[string]*iface
 	sessions map[netip.Addr]*session
-	peers    []netip.Addr // session keys, sorted, for deterministic walks
+	peers    []netip.Addr           // session keys, sorted, for deterministic walks
+	targets  map[netip.Addr]*target // targeted hello adjacencies, by LSR id
 
 	// local is the label this LSR advertises per FEC (implicit null for
 	// the FECs it is the egress for).
@@ -109,11 +110,15 @@ func (in *Instance) receive(name string, msg any) {
 	}
 	switch m := msg.(type) {
 	case *Hello:
-		in.hello(ifc, m)
+		if !m.Targeted {
+			in.hello(ifc, m)
+		}
 	case *Init:
-		in.init(ifc, m)
+		in.init(ifc.name, m)
 	case *Labels:
 		in.labels(m)
+	case *Routed:
+		in.routed(m)
 	}
 }
 
@@ -208,9 +213,12 @@ func (in *Instance) dropAdjacency(ifc *iface, why string) {
 	in.scheduleUpdate()
 }
 
-// adjacencies counts the hello adjacencies to an LSR.
+// adjacencies counts the hello adjacencies to an LSR, link and targeted.
 func (in *Instance) adjacencies(lsr netip.Addr) int {
 	n := 0
+	if t := in.targets[lsr]; t != nil && t.up {
+		n++
+	}
 	for _, ifc := range in.ifaces {
 		if ifc.adj != nil && ifc.adj.lsr == lsr {
 			n++

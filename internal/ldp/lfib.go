@@ -78,6 +78,7 @@ func (in *Instance) update() {
 	in.advertise(added)
 	in.advertise(withdrawn)
 	in.fecs = fecs
+	in.wantTargets(fecs)
 	in.install()
 	if len(added)+len(withdrawn) > 0 {
 		in.env.Event("label", labelEvent(added, withdrawn))
@@ -179,6 +180,16 @@ func (in *Instance) install() {
 		}
 		start := len(hops)
 		for _, nh := range f.nexthops {
+			if nh.Remote.IsValid() {
+				// A remote LFA standing in for the dead primary until the
+				// IGP reconverges: keep tunnelling to the PQ node (the
+				// neighbour's own label would bring the packet back).
+				if bh, fl, ok := in.rlfaBackup(f, &nh, peer); ok {
+					hops = append(hops, *bh)
+					fecLabels = append(fecLabels, fl)
+				}
+				continue
+			}
 			s := peer[nh.Iface]
 			if s == nil {
 				continue

@@ -8,11 +8,23 @@ import (
 // LDP's messages as Go values, carried by router.Env.SendControl with
 // router.ProtoLDP. They are never modified after sending.
 
-// Hello is a link hello, sent on every LDP interface each hello interval.
+// Hello is a link hello, sent on every LDP interface each hello interval,
+// or a targeted hello (Targeted, inside a Routed message) to an LSR that
+// is not a neighbour.
 type Hello struct {
-	LSRID netip.Addr
-	Addr  netip.Addr // the sender's interface address
-	Hold  time.Duration
+	LSRID    netip.Addr
+	Addr     netip.Addr // the sender's interface address (targeted: its LSR id)
+	Hold     time.Duration
+	Targeted bool
+}
+
+// Routed carries a message to an LSR that is not a neighbour (targeted
+// hellos and the targeted session's messages): each router on the way
+// passes it on by its best route to To, until TTL runs out.
+type Routed struct {
+	From, To netip.Addr
+	TTL      uint8
+	Msg      any // *Hello, *Init or *Labels
 }
 
 // Init opens a session (with LDP's Address message folded in). The side

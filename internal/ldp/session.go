@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"slices"
 	"time"
-
-	"github.com/intercloud/intercloud/internal/router"
 )
 
 // SessionState is an LDP session state, as RFC 5036 names them.
@@ -75,15 +73,16 @@ func (in *Instance) sendInit(s *session, reply bool) {
 			addrs = append(addrs, ifc.addr)
 		}
 	}
-	in.env.SendControl(s.via, router.ProtoLDP, &Init{LSRID: in.cfg.LSRID, Addrs: addrs, Reply: reply})
+	in.send(s, &Init{LSRID: in.cfg.LSRID, Addrs: addrs, Reply: reply})
 }
 
-// init handles a peer's Init: a new session, the answer to ours, or the
-// peer starting over (it lost the session and we did not).
-func (in *Instance) init(ifc *iface, m *Init) {
+// init handles a peer's Init, heard on interface via (none: routed, a
+// targeted session): a new session, the answer to ours, or the peer
+// starting over (it lost the session and we did not).
+func (in *Instance) init(via string, m *Init) {
 	s := in.sessions[m.LSRID]
 	if s == nil {
-		s = in.newSession(m.LSRID, ifc.name)
+		s = in.newSession(m.LSRID, via)
 		// Opened by the peer before we heard its hello: if no hello
 		// adjacency follows within the hold time, give the session up.
 		in.env.AfterFunc(in.cfg.Timers.Hold, func() {
@@ -183,7 +182,7 @@ func (in *Instance) flush() {
 		if len(s.out) == 0 && !s.full {
 			continue
 		}
-		in.env.SendControl(s.via, router.ProtoLDP, &Labels{LSRID: in.cfg.LSRID, Full: s.full, Mappings: s.out})
+		in.send(s, &Labels{LSRID: in.cfg.LSRID, Full: s.full, Mappings: s.out})
 		s.out, s.full = nil, false
 	}
 }

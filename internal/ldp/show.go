@@ -75,8 +75,9 @@ func (in *Instance) Bindings() []Binding {
 type Neighbor struct {
 	LSRID      netip.Addr   `json:"lsr_id"`
 	State      SessionState `json:"state"`
-	Interfaces []string     `json:"interfaces"` // with a hello adjacency
-	Addresses  []netip.Addr `json:"addresses"`  // the peer's, from its Init
+	Interfaces []string     `json:"interfaces"`         // with a hello adjacency
+	Targeted   bool         `json:"targeted,omitempty"` // a targeted hello adjacency (remote LFA)
+	Addresses  []netip.Addr `json:"addresses"`          // the peer's, from its Init
 	Uptime     Duration     `json:"uptime"`
 	Received   int          `json:"labels_received"`
 }
@@ -96,6 +97,9 @@ func (in *Instance) Neighbors() []Neighbor {
 			if ifc.adj != nil && ifc.adj.lsr == p {
 				n.Interfaces = append(n.Interfaces, ifc.name)
 			}
+		}
+		if t := in.targets[p]; t != nil && t.up {
+			n.Targeted = true
 		}
 		out = append(out, n)
 	}

@@ -65,7 +65,9 @@ func (c *candidate) public() Route {
 		if nh.ifc != nil {
 			name = nh.ifc.name
 		}
-		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own)}
+		// (Remote on a nexthop: a remote LFA's backup standing in for its
+		// dead primary, which the label protocol must keep tunnelling.)
+		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own), Remote: nh.remote}
 		if b := nh.backup; b != nil {
 			r.Nexthops[i].Backup = &Nexthop{Addr: b.gw, Iface: b.ifc.name, Labels: slices.Clone(b.own), Remote: b.remote}
 		}
@@ -371,7 +373,7 @@ func sameCandidate(a, b *candidate) bool {
 	}
 	for i := range a.nhs {
 		x, y := a.nhs[i], b.nhs[i]
-		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || !slices.Equal(x.own, y.own) || !sameBackup(x.backup, y.backup) {
+		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || x.remote != y.remote || !slices.Equal(x.own, y.own) || !sameBackup(x.backup, y.backup) {
 			return false
 		}
 	}
@@ -446,6 +448,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 				if nh.Iface == "" {
 					ifc = onLink(up, nh.Addr)
 				}
+				row.Pushed = slices.Clone(nh.Push) // a remote LFA's tunnel standing in
 				b := nh.Backup
 				var bifc *iface
 				if b != nil {

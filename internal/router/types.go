@@ -85,10 +85,11 @@ type Nexthop struct {
 	// traffic takes it the moment Iface loses carrier, before the protocol
 	// has recomputed. Its Labels are its own; it has no Backup itself.
 	Backup *Nexthop `json:"backup,omitempty"`
-	// Remote, on a backup only, is a remote LFA's PQ node (RFC 7490): the
-	// backup tunnels to it and it forwards to the destination. The label
-	// protocol that reaches it gives the labels (FECLabel.Push); without
-	// them the backup carries nothing.
+	// Remote is a remote LFA's PQ node (RFC 7490), on a backup, or on the
+	// backup the RIB shows standing in for its dead primary: the nexthop
+	// tunnels to it and it forwards to the destination. The label protocol
+	// gives the labels (FECLabel.Push); without them the nexthop carries
+	// nothing, and a label protocol must never treat it as a plain one.
 	Remote netip.Addr `json:"remote,omitzero"`
 }
 
@@ -111,9 +112,10 @@ type LSPNexthop struct {
 	// Backup is the repair path with its own out-label, taken the moment
 	// Iface loses carrier (see Nexthop.Backup).
 	Backup *LSPNexthop `json:"backup,omitempty"`
-	// Push, on a backup only, are labels pushed over OutLabel, outermost
-	// first: a repair path's segments (TI-LFA) that steer the packet to
-	// where OutLabel means the destination again.
+	// Push are labels pushed over OutLabel, outermost first, by a repair
+	// path: TI-LFA's segments, or a remote LFA's tunnel to its PQ node,
+	// that take the packet to where OutLabel means the destination again.
+	// A backup has them, or a repair standing in for a dead primary.
 	Push []uint32 `json:"push,omitempty"`
 }
 
