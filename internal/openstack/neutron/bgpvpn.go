@@ -488,8 +488,12 @@ func (s *Service) createBGPVPN(st *state, c *caller, b *body) (resource, error) 
 		return nil, err
 	}
 	// create_bgpvpn is admin-only; the rule Neutron shows is composed
-	// with the attributes given away from their defaults.
+	// with the attributes given away from their defaults, and tenant_id,
+	// which has none and which Neutron fills in before the check.
 	if !c.admin {
+		if !b.has("tenant_id") {
+			b.m["tenant_id"] = c.project
+		}
 		pas := bgpvpnPolicy(false)
 		for i := range pas {
 			pas[i].allowed = false

@@ -46,7 +46,9 @@ func TestBGPVPNGophercloudLifecycle(t *testing.T) {
 	net := tenantNet(t, demo, "blue", "10.1.0.0/24")
 	project := net.ProjectID
 
-	// The three RFC 4364 forms, in RTs and RDs.
+	// The three RFC 4364 forms, in RTs and RDs. Each change is an event
+	// for the lab (OnChange), a refusal none.
+	changes := lb.changeCount("cloud1")
 	lp := 200
 	v, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{
 		Name: "vpn-blue", TenantID: project,
@@ -63,6 +65,10 @@ func TestBGPVPNGophercloudLifecycle(t *testing.T) {
 		len(v.RouteDistinguishers) != 3 || v.LocalPref == nil || *v.LocalPref != 200 || v.VNI != 5000 ||
 		len(v.Networks) != 0 || len(v.Routers) != 0 || len(v.Ports) != 0 {
 		t.Errorf("created %+v", v)
+	}
+
+	if n := lb.changeCount("cloud1"); n != changes+1 {
+		t.Errorf("OnChange calls for a create: %d", n-changes)
 	}
 
 	// A minimal one has networking-bgpvpn's defaults.
@@ -122,13 +128,20 @@ func TestBGPVPNGophercloudLifecycle(t *testing.T) {
 	if err != nil || !slices.Equal(v3.RouteTargets, []string{"64512:7"}) || len(v3.ImportTargets) != 0 || !slices.Equal(v3.ExportTargets, []string{"64512:102"}) {
 		t.Errorf("admin's update: %+v %v", v3, err)
 	}
+	changes = lb.changeCount("cloud1")
 	_, err = bgpvpns.Create(ctx, demo, bgpvpns.CreateOpts{Name: "mine"}).Extract()
-	gcError(t, "tenant creates", err, 403, "PolicyNotAuthorized", "(rule:create_bgpvpn and rule:create_bgpvpn:name) is disallowed by policy")
+	gcError(t, "tenant creates", err, 403, "PolicyNotAuthorized", "((rule:create_bgpvpn and rule:create_bgpvpn:tenant_id) and rule:create_bgpvpn:name) is disallowed by policy")
+	if n := lb.changeCount("cloud1"); n != changes {
+		t.Errorf("OnChange calls for a refusal: %d", n-changes)
+	}
 
 	// The tenant associates its network, a router and a port.
 	na, err := bgpvpns.CreateNetworkAssociation(ctx, demo, v.ID, bgpvpns.CreateNetworkAssociationOpts{NetworkID: net.ID}).Extract()
 	if err != nil || na.NetworkID != net.ID || na.TenantID != project {
 		t.Fatalf("network association: %+v %v", na, err)
+	}
+	if n := lb.changeCount("cloud1"); n != changes+1 {
+		t.Errorf("OnChange calls for an association: %d", n-changes)
 	}
 	rt, err := routers.Create(ctx, demo, routers.CreateOpts{Name: "r1"}).Extract()
 	if err != nil {
