@@ -22,10 +22,10 @@ if ! dir=$(go mod download -json "github.com/opentofu/opentofu@$version" |
 	echo "warning: cannot download OpenTofu $version (no module proxy?); the Terraform test will skip" >&2
 	exit 0
 fi
-# The module cache is read-only; the build writes nothing there but go
-# wants a writable module root.
+# The module cache is read-only, and a main module must be writable;
+# version.dev=no makes it report v1.12.6, not v1.12.6-dev.
 cp -r "$dir/." "$src/" && chmod -R u+w "$src" &&
-	(cd "$src" && nice go build -o "$bin/tofu.part" ./cmd/tofu) &&
+	(cd "$src" && nice go build -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$bin/tofu.part" ./cmd/tofu) &&
 	mv "$bin/tofu.part" "$bin/tofu" ||
 	{
 		rm -f "$bin/tofu.part"
