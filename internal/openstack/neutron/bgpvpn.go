@@ -301,27 +301,33 @@ func (st *state) dropBGPVPN(id string) {
 }
 
 // dropBGPVPNAssociationsOf removes the associations of a network, router
-// or port being deleted (ON DELETE CASCADE on their foreign keys).
+// or port being deleted (ON DELETE CASCADE on their foreign keys). It
+// runs at every removal, so it looks without taking copies.
 func (st *state) dropBGPVPNAssociationsOf(id, kind string) {
+	var assocKind string
+	var refers func(r resource) bool
 	switch kind {
 	case kindNetwork:
-		for _, a := range st.bgpvpnNetAssocs() {
-			if a.NetworkID == id {
-				st.remove(a.ID)
-			}
-		}
+		assocKind = kindBGPVPNNetAssoc
+		refers = func(r resource) bool { return r.(*BGPVPNNetworkAssociation).NetworkID == id }
 	case kindRouter:
-		for _, a := range st.bgpvpnRouterAssocs() {
-			if a.RouterID == id {
-				st.remove(a.ID)
-			}
-		}
+		assocKind = kindBGPVPNRouterAssoc
+		refers = func(r resource) bool { return r.(*BGPVPNRouterAssociation).RouterID == id }
 	case kindPort:
-		for _, a := range st.bgpvpnPortAssocs() {
-			if a.PortID == id {
-				st.remove(a.ID)
-			}
+		assocKind = kindBGPVPNPortAssoc
+		refers = func(r resource) bool { return r.(*BGPVPNPortAssociation).PortID == id }
+	default:
+		return
+	}
+	var gone []string
+	st.lists[assocKind].each(func(aid string) bool {
+		if e, ok := st.items.get(aid); ok && refers(e.r) {
+			gone = append(gone, aid)
 		}
+		return true
+	})
+	for _, aid := range gone {
+		st.remove(aid)
 	}
 }
 

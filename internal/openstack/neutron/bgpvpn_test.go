@@ -506,3 +506,31 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestBGPVPNNetworkDeleteCascade deletes an associated network: its
+// association goes with it, as the foreign key's ON DELETE CASCADE does.
+func TestBGPVPNNetworkDeleteCascade(t *testing.T) {
+	lb := startLab(t)
+	ctx := testCtx(t)
+	adm, demo := lb.admin(t), lb.demo(t, "cloud1")
+	n, err := networks.Create(ctx, demo, networks.CreateOpts{Name: "short-lived"}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{TenantID: n.ProjectID, Type: "l2"}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	na, err := bgpvpns.CreateNetworkAssociation(ctx, demo, v.ID, bgpvpns.CreateNetworkAssociationOpts{NetworkID: n.ID}).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := networks.Delete(ctx, demo, n.ID).ExtractErr(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = bgpvpns.GetNetworkAssociation(ctx, demo, v.ID, na.ID).Extract()
+	gcError(t, "association of a deleted network", err, 404, "BGPVPNNetAssocNotFound", "BGPVPN network association "+na.ID+" could not be found for BGPVPN "+v.ID)
+	if got, err := bgpvpns.Get(ctx, demo, v.ID).Extract(); err != nil || len(got.Networks) != 0 {
+		t.Errorf("bgpvpn after its network went: %+v %v", got, err)
+	}
+}
