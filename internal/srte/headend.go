@@ -65,7 +65,7 @@ func (h *Headend) OnChange(f func()) { h.onChange = append(h.onChange, f) }
 
 // schedule recomputes once after a burst of RIB changes.
 func (h *Headend) schedule() {
-	if h.pending {
+	if h.pending || len(h.policies) == 0 {
 		return
 	}
 	h.pending = true
