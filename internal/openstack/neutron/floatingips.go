@@ -74,6 +74,9 @@ func (s *Service) createFloatingIP(st *state, c *caller, b *body) (resource, err
 		return nil, badRequest("floatingip", "Network %s is not a valid external network", netID)
 	}
 	f.FloatingNetworkID = netID
+	if err := setFloatingIPDNS(f, b); err != nil {
+		return nil, err
+	}
 	f.ID = newUUID()
 	var req fixedReq
 	if b.has("subnet_id") && b.m["subnet_id"] != nil {

@@ -56,6 +56,7 @@ type Network struct {
 	PhysicalNetwork *string `json:"provider:physical_network"`
 	SegmentationID  *int    `json:"provider:segmentation_id"`
 	PortSecurity    *bool   `json:"port_security_enabled"` // nil: true
+	DNSDomain       string  `json:"dns_domain"`            // dns-integration (dns.go)
 }
 
 // Subnet is an IPv4 subnet of a network.
@@ -137,6 +138,8 @@ type FloatingIP struct {
 	PortID            *string `json:"port_id"`
 	FixedIPAddress    *string `json:"fixed_ip_address"`
 	Status            string  `json:"status"`
+	DNSName           string  `json:"dns_name"`   // dns-integration (dns.go)
+	DNSDomain         string  `json:"dns_domain"` // dns-integration
 }
 
 // SubnetPool is a pool of prefixes subnets are allocated from.

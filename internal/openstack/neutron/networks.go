@@ -71,6 +71,9 @@ func (s *Service) createNetwork(st *state, c *caller, b *body) (resource, error)
 	if err := s.networkFlags(c, n, b, "create_network", true); err != nil {
 		return nil, err
 	}
+	if err := setNetworkDNS(n, b); err != nil {
+		return nil, err
+	}
 	if err := s.checkQuota(st, kindNetwork, n.ProjectID); err != nil {
 		return nil, err
 	}
@@ -303,6 +306,9 @@ func (s *Service) updateNetwork(st *state, c *caller, r resource, b *body) error
 		return err
 	}
 	if err := s.networkFlags(c, n, b, "update_network", false); err != nil {
+		return err
+	}
+	if err := setNetworkDNS(n, b); err != nil {
 		return err
 	}
 	if b.has("provider:network_type") || b.has("provider:physical_network") || b.has("provider:segmentation_id") {

@@ -30,6 +30,8 @@ type PortAttrs struct {
 	HostID       string        `json:"binding:host_id"`
 	VNICType     string        `json:"binding:vnic_type"`
 	Profile      string        `json:"binding_profile"`
+	DNSName      string        `json:"dns_name"` // dns-integration (dns.go)
+	Trusted      *bool         `json:"trusted"`  // port-trusted-vif (trusted.go)
 }
 
 // AddressPair is an address (or CIDR) and MAC the port may send from
@@ -47,6 +49,10 @@ type DHCPOpt struct {
 }
 
 func (a PortAttrs) clone() PortAttrs {
+	if a.Trusted != nil {
+		t := *a.Trusted
+		a.Trusted = &t
+	}
 	a.AddressPairs = slices.Clone(a.AddressPairs)
 	a.DHCPOpts = slices.Clone(a.DHCPOpts)
 	return a
@@ -95,6 +101,7 @@ func portAttrsView(p *Port, v map[string]any) map[string]any {
 		json.Unmarshal([]byte(p.Profile), &profile)
 	}
 	delete(v, "binding_profile")
+	trustedView(p, v, profile)
 	v["binding:profile"] = profile
 	v["binding:vif_type"], v["binding:vif_details"] = "unbound", map[string]any{}
 	if p.HostID != "" {
@@ -115,6 +122,9 @@ func setPortAttrs(p *Port, b *body) error {
 	}
 	if len(p.AddressPairs) > 0 && !securityOn(p.PortSecurity) {
 		return conflict("AddressPairAndPortSecurityRequired", "Port Security must be enabled in order to have allowed address pairs on a port.")
+	}
+	if err := setTrusted(p, b); err != nil {
+		return err
 	}
 	if b.has("extra_dhcp_opts") {
 		opts, err := mergeDHCPOpts(p.DHCPOpts, b)

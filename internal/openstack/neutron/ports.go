@@ -33,7 +33,10 @@ func (s *Service) portCollection() *collection {
 			n := st.network(p.NetworkID)
 			return n != nil && c.owns(n.ProjectID)
 		},
-		view:   func(st *state, r resource) map[string]any { return portAttrsView(r.(*Port), portView(r.(*Port))) },
+		view: func(st *state, r resource) map[string]any {
+			p := r.(*Port)
+			return s.portDNSView(p, portAttrsView(p, portView(p)))
+		},
 		create: s.createPort,
 		update: s.updatePort,
 		delete: s.deletePort,
@@ -105,6 +108,9 @@ func (s *Service) createPort(st *state, c *caller, b *body) (resource, error) {
 	if err := setPortAttrs(p, b); err != nil {
 		return nil, err
 	}
+	if err := s.setPortDNS(p, b); err != nil {
+		return nil, err
+	}
 	id := p.ID
 	s.stamp(&p.Common)
 	p.ID = id
@@ -128,6 +134,7 @@ func portPolicy(c *caller, n *Network, b *body) []policyAttr {
 		{name: "device_owner", def: "", allowed: owner || !strings.HasPrefix(devOwner, "network:")},
 		{name: "binding:host_id", allowed: c.admin || c.service},
 		{name: "binding:profile", allowed: c.admin || c.service},
+		{name: "trusted", allowed: c.admin},
 	}
 }
 
@@ -344,6 +351,9 @@ func (s *Service) updatePort(st *state, c *caller, r resource, b *body) error {
 		return err
 	}
 	if err := setPortAttrs(p, b); err != nil {
+		return err
+	}
+	if err := s.setPortDNS(p, b); err != nil {
 		return err
 	}
 	p.Status = portStatus(p)

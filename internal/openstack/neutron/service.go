@@ -47,6 +47,10 @@ type Config struct {
 	// [REGION-network] (the region's network node) when empty. An agent
 	// is registered for each at start.
 	DRAgentHosts []string
+	// DNSDomain is neutron.conf's dns_domain, the domain of the FQDNs in
+	// ports' dns_assignment; "openstacklocal." when empty. Only another
+	// domain makes a port's dns_name its hostname, as in Neutron.
+	DNSDomain string
 	// OnChange, when set, is called after every committed change to the
 	// region's resources, outside the transaction, from the request's
 	// goroutine. Read the new state with Snapshot.
@@ -89,6 +93,9 @@ func New(ctx context.Context, st *store.Store, ks TokenValidator, cfg Config) (*
 	}
 	if cfg.PhysicalMTU <= 0 {
 		cfg.PhysicalMTU = 1500
+	}
+	if cfg.DNSDomain == "" {
+		cfg.DNSDomain = defaultDNSDomain
 	}
 	if len(cfg.PhysicalNetworks) == 0 {
 		cfg.PhysicalNetworks = []string{"physnet1"}
