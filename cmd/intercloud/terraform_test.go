@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -245,7 +246,8 @@ func (s tfState) id(t *testing.T, address string) string {
 // VM on it, a floating IP) applied with OpenTofu and the OpenStack
 // provider as the demo user of cloud2 makes what it says; a plan right
 // after finds nothing to change (the APIs answer what they were sent);
-// destroy leaves the project as it was.
+// renaming the VM and changing its metadata update it in place; destroy
+// leaves the project as it was.
 func TestTerraformAppliesThePlanAndDestroysAll(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the lab daemon and OpenTofu")
@@ -365,7 +367,24 @@ func TestTerraformAppliesThePlanAndDestroysAll(t *testing.T) {
 		t.Errorf("plan after apply: exit %d, want 0 (no changes)\n%s", code, out)
 	}
 
-	if out, code := tf("destroy", "-auto-approve"); code != 0 || !strings.Contains(out, "Destroy complete! Resources: 13 destroyed") {
+	// A new name and metadata change the VM and its port in place (Nova's
+	// PUT /servers/ID and metadata API, Neutron's port update), and the
+	// plan after finds nothing again.
+	vars := []string{"-var", "vm_name=vm2", "-var", `vm_metadata={role="db",tier="back"}`}
+	if out, code := tf(append([]string{"apply", "-auto-approve"}, vars...)...); code != 0 || !strings.Contains(out, "Apply complete! Resources: 0 added, 2 changed, 0 destroyed") {
+		t.Fatalf("apply with a new name and metadata: exit %d\n%s", code, out)
+	}
+	if sv, err := servers.Get(ctx, demo.compute, serverID).Extract(); err != nil || sv.Name != "vm2" || !maps.Equal(sv.Metadata, map[string]string{"role": "db", "tier": "back"}) {
+		t.Errorf("vm1 renamed: %v %+v", err, sv)
+	}
+	if p, err := ports.Get(ctx, demo.network, portID).Extract(); err != nil || p.Name != "vm2-port" || p.DeviceID != serverID {
+		t.Errorf("vm1-port renamed: %v %+v", err, p)
+	}
+	if out, code := tf(append([]string{"plan", "-detailed-exitcode"}, vars...)...); code != 0 {
+		t.Errorf("plan after the update: exit %d, want 0 (no changes)\n%s", code, out)
+	}
+
+	if out, code := tf(append([]string{"destroy", "-auto-approve"}, vars...)...); code != 0 || !strings.Contains(out, "Destroy complete! Resources: 13 destroyed") {
 		t.Fatalf("destroy: exit %d\n%s", code, out)
 	}
 	if _, err := ports.Get(ctx, demo.network, portID).Extract(); !gophercloud.ResponseCodeIs(err, http.StatusNotFound) {

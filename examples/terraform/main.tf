@@ -39,6 +39,17 @@ variable "flavor" {
   default = "m1.tiny"
 }
 
+variable "vm_name" {
+  type    = string
+  default = "vm1"
+}
+
+variable "vm_metadata" {
+  description = "Metadata the VM carries (Nova's server metadata)."
+  type        = map(string)
+  default     = { role = "web" }
+}
+
 variable "cidr" {
   type    = string
   default = "192.168.50.0/24"
@@ -143,7 +154,7 @@ resource "openstack_networking_secgroup_rule_v2" "group" {
 # outside the allocation pool, the group above, and a second address the
 # VM may answer for (a VRRP address, say).
 resource "openstack_networking_port_v2" "vm" {
-  name               = "vm1-port"
+  name               = "${var.vm_name}-port"
   network_id         = openstack_networking_network_v2.app.id
   admin_state_up     = true
   security_group_ids = [openstack_networking_secgroup_v2.web.id]
@@ -159,10 +170,10 @@ resource "openstack_networking_port_v2" "vm" {
 }
 
 resource "openstack_compute_instance_v2" "vm" {
-  name      = "vm1"
+  name      = var.vm_name
   image_id  = data.openstack_images_image_v2.image.id
   flavor_id = data.openstack_compute_flavor_v2.flavor.id
-  metadata  = { role = "web" }
+  metadata  = var.vm_metadata
 
   network {
     port = openstack_networking_port_v2.vm.id
