@@ -262,3 +262,19 @@ func TestWebUI(t *testing.T) {
 	}
 	shoot(t, ctx, "5-clouds")
 }
+
+// The login address carries the token query-escaped; without an opener
+// on PATH, --open says to open the printed address by hand.
+func TestWebUIAddressAndOpen(t *testing.T) {
+	if got := webUIURL("127.0.0.1:4950", "a+b/c"); got != "http://127.0.0.1:4950/api/v1/login?token=a%2Bb%2Fc" {
+		t.Errorf("webUIURL = %s", got)
+	}
+	t.Setenv("PATH", t.TempDir())
+	cmd := newRootCmd()
+	var errb strings.Builder
+	cmd.SetErr(&errb)
+	openBrowser(cmd, "http://127.0.0.1:4950/")
+	if !strings.Contains(errb.String(), "open the web UI address above by hand") {
+		t.Errorf("openBrowser without an opener says %q", errb.String())
+	}
+}

@@ -92,8 +92,6 @@ function debounce(f, wait) {
 function showLogin() {
   $("app").hidden = true;
   $("login").hidden = false;
-  const q = new URLSearchParams(location.search);
-  if (q.has("denied")) $("login-error").textContent = "That token was refused.";
 }
 
 async function start() {
@@ -118,6 +116,7 @@ async function start() {
   wire();
   await refresh();
   follow();
+  if (S.topo.clouds.length) loadClouds(); // the VMs, as trace ends
   // Sessions change without an event (a hold timer, a reconnect): poll
   // them and the links gently as well.
   setInterval(() => { if (!document.hidden) refresh(); }, 2000);
@@ -478,24 +477,33 @@ async function loadNodeTable() {
 function selectLink(id) {
   S.link = id;
   showTab("link");
-  drawLinkPanel();
+  drawLinkPanel(true);
   paintState();
 }
 
 function linkEnds(e) { return [`${e.a}:${e.a_interface}`, `${e.b}:${e.b_interface}`]; }
 
-function drawLinkPanel() {
+// drawLinkPanel shows the selected link. A refresh updates its state,
+// buttons and counters in place: the impairment form is built only when
+// a link is selected (or an impairment applied), so what someone is
+// typing there survives the page's refreshes.
+function drawLinkPanel(rebuild = false) {
   const e = S.topo.edges.find((x) => x.id === S.link);
   const li = S.links.get(S.link);
   if (!e || !li) return;
   const [a, b] = linkEnds(e);
-  const im = li.impairment;
   const body = $("tab-link");
-  if (body.querySelector("form") && document.activeElement && body.contains(document.activeElement) && document.activeElement.tagName === "INPUT") {
-    // Someone is typing: only refresh the state line.
+  const frames = [[a, li.a_stats], [b, li.b_stats]].map(([end, st]) =>
+    `${end.padEnd(14)} sent ${st.tx_frames} (${st.tx_bytes} bytes), received ${st.rx_frames} (${st.rx_bytes} bytes)`).join("\n");
+  if (!rebuild && body.dataset.link === String(e.id)) {
     body.querySelector(".link-state").replaceWith(linkState(li));
+    $("link-down").disabled = !li.up;
+    $("link-up").disabled = li.up;
+    body.querySelector(".frames").textContent = frames;
     return;
   }
+  body.dataset.link = e.id;
+  const im = li.impairment;
   const num = (id, v, step, label, unit) => el("label", {}, label, el("input", { id, type: "number", min: 0, step, value: v }), unit);
   const form = el("form", { class: "impair", onsubmit: (ev) => { ev.preventDefault(); impair(e); } },
     num("imp-latency", +(im.latency_ns / 1e6).toFixed(3), "0.1", "latency ", " ms"),
@@ -513,8 +521,7 @@ function drawLinkPanel() {
     form,
     el("p", { class: "error", id: "link-error" }),
     el("h3", {}, "Frames"),
-    el("pre", { class: "table" },
-      `${a.padEnd(14)} sent ${li.a_stats.tx_frames ?? "-"} frames\n${b.padEnd(14)} sent ${li.b_stats.tx_frames ?? "-"} frames`),
+    el("pre", { class: "table frames" }, frames),
   );
 }
 
@@ -543,20 +550,23 @@ async function impair(e) {
     rate_bps: li ? li.impairment.rate_bps : 0,
   };
   try {
-    await api(`/links/${encodeURIComponent(a)}/${encodeURIComponent(b)}`, { method: "PUT", body: { impairment: m } });
-    $("link-error").textContent = "";
+    const infos = await api(`/links/${encodeURIComponent(a)}/${encodeURIComponent(b)}`, { method: "PUT", body: { impairment: m } });
+    for (const x of infos) S.links.set(x.id, x);
+    drawLinkPanel(true); // the form now shows what the link has
+    paintState();
   } catch (err) {
     $("link-error").textContent = err.message;
   }
-  document.activeElement && document.activeElement.blur();
   refresh();
 }
 
 // ---- trace -----------------------------------------------------------
 
-function fillEndpoints() {
+function fillEndpoints(servers = []) {
   const names = S.topo.nodes.map((n) => n.name);
-  $("endpoints").replaceChildren(...names.map((n) => el("option", { value: n })));
+  // VMs are reached by address (the lab's names are its routers').
+  const vms = servers.flatMap((s) => (s.addresses || []).map((a) => el("option", { value: a, label: `VM ${s.name} (${s.cloud})` })));
+  $("endpoints").replaceChildren(...names.map((n) => el("option", { value: n })), ...vms);
   const vrfs = new Set();
   for (const s of S.topo.sessions) if (s.vrf) vrfs.add(s.vrf);
   for (const c of S.topo.clouds) if (c.vpn) vrfs.add(c.vpn);
@@ -571,16 +581,20 @@ async function runTrace() {
   const out = $("trace-out");
   out.classList.add("busy");
   $("trace-run").disabled = true;
+  const again = S.trace && S.trace.req.src === req.src && S.trace.req.dst === req.dst ? S.trace.failures || 0 : 0;
   try {
     const res = await api("/trace", { method: "POST", body: req });
-    S.trace = { req, res, at: new Date() };
+    S.trace = { req, res, at: new Date(), failures: res.reached ? 0 : again + 1 };
   } catch (e) {
-    S.trace = { req, err: e.message, at: new Date() };
+    S.trace = { req, err: e.message, at: new Date(), failures: again + 1 };
   } finally {
     out.classList.remove("busy");
     $("trace-run").disabled = false;
   }
   drawTrace();
+  // A trace taken while the network was still converging may fail;
+  // try again a few times rather than leave a stale failure up.
+  if (S.trace.failures && S.trace.failures <= 5 && $("trace-follow").checked) setTimeout(retrace, 2000);
 }
 
 const retrace = debounce(() => {
@@ -689,6 +703,7 @@ async function loadClouds() {
     body.replaceChildren(el("p", { class: "muted" }, e.message));
     return;
   }
+  fillEndpoints(sums.flatMap((s) => s.servers.map((v) => ({ ...v, cloud: s.name }))));
   const byName = new Map(sums.map((s) => [s.name, s]));
   const list = (title, items, fmt) => [
     el("h4", {}, title, " ", el("span", { class: "muted" }, `(${items.length})`)),
