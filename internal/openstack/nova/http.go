@@ -157,6 +157,8 @@ func (s *Service) Handler() http.Handler {
 	route("PUT /v2.1/servers/{id}", s.updateServer)
 	route("GET /v2.1/limits", s.limits)
 	route("GET /v2.1/os-availability-zone", s.listZones(false))
+	route("GET /v2.1/os-security-groups", s.listProxyGroups)
+	route("GET /v2.1/os-security-groups/{id}", s.showProxyGroup)
 	route("GET /v2.1/os-availability-zone/detail", s.listZones(true))
 	route("GET /v2.1/os-keypairs", s.listKeypairs)
 	route("POST /v2.1/os-keypairs", s.createKeypair)
