@@ -201,7 +201,10 @@ func srPolicyText(ps []srte.PolicyView) string {
 			segs := make([]string, len(c.Segments))
 			for i, s := range c.Segments {
 				segs[i] = labelText(s.Label)
-				if s.Name != "" {
+				switch {
+				case s.Adjacency:
+					segs[i] += "(adj to " + cmpOr(s.Name, s.Node.String()) + ")"
+				case s.Name != "":
 					segs[i] += "(" + s.Name + ")"
 				}
 			}
@@ -219,6 +222,13 @@ func labelText(l uint32) string {
 		return "imp-null"
 	}
 	return fmt.Sprint(l)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func yes(b bool) string {

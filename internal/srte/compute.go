@@ -17,6 +17,11 @@ type Segment struct {
 	Name  string     `json:"name,omitempty"`
 	Index uint32     `json:"sid_index"`
 	Label uint32     `json:"label"`
+	// Adjacency marks an adjacency SID (RFC 8402): Label is the local
+	// label the router before pops to send out the link whose address
+	// is Link; Node is the router at the other end.
+	Adjacency bool       `json:"adjacency,omitempty"`
+	Link      netip.Addr `json:"link,omitzero"`
 }
 
 // result is a candidate path as computed.
@@ -37,6 +42,9 @@ type env struct {
 	self     int32
 	selfAddr netip.Addr
 	bindings map[netip.Prefix]igp.SRBinding
+	adj      map[netip.Addr]igp.AdjSID // by the advertising router's interface address
+	ifaces   map[netip.Addr]string     // the headend's interface names by address
+	ifNets   []netip.Prefix            // the headend's interface subnets
 	igpTrees map[int32]*tree
 	name     func(netip.Addr) string
 }
@@ -186,14 +194,50 @@ func (x *env) encode(nodes []int32, edges []*edge) ([]Segment, error) {
 			}
 		}
 		if b == a {
-			return nil, fmt.Errorf("the link %s-%s is not the IGP's only shortest path there: it needs an adjacency SID",
-				x.label(x.g.rid[nodes[a]]), x.label(x.g.rid[nodes[a+1]]))
+			// The IGP does not take this link from here: pin it with its
+			// adjacency SID, when its router advertises one.
+			e := edges[a]
+			sid, ok := x.adj[e.ifAddr]
+			if !ok {
+				return nil, fmt.Errorf("the link %s-%s is not the IGP's only shortest path there and has no adjacency SID",
+					x.label(x.g.rid[nodes[a]]), x.label(x.g.rid[nodes[a+1]]))
+			}
+			to := x.g.rid[nodes[a+1]]
+			lo, ok := loopOf[to]
+			if !ok {
+				lo = to
+			}
+			segs = append(segs, Segment{Node: lo, Name: x.nameOf(lo), Label: sid.Label, Adjacency: true, Link: e.ifAddr})
+			a++
+			continue
 		}
 		lo := loopOf[x.g.rid[nodes[b]]]
 		segs = append(segs, Segment{Node: lo, Name: x.nameOf(lo), Index: x.db.NodeSIDs[lo].Index})
 		a = b
 	}
 	return segs, nil
+}
+
+// ownLink is the first hop out of the headend's interface whose address
+// is ifAddr: the interface and the neighbour's address on its subnet.
+func (x *env) ownLink(ifAddr netip.Addr) (router.Nexthop, bool) {
+	name, ok := x.ifaces[ifAddr]
+	if !ok || x.self < 0 {
+		return router.Nexthop{}, false
+	}
+	for _, e := range x.g.adj[x.self] {
+		if e.ifAddr != ifAddr {
+			continue
+		}
+		for _, back := range x.g.adj[e.to] {
+			for _, n := range x.ifNets {
+				if n.Contains(ifAddr) && n.Contains(back.ifAddr) && back.ifAddr != ifAddr {
+					return router.Nexthop{Addr: back.ifAddr, Iface: name}, true
+				}
+			}
+		}
+	}
+	return router.Nexthop{}, false
 }
 
 // labelled gives each segment its label and the path its first hops:
@@ -203,12 +247,12 @@ func (x *env) labelled(segs []Segment) result {
 	if len(segs) == 0 {
 		return invalid("empty segment list")
 	}
-	b, ok := x.bindings[netip.PrefixFrom(segs[0].Node, 32)]
-	if !ok || len(b.Nexthops) == 0 {
-		return invalid("first segment %s: unresolvable (no SR path from the headend)", x.label(segs[0].Node))
-	}
 	rest := make([]uint32, 0, len(segs)-1)
 	for i := 1; i < len(segs); i++ {
+		if segs[i].Adjacency {
+			rest = append(rest, segs[i].Label) // the router before's own label
+			continue
+		}
 		prev := x.db.NodeSIDs[segs[i-1].Node].Owner
 		n := x.db.Routers[prev]
 		if n == nil || n.SRGB == nil || segs[i].Index >= n.SRGB.Size {
@@ -216,6 +260,20 @@ func (x *env) labelled(segs []Segment) result {
 		}
 		segs[i].Label = n.SRGB.Base + segs[i].Index
 		rest = append(rest, segs[i].Label)
+	}
+	if segs[0].Adjacency {
+		// The headend's own adjacency: out of that link, nothing pushed
+		// for it.
+		nh, ok := x.ownLink(segs[0].Link)
+		if !ok {
+			return invalid("first segment: adjacency %v is not the headend's", segs[0].Link)
+		}
+		nh.Labels = rest
+		return result{valid: true, segments: segs, nexthops: []router.Nexthop{nh}}
+	}
+	b, ok := x.bindings[netip.PrefixFrom(segs[0].Node, 32)]
+	if !ok || len(b.Nexthops) == 0 {
+		return invalid("first segment %s: unresolvable (no SR path from the headend)", x.label(segs[0].Node))
 	}
 	segs[0].Label = b.Nexthops[0].OutLabel
 	r := result{valid: true, segments: segs}

@@ -13,9 +13,10 @@
 // the IGP advertises for it, as if flooded in TE extensions (RFC 7471,
 // RFC 3630): the IGP itself does not carry them.
 //
-// Without adjacency SIDs, a path is expressible only as node SIDs: a
-// dynamic path's segment list is the shortest one whose IGP shortest
-// paths follow the computed path, and a path the IGP cannot be made to
-// follow that way is invalid. Everything runs under the router's control
+// A dynamic path's segment list is the shortest one whose IGP shortest
+// paths follow the computed path: node SIDs where the IGP's only
+// shortest path is the path, and the adjacency SID of a link the IGP
+// would not take (its router's local label; out of the link itself when
+// the router is the headend). Everything runs under the router's control
 // lock, like the IGP.
 package srte

@@ -15,6 +15,7 @@ import (
 type IGP interface {
 	TopologyDB() *igp.TEDB
 	SRBindings() []igp.SRBinding
+	AdjSIDs() []igp.AdjSID
 }
 
 // Config sets up a headend.
@@ -223,7 +224,14 @@ func segmentString(segs []Segment) string {
 		if s.Label == router.LabelImplicitNull {
 			parts[i] = "imp-null"
 		}
-		if s.Name != "" {
+		switch {
+		case s.Adjacency:
+			to := s.Name
+			if to == "" {
+				to = s.Node.String()
+			}
+			parts[i] += "(adj to " + to + ")"
+		case s.Name != "":
 			parts[i] += "(" + s.Name + ")"
 		}
 	}
@@ -239,6 +247,17 @@ func (h *Headend) newEnv() *env {
 	}
 	for _, b := range h.cfg.IGP.SRBindings() {
 		x.bindings[b.Prefix] = b
+	}
+	x.adj = map[netip.Addr]igp.AdjSID{}
+	for _, a := range h.cfg.IGP.AdjSIDs() {
+		x.adj[a.IfAddr] = a
+	}
+	x.ifaces = map[netip.Addr]string{}
+	for _, st := range h.cfg.Env.Interfaces() {
+		if st.Up && st.Addr.IsValid() {
+			x.ifaces[st.Addr.Addr()] = st.Name
+			x.ifNets = append(x.ifNets, st.Addr.Masked())
+		}
 	}
 	return x
 }

@@ -167,24 +167,64 @@ func TestTheHighestPreferenceValidPathIsActive(t *testing.T) {
 	}
 }
 
-// A path the IGP cannot be made to follow with node SIDs — here a
-// parallel link that is not the IGP's choice between its ends — is
-// invalid, and says it needs an adjacency SID.
-func TestALinkTheIGPDoesNotUseCannotBeEncodedInNodeSIDs(t *testing.T) {
+// A link the IGP does not take between its ends — here the slow-cost,
+// low-latency one of two parallel links — is pinned by its adjacency
+// SID: from the headend itself by leaving on it, further on by pushing
+// the adjacency SID its router advertises.
+func TestALinkTheIGPDoesNotUseIsPinnedByItsAdjacencySID(t *testing.T) {
 	c := startCore(t, `
 defaults: {asn: 65000, label_mode: sr}
 nodes:
+  p1: {role: p}
   pe1: {role: pe}
   pe2: {role: pe}
 links:
-  - {a: pe1, b: pe2, cost: 10, latency: 20ms}
-  - {a: pe1, b: pe2, cost: 100, latency: 1ms}
+  - {a: pe1, b: pe2, cost: 10, latency: 20ms, affinity: [direct]}
+  - {a: pe1, b: pe2, cost: 100, latency: 1ms, affinity: [direct]}
+  - {a: pe1, b: p1, cost: 10, latency: 20ms}
+  - {a: p1, b: pe2, cost: 10, latency: 20ms}
+  - {a: p1, b: pe2, cost: 100, latency: 1ms}
 `)
+	ifc := func(node string, i int) (string, netip.Addr) {
+		l := c.m.Links[i]
+		ep := l.A
+		if ep.Node != node {
+			ep = l.B
+		}
+		for _, x := range c.m.Node(node).Interfaces {
+			if x.Name == ep.Interface {
+				return x.Name, x.Addr.Addr()
+			}
+		}
+		t.Fatalf("no interface of %s on link %d", node, i)
+		return "", netip.Addr{}
+	}
 	h := c.headend(t, "pe1")
 	c.add(t, h, "pe1", Policy{Color: 1, Endpoint: c.lo("pe2"), Paths: []CandidatePath{{Preference: 1, Dynamic: &Dynamic{Metric: MetricLatency}}}})
-	p := c.view(h, "pe1")[0]
-	if p.State != "down" || !strings.Contains(p.Paths[0].Reason, "adjacency SID") {
-		t.Fatalf("policy %+v", p)
+	p := c.view(h, "pe1")[0].Paths[0]
+	name, _ := ifc("pe1", 1)
+	_, peer := ifc("pe2", 1)
+	if !p.Valid || len(p.Segments) != 1 || !p.Segments[0].Adjacency || len(p.Nexthops) != 1 || p.Nexthops[0].Iface != name || p.Nexthops[0].Addr != peer || len(p.Nexthops[0].Labels) != 0 {
+		t.Fatalf("over the parallel link: %+v", p)
+	}
+
+	// Kept off the direct links, the path crosses p1 and then p1's fast
+	// link: p1's node SID (a neighbour: nothing pushed), then the
+	// adjacency SID p1 advertises for that link.
+	_, fast := ifc("p1", 4)
+	var want uint32
+	c.net.Router("p1").Do(func() {
+		for _, a := range c.igp["p1"].AdjSIDs() {
+			if a.Local && a.IfAddr == fast {
+				want = a.Label
+			}
+		}
+	})
+	c.add(t, h, "pe1", Policy{Color: 2, Endpoint: c.lo("pe2"), Paths: []CandidatePath{{Preference: 1, Dynamic: &Dynamic{Metric: MetricLatency, ExcludeAny: []string{"direct"}}}}})
+	p = c.view(h, "pe1")[1].Paths[0]
+	if want == 0 || !p.Valid || len(p.Segments) != 2 || p.Segments[0].Name != "p1" || !p.Segments[1].Adjacency ||
+		len(p.Nexthops) != 1 || len(p.Nexthops[0].Labels) != 1 || p.Nexthops[0].Labels[0] != want {
+		t.Fatalf("through p1's fast link (adjacency SID %d): %+v", want, p)
 	}
 }
 
