@@ -374,3 +374,79 @@ func TestDeletingThePolicyMovesRedBackToTheIGPPath(t *testing.T) {
 		"p1-pe2": stack(entry(red, 62, true)),
 	}, 3)
 }
+
+// A dynamic path over a link the IGP does not take (the cheap-latency,
+// costly one of two parallel links p1-pe2) reaches it by p1's adjacency
+// SID: pe1 pushes it over red's VPN label, p1 pops it and sends out that
+// link, byte by byte.
+func TestAnAdjacencySIDPinsTheLinkTheIGPWouldNotTake(t *testing.T) {
+	res, err := topology.Load("adj.yaml", []byte(`
+defaults: {asn: 65000, label_mode: sr}
+nodes:
+  p1: {role: p, rr: true}
+  pe1: {role: pe}
+  pe2: {role: pe}
+  red1: {role: ce}
+  red2: {role: ce}
+links:
+  - {a: pe1, b: p1, cost: 10, latency: 1ms}
+  - {a: p1, b: pe2, cost: 10, latency: 20ms}
+  - {a: p1, b: pe2, cost: 100, latency: 1ms}
+  - red1-pe1
+  - red2-pe2
+vpns:
+  red: {sites: [red1, red2], color: 7}
+sr-policies:
+  pe1:
+    - {color: 7, endpoint: pe2, paths: [{preference: 1, dynamic: {metric: latency}}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, clk := runLab(t, res.Model)
+	p := waitPolicy(t, l, clk, 7, 1)
+	if segs := p.Paths[0].Segments; len(segs) != 2 || segs[0].Name != "p1" || !segs[1].Adjacency {
+		t.Fatalf("segments %+v", segs)
+	}
+	fastIf := res.Model.Links[2].A.Interface
+	var fastAddr netip.Addr
+	for _, ifc := range res.Model.Node("p1").Interfaces {
+		if ifc.Name == fastIf {
+			fastAddr = ifc.Addr.Addr()
+		}
+	}
+	p1, _ := l.Node("p1")
+	var adj uint32
+	p1.Router.Do(func() {
+		for _, a := range p1.IGP.AdjSIDs() {
+			if a.Local && a.IfAddr == fastAddr {
+				adj = a.Label
+			}
+		}
+	})
+	if adj == 0 || p.Paths[0].Segments[1].Label != adj {
+		t.Fatalf("p1's adjacency SID on %s is %d; the policy pushes %+v", fastIf, adj, p.Paths[0].Segments[1])
+	}
+
+	red2 := loopback(t, l, "red2")
+	frames := &linkFrames{stacks: map[string][][]byte{}}
+	for i, name := range []string{"pe1-p1", "p1-pe2 slow", "p1-pe2 fast"} {
+		remove := l.links[i].AddTap(dataplane.TapFunc(func(_ time.Time, _ *dataplane.Port, f []byte) {
+			if stack, ok := echoRequestStack(f, red2); ok {
+				frames.mu.Lock()
+				frames.stacks[name] = append(frames.stacks[name], stack)
+				frames.mu.Unlock()
+			}
+		}))
+		t.Cleanup(remove)
+	}
+	if res := ping(t, l, clk, "red1", "red2", router.PingOptions{Count: 3, Interval: 10 * time.Millisecond}); res.Received != 3 {
+		t.Fatalf("ping red1 red2: %+v", res)
+	}
+	pe2, _ := l.Node("pe2")
+	red := pe2.VPNLabel("red")
+	wantStacks(t, "red", frames.take(), map[string][]byte{
+		"pe1-p1":      stack(entry(adj, 63, false), entry(red, 63, true)),
+		"p1-pe2 fast": stack(entry(red, 62, true)),
+	}, 3)
+}
