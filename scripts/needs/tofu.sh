@@ -2,11 +2,13 @@
 # OpenTofu (the Terraform CLI) for the Terraform test in cmd/intercloud,
 # built from its Go module: it is not in Debian and `go install` refuses it
 # (its go.mod has replace directives). About 10 minutes on 2 cores, once;
-# the binary is kept in $HOME/.cache/intercloud/bin.
+# the binary is kept in $HOME/.cache/intercloud/bin. A Terraform CLI already
+# on PATH serves the test as well (it uses tofu first, else terraform), so
+# then nothing is built.
 set -u
 version=v1.12.6
 bin="$HOME/.cache/intercloud/bin"
-if [ -x "$bin/tofu" ] || command -v tofu >/dev/null 2>&1; then
+if [ -x "$bin/tofu" ] || command -v tofu >/dev/null 2>&1 || command -v terraform >/dev/null 2>&1; then
 	exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
