@@ -512,6 +512,9 @@ func (s *Service) createBGPVPN(st *state, c *caller, b *body) (resource, error) 
 	if err := b.common(c, &v.Common, true, 255); err != nil {
 		return nil, err
 	}
+	if err := s.checkQuota(st, kindBGPVPN, v.ProjectID); err != nil {
+		return nil, err
+	}
 	s.stamp(&v.Common)
 	st.add(kindBGPVPN, v)
 	return v, nil

@@ -260,6 +260,11 @@ func TestBGPVPNValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Unlimited by default, as networking-bgpvpn's quota; an admin's limit
+	// holds.
+	setQuota(t, lb, project, map[string]any{"bgpvpn": 2})
+	_, err = bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{TenantID: project, Name: "third"}).Extract()
+	gcError(t, "over quota", err, 409, "OverQuota", "Quota exceeded for resources: ['bgpvpn'].")
 
 	// Another project's network: the admin's association is not
 	// authorized, the tenant does not even see the network.

@@ -34,10 +34,12 @@ type quotaResource struct {
 }
 
 // quotaResources are Neutron's registered quota resources (ML2 with the
-// L3 and security group extensions), sorted by name. Neutron's quotas
+// L3 and security group extensions, and networking-bgpvpn), sorted by
+// name. Neutron's quotas
 // leave out neutron-dynamic-routing's speakers and peers (its extension
 // registers no quota), and here only an admin may create them anyway.
 var quotaResources = []quotaResource{
+	{"bgpvpn", -1, kindBGPVPN}, // networking-bgpvpn registers it, with quota_default
 	{"floatingip", 50, kindFloatingIP},
 	{"network", 100, kindNetwork},
 	{"port", 500, kindPort},

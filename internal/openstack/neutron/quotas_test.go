@@ -39,7 +39,7 @@ func setQuota(t *testing.T, lb *lab, project string, limits map[string]any) map[
 
 // defaultQuota is Neutron's default for every resource it counts.
 var defaultQuota = map[string]any{
-	"floatingip": float64(50), "network": float64(100), "port": float64(500), "rbac_policy": float64(10),
+	"bgpvpn": float64(-1), "floatingip": float64(50), "network": float64(100), "port": float64(500), "rbac_policy": float64(10),
 	"router": float64(10), "security_group": float64(10), "security_group_rule": float64(100),
 	"subnet": float64(100), "subnetpool": float64(-1),
 }
