@@ -110,6 +110,13 @@ func TestBGPVPNGophercloudLifecycle(t *testing.T) {
 	if list, _ := bgpvpns.ExtractBGPVPNs(all); len(list) != 2 {
 		t.Errorf("tenant's list: %+v", list)
 	}
+	paged, err := bgpvpns.List(adm, bgpvpns.ListOpts{Limit: 1}).AllPages(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := bgpvpns.ExtractBGPVPNs(paged); len(list) != 2 || list[0].ID == list[1].ID {
+		t.Errorf("list one page at a time: %+v", list)
+	}
 	otherAdmin, _ := bgpvpns.List(lb.demo(t, "cloud2"), bgpvpns.ListOpts{}).AllPages(ctx)
 	if list, _ := bgpvpns.ExtractBGPVPNs(otherAdmin); len(list) != 0 {
 		t.Errorf("another tenant lists %+v", list)
