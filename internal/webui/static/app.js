@@ -663,7 +663,10 @@ function drawTrace() {
     const labels = labelStack(st.probe && st.probe.labels);
     const text = `${i + 1}` + (labels ? ` · ${labels}` : "");
     const w = text.length * 7.4 + 14;
-    const x = n.x + n.w / 2 - w / 2, y = n.y - 21;
+    // Above the router, or below it when another router sits just above
+    // (the space between is their links').
+    const below = S.topo.nodes.some((m) => m !== n && m.x < n.x + n.w && n.x < m.x + m.w && m.y + m.h <= n.y && n.y - (m.y + m.h) < 70);
+    const x = n.x + n.w / 2 - w / 2, y = below ? n.y + n.h + 3 : n.y - 21;
     layer.append(svg("g", { class: "hop-badge", "data-hop": i + 1, "data-node": n.name },
       svg("rect", { x, y, width: w, height: 18, rx: 9 }),
       svg("text", { x: x + w / 2, y: y + 13 }, text)));
@@ -727,7 +730,7 @@ async function loadClouds() {
     );
   });
   body.replaceChildren(
-    el("div", { class: "cloud-tools" }, el("button", { onclick: loadClouds }, "Refresh"), el("span", { class: "muted small" }, " BGPVPNs and interconnections are not implemented by this lab yet.")),
+    el("div", { class: "cloud-tools" }, el("button", { onclick: loadClouds }, "Refresh"), el("span", { class: "muted small" }, "as each cloud's Neutron and Nova hold them")),
     ...cards);
 }
 
