@@ -34,3 +34,20 @@ func TestSRPolicyPathsAreReadFromOneLineEach(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSRPolicyPath: whatever --path holds, parseSRPath answers a path
+// that is either explicit or dynamic, with a preference, or an error.
+func FuzzSRPolicyPath(f *testing.F) {
+	for _, s := range []string{"200 explicit p2 p3 strict", "100 dynamic latency exclude leased", "1 dynamic", "x", "", "1 dynamic igp exclude"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseSRPath(s)
+		if err != nil {
+			return
+		}
+		if p.Preference == 0 || p.Dynamic == (len(p.Explicit) > 0) || p.Dynamic && p.Metric != "igp" && p.Metric != "latency" {
+			t.Fatalf("%q gave %+v", s, p)
+		}
+	})
+}

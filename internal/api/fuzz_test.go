@@ -76,6 +76,8 @@ func FuzzLabAPI(f *testing.F) {
 		{0, "/api/v1/nodes/pe1/route?vrf=tenant", ""},
 		{0, "/api/v1/events?since=2020-01-01T00:00:00Z", ""},
 		{1, "/api/v1/nodes/pe2/restart-bgp", ""},
+		{1, "/api/v1/nodes/pe1/sr-policies", `{"color":100,"endpoint":"pe2","candidate_paths":[{"preference":2,"explicit":["p1","pe2"],"strict":true},{"preference":1,"dynamic":true,"metric":"latency","exclude_any":["x"]}]}`},
+		{3, "/api/v1/nodes/pe1/sr-policies/100/pe2", ""},
 		{0, "/api/v1/status", ""},
 		{3, "/api/v1/links/a/b", "{}"},
 		{1, "/api/v1/ping", `{"src":"ce1","dst":"ce2"} []`},
