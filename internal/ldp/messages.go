@@ -16,6 +16,10 @@ type Hello struct {
 	Addr     netip.Addr // the sender's interface address (targeted: its LSR id)
 	Hold     time.Duration
 	Targeted bool
+	// Request (targeted only: RFC 5036's R bit) asks the receiver to send
+	// targeted hellos back; a hello that answers one leaves it clear, so
+	// that the adjacency ends when its requester stops.
+	Request bool
 }
 
 // Routed carries a message to an LSR that is not a neighbour (targeted

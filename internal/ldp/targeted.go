@@ -26,6 +26,8 @@ type target struct {
 	lsr    netip.Addr
 	wanted bool        // we asked for it (a PQ node of ours)
 	up     bool        // the LSR's targeted hellos are heard
+	asked  bool        // its last hello asked for ours (the R bit)
+	saying bool        // our hellos are going out every interval
 	hold   clock.Timer // the LSR's hellos
 	timer  clock.Timer // ours
 }
@@ -66,13 +68,19 @@ func (in *Instance) wantTargets(fecs []fec) {
 	}
 }
 
+// sending reports whether we say targeted hellos to t's LSR: while we
+// want the adjacency, or it is up and the LSR asks for them.
+func (t *target) sending() bool { return t.wanted || t.up && t.asked }
+
 // targetHellos sends a targeted hello now and every hello interval while
-// the adjacency is wanted or heard.
+// sending says so.
 func (in *Instance) targetHellos(t *target) {
-	in.sendRouted(t.lsr, &Hello{LSRID: in.cfg.LSRID, Addr: in.cfg.LSRID, Hold: in.cfg.Timers.Hold, Targeted: true})
+	in.sendRouted(t.lsr, &Hello{LSRID: in.cfg.LSRID, Addr: in.cfg.LSRID, Hold: in.cfg.Timers.Hold, Targeted: true, Request: t.wanted})
+	t.saying = true
 	if t.timer == nil {
 		t.timer = in.env.AfterFunc(in.cfg.Timers.Hello, func() {
-			if in.targets[t.lsr] == t && (t.wanted || t.up) {
+			t.saying = false
+			if in.targets[t.lsr] == t && t.sending() {
 				in.targetHellos(t)
 			}
 		})
@@ -95,6 +103,7 @@ func (in *Instance) targetedHello(from netip.Addr, h *Hello) {
 		}
 		in.targets[from] = t
 	}
+	t.asked = h.Request
 	hold := min(h.Hold, in.cfg.Timers.Hold)
 	if t.hold == nil {
 		t.hold = in.env.AfterFunc(hold, func() { in.targetExpired(t) })
@@ -102,11 +111,14 @@ func (in *Instance) targetedHello(from netip.Addr, h *Hello) {
 		t.hold.Reset(hold)
 	}
 	if t.up {
+		if t.asked && !t.saying {
+			in.targetHellos(t) // asked again after we had stopped
+		}
 		return
 	}
 	t.up = true
 	in.env.Event("ldp-targeted", fmt.Sprintf("targeted hello adjacency with %s up", from))
-	if !t.wanted {
+	if t.asked && !t.saying {
 		in.targetHellos(t) // answer, as a PQ node does
 	}
 	s := in.sessions[from]
