@@ -148,6 +148,23 @@ type CloudSummary struct {
 	Routers  []CloudRouter  `json:"routers"`
 	Servers  []CloudServer  `json:"servers"`
 	Speakers []CloudSpeaker `json:"bgp_speakers"`
+	BGPVPNs  []CloudBGPVPN  `json:"bgpvpns"`
+}
+
+// CloudBGPVPN is a networking-bgpvpn BGPVPN and what is associated
+// with it (networks and routers by name, ports by their addresses).
+type CloudBGPVPN struct {
+	ID                  string   `json:"id"`
+	Name                string   `json:"name"`
+	Project             string   `json:"project_id"`
+	Type                string   `json:"type"`
+	RouteTargets        []string `json:"route_targets,omitempty"`
+	ImportTargets       []string `json:"import_targets,omitempty"`
+	ExportTargets       []string `json:"export_targets,omitempty"`
+	RouteDistinguishers []string `json:"route_distinguishers,omitempty"`
+	Networks            []string `json:"networks,omitempty"`
+	Routers             []string `json:"routers,omitempty"`
+	Ports               []string `json:"ports,omitempty"`
 }
 
 // CloudProject is a project owning some of a cloud's resources.

@@ -9,6 +9,14 @@ import (
 	"github.com/intercloud/intercloud/internal/openstack/neutron"
 )
 
+// orID is a resource's name, or its id when it has none.
+func orID(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
+}
+
 // Summaries reads every cloud's resources from its Neutron and Nova, in
 // the topology's order: what GET /api/v1/clouds answers (the web UI's
 // cloud panel). Projects are those owning something, named when they are
@@ -26,7 +34,7 @@ func (c *Clouds) Summaries(ctx context.Context) ([]api.CloudSummary, error) {
 			return nil, fmt.Errorf("cloud %s: %w", region, err)
 		}
 		sum := api.CloudSummary{Name: region, Projects: []api.CloudProject{}, Networks: []api.CloudNetwork{},
-			Routers: []api.CloudRouter{}, Servers: []api.CloudServer{}, Speakers: []api.CloudSpeaker{}}
+			Routers: []api.CloudRouter{}, Servers: []api.CloudServer{}, Speakers: []api.CloudSpeaker{}, BGPVPNs: []api.CloudBGPVPN{}}
 		var owners []string
 		own := func(id string) {
 			if id != "" && !slices.Contains(owners, id) {
@@ -94,6 +102,40 @@ func (c *Clouds) Summaries(ctx context.Context) ([]api.CloudSummary, error) {
 				cs.Advertised = append(cs.Advertised, r.Destination+" via "+r.NextHop)
 			}
 			sum.Speakers = append(sum.Speakers, cs)
+		}
+		netName, routerName := map[string]string{}, map[string]string{}
+		for _, n := range st.Networks {
+			netName[n.ID] = orID(n.Name, n.ID)
+		}
+		for _, r := range st.Routers {
+			routerName[r.ID] = orID(r.Name, r.ID)
+		}
+		for _, v := range st.BGPVPNs {
+			own(v.ProjectID)
+			cv := api.CloudBGPVPN{ID: v.ID, Name: v.Name, Project: v.ProjectID, Type: v.Type,
+				RouteTargets: v.RouteTargets, ImportTargets: v.ImportTargets, ExportTargets: v.ExportTargets,
+				RouteDistinguishers: v.RouteDistinguishers}
+			for _, a := range st.BGPVPNNetworkAssociations {
+				if a.BGPVPNID == v.ID {
+					cv.Networks = append(cv.Networks, netName[a.NetworkID])
+				}
+			}
+			for _, a := range st.BGPVPNRouterAssociations {
+				if a.BGPVPNID == v.ID {
+					cv.Routers = append(cv.Routers, routerName[a.RouterID])
+				}
+			}
+			for _, a := range st.BGPVPNPortAssociations {
+				if a.BGPVPNID != v.ID {
+					continue
+				}
+				port := a.PortID
+				if ips := ports[a.PortID].FixedIPs; len(ips) > 0 {
+					port = ips[0].IPAddress
+				}
+				cv.Ports = append(cv.Ports, port)
+			}
+			sum.BGPVPNs = append(sum.BGPVPNs, cv)
 		}
 		for _, id := range owners {
 			sum.Projects = append(sum.Projects, api.CloudProject{ID: id, Name: names[id]})

@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // TestSummaries reads the seed lab's clouds as the web UI does: every
 // cloud in the topology's order, its initial networks with their subnets,
 // its router with its gateway and interface, a VM made through Nova with
-// its compute node and address, and the projects owning them by name.
+// its compute node and address, a BGPVPN with its network, and the
+// projects owning them by name.
 func TestSummaries(t *testing.T) {
 	m, err := topology.LoadSeed()
 	if err != nil {
@@ -49,6 +51,21 @@ func TestSummaries(t *testing.T) {
 		t.Fatalf("create a server: %d %v", code, body)
 	}
 
+	// A BGPVPN holding that network, made by the admin.
+	admin, err := c.asUser(t.Context(), c.Neutron("cloud1"), keystone.AdminUser, keystone.DemoName("cloud1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.close()
+	vpn, err := admin.call(t.Context(), "POST", "/v2.0/bgpvpn/bgpvpns", map[string]any{"bgpvpn": map[string]any{"name": "vpn-blue", "route_targets": []any{"64512:1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpnID := vpn["bgpvpn"].(map[string]any)["id"].(string)
+	if _, err := admin.call(t.Context(), "POST", "/v2.0/bgpvpn/bgpvpns/"+vpnID+"/network_associations", map[string]any{"network_association": map[string]any{"network_id": private}}); err != nil {
+		t.Fatal(err)
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	sums, err := c.Summaries(ctx)
@@ -60,6 +77,9 @@ func TestSummaries(t *testing.T) {
 	}
 	if vms := sums[0].Servers; len(vms) != 1 || vms[0].Name != "vm1" || !strings.HasPrefix(vms[0].Host, "cloud1-") || len(vms[0].Addresses) != 1 {
 		t.Errorf("cloud1's VMs: %+v, want vm1 on a compute node with its address", vms)
+	}
+	if v := sums[0].BGPVPNs; len(v) != 1 || v[0].Name != "vpn-blue" || !slices.Equal(v[0].RouteTargets, []string{"64512:1"}) || !slices.Equal(v[0].Networks, []string{PrivateNetwork}) {
+		t.Errorf("cloud1's BGPVPNs: %+v, want vpn-blue with RT 64512:1 holding %s", v, PrivateNetwork)
 	}
 	for i, sum := range sums {
 		if sum.Name != m.Clouds[i].Name {

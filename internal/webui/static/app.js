@@ -717,7 +717,7 @@ async function loadClouds() {
     return p && p.name ? p.name : (id || "").slice(0, 8);
   };
   const cards = S.topo.clouds.map((c) => {
-    const sum = byName.get(c.name) || { projects: [], networks: [], routers: [], servers: [], bgp_speakers: [] };
+    const sum = byName.get(c.name) || { projects: [], networks: [], routers: [], servers: [], bgp_speakers: [], bgpvpns: [] };
     return el("section", { class: "cloud", "data-cloud": c.name },
       el("h3", {}, c.name, " ", el("span", { class: "muted small" },
         `joins by ${(c.join || []).join(", ")} at ${c.attach}${c.vpn ? " · vpn " + c.vpn : ""}${c.prefix ? " · " + c.prefix : ""}${c.asn ? " · AS " + c.asn : ""}`)),
@@ -726,6 +726,10 @@ async function loadClouds() {
       list("Networks", sum.networks, (n) => [el("b", {}, n.name || n.id.slice(0, 8)), n.external ? " (external)" : "", " ", el("span", { class: "mono" }, n.subnets.join(", ")), el("span", { class: "muted" }, " · " + project(sum, n.project_id))]),
       list("Routers", sum.routers, (r) => [el("b", {}, r.name || r.id.slice(0, 8)), r.gateway ? el("span", { class: "mono" }, " gw " + r.gateway.join(", ")) : "", r.interfaces ? el("span", { class: "mono" }, " · " + r.interfaces.join(", ")) : ""]),
       list("VMs", sum.servers, (s) => [el("b", {}, s.name), " on ", s.host, s.addresses ? el("span", { class: "mono" }, " · " + s.addresses.join(", ")) : "", el("span", { class: "muted" }, " · " + project(sum, s.project_id))]),
+      list("BGPVPNs", sum.bgpvpns || [], (v) => [el("b", {}, v.name || v.id.slice(0, 8)), ` ${v.type}`,
+        el("span", { class: "mono" }, " RT " + [...(v.route_targets || []), ...(v.import_targets || []).map((x) => "import " + x), ...(v.export_targets || []).map((x) => "export " + x)].join(", ")),
+        [["networks", v.networks], ["routers", v.routers], ["ports", v.ports]].filter(([, xs]) => xs && xs.length).map(([k, xs]) => ` · ${k} ${xs.join(", ")}`).join(""),
+        el("span", { class: "muted" }, " · " + project(sum, v.project_id))]),
       list("BGP speakers", sum.bgp_speakers, (s) => [el("b", {}, s.name), ` AS ${s.local_as}`, s.peers ? " · peers " + s.peers.join(", ") : " · no peers", s.agents ? " · on " + s.agents.join(", ") : " · unscheduled", s.advertised ? el("div", { class: "mono small" }, s.advertised.join("\n")) : null]),
     );
   });
