@@ -60,6 +60,10 @@ func (c *decoder) srPolicies(n *yaml.Node, s *spec) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := c.deref(n.Content[i]), c.deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			c.d.errorf(posOf(k), "write the headend's name: pe1: [...]", "a key in sr-policies must be a node name, not %s", kindName(k))
+			continue
+		}
 		head := k.Value
 		if v.Kind != yaml.SequenceNode {
 			c.d.errorf(posOf(v), "write sr-policies: {pe1: [{color: 100, endpoint: pe2, paths: [...]}]}", "sr-policies of %s must be a list, not %s", head, kindName(v))
