@@ -47,12 +47,12 @@ const (
 	whyFar            // the advertising router is beyond the area's tree
 	whyDisabled       // fast reroute turned off for the node
 	whyNoRepair       // TI-LFA: no path avoids the link
-	whyNoLabel        // TI-LFA: a node on the repair path lacks a SID or SRGB
+	whyNoLabel        // TI-LFA: the repair path lacks a SID or SRGB, or is too long
 	whyNoPQ           // remote LFA: no PQ node on the post-convergence path
 )
 
 var whyText = [...]string{"", "no loop-free alternate", "no other neighbour in the area", "advertised from beyond the area", "fast reroute off",
-	"no path avoids the link", "no segment routing label on the repair path", "no PQ node on the repair path"}
+	"no path avoids the link", "no segment routing labels for the repair path", "no PQ node on the repair path"}
 
 // lfaRun is what the LFA step computed that TI-LFA reuses: the SPF from
 // each direct hop's router and the area graphs.

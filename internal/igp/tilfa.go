@@ -92,6 +92,7 @@ type tiPath struct {
 // tiRun is one TI-LFA computation's state over an area.
 type tiRun struct {
 	in    *Instance
+	now   time.Time
 	rlfa  bool // remote LFA: no labels, one node segment at most
 	a     *area
 	g     *areaGraph
@@ -148,9 +149,13 @@ func (in *Instance) computeRepairs(tab *table, t *nhSets, lfa lfaRun, rlfa bool,
 		p := run.path(e, ri)
 		if !p.ok {
 			if c.bk < 0 && c.why == whyNoLFA { // (one neighbour says more)
-				c.why = whyNoRepair
-				if run.tree(e, -1).dist[ri] < inf {
-					c.why = whyNoPQ // a remote LFA only: the path needs more
+				switch {
+				case run.tree(e, -1).dist[ri] >= inf:
+					c.why = whyNoRepair
+				case rlfa:
+					c.why = whyNoPQ // the path needs more than one node segment
+				default:
+					c.why = whyNoLabel // or more segments than maxRepairSegments
 				}
 			}
 			continue
@@ -169,8 +174,10 @@ func (in *Instance) computeRepairs(tab *table, t *nhSets, lfa lfaRun, rlfa bool,
 			}
 			rep.out = g.Base + uint32(c.sid)
 		}
-		c.rep = int32(len(repairs))
-		repairs = append(repairs, rep)
+		if !rlfa || rep.pq != 0 { // (a remote LFA without a PQ node is a plain LFA)
+			c.rep = int32(len(repairs))
+			repairs = append(repairs, rep)
+		}
 		c.bk, c.why, c.prot = p.hop, whyNone, ProtectLink
 		if p.node {
 			c.prot = ProtectNode
@@ -184,7 +191,7 @@ func (in *Instance) newTIRun(a *area, t *nhSets, lfa lfaRun, now time.Time) *tiR
 	if g == nil {
 		g = in.graphOf(a, t)
 	}
-	r := &tiRun{in: in, a: a, g: g, t: t, nbr: map[int32][]uint32{}, far: map[int32][]uint32{},
+	r := &tiRun{in: in, now: now, a: a, g: g, t: t, nbr: map[int32][]uint32{}, far: map[int32][]uint32{},
 		trees: map[[2]int32]pcTree{}, paths: map[[2]int32]*tiPath{}}
 	r.self = make([]uint32, len(g.off)-1)
 	for i := range r.self {
@@ -198,7 +205,6 @@ func (in *Instance) newTIRun(a *area, t *nhSets, lfa lfaRun, now time.Time) *tiR
 			r.nbr[a.spf.idx[h.rid]] = lfa.dist[d]
 		}
 	}
-	_ = now
 	return r
 }
 
@@ -398,7 +404,7 @@ func (r *tiRun) reverseMetric(d, ei int32) uint32 {
 // srgb is the SRGB router rid advertises in the area, nil if none.
 func (r *tiRun) srgb(rid uint32) *SRGB {
 	l := r.a.db[key{typ: TypeOpaqueArea, bits: 32, id: OpaqueRouterInfo << 24, adv: rid}]
-	if l == nil || l.SRGB == nil || !l.usable(r.in.env.Now()) {
+	if l == nil || l.SRGB == nil || !l.usable(r.now) {
 		return nil
 	}
 	return l.SRGB
@@ -408,9 +414,8 @@ func (r *tiRun) srgb(rid uint32) *SRGB {
 func (r *tiRun) nodeSID(rid uint32) (uint32, bool) {
 	if r.nodes == nil {
 		r.nodes = map[uint32]uint32{}
-		now := r.in.env.Now()
 		for _, l := range r.a.db {
-			if l.Type == TypeOpaqueArea && l.SID != nil && l.SID.Node && !l.SID.NoPHP && l.usable(now) {
+			if l.Type == TypeOpaqueArea && l.SID != nil && l.SID.Node && !l.SID.NoPHP && l.usable(r.now) {
 				if old, ok := r.nodes[u32(l.AdvRouter)]; !ok || l.SID.Index < old {
 					r.nodes[u32(l.AdvRouter)] = l.SID.Index
 				}
@@ -426,9 +431,8 @@ func (r *tiRun) nodeSID(rid uint32) (uint32, bool) {
 func (r *tiRun) adjSID(rid uint32, ifAddr netip.Addr) (uint32, bool) {
 	if r.adjs == nil {
 		r.adjs = map[[2]uint32]uint32{}
-		now := r.in.env.Now()
 		for _, l := range r.a.db {
-			if l.Type == TypeOpaqueArea && l.Link != nil && l.usable(now) {
+			if l.Type == TypeOpaqueArea && l.Link != nil && l.usable(r.now) {
 				r.adjs[[2]uint32{u32(l.AdvRouter), u32(l.Link.IfAddr)}] = l.Link.AdjSID
 			}
 		}
