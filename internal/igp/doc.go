@@ -4,7 +4,8 @@
 // multipath, ABR summaries, AS externals (E2) — and carries segment-routing
 // node SIDs and adjacency SIDs the way OSPF's extended prefix and extended
 // link opaque LSAs do (RFC 8665). Fast reroute computes loop-free
-// alternates (RFC 5286) and, with SR, TI-LFA repair lists (RFC 9855).
+// alternates (RFC 5286) and, where none exists, TI-LFA repair lists with
+// SR (RFC 9855) or remote LFA PQ nodes for LDP to tunnel to (RFC 7490).
 //
 // It is not OSPF on the wire: messages are Go values handed to
 // router.Env.SendControl, and LSAs are immutable values shared by pointer
