@@ -42,9 +42,10 @@ type env struct {
 	self     int32
 	selfAddr netip.Addr
 	bindings map[netip.Prefix]igp.SRBinding
-	adj      map[netip.Addr]igp.AdjSID // by the advertising router's interface address
-	ifaces   map[netip.Addr]string     // the headend's interface names by address
-	ifNets   []netip.Prefix            // the headend's interface subnets
+	adj      map[netip.Addr]igp.AdjSID // by the advertising router's interface address; read on first need
+	adjSIDs  func() []igp.AdjSID
+	ifaces   map[netip.Addr]string // the headend's interface names by address
+	ifNets   []netip.Prefix        // the headend's interface subnets
 	igpTrees map[int32]*tree
 	name     func(netip.Addr) string
 }
@@ -197,7 +198,7 @@ func (x *env) encode(nodes []int32, edges []*edge) ([]Segment, error) {
 			// The IGP does not take this link from here: pin it with its
 			// adjacency SID, when its router advertises one.
 			e := edges[a]
-			sid, ok := x.adj[e.ifAddr]
+			sid, ok := x.adjacency(e.ifAddr)
 			if !ok {
 				return nil, fmt.Errorf("the link %s-%s is not the IGP's only shortest path there and has no adjacency SID",
 					x.label(x.g.rid[nodes[a]]), x.label(x.g.rid[nodes[a+1]]))
@@ -216,6 +217,21 @@ func (x *env) encode(nodes []int32, edges []*edge) ([]Segment, error) {
 		a = b
 	}
 	return segs, nil
+}
+
+// adjacency is the adjacency SID advertised for the interface address
+// ifAddr; the IGP's list is read the first time one is needed.
+func (x *env) adjacency(ifAddr netip.Addr) (igp.AdjSID, bool) {
+	if x.adj == nil {
+		x.adj = map[netip.Addr]igp.AdjSID{}
+		if x.adjSIDs != nil {
+			for _, a := range x.adjSIDs() {
+				x.adj[a.IfAddr] = a
+			}
+		}
+	}
+	a, ok := x.adj[ifAddr]
+	return a, ok
 }
 
 // ownLink is the first hop out of the headend's interface whose address

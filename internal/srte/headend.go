@@ -248,10 +248,7 @@ func (h *Headend) newEnv() *env {
 	for _, b := range h.cfg.IGP.SRBindings() {
 		x.bindings[b.Prefix] = b
 	}
-	x.adj = map[netip.Addr]igp.AdjSID{}
-	for _, a := range h.cfg.IGP.AdjSIDs() {
-		x.adj[a.IfAddr] = a
-	}
+	x.adjSIDs = h.cfg.IGP.AdjSIDs
 	x.ifaces = map[netip.Addr]string{}
 	for _, st := range h.cfg.Env.Interfaces() {
 		if st.Up && st.Addr.IsValid() {
