@@ -230,8 +230,14 @@ function drawMap() {
       g.append(svg("text", { x: n.x + n.w / 2, y: n.y + 40, class: "sub" }, (c.join || []).join(", ")));
       for (const cp of c.computes) {
         if (cp.x === undefined) continue;
-        g.append(svg("rect", { x: cp.x, y: cp.y, width: cp.w, height: cp.h, rx: 4, class: "compute" }));
-        g.append(svg("text", { x: cp.x + cp.w / 2, y: cp.y + cp.h / 2 + 4, class: "compute-name" }, cp.name.replace(n.name + "-", "")));
+        // A compute node is a box in its cloud; clicking it shows its
+        // tables when the lab runs it as a router.
+        const box = svg("g", { class: "compute-node", "data-node": cp.name },
+          svg("rect", { x: cp.x, y: cp.y, width: cp.w, height: cp.h, rx: 4, class: "compute" }),
+          svg("text", { x: cp.x + cp.w / 2, y: cp.y + cp.h / 2 + 4, class: "compute-name" }, cp.name.replace(n.name + "-", "")),
+          svg("title", {}, `${cp.name}, a compute node of ${n.name}${cp.loopback ? "\nloopback " + cp.loopback : ""}`));
+        box.addEventListener("click", (ev) => { ev.stopPropagation(); nodeClicked(cp.name); });
+        g.append(box);
       }
     } else {
       g.append(svg("text", { x: n.x + n.w / 2, y: n.y + n.h / 2 + 6, class: "name" }, n.name));
@@ -288,7 +294,7 @@ function paintState() {
     const t = p.querySelector("title");
     t.textContent = t.textContent.replace(/\nstate: .*$/s, "") + "\nstate: " + (s ? s.state + (s.reachable ? "" : " (ends do not route to each other)") : "not started (the cloud starts it)");
   }
-  for (const g of document.querySelectorAll("#map .node")) g.classList.toggle("selected", g.dataset.node === S.node);
+  for (const g of document.querySelectorAll("#map .node, #map .compute-node")) g.classList.toggle("selected", g.dataset.node === S.node);
 }
 
 function drawCounts() {
@@ -416,15 +422,26 @@ function tablesFor(n) {
   });
 }
 
+// nodeInfo is a router of the map: a node, or a compute node in a cloud.
+function nodeInfo(name) {
+  const n = S.topo.nodes.find((x) => x.name === name);
+  if (n) return n;
+  for (const c of S.topo.clouds) {
+    const cp = c.computes.find((x) => x.name === name);
+    if (cp) return { name, role: "compute", loopback: cp.loopback, cloud: c.name };
+  }
+  return { name, role: "" };
+}
+
 function selectNode(name) {
   S.node = name;
   showTab("node");
-  const n = S.topo.nodes.find((x) => x.name === name);
+  const n = nodeInfo(name);
   const tables = tablesFor(n);
   if (!tables.some(([t]) => t === S.nodeTab)) S.nodeTab = "route";
   const vrfs = vrfsOf(name);
   const facts = [
-    n.role.toUpperCase() + (n.route_reflector ? " · route reflector" : ""),
+    n.role.toUpperCase() + (n.route_reflector ? " · route reflector" : "") + (n.cloud ? " of " + n.cloud : ""),
     n.loopback && "loopback " + n.loopback,
     n.asn && "AS " + n.asn,
     n.area && "area " + n.area,
@@ -601,6 +618,16 @@ const retrace = debounce(() => {
   if (S.trace && $("trace-follow").checked) runTrace();
 }, 600);
 
+// mapBoxes is where each router is drawn: nodes, and compute nodes
+// inside their clouds.
+function mapBoxes() {
+  const m = new Map(S.topo.nodes.map((n) => [n.name, n]));
+  for (const c of S.topo.clouds) {
+    for (const cp of c.computes) if (cp.x !== undefined) m.set(cp.name, { name: cp.name, x: cp.x, y: cp.y, w: cp.w, h: cp.h });
+  }
+  return m;
+}
+
 function labelStack(labels) {
   return (labels || []).map((l) => String(l.label)).join(" | ");
 }
@@ -610,7 +637,7 @@ function labelStack(labels) {
 // the receiving interface, which names the link when routers have
 // parallel links).
 function tracePath(req, res) {
-  const byName = new Map(S.topo.nodes.map((n) => [n.name, n]));
+  const byName = mapBoxes();
   const addrLink = new Map();
   for (const e of S.topo.edges) {
     if (e.a_addr) addrLink.set(e.a + "|" + e.a_addr, e);
@@ -656,7 +683,7 @@ function drawTrace() {
     layer.append(svg("path", { d: edgePath(s.edge), class: "trace-seg", "data-link": s.edge.id, "data-from": s.from, "data-to": s.to }));
   }
   // A pill by each router that answered, with the labels it received.
-  const byName = new Map(S.topo.nodes.map((n) => [n.name, n]));
+  const byName = mapBoxes();
   stops.slice(1).forEach((st, i) => {
     const n = st.node && byName.get(st.node);
     if (!n) return;
