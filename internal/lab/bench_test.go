@@ -96,7 +96,8 @@ func BenchmarkUp1000NoFRR(b *testing.B) {
 // off, with the lab's IGP timers (SPF at once on carrier loss) and with
 // SPF held 50 ms after a change. The ring/ rows fail the link p1-p2 of
 // RFC 7490's five-router ring (ringFailover in tilfa_test.go), where no
-// loop-free alternate exists: SR repairs with TI-LFA, LDP has no cover.
+// loop-free alternate exists: SR repairs with TI-LFA, LDP with a remote
+// LFA over a targeted session.
 func BenchmarkFailover(b *testing.B) {
 	for _, lab := range []string{"seed", "ring"} {
 		for _, mode := range []string{"ldp", "sr"} {
