@@ -218,8 +218,12 @@ func (s *Service) attach(ctx context.Context, c *caller, sv *server, nics []nic,
 			if !r.ok() {
 				return badRequest("Port id %s could not be found.", n.port)
 			}
-			if p, _ := r.body["port"].(map[string]any); str(p["device_id"]) != "" {
+			p, _ := r.body["port"].(map[string]any)
+			if str(p["device_id"]) != "" {
 				return conflicting("Port %s is still in use.", n.port)
+			}
+			if err := checkPortDNS(p, n.port, sv); err != nil {
+				return err
 			}
 			continue
 		}
@@ -252,6 +256,9 @@ func (s *Service) attach(ctx context.Context, c *caller, sv *server, nics []nic,
 // groups (Neutron's default group when nil); a given port keeps its own.
 func (s *Service) plug(ctx context.Context, token string, sv *server, n nic, groups []string) error {
 	bind := map[string]any{"device_id": sv.ID, "device_owner": "compute:nova"}
+	if s.neutronHasDNS(ctx, token) {
+		bind["dns_name"] = hostname(sv.Name) // Neutron's DHCP and DNS then name it so
+	}
 	if n.port != "" {
 		r, err := s.neutron(ctx, token, "PUT", "/v2.0/ports/"+n.port, map[string]any{"port": bind})
 		if err != nil {
@@ -303,7 +310,11 @@ func (s *Service) detach(ctx context.Context, token string, sv *server) error {
 			r, err = s.neutron(ctx, token, "DELETE", "/v2.0/ports/"+p, nil)
 		} else {
 			s.bindPorts(ctx, token, []string{p}, "")
-			r, err = s.neutron(ctx, token, "PUT", "/v2.0/ports/"+p, map[string]any{"port": map[string]any{"device_id": "", "device_owner": ""}})
+			unbind := map[string]any{"device_id": "", "device_owner": ""}
+			if s.neutronHasDNS(ctx, token) {
+				unbind["dns_name"] = ""
+			}
+			r, err = s.neutron(ctx, token, "PUT", "/v2.0/ports/"+p, map[string]any{"port": unbind})
 		}
 		if err == nil && !r.ok() && r.status != http.StatusNotFound {
 			err = fmt.Errorf("nova: port %s: %d %s", p, r.status, r.message())
