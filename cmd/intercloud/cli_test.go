@@ -41,7 +41,7 @@ func TestValidateExitCodes(t *testing.T) {
 	os.WriteFile(bad, []byte("links:\n  - p1-p2\n  - {a: p1, b: p2, latency: -1ms}\n"), 0o644)
 
 	out, _, code := run(t, "validate")
-	if code != 0 || !strings.Contains(out, "builtin:seed.yaml: valid: 9 nodes") {
+	if code != 0 || !strings.Contains(out, "builtin:seed.yaml: valid: 15 nodes") {
 		t.Errorf("seed: code %d out %q", code, out)
 	}
 	_, errOut, code := run(t, "validate", bad)
@@ -66,7 +66,7 @@ func TestValidateExitCodes(t *testing.T) {
 
 func TestInspectShowsAllocatedValues(t *testing.T) {
 	out, _, code := run(t, "inspect")
-	for _, want := range []string{"pe1     pe     65000*  10.255.32.1/32*", "ebgp-pe-ce", "* allocated automatically"} {
+	for _, want := range []string{"pe1         pe       65000*  10.255.32.1/32*", "ebgp-pe-ce", "* allocated automatically"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspect lacks %q (code %d)", want, code)
 		}
@@ -178,7 +178,7 @@ func TestUpAndDown(t *testing.T) {
 	}
 	select {
 	case out := <-upDone:
-		if !strings.Contains(out, "lab seed is up: 9 routers") {
+		if !strings.Contains(out, "lab seed is up: 15 routers") {
 			t.Errorf("up printed:\n%s", out)
 		}
 	case <-time.After(20 * time.Second):

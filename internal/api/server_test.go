@@ -54,7 +54,7 @@ func TestAPI(t *testing.T) {
 	defer cancel()
 
 	st, err := c.Status(ctx)
-	if err != nil || !st.Ready || st.Routers != 9 || st.Adjacencies != 6 || st.LDPSessions != 5 || st.BGPSessions != 7 || st.BGPEstablished != 7 {
+	if err != nil || !st.Ready || st.Routers != 15 || st.Adjacencies != 6 || st.LDPSessions != 5 || st.BGPSessions != 7 || st.BGPEstablished != 7 {
 		t.Fatalf("status %+v %v", st, err)
 	}
 

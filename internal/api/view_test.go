@@ -28,16 +28,32 @@ func TestViewEndpoints(t *testing.T) {
 			ID     int          `json:"id"`
 			Points [][2]float64 `json:"points"`
 		} `json:"edges"`
+		Clouds []struct {
+			Computes []struct {
+				Name string `json:"name"`
+				Link *int   `json:"link"`
+			} `json:"computes"`
+		} `json:"clouds"`
 	}
 	if err := c.Do(ctx, "GET", "/topology", nil, nil, &topo); err != nil {
 		t.Fatal(err)
 	}
-	// The map draws every router and every link the lab runs.
+	// The map draws every router and every link the lab runs: compute
+	// nodes and their underlay links inside their clouds' boxes.
 	st, err := c.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if topo.Schema != "intercloud.diagram/v1" || len(topo.Nodes) != st.Routers || len(topo.Edges) != st.Links || len(topo.Edges[0].Points) < 2 {
+	computes, underlay := 0, 0
+	for _, cl := range topo.Clouds {
+		for _, cp := range cl.Computes {
+			computes++
+			if cp.Link != nil {
+				underlay++
+			}
+		}
+	}
+	if topo.Schema != "intercloud.diagram/v1" || len(topo.Nodes)+computes != st.Routers || len(topo.Edges)+underlay != st.Links || len(topo.Edges[0].Points) < 2 {
 		t.Errorf("topology of a lab with %d routers and %d links: %+v", st.Routers, st.Links, topo)
 	}
 

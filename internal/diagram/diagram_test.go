@@ -83,12 +83,27 @@ func oddNames() *topology.Model {
 	return b.m
 }
 
+// nodeNames are the nodes drawn as nodes: all but compute nodes, which
+// are drawn inside their cloud's box with their underlay link.
 func nodeNames(m *topology.Model) []string {
 	var out []string
 	for _, n := range m.Nodes {
-		out = append(out, n.Name)
+		if n.Role != topology.RoleCompute {
+			out = append(out, n.Name)
+		}
 	}
 	return out
+}
+
+// wanLinks counts the links drawn as edges: all but compute underlay links.
+func wanLinks(m *topology.Model) int {
+	n := 0
+	for _, l := range m.Links {
+		if m.Node(l.A.Node).Role != topology.RoleCompute && m.Node(l.B.Node).Role != topology.RoleCompute {
+			n++
+		}
+	}
+	return n
 }
 
 func downLinks(m *topology.Model) int {
@@ -157,10 +172,10 @@ func TestDOT(t *testing.T) {
 						t.Errorf("node %q declared %d times", n, declared[n])
 					}
 				}
-				if links != len(m.Links) {
-					t.Errorf("%d link edges, want %d", links, len(m.Links))
+				if links != wanLinks(m) {
+					t.Errorf("%d link edges, want %d", links, wanLinks(m))
 				}
-				for _, l := range m.Links {
+				for _, l := range m.Links[:wanLinks(m)] { // underlay links come last
 					if !strings.Contains(out, dotQuote(linkLabel(l))) {
 						t.Errorf("label %q of link %d missing", linkLabel(l), l.ID)
 					}
@@ -291,8 +306,8 @@ func TestMermaid(t *testing.T) {
 						t.Errorf("node %q declared %d times", n, declared[n])
 					}
 				}
-				if links != len(m.Links) {
-					t.Errorf("%d links, want %d", links, len(m.Links))
+				if links != wanLinks(m) {
+					t.Errorf("%d links, want %d", links, wanLinks(m))
 				}
 				want := 0
 				if bgp {
@@ -397,11 +412,11 @@ func TestSVG(t *testing.T) {
 						t.Errorf("node %q drawn %d times", n, d.nodes[n])
 					}
 				}
-				if len(d.nodes) != len(m.Nodes) {
-					t.Errorf("%d nodes drawn, want %d", len(d.nodes), len(m.Nodes))
+				if len(d.nodes) != len(nodeNames(m)) {
+					t.Errorf("%d nodes drawn, want %d", len(d.nodes), len(nodeNames(m)))
 				}
-				if d.links != len(m.Links) {
-					t.Errorf("%d links drawn, want %d", d.links, len(m.Links))
+				if d.links != wanLinks(m) {
+					t.Errorf("%d links drawn, want %d", d.links, wanLinks(m))
 				}
 				if d.downLinks != downLinks(m) {
 					t.Errorf("%d links drawn down, want %d", d.downLinks, downLinks(m))
@@ -595,9 +610,20 @@ func TestJSON(t *testing.T) {
 			if d.Schema != JSONSchema {
 				t.Errorf("schema %q", d.Schema)
 			}
-			if len(d.Nodes) != len(m.Nodes) || len(d.Edges) != len(m.Links) || len(d.Sessions) != len(m.Sessions) || len(d.Clouds) != len(m.Clouds) {
+			if len(d.Nodes) != len(nodeNames(m)) || len(d.Edges) != wanLinks(m) || len(d.Sessions) != len(m.Sessions) || len(d.Clouds) != len(m.Clouds) {
 				t.Errorf("got %d nodes, %d edges, %d sessions, %d clouds; want %d, %d, %d, %d",
-					len(d.Nodes), len(d.Edges), len(d.Sessions), len(d.Clouds), len(m.Nodes), len(m.Links), len(m.Sessions), len(m.Clouds))
+					len(d.Nodes), len(d.Edges), len(d.Sessions), len(d.Clouds), len(nodeNames(m)), wanLinks(m), len(m.Sessions), len(m.Clouds))
+			}
+			for _, c := range d.Clouds {
+				for _, cp := range c.Computes {
+					n := m.Node(cp.Name)
+					if n == nil {
+						continue // a hand-built model without compute nodes
+					}
+					if cp.Link == nil || *cp.Link != n.Interfaces[0].LinkID || cp.Addr != n.Interfaces[0].Addr.String() {
+						t.Errorf("compute %s of %s: link %v addr %q; want its underlay link and address", cp.Name, c.Name, cp.Link, cp.Addr)
+					}
+				}
 			}
 			names := map[string]bool{}
 			for _, n := range d.Nodes {

@@ -158,6 +158,12 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 				continue
 			}
 			jcp := jsonCompute{Name: cp.Name, Loopback: prefix(cp.Loopback)}
+			if n := modelNode(v.m, cp.Name); n != nil && len(n.Interfaces) > 0 {
+				// its underlay link to the cloud's node
+				ifc := n.Interfaces[0]
+				id := ifc.LinkID
+				jcp.Link, jcp.Interface, jcp.Addr = &id, ifc.Name, prefix(ifc.Addr)
+			}
 			if r, ok := boxes[i]; ok {
 				jcp.X, jcp.Y, jcp.W, jcp.H = ptr(round1(r.X)), ptr(round1(r.Y)), ptr(round1(r.W)), ptr(round1(r.H))
 			}
@@ -267,12 +273,18 @@ type jsonCloud struct {
 }
 
 type jsonCompute struct {
-	Name     string   `json:"name"`
-	Loopback string   `json:"loopback,omitempty"`
-	X        *float64 `json:"x,omitempty"`
-	Y        *float64 `json:"y,omitempty"`
-	W        *float64 `json:"w,omitempty"`
-	H        *float64 `json:"h,omitempty"`
+	Name     string `json:"name"`
+	Loopback string `json:"loopback,omitempty"`
+	// Link is the compute's underlay link to the cloud's node (an index
+	// into the model's links, drawn inside the cloud's box); Interface
+	// and Addr are the compute's end of it.
+	Link      *int     `json:"link,omitempty"`
+	Interface string   `json:"interface,omitempty"`
+	Addr      string   `json:"addr,omitempty"`
+	X         *float64 `json:"x,omitempty"`
+	Y         *float64 `json:"y,omitempty"`
+	W         *float64 `json:"w,omitempty"`
+	H         *float64 `json:"h,omitempty"`
 }
 
 type jsonLegend struct {
@@ -303,6 +315,16 @@ func round1(f float64) float64 {
 }
 
 func ptr(f float64) *float64 { return &f }
+
+// modelNode is m's node called name, nil if none (m may hold nils).
+func modelNode(m *topology.Model, name string) *topology.Node {
+	for _, n := range m.Nodes {
+		if n != nil && n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
 
 func addr(a netip.Addr) string {
 	if !a.IsValid() {

@@ -82,8 +82,8 @@ func newView(m *topology.Model, o Options) *view {
 		return v
 	}
 	for _, n := range m.Nodes {
-		if n == nil {
-			continue
+		if n == nil || n.Role == topology.RoleCompute {
+			continue // drawn inside its cloud's box, with its underlay link
 		}
 		if _, dup := v.byName[n.Name]; dup {
 			continue

@@ -18,7 +18,8 @@ import (
 // core router a static tree hangs from redistributes those routes into
 // the IGP, and LDP terminates their /32s, so traffic between them crosses
 // the core on LSPs in the global table. Clouds keep these routes for their
-// own node and uplink; what their Neutron holds (tenant subnets, VMs) is
+// own node and uplink (and the node routes its computes' loopbacks on the
+// cloud's underlay); what their Neutron holds (tenant subnets, VMs) is
 // added by ApplyCloud (cloud.go). With Options.StaticEdge every
 // tree, VPN sites included, is routed this way.
 
@@ -68,13 +69,19 @@ func farEnd(link *topology.Link, node string) netip.Addr {
 }
 
 // subtree lists the prefixes below child: its loopback, the loopbacks of
-// its descendants and the subnets of the links among them.
+// its descendants and the subnets of the links among them. A cloud's
+// compute nodes and their underlay links are in no subtree but their own:
+// the cloud's node routes to them, nothing above it does (the underlay is
+// not leaked into the WAN).
 func (l *Lab) subtree(child string, up map[string]hop) []netip.Prefix {
 	var out []netip.Prefix
 	var walk func(string)
 	walk = func(n string) {
 		out = append(out, l.nodes[n].Model.Loopback)
 		for _, ifc := range l.nodes[n].Model.Interfaces {
+			if l.nodes[ifc.Peer].Model.Role == topology.RoleCompute {
+				continue // a cloud's underlay stays inside the cloud
+			}
 			if h, ok := up[ifc.Peer]; ok && h.parent == n {
 				out = append(out, h.link.Subnet)
 				walk(ifc.Peer)

@@ -125,16 +125,12 @@ func roleBlock(r Role) int {
 		return 3
 	case RoleCloud:
 		return 4
-	case roleCompute:
+	case RoleCompute:
 		return 5
 	case RoleHost:
 		return 6
 	}
 	return 7
 }
-
-// roleCompute is used only for allocation: compute nodes are not nodes of
-// their own in the model, but they get loopbacks.
-const roleCompute Role = "compute"
 
 const roleBlocks = 8

@@ -28,7 +28,7 @@ func (o *owned) owner() string {
 	return o.what + " " + o.name
 }
 
-// checkAddresses finds any two loopbacks, link subnets, compute loopbacks or
+// checkAddresses finds any two loopbacks (compute nodes' included), link subnets or
 // cloud prefixes of one address space that overlap. Allocation never makes
 // such a pair, so at least one side is pinned, and the error points at the
 // pin. Different VPNs may reuse addresses: their spaces never meet.
@@ -58,11 +58,6 @@ func (r *resolver) checkAddresses() {
 		}
 		if c.Prefix.IsValid() {
 			all = append(all, owned{space, c.Prefix, "prefix of cloud", c.Name, "", cs.where("prefix"), cs.has("prefix")})
-		}
-		for _, cn := range c.Computes {
-			if cn.Loopback.IsValid() {
-				all = append(all, owned{space, cn.Loopback, "loopback of", cn.Name, "", cs.pos, false})
-			}
 		}
 	}
 	slices.SortStableFunc(all, func(x, y owned) int {

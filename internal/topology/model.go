@@ -42,6 +42,10 @@ const (
 	RoleRR    Role = "rr"    // dedicated route reflector
 	RoleCloud Role = "cloud" // an OpenStack cloud's attachment (declared under clouds:)
 	RoleHost  Role = "host"  // an end system
+	// RoleCompute is a cloud's compute node (declared by the cloud's
+	// computes:): a router on the cloud's underlay, one link to the
+	// cloud's node, hosting the VMs whose ports are bound to it.
+	RoleCompute Role = "compute"
 	// RoleExternal is a real BGP daemon outside intercloud (FRR, gobgpd,
 	// ExaBGP...) that intercloud's speakers peer with over TCP; it plays
 	// a route reflector, a PE or a CE (External.Plays) and has no links.
@@ -50,6 +54,9 @@ const (
 
 // Roles lists the roles a node may be declared with, in display order.
 var Roles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleHost, RoleExternal}
+
+// summaryRoles orders every role a model may hold, compute nodes after clouds.
+var summaryRoles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleCompute, RoleHost, RoleExternal}
 
 // IsCore reports whether the role runs the IGP and label distribution.
 func (r Role) IsCore() bool { return r == RoleP || r == RolePE || r == RoleRR }
@@ -394,7 +401,7 @@ func (m *Model) Summarize() Summary {
 // String reads like "11 nodes (2 p, 2 pe, 2 ce, 3 cloud), 11 links, ...".
 func (s Summary) String() string {
 	var roles []string
-	for _, r := range Roles {
+	for _, r := range summaryRoles {
 		if c := s.Roles[r]; c > 0 {
 			roles = append(roles, fmt.Sprintf("%d %s", c, r))
 		}

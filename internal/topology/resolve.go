@@ -64,6 +64,7 @@ func resolve(s *spec, d *diags) *Model {
 	r.allocateASNs()
 	r.allocateSR()
 	r.allocateLinks()
+	r.addComputeNodes()
 	r.allocateCloudPrefixes()
 	r.resolveVPNs()
 	r.resolveSRPolicies()

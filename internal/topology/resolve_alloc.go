@@ -72,7 +72,7 @@ func (r *resolver) allocateLoopbacks() {
 	}
 	sort.Slice(computes, func(i, j int) bool { return computes[i].Name < computes[j].Name })
 	for _, c := range computes {
-		slot, ok := a.take(c.Name, roleBlock(roleCompute), -1)
+		slot, ok := a.take(c.Name, roleBlock(RoleCompute), -1)
 		if !ok {
 			short++
 			continue

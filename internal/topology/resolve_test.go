@@ -50,8 +50,8 @@ func TestSeedLab(t *testing.T) {
 			t.Errorf("%s router id %s is not its loopback", name, n.RouterID)
 		}
 	}
-	if got := len(m.Links); got != 11 {
-		t.Errorf("%d links, want 8 written + 3 cloud uplinks", got)
+	if got := len(m.Links); got != 17 {
+		t.Errorf("%d links, want 8 written + 3 cloud uplinks + 6 compute underlay links", got)
 	}
 	pool := m.Pools.Links
 	for _, l := range m.Links {
