@@ -49,10 +49,12 @@ const (
 	whyNoRepair       // TI-LFA: no path avoids the link
 	whyNoLabel        // TI-LFA: the repair path lacks a SID or SRGB, or is too long
 	whyNoPQ           // remote LFA: no PQ node on the post-convergence path
+	whyNoFEC          // remote LFA: LDP has no label for the prefix (not a /32)
 )
 
 var whyText = [...]string{"", "no loop-free alternate", "no other neighbour in the area", "advertised from beyond the area", "fast reroute off",
-	"no path avoids the link", "no segment routing labels for the repair path", "no PQ node on the repair path"}
+	"no path avoids the link", "no segment routing labels for the repair path", "no PQ node on the repair path",
+	"no loop-free alternate, and LDP labels no tunnel to a PQ node for it (not a /32)"}
 
 // lfaRun is what the LFA step computed that TI-LFA reuses: the SPF from
 // each direct hop's router and the area graphs.

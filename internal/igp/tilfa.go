@@ -134,6 +134,13 @@ func (in *Instance) computeRepairs(tab *table, t *nhSets, lfa lfaRun, rlfa bool,
 		if c.conn != -1 || len(members) != 1 || rlfa && c.bk >= 0 {
 			continue
 		}
+		if rlfa && c.key&0xff != 32 {
+			// LDP labels host routes only: nothing could tunnel this one.
+			if c.why == whyNoLFA {
+				c.why = whyNoFEC
+			}
+			continue
+		}
 		e := members[0]
 		a := t.direct[e].ifc.area
 		run := runs[a]

@@ -268,7 +268,8 @@ func upRing(t *testing.T, mode string) *Lab {
 // every one of p1's but single-homed pe1, pe2 by TI-LFA with its repair list and the labels
 // pushed; show NODE lfib has the same stack on the backup of pe2's SID,
 // and show NODE sr the adjacency SIDs. With LDP, which has no repair
-// lists, pe2 is protected by a remote LFA to PQ node p3.
+// lists, pe2 is protected by a remote LFA to PQ node p3, and the link
+// subnets beyond p2, which LDP does not label, are unprotected.
 func TestShowFRRNamesTheRepairListOfATILFABackup(t *testing.T) {
 	l := upRing(t, "sr")
 	p3 := l.Model.Node("p3").RouterID
@@ -307,6 +308,10 @@ func TestShowFRRNamesTheRepairListOfATILFABackup(t *testing.T) {
 	}
 	if want := fmt.Sprintf("rlfa (PQ %s)", p3); !strings.Contains(text, want) {
 		t.Errorf("LDP ring: show p1 frr lacks %q:\n%s", want, text)
+	}
+	// LDP labels host routes only: a link subnet beyond p2 has no tunnel.
+	if want := "LDP labels no tunnel to a PQ node for it (not a /32)"; !strings.Contains(text, want) {
+		t.Errorf("LDP ring: show p1 frr does not say why the link subnets are unprotected (%q):\n%s", want, text)
 	}
 }
 
