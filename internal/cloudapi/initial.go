@@ -87,7 +87,11 @@ func (c *Clouds) initialNetworks(ctx context.Context, m *topology.Model, log *sl
 			continue
 		}
 		if err := c.makeInitial(ctx, cl, c.Neutron(cl.Name)); err != nil {
-			return fmt.Errorf("cloudapi: initial networks of %s: %w", cl.Name, err)
+			// A state directory from before initial networks may hold a
+			// user's own public or private network that clashes with them:
+			// the lab still comes up, says why, and tries again next start.
+			log.Warn("initial networks not made: "+err.Error()+" (set initial_networks: false for this cloud, or remove what clashes)", "cloud", cl.Name)
+			continue
 		}
 		if _, err := c.st.DB().ExecContext(ctx, `INSERT INTO cloudapi_initial_networks (region, made_at) VALUES (?, ?)
 			ON CONFLICT DO NOTHING`, cl.Name, time.Now().Unix()); err != nil {

@@ -188,3 +188,57 @@ func TestInitialNetworksOff(t *testing.T) {
 	}
 	checkInitial(t, c, m.Clouds[0])
 }
+
+// A state directory from before initial networks, where a tenant already
+// made its own public network with a subnet outside the pool: the clouds
+// still open (the clash is logged, not fatal), nothing the tenant made is
+// changed, and the other clouds get their initial networks.
+func TestInitialNetworksClashDoesNotStopTheLab(t *testing.T) {
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	off := *m
+	off.Clouds = nil
+	for _, cl := range m.Clouds {
+		cp := *cl
+		cp.InitialNetworks = false
+		off.Clouds = append(off.Clouds, &cp)
+	}
+	c, srv := serve(t, dir, &off)
+	admin, err := c.asUser(t.Context(), c.Neutron("cloud1"), keystone.AdminUser, keystone.AdminProject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := admin.call(t.Context(), "POST", "/v2.0/networks", map[string]any{"network": map[string]any{
+		"name": PublicNetwork, "router:external": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	netID, _ := net["network"].(map[string]any)["id"].(string)
+	if _, err := admin.call(t.Context(), "POST", "/v2.0/subnets", map[string]any{"subnet": map[string]any{
+		"network_id": netID, "cidr": "198.51.100.0/24", "ip_version": 4}}); err != nil {
+		t.Fatal(err)
+	}
+	admin.close()
+	srv.Close()
+	c.Close()
+
+	c, srv = serve(t, dir, m)
+	defer func() {
+		srv.Close()
+		c.Close()
+	}()
+	st := snapshot(t, c, "cloud1")
+	var cidrs []string
+	for _, sn := range st.Subnets {
+		if sn.NetworkID == netID {
+			cidrs = append(cidrs, sn.CIDR)
+		}
+	}
+	if !slices.Equal(cidrs, []string{"198.51.100.0/24"}) {
+		t.Errorf("the tenant's public network now has subnets %v", cidrs)
+	}
+	checkInitial(t, c, m.Clouds[1])
+}
