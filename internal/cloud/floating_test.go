@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,8 +26,9 @@ import (
 // ce2 announces the floating range to pe2, so ce1 (the other site,
 // across the MPLS core) learns it; ce1 pings the floating IP and the
 // answers come from it; traceroute ends at it. On the uplink only the
-// floating IP is seen; on the VM side (a UDP listener of the cloud node)
-// a datagram sent to the floating IP arrives for the fixed IP. Once the
+// floating IP is seen; on the VM side (a UDP listener of the compute node
+// the VM lives on, a hop past the cloud node) a datagram sent to the
+// floating IP arrives for the fixed IP. Once the
 // floating IP is disassociated, nothing answers.
 func TestFloatingIPSeed(t *testing.T) {
 	e := start(t, loadModel(t, ""), t.TempDir())
@@ -107,10 +109,19 @@ func TestFloatingIPSeed(t *testing.T) {
 		t.Errorf("trace ce1 -> %v: reached %v, last hop %+v", floating, tr.Reached, last)
 	}
 
-	// The VM side: a datagram to the floating IP arrives for the fixed IP.
+	// The VM side: a datagram to the floating IP arrives for the fixed IP,
+	// on the compute the VM lives on.
+	host, ok := e.lab.VMHost("cloud2", fixed)
+	if !ok || !strings.HasPrefix(host, "cloud2-cn") {
+		t.Fatalf("VM %v lives on %q (%v), want a compute node of cloud2", fixed, host, ok)
+	}
+	if n := len(tr.Hops); n < 2 || e.lab.NameSeenFrom("ce1", tr.Hops[n-2].Probes[0].From) != "cloud2" {
+		t.Errorf("trace ce1 -> %v: the hop before the VM (on %s) is not cloud2's node:\n%v", floating, host, tr)
+	}
+	vmHost, _ := e.lab.Node(host)
 	var mu sync.Mutex
 	var got []router.UDPDatagram
-	stop, err := node.Router.ListenUDP("", 7, func(d router.UDPDatagram) {
+	stop, err := vmHost.Router.ListenUDP("", 7, func(d router.UDPDatagram) {
 		mu.Lock()
 		got = append(got, d)
 		mu.Unlock()

@@ -24,8 +24,9 @@ const (
 // neutron-dynamic-routing announces), and the external subnets
 // themselves. Other tenant subnets are private, possibly overlapping
 // between projects, and stay behind SNAT: their VMs are not given to the
-// lab. Associated floating IPs are listed with the fixed IP of their
-// port: a cloud joining by floating-ip NATs each 1:1 to its VM on the
+// lab. VM ports on routed subnets are listed with their binding
+// (binding:host_id), which places each on a compute node. Associated
+// floating IPs are listed with the fixed IP of their port: a cloud joining by floating-ip NATs each 1:1 to its VM on the
 // node (the Neutron router's external side); others answer them there.
 func Config(st neutron.State) lab.CloudConfig {
 	subnets := map[string]neutron.Subnet{}
@@ -87,10 +88,22 @@ func Config(st neutron.State) lab.CloudConfig {
 			continue
 		}
 		for _, f := range p.FixedIPs {
-			if routed[f.SubnetID] {
-				cfg.Addresses = appendAddr(cfg.Addresses, f.IPAddress)
+			a, err := netip.ParseAddr(f.IPAddress)
+			if !routed[f.SubnetID] || err != nil || !a.Is4() || slices.ContainsFunc(cfg.VMs, func(vm lab.CloudVM) bool { return vm.Addr == a }) {
+				continue
 			}
+			cfg.VMs = append(cfg.VMs, lab.CloudVM{Addr: a, Port: p.ID, Host: p.HostID})
 		}
+	}
+	// Security groups filter the VMs on routed subnets, as before they
+	// lived on computes (a VM reached by a floating IP alone is not).
+	hosted := slices.Clone(cfg.Addresses)
+	for _, vm := range cfg.VMs {
+		hosted = append(hosted, vm.Addr)
+	}
+	portsByID := map[string]neutron.Port{}
+	for _, p := range st.Ports {
+		portsByID[p.ID] = p
 	}
 	for _, f := range st.FloatingIPs {
 		if f.PortID == nil || f.RouterID == nil || f.FixedIPAddress == nil {
@@ -102,10 +115,15 @@ func Config(st neutron.State) lab.CloudConfig {
 			continue
 		}
 		cfg.FloatingIPs = append(cfg.FloatingIPs, lab.CloudFloatingIP{Floating: fip, Fixed: fixed})
+		// A VM reached by its floating IP alone lives on its compute too.
+		if p, ok := portsByID[*f.PortID]; ok && strings.HasPrefix(p.DeviceOwner, ownerComputePrefix) &&
+			!slices.ContainsFunc(cfg.VMs, func(vm lab.CloudVM) bool { return vm.Addr == fixed }) {
+			cfg.VMs = append(cfg.VMs, lab.CloudVM{Addr: fixed, Port: p.ID, Host: p.HostID})
+		}
 	}
 	slices.SortFunc(cfg.FloatingIPs, func(a, b lab.CloudFloatingIP) int { return a.Floating.Compare(b.Floating) })
 	cfg.Speaker = speaker(st)
-	cfg.Ports = filteredPorts(st, cfg.Addresses)
+	cfg.Ports = filteredPorts(st, hosted)
 	return cfg
 }
 

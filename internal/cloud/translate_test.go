@@ -11,7 +11,8 @@ import (
 
 // Config routes on the cloud node only what a router connects to its
 // gateway without NAT: the external subnet, tenant subnets in its address
-// scope and their VMs; a private subnet behind SNAT and its VM stay out.
+// scope and their VMs (with their bindings, which place them on compute
+// nodes); a private subnet behind SNAT and its VM stay out.
 // Only a speaker a dragent hosts runs.
 func TestConfigTakesRoutedSubnetsAndHostedSpeakers(t *testing.T) {
 	scope := "scope"
@@ -21,7 +22,11 @@ func TestConfigTakesRoutedSubnetsAndHostedSpeakers(t *testing.T) {
 		return neutron.Subnet{Common: neutron.Common{ID: id}, NetworkID: net, IPVersion: 4, CIDR: cidr, SubnetPoolID: &pool}
 	}
 	port := func(dev, owner, subnet, ip string) neutron.Port {
-		return neutron.Port{DeviceID: dev, DeviceOwner: owner, FixedIPs: []neutron.FixedIP{{SubnetID: subnet, IPAddress: ip}}}
+		return neutron.Port{Common: neutron.Common{ID: "port-" + dev + "-" + ip}, DeviceID: dev, DeviceOwner: owner, FixedIPs: []neutron.FixedIP{{SubnetID: subnet, IPAddress: ip}}}
+	}
+	bound := func(p neutron.Port, host string) neutron.Port {
+		p.HostID = host
+		return p
 	}
 	st := neutron.State{
 		SubnetPools: []neutron.SubnetPool{pool, plain},
@@ -35,7 +40,8 @@ func TestConfigTakesRoutedSubnetsAndHostedSpeakers(t *testing.T) {
 			port("r1", "network:router_gateway", "ext", "100.65.0.10"),
 			port("r1", "network:router_interface", "scoped", "100.65.128.1"),
 			port("r1", "network:router_interface", "private", "10.1.0.1"),
-			port("vm-1", "compute:nova", "scoped", "100.65.128.5"),
+			bound(port("vm-1", "compute:nova", "scoped", "100.65.128.5"), "cloud1-cn2"),
+			port("vm-3", "compute:nova", "scoped", "100.65.128.6"),
 			port("vm-2", "compute:az1", "private", "10.1.0.5"),
 		},
 		BGPSpeakers: []neutron.BGPSpeakerState{
@@ -60,8 +66,16 @@ func TestConfigTakesRoutedSubnetsAndHostedSpeakers(t *testing.T) {
 		}
 		return out
 	}
-	if want := addrs("100.65.0.10", "100.65.128.1", "100.65.128.5"); !slices.Equal(got.Addresses, want) {
+	if want := addrs("100.65.0.10", "100.65.128.1"); !slices.Equal(got.Addresses, want) {
 		t.Errorf("addresses %v, want %v", got.Addresses, want)
+	}
+	// VMs go with their binding, bound or not (the lab places them).
+	wantVMs := []lab.CloudVM{
+		{Addr: netip.MustParseAddr("100.65.128.5"), Port: "port-vm-1-100.65.128.5", Host: "cloud1-cn2"},
+		{Addr: netip.MustParseAddr("100.65.128.6"), Port: "port-vm-3-100.65.128.6"},
+	}
+	if !slices.Equal(got.VMs, wantVMs) {
+		t.Errorf("vms %+v, want %+v", got.VMs, wantVMs)
 	}
 	if want := []netip.Prefix{netip.MustParsePrefix("100.65.0.0/24"), netip.MustParsePrefix("100.65.128.0/24")}; !slices.Equal(got.Subnets, want) {
 		t.Errorf("subnets %v, want %v", got.Subnets, want)

@@ -18,9 +18,11 @@ import (
 // state into a CloudConfig), which the lab applies by difference, so
 // applying the same state twice changes nothing:
 //
-//   - VMs' and routers' addresses become the cloud node's own (they
-//     answer ping, traceroute and UDP), tenant and external subnets end
-//     there (an absent VM is unreachable, not routed back out);
+//   - routers' addresses become the cloud node's own and VMs' addresses
+//     their compute node's (they answer ping, traceroute and UDP; the
+//     cloud node routes each VM to its compute, cloudvm.go), tenant and
+//     external subnets end on the cloud node (an absent VM is
+//     unreachable, not routed back out);
 //   - a router gateway's external subnet is a provider network on the
 //     cloud's uplink: the attach node routes it to the cloud node
 //     statically, so a BGP next hop in it (the gateway) resolves there;
@@ -29,8 +31,12 @@ import (
 
 // CloudConfig is what a cloud's Neutron asks of the data plane and BGP.
 type CloudConfig struct {
-	// Addresses the cloud node answers for: VM ports' and router ports'.
+	// Addresses the cloud node answers for: router ports' (and VM ports'
+	// the caller hosts there itself).
 	Addresses []netip.Addr
+	// VMs are the VM ports' addresses, which live on the cloud's compute
+	// nodes by their binding (cloudvm.go).
+	VMs []CloudVM
 	// Subnets that end on the cloud node: tenant subnets behind its
 	// routers and the routers' external subnets.
 	Subnets []netip.Prefix
@@ -106,6 +112,9 @@ type cloudRun struct {
 	announced map[netip.Prefix]bool // uplink subnets the attach CE originates
 
 	filter *secgroup.Filter // the VMs' security groups, made on first use
+
+	vms    map[netip.Addr]string // VM addresses on computes -> compute (cloudvm.go)
+	failed map[netip.Addr]string // VMs bound to no compute -> their host, as last logged
 }
 
 // cloudRunFor returns (creating it) the record of cloud name.
@@ -126,7 +135,7 @@ func (l *Lab) cloudRunFor(name string) (*cloudRun, error) {
 		if l.clouds == nil {
 			l.clouds = map[string]*cloudRun{}
 		}
-		cr := &cloudRun{c: c, node: n, addrs: map[netip.Addr]bool{}, nets: map[netip.Prefix]bool{}, uplink: map[netip.Prefix]bool{}}
+		cr := &cloudRun{c: c, node: n, addrs: map[netip.Addr]bool{}, nets: map[netip.Prefix]bool{}, uplink: map[netip.Prefix]bool{}, vms: map[netip.Addr]string{}}
 		l.clouds[name] = cr
 		return cr, nil
 	}
@@ -146,6 +155,24 @@ func (l *Lab) ApplyCloud(name string, cfg CloudConfig) error {
 	r := cr.node.Router
 	space := cr.node.Model.Space
 	want := setOf(cfg.Addresses)
+	// The filter goes first: a VM must not answer before its groups apply.
+	if cr.filter == nil && len(cfg.Ports) > 0 {
+		cr.filter = secgroup.New(l.clk.Now)
+		r.SetFilter(cr.filter)
+		for _, cn := range l.computeNodes(cr.c) {
+			cn.Router.SetFilter(cr.filter) // it filters the VMs' own addresses only
+		}
+	}
+	if cr.filter != nil {
+		cr.filter.Set(cfg.Ports)
+	}
+	onNode, err := l.syncVMs(cr, cfg.VMs)
+	if err != nil {
+		return err
+	}
+	for _, a := range onNode {
+		want[a] = true
+	}
 	var nat []router.NAT1to1
 	for _, f := range cfg.FloatingIPs {
 		switch {
@@ -155,18 +182,13 @@ func (l *Lab) ApplyCloud(name string, cfg CloudConfig) error {
 			// one rule per address: Neutron allows a fixed IP one floating IP
 		default:
 			nat = append(nat, router.NAT1to1{Outside: f.Floating, Inside: f.Fixed})
-			want[f.Fixed] = true
+			if _, onCompute := cr.vms[f.Fixed]; !onCompute {
+				want[f.Fixed] = true // else routed on to its compute
+			}
 		}
 	}
 	if err := r.SetNAT("", nat); err != nil {
 		return err
-	}
-	if cr.filter == nil && len(cfg.Ports) > 0 {
-		cr.filter = secgroup.New(l.clk.Now)
-		r.SetFilter(cr.filter)
-	}
-	if cr.filter != nil {
-		cr.filter.Set(cfg.Ports)
 	}
 	for a := range cr.addrs {
 		if !want[a] {

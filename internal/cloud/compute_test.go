@@ -1,0 +1,163 @@
+package cloud
+
+import (
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/portsbinding"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
+
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// vmHost is the node cloud's VM at a lives on; the test fails without one.
+func (e *env) vmHost(cloud string, a netip.Addr) string {
+	e.t.Helper()
+	h, ok := e.lab.VMHost(cloud, a)
+	if !ok {
+		e.t.Fatalf("VM %v of %s lives nowhere", a, cloud)
+	}
+	return h
+}
+
+// checkVMOnCompute pings and traces a VM from ce1 and sends it a UDP
+// datagram: the answers come from the VM's address, the hop before it is
+// the cloud's node, and the datagram arrives on the compute node.
+func (e *env) checkVMOnCompute(cloud string, vm netip.Addr, compute string) {
+	t := e.t
+	t.Helper()
+	if res := e.ping("ce1", vm.String(), 2); res.Received != 2 {
+		t.Fatalf("ping ce1 -> %v (on %s): %+v", vm, compute, res)
+	}
+	tr := e.trace("ce1", vm.String())
+	n := len(tr.Hops)
+	if !tr.Reached || n < 2 || tr.Hops[n-1].Probes[0].From != vm || e.lab.NameSeenFrom("ce1", tr.Hops[n-2].Probes[0].From) != cloud {
+		t.Fatalf("trace ce1 -> %v: want the cloud's node %s, then the VM:\n%v", vm, cloud, tr)
+	}
+	if got := e.lab.NameSeenFrom("ce1", vm); got != compute {
+		t.Errorf("the lab names %v %q, want its compute %s", vm, got, compute)
+	}
+	for table, want := range map[string]string{"route": vm.String() + "/32", "interfaces": "eth1"} {
+		_, text, err := e.lab.Show(compute, table, "")
+		if err != nil || !strings.Contains(text, want) {
+			t.Errorf("show %s %s lacks %s (%v):\n%s", compute, table, want, err, text)
+		}
+	}
+	node, _ := e.lab.Node(compute)
+	var mu sync.Mutex
+	var got []router.UDPDatagram
+	stop, err := node.Router.ListenUDP("", 4789, func(d router.UDPDatagram) {
+		mu.Lock()
+		got = append(got, d)
+		mu.Unlock()
+	})
+	must(t, err)
+	defer stop()
+	ce1, _ := e.lab.Node("ce1")
+	must(t, ce1.Router.SendUDP("", netip.AddrPort{}, netip.AddrPortFrom(vm, 4789), []byte("to the vm")))
+	e.until("the datagram reaches the VM on "+compute, time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) > 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if got[0].Dst != netip.AddrPortFrom(vm, 4789) || string(got[0].Payload) != "to the vm" {
+		t.Errorf("%s got %+v, want the datagram to %v:4789", compute, got[0], vm)
+	}
+}
+
+// A VM port of a dynamic-routing cloud (option 2) lives on a compute
+// node, the same one every time; ce1 pings, traces and sends UDP to it
+// through the cloud's node and its compute. Ports spread over both
+// computes, and each answers on its own.
+func TestAVMPortLivesOnAComputeAndAnswersThere(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	c := e.setupCloud("cloud1")
+	e.addBGP(c, e.cloudASN("cloud1"))
+	e.until("ce1 learns cloud1's tenant subnet", 5*time.Second, func() bool { return e.has("ce1", "", c.tenant) })
+
+	host := e.vmHost("cloud1", c.vm)
+	if !strings.HasPrefix(host, "cloud1-cn") {
+		t.Fatalf("VM %v lives on %s, want a compute node of cloud1", c.vm, host)
+	}
+	e.checkVMOnCompute("cloud1", c.vm, host)
+
+	// More ports: placed by their ids, they spread over both computes.
+	ctx := ctxT(t)
+	on := map[string]netip.Addr{host: c.vm}
+	for i := 0; i < 12 && len(on) < 2; i++ {
+		p, err := ports.Create(ctx, c.demo, ports.CreateOpts{NetworkID: c.network, DeviceID: "vm-more", DeviceOwner: "compute:nova"}).Extract()
+		must(t, err)
+		a := netip.MustParseAddr(p.FixedIPs[0].IPAddress)
+		on[e.vmHost("cloud1", a)] = a
+	}
+	if len(on) != 2 {
+		t.Fatalf("13 ports all on %v", on)
+	}
+	for h, a := range on {
+		e.checkVMOnCompute("cloud1", a, h)
+	}
+	// Applying the same state again moves nobody.
+	st, err := e.clouds.Neutron("cloud1").Snapshot(ctx)
+	must(t, err)
+	must(t, e.lab.ApplyCloud("cloud1", Config(st)))
+	for h, a := range on {
+		if got := e.vmHost("cloud1", a); got != h {
+			t.Errorf("%v moved from %s to %s on a second apply", a, h, got)
+		}
+	}
+}
+
+// An admin sets a VM port's binding:host_id to the other compute: the
+// VM's address moves there and its traffic follows. A host that is no
+// compute of the cloud is a failed binding: the VM is unreachable and the
+// cloud's node says why.
+func TestAnAdminMovesAVMToAnotherComputeByItsBinding(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	c := e.setupCloud("cloud1")
+	e.addBGP(c, e.cloudASN("cloud1"))
+	e.until("ce1 learns cloud1's tenant subnet", 5*time.Second, func() bool { return e.has("ce1", "", c.tenant) })
+	ctx := ctxT(t)
+
+	from := e.vmHost("cloud1", c.vm)
+	to := "cloud1-cn1"
+	if from == to {
+		to = "cloud1-cn2"
+	}
+	bind := func(host string) {
+		t.Helper()
+		_, err := ports.Update(ctx, c.adm, c.vmPort, portsbinding.UpdateOptsExt{UpdateOptsBuilder: ports.UpdateOpts{}, HostID: &host}).Extract()
+		must(t, err)
+	}
+	bind(to)
+	if got := e.vmHost("cloud1", c.vm); got != to {
+		t.Fatalf("bound to %s, the VM lives on %s", to, got)
+	}
+	e.checkVMOnCompute("cloud1", c.vm, to)
+	old, _ := e.lab.Node(from)
+	if _, ok := old.Router.RIB().Best("", netip.PrefixFrom(c.vm, 32)); ok {
+		t.Errorf("%s still has %v after the VM moved to %s", from, c.vm, to)
+	}
+
+	bind("compute-elsewhere")
+	if h, ok := e.lab.VMHost("cloud1", c.vm); ok {
+		t.Errorf("bound to a host of no compute, the VM lives on %s", h)
+	}
+	if res := e.ping("ce1", c.vm.String(), 1); res.Received != 0 {
+		t.Errorf("a VM whose binding failed answers: %+v", res)
+	}
+	node, _ := e.lab.Node("cloud1")
+	found := false
+	for _, ev := range node.Router.Events(time.Time{}) {
+		found = found || ev.Kind == "port-binding" && strings.Contains(ev.Detail, "compute-elsewhere")
+	}
+	if !found {
+		t.Error("cloud1 logged no failed binding")
+	}
+	bind(from)
+	e.checkVMOnCompute("cloud1", c.vm, from)
+}
