@@ -2,7 +2,7 @@ package neutron
 
 import (
 	"hash/maphash"
-	"maps"
+	"math/bits"
 	"slices"
 	"sort"
 )
@@ -19,105 +19,234 @@ import (
 // has ended, so the next write copies them again.
 type txn struct{ _ int } // not zero-sized: each new txn has its own address
 
-// cowShards is how many shards a cowMap splits its keys over: a write
-// copies the table of shard pointers and the shards it changes, so a map
-// of n keys costs about n/cowShards per written shard.
-const cowShards = 256
-
 var cowSeed = maphash.MakeSeed()
 
-// cowMap is a map whose copies share their unchanged shards.
-type cowMap[K comparable, V any] struct{ t *cowTable[K, V] }
-
-type cowTable[K comparable, V any] struct {
-	owner  *txn
-	n      int
-	shards [cowShards]*cowShard[K, V]
+// cowMap is a map whose copies share every node a write did not change:
+// a hash trie (CHAMP: compressed hash-array mapped prefix tree) of 32-way
+// nodes, indexed by 5 bits of the key's hash per level. A write copies
+// the nodes on the path to the key it changes, a handful of small nodes
+// whatever the map's size (about log32 n of them), where a fixed set of
+// shards would copy a shard growing with n. The zero value is empty.
+type cowMap[K comparable, V any] struct {
+	root *cowNode[K, V]
+	n    int
 }
 
-type cowShard[K comparable, V any] struct {
-	owner *txn
-	m     map[K]V
+// cowNode is one node of a cowMap's trie. A slot (5 bits of the hash at
+// the node's depth) holds nothing, one key (data) or a subtree (nodes);
+// both are kept compact, in slot order. Below the hash's 64 bits (depth
+// cowMaxShift), a node is a plain list of keys whose hashes are equal.
+type cowNode[K comparable, V any] struct {
+	owner    *txn
+	datamap  uint32
+	nodemap  uint32
+	data     []cowKV[K, V]
+	children []*cowNode[K, V]
 }
 
-func shardOf[K comparable](k K) int { return int(maphash.Comparable(cowSeed, k) % cowShards) }
+// cowKV is a key with its value and hash (kept, so that keys moving
+// down a level on a split need no hashing again).
+type cowKV[K comparable, V any] struct {
+	h uint64
+	k K
+	v V
+}
 
-func (m cowMap[K, V]) get(k K) (V, bool) {
+// cowMaxShift is the depth (in hash bits) at which nodes become lists of
+// keys with equal hashes.
+const cowMaxShift = 64
+
+func cowHash[K comparable](k K) uint64 { return maphash.Comparable(cowSeed, k) }
+
+// cowSlot is the bit of h's slot in a node at shift.
+func cowSlot(h uint64, shift uint) uint32 { return 1 << ((h >> shift) & 31) }
+
+// cowIndex is the position of bit's entry among those set in bitmap.
+func cowIndex(bitmap, bit uint32) int { return bits.OnesCount32(bitmap & (bit - 1)) }
+
+func (m cowMap[K, V]) get(k K) (V, bool) { return m.getHashed(cowHash(k), k) }
+
+func (m cowMap[K, V]) getHashed(h uint64, k K) (V, bool) {
 	var zero V
-	if m.t == nil {
-		return zero, false
+	n := m.root
+	for shift := uint(0); n != nil; shift += 5 {
+		if shift >= cowMaxShift {
+			for _, e := range n.data {
+				if e.k == k {
+					return e.v, true
+				}
+			}
+			return zero, false
+		}
+		bit := cowSlot(h, shift)
+		switch {
+		case n.datamap&bit != 0:
+			if e := n.data[cowIndex(n.datamap, bit)]; e.k == k {
+				return e.v, true
+			}
+			return zero, false
+		case n.nodemap&bit != 0:
+			n = n.children[cowIndex(n.nodemap, bit)]
+		default:
+			return zero, false
+		}
 	}
-	sh := m.t.shards[shardOf(k)]
-	if sh == nil {
-		return zero, false
-	}
-	v, ok := sh.m[k]
-	return v, ok
+	return zero, false
 }
 
-func (m cowMap[K, V]) len() int {
-	if m.t == nil {
-		return 0
+func (m cowMap[K, V]) len() int { return m.n }
+
+// own is n writable by o: n itself when o made it, else a copy.
+func (n *cowNode[K, V]) own(o *txn) *cowNode[K, V] {
+	if n == nil {
+		return &cowNode[K, V]{owner: o}
 	}
-	return m.t.n
+	if n.owner == o {
+		return n
+	}
+	return &cowNode[K, V]{owner: o, datamap: n.datamap, nodemap: n.nodemap,
+		data: slices.Clone(n.data), children: slices.Clone(n.children)}
 }
 
-// shard is k's shard, writable by o (copied first unless o owns it).
-func (m *cowMap[K, V]) shard(o *txn, k K) *cowShard[K, V] {
+func (m *cowMap[K, V]) set(o *txn, k K, v V) { m.setHashed(o, cowHash(k), k, v) }
+
+func (m *cowMap[K, V]) setHashed(o *txn, h uint64, k K, v V) {
+	var added bool
+	m.root, added = m.root.put(o, 0, h, k, v)
+	if added {
+		m.n++
+	}
+}
+
+// put is n (owned by o) with k set to v, and whether k is new.
+func (n *cowNode[K, V]) put(o *txn, shift uint, h uint64, k K, v V) (*cowNode[K, V], bool) {
+	n = n.own(o)
+	if shift >= cowMaxShift {
+		for i := range n.data {
+			if n.data[i].k == k {
+				n.data[i].v = v
+				return n, false
+			}
+		}
+		n.data = append(n.data, cowKV[K, V]{h, k, v})
+		return n, true
+	}
+	bit := cowSlot(h, shift)
 	switch {
-	case m.t == nil:
-		m.t = &cowTable[K, V]{owner: o}
-	case m.t.owner != o:
-		t := *m.t
-		t.owner = o
-		m.t = &t
+	case n.datamap&bit != 0:
+		i := cowIndex(n.datamap, bit)
+		if n.data[i].k == k {
+			n.data[i].v = v
+			return n, false
+		}
+		// Two keys in one slot: they move to a subtree one level down.
+		old := n.data[i]
+		child := pair(o, shift+5, old, cowKV[K, V]{h, k, v})
+		n.data = slices.Delete(n.data, i, i+1)
+		n.datamap &^= bit
+		n.nodemap |= bit
+		n.children = slices.Insert(n.children, cowIndex(n.nodemap, bit), child)
+		return n, true
+	case n.nodemap&bit != 0:
+		i := cowIndex(n.nodemap, bit)
+		child, added := n.children[i].put(o, shift+5, h, k, v)
+		n.children[i] = child
+		return n, added
 	}
-	i := shardOf(k)
-	sh := m.t.shards[i]
+	n.datamap |= bit
+	n.data = slices.Insert(n.data, cowIndex(n.datamap, bit), cowKV[K, V]{h, k, v})
+	return n, true
+}
+
+// pair is a new node at shift holding a and b.
+func pair[K comparable, V any](o *txn, shift uint, a, b cowKV[K, V]) *cowNode[K, V] {
+	n := &cowNode[K, V]{owner: o}
+	if shift >= cowMaxShift {
+		n.data = []cowKV[K, V]{a, b}
+		return n
+	}
+	ba, bb := cowSlot(a.h, shift), cowSlot(b.h, shift)
 	switch {
-	case sh == nil:
-		sh = &cowShard[K, V]{owner: o, m: map[K]V{}}
-		m.t.shards[i] = sh
-	case sh.owner != o:
-		sh = &cowShard[K, V]{owner: o, m: maps.Clone(sh.m)}
-		m.t.shards[i] = sh
+	case ba == bb:
+		n.nodemap = ba
+		n.children = []*cowNode[K, V]{pair(o, shift+5, a, b)}
+	case ba < bb:
+		n.datamap = ba | bb
+		n.data = []cowKV[K, V]{a, b}
+	default:
+		n.datamap = ba | bb
+		n.data = []cowKV[K, V]{b, a}
 	}
-	return sh
+	return n
 }
 
-func (m *cowMap[K, V]) set(o *txn, k K, v V) {
-	sh := m.shard(o, k)
-	if _, ok := sh.m[k]; !ok {
-		m.t.n++
+func (m *cowMap[K, V]) del(o *txn, k K) { m.delHashed(o, cowHash(k), k) }
+
+func (m *cowMap[K, V]) delHashed(o *txn, h uint64, k K) {
+	if _, ok := m.getHashed(h, k); !ok {
+		return // nothing to copy
 	}
-	sh.m[k] = v
+	m.root = m.root.remove(o, 0, h, k)
+	m.n--
+	if m.root.empty() {
+		m.root = nil
+	}
 }
 
-func (m *cowMap[K, V]) del(o *txn, k K) {
-	if _, ok := m.get(k); !ok {
-		return
+func (n *cowNode[K, V]) empty() bool { return len(n.data) == 0 && len(n.children) == 0 }
+
+// remove is n (owned by o) without k, which it holds.
+func (n *cowNode[K, V]) remove(o *txn, shift uint, h uint64, k K) *cowNode[K, V] {
+	n = n.own(o)
+	if shift >= cowMaxShift {
+		n.data = slices.DeleteFunc(n.data, func(e cowKV[K, V]) bool { return e.k == k })
+		return n
 	}
-	sh := m.shard(o, k)
-	delete(sh.m, k)
-	m.t.n--
+	bit := cowSlot(h, shift)
+	if n.datamap&bit != 0 {
+		n.data = slices.Delete(n.data, cowIndex(n.datamap, bit), cowIndex(n.datamap, bit)+1)
+		n.datamap &^= bit
+		return n
+	}
+	i := cowIndex(n.nodemap, bit)
+	child := n.children[i].remove(o, shift+5, h, k)
+	switch {
+	case child.empty():
+		n.children = slices.Delete(n.children, i, i+1)
+		n.nodemap &^= bit
+	case len(child.children) == 0 && len(child.data) == 1:
+		// A subtree of one key: the key comes up into this slot, so the
+		// trie stays as shallow as its keys need.
+		n.children = slices.Delete(n.children, i, i+1)
+		n.nodemap &^= bit
+		n.datamap |= bit
+		n.data = slices.Insert(n.data, cowIndex(n.datamap, bit), child.data[0])
+	default:
+		n.children[i] = child
+	}
+	return n
 }
 
 // each calls fn for every key, in no particular order, until fn returns
 // false.
 func (m cowMap[K, V]) each(fn func(K, V) bool) {
-	if m.t == nil {
-		return
+	if m.root != nil {
+		m.root.each(fn)
 	}
-	for _, sh := range m.t.shards {
-		if sh == nil {
-			continue
-		}
-		for k, v := range sh.m {
-			if !fn(k, v) {
-				return
-			}
+}
+
+func (n *cowNode[K, V]) each(fn func(K, V) bool) bool {
+	for _, e := range n.data {
+		if !fn(e.k, e.v) {
+			return false
 		}
 	}
+	for _, c := range n.children {
+		if !c.each(fn) {
+			return false
+		}
+	}
+	return true
 }
 
 // seqChunk is how many ids a chunk of a seqList holds at most.
