@@ -34,7 +34,7 @@ With no FILE, commands use the built-in seed lab.`,
 	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd(),
 		newUpCmd(), newDownCmd(), newStatusCmd(), newPingCmd(), newTraceCmd(), newShowCmd(),
 		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd(), newOpenrcCmd(),
-		newSRPolicyCmd())
+		newSRPolicyCmd(), newExportCmd())
 	return root
 }
 
