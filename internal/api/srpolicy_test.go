@@ -79,8 +79,8 @@ func TestSRPoliciesAreAddedShownAndDeletedThroughTheAPI(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, path string
-		body any
-		want int
+		body       any
+		want       int
 	}{
 		{"the same color and endpoint again", "/nodes/pe1/sr-policies", add, http.StatusConflict},
 		{"an unknown headend", "/nodes/nosuch/sr-policies", add, http.StatusNotFound},
