@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -25,23 +24,14 @@ type decoder struct {
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseSpec reads a topology file's bytes into a spec. Problems go to d;
 // ok is false when the file could not be read as YAML at all.
 func parseSpec(data []byte, d *diags) (s *spec, ok bool) {
 	s = &spec{}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
-		line := 1
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		} else {
-			msg = strings.TrimPrefix(msg, "yaml: ")
-		}
-		d.errorf(Pos{Line: line, Col: 1}, "the file is not valid YAML", "%s", msg)
+		pos, msg, hint := syntaxError(data, err)
+		d.errorf(pos, hint, "%s", msg)
 		return s, false
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {

@@ -19,6 +19,7 @@ func FuzzLoad(f *testing.F) {
 		"links: [p1-p2]", "nodes: {p1: {loopback: 1.2.3.4/33}}", "links: [{a: p1, b: p2, subnet: 10.0.0.0/31}, {a: p2, b: p1, subnet: 10.0.0.0/30}]",
 		"pools: {loopbacks: 10.0.0.0/32, links: 10.1.0.0/31}\nlinks: [p1-p2]", "clouds: {c: {attach: ce1, computes: [a, b]}}\nlinks: [ce1-pe1]",
 		"vpns: {v: {sites: [ce1], pes: pe1}}\nlinks: [ce1-pe1]", "links: [a-b-c, -, p1-]", aliasBomb(),
+		"nodes: {p1: {role: p}\n", "links: [p1-p2}\n", "a:\n  b: 1\n c: 2\n", "a: 'x''\n", "a:\n\tb: 1\n", "a: |\n  {[\nb: [\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -116,7 +116,7 @@ func TestValidationErrors(t *testing.T) {
 		{"reserved asn", "nodes:\n  ce1: {asn: 23456}\n  pe1: {}\nlinks: [ce1-pe1]\n",
 			[]string{`t.yaml:2:14: node ce1 asn 23456 is AS_TRANS (RFC 6793) (use a private ASN such as 64512-65534 or 4200000000-4294967294)`}},
 		{"not yaml", "nodes: [p1\nlinks: x\n",
-			[]string{`t.yaml:1:1: did not find expected ',' or ']' (the file is not valid YAML)`}},
+			[]string{`t.yaml:1:11: did not find expected ',' or ']' (the '[' opened at 1:8 is not closed)`}},
 		{"empty", "", []string{`t.yaml:1:1: the file defines no nodes or links (a minimal file is a list of links, e.g. links: [p1-p2, pe1-p1, pe2-p2])`}},
 		{"ambiguous short link", "links: [a-b-c]\n",
 			[]string{`t.yaml:1:9: link "a-b-c" is ambiguous: node names contain '-' (use the long form: {a: NODE, b: NODE})`}},
