@@ -2,6 +2,7 @@ package l3vpn
 
 import (
 	"net/netip"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -176,7 +177,7 @@ func TestACustomerRouteCrossesTheCoreIntoTheFarVRFAndSite(t *testing.T) {
 	}
 	pop := false
 	for _, l := range g.r["pe1"].Table().LSPs(router.ProtoIBGP) {
-		pop = pop || l.InLabel == label && slices.Equal(l.Nexthops, []router.LSPNexthop{router.PopLookup("red")})
+		pop = pop || l.InLabel == label && reflect.DeepEqual(l.Nexthops, []router.LSPNexthop{router.PopLookup("red")})
 	}
 	if !pop {
 		t.Errorf("pe1's LFIB has no pop-into-red for %d: %v", label, g.r["pe1"].Table().LSPs(router.ProtoIBGP))
