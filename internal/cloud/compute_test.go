@@ -7,9 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/routers"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/portsbinding"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/subnets"
 
+	"github.com/intercloud/intercloud/internal/openstack/glance"
 	"github.com/intercloud/intercloud/internal/router"
 )
 
@@ -160,4 +166,61 @@ func TestAnAdminMovesAVMToAnotherComputeByItsBinding(t *testing.T) {
 	}
 	bind(from)
 	e.checkVMOnCompute("cloud1", c.vm, from)
+}
+
+// Option 1 with VMs spread by Nova's scheduler: two servers of cloud2 (a
+// floating-ip cloud) land on its two computes, each port bound to its
+// server's compute; their floating IPs answer ce1 from the compute the
+// lab hosts each on, which is the one Nova chose.
+func TestNovaSpreadsFloatingIPServersOverComputesAndTheLabAgrees(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	ctx := ctxT(t)
+	c := e.cloud("cloud2")
+	adm, demo := e.admin("cloud2"), e.demo("cloud2")
+	pub := publicNetwork(t, ctx, adm, "public")
+	_, err := subnets.Create(ctx, adm, subnets.CreateOpts{NetworkID: pub.ID, IPVersion: 4, CIDR: block24(c, 0).String(), EnableDHCP: ptr(false)}).Extract()
+	must(t, err)
+	priv, err := networks.Create(ctx, demo, networks.CreateOpts{Name: "web"}).Extract()
+	must(t, err)
+	sn, err := subnets.Create(ctx, demo, subnets.CreateOpts{NetworkID: priv.ID, IPVersion: 4, CIDR: "192.168.10.0/24"}).Extract()
+	must(t, err)
+	rt, err := routers.Create(ctx, demo, routers.CreateOpts{Name: "r1", GatewayInfo: &routers.GatewayInfo{NetworkID: pub.ID}}).Extract()
+	must(t, err)
+	_, err = routers.AddInterface(ctx, demo, rt.ID, routers.AddInterfaceOpts{SubnetID: sn.ID}).Extract()
+	must(t, err)
+	openDefaultGroup(t, ctx, demo)
+
+	compute := e.compute("cloud2")
+	hosts := map[string]bool{}
+	for _, name := range []string{"web1", "web2"} {
+		sv, err := servers.Create(ctx, compute, servers.CreateOpts{Name: name, ImageRef: glance.Images()[0].ID, FlavorRef: "1",
+			Networks: []servers.Network{{UUID: priv.ID}}}, nil).Extract()
+		must(t, err)
+		pages, err := ports.List(adm, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+		must(t, err)
+		var ps []struct {
+			ports.Port
+			portsbinding.PortsBindingExt
+		}
+		must(t, ports.ExtractPortsInto(pages, &ps))
+		if len(ps) != 1 || !strings.HasPrefix(ps[0].HostID, "cloud2-cn") {
+			t.Fatalf("%s's ports: %+v, want one bound to a compute of cloud2", name, ps)
+		}
+		host := ps[0].HostID
+		hosts[host] = true
+		fixed := netip.MustParseAddr(ps[0].FixedIPs[0].IPAddress)
+		fip, err := floatingips.Create(ctx, demo, floatingips.CreateOpts{FloatingNetworkID: pub.ID, PortID: ps[0].ID}).Extract()
+		must(t, err)
+		if got := e.vmHost("cloud2", fixed); got != host {
+			t.Errorf("Nova bound %s to %s, the lab hosts %v on %s", name, host, fixed, got)
+		}
+		floating := fip.FloatingIP
+		e.until("ce1 learns cloud2's floating range", 5*time.Second, func() bool { return e.has("ce1", "", block24(c, 0)) })
+		if res := e.ping("ce1", floating, 2); res.Received != 2 {
+			t.Errorf("ping ce1 -> %s's floating IP %s (on %s): %+v", name, floating, host, res)
+		}
+	}
+	if len(hosts) != 2 {
+		t.Errorf("Nova put both servers on %v, want one on each compute", hosts)
+	}
 }
