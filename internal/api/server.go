@@ -40,9 +40,10 @@ type Server struct {
 	token          string // what /api/v1 requires (Authorization: Bearer)
 	bindName       string // the address as the user named it (--api), for Host checks
 
-	log  *slog.Logger
-	mux  *http.ServeMux
-	http *http.Server
+	log      *slog.Logger
+	mux      *http.ServeMux
+	patterns []string // the API's own, as mounted (the OpenAPI document's test reads them)
+	http     *http.Server
 }
 
 // NewServer returns a server for l; Shutdown() is closed when a client
@@ -56,7 +57,14 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	// Every lab route is wrapped by tokenAndJSON where it is registered,
 	// so none can be reached without the token, whatever the path's
 	// spelling.
-	route := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.tokenAndJSON(h)) }
+	route := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, s.tokenAndJSON(h))
+		s.patterns = append(s.patterns, pattern)
+	}
+	public := func(pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, h)
+		s.patterns = append(s.patterns, pattern)
+	}
 	route("GET /api/v1/status", s.status)
 	route("POST /api/v1/shutdown", s.stop)
 	route("GET /api/v1/nodes", s.nodes)
@@ -77,7 +85,8 @@ func NewServer(l *lab.Lab, log *slog.Logger) *Server {
 	// Metrics need the token too (SECURITY.md): Prometheus sends it
 	// with authorization.credentials_file.
 	route("GET /metrics", m.Handler().ServeHTTP)
-	mux.HandleFunc("GET "+loginPath, s.login) // takes the token in its query
+	public("GET "+loginPath, s.login) // takes the token in its query
+	public("GET "+OpenAPIPath, s.openAPI)
 	mux.HandleFunc("/", s.unrouted)
 	s.mux = mux
 	s.http = &http.Server{Handler: m.Wrap(s.guard(mux)), ReadHeaderTimeout: 10 * time.Second}
