@@ -13,15 +13,18 @@ func newExportCmd() *cobra.Command {
 	var opts export.Options
 	var dir string
 	cmd := &cobra.Command{
-		Use:   "export [FILE] --format frr|containerlab -o DIR",
+		Use:   "export [FILE] --format frr|containerlab|openconfig -o DIR",
 		Short: "Write the configurations real routers need for the same design",
 		Long: `Write, for every router of the resolved model, the configuration a real
 device needs: FRR's frr.conf (interfaces, OSPF areas and costs, LDP or SR,
 BGP with the VPNs' VRFs, RDs and RTs, route reflectors, eBGP to CEs and
 clouds with prefix lists of their allowed prefixes) and daemons file, in
 DIR/NODE/. --format containerlab adds DIR/NAME.clab.yml wiring FRR
-containers as the lab's links do. What a file cannot say is listed in a
-comment at its top.`,
+containers as the lab's links do. --format openconfig writes
+DIR/NODE/openconfig.json instead: the same design as OpenConfig data (RFC
+7951 JSON: openconfig-interfaces, openconfig-network-instance,
+openconfig-routing-policy). What a file cannot say is listed in a comment
+at its top (for JSON, in NODE/openconfig-not-exported.txt).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" {

@@ -13,7 +13,7 @@ import (
 )
 
 // Formats lists what Write can export.
-var Formats = []string{"frr", "containerlab"}
+var Formats = []string{"frr", "containerlab", "openconfig"}
 
 // Options say what to export.
 type Options struct {
@@ -34,6 +34,8 @@ func Files(m *topology.Model, opts Options) ([]File, error) {
 	var out []File
 	switch opts.Format {
 	case "frr", "containerlab":
+	case "openconfig":
+		return openConfigFiles(m)
 	default:
 		return nil, fmt.Errorf("unknown format %q (want one of: %s)", opts.Format, strings.Join(Formats, ", "))
 	}
@@ -53,6 +55,32 @@ func Files(m *topology.Model, opts Options) ([]File, error) {
 			return nil, err
 		}
 		out = append(out, File{Path: clabName(m.Name) + ".clab.yml", Data: y})
+	}
+	return out, nil
+}
+
+// openConfigFiles is NODE/openconfig.json per router and, beside it,
+// NODE/openconfig-not-exported.txt listing what the JSON leaves out.
+func openConfigFiles(m *topology.Model) ([]File, error) {
+	var out []File
+	for _, n := range m.Nodes {
+		if !Exported(n) {
+			continue
+		}
+		doc, omitted, err := OpenConfig(m, n.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, File{Path: filepath.Join(n.Name, "openconfig.json"), Data: doc})
+		var b strings.Builder
+		fmt.Fprintf(&b, "What %s/openconfig.json (RFC 7951 JSON of OpenConfig models, exported by intercloud) leaves out:\n", n.Name)
+		for _, o := range omitted {
+			fmt.Fprintf(&b, "- %s\n", o)
+		}
+		if len(omitted) == 0 {
+			b.WriteString("- nothing\n")
+		}
+		out = append(out, File{Path: filepath.Join(n.Name, "openconfig-not-exported.txt"), Data: []byte(b.String())})
 	}
 	return out, nil
 }
