@@ -89,7 +89,7 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 				}
 				opts.TCPBase = p.Masked()
 			}
-			return runForeground(cmd, fileArg(args), addr, stateDir, timeout, opts, upOptions{open: open})
+			return runForeground(cmd, fileArg(args), addr, stateDir, timeout, opts, upOptions{open: open, tcpAsked: cmd.Flags().Changed("bgp-transport")})
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
@@ -117,7 +117,37 @@ func defaultStateDir() string {
 
 // upOptions are up's choices that are not the lab's.
 type upOptions struct {
-	open bool // open the web UI in a browser
+	open     bool // open the web UI in a browser
+	tcpAsked bool // --bgp-transport tcp was given, not defaulted
+}
+
+// checkOpenFiles makes sure the lab's BGP over TCP has the open files it
+// needs, raising the soft limit when short. When the hard limit is too
+// low it falls back to the in-memory transport, saying so, unless TCP was
+// asked for explicitly: then it fails with the same advice.
+func checkOpenFiles(errw io.Writer, m *topology.Model, opts *lab.Options, uo upOptions, lim lab.FileLimit) error {
+	if opts.BGPTransport != "tcp" {
+		return nil
+	}
+	b := lab.TCPFileBudget(m)
+	need := b.Total()
+	have, before, err := lab.EnsureFiles(lim, need)
+	if err != nil {
+		fmt.Fprintf(errw, "warning: %v\n", err)
+	}
+	if have >= need {
+		if have > before {
+			fmt.Fprintf(errw, "raised the open-files limit from %d to %d: the lab's BGP over TCP needs %s\n", before, have, b)
+		}
+		return nil
+	}
+	why := fmt.Sprintf("the lab's BGP over TCP needs %s but this process may open only %d; raise the limit with `ulimit -n %d` (the hard limit too, as root or in /etc/security/limits.conf)", b, have, need)
+	if uo.tcpAsked {
+		return &exitError{code: 1, msg: "intercloud: " + why + ", or use --bgp-transport memory"}
+	}
+	fmt.Fprintf(errw, "note: %s; running it over the in-memory transport instead (--bgp-transport memory)\n", why)
+	opts.BGPTransport = "memory"
+	return nil
 }
 
 func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time.Duration, opts lab.Options, uo upOptions) error {
@@ -138,6 +168,10 @@ func runForeground(cmd *cobra.Command, file, addr, stateDir string, timeout time
 	if !onLoopback(ln.Addr()) {
 		fmt.Fprintf(errw, "warning: the API on %s is reachable from other machines: the lab API still needs the token in %s, but Keystone and Neutron take the seeded users' well-known password (see SECURITY.md)\n",
 			ln.Addr(), filepath.Join(stateDir, api.TokenFile))
+	}
+	if err := checkOpenFiles(errw, m, &opts, uo, lab.ProcessFileLimit); err != nil {
+		ln.Close()
+		return err
 	}
 	big := len(m.Nodes) > 200
 	// The lab runs on a virtual clock: bring-up advances it as fast as the

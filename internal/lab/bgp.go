@@ -90,11 +90,16 @@ func (l *Lab) builds(s topology.Session) bool {
 	if a == nil || b == nil {
 		return false
 	}
+	return buildsSession(s, a.Model, b.Model)
+}
+
+// buildsSession is builds for session s between nodes a and b of a model.
+func buildsSession(s topology.Session, a, b *topology.Node) bool {
 	switch s.Kind {
 	case topology.SessionIBGPVPN, topology.SessionRRMesh, topology.SessionInterAS:
-		return a.Model.Role.IsCore() && b.Model.Role.IsCore()
+		return a.Role.IsCore() && b.Role.IsCore()
 	case topology.SessionPECE:
-		return s.VRF != "" && a.Model.Role == topology.RolePE && b.Model.Role == topology.RoleCE
+		return s.VRF != "" && a.Role == topology.RolePE && b.Role == topology.RoleCE
 	}
 	return false
 }
