@@ -1,12 +1,15 @@
 package export
 
 import (
+	"context"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -159,4 +162,41 @@ func TestWriteLaysOutOneDirectoryPerRouter(t *testing.T) {
 	if _, err := Write(m, Options{Format: "junos"}, dir); err == nil || !strings.Contains(err.Error(), "frr, containerlab") {
 		t.Errorf("format junos: %v, want an error naming the formats", err)
 	}
+}
+
+// Every example's exported frr.conf files parse in FRR 8.4's vtysh
+// (--dryrun): SR, inter-AS, several clouds and VPNs included, not only the
+// seed lab the namespace test runs.
+func TestEveryExamplesFRRConfigsPassVtyshDryRun(t *testing.T) {
+	vtysh, err := exec.LookPath("vtysh")
+	if err != nil {
+		t.Skip("no vtysh: apt-get install frr (8.4) to check the exported configurations parse")
+	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	dir := t.TempDir()
+	checked := 0
+	for _, f := range files {
+		res, err := topology.LoadFile(f)
+		if err != nil {
+			continue // examples/broken.yaml, on purpose
+		}
+		out := filepath.Join(dir, filepath.Base(f))
+		if _, err := Write(res.Model, Options{Format: "frr"}, out); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		confs, _ := filepath.Glob(filepath.Join(out, "*", "frr.conf"))
+		for _, c := range confs {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			msg, err := exec.CommandContext(ctx, vtysh, "--dryrun", "-f", c).CombinedOutput()
+			cancel()
+			if err != nil {
+				t.Errorf("%s: vtysh --dryrun %s: %v\n%s", f, c, err, msg)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d frr.conf files parse", checked)
 }

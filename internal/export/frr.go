@@ -347,6 +347,9 @@ func renderBGP(w *frrWriter, m *topology.Model, n *topology.Node, nbs []neighbor
 		if nb.has("rtc") {
 			w.omit = appendOnce(w.omit, "route target constraint (RFC 4684) on the VPN sessions: FRR does not implement it; the route reflectors send every VPN route")
 		}
+		if nb.s.Kind == topology.SessionInterAS {
+			w.omit = appendOnce(w.omit, "inter-AS option B: exported as eBGP VPNv4 sessions between the ASBRs; only the seed lab (one AS) is run on FRR by the export's tests, so check next-hop and label handling on your ASBRs")
+		}
 	}
 	ce := n.Role == topology.RoleCE
 	originated := ceNetworks(m, n)
