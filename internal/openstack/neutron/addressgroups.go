@@ -104,57 +104,39 @@ func parseAddresses(b *body) ([]string, error) {
 // remove_addresses, answering the group.
 func (s *Service) addressGroupAction(add bool) func(http.ResponseWriter, *http.Request, *caller) {
 	col := s.addressGroupCollection()
-	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+	return memberAction(s, col, func(r *http.Request, c *caller) ([]string, error) {
 		info, err := decodeActionBody(r)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 		b := &body{member: "address_group", m: info}
 		if info == nil || !b.has("addresses") {
-			s.fail(w, r, httpBadRequest("Unrecognized action"))
-			return
+			return nil, httpBadRequest("Unrecognized action")
 		}
-		addrs, err := parseAddresses(b)
-		if err != nil {
-			s.fail(w, r, err)
-			return
+		return parseAddresses(b)
+	}, func(st *state, c *caller, res resource, addrs []string) (any, error) {
+		a := res.(*AddressGroup)
+		var clash []string
+		for _, x := range addrs {
+			if slices.Contains(a.Addresses, x) == add {
+				clash = append(clash, x)
+			}
 		}
-		var view map[string]any
-		err = s.update(r.Context(), func(st *state) error {
-			res, err := col.find(st, c, r.PathValue("id"))
-			if err != nil {
-				return err
-			}
-			a := res.(*AddressGroup)
-			var clash []string
-			for _, x := range addrs {
-				if slices.Contains(a.Addresses, x) == add {
-					clash = append(clash, x)
-				}
-			}
-			if len(clash) > 0 {
-				if add {
-					return newErr(http.StatusBadRequest, "AddressesAlreadyExist", "Addresses %s already exist in the address group %s.", pyRepr(clash), a.ID)
-				}
-				return notFound("AddressesNotFound", "Addresses %s not found in the address group %s.", pyRepr(clash), a.ID)
-			}
+		if len(clash) > 0 {
 			if add {
-				a.Addresses = append(a.Addresses, addrs...)
-				slices.Sort(a.Addresses)
-			} else {
-				a.Addresses = slices.DeleteFunc(a.Addresses, func(x string) bool { return slices.Contains(addrs, x) })
+				return nil, newErr(http.StatusBadRequest, "AddressesAlreadyExist", "Addresses %s already exist in the address group %s.", pyRepr(clash), a.ID)
 			}
-			st.touch(a, s.now())
-			view = col.render(st, c, a)
-			return nil
-		})
-		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, notFound("AddressesNotFound", "Addresses %s not found in the address group %s.", pyRepr(clash), a.ID)
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"address_group": view})
-	}
+		if add {
+			a.Addresses = append(a.Addresses, addrs...)
+			slices.Sort(a.Addresses)
+		} else {
+			a.Addresses = slices.DeleteFunc(a.Addresses, func(x string) bool { return slices.Contains(addrs, x) })
+		}
+		st.touch(a, s.now())
+		return map[string]any{"address_group": col.render(st, c, a)}, nil
+	})
 }
 
 // addressPrefixes is the group's addresses as prefixes.

@@ -24,63 +24,46 @@ func (s *Service) extraRouteRoutes(mux *http.ServeMux) {
 
 func (s *Service) extraRoutesHandler(add bool) func(http.ResponseWriter, *http.Request, *caller) {
 	col := s.routerCollection()
-	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+	return memberAction(s, col, func(r *http.Request, c *caller) ([]HostRoute, error) {
 		raw, err := decodeBody(r)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 		// {"router": {"routes": [...]}}, read as an update of routes.
 		b, err := col.prepare(c, raw, false)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 		if !b.has("routes") {
-			s.fail(w, r, httpBadRequest("Body contains invalid data"))
-			return
+			return nil, httpBadRequest("Body contains invalid data")
 		}
-		given, err := parseRouteSet(b)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		var view map[string]any
-		err = s.update(r.Context(), func(st *state) error {
-			res, err := col.find(st, c, r.PathValue("id"))
-			if err != nil {
-				return err
-			}
-			rt := res.(*Router)
-			routes := slices.Clone(rt.Routes)
-			if add {
-				for _, g := range given {
-					if !slices.Contains(routes, g) {
-						routes = append(routes, g)
-					}
+		return parseRouteSet(b)
+	}, func(st *state, c *caller, res resource, given []HostRoute) (any, error) {
+		rt := res.(*Router)
+		routes := slices.Clone(rt.Routes)
+		if add {
+			for _, g := range given {
+				if !slices.Contains(routes, g) {
+					routes = append(routes, g)
 				}
-			} else {
-				routes = slices.DeleteFunc(routes, func(h HostRoute) bool { return slices.Contains(given, h) })
 			}
-			if len(routes) > maxRoutes {
-				return newErr(http.StatusBadRequest, "RoutesExhausted", "Unable to complete operation for %s. The number of routes exceeds the maximum %d.", rt.ID, maxRoutes)
-			}
-			if err := st.checkRoutes(rt, routesValue(routes), routes); err != nil {
-				return err
-			}
-			if !slices.Equal(routes, rt.Routes) {
-				rt.Routes = routes
-				st.touch(rt, s.now())
-			}
-			view = col.render(st, c, rt)
-			return nil
-		})
-		if err != nil {
-			s.fail(w, r, err)
-			return
+		} else {
+			routes = slices.DeleteFunc(routes, func(h HostRoute) bool { return slices.Contains(given, h) })
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"router": view})
-	}
+		if len(routes) > maxRoutes {
+			return nil, newErr(http.StatusBadRequest, "RoutesExhausted", "Unable to complete operation for %s. The number of routes exceeds the maximum %d.", rt.ID, maxRoutes)
+		}
+		if err := st.checkRoutes(rt, routesValue(routes), routes); err != nil {
+			return nil, err
+		}
+		// A change that leaves the routes as they were is no update: the
+		// revision stays.
+		if !slices.Equal(routes, rt.Routes) {
+			rt.Routes = routes
+			st.touch(rt, s.now())
+		}
+		return map[string]any{"router": col.render(st, c, rt)}, nil
+	})
 }
 
 // parseRouteSet reads the routes of an add or remove, each checked as a

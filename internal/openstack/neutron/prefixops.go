@@ -27,51 +27,38 @@ func (s *Service) prefixHandler(add bool) func(http.ResponseWriter, *http.Reques
 	if add {
 		action = "add_prefixes"
 	}
-	return func(w http.ResponseWriter, r *http.Request, c *caller) {
+	return memberAction(s, col, func(r *http.Request, c *caller) ([]any, error) {
 		raw, err := decodeBody(r)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return nil, err
 		}
 		// Neutron's get_operation_request_body: a non-empty list.
 		m, _ := raw.(map[string]any)
 		list, _ := m["prefixes"].([]any)
 		if len(list) == 0 {
-			s.fail(w, r, httpBadRequest("Request body contains invalid data"))
-			return
+			return nil, httpBadRequest("Request body contains invalid data")
 		}
-		var answer []string
-		err = s.update(r.Context(), func(st *state) error {
-			res, err := col.find(st, c, r.PathValue("id"))
-			if err != nil {
-				return err
-			}
-			if !c.owns(res.base().ProjectID) {
-				return policyDenied("rule:" + action)
-			}
-			sp := res.(*SubnetPool)
-			if add {
-				merged := make([]any, 0, len(sp.Prefixes)+len(list))
-				for _, p := range sp.Prefixes {
-					merged = append(merged, p)
-				}
-				b := &body{member: col.member, m: map[string]any{"prefixes": append(merged, list...)}}
-				if err := s.subnetPoolBody(st, c, sp, b, false); err != nil {
-					return err
-				}
-			} else if err := st.removePrefixes(sp, list); err != nil {
-				return err
-			}
-			st.touch(sp, s.now())
-			answer = sp.Prefixes
-			return nil
-		})
-		if err != nil {
-			s.fail(w, r, err)
-			return
+		return list, nil
+	}, func(st *state, c *caller, res resource, list []any) (any, error) {
+		if !c.owns(res.base().ProjectID) {
+			return nil, policyDenied("rule:" + action)
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"prefixes": nonNil(answer)})
-	}
+		sp := res.(*SubnetPool)
+		if add {
+			merged := make([]any, 0, len(sp.Prefixes)+len(list))
+			for _, p := range sp.Prefixes {
+				merged = append(merged, p)
+			}
+			b := &body{member: col.member, m: map[string]any{"prefixes": append(merged, list...)}}
+			if err := s.subnetPoolBody(st, c, sp, b, false); err != nil {
+				return nil, err
+			}
+		} else if err := st.removePrefixes(sp, list); err != nil {
+			return nil, err
+		}
+		st.touch(sp, s.now())
+		return map[string]any{"prefixes": nonNil(sp.Prefixes)}, nil
+	})
 }
 
 // removePrefixes takes list out of the pool's prefixes unless a subnet
