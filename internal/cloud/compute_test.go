@@ -1,13 +1,20 @@
 package cloud
 
 import (
+	"context"
+	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/hypervisors"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/services"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/floatingips"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/routers"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/portsbinding"
@@ -15,8 +22,12 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/subnets"
 
+	"github.com/gophercloud/gophercloud/v2/pagination"
+
 	"github.com/intercloud/intercloud/internal/openstack/glance"
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // vmHost is the node cloud's VM at a lives on; the test fails without one.
@@ -222,5 +233,70 @@ func TestNovaSpreadsFloatingIPServersOverComputesAndTheLabAgrees(t *testing.T) {
 	}
 	if len(hosts) != 2 {
 		t.Errorf("Nova put both servers on %v, want one on each compute", hosts)
+	}
+}
+
+// adminCompute is a gophercloud compute client of cloud for the admin.
+func (e *env) adminCompute(cloud string) *gophercloud.ServiceClient {
+	e.t.Helper()
+	ctx := ctxT(e.t)
+	p, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: e.clouds.AuthURL(), Username: keystone.AdminUser, Password: keystone.DefaultPassword,
+		DomainName: "Default", TenantName: keystone.AdminProject,
+	})
+	must(e.t, err)
+	c, err := openstack.NewComputeV2(p, gophercloud.EndpointOpts{Region: cloud})
+	must(e.t, err)
+	return c
+}
+
+// Nova's admin view of the hypervisors and compute services (what
+// `openstack hypervisor list` and `openstack compute service list` show)
+// is the lab's compute nodes of the cloud, each with its underlay
+// address; a demo user may not look.
+func TestNovaListsTheLabsComputeNodesAsHypervisors(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	ctx := ctxT(t)
+	var want []string
+	ips := map[string]string{}
+	for _, n := range e.m.Nodes {
+		if n.Role == topology.RoleCompute && n.Cloud == "cloud1" {
+			want = append(want, n.Name)
+			ips[n.Name] = n.Interfaces[0].Addr.Addr().String()
+		}
+	}
+	if len(want) != 2 {
+		t.Fatalf("cloud1's compute nodes: %v", want)
+	}
+	adm := e.adminCompute("cloud1")
+	pages, err := hypervisors.List(adm, nil).AllPages(ctx)
+	must(t, err)
+	hvs, err := hypervisors.ExtractHypervisors(pages)
+	must(t, err)
+	var got []string
+	for _, h := range hvs {
+		got = append(got, h.HypervisorHostname)
+		if h.HostIP != ips[h.HypervisorHostname] || h.State != "up" {
+			t.Errorf("hypervisor %s: host_ip %q state %q; want %s, up", h.HypervisorHostname, h.HostIP, h.State, ips[h.HypervisorHostname])
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("hypervisors %v, want the lab's computes %v", got, want)
+	}
+	spages, err := services.List(adm, nil).AllPages(ctx)
+	must(t, err)
+	svcs, err := services.ExtractServices(spages)
+	must(t, err)
+	got = nil
+	for _, s := range svcs {
+		if s.Binary == "nova-compute" {
+			got = append(got, s.Host)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("nova-compute services on %v, want %v", got, want)
+	}
+	if err := hypervisors.List(e.compute("cloud1"), nil).EachPage(ctx, func(context.Context, pagination.Page) (bool, error) { return true, nil }); !gophercloud.ResponseCodeIs(err, http.StatusForbidden) {
+		t.Errorf("a demo user listing hypervisors: %v, want 403", err)
 	}
 }

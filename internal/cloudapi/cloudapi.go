@@ -141,11 +141,16 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger,
 		// Nova calls its cloud's Neutron as the user; servers go to the
 		// cloud's compute nodes.
 		var computes []string
+		hostIPs := map[string]string{}
 		for _, cn := range cl.Computes {
 			computes = append(computes, cn.Name)
+			// its address on the cloud's underlay, as Nova's host_ip
+			if node := m.Node(cn.Name); node != nil && len(node.Interfaces) > 0 {
+				hostIPs[cn.Name] = node.Interfaces[0].Addr.Addr().String()
+			}
 		}
 		nv, err := nova.New(ctx, c.st, ks, nova.Config{
-			Region: cl.Name, Neutron: n.Handler(), Computes: computes,
+			Region: cl.Name, Neutron: n.Handler(), Computes: computes, HostIPs: hostIPs,
 			AuthURI: c.base + IdentityPath, Logger: log.With("service", "nova"),
 		})
 		if err != nil {

@@ -32,6 +32,8 @@ type Config struct {
 	Neutron http.Handler
 	// Computes are the cloud's compute nodes; [REGION-cn1] when empty.
 	Computes []string
+	// HostIPs are the computes' addresses (os-hypervisors' host_ip).
+	HostIPs map[string]string
 	// BootTime is how long a new server is BUILD; 2 s when zero.
 	BootTime time.Duration
 	// AuthURI is the Keystone URL a 401 names in WWW-Authenticate.
