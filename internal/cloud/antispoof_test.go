@@ -19,7 +19,7 @@ import (
 // TestAVMsPortDropsSpoofedSourcesUnlessAllowedAsAddressPairs drives
 // cloud1 of the seed lab as its tenant would, with VMs that send UDP to
 // ce2 across the core from sources they choose: a VIP that is not the
-// VM's is dropped on the cloud's node (ce2 never sees it; the port's
+// VM's is dropped on its compute node (ce2 never sees it; the port's
 // anti-spoofing counter counts it); the VIP added to the port's
 // allowed_address_pairs passes at once, and shared by a second port
 // (VRRP) passes from both, not from a third; a fixed IP added to a port
@@ -31,7 +31,6 @@ func TestAVMsPortDropsSpoofedSourcesUnlessAllowedAsAddressPairs(t *testing.T) {
 	e.addBGP(c, e.cloudASN("cloud1"))
 	e.until("ce2 learns cloud1's subnet", 5*time.Second, func() bool { return e.has("ce2", "", c.tenant) })
 	ctx := ctxT(t)
-	node, _ := e.lab.Node("cloud1")
 	ce2, _ := e.lab.Node("ce2")
 	_, ce2Addr, err := e.lab.Resolve("ce2")
 	must(t, err)
@@ -52,6 +51,13 @@ func TestAVMsPortDropsSpoofedSourcesUnlessAllowedAsAddressPairs(t *testing.T) {
 	send := func(sender, src netip.Addr) bool {
 		t.Helper()
 		sent++
+		// The VM sends from where it lives: its compute node.
+		host, _, err := e.lab.Resolve(sender.String())
+		must(t, err)
+		node, ok := e.lab.Node(host)
+		if !ok {
+			t.Fatalf("no node has VM %v", sender)
+		}
 		probe, marker := fmt.Sprintf("probe-%d", sent), fmt.Sprintf("marker-%d", sent)
 		must(t, node.Router.SendUDPAs(sender, "", netip.AddrPortFrom(src, 5000), netip.AddrPortFrom(ce2Addr, 9), []byte(probe)))
 		must(t, node.Router.SendUDPAs(sender, "", netip.AddrPortFrom(sender, 5001), netip.AddrPortFrom(ce2Addr, 9), []byte(marker)))

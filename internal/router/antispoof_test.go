@@ -38,4 +38,7 @@ func TestAVMsSpoofedSourceNeverLeavesItsNode(t *testing.T) {
 	if err := g.SendUDPAs(vm, "", netip.AddrPort{}, netip.AddrPortFrom(ip("10.0.0.1"), 9), nil); err == nil {
 		t.Error("SendUDPAs without a source address: no error")
 	}
+	if err := g.SendUDPAs(spoof, "", netip.AddrPortFrom(spoof, 5000), netip.AddrPortFrom(ip("10.0.0.1"), 9), nil); err == nil {
+		t.Errorf("SendUDPAs on behalf of %v, not g's own: no error", spoof)
+	}
 }

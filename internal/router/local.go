@@ -321,7 +321,23 @@ func (r *Router) SendUDPAs(sender netip.Addr, vrf string, src, dst netip.AddrPor
 	if !src.Addr().IsValid() {
 		return fmt.Errorf("router %s: udp as %v: need a source address", r.name, sender)
 	}
+	if !r.owns(vrf, sender) {
+		return fmt.Errorf("router %s: udp as %v: not an address of its own", r.name, sender)
+	}
 	return r.sendUDPAs(vrf, sender, src, dst, r.originTTL(), payload)
+}
+
+// owns reports whether a is one of the router's own addresses in vrf: a
+// local host address (AddLocal's /32, a VM's) or an interface's.
+func (r *Router) owns(vrf string, a netip.Addr) bool {
+	r.rib.mu.Lock()
+	_, local := r.rib.locals[vrf][netip.PrefixFrom(a, a.BitLen())]
+	r.rib.mu.Unlock()
+	if local || a == r.loopback.Addr() && vrf == "" {
+		return true
+	}
+	idx, _ := r.rib.lookupVRF(vrf)
+	return slices.ContainsFunc(r.ifaceList(), func(ifc *iface) bool { return ifc.vrfIdx == idx && ifc.addr.Addr() == a })
 }
 
 func (r *Router) sendUDP(vrf string, src, dst netip.AddrPort, ttl uint8, payload []byte) error {
