@@ -165,6 +165,16 @@ func (o *ocBuilder) instances() []any {
 		o.omit = append(o.omit, fmt.Sprintf("segment routing (SRGB %d-%d, node SID index %d): write it with openconfig-segment-routing by hand", topology.SRGBBase, topology.SRGBBase+topology.SRGBSize-1, n.SRIndex))
 	}
 	out := []any{def}
+	for _, s := range n.Statics {
+		if s.VRF != "" {
+			o.omit = append(o.omit, fmt.Sprintf("static route %s via %s in vrf %s", s.Prefix, s.NextHop, s.VRF))
+		}
+	}
+	for _, c := range m.Clouds {
+		if c.Attach == n.Name && c.Joins(topology.JoinFloatingIP) && c.LinkID >= 0 && attachVRF(m, c) != "" {
+			o.omit = append(o.omit, fmt.Sprintf("cloud %s's floating range %s, routed in vrf %s (frr.conf has it)", c.Name, c.Prefix, attachVRF(m, c)))
+		}
+	}
 	for _, v := range vrfsOf(m, n.Name) {
 		var ifs []any
 		for _, i := range v.ifaces {
@@ -265,7 +275,7 @@ func (o *ocBuilder) bgp(nbs []neighbor, ce bool) obj {
 	if ce {
 		o.omit = appendOnce(o.omit, "the CE's originated prefixes (FRR's `network` statements): OpenConfig has no BGP network leaf; they are the connected and static routes a table-connection into BGP would carry, filtered to "+strings.Join(prefixStrings(ceNetworks(o.m, n)), ", "))
 	}
-	g := obj{"config": obj{"as": nbs0ASN(n, nbs), "router-id": n.RouterID.String()}, "afi-safis": obj{"afi-safi": gafs}}
+	g := obj{"config": obj{"as": localAS(n, nbs), "router-id": n.RouterID.String()}, "afi-safis": obj{"afi-safi": gafs}}
 	out := obj{"global": g}
 	if len(list) > 0 {
 		out["neighbors"] = obj{"neighbor": list}
@@ -273,8 +283,8 @@ func (o *ocBuilder) bgp(nbs []neighbor, ce bool) obj {
 	return out
 }
 
-// nbs0ASN is the router's own AS for its BGP sessions.
-func nbs0ASN(n *topology.Node, nbs []neighbor) uint32 {
+// localAS is the router's own AS for its BGP sessions.
+func localAS(n *topology.Node, nbs []neighbor) uint32 {
 	if len(nbs) > 0 && nbs[0].localASN != 0 {
 		return nbs[0].localASN
 	}
