@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -70,23 +69,11 @@ func (s *Service) Handler() http.Handler {
 			r = r2
 		}
 		if code, _, unrouted := osmux.Unrouted(mux, r); unrouted {
-			if code == http.StatusMethodNotAllowed {
-				webob(w, http.StatusMethodNotAllowed, "405 Method Not Allowed", "The method is not allowed for this resource.")
-				return
-			}
-			webob(w, http.StatusNotFound, "404 Not Found", "The resource could not be found.")
+			osmux.WebobUnrouted(w, code)
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
-}
-
-// webob writes an error page as Glance's webob exceptions render for a
-// client that did not ask for HTML.
-func webob(w http.ResponseWriter, code int, title, detail string) {
-	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
-	w.WriteHeader(code)
-	io.WriteString(w, title+"\n\n"+detail+"\n\n   ")
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -107,7 +94,7 @@ func (s *Service) authed(h func(http.ResponseWriter, *http.Request, keystone.Ide
 		if err != nil {
 			if token != "" && !errors.Is(err, keystone.ErrUnauthorized) {
 				s.log.Error("token validation failed", "err", err)
-				webob(w, http.StatusInternalServerError, "500 Internal Server Error", "The server has either erred or is incapable of performing the requested operation.")
+				osmux.Webob(w, http.StatusInternalServerError, "500 Internal Server Error", "The server has either erred or is incapable of performing the requested operation.")
 				return
 			}
 			uri := s.cfg.AuthURI
@@ -124,24 +111,10 @@ func (s *Service) authed(h func(http.ResponseWriter, *http.Request, keystone.Ide
 	}
 }
 
-// endpoint is the image endpoint's URL as the client reached it.
-func endpoint(r *http.Request) string {
-	full := r.RequestURI
-	if i := strings.IndexByte(full, '?'); i >= 0 {
-		full = full[:i]
-	}
-	prefix := strings.TrimSuffix(full, r.URL.Path)
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + strings.TrimRight(prefix, "/")
-}
-
 // versions is Glance's version document: 300 Multiple Choices at the
 // root, as Glance answers it.
 func (s *Service) versions(w http.ResponseWriter, r *http.Request) {
-	base := endpoint(r)
+	base := osmux.Endpoint(r)
 	var vs []any
 	for _, v := range []struct{ id, status string }{
 		{"v2.17", "CURRENT"}, {"v2.16", "SUPPORTED"}, {"v2.15", "SUPPORTED"}, {"v2.9", "SUPPORTED"},
@@ -178,7 +151,7 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request, _ keystone.Identi
 	id := r.PathValue("id")
 	im, ok := Lookup(id)
 	if !ok {
-		webob(w, http.StatusNotFound, "404 Not Found", "No image found with ID "+id)
+		osmux.Webob(w, http.StatusNotFound, "404 Not Found", "No image found with ID "+id)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.view(im))
@@ -192,7 +165,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request, _ keystone.Identi
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			webob(w, http.StatusBadRequest, "400 Bad Request", "limit param must be an integer")
+			osmux.Webob(w, http.StatusBadRequest, "400 Bad Request", "limit param must be an integer")
 			return
 		}
 		limit = n
@@ -204,7 +177,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request, _ keystone.Identi
 			i++
 		}
 		if i == len(images) {
-			webob(w, http.StatusBadRequest, "400 Bad Request", "marker not found")
+			osmux.Webob(w, http.StatusBadRequest, "400 Bad Request", "marker not found")
 			return
 		}
 		images = images[i+1:]

@@ -88,17 +88,8 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		if code, _, unrouted := osmux.Unrouted(mux, r); unrouted {
-			if code == http.StatusMethodNotAllowed {
-				// webob's answer to a method the route does not take.
-				w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
-				w.WriteHeader(http.StatusMethodNotAllowed)
-				io.WriteString(w, "405 Method Not Allowed\n\nThe method is not allowed for this resource.\n\n   ")
-				return
-			}
-			// Neutron's router answers unknown paths with webob's page.
-			w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, "404 Not Found\n\nThe resource could not be found.\n\n   ")
+			// Neutron's router answers with webob's pages.
+			osmux.WebobUnrouted(w, code)
 			return
 		}
 		mux.ServeHTTP(w, r)

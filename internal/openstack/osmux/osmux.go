@@ -1,6 +1,10 @@
 // Package osmux holds what the OpenStack services share about routing
 // requests: asking Go's ServeMux what it would answer for a path no route
-// takes, so that each service can answer it in its own upstream's words.
+// takes, so that each service can answer it in its own upstream's words;
+// webob's plain-text pages, the words of those whose upstream is a
+// Paste/routes application; and the endpoint's URL as the client reached
+// it. Each service's own error bodies stay in its package: Nova's,
+// Neutron's and Glance's differ.
 package osmux
 
 import "net/http"
