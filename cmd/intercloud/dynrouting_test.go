@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -69,11 +71,20 @@ func TestUpDynamicRoutingSurvivesRestart(t *testing.T) {
 		return out
 	}
 	pingVM(api)
+	// The speaker advertises the tenant subnet, and nothing else: the
+	// check names what cloud1 announces.
+	tenant := netip.PrefixFrom(vm, 24).Masked()
+	file := filepath.Join(t.TempDir(), "seed.yaml")
+	os.WriteFile(file, append(seedWith(t), []byte("  - advertises: cloud1\n    exactly: ["+tenant.String()+"]\n")...), 0o644)
+	out, errOut, code := run(t, "validate", "--live", api, file)
+	if want := "PASS  cloud cloud1 advertises exactly " + tenant.String() + " (announces " + tenant.String() + ")"; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("validate --live: %d, want %q in\n%s%s", code, want, out, errOut)
+	}
 	stop()
 
 	api2, _ := freeAPI(t)
 	startUp(t, api2, stateDir, "")
-	out := pingVM(api2)
+	out = pingVM(api2)
 	if !strings.Contains(out, "bytes from "+vm.String()) {
 		t.Errorf("after the restart:\n%s", out)
 	}

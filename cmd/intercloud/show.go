@@ -29,7 +29,8 @@ const showTables = `  route                 the RIB (show ip route)
   bgp ipv4 unicast      IPv4 routes of a CE, or of a PE's VRF with --vrf
   bgp neighbor NODE     one BGP neighbour, by node name or address
   vrf [NAME [routes]]   a PE's VRFs, one of them, or its routing table
-  events                the node's event log`
+  events                the node's event log
+  advertised            on a cloud's node: what the cloud announces to the WAN, and what lies outside its prefix`
 
 func newShowCmd() *cobra.Command {
 	var out outputFormat

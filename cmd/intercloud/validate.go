@@ -24,7 +24,7 @@ file:line:col: what is wrong (hint).
 Exit codes: 0 valid, 1 invalid, 2 unreadable.
 
 With --live, run the file's validate: checks (ping, trace, session,
-route) against the running lab instead (without FILE, the file it runs),
+route, advertises) against the running lab instead (without FILE, the file it runs),
 trying each that fails again for up to --wait, and print pass or fail per
 check. Exit codes: 0 all passed, 1 some failed, 2 none could run.`,
 		Args: cobra.MaximumNArgs(1),

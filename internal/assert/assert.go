@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -69,6 +72,8 @@ func one(ctx context.Context, c *api.Client, ch *topology.Check) (bool, string, 
 		return session(ctx, c, ch)
 	case "route":
 		return route(ctx, c, ch)
+	case "advertises":
+		return advertises(ctx, c, ch)
 	}
 	return false, "", fmt.Errorf("unknown check %q", ch.Kind)
 }
@@ -189,6 +194,61 @@ func route(ctx context.Context, c *api.Client, ch *topology.Check) (bool, string
 		detail = "label stacks " + strings.Join(stacks, ", ")
 	}
 	return false, detail, nil
+}
+
+// advertises compares what a cloud announces (show CLOUD advertised) with
+// its prefix, and with the set wanted when the check lists one, naming
+// the prefixes outside the prefix, and those extra or missing.
+func advertises(ctx context.Context, c *api.Client, ch *topology.Check) (bool, string, error) {
+	var tab struct {
+		Data lab.CloudAdvertised `json:"data"`
+	}
+	err := c.Do(ctx, http.MethodGet, "/nodes/"+url.PathEscape(ch.B)+"/advertised", nil, nil, &tab)
+	if msg, ok := refused(err); ok {
+		return false, "refused: " + msg, nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	got := tab.Data.Prefixes
+	var problems []string
+	if len(tab.Data.Outside) > 0 {
+		problems = append(problems, fmt.Sprintf("outside %v: %s", ch.Prefix, prefixList(tab.Data.Outside)))
+	}
+	if ch.Exactly != nil {
+		var extra, missing []netip.Prefix
+		for _, p := range got {
+			if !slices.Contains(ch.Exactly, p) && !slices.Contains(tab.Data.Outside, p) {
+				extra = append(extra, p)
+			}
+		}
+		for _, p := range ch.Exactly {
+			if !slices.Contains(got, p) {
+				missing = append(missing, p)
+			}
+		}
+		if len(extra) > 0 {
+			problems = append(problems, "extra: "+prefixList(extra))
+		}
+		if len(missing) > 0 {
+			problems = append(problems, "missing: "+prefixList(missing))
+		}
+	}
+	if len(problems) > 0 {
+		return false, strings.Join(problems, "; "), nil
+	}
+	if len(got) == 0 {
+		return true, "announces nothing", nil
+	}
+	return true, "announces " + prefixList(got), nil
+}
+
+func prefixList(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, " ")
 }
 
 // Summary counts results: passed, failed, and not run.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
@@ -89,5 +90,69 @@ validate:
 	gone := api.NewClient("127.0.0.1:1", "x")
 	if _, _, n := Summary(Run(context.Background(), gone, res.Model.Checks, time.Second)); n != 2 {
 		t.Errorf("%d checks not run against no lab, want 2", n)
+	}
+}
+
+// TestAdvertisesPassesWithinThePoolAndNamesWhatIsNot: a floating-ip
+// cloud whose uplink carries a subnet outside its prefix fails the check
+// with that subnet named; with only its own subnets it passes, and
+// exactly: names the extra and the missing.
+func TestAdvertisesPassesWithinThePoolAndNamesWhatIsNot(t *testing.T) {
+	res, err := topology.Load("t.yaml", []byte(`links: [ce1-pe1, pe1-p1, p1-pe2, pe2-ce2]
+vpns: {tenant: {sites: [ce1, ce2]}}
+clouds:
+  c1: {attach: ce1, join: floating-ip, vpn: tenant, prefix: 100.70.0.0/16, initial_networks: false}
+validate:
+  - advertises: c1
+  - advertises: c1
+    exactly: [100.70.0.0/24, 100.70.9.0/24]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Model
+	l, err := lab.New(m, lab.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := api.NewServer(l, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	l.Start()
+	c := api.NewClient(ln.Addr().String(), srv.Token())
+
+	apply := func(uplink ...string) {
+		t.Helper()
+		var ps []netip.Prefix
+		for _, s := range uplink {
+			ps = append(ps, netip.MustParsePrefix(s))
+		}
+		if err := l.ApplyCloud("c1", lab.CloudConfig{Uplink: ps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(wantPass [2]bool, wantDetail [2]string) {
+		t.Helper()
+		rs := Run(context.Background(), c, m.Checks, 0)
+		for i, r := range rs {
+			if r.Pass != wantPass[i] || r.Detail != wantDetail[i] {
+				t.Errorf("%s: pass %v %q, want %v %q", r.Name, r.Pass, r.Detail, wantPass[i], wantDetail[i])
+			}
+		}
+	}
+
+	check([2]bool{true, false}, [2]string{"announces nothing", "missing: 100.70.0.0/24 100.70.9.0/24"})
+	apply("100.70.0.0/24", "100.70.9.0/24")
+	check([2]bool{true, true}, [2]string{"announces 100.70.0.0/24 100.70.9.0/24", "announces 100.70.0.0/24 100.70.9.0/24"})
+	apply("100.70.0.0/24", "100.70.5.0/24", "192.0.2.0/24")
+	check([2]bool{false, false}, [2]string{"outside 100.70.0.0/16: 192.0.2.0/24",
+		"outside 100.70.0.0/16: 192.0.2.0/24; extra: 100.70.5.0/24; missing: 100.70.9.0/24"})
+	if got := m.Checks[0].String(); got != "cloud c1 advertises only its prefix 100.70.0.0/16" {
+		t.Errorf("name %q", got)
 	}
 }

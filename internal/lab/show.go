@@ -19,7 +19,7 @@ var ErrNoNode = errors.New("no such node")
 
 // Tables lists what Show can show, as `intercloud show NODE ...` spells it.
 var Tables = []string{"route", "fib", "lfib", "interfaces", "igp neighbors", "igp database", "igp database detail",
-	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy"}
+	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy", "advertised"}
 
 // Show returns one of a node's tables as data and as the text FRR's vtysh
 // would print for it. table is one of Tables, words joined by spaces or
@@ -53,6 +53,12 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 	case "security-groups", "security groups":
 		t := l.securityGroups(n)
 		return t, t.String(), nil
+	case "advertised":
+		a, err := l.cloudAdvertised(n)
+		if err != nil {
+			return nil, "", err
+		}
+		return a, a.String(), nil
 	case "sr-policy", "sr-policies", "sr policy":
 		ps, err := l.SRPolicies(node)
 		if err != nil {

@@ -23,16 +23,28 @@ import (
 //	  - route: pe2 10.1.0.0/24   # in VRF red, with a stack of 2 labels
 //	    vrf: red
 //	    labels: 2
+//	  - advertises: cloud2       # announces nothing outside its prefix
+//	  - advertises: cloud2       # and announces exactly these
+//	    exactly: [100.66.0.0/24]
+//
+// An advertises check reads what the cloud hands the WAN, before the
+// WAN's filter on the cloud's prefix (show CLOUD advertised): it passes
+// when every prefix announced lies within the cloud's prefix (its pool)
+// and, with exactly:, when the announced set is the one listed. A cloud
+// announcing nothing passes without exactly: it leaks nothing.
 type Check struct {
 	Pos    Pos          `json:"pos"`
-	Kind   string       `json:"kind"` // ping, trace, session, route
-	A      string       `json:"a"`    // source, or the node whose table or session is read
-	B      string       `json:"b,omitempty"`
-	Prefix netip.Prefix `json:"prefix,omitzero"`
-	Fails  bool         `json:"fails,omitempty"`
-	Via    string       `json:"via,omitempty"`
-	VRF    string       `json:"vrf,omitempty"`
-	Labels int          `json:"labels,omitempty"` // -1: any stack
+	Kind   string       `json:"kind"`            // ping, trace, session, route, advertises
+	A      string       `json:"a"`               // source, the node whose table or session is read, or the cloud
+	B      string       `json:"b,omitempty"`     // destination, peer, or the cloud's node
+	Prefix netip.Prefix `json:"prefix,omitzero"` // the route, or the cloud's prefix
+	// Exactly are the prefixes an advertises check wants announced; nil:
+	// any within the cloud's prefix.
+	Exactly []netip.Prefix `json:"exactly,omitempty"`
+	Fails   bool           `json:"fails,omitempty"`
+	Via     string         `json:"via,omitempty"`
+	VRF     string         `json:"vrf,omitempty"`
+	Labels  int            `json:"labels,omitempty"` // -1: any stack
 }
 
 // String says what the check asserts, as pass/fail lines print it.
@@ -56,14 +68,26 @@ func (c Check) String() string {
 			s += fmt.Sprintf(" with %d labels", c.Labels)
 		}
 		return s
+	case "advertises":
+		if c.Exactly != nil {
+			ps := make([]string, len(c.Exactly))
+			for i, p := range c.Exactly {
+				ps[i] = p.String()
+			}
+			return fmt.Sprintf("cloud %s advertises exactly %s", c.A, strings.Join(ps, " "))
+		}
+		if !c.Prefix.IsValid() {
+			return fmt.Sprintf("cloud %s advertises only its prefix", c.A)
+		}
+		return fmt.Sprintf("cloud %s advertises only its prefix %v", c.A, c.Prefix)
 	}
 	return c.Kind
 }
 
-var checkKinds = []string{"ping", "trace", "session", "route"}
+var checkKinds = []string{"ping", "trace", "session", "route", "advertises"}
 
 // modifiers lists the keys each kind of check takes besides its own.
-var modifiers = map[string][]string{"ping": {"fails"}, "trace": {"via"}, "session": nil, "route": {"vrf", "labels"}}
+var modifiers = map[string][]string{"ping": {"fails"}, "trace": {"via"}, "session": nil, "route": {"vrf", "labels"}, "advertises": {"exactly"}}
 
 func (c *decoder) checks(n *yaml.Node, s *spec) {
 	n = c.deref(n)
@@ -107,6 +131,17 @@ func (c *decoder) check(n *yaml.Node) (*Check, bool) {
 		case ch.Kind:
 			text, good := c.str(v, ch.Kind)
 			f := strings.Fields(text)
+			if ch.Kind == "advertises" {
+				if good && len(f) != 1 {
+					c.d.errorf(posOf(v), "one cloud: advertises: CLOUD", "advertises %q needs one cloud", text)
+				}
+				if !good || len(f) != 1 {
+					ok = false
+					return
+				}
+				ch.A = f[0]
+				return
+			}
 			if !good || len(f) != 2 {
 				if good {
 					c.d.errorf(posOf(v), "two names: "+ch.Kind+" A B", "%s %q needs two operands", ch.Kind, text)
@@ -129,6 +164,24 @@ func (c *decoder) check(n *yaml.Node) (*Check, bool) {
 			ch.Via, _ = c.str(v, "via")
 		case "vrf":
 			ch.VRF, _ = c.str(v, "vrf")
+		case "exactly":
+			v = c.deref(v)
+			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+				ch.Exactly = []netip.Prefix{} // announces nothing
+				return
+			}
+			items := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				items = v.Content
+			}
+			ch.Exactly = []netip.Prefix{}
+			for _, item := range items {
+				if p := c.prefix(item, "exactly"); p.IsValid() {
+					ch.Exactly = append(ch.Exactly, p.Masked())
+				} else {
+					ok = false
+				}
+			}
 		case "labels":
 			l, good := c.integer(v, "labels", 0, 16)
 			if good {
@@ -146,6 +199,10 @@ func (c *decoder) check(n *yaml.Node) (*Check, bool) {
 // resolveChecks refuses checks naming nodes the file does not have.
 func (r *resolver) resolveChecks() {
 	for _, ch := range r.s.Checks {
+		if ch.Kind == "advertises" {
+			r.resolveAdvertises(ch)
+			continue
+		}
 		for _, name := range []string{ch.A, ch.B, ch.Via} {
 			if _, err := netip.ParseAddr(name); err == nil {
 				continue // an address: the lab resolves it
@@ -156,4 +213,27 @@ func (r *resolver) resolveChecks() {
 		}
 		r.m.Checks = append(r.m.Checks, ch)
 	}
+}
+
+// resolveAdvertises ties an advertises check to its cloud: the cloud's
+// node, whose advertised table it reads, and its prefix.
+func (r *resolver) resolveAdvertises(ch *Check) {
+	i := slices.IndexFunc(r.m.Clouds, func(c *Cloud) bool { return c.Name == ch.A })
+	if i < 0 {
+		var names []string
+		for _, c := range r.m.Clouds {
+			names = append(names, c.Name)
+		}
+		r.d.errorf(ch.Pos, didYouMean(ch.A, names), "check %q names no cloud %q", ch.String(), ch.A)
+		return
+	}
+	c := r.m.Clouds[i]
+	ch.B, ch.Prefix = c.Node, c.Prefix
+	for _, p := range ch.Exactly {
+		if p.Bits() < c.Prefix.Bits() || !c.Prefix.Contains(p.Addr()) {
+			r.d.errorf(ch.Pos, "a cloud announces only within its prefix: the WAN refuses the rest", "check %q: %v is outside cloud %s's prefix %v", ch.String(), p, c.Name, c.Prefix)
+			return
+		}
+	}
+	r.m.Checks = append(r.m.Checks, ch)
 }
