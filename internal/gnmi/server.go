@@ -1,0 +1,236 @@
+// Package gnmi serves a running lab over gNMI: one target per router (the
+// request prefix's target names it), answering with the OpenConfig
+// interfaces tree built from the router's data plane counters and state
+// (tree.go) as ygot-generated structs (package oc, from the YANG module in
+// yang/), so every answer is rendered, and can be validated, against the
+// schema. Capabilities, Get, and Subscribe in ONCE, POLL and STREAM
+// (SAMPLE and ON_CHANGE) are served; Set is not: the lab is configured
+// through its own API.
+package gnmi
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+
+	gpb "github.com/openconfig/gnmi/proto/gnmi"
+	"github.com/openconfig/goyang/pkg/yang"
+	"github.com/openconfig/ygot/ygot"
+	"github.com/openconfig/ygot/ytypes"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/intercloud/intercloud/internal/gnmi/oc"
+	"github.com/intercloud/intercloud/internal/lab"
+)
+
+// The model this server declares in Capabilities: the repository's own
+// module, with OpenConfig's paths (yang/intercloud-oc-interfaces.yang).
+const (
+	modelName    = "intercloud-oc-interfaces"
+	modelOrg     = "intercloud"
+	modelVersion = "0.1.0"
+	gnmiVersion  = "0.10.0"
+)
+
+// Server answers gNMI requests about the routers of one lab.
+type Server struct {
+	gpb.UnimplementedGNMIServer
+	lab    *lab.Lab
+	token  string
+	schema *yang.Entry
+	grpc   *grpc.Server
+}
+
+// New returns a server for l. Every RPC must carry token, as gRPC
+// metadata "password" (gnmi_cli -with_user_pass, gnmic -p; any username)
+// or "authorization: Bearer TOKEN"; an empty token turns the check off.
+func New(l *lab.Lab, token string) (*Server, error) {
+	sch, err := oc.Schema()
+	if err != nil {
+		return nil, fmt.Errorf("gnmi: loading the generated schema: %w", err)
+	}
+	root := sch.RootSchema()
+	if root == nil {
+		return nil, fmt.Errorf("gnmi: the generated schema has no root")
+	}
+	s := &Server{lab: l, token: token, schema: root}
+	s.grpc = grpc.NewServer(grpc.UnaryInterceptor(s.unaryAuth), grpc.StreamInterceptor(s.streamAuth))
+	gpb.RegisterGNMIServer(s.grpc, s)
+	return s, nil
+}
+
+// Serve answers on ln until Stop.
+func (s *Server) Serve(ln net.Listener) error { return s.grpc.Serve(ln) }
+
+// Stop closes the listener and every stream at once.
+func (s *Server) Stop() { s.grpc.Stop() }
+
+func (s *Server) unaryAuth(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := s.authorize(ctx); err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+func (s *Server) streamAuth(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if err := s.authorize(ss.Context()); err != nil {
+		return err
+	}
+	return h(srv, ss)
+}
+
+func (s *Server) authorize(ctx context.Context) error {
+	if s.token == "" {
+		return nil
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	var offered []string
+	offered = append(offered, md.Get("password")...)
+	for _, a := range md.Get("authorization") {
+		if t, ok := strings.CutPrefix(a, "Bearer "); ok {
+			offered = append(offered, t)
+		}
+	}
+	if len(offered) == 0 {
+		return status.Error(codes.Unauthenticated, "no credentials: send the lab's API token as the password (gnmi_cli -with_user_pass with GNMI_USER=any GNMI_PASS=TOKEN) or as authorization: Bearer TOKEN")
+	}
+	for _, t := range offered {
+		if subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1 {
+			return nil
+		}
+	}
+	return status.Error(codes.Unauthenticated, "wrong token: the lab's API token is in the state directory's token file")
+}
+
+// Capabilities names the model and the encodings served.
+func (s *Server) Capabilities(context.Context, *gpb.CapabilityRequest) (*gpb.CapabilityResponse, error) {
+	return &gpb.CapabilityResponse{
+		SupportedModels:    []*gpb.ModelData{{Name: modelName, Organization: modelOrg, Version: modelVersion}},
+		SupportedEncodings: []gpb.Encoding{gpb.Encoding_JSON, gpb.Encoding_JSON_IETF, gpb.Encoding_PROTO},
+		GNMIVersion:        gnmiVersion,
+	}, nil
+}
+
+// Set is refused: the lab's links and routers change through its API.
+func (s *Server) Set(context.Context, *gpb.SetRequest) (*gpb.SetResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "Set is not served: change the lab with intercloud link/impair or its API")
+}
+
+// node returns the router a prefix's target names.
+func (s *Server) node(prefix *gpb.Path) (*lab.Node, error) {
+	t := prefix.GetTarget()
+	if t == "" {
+		return nil, status.Errorf(codes.InvalidArgument, "no target: name a router in the prefix's target (one of: %s)", s.routerNames())
+	}
+	n, ok := s.lab.Node(t)
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "target %q is not a router of lab %s (want one of: %s)", t, s.lab.Model.Name, s.routerNames())
+	}
+	return n, nil
+}
+
+func (s *Server) routerNames() string {
+	var ns []string
+	for _, n := range s.lab.Nodes() {
+		ns = append(ns, n.Model.Name)
+	}
+	return strings.Join(ns, ", ")
+}
+
+// snapshot is a router's tree at one lab instant.
+func (s *Server) snapshot(n *lab.Node) (*oc.Device, int64) {
+	ts := s.lab.Clock().Now().UnixNano()
+	return device(n.Router.InterfaceTable()), ts
+}
+
+// Get answers each path with the subtrees or leaves under it, a list
+// key of "*" (or none) standing for every entry.
+func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, error) {
+	enc := req.GetEncoding()
+	if !slices.Contains([]gpb.Encoding{gpb.Encoding_JSON, gpb.Encoding_JSON_IETF, gpb.Encoding_PROTO}, enc) {
+		return nil, status.Errorf(codes.Unimplemented, "encoding %v is not served (want JSON, JSON_IETF or PROTO)", enc)
+	}
+	n, err := s.node(req.GetPrefix())
+	if err != nil {
+		return nil, err
+	}
+	paths := req.GetPath()
+	if len(paths) == 0 {
+		paths = []*gpb.Path{{}}
+	}
+	d, ts := s.snapshot(n)
+	prefix := &gpb.Path{Target: req.GetPrefix().GetTarget()}
+	var nots []*gpb.Notification
+	for _, p := range paths {
+		full, err := fullPath(req.GetPrefix(), p)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkPath(s.schema, full); err != nil {
+			return nil, err
+		}
+		found, err := ytypes.GetNode(s.schema, d, full, &ytypes.GetHandleWildcards{}, &ytypes.GetPartialKeyMatch{})
+		if err != nil || len(found) == 0 {
+			return nil, status.Errorf(codes.NotFound, "%s has no data at %s", n.Model.Name, pathString(full))
+		}
+		no := &gpb.Notification{Timestamp: ts, Prefix: prefix}
+		for _, tn := range found {
+			us, err := render(tn, enc)
+			if err != nil {
+				return nil, status.Errorf(codes.Internal, "rendering %s: %v", pathString(tn.Path), err)
+			}
+			no.Update = append(no.Update, us...)
+		}
+		nots = append(nots, no)
+	}
+	return &gpb.GetResponse{Notification: nots}, nil
+}
+
+// render turns one node of the tree into updates: a subtree as one RFC 7951
+// JSON value (JSON, JSON_IETF) or as its leaves (PROTO); a leaf as its
+// scalar value.
+func render(tn *ytypes.TreeNode, enc gpb.Encoding) ([]*gpb.Update, error) {
+	gs, isStruct := tn.Data.(ygot.GoStruct)
+	if !isStruct {
+		v, err := ygot.EncodeTypedValue(tn.Data, enc)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		return []*gpb.Update{{Path: tn.Path, Val: v}}, nil
+	}
+	if enc == gpb.Encoding_PROTO {
+		ns, err := ygot.TogNMINotifications(gs, 0, ygot.GNMINotificationsConfig{UsePathElem: true, PathElemPrefix: tn.Path.GetElem()})
+		if err != nil {
+			return nil, err
+		}
+		var us []*gpb.Update
+		for _, n := range ns {
+			for _, u := range n.GetUpdate() {
+				us = append(us, &gpb.Update{Path: join(n.GetPrefix(), u.GetPath()), Val: u.GetVal()})
+			}
+		}
+		return us, nil
+	}
+	js, err := ygot.EmitJSON(gs, &ygot.EmitJSONConfig{Format: ygot.RFC7951, SkipValidation: true, Indent: ""})
+	if err != nil {
+		return nil, err
+	}
+	v := &gpb.TypedValue{Value: &gpb.TypedValue_JsonIetfVal{JsonIetfVal: []byte(js)}}
+	if enc == gpb.Encoding_JSON {
+		v = &gpb.TypedValue{Value: &gpb.TypedValue_JsonVal{JsonVal: []byte(js)}}
+	}
+	return []*gpb.Update{{Path: tn.Path, Val: v}}, nil
+}
+
+func join(a, b *gpb.Path) *gpb.Path {
+	return &gpb.Path{Elem: append(slices.Clone(a.GetElem()), b.GetElem()...)}
+}
