@@ -1,9 +1,11 @@
 package export
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -15,14 +17,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/intercloud/intercloud/examples"
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
-// The exported frr.conf files run on real FRR: one network namespace per
-// router of the seed lab, veth pairs named as the model names the
+// The exported frr.conf files run on real FRR, for the seed lab with LDP
+// and with segment routing: one network namespace per router, veth pairs named as the model names the
 // interfaces, zebra, staticd, ospfd, ldpd and bgpd of Debian's FRR 8.4
 // loaded with the files as exported (vtysh -b). OSPF reaches Full on every
 // core link, LDP sessions come up, every BGP session the lab starts is
@@ -37,7 +40,7 @@ import (
 // MPLS forwarding either: labels are allocated and signalled (LDP, VPN
 // labels) but not installed; the test checks the control plane.
 //
-// It takes about half a minute (LDP's hellos, mostly), so it runs when
+// It takes about a minute (half for each label mode), so it runs when
 // INTERCLOUD_FRR_EXPORT=1.
 func TestExportedFRRConfigsConvergeLikeTheLab(t *testing.T) {
 	if os.Getenv("INTERCLOUD_FRR_EXPORT") != "1" {
@@ -54,13 +57,24 @@ func TestExportedFRRConfigsConvergeLikeTheLab(t *testing.T) {
 	if _, err := exec.LookPath("vtysh"); err != nil {
 		t.Skip("no vtysh: apt-get install frr")
 	}
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
+	for _, mode := range []string{"ldp", "sr"} {
+		t.Run(mode, func(t *testing.T) {
+			y := bytes.Replace(examples.Seed, []byte("label_mode: ldp"), []byte("label_mode: "+mode), 1)
+			res, err := topology.Load("seed.yaml", y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			proveOnFRR(t, res.Model, fmt.Sprintf("icx%d%c", os.Getpid()%100000, mode[0]))
+		})
 	}
+}
+
+// proveOnFRR runs m's exported configurations on FRR and checks they
+// converge as the lab does.
+func proveOnFRR(t *testing.T, m *topology.Model, prefix string) {
 	want, wantVRF := labVPNRoutes(t, m)
 
-	h := &frrHarness{t: t, m: m, prefix: fmt.Sprintf("icx%d", os.Getpid()%100000)}
+	h := &frrHarness{t: t, m: m, prefix: prefix}
 	// ospfd keeps graceful-restart state in one file whatever its -N.
 	if _, err := os.Stat(ospfGRFile); err != nil {
 		h.dirs = append(h.dirs, ospfGRFile)
@@ -71,7 +85,11 @@ func TestExportedFRRConfigsConvergeLikeTheLab(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	h.waitFor(ctx, "OSPF Full on every core link", h.ospfFull)
-	h.waitFor(ctx, "LDP sessions operational on every core link", h.ldpUp)
+	if m.LabelMode == topology.LabelSR {
+		h.waitFor(ctx, "every core router to know every core router's node SID", h.srNodes)
+	} else {
+		h.waitFor(ctx, "LDP sessions operational on every core link", h.ldpUp)
+	}
 	h.waitFor(ctx, "every BGP session the lab starts Established", h.bgpEstablished)
 	var got map[string][]string
 	h.waitFor(ctx, "the PEs' VPNv4 tables to hold the lab's routes", func() (bool, string) {
@@ -488,6 +506,36 @@ func (h *frrHarness) ldpUp() (bool, string) {
 		}
 		if up != len(ps) {
 			return false, fmt.Sprintf("%s has %d operational LDP neighbours, want %d", node, up, len(ps))
+		}
+	}
+	return true, ""
+}
+
+// srNodes checks each core router's OSPF SR database holds every core
+// router (itself included) with the node SID index the model gives it.
+func (h *frrHarness) srNodes() (bool, string) {
+	want := map[string]int{}
+	for _, n := range h.m.Nodes {
+		if n.Role.IsCore() && n.SRIndex >= 0 {
+			want[n.Loopback.String()] = n.SRIndex
+		}
+	}
+	for _, n := range h.m.Nodes {
+		if !n.Role.IsCore() {
+			continue
+		}
+		v := h.vtysh(n.Name, "show ip ospf database segment-routing json")
+		have := map[string]int{}
+		for _, node := range asList(v["srNodes"]) {
+			for _, p := range asList(node["extendedPrefix"]) {
+				pre, _ := p["prefix"].(string)
+				sid, _ := p["sid"].(float64)
+				have[pre] = int(sid)
+			}
+		}
+		if !maps.Equal(have, want) {
+			b, _ := json.Marshal(v)
+			return false, fmt.Sprintf("%s's SR database has node SIDs %v, want %v (%s)", n.Name, have, want, b)
 		}
 	}
 	return true, ""
