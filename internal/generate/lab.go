@@ -210,7 +210,8 @@ func (pl *plan) placeClouds() {
 
 // linkCount is the number of links the lab's file makes, cloud uplinks included.
 func (pl *plan) linkCount() int {
-	n := len(pl.haul) + len(pl.clouds)
+	// each cloud's uplink and its computes' underlay links
+	n := len(pl.haul) + len(pl.clouds)*(1+computesPerCloud)
 	for _, po := range pl.pops {
 		n += len(po.links)
 	}
