@@ -12,22 +12,28 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// fullPath joins a request's prefix and path, after checking the parts a
-// client may get wrong: the deprecated string elements, and an origin
-// other than OpenConfig's.
+// fullPath joins a request's prefix and path, read from elem or from the
+// deprecated element strings, after checking the origin is OpenConfig's.
 func fullPath(prefix, p *gpb.Path) (*gpb.Path, error) {
 	out := &gpb.Path{}
 	for _, q := range []*gpb.Path{prefix, p} {
 		if q == nil {
 			continue
 		}
-		if len(q.GetElement()) > 0 {
-			return nil, status.Errorf(codes.InvalidArgument, "path %v uses the deprecated element field; send elem (gNMI 0.4 and later)", q.GetElement())
-		}
 		if o := q.GetOrigin(); o != "" && o != "openconfig" {
 			return nil, status.Errorf(codes.InvalidArgument, "origin %q is not served (want none or \"openconfig\")", o)
 		}
-		out.Elem = append(out.Elem, q.GetElem()...)
+		elems := q.GetElem()
+		if len(elems) == 0 && len(q.GetElement()) > 0 {
+			// gNMI before 0.4 (gnmi_cli -q still) sends element strings,
+			// keys inside them: interface[name=eth1].
+			p, err := ygot.StringToStructuredPath("/" + strings.Join(q.GetElement(), "/"))
+			if err != nil {
+				return nil, status.Errorf(codes.InvalidArgument, "path %v: %v", q.GetElement(), err)
+			}
+			elems = p.GetElem()
+		}
+		out.Elem = append(out.Elem, elems...)
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ package gnmi
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"net"
 	"slices"
@@ -220,13 +221,17 @@ func render(tn *ytypes.TreeNode, enc gpb.Encoding) ([]*gpb.Update, error) {
 		}
 		return us, nil
 	}
-	js, err := ygot.EmitJSON(gs, &ygot.EmitJSONConfig{Format: ygot.RFC7951, SkipValidation: true, Indent: ""})
+	m, err := ygot.ConstructIETFJSON(gs, nil)
 	if err != nil {
 		return nil, err
 	}
-	v := &gpb.TypedValue{Value: &gpb.TypedValue_JsonIetfVal{JsonIetfVal: []byte(js)}}
+	js, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	v := &gpb.TypedValue{Value: &gpb.TypedValue_JsonIetfVal{JsonIetfVal: js}}
 	if enc == gpb.Encoding_JSON {
-		v = &gpb.TypedValue{Value: &gpb.TypedValue_JsonVal{JsonVal: []byte(js)}}
+		v = &gpb.TypedValue{Value: &gpb.TypedValue_JsonVal{JsonVal: js}}
 	}
 	return []*gpb.Update{{Path: tn.Path, Val: v}}, nil
 }
