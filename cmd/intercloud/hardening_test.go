@@ -1,19 +1,13 @@
 package main
 
 import (
-	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/intercloud/intercloud/internal/api"
-	"github.com/intercloud/intercloud/internal/clock"
-	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/store"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // up used to leave the state directory 0755 and the database 0644 (what
@@ -70,70 +64,4 @@ func TestCommandWithoutTheTokenIsRefusedWithAHint(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "something already answers") {
 		t.Errorf("second up without the token: %d %q", code, errOut)
 	}
-}
-
-// --timeout is wall time: on a machine so slow that lab time advances at
-// a fifth of the wall's pace, up gives up when the wall's timeout has
-// passed, not five times later.
-func TestUpTimeoutIsWallTimeWhenTheLabClockIsSlow(t *testing.T) {
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewVirtual(time.Now())
-	l, err := lab.New(m, lab.Options{Clock: clk, BGPTransport: "memory"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.Start()
-	const timeout = 300 * time.Millisecond
-	slow := func(d time.Duration) {
-		clk.Advance(d)
-		time.Sleep(5 * d) // the slow machine
-	}
-	t0 := time.Now()
-	_, labTime, ok := waitConverged(l, timeout, slow)
-	wall := time.Since(t0)
-	// The seed lab needs about 350 ms of lab time: it cannot converge in
-	// the 60 ms or so that 300 ms of wall time give it here.
-	if ok {
-		t.Fatalf("converged after %v of lab time: the lab is not slow enough for this test", labTime)
-	}
-	if wall < timeout || labTime >= timeout {
-		t.Errorf("gave up after %v of wall time and %v of lab time; want %v of wall time, less of lab time", wall, labTime, timeout)
-	}
-}
-
-// Bound to every address, the lab advertises in the OpenStack catalog
-// one that other machines reach (it was [::1], which only this one does).
-func TestWildcardAPIAdvertisesAMachineAddress(t *testing.T) {
-	for _, wild := range []net.IP{net.IPv6unspecified, net.IPv4zero} {
-		got, err := netip.ParseAddrPort(reachable(&net.TCPAddr{IP: wild, Port: 4950}))
-		if err != nil || got.Port() != 4950 || got.Addr().IsUnspecified() {
-			t.Fatalf("%s advertised as %v (%v)", wild, got, err)
-		}
-		if want := machineAddr(); got.Addr() != want {
-			t.Errorf("%s advertised as %v, want %v", wild, got, want)
-		}
-		if hasGlobalAddress() && got.Addr().IsLoopback() {
-			t.Errorf("%s advertised as loopback %v although this machine has a global address", wild, got)
-		}
-	}
-	if got := reachable(&net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 4950}); got != "127.0.0.1:4950" {
-		t.Errorf("loopback advertised as %s", got)
-	}
-	if onLoopback(&net.TCPAddr{IP: net.IPv6unspecified, Port: 1}) || !onLoopback(&net.TCPAddr{IP: net.ParseIP("127.0.0.2"), Port: 1}) {
-		t.Error("onLoopback: a wildcard is not loopback, 127.0.0.2 is")
-	}
-}
-
-func hasGlobalAddress() bool {
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().IsGlobalUnicast() {
-			return true
-		}
-	}
-	return false
 }
