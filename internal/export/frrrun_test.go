@@ -40,11 +40,12 @@ import (
 // MPLS forwarding either: labels are allocated and signalled (LDP, VPN
 // labels) but not installed; the test checks the control plane.
 //
-// It takes about a minute (half for each label mode), so it runs when
-// INTERCLOUD_FRR_EXPORT=1.
+// It takes about a minute (half for each label mode), mostly waiting on
+// FRR's timers; it runs wherever it can (root, FRR installed, as in CI)
+// unless INTERCLOUD_FRR_EXPORT=0.
 func TestExportedFRRConfigsConvergeLikeTheLab(t *testing.T) {
-	if os.Getenv("INTERCLOUD_FRR_EXPORT") != "1" {
-		t.Skip("set INTERCLOUD_FRR_EXPORT=1 (as root, with Debian's frr installed) to run the exported frr.conf files on FRR in network namespaces")
+	if os.Getenv("INTERCLOUD_FRR_EXPORT") == "0" {
+		t.Skip("INTERCLOUD_FRR_EXPORT=0: not running the exported frr.conf files on FRR")
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to make network namespaces: run as root to prove the exported frr.conf files on FRR")
