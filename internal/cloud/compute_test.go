@@ -41,8 +41,9 @@ func (e *env) vmHost(cloud string, a netip.Addr) string {
 }
 
 // checkVMOnCompute pings and traces a VM from ce1 and sends it a UDP
-// datagram: the answers come from the VM's address, the hop before it is
-// the cloud's node, and the datagram arrives on the compute node.
+// datagram: the answers come from the VM's address, the hops before it
+// are the cloud's node and the compute, and the datagram arrives on the
+// compute node.
 func (e *env) checkVMOnCompute(cloud string, vm netip.Addr, compute string) {
 	t := e.t
 	t.Helper()
@@ -51,8 +52,9 @@ func (e *env) checkVMOnCompute(cloud string, vm netip.Addr, compute string) {
 	}
 	tr := e.trace("ce1", vm.String())
 	n := len(tr.Hops)
-	if !tr.Reached || n < 2 || tr.Hops[n-1].Probes[0].From != vm || e.lab.NameSeenFrom("ce1", tr.Hops[n-2].Probes[0].From) != cloud {
-		t.Fatalf("trace ce1 -> %v: want the cloud's node %s, then the VM:\n%v", vm, cloud, tr)
+	if !tr.Reached || n < 3 || tr.Hops[n-1].Probes[0].From != vm || e.lab.NameSeenFrom("ce1", tr.Hops[n-2].Probes[0].From) != compute ||
+		e.lab.NameSeenFrom("ce1", tr.Hops[n-3].Probes[0].From) != cloud {
+		t.Fatalf("trace ce1 -> %v: want the cloud's node %s, its compute %s, then the VM:\n%v", vm, cloud, compute, tr)
 	}
 	if got := e.lab.NameSeenFrom("ce1", vm); got != compute {
 		t.Errorf("the lab names %v %q, want its compute %s", vm, got, compute)

@@ -115,8 +115,8 @@ func TestFloatingIPSeed(t *testing.T) {
 	if !ok || !strings.HasPrefix(host, "cloud2-cn") {
 		t.Fatalf("VM %v lives on %q (%v), want a compute node of cloud2", fixed, host, ok)
 	}
-	if n := len(tr.Hops); n < 2 || e.lab.NameSeenFrom("ce1", tr.Hops[n-2].Probes[0].From) != "cloud2" {
-		t.Errorf("trace ce1 -> %v: the hop before the VM (on %s) is not cloud2's node:\n%v", floating, host, tr)
+	if n := len(tr.Hops); n < 3 || e.lab.NameSeenFrom("ce1", tr.Hops[n-2].Probes[0].From) != host || e.lab.NameSeenFrom("ce1", tr.Hops[n-3].Probes[0].From) != "cloud2" {
+		t.Errorf("trace ce1 -> %v: the hops before the VM are not cloud2's node, then its compute %s:\n%v", floating, host, tr)
 	}
 	vmHost, _ := e.lab.Node(host)
 	var mu sync.Mutex

@@ -10,11 +10,12 @@ import (
 )
 
 // A VM lives on a compute node of its cloud: its port's address is the
-// compute's own (it answers ping, traceroute and UDP there), and the
-// cloud's node — the network node, where the Neutron routers and their
-// tenant subnets are — routes the address to the compute over the
-// cloud's underlay. So traffic from the WAN reaches a VM through its
-// cloud's node and then its compute, and traceroute shows both.
+// compute's own (it answers ping, traceroute and UDP there), one routed
+// hop behind the compute (router.SetGuests), and the cloud's node — the
+// network node, where the Neutron routers and their tenant subnets are —
+// routes the address to the compute over the cloud's underlay. So
+// traffic from the WAN reaches a VM through its cloud's node and then its
+// compute, and traceroute shows both before the VM.
 //
 // Where a port lives is its binding:host_id (Nova sets it to the compute
 // its scheduler chose; an admin may set it): a port bound to a compute of
@@ -104,6 +105,14 @@ func (l *Lab) syncVMs(cr *cloudRun, vms []CloudVM) ([]netip.Addr, error) {
 		l.own(a, host, space)
 		cr.vms[a] = host
 		cn.Router.Event("vm-port", fmt.Sprintf("%v of cloud %s lives here", a, cr.c.Name))
+	}
+	// The VMs are a routed hop behind their compute (traceroute shows it).
+	guests := map[string][]netip.Addr{}
+	for a, host := range cr.vms {
+		guests[host] = append(guests[host], a)
+	}
+	for _, cn := range l.computeNodes(cr.c) {
+		cn.Router.SetGuests(guests[cn.Model.Name])
 	}
 	return onNode, nil
 }

@@ -186,6 +186,10 @@ func (r *Router) route(in *iface, vrf int, f *packet.Frame, st *fwdState, own bo
 		return
 	}
 	if e.local {
+		if !own && in != nil && !r.guestHop(in, vrf, b) {
+			f.Release()
+			return
+		}
 		ip, _, err := packet.ParseIPv4(b)
 		if err != nil { // checked above
 			f.Release()

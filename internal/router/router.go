@@ -91,6 +91,7 @@ type Router struct {
 	localMu   sync.Mutex                // serialises changes of local
 	nat       atomic.Pointer[natTable]  // nil while no VRF has NAT rules
 	natMu     sync.Mutex                // serialises changes of nat
+	guests    atomic.Pointer[guestSet]  // nil while the router hosts no guests (guests.go)
 	events    eventLog
 	eventSink func(Event)
 	ipID      atomic.Uint32
