@@ -32,16 +32,18 @@ const OpenAPIPath = "/api/v1/openapi.json"
 // mounted without an entry here, or an entry names no route.
 var operations = []operation{
 	{Pattern: "GET /api/v1/status", ID: "getStatus", Summary: "The running lab: counts, readiness, the OpenStack APIs it serves", Response: Status{}},
-	{Pattern: "POST /api/v1/shutdown", ID: "shutdown", Summary: "Stop the daemon (it answers first)", Status: http.StatusAccepted, Response: map[string]string{}, NoBody: true},
+	{Pattern: "POST /api/v1/shutdown", ID: "shutdown", Summary: "Stop the daemon (it answers first)", Status: http.StatusAccepted, Response: map[string]string{}},
 	{Pattern: "GET /api/v1/nodes", ID: "listNodes", Summary: "The lab's routers", Response: []NodeInfo{}},
 	{Pattern: "GET /api/v1/nodes/{node}/{table...}", ID: "showTable", Summary: "One of a node's tables, as data and as FRR-shaped text",
 		Description: "table is one of: " + strings.Join(lab.Tables, ", ") + "; its words are joined by '/' (igp/neighbors), so the value may hold slashes. " +
-			"data's shape depends on the table (the Go types of internal/router, igp, ldp, bgp and lab); it is not described here yet.",
+			"data's shape depends on the table: x-table-data gives it for the tables whose wire type internal/api declares; " +
+			"the others are served as internal/router, igp, ldp, bgp and lab encode them, and are not described here yet.",
 		Params:    []param{{Name: "vrf", In: "query", Description: "the VRF whose table to show (route, fib)"}},
 		Response:  Table{},
+		TableData: tableData,
 		Errors:    []int{http.StatusBadRequest, http.StatusNotFound},
 		PathParam: map[string]string{"node": "a node's name", "table": "the table, words joined by '/'"}},
-	{Pattern: "POST /api/v1/nodes/{node}/restart-bgp", ID: "restartBGP", Summary: "Restart a node's BGP gracefully (RFC 4724)", NoBody: true,
+	{Pattern: "POST /api/v1/nodes/{node}/restart-bgp", ID: "restartBGP", Summary: "Restart a node's BGP gracefully (RFC 4724)",
 		Response: RestartBGP{}, Errors: []int{http.StatusBadRequest, http.StatusNotFound}, PathParam: map[string]string{"node": "a node's name"}},
 	{Pattern: "POST /api/v1/nodes/{node}/sr-policies", ID: "addSRPolicy", Summary: "Install an SR policy on a headend; answers the headend's policies",
 		Body: SRPolicy{}, Status: http.StatusCreated, Response: []srte.PolicyView{},
@@ -101,12 +103,12 @@ type operation struct {
 	PathParam   map[string]string // path parameters' descriptions
 	Params      []param           // query parameters and headers
 	Body        any               // a value of the request body's type
-	NoBody      bool              // a POST that takes no body (it still needs the JSON content type)
 	Status      int               // on success; 200 unless set
 	Response    any               // a value of the success body's type (JSON)
 	Schema      map[string]any    // the success body's schema, when it is not reflected
 	Media       string            // the success body's media type, when not JSON
 	Stream      any               // the event type of a text/event-stream answer
+	TableData   map[string]any    // a table's data type by table name (x-table-data)
 	Errors      []int             // error statuses of the operation itself
 }
 
@@ -201,6 +203,13 @@ func errorName(code int) string { return strings.ReplaceAll(http.StatusText(code
 
 func (g *schemas) operation(op operation, method, path string) map[string]any {
 	out := map[string]any{"operationId": op.ID, "summary": op.Summary}
+	if op.TableData != nil {
+		data := map[string]any{}
+		for name, v := range op.TableData {
+			data[name] = g.of(reflect.TypeOf(v))
+		}
+		out["x-table-data"] = data
+	}
 	if op.Description != "" {
 		out["description"] = op.Description
 	}

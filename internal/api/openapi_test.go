@@ -120,6 +120,10 @@ func TestOpenAPIIsServedWithoutTokenBehindTheHostCheck(t *testing.T) {
 	}
 }
 
+// checkedTables are the tables whose data checkSamples checked against
+// x-table-data.
+var checkedTables = map[string]bool{}
+
 // sample is one request of the live check and the answer it must get.
 type sample struct {
 	op      string // the operation's pattern; "" for what no route serves
@@ -223,6 +227,20 @@ func checkSamples(t *testing.T, addr, token string, doc map[string]any, samples 
 		if err := validate(doc, schema, v, "body"); err != nil {
 			t.Errorf("%s: does not match the document: %v\n%.500s", name, err, body)
 		}
+		// A table whose wire type the document gives: its data too.
+		if s.op != "" && resp.StatusCode == http.StatusOK {
+			method, path, _ := strings.Cut(s.op, " ")
+			op := doc["paths"].(map[string]any)[openAPIPath(path)].(map[string]any)[strings.ToLower(method)].(map[string]any)
+			if tables, ok := op["x-table-data"].(map[string]any); ok {
+				b := v.(map[string]any)
+				if ts, ok := tables[b["table"].(string)].(map[string]any); ok {
+					if err := validate(doc, ts, b["data"], "data"); err != nil {
+						t.Errorf("%s: data does not match x-table-data: %v\n%.500s", name, err, body)
+					}
+					checkedTables[b["table"].(string)] = true
+				}
+			}
+		}
 	}
 	return succeeded
 }
@@ -248,6 +266,8 @@ func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 		{op: "GET /api/v1/nodes", method: "GET", path: "/api/v1/nodes", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/route", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/neighbors", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/interfaces", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/ce1/interfaces", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/nosuch/route", want: 404},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/nosuch", want: 400},
 		{op: "GET /api/v1/links", method: "GET", path: "/api/v1/links", want: 200},
@@ -302,6 +322,11 @@ func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 		{op: "DELETE /api/v1/nodes/{node}/sr-policies/{color}/{endpoint}", method: "DELETE", path: "/api/v1/nodes/pe1/sr-policies/zero/pe2", want: 400},
 	}))
 
+	for name := range tableData {
+		if !checkedTables[name] {
+			t.Errorf("table %s has a wire type but no sample checked it", name)
+		}
+	}
 	var missed []string
 	for _, op := range operations {
 		if !succeeded[op.Pattern] {

@@ -325,7 +325,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 		labError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, Table{Node: node, Table: table, Data: data, Text: text})
+	writeJSON(w, http.StatusOK, Table{Node: node, Table: table, Data: wireData(data), Text: text})
 }
 
 func (s *Server) links(w http.ResponseWriter, r *http.Request) {
