@@ -21,7 +21,7 @@ import (
 )
 
 func newUpCmd() *cobra.Command {
-	var ttlMode, tcpBase, bgpTransport string
+	var ttlMode, tcpBase, bgpTransport, gnmiAddr string
 	var bgpPort uint16
 	var detach, open bool
 	var timeout time.Duration
@@ -39,6 +39,10 @@ Neutron per cloud (http://ADDR/cloud/CLOUD/network/); intercloud openrc
 CLOUD prints the environment the openstack CLI needs. Their state (users,
 projects, networks, ...) is a SQLite database in --state-dir, kept from one
 up to the next.
+
+A gNMI server answers for every router (its name as the target) with
+OpenConfig interfaces state and counters, on a free loopback port it prints
+(--gnmi chooses one), behind the same token.
 
 The API listens on 127.0.0.1:4950 unless --api or $INTERCLOUD_API says
 otherwise. With -d the lab runs in the background (log in --state-dir).`,
@@ -79,7 +83,7 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 				opts.TCPBase = p.Masked()
 			}
 			return upForeground(cmd, fileArg(args), labdaemon.Config{StateDir: stateDir, Addr: addr, Lab: opts, Timeout: timeout,
-				TCPRequired: cmd.Flags().Changed("bgp-transport") && bgpTransport == "tcp"}, open)
+				TCPRequired: cmd.Flags().Changed("bgp-transport") && bgpTransport == "tcp", GNMIAddr: gnmiAddr}, open)
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background")
@@ -88,6 +92,7 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 	cmd.Flags().StringVar(&bgpTransport, "bgp-transport", "tcp", "the lab's own BGP sessions: tcp (real TCP between the routers' 127/8 addresses; tshark on lo sees it) or memory (in-process, for very large labs)")
 	cmd.Flags().Uint16Var(&bgpPort, "bgp-port", defaultBGPPort(), "the port the routers' BGP listens on with --bgp-transport tcp (179 needs root)")
 	cmd.Flags().StringVar(&tcpBase, "tcp-base", lab.DefaultTCPBase.String(), "addresses routers peer with external BGP daemons from (router i of the file gets base+i+1)")
+	cmd.Flags().StringVar(&gnmiAddr, "gnmi", "127.0.0.1:0", "where the gNMI server listens (port 0: a free one, printed; \"\" for none)")
 	cmd.Flags().StringVar(&ttlMode, "ttl-mode", "uniform", "how TTLs cross LSPs: uniform (traceroute sees the LSP) or pipe (it does not)")
 	return cmd
 }
@@ -161,6 +166,10 @@ func printUp(cmd *cobra.Command, u labdaemon.Up, stateDir string) {
 		fmt.Fprintf(out, "external BGP peer %s (plays %s) at %v: %s%s connects from %v\n", p.Peer, p.Plays, p.Addr, p.Node, vrf, p.Local)
 	}
 	fmt.Fprintf(out, "web UI: %s\n", webUIURL(u.Reachable, u.Token))
+	if u.GNMI != "" {
+		fmt.Fprintf(out, "gNMI on %s (a router's name as target, the token as password) - try: GNMI_USER=lab GNMI_PASS=$(cat %s) gnmi_cli -a %s -insecure -with_user_pass -t %s -q interfaces/interface/state/oper-status\n",
+			u.GNMI, u.TokenFile, u.GNMI, m.Nodes[0].Name)
+	}
 	if o := u.OpenStack; o != nil {
 		fmt.Fprintf(out, "OpenStack: Keystone on %s, regions %s, state in %s - try: eval \"$(intercloud openrc %s)\"; openstack network list\n",
 			o.AuthURL, strings.Join(regionNames(o), ", "), stateDir, o.Regions[0].Name)
@@ -179,7 +188,7 @@ func regionNames(o *api.OpenStack) []string {
 // flags that shape the lab, and prints what it printed coming up.
 func upDetached(cmd *cobra.Command, args []string, addr, stateDir string, timeout time.Duration, open bool) error {
 	childArgs := append([]string{"up", "--api", addr, "--state-dir", stateDir, "--timeout", timeout.String()}, args...)
-	for _, f := range []string{"ttl-mode", "tcp-base", "bgp-transport", "bgp-port"} {
+	for _, f := range []string{"ttl-mode", "tcp-base", "bgp-transport", "bgp-port", "gnmi"} {
 		// Only flags given are passed on, so the child decides the
 		// rest (a defaulted transport may still fall back to memory).
 		if fl := cmd.Flags().Lookup(f); fl != nil && fl.Changed {

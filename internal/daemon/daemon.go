@@ -20,6 +20,7 @@ import (
 	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/cloud"
 	"github.com/intercloud/intercloud/internal/cloudapi"
+	"github.com/intercloud/intercloud/internal/gnmi"
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/topology"
 	"github.com/intercloud/intercloud/internal/webui"
@@ -40,6 +41,9 @@ type Config struct {
 	// TCP; nil is this process's.
 	FileLimit lab.FileLimit
 	Timeout   time.Duration // wall time the lab may take to converge
+	// GNMIAddr is where the gNMI server (internal/gnmi) listens (--gnmi);
+	// "" serves none.
+	GNMIAddr string
 	// Stderr receives warnings and, for large labs, progress.
 	Stderr io.Writer
 	// Ready, when set, is called once the lab has converged and is
@@ -60,6 +64,7 @@ type Up struct {
 	TokenFile                  string
 	ExternalPeers              []lab.ExternalPeer
 	OpenStack                  *api.OpenStack // nil without clouds
+	GNMI                       string         // the gNMI server's address; "" when none
 }
 
 // Run builds the lab, serves it and returns when ctx ends, a client asks
@@ -140,6 +145,23 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		srv.SetCloudSummaries(clouds.Summaries)
 	}
+	gnmiAddr := ""
+	if cfg.GNMIAddr != "" {
+		gln, err := net.Listen("tcp", cfg.GNMIAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("cannot serve gNMI on %s: %v (choose another with --gnmi)", cfg.GNMIAddr, err)
+		}
+		gs, err := gnmi.New(l, tok)
+		if err != nil {
+			gln.Close()
+			ln.Close()
+			return err
+		}
+		go gs.Serve(gln)
+		defer gs.Stop()
+		gnmiAddr = gln.Addr().String()
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer srv.Close()
@@ -169,7 +191,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Ready != nil {
 		up := Up{Model: m, Counts: c, Built: built, Converged: took, Computed: time.Since(t1),
 			Addr: cfg.Addr, Reachable: reachable(ln.Addr()), Token: tok, TokenFile: filepath.Join(cfg.StateDir, api.TokenFile),
-			ExternalPeers: l.ExternalPeers()}
+			ExternalPeers: l.ExternalPeers(), GNMI: gnmiAddr}
 		if clouds != nil {
 			up.OpenStack = clouds.Describe()
 		}
