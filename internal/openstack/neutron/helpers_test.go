@@ -3,9 +3,7 @@ package neutron
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/openstack/ostest"
+	"github.com/intercloud/intercloud/internal/openstack/ostest/kslab"
 	"github.com/intercloud/intercloud/internal/store"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -32,7 +31,6 @@ type lab struct {
 	st      *store.Store
 	ks      *keystone.Service
 	neutron map[string]*Service
-	srv     *httptest.Server
 
 	mu      sync.Mutex
 	changes map[string]int // OnChange calls per region
@@ -49,31 +47,12 @@ func startLab(t testing.TB, tune ...func(*Config)) *lab {
 func startLabWith(t testing.TB, opts store.Options, tune ...func(*Config)) *lab {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ks, err := keystone.New(ctx, st, keystone.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + l.Addr().String()
 	model := &topology.Model{}
 	for _, c := range testClouds {
 		model.Clouds = append(model.Clouds, &topology.Cloud{Name: c})
 	}
-	if err := ks.Bootstrap(ctx, keystone.SeedFromModel(model, base, testPassword)); err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	lb := &lab{URL: base, st: st, ks: ks, neutron: map[string]*Service{}, changes: map[string]int{}}
-	mux := http.NewServeMux()
-	mux.Handle("/", ks.Handler())
+	kl := kslab.New(t, t.TempDir(), opts, model, testPassword)
+	lb := &lab{URL: kl.URL, st: kl.Store, ks: kl.Keystone, neutron: map[string]*Service{}, changes: map[string]int{}}
 	clock := time.Date(2026, 11, 25, 4, 50, 0, 0, time.UTC)
 	for _, c := range testClouds {
 		cfg := Config{Region: c, Now: func() time.Time { return clock }, OnChange: func() {
@@ -84,20 +63,14 @@ func startLabWith(t testing.TB, opts store.Options, tune ...func(*Config)) *lab 
 		for _, f := range tune {
 			f(&cfg)
 		}
-		n, err := New(ctx, st, ks, cfg)
+		n, err := New(ctx, kl.Store, kl.Keystone, cfg)
 		if err != nil {
-			l.Close()
 			t.Fatal(err)
 		}
 		lb.neutron[c] = n
-		mux.Handle("/"+c+"/network/", http.StripPrefix("/"+c+"/network", n.Handler()))
+		kl.Mux.Handle("/"+c+"/network/", http.StripPrefix("/"+c+"/network", n.Handler()))
 	}
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	lb.srv = srv
-	t.Cleanup(srv.Close)
+	kl.Serve(t)
 	return lb
 }
 
@@ -111,15 +84,7 @@ func (lb *lab) changeCount(region string) int {
 // gophercloud network client for region.
 func (lb *lab) client(t testing.TB, user, project, region string) *gophercloud.ServiceClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	provider, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
-		IdentityEndpoint: lb.URL + "/v3/", Username: user, Password: testPassword,
-		DomainName: "Default", TenantName: project,
-	})
-	if err != nil {
-		t.Fatalf("authenticate %s/%s: %v", user, project, err)
-	}
+	provider := ostest.Authenticate(t, lb.URL, user, testPassword, project)
 	c, err := openstack.NewNetworkV2(provider, gophercloud.EndpointOpts{Region: region})
 	if err != nil {
 		t.Fatalf("network client for %s: %v", region, err)

@@ -2,9 +2,7 @@ package nova
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/openstack/neutron"
 	"github.com/intercloud/intercloud/internal/openstack/ostest"
+	"github.com/intercloud/intercloud/internal/openstack/ostest/kslab"
 	"github.com/intercloud/intercloud/internal/store"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -69,36 +68,19 @@ func startLabClock(t testing.TB, dir string, real bool) *lab {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	st, err := store.Open(ctx, dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ks, err := keystone.New(ctx, st, keystone.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + l.Addr().String()
 	model := &topology.Model{}
 	for _, c := range []string{"cloud1", "cloud2"} {
 		model.Clouds = append(model.Clouds, &topology.Cloud{Name: c, Computes: []*topology.Compute{{Name: c + "-cn1"}, {Name: c + "-cn2"}}})
 	}
-	if err := ks.Bootstrap(ctx, keystone.SeedFromModel(model, base, testPassword)); err != nil {
-		l.Close()
-		t.Fatal(err)
-	}
-	lb := &lab{URL: base, dir: dir, st: st, ks: ks, neutron: map[string]*neutron.Service{}, nova: map[string]*Service{},
+	kl := kslab.New(t, dir, store.Options{}, model, testPassword)
+	st, ks := kl.Store, kl.Keystone
+	lb := &lab{URL: kl.URL, dir: dir, st: st, ks: ks, neutron: map[string]*neutron.Service{}, nova: map[string]*Service{},
 		now: time.Date(2026, 12, 5, 17, 0, 0, 0, time.UTC), real: real}
 	boot := 10 * time.Second
 	if real {
 		boot = time.Millisecond
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", ks.Handler())
+	mux := kl.Mux
 	for _, c := range model.Clouds {
 		n, err := neutron.New(ctx, st, ks, neutron.Config{Region: c.Name, Now: lb.clock})
 		if err != nil {
@@ -123,27 +105,14 @@ func startLabClock(t testing.TB, dir string, real bool) *lab {
 			mux.Handle(p, http.StripPrefix(p, h))
 		}
 	}
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(srv.Close)
+	kl.Serve(t)
 	return lb
 }
 
 // provider authenticates user on project (Default domain).
 func (lb *lab) provider(t testing.TB, user, project string) *gophercloud.ProviderClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	p, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
-		IdentityEndpoint: lb.URL + "/v3/", Username: user, Password: testPassword,
-		DomainName: "Default", TenantName: project,
-	})
-	if err != nil {
-		t.Fatalf("authenticate %s/%s: %v", user, project, err)
-	}
-	return p
+	return ostest.Authenticate(t, lb.URL, user, testPassword, project)
 }
 
 // clients are one user's gophercloud clients of a region.

@@ -1,6 +1,7 @@
 // Package ostest is test support for the OpenStack services: running
 // Debian's openstack CLI (python3-openstackclient) as a user would, and
-// sending raw JSON requests where a test needs exact bytes and statuses.
+// sending raw JSON requests where a test needs exact bytes and statuses,
+// and signing in through Keystone as gophercloud does.
 package ostest
 
 import (
