@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
-	"github.com/openconfig/ygot/ytypes"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -17,7 +16,7 @@ import (
 // client sends, the server answers INVALID_ARGUMENT or walks the tree,
 // never panics.
 func FuzzPathFromElementStrings(f *testing.F) {
-	for _, s := range []string{"interfaces/interface[name=eth1]/state", "interfaces/interface[name=*]/state/counters/in-pkts",
+	for _, s := range []string{"interfaces/interface[name=eth1]/state", "interfaces/interface/state/counters", "interfaces/interface[name=*]/state/counters/in-pkts",
 		"interfaces/interface[ifname=x]", "interfaces/interface[name=a]b]/state", "interfaces//interface", "*/...", "interfaces/interface[name=\\]]"} {
 		f.Add(s)
 	}
@@ -25,8 +24,10 @@ func FuzzPathFromElementStrings(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	root := sch.RootSchema()
-	d := device(router.InterfaceTable{{Name: "eth1", Up: true}, {Name: "lo", Up: true}})
+	srv := &Server{schema: sch.RootSchema()}
+	full := device(router.InterfaceTable{{Name: "eth1", Up: true}, {Name: "lo", Up: true}})
+	configOnly := device(router.InterfaceTable{{Name: "eth1"}})
+	keepOnly(configOnly, gpb.GetRequest_CONFIG)
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := fullPath(nil, &gpb.Path{Element: strings.Split(s, "/")})
 		if err != nil {
@@ -35,16 +36,17 @@ func FuzzPathFromElementStrings(f *testing.F) {
 			}
 			return
 		}
-		if err := checkPath(root, p); err != nil {
+		if err := checkPath(srv.schema, p); err != nil {
 			if status.Code(err) != codes.InvalidArgument {
 				t.Fatalf("%q: %v, want INVALID_ARGUMENT", s, err)
 			}
 			return
 		}
-		found, _ := ytypes.GetNode(root, d, p, &ytypes.GetHandleWildcards{}, &ytypes.GetPartialKeyMatch{})
-		for _, tn := range found {
-			if _, err := render(tn, gpb.Encoding_JSON_IETF); err != nil {
-				t.Fatalf("%q: rendering %s: %v", s, pathString(tn.Path), err)
+		for _, d := range []*oc.Device{full, configOnly} {
+			for _, enc := range []gpb.Encoding{gpb.Encoding_JSON_IETF, gpb.Encoding_PROTO} {
+				if _, err := srv.answer(d, p, enc); err != nil {
+					t.Fatalf("%q: %v", s, err)
+				}
 			}
 		}
 	})

@@ -19,6 +19,7 @@ import (
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"github.com/openconfig/goyang/pkg/yang"
+	"github.com/openconfig/ygot/util"
 	"github.com/openconfig/ygot/ygot"
 	"github.com/openconfig/ygot/ytypes"
 	"google.golang.org/grpc"
@@ -166,6 +167,7 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 		paths = []*gpb.Path{{}}
 	}
 	d, ts := s.snapshot(n)
+	keepOnly(d, req.GetType())
 	prefix := &gpb.Path{Target: req.GetPrefix().GetTarget()}
 	var nots []*gpb.Notification
 	for _, p := range paths {
@@ -176,21 +178,50 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 		if err := checkPath(s.schema, full); err != nil {
 			return nil, err
 		}
-		found, err := ytypes.GetNode(s.schema, d, full, &ytypes.GetHandleWildcards{}, &ytypes.GetPartialKeyMatch{})
-		if err != nil || len(found) == 0 {
+		us, err := s.answer(d, full, enc)
+		if err != nil {
+			return nil, err
+		}
+		if len(us) == 0 {
 			return nil, status.Errorf(codes.NotFound, "%s has no data at %s", n.Model.Name, pathString(full))
 		}
-		no := &gpb.Notification{Timestamp: ts, Prefix: prefix}
-		for _, tn := range found {
-			us, err := render(tn, enc)
-			if err != nil {
-				return nil, status.Errorf(codes.Internal, "rendering %s: %v", pathString(tn.Path), err)
-			}
-			no.Update = append(no.Update, us...)
-		}
+		no := &gpb.Notification{Timestamp: ts, Prefix: prefix, Update: us}
 		nots = append(nots, no)
 	}
 	return &gpb.GetResponse{Notification: nots}, nil
+}
+
+// answer renders what d holds at the checked path p; none is no update.
+func (s *Server) answer(d *oc.Device, p *gpb.Path, enc gpb.Encoding) ([]*gpb.Update, error) {
+	found, err := ytypes.GetNode(s.schema, d, p, &ytypes.GetHandleWildcards{}, &ytypes.GetPartialKeyMatch{})
+	if err != nil {
+		return nil, nil // an absent list entry
+	}
+	var us []*gpb.Update
+	for _, tn := range found {
+		if util.IsValueNil(tn.Data) {
+			continue // GetNode also returns absent containers
+		}
+		u, err := render(tn, enc)
+		if err != nil {
+			return nil, status.Errorf(codes.Internal, "rendering %s: %v", pathString(tn.Path), err)
+		}
+		us = append(us, u...)
+	}
+	return us, nil
+}
+
+// keepOnly prunes d to the data type a Get asked for: here configuration
+// lives only under config/ and state only under state/.
+func keepOnly(d *oc.Device, t gpb.GetRequest_DataType) {
+	for _, i := range d.GetInterfaces().Interface {
+		switch t {
+		case gpb.GetRequest_CONFIG:
+			i.State = nil
+		case gpb.GetRequest_STATE, gpb.GetRequest_OPERATIONAL:
+			i.Config = nil
+		}
+	}
 }
 
 // render turns one node of the tree into updates: a subtree as one RFC 7951

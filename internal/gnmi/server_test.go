@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -348,5 +349,69 @@ func TestSubscribeSampleSendsCountersEveryIntervalOfLabTime(t *testing.T) {
 		if gap := time.Duration(stamps[i] - stamps[i-1]); gap < interval || gap > interval+50*time.Millisecond {
 			t.Errorf("samples %d and %d are %v of lab time apart, want %v", i-1, i, gap, interval)
 		}
+	}
+}
+
+func TestGetOfConfigLeavesStateOut(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "p2", "p1")
+	ctx, cancel := context.WithTimeout(authed(context.Background()), 10*time.Second)
+	defer cancel()
+	p := mustPath(t, "/interfaces/interface[name="+ifname+"]")
+	resp, err := c.Get(ctx, &gpb.GetRequest{Prefix: &gpb.Path{Target: "p2"}, Path: []*gpb.Path{p}, Type: gpb.GetRequest_CONFIG, Encoding: gpb.Encoding_PROTO})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leaves []string
+	for _, u := range resp.Notification[0].Update {
+		leaves = append(leaves, pathString(u.Path))
+	}
+	want := []string{"/interfaces/interface[name=" + ifname + "]/config/enabled", "/interfaces/interface[name=" + ifname + "]/config/name", "/interfaces/interface[name=" + ifname + "]/name"}
+	if !slices.Equal(slices.Sorted(slices.Values(leaves)), want) {
+		t.Errorf("CONFIG leaves %v, want %v", leaves, want)
+	}
+	_, err = c.Get(ctx, &gpb.GetRequest{Prefix: &gpb.Path{Target: "p2"}, Path: []*gpb.Path{mustPath(t, "/interfaces/interface/state")}, Type: gpb.GetRequest_CONFIG})
+	if status.Code(err) != codes.NotFound {
+		t.Errorf("CONFIG Get of state: %v, want NOT_FOUND", err)
+	}
+}
+
+func TestSubscribePollAnswersEachPollWithFreshCounters(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "pe2", "p2")
+	ctx, cancel := context.WithTimeout(authed(context.Background()), 20*time.Second)
+	defer cancel()
+	s, err := c.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(&gpb.SubscribeRequest{Request: &gpb.SubscribeRequest_Subscribe{Subscribe: &gpb.SubscriptionList{
+		Prefix: &gpb.Path{Target: "pe2"}, Mode: gpb.SubscriptionList_POLL,
+		Subscription: []*gpb.Subscription{{Path: mustPath(t, "/interfaces/interface[name="+ifname+"]/state/counters/out-pkts")}},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	outPkts := func() uint64 {
+		t.Helper()
+		u := recv(t, s).GetUpdate()
+		if len(u.GetUpdate()) != 1 {
+			t.Fatalf("want out-pkts alone, got %v", u)
+		}
+		if !recv(t, s).GetSyncResponse() {
+			t.Fatal("no sync_response after the poll's update")
+		}
+		return u.Update[0].Val.GetUintVal()
+	}
+	before := outPkts()
+	if _, err := l.Ping(ctx, "pe2", "p2", router.PingOptions{Count: 2, Interval: 10 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(&gpb.SubscribeRequest{Request: &gpb.SubscribeRequest_Poll{Poll: &gpb.Poll{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if after := outPkts(); after < before+2 {
+		t.Errorf("out-pkts %d after two echoes, was %d", after, before)
 	}
 }
