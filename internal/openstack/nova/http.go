@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -196,14 +195,7 @@ func (s *Service) Handler() http.Handler {
 			return
 		}
 		if code, _, unrouted := osmux.Unrouted(mux, r); unrouted {
-			w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
-			if code == http.StatusMethodNotAllowed {
-				w.WriteHeader(code)
-				io.WriteString(w, "405 Method Not Allowed\n\nThe method is not allowed for this resource.\n\n   ")
-				return
-			}
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, "404 Not Found\n\nThe resource could not be found.\n\n   ")
+			osmux.WebobUnrouted(w, code)
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -245,24 +237,9 @@ func (s *Service) authed(h handler) http.HandlerFunc {
 	}
 }
 
-// root is the compute service root as the client reached it (without
-// /v2.1).
-func root(r *http.Request) string {
-	full := r.RequestURI
-	if i := strings.IndexByte(full, '?'); i >= 0 {
-		full = full[:i]
-	}
-	prefix := strings.TrimSuffix(full, r.URL.Path)
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + strings.TrimRight(prefix, "/")
-}
-
 // links are a resource's self and bookmark links.
 func links(r *http.Request, collection, id string) []any {
-	base := root(r)
+	base := osmux.Endpoint(r)
 	return []any{
 		map[string]any{"rel": "self", "href": base + "/v2.1/" + collection + "/" + id},
 		map[string]any{"rel": "bookmark", "href": base + "/" + collection + "/" + id},
@@ -273,7 +250,7 @@ func (s *Service) versionDoc(r *http.Request) map[string]any {
 	return map[string]any{
 		"id": "v2.1", "status": "CURRENT", "version": maxVersion.String(), "min_version": minVersion.String(),
 		"updated": "2013-07-23T11:33:21Z",
-		"links":   []any{map[string]any{"rel": "self", "href": root(r) + "/v2.1/"}},
+		"links":   []any{map[string]any{"rel": "self", "href": osmux.Endpoint(r) + "/v2.1/"}},
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/intercloud/intercloud/internal/openstack/osmux"
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
@@ -104,7 +106,7 @@ func (s *Service) view(r *http.Request, c *caller, sv *server, nv *netView) map[
 		"hostId": hostID, "created": stamp(sv.Created), "updated": stamp(sv.Created),
 		"addresses": addresses(sv, nv), "accessIPv4": sv.AccessV4, "accessIPv6": sv.AccessV6,
 		"links":             links(r, "servers", sv.ID),
-		"image":             map[string]any{"id": sv.ImageID, "links": []any{map[string]any{"rel": "bookmark", "href": root(r) + "/images/" + sv.ImageID}}},
+		"image":             map[string]any{"id": sv.ImageID, "links": []any{map[string]any{"rel": "bookmark", "href": osmux.Endpoint(r) + "/images/" + sv.ImageID}}},
 		"OS-DCF:diskConfig": "MANUAL", "progress": 0,
 		"OS-EXT-AZ:availability_zone": zone, "config_drive": "", "key_name": sv.KeyName,
 		"OS-SRV-USG:launched_at": launched, "OS-SRV-USG:terminated_at": nil,
@@ -120,7 +122,7 @@ func (s *Service) view(r *http.Request, c *caller, sv *server, nv *netView) map[
 			m["flavor"] = map[string]any{"vcpus": f.VCPUs, "ram": f.RAM, "disk": f.Disk, "ephemeral": f.Ephemeral,
 				"swap": 0, "original_name": f.Name, "extra_specs": map[string]any{}}
 		} else {
-			m["flavor"] = map[string]any{"id": f.ID, "links": []any{map[string]any{"rel": "bookmark", "href": root(r) + "/flavors/" + f.ID}}}
+			m["flavor"] = map[string]any{"id": f.ID, "links": []any{map[string]any{"rel": "bookmark", "href": osmux.Endpoint(r) + "/flavors/" + f.ID}}}
 		}
 	}
 	// os-extended-server-attributes: the admin's by default policy.
@@ -297,7 +299,7 @@ func (s *Service) listServers(detail bool) handler {
 		}
 		body := map[string]any{"servers": out}
 		if next != "" {
-			u := root(r) + r.URL.Path
+			u := osmux.Endpoint(r) + r.URL.Path
 			nq := url.Values{}
 			for k, v := range q {
 				nq[k] = v
