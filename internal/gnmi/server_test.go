@@ -316,8 +316,10 @@ func TestSubscribeOnChangeSendsOperStatusDownInNoLabTimeWhenTheLinkGoesDown(t *t
 	}
 }
 
+// Lab time moves only when the test moves it: each sample must be
+// stamped exactly one interval after the one before.
 func TestSubscribeSampleSendsCountersEveryIntervalOfLabTime(t *testing.T) {
-	l, _, addr := seedServer(t)
+	l, clk, _, addr := seedServerOn(t, false)
 	c := dial(t, addr)
 	ctx, cancel := context.WithTimeout(authed(context.Background()), 20*time.Second)
 	defer cancel()
@@ -338,15 +340,19 @@ func TestSubscribeSampleSendsCountersEveryIntervalOfLabTime(t *testing.T) {
 	for len(stamps) < 4 {
 		r := recv(t, s)
 		if r.GetSyncResponse() {
+			clk.Advance(interval)
 			continue
 		}
 		if got := len(r.GetUpdate().GetUpdate()); got != ifaces {
 			t.Fatalf("a sample has %d leaves, want in-pkts of all %d interfaces", got, ifaces)
 		}
 		stamps = append(stamps, r.GetUpdate().Timestamp)
+		if len(stamps) > 1 {
+			clk.Advance(interval)
+		}
 	}
-	for i := 2; i < len(stamps); i++ {
-		if gap := time.Duration(stamps[i] - stamps[i-1]); gap < interval || gap > interval+50*time.Millisecond {
+	for i := 1; i < len(stamps); i++ {
+		if gap := time.Duration(stamps[i] - stamps[i-1]); gap != interval {
 			t.Errorf("samples %d and %d are %v of lab time apart, want %v", i-1, i, gap, interval)
 		}
 	}

@@ -68,6 +68,7 @@ type subscription struct {
 	interval time.Duration
 	last     map[string]leaf // what SAMPLE last sent, for suppress_redundant
 	redund   bool
+	next     time.Time // when SAMPLE is next due, in lab time
 }
 
 // Subscribe serves ONCE, POLL and STREAM subscriptions of one router's
@@ -187,28 +188,21 @@ func (s *Server) stream(done <-chan struct{}, n *lab.Node, subs []*subscription,
 			onChange = append(onChange, sc.path)
 		}
 	}
+	// Read before the first snapshot, so that an event after the snapshot
+	// is never taken as already seen.
+	cursor := s.lab.LastEventID()
 	all, ts, err := s.leaves(n)
 	if err != nil {
 		return err
 	}
 	last := under(all, onChange)
-	if !updatesOnly {
-		var paths []*gpb.Path
-		for _, sc := range subs {
-			paths = append(paths, sc.path)
-		}
-		if err := send(ts, sorted(under(all, paths)), nil); err != nil {
-			return err
-		}
-	}
-	if err := sync(); err != nil {
-		return err
-	}
 	clk := s.lab.Clock()
-	// Timers fire on the lab clock's goroutine: they only signal.
+	// Timers fire on the lab clock's goroutine: they only signal. They
+	// are armed before the initial answer, so that they count from it.
 	due := make(chan *subscription, len(subs))
 	for _, sc := range subs {
 		if sc.mode == gpb.SubscriptionMode_SAMPLE {
+			sc.next = clk.Now().Add(sc.interval)
 			clk.AfterFunc(sc.interval, func() {
 				select {
 				case due <- sc:
@@ -226,7 +220,18 @@ func (s *Server) stream(done <-chan struct{}, n *lab.Node, subs []*subscription,
 		}
 	})
 	defer checker.Stop()
-	cursor := s.lab.LastEventID()
+	if !updatesOnly {
+		var paths []*gpb.Path
+		for _, sc := range subs {
+			paths = append(paths, sc.path)
+		}
+		if err := send(ts, sorted(under(all, paths)), nil); err != nil {
+			return err
+		}
+	}
+	if err := sync(); err != nil {
+		return err
+	}
 	for {
 		evs, next, open := s.lab.EventsAfter(cursor)
 		if !open {
@@ -243,15 +248,22 @@ func (s *Server) stream(done <-chan struct{}, n *lab.Node, subs []*subscription,
 			case <-check:
 				checker.Reset(changeCheck)
 			case sc := <-due:
-				if err := s.sample(n, sc, send); err != nil {
-					return err
+				// The next sample is due an interval after this one was,
+				// however late this one is read (intervals missed are
+				// skipped); armed first, so that it never drifts.
+				now := clk.Now()
+				for sc.next = sc.next.Add(sc.interval); !sc.next.After(now); {
+					sc.next = sc.next.Add(sc.interval)
 				}
-				clk.AfterFunc(sc.interval, func() {
+				clk.AfterFunc(sc.next.Sub(now), func() {
 					select {
 					case due <- sc:
 					default:
 					}
 				})
+				if err := s.sample(n, sc, send); err != nil {
+					return err
+				}
 				continue
 			}
 		}
