@@ -152,6 +152,9 @@ func Run(ctx context.Context, cfg Config) error {
 			ln.Close()
 			return fmt.Errorf("cannot serve gNMI on %s: %v (choose another with --gnmi)", cfg.GNMIAddr, err)
 		}
+		if !onLoopback(gln.Addr()) {
+			fmt.Fprintf(errw, "warning: gNMI on %s is reachable from other machines, without TLS: the token it asks for crosses the network in clear\n", gln.Addr())
+		}
 		gs, err := gnmi.New(l, tok)
 		if err != nil {
 			gln.Close()
