@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/intercloud/intercloud/internal/secgroup"
+	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // SecurityGroupRow is one rule of a filtered VM address, with the
@@ -34,14 +35,19 @@ type SecurityGroupTable struct {
 }
 
 // securityGroups is the table of node n, empty unless it is a cloud's
-// node filtering VMs.
+// node filtering VMs (all the cloud's filtered addresses) or one of its
+// computes (the VMs living there, whose ports it filters).
 func (l *Lab) securityGroups(n *Node) SecurityGroupTable {
 	t := SecurityGroupTable{Dropped: map[netip.Addr]uint64{}, Sources: map[netip.Addr][]netip.Prefix{}, Spoofed: map[netip.Addr]uint64{}}
 	var run *cloudRun
+	onCompute := false
 	l.bgpMu.Lock()
 	for _, cr := range l.clouds {
 		if cr.node == n {
 			run = cr
+		}
+		if slices.ContainsFunc(cr.c.Computes, func(c *topology.Compute) bool { return c.Name == n.Model.Name }) {
+			run, onCompute = cr, true
 		}
 	}
 	l.bgpMu.Unlock()
@@ -51,14 +57,38 @@ func (l *Lab) securityGroups(n *Node) SecurityGroupTable {
 	// cr.mu after bgpMu, never inside it: ApplyCloud takes them the other way.
 	run.mu.Lock()
 	f := run.filter
+	here := map[netip.Addr]bool{}
+	for a, host := range run.vms {
+		here[a] = host == n.Model.Name
+	}
 	run.mu.Unlock()
 	if f == nil {
 		return t
 	}
+	// The cloud's filter is shared by its node and computes: a compute
+	// shows its own VMs' addresses.
+	shown := func(a netip.Addr) bool { return !onCompute || here[a] }
 	rules, dropped := f.Counts()
-	t.Dropped = dropped
-	t.Sources, t.Spoofed = f.Sources()
+	sources, spoofed := f.Sources()
+	for a, v := range dropped {
+		if shown(a) {
+			t.Dropped[a] = v
+		}
+	}
+	for a, v := range sources {
+		if shown(a) {
+			t.Sources[a] = v
+		}
+	}
+	for a, v := range spoofed {
+		if shown(a) {
+			t.Spoofed[a] = v
+		}
+	}
 	for a, rs := range rules {
+		if !shown(a) {
+			continue
+		}
 		for _, r := range rs {
 			t.Rules = append(t.Rules, SecurityGroupRow{Addr: a, Group: r.Group, Rule: r.ID, Direction: r.Direction.String(),
 				Protocol: protoName(r.Proto), Ports: portsText(r.Rule), Remote: remoteText(r.Rule), Packets: r.Packets})
