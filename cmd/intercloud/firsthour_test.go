@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/intercloud/intercloud/internal/lab"
 )
 
 // ping(8) and traceroute(8) take seconds: -i 0.2 is 200ms, as is -i 200ms.
@@ -105,5 +107,34 @@ func TestTheFirstHourPointsToWhatWorks(t *testing.T) {
 			t.Fatal("capture --count 2 did not end within 20s of pings crossing the link")
 		}
 		run(t, "ping", api, "red1", "red2", "-c", "1")
+	}
+}
+
+// `show NODE` alone names every table the lab can show, so none is found
+// only by reading the README.
+func TestShowANodeAloneNamesEveryTable(t *testing.T) {
+	_, errOut, _ := run(t, "show", "pe1")
+	var heads []string
+	for _, line := range strings.Split(errOut, "\n") {
+		heads = append(heads, strings.NewReplacer("[", "", "]", "").Replace(strings.TrimSpace(line)))
+	}
+	for _, table := range lab.Tables {
+		var words []string
+		for _, w := range strings.Fields(table) {
+			if strings.ContainsAny(w, "[ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+				break
+			}
+			words = append(words, w)
+		}
+		name := strings.Join(words, " ")
+		found := false
+		for _, h := range heads {
+			if strings.HasPrefix(h, name+" ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("show pe1 alone does not list %q:\n%s", name, errOut)
+		}
 	}
 }

@@ -24,12 +24,15 @@ const showTables = `  route                 the RIB (show ip route)
   ldp bindings          LDP label bindings (show mpls ldp binding)
   ldp neighbors         LDP sessions (show mpls ldp neighbor)
   sr                    SR node SIDs and their labels
+  frr                   each destination's backup next hop (fast reroute), or why it has none
   bgp summary           BGP neighbours (show bgp summary; --vrf for a PE's VRF)
   bgp vpnv4             VPNv4 routes of a PE or reflector (show bgp ipv4 vpn)
   bgp ipv4 unicast      IPv4 routes of a CE, or of a PE's VRF with --vrf
   bgp neighbor NODE     one BGP neighbour, by node name or address
   vrf [NAME [routes]]   a PE's VRFs, one of them, or its routing table
   events                the node's event log
+  security-groups       where a cloud's VMs live: each address's rules, allowed sources and drops
+  sr-policy             a headend's SR policies and their candidate paths
   advertised            on a cloud's node: what the cloud announces to the WAN, and what lies outside its prefix`
 
 func newShowCmd() *cobra.Command {
