@@ -549,52 +549,6 @@ func TestLayoutGeometry(t *testing.T) {
 	}
 }
 
-// edgeHits reports whether an edge's path enters r.
-func edgeHits(e edgeGeom, r rect) bool {
-	if e.kind == edgeArc {
-		prev := e.pts[0]
-		for k := 1; k <= 32; k++ {
-			p := cubicAt(e.pts, float64(k)/32)
-			if segmentHitsRect(prev, p, r) {
-				return true
-			}
-			prev = p
-		}
-		return false
-	}
-	for k := 1; k < len(e.pts); k++ {
-		if segmentHitsRect(e.pts[k-1], e.pts[k], r) {
-			return true
-		}
-	}
-	return false
-}
-
-// segmentHitsRect clips the segment to r (Liang-Barsky).
-func segmentHitsRect(a, b point, r rect) bool {
-	t0, t1 := 0.0, 1.0
-	dx, dy := b.X-a.X, b.Y-a.Y
-	for _, c := range [][2]float64{{-dx, a.X - r.X}, {dx, r.right() - a.X}, {-dy, a.Y - r.Y}, {dy, r.bottom() - a.Y}} {
-		p, q := c[0], c[1]
-		if p == 0 {
-			if q < 0 {
-				return false
-			}
-			continue
-		}
-		t := q / p
-		if p < 0 {
-			t0 = max(t0, t)
-		} else {
-			t1 = min(t1, t)
-		}
-		if t0 > t1 {
-			return false
-		}
-	}
-	return true
-}
-
 func TestJSON(t *testing.T) {
 	for _, tm := range testModels(t) {
 		t.Run(tm.name, func(t *testing.T) {

@@ -63,9 +63,99 @@ func (L *layout) placeLabels() {
 	}
 }
 
-func areaTitleRect(a areaGeom) rect {
-	title := "area " + a.a.id.String()
-	return rect{a.r.X + 6, a.r.Y + 4, textWidth(title, 12, true) + 8, 18}
+func areaTitleRect(a areaGeom) rect { return a.title }
+
+// placeAreaTitles slides each area's title along the top of its box to the
+// leftmost spot no link crosses (links into a band's corner or arcs between
+// bands would strike it through), preferring spots clear of BGP sessions
+// too; with no clear spot it takes the least crossed one.
+func (L *layout) placeAreaTitles() {
+	for i := range L.areas {
+		a := &L.areas[i]
+		w := textWidth("area "+a.a.id.String(), 12, true) + 8
+		best, bestCost := rect{a.r.X + 6, a.r.Y + 4, w, 18}, math.Inf(1)
+		for x := a.r.X + 6; x+w <= a.r.right()-6; x += 12 {
+			r := rect{x, a.r.Y + 4, w, 18}
+			cost := 0.0
+			for _, e := range L.edges {
+				if edgeHits(e, r.inflate(2)) {
+					cost++
+				}
+			}
+			for _, sg := range L.sessions {
+				if quadHits(sg.p0, sg.c, sg.p1, r) {
+					cost += 0.01
+				}
+			}
+			if cost < bestCost {
+				best, bestCost = r, cost
+			}
+			if cost == 0 {
+				break
+			}
+		}
+		a.title = best
+	}
+}
+
+// quadHits reports whether a BGP session's curve enters r.
+func quadHits(p0, c, p1 point, r rect) bool {
+	prev := p0
+	for k := 1; k <= 32; k++ {
+		t := float64(k) / 32
+		p := lerp(lerp(p0, c, t), lerp(c, p1, t), t)
+		if segmentHitsRect(prev, p, r) {
+			return true
+		}
+		prev = p
+	}
+	return false
+}
+
+// edgeHits reports whether an edge's path enters r.
+func edgeHits(e edgeGeom, r rect) bool {
+	if e.kind == edgeArc {
+		prev := e.pts[0]
+		for k := 1; k <= 32; k++ {
+			p := cubicAt(e.pts, float64(k)/32)
+			if segmentHitsRect(prev, p, r) {
+				return true
+			}
+			prev = p
+		}
+		return false
+	}
+	for k := 1; k < len(e.pts); k++ {
+		if segmentHitsRect(e.pts[k-1], e.pts[k], r) {
+			return true
+		}
+	}
+	return false
+}
+
+// segmentHitsRect clips the segment to r (Liang-Barsky).
+func segmentHitsRect(a, b point, r rect) bool {
+	t0, t1 := 0.0, 1.0
+	dx, dy := b.X-a.X, b.Y-a.Y
+	for _, c := range [][2]float64{{-dx, a.X - r.X}, {dx, r.right() - a.X}, {-dy, a.Y - r.Y}, {dy, r.bottom() - a.Y}} {
+		p, q := c[0], c[1]
+		if p == 0 {
+			if q < 0 {
+				return false
+			}
+			continue
+		}
+		t := q / p
+		if p < 0 {
+			t0 = max(t0, t)
+		} else {
+			t1 = min(t1, t)
+		}
+		if t0 > t1 {
+			return false
+		}
+	}
+	return true
 }
 
 var labelTs = []float64{0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8}
@@ -86,6 +176,11 @@ func labelCandidates(e *edgeGeom, w, h float64, bias int) []rect {
 	}
 	switch e.kind {
 	case edgeArc:
+		// On the arc first, as on straight links, so the label reads as
+		// the arc's; beside it (outwards) only when those spots are taken.
+		for _, t := range labelTs {
+			out = append(out, centred(cubicAt(e.pts, t)))
+		}
 		for _, t := range labelTs {
 			out = append(out, beside(cubicAt(e.pts, t), e.dir))
 		}

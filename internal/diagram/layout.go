@@ -89,8 +89,9 @@ type computeGeom struct {
 }
 
 type areaGeom struct {
-	a *varea
-	r rect
+	a     *varea
+	r     rect
+	title rect // where the area's name goes, clear of links (placeAreaTitles)
 }
 
 // layout is the SVG's geometry, also exported through JSON for the web view.
@@ -134,6 +135,7 @@ func newLayout(v *view, o Options) *layout {
 		L.routeSessions()
 	}
 	L.placeAreas()
+	L.placeAreaTitles()
 	L.placeLabels()
 	L.fitCanvas()
 	return L
@@ -206,6 +208,7 @@ func (L *layout) translate(dx float64) {
 	}
 	for i := range L.areas {
 		L.areas[i].r.X += dx
+		L.areas[i].title.X += dx
 	}
 }
 

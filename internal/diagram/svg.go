@@ -44,8 +44,6 @@ func renderSVG(L *layout, o Options) []byte {
 		r := a.r
 		s.raw(`<rect x="` + num(r.X) + `" y="` + num(r.Y) + `" width="` + num(r.W) + `" height="` + num(r.H) +
 			`" rx="10" fill="` + areaFill + `" stroke="` + areaStroke + `" stroke-width="1.2" stroke-dasharray="6 4"/>`)
-		t := areaTitleRect(a)
-		s.text(t.X+4, t.Y+13, 12, "bold", "start", mutedText, "area "+a.a.id.String())
 		if k == len(L.areas)-1 || L.areas[k+1].a != a.a {
 			s.raw("</g>\n")
 		}
@@ -86,6 +84,19 @@ func renderSVG(L *layout, o Options) []byte {
 		}
 		s.raw("</g>\n")
 	}
+
+	// Area titles go above links and sessions, on a halo like the link
+	// labels: a link leaving a band's corner or an arc between bands may
+	// pass under a title, and must not strike it through.
+	s.raw(`<g id="area-titles">` + "\n")
+	for _, a := range L.areas {
+		t := areaTitleRect(a)
+		s.raw(`<rect x="` + num(t.X) + `" y="` + num(t.Y) + `" width="` + num(t.W) + `" height="` + num(t.H) +
+			`" rx="3" fill="` + areaFill + `" fill-opacity="0.92"/>`)
+		s.text(t.X+4, t.Y+13, 12, "bold", "start", mutedText, "area "+a.a.id.String())
+		s.raw("\n")
+	}
+	s.raw("</g>\n")
 
 	s.raw(`<g id="link-labels">` + "\n")
 	for _, e := range L.edges {
