@@ -102,7 +102,7 @@ func (l *Lab) syncVMs(cr *cloudRun, vms []CloudVM) ([]netip.Addr, error) {
 		if err := cr.node.Router.AddStatic("", netip.PrefixFrom(a, 32), underlayAddr(cn)); err != nil {
 			return nil, err
 		}
-		l.own(a, host, space)
+		l.ownGuest(a, host, space)
 		cr.vms[a] = host
 		cn.Router.Event("vm-port", fmt.Sprintf("%v of cloud %s lives here", a, cr.c.Name))
 	}

@@ -213,44 +213,65 @@ func (l *Lab) NameOf(a netip.Addr) string {
 	return ""
 }
 
-// NameSeenFrom names the owner of addr as node from sees it: the owner
-// in from's own address space when several spaces reuse the address.
+// NameSeenFrom names the owner of addr as node from sees it, for output
+// such as "10.0.15.199 (p1)": the owner in from's own address space when
+// several spaces reuse the address. A VM's address is not named after the
+// compute hosting it: the compute is the hop before the VM (see trace).
 func (l *Lab) NameSeenFrom(from string, a netip.Addr) string {
 	os := l.owners(a)
-	if len(os) == 1 {
-		return os[0].node
-	}
-	if n, ok := l.nodes[from]; ok {
-		for _, o := range os {
-			if o.space == n.Model.Space {
-				return o.node
-			}
+	var o owner
+	switch {
+	case len(os) == 1:
+		o = os[0]
+	case len(os) > 1:
+		n, ok := l.nodes[from]
+		if !ok {
+			return ""
 		}
+		i := slices.IndexFunc(os, func(o owner) bool { return o.space == n.Model.Space })
+		if i < 0 {
+			return ""
+		}
+		o = os[i]
+	default:
+		return ""
 	}
-	return ""
+	if o.guest {
+		return ""
+	}
+	return o.node
 }
 
-// owner is a node that holds an address in one address space.
-type owner struct{ node, space string }
+// owner is a node that holds an address in one address space; guest says
+// the address is a VM's living on that node (a compute).
+type owner struct {
+	node, space string
+	guest       bool
+}
 
 // own records that node holds a in space; a second holder in the same
 // space is impossible (topology rejects it), so only the first is kept.
-func (l *Lab) own(a netip.Addr, node, space string) {
+func (l *Lab) own(a netip.Addr, node, space string) { l.ownAs(a, owner{node, space, false}) }
+
+// ownGuest records that a VM living on node holds a in space.
+func (l *Lab) ownGuest(a netip.Addr, node, space string) { l.ownAs(a, owner{node, space, true}) }
+
+func (l *Lab) ownAs(a netip.Addr, o owner) {
 	l.addrMu.Lock()
 	defer l.addrMu.Unlock()
-	for _, o := range l.byAddr[a] {
-		if o.space == space {
+	for _, had := range l.byAddr[a] {
+		if had.space == o.space {
 			return
 		}
 	}
-	l.byAddr[a] = append(l.byAddr[a], owner{node, space})
+	l.byAddr[a] = append(l.byAddr[a], o)
 }
 
 // disown forgets that node holds a in space (a VM that went away).
 func (l *Lab) disown(a netip.Addr, node, space string) {
 	l.addrMu.Lock()
 	defer l.addrMu.Unlock()
-	l.byAddr[a] = slices.DeleteFunc(l.byAddr[a], func(o owner) bool { return o == owner{node, space} })
+	l.byAddr[a] = slices.DeleteFunc(l.byAddr[a], func(o owner) bool { return o.node == node && o.space == space })
 	if len(l.byAddr[a]) == 0 {
 		delete(l.byAddr, a)
 	}
