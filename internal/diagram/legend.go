@@ -101,7 +101,26 @@ func subtitle(v *view) string {
 			parts = append(parts, fmt.Sprintf("provider AS%d", v.m.ProviderASN))
 		}
 	}
-	parts = append(parts, plural(len(v.nodes), "node"), plural(len(v.links), "link"))
+	// Compute nodes are routers the lab runs, drawn inside their cloud's
+	// box with their underlay links left out: count them as validate and
+	// up do.
+	computes, underlay := 0, 0
+	for _, c := range v.clouds {
+		for _, cp := range c.computes {
+			if cp == nil || v.m == nil {
+				continue
+			}
+			if n := modelNode(v.m, cp.Name); n != nil {
+				computes++
+				underlay += len(n.Interfaces)
+			}
+		}
+	}
+	nodes := plural(len(v.nodes)+computes, "node")
+	if computes > 0 {
+		nodes += fmt.Sprintf(" (%d compute)", computes)
+	}
+	parts = append(parts, nodes, plural(len(v.links)+underlay, "link"))
 	if len(v.clouds) > 0 {
 		parts = append(parts, plural(len(v.clouds), "cloud"))
 	}
