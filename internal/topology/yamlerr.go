@@ -40,6 +40,11 @@ func syntaxError(data []byte, err error) (pos Pos, msg, hint string) {
 			}
 			return f.at, msg, fmt.Sprintf("the '%c' opened at %d:%d is not closed", f.open, f.opened.Line, f.opened.Col)
 		}
+	case msg == "did not find expected node content" && t.flow != nil && t.flow.found == 0:
+		// "[a, b," and the end of the file or of the block: a comma
+		// waiting for an item, in a list or map that is never closed.
+		f := t.flow
+		return f.at, msg, fmt.Sprintf("the '%c' opened at %d:%d is not closed", f.open, f.opened.Line, f.opened.Col)
 	case strings.HasPrefix(msg, "found unexpected end of stream") && t.quote != nil:
 		q := t.quote
 		return q.opened, "quoted scalar is never closed", fmt.Sprintf("the %c opened here needs a closing %c before the end of the file", q.open, q.open)

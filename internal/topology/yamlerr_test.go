@@ -20,6 +20,8 @@ func TestSyntaxErrorPositions(t *testing.T) {
 			`lab.yaml:2:21: did not find expected ',' or ']' (the '[' opened at 2:8 is not closed)`},
 		{"missing ] over lines", "links: [p1-p2,\n  p2-p3,\n  p3-p1\nname: x\n",
 			`lab.yaml:3:8: did not find expected ',' or ']' (the '[' opened at 1:8 is not closed)`},
+		{"trailing comma, never closed", "nodes:\n  p1: {role: p}\n  p2: {role: p}\nlinks: [p1-p2, \n",
+			`lab.yaml:4:15: did not find expected node content (the '[' opened at 4:8 is not closed)`},
 		{"wrong closer", "links: [p1-p2, p2-p3}\n",
 			`lab.yaml:1:21: did not find expected ',' or ']' (found '}'; the '[' opened at 1:8 is closed by ']')`},
 		{"bracket in a quoted value", "name: \"lab [x\"\nnodes: {p1: {role: p}\n",
