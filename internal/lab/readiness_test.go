@@ -33,11 +33,12 @@ func TestReadyWaitsForBGPStillInFlightOverTCP(t *testing.T) {
 	var once sync.Once
 	release := func() { once.Do(func() { close(gate) }) }
 	t.Cleanup(release) // before Close: no reader stays blocked
-	l.tcp.beforeHandle = func(to netip.AddrPort, msg []byte) {
+	slowPE1 := func(to netip.AddrPort, msg []byte) {
 		if to.Addr() == pe1 && len(msg) > 18 && msg[18] == 2 { // an UPDATE
 			<-gate
 		}
 	}
+	l.tcp.beforeHandle.Store(&slowPE1)
 	// As the daemon does: lab time runs at most four times the wall's.
 	advance := func(d time.Duration) {
 		clk.Advance(d)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"github.com/intercloud/intercloud/internal/bgp"
 )
@@ -26,8 +27,10 @@ type tcpNet struct {
 	handled uint64
 
 	// beforeHandle, when set (tests), runs in a connection's reader
-	// before each message is handed to the speaker: a slow reader.
-	beforeHandle func(to netip.AddrPort, msg []byte)
+	// before each message is handed to the speaker: a slow reader. It is
+	// atomic because New may already have readers running when a test
+	// sets it.
+	beforeHandle atomic.Pointer[func(to netip.AddrPort, msg []byte)]
 }
 
 func newTCPNet() *tcpNet {
@@ -137,8 +140,8 @@ type gatedConn struct {
 func (g *gatedConn) Start(recv func([]byte), closed func(error)) {
 	n := g.net
 	g.Conn.Start(func(msg []byte) {
-		if n.beforeHandle != nil {
-			n.beforeHandle(g.local, msg)
+		if before := n.beforeHandle.Load(); before != nil {
+			(*before)(g.local, msg)
 		}
 		recv(msg)
 		if !counted(msg) {
