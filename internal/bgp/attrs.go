@@ -42,6 +42,11 @@ type Attrs struct {
 	OriginatorID netip.Addr
 	ClusterList  string // packed 4-octet cluster ids
 
+	// TunnelEncap is the value of the Tunnel Encapsulation attribute
+	// (RFC 9012, encap.go), "" when the route has none. It is passed on
+	// unchanged; Tunnels reads it.
+	TunnelEncap string
+
 	// Transitive is the wire form of optional transitive attributes the
 	// speaker does not interpret, passed on unchanged (RFC 4271 5).
 	Transitive string
@@ -304,6 +309,13 @@ func attrsFromWire(pas []bgp.PathAttributeInterface, as2 bool) (Attrs, error) {
 			a.OriginatorID = v.Value
 		case *bgp.PathAttributeClusterList:
 			a.ClusterList = packAddrs(v.Value)
+		case *bgp.PathAttributeTunnelEncap:
+			// The codec discarded a malformed one already (RFC 9012 13);
+			// what it decoded is read again by ParseTunnelEncap, which
+			// show and the data plane use, and kept only if it agrees.
+			if v, ok := tunnelEncapValue(v); ok {
+				a.TunnelEncap = v
+			}
 		case *bgp.PathAttributeMpReachNLRI, *bgp.PathAttributeMpUnreachNLRI:
 		default:
 			if pa.GetFlags()&bgp.BGP_ATTR_FLAG_OPTIONAL != 0 && pa.GetFlags()&bgp.BGP_ATTR_FLAG_TRANSITIVE != 0 {
@@ -404,6 +416,13 @@ func (a *Attrs) toWire(f Family, as2 bool) ([]bgp.PathAttributeInterface, error)
 			ecs = append(ecs, ec)
 		}
 		pas = append(pas, bgp.NewPathAttributeExtendedCommunities(ecs))
+	}
+	if a.TunnelEncap != "" {
+		te, err := tunnelEncapAttr(a.TunnelEncap)
+		if err != nil {
+			return nil, err
+		}
+		pas = append(pas, te)
 	}
 	for p := []byte(a.Transitive); len(p) > 0; {
 		pa, err := bgp.GetPathAttribute(p)

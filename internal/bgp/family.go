@@ -263,6 +263,9 @@ func (e ExtCommunity) String() string {
 	if e.IsColor() {
 		return colorString(e)
 	}
+	if _, ok := e.Encapsulation(); ok {
+		return encapString(e)
+	}
 	if e.IsRouteTarget() && e[0]&0x3f == 2 { // 4-octet AS specific: asplain, as FRR
 		return fmt.Sprintf("RT:%d:%d", binary.BigEndian.Uint32(e[2:6]), binary.BigEndian.Uint16(e[6:8]))
 	}

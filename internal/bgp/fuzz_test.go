@@ -148,6 +148,13 @@ func FuzzUpdate(f *testing.F) {
 	// A VPN route with a Color extended community (RFC 9012), as an
 	// egress PE exports it for automated steering.
 	seed(bgp.NewBGPUpdateMessage(nil, append([]bgp.PathAttributeInterface{mp, bgp.NewPathAttributeExtendedCommunities([]bgp.ExtendedCommunityInterface{rtc, bgp.NewColorExtended(100)})}, base[:2]...), nil))
+	// A compute node's VPN route with its encapsulations (RFC 9012): the
+	// extended communities bagpipe-bgp sends and a Tunnel Encapsulation
+	// attribute with an egress endpoint.
+	ep, _ := bgp.NewTunnelEncapSubTLVEgressEndpoint(addr("10.0.0.2"))
+	te := bgp.NewPathAttributeTunnelEncap([]*bgp.TunnelEncapTLV{bgp.NewTunnelEncapTLV(bgp.TUNNEL_TYPE_MPLS_IN_UDP, []bgp.TunnelEncapSubTLVInterface{ep})})
+	seed(bgp.NewBGPUpdateMessage(nil, append([]bgp.PathAttributeInterface{mp, te, bgp.NewPathAttributeExtendedCommunities([]bgp.ExtendedCommunityInterface{rtc,
+		bgp.NewEncapExtended(bgp.TUNNEL_TYPE_MPLS_IN_GRE), bgp.NewEncapExtended(bgp.TUNNEL_TYPE_MPLS_IN_UDP)})}, base[:2]...), nil))
 	un, _ := bgp.NewPathAttributeMpUnreachNLRI(bgp.RF_IPv4_VPN, []bgp.PathNLRI{{NLRI: vpn}})
 	seed(bgp.NewBGPUpdateMessage(nil, []bgp.PathAttributeInterface{un}, nil))
 	seed(bgp.NewBGPUpdateMessage([]bgp.PathNLRI{{NLRI: p4}}, nil, nil))

@@ -19,7 +19,11 @@ type RouteView struct {
 	// Colors are the Color extended communities (RFC 9012), which steer
 	// the route onto an SR policy.
 	Colors []uint32 `json:"colors,omitempty"`
-	Best   bool     `json:"bestpath"`
+	// Encapsulation are the tunnels the egress offers (RFC 9012, from
+	// the Tunnel Encapsulation attribute or the Encapsulation extended
+	// community, encap.go).
+	Encapsulation []TunnelView `json:"encapsulation,omitempty"`
+	Best          bool         `json:"bestpath"`
 	// Valid is FRR's "valid": the next hop resolves; a path without it
 	// is "inaccessible" and never best.
 	Valid     bool    `json:"valid"`
@@ -74,6 +78,7 @@ func (r *Route) View() RouteView {
 		v.RTs = append(v.RTs, e.String())
 	}
 	v.Colors = a.Colors()
+	v.Encapsulation = tunnelViews(a)
 	return v
 }
 
@@ -169,6 +174,9 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 				ecs = append(ecs, fmt.Sprintf("Color:%d", c))
 			}
 			fmt.Fprintf(w, "    EC{%s} label=%d\n", strings.Join(ecs, " "), v.Label)
+			if len(v.Encapsulation) > 0 {
+				fmt.Fprintf(w, "    Encap{%s}\n", encapText(v.Encapsulation))
+			}
 		}
 	}
 	if invalid > 0 {

@@ -45,7 +45,9 @@ func (ss *session) updateError(msg *bgp.BGPMessage, me *bgp.MessageError) {
 	u, _ := msg.Body.(*bgp.BGPUpdate)
 	switch me.ErrorHandling {
 	case bgp.ERROR_HANDLING_ATTRIBUTE_DISCARD:
-		// The codec already left the attribute out.
+		// The codec already left the attribute out (a malformed Tunnel
+		// Encapsulation attribute among them, RFC 9012 13).
+		ss.p.s.log.Warn("malformed attribute discarded, route kept", "peer", ss.p.cfg.Addr, "error", me.Message)
 		if u != nil {
 			ss.applyUpdate(u, false)
 		}
