@@ -36,6 +36,17 @@ type Config struct {
 	Speaker bgp.Config
 	// Announce is what a site router originates (Announce, Restart).
 	Announce func() []netip.Prefix
+	// NextHop is the next hop a PE exports its VRFs' routes with, and
+	// the address it knows its own routes by; its loopback when not
+	// set. A compute node acting as PE uses its address on the cloud's
+	// underlay, which the WAN routes without an LSP (its VPN traffic
+	// comes by IP tunnel).
+	NextHop netip.Addr
+	// OnDemandVRFs: the VRFs come and go after Start (AddVRF, RemoveVRF:
+	// a compute node's BGPVPN attachments). RT constraint then asks for
+	// exactly their import RTs from the start — nothing while there are
+	// none — where a provider router without VRFs asks for everything.
+	OnDemandVRFs bool
 }
 
 // Node is the VPN function of one router.
@@ -48,15 +59,21 @@ type Node struct {
 	// announceMu makes each Announce read Config.Announce and hand it
 	// over in one step, so that two callers cannot leave an older set.
 	announceMu sync.Mutex
-	vrfs       []*vrf // sorted by name; fixed once started
-	asbr       *asbrLabels
-	steering   Steering // SR policies to steer colored VPN routes onto (steer.go)
+	nextHop    netip.Addr // Config.NextHop
+	onDemand   bool       // Config.OnDemandVRFs
+	// vrfs, sorted by name, is replaced (never changed in place) under
+	// mu and the control lock: sync reads it under the control lock,
+	// others through vrfList.
+	vrfs     []*vrf
+	asbr     *asbrLabels
+	steering Steering // SR policies to steer colored VPN routes onto (steer.go)
 
 	mu sync.Mutex
 	// main is the global speaker: read by others under mu, replaced
 	// (Restart) under mu and the control lock.
 	main      *bgp.Speaker
 	scheduled bool
+	started   bool // Start ran: VRFs added from now on apply at once
 	// best is each speaker's best paths as its changes reported them:
 	// "" for the global speaker, a VRF's name for its speaker.
 	best map[string]map[bgp.RouteKey]*bgp.Route
@@ -85,7 +102,7 @@ type ribKey struct {
 
 // New creates the Node and its global speaker. Add VRFs, then Start.
 func New(cfg Config) (*Node, error) {
-	n := &Node{env: cfg.Env, mode: cfg.Mode, announce: cfg.Announce,
+	n := &Node{env: cfg.Env, mode: cfg.Mode, announce: cfg.Announce, nextHop: cfg.NextHop, onDemand: cfg.OnDemandVRFs,
 		best: map[string]map[bgp.RouteKey]*bgp.Route{}, restarting: map[string]bool{},
 		pending: map[string]map[bgp.RouteKey]*bgp.Route{}, installed: map[ribKey][]router.Route{}}
 	n.res = NewResolver(cfg.Env.RIB(), "")
@@ -108,21 +125,45 @@ func New(cfg Config) (*Node, error) {
 // Start (control lock held) asks for the VPN routes the VRFs import,
 // installs their labels and follows the RIB.
 func (n *Node) Start() {
-	if len(n.vrfs) > 0 {
-		// RT constraint (RFC 4684): the PE asks only for what its VRFs
-		// import. Reflectors and ASBRs without VRFs ask for everything.
-		var rts []bgp.ExtCommunity
-		for _, v := range n.vrfs {
-			for _, rt := range v.imports {
-				if !slices.Contains(rts, rt) {
-					rts = append(rts, rt)
-				}
-			}
-		}
-		n.main.SetImportRTs(rts)
+	if len(n.vrfs) > 0 || n.onDemand {
+		n.askImportRTs()
 		n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
 	}
+	n.mu.Lock()
+	n.started = true
+	n.mu.Unlock()
 	n.env.RIB().Watch(n.ribChanged)
+}
+
+// askImportRTs (control lock held): RT constraint (RFC 4684), the PE
+// asks only for what its VRFs import. Reflectors and ASBRs without VRFs
+// never call it, and ask for everything.
+func (n *Node) askImportRTs() {
+	var rts []bgp.ExtCommunity
+	for _, v := range n.vrfs {
+		for _, rt := range v.imports {
+			if !slices.Contains(rts, rt) {
+				rts = append(rts, rt)
+			}
+		}
+	}
+	slices.SortFunc(rts, func(a, b bgp.ExtCommunity) int { return slices.Compare(a[:], b[:]) })
+	_ = n.Speaker().SetImportRTs(rts) // VRF import RTs are route targets by construction
+}
+
+// vrfList is the VRFs as they are now, from any goroutine.
+func (n *Node) vrfList() []*vrf {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.vrfs
+}
+
+// nextHopSelf is the next hop of what the Node exports.
+func (n *Node) nextHopSelf() netip.Addr {
+	if n.nextHop.IsValid() {
+		return n.nextHop
+	}
+	return n.env.Loopback().Addr()
 }
 
 // Announce has a site router originate exactly Config.Announce; call it
@@ -198,8 +239,10 @@ func (n *Node) Resolver(vrfName string) *Resolver {
 // Close stops every speaker.
 func (n *Node) Close() {
 	n.Speaker().Close()
-	for _, v := range n.vrfs {
-		n.VRFSpeaker(v.name).Close()
+	for _, v := range n.vrfList() {
+		if sp := n.VRFSpeaker(v.name); sp != nil {
+			sp.Close()
+		}
 	}
 }
 
@@ -210,7 +253,7 @@ func (n *Node) ribChanged() {
 		n.main.Reresolve()
 	}
 	for _, v := range n.vrfs {
-		if v.res.Moved() {
+		if v.res.Moved() && v.sp != nil {
 			v.sp.Reresolve()
 		}
 	}
@@ -326,7 +369,7 @@ func (n *Node) sync() {
 	if n.asbr != nil {
 		n.syncASBR()
 	}
-	if len(n.vrfs) == 0 {
+	if len(n.vrfs) == 0 && !n.onDemand {
 		return // a route reflector or a bare ASBR: it uses no VPN route in a VRF
 	}
 	n.syncVRFs()

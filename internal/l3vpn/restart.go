@@ -22,8 +22,10 @@ func (n *Node) Restart() error {
 	n.restarting[""] = true
 	n.pending[""] = nil
 	for _, v := range n.vrfs {
-		n.restarting[v.name] = true
-		n.pending[v.name] = nil
+		if v.sp != nil {
+			n.restarting[v.name] = true
+			n.pending[v.name] = nil
+		}
 	}
 	n.mu.Unlock()
 
@@ -33,6 +35,9 @@ func (n *Node) Restart() error {
 	}
 	vrfSps := make([]*bgp.Speaker, len(n.vrfs))
 	for i, v := range n.vrfs {
+		if v.sp == nil {
+			continue // an attachment VRF: its sites are the router's own
+		}
 		if vrfSps[i], err = v.sp.Restart(); err != nil {
 			return fmt.Errorf("vrf %s: %w", v.name, err)
 		}
@@ -40,7 +45,9 @@ func (n *Node) Restart() error {
 	n.mu.Lock()
 	n.main = main
 	for i, v := range n.vrfs {
-		v.sp = vrfSps[i]
+		if v.sp != nil {
+			v.sp = vrfSps[i]
+		}
 	}
 	n.mu.Unlock()
 
@@ -72,8 +79,10 @@ func (n *Node) GracefulKeepers() int {
 // helpers counts the Node's peers that would keep its routes now.
 func (n *Node) helpers() int {
 	c := n.Speaker().GracefulHelpers()
-	for _, v := range n.vrfs {
-		c += n.VRFSpeaker(v.name).GracefulHelpers()
+	for _, v := range n.vrfList() {
+		if sp := n.VRFSpeaker(v.name); sp != nil {
+			c += sp.GracefulHelpers()
+		}
 	}
 	return c
 }

@@ -24,6 +24,13 @@ type VRFConfig struct {
 	// Speaker configures the VRF's PE–CE speaker (IPv4 unicast). AddVRF
 	// sets its Resolver, OnBestChange and OnRestartDone.
 	Speaker bgp.Config
+	// Attachment: the VRF's sites are the router's own — the VMs of a
+	// compute node's ports (option 3, bagpipe's model) — not CEs behind
+	// PE–CE sessions. It runs no speaker (Speaker is ignored) and exports
+	// what SetAttached gives it, with the VRF's label; the caller makes
+	// those addresses the router's own in the VRF (Router.AddLocal), so
+	// the label's "pop, then route in the VRF" delivers to them.
+	Attachment bool
 }
 
 // vrf is one VRF on a PE.
@@ -39,37 +46,128 @@ type vrf struct {
 	perPrefix    bool
 	prefixLabels map[netip.Prefix]prefixLabel
 	color        uint32
+	// attachment: no speaker; attached is what it exports (sorted),
+	// each route with localPref when hasLocalPref (SetAttached).
+	attachment bool
+	attached   []Attached
 }
 
-// AddVRF creates a VRF, its speaker and its VPN label (before Start).
+// Attached is a prefix an attachment VRF exports: a VM's address, or a
+// route via one (a port association's prefix route), with the
+// LOCAL_PREF the tenant asked for (0: none, the receivers' default).
+type Attached struct {
+	Prefix    netip.Prefix
+	LocalPref uint32
+}
+
+// AddVRF creates a VRF, its speaker and its VPN label. Before Start it
+// may be called from anywhere; after Start (VRFs that come and go: a
+// compute node's BGPVPN attachments) only with the control lock held,
+// and the Node then asks for the VRF's import RTs and syncs at once.
 func (n *Node) AddVRF(c VRFConfig) error {
 	if n.vrf(c.Name) != nil {
 		return &vrfError{c.Name, "twice"}
 	}
-	v := &vrf{name: c.Name, rd: c.RD, imports: c.Import, exports: c.Export,
-		perPrefix: c.PerPrefixLabels, prefixLabels: map[netip.Prefix]prefixLabel{}, color: c.Color}
+	v := &vrf{name: c.Name, rd: c.RD, imports: slices.Clone(c.Import), exports: slices.Clone(c.Export),
+		perPrefix: c.PerPrefixLabels, prefixLabels: map[netip.Prefix]prefixLabel{}, color: c.Color,
+		attachment: c.Attachment}
 	v.res = NewResolver(n.env.RIB(), c.Name)
-	sc := c.Speaker
-	sc.Resolver = v.res.Resolve
-	sc.OnBestChange = n.changedIn(c.Name)
-	sc.OnRestartDone = n.restartDone(c.Name)
-	sp, err := bgp.New(sc)
-	if err != nil {
-		return err
+	if !c.Attachment {
+		sc := c.Speaker
+		sc.Resolver = v.res.Resolve
+		sc.OnBestChange = n.changedIn(c.Name)
+		sc.OnRestartDone = n.restartDone(c.Name)
+		sp, err := bgp.New(sc)
+		if err != nil {
+			return err
+		}
+		v.sp = sp
 	}
-	v.sp = sp
 	v.label = n.env.RIB().AllocateLabel()
-	i, _ := slices.BinarySearchFunc(n.vrfs, c.Name, func(x *vrf, name string) int { return cmp.Compare(x.name, name) })
-	n.vrfs = slices.Insert(n.vrfs, i, v)
+	n.mu.Lock()
+	vrfs := slices.Clone(n.vrfs) // copy on write: readers outside the control lock hold an older slice
+	i, _ := slices.BinarySearchFunc(vrfs, c.Name, func(x *vrf, name string) int { return cmp.Compare(x.name, name) })
+	n.vrfs = slices.Insert(vrfs, i, v)
+	started := n.started
+	n.mu.Unlock()
+	if started {
+		n.vrfsChanged()
+	}
 	return nil
+}
+
+// RemoveVRF (control lock held, after Start) deletes a VRF: its routes
+// leave the RIB, its label the LFIB, its exports the VPN and its import
+// RTs the RT constraint; sync runs at once. false when there is none.
+func (n *Node) RemoveVRF(name string) bool {
+	v := n.vrf(name)
+	if v == nil {
+		return false
+	}
+	n.mu.Lock()
+	n.vrfs = slices.DeleteFunc(slices.Clone(n.vrfs), func(x *vrf) bool { return x == v })
+	delete(n.best, name)
+	delete(n.pending, name)
+	delete(n.restarting, name)
+	sp := v.sp
+	n.mu.Unlock()
+	if sp != nil {
+		sp.Close()
+	}
+	for _, p := range []router.Protocol{router.ProtoEBGP, router.ProtoIBGP} {
+		if k := (ribKey{p, name}); len(n.installed[k]) > 0 {
+			n.env.RIB().ReplaceRoutes(p, name, nil)
+			delete(n.installed, k)
+		}
+	}
+	n.releasePrefixLabels(v, nil)
+	n.env.RIB().ReleaseLabel(v.label)
+	n.vrfsChanged()
+	return true
+}
+
+// SetAttached (control lock held) sets what an attachment VRF exports;
+// false when name is no attachment VRF.
+func (n *Node) SetAttached(name string, routes []Attached) bool {
+	v := n.vrf(name)
+	if v == nil || !v.attachment {
+		return false
+	}
+	rs := slices.Clone(routes)
+	for i := range rs {
+		rs[i].Prefix = rs[i].Prefix.Masked()
+	}
+	slices.SortFunc(rs, func(a, b Attached) int { return comparePrefix(a.Prefix, b.Prefix) })
+	rs = slices.CompactFunc(rs, func(a, b Attached) bool { return a.Prefix == b.Prefix })
+	n.mu.Lock()
+	if slices.Equal(rs, v.attached) {
+		n.mu.Unlock()
+		return true
+	}
+	v.attached = rs // under mu too: VRF reads it from show
+	n.scheduleLocked()
+	n.mu.Unlock()
+	return true
+}
+
+// vrfsChanged (control lock held) follows a VRF added or removed after
+// Start: the RT constraint asks for exactly the VRFs' import RTs, the
+// LFIB holds exactly their labels, and sync re-exports and re-imports.
+func (n *Node) vrfsChanged() {
+	n.askImportRTs()
+	n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
+	n.mu.Lock()
+	n.scheduleLocked()
+	n.mu.Unlock()
 }
 
 type vrfError struct{ name, what string }
 
 func (e *vrfError) Error() string { return "vrf " + e.name + ": " + e.what }
 
+// vrf finds a VRF by name, from any goroutine.
 func (n *Node) vrf(name string) *vrf {
-	for _, v := range n.vrfs {
+	for _, v := range n.vrfList() {
 		if v.name == name {
 			return v
 		}
@@ -79,8 +177,9 @@ func (n *Node) vrf(name string) *vrf {
 
 // VRFs names the Node's VRFs, sorted.
 func (n *Node) VRFs() []string {
-	out := make([]string, len(n.vrfs))
-	for i, v := range n.vrfs {
+	vrfs := n.vrfList()
+	out := make([]string, len(vrfs))
+	for i, v := range vrfs {
 		out[i] = v.name
 	}
 	return out
@@ -108,7 +207,7 @@ func (n *Node) VPNLabel(name string) uint32 {
 // syncVRFs (control lock held): export what each VRF learned from its
 // CEs, import the VPN routes it wants.
 func (n *Node) syncVRFs() {
-	self := n.env.Loopback().Addr()
+	self := n.nextHopSelf()
 	vpn := n.snapshot("")
 	var export []bgp.Origination
 	perPrefix := false
@@ -126,6 +225,15 @@ func (n *Node) syncVRFs() {
 			a.ExtCommunities = bgp.PackExtCommunities(v.exportCommunities())
 			a.LocalPref, a.HasLocalPref = 0, false
 			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: n.exportLabel(v, r), Attrs: a})
+		}
+		for _, at := range v.attached {
+			isCE[at.Prefix] = true
+			a := bgp.Attrs{Origin: bgp.OriginIGP, NextHop: self,
+				ExtCommunities: bgp.PackExtCommunities(v.exportCommunities())}
+			if at.LocalPref != 0 {
+				a.LocalPref, a.HasLocalPref = at.LocalPref, true
+			}
+			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: at.Prefix}, Label: v.label, Attrs: a})
 		}
 		if v.perPrefix {
 			n.releasePrefixLabels(v, isCE)
@@ -151,7 +259,9 @@ func (n *Node) syncVRFs() {
 		}
 		slices.SortFunc(routes, func(a, b router.Route) int { return comparePrefix(a.Prefix, b.Prefix) })
 		n.install(router.ProtoIBGP, v.name, routes)
-		_ = n.originate(v.sp, bgp.IPv4Unicast, imp) // counted and logged
+		if v.sp != nil {
+			_ = n.originate(v.sp, bgp.IPv4Unicast, imp) // counted and logged
+		}
 	}
 	if perPrefix {
 		n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
@@ -176,6 +286,10 @@ type VRFSettings struct {
 	Import, Export  []bgp.ExtCommunity
 	Label           uint32
 	PerPrefixLabels bool
+	// Attachment: the VRF's sites are the router's own (a compute
+	// node's VMs), and Attached is what it exports.
+	Attachment bool
+	Attached   []Attached
 }
 
 // VRF describes the VRF called name.
@@ -184,6 +298,8 @@ func (n *Node) VRF(name string) (VRFSettings, bool) {
 	if v == nil {
 		return VRFSettings{}, false
 	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	return VRFSettings{Name: v.name, RD: v.rd, Import: slices.Clone(v.imports), Export: slices.Clone(v.exports),
-		Label: v.label, PerPrefixLabels: v.perPrefix}, true
+		Label: v.label, PerPrefixLabels: v.perPrefix, Attachment: v.attachment, Attached: slices.Clone(v.attached)}, true
 }
