@@ -69,7 +69,20 @@ func neighbors(m *topology.Model, node string) []neighbor {
 type frrWriter struct {
 	b    strings.Builder
 	omit []string
+	opts FRROptions
 }
+
+// FRROptions are choices the model does not make: a reference lab's
+// timers. Zero values keep FRR's defaults (OSPF hello 10 s, dead 40 s;
+// BGP keepalive 60 s, hold 180 s).
+type FRROptions struct {
+	OSPFHello, OSPFDead   int // seconds, on every OSPF interface; both or neither
+	BGPKeepalive, BGPHold int // seconds, on every BGP neighbor; both or neither
+}
+
+// FastTimers are the fast timers reference labs measure with: hello 1 s,
+// dead 3 s, keepalive 1 s, hold 3 s.
+var FastTimers = FRROptions{OSPFHello: 1, OSPFDead: 3, BGPKeepalive: 1, BGPHold: 3}
 
 func (w *frrWriter) line(format string, args ...any) { fmt.Fprintf(&w.b, format+"\n", args...) }
 
@@ -80,6 +93,14 @@ func (w *frrWriter) line(format string, args ...any) { fmt.Fprintf(&w.b, format+
 // Parts FRR cannot express, or that are not a router's, are listed in a
 // comment at the top.
 func FRR(m *topology.Model, node string) ([]byte, error) {
+	return FRRWith(m, node, FRROptions{})
+}
+
+// FRRWith is FRR with opts' timers written into the file.
+func FRRWith(m *topology.Model, node string, opts FRROptions) ([]byte, error) {
+	if (opts.OSPFHello == 0) != (opts.OSPFDead == 0) || (opts.BGPKeepalive == 0) != (opts.BGPHold == 0) {
+		return nil, fmt.Errorf("FRR timers: give hello with dead and keepalive with hold, not one alone")
+	}
 	n := m.Node(node)
 	if n == nil {
 		return nil, fmt.Errorf("no node %q", node)
@@ -89,7 +110,7 @@ func FRR(m *topology.Model, node string) ([]byte, error) {
 	}
 	edge := planEdge(m)
 	nbs := neighbors(m, node)
-	var w frrWriter
+	w := frrWriter{opts: opts}
 	body := renderFRR(&w, m, n, edge, nbs)
 
 	var out strings.Builder
@@ -168,6 +189,10 @@ func renderFRR(w *frrWriter, m *topology.Model, n *topology.Node, edge *edgePlan
 			w.line(" ip ospf area %s", l.Area)
 			w.line(" ip ospf cost %d", l.Cost)
 			w.line(" ip ospf network point-to-point")
+			if w.opts.OSPFHello > 0 {
+				w.line(" ip ospf hello-interval %d", w.opts.OSPFHello)
+				w.line(" ip ospf dead-interval %d", w.opts.OSPFDead)
+			}
 		}
 		if !l.Up {
 			w.line(" shutdown")
@@ -451,6 +476,11 @@ func writeNeighbors(w *frrWriter, nbs []neighbor) {
 		w.line(" neighbor %s description %s", nb.addr, desc)
 		if nb.loopbacked {
 			w.line(" neighbor %s update-source lo", nb.addr)
+		}
+		if w.opts.BGPKeepalive > 0 {
+			w.line(" neighbor %s timers %d %d", nb.addr, w.opts.BGPKeepalive, w.opts.BGPHold)
+			// Reconnect as fast as the session would fail (default 120 s).
+			w.line(" neighbor %s timers connect %d", nb.addr, w.opts.BGPKeepalive)
 		}
 	}
 }
