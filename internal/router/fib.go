@@ -41,42 +41,62 @@ type fwdNexthop struct {
 	backup *fwdNexthop // fast reroute: taken while ifc has no carrier
 }
 
-// fib is a longest-prefix-match table for IPv4. The prefixes are flattened
-// into disjoint address ranges, each with the entry of the longest prefix
-// covering it, so a lookup is one binary search for the last range
-// starting at or below the address. Big tables add an index on the top 16
-// bits that narrows the search to the ranges of one /16. It is immutable:
-// lookups need no lock.
+// fib is a longest-prefix-match table for IPv4: a tree of 256-way nodes
+// over the address's bytes whose leaves cover a /0, /8, /16 or /24 each.
+// A leaf holds every prefix that overlaps its range and flattens them into
+// disjoint address ranges, each with the entry of the longest prefix
+// covering it, so a lookup is a walk of at most three nodes then a binary
+// search for the last range starting at or below the address.
+//
+// A leaf is split once it holds more than leafMax prefixes, so that a
+// change rebuilds one small leaf and copies the nodes above it (update),
+// not the whole table: a table is never modified, lookups need no lock,
+// and the old and new tables share every leaf the change did not touch.
+// A prefix shorter than a leaf's range is copied into each leaf it
+// covers; changing it rebuilds them all (a default route, say).
 type fib struct {
-	starts  []uint32 // ascending; starts[0] == 0
-	vals    []int32  // entry index for each range, -1 for none
-	index   []uint32 // nil, or len 1<<16+1: range holding each /16's first address
+	root *fibNode
+}
+
+// fibNode is a leaf (kids nil) or a node of 256 children by the byte at
+// shift.
+type fibNode struct {
+	kids  *[256]*fibNode
+	shift uint8
+	// A leaf's ranges: starts ascending, the first at the leaf's first
+	// address (or 0 in the shared empty leaf); vals index entries, -1 for
+	// none.
+	starts  []uint32
+	vals    []int32
 	entries []fibEntry
 }
 
-// indexThreshold is the number of ranges from which the /16 index (256 KB)
-// pays for itself; a binary search over fewer is a handful of steps.
-const indexThreshold = 512
+// leafMax is the most prefixes a leaf above /24 holds before it splits:
+// a change then sorts and flattens at most this many.
+const leafMax = 256
+
+// emptyLeaf is every leaf with no prefix, shared.
+var emptyLeaf = &fibNode{starts: []uint32{0}, vals: []int32{-1}}
 
 func (t *fib) lookup(a uint32) *fibEntry {
 	if t == nil {
 		return nil
 	}
-	lo, hi := 0, len(t.starts)
-	if t.index != nil {
-		h := a >> 16
-		lo, hi = int(t.index[h]), int(t.index[h+1])+1
+	n := t.root
+	for n.kids != nil {
+		n = n.kids[a>>n.shift&0xff]
 	}
+	lo, hi := 0, len(n.starts)
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
-		if t.starts[mid] <= a {
+		if n.starts[mid] <= a {
 			lo = mid
 		} else {
 			hi = mid
 		}
 	}
-	if v := t.vals[lo]; v >= 0 {
-		return &t.entries[v]
+	if v := n.vals[lo]; v >= 0 {
+		return &n.entries[v]
 	}
 	return nil
 }
@@ -89,9 +109,122 @@ func (t *fib) lookupAddr(a netip.Addr) *fibEntry {
 	return t.lookup(binary.BigEndian.Uint32(b[:]))
 }
 
-// buildFIB flattens entries (one per prefix) into ranges.
+// buildFIB builds a table from entries, one per prefix.
 func buildFIB(entries []fibEntry) *fib {
-	t := &fib{entries: entries}
+	return &fib{root: buildNode(entries, 0, 0)}
+}
+
+// fibChange is one prefix's new entry, or its removal (entry nil).
+type fibChange struct {
+	prefix netip.Prefix
+	entry  *fibEntry
+}
+
+// update returns the table with changes applied (one per prefix), sharing
+// what they do not touch with t.
+func (t *fib) update(changes []fibChange) *fib {
+	if len(changes) == 0 {
+		return t
+	}
+	root := emptyLeaf
+	if t != nil {
+		root = t.root
+	}
+	return &fib{root: updateNode(root, 0, 0, changes)}
+}
+
+// buildNode builds the node for the range of bits bits at lo from the
+// entries overlapping it.
+func buildNode(entries []fibEntry, lo uint32, bits int) *fibNode {
+	if len(entries) == 0 {
+		return emptyLeaf
+	}
+	if len(entries) <= leafMax || bits >= 24 {
+		return buildLeaf(entries, lo, bits)
+	}
+	shift := uint8(24 - bits)
+	var buckets [256][]fibEntry
+	for _, e := range entries {
+		first, last := childSpan(e.prefix, lo, bits, shift)
+		for i := first; i <= last; i++ {
+			buckets[i] = append(buckets[i], e)
+		}
+	}
+	n := &fibNode{kids: new([256]*fibNode), shift: shift}
+	for i := range 256 {
+		n.kids[i] = buildNode(buckets[i], lo|uint32(i)<<shift, bits+8)
+	}
+	return n
+}
+
+// childSpan is the children of a node (range of bits bits at lo, children
+// by the byte at shift) that prefix p overlaps.
+func childSpan(p netip.Prefix, lo uint32, bits int, shift uint8) (first, last int) {
+	if p.Bits() <= bits {
+		return 0, 255 // covers the whole node
+	}
+	return int(lo32(p) >> shift & 0xff), int(hi32(p) >> shift & 0xff)
+}
+
+// updateNode applies changes (each overlapping the node's range) to a
+// node, copying what changes.
+func updateNode(n *fibNode, lo uint32, bits int, changes []fibChange) *fibNode {
+	if n.kids == nil {
+		return buildNode(applyChanges(n.entries, changes), lo, bits)
+	}
+	var buckets [256][]fibChange
+	for _, c := range changes {
+		first, last := childSpan(c.prefix, lo, bits, n.shift)
+		for i := first; i <= last; i++ {
+			buckets[i] = append(buckets[i], c)
+		}
+	}
+	kids := *n.kids
+	for i := range 256 {
+		if len(buckets[i]) > 0 {
+			kids[i] = updateNode(kids[i], lo|uint32(i)<<n.shift, bits+8, buckets[i])
+		}
+	}
+	return &fibNode{kids: &kids, shift: n.shift}
+}
+
+// applyChanges returns a leaf's entries with changes applied.
+func applyChanges(entries []fibEntry, changes []fibChange) []fibEntry {
+	out := make([]fibEntry, 0, len(entries)+len(changes))
+	if len(changes) <= 8 {
+	scan:
+		for _, e := range entries {
+			for _, c := range changes {
+				if c.prefix == e.prefix {
+					continue scan
+				}
+			}
+			out = append(out, e)
+		}
+	} else {
+		gone := make(map[netip.Prefix]bool, len(changes))
+		for _, c := range changes {
+			gone[c.prefix] = true
+		}
+		for _, e := range entries {
+			if !gone[e.prefix] {
+				out = append(out, e)
+			}
+		}
+	}
+	for _, c := range changes {
+		if c.entry != nil {
+			out = append(out, *c.entry)
+		}
+	}
+	return out
+}
+
+// buildLeaf flattens entries (one per prefix, each overlapping the range
+// of bits bits at lo) into the range's disjoint address ranges.
+func buildLeaf(entries []fibEntry, lo uint32, bits int) *fibNode {
+	hi := lo | uint32(uint64(1)<<(32-bits)-1)
+	t := &fibNode{entries: entries}
 	type span struct {
 		lo, hi uint32
 		bits   int
@@ -99,7 +232,8 @@ func buildFIB(entries []fibEntry) *fib {
 	}
 	spans := make([]span, len(entries))
 	for i, e := range entries {
-		spans[i] = span{lo32(e.prefix), hi32(e.prefix), e.prefix.Bits(), int32(i)}
+		// Clipped to the leaf: a prefix covering it spans all of it.
+		spans[i] = span{max(lo32(e.prefix), lo), min(hi32(e.prefix), hi), e.prefix.Bits(), int32(i)}
 	}
 	// Covering prefixes come before the prefixes they cover.
 	slices.SortFunc(spans, func(x, y span) int {
@@ -108,7 +242,7 @@ func buildFIB(entries []fibEntry) *fib {
 		}
 		return cmp.Compare(x.bits, y.bits)
 	})
-	t.emit(0, -1)
+	t.emit(lo, -1)
 	var stack []span // enclosing prefixes, innermost last
 	// close pops the prefixes that end before a, resuming the enclosing
 	// one's entry after each.
@@ -119,7 +253,7 @@ func buildFIB(entries []fibEntry) *fib {
 				return
 			}
 			stack = stack[:len(stack)-1]
-			if end == 0xffffffff {
+			if end == hi {
 				continue
 			}
 			next := int32(-1)
@@ -134,26 +268,14 @@ func buildFIB(entries []fibEntry) *fib {
 		t.emit(sp.lo, sp.idx)
 		stack = append(stack, sp)
 	}
-	close(1 << 32)
-	if len(t.starts) > indexThreshold {
-		t.index = make([]uint32, 1<<16+1)
-		j := 0
-		for h := range 1 << 16 {
-			a := uint32(h) << 16
-			for j+1 < len(t.starts) && t.starts[j+1] <= a {
-				j++
-			}
-			t.index[h] = uint32(j)
-		}
-		t.index[1<<16] = uint32(len(t.starts) - 1)
-	}
+	close(uint64(hi) + 1)
 	return t
 }
 
 // emit appends a range starting at start with value v, merging it into
 // the previous range when that starts at the same address or has the same
 // value.
-func (t *fib) emit(start uint32, v int32) {
+func (t *fibNode) emit(start uint32, v int32) {
 	n := len(t.starts)
 	if n > 0 && t.starts[n-1] == start {
 		t.vals[n-1] = v

@@ -1,8 +1,10 @@
 package router
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"testing"
 )
 
@@ -51,8 +53,8 @@ func TestFIBLongestPrefixMatch(t *testing.T) {
 			ps = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} // no default: misses
 		}
 		f := fibOf(ps)
-		if (f.index != nil) != (len(f.starts) > indexThreshold) {
-			t.Errorf("n=%d: index %v with %d ranges", n, f.index != nil, len(f.starts))
+		if split := f.root.kids != nil; split != (len(ps) > leafMax) {
+			t.Errorf("n=%d: root split %v", n, split)
 		}
 		check := func(a netip.Addr) {
 			want := naive(ps, a)
@@ -79,6 +81,74 @@ func TestFIBLongestPrefixMatch(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFIBUpdate changes a table prefix by prefix, as the RIB manager
+// does, and checks every step against the reference and against the
+// table it came from, which must stay as it was.
+func TestFIBUpdate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	ps := randomPrefixes(rng, 3000)
+	live := map[netip.Prefix]bool{}
+	for _, p := range ps[:1500] {
+		live[p] = true
+	}
+	list := func() []netip.Prefix {
+		var out []netip.Prefix
+		for p := range live {
+			out = append(out, p)
+		}
+		return out
+	}
+	f := fibOf(list())
+	addrs := make([]netip.Addr, 0, 300)
+	for range 300 {
+		u := rng.Uint32()&0x03ffffff | uint32(rng.IntN(4)+10)<<24
+		addrs = append(addrs, netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)}))
+	}
+	for step := range 120 {
+		before, beforeList := f, list()
+		var changes []fibChange
+		for range 1 + rng.IntN(20) {
+			p := ps[rng.IntN(len(ps))]
+			if step == 60 {
+				p = ps[0] // the default route: every leaf
+			}
+			if slices.ContainsFunc(changes, func(c fibChange) bool { return c.prefix == p }) {
+				continue
+			}
+			if live[p] {
+				delete(live, p)
+				changes = append(changes, fibChange{prefix: p})
+			} else {
+				live[p] = true
+				changes = append(changes, fibChange{prefix: p, entry: &fibEntry{prefix: p}})
+			}
+		}
+		f = f.update(changes)
+		now := list()
+		probe := slices.Clone(addrs)
+		for _, c := range changes { // the changed prefixes' edges too
+			for _, u := range []uint32{lo32(c.prefix), hi32(c.prefix), lo32(c.prefix) - 1, hi32(c.prefix) + 1} {
+				probe = append(probe, netip.AddrFrom4([4]byte(binary.BigEndian.AppendUint32(nil, u))))
+			}
+		}
+		for _, a := range probe {
+			if got, want := prefixOf(f.lookupAddr(a)), naive(now, a); got != want {
+				t.Fatalf("step %d: %v: %v, want %v", step, a, got, want)
+			}
+			if got, want := prefixOf(before.lookupAddr(a)), naive(beforeList, a); got != want {
+				t.Fatalf("step %d: the old table changed: %v: %v, want %v", step, a, got, want)
+			}
+		}
+	}
+}
+
+func prefixOf(e *fibEntry) netip.Prefix {
+	if e == nil {
+		return netip.Prefix{}
+	}
+	return e.prefix
 }
 
 func TestFIBEmpty(t *testing.T) {
