@@ -44,6 +44,10 @@ func (s *Service) createServer(w http.ResponseWriter, r *http.Request, c *caller
 		fail(w, c.version, err)
 		return
 	}
+	if sv.Group, err = schedulerGroup(body); err != nil {
+		fail(w, c.version, err)
+		return
+	}
 	if kn, ok := body["server"].(map[string]any)["key_name"]; ok && kn != nil {
 		name, _ := kn.(string)
 		k, err := s.keypair(r.Context(), c.User.ID, name)
@@ -70,7 +74,19 @@ func (s *Service) createServer(w http.ResponseWriter, r *http.Request, c *caller
 		fail(w, c.version, err)
 		return
 	}
-	s.bindPorts(r.Context(), c.token, sv.Ports, sv.Host)
+	if sv.Fault != nil {
+		// Nova's conductor frees the networking of a server it could
+		// not schedule; the server stays, in ERROR.
+		if err := s.detach(r.Context(), c.token, sv); err != nil {
+			s.log.Error("releasing an unscheduled server's ports", "server", sv.ID, "err", err)
+		}
+		sv.Ports, sv.OwnPorts = nil, nil
+		if err := s.save(r.Context(), sv); err != nil {
+			s.log.Error("storing an unscheduled server", "server", sv.ID, "err", err)
+		}
+	} else {
+		s.bindPorts(r.Context(), c.token, sv.Ports, sv.Host)
+	}
 	sgs := []any{}
 	for _, g := range sv.SecurityGroups {
 		sgs = append(sgs, map[string]any{"name": g})

@@ -13,8 +13,10 @@
 // Servers are rows of the store (component "nova"), so they outlive the
 // daemon. There is no hypervisor: a server is BUILD for Config.BootTime
 // after its create, then ACTIVE on the compute host the scheduler chose
-// (the cloud's least loaded compute node), and its console log is the
-// boot a cloud image would print with the addresses Neutron gave it.
+// (the cloud's least loaded compute node that the server's group's
+// policy allows; ERROR with the scheduler's fault when none does), and
+// its console log is the boot a cloud image would print with the
+// addresses Neutron gave it.
 //
 // Key pairs are a user's in every region; projects get Nova's default
 // quotas (10 instances, 20 cores, 50 GiB of RAM) in each region, which

@@ -92,7 +92,22 @@ func (s *Service) quotaUsage(ctx context.Context, q querier, project string) (ma
 		used["cores"] += f.VCPUs
 		used["ram"] += f.RAM
 	}
-	return used, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	groups, err := q.QueryContext(ctx, `SELECT count(*) FROM nova_server_groups WHERE region = ? AND project_id = ?`, s.cfg.Region, project)
+	if err != nil {
+		return nil, fmt.Errorf("nova: read server groups: %w", err)
+	}
+	defer groups.Close()
+	for groups.Next() {
+		var n int
+		if err := groups.Scan(&n); err != nil {
+			return nil, err
+		}
+		used["server_groups"] = n
+	}
+	return used, groups.Err()
 }
 
 // quotaPolicy is Nova's os-quota-sets policy: a project reads its own

@@ -17,10 +17,22 @@ import (
 
 var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
 
-// status is where a server is in its life: BUILD until its boot time has
-// passed, then ACTIVE.
+// active tells whether a server has booted: its boot time has passed
+// and the scheduler found it a host.
 func (s *Service) active(sv *server) bool {
-	return !s.cfg.Now().Before(sv.Created.Add(s.cfg.BootTime))
+	return sv.Fault == nil && !s.cfg.Now().Before(sv.Created.Add(s.cfg.BootTime))
+}
+
+// status is where a server is in its life: BUILD until its boot time has
+// passed, then ACTIVE; ERROR from the start when it could not be placed.
+func (s *Service) status(sv *server) string {
+	switch {
+	case sv.Fault != nil:
+		return "ERROR"
+	case s.active(sv):
+		return "ACTIVE"
+	}
+	return "BUILD"
 }
 
 // visible: a project sees its servers, an admin every server.
@@ -99,6 +111,9 @@ func (s *Service) view(r *http.Request, c *caller, sv *server, nv *netView) map[
 		status, vmState, power, task = "ACTIVE", "active", 1, nil
 		launched = sv.Created.Add(s.cfg.BootTime).UTC().Format("2006-01-02T15:04:05.000000")
 	}
+	if sv.Fault != nil {
+		status, vmState, task = "ERROR", "error", nil
+	}
 	hostID := fmt.Sprintf("%x", sha256.Sum224([]byte(sv.ProjectID+sv.Host)))
 	m := map[string]any{
 		"id": sv.ID, "name": sv.Name, "status": status,
@@ -116,6 +131,12 @@ func (s *Service) view(r *http.Request, c *caller, sv *server, nv *netView) map[
 	}
 	if up {
 		m["progress"] = 100
+	}
+	if f := sv.Fault; f != nil {
+		m["fault"] = map[string]any{"code": f.Code, "message": f.Message, "created": stamp(f.Created)}
+	}
+	if c.version.atLeast(2, 71) {
+		m["server_groups"] = s.serverGroups(r.Context(), sv)
 	}
 	if f, ok := lookupFlavor(sv.FlavorID); ok {
 		if c.version.atLeast(2, 47) {
@@ -244,14 +265,8 @@ func (s *Service) listServers(detail bool) handler {
 				q.Get("host") != "" && c.admin && q.Get("host") != sv.Host:
 				continue
 			}
-			if st := q.Get("status"); st != "" {
-				cur := "BUILD"
-				if s.active(sv) {
-					cur = "ACTIVE"
-				}
-				if !strings.EqualFold(st, cur) {
-					continue
-				}
+			if st := q.Get("status"); st != "" && !strings.EqualFold(st, s.status(sv)) {
+				continue
 			}
 			picked = append(picked, sv)
 		}

@@ -118,6 +118,20 @@ func migrations() []store.Migration {
 				PRIMARY KEY (region, project_id, resource)
 			)`,
 		)},
+		// Server groups, and each server's group (its members are the
+		// servers naming it).
+		{Version: 4, Name: "nova server groups", Up: store.SQL(
+			`CREATE TABLE nova_server_groups (
+				region       TEXT    NOT NULL,
+				id           TEXT    NOT NULL PRIMARY KEY,
+				project_id   TEXT    NOT NULL,
+				user_id      TEXT    NOT NULL,
+				name         TEXT    NOT NULL,
+				policy       TEXT    NOT NULL,
+				max_per_host INTEGER NOT NULL
+			)`,
+			`ALTER TABLE nova_servers ADD COLUMN server_group TEXT NOT NULL DEFAULT ''`,
+		)},
 	}
 }
 
@@ -146,6 +160,17 @@ type server struct {
 	OwnPorts []string `json:"own_ports"`
 	AccessV4 string   `json:"access_ipv4"`
 	AccessV6 string   `json:"access_ipv6"`
+	// Group is the server group the create's scheduler hints named.
+	Group string `json:"server_group,omitempty"`
+	// Fault is why the server is in ERROR (nil while it is not).
+	Fault *fault `json:"fault,omitempty"`
+}
+
+// fault is a server's instance fault, as GET /servers shows it.
+type fault struct {
+	Code    int       `json:"code"`
+	Message string    `json:"message"`
+	Created time.Time `json:"created"`
 }
 
 // servers reads the region's servers in creation order.
@@ -188,8 +213,10 @@ func (s *Service) server(ctx context.Context, id string) (*server, error) {
 }
 
 // insert stores a new server on the least loaded compute node of the
-// region (the first in Computes' order among equals), as the scheduler
-// spreads instances, and numbers it.
+// region (the first in Computes' order among equals) that its server
+// group's policy allows, as the scheduler spreads instances, and
+// numbers it. When the policy leaves no host the server is stored in
+// ERROR, with no host.
 func (s *Service) insert(ctx context.Context, sv *server) error {
 	return s.st.Tx(ctx, func(tx *sql.Tx) error {
 		load := map[string]int{}
@@ -207,13 +234,31 @@ func (s *Service) insert(ctx context.Context, sv *server) error {
 			load[h] = n
 		}
 		rows.Close()
-		best := s.cfg.Computes[0]
-		for _, h := range s.cfg.Computes[1:] {
-			if load[h] < load[best] {
-				best = h
+		var g *serverGroup
+		var members []groupMember
+		if sv.Group != "" {
+			if g, err = s.group(ctx, tx, sv.Group); err != nil {
+				return err
+			}
+			if g == nil {
+				return badRequest("Instance group %s could not be found.", sv.Group)
+			}
+			if members, err = s.members(ctx, tx, g.ID); err != nil {
+				return err
+			}
+			limits, err := s.quotaLimits(ctx, tx, sv.ProjectID)
+			if err != nil {
+				return err
+			}
+			if max := limits["server_group_members"]; max >= 0 && len(members)+1 > max {
+				return &apiError{http.StatusForbidden, "Quota exceeded, too many servers in group"}
 			}
 		}
-		sv.Host = best
+		host, err := place(s.cfg.Computes, load, g, members)
+		if errors.Is(err, errNoValidHost) {
+			sv.Fault = &fault{Code: http.StatusInternalServerError, Message: err.Error(), Created: s.cfg.Now().UTC()}
+		}
+		sv.Host = host
 		if err := s.checkQuota(ctx, tx, sv); err != nil {
 			return err
 		}
@@ -224,8 +269,8 @@ func (s *Service) insert(ctx context.Context, sv *server) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO nova_servers (region, id, seq, project_id, host, body) VALUES (?, ?, ?, ?, ?, ?)`,
-			s.cfg.Region, sv.ID, sv.Seq, sv.ProjectID, sv.Host, string(body))
+		_, err = tx.ExecContext(ctx, `INSERT INTO nova_servers (region, id, seq, project_id, host, body, server_group) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			s.cfg.Region, sv.ID, sv.Seq, sv.ProjectID, sv.Host, string(body), sv.Group)
 		return err
 	})
 }
