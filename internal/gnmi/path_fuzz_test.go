@@ -9,15 +9,35 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/intercloud/intercloud/internal/gnmi/oc"
-	"github.com/intercloud/intercloud/internal/router"
 )
+
+// fuzzDevice is a small tree with an interface and a default instance
+// holding an AFT entry, a label entry and a BGP neighbour.
+func fuzzDevice() *oc.Device {
+	d := &oc.Device{}
+	i := d.GetOrCreateInterfaces().GetOrCreateInterface("eth1")
+	i.GetOrCreateConfig().Name, i.GetConfig().Enabled = ptr("eth1"), ptr(true)
+	i.GetOrCreateState().Name, i.GetState().OperStatus = ptr("eth1"), oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_UP
+	i.GetOrCreateImpairment().GetOrCreateConfig().Latency = ptr(uint64(1000))
+	ni := d.GetOrCreateNetworkInstances().GetOrCreateNetworkInstance(defaultInstance)
+	ni.GetOrCreateConfig().Name = ptr(defaultInstance)
+	a := ni.GetOrCreateAfts()
+	a.GetOrCreateIpv4Unicast().GetOrCreateIpv4Entry("10.0.0.0/8").GetOrCreateState().NextHopGroup = ptr(uint64(1))
+	a.GetOrCreateMpls().GetOrCreateLabelEntry(16001).GetOrCreateState().NextHopGroup = ptr(uint64(1))
+	a.GetOrCreateNextHopGroups().GetOrCreateNextHopGroup(1).GetOrCreateNextHops().GetOrCreateNextHop(1).GetOrCreateState().Weight = ptr(uint64(1))
+	a.GetOrCreateNextHops().GetOrCreateNextHop(1).GetOrCreateState().PushedMplsLabelStack = []uint32{16001, 24000}
+	p := protocol(ni, oc.IntercloudOcNetworkInstance_InstallProtocol_BGP)
+	neighbor(p.GetOrCreateBgp().GetOrCreateNeighbors(), "10.0.0.1", 65000, "pe2", true)
+	return d
+}
 
 // Paths come from clients: whatever element strings gnmi_cli or another
 // client sends, the server answers INVALID_ARGUMENT or walks the tree,
 // never panics.
 func FuzzPathFromElementStrings(f *testing.F) {
 	for _, s := range []string{"interfaces/interface[name=eth1]/state", "interfaces/interface/state/counters", "interfaces/interface[name=*]/state/counters/in-pkts",
-		"interfaces/interface[ifname=x]", "interfaces/interface[name=a]b]/state", "interfaces//interface", "*/...", "interfaces/interface[name=\\]]"} {
+		"interfaces/interface[ifname=x]", "network-instances/network-instance[name=DEFAULT]/afts/ipv4-unicast/ipv4-entry[prefix=*]/state",
+		"network-instances/network-instance/protocols/protocol[identifier=BGP][name=BGP]/bgp", "network-instances/network-instance[name=x]/afts/mpls/label-entry[label=16001]", "interfaces/interface[name=a]b]/state", "interfaces//interface", "*/...", "interfaces/interface[name=\\]]"} {
 		f.Add(s)
 	}
 	sch, err := oc.Schema()
@@ -25,9 +45,11 @@ func FuzzPathFromElementStrings(f *testing.F) {
 		f.Fatal(err)
 	}
 	srv := &Server{schema: sch.RootSchema()}
-	full := device(router.InterfaceTable{{Name: "eth1", Up: true}, {Name: "lo", Up: true}})
-	configOnly := device(router.InterfaceTable{{Name: "eth1"}})
-	keepOnly(configOnly, gpb.GetRequest_CONFIG)
+	full := fuzzDevice()
+	configOnly := fuzzDevice()
+	if err := keepOnly(srv.schema, configOnly, gpb.GetRequest_CONFIG); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := fullPath(nil, &gpb.Path{Element: strings.Split(s, "/")})
 		if err != nil {

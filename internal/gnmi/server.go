@@ -1,11 +1,10 @@
 // Package gnmi serves a running lab over gNMI: one target per router (the
-// request prefix's target names it), answering with the OpenConfig
-// interfaces tree built from the router's data plane counters and state
-// (tree.go) as ygot-generated structs (package oc, from the YANG module in
-// yang/), so every answer is rendered, and can be validated, against the
-// schema. Capabilities, Get, and Subscribe in ONCE, POLL and STREAM
-// (SAMPLE and ON_CHANGE) are served; Set is not: the lab is configured
-// through its own API.
+// request prefix's target names it), answering with OpenConfig's
+// interfaces and network-instance trees (tree.go, bgptree.go: state,
+// counters, protocols, AFTs) as ygot-generated structs (package oc, from
+// the YANG modules in yang/), so every answer is rendered, and can be
+// validated, against the schema. Capabilities, Get, and Subscribe in
+// ONCE, POLL and STREAM (SAMPLE and ON_CHANGE) are served.
 package gnmi
 
 import (
@@ -14,8 +13,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"github.com/openconfig/goyang/pkg/yang"
@@ -31,14 +32,20 @@ import (
 	"github.com/intercloud/intercloud/internal/lab"
 )
 
-// The model this server declares in Capabilities: the repository's own
-// module, with OpenConfig's paths (yang/intercloud-oc-interfaces.yang).
+// The models this server declares in Capabilities: the repository's own
+// modules, with OpenConfig's paths, and its augmentations (yang/).
 const (
 	modelName    = "intercloud-oc-interfaces"
 	modelOrg     = "intercloud"
 	modelVersion = "0.1.0"
 	gnmiVersion  = "0.10.0"
 )
+
+var models = []*gpb.ModelData{
+	{Name: modelName, Organization: modelOrg, Version: modelVersion},
+	{Name: "intercloud-oc-network-instance", Organization: modelOrg, Version: modelVersion},
+	{Name: "intercloud-augments", Organization: modelOrg, Version: modelVersion},
+}
 
 // Server answers gNMI requests about the routers of one lab.
 type Server struct {
@@ -47,6 +54,8 @@ type Server struct {
 	token  string
 	schema *yang.Entry
 	grpc   *grpc.Server
+	admin  *adminState
+	setMu  sync.Mutex // one Set at a time: each is all or nothing
 }
 
 // New returns a server for l. Every RPC must carry token, as gRPC
@@ -61,7 +70,7 @@ func New(l *lab.Lab, token string) (*Server, error) {
 	if root == nil {
 		return nil, fmt.Errorf("gnmi: the generated schema has no root")
 	}
-	s := &Server{lab: l, token: token, schema: root}
+	s := &Server{lab: l, token: token, schema: root, admin: newAdminState()}
 	s.grpc = grpc.NewServer(grpc.UnaryInterceptor(s.unaryAuth), grpc.StreamInterceptor(s.streamAuth))
 	gpb.RegisterGNMIServer(s.grpc, s)
 	return s, nil
@@ -113,15 +122,10 @@ func (s *Server) authorize(ctx context.Context) error {
 // Capabilities names the model and the encodings served.
 func (s *Server) Capabilities(context.Context, *gpb.CapabilityRequest) (*gpb.CapabilityResponse, error) {
 	return &gpb.CapabilityResponse{
-		SupportedModels:    []*gpb.ModelData{{Name: modelName, Organization: modelOrg, Version: modelVersion}},
+		SupportedModels:    models,
 		SupportedEncodings: []gpb.Encoding{gpb.Encoding_JSON, gpb.Encoding_JSON_IETF, gpb.Encoding_PROTO},
 		GNMIVersion:        gnmiVersion,
 	}, nil
-}
-
-// Set is refused: the lab's links and routers change through its API.
-func (s *Server) Set(context.Context, *gpb.SetRequest) (*gpb.SetResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "Set is not served: change the lab with intercloud link/impair or its API")
 }
 
 // node returns the router a prefix's target names.
@@ -145,10 +149,10 @@ func (s *Server) routerNames() string {
 	return strings.Join(ns, ", ")
 }
 
-// snapshot is a router's tree at one lab instant.
-func (s *Server) snapshot(n *lab.Node) (*oc.Device, int64) {
+// snapshot is a router's tree under the scope's paths at one lab instant.
+func (s *Server) snapshot(n *lab.Node, sc scope) (*oc.Device, int64) {
 	ts := s.lab.Clock().Now().UnixNano()
-	return device(n.Router.InterfaceTable()), ts
+	return s.device(n, sc), ts
 }
 
 // Get answers each path with the subtrees or leaves under it, a list
@@ -166,10 +170,7 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 	if len(paths) == 0 {
 		paths = []*gpb.Path{{}}
 	}
-	d, ts := s.snapshot(n)
-	keepOnly(d, req.GetType())
-	prefix := &gpb.Path{Target: req.GetPrefix().GetTarget()}
-	var nots []*gpb.Notification
+	var fulls scope
 	for _, p := range paths {
 		full, err := fullPath(req.GetPrefix(), p)
 		if err != nil {
@@ -178,6 +179,15 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 		if err := checkPath(s.schema, full); err != nil {
 			return nil, err
 		}
+		fulls = append(fulls, full)
+	}
+	d, ts := s.snapshot(n, fulls)
+	if err := keepOnly(s.schema, d, req.GetType()); err != nil {
+		return nil, status.Errorf(codes.Internal, "pruning to %v: %v", req.GetType(), err)
+	}
+	prefix := &gpb.Path{Target: req.GetPrefix().GetTarget()}
+	var nots []*gpb.Notification
+	for _, full := range fulls {
 		us, err := s.answer(d, full, enc)
 		if err != nil {
 			return nil, err
@@ -211,15 +221,38 @@ func (s *Server) answer(d *oc.Device, p *gpb.Path, enc gpb.Encoding) ([]*gpb.Upd
 	return us, nil
 }
 
-// keepOnly prunes d to the data type a Get asked for: here configuration
-// lives only under config/ and state only under state/.
-func keepOnly(d *oc.Device, t gpb.GetRequest_DataType) {
-	for _, i := range d.GetInterfaces().Interface {
-		switch t {
-		case gpb.GetRequest_CONFIG:
-			i.State = nil
-		case gpb.GetRequest_STATE, gpb.GetRequest_OPERATIONAL:
-			i.Config = nil
+// keepOnly prunes d to the data type a Get asked for: configuration is
+// what the schema marks config (under config/ containers), state all the
+// tree but the config/ containers.
+func keepOnly(schema *yang.Entry, d *oc.Device, t gpb.GetRequest_DataType) error {
+	switch t {
+	case gpb.GetRequest_CONFIG:
+		return ygot.PruneConfigFalse(schema, d)
+	case gpb.GetRequest_STATE, gpb.GetRequest_OPERATIONAL:
+		dropConfig(reflect.ValueOf(d))
+	}
+	return nil
+}
+
+// dropConfig clears every Config container under v.
+func dropConfig(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			dropConfig(v.Elem())
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			dropConfig(it.Value())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Field(i)
+			if v.Type().Field(i).Name == "Config" && f.Kind() == reflect.Pointer {
+				f.SetZero()
+				continue
+			}
+			dropConfig(f)
 		}
 	}
 }

@@ -225,8 +225,13 @@ func TestCapabilitiesNameTheModelAndEncodings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.SupportedModels) != 1 || resp.SupportedModels[0].Name != modelName || resp.GNMIVersion == "" {
-		t.Errorf("capabilities %v", resp)
+	var names []string
+	for _, m := range resp.SupportedModels {
+		names = append(names, m.Name)
+	}
+	want := []string{"intercloud-oc-interfaces", "intercloud-oc-network-instance", "intercloud-augments"}
+	if !slices.Equal(names, want) || resp.GNMIVersion == "" {
+		t.Errorf("capabilities %v, want models %v", resp, want)
 	}
 }
 
@@ -373,7 +378,9 @@ func TestGetOfConfigLeavesStateOut(t *testing.T) {
 	for _, u := range resp.Notification[0].Update {
 		leaves = append(leaves, pathString(u.Path))
 	}
-	want := []string{"/interfaces/interface[name=" + ifname + "]/config/enabled", "/interfaces/interface[name=" + ifname + "]/config/name", "/interfaces/interface[name=" + ifname + "]/name"}
+	in := "/interfaces/interface[name=" + ifname + "]"
+	want := []string{in + "/config/enabled", in + "/config/name", in + "/impairment/config/jitter", in + "/impairment/config/latency",
+		in + "/impairment/config/loss", in + "/impairment/config/rate", in + "/name"}
 	if !slices.Equal(slices.Sorted(slices.Values(leaves)), want) {
 		t.Errorf("CONFIG leaves %v, want %v", leaves, want)
 	}

@@ -29,9 +29,10 @@ type leaf struct {
 	val  *gpb.TypedValue
 }
 
-// leaves flattens a router's tree into its leaves, keyed by path string.
-func (s *Server) leaves(n *lab.Node) (map[string]leaf, int64, error) {
-	d, ts := s.snapshot(n)
+// leaves flattens a router's tree under the scope's paths into its
+// leaves, keyed by path string.
+func (s *Server) leaves(n *lab.Node, sc scope) (map[string]leaf, int64, error) {
+	d, ts := s.snapshot(n, sc)
 	ns, err := ygot.TogNMINotifications(d, ts, ygot.GNMINotificationsConfig{UsePathElem: true})
 	if err != nil {
 		return nil, 0, status.Errorf(codes.Internal, "rendering %s: %v", n.Model.Name, err)
@@ -130,7 +131,7 @@ func (s *Server) Subscribe(stream gpb.GNMI_SubscribeServer) error {
 		return stream.Send(&gpb.SubscribeResponse{Response: &gpb.SubscribeResponse_SyncResponse{SyncResponse: true}})
 	}
 	sendAll := func() (map[string]leaf, error) {
-		all, ts, err := s.leaves(n)
+		all, ts, err := s.leaves(n, paths)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +192,11 @@ func (s *Server) stream(done <-chan struct{}, n *lab.Node, subs []*subscription,
 	// Read before the first snapshot, so that an event after the snapshot
 	// is never taken as already seen.
 	cursor := s.lab.LastEventID()
-	all, ts, err := s.leaves(n)
+	var paths scope
+	for _, sc := range subs {
+		paths = append(paths, sc.path)
+	}
+	all, ts, err := s.leaves(n, paths)
 	if err != nil {
 		return err
 	}
@@ -221,10 +226,6 @@ func (s *Server) stream(done <-chan struct{}, n *lab.Node, subs []*subscription,
 	})
 	defer checker.Stop()
 	if !updatesOnly {
-		var paths []*gpb.Path
-		for _, sc := range subs {
-			paths = append(paths, sc.path)
-		}
 		if err := send(ts, sorted(under(all, paths)), nil); err != nil {
 			return err
 		}
@@ -270,7 +271,7 @@ func (s *Server) stream(done <-chan struct{}, n *lab.Node, subs []*subscription,
 		if len(onChange) == 0 {
 			continue
 		}
-		all, ts, err := s.leaves(n)
+		all, ts, err := s.leaves(n, onChange)
 		if err != nil {
 			return err
 		}
@@ -292,7 +293,7 @@ func (s *Server) stream(done <-chan struct{}, n *lab.Node, subs []*subscription,
 // sample sends what a SAMPLE entry covers now (what changed since its
 // last sample, with suppress_redundant).
 func (s *Server) sample(n *lab.Node, sc *subscription, send func(int64, []leaf, []*gpb.Path) error) error {
-	all, ts, err := s.leaves(n)
+	all, ts, err := s.leaves(n, scope{sc.path})
 	if err != nil {
 		return err
 	}
