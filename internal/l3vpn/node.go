@@ -47,6 +47,12 @@ type Config struct {
 	// exactly their import RTs from the start — nothing while there are
 	// none — where a provider router without VRFs asks for everything.
 	OnDemandVRFs bool
+	// Encapsulations are the IP tunnels the Node accepts VPN traffic by
+	// and advertises, as Encapsulation extended communities (RFC 9012),
+	// on every VPN route its VRFs export: a compute node offers
+	// bgp.TunnelMPLSInUDP and bgp.TunnelMPLSInGRE, as bagpipe-bgp does
+	// (encap.go). Every router decapsulates both whatever this says.
+	Encapsulations []bgp.TunnelType
 }
 
 // Node is the VPN function of one router.
@@ -59,8 +65,9 @@ type Node struct {
 	// announceMu makes each Announce read Config.Announce and hand it
 	// over in one step, so that two callers cannot leave an older set.
 	announceMu sync.Mutex
-	nextHop    netip.Addr // Config.NextHop
-	onDemand   bool       // Config.OnDemandVRFs
+	nextHop    netip.Addr         // Config.NextHop
+	onDemand   bool               // Config.OnDemandVRFs
+	encaps     []bgp.ExtCommunity // Config.Encapsulations as communities
 	// vrfs, sorted by name, is replaced (never changed in place) under
 	// mu and the control lock: sync reads it under the control lock,
 	// others through vrfList.
@@ -105,6 +112,7 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{env: cfg.Env, mode: cfg.Mode, announce: cfg.Announce, nextHop: cfg.NextHop, onDemand: cfg.OnDemandVRFs,
 		best: map[string]map[bgp.RouteKey]*bgp.Route{}, restarting: map[string]bool{},
 		pending: map[string]map[bgp.RouteKey]*bgp.Route{}, installed: map[ribKey][]router.Route{}}
+	n.encaps = encapCommunities(cfg.Encapsulations)
 	n.res = NewResolver(cfg.Env.RIB(), "")
 	sc := cfg.Speaker
 	sc.Resolver = n.res.Resolve
@@ -390,6 +398,7 @@ func learned(rs []*bgp.Route) []router.Route {
 func sameRoute(a, b router.Route) bool {
 	return a.Prefix == b.Prefix && a.Metric == b.Metric && a.Info == b.Info &&
 		slices.EqualFunc(a.Nexthops, b.Nexthops, func(x, y router.Nexthop) bool {
-			return x.Addr == y.Addr && x.Iface == y.Iface && slices.Equal(x.Labels, y.Labels)
+			return x.Addr == y.Addr && x.Iface == y.Iface && slices.Equal(x.Labels, y.Labels) &&
+				(x.Tunnel == nil) == (y.Tunnel == nil) && (x.Tunnel == nil || *x.Tunnel == *y.Tunnel)
 		})
 }

@@ -222,14 +222,14 @@ func (n *Node) syncVRFs() {
 			isCE[r.Key.Prefix] = true
 			a := r.Attrs
 			a.NextHop = self
-			a.ExtCommunities = bgp.PackExtCommunities(v.exportCommunities())
+			a.ExtCommunities = bgp.PackExtCommunities(n.exportCommunities(v))
 			a.LocalPref, a.HasLocalPref = 0, false
 			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: n.exportLabel(v, r), Attrs: a})
 		}
 		for _, at := range v.attached {
 			isCE[at.Prefix] = true
 			a := bgp.Attrs{Origin: bgp.OriginIGP, NextHop: self,
-				ExtCommunities: bgp.PackExtCommunities(v.exportCommunities())}
+				ExtCommunities: bgp.PackExtCommunities(n.exportCommunities(v))}
 			if at.LocalPref != 0 {
 				a.LocalPref, a.HasLocalPref = at.LocalPref, true
 			}

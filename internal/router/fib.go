@@ -39,6 +39,7 @@ type fwdNexthop struct {
 	gw     netip.Addr
 	labels []packet.LabelEntry
 	backup *fwdNexthop // fast reroute: taken while ifc has no carrier
+	tunnel *tunnelHop  // an IP tunnel (tunnel.go): ifc is nil
 }
 
 // fib is a longest-prefix-match table for IPv4: a tree of 256-way nodes

@@ -190,6 +190,10 @@ func (r *Router) route(in *iface, vrf int, f *packet.Frame, st *fwdState, own bo
 			f.Release()
 			return
 		}
+		if vrf == 0 && tunnelled(b) { // MPLS-in-UDP or -GRE for us (tunnel.go)
+			r.decapsulate(in, f, st)
+			return
+		}
 		ip, _, err := packet.ParseIPv4(b)
 		if err != nil { // checked above
 			f.Release()
@@ -216,6 +220,10 @@ func (r *Router) route(in *iface, vrf int, f *packet.Frame, st *fwdState, own bo
 	nh := &e.nhs[0]
 	if len(e.nhs) > 1 {
 		nh = &e.nhs[flowHash(b, r.seed)%uint32(len(e.nhs))]
+	}
+	if nh.tunnel != nil { // an IP tunnel (tunnel.go)
+		r.encapsulate(nh, f, st, ttl)
+		return
 	}
 	if nh.backup != nil && !nh.ifc.up.Load() {
 		nh = nh.backup

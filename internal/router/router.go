@@ -72,6 +72,7 @@ type Router struct {
 	forward  bool
 	pipe     atomic.Bool
 	seed     uint32 // per-router flow hash seed, against ECMP polarisation
+	tunnels  tunnelCounters
 
 	// ctl is the control-plane lock (see Env).
 	ctl sync.Mutex

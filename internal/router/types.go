@@ -91,6 +91,10 @@ type Nexthop struct {
 	// gives the labels (FECLabel.Push); without them the nexthop carries
 	// nothing, and a label protocol must never treat it as a plain one.
 	Remote netip.Addr `json:"remote,omitzero"`
+	// Tunnel makes Addr the far end of an IP tunnel (MPLS-in-UDP or
+	// MPLS-in-GRE, tunnel.go): Labels are pushed, then the tunnel's
+	// headers, and the outer packet is routed by the default table.
+	Tunnel *Tunnel `json:"tunnel,omitempty"`
 }
 
 // Route is a route a protocol offers the RIB manager.
