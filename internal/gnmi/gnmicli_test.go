@@ -3,6 +3,7 @@ package gnmi
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,4 +108,43 @@ func TestGNMICLIStreamsOperStatusDownAcrossALinkFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("DOWN")
+}
+
+func TestGNMICLIGetsAVRFsAFT(t *testing.T) {
+	l, _, addr := seedServer(t)
+	v := tenantVRF(t, l)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := `prefix: <target: "pe1"> path: <elem: <name: "network-instances"> elem: <name: "network-instance" key: <key: "name" value: "` + v.Name +
+		`">> elem: <name: "afts">> encoding: JSON_IETF`
+	out, err := cliCommand(ctx, t, addr, "-get", "-proto", req).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gnmi_cli -get: %v\n%s", err, out)
+	}
+	pe2, _ := l.Node("pe2")
+	// A remote site's route pushes pe2's VPN label under the transport one.
+	for _, want := range []string{`ipv4-entry`, `next-hop-group`, `pushed-mpls-label-stack`, fmt.Sprint(pe2.VPNLabel(v.Name)), `\"origin-protocol\":\"BGP\"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the AFT lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestGNMICLISetsEnabledFalseAndTheLinkGoesDown(t *testing.T) {
+	l, _, addr := seedServer(t)
+	ifname := linkIface(t, l, "pe1", "p1")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := `prefix: <target: "pe1"> update: <path: <elem: <name: "interfaces"> elem: <name: "interface" key: <key: "name" value: "` + ifname +
+		`">> elem: <name: "config"> elem: <name: "enabled">> val: <bool_val: false>>`
+	out, err := cliCommand(ctx, t, addr, "-set", "-proto", req).CombinedOutput()
+	if err != nil {
+		t.Fatalf("gnmi_cli -set: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "UPDATE") {
+		t.Errorf("gnmi_cli shows no UPDATE result:\n%s", out)
+	}
+	if linkUp(t, l, "pe1:"+ifname) {
+		t.Error("the link is still up after gnmi_cli set enabled false")
+	}
 }

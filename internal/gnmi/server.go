@@ -3,8 +3,9 @@
 // interfaces and network-instance trees (tree.go, bgptree.go: state,
 // counters, protocols, AFTs) as ygot-generated structs (package oc, from
 // the YANG modules in yang/), so every answer is rendered, and can be
-// validated, against the schema. Capabilities, Get, and Subscribe in
-// ONCE, POLL and STREAM (SAMPLE and ON_CHANGE) are served.
+// validated, against the schema. Capabilities, Get, Subscribe in ONCE,
+// POLL and STREAM (SAMPLE and ON_CHANGE), and Set (set.go) of what an
+// operator changes at run time are served.
 package gnmi
 
 import (

@@ -1,0 +1,241 @@
+package gnmi
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	gpb "github.com/openconfig/gnmi/proto/gnmi"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/intercloud/intercloud/internal/gnmi/oc"
+	"github.com/intercloud/intercloud/internal/lab"
+)
+
+func boolVal(b bool) *gpb.TypedValue {
+	return &gpb.TypedValue{Value: &gpb.TypedValue_BoolVal{BoolVal: b}}
+}
+
+func jsonVal(s string) *gpb.TypedValue {
+	return &gpb.TypedValue{Value: &gpb.TypedValue_JsonIetfVal{JsonIetfVal: []byte(s)}}
+}
+
+func set(t *testing.T, c gpb.GNMIClient, req *gpb.SetRequest) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(authed(context.Background()), 10*time.Second)
+	defer cancel()
+	_, err := c.Set(ctx, req)
+	return err
+}
+
+func linkUp(t *testing.T, l *lab.Lab, end string) bool {
+	t.Helper()
+	ids, err := l.FindLinks(end, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Links(ids[0])[0].Up
+}
+
+func TestSetEnabledFalseTakesTheLinkDownAndTrueBringsItBack(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "pe1", "p1")
+	peerIf := linkIface(t, l, "p1", "pe1")
+	enabled := mustPath(t, "/interfaces/interface[name="+ifname+"]/config/enabled")
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: enabled, Val: boolVal(false)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if linkUp(t, l, "pe1:"+ifname) {
+		t.Fatal("the link is still up after enabled=false")
+	}
+	st := getTree(t, c, "pe1", "/interfaces", underInterfaces).GetInterfaces().GetInterface(ifname).GetState()
+	if st.GetEnabled() || st.GetAdminStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_DOWN ||
+		st.GetOperStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_DOWN {
+		t.Errorf("pe1 %s after shutdown: enabled %v admin %v oper %v, want false DOWN DOWN", ifname, st.GetEnabled(), st.GetAdminStatus(), st.GetOperStatus())
+	}
+	// The far end lost carrier, but nobody shut it.
+	far := getTree(t, c, "p1", "/interfaces", underInterfaces).GetInterfaces().GetInterface(peerIf).GetState()
+	if far.GetAdminStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_UP ||
+		far.GetOperStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_DOWN {
+		t.Errorf("p1 %s: admin %v oper %v, want UP DOWN", peerIf, far.GetAdminStatus(), far.GetOperStatus())
+	}
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: enabled, Val: boolVal(true)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if !linkUp(t, l, "pe1:"+ifname) {
+		t.Fatal("the link is still down after enabled=true")
+	}
+}
+
+func underInterfaces(v any) any { return map[string]any{"intercloud-oc-interfaces:interfaces": v} }
+
+func TestSetImpairmentChangesTheLinkBothWays(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "pe1", "p1")
+	p := mustPath(t, "/interfaces/interface[name="+ifname+"]/impairment/config")
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: p, Val: jsonVal(`{"latency":"20000","loss":"2.5"}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := l.FindLinks("pe1:"+ifname, "")
+	m := l.Links(ids[0])[0].Impairment
+	if m.Latency != 20*time.Millisecond || m.Loss != 0.025 {
+		t.Errorf("impairment %+v, want latency 20ms loss 0.025", m)
+	}
+	// The other end reads the same link.
+	st := getTree(t, c, "p1", "/interfaces", underInterfaces).GetInterfaces().GetInterface(linkIface(t, l, "p1", "pe1")).GetImpairment().GetState()
+	if st.GetLatency() != 20000 || st.GetLoss() != 2.5 {
+		t.Errorf("p1's end shows latency %d us loss %v%%, want 20000 and 2.5", st.GetLatency(), st.GetLoss())
+	}
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Delete: []*gpb.Path{mustPath(t, "/interfaces/interface[name="+ifname+"]/impairment")}}); err != nil {
+		t.Fatal(err)
+	}
+	if m := l.Links(ids[0])[0].Impairment; m.Latency != 0 || m.Loss != 0 {
+		t.Errorf("impairment after delete %+v, want none", m)
+	}
+}
+
+func staticPath(vrf, prefix string) string {
+	return "/network-instances/network-instance[name=" + vrf + "]/protocols/protocol[identifier=STATIC][name=STATIC]/static-routes/static[prefix=" + prefix + "]"
+}
+
+func TestSetStaticRouteInAVRFReachesItsAFTAndDeleteRemovesIt(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	v := tenantVRF(t, l)
+	// The CE on pe1's VRF interface is the next hop.
+	var ce string
+	pe1, _ := l.Node("pe1")
+	for _, row := range pe1.Router.InterfaceTable() {
+		if row.VRF == v.Name {
+			ce = row.Addr.Masked().Addr().Next().String()
+			if ce == row.Addr.Addr().String() {
+				ce = row.Addr.Masked().Addr().String()
+			}
+		}
+	}
+	const prefix = "192.0.2.0/24"
+	val := `{"config":{"prefix":"` + prefix + `"},"next-hops":{"next-hop":[{"index":"` + ce + `","config":{"index":"` + ce + `","next-hop":"` + ce + `"}}]}}`
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: mustPath(t, staticPath(v.Name, prefix)), Val: jsonVal(val)}}}); err != nil {
+		t.Fatal(err)
+	}
+	aft := func() *oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry {
+		d := getTree(t, c, "pe1", "/network-instances/network-instance[name="+v.Name+"]", func(x any) any {
+			return map[string]any{"intercloud-oc-network-instance:network-instances": map[string]any{"network-instance": []any{x}}}
+		})
+		return d.GetNetworkInstances().GetNetworkInstance(v.Name).GetAfts().GetIpv4Unicast().GetIpv4Entry(prefix)
+	}
+	if e := aft(); e.GetState().GetOriginProtocol() != oc.IntercloudOcNetworkInstance_InstallProtocol_STATIC {
+		t.Fatalf("VRF %s AFT entry for %s: %+v, want a STATIC one", v.Name, prefix, e.GetState())
+	}
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Delete: []*gpb.Path{mustPath(t, staticPath(v.Name, prefix))}}); err != nil {
+		t.Fatal(err)
+	}
+	if e := aft(); e != nil {
+		t.Errorf("the AFT still has %s after the delete: %+v", prefix, e.GetState())
+	}
+}
+
+func TestSetBGPNeighborEnabledFalseShutsTheSessionAndTrueRestoresIt(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	v := tenantVRF(t, l)
+	pe1, _ := l.Node("pe1")
+	sp := pe1.VRFBGP(v.Name)
+	nb := sp.Summary()[0].Neighbor
+	p := mustPath(t, "/network-instances/network-instance[name="+v.Name+"]/protocols/protocol[identifier=BGP][name=BGP]/bgp/neighbors/neighbor[neighbor-address="+nb.String()+"]/config/enabled")
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: p, Val: boolVal(false)}}}); err != nil {
+		t.Fatal(err)
+	}
+	statePath := "/network-instances/network-instance[name=" + v.Name + "]/protocols/protocol[identifier=BGP][name=BGP]/bgp/neighbors/neighbor[neighbor-address=" + nb.String() + "]/state/session-state"
+	ctx, cancel := context.WithTimeout(authed(context.Background()), 20*time.Second)
+	defer cancel()
+	state := func() string {
+		resp, err := c.Get(ctx, &gpb.GetRequest{Prefix: &gpb.Path{Target: "pe1"}, Path: []*gpb.Path{mustPath(t, statePath)}, Encoding: gpb.Encoding_PROTO})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Notification[0].Update[0].Val.GetStringVal()
+	}
+	if got := state(); got != "IDLE" {
+		t.Errorf("session-state after shutdown %s, want IDLE", got)
+	}
+	if _, ok := sp.PeerConfig(nb); ok {
+		t.Error("the speaker still has the neighbour configured")
+	}
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: p, Val: boolVal(true)}}}); err != nil {
+		t.Fatal(err)
+	}
+	for state() != "ESTABLISHED" {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the session did not come back: %s", state())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// A request with one bad change changes nothing: the good update before
+// it is not applied.
+func TestSetIsAllOrNothing(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "pe1", "p1")
+	err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{
+		{Path: mustPath(t, "/interfaces/interface[name="+ifname+"]/config/enabled"), Val: boolVal(false)},
+		{Path: mustPath(t, staticPath("DEFAULT", "192.0.2.0/24")), Val: jsonVal(`{"config":{"prefix":"192.0.2.0/24"},"next-hops":{"next-hop":[{"index":"x","config":{"index":"x","next-hop":"not-an-address"}}]}}`)},
+	}})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("Set with a bad next hop: %v, want INVALID_ARGUMENT", err)
+	}
+	if !linkUp(t, l, "pe1:"+ifname) {
+		t.Error("the link went down although the request failed")
+	}
+	// Nor does a request whose second change names a neighbour that
+	// does not exist.
+	err = set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{
+		{Path: mustPath(t, "/interfaces/interface[name="+ifname+"]/config/enabled"), Val: boolVal(false)},
+		{Path: mustPath(t, "/network-instances/network-instance[name=DEFAULT]/protocols/protocol[identifier=BGP][name=BGP]/bgp/neighbors/neighbor[neighbor-address=192.0.2.1]/config/enabled"), Val: boolVal(false)},
+	}})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("Set naming a missing neighbour: %v, want NOT_FOUND", err)
+	}
+	if !linkUp(t, l, "pe1:"+ifname) {
+		t.Error("the link went down although the request failed")
+	}
+}
+
+func TestSetErrorsCarryTheCodesRealDevicesUse(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "pe1", "p1")
+	in := "/interfaces/interface[name=" + ifname + "]"
+	for _, tc := range []struct {
+		name   string
+		req    *gpb.SetRequest
+		code   codes.Code
+		naming string
+	}{
+		{"element not in the schema", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/config/speed"), Val: boolVal(true)}}}, codes.InvalidArgument, "speed"},
+		{"state is not settable", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/state/enabled"), Val: boolVal(false)}}}, codes.InvalidArgument, "state/enabled"},
+		{"wrong type", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/config/enabled"), Val: &gpb.TypedValue{Value: &gpb.TypedValue_StringVal{StringVal: "no"}}}}}, codes.InvalidArgument, "config/enabled"},
+		{"loss out of range", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/impairment/config"), Val: jsonVal(`{"loss":"150"}`)}}}, codes.InvalidArgument, "impairment"},
+		{"no such interface", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, "/interfaces/interface[name=eth99]/config/enabled"), Val: boolVal(false)}}}, codes.NotFound, "eth99"},
+		{"no such instance", &gpb.SetRequest{Delete: []*gpb.Path{mustPath(t, staticPath("nope", "10.0.0.0/8"))}}, codes.NotFound, "nope"},
+		{"a leaf not served", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/config/mtu"), Val: &gpb.TypedValue{Value: &gpb.TypedValue_UintVal{UintVal: 9000}}}}}, codes.Unimplemented, "config/mtu"},
+		{"a delete not served", &gpb.SetRequest{Delete: []*gpb.Path{mustPath(t, in)}}, codes.Unimplemented, ifname},
+		{"wildcard key", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, "/interfaces/interface[name=*]/config/enabled"), Val: boolVal(false)}}}, codes.InvalidArgument, "interface"},
+	} {
+		tc.req.Prefix = &gpb.Path{Target: "pe1"}
+		err := set(t, c, tc.req)
+		if status.Code(err) != tc.code || !strings.Contains(status.Convert(err).Message(), tc.naming) {
+			t.Errorf("%s: %v, want %v naming %q", tc.name, err, tc.code, tc.naming)
+		}
+	}
+	if !linkUp(t, l, "pe1:"+ifname) {
+		t.Error("a refused Set changed the link")
+	}
+}
