@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -99,6 +100,26 @@ vpns:
 	r := fromBagpipe()
 	if r.NextHop != bagpipe || !r.Valid || r.Label == 0 || !l3vpn.Importable(r, []bgp.ExtCommunity{mustRT(t, redRT)}) {
 		t.Errorf("pe2's path for the VM: next hop %v valid %v label %d RTs %v; want bagpipe-bgp's next hop, a label and red's RT", r.NextHop, r.Valid, r.Label, r.Attrs.RouteTargets())
+	}
+	// bagpipe-bgp's encapsulation (RFC 9012 4.1) reaches pe2 as it was
+	// sent. Its dummy dataplane driver offers plain MPLS (tunnel type 10),
+	// its OVS driver MPLS-in-GRE: pe2 keeps the community, shows it, and,
+	// offered no IP tunnel, reaches the VM over the LSP.
+	if ts := r.Attrs.Tunnels(); len(ts) != 1 || ts[0].Type != bgp.TunnelMPLS {
+		t.Errorf("pe2's path for the VM offers tunnels %v; bagpipe-bgp's dummy driver sends the encapsulation mpls", ts)
+	}
+	js, text, err := l.Show("pe2", "bgp vpnv4", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Encap{mpls}") {
+		t.Errorf("show pe2 bgp vpnv4 does not show bagpipe-bgp's encapsulation:\n%s", text)
+	}
+	if b, _ := json.Marshal(js); !strings.Contains(string(b), `"encapsulation":[{"type":"mpls","code":10,"from":"extended-community"}]`) {
+		t.Errorf("show pe2 bgp vpnv4 -o json lacks the encapsulation: %s", b)
+	}
+	if rt, _ := pe2.Router.RIB().Best("red", vm); len(rt.Nexthops) != 1 || rt.Nexthops[0].Tunnel != nil {
+		t.Errorf("pe2's vrf red route to the VM %+v, want one nexthop over the LSP", rt)
 	}
 	advanceUntil(t, clk, 10*time.Second, "ce2 to learn the VM's address from pe2", func() bool {
 		return bestOf(ce2.BGP().Routes(bgp.IPv4Unicast), vm.String())
