@@ -66,17 +66,25 @@ func (s *frrSlab) backupStack(fec map[fecKey]uint32, push map[fecKey][]uint32, v
 // a table has a backup per route, and an allocation each cost a
 // 1,000-router bring-up a quarter more allocations.
 type frrSlab struct {
-	rib []ribNexthop
-	fwd []fwdNexthop
-	lab []uint32
-	ent []packet.LabelEntry
+	chunk int // entries per chunk; 0 is slabChunk
+	rib   []ribNexthop
+	fwd   []fwdNexthop
+	lab   []uint32
+	ent   []packet.LabelEntry
 }
 
 const slabChunk = 256
 
+func (s *frrSlab) size() int {
+	if s.chunk > 0 {
+		return s.chunk
+	}
+	return slabChunk
+}
+
 func (s *frrSlab) ribNH(v ribNexthop) *ribNexthop {
 	if len(s.rib) == cap(s.rib) {
-		s.rib = make([]ribNexthop, 0, slabChunk)
+		s.rib = make([]ribNexthop, 0, s.size())
 	}
 	s.rib = append(s.rib, v)
 	return &s.rib[len(s.rib)-1]
@@ -84,7 +92,7 @@ func (s *frrSlab) ribNH(v ribNexthop) *ribNexthop {
 
 func (s *frrSlab) fwdNH(v fwdNexthop) *fwdNexthop {
 	if len(s.fwd) == cap(s.fwd) {
-		s.fwd = make([]fwdNexthop, 0, slabChunk)
+		s.fwd = make([]fwdNexthop, 0, s.size())
 	}
 	s.fwd = append(s.fwd, v)
 	return &s.fwd[len(s.fwd)-1]
@@ -94,7 +102,7 @@ func (s *frrSlab) fwdNH(v fwdNexthop) *fwdNexthop {
 // never touches another's.
 func (s *frrSlab) labels(n int) []uint32 {
 	if cap(s.lab)-len(s.lab) < n {
-		s.lab = make([]uint32, 0, max(n, 4*slabChunk))
+		s.lab = make([]uint32, 0, max(n, 4*s.size()))
 	}
 	i := len(s.lab)
 	s.lab = s.lab[:i+n]
@@ -108,7 +116,7 @@ func (s *frrSlab) entries(ls []uint32) []packet.LabelEntry {
 		return nil
 	}
 	if cap(s.ent)-len(s.ent) < len(ls) {
-		s.ent = make([]packet.LabelEntry, 0, max(len(ls), 4*slabChunk))
+		s.ent = make([]packet.LabelEntry, 0, max(len(ls), 4*s.size()))
 	}
 	i := len(s.ent)
 	s.ent = s.ent[:i+len(ls)]

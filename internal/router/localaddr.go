@@ -73,24 +73,9 @@ func (m *ribManager) setLocal(vrf string, p netip.Prefix, on bool) bool {
 			m.locals[vrf] = set
 		}
 		set[p] = true
-		m.vrfIndexLocked(vrf)
 	} else {
 		delete(set, p)
 	}
+	m.markDirty(m.vrfIndexLocked(vrf), p)
 	return true
-}
-
-// localCandidates are the routes of a VRF's extra local prefixes, for
-// computeVRF (mu held). Their one nexthop has no interface: a /32 is
-// delivered to the router, a subnet's other addresses go nowhere.
-func (m *ribManager) localCandidates(vrf string) []*candidate {
-	var out []*candidate
-	for p := range m.locals[vrf] {
-		c := &candidate{route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}}, nhs: []ribNexthop{{}}}
-		if p.Bits() == 32 {
-			c.route.Proto, c.local = ProtoLocal, true
-		}
-		out = append(out, c)
-	}
-	return out
 }

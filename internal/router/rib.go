@@ -9,28 +9,37 @@ import (
 
 // ribManager is the router's RIB manager, zebra's job: it holds what each
 // protocol offers, selects and resolves routes, and publishes the FIB and
-// LFIB. Changes come under the router's control lock (protocol callbacks,
-// Do, or the Router methods that take it); mu also guards the state so
-// show commands may read from anywhere.
+// LFIB. A change redoes only the prefixes it touches (rib_update.go).
+// Changes come under the router's control lock (protocol callbacks, Do,
+// or the Router methods that take it); mu also guards the state so show
+// commands may read from anywhere.
 type ribManager struct {
 	r  *Router
 	mu sync.Mutex
 
-	routes  map[string]map[Protocol][]Route // offered, by VRF and protocol
+	routes  map[string]map[Protocol]map[netip.Prefix][]Route // offered, by VRF, protocol and prefix
 	statics map[string]map[netip.Prefix][]netip.Addr
 	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
 	lsps    map[Protocol][]LSP
-	fecs    map[Protocol][]FECLabel
-	fecPush map[fecKey][]uint32 // see fecIndex
+	fecs    map[Protocol][]FECLabel          // as offered
+	fecBy   map[Protocol]map[fecKey]FECLabel // each protocol's first label per key
+	fec     map[fecKey]uint32                // the preferred protocol's label per key
+	fecPush map[fecKey][]uint32              // and the labels it pushes over it, if any
 
 	vrfIdx   map[string]int
 	vrfNames []string // by index
 	tables   []*vrfTable
+	dirty    map[int]map[netip.Prefix]struct{} // by VRF index, until the next recompute
 	lfibRows []LFIBRow
-	labels   labelAllocator
+	// lfibResolves: some LSP's nexthop resolves through the default
+	// table, so the LFIB follows its changes.
+	lfibResolves bool
+	labels       labelAllocator
 
 	// Watchers run under the control lock, after mu is released.
 	watchers  []func()
+	changeWs  []func([]RouteChange)
+	pending   []RouteChange // for changeWs, since they last ran
 	notifying bool
 	again     bool
 }
@@ -38,21 +47,24 @@ type ribManager struct {
 func newRIBManager(r *Router) *ribManager {
 	m := &ribManager{
 		r:       r,
-		routes:  make(map[string]map[Protocol][]Route),
+		routes:  make(map[string]map[Protocol]map[netip.Prefix][]Route),
 		statics: make(map[string]map[netip.Prefix][]netip.Addr),
 		lsps:    make(map[Protocol][]LSP),
 		fecs:    make(map[Protocol][]FECLabel),
+		fecBy:   make(map[Protocol]map[fecKey]FECLabel),
+		fec:     make(map[fecKey]uint32),
+		fecPush: make(map[fecKey][]uint32),
 		vrfIdx:  make(map[string]int),
+		dirty:   make(map[int]map[netip.Prefix]struct{}),
 	}
 	m.vrfIndexLocked("")
 	return m
 }
 
-// change says what a recompute must redo.
+// change says what a recompute must redo beyond the dirty prefixes.
 type change struct {
-	all  bool   // every VRF and the LFIB: interfaces, FEC labels, the default VRF
-	vrf  string // just this VRF's routes
-	lfib bool   // just the LFIB
+	all  bool // every prefix of every VRF and the LFIB: interfaces changed
+	lfib bool // the LFIB
 }
 
 var (
@@ -60,36 +72,122 @@ var (
 	changeLFIB = change{lfib: true}
 )
 
-// changeVRF is a change of one VRF's routes; the default VRF's routes are
-// what other VRFs resolve through, so a change there redoes them all.
-func changeVRF(vrf string) change {
-	if vrf == "" {
-		return changeAll
+// changeVRF is a change of some of a VRF's prefixes, which marked them
+// dirty: only they are redone (and what resolves through them).
+func changeVRF(string) change { return change{} }
+
+// markDirty records that prefix p of VRF idx must be redone (mu held).
+func (m *ribManager) markDirty(idx int, p netip.Prefix) {
+	d := m.dirty[idx]
+	if d == nil {
+		d = map[netip.Prefix]struct{}{}
+		m.dirty[idx] = d
 	}
-	return change{vrf: vrf}
+	d[p] = struct{}{}
 }
 
+// ReplaceRoutes replaces protocol p's routes in vrf: the prefixes whose
+// routes differ from what p offered before are redone, no others.
 func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 	m.mu.Lock()
+	idx := m.vrfIndexLocked(vrf)
 	byProto := m.routes[vrf]
 	if byProto == nil {
-		byProto = make(map[Protocol][]Route)
+		byProto = make(map[Protocol]map[netip.Prefix][]Route)
 		m.routes[vrf] = byProto
 	}
-	if len(routes) == 0 {
+	old := byProto[p]
+	next := make(map[netip.Prefix][]Route, len(routes))
+	for i := range routes {
+		k := routes[i].Prefix.Masked()
+		next[k] = append(next[k], routes[i])
+	}
+	for k, rs := range next {
+		if o, ok := old[k]; ok && sameRoutes(o, rs) {
+			next[k] = o
+			continue
+		}
+		next[k] = storedRoutes(p, k, rs)
+		m.markDirty(idx, k)
+	}
+	for k := range old {
+		if _, ok := next[k]; !ok {
+			m.markDirty(idx, k)
+		}
+	}
+	if len(next) == 0 {
 		delete(byProto, p)
 	} else {
-		cp := make([]Route, len(routes))
-		for i, rt := range routes {
-			cp[i] = cloneRoute(rt)
-			cp[i].Prefix = rt.Prefix.Masked()
-			cp[i].Proto = p
-		}
-		byProto[p] = cp
+		byProto[p] = next
 	}
-	m.vrfIndexLocked(vrf)
 	m.mu.Unlock()
-	m.recompute(changeVRF(vrf))
+	m.recompute(change{})
+}
+
+// UpdateRoutes changes some of protocol p's routes in vrf: routes replace
+// p's routes for their prefixes (all of a prefix's routes together), and
+// p's routes for the prefixes in withdraw go. What p offers for other
+// prefixes stays. It costs what the change touches, not the table.
+func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdraw []netip.Prefix) {
+	m.mu.Lock()
+	idx := m.vrfIndexLocked(vrf)
+	byProto := m.routes[vrf]
+	if byProto == nil {
+		byProto = make(map[Protocol]map[netip.Prefix][]Route)
+		m.routes[vrf] = byProto
+	}
+	set := byProto[p]
+	if set == nil {
+		set = make(map[netip.Prefix][]Route, len(routes))
+		byProto[p] = set
+	}
+	for _, k := range withdraw {
+		k = k.Masked()
+		if _, ok := set[k]; ok {
+			delete(set, k)
+			m.markDirty(idx, k)
+		}
+	}
+	var next map[netip.Prefix][]Route
+	if len(routes) > 1 {
+		next = make(map[netip.Prefix][]Route, len(routes))
+		for i := range routes {
+			k := routes[i].Prefix.Masked()
+			next[k] = append(next[k], routes[i])
+		}
+	} else if len(routes) == 1 {
+		next = map[netip.Prefix][]Route{routes[0].Prefix.Masked(): routes}
+	}
+	for k, rs := range next {
+		if o, ok := set[k]; ok && sameRoutes(o, rs) {
+			continue
+		}
+		set[k] = storedRoutes(p, k, rs)
+		m.markDirty(idx, k)
+	}
+	if len(set) == 0 {
+		delete(byProto, p)
+	}
+	m.mu.Unlock()
+	m.recompute(change{})
+}
+
+// storedRoutes is the RIB manager's own copy of a prefix's routes.
+func storedRoutes(p Protocol, k netip.Prefix, rs []Route) []Route {
+	cp := make([]Route, len(rs))
+	for i, rt := range rs {
+		cp[i] = cloneRoute(rt)
+		cp[i].Prefix = k
+		cp[i].Proto = p
+	}
+	return cp
+}
+
+// sameRoutes compares a prefix's routes as offered.
+func sameRoutes(a, b []Route) bool {
+	return slices.EqualFunc(a, b, func(x, y Route) bool {
+		return x.Metric == y.Metric && x.Info == y.Info && slices.EqualFunc(x.Nexthops, y.Nexthops, sameNexthop)
+	})
 }
 
 func (m *ribManager) ReplaceLSPs(p Protocol, lsps []LSP) {
@@ -111,6 +209,8 @@ func (m *ribManager) ReplaceLSPs(p Protocol, lsps []LSP) {
 	m.recompute(changeLFIB)
 }
 
+// ReplaceFECLabels replaces protocol p's FEC labels; the prefixes whose
+// preferred label changed are redone in the default VRF.
 func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	m.mu.Lock()
 	cp := slices.Clone(labels)
@@ -119,11 +219,60 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	}
 	if old, ok := m.fecs[p]; ok && slices.EqualFunc(old, cp, sameFECLabel) {
 		m.mu.Unlock()
-		return // unchanged: every VRF's labels would come out the same
+		return // unchanged: every label would come out the same
 	}
-	m.fecs[p] = cp
+	by := make(map[fecKey]FECLabel, len(cp))
+	for _, f := range cp {
+		k := fecKey{f.Prefix, f.Nexthop}
+		if _, ok := by[k]; !ok {
+			by[k] = f
+		}
+	}
+	old := m.fecBy[p]
+	if len(cp) == 0 {
+		delete(m.fecs, p)
+		delete(m.fecBy, p)
+	} else {
+		m.fecs[p], m.fecBy[p] = cp, by
+	}
+	for k, f := range by {
+		if o, ok := old[k]; !ok || !sameFECLabel(o, f) {
+			m.mergeFEC(k)
+		}
+	}
+	for k := range old {
+		if _, ok := by[k]; !ok {
+			m.mergeFEC(k)
+		}
+	}
 	m.mu.Unlock()
-	m.recompute(changeAll)
+	m.recompute(change{})
+}
+
+// mergeFEC redoes the label of one FEC key from the protocols' labels:
+// when SR and LDP both give a label for the same prefix and nexthop, SR's
+// wins, as Junos prefers SPRING over LDP and IOS XR does with sr-prefer:
+// a lab in SR mode should show SR labels. (FRR has no rule: the first to
+// install keeps the nexthop.) If the label or what it pushes changed, the
+// prefix is redone in the default VRF, the only one labelled this way.
+func (m *ribManager) mergeFEC(k fecKey) {
+	oldL, had := m.fec[k]
+	oldPush := m.fecPush[k]
+	delete(m.fec, k)
+	delete(m.fecPush, k)
+	for _, p := range labelProtoOrder(m.fecBy) {
+		if f, ok := m.fecBy[p][k]; ok {
+			m.fec[k] = f.OutLabel
+			if len(f.Push) > 0 {
+				m.fecPush[k] = f.Push
+			}
+			break
+		}
+	}
+	newL, has := m.fec[k]
+	if had != has || oldL != newL || !slices.Equal(oldPush, m.fecPush[k]) {
+		m.markDirty(0, k.prefix)
+	}
 }
 
 // sameFECLabel compares FEC labels by value.
@@ -186,6 +335,12 @@ func (m *ribManager) Watch(f func()) {
 	m.watchers = append(m.watchers[:len(m.watchers):len(m.watchers)], f)
 }
 
+func (m *ribManager) WatchChanges(f func([]RouteChange)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.changeWs = append(m.changeWs[:len(m.changeWs):len(m.changeWs)], f)
+}
+
 func (m *ribManager) table(vrf string) *vrfTable {
 	i, ok := m.vrfIdx[vrf]
 	if !ok || i >= len(m.tables) {
@@ -226,10 +381,11 @@ func (m *ribManager) addStatic(vrf string, p netip.Prefix, nh netip.Addr) {
 		byPrefix = make(map[netip.Prefix][]netip.Addr)
 		m.statics[vrf] = byPrefix
 	}
+	idx := m.vrfIndexLocked(vrf)
 	if !slices.Contains(byPrefix[p], nh) {
 		byPrefix[p] = append(byPrefix[p], nh)
+		m.markDirty(idx, p)
 	}
-	m.vrfIndexLocked(vrf)
 }
 
 func (m *ribManager) removeStatic(vrf string, p netip.Prefix, nh netip.Addr) bool {
@@ -246,52 +402,64 @@ func (m *ribManager) removeStatic(vrf string, p netip.Prefix, nh netip.Addr) boo
 	} else {
 		m.statics[vrf][p] = nhs
 	}
+	m.markDirty(m.vrfIndexLocked(vrf), p)
 	return true
 }
 
-// recompute redoes what c says, publishes the result to the data path, and
-// runs the watchers if any VRF's selected routes changed. The control lock
-// is held.
+// recompute redoes the dirty prefixes (every prefix if c.all), what
+// resolves through them, and the LFIB if c says or it resolves through a
+// changed default VRF entry; publishes the result to the data path; and
+// runs the watchers if the default VRF's selection changed (or any VRF's
+// on c.all). The control lock is held.
 func (m *ribManager) recompute(c change) {
 	m.mu.Lock()
 	now := m.r.clk.Now()
 	ifaces := m.r.ifaceList()
 	changed := false
-	if c.all || c.vrf != "" {
-		fec := m.fecIndex()
-		for len(m.tables) < len(m.vrfNames) {
-			m.tables = append(m.tables, nil)
+	for len(m.tables) < len(m.vrfNames) {
+		m.tables = append(m.tables, nil)
+	}
+	// The default VRF first: the others resolve through it.
+	var defFwd []netip.Prefix
+	for i := range m.tables {
+		dirty := m.dirty[i]
+		if i > 0 && len(defFwd) > 0 && m.tables[i] != nil {
+			for _, p := range dependents(m.tables[i].depsDef, defFwd) {
+				if dirty == nil {
+					dirty = map[netip.Prefix]struct{}{}
+				}
+				dirty[p] = struct{}{}
+			}
 		}
-		// The default VRF first: the others resolve through it.
-		for i, name := range m.vrfNames {
-			if !c.all && name != c.vrf {
-				continue
-			}
-			var def *vrfTable
-			if i > 0 {
-				def = m.tables[0]
-			}
-			old := m.tables[i]
-			t := m.computeVRF(name, i, ifaces, def, fec, old, now)
-			m.tables[i] = t
-			// Watchers follow the default VRF (what LDP and BGP next hops
-			// resolve in) and interface changes in any VRF; a protocol
-			// replacing its own routes in a customer VRF wakes nobody.
-			if !sameSelection(old, t) && (i == 0 || c.all) {
-				changed = true
+		if !c.all && len(dirty) == 0 {
+			continue
+		}
+		up := m.updateVRF(i, dirty, c.all, ifaces, now)
+		if i == 0 {
+			defFwd = up.fwd
+		}
+		// Watchers follow the default VRF (what LDP and BGP next hops
+		// resolve in) and interface changes in any VRF; a protocol
+		// replacing its own routes in a customer VRF wakes nobody.
+		if len(up.selected) > 0 && (i == 0 || c.all) {
+			changed = true
+			if len(m.changeWs) > 0 {
+				m.pending = append(m.pending, RouteChange{VRF: m.vrfNames[i], Prefixes: up.selected})
 			}
 		}
 	}
+	clear(m.dirty)
 	st := &fwdState{fibs: make([]*fib, len(m.tables))}
 	for i, t := range m.tables {
 		if t != nil {
 			st.fibs[i] = t.fib
 		}
 	}
-	if c.all || c.lfib || m.r.fwd.Load() == nil {
+	prev := m.r.fwd.Load()
+	if c.all || c.lfib || prev == nil || m.lfibResolves && len(defFwd) > 0 {
 		st.lfib, m.lfibRows = m.computeLFIB(ifaces)
 	} else {
-		st.lfib = m.r.fwd.Load().lfib
+		st.lfib = prev.lfib
 	}
 	m.r.fwd.Store(st)
 	m.mu.Unlock()
@@ -313,10 +481,14 @@ func (m *ribManager) notify() {
 	for {
 		m.again = false
 		m.mu.Lock()
-		ws := m.watchers
+		ws, cws, changes := m.watchers, m.changeWs, m.pending
+		m.pending = nil
 		m.mu.Unlock()
 		for _, w := range ws {
 			w()
+		}
+		for _, w := range cws {
+			w(changes)
 		}
 		if !m.again {
 			return
@@ -328,32 +500,6 @@ func (m *ribManager) notify() {
 type fecKey struct {
 	prefix  netip.Prefix
 	nexthop netip.Addr
-}
-
-// fecIndex merges the protocols' FEC labels. When SR and LDP both give a
-// label for the same prefix and nexthop, SR's wins, as Junos prefers SPRING
-// over LDP and IOS XR does with sr-prefer: a lab in SR mode should show SR
-// labels. (FRR has no rule: the first to install keeps the nexthop.)
-// The labels a FEC label pushes over its own go to m.fecPush, by the same
-// key (few have any: remote LFA tunnels).
-func (m *ribManager) fecIndex() map[fecKey]uint32 {
-	idx := make(map[fecKey]uint32)
-	clear(m.fecPush)
-	for _, p := range labelProtoOrder(m.fecs) {
-		for _, f := range m.fecs[p] {
-			k := fecKey{f.Prefix, f.Nexthop}
-			if _, ok := idx[k]; !ok {
-				idx[k] = f.OutLabel
-				if len(f.Push) > 0 {
-					if m.fecPush == nil {
-						m.fecPush = map[fecKey][]uint32{}
-					}
-					m.fecPush[k] = f.Push
-				}
-			}
-		}
-	}
-	return idx
 }
 
 // labelProtoOrder lists the protocols of a label map, the preferred first:

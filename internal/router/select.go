@@ -11,11 +11,16 @@ import (
 
 // vrfTable is one VRF's routing table after selection.
 type vrfTable struct {
-	name  string
-	idx   int
-	cands map[netip.Prefix][]*candidate // every route offered, the preferred first
-	best  map[netip.Prefix]*candidate
-	fib   *fib
+	name   string
+	idx    int
+	cands  map[netip.Prefix][]*candidate // every route offered, the preferred first
+	best   map[netip.Prefix]*candidate
+	direct map[netip.Prefix]*candidate // the best with only direct nexthops
+	// deps and depsDef: the prefixes whose recursive nexthops resolve
+	// through this VRF's direct routes, or the default VRF's selection, by
+	// nexthop address (see rib_update.go).
+	deps, depsDef map[netip.Addr]map[netip.Prefix]struct{}
+	fib           *fib
 }
 
 // candidate is one protocol's route for a prefix and what became of it.
@@ -80,210 +85,6 @@ const (
 	vrfIfacePrefix = "vrf:"
 )
 
-// computeVRF builds a VRF's table from the interfaces and what the
-// protocols offer. Routes whose nexthops are all direct are selected
-// first; recursive nexthops then resolve through that selection (iBGP
-// routes of a VRF through the default VRF, where their PE nexthops live),
-// and the final selection takes both kinds.
-func (m *ribManager) computeVRF(name string, idx int, ifaces []*iface, def *vrfTable, fec map[fecKey]uint32, old *vrfTable, now time.Time) *vrfTable {
-	size := 2*len(ifaces) + 1 + len(m.statics[name])
-	for _, rs := range m.routes[name] {
-		size += len(rs)
-	}
-	t := &vrfTable{name: name, idx: idx, cands: make(map[netip.Prefix][]*candidate, size), best: make(map[netip.Prefix]*candidate, size)}
-	add := func(c *candidate) { t.cands[c.route.Prefix] = append(t.cands[c.route.Prefix], c) }
-
-	var own []*iface // up interfaces of this VRF with an address
-	for _, ifc := range ifaces {
-		if ifc.vrfIdx == idx && ifc.up.Load() && ifc.addr.IsValid() {
-			own = append(own, ifc)
-		}
-	}
-	for _, ifc := range own {
-		p := ifc.addr.Masked()
-		add(&candidate{
-			route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: ifc.name}}},
-			local: p.Bits() == 32,
-			nhs:   []ribNexthop{{ifc: ifc}},
-		})
-		if p.Bits() < 32 {
-			add(&candidate{
-				route: Route{Prefix: netip.PrefixFrom(ifc.addr.Addr(), 32), Proto: ProtoLocal, Nexthops: []Nexthop{{Iface: ifc.name}}},
-				local: true,
-				nhs:   []ribNexthop{{ifc: ifc}},
-			})
-		}
-	}
-	for _, c := range m.localCandidates(name) {
-		add(c)
-	}
-	if lo := m.r.loopback; idx == 0 && lo.IsValid() {
-		add(&candidate{
-			route: Route{Prefix: lo.Masked(), Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}},
-			local: true,
-			nhs:   []ribNexthop{{}},
-		})
-	}
-
-	// Protocol routes, statics among them; direct nexthops resolve here.
-	var pending []*candidate // with recursive nexthops
-	var slab frrSlab
-	offer := func(rt Route) {
-		c := &candidate{route: rt}
-		for _, nh := range rt.Nexthops {
-			switch {
-			case nh.Iface != "":
-				ifc := m.r.byNameLocked(nh.Iface)
-				switch b := m.backupOf(nh.Backup, &slab); {
-				case ifc != nil && ifc.up.Load():
-					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels, backup: b})
-				case b != nil && b.ifc.up.Load() && backupLabelled(fec, idx, rt.Prefix, nh.Addr, b):
-					// The primary lost carrier and the protocol has not
-					// recomputed yet: the repair path stands in.
-					c.nhs = addRepair(c.nhs, *b)
-				}
-			case nh.Addr.IsValid():
-				if ifc := onLink(own, nh.Addr); ifc != nil {
-					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels})
-				} else {
-					c.recursive = true
-				}
-			}
-		}
-		add(c)
-		if c.recursive {
-			pending = append(pending, c)
-		}
-	}
-	byProto := m.routes[name]
-	for _, p := range sortedProtos(byProto) {
-		for _, rt := range byProto[p] {
-			offer(rt)
-		}
-	}
-	statics := m.statics[name]
-	prefixes := make([]netip.Prefix, 0, len(statics))
-	for p := range statics {
-		prefixes = append(prefixes, p)
-	}
-	slices.SortFunc(prefixes, comparePrefix)
-	for _, p := range prefixes {
-		rt := Route{Prefix: p, Proto: ProtoStatic}
-		for _, a := range statics[p] {
-			rt.Nexthops = append(rt.Nexthops, Nexthop{Addr: a})
-		}
-		offer(rt)
-	}
-
-	// Labels of direct nexthops: the FEC label of (prefix, neighbour) in
-	// the default VRF, where LDP and SR live, then the route's own.
-	for _, cs := range t.cands {
-		for _, c := range cs {
-			for i := range c.nhs {
-				nh := &c.nhs[i]
-				var stack []uint32
-				if l, ok := fec[fecKey{c.route.Prefix, nh.gw}]; ok && idx == 0 && nh.gw.IsValid() {
-					stack = append(stack, m.fecPush[fecKey{c.route.Prefix, nh.gw}]...)
-					if l != LabelImplicitNull {
-						stack = append(stack, l)
-					}
-				}
-				nh.labels = append(stack, nh.own...)
-				if b := nh.backup; b != nil {
-					b.labels = slab.backupStack(fec, m.fecPush, idx, c.route.Prefix, b.gw, b.own)
-					b.labelled = backupLabelled(fec, idx, c.route.Prefix, nh.gw, b)
-				}
-			}
-		}
-	}
-
-	// First selection, among direct routes: what recursion resolves over.
-	direct := make(map[netip.Prefix]*candidate, len(t.cands))
-	for p, cs := range t.cands {
-		var b *candidate
-		for _, c := range cs {
-			if c.recursive || !c.active() {
-				continue
-			}
-			if b == nil || better(c, b) < 0 {
-				b = c
-			}
-		}
-		if b != nil {
-			direct[p] = b
-		}
-	}
-
-	// Recursive nexthops.
-	cache := make(map[netip.Addr]*candidate)
-	for _, c := range pending {
-		table, cached := direct, true
-		if c.route.Proto == ProtoIBGP && def != nil {
-			table, cached = def.best, false
-		}
-		for _, nh := range c.route.Nexthops {
-			if nh.Iface != "" || !nh.Addr.IsValid() || onLink(own, nh.Addr) != nil {
-				continue
-			}
-			var res *candidate
-			if cached {
-				res = cache[nh.Addr]
-				if res == nil {
-					res = lpm(table, nh.Addr, netip.Prefix{})
-					cache[nh.Addr] = res
-				}
-			} else {
-				res = lpm(table, nh.Addr, netip.Prefix{})
-			}
-			if res != nil && res.route.Prefix == c.route.Prefix {
-				res = lpm(table, nh.Addr, c.route.Prefix) // never through itself
-			}
-			if res == nil || res.local {
-				continue
-			}
-			for _, rn := range res.nhs {
-				gw := rn.gw
-				if !gw.IsValid() {
-					gw = nh.Addr // resolved over a connected route
-				}
-				labels := append(slices.Clone(rn.labels), nh.Labels...)
-				var b *ribNexthop
-				if rb := rn.backup; rb != nil && rb.labelled {
-					// The route it resolves through is protected: so is it,
-					// under the repair path's transport labels.
-					bl := append(slab.labels(len(rb.labels)+len(nh.Labels)), rb.labels...)
-					b = slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(bl, nh.Labels...), labelled: true})
-				}
-				c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels, backup: b})
-			}
-		}
-	}
-
-	// Final selection.
-	entries := make([]fibEntry, 0, len(t.cands))
-	for p, cs := range t.cands {
-		slices.SortStableFunc(cs, better)
-		for _, c := range cs {
-			if c.active() {
-				c.selected = true
-				t.best[p] = c
-				entries = append(entries, c.fibEntry(&slab))
-				break
-			}
-		}
-		for _, c := range cs {
-			c.since = now
-			if old != nil {
-				if o := old.find(c); o != nil && sameCandidate(o, c) {
-					c.since = o.since
-				}
-			}
-		}
-	}
-	t.fib = buildFIB(entries)
-	return t
-}
-
 func (c *candidate) fibEntry(slab *frrSlab) fibEntry {
 	e := fibEntry{prefix: c.route.Prefix, proto: c.route.Proto, local: c.local}
 	if c.local {
@@ -301,16 +102,6 @@ func (c *candidate) fibEntry(slab *frrSlab) fibEntry {
 		e.nhs = append(e.nhs, f)
 	}
 	return e
-}
-
-// find returns the candidate of the same protocol for the same prefix.
-func (t *vrfTable) find(c *candidate) *candidate {
-	for _, o := range t.cands[c.route.Prefix] {
-		if o.route.Proto == c.route.Proto {
-			return o
-		}
-	}
-	return nil
 }
 
 // onLink returns the interface whose subnet holds a, other than as one of
@@ -345,24 +136,6 @@ func sortedProtos[T any](m map[Protocol]T) []Protocol {
 	}
 	slices.Sort(ps)
 	return ps
-}
-
-// sameSelection reports whether two tables select the same routes with the
-// same nexthops: whether watchers need to hear of a change.
-func sameSelection(a, b *vrfTable) bool {
-	if a == nil || b == nil {
-		return (a == nil || len(a.best) == 0) && (b == nil || len(b.best) == 0)
-	}
-	if len(a.best) != len(b.best) {
-		return false
-	}
-	for p, ca := range a.best {
-		cb := b.best[p]
-		if cb == nil || ca.route.Proto != cb.route.Proto || !sameCandidate(ca, cb) {
-			return false
-		}
-	}
-	return true
 }
 
 // sameCandidate compares what a route offers and how it resolved.
@@ -413,6 +186,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 	}
 	var entries []lfibEntry
 	var rows []LFIBRow
+	m.lfibResolves = false
 	if chosen[LabelIPv4ExplicitNull] == nil {
 		// Explicit null: pop and route in the default table (RFC 3032).
 		entries = append(entries, lfibEntry{label: LabelIPv4ExplicitNull, hops: []lspHop{{op: opPopLookup}}})
@@ -431,6 +205,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 			case nh.Iface == "" && onLink(up, nh.Addr) == nil:
 				// A next hop further away (an inter-AS option B ASBR's
 				// inside its AS) is reached as a recursive route's is.
+				m.lfibResolves = true
 				res := m.resolveLSP(nh.Addr)
 				if len(res) == 0 {
 					row.Inactive = true
@@ -501,8 +276,8 @@ func stackText(push []uint32, out uint32) string {
 // resolveLSP resolves an LSP's next hop that is not on a connected subnet
 // through the default table's best route to it, as recursive routes
 // resolve: its nexthops, with the transport labels LDP or SR gave them.
-// The LFIB is recomputed whenever the default table is (every change
-// there is changeAll), so the resolution follows the IGP and LDP.
+// The LFIB is recomputed whenever an entry of the default table changes
+// while an LSP resolves so (lfibResolves), so it follows the IGP and LDP.
 func (m *ribManager) resolveLSP(a netip.Addr) []ribNexthop {
 	if len(m.tables) == 0 || m.tables[0] == nil {
 		return nil

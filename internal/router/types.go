@@ -147,11 +147,17 @@ type FECLabel struct {
 
 // RIB is the router's RIB manager as protocols see it. Each protocol owns
 // its routes, LSPs and FEC labels and replaces its whole set when it
-// recomputes (after an SPF run, say); the manager keeps the best route per
-// prefix by distance then metric, attaches FEC labels to matching
-// nexthops, and publishes a new FIB and LFIB for the data plane.
+// recomputes (after an SPF run, say), or changes some routes with
+// UpdateRoutes; the manager keeps the best route per prefix by distance
+// then metric, attaches FEC labels to matching nexthops, and publishes a
+// new FIB and LFIB for the data plane. Either way it redoes only the
+// prefixes whose routes or labels changed.
 type RIB interface {
 	ReplaceRoutes(p Protocol, vrf string, routes []Route)
+	// UpdateRoutes changes some of p's routes in vrf: routes replace p's
+	// routes for their prefixes (a prefix's routes all together), and p's
+	// routes for the prefixes in withdraw go; p's other routes stay.
+	UpdateRoutes(p Protocol, vrf string, routes []Route, withdraw []netip.Prefix)
 	ReplaceLSPs(p Protocol, lsps []LSP)
 	ReplaceFECLabels(p Protocol, labels []FECLabel)
 	// AllocateLabel hands out a dynamic label (from LabelDynamicFirst up);
@@ -167,6 +173,17 @@ type RIB interface {
 	// follows IGP routes this way, as ldpd follows zebra). A protocol
 	// replacing its own routes in a non-default VRF wakes no watcher.
 	Watch(f func())
+	// WatchChanges registers f to run when Watch's watchers do, with the
+	// prefixes whose selected route changed since f last ran, by VRF: a
+	// watcher can redo what those prefixes concern instead of everything.
+	WatchChanges(f func([]RouteChange))
+}
+
+// RouteChange lists prefixes of a VRF whose selected route changed: a
+// route came, went, or changed its protocol, metric or nexthops.
+type RouteChange struct {
+	VRF      string
+	Prefixes []netip.Prefix
 }
 
 // InterfaceState is what protocols need to know of an interface.

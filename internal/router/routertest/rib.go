@@ -19,6 +19,7 @@ type RIB struct {
 	lsps     [router.ProtoIBGP + 1][]router.LSP
 	fecs     [router.ProtoIBGP + 1][]router.FECLabel
 	watchers []func()
+	changeWs []func([]router.RouteChange)
 
 	nextLabel uint32
 	free      []uint32
@@ -51,12 +52,45 @@ func (b *RIB) vrf(name string) *vrfTable {
 func (b *RIB) ReplaceRoutes(p router.Protocol, vrf string, routes []router.Route) {
 	b.mu.Lock()
 	changed := b.replaceLocked(p, vrf, routes)
-	watchers := b.watchers
-	b.mu.Unlock()
-	if changed {
-		for _, f := range watchers {
-			f()
+	b.notify(vrf, changed)
+}
+
+// UpdateRoutes replaces protocol p's routes in vrf for the prefixes of
+// routes, and removes its routes for the prefixes in withdraw.
+func (b *RIB) UpdateRoutes(p router.Protocol, vrf string, routes []router.Route, withdraw []netip.Prefix) {
+	b.mu.Lock()
+	t := b.vrf(vrf)
+	drop := map[netip.Prefix]bool{}
+	for _, pfx := range withdraw {
+		drop[pfx] = true
+	}
+	for _, r := range routes {
+		drop[r.Prefix] = true
+	}
+	var next []router.Route
+	for pfx, r := range t.sets[p] {
+		if !drop[pfx] {
+			next = append(next, *r)
 		}
+	}
+	next = append(next, routes...)
+	changed := b.replaceLocked(p, vrf, next)
+	b.notify(vrf, changed)
+}
+
+// notify releases the lock and runs the watchers if prefixes of vrf
+// changed.
+func (b *RIB) notify(vrf string, changed []netip.Prefix) {
+	watchers, changeWs := b.watchers, b.changeWs
+	b.mu.Unlock()
+	if len(changed) == 0 {
+		return
+	}
+	for _, f := range watchers {
+		f()
+	}
+	for _, f := range changeWs {
+		f([]router.RouteChange{{VRF: vrf, Prefixes: changed}})
 	}
 }
 
@@ -64,7 +98,9 @@ func (b *RIB) setConnected(routes []router.Route) {
 	b.ReplaceRoutes(router.ProtoConnected, "", routes)
 }
 
-func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route) bool {
+// replaceLocked replaces p's routes and returns the prefixes whose best
+// route changed.
+func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route) []netip.Prefix {
 	t := b.vrf(vrf)
 	old := t.sets[p]
 	set := make(map[netip.Prefix]*router.Route, len(routes))
@@ -73,31 +109,37 @@ func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route
 		set[routes[i].Prefix] = &routes[i]
 	}
 	t.sets[p] = set
-	changed := false
+	var changed []netip.Prefix
 	for pfx, r := range set {
 		cur := t.best[pfx]
 		switch {
 		case cur == nil:
 			t.best[pfx] = r
 			t.order = nil
-			changed = true
+			changed = append(changed, pfx)
 		case cur.Proto == p:
 			// Ours was best: the new one may have lost to another's.
 			if t.reselect(pfx) {
-				changed = true
+				changed = append(changed, pfx)
 			}
 		case better(r, cur):
 			t.best[pfx] = r
-			changed = true
+			changed = append(changed, pfx)
 		}
 	}
 	for pfx := range old {
 		if _, still := set[pfx]; !still {
 			if cur := t.best[pfx]; cur != nil && cur.Proto == p && t.reselect(pfx) {
-				changed = true
+				changed = append(changed, pfx)
 			}
 		}
 	}
+	slices.SortFunc(changed, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
 	return changed
 }
 
@@ -281,6 +323,14 @@ func (b *RIB) Watch(f func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.watchers = append(b.watchers, f)
+}
+
+// WatchChanges registers f to run when Watch's watchers do, with the
+// prefixes whose best route changed.
+func (b *RIB) WatchChanges(f func([]router.RouteChange)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.changeWs = append(b.changeWs, f)
 }
 
 // Routes returns protocol p's routes in vrf, sorted by prefix.

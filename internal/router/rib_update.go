@@ -1,0 +1,509 @@
+package router
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Incremental recomputation. Every change to what the RIB manager holds
+// (a protocol's routes, a static, a local prefix, a FEC label) marks the
+// prefixes it touches dirty in their VRF; recompute then redoes only
+// those: their candidates, the selection, their FIB entries (fib.update).
+// Two things reach further, and are followed by dependency:
+//
+//   - a recursive nexthop resolves through the longest match in a table,
+//     so when a prefix's entry there changes, the routes whose recursive
+//     nexthops it holds are redone too (t.deps: through the VRF's own
+//     direct routes; t.depsDef: a VRF's iBGP routes through the default
+//     VRF's selection);
+//   - an LSP whose nexthop is not on a connected subnet resolves through
+//     the default VRF (resolveLSP): the LFIB is redone when a default
+//     VRF entry changes while there is one.
+//
+// Interface changes (carrier, addresses, a new interface) redo every VRF
+// whole (changeAll): they are rare, and they touch every resolution.
+
+// vrfEnv is what computing one VRF's prefixes needs, gathered once per
+// recompute.
+type vrfEnv struct {
+	name   string
+	idx    int
+	own    []*iface                  // up interfaces of this VRF with an address
+	ifPfx  map[netip.Prefix][]*iface // own interfaces by their subnet and host prefix
+	protos []Protocol                // protocols with routes in this VRF, in order
+	def    *vrfTable                 // the default VRF, for a VRF's iBGP routes
+	cache  map[netip.Addr]*candidate // resolutions through the VRF's direct routes
+	slab   frrSlab
+}
+
+func (m *ribManager) newVRFEnv(idx int, ifaces []*iface, expected int) *vrfEnv {
+	name := m.vrfNames[idx]
+	e := &vrfEnv{name: name, idx: idx, ifPfx: map[netip.Prefix][]*iface{}}
+	for _, ifc := range ifaces {
+		if ifc.vrfIdx == idx && ifc.up.Load() && ifc.addr.IsValid() {
+			e.own = append(e.own, ifc)
+			p := ifc.addr.Masked()
+			e.ifPfx[p] = append(e.ifPfx[p], ifc)
+			if p.Bits() < 32 {
+				h := netip.PrefixFrom(ifc.addr.Addr(), 32)
+				e.ifPfx[h] = append(e.ifPfx[h], ifc)
+			}
+		}
+	}
+	e.protos = sortedProtos(m.routes[name])
+	if idx > 0 {
+		e.def = m.tables[0]
+	}
+	// A change of a few prefixes should not keep whole slab chunks alive.
+	e.slab.chunk = min(slabChunk, 2*expected+2)
+	return e
+}
+
+// vrfUpdate is what redoing some of a VRF's prefixes changed.
+type vrfUpdate struct {
+	selected []netip.Prefix // the selection changed (what watchers hear of)
+	fwd      []netip.Prefix // the forwarding changed: labels, resolution, selection
+}
+
+// updateVRF redoes a VRF's dirty prefixes, and every prefix when full,
+// then updates its FIB.
+func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bool, ifaces []*iface, now time.Time) vrfUpdate {
+	t := m.tables[idx]
+	if t == nil {
+		t = &vrfTable{name: m.vrfNames[idx], idx: idx}
+		t.reset()
+		m.tables[idx] = t
+	}
+	oldCands, oldDirect, oldBest := t.cands, t.direct, t.best
+	var work []netip.Prefix
+	if full {
+		all := m.allPrefixes(idx, ifaces, oldCands)
+		t.reset()
+		work = all
+	} else {
+		work = make([]netip.Prefix, 0, len(dirty))
+		for p := range dirty {
+			work = append(work, p)
+		}
+	}
+	e := m.newVRFEnv(idx, ifaces, len(work))
+	oldBestOf := make(map[netip.Prefix]*candidate, len(work))
+	oldList := make(map[netip.Prefix][]*candidate, len(work))
+	done := make(map[netip.Prefix]bool, len(work))
+
+	// Candidates with their direct nexthops, and the direct selection.
+	var directChanged []netip.Prefix
+	build := func(p netip.Prefix) {
+		done[p] = true
+		old := oldCands[p]
+		oldList[p], oldBestOf[p] = old, oldBest[p]
+		if !full {
+			t.dropDeps(p, old)
+		}
+		cs := m.prefixCands(p, e)
+		if len(cs) == 0 {
+			delete(t.cands, p)
+		} else {
+			t.cands[p] = cs
+		}
+		nd := directOf(cs)
+		od := oldDirect[p]
+		if nd == nil {
+			delete(t.direct, p)
+		} else {
+			t.direct[p] = nd
+		}
+		if !full && !sameFwd(od, nd) {
+			directChanged = append(directChanged, p)
+		}
+	}
+	for _, p := range work {
+		build(p)
+	}
+	// Routes resolving through a changed direct route are redone too.
+	for len(directChanged) > 0 {
+		changed := directChanged
+		directChanged = nil
+		for _, p := range dependents(t.deps, changed) {
+			if !done[p] {
+				work = append(work, p)
+				build(p)
+			}
+		}
+	}
+
+	// Recursive nexthops, then the final selection.
+	var up vrfUpdate
+	var fibChanges []fibChange
+	for _, p := range work {
+		cs := t.cands[p]
+		for _, c := range cs {
+			if c.recursive {
+				m.resolve(c, t, e)
+			}
+		}
+		var nb *candidate
+		if len(cs) > 0 {
+			slices.SortStableFunc(cs, better)
+			for _, c := range cs {
+				if c.active() {
+					c.selected = true
+					nb = c
+					break
+				}
+			}
+			for _, c := range cs {
+				c.since = now
+				if o := findProto(oldList[p], c.route.Proto); o != nil && sameCandidate(o, c) {
+					c.since = o.since
+				}
+			}
+		}
+		if nb == nil {
+			delete(t.best, p)
+		} else {
+			t.best[p] = nb
+		}
+		ob := oldBestOf[p]
+		if (ob == nil) != (nb == nil) || ob != nil && (ob.route.Proto != nb.route.Proto || !sameCandidate(ob, nb)) {
+			up.selected = append(up.selected, p)
+		}
+		if !sameFwd(ob, nb) {
+			up.fwd = append(up.fwd, p)
+			if !full {
+				var fe *fibEntry
+				if nb != nil {
+					v := nb.fibEntry(&e.slab)
+					fe = &v
+				}
+				fibChanges = append(fibChanges, fibChange{prefix: p, entry: fe})
+			}
+		}
+	}
+
+	// The FIB: by difference, unless most of it changed.
+	if full || t.fib == nil || len(fibChanges) > max(1024, len(t.best)/4) {
+		entries := make([]fibEntry, 0, len(t.best))
+		for _, c := range t.best {
+			entries = append(entries, c.fibEntry(&e.slab))
+		}
+		t.fib = buildFIB(entries)
+	} else {
+		t.fib = t.fib.update(fibChanges)
+	}
+	slices.SortFunc(up.selected, comparePrefix) // watchers hear them in order
+	return up
+}
+
+// reset empties a table's selection state.
+func (t *vrfTable) reset() {
+	t.cands = map[netip.Prefix][]*candidate{}
+	t.direct = map[netip.Prefix]*candidate{}
+	t.best = map[netip.Prefix]*candidate{}
+	t.deps = map[netip.Addr]map[netip.Prefix]struct{}{}
+	t.depsDef = map[netip.Addr]map[netip.Prefix]struct{}{}
+}
+
+// allPrefixes is every prefix a VRF has a candidate for, or had.
+func (m *ribManager) allPrefixes(idx int, ifaces []*iface, old map[netip.Prefix][]*candidate) []netip.Prefix {
+	name := m.vrfNames[idx]
+	set := make(map[netip.Prefix]struct{}, len(old))
+	for p := range old {
+		set[p] = struct{}{}
+	}
+	for _, ifc := range ifaces {
+		if ifc.vrfIdx == idx && ifc.addr.IsValid() {
+			set[ifc.addr.Masked()] = struct{}{}
+			set[netip.PrefixFrom(ifc.addr.Addr(), 32)] = struct{}{}
+		}
+	}
+	for p := range m.locals[name] {
+		set[p] = struct{}{}
+	}
+	if lo := m.r.loopback; idx == 0 && lo.IsValid() {
+		set[lo.Masked()] = struct{}{}
+	}
+	for _, byPrefix := range m.routes[name] {
+		for p := range byPrefix {
+			set[p] = struct{}{}
+		}
+	}
+	for p := range m.statics[name] {
+		set[p] = struct{}{}
+	}
+	out := make([]netip.Prefix, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	return out
+}
+
+// prefixCands builds a prefix's candidates in the order computeVRF always
+// offered them (interfaces, local prefixes, the loopback, protocols in
+// order, statics: the selection's tie-break is stable), with their direct
+// nexthops resolved and labelled. Recursive nexthops come later (resolve).
+func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
+	var cs []*candidate
+	for _, ifc := range e.ifPfx[p] {
+		if q := ifc.addr.Masked(); q == p {
+			cs = append(cs, &candidate{
+				route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: ifc.name}}},
+				local: p.Bits() == 32,
+				nhs:   []ribNexthop{{ifc: ifc}},
+			})
+		}
+		if ifc.addr.Bits() < 32 && netip.PrefixFrom(ifc.addr.Addr(), 32) == p {
+			cs = append(cs, &candidate{
+				route: Route{Prefix: p, Proto: ProtoLocal, Nexthops: []Nexthop{{Iface: ifc.name}}},
+				local: true,
+				nhs:   []ribNexthop{{ifc: ifc}},
+			})
+		}
+	}
+	if m.locals[e.name][p] {
+		c := &candidate{route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}}, nhs: []ribNexthop{{}}}
+		if p.Bits() == 32 {
+			c.route.Proto, c.local = ProtoLocal, true
+		}
+		cs = append(cs, c)
+	}
+	if lo := m.r.loopback; e.idx == 0 && lo.IsValid() && lo.Masked() == p {
+		cs = append(cs, &candidate{
+			route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}},
+			local: true,
+			nhs:   []ribNexthop{{}},
+		})
+	}
+
+	// Protocol routes, statics among them; direct nexthops resolve here.
+	offer := func(rt Route) {
+		c := &candidate{route: rt}
+		for _, nh := range rt.Nexthops {
+			switch {
+			case nh.Iface != "":
+				ifc := m.r.byNameLocked(nh.Iface)
+				switch b := m.backupOf(nh.Backup, &e.slab); {
+				case ifc != nil && ifc.up.Load():
+					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels, backup: b})
+				case b != nil && b.ifc.up.Load() && backupLabelled(m.fec, e.idx, p, nh.Addr, b):
+					// The primary lost carrier and the protocol has not
+					// recomputed yet: the repair path stands in.
+					c.nhs = addRepair(c.nhs, *b)
+				}
+			case nh.Addr.IsValid():
+				if ifc := onLink(e.own, nh.Addr); ifc != nil {
+					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels})
+				} else {
+					c.recursive = true
+				}
+			}
+		}
+		cs = append(cs, c)
+	}
+	byProto := m.routes[e.name]
+	for _, proto := range e.protos {
+		for _, rt := range byProto[proto][p] {
+			offer(rt)
+		}
+	}
+	if nhs := m.statics[e.name][p]; len(nhs) > 0 {
+		rt := Route{Prefix: p, Proto: ProtoStatic}
+		for _, a := range nhs {
+			rt.Nexthops = append(rt.Nexthops, Nexthop{Addr: a})
+		}
+		offer(rt)
+	}
+
+	// Labels of direct nexthops: the FEC label of (prefix, neighbour) in
+	// the default VRF, where LDP and SR live, then the route's own.
+	for _, c := range cs {
+		for i := range c.nhs {
+			nh := &c.nhs[i]
+			var stack []uint32
+			if l, ok := m.fec[fecKey{p, nh.gw}]; ok && e.idx == 0 && nh.gw.IsValid() {
+				stack = append(stack, m.fecPush[fecKey{p, nh.gw}]...)
+				if l != LabelImplicitNull {
+					stack = append(stack, l)
+				}
+			}
+			nh.labels = append(stack, nh.own...)
+			if b := nh.backup; b != nil {
+				b.labels = e.slab.backupStack(m.fec, m.fecPush, e.idx, p, b.gw, b.own)
+				b.labelled = backupLabelled(m.fec, e.idx, p, nh.gw, b)
+			}
+		}
+	}
+	return cs
+}
+
+// directOf is the preferred active candidate with only direct nexthops:
+// what recursive nexthops resolve over.
+func directOf(cs []*candidate) *candidate {
+	var b *candidate
+	for _, c := range cs {
+		if c.recursive || !c.active() {
+			continue
+		}
+		if b == nil || better(c, b) < 0 {
+			b = c
+		}
+	}
+	return b
+}
+
+// resolve adds a candidate's recursive nexthops, each resolved through
+// the longest match in its table (a VRF's iBGP routes through the default
+// VRF's selection, where their PE nexthops live; others through the
+// VRF's direct routes), and records what it depends on.
+func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
+	table, deps, cached := t.direct, t.deps, true
+	if c.route.Proto == ProtoIBGP && e.def != nil {
+		table, deps, cached = e.def.best, t.depsDef, false
+	}
+	p := c.route.Prefix
+	for _, nh := range c.route.Nexthops {
+		if nh.Iface != "" || !nh.Addr.IsValid() || onLink(e.own, nh.Addr) != nil {
+			continue
+		}
+		addDep(deps, nh.Addr, p)
+		var res *candidate
+		if cached {
+			if e.cache == nil {
+				e.cache = map[netip.Addr]*candidate{}
+			}
+			var ok bool
+			if res, ok = e.cache[nh.Addr]; !ok {
+				res = lpm(table, nh.Addr, netip.Prefix{})
+				e.cache[nh.Addr] = res
+			}
+		} else {
+			res = lpm(table, nh.Addr, netip.Prefix{})
+		}
+		if res != nil && res.route.Prefix == p {
+			res = lpm(table, nh.Addr, p) // never through itself
+		}
+		if res == nil || res.local {
+			continue
+		}
+		for _, rn := range res.nhs {
+			gw := rn.gw
+			if !gw.IsValid() {
+				gw = nh.Addr // resolved over a connected route
+			}
+			labels := append(slices.Clone(rn.labels), nh.Labels...)
+			var b *ribNexthop
+			if rb := rn.backup; rb != nil && rb.labelled {
+				// The route it resolves through is protected: so is it,
+				// under the repair path's transport labels.
+				bl := append(e.slab.labels(len(rb.labels)+len(nh.Labels)), rb.labels...)
+				b = e.slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(bl, nh.Labels...), labelled: true})
+			}
+			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels, backup: b})
+		}
+	}
+}
+
+func addDep(deps map[netip.Addr]map[netip.Prefix]struct{}, a netip.Addr, p netip.Prefix) {
+	s := deps[a]
+	if s == nil {
+		s = map[netip.Prefix]struct{}{}
+		deps[a] = s
+	}
+	s[p] = struct{}{}
+}
+
+// dropDeps forgets what a prefix's old candidates resolved through.
+func (t *vrfTable) dropDeps(p netip.Prefix, old []*candidate) {
+	for _, c := range old {
+		if !c.recursive {
+			continue
+		}
+		for _, nh := range c.route.Nexthops {
+			if nh.Iface != "" || !nh.Addr.IsValid() {
+				continue
+			}
+			for _, deps := range [2]map[netip.Addr]map[netip.Prefix]struct{}{t.deps, t.depsDef} {
+				if s := deps[nh.Addr]; s != nil {
+					delete(s, p)
+					if len(s) == 0 {
+						delete(deps, nh.Addr)
+					}
+				}
+			}
+		}
+	}
+}
+
+// dependents lists the prefixes whose recursive nexthops one of changed
+// holds.
+func dependents(deps map[netip.Addr]map[netip.Prefix]struct{}, changed []netip.Prefix) []netip.Prefix {
+	if len(deps) == 0 || len(changed) == 0 {
+		return nil
+	}
+	var out []netip.Prefix
+	take := func(s map[netip.Prefix]struct{}) {
+		for p := range s {
+			out = append(out, p)
+		}
+	}
+	if len(changed) <= 33 {
+		for a, s := range deps {
+			for _, q := range changed {
+				if q.Contains(a) {
+					take(s)
+					break
+				}
+			}
+		}
+		return out
+	}
+	set := make(map[netip.Prefix]bool, len(changed))
+	for _, q := range changed {
+		set[q] = true
+	}
+	for a, s := range deps {
+		for bits := 0; bits <= 32; bits++ {
+			if q, _ := a.Prefix(bits); set[q] {
+				take(s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// findProto returns the first candidate of protocol p in cs.
+func findProto(cs []*candidate, p Protocol) *candidate {
+	for _, o := range cs {
+		if o.route.Proto == p {
+			return o
+		}
+	}
+	return nil
+}
+
+// sameFwd reports whether two candidates forward the same way: what the
+// FIB holds of them, and what a route resolving through them inherits.
+func sameFwd(a, b *candidate) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.route.Proto != b.route.Proto || a.local != b.local || len(a.nhs) != len(b.nhs) {
+		return false
+	}
+	for i := range a.nhs {
+		x, y := &a.nhs[i], &b.nhs[i]
+		if x.gw != y.gw || x.ifc != y.ifc || !slices.Equal(x.labels, y.labels) {
+			return false
+		}
+		xb, yb := x.backup, y.backup
+		if (xb == nil) != (yb == nil) {
+			return false
+		}
+		if xb != nil && (xb.gw != yb.gw || xb.ifc != yb.ifc || xb.labelled != yb.labelled || !slices.Equal(xb.labels, yb.labels)) {
+			return false
+		}
+	}
+	return true
+}
