@@ -36,6 +36,25 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /v3/role_assignments", s.authed(s.listRoleAssignments))
 	mux.HandleFunc("GET /v3/regions", s.authed(s.listRegions))
 
+	// The admin's API (admin.go).
+	admin := func(pattern string, h func(http.ResponseWriter, *http.Request, Identity)) {
+		mux.HandleFunc(pattern, s.authed(adminOnly(h)))
+	}
+	admin("GET /v3/domains", s.listDomains)
+	admin("GET /v3/domains/{id}", s.showDomain)
+	admin("POST /v3/projects", s.createProject)
+	admin("PATCH /v3/projects/{id}", s.updateProject)
+	admin("DELETE /v3/projects/{id}", s.deleteProject)
+	admin("POST /v3/users", s.createUser)
+	admin("PATCH /v3/users/{id}", s.updateUser)
+	admin("DELETE /v3/users/{id}", s.deleteUser)
+	admin("POST /v3/roles", s.createRole)
+	admin("DELETE /v3/roles/{id}", s.deleteRole)
+	admin("GET /v3/projects/{project}/users/{user}/roles", s.listGrants)
+	admin("PUT /v3/projects/{project}/users/{user}/roles/{role}", s.putGrant)
+	admin("GET /v3/projects/{project}/users/{user}/roles/{role}", s.checkGrant) // also HEAD
+	admin("DELETE /v3/projects/{project}/users/{user}/roles/{role}", s.deleteGrant)
+
 	// Anything else is Keystone's 404 body rather than net/http's text
 	// (and a wrong method on a known path is 405, also as JSON).
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -19,11 +19,18 @@ func projectJSON(r *http.Request, p Project) map[string]any {
 }
 
 func userJSON(r *http.Request, u User) map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"id": u.ID, "name": u.Name, "domain_id": u.DomainID, "enabled": u.Enabled,
 		"password_expires_at": nil, "options": map[string]any{},
 		"links": map[string]string{"self": baseURL(r) + "/v3/users/" + u.ID},
 	}
+	if u.DefaultProjectID != "" {
+		m["default_project_id"] = u.DefaultProjectID
+	}
+	for k, v := range u.Extra {
+		m[k] = v
+	}
+	return m
 }
 
 func roleJSON(r *http.Request, role Ref) map[string]any {

@@ -3,6 +3,7 @@ package keystone
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -22,6 +23,10 @@ type User struct {
 	Name     string
 	DomainID string
 	Enabled  bool
+	// DefaultProjectID is the project a client scopes to when it names
+	// none ("" for none); Extra the free attributes (email, description).
+	DefaultProjectID string
+	Extra            map[string]string
 }
 
 // filter is a conjunction of column = value conditions built from a
@@ -58,14 +63,18 @@ func (s *Service) projects(ctx context.Context, f filter) ([]Project, error) {
 
 // users lists users matching f, by name.
 func (s *Service) users(ctx context.Context, f filter) ([]User, error) {
-	rows, err := s.st.DB().QueryContext(ctx, `SELECT u.id, u.name, u.domain_id, u.enabled FROM users u`+f.sql()+` ORDER BY u.name, u.id`, f.args...)
+	rows, err := s.st.DB().QueryContext(ctx, `SELECT u.id, u.name, u.domain_id, u.enabled, u.default_project_id, u.extra FROM users u`+f.sql()+` ORDER BY u.name, u.id`, f.args...)
 	if err != nil {
 		return nil, fmt.Errorf("keystone: list users: %w", err)
 	}
 	return scanAll(rows, func(rows *sql.Rows) (User, error) {
 		var u User
-		err := rows.Scan(&u.ID, &u.Name, &u.DomainID, &u.Enabled)
-		return u, err
+		var extra string
+		if err := rows.Scan(&u.ID, &u.Name, &u.DomainID, &u.Enabled, &u.DefaultProjectID, &extra); err != nil {
+			return u, err
+		}
+		u.Extra = map[string]string{}
+		return u, json.Unmarshal([]byte(extra), &u.Extra)
 	})
 }
 

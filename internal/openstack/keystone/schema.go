@@ -73,5 +73,12 @@ func migrations() []store.Migration {
 			)`,
 			`CREATE INDEX tokens_expiry ON tokens (expires_at)`,
 		),
+	}, {
+		Version: 2,
+		Name:    "users' default project and free attributes",
+		Up: store.SQL(
+			`ALTER TABLE users ADD COLUMN default_project_id TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE users ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'`,
+		),
 	}}
 }
