@@ -69,8 +69,9 @@ type Lab struct {
 	cfg     Config
 	m       *topology.Model
 	routers map[string]bool
-	netns   []string // made, to delete
-	dirs    []string // made, to remove (directories and files)
+	needs   map[string]map[string]bool // the daemons each router's frr.conf needs
+	netns   []string                   // made, to delete
+	dirs    []string                   // made, to remove (directories and files)
 	// Started is when the first router's daemons were started.
 	Started time.Time
 	// Launched is how long starting every router's daemons took.
@@ -90,7 +91,7 @@ func Start(cfg Config) (l *Lab, err error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 4
 	}
-	l = &Lab{cfg: cfg, m: cfg.Model, routers: map[string]bool{}, usage: map[int]procUsage{}}
+	l = &Lab{cfg: cfg, m: cfg.Model, routers: map[string]bool{}, needs: map[string]map[string]bool{}, usage: map[int]procUsage{}}
 	if _, err := os.Stat(OSPFGRFile); err != nil {
 		l.dirs = append(l.dirs, OSPFGRFile)
 	}
@@ -177,7 +178,13 @@ func (l *Lab) addNetns(name string) error {
 		return err
 	}
 	l.netns = append(l.netns, name)
-	return run("ip", "-n", name, "link", "set", "lo", "up")
+	if err := run("ip", "-n", name, "link", "set", "lo", "up"); err != nil {
+		return err
+	}
+	// A router forwards: a new namespace does not, and zebra leaves the
+	// sysctl as it finds it (transit P routers carry the iBGP sessions
+	// to route reflectors that are not next to the PEs).
+	return run("ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=1")
 }
 
 // VRFs lists the VRF names configured on node (a PE's), in the model's order.
@@ -270,6 +277,13 @@ func (l *Lab) build() error {
 	return nil
 }
 
+// needs says which daemons a frr.conf needs, as an operator's
+// /etc/frr/daemons would: a CE runs no ospfd or ldpd.
+func needs(conf []byte) map[string]bool {
+	has := func(s string) bool { return strings.Contains("\n"+string(conf), "\n"+s) }
+	return map[string]bool{"zebra": true, "staticd": true, "ospfd": has("router ospf"), "ldpd": has("mpls ldp"), "bgpd": has("router bgp")}
+}
+
 // stub makes interface name in ns, up, with nothing at its far end.
 func stub(ns, name string) error {
 	far := "x" + name
@@ -301,6 +315,7 @@ func (l *Lab) prepare(n *topology.Node) error {
 			}
 		}
 	}
+	l.needs[n.Name] = needs(conf)
 	if err := os.WriteFile(filepath.Join(etc, "frr.conf"), conf, 0o644); err != nil {
 		return err
 	}
@@ -319,6 +334,9 @@ func (l *Lab) start(n *topology.Node) error {
 	}
 	script = append(script, "mount --rbind "+vrfdir+" /run/netns")
 	for _, d := range Daemons {
+		if !l.needs[n.Name][d] {
+			continue
+		}
 		args := "-d -N " + name + " --log file:" + filepath.Join(l.cfg.Dir, n.Name+"-"+d+".log")
 		if d == "zebra" {
 			args += " -n" // VRFs are network namespaces
@@ -445,7 +463,12 @@ func waitGone(pid int) {
 func (l *Lab) Vtysh(node, cmd string) map[string]any {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "vtysh", "-N", l.NS(node), "-c", cmd).Output()
+	args := []string{"-N", l.NS(node), "-c", cmd}
+	if d := daemonOf(cmd); d != "" {
+		// Asking one daemon, not all, answers in a fraction of the time.
+		args = append([]string{"-d", d}, args...)
+	}
+	out, err := exec.CommandContext(ctx, "vtysh", args...).Output()
 	if err != nil {
 		return nil
 	}
@@ -454,6 +477,18 @@ func (l *Lab) Vtysh(node, cmd string) map[string]any {
 		return nil
 	}
 	return v
+}
+
+// daemonOf names the daemon that answers a show command ("" for all).
+func daemonOf(cmd string) string {
+	for _, p := range []struct{ prefix, daemon string }{
+		{"show ip ospf", "ospfd"}, {"show mpls ldp", "ldpd"}, {"show bgp", "bgpd"}, {"show ip route", "zebra"},
+	} {
+		if strings.HasPrefix(cmd, p.prefix) {
+			return p.daemon
+		}
+	}
+	return ""
 }
 
 // WaitFor polls cond until it holds or ctx ends, and says how long it took.
