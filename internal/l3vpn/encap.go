@@ -62,7 +62,10 @@ func routerEncap(t bgp.TunnelType) (router.Encap, bool) {
 	switch t {
 	case bgp.TunnelMPLSInUDP:
 		return router.EncapMPLSInUDP, true
-	case bgp.TunnelMPLSInGRE:
+	case bgp.TunnelMPLSInGRE, bgp.TunnelGRE:
+		// GRE carrying a labelled payload is MPLS-in-GRE (RFC 9012
+		// 3.2.1: the protocol type follows the payload); bagpipe-bgp's
+		// OVS driver advertises it so.
 		return router.EncapMPLSInGRE, true
 	}
 	return 0, false
@@ -92,10 +95,14 @@ func ChooseTunnel(r *bgp.Route) (router.Encap, netip.Addr, bool) {
 	}
 	var gre bool
 	for _, ec := range r.Attrs.ExtCommunityList() {
-		switch t, _ := ec.Encapsulation(); t {
-		case bgp.TunnelMPLSInUDP:
-			return router.EncapMPLSInUDP, r.NextHop, true
-		case bgp.TunnelMPLSInGRE:
+		t, ok := ec.Encapsulation()
+		if !ok {
+			continue
+		}
+		switch e, _ := routerEncap(t); e {
+		case router.EncapMPLSInUDP:
+			return e, r.NextHop, true
+		case router.EncapMPLSInGRE:
 			gre = true
 		}
 	}

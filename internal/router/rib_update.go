@@ -281,6 +281,8 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 		c := &candidate{route: rt}
 		for _, nh := range rt.Nexthops {
 			switch {
+			case nh.Tunnel != nil && nh.Addr.IsValid():
+				c.recursive = true // through the default table (tunnel.go)
 			case nh.Iface != "":
 				ifc := m.r.byNameLocked(nh.Iface)
 				switch b := m.backupOf(nh.Backup, &e.slab); {
@@ -363,7 +365,20 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 	}
 	p := c.route.Prefix
 	for _, nh := range c.route.Nexthops {
-		if nh.Iface != "" || !nh.Addr.IsValid() || onLink(e.own, nh.Addr) != nil {
+		if nh.Tunnel != nil && nh.Addr.IsValid() {
+			global, gdeps := t.direct, t.deps
+			if e.def != nil {
+				global, gdeps = e.def.best, t.depsDef
+			}
+			addDep(gdeps, nh.Addr, p)
+			if tn, use, ok := m.tunnelNexthop(nh, global, m.fec); use {
+				if ok {
+					c.nhs = append(c.nhs, tn)
+				}
+				continue
+			}
+			// Else the endpoint is on an LSP: over it, as any other.
+		} else if nh.Iface != "" || !nh.Addr.IsValid() || onLink(e.own, nh.Addr) != nil {
 			continue
 		}
 		addDep(deps, nh.Addr, p)
@@ -494,7 +509,7 @@ func sameFwd(a, b *candidate) bool {
 	}
 	for i := range a.nhs {
 		x, y := &a.nhs[i], &b.nhs[i]
-		if x.gw != y.gw || x.ifc != y.ifc || !slices.Equal(x.labels, y.labels) {
+		if x.gw != y.gw || x.ifc != y.ifc || !slices.Equal(x.labels, y.labels) || !sameTunnel(x.tunnel, y.tunnel) {
 			return false
 		}
 		xb, yb := x.backup, y.backup

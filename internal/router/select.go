@@ -45,6 +45,7 @@ type ribNexthop struct {
 	// labelled: as a backup, it carries a transport label wherever the
 	// primary does; one that does not yet is shown, not forwarded by.
 	labelled bool
+	tunnel   *tunnelHop // an IP tunnel to gw (tunnel.go); ifc is nil
 }
 
 func (c *candidate) active() bool { return len(c.nhs) > 0 }
@@ -73,6 +74,9 @@ func (c *candidate) public() Route {
 		// (Remote on a nexthop: a remote LFA's backup standing in for its
 		// dead primary, which the label protocol must keep tunnelling.)
 		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own), Remote: nh.remote}
+		if t := nh.tunnel; t != nil {
+			r.Nexthops[i].Iface, r.Nexthops[i].Tunnel = "", t.public()
+		}
 		if b := nh.backup; b != nil {
 			r.Nexthops[i].Backup = &Nexthop{Addr: b.gw, Iface: b.ifc.name, Labels: slices.Clone(b.own), Remote: b.remote}
 		}
@@ -92,6 +96,10 @@ func (c *candidate) fibEntry(slab *frrSlab) fibEntry {
 	}
 	e.nhs = make([]fwdNexthop, 0, len(c.nhs))
 	for _, nh := range c.nhs {
+		if nh.tunnel != nil {
+			e.nhs = append(e.nhs, fwdNexthop{gw: nh.gw, labels: slab.entries(nh.labels), tunnel: nh.tunnel})
+			continue
+		}
 		if nh.ifc == nil {
 			continue
 		}
@@ -146,7 +154,7 @@ func sameCandidate(a, b *candidate) bool {
 	}
 	for i := range a.nhs {
 		x, y := a.nhs[i], b.nhs[i]
-		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || x.remote != y.remote || !slices.Equal(x.own, y.own) || !sameBackup(x.backup, y.backup) {
+		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || x.remote != y.remote || !slices.Equal(x.own, y.own) || !sameBackup(x.backup, y.backup) || !sameTunnel(x.tunnel, y.tunnel) {
 			return false
 		}
 	}
@@ -157,7 +165,8 @@ func sameNexthop(a, b Nexthop) bool {
 	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && !sameNexthop(*a.Backup, *b.Backup) {
 		return false
 	}
-	return a.Addr == b.Addr && a.Iface == b.Iface && a.Remote == b.Remote && slices.Equal(a.Labels, b.Labels)
+	return a.Addr == b.Addr && a.Iface == b.Iface && a.Remote == b.Remote && slices.Equal(a.Labels, b.Labels) &&
+		(a.Tunnel == nil) == (b.Tunnel == nil) && (a.Tunnel == nil || *a.Tunnel == *b.Tunnel)
 }
 
 // computeLFIB builds the LFIB from the protocols' LSPs. One protocol owns

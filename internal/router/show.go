@@ -46,6 +46,9 @@ type RouteNexthop struct {
 	Resolved  bool     `json:"resolved,omitempty"`
 	Active    bool     `json:"active"`
 	Labels    []uint32 `json:"labels,omitempty"`
+	// Tunnel is an IP tunnel the labels go into (tunnel.go):
+	// "mpls-in-udp 10.255.0.1 > 10.255.0.3".
+	Tunnel string `json:"tunnel,omitempty"`
 }
 
 // RouteTable returns vrf's routes, every protocol's, by prefix.
@@ -108,7 +111,7 @@ func (c *candidate) nexthopRows(fibOnly bool) []RouteNexthop {
 			if nh.ifc != nil {
 				name = nh.ifc.name
 			}
-			rows = append(rows, RouteNexthop{Addr: nh.gw, Iface: name, Connected: connected, Active: true, Labels: nh.labels})
+			rows = append(rows, nh.row(RouteNexthop{Addr: nh.gw, Iface: name, Connected: connected, Active: true, Labels: nh.labels}))
 		}
 		return rows
 	}
@@ -116,7 +119,7 @@ func (c *candidate) nexthopRows(fibOnly bool) []RouteNexthop {
 		var resolved []RouteNexthop
 		for _, nh := range c.nhs {
 			if nh.via.IsValid() && nh.via == given.Addr && given.Iface == "" {
-				resolved = append(resolved, RouteNexthop{Addr: nh.gw, Iface: nh.ifc.name, Resolved: true, Active: true, Labels: nh.labels})
+				resolved = append(resolved, nh.row(RouteNexthop{Addr: nh.gw, Resolved: true, Active: true, Labels: nh.labels}))
 			}
 		}
 		if resolved != nil {
@@ -204,6 +207,9 @@ func (nh RouteNexthop) text(info string) string {
 	}
 	if !nh.Active && !nh.Recursive {
 		s += " inactive"
+	}
+	if nh.Tunnel != "" {
+		s += ", encap " + nh.Tunnel
 	}
 	if len(nh.Labels) > 0 {
 		ls := make([]string, len(nh.Labels))

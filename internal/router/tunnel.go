@@ -192,3 +192,50 @@ func (r *Router) decapsulate(in *iface, f *packet.Frame, st *fwdState) {
 func sameTunnel(a, b *tunnelHop) bool {
 	return a == b || a != nil && b != nil && *a == *b
 }
+
+// tunnelNexthop resolves a nexthop with a Tunnel through table (the
+// default VRF's selection). use is false when the nexthop should resolve
+// as a plain recursive one instead: UnlessLSP and the endpoint is on an
+// LSP. ok is false when the endpoint does not resolve.
+func (m *ribManager) tunnelNexthop(nh Nexthop, table map[netip.Prefix]*candidate, fec map[fecKey]uint32) (rn ribNexthop, use, ok bool) {
+	res := lpm(table, nh.Addr, netip.Prefix{})
+	if res == nil || res.local || !res.active() {
+		return ribNexthop{}, true, false
+	}
+	src := nh.Tunnel.Src
+	for _, x := range res.nhs {
+		if x.tunnel != nil {
+			return ribNexthop{}, true, false // no tunnel inside a tunnel
+		}
+		if _, lsp := fec[fecKey{res.route.Prefix, x.gw}]; nh.Tunnel.UnlessLSP && x.gw.IsValid() && lsp {
+			return ribNexthop{}, false, true
+		}
+		if !src.IsValid() && x.ifc != nil && x.ifc.addr.IsValid() && x.ifc.vrfIdx == 0 {
+			src = x.ifc.addr.Addr()
+		}
+	}
+	if lo := m.r.loopback; !nh.Tunnel.Src.IsValid() && lo.IsValid() {
+		src = lo.Addr()
+	}
+	if !src.IsValid() {
+		return ribNexthop{}, true, false
+	}
+	return ribNexthop{gw: nh.Addr, via: nh.Addr, own: nh.Labels, labels: nh.Labels,
+		tunnel: &tunnelHop{encap: nh.Tunnel.Encap, src: src, dst: nh.Addr}}, true, true
+}
+
+// public is the tunnel as Best shows it on the route's nexthop.
+func (t *tunnelHop) public() *Tunnel { return &Tunnel{Encap: t.encap, Src: t.src} }
+
+// row completes a show row of nexthop nh: its interface, or its tunnel.
+func (nh ribNexthop) row(r RouteNexthop) RouteNexthop {
+	switch {
+	case nh.tunnel != nil:
+		r.Iface, r.Tunnel = "", nh.tunnel.String()
+	case nh.ifc != nil:
+		r.Iface = nh.ifc.name
+	case r.Iface == "":
+		r.Iface = loopbackName
+	}
+	return r
+}
