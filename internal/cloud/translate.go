@@ -124,6 +124,7 @@ func Config(st neutron.State) lab.CloudConfig {
 	slices.SortFunc(cfg.FloatingIPs, func(a, b lab.CloudFloatingIP) int { return a.Floating.Compare(b.Floating) })
 	cfg.Speaker = speaker(st)
 	cfg.Ports = filteredPorts(st, hosted)
+	cfg.BGPVPNs = bgpvpnAttachments(st) // bgpvpn.go
 	return cfg
 }
 

@@ -179,6 +179,9 @@ func (l *Lab) buildBGP() error {
 	if err := l.planCloudSessions(); err != nil {
 		return err
 	}
+	if err := l.planComputePEs(); err != nil { // computepe.go
+		return err
+	}
 	for _, s := range l.Model.Sessions {
 		if !l.builds(s) {
 			continue

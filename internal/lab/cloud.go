@@ -55,6 +55,10 @@ type CloudConfig struct {
 	// security groups (statefully, internal/secgroup); an address not
 	// listed is not filtered.
 	Ports []secgroup.Port
+	// BGPVPNs are the cloud's l3 BGPVPNs with their networks' VM ports:
+	// in a cloud joining by bgpvpn, the computes hosting those ports
+	// are PEs (computepe.go).
+	BGPVPNs []CloudBGPVPN
 }
 
 // CloudFloatingIP is an associated floating IP.
@@ -115,6 +119,9 @@ type cloudRun struct {
 
 	vms    map[netip.Addr]string // VM addresses on computes -> compute (cloudvm.go)
 	failed map[netip.Addr]string // VMs bound to no compute -> their host, as last logged
+
+	pes        map[string]*computePE // compute name -> its PE state (computepe.go)
+	bgpvpnIdle bool                  // BGPVPNs this cloud cannot run were logged
 }
 
 // cloudRunFor returns (creating it) the record of cloud name.
@@ -213,6 +220,9 @@ func (l *Lab) ApplyCloud(name string, cfg CloudConfig) error {
 		return err
 	}
 	if err := l.syncUplink(cr, cfg.Uplink); err != nil {
+		return err
+	}
+	if err := l.syncComputePEs(cr, cfg.BGPVPNs); err != nil {
 		return err
 	}
 	return l.syncDragent(cr, cfg.Speaker)

@@ -106,14 +106,9 @@ func (l *Lab) syncVMs(cr *cloudRun, vms []CloudVM) ([]netip.Addr, error) {
 		cr.vms[a] = host
 		cn.Router.Event("vm-port", fmt.Sprintf("%v of cloud %s lives here", a, cr.c.Name))
 	}
-	// The VMs are a routed hop behind their compute (traceroute shows it).
-	guests := map[string][]netip.Addr{}
-	for a, host := range cr.vms {
-		guests[host] = append(guests[host], a)
-	}
-	for _, cn := range l.computeNodes(cr.c) {
-		cn.Router.SetGuests(guests[cn.Model.Name])
-	}
+	// The VMs are a routed hop behind their compute (traceroute shows
+	// it), with those of its BGPVPN attachments (computepe.go).
+	l.setGuests(cr)
 	return onNode, nil
 }
 

@@ -72,15 +72,23 @@ func farEnd(link *topology.Link, node string) netip.Addr {
 // its descendants and the subnets of the links among them. A cloud's
 // compute nodes and their underlay links are in no subtree but their own:
 // the cloud's node routes to them, nothing above it does (the underlay is
-// not leaked into the WAN).
+// not leaked into the WAN) — but for the underlay links of a bgpvpn
+// cloud's computes, which act as PEs.
 func (l *Lab) subtree(child string, up map[string]hop) []netip.Prefix {
 	var out []netip.Prefix
 	var walk func(string)
 	walk = func(n string) {
 		out = append(out, l.nodes[n].Model.Loopback)
 		for _, ifc := range l.nodes[n].Model.Interfaces {
-			if l.nodes[ifc.Peer].Model.Role == topology.RoleCompute {
-				continue // a cloud's underlay stays inside the cloud
+			if peer := l.nodes[ifc.Peer].Model; peer.Role == topology.RoleCompute {
+				// A cloud's underlay stays inside the cloud, except where
+				// its computes are PEs (bgpvpn): the WAN then routes their
+				// underlay addresses — not in LDP, so VPN traffic reaches
+				// them by IP tunnel (computepe.go).
+				if h, ok := up[ifc.Peer]; ok && h.parent == n && l.computeIsPE(peer) {
+					out = append(out, h.link.Subnet)
+				}
+				continue
 			}
 			if h, ok := up[ifc.Peer]; ok && h.parent == n {
 				out = append(out, h.link.Subnet)

@@ -1,0 +1,257 @@
+package cloud
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/bgpvpns"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/portsbinding"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
+	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/subnets"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/openstack/glance"
+	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// bgpvpnVM is a VM a tenant booted on a network of a BGPVPN.
+type bgpvpnVM struct {
+	bgpvpn, network, assoc string
+	addr                   netip.Addr
+	host                   string // the compute Nova placed it on
+}
+
+// tenantRT is the seed VPN tenant's route target.
+func (e *env) tenantRT() string {
+	for _, v := range e.m.VPNs {
+		if v.Name == "tenant" {
+			return v.Import[0]
+		}
+	}
+	e.t.Fatal("no vpn tenant")
+	return ""
+}
+
+// bgpvpnWithVM does what an admin and a tenant of cloud3 do for option 3:
+// the admin creates a BGPVPN with route targets rts for the demo project,
+// the tenant makes a network and subnet (cidr), associates it, and boots
+// a server on it through Nova (at fixed, when valid).
+func (e *env) bgpvpnWithVM(name string, rts []string, cidr string, fixed netip.Addr) bgpvpnVM {
+	t := e.t
+	t.Helper()
+	ctx := ctxT(t)
+	adm, demo := e.admin("cloud3"), e.demo("cloud3")
+	nw, err := networks.Create(ctx, demo, networks.CreateOpts{Name: name}).Extract()
+	must(t, err)
+	_, err = subnets.Create(ctx, demo, subnets.CreateOpts{NetworkID: nw.ID, IPVersion: 4, CIDR: cidr}).Extract()
+	must(t, err)
+	v, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{Name: name, TenantID: nw.ProjectID, RouteTargets: rts}).Extract()
+	must(t, err)
+	na, err := bgpvpns.CreateNetworkAssociation(ctx, demo, v.ID, bgpvpns.CreateNetworkAssociationOpts{NetworkID: nw.ID}).Extract()
+	must(t, err)
+	nets := []servers.Network{{UUID: nw.ID}}
+	if fixed.IsValid() {
+		nets[0].FixedIP = fixed.String()
+	}
+	opts := servers.CreateOpts{Name: name + "-vm", ImageRef: glance.Images()[0].ID, FlavorRef: "1", Networks: nets}
+	sv, err := servers.Create(ctx, e.compute("cloud3"), opts, nil).Extract()
+	must(t, err)
+	pages, err := ports.List(adm, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+	must(t, err)
+	var ps []struct {
+		ports.Port
+		portsbinding.PortsBindingExt
+	}
+	must(t, ports.ExtractPortsInto(pages, &ps))
+	if len(ps) != 1 || len(ps[0].FixedIPs) != 1 || !strings.HasPrefix(ps[0].HostID, "cloud3-cn") {
+		t.Fatalf("%s's ports: %+v, want one bound to a compute of cloud3", sv.Name, ps)
+	}
+	return bgpvpnVM{bgpvpn: v.ID, network: nw.ID, assoc: na.ID, addr: netip.MustParseAddr(ps[0].FixedIPs[0].IPAddress), host: ps[0].HostID}
+}
+
+// underlay is a compute node's address on its cloud's underlay.
+func (e *env) underlay(compute string) netip.Addr {
+	n := e.m.Node(compute)
+	if n == nil || n.Role != topology.RoleCompute {
+		e.t.Fatalf("no compute %s", compute)
+	}
+	return n.Interfaces[0].Addr.Addr()
+}
+
+// vpnRoute is node's selected route for p in vrf.
+func (e *env) vpnRoute(node, vrf string, p netip.Prefix) (router.Route, bool) {
+	n, _ := e.lab.Node(node)
+	return n.Router.RIB().Best(vrf, p)
+}
+
+func host32(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, 32) }
+
+// A tenant whose admin made a BGPVPN with VPN tenant's route target
+// associates a network and boots a VM on it through Nova: the compute
+// Nova chose becomes a PE (a VRF for the BGPVPN, iBGP VPNv4 with the
+// WAN's reflectors) and the VM's /32 reaches pe1's VRF tenant with the
+// compute's underlay address as next hop and its VRF's label, and ce1;
+// the compute imports ce1's routes.
+func TestANetworkAssociationMakesTheVMsComputeAPEOfTheVPN(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	vm := e.bgpvpnWithVM("blue", []string{e.tenantRT()}, "192.168.50.0/24", netip.Addr{})
+	e.until("pe1 imports the VM's route", 5*time.Second, func() bool { _, ok := e.vpnRoute("pe1", "tenant", host32(vm.addr)); return ok })
+	rt, _ := e.vpnRoute("pe1", "tenant", host32(vm.addr))
+	cn, _ := e.lab.Node(vm.host)
+	label := cn.VPNLabel("blue")
+	if label == 0 {
+		t.Fatalf("%s has no VRF blue: %v", vm.host, e.lab.Attachments(vm.host))
+	}
+	var viaCompute bool
+	for _, nh := range rt.Nexthops {
+		viaCompute = viaCompute || slices.Contains(nh.Labels, label)
+	}
+	if !viaCompute {
+		t.Errorf("pe1's route to %v = %+v, want the label %d of %s's VRF blue", vm.addr, rt, label, vm.host)
+	}
+	var vpn *bgp.Route
+	pe1, _ := e.lab.Node("pe1")
+	for _, r := range pe1.BGP().Routes(bgp.VPNv4) {
+		if r.Key.Prefix == host32(vm.addr) {
+			vpn = &r
+		}
+	}
+	if vpn == nil || vpn.NextHop != e.underlay(vm.host) || vpn.Label != label {
+		t.Errorf("pe1's VPNv4 route %+v: want next hop %v (%s) and label %d", vpn, e.underlay(vm.host), vm.host, label)
+	}
+	e.until("ce1 learns the VM", 5*time.Second, func() bool { return e.has("ce1", "", host32(vm.addr)) })
+	ce1 := e.m.Node("ce1").Loopback
+	e.until("the compute imports ce1's loopback", 5*time.Second, func() bool { return e.has(vm.host, "blue", ce1) })
+	if got := e.lab.Attachments(vm.host); len(got) != 1 || got[0].VRF != "blue" || got[0].BGPVPN != vm.bgpvpn {
+		t.Errorf("attachments of %s = %+v", vm.host, got)
+	}
+	if rts := cn.BGP().ImportRTs(); len(rts) != 1 || rts[0] != mustRT(t, e.tenantRT()) {
+		t.Errorf("%s asks RT constraint for %v, want only %s", vm.host, rts, e.tenantRT())
+	}
+	for _, s := range e.lab.Sessions() {
+		if s.A == vm.host && s.State != "Established" {
+			t.Errorf("%s's session with %s is %s", vm.host, s.B, s.State)
+		}
+	}
+}
+
+// Two BGPVPNs with the same addresses: one with VPN tenant's route target,
+// one with another. pe1's VRF tenant has the first one's VM only, and
+// only the first one's VRF on the computes imports ce1's routes.
+func TestASecondBGPVPNWithTheSameAddressesStaysApart(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	fixed := netip.MustParseAddr("192.168.50.10")
+	blue := e.bgpvpnWithVM("blue", []string{e.tenantRT()}, "192.168.50.0/24", fixed)
+	red := e.bgpvpnWithVM("red", []string{"65000:4242"}, "192.168.50.0/24", fixed)
+	if blue.addr != fixed || red.addr != fixed {
+		t.Fatalf("VMs at %v and %v, want both at %v", blue.addr, red.addr, fixed)
+	}
+	e.until("pe1 imports blue's VM", 5*time.Second, func() bool { _, ok := e.vpnRoute("pe1", "tenant", host32(fixed)); return ok })
+	e.until("red's compute has its VRF", 5*time.Second, func() bool {
+		n, _ := e.lab.Node(red.host)
+		return n.VPNLabel("red") != 0
+	})
+	e.clk.Advance(2 * time.Second) // time for a wrong route to arrive
+	blueCN, _ := e.lab.Node(blue.host)
+	rt, _ := e.vpnRoute("pe1", "tenant", host32(fixed))
+	for _, nh := range rt.Nexthops {
+		if !slices.Equal(nh.Labels, []uint32{blueCN.VPNLabel("blue")}) {
+			t.Errorf("pe1's route to %v = %+v, want blue's VPN label %d (on %s)", fixed, rt, blueCN.VPNLabel("blue"), blue.host)
+		}
+	}
+	pe1, _ := e.lab.Node("pe1")
+	n := 0
+	for _, r := range pe1.BGP().Routes(bgp.VPNv4) {
+		if r.Key.Prefix != host32(fixed) {
+			continue
+		}
+		n++
+		if r.NextHop != e.underlay(blue.host) || slices.Contains(r.Attrs.RouteTargets(), mustRT(t, "65000:4242")) {
+			t.Errorf("pe1 holds %+v: want blue's route only (from %v); RT constraint keeps red's away", r, e.underlay(blue.host))
+		}
+	}
+	if n == 0 {
+		t.Errorf("pe1 has no VPNv4 route to %v", fixed)
+	}
+	ce1 := e.m.Node("ce1").Loopback
+	e.until("blue's VRF imports ce1", 5*time.Second, func() bool { return e.has(blue.host, "blue", ce1) })
+	if e.has(red.host, "red", ce1) {
+		t.Errorf("red's VRF on %s imports ce1's loopback", red.host)
+	}
+}
+
+func mustRT(t *testing.T, s string) bgp.ExtCommunity {
+	rt, err := bgp.ParseRouteTarget(s)
+	must(t, err)
+	return rt
+}
+
+// Deleting the network association withdraws the VM's route from the
+// WAN and leaves the compute with no VRF, no label in its LFIB, no VPN
+// route and no session.
+func TestRemovingTheAssociationLeavesNothingBehind(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	vm := e.bgpvpnWithVM("blue", []string{e.tenantRT()}, "192.168.50.0/24", netip.Addr{})
+	e.until("ce1 learns the VM", 5*time.Second, func() bool { return e.has("ce1", "", host32(vm.addr)) })
+	cn, _ := e.lab.Node(vm.host)
+	label := cn.VPNLabel("blue")
+	lfibBefore := cn.Router.LFIBLen()
+
+	must(t, bgpvpns.DeleteNetworkAssociation(ctxT(t), e.demo("cloud3"), vm.bgpvpn, vm.assoc).ExtractErr())
+	e.until("the route gone from pe1, pe2 and ce1", 5*time.Second, func() bool {
+		return !e.has("pe1", "tenant", host32(vm.addr)) && !e.has("pe2", "tenant", host32(vm.addr)) && !e.has("ce1", "", host32(vm.addr))
+	})
+	if got := e.lab.Attachments(vm.host); len(got) != 0 {
+		t.Errorf("attachments left on %s: %+v", vm.host, got)
+	}
+	if cn.VPNLabel("blue") != 0 {
+		t.Errorf("%s still has VRF blue", vm.host)
+	}
+	for _, row := range cn.Router.LFIBTable() {
+		if row.InLabel == label {
+			t.Errorf("%s's LFIB still has %+v", vm.host, row)
+		}
+	}
+	if got := cn.Router.LFIBLen(); got >= lfibBefore {
+		t.Errorf("%s's LFIB has %d entries, had %d with the VRF", vm.host, got, lfibBefore)
+	}
+	if rs := cn.Router.RouteTable("blue").Routes; len(rs) != 0 {
+		t.Errorf("%s's table blue still routes %+v", vm.host, rs)
+	}
+	for _, s := range e.lab.Sessions() {
+		if s.A == vm.host {
+			t.Errorf("session %s-%s still configured", s.A, s.B)
+		}
+	}
+	if peers := cn.BGP().Summary(); len(peers) != 0 {
+		t.Errorf("%s still has peers %+v", vm.host, peers)
+	}
+}
+
+// A daemon restart after the association: the lab that comes back from
+// the same database has the compute's VRF and the VM's route on pe1 again.
+func TestARestartAfterTheAssociationEndsInTheSameState(t *testing.T) {
+	dir := t.TempDir()
+	m := loadModel(t, "")
+	e := start(t, m, dir)
+	vm := e.bgpvpnWithVM("blue", []string{e.tenantRT()}, "192.168.50.0/24", netip.Addr{})
+	e.until("pe1 imports the VM's route", 5*time.Second, func() bool { return e.has("pe1", "tenant", host32(vm.addr)) })
+	e.stop()
+
+	again := start(t, m, dir)
+	again.until("pe1 imports the VM's route again", 5*time.Second, func() bool { return again.has("pe1", "tenant", host32(vm.addr)) })
+	if got := again.lab.Attachments(vm.host); len(got) != 1 || got[0].VRF != "blue" {
+		t.Errorf("attachments of %s after the restart: %+v", vm.host, got)
+	}
+	rt, _ := again.vpnRoute("pe1", "tenant", host32(vm.addr))
+	cn, _ := again.lab.Node(vm.host)
+	if len(rt.Nexthops) == 0 || !slices.Contains(rt.Nexthops[0].Labels, cn.VPNLabel("blue")) {
+		t.Errorf("pe1's route after the restart %+v, want %s's label %d", rt, vm.host, cn.VPNLabel("blue"))
+	}
+}

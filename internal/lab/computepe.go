@@ -1,0 +1,451 @@
+package lab
+
+import (
+	"cmp"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/l3vpn"
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// Option 3 (DESIGN.md section 4, bagpipe's model): in a cloud joining by
+// bgpvpn, each compute node hosting a port of a network that a tenant
+// associated with a BGPVPN (networking-bgpvpn's API) is a PE. It runs the
+// same l3vpn.Node as a WAN PE, with one attachment VRF per BGPVPN: the
+// BGPVPN's route targets and route distinguisher (or one it allocates),
+// a VPN label of its own that pops into the VRF, where its ports'
+// addresses are its own (the VMs, one routed hop behind it), exported as
+// VPNv4 /32s. It speaks iBGP VPNv4 with RT constraint to the route
+// reflectors the model gives the cloud (its ibgp-cloud sessions), from
+// its address on the cloud's underlay: that address is its routes' next
+// hop, and the WAN reaches it by IP (edge.go routes bgpvpn clouds'
+// underlay into the IGP, not into LDP), so the VPN's packets cross to it
+// in the tunnel its routes' encapsulation asks for.
+//
+// Everything is by difference from what Neutron holds (ApplyCloud): a
+// compute gets its speaker when the lab is built, but its sessions only
+// with its first attachment and loses them with its last; a VRF comes
+// with the first port of its BGPVPN on the compute and goes, withdrawing
+// its routes and giving its label back, with the last.
+
+// CloudBGPVPN is an l3 BGPVPN of the cloud and the VM ports that its
+// network associations bring into it.
+type CloudBGPVPN struct {
+	ID   string
+	Name string
+	// RD is the first of its route_distinguishers, "" to allocate one
+	// per compute node (underlay address:number).
+	RD string
+	// Import and Export are route targets in RFC 4364's forms:
+	// route_targets in both, import_targets and export_targets added.
+	Import, Export []string
+	// LocalPref is the BGPVPN's local_pref, 0 when unset.
+	LocalPref uint32
+	// Ports are the VM ports of its associated networks, placed on
+	// computes as VMs are (cloudvm.go).
+	Ports []CloudVM
+}
+
+// computePE is a compute node's PE state: its attachment VRFs and, while
+// it has one, its sessions with the reflectors.
+type computePE struct {
+	node     *Node
+	under    netip.Addr // its address on the cloud's underlay
+	vrfs     map[string]*attachment
+	sessions []*bgpSession // nil while it has no attachment
+}
+
+// attachment is one BGPVPN's VRF on a compute node.
+type attachment struct {
+	bgpvpn         string // its id
+	rd             bgp.RD
+	imports, exput []bgp.ExtCommunity
+	addrs          map[netip.Addr]bool // the ports' addresses, own in the VRF
+	routes         []l3vpn.Attached
+}
+
+// bgpvpnCloud reports whether c's computes can act as PEs.
+func bgpvpnCloud(c *topology.Cloud) bool { return c.Joins(topology.JoinBGPVPN) && len(c.Computes) > 0 }
+
+// reflectorsOf are the model's ibgp-cloud sessions of cloud c: the route
+// reflectors its PEs peer with.
+func (l *Lab) reflectorsOf(c *topology.Cloud) []topology.Session {
+	var out []topology.Session
+	for _, s := range l.Model.Sessions {
+		if s.Kind == topology.SessionCloudCore && s.A == c.Node {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// planComputePEs (from buildBGP) gives every compute node of a bgpvpn
+// cloud its speaker, with no VRF and no session yet.
+func (l *Lab) planComputePEs() error {
+	for _, c := range l.Model.Clouds {
+		if !bgpvpnCloud(c) || len(l.reflectorsOf(c)) == 0 {
+			continue
+		}
+		asn := l.reflectorsOf(c)[0].AASN
+		for _, cn := range l.computeNodes(c) {
+			under := underlayAddr(cn)
+			lt := &listeners{net: l.bgpNets[""], port: l.bgpPort()}
+			lt.add(l.bgpNets[""], under)
+			tr, listen, err := l.speakerTransport(cn.Model.Name, "", lt)
+			if err != nil {
+				return err
+			}
+			st := &bgpState{l: l, n: cn}
+			vpn, err := l3vpn.New(l3vpn.Config{
+				Env: cn.Router, Mode: l3vpn.Provider, NextHop: under, OnDemandVRFs: true,
+				Speaker: bgp.Config{
+					ASN: asn, RouterID: cn.Model.RouterID, Families: []bgp.Family{bgp.VPNv4},
+					Transport: tr, ListenAddr: listen, Clock: l.clk, OnFiltered: st.filtered,
+				},
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", cn.Model.Name, err)
+			}
+			st.vpn = vpn
+			cn.bgp = st
+		}
+	}
+	return nil
+}
+
+// syncComputePEs (cr.mu held) brings the computes' attachment VRFs and
+// sessions in line with the cloud's BGPVPNs.
+func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
+	if !bgpvpnCloud(cr.c) {
+		if len(vpns) > 0 && !cr.bgpvpnIdle {
+			cr.node.Router.Event("bgpvpn", fmt.Sprintf("cloud %s joins by %s, not bgpvpn (with compute nodes): its BGPVPNs stay in Neutron", cr.c.Name, cr.c.JoinText()))
+		}
+		cr.bgpvpnIdle = len(vpns) > 0
+		return nil
+	}
+	if cr.pes == nil {
+		cr.pes = map[string]*computePE{}
+		for _, cn := range l.computeNodes(cr.c) {
+			if cn.bgp != nil {
+				cr.pes[cn.Model.Name] = &computePE{node: cn, under: underlayAddr(cn), vrfs: map[string]*attachment{}}
+			}
+		}
+	}
+	want, err := l.attachmentsWanted(cr, vpns)
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedNames(cr.pes) {
+		if err := l.syncComputePE(cr, cr.pes[name], want[name]); err != nil {
+			return err
+		}
+	}
+	l.setGuests(cr)
+	return nil
+}
+
+// attachmentsWanted is, per compute node, the attachments its ports ask
+// for, keyed by VRF name.
+func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]map[string]*attachment, error) {
+	names := vrfNames(vpns)
+	want := map[string]map[string]*attachment{}
+	for _, v := range vpns {
+		imports, err := parseRTs(v.Import)
+		if err != nil {
+			return nil, fmt.Errorf("bgpvpn %s: %w", v.ID, err)
+		}
+		exports, err := parseRTs(v.Export)
+		if err != nil {
+			return nil, fmt.Errorf("bgpvpn %s: %w", v.ID, err)
+		}
+		var rd bgp.RD
+		if v.RD != "" {
+			if rd, err = bgp.ParseRD(v.RD); err != nil {
+				return nil, fmt.Errorf("bgpvpn %s: %w", v.ID, err)
+			}
+		}
+		for _, p := range v.Ports {
+			host, err := placeVM(cr.c, p)
+			if err != nil || host == "" || cr.pes[host] == nil {
+				continue // a failed binding (syncVMs logs it) lives nowhere
+			}
+			byName := want[host]
+			if byName == nil {
+				byName = map[string]*attachment{}
+				want[host] = byName
+			}
+			at := byName[names[v.ID]]
+			if at == nil {
+				at = &attachment{bgpvpn: v.ID, rd: rd, imports: imports, exput: exports, addrs: map[netip.Addr]bool{}}
+				byName[names[v.ID]] = at
+			}
+			if !at.addrs[p.Addr] {
+				at.addrs[p.Addr] = true
+				at.routes = append(at.routes, l3vpn.Attached{Prefix: netip.PrefixFrom(p.Addr, 32), LocalPref: v.LocalPref})
+			}
+		}
+	}
+	return want, nil
+}
+
+// syncComputePE (cr.mu held) gives one compute exactly the attachments
+// of want, then starts or stops its sessions.
+func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attachment) error {
+	r := pe.node.Router
+	vpn := pe.node.bgp.vpn
+	for _, name := range sortedNames(pe.vrfs) {
+		have := pe.vrfs[name]
+		w := want[name]
+		if w != nil && sameVRF(have, w) {
+			continue
+		}
+		// Gone, or its RTs or RD changed: a new VRF replaces it.
+		r.Do(func() { vpn.RemoveVRF(name) })
+		for a := range have.addrs {
+			r.RemoveLocal(name, netip.PrefixFrom(a, 32))
+		}
+		delete(pe.vrfs, name)
+		r.Event("bgpvpn", fmt.Sprintf("vrf %s (bgpvpn %s) removed", name, have.bgpvpn))
+	}
+	for _, name := range sortedNames(want) {
+		w := want[name]
+		have := pe.vrfs[name]
+		if have == nil {
+			if w.rd == (bgp.RD{}) {
+				w.rd = allocRD(pe, w.bgpvpn)
+			}
+			var err error
+			r.Do(func() {
+				err = vpn.AddVRF(l3vpn.VRFConfig{Name: name, RD: w.rd, Import: w.imports, Export: w.exput, Attachment: true})
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", pe.node.Model.Name, err)
+			}
+			have = &attachment{bgpvpn: w.bgpvpn, rd: w.rd, imports: w.imports, exput: w.exput, addrs: map[netip.Addr]bool{}}
+			pe.vrfs[name] = have
+			r.Event("bgpvpn", fmt.Sprintf("vrf %s (bgpvpn %s) added: rd %v, label %d", name, w.bgpvpn, w.rd, vpn.VPNLabel(name)))
+		}
+		// Addresses first: a label must not pop into a VRF that cannot
+		// deliver yet, nor a route outlive its address.
+		for a := range have.addrs {
+			if !w.addrs[a] {
+				r.RemoveLocal(name, netip.PrefixFrom(a, 32))
+			}
+		}
+		for _, a := range sortedKeys(w.addrs, netip.Addr.Compare) {
+			if !have.addrs[a] {
+				if err := r.AddLocal(name, netip.PrefixFrom(a, 32)); err != nil {
+					return err
+				}
+			}
+		}
+		have.addrs, have.routes = w.addrs, w.routes
+		routes := w.routes
+		r.Do(func() { vpn.SetAttached(name, routes) })
+	}
+	switch {
+	case len(pe.vrfs) > 0 && pe.sessions == nil:
+		return l.startComputeSessions(cr, pe)
+	case len(pe.vrfs) == 0 && pe.sessions != nil:
+		l.stopComputeSessions(pe)
+	}
+	return nil
+}
+
+func sameVRF(a, b *attachment) bool {
+	return a.bgpvpn == b.bgpvpn && (b.rd == (bgp.RD{}) || a.rd == b.rd) &&
+		slices.Equal(a.imports, b.imports) && slices.Equal(a.exput, b.exput)
+}
+
+// allocRD is a type 1 RD (underlay address:n) for a BGPVPN on a compute,
+// n hashed from the BGPVPN's id (the same after a restart) and probed
+// past the compute's other VRFs' numbers.
+func allocRD(pe *computePE, id string) bgp.RD {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	n := h.Sum32()%65535 + 1
+	for {
+		rd, err := bgp.ParseRD(fmt.Sprintf("%v:%d", pe.under, n))
+		taken := false
+		for _, at := range pe.vrfs {
+			taken = taken || at.rd == rd
+		}
+		if err == nil && !taken {
+			return rd
+		}
+		n = n%65535 + 1
+	}
+}
+
+// vrfNames names each BGPVPN's VRF on the computes: its name when that
+// is a plain word no other BGPVPN of the cloud has, else "bgpvpn-" and
+// the start of its id.
+func vrfNames(vpns []CloudBGPVPN) map[string]string {
+	count := map[string]int{}
+	for _, v := range vpns {
+		count[v.Name]++
+	}
+	out := map[string]string{}
+	for _, v := range vpns {
+		name := v.Name
+		if name == "" || count[name] > 1 || strings.IndexFunc(name, func(r rune) bool {
+			return !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) >= 0 || strings.HasPrefix(name, "bgpvpn-") {
+			name = "bgpvpn-" + v.ID[:min(8, len(v.ID))]
+		}
+		out[v.ID] = name
+	}
+	return out
+}
+
+func sortedNames[T any](m map[string]T) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// startComputeSessions peers the compute with the cloud's reflectors
+// (each configures it as a client) and lets their messages flow while
+// the ends route to each other.
+func (l *Lab) startComputeSessions(cr *cloudRun, pe *computePE) error {
+	cn := pe.node
+	var started []*bgpSession
+	for _, s := range l.reflectorsOf(cr.c) {
+		rr := l.nodes[s.B]
+		if rr == nil || rr.bgp == nil {
+			continue
+		}
+		bs := &bgpSession{net: l.bgpNets[""], a: cn, b: rr, aAddr: pe.under, bAddr: s.BAddr, aKey: pe.under, bKey: s.BAddr}
+		if l.tcp != nil {
+			bs.net = l.tcp
+			bs.aKey, _ = l.SpeakerAddr(cn.Model.Name, "")
+			bs.bKey, _ = l.SpeakerAddr(rr.Model.Name, "")
+		}
+		l.bgpMu.Lock()
+		bs.aSp, bs.bSp = cn.bgp.vpn.Speaker(), rr.bgp.vpn.Speaker()
+		aSp, bSp := bs.aSp, bs.bSp
+		l.bgpSessions = append(l.bgpSessions, bs)
+		l.bgpPeers = append(l.bgpPeers, topology.Session{Kind: topology.SessionCloudCore, A: cn.Model.Name, B: rr.Model.Name,
+			AAddr: pe.under, BAddr: s.BAddr, AASN: s.AASN, BASN: s.BASN, Families: []string{"ipv4-vpn", "rtc"}, RRClient: true})
+		l.bgpMu.Unlock()
+		cn.Router.Do(func() { cn.bgp.sessions = append(cn.bgp.sessions, bs) })
+		rr.Router.Do(func() { rr.bgp.sessions = append(rr.bgp.sessions, bs) })
+		started = append(started, bs)
+		err := aSp.AddPeer(bgp.PeerConfig{Addr: bs.bKey, Port: l.bgpPort(), ASN: s.BASN, LocalAddr: bs.aKey, NextHop: pe.under,
+			Description: rr.Model.Name, Transport: bs.net})
+		if err == nil {
+			err = bSp.AddPeer(bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr,
+				RRClient: true, Description: cn.Model.Name + " (compute)", Transport: bs.net})
+		}
+		if err != nil {
+			pe.sessions = started
+			l.stopComputeSessions(pe)
+			return fmt.Errorf("bgp %s -> %s: %w", cn.Model.Name, rr.Model.Name, err)
+		}
+		cn.Router.Event("bgpvpn", fmt.Sprintf("peers with reflector %s (%v) from %v", rr.Model.Name, s.BAddr, pe.under))
+	}
+	pe.sessions = started
+	if pe.sessions == nil {
+		pe.sessions = []*bgpSession{} // no reflector to peer with: started all the same
+	}
+	l.checkLiveness(started, true)
+	return nil
+}
+
+// stopComputeSessions ends the compute's sessions: the reflectors drop
+// whatever it still advertised.
+func (l *Lab) stopComputeSessions(pe *computePE) {
+	for _, bs := range pe.sessions {
+		l.bgpMu.Lock()
+		if i := slices.Index(l.bgpSessions, bs); i >= 0 {
+			l.bgpSessions = slices.Delete(l.bgpSessions, i, i+1)
+			l.bgpPeers = slices.Delete(l.bgpPeers, i, i+1)
+		}
+		aSp, bSp := bs.aSp, bs.bSp
+		bs.net.SetReachable(bs.aKey, bs.bKey, false)
+		l.bgpMu.Unlock()
+		_ = aSp.RemovePeer(bs.bKey) // absent after a failed AddPeer: nothing to remove
+		_ = bSp.RemovePeer(bs.aKey)
+		for _, n := range []*Node{bs.a, bs.b} {
+			st := n.bgp
+			n.Router.Do(func() {
+				st.sessions = slices.DeleteFunc(slices.Clone(st.sessions), func(x *bgpSession) bool { return x == bs })
+			})
+		}
+		pe.node.Router.Event("bgpvpn", fmt.Sprintf("no attachment left: session with reflector %s closed", bs.b.Model.Name))
+	}
+	pe.sessions = nil
+}
+
+// setGuests (cr.mu held) makes every address living on each compute of
+// the cloud — its VMs in the global table and its attachments' ports —
+// a guest, one routed hop behind it.
+func (l *Lab) setGuests(cr *cloudRun) {
+	guests := map[string][]netip.Addr{}
+	for a, host := range cr.vms {
+		guests[host] = append(guests[host], a)
+	}
+	for host, pe := range cr.pes {
+		for _, at := range pe.vrfs {
+			for a := range at.addrs {
+				guests[host] = append(guests[host], a)
+			}
+		}
+	}
+	for _, cn := range l.computeNodes(cr.c) {
+		g := guests[cn.Model.Name]
+		slices.SortFunc(g, netip.Addr.Compare)
+		cn.Router.SetGuests(slices.Compact(g))
+	}
+}
+
+// Attachment is a compute node's attachment VRF, for show.
+type Attachment struct {
+	VRF    string `json:"vrf"`
+	BGPVPN string `json:"bgpvpn"`
+}
+
+// Attachments lists the BGPVPN attachments of a compute node, by VRF.
+func (l *Lab) Attachments(node string) []Attachment {
+	n := l.nodes[node]
+	if n == nil || n.Model.Role != topology.RoleCompute {
+		return nil
+	}
+	l.bgpMu.Lock()
+	cr := l.clouds[n.Model.Cloud]
+	l.bgpMu.Unlock()
+	if cr == nil {
+		return nil
+	}
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	pe := cr.pes[node]
+	if pe == nil {
+		return nil
+	}
+	var out []Attachment
+	for name, at := range pe.vrfs {
+		out = append(out, Attachment{VRF: name, BGPVPN: at.bgpvpn})
+	}
+	slices.SortFunc(out, func(a, b Attachment) int { return cmp.Compare(a.VRF, b.VRF) })
+	return out
+}
+
+// computeIsPE reports whether compute node n may act as a PE: its cloud
+// joins by bgpvpn and has reflectors to peer with.
+func (l *Lab) computeIsPE(n *topology.Node) bool {
+	for _, c := range l.Model.Clouds {
+		if c.Name == n.Cloud {
+			return bgpvpnCloud(c) && len(l.reflectorsOf(c)) > 0
+		}
+	}
+	return false
+}
