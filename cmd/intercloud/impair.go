@@ -14,9 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/intercloud/intercloud/internal/api"
-	"github.com/intercloud/intercloud/internal/dataplane"
-	"github.com/intercloud/intercloud/internal/lab"
-	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -31,7 +28,7 @@ func newImpairCmd() *cobra.Command {
 			"  intercloud impair pe1 p1        # clears every impairment",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m := dataplane.Impairment{Latency: delay, Jitter: jitter}
+			m := api.Impairment{Latency: delay, Jitter: jitter}
 			if loss != "" {
 				v, err := strconv.ParseFloat(strings.TrimSuffix(loss, "%"), 64)
 				if err != nil || v < 0 || v > 100 {
@@ -46,9 +43,8 @@ func newImpairCmd() *cobra.Command {
 				}
 				m.Rate = v
 			}
-			var infos []lab.LinkInfo
-			path := "/links/" + url.PathEscape(args[0]) + "/" + url.PathEscape(args[1])
-			if err := client(cmd).Do(cmd.Context(), "PUT", path, nil, api.LinkChange{Impairment: &m}, &infos); err != nil {
+			infos, err := client(cmd).ChangeLink(cmd.Context(), args[0], args[1], api.LinkChange{Impairment: &m})
+			if err != nil {
 				return notRunning(err)
 			}
 			if out.value != "table" {
@@ -83,24 +79,18 @@ or: tshark -r FILE.pcap`,
 			if file == "" {
 				return &exitError{code: 2, msg: "intercloud: give the output file with -w FILE.pcap"}
 			}
-			q := url.Values{"a": {args[0]}}
+			req := api.CaptureRequest{A: args[0], Duration: duration, Count: count}
 			what := args[0]
 			if len(args) == 2 {
-				q.Set("b", args[1])
+				req.B = args[1]
 				what += " - " + args[1]
-			}
-			if duration > 0 {
-				q.Set("duration", duration.String())
-			}
-			if count > 0 {
-				q.Set("count", strconv.Itoa(count))
 			}
 			// The file is created by the first bytes of the capture, so a
 			// refused one (an unknown link) leaves no empty pcap behind.
 			f := &lazyFile{path: file}
 			f.created = func() { fmt.Fprintf(cmd.ErrOrStderr(), "capturing %s into %s (Ctrl-C to stop)\n", what, file) }
 			defer f.Close()
-			n, err := client(cmd).Stream(cmd.Context(), "/capture", q, f)
+			n, err := client(cmd).Capture(cmd.Context(), req, f)
 			if err != nil {
 				if f.err != nil {
 					return f.err
@@ -166,7 +156,7 @@ line, each with its id.`,
 			if follow {
 				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 				defer stop()
-				err := client(cmd).Follow(ctx, q, func(e lab.NumberedEvent) error {
+				err := client(cmd).Follow(ctx, q, func(e api.NumberedEvent) error {
 					if out.value == "table" {
 						printEvent(w, e.Event)
 						return nil
@@ -182,8 +172,12 @@ line, each with its id.`,
 				}
 				return notRunning(err)
 			}
-			var ev []router.Event
-			if err := client(cmd).Do(cmd.Context(), "GET", "/events", q, nil, &ev); err != nil {
+			var from time.Time
+			if since > 0 {
+				from = time.Now().Add(-since)
+			}
+			ev, err := client(cmd).Events(cmd.Context(), from)
+			if err != nil {
 				return notRunning(err)
 			}
 			if out.value != "table" {
@@ -201,6 +195,6 @@ line, each with its id.`,
 	return cmd
 }
 
-func printEvent(w io.Writer, e router.Event) {
+func printEvent(w io.Writer, e api.Event) {
 	fmt.Fprintf(w, "%s  %-8s %-18s %s\n", e.Time.Format("15:04:05.000"), e.Node, e.Kind, e.Detail)
 }

@@ -9,8 +9,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/intercloud/intercloud/internal/api"
-	"github.com/intercloud/intercloud/internal/packet"
 )
+
+// What ping(8) adds to the data size it prints: the ICMP and IPv4 headers.
+const icmpHeaderLen, ipv4HeaderLen = 8, 20
 
 func newPingCmd() *cobra.Command {
 	var req api.PingRequest
@@ -24,14 +26,14 @@ node:interface (that interface's address) or an address.`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Src, req.Dst = args[0], args[1]
-			var res api.PingResponse
-			if err := client(cmd).Do(cmd.Context(), "POST", "/ping", nil, req, &res); err != nil {
+			res, err := client(cmd).Ping(cmd.Context(), req)
+			if err != nil {
 				return notRunning(err)
 			}
 			if out.value != "table" {
 				return writeStructured(cmd.OutOrStdout(), out.value, res)
 			}
-			printPing(cmd.OutOrStdout(), &res)
+			printPing(cmd.OutOrStdout(), res)
 			if res.Received == 0 {
 				return &exitError{code: 1}
 			}
@@ -60,7 +62,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float
 
 // printPing writes what Linux ping prints.
 func printPing(w io.Writer, r *api.PingResponse) {
-	fmt.Fprintf(w, "PING %s from %s: %d(%d) bytes of data.\n", named(r.Names, r.Dst), named(r.Names, r.Src), r.Size, r.Size+packet.ICMPHeaderLen+packet.IPv4HeaderLen)
+	fmt.Fprintf(w, "PING %s from %s: %d(%d) bytes of data.\n", named(r.Names, r.Dst), named(r.Names, r.Src), r.Size, r.Size+icmpHeaderLen+ipv4HeaderLen)
 	for _, rep := range r.Replies {
 		switch {
 		case rep.Lost:
@@ -71,7 +73,7 @@ func printPing(w io.Writer, r *api.PingResponse) {
 				fmt.Fprintf(w, "     %s\n", l)
 			}
 		default:
-			fmt.Fprintf(w, "%d bytes from %s: icmp_seq=%d ttl=%d time=%s\n", rep.Size+packet.ICMPHeaderLen, named(r.Names, rep.From), rep.Seq, rep.TTL, ms(rep.RTT))
+			fmt.Fprintf(w, "%d bytes from %s: icmp_seq=%d ttl=%d time=%s\n", rep.Size+icmpHeaderLen, named(r.Names, rep.From), rep.Seq, rep.TTL, ms(rep.RTT))
 		}
 	}
 	loss := 0

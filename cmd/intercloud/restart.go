@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/intercloud/intercloud/internal/api"
 )
 
 func newRestartBGPCmd() *cobra.Command {
@@ -24,9 +21,8 @@ announced. No packet is lost. Watch it with: intercloud events`,
 		Example: "  intercloud restart-bgp pe2\n  intercloud restart-bgp p1 -o json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var res api.RestartBGP
-			path := "/nodes/" + url.PathEscape(args[0]) + "/restart-bgp"
-			if err := client(cmd).Do(cmd.Context(), "POST", path, nil, nil, &res); err != nil {
+			res, err := client(cmd).RestartBGP(cmd.Context(), args[0])
+			if err != nil {
 				return notRunning(err)
 			}
 			if out.value != "table" {

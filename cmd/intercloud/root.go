@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/intercloud/intercloud/internal/api"
-	"github.com/intercloud/intercloud/internal/store"
+	labdaemon "github.com/intercloud/intercloud/internal/daemon"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -30,7 +30,7 @@ With no FILE, commands use the built-in seed lab.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("api", "", "lab API address (default 127.0.0.1:4950, or $INTERCLOUD_API)")
-	root.PersistentFlags().String("state-dir", defaultStateDir(), "the lab's state: its API token ("+api.TokenFile+"), its clouds' OpenStack database ("+store.FileName+") and, detached, its log ($INTERCLOUD_STATE)")
+	root.PersistentFlags().String("state-dir", defaultStateDir(), "the lab's state: its API token ("+api.TokenFile+"), its clouds' OpenStack database ("+labdaemon.DatabaseFile+") and, detached, its log ($INTERCLOUD_STATE)")
 	root.AddCommand(newValidateCmd(), newInspectCmd(), newGraphCmd(), newGenerateCmd(),
 		newUpCmd(), newDownCmd(), newStatusCmd(), newPingCmd(), newTraceCmd(), newShowCmd(),
 		newLinkCmd(), newImpairCmd(), newCaptureCmd(), newEventsCmd(), newRestartBGPCmd(), newOpenrcCmd(),

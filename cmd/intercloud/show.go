@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/intercloud/intercloud/internal/api"
-	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -48,13 +46,8 @@ func newShowCmd() *cobra.Command {
 			if len(args) == 1 {
 				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: show %s what? Name a table:\n%s", args[0], showTables)}
 			}
-			var t api.Table
-			q := url.Values{}
-			if vrf != "" {
-				q.Set("vrf", vrf)
-			}
-			path := "/nodes/" + url.PathEscape(args[0]) + "/" + strings.Join(args[1:], "/")
-			if err := client(cmd).Do(cmd.Context(), "GET", path, q, nil, &t); err != nil {
+			t, err := client(cmd).Show(cmd.Context(), args[0], strings.Join(args[1:], " "), vrf)
+			if err != nil {
 				return notRunning(err)
 			}
 			if out.value != "table" {
@@ -80,16 +73,16 @@ would. A and B are node names, or node:interface to pick one of parallel links.
 		Example: "  intercloud link down pe1 p1\n  intercloud link up p1:eth1 p2",
 		Args:    cobra.RangeArgs(1, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var infos []lab.LinkInfo
+			var infos []api.Link
+			var err error
 			switch {
 			case args[0] == "show" && len(args) == 1:
-				if err := client(cmd).Do(cmd.Context(), "GET", "/links", nil, nil, &infos); err != nil {
+				if infos, err = client(cmd).Links(cmd.Context()); err != nil {
 					return notRunning(err)
 				}
 			case (args[0] == "up" || args[0] == "down") && len(args) == 3:
 				up := args[0] == "up"
-				path := "/links/" + url.PathEscape(args[1]) + "/" + url.PathEscape(args[2])
-				if err := client(cmd).Do(cmd.Context(), "PUT", path, nil, api.LinkChange{Up: &up}, &infos); err != nil {
+				if infos, err = client(cmd).ChangeLink(cmd.Context(), args[1], args[2], api.LinkChange{Up: &up}); err != nil {
 					return notRunning(err)
 				}
 			default:
@@ -106,7 +99,7 @@ would. A and B are node names, or node:interface to pick one of parallel links.
 	return cmd
 }
 
-func printLinks(cmd *cobra.Command, infos []lab.LinkInfo) {
+func printLinks(cmd *cobra.Command, infos []api.Link) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "%-4s %-16s %-16s %-5s %-9s %-8s %-7s %-10s %s\n", "#", "A", "B", "STATE", "LATENCY", "JITTER", "LOSS", "RATE", "FRAMES A>B/B>A")
 	for _, l := range infos {

@@ -1,15 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/intercloud/intercloud/internal/api"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 func newSRPolicyCmd() *cobra.Command {
@@ -51,8 +50,7 @@ path with the highest preference is active.`,
 				}
 				p.Paths = append(p.Paths, cp)
 			}
-			path := "/nodes/" + url.PathEscape(args[0]) + "/sr-policies"
-			if err := client(cmd).Do(cmd.Context(), "POST", path, nil, p, nil); err != nil {
+			if _, err := client(cmd).AddSRPolicy(cmd.Context(), args[0], p); err != nil {
 				return notRunning(err)
 			}
 			return showSRPolicies(cmd, args[0], out.value)
@@ -77,8 +75,11 @@ func newSRPolicyDelCmd() *cobra.Command {
 		Example: "  intercloud sr-policy del pe1 100 pe2",
 		Args:    cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := "/nodes/" + url.PathEscape(args[0]) + "/sr-policies/" + url.PathEscape(args[1]) + "/" + url.PathEscape(args[2])
-			if err := client(cmd).Do(cmd.Context(), "DELETE", path, nil, nil, nil); err != nil {
+			color, err := strconv.ParseUint(args[1], 10, 32)
+			if err != nil || color == 0 {
+				return errors.New("color must be a number from 1 to 4294967295")
+			}
+			if err := client(cmd).DeleteSRPolicy(cmd.Context(), args[0], uint32(color), args[2]); err != nil {
 				return notRunning(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: SR policy color %s to %s deleted\n", args[0], args[1], args[2])
@@ -89,8 +90,8 @@ func newSRPolicyDelCmd() *cobra.Command {
 
 // showSRPolicies prints the headend's policies as show NODE sr-policy does.
 func showSRPolicies(cmd *cobra.Command, node, format string) error {
-	var t api.Table
-	if err := client(cmd).Do(cmd.Context(), "GET", "/nodes/"+url.PathEscape(node)+"/sr-policy", nil, nil, &t); err != nil {
+	t, err := client(cmd).Show(cmd.Context(), node, "sr-policy", "")
+	if err != nil {
 		return notRunning(err)
 	}
 	if format != "table" {
@@ -102,10 +103,10 @@ func showSRPolicies(cmd *cobra.Command, node, format string) error {
 
 // parseSRPath reads 'PREF explicit NODE... [strict]' or
 // 'PREF dynamic METRIC [exclude AFFINITY...]'.
-func parseSRPath(s string) (topology.SRPath, error) {
+func parseSRPath(s string) (api.SRPath, error) {
 	f := strings.Fields(s)
-	bad := func(why string) (topology.SRPath, error) {
-		return topology.SRPath{}, fmt.Errorf("--path %q: %s (write '200 explicit p2 p3' or '100 dynamic latency exclude leased')", s, why)
+	bad := func(why string) (api.SRPath, error) {
+		return api.SRPath{}, fmt.Errorf("--path %q: %s (write '200 explicit p2 p3' or '100 dynamic latency exclude leased')", s, why)
 	}
 	if len(f) < 2 {
 		return bad("too short")
@@ -114,7 +115,7 @@ func parseSRPath(s string) (topology.SRPath, error) {
 	if err != nil || pref == 0 {
 		return bad("the preference must be a number from 1 to 4294967295")
 	}
-	p := topology.SRPath{Preference: uint32(pref)}
+	p := api.SRPath{Preference: uint32(pref)}
 	switch f[1] {
 	case "explicit":
 		hops := f[2:]

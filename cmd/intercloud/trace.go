@@ -24,14 +24,14 @@ the hop as MPLS Label=... CoS=... TTL=... S=....`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Src, req.Dst = args[0], args[1]
-			var res api.TraceResponse
-			if err := client(cmd).Do(cmd.Context(), "POST", "/trace", nil, req, &res); err != nil {
+			res, err := client(cmd).Trace(cmd.Context(), req)
+			if err != nil {
 				return notRunning(err)
 			}
 			if out.value != "table" {
 				return writeStructured(cmd.OutOrStdout(), out.value, res)
 			}
-			printTrace(cmd.OutOrStdout(), &res)
+			printTrace(cmd.OutOrStdout(), res)
 			return nil
 		},
 	}

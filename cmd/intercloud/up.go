@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/intercloud/intercloud/internal/api"
 	labdaemon "github.com/intercloud/intercloud/internal/daemon" // not daemon: the tests have a type of that name
-	"github.com/intercloud/intercloud/internal/lab"
-	"github.com/intercloud/intercloud/internal/router"
 )
 
 func newUpCmd() *cobra.Command {
@@ -60,27 +57,9 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 			if detach && !labdaemon.IsDetachedChild() {
 				return upDetached(cmd, args, addr, stateDir, timeout, open)
 			}
-			opts := lab.Options{}
-			switch ttlMode {
-			case "uniform":
-			case "pipe":
-				opts.TTLMode = router.TTLPipe
-			default:
-				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --ttl-mode %q: want uniform or pipe", ttlMode)}
-			}
-			switch bgpTransport {
-			case "tcp", "memory":
-				opts.BGPTransport = bgpTransport
-			default:
-				return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --bgp-transport %q: want tcp or memory", bgpTransport)}
-			}
-			opts.BGPPort = bgpPort
-			if tcpBase != "" {
-				p, err := netip.ParsePrefix(tcpBase)
-				if err != nil || !p.Addr().Is4() {
-					return &exitError{code: 2, msg: fmt.Sprintf("intercloud: --tcp-base %q: want an IPv4 prefix such as %v", tcpBase, lab.DefaultTCPBase)}
-				}
-				opts.TCPBase = p.Masked()
+			opts, err := labdaemon.LabFlags{TTLMode: ttlMode, BGPTransport: bgpTransport, BGPPort: bgpPort, TCPBase: tcpBase}.Options()
+			if err != nil {
+				return &exitError{code: 2, msg: "intercloud: " + err.Error()}
 			}
 			return upForeground(cmd, fileArg(args), labdaemon.Config{StateDir: stateDir, Addr: addr, Lab: opts, Timeout: timeout,
 				TCPRequired: cmd.Flags().Changed("bgp-transport") && bgpTransport == "tcp", GNMIAddr: gnmiAddr}, open)
@@ -91,7 +70,7 @@ otherwise. With -d the lab runs in the background (log in --state-dir).`,
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up if the lab has not converged by then")
 	cmd.Flags().StringVar(&bgpTransport, "bgp-transport", "tcp", "the lab's own BGP sessions: tcp (real TCP between the routers' 127/8 addresses; tshark on lo sees it) or memory (in-process, for very large labs)")
 	cmd.Flags().Uint16Var(&bgpPort, "bgp-port", defaultBGPPort(), "the port the routers' BGP listens on with --bgp-transport tcp (179 needs root)")
-	cmd.Flags().StringVar(&tcpBase, "tcp-base", lab.DefaultTCPBase.String(), "addresses routers peer with external BGP daemons from (router i of the file gets base+i+1)")
+	cmd.Flags().StringVar(&tcpBase, "tcp-base", labdaemon.DefaultTCPBase.String(), "addresses routers peer with external BGP daemons from (router i of the file gets base+i+1)")
 	cmd.Flags().StringVar(&gnmiAddr, "gnmi", "127.0.0.1:0", "where the gNMI server listens (port 0: a free one, printed; \"\" for none)")
 	cmd.Flags().StringVar(&ttlMode, "ttl-mode", "uniform", "how TTLs cross LSPs: uniform (traceroute sees the LSP) or pipe (it does not)")
 	return cmd
@@ -219,7 +198,7 @@ func newDownCmd() *cobra.Command {
 			if err != nil {
 				return notRunning(err)
 			}
-			if err := c.Do(cmd.Context(), "POST", "/shutdown", nil, nil, nil); err != nil {
+			if err := c.Shutdown(cmd.Context()); err != nil {
 				return err
 			}
 			for i := 0; i < 100; i++ { // up to 10 s

@@ -100,7 +100,7 @@ func (s *Server) followEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Followers() int { return int(s.followers.Load()) }
 
 func writeEvent(w http.ResponseWriter, e lab.NumberedEvent) error {
-	b, err := json.Marshal(e)
+	b, err := json.Marshal(wireNumberedEvent(e))
 	if err != nil {
 		return err
 	}

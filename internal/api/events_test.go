@@ -8,22 +8,20 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/intercloud/intercloud/internal/lab"
 )
 
 func TestFollowingEventsSeesALinkDownsAdjacencyDownWithinFiveSeconds(t *testing.T) {
 	c := startLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	got := make(chan lab.NumberedEvent, 1024)
+	got := make(chan NumberedEvent, 1024)
 	done := make(chan error, 1)
 	// Follow from the newest event the metrics count, so the link's
 	// events cannot slip in before the stream opens.
 	newest, _ := sum(scrape(t, c), "intercloud_lab_events_total", func(map[string]string) bool { return true })
 	go func() {
 		q := url.Values{"after": {strconv.FormatUint(uint64(newest), 10)}}
-		done <- c.Follow(ctx, q, func(e lab.NumberedEvent) error { got <- e; return nil })
+		done <- c.Follow(ctx, q, func(e NumberedEvent) error { got <- e; return nil })
 	}()
 	if err := c.Do(ctx, "PUT", "/links/pe1/p1", nil, LinkChange{Up: ptr(false)}, nil); err != nil {
 		t.Fatal(err)
@@ -42,7 +40,7 @@ func TestFollowingEventsSeesALinkDownsAdjacencyDownWithinFiveSeconds(t *testing.
 				rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 				defer rcancel()
 				var first uint64
-				c.Follow(rctx, url.Values{"after": {strconv.FormatUint(e.ID-1, 10)}}, func(r lab.NumberedEvent) error {
+				c.Follow(rctx, url.Values{"after": {strconv.FormatUint(e.ID-1, 10)}}, func(r NumberedEvent) error {
 					first = r.ID
 					return errStop
 				})
@@ -63,7 +61,7 @@ func TestEventStreamEndsWhenTheServerCloses(t *testing.T) {
 	srv, addr := rawServer(t)
 	c := NewClient(addr, srv.Token())
 	done := make(chan error, 1)
-	go func() { done <- c.Follow(context.Background(), nil, func(lab.NumberedEvent) error { return nil }) }()
+	go func() { done <- c.Follow(context.Background(), nil, func(NumberedEvent) error { return nil }) }()
 	waitFollowers(t, srv, 1)
 	srv.Close()
 	select {

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/intercloud/intercloud/internal/lab"
 )
 
 // MaxEventBytes bounds one event of a stream the client reads, so a
@@ -20,7 +18,7 @@ const MaxEventBytes = 1 << 20
 // Follow streams the lab's events (GET /api/v1/events?follow=1) to fn as
 // they come, until ctx ends, the lab stops (nil) or fn fails. q may hold
 // since or after.
-func (c *Client) Follow(ctx context.Context, q url.Values, fn func(lab.NumberedEvent) error) error {
+func (c *Client) Follow(ctx context.Context, q url.Values, fn func(NumberedEvent) error) error {
 	if q == nil {
 		q = url.Values{}
 	}
@@ -44,7 +42,7 @@ func (c *Client) Follow(ctx context.Context, q url.Values, fn func(lab.NumberedE
 		return &StatusError{Code: resp.StatusCode, Msg: e.Error}
 	}
 	err = ReadSSE(resp.Body, func(id, data string) error {
-		var e lab.NumberedEvent
+		var e NumberedEvent
 		if err := json.Unmarshal([]byte(data), &e); err != nil {
 			return fmt.Errorf("event %s: %w", id, err)
 		}

@@ -14,8 +14,6 @@ import (
 
 	"github.com/intercloud/intercloud/internal/diagram"
 	"github.com/intercloud/intercloud/internal/lab"
-	"github.com/intercloud/intercloud/internal/router"
-	"github.com/intercloud/intercloud/internal/srte"
 )
 
 // OpenAPIPath is where the daemon serves the OpenAPI 3.1 document of
@@ -36,8 +34,7 @@ var operations = []operation{
 	{Pattern: "GET /api/v1/nodes", ID: "listNodes", Summary: "The lab's routers", Response: []NodeInfo{}},
 	{Pattern: "GET /api/v1/nodes/{node}/{table...}", ID: "showTable", Summary: "One of a node's tables, as data and as FRR-shaped text",
 		Description: "table is one of: " + strings.Join(lab.Tables, ", ") + "; its words are joined by '/' (igp/neighbors), so the value may hold slashes. " +
-			"data's shape depends on the table: x-table-data gives it for the tables whose wire type internal/api declares; " +
-			"the others are served as internal/router, igp, ldp, bgp and lab encode them, and are not described here yet.",
+			"data's shape depends on the table: x-table-data gives it for each table.",
 		Params:    []param{{Name: "vrf", In: "query", Description: "the VRF whose table to show (route, fib)"}},
 		Response:  Table{},
 		TableData: tableData,
@@ -46,14 +43,14 @@ var operations = []operation{
 	{Pattern: "POST /api/v1/nodes/{node}/restart-bgp", ID: "restartBGP", Summary: "Restart a node's BGP gracefully (RFC 4724)",
 		Response: RestartBGP{}, Errors: []int{http.StatusBadRequest, http.StatusNotFound}, PathParam: map[string]string{"node": "a node's name"}},
 	{Pattern: "POST /api/v1/nodes/{node}/sr-policies", ID: "addSRPolicy", Summary: "Install an SR policy on a headend; answers the headend's policies",
-		Body: SRPolicy{}, Status: http.StatusCreated, Response: []srte.PolicyView{},
+		Body: SRPolicy{}, Status: http.StatusCreated, Response: []SRPolicyState{},
 		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict}, PathParam: map[string]string{"node": "the headend"}},
 	{Pattern: "DELETE /api/v1/nodes/{node}/sr-policies/{color}/{endpoint}", ID: "deleteSRPolicy", Summary: "Remove a headend's SR policy",
 		Status: http.StatusNoContent, Errors: []int{http.StatusBadRequest, http.StatusNotFound},
 		PathParam: map[string]string{"node": "the headend", "color": "the policy's color, 1 to 4294967295", "endpoint": "the policy's endpoint: a node or its loopback"}},
-	{Pattern: "GET /api/v1/links", ID: "listLinks", Summary: "The lab's links: state, impairment, counters", Response: []lab.LinkInfo{}},
+	{Pattern: "GET /api/v1/links", ID: "listLinks", Summary: "The lab's links: state, impairment, counters", Response: []Link{}},
 	{Pattern: "PUT /api/v1/links/{a}/{b}", ID: "changeLink", Summary: "Take the links between two nodes up or down, or change their impairment",
-		Body: LinkChange{}, Response: []lab.LinkInfo{}, Errors: []int{http.StatusBadRequest, http.StatusNotFound},
+		Body: LinkChange{}, Response: []Link{}, Errors: []int{http.StatusBadRequest, http.StatusNotFound},
 		PathParam: map[string]string{"a": "one end: NODE or NODE:INTERFACE", "b": "the other end"}},
 	{Pattern: "POST /api/v1/ping", ID: "ping", Summary: "Ping from a node", Body: PingRequest{}, Response: PingResponse{},
 		Errors: []int{http.StatusBadRequest, http.StatusNotFound}},
@@ -74,14 +71,14 @@ var operations = []operation{
 			{Name: "after", In: "query", Schema: map[string]any{"type": "integer"}, Description: "stream events after this id"},
 			{Name: "Last-Event-ID", In: "header", Schema: map[string]any{"type": "integer"}, Description: "what EventSource sends on reconnecting"},
 		},
-		Response: []router.Event{}, Stream: lab.NumberedEvent{}, Errors: []int{http.StatusBadRequest}},
+		Response: []Event{}, Stream: NumberedEvent{}, Errors: []int{http.StatusBadRequest}},
 	{Pattern: "GET /api/v1/openstack", ID: "getOpenStack", Summary: "What an openrc needs for the clouds' OpenStack APIs", Response: OpenStack{},
 		Errors: []int{http.StatusNotFound}},
 	{Pattern: "GET /api/v1/topology", ID: "getTopology", Summary: "The model laid out for drawing (intercloud graph -f json)",
 		Description: "The fields are listed in internal/diagram's JSON comment; schema names the shape.",
 		Schema:      map[string]any{"type": "object", "required": []string{"schema"}, "properties": map[string]any{"schema": map[string]any{"const": diagram.JSONSchema}}},
 		Errors:      []int{http.StatusInternalServerError}},
-	{Pattern: "GET /api/v1/sessions", ID: "listSessions", Summary: "The core's and PE-CE BGP sessions' states", Response: []lab.SessionState{}},
+	{Pattern: "GET /api/v1/sessions", ID: "listSessions", Summary: "The core's and PE-CE BGP sessions' states", Response: []Session{}},
 	{Pattern: "GET /api/v1/clouds", ID: "listClouds", Summary: "Each cloud's OpenStack resources", Response: []CloudSummary{},
 		Errors: []int{http.StatusNotFound, http.StatusInternalServerError, http.StatusServiceUnavailable}},
 	{Pattern: "GET /metrics", ID: "metrics", Summary: "Prometheus metrics", Media: "text/plain; version=0.0.4"},

@@ -233,11 +233,12 @@ func checkSamples(t *testing.T, addr, token string, doc map[string]any, samples 
 			op := doc["paths"].(map[string]any)[openAPIPath(path)].(map[string]any)[strings.ToLower(method)].(map[string]any)
 			if tables, ok := op["x-table-data"].(map[string]any); ok {
 				b := v.(map[string]any)
-				if ts, ok := tables[b["table"].(string)].(map[string]any); ok {
+				name := tableName(b["table"].(string))
+				if ts, ok := tables[name].(map[string]any); ok {
 					if err := validate(doc, ts, b["data"], "data"); err != nil {
 						t.Errorf("%s: data does not match x-table-data: %v\n%.500s", name, err, body)
 					}
-					checkedTables[b["table"].(string)] = true
+					checkedTables[name] = true
 				}
 			}
 		}
@@ -268,6 +269,26 @@ func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/neighbors", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/interfaces", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/ce1/interfaces", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/route?vrf=tenant", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/fib", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/lfib", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/database", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/database/detail", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/routes", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/status", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/ldp/bindings", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/ldp/neighbors", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/sr", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/frr", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/bgp/summary", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/bgp/vpnv4", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/ce1/bgp/ipv4/unicast", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/bgp/neighbor/ce1", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/vrf", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/vrf/tenant/routes", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/events", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/cloud1-cn1/security-groups", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/cloud1/advertised", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/nosuch/route", want: 404},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/nosuch", want: 400},
 		{op: "GET /api/v1/links", method: "GET", path: "/api/v1/links", want: 200},

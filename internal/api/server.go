@@ -329,7 +329,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) links(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.lab.Links())
+	writeJSON(w, http.StatusOK, wireSlice(s.lab.Links(), wireLink))
 }
 
 func (s *Server) changeLink(w http.ResponseWriter, r *http.Request) {
@@ -342,7 +342,7 @@ func (s *Server) changeLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ch.Impairment != nil {
-		if err := validateImpairment(*ch.Impairment); err != nil {
+		if err := validateImpairment(ch.Impairment.dataplane()); err != nil {
 			writeError(w, http.StatusBadRequest, err)
 			return
 		}
@@ -357,7 +357,7 @@ func (s *Server) changeLink(w http.ResponseWriter, r *http.Request) {
 	var infos []lab.LinkInfo
 	var err error
 	if ch.Impairment != nil {
-		if infos, err = s.lab.Impair(a, b, *ch.Impairment); err != nil {
+		if infos, err = s.lab.Impair(a, b, ch.Impairment.dataplane()); err != nil {
 			labError(w, err)
 			return
 		}
@@ -368,7 +368,7 @@ func (s *Server) changeLink(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, infos)
+	writeJSON(w, http.StatusOK, wireSlice(infos, wireLink))
 }
 
 // restartBGP restarts a node's BGP gracefully (RFC 4724): see
@@ -407,7 +407,7 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	for _, rep := range res.Replies {
 		s.nameInto(names, from, rep.From)
 	}
-	writeJSON(w, http.StatusOK, PingResponse{PingResult: res, Names: names})
+	writeJSON(w, http.StatusOK, PingResponse{PingResult: wirePingResult(res), Names: names})
 }
 
 func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
@@ -432,7 +432,7 @@ func (s *Server) trace(w http.ResponseWriter, r *http.Request) {
 			s.nameInto(names, from, p.From)
 		}
 	}
-	writeJSON(w, http.StatusOK, TraceResponse{TraceResult: res, Names: names})
+	writeJSON(w, http.StatusOK, TraceResponse{TraceResult: wireTraceResult(res), Names: names})
 }
 
 // names maps addresses in an answer to the nodes owning them, as node
@@ -523,5 +523,5 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
-	writeJSON(w, http.StatusOK, s.lab.Events(since))
+	writeJSON(w, http.StatusOK, wireSlice(s.lab.Events(since), wireEvent))
 }

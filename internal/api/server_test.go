@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intercloud/intercloud/internal/dataplane"
 	"github.com/intercloud/intercloud/internal/lab"
-	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -73,7 +71,7 @@ func TestAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Through the tenant VPN: the P hop quotes the transport and VPN labels.
-	if !tr.Reached || len(tr.Hops) != 4 || !slices.ContainsFunc(tr.Hops[1].Probes, func(p router.TraceProbe) bool { return len(p.Labels) == 2 }) {
+	if !tr.Reached || len(tr.Hops) != 4 || !slices.ContainsFunc(tr.Hops[1].Probes, func(p TraceProbe) bool { return len(p.Labels) == 2 }) {
 		t.Fatalf("trace %+v", tr)
 	}
 
@@ -104,7 +102,7 @@ func TestAPI(t *testing.T) {
 	if err := c.Do(ctx, "GET", "/nodes/pe1/bogus", nil, nil, &tab); !errors.As(err, &se) || se.Code != 400 || !strings.Contains(se.Msg, "unknown table") {
 		t.Errorf("unknown table: %v", err)
 	}
-	bad := dataplane.Impairment{Loss: 2}
+	bad := Impairment{Loss: 2}
 	if err := c.Do(ctx, "PUT", "/links/pe1/p1", nil, LinkChange{Impairment: &bad}, nil); !errors.As(err, &se) || se.Code != 400 {
 		t.Errorf("bad impairment: %v", err)
 	}

@@ -15,10 +15,26 @@ import (
 // sr-policies: block (nodes by name; explicit segments may also be
 // loopback addresses).
 type SRPolicy struct {
-	Name     string            `json:"name,omitempty"`
-	Color    uint32            `json:"color"`
-	Endpoint string            `json:"endpoint"`
-	Paths    []topology.SRPath `json:"candidate_paths"`
+	Name     string   `json:"name,omitempty"`
+	Color    uint32   `json:"color"`
+	Endpoint string   `json:"endpoint"`
+	Paths    []SRPath `json:"candidate_paths"`
+}
+
+// SRPath is a candidate path of an SRPolicy, as the topology file's
+// sr-policies: block writes one.
+type SRPath struct {
+	Name       string   `json:"name,omitempty"`
+	Preference uint32   `json:"preference"`
+	Explicit   []string `json:"explicit,omitempty"` // segments: nodes or loopbacks
+	Strict     bool     `json:"strict,omitempty"`
+	Dynamic    bool     `json:"dynamic,omitempty"`
+	Metric     string   `json:"metric,omitempty"` // "latency" or "igp"
+	Exclude    []string `json:"exclude_any,omitempty"`
+}
+
+func (p SRPath) topology() topology.SRPath {
+	return topology.SRPath{Name: p.Name, Preference: p.Preference, Explicit: p.Explicit, Strict: p.Strict, Dynamic: p.Dynamic, Metric: p.Metric, Exclude: p.Exclude}
 }
 
 // addSRPolicy installs a policy: 201 with the headend's policies, 404
@@ -30,7 +46,7 @@ func (s *Server) addSRPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	node := r.PathValue("node")
-	err := s.lab.AddSRPolicy(topology.SRPolicy{Headend: node, Name: p.Name, Color: p.Color, Endpoint: p.Endpoint, Paths: p.Paths})
+	err := s.lab.AddSRPolicy(topology.SRPolicy{Headend: node, Name: p.Name, Color: p.Color, Endpoint: p.Endpoint, Paths: wireSlice(p.Paths, SRPath.topology)})
 	if err != nil {
 		srPolicyError(w, err)
 		return
@@ -40,7 +56,7 @@ func (s *Server) addSRPolicy(w http.ResponseWriter, r *http.Request) {
 		srPolicyError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ps)
+	writeJSON(w, http.StatusCreated, wireSlice(ps, wireSRPolicyState))
 }
 
 // deleteSRPolicy removes the policy (color, endpoint) of a headend: 204,

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/intercloud/intercloud/internal/lab"
-	"github.com/intercloud/intercloud/internal/srte"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -56,9 +55,9 @@ func TestSRPoliciesAreAddedShownAndDeletedThroughTheAPI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	add := SRPolicy{Color: 300, Endpoint: "pe2", Paths: []topology.SRPath{
+	add := SRPolicy{Color: 300, Endpoint: "pe2", Paths: []SRPath{
 		{Preference: 10, Dynamic: true, Metric: "igp", Exclude: []string{"leased"}}}}
-	var created []srte.PolicyView
+	var created []SRPolicyState
 	if err := c.Do(ctx, "POST", "/nodes/pe1/sr-policies", nil, add, &created); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +86,7 @@ func TestSRPoliciesAreAddedShownAndDeletedThroughTheAPI(t *testing.T) {
 		{"a P router as headend", "/nodes/p1/sr-policies", add, http.StatusBadRequest},
 		{"color 0", "/nodes/pe1/sr-policies", SRPolicy{Endpoint: "pe2", Paths: add.Paths}, http.StatusBadRequest},
 		{"no candidate path", "/nodes/pe1/sr-policies", SRPolicy{Color: 5, Endpoint: "pe2"}, http.StatusBadRequest},
-		{"an unknown segment", "/nodes/pe1/sr-policies", SRPolicy{Color: 5, Endpoint: "pe2", Paths: []topology.SRPath{{Preference: 1, Explicit: []string{"p9"}}}}, http.StatusNotFound},
+		{"an unknown segment", "/nodes/pe1/sr-policies", SRPolicy{Color: 5, Endpoint: "pe2", Paths: []SRPath{{Preference: 1, Explicit: []string{"p9"}}}}, http.StatusNotFound},
 		{"an unknown field", "/nodes/pe1/sr-policies", map[string]any{"colour": 5}, http.StatusBadRequest},
 	} {
 		if err := c.Do(ctx, "POST", tc.path, nil, tc.body, nil); statusOf(err) != tc.want {

@@ -5,9 +5,6 @@ package api
 import (
 	"net/netip"
 	"time"
-
-	"github.com/intercloud/intercloud/internal/dataplane"
-	"github.com/intercloud/intercloud/internal/router"
 )
 
 // DefaultAddr is where the daemon listens unless --api or INTERCLOUD_API
@@ -50,7 +47,7 @@ type Status struct {
 type LinkChange struct {
 	Up *bool `json:"up,omitempty"`
 	// Impairment, when set, replaces the link's impairment both ways.
-	Impairment *dataplane.Impairment `json:"impairment,omitempty"`
+	Impairment *Impairment `json:"impairment,omitempty"`
 }
 
 // RestartBGP is the answer to POST /api/v1/nodes/{node}/restart-bgp.
@@ -89,13 +86,13 @@ type TraceRequest struct {
 
 // PingResponse is the answer to POST /api/v1/ping.
 type PingResponse struct {
-	router.PingResult
+	PingResult
 	Names map[netip.Addr]string `json:"names"` // node owning each address in the result
 }
 
 // TraceResponse is the answer to POST /api/v1/trace.
 type TraceResponse struct {
-	router.TraceResult
+	TraceResult
 	Names map[netip.Addr]string `json:"names"`
 }
 

@@ -38,7 +38,7 @@ func (s *Server) topology(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) sessions(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.lab.Sessions())
+	writeJSON(w, http.StatusOK, wireSlice(s.lab.Sessions(), wireSession))
 }
 
 // clouds answers each cloud's OpenStack resources; 404 when the daemon

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/intercloud/intercloud/internal/lab"
 )
 
 // TestViewEndpoints checks what the web UI reads besides the tables: the
@@ -57,7 +55,7 @@ func TestViewEndpoints(t *testing.T) {
 		t.Errorf("topology of a lab with %d routers and %d links: %+v", st.Routers, st.Links, topo)
 	}
 
-	var sessions []lab.SessionState
+	var sessions []Session
 	if err := c.Do(ctx, "GET", "/sessions", nil, nil, &sessions); err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,22 @@
 package api
 
 import (
+	"fmt"
 	"net/netip"
 
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/igp"
+	"github.com/intercloud/intercloud/internal/lab"
+	"github.com/intercloud/intercloud/internal/ldp"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/srte"
 )
 
 // The JSON /api/v1 answers is declared in this package, not by the
 // packages that compute it, so that renaming a Go field in router, igp,
 // bgp or lab cannot silently change the API (or `-o json`): a renamed
-// field breaks the conversion here at compile time instead. Tables move
-// here one at a time; wireData converts those that have; the others are
-// still served as their package encodes them.
+// field breaks the conversion here at compile time instead.
 
 // Interface is a row of a node's interfaces table (GET
 // /api/v1/nodes/{node}/interfaces): the loopback, then each interface
@@ -49,18 +54,65 @@ func interfacesOf(t router.InterfaceTable) []Interface {
 	return out
 }
 
-// wireData is a table's data as the API answers it: the wire type for
-// the tables that have one, the package's own value for the others.
+// wireData is a table's data as the API answers it: each value lab.Show
+// returns converted to its wire type. A type not listed stays as its
+// package encodes it; TestEveryTableHasAWireType shows every table of
+// the seed lab converted, so a table added to lab.Show without a wire
+// type fails there.
 func wireData(data any) any {
 	switch t := data.(type) {
 	case router.InterfaceTable:
 		return interfacesOf(t)
+	case router.RouteTable:
+		return wireRouteTable(t)
+	case router.LFIBTable:
+		return wireSlice(t, wireLFIBEntry)
+	case []router.Event:
+		return wireSlice(t, wireEvent)
+	case lab.SecurityGroupTable:
+		return wireSecurityGroups(t)
+	case *lab.CloudAdvertised:
+		return wirePtr(t, wireAdvertised)
+	case []srte.PolicyView:
+		return wireSlice(t, wireSRPolicyState)
+	case []igp.Neighbor:
+		return wireSlice(t, wireIGPNeighbor)
+	case []igp.DatabaseScope:
+		return wireSlice(t, wireIGPDatabaseScope)
+	case []igp.Route:
+		return wireSlice(t, wireIGPRoute)
+	case igp.Status:
+		return wireIGPStatus(t)
+	case []igp.SRBinding:
+		return wireSlice(t, wireSRBinding)
+	case lab.FRRReport:
+		return wireFRRReport(t)
+	case []ldp.Binding:
+		return wireSlice(t, wireLDPBinding)
+	case []ldp.Neighbor:
+		return wireSlice(t, wireLDPNeighbor)
+	case []bgp.Neighbor:
+		return wireSlice(t, wireBGPNeighbor)
+	case []bgp.RouteView:
+		return wireSlice(t, wireBGPRoute)
+	case bgp.NeighborDetail:
+		return wireBGPNeighborDetail(t)
+	case []lab.VRFInfo:
+		return wireSlice(t, wireVRF)
 	}
 	return data
 }
 
-// tableData are the wire types of the tables that have one, by the name
-// lab.Show answers to, for the OpenAPI document (x-table-data).
-var tableData = map[string]any{
-	"interfaces": []Interface{},
+// dataplane is the impairment a link change asks for, as the lab takes it.
+func (m *Impairment) dataplane() dataplane.Impairment {
+	return dataplane.Impairment{Latency: m.Latency, Jitter: m.Jitter, Loss: m.Loss, Rate: m.Rate, QueueBytes: m.QueueBytes}
+}
+
+// String is the label as routers print it under a traceroute hop.
+func (l MPLSLabel) String() string {
+	s := 0
+	if l.S {
+		s = 1
+	}
+	return fmt.Sprintf("MPLS Label=%d CoS=%d TTL=%d S=%d", l.Label, l.CoS, l.TTL, s)
 }

@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/intercloud/intercloud/internal/api"
-	"github.com/intercloud/intercloud/internal/lab"
-	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -166,7 +164,7 @@ func session(ctx context.Context, c *api.Client, ch *topology.Check) (bool, stri
 
 func route(ctx context.Context, c *api.Client, ch *topology.Check) (bool, string, error) {
 	var tab struct {
-		Data router.RouteTable `json:"data"`
+		Data api.RouteTable `json:"data"`
 	}
 	q := url.Values{}
 	if ch.VRF != "" {
@@ -201,7 +199,7 @@ func route(ctx context.Context, c *api.Client, ch *topology.Check) (bool, string
 // the prefixes outside the prefix, and those extra or missing.
 func advertises(ctx context.Context, c *api.Client, ch *topology.Check) (bool, string, error) {
 	var tab struct {
-		Data lab.CloudAdvertised `json:"data"`
+		Data api.Advertised `json:"data"`
 	}
 	err := c.Do(ctx, http.MethodGet, "/nodes/"+url.PathEscape(ch.B)+"/advertised", nil, nil, &tab)
 	if msg, ok := refused(err); ok {
