@@ -205,8 +205,10 @@ func BenchmarkRIBReplace100k(b *testing.B) {
 		routes[i] = Route{Prefix: p, Metric: uint32(i), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for i := 0; b.Loop(); i++ {
 		routes[0].Metric = uint32(i) // a change, so watchers would run
 		r.Do(func() { r.RIB().ReplaceRoutes(ProtoOSPF, "", routes) })
 	}
+	reportCPU(b, cpu)
 }

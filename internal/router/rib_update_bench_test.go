@@ -13,11 +13,13 @@ func BenchmarkVRFRouteUpdate100k(b *testing.B) {
 	r := vb.r
 	m := r.rib
 	b.ReportAllocs()
+	cpu := processCPU()
 	for i := 0; b.Loop(); i++ {
 		rt := vb.routes[i%len(vb.routes)]
 		rt.Nexthops = []Nexthop{{Addr: netip.AddrFrom4([4]byte{10, 255, 1, byte(i % 100)}), Labels: []uint32{40000 + uint32(i%1000)}}}
 		r.Do(func() { m.UpdateRoutes(ProtoIBGP, "red", []Route{rt}, nil) })
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkVRFRouteWithdrawAnnounce100k withdraws one route of the VRF and
@@ -27,6 +29,7 @@ func BenchmarkVRFRouteWithdrawAnnounce100k(b *testing.B) {
 	r := vb.r
 	m := r.rib
 	b.ReportAllocs()
+	cpu := processCPU()
 	for i := 0; b.Loop(); i++ {
 		rt := vb.routes[i/2%len(vb.routes)]
 		if i%2 == 0 {
@@ -35,4 +38,5 @@ func BenchmarkVRFRouteWithdrawAnnounce100k(b *testing.B) {
 			r.Do(func() { m.UpdateRoutes(ProtoIBGP, "red", []Route{rt}, nil) })
 		}
 	}
+	reportCPU(b, cpu)
 }
