@@ -64,7 +64,9 @@ type frrResult struct {
 	Ready      float64 `json:"ready_s"`  // from the first daemon's start to converged
 	Launch     float64 `json:"launch_s"` // starting every router's daemons (part of Ready)
 	Reconverge float64 `json:"reconverge_s"`
-	Poll       float64 `json:"poll_s"` // one round of asking every core router (the resolution)
+	Poll       float64 `json:"poll_s"`     // one round of asking every core router
+	Detected   float64 `json:"detected_s"` // when polling vtysh found every route right
+	FIBChanges int     `json:"fib_changes"`
 	CPU        float64 `json:"cpu_s"`
 	PeakMB     float64 `json:"peak_rss_mb"`
 	Processes  int     `json:"processes"`
@@ -108,8 +110,8 @@ func (r report) markdown() string {
 				fmt.Fprintf(&b, "| | FRR, %s timers | failed: %s | | | | |\n", f.Timers, f.Error)
 				continue
 			}
-			fmt.Fprintf(&b, "| | FRR, %s timers | %.1f (daemons started in %.1f) | %.2f (±%.2f) | %.1f | %.0f (%d processes; MemAvailable -%.0f) | %s, %s, %s, %s |\n",
-				f.Timers, f.Ready, f.Launch, f.Reconverge, f.Poll, f.CPU, f.PeakMB, f.Processes, f.MemTakenMB,
+			fmt.Fprintf(&b, "| | FRR, %s timers | %.1f (daemons started in %.1f) | %.3f (polled: %.1f) | %.1f | %.0f (%d processes; MemAvailable -%.0f) | %s, %s, %s, %s |\n",
+				f.Timers, f.Ready, f.Launch, f.Reconverge, f.Detected, f.CPU, f.PeakMB, f.Processes, f.MemTakenMB,
 				ratio(f.Ready, ic.Ready), ratio(f.Reconverge, ic.Reconverge), ratio(f.CPU, ic.CPU), ratio(f.PeakMB, ic.PeakMB))
 		}
 	}
