@@ -400,6 +400,11 @@ func (s *Server) enableInterface(n *lab.Node, iface string, on bool) (change, er
 	oNode, oIface, _ := strings.Cut(other, ":")
 	return change{what: fmt.Sprintf("%s enabled %v", end, on), apply: func() (func(), error) {
 		wasOff, wasUp := s.admin.disabled(node, iface), s.lab.Links(li.ID)[0].Up
+		if wasOff == !on {
+			// No change of admin state: a link down for another reason
+			// (intercloud link down) stays down.
+			return func() {}, nil
+		}
 		s.admin.setDisabled(node, iface, !on)
 		up := on && !s.admin.disabled(oNode, oIface)
 		if up != wasUp {

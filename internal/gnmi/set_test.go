@@ -68,6 +68,16 @@ func TestSetEnabledFalseTakesTheLinkDownAndTrueBringsItBack(t *testing.T) {
 	if !linkUp(t, l, "pe1:"+ifname) {
 		t.Fatal("the link is still down after enabled=true")
 	}
+	// Enabling an enabled interface does not mend a pulled cable.
+	if _, err := l.SetLinkUp("pe1", "p1", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: enabled, Val: boolVal(true)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if linkUp(t, l, "pe1:"+ifname) {
+		t.Error("enabled=true on an enabled interface brought a pulled link up")
+	}
 }
 
 func underInterfaces(v any) any { return map[string]any{"intercloud-oc-interfaces:interfaces": v} }
