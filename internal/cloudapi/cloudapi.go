@@ -28,6 +28,8 @@ import (
 	"strings"
 
 	"github.com/intercloud/intercloud/internal/api"
+	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/interconnect"
 	"github.com/intercloud/intercloud/internal/openstack/glance"
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/openstack/neutron"
@@ -53,6 +55,9 @@ type Options struct {
 	// change (after the commit, before the API call answers): how
 	// internal/cloud keeps the lab in line with the clouds.
 	OnChange func(cloud string)
+	// Clock times the interconnections' retries (the lab's); the real
+	// clock when nil.
+	Clock clock.Clock
 }
 
 // Clouds is a running Keystone and the Neutrons of a lab's clouds.
@@ -66,6 +71,8 @@ type Clouds struct {
 	password string
 	// projectIDs are the seeded projects' ids, by name, for Describe.
 	projectIDs map[string]string
+	// inter are the clouds' interconnection engines (interconnect.go).
+	inter []*interconnect.Engine
 }
 
 // Open opens (or creates) the store in stateDir, applies the services'
@@ -94,6 +101,11 @@ func Open(ctx context.Context, stateDir string, m *topology.Model, baseURL strin
 		st.Close()
 		return nil, err
 	}
+	if err := c.startInterconnections(ctx, m, log, opts.Clock); err != nil {
+		c.stopInterconnections()
+		st.Close()
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -106,6 +118,7 @@ func (c *Clouds) start(ctx context.Context, m *topology.Model, log *slog.Logger,
 	// Keystone at ROOT; Keystone has a mount of its own here.
 	seed := keystone.SeedFromModel(m, c.base+CloudsPath, c.password)
 	seed.IdentityURL = c.base + IdentityPath
+	seed.InterconnectionPeer = true // interconnect.go's service user
 	if err := ks.Bootstrap(ctx, seed); err != nil {
 		return err
 	}
@@ -264,6 +277,7 @@ func (c *Clouds) Describe() *api.OpenStack {
 // Close closes the store. Every change the APIs acknowledged is already
 // committed; stop serving requests first.
 func (c *Clouds) Close() error {
+	c.stopInterconnections()
 	if err := c.st.Close(); err != nil {
 		return fmt.Errorf("cloudapi: %w", err)
 	}

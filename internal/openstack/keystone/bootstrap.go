@@ -18,6 +18,13 @@ const (
 	AdminUser         = "admin"
 	RoleAdmin         = "admin"
 	RoleMember        = "member"
+	// RoleInterconnectionPeer lets a cloud's Neutron read every
+	// project's interconnections in another cloud and ask it to refresh
+	// one (neutron-interconnection's peer role); InterconnectionUser
+	// holds it on ServiceProject.
+	RoleInterconnectionPeer = "interconnection-peer"
+	InterconnectionUser     = "neutron-interconnection"
+	ServiceProject          = "service"
 	// DefaultPassword is every seeded user's password unless Seed.Password
 	// says otherwise.
 	DefaultPassword = "intercloud"
@@ -35,6 +42,11 @@ type Seed struct {
 	Regions []Region
 	// Password of every seeded user; DefaultPassword when empty.
 	Password string
+	// InterconnectionPeer also makes the role RoleInterconnectionPeer and
+	// the service user InterconnectionUser holding it on ServiceProject,
+	// which the clouds' Neutrons use to check each other's halves of
+	// an interconnection.
+	InterconnectionPeer bool
 }
 
 // Region is one cloud as the catalog shows it.
@@ -89,6 +101,15 @@ func (s *Service) Bootstrap(ctx context.Context, seed Seed) error {
 		}
 		if err := b.grant(AdminUser, AdminProject, "Bootstrap project for initializing the cloud.", admin); err != nil {
 			return err
+		}
+		if seed.InterconnectionPeer {
+			peer, err := b.role(RoleInterconnectionPeer)
+			if err != nil {
+				return err
+			}
+			if err := b.grant(InterconnectionUser, ServiceProject, "Service users of the clouds.", peer); err != nil {
+				return err
+			}
 		}
 		identity, err := b.service("identity", "keystone")
 		if err != nil {

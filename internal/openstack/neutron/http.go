@@ -20,6 +20,7 @@ type caller struct {
 	project string // empty for an unscoped token
 	admin   bool
 	service bool // a service's in-process request (AsService)
+	peer    bool // holds the interconnection peer role (interconnection.go)
 }
 
 // owns reports whether the caller may change a resource of project.
@@ -64,6 +65,7 @@ func (s *Service) Handler() http.Handler {
 	}
 	s.bgpRoutes(mux)
 	s.bgpvpnRoutes(mux)
+	s.interconnectionRoutes(mux)
 	s.quotaRoutes(mux)
 	s.tagRoutes(mux)
 	s.extraRouteRoutes(mux)
@@ -123,7 +125,8 @@ func (s *Service) authed(h func(http.ResponseWriter, *http.Request, *caller)) ht
 			}})
 			return
 		}
-		h(w, r, &caller{user: id.User.ID, project: id.Project.ID, admin: id.IsAdmin(), service: isService(r.Context())})
+		h(w, r, &caller{user: id.User.ID, project: id.Project.ID, admin: id.IsAdmin(), service: isService(r.Context()),
+			peer: id.HasRole(keystone.RoleInterconnectionPeer)})
 	}
 }
 

@@ -348,6 +348,8 @@ func newOfKind(kind string) resource {
 		return &BGPVPNRouterAssociation{}
 	case kindBGPVPNPortAssoc:
 		return &BGPVPNPortAssociation{}
+	case kindInterconnection:
+		return &Interconnection{}
 	}
 	return nil
 }

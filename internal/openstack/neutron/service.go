@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
@@ -75,8 +76,15 @@ type Service struct {
 	mu    sync.Mutex
 	cache *state
 
+	// grouped is the uncommitted state of the group commit running, if
+	// any (commit); used only by the store's writer lock holder.
+	grouped groupedState
+
 	// quotas keeps the limits admins set, per project (quotas.go).
 	quotas quotaCache
+
+	// inter is what interconnections need from outside (interconnection.go).
+	inter atomic.Pointer[interWiring]
 }
 
 // New applies Neutron's migrations to st (shared by every region) and
@@ -179,6 +187,12 @@ func (s *Service) current(ctx context.Context, q querier) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.stateAt(ctx, q, rev)
+}
+
+// stateAt is the region's state at revision rev as q sees it: the cached
+// one when it is rev's, else loaded from q (and cached).
+func (s *Service) stateAt(ctx context.Context, q querier, rev int64) (*state, error) {
 	s.mu.Lock()
 	c := s.cache
 	s.mu.Unlock()
@@ -216,11 +230,15 @@ func (s *Service) update(ctx context.Context, fn func(*state) error) error {
 
 // commit is update without OnChange; it reports whether fn changed
 // anything.
+//
+// Concurrent writes are committed in groups (store.GroupTx): each runs
+// on the state the write before it in the group left, and is answered
+// only once the group's transaction is committed.
 func (s *Service) commit(ctx context.Context, fn func(*state) error) (bool, error) {
 	var st *state
 	changed := false
-	err := s.st.WriteTx(ctx, func(tx *sql.Tx) error {
-		cur, err := s.current(ctx, tx)
+	err := s.st.GroupTx(ctx, func(tx *sql.Tx) error {
+		cur, err := s.groupCurrent(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -230,12 +248,20 @@ func (s *Service) commit(ctx context.Context, fn func(*state) error) (bool, erro
 		}
 		st.reindexDirty()
 		changed = st.changed()
-		return st.save(ctx, s.st, tx)
+		if err := st.save(ctx, s.st, tx); err != nil {
+			return err
+		}
+		if changed {
+			// The next write of the group starts from st, as it would
+			// had st committed; nothing changes st after this.
+			st.freeze()
+			s.grouped = groupedState{tx: tx, st: st}
+		}
+		return nil
 	}, func() {
 		// Committed: st is the region's state at its new revision, cached
 		// before the store's next write begins, so that write finds it.
 		if changed {
-			st.freeze()
 			s.remember(st)
 		}
 	})
@@ -243,6 +269,29 @@ func (s *Service) commit(ctx context.Context, fn func(*state) error) (bool, erro
 		return false, err
 	}
 	return changed, nil
+}
+
+// groupedState is the state the last successful write of a group left,
+// not yet committed, with the group's transaction.
+type groupedState struct {
+	tx *sql.Tx
+	st *state
+}
+
+// groupCurrent is the region's state as transaction tx sees it: the
+// state an earlier write of tx's group left (uncommitted, not cached)
+// when tx's revision is that state's, else as current finds it. Only the
+// writer lock's holder calls it.
+func (s *Service) groupCurrent(ctx context.Context, tx *sql.Tx) (*state, error) {
+	rev, err := readRevision(ctx, s.st, tx, s.cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	if g := s.grouped; g.tx == tx && g.st.rev == rev {
+		return g.st, nil
+	}
+	s.grouped = groupedState{}
+	return s.stateAt(ctx, tx, rev)
 }
 
 // State is a copy of a region's resources, for the lab to observe.
