@@ -49,7 +49,7 @@ func runFRR(t *labSpec, timers string, timeout time.Duration) (frrResult, error)
 		{"every core loopback routed", func() (bool, string) { return l.HasLoopbackRoutes(frrlab.LoopbackNexthops(t.m, nil)) }},
 		{"LDP sessions (or SR node SIDs)", l.LDPUp},
 		{"every BGP session Established", l.BGPEstablished},
-		{"every PE's VPNv4 table as intercloud's", func() (bool, string) { return l.HasVPNRoutes(t.expect.VPN) }},
+		{"every PE's VPNv4 table holding intercloud's", func() (bool, string) { return l.HoldsVPNRoutes(t.expect.VPN) }},
 		{"every VRF's routes as intercloud's", func() (bool, string) { return l.HasVRFRoutes(t.expect.VRF) }},
 	}
 	if t.m.LabelMode == topology.LabelSR {

@@ -70,6 +70,25 @@ func main() {
 	}()
 
 	rep := report{Machine: machine(), Command: "go run ./bench/frrref " + strings.Join(os.Args[1:], " ")}
+	// The results so far are written after each step: a long run
+	// stopped part way keeps what it measured.
+	save := func() {
+		if *out == "" {
+			return
+		}
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+			fail(err)
+		}
+	}
+	if *forward {
+		f, err := measureForwarding(*fwdTime)
+		if err != nil {
+			fail(fmt.Errorf("forwarding: %v", err))
+		}
+		rep.Forward = &f
+		save()
+	}
 	for _, size := range strings.Split(*sizes, ",") {
 		t, err := topologyOf(strings.TrimSpace(size))
 		if err != nil {
@@ -95,22 +114,12 @@ func main() {
 			r.FRR = append(r.FRR, res)
 		}
 		rep.Rows = append(rep.Rows, r)
-	}
-	if *forward {
-		f, err := measureForwarding(*fwdTime)
-		if err != nil {
-			fail(fmt.Errorf("forwarding: %v", err))
-		}
-		rep.Forward = &f
+		save()
+		logf("so far:%s", rep.markdown())
 	}
 	rep.Load = loadavg()
+	save()
 	fmt.Print(rep.markdown())
-	if *out != "" {
-		b, _ := json.MarshalIndent(rep, "", "  ")
-		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
-			fail(err)
-		}
-	}
 }
 
 func logf(format string, args ...any) {
