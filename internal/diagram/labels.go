@@ -8,9 +8,12 @@ import (
 // Link labels: each goes at the first spot along its link that is clear
 // of nodes, area titles and other labels, found through a spatial hash.
 
-// placeLabels puts each link label at the first candidate spot that hits
-// no node, area title or earlier label; when every spot is taken it takes
-// the least crowded one that still clears the nodes.
+// placeLabels puts each link label at the candidate spot (its link's
+// middle first, on the link, then just beside it, then further along)
+// that hits no node or area title and costs least: another label on it
+// costs most, then another link through it, then a BGP session; ties go
+// to the spot nearest the middle. When every spot hits a node it takes
+// the first.
 func (L *layout) placeLabels() {
 	hard, soft := newGrid(), newGrid()
 	for _, g := range L.nodes {
@@ -22,6 +25,7 @@ func (L *layout) placeLabels() {
 	for _, a := range L.areas {
 		hard.add(areaTitleRect(a))
 	}
+	lines := L.lines()
 	for i := range L.edges {
 		e := &L.edges[i]
 		text := e.link.label
@@ -31,7 +35,6 @@ func (L *layout) placeLabels() {
 		w, h := textWidth(text, sizeLabel, false)+2*labelPadX, labelH
 		var first, best rect
 		bestCost := math.Inf(1)
-		found := false
 		bias := 0
 		switch da, db := len(L.adj[e.link.a.idx]), len(L.adj[e.link.b.idx]); {
 		case da > db+1:
@@ -46,16 +49,27 @@ func (L *layout) placeLabels() {
 			if hard.hits(r) > 0 {
 				continue
 			}
-			cost := soft.hits(r)
-			if cost == 0 {
-				best, found = r, true
-				break
+			cost := 0.0
+			if a := soft.hits(r); a > 0 {
+				cost += 1000 + a
+			}
+			for _, o := range lines.crossing(r.inflate(1)) {
+				switch {
+				case o.edge == i:
+				case o.edge >= 0:
+					cost += 40
+				default:
+					cost += 15
+				}
 			}
 			if cost < bestCost {
 				best, bestCost = r, cost
+				if cost == 0 {
+					break
+				}
 			}
 		}
-		if !found && math.IsInf(bestCost, 1) {
+		if math.IsInf(bestCost, 1) {
 			best = first
 		}
 		e.label, e.hasLabel = best, true
@@ -189,6 +203,13 @@ func labelCandidates(e *edgeGeom, w, h float64, bias int) []rect {
 			p := lerp(e.pts[0], e.pts[1], t)
 			out = append(out, beside(p, e.dir), beside(p, -e.dir))
 		}
+		// Further out, past a parallel link beside this one.
+		for _, t := range labelTs {
+			p := lerp(e.pts[0], e.pts[1], t)
+			for _, d := range []float64{12, 18} {
+				out = append(out, beside(point{p.X + d*float64(e.dir), p.Y}, e.dir), beside(point{p.X - d*float64(e.dir), p.Y}, -e.dir))
+			}
+		}
 	default:
 		// Longest segments first: that is where the label has room.
 		segs := make([]int, len(e.pts)-1)
@@ -204,9 +225,23 @@ func labelCandidates(e *edgeGeom, w, h float64, bias int) []rect {
 		case -1:
 			ts = labelTsTowardsA
 		}
+		// On the link, then just above or below it, so a label clears a
+		// line crossing its own near the middle.
+		offset := func(p point, a, b point, side float64) rect {
+			dx, dy := b.X-a.X, b.Y-a.Y
+			n := math.Hypot(dx, dy)
+			if n == 0 {
+				return centred(p)
+			}
+			// Far enough along the normal that the label's box clears its
+			// own line by a couple of pixels.
+			d := (h/2+2)*math.Abs(dx)/n + (w/2+2)*math.Abs(dy)/n
+			return centred(point{p.X - dy/n*d*side, p.Y + dx/n*d*side})
+		}
 		for _, s := range segs {
 			for _, t := range ts {
-				out = append(out, centred(lerp(e.pts[s], e.pts[s+1], t)))
+				p := lerp(e.pts[s], e.pts[s+1], t)
+				out = append(out, centred(p), offset(p, e.pts[s], e.pts[s+1], -1), offset(p, e.pts[s], e.pts[s+1], 1))
 			}
 		}
 	}

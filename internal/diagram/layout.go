@@ -137,6 +137,13 @@ func newLayout(v *view, o Options) *layout {
 	L.placeAreas()
 	L.placeAreaTitles()
 	L.placeLabels()
+	if o.BGP {
+		// Sessions bend around the labels; labels then move off the
+		// sessions that could not, and sessions settle once more.
+		L.rerouteSessions()
+		L.placeLabels()
+		L.rerouteSessions()
+	}
 	L.fitCanvas()
 	return L
 }
