@@ -78,6 +78,7 @@ func wireRouteNexthop(v router.RouteNexthop) RouteNexthop {
 		Resolved:  v.Resolved,
 		Active:    v.Active,
 		Labels:    v.Labels,
+		Tunnel:    v.Tunnel,
 	}
 }
 
@@ -185,7 +186,16 @@ func wireNexthop(v router.Nexthop) Nexthop {
 		Labels: v.Labels,
 		Backup: wirePtr(v.Backup, wireNexthop),
 		Remote: v.Remote,
+		Tunnel: wirePtr(v.Tunnel, wireTunnel),
 	}
+}
+
+func wireTunnel(v router.Tunnel) Tunnel {
+	return Tunnel{Encap: v.Encap.String(), Src: v.Src, UnlessLSP: v.UnlessLSP}
+}
+
+func wireBGPTunnel(v bgp.TunnelView) BGPTunnel {
+	return BGPTunnel{Type: v.Type, Code: v.Code, Endpoint: v.Endpoint, UDPPort: v.UDPPort, From: v.From, Unusable: v.Unusable}
 }
 
 func wireIGPNeighbor(v igp.Neighbor) IGPNeighbor {
@@ -418,21 +428,22 @@ func wireBGPNeighbor(v bgp.Neighbor) BGPNeighbor {
 
 func wireBGPRoute(v bgp.RouteView) BGPRoute {
 	return BGPRoute{
-		RD:        v.RD,
-		Prefix:    v.Prefix,
-		NextHop:   v.NextHop,
-		Label:     v.Label,
-		RTs:       v.RTs,
-		Colors:    v.Colors,
-		Best:      v.Best,
-		Valid:     v.Valid,
-		Internal:  v.Internal,
-		Local:     v.Local,
-		Peer:      v.Peer,
-		MED:       v.MED,
-		LocalPref: v.LocalPref,
-		Path:      v.Path,
-		Origin:    v.Origin,
+		RD:            v.RD,
+		Prefix:        v.Prefix,
+		NextHop:       v.NextHop,
+		Label:         v.Label,
+		RTs:           v.RTs,
+		Colors:        v.Colors,
+		Encapsulation: wireSlice(v.Encapsulation, wireBGPTunnel),
+		Best:          v.Best,
+		Valid:         v.Valid,
+		Internal:      v.Internal,
+		Local:         v.Local,
+		Peer:          v.Peer,
+		MED:           v.MED,
+		LocalPref:     v.LocalPref,
+		Path:          v.Path,
+		Origin:        v.Origin,
 	}
 }
 
@@ -579,6 +590,7 @@ func wireTraceProbe(v router.TraceProbe) TraceProbe {
 		RTT:    v.RTT,
 		Lost:   v.Lost,
 		Labels: wireSlice(v.Labels, wireMPLSLabel),
+		Via:    v.Via,
 		Flag:   v.Flag,
 	}
 }

@@ -43,6 +43,8 @@ type RouteNexthop struct {
 	Resolved  bool       `json:"resolved,omitempty"`
 	Active    bool       `json:"active"`
 	Labels    []uint32   `json:"labels,omitempty"`
+	// Tunnel is the IP tunnel the labels go into ("mpls-in-udp SRC > DST").
+	Tunnel string `json:"tunnel,omitempty"`
 }
 
 // LFIBEntry is router.LFIBRow on the wire.
@@ -141,6 +143,16 @@ type Nexthop struct {
 	Labels []uint32   `json:"labels,omitempty"`
 	Backup *Nexthop   `json:"backup,omitempty"`
 	Remote netip.Addr `json:"remote,omitzero"`
+	// Tunnel makes Addr the far end of an IP tunnel (router.Tunnel).
+	Tunnel *Tunnel `json:"tunnel,omitempty"`
+}
+
+// Tunnel is router.Tunnel on the wire: an MPLS-in-UDP or MPLS-in-GRE
+// tunnel a nexthop sends into.
+type Tunnel struct {
+	Encap     string     `json:"encap"`
+	Src       netip.Addr `json:"src,omitzero"`
+	UnlessLSP bool       `json:"unless_lsp,omitempty"`
 }
 
 // IGPNeighbor is igp.Neighbor on the wire.
@@ -352,21 +364,33 @@ type BGPNeighbor struct {
 
 // BGPRoute is bgp.RouteView on the wire.
 type BGPRoute struct {
-	RD        string   `json:"rd,omitempty"`
-	Prefix    string   `json:"prefix"`
-	NextHop   string   `json:"nexthop"`
-	Label     uint32   `json:"label,omitempty"`
-	RTs       []string `json:"routeTargets,omitempty"`
-	Colors    []uint32 `json:"colors,omitempty"`
-	Best      bool     `json:"bestpath"`
-	Valid     bool     `json:"valid"`
-	Internal  bool     `json:"internal"`
-	Local     bool     `json:"local,omitempty"`
-	Peer      string   `json:"peer,omitempty"`
-	MED       *uint32  `json:"metric,omitempty"`
-	LocalPref *uint32  `json:"locPrf,omitempty"`
-	Path      string   `json:"path"`
-	Origin    string   `json:"origin"`
+	RD      string   `json:"rd,omitempty"`
+	Prefix  string   `json:"prefix"`
+	NextHop string   `json:"nexthop"`
+	Label   uint32   `json:"label,omitempty"`
+	RTs     []string `json:"routeTargets,omitempty"`
+	Colors  []uint32 `json:"colors,omitempty"`
+	// Encapsulation are the tunnels the egress offers (RFC 9012).
+	Encapsulation []BGPTunnel `json:"encapsulation,omitempty"`
+	Best          bool        `json:"bestpath"`
+	Valid         bool        `json:"valid"`
+	Internal      bool        `json:"internal"`
+	Local         bool        `json:"local,omitempty"`
+	Peer          string      `json:"peer,omitempty"`
+	MED           *uint32     `json:"metric,omitempty"`
+	LocalPref     *uint32     `json:"locPrf,omitempty"`
+	Path          string      `json:"path"`
+	Origin        string      `json:"origin"`
+}
+
+// BGPTunnel is bgp.TunnelView on the wire: a tunnel a route offers.
+type BGPTunnel struct {
+	Type     string `json:"type"`
+	Code     uint16 `json:"code"`
+	Endpoint string `json:"endpoint,omitempty"`
+	UDPPort  uint16 `json:"udpPort,omitempty"`
+	From     string `json:"from"`
+	Unusable string `json:"unusable,omitempty"`
 }
 
 // BGPNeighborDetail is bgp.NeighborDetail on the wire.
@@ -500,5 +524,7 @@ type TraceProbe struct {
 	RTT    time.Duration `json:"rtt_ns"`
 	Lost   bool          `json:"lost,omitempty"`
 	Labels []MPLSLabel   `json:"labels,omitempty"`
-	Flag   string        `json:"flag,omitempty"`
+	// Via is the incoming interface the hop named (RFC 5837): a tunnel.
+	Via  string `json:"via,omitempty"`
+	Flag string `json:"flag,omitempty"`
 }
