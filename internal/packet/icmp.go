@@ -3,6 +3,8 @@ package packet
 import (
 	"encoding/binary"
 	"fmt"
+	"net"
+	"net/netip"
 
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
@@ -79,6 +81,20 @@ type ICMP struct {
 	// NextHopMTU is the MTU a destination unreachable, fragmentation needed
 	// message reports.
 	NextHopMTU uint16
+	// Interface is the interface the packet that caused an error came in
+	// by, in an RFC 5837 Interface Information Object (role: incoming IP
+	// interface); nil if there is none. A tunnel's egress names the
+	// tunnel this way.
+	Interface *ICMPInterface
+}
+
+// ICMPInterface is what an RFC 5837 Interface Information Object says of
+// an interface: its ifIndex (which must be set for the name to be sent),
+// its name (at most 63 octets) and an address.
+type ICMPInterface struct {
+	Index int
+	Name  string
+	Addr  netip.Addr
 }
 
 // IsError reports whether m is an error message, one that quotes the packet
@@ -120,16 +136,70 @@ func (m ICMP) Marshal() ([]byte, error) {
 // errorBody returns the quoted datagram, cut to length, and the extension
 // carrying the label stack, if any.
 func (m ICMP) errorBody() ([]byte, []icmp.Extension) {
-	if len(m.Labels) == 0 {
+	if len(m.Labels) == 0 && m.Interface == nil {
 		return m.Data[:min(len(m.Data), maxQuote)], nil
 	}
-	labels := make([]icmp.MPLSLabel, len(m.Labels))
-	for i, e := range m.Labels {
-		labels[i] = icmp.MPLSLabel{Label: int(e.Label()), TC: int(e.TC()), S: e.Bottom(), TTL: int(e.TTL())}
+	var exts []icmp.Extension
+	if len(m.Labels) > 0 {
+		labels := make([]icmp.MPLSLabel, len(m.Labels))
+		for i, e := range m.Labels {
+			labels[i] = icmp.MPLSLabel{Label: int(e.Label()), TC: int(e.TC()), S: e.Bottom(), TTL: int(e.TTL())}
+		}
+		// RFC 4950 section 7: class 1 (MPLS label stack), c-type 1 (incoming).
+		exts = append(exts, &icmp.MPLSLabelStack{Class: 1, Type: 1, Labels: labels})
 	}
-	// RFC 4950 section 7: class 1 (MPLS label stack), c-type 1 (incoming).
-	ext := &icmp.MPLSLabelStack{Class: 1, Type: 1, Labels: labels}
-	return m.Data[:min(len(m.Data), extendedQuoteLen)], []icmp.Extension{ext}
+	if ifc := m.Interface; ifc != nil {
+		exts = append(exts, interfaceObject(ifc))
+	}
+	return m.Data[:min(len(m.Data), extendedQuoteLen)], exts
+}
+
+// RFC 5837 section 4.1: the Interface Information Object's class and the
+// c-type bits saying which sub-objects follow; role 0 (incoming IP
+// interface) is the top two bits, zero.
+const (
+	classInterfaceInfo = 2
+	ifInfoIndex        = 0x08
+	ifInfoAddr         = 0x04
+	ifInfoName         = 0x02
+)
+
+func interfaceObject(ifc *ICMPInterface) *icmp.InterfaceInfo {
+	ext := &icmp.InterfaceInfo{Class: classInterfaceInfo}
+	if ifc.Index > 0 {
+		ext.Type |= ifInfoIndex
+		ext.Interface = &net.Interface{Index: ifc.Index}
+		if ifc.Name != "" {
+			ext.Type |= ifInfoName
+			ext.Interface.Name = ifc.Name[:min(len(ifc.Name), 63)]
+		}
+	}
+	if ifc.Addr.Is4() {
+		ext.Type |= ifInfoAddr
+		ext.Addr = &net.IPAddr{IP: ifc.Addr.AsSlice()}
+	}
+	return ext
+}
+
+// interfaceOf returns the incoming interface an RFC 5837 object among exts
+// names, or nil.
+func interfaceOf(exts []icmp.Extension) *ICMPInterface {
+	for _, ext := range exts {
+		ii, ok := ext.(*icmp.InterfaceInfo)
+		if !ok || ii.Type>>6 != 0 {
+			continue
+		}
+		out := &ICMPInterface{}
+		if ii.Interface != nil {
+			out.Index, out.Name = ii.Interface.Index, ii.Interface.Name
+		}
+		if ii.Addr != nil {
+			out.Addr, _ = netip.AddrFromSlice(ii.Addr.IP)
+			out.Addr = out.Addr.Unmap()
+		}
+		return out
+	}
+	return nil
 }
 
 // ParseICMP reads an ICMPv4 message, checking its checksum. Types other than
@@ -157,9 +227,9 @@ func ParseICMP(b []byte) (ICMP, error) {
 	case *icmp.Echo:
 		m.ID, m.Seq, m.Data = uint16(body.ID), uint16(body.Seq), body.Data
 	case *icmp.TimeExceeded:
-		m.Data, m.Labels = body.Data, labelsOf(body.Extensions)
+		m.Data, m.Labels, m.Interface = body.Data, labelsOf(body.Extensions), interfaceOf(body.Extensions)
 	case *icmp.DstUnreach:
-		m.Data, m.Labels = body.Data, labelsOf(body.Extensions)
+		m.Data, m.Labels, m.Interface = body.Data, labelsOf(body.Extensions), interfaceOf(body.Extensions)
 		if m.Code == ICMPCodeFragmentationNeeded && len(b) >= ICMPHeaderLen {
 			m.NextHopMTU = binary.BigEndian.Uint16(b[6:8])
 		}

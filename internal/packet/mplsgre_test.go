@@ -89,3 +89,28 @@ func FuzzParseMPLSInGRE(f *testing.F) {
 		}
 	})
 }
+
+// A time exceeded from a tunnel's egress names the tunnel in an RFC 5837
+// Interface Information Object beside the RFC 4950 label stack, and both
+// parse back.
+func TestICMPInterfaceObjectRoundTrip(t *testing.T) {
+	quoted, _ := BuildIPv4(testIPv4(), make([]byte, 8))
+	m := ICMP{Type: ICMPTimeExceeded, Data: quoted, Labels: []LabelEntry{NewLabelEntry(30003, 0, true, 1)},
+		Interface: &ICMPInterface{Index: 2, Name: "mpls-in-udp 10.255.0.1 > 10.255.0.3", Addr: addrB}}
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseICMP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Interface == nil || *got.Interface != *m.Interface || len(got.Labels) != 1 || got.Labels[0] != m.Labels[0] {
+		t.Fatalf("parsed interface %+v labels %v", got.Interface, got.Labels)
+	}
+	// RFC 5837 4.1: class 2, c-type role 0 (incoming) with ifIndex, IP
+	// address and name sub-objects (0x08|0x04|0x02).
+	if !bytes.Contains(b, []byte{2, 0x0e}) {
+		t.Errorf("no class 2 c-type 0x0e object in % x", b)
+	}
+}

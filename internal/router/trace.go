@@ -90,6 +90,9 @@ type TraceProbe struct {
 	RTT    time.Duration `json:"rtt_ns"`
 	Lost   bool          `json:"lost,omitempty"`
 	Labels []MPLSLabel   `json:"labels,omitempty"`
+	// Via is the incoming interface the hop named (RFC 5837): at an IP
+	// tunnel's egress, the tunnel ("mpls-in-udp 10.255.0.1 > 10.255.0.3").
+	Via string `json:"via,omitempty"`
 	// Flag marks an unreachable other than the port's, as traceroute
 	// prints it: "!N", "!H", "!P", "!F", "!X".
 	Flag string `json:"flag,omitempty"`
@@ -222,6 +225,9 @@ func (s *TraceSession) receive(ev icmpEvent) {
 	}
 	ttl, p := idx/n+1, idx%n
 	pr := TraceProbe{From: ev.from, Labels: mplsLabels(ev.msg.Labels)}
+	if ifc := ev.msg.Interface; ifc != nil {
+		pr.Via = ifc.Name
+	}
 	if ev.msg.Type == packet.ICMPDestinationUnreachable {
 		pr.Flag = unreachFlag(ev.msg.Code)
 	}
@@ -322,6 +328,7 @@ func (t TraceResult) String() string {
 		fmt.Fprintf(&b, "%2d ", h.TTL)
 		var last netip.Addr
 		var labels []MPLSLabel
+		var via string
 		for _, p := range h.Probes {
 			if p.Lost {
 				b.WriteString(" *")
@@ -338,10 +345,16 @@ func (t TraceResult) String() string {
 			if labels == nil {
 				labels = p.Labels
 			}
+			if via == "" {
+				via = p.Via
+			}
 		}
 		b.WriteByte('\n')
 		for _, l := range labels {
 			fmt.Fprintf(&b, "     %v\n", l)
+		}
+		if via != "" {
+			fmt.Fprintf(&b, "     via %s\n", via)
 		}
 	}
 	return b.String()

@@ -21,10 +21,13 @@ import (
 // addresses takes the headers off and switches the label stack through
 // its LFIB, where a VPN label pops into its VRF.
 //
-// TTLs follow the router's TTLMode (RFC 4023 section 5): in uniform mode
-// the outer IPv4 TTL is the pushed labels' TTL and the decapsulating end
-// takes the lower of the two back into the top label; in pipe mode the
-// outer TTL is 255 and the labels keep theirs.
+// TTLs: the labels get theirs by the router's TTLMode, as on an LSP; the
+// outer IPv4 header gets 255 (RFC 4023 section 5's pipe model for the
+// tunnel, the usual default of tunnel interfaces), so the underlay is one
+// hop to the tenant. A packet whose TTL runs out at the tunnel's egress
+// gets a time exceeded that quotes the label stack it came with (RFC
+// 4950) and names the tunnel as its incoming interface (RFC 5837), which
+// trace prints under the hop.
 
 // Encap is the kind of IP tunnel.
 type Encap uint8
@@ -110,6 +113,9 @@ func (r *Router) TunnelCounters() TunnelCounters {
 		DecapUDP: c.decapUDP.Load(), DecapGRE: c.decapGRE.Load(), EncapDrops: c.encapDrops.Load()}
 }
 
+// tunnelTTL is the outer header's TTL.
+const tunnelTTL = 255
+
 // tunnelOverhead is the most an encapsulation adds in front of the
 // labels: IPv4 and UDP (GRE's four octets are less).
 const tunnelOverhead = packet.IPv4HeaderLen + packet.UDPHeaderLen
@@ -135,10 +141,10 @@ func (r *Router) encapsulate(nh *fwdNexthop, f *packet.Frame, st *fwdState, ttl 
 	// Headroom was checked: these cannot fail.
 	switch t.encap {
 	case EncapMPLSInGRE:
-		_ = packet.EncapMPLSInGRE(f, packet.MPLSInGRE{Src: t.src, Dst: t.dst, TTL: lttl})
+		_ = packet.EncapMPLSInGRE(f, packet.MPLSInGRE{Src: t.src, Dst: t.dst, TTL: tunnelTTL})
 		r.tunnels.encapGRE.Add(1)
 	default:
-		_ = packet.EncapMPLSInUDP(f, packet.MPLSInUDP{Src: t.src, Dst: t.dst, SrcPort: packet.EntropyPort(hash), TTL: lttl})
+		_ = packet.EncapMPLSInUDP(f, packet.MPLSInUDP{Src: t.src, Dst: t.dst, SrcPort: packet.EntropyPort(hash), TTL: tunnelTTL})
 		r.tunnels.encapUDP.Add(1)
 	}
 	r.route(nil, 0, f, st, true)
@@ -163,7 +169,9 @@ func tunnelled(b []byte) bool {
 func (r *Router) decapsulate(in *iface, f *packet.Frame, st *fwdState) {
 	var outer packet.IPv4
 	var err error
+	t := tunnelHop{encap: EncapMPLSInUDP}
 	if f.Bytes()[9] == packet.ProtocolGRE {
+		t.encap = EncapMPLSInGRE
 		outer, _, err = packet.DecapMPLSInGRE(f)
 		if err == nil {
 			r.tunnels.decapGRE.Add(1)
@@ -174,19 +182,66 @@ func (r *Router) decapsulate(in *iface, f *packet.Frame, st *fwdState) {
 			r.tunnels.decapUDP.Add(1)
 		}
 	}
-	b := f.Bytes()
-	if err != nil || len(b) < packet.LabelEntryLen {
+	if err != nil || f.Len() < packet.LabelEntryLen {
 		in.drop(DropMalformed)
 		f.Release()
 		return
 	}
-	if !r.pipe.Load() {
-		// Uniform: hops the outer packet took count against the labels.
-		if top := packet.LabelEntry(binary.BigEndian.Uint32(b)); outer.TTL < top.TTL() {
-			binary.BigEndian.PutUint32(b, uint32(top.WithTTL(outer.TTL)))
-		}
+	t.src, t.dst = outer.Src, outer.Dst
+	if r.tunnelExpired(in, f, st, &t) {
+		return
 	}
 	r.switchMPLS(in, f, st)
+}
+
+// tunnelExpired answers a decapsulated packet whose VPN label pops into a
+// VRF where its TTL runs out, as route would, but with the label stack it
+// came with (RFC 4950) and the tunnel named as its incoming interface
+// (RFC 5837), so that trace shows the tunnel hop. It reports whether it
+// took the frame.
+func (r *Router) tunnelExpired(in *iface, f *packet.Frame, st *fwdState, t *tunnelHop) bool {
+	b := f.Bytes()
+	top := packet.LabelEntry(binary.BigEndian.Uint32(b))
+	ipb := b[packet.LabelEntryLen:]
+	if !top.Bottom() || len(ipb) < packet.IPv4HeaderLen || ipb[0]>>4 != 4 {
+		return false
+	}
+	e := st.lfib.lookup(uint32(top.Label()))
+	if e == nil || len(e.hops) != 1 || e.hops[0].op != opPopLookup {
+		return false
+	}
+	ttl := ipb[8]
+	if !r.pipe.Load() && top.TTL() < ttl {
+		ttl = top.TTL() // uniform: the label's TTL comes down on the pop
+	}
+	if ttl > 1 {
+		return false
+	}
+	defer f.Release()
+	in.drop(DropTTL)
+	ip, _, err := packet.ParseIPv4(ipb)
+	src := r.icmpSource(in)
+	if err != nil || !quotable(ipb[:ip.Length]) || !src.IsValid() {
+		return true
+	}
+	body, err := packet.ICMP{Type: packet.ICMPTimeExceeded, Code: packet.ICMPCodeTTLExceeded, Data: ipb[:ip.Length],
+		Labels:    []packet.LabelEntry{top},
+		Interface: &packet.ICMPInterface{Index: r.ifIndex(in), Name: t.String(), Addr: t.dst}}.Marshal()
+	if err == nil {
+		_ = r.originateIP(e.hops[0].vrf, src, ip.Src, packet.ProtocolICMP, r.originTTL(), body)
+	}
+	return true
+}
+
+// ifIndex numbers the router's interfaces from 1 in the order they were
+// attached, as RFC 5837 objects need an ifIndex to carry a name.
+func (r *Router) ifIndex(in *iface) int {
+	for i, ifc := range r.ifaceList() {
+		if ifc == in {
+			return i + 1
+		}
+	}
+	return 1
 }
 
 func sameTunnel(a, b *tunnelHop) bool {

@@ -93,8 +93,8 @@ func TestVPNTrafficCrossesAnIPCoreInATunnel(t *testing.T) {
 			case EncapMPLSInUDP:
 				outer, udp, s, err := packet.ParseMPLSInUDP(ipb)
 				must(t, err)
-				if udp.SrcPort < 49152 || outer.TTL != 63 {
-					t.Errorf("udp source port %d (want entropy >= 49152), outer ttl %d (want 63: uniform)", udp.SrcPort, outer.TTL)
+				if udp.SrcPort < 49152 || outer.TTL != 255 {
+					t.Errorf("udp source port %d (want entropy >= 49152), outer ttl %d (want 255)", udp.SrcPort, outer.TTL)
 				}
 				stack = s
 			case EncapMPLSInGRE:
@@ -278,5 +278,35 @@ func TestDecapsulatedUnknownLabelIsDropped(t *testing.T) {
 	pe2.Do(func() { unknown = pe2.iface("eth1").drops[DropUnknownLabel].Load() })
 	if unknown != 1 {
 		t.Fatalf("unknown-label drops %d, want 1", unknown)
+	}
+}
+
+// trace across the tunnel shows the egress PE as one hop, with the VPN
+// label it received and the tunnel it came by, as traceroute prints them.
+func TestTraceShowsTheTunnelHop(t *testing.T) {
+	for _, mode := range []TTLMode{TTLUniform, TTLPipe} {
+		n := tunnelNet(t, EncapMPLSInUDP, func(c *Config) { c.TTLMode = mode })
+		s, err := n.r["hA"].StartTraceroute(ip("10.0.1.2"), TraceOptions{Probes: 1, Timeout: time.Second})
+		must(t, err)
+		n.run()
+		res := s.Result()
+		out := res.String()
+		if !res.Reached || len(res.Hops) != 3 {
+			t.Fatalf("mode %v: trace did not take three hops:\n%s", mode, out)
+		}
+		hop := res.Hops[1].Probes[0]
+		if hop.From != ip("10.1.23.2") || hop.Via != "mpls-in-udp 10.255.0.1 > 10.255.0.3" ||
+			len(hop.Labels) != 1 || hop.Labels[0].Label != 30003 || !hop.Labels[0].S {
+			t.Errorf("mode %v: hop 2 %+v, want pe2 with label 30003 via the tunnel", mode, hop)
+		}
+		labelTTL := "1" // uniform: the IP TTL went into the label
+		if mode == TTLPipe {
+			labelTTL = "255"
+		}
+		for _, want := range []string{" 2  10.1.23.2  ", "     MPLS Label=30003 CoS=0 TTL=" + labelTTL + " S=1\n", "     via mpls-in-udp 10.255.0.1 > 10.255.0.3\n", " 3  10.0.1.2  "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("mode %v: trace output lacks %q:\n%s", mode, want, out)
+			}
+		}
 	}
 }
