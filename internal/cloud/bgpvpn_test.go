@@ -139,6 +139,18 @@ func TestANetworkAssociationMakesTheVMsComputeAPEOfTheVPN(t *testing.T) {
 			t.Errorf("%s's session with %s is %s", vm.host, s.B, s.State)
 		}
 	}
+	// show COMPUTE vrf lists the attachment; bgp vpnv4 the routes with
+	// their encapsulation.
+	_, text, err := e.lab.Show(vm.host, "vrf", "")
+	if err != nil || !strings.Contains(text, "blue") || !strings.Contains(text, "attachment of bgpvpn "+vm.bgpvpn+", ports "+vm.addr.String()) {
+		t.Errorf("show %s vrf: %v\n%s", vm.host, err, text)
+	}
+	if _, text, err = e.lab.Show(vm.host, "vrf blue routes", ""); err != nil || !strings.Contains(text, ce1.String()) {
+		t.Errorf("show %s vrf blue routes: %v\n%s", vm.host, err, text)
+	}
+	if _, text, err = e.lab.Show(vm.host, "bgp vpnv4", ""); err != nil || !strings.Contains(text, vm.addr.String()) || !strings.Contains(text, "mpls-in-udp") {
+		t.Errorf("show %s bgp vpnv4: %v\n%s", vm.host, err, text)
+	}
 }
 
 // Two BGPVPNs with the same addresses: one with VPN tenant's route target,
@@ -253,5 +265,72 @@ func TestARestartAfterTheAssociationEndsInTheSameState(t *testing.T) {
 	cn, _ := again.lab.Node(vm.host)
 	if len(rt.Nexthops) == 0 || !slices.Contains(rt.Nexthops[0].Labels, cn.VPNLabel("blue")) {
 		t.Errorf("pe1's route after the restart %+v, want %s's label %d", rt, vm.host, cn.VPNLabel("blue"))
+	}
+}
+
+// Traffic: ce1 pings the VM across the core, in an IP tunnel (MPLS-in-UDP)
+// between pe1 and the compute both ways: the compute runs no LDP and the
+// WAN has no LSP to its underlay address. traceroute shows the compute
+// as the hop before the VM.
+func TestCE1PingsAVMOfTheBGPVPNAcrossIPTunnels(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	vm := e.bgpvpnWithVM("blue", []string{e.tenantRT()}, "192.168.50.0/24", netip.Addr{})
+	openDefaultGroup(t, ctxT(t), e.demo("cloud3"))
+	e.until("ce1 learns the VM", 5*time.Second, func() bool { return e.has("ce1", "", host32(vm.addr)) })
+	ce1 := e.m.Node("ce1").Loopback
+	e.until("the compute imports ce1's loopback", 5*time.Second, func() bool { return e.has(vm.host, "blue", ce1) })
+	if res := e.ping("ce1", vm.addr.String(), 3); res.Received != 3 {
+		t.Fatalf("ping ce1 -> %v (on %s): %+v", vm.addr, vm.host, res)
+	}
+	rt, _ := e.vpnRoute("pe1", "tenant", host32(vm.addr))
+	if len(rt.Nexthops) == 0 || rt.Nexthops[0].Tunnel == nil {
+		t.Errorf("pe1 reaches the VM by %+v, want an IP tunnel", rt)
+	}
+	tr := e.trace("ce1", vm.addr.String())
+	n := len(tr.Hops)
+	if !tr.Reached || n < 2 || tr.Hops[n-1].Probes[0].From != vm.addr || tr.Hops[n-2].Probes[0].From != e.underlay(vm.host) {
+		t.Errorf("trace ce1 -> VM: want %s (%v) then the VM last:\n%v", vm.host, e.underlay(vm.host), tr)
+	}
+}
+
+// The seed lab as a user finds it: cloud3's initial networks include the
+// admin's BGPVPN tenant (VPN tenant's route targets) with the demo
+// project's network private associated, so a server booted on private
+// is reached from both of the VPN's sites.
+func TestAServerOnCloud3sPrivateNetworkJoinsVPNTenant(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	ctx := ctxT(t)
+	demo := e.demo("cloud3")
+	pages, err := bgpvpns.List(e.admin("cloud3"), bgpvpns.ListOpts{}).AllPages(ctx)
+	must(t, err)
+	vpns, err := bgpvpns.ExtractBGPVPNs(pages)
+	must(t, err)
+	if len(vpns) != 1 || vpns[0].Name != "tenant" || !slices.Equal(vpns[0].RouteTargets, []string{e.tenantRT()}) || len(vpns[0].Networks) != 1 {
+		t.Fatalf("cloud3's initial BGPVPNs: %+v", vpns)
+	}
+	npages, err := networks.List(demo, networks.ListOpts{Name: "private"}).AllPages(ctx)
+	must(t, err)
+	nets, err := networks.ExtractNetworks(npages)
+	must(t, err)
+	if len(nets) != 1 || vpns[0].Networks[0] != nets[0].ID {
+		t.Fatalf("private %+v, associated %v", nets, vpns[0].Networks)
+	}
+	openDefaultGroup(t, ctx, demo)
+	sv, err := servers.Create(ctx, e.compute("cloud3"), servers.CreateOpts{Name: "vm1", ImageRef: glance.Images()[0].ID, FlavorRef: "1",
+		Networks: []servers.Network{{UUID: nets[0].ID}}}, nil).Extract()
+	must(t, err)
+	ppages, err := ports.List(demo, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+	must(t, err)
+	ps, err := ports.ExtractPorts(ppages)
+	must(t, err)
+	addr := ps[0].FixedIPs[0].IPAddress
+	e.until("ce1 and ce2 learn the server", 5*time.Second, func() bool {
+		p := host32(netip.MustParseAddr(addr))
+		return e.has("ce1", "", p) && e.has("ce2", "", p)
+	})
+	for _, ce := range []string{"ce1", "ce2"} {
+		if res := e.ping(ce, addr, 2); res.Received != 2 {
+			t.Errorf("ping %s -> vm1 %s: %+v", ce, addr, res)
+		}
 	}
 }

@@ -86,7 +86,11 @@ func (c *Clouds) initialNetworks(ctx context.Context, m *topology.Model, log *sl
 			log.Warn("no initial networks: the cloud's prefix is too small for them", "cloud", cl.Name, "prefix", cl.Prefix)
 			continue
 		}
-		if err := c.makeInitial(ctx, cl, c.Neutron(cl.Name)); err != nil {
+		err = c.makeInitial(ctx, cl, c.Neutron(cl.Name))
+		if err == nil {
+			err = c.initialBGPVPN(ctx, m, cl) // initial_bgpvpn.go
+		}
+		if err != nil {
 			// A state directory from before initial networks may hold a
 			// user's own public or private network that clashes with them:
 			// the lab still comes up, says why, and tries again next start.

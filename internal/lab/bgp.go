@@ -265,7 +265,7 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 	}
 	st := &bgpState{l: l, n: n}
 	cfg := l3vpn.Config{
-		Env: n.Router, Mode: l3vpn.Provider, ASBR: l.isASBR(n),
+		Env: n.Router, Mode: l3vpn.Provider, ASBR: l.isASBR(n), Encapsulations: l.peTunnels(n), // computepe.go
 		Speaker: bgp.Config{
 			ASN: n.Model.ASN, RouterID: n.Model.RouterID, ClusterID: n.Model.ClusterID, Families: fams,
 			Transport: tr, ListenAddr: listen, Clock: l.clk,

@@ -102,7 +102,7 @@ func (l *Lab) planComputePEs() error {
 			}
 			st := &bgpState{l: l, n: cn}
 			vpn, err := l3vpn.New(l3vpn.Config{
-				Env: cn.Router, Mode: l3vpn.Provider, NextHop: under, OnDemandVRFs: true,
+				Env: cn.Router, Mode: l3vpn.Provider, NextHop: under, OnDemandVRFs: true, Encapsulations: ipTunnels,
 				Speaker: bgp.Config{
 					ASN: asn, RouterID: cn.Model.RouterID, Families: []bgp.Family{bgp.VPNv4},
 					Transport: tr, ListenAddr: listen, Clock: l.clk, OnFiltered: st.filtered,
@@ -437,6 +437,28 @@ func (l *Lab) Attachments(node string) []Attachment {
 	}
 	slices.SortFunc(out, func(a, b Attachment) int { return cmp.Compare(a.VRF, b.VRF) })
 	return out
+}
+
+// ipTunnels are the encapsulations compute PEs, and the WAN PEs that
+// serve them, advertise and accept (RFC 9012), as bagpipe-bgp does:
+// MPLS-in-UDP (RFC 7510) first, MPLS-in-GRE (RFC 4023).
+var ipTunnels = []bgp.TunnelType{bgp.TunnelMPLSInUDP, bgp.TunnelMPLSInGRE}
+
+// peTunnels are the encapsulations a WAN PE advertises: those compute
+// PEs can reach it by when the model has a bgpvpn cloud (computes run
+// no LDP, so they send their VPN traffic to a PE in an IP tunnel, which
+// the PE asks for as a real one configured for dynamic tunnels does);
+// none otherwise. The PEs' own traffic keeps to their LSPs.
+func (l *Lab) peTunnels(n *Node) []bgp.TunnelType {
+	if n.Model.Role != topology.RolePE {
+		return nil
+	}
+	for _, c := range l.Model.Clouds {
+		if bgpvpnCloud(c) && len(l.reflectorsOf(c)) > 0 {
+			return ipTunnels
+		}
+	}
+	return nil
 }
 
 // computeIsPE reports whether compute node n may act as a PE: its cloud

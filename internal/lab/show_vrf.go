@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/l3vpn"
 )
 
 // bgpNeighbor answers `bgp neighbor X`: X is the neighbour's address or
@@ -42,6 +43,10 @@ type VRFInfo struct {
 	Label      uint32   `json:"label"` // the VPN label, "pop, then route in the VRF"
 	Interfaces []string `json:"interfaces"`
 	Routes     int      `json:"routes"`
+	// BGPVPN and Attached: a compute node's attachment VRF (option 3,
+	// computepe.go), the BGPVPN's id and the ports' addresses it exports.
+	BGPVPN   string         `json:"bgpvpn,omitempty"`
+	Attached []netip.Prefix `json:"attached,omitempty"`
 }
 
 // showVRF answers "vrf" (the node's VRFs), "vrf NAME" (one) and "vrf NAME
@@ -52,7 +57,7 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		if len(words) > 2 || words[1] != "routes" {
 			return nil, "", fmt.Errorf("unknown table %q (want vrf [NAME [routes]])", table)
 		}
-		if n.VRFBGP(words[0]) == nil {
+		if _, ok := n.vrfSettings(words[0]); !ok {
 			if err := n.checkVRF(words[0]); err != nil {
 				return nil, "", err
 			}
@@ -62,6 +67,10 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		return t, t.String(), nil
 	}
 	var infos []VRFInfo
+	bgpvpnOf := map[string]string{}
+	for _, at := range l.Attachments(n.Model.Name) {
+		bgpvpnOf[at.VRF] = at.BGPVPN
+	}
 	if n.bgp != nil {
 		for _, name := range n.bgp.vpn.VRFs() {
 			if len(words) == 1 && name != words[0] {
@@ -78,6 +87,12 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 			for _, ifc := range n.Model.Interfaces {
 				if ifc.VRF == v.Name {
 					vi.Interfaces = append(vi.Interfaces, ifc.Name)
+				}
+			}
+			if v.Attachment {
+				vi.BGPVPN = bgpvpnOf[v.Name]
+				for _, at := range v.Attached {
+					vi.Attached = append(vi.Attached, at.Prefix)
 				}
 			}
 			infos = append(infos, vi)
@@ -97,5 +112,23 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 	if len(infos) == 0 {
 		b.WriteString("(no VRFs)\n")
 	}
+	for _, v := range infos {
+		if v.BGPVPN == "" && v.Attached == nil {
+			continue
+		}
+		ports := make([]string, len(v.Attached))
+		for i, p := range v.Attached {
+			ports[i] = p.Addr().String()
+		}
+		fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, ports %s\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
+	}
 	return infos, b.String(), nil
+}
+
+// vrfSettings is the node's VRF called name, attachment VRFs included.
+func (n *Node) vrfSettings(name string) (l3vpn.VRFSettings, bool) {
+	if n.bgp == nil {
+		return l3vpn.VRFSettings{}, false
+	}
+	return n.bgp.vpn.VRF(name)
 }
