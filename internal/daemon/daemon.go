@@ -131,7 +131,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if len(m.Clouds) > 0 {
 		// Closed after the server (defers run last first), so no request
 		// is in flight when the database closes.
-		if clouds, err = startClouds(srv, m, cfg.StateDir, ln.Addr(), log, ctrl.Changed); err != nil {
+		if clouds, err = startClouds(srv, m, cfg.StateDir, ln.Addr(), log, ctrl.Changed, clk); err != nil {
 			ln.Close()
 			return err
 		}
@@ -228,10 +228,10 @@ func bringUpPace(clk *clock.Virtual, labStart, wallStart time.Time, bgpTransport
 
 // startClouds opens the clouds' OpenStack APIs on the store in stateDir
 // and mounts them on srv, whose listener is at addr.
-func startClouds(srv *api.Server, m *topology.Model, stateDir string, addr net.Addr, log *slog.Logger, onChange func(string)) (*cloudapi.Clouds, error) {
+func startClouds(srv *api.Server, m *topology.Model, stateDir string, addr net.Addr, log *slog.Logger, onChange func(string), clk clock.Clock) (*cloudapi.Clouds, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	clouds, err := cloudapi.Open(ctx, stateDir, m, "http://"+reachable(addr), cloudapi.Options{Logger: log, OnChange: onChange})
+	clouds, err := cloudapi.Open(ctx, stateDir, m, "http://"+reachable(addr), cloudapi.Options{Logger: log, OnChange: onChange, Clock: clk})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start the clouds' OpenStack APIs (state in %s): %v", stateDir, err)
 	}

@@ -258,3 +258,11 @@ func rawCall(t testing.TB, sc *gophercloud.ServiceClient, method, body string, p
 	code, _, out := ostest.Call(t, method, sc.ServiceURL(path...), map[string]string{"X-Auth-Token": sc.Token()}, body)
 	return code, out
 }
+
+// del deletes interconnection id.
+func del(t testing.TB, sc *gophercloud.ServiceClient, id string) {
+	t.Helper()
+	if _, err := sc.Delete(ctx(t), sc.ServiceURL(append(interURL, id)...), nil); err != nil {
+		t.Fatalf("delete %s: %v", id, err)
+	}
+}
