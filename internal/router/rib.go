@@ -17,7 +17,7 @@ type ribManager struct {
 	r  *Router
 	mu sync.Mutex
 
-	routes  map[string]map[Protocol]map[netip.Prefix][]Route // offered, by VRF, protocol and prefix
+	routes  map[string]map[Protocol]map[netip.Prefix]*offered // by VRF, protocol and prefix
 	statics map[string]map[netip.Prefix][]netip.Addr
 	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
 	lsps    map[Protocol][]LSP
@@ -30,6 +30,7 @@ type ribManager struct {
 	vrfNames []string // by index
 	tables   []*vrfTable
 	dirty    map[int]map[netip.Prefix]struct{} // by VRF index, until the next recompute
+	pass     uint32                            // ReplaceRoutes calls, to mark what each finds
 	lfibRows []LFIBRow
 	// lfibResolves: some LSP's nexthop resolves through the default
 	// table, so the LFIB follows its changes.
@@ -47,7 +48,7 @@ type ribManager struct {
 func newRIBManager(r *Router) *ribManager {
 	m := &ribManager{
 		r:       r,
-		routes:  make(map[string]map[Protocol]map[netip.Prefix][]Route),
+		routes:  make(map[string]map[Protocol]map[netip.Prefix]*offered),
 		statics: make(map[string]map[netip.Prefix][]netip.Addr),
 		lsps:    make(map[Protocol][]LSP),
 		fecs:    make(map[Protocol][]FECLabel),
@@ -86,39 +87,88 @@ func (m *ribManager) markDirty(idx int, p netip.Prefix) {
 	d[p] = struct{}{}
 }
 
+// offered is what one protocol offers for one prefix.
+type offered struct {
+	routes []Route
+	seen   uint32 // the ReplaceRoutes pass that last found the prefix
+}
+
 // ReplaceRoutes replaces protocol p's routes in vrf: the prefixes whose
-// routes differ from what p offered before are redone, no others.
+// routes differ from what p offered before are redone, no others. A set
+// that differs in a few prefixes costs a lookup per route and nothing
+// else: what is unchanged stays in place.
 func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 	m.mu.Lock()
 	idx := m.vrfIndexLocked(vrf)
 	byProto := m.routes[vrf]
 	if byProto == nil {
-		byProto = make(map[Protocol]map[netip.Prefix][]Route)
+		byProto = make(map[Protocol]map[netip.Prefix]*offered)
 		m.routes[vrf] = byProto
 	}
-	old := byProto[p]
-	next := make(map[netip.Prefix][]Route, len(routes))
+	set := byProto[p]
+	if set == nil {
+		set = make(map[netip.Prefix]*offered, len(routes))
+		byProto[p] = set
+	}
+	m.pass++
+	pass := m.pass
+	var changed []int // indexes of routes whose prefix changed
+	found, added, dup := 0, 0, false
 	for i := range routes {
 		k := routes[i].Prefix.Masked()
-		next[k] = append(next[k], routes[i])
-	}
-	for k, rs := range next {
-		if o, ok := old[k]; ok && sameRoutes(o, rs) {
-			next[k] = o
+		o := set[k]
+		switch {
+		case o == nil:
+			set[k] = &offered{seen: pass} // filled below
+			changed = append(changed, i)
+			added++
+			continue
+		case o.seen == pass:
+			dup = true // a prefix given twice: see below
 			continue
 		}
-		next[k] = storedRoutes(p, k, rs)
-		m.markDirty(idx, k)
+		o.seen = pass
+		found++
+		if len(o.routes) != 1 || !sameRoute(o.routes[0], routes[i]) {
+			changed = append(changed, i)
+		}
 	}
-	for k := range old {
-		if _, ok := next[k]; !ok {
+	if dup {
+		// Several routes for a prefix: group them, as UpdateRoutes does.
+		group := make(map[netip.Prefix][]Route, len(routes))
+		for _, rt := range routes {
+			k := rt.Prefix.Masked()
+			group[k] = append(group[k], rt)
+		}
+		for k, rs := range group {
+			if o := set[k]; o == nil || !sameRoutes(o.routes, rs) {
+				set[k] = &offered{routes: storedRoutes(p, k, rs), seen: pass}
+				m.markDirty(idx, k)
+			}
+		}
+		for k := range set {
+			if _, ok := group[k]; !ok {
+				delete(set, k)
+				m.markDirty(idx, k)
+			}
+		}
+	} else {
+		if found+added < len(set) {
+			for k, o := range set {
+				if o.seen != pass {
+					delete(set, k)
+					m.markDirty(idx, k)
+				}
+			}
+		}
+		for _, i := range changed {
+			k := routes[i].Prefix.Masked()
+			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1]), seen: pass}
 			m.markDirty(idx, k)
 		}
 	}
-	if len(next) == 0 {
+	if len(set) == 0 {
 		delete(byProto, p)
-	} else {
-		byProto[p] = next
 	}
 	m.mu.Unlock()
 	m.recompute(change{})
@@ -133,12 +183,12 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 	idx := m.vrfIndexLocked(vrf)
 	byProto := m.routes[vrf]
 	if byProto == nil {
-		byProto = make(map[Protocol]map[netip.Prefix][]Route)
+		byProto = make(map[Protocol]map[netip.Prefix]*offered)
 		m.routes[vrf] = byProto
 	}
 	set := byProto[p]
 	if set == nil {
-		set = make(map[netip.Prefix][]Route, len(routes))
+		set = make(map[netip.Prefix]*offered, len(routes))
 		byProto[p] = set
 	}
 	for _, k := range withdraw {
@@ -159,10 +209,10 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 		next = map[netip.Prefix][]Route{routes[0].Prefix.Masked(): routes}
 	}
 	for k, rs := range next {
-		if o, ok := set[k]; ok && sameRoutes(o, rs) {
+		if o := set[k]; o != nil && sameRoutes(o.routes, rs) {
 			continue
 		}
-		set[k] = storedRoutes(p, k, rs)
+		set[k] = &offered{routes: storedRoutes(p, k, rs)}
 		m.markDirty(idx, k)
 	}
 	if len(set) == 0 {
@@ -184,10 +234,10 @@ func storedRoutes(p Protocol, k netip.Prefix, rs []Route) []Route {
 }
 
 // sameRoutes compares a prefix's routes as offered.
-func sameRoutes(a, b []Route) bool {
-	return slices.EqualFunc(a, b, func(x, y Route) bool {
-		return x.Metric == y.Metric && x.Info == y.Info && slices.EqualFunc(x.Nexthops, y.Nexthops, sameNexthop)
-	})
+func sameRoutes(a, b []Route) bool { return slices.EqualFunc(a, b, sameRoute) }
+
+func sameRoute(x, y Route) bool {
+	return x.Metric == y.Metric && x.Info == y.Info && slices.EqualFunc(x.Nexthops, y.Nexthops, sameNexthop)
 }
 
 func (m *ribManager) ReplaceLSPs(p Protocol, lsps []LSP) {

@@ -305,8 +305,10 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 	}
 	byProto := m.routes[e.name]
 	for _, proto := range e.protos {
-		for _, rt := range byProto[proto][p] {
-			offer(rt)
+		if o := byProto[proto][p]; o != nil {
+			for _, rt := range o.routes {
+				offer(rt)
+			}
 		}
 	}
 	if nhs := m.statics[e.name][p]; len(nhs) > 0 {

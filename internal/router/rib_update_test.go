@@ -104,7 +104,15 @@ func TestRIBIncrementalMatchesFull(t *testing.T) {
 		kind := rng.IntN(9)
 		switch kind {
 		case 0:
-			r.Do(func() { r.RIB().ReplaceRoutes(ProtoOSPF, "", randomRoutes(rng.IntN(len(pool)))) })
+			rs := randomRoutes(rng.IntN(len(pool)))
+			if len(rs) > 0 && rng.IntN(3) == 0 {
+				// A prefix given twice: both routes are candidates.
+				d := rs[rng.IntN(len(rs))]
+				d.Metric++
+				d.Nexthops = []Nexthop{gw[rng.IntN(2)]}
+				rs = append(rs, d)
+			}
+			r.Do(func() { r.RIB().ReplaceRoutes(ProtoOSPF, "", rs) })
 		case 1:
 			rs := randomRoutes(1 + rng.IntN(3))
 			var gone []netip.Prefix
@@ -212,5 +220,42 @@ func TestRIBWatchChanges(t *testing.T) {
 	n.run()
 	if got, want := fmt.Sprint(heard), fmt.Sprint([]RouteChange{{VRF: "red", Prefixes: []netip.Prefix{pfx("172.16.0.0/30"), pfx("172.16.0.1/32")}}}); got != want {
 		t.Errorf("after the CE link went down, heard %s, want %s", got, want)
+	}
+}
+
+// TestRIBReplaceKeepsEveryRouteOfAPrefix: a protocol may give a prefix
+// twice; both routes stay candidates, whether the prefix is new or known.
+func TestRIBReplaceKeepsEveryRouteOfAPrefix(t *testing.T) {
+	_, r := ribNet(t)
+	ospfRows := func(p netip.Prefix) (metrics []uint32) {
+		for _, row := range r.RouteTable("").Routes {
+			if row.Prefix == p && row.Protocol == "ospf" {
+				metrics = append(metrics, row.Metric)
+			}
+		}
+		slices.Sort(metrics)
+		return metrics
+	}
+	a, b := pfx("10.9.0.0/24"), pfx("10.8.0.0/24")
+	via0 := []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}
+	via1 := []Nexthop{{Addr: ip("10.2.0.2"), Iface: "eth1"}}
+	r.Do(func() {
+		r.RIB().ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: a, Metric: 1, Nexthops: via0}, {Prefix: a, Metric: 2, Nexthops: via1}})
+	})
+	if got := ospfRows(a); !slices.Equal(got, []uint32{1, 2}) {
+		t.Errorf("new prefix given twice: OSPF rows with metrics %v, want [1 2]", got)
+	}
+	r.Do(func() {
+		r.RIB().ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: b, Metric: 5, Nexthops: via0}, {Prefix: a, Metric: 3, Nexthops: via0}, {Prefix: a, Metric: 4, Nexthops: via1}})
+	})
+	if got := ospfRows(a); !slices.Equal(got, []uint32{3, 4}) {
+		t.Errorf("known prefix given twice: OSPF rows with metrics %v, want [3 4]", got)
+	}
+	r.Do(func() { r.RIB().ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: b, Metric: 5, Nexthops: via0}}) })
+	if got := ospfRows(a); got != nil {
+		t.Errorf("after a replace without it, %v still has OSPF rows %v", a, got)
+	}
+	if got := ospfRows(b); !slices.Equal(got, []uint32{5}) {
+		t.Errorf("%v: %v", b, got)
 	}
 }
