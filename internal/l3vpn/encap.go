@@ -111,12 +111,14 @@ func ChooseTunnel(r *bgp.Route) (router.Encap, netip.Addr, bool) {
 
 // vpnNexthop is how a VRF reaches an imported VPN route: its VPN label
 // to its next hop, over the LSP there, or in the tunnel the egress
-// offers when there is no LSP.
-func vpnNexthop(r *bgp.Route) router.Nexthop {
+// offers when there is no LSP. The tunnel starts from the address the
+// Node exports its own routes with (Config.NextHop: a compute node's
+// underlay address), else the router's loopback.
+func (n *Node) vpnNexthop(r *bgp.Route) router.Nexthop {
 	nh := router.Nexthop{Addr: r.NextHop, Labels: []uint32{r.Label}}
 	if e, end, ok := ChooseTunnel(r); ok && end.Is4() {
 		nh.Addr = end
-		nh.Tunnel = &router.Tunnel{Encap: e, UnlessLSP: true}
+		nh.Tunnel = &router.Tunnel{Encap: e, Src: n.nextHop, UnlessLSP: true}
 	}
 	return nh
 }

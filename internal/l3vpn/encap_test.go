@@ -2,6 +2,7 @@ package l3vpn
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 
 	"github.com/intercloud/intercloud/internal/bgp"
@@ -49,7 +50,7 @@ func TestChooseTunnelFollowsTheAdvertiser(t *testing.T) {
 			t.Errorf("%s: ChooseTunnel = %v %v %v, want %v %v %v", tc.name, e, end, ok, tc.encap, tc.end, tc.ok)
 			continue
 		}
-		got := vpnNexthop(r)
+		got := (&Node{}).vpnNexthop(r)
 		if !ok && (got.Tunnel != nil || got.Addr != nh) || ok && (got.Tunnel == nil || !got.Tunnel.UnlessLSP || got.Addr != tc.end || got.Labels[0] != 30005) {
 			t.Errorf("%s: nexthop %+v", tc.name, got)
 		}
@@ -75,5 +76,63 @@ func TestExportCommunitiesAddTheNodesEncapsulations(t *testing.T) {
 	}
 	if ts := n.Encapsulations(); len(ts) != 2 || ts[0] != bgp.TunnelMPLSInUDP {
 		t.Fatalf("Encapsulations %v", ts)
+	}
+}
+
+// A compute node configured with MPLS-in-UDP and MPLS-in-GRE exports its
+// VMs' routes with both Encapsulation communities; pe2, which has no LSP
+// to it, imports them with an MPLS-in-UDP tunnel nexthop to the compute's
+// underlay address under the compute's VPN label, and the compute imports
+// pe2's routes (offering nothing) over plain next hops.
+func TestComputeEncapsulationsReachThePEAsATunnelNexthop(t *testing.T) {
+	g := newVPNRig(t, false)
+	under := a("10.0.9.1")
+	r := g.net.AddRouter("cn1", netip.MustParsePrefix("10.255.160.1/32"))
+	static(r, "", "0.0.0.0/0")
+	static(g.r["pe2"], "", "10.0.9.0/31")
+	g.r["cn1"] = r
+	cn, err := New(Config{Env: r, Mode: Provider, NextHop: under, OnDemandVRFs: true,
+		Encapsulations: []bgp.TunnelType{bgp.TunnelMPLSInUDP, bgp.TunnelMPLSInGRE},
+		Speaker: bgp.Config{ASN: 65000, RouterID: r.RouterID(), Families: []bgp.Family{bgp.VPNv4},
+			Transport: g.core, ListenAddr: netip.AddrPortFrom(under, 179), Clock: g.net.Clock}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cn.Close)
+	r.Do(cn.Start)
+	if err := cn.Speaker().AddPeer(bgp.PeerConfig{Addr: lo2, ASN: 65000, LocalAddr: under}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.pe2.Speaker().AddPeer(bgp.PeerConfig{Addr: under, ASN: 65000, LocalAddr: lo2, RRClient: true}); err != nil {
+		t.Fatal(err)
+	}
+	vm := netip.MustParsePrefix("100.67.0.5/32")
+	attach(g, cn, "bgpvpn-1", "10.0.9.1:1", rt1, Attached{Prefix: vm})
+	label := cn.VPNLabel("bgpvpn-1")
+	want := router.Nexthop{Addr: under, Labels: []uint32{label}, Tunnel: &router.Tunnel{Encap: router.EncapMPLSInUDP, UnlessLSP: true, Src: netip.Addr{}}}
+	g.until("pe2 imports the VM's /32 with a tunnel nexthop", func() bool {
+		rt, ok := route(g.r["pe2"], router.ProtoIBGP, "red", vm)
+		return ok && len(rt.Nexthops) == 1 && rt.Nexthops[0].Tunnel != nil
+	})
+	rt, _ := route(g.r["pe2"], router.ProtoIBGP, "red", vm)
+	if got := rt.Nexthops[0]; got.Addr != want.Addr || !slices.Equal(got.Labels, want.Labels) || *got.Tunnel != *want.Tunnel {
+		t.Errorf("pe2's nexthop for the VM %+v (tunnel %+v), want %+v (tunnel %+v)", got, got.Tunnel, want, want.Tunnel)
+	}
+	var vpn *bgp.Route
+	for _, br := range g.pe2.Speaker().Routes(bgp.VPNv4) {
+		if br.Key.Prefix == vm {
+			vpn = &br
+		}
+	}
+	if vpn == nil || len(vpn.Attrs.Tunnels()) != 2 {
+		t.Fatalf("pe2's VPN route for the VM %+v, want two encapsulations", vpn)
+	}
+	g.until("the compute imports ce1's route", func() bool { _, ok := route(g.r["cn1"], router.ProtoIBGP, "bgpvpn-1", pfx1); return ok })
+	back, _ := route(g.r["cn1"], router.ProtoIBGP, "bgpvpn-1", pfx1)
+	if back.Nexthops[0].Tunnel != nil {
+		t.Errorf("pe1 offers no tunnel, yet the compute's nexthop has one: %+v", back.Nexthops[0].Tunnel)
+	}
+	if got := cn.Encapsulations(); len(got) != 2 {
+		t.Errorf("Encapsulations() = %v", got)
 	}
 }

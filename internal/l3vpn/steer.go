@@ -43,7 +43,7 @@ func (v *vrf) exportCommunities() []bgp.ExtCommunity {
 func (n *Node) importRoute(r *bgp.Route) router.Route {
 	rt := router.Route{
 		Prefix:   r.Key.Prefix,
-		Nexthops: []router.Nexthop{vpnNexthop(r)}, // over an LSP, or a tunnel (encap.go)
+		Nexthops: []router.Nexthop{n.vpnNexthop(r)}, // over an LSP, or a tunnel (encap.go)
 		Info:     "vpn " + r.Key.RD.String(),
 	}
 	if n.steering == nil {
