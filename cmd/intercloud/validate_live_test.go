@@ -31,20 +31,20 @@ func TestValidateLiveRunsTheLabsChecksAndExitsByTheirOutcome(t *testing.T) {
 
 	// Without FILE: the running lab's own file, the seed.
 	out, errOut, code := run(t, "validate", "--live", api)
-	if code != 0 || !strings.Contains(out, "builtin:seed.yaml:") || !strings.Contains(out, "PASS  ping ce1 ce2 succeeds (3 of 3 replies)") || !strings.Contains(out, "8 passed, 0 failed, 0 could not run") ||
+	if code != 0 || !strings.Contains(out, "builtin:seed.yaml:") || !strings.Contains(out, "PASS  ping ce1 ce2 succeeds (3 of 3 replies)") || !strings.Contains(out, "10 passed, 0 failed, 0 could not run") ||
 		!strings.Contains(out, "PASS  cloud cloud2 advertises only its prefix 100.66.0.0/16 (announces 100.66.0.0/24)") {
 		t.Errorf("validate --live: %d\n%s%s", code, out, errOut)
 	}
 	out, _, code = run(t, "validate", "--live", api, "-o", "json")
 	var report struct{ Passed, Failed int }
-	if err := json.Unmarshal([]byte(out), &report); err != nil || code != 0 || report.Passed != 8 {
+	if err := json.Unmarshal([]byte(out), &report); err != nil || code != 0 || report.Passed != 10 {
 		t.Errorf("validate --live -o json: %d %v\n%s", code, err, out)
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, append(seedWith(t), []byte("  - ping: ce1 ce2\n    fails: true\n")...), 0o644)
 	out, _, code = run(t, "validate", "--live", api, "--wait", "300ms", bad)
-	if code != 1 || !strings.Contains(out, bad+":") || !strings.Contains(out, "FAIL  ping ce1 ce2 fails (3 of 3 replies)") || !strings.Contains(out, "8 passed, 1 failed") {
+	if code != 1 || !strings.Contains(out, bad+":") || !strings.Contains(out, "FAIL  ping ce1 ce2 fails (3 of 3 replies)") || !strings.Contains(out, "10 passed, 1 failed") {
 		t.Errorf("validate --live with a failing check: %d\n%s", code, out)
 	}
 }
