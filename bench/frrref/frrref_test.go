@@ -47,7 +47,7 @@ func TestReferenceSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ic, err := runIntercloud(spec, 2*time.Minute)
+	ic, err := runIntercloud(spec, 2*time.Minute, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestReferenceSeed(t *testing.T) {
 			t.Errorf("%s forwarded nothing: %+v", r.Name, r)
 		}
 	}
-	t.Logf("\n%s", report{Machine: machine(), Load: loadavg(), Rows: []row{{Topology: "seed", Routers: spec.routers, Intercloud: ic, FRR: []frrResult{fr}}}, Forward: &fw}.markdown())
+	t.Logf("\n%s", report{Machine: machine(), Load: loadavg(), Rows: []row{{Topology: "seed", Routers: spec.routers, Intercloud: ic, IntercloudNoLatency: ic, FRR: []frrResult{fr}}}, Forward: &fw}.markdown())
 	if ents, _ := os.ReadDir("/run/netns"); len(ents) > 0 {
 		for _, e := range ents {
 			if len(e.Name()) > len(prefix) && e.Name()[:len(prefix)+1] == prefix+"-" {

@@ -95,25 +95,33 @@ func main() {
 			fail(err)
 		}
 		logf("%s: %d routers (%d core), failing link %d (%s)", t.name, t.routers, t.core, t.fail, t.failText)
-		r := row{Topology: t.name, Routers: t.routers}
-		ic, err := runIntercloud(t, *timeout)
-		if err != nil {
-			fail(fmt.Errorf("%s on intercloud: %v", t.name, err))
+		rep.Rows = append(rep.Rows, row{Topology: t.name, Routers: t.routers})
+		r := &rep.Rows[len(rep.Rows)-1]
+		for _, zero := range []bool{false, true} {
+			ic, err := runIntercloud(t, *timeout, zero)
+			if err != nil {
+				fail(fmt.Errorf("%s on intercloud: %v", t.name, err))
+			}
+			if zero {
+				r.IntercloudNoLatency = ic
+			} else {
+				r.Intercloud = ic
+			}
+			logf("  intercloud (links without latency: %v): ready %.3fs wall, reconverged %.3fs, %.2f CPU-s, %.0f MB peak RSS", zero, ic.Ready, ic.Reconverge, ic.CPU, ic.PeakMB)
 		}
-		r.Intercloud = ic
-		logf("  intercloud: ready %.3fs wall, reconverged %.3fs, %.2f CPU-s, %.0f MB peak RSS", ic.Ready, ic.Reconverge, ic.CPU, ic.PeakMB)
 		for _, mode := range strings.Split(*modes, ",") {
 			res, err := runFRR(t, strings.TrimSpace(mode), *timeout)
 			if err != nil {
 				logf("  FRR %s timers: %v", mode, err)
 				r.FRR = append(r.FRR, frrResult{Timers: mode, Error: err.Error()})
+				save()
 				continue
 			}
 			logf("  FRR %s timers: ready %.1fs (daemons started in %.1fs), reconverged %.2fs, %.1f CPU-s, %.0f MB peak RSS (%d processes)",
 				mode, res.Ready, res.Launch, res.Reconverge, res.CPU, res.PeakMB, res.Processes)
 			r.FRR = append(r.FRR, res)
+			save()
 		}
-		rep.Rows = append(rep.Rows, r)
 		save()
 		logf("so far:%s", rep.markdown())
 	}
