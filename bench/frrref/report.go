@@ -49,8 +49,8 @@ func (c *cleanups) run() {
 
 // icResult is intercloud's run of one topology.
 type icResult struct {
-	Ready      float64 `json:"ready_s"`      // wall time from lab.New to converged
-	ReadyLab   float64 `json:"ready_lab_s"`  // lab time from Start to converged
+	Ready    float64 `json:"ready_s"`     // wall time from lab.New to converged
+	ReadyLab float64 `json:"ready_lab_s"` // lab time from Start to converged
 	// Reconverge is the lab time from the failure to converged: wall
 	// time once `up` paces the clock, if the CPU keeps up; ReconvWall is
 	// the wall time computing it took here. Under `up` a user waits for
