@@ -102,6 +102,9 @@ func runFRR(t *labSpec, timers string, timeout time.Duration) (frrResult, error)
 		return res, fmt.Errorf("no kernel route changed after the link failed")
 	}
 	res.Reconverge, res.FIBChanges = last.Sub(t0).Seconds(), changes
+	// The monitors run in the routers' namespaces: gone before the
+	// daemons' usage is summed.
+	mon.Stop()
 	u, err := l.Usage()
 	if err != nil {
 		return res, err
