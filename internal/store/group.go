@@ -220,3 +220,10 @@ func call(fn func(*sql.Tx) error, tx *sql.Tx) (err error, panicked any) {
 	}()
 	return fn(tx), nil
 }
+
+// GroupWaiting is how many GroupTx writes wait for a group now.
+func (s *Store) GroupWaiting() int {
+	s.group.mu.Lock()
+	defer s.group.mu.Unlock()
+	return len(s.group.waiting)
+}

@@ -85,9 +85,7 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.group.mu.Lock()
-		k := len(s.group.waiting)
-		s.group.mu.Unlock()
+		k := s.GroupWaiting()
 		if k >= n {
 			return
 		}
@@ -284,10 +282,7 @@ func TestGroupTxWaitEndsWithTheContext(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || ran {
 		t.Errorf("GroupTx: %v, ran %v; want the deadline and not run", err, ran)
 	}
-	s.group.mu.Lock()
-	left := len(s.group.waiting)
-	s.group.mu.Unlock()
-	if left != 0 {
+	if left := s.GroupWaiting(); left != 0 {
 		t.Errorf("%d writes left queued", left)
 	}
 }

@@ -50,10 +50,6 @@ type Store struct {
 	log  *slog.Logger
 	// writer queues the process's transactions (see Tx).
 	writer writeLock
-	// wconn is the connection every write transaction runs on, taken
-	// from the pool at the first write and held by the writer lock's
-	// holder (beginWrite).
-	wconn *sql.Conn
 	// group queues the writes waiting for a group commit (GroupTx).
 	group groupQueue
 	stmts stmts
@@ -129,18 +125,6 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Close closes the database. Committed transactions are already durable.
 func (s *Store) Close() error {
 	s.stmts.close()
-	// The writer connection goes back first, once no write is running
-	// on it (a write still running after a while is left to db.Close,
-	// which closes the connection when the write returns it).
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if s.writer.lock(ctx) == nil {
-		if s.wconn != nil {
-			s.wconn.Close()
-			s.wconn = nil
-		}
-		s.writer.unlock()
-	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", s.path, err)
 	}

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -58,33 +56,12 @@ func (s *Store) WriteTx(ctx context.Context, fn func(*sql.Tx) error, onCommit fu
 	return nil
 }
 
-// beginWrite begins a write transaction on the store's writer
-// connection; the caller holds the writer lock. Every write of the
-// process goes through that one connection, so its page cache stays
-// valid from one write to the next (SQLite drops a connection's cache
-// when another connection wrote since its last transaction): a write
-// reads the B-tree pages it changes from memory, not from the file,
-// while it holds the lock everyone else waits for. It also never waits
-// for a pool connection that readers hold, nor opens one.
+// beginWrite begins a write transaction; the caller holds the writer
+// lock.
 func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
-	for attempt := 0; ; attempt++ {
-		if s.wconn == nil {
-			c, err := s.db.Conn(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("store: begin: %w", err)
-			}
-			s.wconn = c
-		}
-		tx, err := s.wconn.BeginTx(ctx, nil)
-		if err == nil {
-			return tx, nil
-		}
-		if attempt == 0 && (errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)) {
-			// The connection broke: the next attempt takes another.
-			s.wconn.Close()
-			s.wconn = nil
-			continue
-		}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
+	return tx, nil
 }
