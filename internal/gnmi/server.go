@@ -286,11 +286,7 @@ func render(tn *ytypes.TreeNode, enc gpb.Encoding) ([]*gpb.Update, error) {
 		}
 		return us, nil
 	}
-	m, err := ygot.ConstructIETFJSON(gs, nil)
-	if err != nil {
-		return nil, err
-	}
-	js, err := json.Marshal(m)
+	js, err := ietfJSON(gs)
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +295,25 @@ func render(tn *ytypes.TreeNode, enc gpb.Encoding) ([]*gpb.Update, error) {
 		v = &gpb.TypedValue{Value: &gpb.TypedValue_JsonVal{JsonVal: js}}
 	}
 	return []*gpb.Update{{Path: tn.Path, Val: v}}, nil
+}
+
+// ietfJSON is gs as RFC 7951 JSON: by appendIETFJSON, or by ygot for a
+// shape it has no plan for (the same bytes, slower). Any error of the
+// fast encoder falls back too, so ygot's own errors are the ones seen.
+func ietfJSON(gs ygot.GoStruct) ([]byte, error) {
+	if js, err := appendIETFJSON(nil, gs); err == nil {
+		return js, nil
+	}
+	return ygotIETFJSON(gs)
+}
+
+// ygotIETFJSON is gs rendered by ygot itself.
+func ygotIETFJSON(gs ygot.GoStruct) ([]byte, error) {
+	m, err := ygot.ConstructIETFJSON(gs, nil)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
 }
 
 func join(a, b *gpb.Path) *gpb.Path {
