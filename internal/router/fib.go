@@ -44,17 +44,20 @@ type fwdNexthop struct {
 
 // fib is a longest-prefix-match table for IPv4: a tree of 256-way nodes
 // over the address's bytes whose leaves cover a /0, /8, /16 or /24 each.
-// A leaf holds every prefix that overlaps its range and flattens them into
-// disjoint address ranges, each with the entry of the longest prefix
-// covering it, so a lookup is a walk of at most three nodes then a binary
-// search for the last range starting at or below the address.
+// A prefix lives in the one node where it fits: as a leaf's entry if it
+// lies inside the leaf's range and is longer, or as a cover of each node
+// whose whole range it covers while not covering its parent's. A leaf
+// flattens its entries into disjoint address ranges, each with the entry
+// of the longest prefix covering it; a lookup walks at most four nodes,
+// keeping the last cover it passed, then does a binary search for the
+// last range starting at or below the address, falling back to the cover
+// where no entry matches.
 //
 // A leaf is split once it holds more than leafMax prefixes, so that a
-// change rebuilds one small leaf and copies the nodes above it (update),
-// not the whole table: a table is never modified, lookups need no lock,
-// and the old and new tables share every leaf the change did not touch.
-// A prefix shorter than a leaf's range is copied into each leaf it
-// covers; changing it rebuilds them all (a default route, say).
+// change rebuilds one small leaf, or copies the few nodes a short prefix
+// covers, and the nodes above them (update), never the whole table: a
+// table is never modified, lookups need no lock, and the old and new
+// tables share every node the change did not touch.
 type fib struct {
 	root *fibNode
 }
@@ -64,9 +67,13 @@ type fib struct {
 type fibNode struct {
 	kids  *[256]*fibNode
 	shift uint8
+	// covers are the prefixes covering the whole node but not its
+	// parent, longest first (at most 8); cover is the first of them.
+	covers []fibEntry
+	cover  *fibEntry
 	// A leaf's ranges: starts ascending, the first at the leaf's first
 	// address (or 0 in the shared empty leaf); vals index entries, -1 for
-	// none.
+	// none (the cover, if any).
 	starts  []uint32
 	vals    []int32
 	entries []fibEntry
@@ -84,8 +91,12 @@ func (t *fib) lookup(a uint32) *fibEntry {
 		return nil
 	}
 	n := t.root
+	best := n.cover
 	for n.kids != nil {
 		n = n.kids[a>>n.shift&0xff]
+		if n.cover != nil {
+			best = n.cover
+		}
 	}
 	lo, hi := 0, len(n.starts)
 	for hi-lo > 1 {
@@ -99,7 +110,7 @@ func (t *fib) lookup(a uint32) *fibEntry {
 	if v := n.vals[lo]; v >= 0 {
 		return &n.entries[v]
 	}
-	return nil
+	return best
 }
 
 func (t *fib) lookupAddr(a netip.Addr) *fibEntry {
@@ -135,58 +146,103 @@ func (t *fib) update(changes []fibChange) *fib {
 }
 
 // buildNode builds the node for the range of bits bits at lo from the
-// entries overlapping it.
+// entries overlapping it: those covering it all are its covers.
 func buildNode(entries []fibEntry, lo uint32, bits int) *fibNode {
-	if len(entries) == 0 {
-		return emptyLeaf
-	}
-	if len(entries) <= leafMax || bits >= 24 {
-		return buildLeaf(entries, lo, bits)
-	}
-	shift := uint8(24 - bits)
-	var buckets [256][]fibEntry
+	var covers, inside []fibEntry
 	for _, e := range entries {
-		first, last := childSpan(e.prefix, lo, bits, shift)
-		for i := first; i <= last; i++ {
-			buckets[i] = append(buckets[i], e)
+		if e.prefix.Bits() <= bits {
+			covers = append(covers, e)
+		} else {
+			inside = append(inside, e)
 		}
 	}
-	n := &fibNode{kids: new([256]*fibNode), shift: shift}
-	for i := range 256 {
-		n.kids[i] = buildNode(buckets[i], lo|uint32(i)<<shift, bits+8)
+	var n *fibNode
+	switch {
+	case len(inside) == 0:
+		n = emptyLeaf
+	case len(inside) <= leafMax || bits >= 24:
+		n = buildLeaf(inside, lo, bits)
+	default:
+		shift := uint8(24 - bits)
+		var buckets [256][]fibEntry
+		for _, e := range inside {
+			first, last := childSpan(e.prefix, shift)
+			for i := first; i <= last; i++ {
+				buckets[i] = append(buckets[i], e)
+			}
+		}
+		n = &fibNode{kids: new([256]*fibNode), shift: shift}
+		for i := range 256 {
+			n.kids[i] = buildNode(buckets[i], lo|uint32(i)<<shift, bits+8)
+		}
 	}
-	return n
+	return n.withCovers(covers)
 }
 
-// childSpan is the children of a node (range of bits bits at lo, children
-// by the byte at shift) that prefix p overlaps.
-func childSpan(p netip.Prefix, lo uint32, bits int, shift uint8) (first, last int) {
-	if p.Bits() <= bits {
-		return 0, 255 // covers the whole node
+// withCovers returns n with its covers set to cs (in any order).
+func (n *fibNode) withCovers(cs []fibEntry) *fibNode {
+	if len(cs) == 0 && len(n.covers) == 0 {
+		return n
 	}
+	cp := *n
+	cp.covers, cp.cover = nil, nil
+	if len(cs) > 0 {
+		cp.covers = slices.Clone(cs)
+		slices.SortFunc(cp.covers, func(x, y fibEntry) int { return cmp.Compare(y.prefix.Bits(), x.prefix.Bits()) })
+		cp.cover = &cp.covers[0]
+	}
+	return &cp
+}
+
+// childSpan is the children, by the byte at shift, that a prefix longer
+// than their parent overlaps.
+func childSpan(p netip.Prefix, shift uint8) (first, last int) {
 	return int(lo32(p) >> shift & 0xff), int(hi32(p) >> shift & 0xff)
 }
 
 // updateNode applies changes (each overlapping the node's range) to a
 // node, copying what changes.
 func updateNode(n *fibNode, lo uint32, bits int, changes []fibChange) *fibNode {
-	if n.kids == nil {
-		return buildNode(applyChanges(n.entries, changes), lo, bits)
-	}
-	var buckets [256][]fibChange
+	var mine, inside []fibChange
 	for _, c := range changes {
-		first, last := childSpan(c.prefix, lo, bits, n.shift)
-		for i := first; i <= last; i++ {
-			buckets[i] = append(buckets[i], c)
+		if c.prefix.Bits() <= bits {
+			mine = append(mine, c)
+		} else {
+			inside = append(inside, c)
 		}
 	}
-	kids := *n.kids
-	for i := range 256 {
-		if len(buckets[i]) > 0 {
-			kids[i] = updateNode(kids[i], lo|uint32(i)<<n.shift, bits+8, buckets[i])
+	out := n
+	switch {
+	case len(inside) == 0:
+	case n.kids == nil:
+		// The covers are redone below, from n's.
+		out = buildNode(applyChanges(n.entries, inside), lo, bits).withCovers(nil)
+	default:
+		var buckets [256][]fibChange
+		for _, c := range inside {
+			first, last := childSpan(c.prefix, n.shift)
+			for i := first; i <= last; i++ {
+				buckets[i] = append(buckets[i], c)
+			}
 		}
+		kids := *n.kids
+		for i := range 256 {
+			if len(buckets[i]) > 0 {
+				kids[i] = updateNode(kids[i], lo|uint32(i)<<n.shift, bits+8, buckets[i])
+			}
+		}
+		cp := *n
+		cp.kids = &kids
+		out = &cp
 	}
-	return &fibNode{kids: &kids, shift: n.shift}
+	covers := n.covers
+	if len(mine) > 0 {
+		covers = applyChanges(n.covers, mine)
+	}
+	if out == n && len(mine) == 0 {
+		return n
+	}
+	return out.withCovers(covers)
 }
 
 // applyChanges returns a leaf's entries with changes applied.
