@@ -190,6 +190,10 @@ func wireNexthop(v router.Nexthop) Nexthop {
 	}
 }
 
+func wireTunnelCounters(v router.TunnelCounters) TunnelCounters {
+	return TunnelCounters{EncapUDP: v.EncapUDP, EncapGRE: v.EncapGRE, DecapUDP: v.DecapUDP, DecapGRE: v.DecapGRE, EncapDrops: v.EncapDrops}
+}
+
 func wireTunnel(v router.Tunnel) Tunnel {
 	return Tunnel{Encap: v.Encap.String(), Src: v.Src, UnlessLSP: v.UnlessLSP}
 }

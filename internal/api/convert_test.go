@@ -114,6 +114,7 @@ func TestWireKeepsThePackagesJSON(t *testing.T) {
 	sameJSON(t, func(v router.LFIBTable) []LFIBEntry { return wireSlice(v, wireLFIBEntry) })
 	sameJSON(t, wireEvent)
 	sameJSON(t, wireSecurityGroups)
+	sameJSON(t, wireTunnelCounters)
 	sameJSON(t, wireAdvertised)
 	sameJSON(t, wireSRPolicyState)
 	sameJSON(t, wireIGPNeighbor)

@@ -144,6 +144,7 @@ func TestWireGolden(t *testing.T) {
 		table("pe1", "vrf tenant routes", ""),
 		table("pe1", "events", ""),
 		table("cloud1-cn1", "security-groups", ""),
+		table("pe1", "tunnels", ""),
 		table("cloud1", "advertised", ""),
 	}
 	seen := map[string]bool{}

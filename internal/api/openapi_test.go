@@ -288,6 +288,7 @@ func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/vrf/tenant/routes", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/events", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/cloud1-cn1/security-groups", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/tunnels", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/cloud1/advertised", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/nosuch/route", want: 404},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/nosuch", want: 400},

@@ -31,6 +31,7 @@ var tableData = map[string]any{
 	"security-groups":           SecurityGroups{},
 	"sr-policy":                 []SRPolicyState{},
 	"advertised":                Advertised{},
+	"tunnels":                   TunnelCounters{},
 }
 
 // tableName is the name tableData gives the table requested as table
@@ -43,8 +44,10 @@ func tableName(table string) string {
 	}
 	switch strings.Join(w, " ") {
 	case "route", "fib", "lfib", "interfaces", "events", "advertised", "igp database", "igp database detail", "igp status",
-		"sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "security-groups", "sr-policy":
+		"sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "security-groups", "sr-policy", "tunnels":
 		return strings.Join(w, " ")
+	case "tunnel":
+		return "tunnels"
 	case "mpls table":
 		return "lfib"
 	case "interface":

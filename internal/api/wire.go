@@ -71,6 +71,8 @@ func wireData(data any) any {
 		return wireSlice(t, wireEvent)
 	case lab.SecurityGroupTable:
 		return wireSecurityGroups(t)
+	case router.TunnelCounters:
+		return wireTunnelCounters(t)
 	case *lab.CloudAdvertised:
 		return wirePtr(t, wireAdvertised)
 	case []srte.PolicyView:

@@ -528,3 +528,13 @@ type TraceProbe struct {
 	Via  string `json:"via,omitempty"`
 	Flag string `json:"flag,omitempty"`
 }
+
+// TunnelCounters is router.TunnelCounters on the wire: the MPLS-in-UDP
+// and MPLS-in-GRE packets a router encapsulated and decapsulated.
+type TunnelCounters struct {
+	EncapUDP   uint64 `json:"encap_mpls_in_udp"`
+	EncapGRE   uint64 `json:"encap_mpls_in_gre"`
+	DecapUDP   uint64 `json:"decap_mpls_in_udp"`
+	DecapGRE   uint64 `json:"decap_mpls_in_gre"`
+	EncapDrops uint64 `json:"encap_drops"`
+}

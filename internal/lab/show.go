@@ -19,7 +19,7 @@ var ErrNoNode = errors.New("no such node")
 
 // Tables lists what Show can show, as `intercloud show NODE ...` spells it.
 var Tables = []string{"route", "fib", "lfib", "interfaces", "igp neighbors", "igp database", "igp database detail",
-	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy", "advertised"}
+	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy", "advertised", "tunnels"}
 
 // Show returns one of a node's tables as data and as the text FRR's vtysh
 // would print for it. table is one of Tables, words joined by spaces or
@@ -50,6 +50,9 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 	case "events":
 		ev := r.Events(time.Time{})
 		return ev, eventsText(ev), nil
+	case "tunnels", "tunnel":
+		t := r.TunnelCounters() // MPLS-in-UDP/GRE packets in and out
+		return t, t.String(), nil
 	case "security-groups", "security groups":
 		t := l.securityGroups(n)
 		return t, t.String(), nil

@@ -294,3 +294,11 @@ func (nh ribNexthop) row(r RouteNexthop) RouteNexthop {
 	}
 	return r
 }
+
+// String renders the counters as `show NODE tunnels` prints them.
+func (c TunnelCounters) String() string {
+	return fmt.Sprintf("%-12s %12s %12s\n%-12s %12d %12d\n%-12s %12d %12d\nencapsulations dropped (no headroom): %d\n",
+		"tunnel", "encapsulated", "decapsulated",
+		EncapMPLSInUDP, c.EncapUDP, c.DecapUDP,
+		EncapMPLSInGRE, c.EncapGRE, c.DecapGRE, c.EncapDrops)
+}
