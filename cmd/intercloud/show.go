@@ -31,7 +31,8 @@ const showTables = `  route                 the RIB (show ip route)
   events                the node's event log
   security-groups       where a cloud's VMs live: each address's rules, allowed sources and drops
   sr-policy             a headend's SR policies and their candidate paths
-  advertised            on a cloud's node: what the cloud announces to the WAN, and what lies outside its prefix`
+  advertised            on a cloud's node: what the cloud announces to the WAN, and what lies outside its prefix
+  interconnections      on a cloud: its Neutron-Neutron interconnections, their state, route targets and BGPVPNs`
 
 func newShowCmd() *cobra.Command {
 	var out outputFormat

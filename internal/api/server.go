@@ -40,6 +40,9 @@ type Server struct {
 	token          string // what /api/v1 requires (Authorization: Bearer)
 	bindName       string // the address as the user named it (--api), for Host checks
 
+	// cloudTables reads the clouds' own tables (cloudtables.go).
+	cloudTables CloudTables
+
 	log      *slog.Logger
 	mux      *http.ServeMux
 	patterns []string // the API's own, as mounted (the OpenAPI document's test reads them)
@@ -320,6 +323,9 @@ type Table struct {
 
 func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 	node, table := r.PathValue("node"), strings.Trim(r.PathValue("table"), "/")
+	if s.cloudTable(w, r, node, table) {
+		return
+	}
 	data, text, err := s.lab.Show(node, table, r.URL.Query().Get("vrf"))
 	if err != nil {
 		labError(w, err)

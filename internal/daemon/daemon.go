@@ -144,6 +144,7 @@ func Run(ctx context.Context, cfg Config) error {
 			ctrl.Add(c.Name, clouds.Neutron(c.Name))
 		}
 		srv.SetCloudSummaries(clouds.Summaries)
+		srv.SetCloudTables(clouds.Table)
 	}
 	gnmiAddr := ""
 	if cfg.GNMIAddr != "" {

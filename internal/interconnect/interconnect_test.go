@@ -9,6 +9,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 
+	"github.com/intercloud/intercloud/internal/api"
 	"github.com/intercloud/intercloud/internal/clock"
 )
 
@@ -321,5 +322,37 @@ func TestRestartMidLife(t *testing.T) {
 	after := bgpvpns(t, lb.admin(t, east))
 	if len(after) != 1 || len(before) != 1 || after[0]["id"] != before[0]["id"] {
 		t.Errorf("BGPVPNs before %v after %v", before, after)
+	}
+}
+
+// TestShowInterconnections: show CLOUD interconnections (the daemon's
+// cloud table) lists each half's state, route targets and BGPVPN.
+func TestShowInterconnections(t *testing.T) {
+	lb := startLab(t, t.TempDir(), "", nil)
+	p := makePair(t, lb)
+	eastRT, westRT := checkActive(t, lb, p)
+	data, text, ok, err := lb.c.Table(ctx(t), east, "interconnections")
+	if !ok || err != nil {
+		t.Fatalf("table: %v %v", ok, err)
+	}
+	rows := data.([]api.Interconnection)
+	if len(rows) != 1 || rows[0].State != "ACTIVE" || rows[0].LocalRT != eastRT || rows[0].RemoteRT != westRT ||
+		rows[0].RemoteInterconnectionID != p.westID || len(rows[0].BGPVPNs) != 1 ||
+		!slices.Equal(rows[0].BGPVPNs[0].Routers, []string{p.eastRouter}) || !slices.Equal(rows[0].BGPVPNs[0].ExportTargets, []string{eastRT}) {
+		t.Errorf("rows: %+v", rows)
+	}
+	for _, want := range []string{p.eastID, "ACTIVE", eastRT, westRT, "west:" + p.westRouter, rows[0].BGPVPNs[0].ID + " on " + p.eastRouter} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if _, _, ok, _ := lb.c.Table(ctx(t), east, "route"); ok {
+		t.Error("the cloud answers the lab's route table")
+	}
+	if _, _, ok, _ := lb.c.Table(ctx(t), "pe1", "interconnections"); ok {
+		t.Error("a node that is no cloud answers interconnections")
+	}
+	if _, text, _, _ := lb.c.Table(ctx(t), west, "interconnections"); !strings.Contains(text, p.westID) {
+		t.Errorf("west's table:\n%s", text)
 	}
 }
