@@ -16,13 +16,17 @@ import (
 // compute. Route targets go as Neutron holds them: route_targets both
 // ways, import_targets and export_targets added. A BGPVPN with no
 // network association, no port, or no route target to import or export
-// attaches nothing. Router and port associations are not applied yet.
+// attaches nothing. A port association adds its port's fixed IPs when it
+// says advertise_fixed_ips. Router associations, and port associations'
+// prefix routes, are not applied yet.
 func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 	byNet := map[string][]neutron.Port{}
+	ports := map[string]neutron.Port{}
 	for _, p := range st.Ports {
 		if strings.HasPrefix(p.DeviceOwner, ownerComputePrefix) {
 			byNet[p.NetworkID] = append(byNet[p.NetworkID], p)
 		}
+		ports[p.ID] = p
 	}
 	var out []lab.CloudBGPVPN
 	for _, v := range st.BGPVPNs {
@@ -43,12 +47,21 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 			}
 			for _, p := range byNet[as.NetworkID] {
 				for _, f := range p.FixedIPs {
-					a, err := netip.ParseAddr(f.IPAddress)
-					if err != nil || !a.Is4() || slices.ContainsFunc(c.Ports, func(vm lab.CloudVM) bool { return vm.Addr == a }) {
-						continue
-					}
-					c.Ports = append(c.Ports, lab.CloudVM{Addr: a, Port: p.ID, Host: p.HostID})
+					c.Ports = addPort(c.Ports, p, f.IPAddress)
 				}
+			}
+		}
+		// A port association brings in its port's fixed IPs (when
+		// advertise_fixed_ips) wherever the port lives; its prefix
+		// routes are not applied (a VM routing for others is not
+		// emulated).
+		for _, as := range st.BGPVPNPortAssociations {
+			p, ok := ports[as.PortID]
+			if as.BGPVPNID != v.ID || !as.AdvertiseFixedIPs || !ok || !strings.HasPrefix(p.DeviceOwner, ownerComputePrefix) {
+				continue
+			}
+			for _, f := range p.FixedIPs {
+				c.Ports = addPort(c.Ports, p, f.IPAddress)
 			}
 		}
 		if len(c.Ports) == 0 || len(c.Import)+len(c.Export) == 0 {
@@ -57,6 +70,15 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 		out = append(out, c)
 	}
 	return out
+}
+
+// addPort adds a port's IPv4 address to a BGPVPN's ports, once.
+func addPort(vms []lab.CloudVM, p neutron.Port, addr string) []lab.CloudVM {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is4() || slices.ContainsFunc(vms, func(vm lab.CloudVM) bool { return vm.Addr == a }) {
+		return vms
+	}
+	return append(vms, lab.CloudVM{Addr: a, Port: p.ID, Host: p.HostID})
 }
 
 // union is a then the members of b not in a.

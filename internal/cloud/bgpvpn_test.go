@@ -334,3 +334,45 @@ func TestAServerOnCloud3sPrivateNetworkJoinsVPNTenant(t *testing.T) {
 		}
 	}
 }
+
+// A port association (advertise_fixed_ips) brings one VM into the
+// BGPVPN without its network, with the BGPVPN's local_pref; deleting the
+// association withdraws it.
+func TestAPortAssociationBringsItsPortsAddressInWithTheLocalPref(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	ctx := ctxT(t)
+	adm, demo := e.admin("cloud3"), e.demo("cloud3")
+	nw, err := networks.Create(ctx, demo, networks.CreateOpts{Name: "green"}).Extract()
+	must(t, err)
+	_, err = subnets.Create(ctx, demo, subnets.CreateOpts{NetworkID: nw.ID, IPVersion: 4, CIDR: "192.168.60.0/24"}).Extract()
+	must(t, err)
+	v, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{Name: "green", TenantID: nw.ProjectID, RouteTargets: []string{e.tenantRT()}, LocalPref: 300}).Extract()
+	must(t, err)
+	sv, err := servers.Create(ctx, e.compute("cloud3"), servers.CreateOpts{Name: "g1", ImageRef: glance.Images()[0].ID, FlavorRef: "1",
+		Networks: []servers.Network{{UUID: nw.ID}}}, nil).Extract()
+	must(t, err)
+	pages, err := ports.List(demo, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+	must(t, err)
+	ps, err := ports.ExtractPorts(pages)
+	must(t, err)
+	p := host32(netip.MustParseAddr(ps[0].FixedIPs[0].IPAddress))
+	pa, err := bgpvpns.CreatePortAssociation(ctx, demo, v.ID, bgpvpns.CreatePortAssociationOpts{PortID: ps[0].ID, AdvertiseFixedIPs: ptr(true)}).Extract()
+	must(t, err)
+	e.until("pe1 imports the port's address", 5*time.Second, func() bool { return e.has("pe1", "tenant", p) })
+	pe1, _ := e.lab.Node("pe1")
+	found := 0
+	for _, r := range pe1.BGP().Routes(bgp.VPNv4) {
+		if r.Key.Prefix != p {
+			continue
+		}
+		found++
+		if r.Attrs.LocalPref != 300 {
+			t.Errorf("pe1's route %+v: local_pref %d, want the BGPVPN's 300", r.Key, r.Attrs.LocalPref)
+		}
+	}
+	if found == 0 {
+		t.Errorf("pe1 has no VPNv4 route to %v", p)
+	}
+	must(t, bgpvpns.DeletePortAssociation(ctx, demo, v.ID, pa.ID).ExtractErr())
+	e.until("the route withdrawn", 5*time.Second, func() bool { return !e.has("pe1", "tenant", p) })
+}
