@@ -11,6 +11,7 @@ import (
 
 	"github.com/intercloud/intercloud/internal/api"
 	"github.com/intercloud/intercloud/internal/clock"
+	"github.com/intercloud/intercloud/internal/openstack/keystone"
 )
 
 // pair is an interconnection's two halves with their routers.
@@ -355,4 +356,28 @@ func TestShowInterconnections(t *testing.T) {
 	if _, text, _, _ := lb.c.Table(ctx(t), west, "interconnections"); !strings.Contains(text, p.westID) {
 		t.Errorf("west's table:\n%s", text)
 	}
+}
+
+// TestPeerRole: the service user the clouds use on each other's
+// Keystone reads every project's halves with their parameters and may
+// refresh one, but changes or deletes none.
+func TestPeerRole(t *testing.T) {
+	lb := startLab(t, t.TempDir(), "", nil)
+	p := makePair(t, lb)
+	peer := lb.client(t, east, keystone.InterconnectionUser, keystone.ServiceProject)
+	ic := show(t, peer, p.eastID)
+	if rt, _ := ic["local_parameters"].(map[string]any)["bgpvpn"].(string); rt == "" {
+		t.Errorf("the peer does not see the route target: %v", ic)
+	}
+	code, body := rawCall(t, peer, "PUT", `{"interconnection": {"name": "x"}}`, append(interURL, p.eastID)...)
+	if code != http.StatusForbidden || body["NeutronError"].(map[string]any)["type"] != "PolicyNotAuthorized" {
+		t.Errorf("peer rename: %d %v", code, body)
+	}
+	if code, body = rawCall(t, peer, "DELETE", "", append(interURL, p.eastID)...); code != http.StatusForbidden {
+		t.Errorf("peer delete: %d %v", code, body)
+	}
+	if code, body = rawCall(t, peer, "PUT", "", append(interURL, p.eastID, "refresh")...); code != http.StatusOK {
+		t.Errorf("peer refresh: %d %v", code, body)
+	}
+	waitState(t, lb.demo(t, east), p.eastID, "ACTIVE", "")
 }
