@@ -29,6 +29,12 @@ func runFRR(t *labSpec, timers string, timeout time.Duration) (frrResult, error)
 		return res, err
 	}
 	defer os.RemoveAll(dir)
+	restore, err := raiseInotify(t.routers)
+	if err != nil {
+		return res, err
+	}
+	undoInotify := cleanup.add(restore)
+	defer func() { restore(); undoInotify() }()
 	avail0 := memAvailable()
 	l, err := frrlab.Start(frrlab.Config{Model: t.m, Prefix: prefix, Runs: export.Exported, Dir: dir, Parallel: 6,
 		Conf: func(node string) ([]byte, error) { return export.FRRWith(t.m, node, opts) }})
