@@ -1,7 +1,9 @@
 package bgp
 
 import (
+	"bytes"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,4 +66,43 @@ func TestInteropGobgpdEncapsulation(t *testing.T) {
 	if ts := r.Attrs.Tunnels(); len(ts) != 1 || ts[0].Type != TunnelMPLSInGRE {
 		t.Errorf("gobgpd's route offers tunnels %v, want mpls-in-gre", ts)
 	}
+}
+
+// TestInteropFRRReflectsEncapsulation has FRR's bgpd reflect a VPN route
+// carrying the Encapsulation extended communities and a Tunnel
+// Encapsulation attribute from pe1 to pe2: FRR decodes the communities
+// (it prints them "ET:13", "ET:11"), and pe2 gets the same communities
+// (FRR sorts them: a set) and the attribute byte for byte.
+func TestInteropFRRReflectsEncapsulation(t *testing.T) {
+	f, pe1, pe2 := frrReflectorPEs(t, []string{"ipv4 vpn"}, []Family{VPNv4})
+	a, err := Attrs{NextHop: addr("10.255.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:100"),
+		EncapsulationCommunity(TunnelMPLSInUDP), EncapsulationCommunity(TunnelMPLSInGRE)})}.
+		WithTunnels([]Tunnel{NewTunnel(TunnelMPLSInUDP, addr("10.255.0.1"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := vpnKey(t, "65000:1", "192.168.1.0/24")
+	if err := pe1.Originate(VPNv4, kv, 1001, a); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "pe2 to get pe1's route through FRR", func() bool { return bestOf(pe2.Routes(VPNv4), kv) != nil })
+	got := bestOf(pe2.Routes(VPNv4), kv).Attrs
+	sorted := func(ecs []ExtCommunity) []ExtCommunity {
+		slices.SortFunc(ecs, func(x, y ExtCommunity) int { return bytes.Compare(x[:], y[:]) })
+		return ecs
+	}
+	if g, w := sorted(got.ExtCommunityList()), sorted(a.ExtCommunityList()); !slices.Equal(g, w) {
+		t.Errorf("communities came back as %v, want %v", g, w)
+	}
+	if got.TunnelEncap != a.TunnelEncap {
+		t.Errorf("Tunnel Encapsulation attribute came back as % x, want % x", got.TunnelEncap, a.TunnelEncap)
+	}
+	out, err := f.vtysh("show bgp ipv4 vpn rd all 192.168.1.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "ET:13") || !strings.Contains(string(out), "ET:11") {
+		t.Errorf("FRR does not show the encapsulations:\n%s", out)
+	}
+	t.Logf("FRR's view:\n%s\npe2's tunnels: %v (attribute %d octets)", out, got.Tunnels(), len(got.TunnelEncap))
 }
