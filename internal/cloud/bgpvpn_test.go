@@ -376,3 +376,31 @@ func TestAPortAssociationBringsItsPortsAddressInWithTheLocalPref(t *testing.T) {
 	must(t, bgpvpns.DeletePortAssociation(ctx, demo, v.ID, pa.ID).ExtractErr())
 	e.until("the route withdrawn", 5*time.Second, func() bool { return !e.has("pe1", "tenant", p) })
 }
+
+// Deleting the BGPVPN's last server on a compute (its port goes with it)
+// withdraws the route and takes the compute's VRF and sessions away,
+// while the association stays.
+func TestDeletingTheLastServerTakesTheComputesAttachmentAway(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	vm := e.bgpvpnWithVM("blue", []string{e.tenantRT()}, "192.168.50.0/24", netip.Addr{})
+	e.until("pe1 imports the VM", 5*time.Second, func() bool { return e.has("pe1", "tenant", host32(vm.addr)) })
+	ctx := ctxT(t)
+	nova := e.compute("cloud3")
+	pages, err := servers.List(nova, servers.ListOpts{Name: "blue-vm"}).AllPages(ctx)
+	must(t, err)
+	svs, err := servers.ExtractServers(pages)
+	must(t, err)
+	if len(svs) != 1 {
+		t.Fatalf("servers named blue-vm: %+v", svs)
+	}
+	must(t, servers.Delete(ctx, nova, svs[0].ID).ExtractErr())
+	e.until("the route gone from pe1", 5*time.Second, func() bool { return !e.has("pe1", "tenant", host32(vm.addr)) })
+	if got := e.lab.Attachments(vm.host); len(got) != 0 {
+		t.Errorf("attachments left on %s: %+v", vm.host, got)
+	}
+	for _, s := range e.lab.Sessions() {
+		if s.A == vm.host {
+			t.Errorf("session %s-%s still configured", s.A, s.B)
+		}
+	}
+}

@@ -27,6 +27,16 @@
 // the CEs. What a Node originates it hands its speakers as whole sets
 // (bgp.Speaker.OriginateSet): it keeps no copy of what they hold.
 //
+// Attachments. A compute node acting as PE (option 3, bagpipe's model)
+// runs the same Node with Config.OnDemandVRFs: its VRFs come and go
+// after Start (AddVRF, RemoveVRF under the control lock), each an
+// attachment VRF (VRFConfig.Attachment) with no PE–CE speaker, whose
+// sites are the router's own addresses — its VMs — exported as given by
+// SetAttached, with the VRF's label and Config.NextHop (its underlay
+// address). RT constraint then asks for exactly the VRFs' import RTs,
+// nothing while there are none; removing a VRF withdraws its routes and
+// gives its label back.
+//
 // Graceful restart. Restart replaces the Node's speakers by restarted
 // ones (RFC 4724 restarting role) and leaves the RIB alone: the new
 // speakers' best paths collect aside while sync keeps working from the
