@@ -80,12 +80,14 @@ func BenchmarkLSPForward(b *testing.B) {
 	fn.received = 0
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for sent := 0; sent < b.N; {
 		k := min(256, b.N-sent)
 		fn.burst(k)
 		sent += k
 	}
 	b.StopTimer()
+	reportCPU(b, cpu)
 	if fn.received != b.N {
 		b.Fatalf("received %d of %d", fn.received, b.N)
 	}
@@ -167,12 +169,14 @@ func benchFIB(b *testing.B, n int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	hits := 0
 	for i := 0; i < b.N; i++ {
 		if f.lookup(addrs[i&4095]) != nil {
 			hits++
 		}
 	}
+	reportCPU(b, cpu)
 	if hits != b.N {
 		b.Fatal("default route missed")
 	}
