@@ -25,7 +25,14 @@ func (L *layout) placeLabels() {
 	for _, a := range L.areas {
 		hard.add(areaTitleRect(a))
 	}
-	lines := L.lines()
+	// Weighing every candidate against every line near it costs about
+	// ten times the rest of the layout; past a few hundred nodes, where
+	// the drawing is an overview rather than something to read label by
+	// label, labels only avoid nodes, titles and each other.
+	var lines *lineGrid
+	if len(L.nodes) <= lineAwareNodes {
+		lines = L.lines()
+	}
 	for i := range L.edges {
 		e := &L.edges[i]
 		text := e.link.label
@@ -53,7 +60,10 @@ func (L *layout) placeLabels() {
 			if a := soft.hits(r); a > 0 {
 				cost += 1000 + a
 			}
-			for _, o := range lines.crossing(r.inflate(1)) {
+			if cost >= bestCost {
+				continue
+			}
+			for _, o := range lines.crossingOrNone(r.inflate(1)) {
 				switch {
 				case o.edge == i:
 				case o.edge >= 0:
@@ -76,6 +86,9 @@ func (L *layout) placeLabels() {
 		soft.add(best)
 	}
 }
+
+// lineAwareNodes is the largest lab whose labels are kept off other lines.
+const lineAwareNodes = 300
 
 func areaTitleRect(a areaGeom) rect { return a.title }
 

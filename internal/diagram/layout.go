@@ -12,7 +12,9 @@ import (
 //
 //   - Tiers by role: P routers in the centre column, PEs and RRs one column
 //     out, CEs beyond, clouds (and hosts) outermost. Each non-centre node
-//     goes to the left or the right half, balancing the two (tiers.go).
+//     goes to the left or the right half, balancing the two (tiers.go). The
+//     outermost tier is then folded into the CEs' column, a cloud right
+//     under its CE, so the drawing is two columns narrower.
 //   - An IGP area with P routers is a horizontal band; an area without
 //     (PEs behind the backbone's ABRs) is a block on one side of the band
 //     it links to, beside its ABRs. An area's routers are kept contiguous
@@ -107,6 +109,7 @@ type layout struct {
 	adj       [][]int
 	anchor    []int
 	children  [][]int
+	folded    []bool    // drawn under its anchor, in its column (foldOutermost)
 	slot      []float64 // height of a node's subtree slot
 	weight    []int     // nodes in a node's subtree
 	rootArea  []int     // index into v.areas of a core node, else -1
@@ -137,7 +140,7 @@ func newLayout(v *view, o Options) *layout {
 	L.placeAreas()
 	L.placeAreaTitles()
 	L.placeLabels()
-	if o.BGP {
+	if o.BGP && len(L.nodes) <= lineAwareNodes {
 		// Sessions bend around the labels; labels then move off the
 		// sessions that could not, and sessions settle once more.
 		L.rerouteSessions()

@@ -26,6 +26,22 @@ type lineGrid struct {
 func newLineGrid() *lineGrid { return &lineGrid{cells: map[[2]int][]int{}} }
 
 func (g *lineGrid) add(a, b point, owner lineOwner) {
+	// A long segment goes in as pieces a cell long, so that it is listed
+	// in the cells it crosses, not in every cell of its bounding box.
+	if n := int(dist(a, b) / gridCell); n > 0 {
+		prev := a
+		for k := 1; k <= n; k++ {
+			p := lerp(a, b, float64(k)/float64(n+1))
+			g.addPiece(prev, p, owner)
+			prev = p
+		}
+		g.addPiece(prev, b, owner)
+		return
+	}
+	g.addPiece(a, b, owner)
+}
+
+func (g *lineGrid) addPiece(a, b point, owner lineOwner) {
 	id := len(g.segs)
 	g.segs = append(g.segs, segment{a, b, owner})
 	r := rect{math.Min(a.X, b.X), math.Min(a.Y, b.Y), math.Abs(b.X - a.X), math.Abs(b.Y - a.Y)}
@@ -37,23 +53,36 @@ func (g *lineGrid) add(a, b point, owner lineOwner) {
 	}
 }
 
-// crossing lists the owners of the lines entering r, each once.
+// crossing lists the owners of the lines entering r, each once (a line
+// crosses a label a few times at most, so a slice dedupes).
 func (g *lineGrid) crossing(r rect) []lineOwner {
 	x0, y0, x1, y1 := (&grid{}).span(r)
-	seen := map[lineOwner]bool{}
 	var out []lineOwner
 	for x := x0; x <= x1; x++ {
 		for y := y0; y <= y1; y++ {
+		next:
 			for _, id := range g.cells[[2]int{x, y}] {
 				s := g.segs[id]
-				if !seen[s.owner] && segmentHitsRect(s.a, s.b, r) {
-					seen[s.owner] = true
+				for _, o := range out {
+					if o == s.owner {
+						continue next
+					}
+				}
+				if segmentHitsRect(s.a, s.b, r) {
 					out = append(out, s.owner)
 				}
 			}
 		}
 	}
 	return out
+}
+
+// crossingOrNone is crossing, or nothing when there is no grid.
+func (g *lineGrid) crossingOrNone(r rect) []lineOwner {
+	if g == nil {
+		return nil
+	}
+	return g.crossing(r)
 }
 
 // edgeSegments is an edge's path as segments (an arc sampled).
@@ -134,19 +163,30 @@ func (L *layout) rerouteSessions() {
 	for _, a := range L.areas {
 		add(a.title, -1, 4)
 	}
+	// stamp marks the obstacles a curve has met, per call of cost, so
+	// each counts once without a map.
+	stamp, call := make([]int, len(obstacles.rects)), 0
 	cost := func(s sessionGeom) float64 {
-		hit := map[int]bool{}
+		call++
 		total := 0.0
 		for _, seg := range sessionSegments(s.p0, s.c, s.p1) {
 			r := rect{math.Min(seg[0].X, seg[1].X), math.Min(seg[0].Y, seg[1].Y), math.Abs(seg[1].X - seg[0].X), math.Abs(seg[1].Y - seg[0].Y)}
-			for _, id := range obstacles.overlapping(r) {
-				n := owners[id].node
-				if hit[id] || n == s.s.a.node.idx || n == s.s.b.node.idx {
-					continue // counted, or its own ends
-				}
-				if segmentHitsRect(seg[0], seg[1], obstacles.rects[id]) {
-					hit[id] = true
-					total += owners[id].weight
+			x0, y0, x1, y1 := obstacles.span(r)
+			for x := x0; x <= x1; x++ {
+				for y := y0; y <= y1; y++ {
+					for _, id := range obstacles.cells[[2]int{x, y}] {
+						if stamp[id] == call {
+							continue
+						}
+						n := owners[id].node
+						if n == s.s.a.node.idx || n == s.s.b.node.idx {
+							continue // its own ends
+						}
+						if segmentHitsRect(seg[0], seg[1], obstacles.rects[id]) {
+							stamp[id] = call
+							total += owners[id].weight
+						}
+					}
 				}
 			}
 		}

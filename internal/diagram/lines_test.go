@@ -60,3 +60,56 @@ func TestLabelsClearOfOtherLines(t *testing.T) {
 		})
 	}
 }
+
+// The labs a newcomer draws first fit a laptop screen at full size: the
+// seed lab's clouds hang under their CEs instead of in columns of their
+// own, which took it from 1858x386 (4.8:1) to 1435x466. The bounds are
+// what the layout reaches today, so a change that widens it fails here;
+// the 2:1 a README page wants is not reached yet: the seed is a chain of
+// seven tiers, and the columns' gaps hold its links' labels.
+func TestDrawingFitsALaptop(t *testing.T) {
+	bounds := map[string]struct{ maxW, maxRatio float64 }{
+		"seed":              {1440, 3.1},
+		"three-clouds.yaml": {1680, 2.6},
+		"two-clouds.yaml":   {1440, 4.1},
+		"inter-as.yaml":     {1440, 3.4},
+		"sr-te.yaml":        {1440, 2.5},
+		"overlap.yaml":      {1440, 3.7},
+	}
+	for _, tm := range readableModels(t) {
+		L := newLayout(newView(tm.m, Options{BGP: true}), Options{BGP: true})
+		b := bounds[tm.name]
+		if L.W > b.maxW || L.W/L.H > b.maxRatio {
+			t.Errorf("%s is %.0fx%.0f (%.2f:1), want at most %.0f wide and %.1f:1", tm.name, L.W, L.H, L.W/L.H, b.maxW, b.maxRatio)
+		}
+	}
+}
+
+// A cloud hanging off a CE is drawn under it, in the CE's column, joined
+// by a vertical link; a cloud hanging off a PE sits in the CEs' column.
+func TestCloudsFoldUnderTheirCE(t *testing.T) {
+	seed, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newView(seed, Options{BGP: true})
+	L := newLayout(v, Options{BGP: true})
+	at := map[string]nodeGeom{}
+	for i, n := range v.nodes {
+		at[n.name] = L.nodes[i]
+	}
+	for _, p := range [][2]string{{"cloud1", "ce1"}, {"cloud2", "ce2"}} {
+		c, ce := at[p[0]], at[p[1]]
+		if c.col != ce.col || c.Y < ce.bottom() {
+			t.Errorf("%s (col %d, y %.0f) is not under %s (col %d, bottom %.0f)", p[0], c.col, c.Y, p[1], ce.col, ce.bottom())
+		}
+	}
+	if at["cloud3"].col != at["ce2"].col {
+		t.Errorf("cloud3 (off pe2) in column %d, the CEs' is %d", at["cloud3"].col, at["ce2"].col)
+	}
+	for _, e := range L.edges {
+		if n := e.link.a.name + "-" + e.link.b.name; (n == "cloud1-ce1" || n == "ce1-cloud1") && e.kind != edgeVertical {
+			t.Errorf("link %s is not drawn vertically (kind %d)", n, e.kind)
+		}
+	}
+}

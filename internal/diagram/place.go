@@ -45,6 +45,9 @@ func (L *layout) placeColumns() {
 		a, b := L.nodes[l.a.idx], L.nodes[l.b.idx]
 		w := textWidth(l.label, sizeLabel, false) + 2*labelPadX + 36
 		switch {
+		case a.col == b.col && (L.folded[l.a.idx] || L.folded[l.b.idx]):
+			// A folded cloud's link runs down from its CE, its label
+			// beside it within the column.
 		case a.col == b.col:
 			// Arcs in a column bulge outwards (or, in the centre, to
 			// alternating sides) with the label beside them.
@@ -299,8 +302,25 @@ func (L *layout) packInto(items []int, want []float64, size func(int) float64, g
 // placeSubtree centres node i on cy and stacks its children's slots
 // around it, recursively.
 func (L *layout) placeSubtree(i int, cy float64) {
+	var kids, folded []int
+	for _, c := range L.children[i] {
+		if L.folded[c] {
+			folded = append(folded, c)
+		} else {
+			kids = append(kids, c)
+		}
+	}
 	L.nodes[i].Y = cy - L.nodes[i].H/2
-	kids := L.children[i]
+	if len(folded) > 0 {
+		// The node heads its slot; what is folded under it follows.
+		top := cy - L.slot[i]/2
+		L.nodes[i].Y = top
+		t := top + L.nodes[i].H + foldGap
+		for _, c := range folded {
+			L.placeSubtree(c, t+L.slot[c]/2)
+			t += L.slot[c] + foldGap
+		}
+	}
 	t := cy - stackHeight(kids, func(c int) float64 { return L.slot[c] }, nil)/2
 	for _, c := range kids {
 		L.placeSubtree(c, t+L.slot[c]/2)

@@ -276,8 +276,31 @@ func portPoint(g nodeGeom, side portSide, off float64) point {
 // direct line would cross a node, it runs through the nearest free gap of
 // that column instead.
 func (L *layout) detour(p0, p1 point) []point {
+	pts := L.detourOnce(p0, p1)
+	// A detour through one column turns the line before it, which may
+	// then cross an earlier column's node: check each new segment again
+	// (a few passes settle it; tall slots beside a folded cloud made this
+	// happen in large labs).
+	for pass := 0; pass < 4; pass++ {
+		out, changed := []point{pts[0]}, false
+		for k := 1; k < len(pts); k++ {
+			seg := L.detourOnce(out[len(out)-1], pts[k])
+			changed = changed || len(seg) > 2
+			out = append(out, seg[1:]...)
+		}
+		pts = out
+		if !changed {
+			break
+		}
+	}
+	return pts
+}
+
+// detourOnce goes from p0 to p1 through a free gap of each column whose
+// nodes the straight line would cross, deciding the columns in order.
+func (L *layout) detourOnce(p0, p1 point) []point {
 	if p0.X > p1.X {
-		pts := L.detour(p1, p0)
+		pts := L.detourOnce(p1, p0)
 		reverse(pts)
 		return pts
 	}

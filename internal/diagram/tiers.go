@@ -92,6 +92,7 @@ func (L *layout) assignAnchors() {
 			L.children[a] = append(L.children[a], i)
 		}
 	}
+	L.foldOutermost()
 	// Slot heights and subtree weights, innermost last: tiers only grow
 	// outwards, so visiting nodes from the outermost tier in guarantees
 	// children are done first.
@@ -99,7 +100,13 @@ func (L *layout) assignAnchors() {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(i, j int) bool { return L.nodes[order[i]].tier > L.nodes[order[j]].tier })
+	depth := func(i int) int { // a folded node is still a tier out from its anchor
+		if L.folded[i] {
+			return L.nodes[i].tier + 1
+		}
+		return L.nodes[i].tier
+	}
+	sort.SliceStable(order, func(i, j int) bool { return depth(order[i]) > depth(order[j]) })
 	L.slot = make([]float64, n)
 	L.weight = make([]int, n)
 	for _, i := range order {
@@ -107,14 +114,20 @@ func (L *layout) assignAnchors() {
 		for _, c := range L.children[i] {
 			L.weight[i] += L.weight[c]
 		}
-		sum := 0.0
-		for k, c := range L.children[i] {
+		sum, own := 0.0, L.nodes[i].H
+		k := 0
+		for _, c := range L.children[i] {
+			if L.folded[c] {
+				own += foldGap + L.slot[c]
+				continue
+			}
 			if k > 0 {
 				sum += gapY
 			}
 			sum += L.slot[c]
+			k++
 		}
-		L.slot[i] = math.Max(L.nodes[i].H, sum)
+		L.slot[i] = math.Max(own, sum)
 	}
 }
 
@@ -340,5 +353,49 @@ func (L *layout) setSide(i, side, band int) {
 	L.nodes[i].band = band
 	for _, c := range L.children[i] {
 		L.setSide(c, side, band)
+	}
+}
+
+// foldGap is the room between a node and a cloud folded under it: enough
+// for their link's label beside the link.
+const foldGap = 36.0
+
+// foldOutermost draws the clouds (and hosts) of the outermost tier in the
+// column of the CEs instead of a column of their own: the one cloud
+// hanging off a CE goes right under it, one hanging off a PE beside the
+// CEs. A column
+// less on each side keeps the drawing fit for a laptop screen and the
+// README's width (the seed lab was 5:1 wide with a column of clouds).
+func (L *layout) foldOutermost() {
+	L.folded = make([]bool, len(L.nodes))
+	maxTier := 0
+	for _, g := range L.nodes {
+		maxTier = max(maxTier, g.tier)
+	}
+	if maxTier < 3 {
+		return
+	}
+	// A node with several such children keeps them in the outer column:
+	// stacked in its column, the links to the lower ones would have to
+	// pass the upper ones.
+	under := map[int]int{}
+	for i, g := range L.nodes {
+		if a := L.anchor[i]; g.tier == maxTier && a >= 0 && L.nodes[a].tier == maxTier-1 {
+			under[a]++
+		}
+	}
+	for i := range L.nodes {
+		g := &L.nodes[i]
+		if g.tier != maxTier {
+			continue
+		}
+		a := L.anchor[i]
+		switch {
+		case a >= 0 && L.nodes[a].tier == maxTier-1 && under[a] == 1:
+			L.folded[i] = true
+			g.tier = maxTier - 1
+		case a < 0 || L.nodes[a].tier < maxTier-1:
+			g.tier = maxTier - 1
+		}
 	}
 }
