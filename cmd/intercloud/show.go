@@ -32,6 +32,7 @@ const showTables = `  route                 the RIB (show ip route)
   security-groups       where a cloud's VMs live: each address's rules, allowed sources and drops
   sr-policy             a headend's SR policies and their candidate paths
   advertised            on a cloud's node: what the cloud announces to the WAN, and what lies outside its prefix
+  tunnels               MPLS-in-UDP and MPLS-in-GRE packets the node encapsulated and decapsulated
   interconnections      on a cloud: its Neutron-Neutron interconnections, their state, route targets and BGPVPNs`
 
 func newShowCmd() *cobra.Command {
