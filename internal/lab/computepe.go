@@ -121,9 +121,13 @@ func (l *Lab) planComputePEs() error {
 // syncComputePEs (cr.mu held) brings the computes' attachment VRFs and
 // sessions in line with the cloud's BGPVPNs.
 func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
-	if !bgpvpnCloud(cr.c) {
+	if !l.computeIsPE(cr.c.Name) {
 		if len(vpns) > 0 && !cr.bgpvpnIdle {
-			cr.node.Router.Event("bgpvpn", fmt.Sprintf("cloud %s joins by %s, not bgpvpn (with compute nodes): its BGPVPNs stay in Neutron", cr.c.Name, cr.c.JoinText()))
+			why := fmt.Sprintf("it joins by %s, not bgpvpn with compute nodes", cr.c.JoinText())
+			if bgpvpnCloud(cr.c) {
+				why = "its AS has no route reflector for its computes to peer with"
+			}
+			cr.node.Router.Event("bgpvpn", fmt.Sprintf("cloud %s's BGPVPNs stay in Neutron: %s", cr.c.Name, why))
 		}
 		cr.bgpvpnIdle = len(vpns) > 0
 		return nil
@@ -461,11 +465,11 @@ func (l *Lab) peTunnels(n *Node) []bgp.TunnelType {
 	return nil
 }
 
-// computeIsPE reports whether compute node n may act as a PE: its cloud
+// computeIsPE reports whether the computes of cloud may act as PEs: it
 // joins by bgpvpn and has reflectors to peer with.
-func (l *Lab) computeIsPE(n *topology.Node) bool {
+func (l *Lab) computeIsPE(cloud string) bool {
 	for _, c := range l.Model.Clouds {
-		if c.Name == n.Cloud {
+		if c.Name == cloud {
 			return bgpvpnCloud(c) && len(l.reflectorsOf(c)) > 0
 		}
 	}

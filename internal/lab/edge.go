@@ -85,7 +85,7 @@ func (l *Lab) subtree(child string, up map[string]hop) []netip.Prefix {
 				// its computes are PEs (bgpvpn): the WAN then routes their
 				// underlay addresses — not in LDP, so VPN traffic reaches
 				// them by IP tunnel (computepe.go).
-				if h, ok := up[ifc.Peer]; ok && h.parent == n && l.computeIsPE(peer) {
+				if h, ok := up[ifc.Peer]; ok && h.parent == n && l.computeIsPE(peer.Cloud) {
 					out = append(out, h.link.Subnet)
 				}
 				continue

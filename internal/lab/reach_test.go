@@ -142,7 +142,7 @@ func sameCloud(l *Lab, a, b string) bool {
 // stays unrouted, so pings to it do not come back).
 func underlayOut(l *Lab, dom map[string]string, a, b string) bool {
 	na := l.nodes[a].Model
-	return na.Role == topology.RoleCompute && l.computeIsPE(na) && dom[b] == "" && l.nodes[b].Model.Role != topology.RoleCompute
+	return na.Role == topology.RoleCompute && l.computeIsPE(na.Cloud) && dom[b] == "" && l.nodes[b].Model.Role != topology.RoleCompute
 }
 
 // domains names each node's routing domain: "" for the global table, the
