@@ -369,6 +369,7 @@ func TestGroupTxKilledMidGroupLosesOnlyUnansweredWrites(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer cmd.Process.Kill() // whatever happens below, the child ends with the test
 	timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
 	defer timer.Stop()
 	acked := map[int]bool{}
