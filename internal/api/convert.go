@@ -483,6 +483,8 @@ func wireVRF(v lab.VRFInfo) VRF {
 		Label:      v.Label,
 		Interfaces: v.Interfaces,
 		Routes:     v.Routes,
+		BGPVPN:     v.BGPVPN,
+		Attached:   v.Attached,
 	}
 }
 

@@ -424,6 +424,10 @@ type VRF struct {
 	Label      uint32   `json:"label"`
 	Interfaces []string `json:"interfaces"`
 	Routes     int      `json:"routes"`
+	// BGPVPN and Attached: on a compute node, the attachment VRF's
+	// BGPVPN id and the ports' addresses it exports.
+	BGPVPN   string         `json:"bgpvpn,omitempty"`
+	Attached []netip.Prefix `json:"attached,omitempty"`
 }
 
 // Link is lab.LinkInfo on the wire.
