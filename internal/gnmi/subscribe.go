@@ -5,7 +5,6 @@ import (
 	"time"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
-	"github.com/openconfig/ygot/ygot"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -30,19 +29,20 @@ type leaf struct {
 }
 
 // leaves flattens a router's tree under the scope's paths into its
-// leaves, keyed by path string.
+// leaves, keyed by path string. Only the subtrees at the paths are
+// flattened (as a PROTO Get answers them), not the whole tree built for
+// them: a sample of the counters does not walk the interfaces' config.
 func (s *Server) leaves(n *lab.Node, sc scope) (map[string]leaf, int64, error) {
 	d, ts := s.snapshot(n, sc)
-	ns, err := ygot.TogNMINotifications(d, ts, ygot.GNMINotificationsConfig{UsePathElem: true})
-	if err != nil {
-		return nil, 0, status.Errorf(codes.Internal, "rendering %s: %v", n.Model.Name, err)
-	}
 	out := make(map[string]leaf)
-	for _, no := range ns {
-		for _, u := range no.GetUpdate() {
-			p := join(no.GetPrefix(), u.GetPath())
-			k := pathString(p)
-			out[k] = leaf{path: p, key: k, val: u.GetVal()}
+	for _, p := range sc {
+		us, err := s.answer(d, p, gpb.Encoding_PROTO)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, u := range us {
+			k := pathString(u.GetPath())
+			out[k] = leaf{path: u.GetPath(), key: k, val: u.GetVal()}
 		}
 	}
 	return out, ts, nil
