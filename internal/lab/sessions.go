@@ -20,8 +20,9 @@ type SessionState struct {
 }
 
 // Sessions returns the state of the core's and the PE-CE BGP sessions,
-// in the model's order. The clouds' sessions (started by their Neutron)
-// and external daemons' are not among them.
+// in the model's order, then those of compute nodes acting as PEs
+// (computepe.go: kind ibgp-cloud, while a BGPVPN attaches to them). The
+// dragents' sessions and external daemons' are not among them.
 func (l *Lab) Sessions() []SessionState {
 	l.bgpMu.Lock()
 	sessions := slices.Clone(l.bgpSessions)
