@@ -49,6 +49,10 @@ func TestAddingComputesRenumbersNothingElse(t *testing.T) {
 	if src == string(examples.Seed) {
 		t.Fatal("the seed has no defaults: block to set computes in")
 	}
+	// Its validate: block (last) names computes; checks number nothing.
+	if i := strings.Index(src, "\nvalidate:"); i >= 0 {
+		src = src[:i+1]
+	}
 	res, err := Load("seed-no-computes", []byte(src))
 	if err != nil {
 		t.Fatal(err)
