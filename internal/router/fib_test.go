@@ -101,17 +101,17 @@ func TestFIBUpdate(t *testing.T) {
 		return out
 	}
 	f := fibOf(list())
-	addrs := make([]netip.Addr, 0, 300)
-	for range 300 {
+	addrs := make([]netip.Addr, 0, 60)
+	for range 60 {
 		u := rng.Uint32()&0x03ffffff | uint32(rng.IntN(4)+10)<<24
 		addrs = append(addrs, netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)}))
 	}
-	for step := range 80 {
+	for step := range 40 {
 		before, beforeList := f, list()
 		var changes []fibChange
 		for range 1 + rng.IntN(20) {
 			p := ps[rng.IntN(len(ps))]
-			if step == 40 {
+			if step == 20 {
 				p = ps[0] // the default route: every leaf
 			}
 			if slices.ContainsFunc(changes, func(c fibChange) bool { return c.prefix == p }) {
