@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -65,7 +66,7 @@ func (s *Speaker) Originate(f Family, k RouteKey, label uint32, attrs Attrs) err
 	if err := s.checkOrigination(f, k, label); err != nil {
 		return err
 	}
-	if !f.labelled() {
+	if !f.labelled() && f != EVPN {
 		label = 0
 	}
 	attrs.NextHop = attrs.NextHop.Unmap()
@@ -101,7 +102,7 @@ func (s *Speaker) OriginateSet(f Family, set []Origination) (failed int, err err
 			errs = append(errs, err)
 			continue
 		}
-		if !f.labelled() {
+		if !f.labelled() && f != EVPN {
 			o.Label = 0
 		}
 		o.Attrs.NextHop = o.Attrs.NextHop.Unmap()
@@ -146,6 +147,9 @@ func (s *Speaker) checkOrigination(f Family, k RouteKey, label uint32) error {
 	if err := s.checkKey(f, k); err != nil {
 		return err
 	}
+	if f == EVPN && label <= 0xffffff {
+		return nil // a 24-bit field: an MPLS label or a VNI (EVPNRoute)
+	}
 	if label > 0xfffff {
 		return fmt.Errorf("bgp originate %v: label %d exceeds 20 bits", k, label)
 	}
@@ -158,6 +162,15 @@ func (s *Speaker) checkKey(f Family, k RouteKey) error {
 	}
 	if s.tables[f] == nil {
 		return fmt.Errorf("bgp: family %v not configured", f)
+	}
+	if f == EVPN || k.EVPN != "" {
+		if f != EVPN {
+			return fmt.Errorf("bgp: %v: an EVPN key for family %v", k, f)
+		}
+		if _, err := EVPNRouteOf(k, 0); err != nil {
+			return fmt.Errorf("bgp: EVPN key: %w", err)
+		}
+		return nil
 	}
 	if !k.Prefix.IsValid() || k.Prefix.Addr().Is6() != f.isIPv6() {
 		return fmt.Errorf("bgp: %v: need an %s prefix", k, map[bool]string{false: "IPv4", true: "IPv6"}[f.isIPv6()])
@@ -238,6 +251,9 @@ func (s *Speaker) Routes(f Family) []Route {
 			return c
 		}
 		if c := cmp.Compare(a.Key.Prefix.Bits(), b.Key.Prefix.Bits()); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Key.EVPN, b.Key.EVPN); c != 0 {
 			return c
 		}
 		if a.Best != b.Best {

@@ -47,6 +47,10 @@ type Attrs struct {
 	// unchanged; Tunnels reads it.
 	TunnelEncap string
 
+	// PMSITunnel is the value of the PMSI Tunnel attribute (RFC 6514 5,
+	// evpn.go) of an EVPN inclusive multicast route, "" for none.
+	PMSITunnel string
+
 	// Transitive is the wire form of optional transitive attributes the
 	// speaker does not interpret, passed on unchanged (RFC 4271 5).
 	Transitive string
@@ -316,6 +320,10 @@ func attrsFromWire(pas []bgp.PathAttributeInterface, as2 bool) (Attrs, error) {
 			if v, ok := tunnelEncapValue(v); ok {
 				a.TunnelEncap = v
 			}
+		case *bgp.PathAttributePmsiTunnel:
+			if v, ok := pmsiValue(v); ok {
+				a.PMSITunnel = v
+			}
 		case *bgp.PathAttributeMpReachNLRI, *bgp.PathAttributeMpUnreachNLRI:
 		default:
 			if pa.GetFlags()&bgp.BGP_ATTR_FLAG_OPTIONAL != 0 && pa.GetFlags()&bgp.BGP_ATTR_FLAG_TRANSITIVE != 0 {
@@ -423,6 +431,13 @@ func (a *Attrs) toWire(f Family, as2 bool) ([]bgp.PathAttributeInterface, error)
 			return nil, err
 		}
 		pas = append(pas, te)
+	}
+	if a.PMSITunnel != "" {
+		pa, err := pmsiAttr(a.PMSITunnel)
+		if err != nil {
+			return nil, err
+		}
+		pas = append(pas, pa)
 	}
 	for p := []byte(a.Transitive); len(p) > 0; {
 		pa, err := bgp.GetPathAttribute(p)

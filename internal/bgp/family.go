@@ -54,6 +54,8 @@ func (f Family) String() string {
 		return "vpnv6"
 	case IPv4LabeledUnicast:
 		return "ipv4-labelled-unicast"
+	case EVPN:
+		return "l2vpn-evpn"
 	}
 	return fmt.Sprintf("afi%d/safi%d", f.wire().Afi(), f.wire().Safi())
 }
@@ -74,13 +76,15 @@ func (f Family) ShowName() string {
 		return "ipv4 labeled-unicast"
 	case RTC:
 		return "ipv4 rtc"
+	case EVPN:
+		return "l2vpn evpn"
 	}
 	return f.String()
 }
 
 func supported(f Family) bool {
 	switch f {
-	case IPv4Unicast, VPNv4, RTC, IPv6Unicast, VPNv6, IPv4LabeledUnicast:
+	case IPv4Unicast, VPNv4, RTC, IPv6Unicast, VPNv6, IPv4LabeledUnicast, EVPN:
 		return true
 	}
 	return false
@@ -188,13 +192,23 @@ func (r RD) String() string {
 }
 
 // RouteKey names a destination in one family's table: the prefix, and for
-// VPN families the RD that makes it unique across VPNs.
+// VPN families the RD that makes it unique across VPNs. An EVPN route
+// has no prefix: EVPN holds its NLRI (evpn.go; build it with
+// EVPNRoute.Key) and RD its RD.
 type RouteKey struct {
 	RD     RD
 	Prefix netip.Prefix
+	EVPN   string
 }
 
 func (k RouteKey) String() string {
+	if k.EVPN != "" {
+		r, err := EVPNRouteOf(k, 0)
+		if err != nil {
+			return fmt.Sprintf("evpn:%x", k.EVPN)
+		}
+		return r.keyString()
+	}
 	if k.RD == rtcRD {
 		return k.rtcString()
 	}
@@ -265,6 +279,9 @@ func (e ExtCommunity) String() string {
 	}
 	if _, ok := e.Encapsulation(); ok {
 		return encapString(e)
+	}
+	if e.IsMACMobility() {
+		return macMobilityString(e)
 	}
 	if e.IsRouteTarget() && e[0]&0x3f == 2 { // 4-octet AS specific: asplain, as FRR
 		return fmt.Sprintf("RT:%d:%d", binary.BigEndian.Uint32(e[2:6]), binary.BigEndian.Uint16(e[6:8]))

@@ -266,6 +266,11 @@ func keyOf(f Family, n bgp.NLRI) (RouteKey, uint32, bool) {
 		}
 		k = RouteKey{RD: rdFromWire(v.RD), Prefix: v.Prefix.Masked()}
 		label = firstLabel(v.Labels)
+	case *bgp.EVPNNLRI:
+		if f != EVPN {
+			return RouteKey{}, 0, false
+		}
+		return evpnKeyOf(v)
 	case *bgp.RouteTargetMembershipNLRI:
 		if f != RTC {
 			return RouteKey{}, 0, false

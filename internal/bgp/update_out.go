@@ -241,6 +241,8 @@ func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
 	switch {
 	case f == RTC:
 		return rtcNLRI(r.key)
+	case f == EVPN:
+		n, err = evpnNLRI(r.key, r.label)
 	case f.isVPN():
 		n, err = bgp.NewLabeledVPNIPAddrPrefix(r.key.Prefix, *bgp.NewMPLSLabelStack(r.label), r.key.RD.wire())
 	case f == IPv4LabeledUnicast:
@@ -255,6 +257,9 @@ func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
 }
 
 func (r outRoute) size(f Family) int {
+	if f == EVPN {
+		return len(r.key.EVPN) // label 1 is inside it, zeroed
+	}
 	n := 1 + (r.key.Prefix.Bits()+7)/8 // RTC too: its bits are the NLRI's
 	if f.labelled() {
 		n += 3

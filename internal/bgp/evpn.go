@@ -1,0 +1,365 @@
+package bgp
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
+)
+
+// EVPN is BGP MPLS-based Ethernet VPN (RFC 7432), AFI 25 SAFI 70; the
+// same routes serve VXLAN (RFC 8365), the label fields then carrying a
+// VNI and the route an RFC 9012 Encapsulation extended community.
+const EVPN Family = Family(bgp.RF_EVPN) // 25/70
+
+// EVPN route types (RFC 7432 7). Types other than 2 and 3 are carried
+// as their type and octets, unread.
+const (
+	EVPNEthernetAD  uint8 = 1
+	EVPNMACIP       uint8 = 2
+	EVPNMulticast   uint8 = 3
+	EVPNESRoute     uint8 = 4
+	EVPNIPPrefixRte uint8 = 5
+)
+
+// EVPNRoute is one EVPN NLRI.
+type EVPNRoute struct {
+	Type uint8
+	RD   RD
+	// ESI is the Ethernet Segment Identifier (type 2).
+	ESI    [10]byte
+	EthTag uint32
+	// MAC and IP (optional, invalid when absent) of a type 2 route.
+	MAC [6]byte
+	IP  netip.Addr
+	// Label1 and Label2 are the 3-octet label fields of a type 2 route as
+	// they are on the wire: an MPLS label in the top 20 bits (RFC 7432)
+	// or a 24-bit VNI (RFC 8365). HasLabel2 says the second is present.
+	Label1, Label2 uint32
+	HasLabel2      bool
+	// Originator is a type 3 route's originating router's IP address.
+	Originator netip.Addr
+	// Body is the value of a route of another type, as received.
+	Body []byte
+}
+
+// ParseEVPNNLRI reads one EVPN NLRI from the front of b and returns it
+// and the octets it took.
+func ParseEVPNNLRI(b []byte) (EVPNRoute, int, error) {
+	if len(b) < 2 {
+		return EVPNRoute{}, 0, errors.New("evpn: NLRI shorter than its type and length")
+	}
+	t, n := b[0], int(b[1])
+	if len(b) < 2+n {
+		return EVPNRoute{}, 0, fmt.Errorf("evpn: route type %d: length %d exceeds the %d octets left", t, n, len(b)-2)
+	}
+	v := b[2 : 2+n]
+	r := EVPNRoute{Type: t}
+	switch t {
+	case EVPNMACIP:
+		// RD 8, ESI 10, tag 4, MAC length 1, MAC 6, IP length 1, IP, labels.
+		if len(v) < 8+10+4+1+6+1+3 {
+			return EVPNRoute{}, 0, fmt.Errorf("evpn: MAC/IP route of %d octets is too short", len(v))
+		}
+		copy(r.RD[:], v[:8])
+		copy(r.ESI[:], v[8:18])
+		r.EthTag = binary.BigEndian.Uint32(v[18:22])
+		if v[22] != 48 {
+			return EVPNRoute{}, 0, fmt.Errorf("evpn: MAC/IP route: MAC length %d bits, want 48", v[22])
+		}
+		copy(r.MAC[:], v[23:29])
+		ipBits := int(v[29])
+		rest := v[30:]
+		switch ipBits {
+		case 0:
+		case 32, 128:
+			if len(rest) < ipBits/8 {
+				return EVPNRoute{}, 0, errors.New("evpn: MAC/IP route: IP address truncated")
+			}
+			r.IP, _ = netip.AddrFromSlice(rest[:ipBits/8])
+			rest = rest[ipBits/8:]
+		default:
+			return EVPNRoute{}, 0, fmt.Errorf("evpn: MAC/IP route: IP length %d bits, want 0, 32 or 128", ipBits)
+		}
+		switch len(rest) {
+		case 3:
+			r.Label1 = label24(rest)
+		case 6:
+			r.Label1, r.Label2, r.HasLabel2 = label24(rest), label24(rest[3:]), true
+		default:
+			return EVPNRoute{}, 0, fmt.Errorf("evpn: MAC/IP route: %d octets of labels, want 3 or 6", len(rest))
+		}
+	case EVPNMulticast:
+		// RD 8, tag 4, IP length 1, originator IP.
+		if len(v) != 8+4+1+4 && len(v) != 8+4+1+16 {
+			return EVPNRoute{}, 0, fmt.Errorf("evpn: inclusive multicast route of %d octets, want 17 or 29", len(v))
+		}
+		copy(r.RD[:], v[:8])
+		r.EthTag = binary.BigEndian.Uint32(v[8:12])
+		if int(v[12]) != 8*(len(v)-13) {
+			return EVPNRoute{}, 0, fmt.Errorf("evpn: inclusive multicast route: IP length %d bits for %d octets", v[12], len(v)-13)
+		}
+		r.Originator, _ = netip.AddrFromSlice(v[13:])
+	default:
+		if t == 0 {
+			return EVPNRoute{}, 0, errors.New("evpn: route type 0")
+		}
+		if len(v) >= 8 && t <= EVPNIPPrefixRte {
+			copy(r.RD[:], v[:8])
+		}
+		r.Body = append([]byte(nil), v...)
+	}
+	return r, 2 + n, nil
+}
+
+func label24(b []byte) uint32 { return uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2]) }
+
+func appendLabel24(b []byte, l uint32) []byte { return append(b, byte(l>>16), byte(l>>8), byte(l)) }
+
+// AppendWire appends the route's NLRI in wire form to b.
+func (r EVPNRoute) AppendWire(b []byte) ([]byte, error) {
+	start := len(b)
+	b = append(b, r.Type, 0)
+	switch r.Type {
+	case EVPNMACIP:
+		b = append(b, r.RD[:]...)
+		b = append(b, r.ESI[:]...)
+		b = binary.BigEndian.AppendUint32(b, r.EthTag)
+		b = append(b, 48)
+		b = append(b, r.MAC[:]...)
+		switch {
+		case !r.IP.IsValid():
+			b = append(b, 0)
+		case r.IP.Is4():
+			b = append(b, 32)
+			b = append(b, r.IP.AsSlice()...)
+		default:
+			b = append(b, 128)
+			b = append(b, r.IP.AsSlice()...)
+		}
+		if r.Label1 > 0xffffff || r.Label2 > 0xffffff {
+			return nil, fmt.Errorf("evpn: label field exceeds 24 bits")
+		}
+		b = appendLabel24(b, r.Label1)
+		if r.HasLabel2 {
+			b = appendLabel24(b, r.Label2)
+		}
+	case EVPNMulticast:
+		if !r.Originator.IsValid() {
+			return nil, errors.New("evpn: inclusive multicast route without an originator address")
+		}
+		b = append(b, r.RD[:]...)
+		b = binary.BigEndian.AppendUint32(b, r.EthTag)
+		b = append(b, byte(r.Originator.BitLen()))
+		b = append(b, r.Originator.AsSlice()...)
+	default:
+		if r.Type == 0 || len(r.Body) > 255 {
+			return nil, fmt.Errorf("evpn: route type %d of %d octets cannot be sent", r.Type, len(r.Body))
+		}
+		b = append(b, r.Body...)
+	}
+	b[start+1] = byte(len(b) - start - 2)
+	return b, nil
+}
+
+// Key is the route's table key and the label the path carries apart
+// from it. The key holds the NLRI with label 1 zeroed (label 1 is the
+// path's, as for the other labelled families); so a route whose ESI or
+// label 2 changes is another destination, not a replacement — unlike
+// RFC 7432 7.2, which leaves both out of the key.
+func (r EVPNRoute) Key() (RouteKey, uint32, error) {
+	label := uint32(0)
+	if r.Type == EVPNMACIP {
+		label, r.Label1 = r.Label1, 0
+	}
+	b, err := r.AppendWire(nil)
+	if err != nil {
+		return RouteKey{}, 0, err
+	}
+	return RouteKey{RD: r.RD, EVPN: string(b)}, label, nil
+}
+
+// EVPNRouteOf is the route a key and a path's label stand for.
+func EVPNRouteOf(k RouteKey, label uint32) (EVPNRoute, error) {
+	r, n, err := ParseEVPNNLRI([]byte(k.EVPN))
+	if err != nil {
+		return EVPNRoute{}, err
+	}
+	if n != len(k.EVPN) {
+		return EVPNRoute{}, errors.New("evpn: key has octets after its NLRI")
+	}
+	if r.Type == EVPNMACIP {
+		r.Label1 = label
+	}
+	return r, nil
+}
+
+// evpnKeyOf maps a received EVPN NLRI to its key and label.
+func evpnKeyOf(n *bgp.EVPNNLRI) (RouteKey, uint32, bool) {
+	b, err := n.Serialize()
+	if err != nil {
+		return RouteKey{}, 0, false
+	}
+	r, used, err := ParseEVPNNLRI(b)
+	if err != nil || used != len(b) {
+		return RouteKey{}, 0, false
+	}
+	k, label, err := r.Key()
+	return k, label, err == nil
+}
+
+// evpnNLRI is the codec's form of an EVPN route.
+func evpnNLRI(k RouteKey, label uint32) (bgp.NLRI, error) {
+	r, err := EVPNRouteOf(k, label)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.AppendWire(nil)
+	if err != nil {
+		return nil, err
+	}
+	return bgp.NLRIFromSlice(bgp.RF_EVPN, b)
+}
+
+// String writes the route as GoBGP does, in brackets per field.
+func (r EVPNRoute) String() string {
+	var sb strings.Builder
+	switch r.Type {
+	case EVPNMACIP:
+		fmt.Fprintf(&sb, "[type:macadv][rd:%v][esi:%s][etag:%d][mac:%v]", r.RD, esiString(r.ESI), r.EthTag, net.HardwareAddr(r.MAC[:]))
+		if r.IP.IsValid() {
+			fmt.Fprintf(&sb, "[ip:%v]", r.IP)
+		}
+		fmt.Fprintf(&sb, "[labels:%d", r.Label1)
+		if r.HasLabel2 {
+			fmt.Fprintf(&sb, ",%d", r.Label2)
+		}
+		sb.WriteString("]")
+	case EVPNMulticast:
+		fmt.Fprintf(&sb, "[type:multicast][rd:%v][etag:%d][ip:%v]", r.RD, r.EthTag, r.Originator)
+	default:
+		fmt.Fprintf(&sb, "[type:%d][value:%x]", r.Type, r.Body)
+	}
+	return sb.String()
+}
+
+func esiString(e [10]byte) string {
+	if e == ([10]byte{}) {
+		return "single-homed"
+	}
+	return fmt.Sprintf("%x", e[:])
+}
+
+// MACMobility builds the MAC Mobility extended community (RFC 7432
+// 7.7): type 0x06 sub-type 0x00, the sticky flag and a sequence number.
+func MACMobility(seq uint32, sticky bool) ExtCommunity {
+	e := ExtCommunity{0x06, 0x00}
+	if sticky {
+		e[2] = 1
+	}
+	binary.BigEndian.PutUint32(e[4:], seq)
+	return e
+}
+
+// IsMACMobility reports whether e is a MAC Mobility community.
+func (e ExtCommunity) IsMACMobility() bool { return e[0] == 0x06 && e[1] == 0x00 }
+
+func macMobilityString(e ExtCommunity) string {
+	s := fmt.Sprintf("MM:%d", binary.BigEndian.Uint32(e[4:]))
+	if e[2]&1 != 0 {
+		s += ", sticky MAC"
+	}
+	return s
+}
+
+// PMSITunnel is the PMSI Tunnel attribute (RFC 6514 5) of an inclusive
+// multicast route; EVPN uses ingress replication (RFC 7432 11.2), the
+// tunnel identifier then being the originator's address.
+type PMSITunnel struct {
+	LeafInfoRequired bool
+	TunnelType       uint8
+	// Label is the 3-octet field as on the wire (MPLS label in the top
+	// 20 bits, or a VNI).
+	Label    uint32
+	TunnelID []byte
+}
+
+// PMSIIngressReplication is tunnel type 6.
+const PMSIIngressReplication uint8 = 6
+
+// PackPMSITunnel is the attribute's value in Attrs.PMSITunnel form.
+func PackPMSITunnel(p PMSITunnel) string {
+	b := []byte{0, p.TunnelType}
+	if p.LeafInfoRequired {
+		b[0] = 1
+	}
+	b = appendLabel24(b, p.Label)
+	return string(append(b, p.TunnelID...))
+}
+
+// PMSI reads the route's PMSI Tunnel attribute.
+func (a *Attrs) PMSI() (PMSITunnel, bool) {
+	v := a.PMSITunnel
+	if len(v) < 5 {
+		return PMSITunnel{}, false
+	}
+	return PMSITunnel{LeafInfoRequired: v[0]&1 != 0, TunnelType: v[1], Label: label24([]byte(v[2:5])), TunnelID: []byte(v[5:])}, true
+}
+
+func (p PMSITunnel) String() string {
+	t := fmt.Sprintf("type %d", p.TunnelType)
+	id := fmt.Sprintf("%x", p.TunnelID)
+	if p.TunnelType == PMSIIngressReplication {
+		t = "ingress-replication"
+		if a, ok := netip.AddrFromSlice(p.TunnelID); ok {
+			id = a.String()
+		}
+	}
+	return fmt.Sprintf("%s, label %d, tunnel %s", t, p.Label, id)
+}
+
+// pmsiAttr is the PMSI Tunnel attribute in the codec's form.
+func pmsiAttr(v string) (bgp.PathAttributeInterface, error) {
+	b := []byte{byte(bgp.BGP_ATTR_FLAG_OPTIONAL | bgp.BGP_ATTR_FLAG_TRANSITIVE), byte(bgp.BGP_ATTR_TYPE_PMSI_TUNNEL), byte(len(v))}
+	if len(v) > 255 {
+		return nil, errors.New("PMSI tunnel attribute too long")
+	}
+	b = append(b, v...)
+	pa, err := bgp.GetPathAttribute(b)
+	if err != nil {
+		return nil, fmt.Errorf("PMSI tunnel attribute: %w", err)
+	}
+	if err := pa.DecodeFromBytes(b); err != nil {
+		return nil, fmt.Errorf("PMSI tunnel attribute: %w", err)
+	}
+	return pa, nil
+}
+
+// pmsiValue is the value of a received PMSI Tunnel attribute.
+func pmsiValue(p *bgp.PathAttributePmsiTunnel) (string, bool) {
+	b, err := p.Serialize()
+	if err != nil || len(b) < 3 {
+		return "", false
+	}
+	hdr := 3
+	if bgp.BGPAttrFlag(b[0])&bgp.BGP_ATTR_FLAG_EXTENDED_LENGTH != 0 {
+		hdr = 4
+	}
+	if len(b) < hdr+5 {
+		return "", false
+	}
+	return string(b[hdr:]), true
+}
+
+// keyString is the route without label 1 (the key's part of it).
+func (r EVPNRoute) keyString() string {
+	if r.Type == EVPNMACIP {
+		s := r.String()
+		return s[:strings.LastIndex(s, "[labels:")]
+	}
+	return r.String()
+}
