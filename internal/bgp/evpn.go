@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -362,4 +363,89 @@ func (r EVPNRoute) keyString() string {
 		return s[:strings.LastIndex(s, "[labels:")]
 	}
 	return r.String()
+}
+
+// EVPNView is an EVPN route's fields as show and its JSON give them.
+type EVPNView struct {
+	RouteType  uint8    `json:"routeType"`
+	ESI        string   `json:"esi,omitempty"`
+	EthTag     uint32   `json:"ethTag"`
+	MAC        string   `json:"mac,omitempty"`
+	IP         string   `json:"ip,omitempty"`
+	Labels     []uint32 `json:"labels,omitempty"`
+	Originator string   `json:"originatorIp,omitempty"`
+	// Value is the octets of a route type read no further, in hex.
+	Value       string `json:"value,omitempty"`
+	PMSITunnel  string `json:"pmsiTunnel,omitempty"`
+	MACMobility string `json:"macMobility,omitempty"`
+}
+
+func (r EVPNRoute) view(a *Attrs) EVPNView {
+	v := EVPNView{RouteType: r.Type, EthTag: r.EthTag}
+	switch r.Type {
+	case EVPNMACIP:
+		v.ESI, v.MAC, v.Labels = esiString(r.ESI), net.HardwareAddr(r.MAC[:]).String(), []uint32{r.Label1}
+		if r.IP.IsValid() {
+			v.IP = r.IP.String()
+		}
+		if r.HasLabel2 {
+			v.Labels = append(v.Labels, r.Label2)
+		}
+	case EVPNMulticast:
+		v.Originator = r.Originator.String()
+	default:
+		v.Value = fmt.Sprintf("%x", r.Body)
+	}
+	if p, ok := a.PMSI(); ok {
+		v.PMSITunnel = p.String()
+	}
+	for _, e := range a.ExtCommunityList() {
+		if e.IsMACMobility() {
+			v.MACMobility = macMobilityString(e)
+		}
+	}
+	return v
+}
+
+// frrPrefix writes the route as FRR's `show bgp l2vpn evpn` does.
+func (r EVPNRoute) frrPrefix() string {
+	switch r.Type {
+	case EVPNMACIP:
+		s := fmt.Sprintf("[2]:[%d]:[48]:[%v]", r.EthTag, net.HardwareAddr(r.MAC[:]))
+		if r.IP.IsValid() {
+			s += fmt.Sprintf(":[%d]:[%v]", r.IP.BitLen(), r.IP)
+		}
+		return s
+	case EVPNMulticast:
+		return fmt.Sprintf("[3]:[%d]:[%d]:[%v]", r.EthTag, r.Originator.BitLen(), r.Originator)
+	}
+	return fmt.Sprintf("[%d]:[%x]", r.Type, r.Body)
+}
+
+// writeEVPNLines writes the lines under an EVPN path: communities and
+// labels, then the PMSI tunnel when there is one.
+func writeEVPNLines(w io.Writer, v RouteView, e *EVPNView) {
+	var ecs []string
+	ecs = append(ecs, trimRT(v.RTs)...)
+	if e.MACMobility != "" {
+		ecs = append(ecs, e.MACMobility)
+	}
+	line := fmt.Sprintf("    EC{%s}", strings.Join(ecs, " "))
+	if e.ESI != "" && e.ESI != "single-homed" {
+		line += " ESI:" + e.ESI
+	}
+	if len(e.Labels) > 0 {
+		ls := make([]string, len(e.Labels))
+		for i, l := range e.Labels {
+			ls[i] = fmt.Sprint(l)
+		}
+		line += " label=" + strings.Join(ls, "/")
+	}
+	fmt.Fprintln(w, line)
+	if len(v.Encapsulation) > 0 {
+		fmt.Fprintf(w, "    Encap{%s}\n", encapText(v.Encapsulation))
+	}
+	if e.PMSITunnel != "" {
+		fmt.Fprintf(w, "    PMSI{%s}\n", e.PMSITunnel)
+	}
 }

@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -199,6 +200,32 @@ func TestEVPNThroughReflector(t *testing.T) {
 	p, ok := gotMC.Attrs.PMSI()
 	if !ok || p.String() != "ingress-replication, label 80000, tunnel 10.0.0.1" {
 		t.Errorf("PMSI %v %v", p, ok)
+	}
+
+	// show bgp l2vpn evpn: FRR's notation, grouped by RD, with the
+	// communities, label and PMSI tunnel under each path.
+	var b strings.Builder
+	if err := l.sp["pe2"].WriteRoutes(&b, EVPN); err != nil {
+		t.Fatal(err)
+	}
+	// Columns as in the other tables; compared with spaces collapsed.
+	table := strings.Join(strings.Fields(b.String()), " ")
+	for _, want := range []string{
+		"Route Distinguisher: 10.0.0.1:100 *>i [2]:[0]:[48]:[fa:16:3e:00:00:01]:[32]:[10.1.0.5] 10.0.0.1 100 0 i EC{65000:100 MM:3} label=80160",
+		"*>i [3]:[10]:[32]:[10.0.0.1] 10.0.0.1 100 0 i EC{65000:100} PMSI{ingress-replication, label 80000, tunnel 10.0.0.1}",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("evpn table lacks %q:\n%s", want, b.String())
+		}
+	}
+	js, err := json.Marshal(got.View())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"rd":"10.0.0.1:100"`, `"evpn":{"routeType":2,"esi":"single-homed","ethTag":0,"mac":"fa:16:3e:00:00:01","ip":"10.1.0.5","labels":[80160],"macMobility":"MM:3"}`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("JSON lacks %s: %s", want, js)
+		}
 	}
 
 	// A new label for the same MAC and IP replaces the route.

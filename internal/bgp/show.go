@@ -23,7 +23,10 @@ type RouteView struct {
 	// the Tunnel Encapsulation attribute or the Encapsulation extended
 	// community, encap.go).
 	Encapsulation []TunnelView `json:"encapsulation,omitempty"`
-	Best          bool         `json:"bestpath"`
+	// EVPN is an EVPN route's fields (Prefix then shows it as FRR's
+	// `show bgp l2vpn evpn` does, [2]:[tag]:[48]:[MAC]:[32]:[IP]).
+	EVPN *EVPNView `json:"evpn,omitempty"`
+	Best bool      `json:"bestpath"`
 	// Valid is FRR's "valid": the next hop resolves; a path without it
 	// is "inaccessible" and never best.
 	Valid     bool    `json:"valid"`
@@ -50,6 +53,14 @@ func (r *Route) View() RouteView {
 		v.Prefix = r.Key.String()
 	case VPNv4, VPNv6:
 		v.RD = r.Key.RD.String()
+	case EVPN:
+		v.RD = r.Key.RD.String()
+		if e, err := EVPNRouteOf(r.Key, r.Label); err == nil {
+			ev := e.view(a)
+			v.EVPN, v.Prefix = &ev, e.frrPrefix()
+		} else {
+			v.Prefix = r.Key.String()
+		}
 	}
 	if r.Peer.IsValid() {
 		v.Peer = r.Peer.String()
@@ -138,7 +149,7 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 	for i := range routes {
 		r := &routes[i]
 		v := r.View()
-		if (f.isVPN() || f == RTC) && (first || r.Key.RD != rd) {
+		if (f.isVPN() || f == RTC || f == EVPN) && (first || r.Key.RD != rd) {
 			fmt.Fprintf(w, "Route Distinguisher: %s\n", v.RD)
 			rd, first = r.Key.RD, false
 		}
@@ -177,6 +188,9 @@ func (s *Speaker) WriteRoutes(w io.Writer, f Family) error {
 			if len(v.Encapsulation) > 0 {
 				fmt.Fprintf(w, "    Encap{%s}\n", encapText(v.Encapsulation))
 			}
+		}
+		if e := v.EVPN; e != nil {
+			writeEVPNLines(w, v, e)
 		}
 	}
 	if invalid > 0 {

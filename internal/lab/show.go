@@ -374,6 +374,8 @@ func (l *Lab) showBGP(n *Node, table, vrf string) (any, string, error) {
 		return bgpRoutes(sp, bgp.VPNv4, name)
 	case "bgp ipv4 unicast", "bgp ipv4":
 		return bgpRoutes(sp, bgp.IPv4Unicast, name)
+	case "bgp evpn", "bgp l2vpn evpn":
+		return bgpRoutes(sp, bgp.EVPN, name)
 	}
 	rest, ok := strings.CutPrefix(table, "bgp neighbor ")
 	if !ok {
