@@ -449,3 +449,97 @@ func writeEVPNLines(w io.Writer, v RouteView, e *EVPNView) {
 		fmt.Fprintf(w, "    PMSI{%s}\n", e.PMSITunnel)
 	}
 }
+
+// dropUnknownEVPNRoutes returns an UPDATE with the EVPN NLRI of route
+// types this speaker does not know (above 5) taken out of its
+// MP_REACH_NLRI and MP_UNREACH_NLRI, which RFC 7432 7 says to ignore:
+// GoBGP's codec refuses the whole attribute for one, which would disable
+// the family. Anything it cannot walk it returns unchanged, for the
+// codec to judge.
+func dropUnknownEVPNRoutes(raw []byte) []byte {
+	if len(raw) < headerLen+4 || raw[18] != bgp.BGP_MSG_UPDATE || int(binary.BigEndian.Uint16(raw[16:18])) != len(raw) {
+		return raw
+	}
+	body := raw[headerLen:]
+	wl := int(binary.BigEndian.Uint16(body))
+	if len(body) < 2+wl+2 {
+		return raw
+	}
+	attrsAt := 2 + wl + 2
+	al := int(binary.BigEndian.Uint16(body[2+wl:]))
+	if len(body) < attrsAt+al {
+		return raw
+	}
+	attrs := body[attrsAt : attrsAt+al]
+	var out []byte
+	changed := false
+	for p := attrs; len(p) > 0; {
+		if len(p) < 3 {
+			return raw
+		}
+		flags, typ := p[0], p[1]
+		hl, l := 3, int(p[2])
+		if flags&byte(bgp.BGP_ATTR_FLAG_EXTENDED_LENGTH) != 0 {
+			if len(p) < 4 {
+				return raw
+			}
+			hl, l = 4, int(binary.BigEndian.Uint16(p[2:4]))
+		}
+		if len(p) < hl+l {
+			return raw
+		}
+		attr := p[:hl+l]
+		p = p[hl+l:]
+		if typ == byte(bgp.BGP_ATTR_TYPE_MP_REACH_NLRI) || typ == byte(bgp.BGP_ATTR_TYPE_MP_UNREACH_NLRI) {
+			v := attr[hl:]
+			if len(v) >= 3 && binary.BigEndian.Uint16(v) == bgp.AFI_L2VPN && v[2] == bgp.SAFI_EVPN {
+				at := 3 // AFI, SAFI
+				if typ == byte(bgp.BGP_ATTR_TYPE_MP_REACH_NLRI) {
+					if len(v) < 4 || len(v) < 4+int(v[3])+1 {
+						return raw
+					}
+					at = 4 + int(v[3]) + 1 // next hop length, next hop, reserved
+				}
+				kept := append([]byte(nil), v[:at]...)
+				for n := v[at:]; len(n) > 0; {
+					if len(n) < 2 || len(n) < 2+int(n[1]) {
+						return raw
+					}
+					if n[0] >= 1 && n[0] <= EVPNIPPrefixRte {
+						kept = append(kept, n[:2+int(n[1])]...)
+					} else {
+						changed = true
+					}
+					n = n[2+int(n[1]):]
+				}
+				if len(kept) == at && typ == byte(bgp.BGP_ATTR_TYPE_MP_UNREACH_NLRI) {
+					continue // emptied: left as is it would read as End-of-RIB
+				}
+				hdr := []byte{flags, typ}
+				if hl == 4 {
+					hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(kept)))
+				} else {
+					hdr = append(hdr, byte(len(kept)))
+				}
+				attr = append(hdr, kept...)
+			}
+		}
+		out = append(out, attr...)
+	}
+	if !changed {
+		return raw
+	}
+	if wl == 0 && len(out) == 0 && len(body) == attrsAt+al {
+		// Nothing left: the UPDATE withdrew only routes we ignore. An
+		// empty UPDATE would be End-of-RIB; a KEEPALIVE is what it now
+		// means to us (it kept the session alive).
+		ka := append([]byte(nil), raw[:16]...) // the marker
+		return append(ka, 0, headerLen, bgp.BGP_MSG_KEEPALIVE)
+	}
+	msg := append([]byte(nil), raw[:headerLen+2+wl]...)
+	msg = binary.BigEndian.AppendUint16(msg, uint16(len(out)))
+	msg = append(msg, out...)
+	msg = append(msg, body[attrsAt+al:]...)
+	binary.BigEndian.PutUint16(msg[16:18], uint16(len(msg)))
+	return msg
+}

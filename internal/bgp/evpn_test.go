@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"net/netip"
 	"strings"
@@ -332,4 +333,90 @@ func TestEVPNReceiveAndRFC7606(t *testing.T) {
 		t.Error("MP_UNREACH did not withdraw")
 	}
 	checkRIB(t, s)
+}
+
+// evpnUpdateWith builds an UPDATE whose MP_REACH_NLRI (reach) or
+// MP_UNREACH_NLRI carries the known route r followed by raw NLRI octets
+// extra, with ORIGIN and AS_PATH for an announcement.
+func evpnUpdateWith(t testing.TB, reach bool, r *EVPNRoute, extra []byte) []byte {
+	var v []byte
+	v = binary.BigEndian.AppendUint16(v, bgp.AFI_L2VPN)
+	v = append(v, bgp.SAFI_EVPN)
+	typ := bgp.BGP_ATTR_TYPE_MP_UNREACH_NLRI
+	if reach {
+		typ = bgp.BGP_ATTR_TYPE_MP_REACH_NLRI
+		v = append(v, 4, 10, 0, 0, 2, 0)
+	}
+	if r != nil {
+		var err error
+		if v, err = r.AppendWire(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v = append(v, extra...)
+	attrs := []byte{byte(bgp.BGP_ATTR_FLAG_OPTIONAL | bgp.BGP_ATTR_FLAG_EXTENDED_LENGTH), byte(typ)}
+	attrs = binary.BigEndian.AppendUint16(attrs, uint16(len(v)))
+	attrs = append(attrs, v...)
+	if reach {
+		for _, pa := range baseAttrs {
+			b, _ := pa.Serialize()
+			attrs = append(attrs, b...)
+		}
+	}
+	body := []byte{0, 0, byte(len(attrs) >> 8), byte(len(attrs))}
+	return frame(bgp.BGP_MSG_UPDATE, append(body, attrs...))
+}
+
+// TestEVPNUnknownRouteTypesIgnored: route types the speaker does not
+// know (here 7 and 11, RFC 9251's) are ignored as RFC 7432 7 says —
+// the known routes beside them are taken, a withdrawal of only unknown
+// ones changes nothing (and is no End-of-RIB), and the family stays up.
+func TestEVPNUnknownRouteTypesIgnored(t *testing.T) {
+	s, rc := newEVPNSpeaker(t)
+	defer s.Close()
+	mac := macIP(t, "65000:1", "10.1.0.5", 77)
+	k, _, _ := mac.Key()
+	unknown := []byte{7, 3, 1, 2, 3, 11, 0}
+	rc.recv(evpnUpdateWith(t, true, &mac, unknown))
+	if got := bestOf(s.Routes(EVPN), k); got == nil || got.Label != 77 {
+		t.Fatalf("the known route beside unknown ones: %+v", s.Routes(EVPN))
+	}
+	rc.recv(evpnUpdateWith(t, false, nil, unknown))
+	s.mu.Lock()
+	eor := s.peers[addr("10.0.0.2")].eorIn[EVPN]
+	s.mu.Unlock()
+	if eor || bestOf(s.Routes(EVPN), k) == nil {
+		t.Errorf("withdrawing only unknown routes: End-of-RIB %v, route kept %v", eor, bestOf(s.Routes(EVPN), k) != nil)
+	}
+	rc.recv(evpnUpdateWith(t, false, &mac, unknown))
+	if bestOf(s.Routes(EVPN), k) != nil {
+		t.Error("the known route withdrawn beside unknown ones is kept")
+	}
+	rc.recv(evpnUpdateWith(t, true, &mac, nil))
+	if n := rc.notifications(); len(n) != 0 || bestOf(s.Routes(EVPN), k) == nil {
+		t.Errorf("family disabled or session reset: %v, routes %v", n, s.Routes(EVPN))
+	}
+}
+
+// FuzzDropUnknownEVPNRoutes: whatever UPDATE body comes in, what goes to
+// the codec is a well-framed message, and taking unknown routes out
+// twice changes nothing more.
+func FuzzDropUnknownEVPNRoutes(f *testing.F) {
+	mac := macIP(f, "65000:1", "10.1.0.5", 77)
+	for _, m := range [][]byte{evpnUpdateWith(f, true, &mac, []byte{7, 3, 1, 2, 3}), evpnUpdateWith(f, false, nil, []byte{11, 0})} {
+		f.Add(m[headerLen:])
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > maxMessageLen-headerLen {
+			return
+		}
+		in := frame(bgp.BGP_MSG_UPDATE, body)
+		out := dropUnknownEVPNRoutes(in)
+		if len(out) < headerLen || int(binary.BigEndian.Uint16(out[16:18])) != len(out) {
+			t.Fatalf("%x became a badly framed %x", in, out)
+		}
+		if again := dropUnknownEVPNRoutes(out); !bytes.Equal(again, out) {
+			t.Fatalf("second pass changed %x to %x", out, again)
+		}
+	})
 }

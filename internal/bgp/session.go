@@ -217,7 +217,7 @@ func parseMessage(raw []byte, as2 bool) (msg *bgp.BGPMessage, err error) {
 			msg, err = nil, bgp.NewMessageError(bgp.BGP_ERROR_MESSAGE_HEADER_ERROR, 0, nil, fmt.Sprintf("undecodable message: %v", r))
 		}
 	}()
-	return bgp.ParseBGPMessage(raw, wireOptions(as2)...)
+	return bgp.ParseBGPMessage(dropUnknownEVPNRoutes(raw), wireOptions(as2)...)
 }
 
 func (ss *session) open(o *bgp.BGPOpen) {
