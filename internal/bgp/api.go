@@ -167,7 +167,7 @@ func (s *Speaker) checkKey(f Family, k RouteKey) error {
 		if f != EVPN {
 			return fmt.Errorf("bgp: %v: an EVPN key for family %v", k, f)
 		}
-		if _, err := EVPNRouteOf(k, 0); err != nil {
+		if _, err := EVPNRouteOf(k, 0, ""); err != nil {
 			return fmt.Errorf("bgp: EVPN key: %w", err)
 		}
 		return nil

@@ -51,6 +51,11 @@ type Attrs struct {
 	// evpn.go) of an EVPN inclusive multicast route, "" for none.
 	PMSITunnel string
 
+	// EVPNNonKey is a MAC/IP route's ESI and, when present, label 2 (10
+	// then 3 octets): fields of its NLRI outside its key (RFC 7432 7.2),
+	// so held with the path. Never sent as an attribute.
+	EVPNNonKey string
+
 	// Transitive is the wire form of optional transitive attributes the
 	// speaker does not interpret, passed on unchanged (RFC 4271 5).
 	Transitive string

@@ -168,14 +168,16 @@ func (r EVPNRoute) AppendWire(b []byte) ([]byte, error) {
 }
 
 // Key is the route's table key and the label the path carries apart
-// from it. The key holds the NLRI with label 1 zeroed (label 1 is the
-// path's, as for the other labelled families); so a route whose ESI or
-// label 2 changes is another destination, not a replacement — unlike
-// RFC 7432 7.2, which leaves both out of the key.
+// from it. The key holds the NLRI without what RFC 7432 7.2 leaves out
+// of a MAC/IP route's key: label 1 is the path's label (as for the
+// other labelled families), the ESI and label 2 go in its attributes
+// (Attrs.EVPNNonKey, from NonKey); a change of any of them replaces the
+// route.
 func (r EVPNRoute) Key() (RouteKey, uint32, error) {
 	label := uint32(0)
 	if r.Type == EVPNMACIP {
 		label, r.Label1 = r.Label1, 0
+		r.ESI, r.Label2, r.HasLabel2 = [10]byte{}, 0, false
 	}
 	b, err := r.AppendWire(nil)
 	if err != nil {
@@ -184,8 +186,22 @@ func (r EVPNRoute) Key() (RouteKey, uint32, error) {
 	return RouteKey{RD: r.RD, EVPN: string(b)}, label, nil
 }
 
-// EVPNRouteOf is the route a key and a path's label stand for.
-func EVPNRouteOf(k RouteKey, label uint32) (EVPNRoute, error) {
+// NonKey is what Attrs.EVPNNonKey holds for the route: a MAC/IP
+// route's ESI and label 2, "" when it has neither.
+func (r EVPNRoute) NonKey() string {
+	if r.Type != EVPNMACIP || (r.ESI == [10]byte{} && !r.HasLabel2) {
+		return ""
+	}
+	b := append([]byte(nil), r.ESI[:]...)
+	if r.HasLabel2 {
+		b = appendLabel24(b, r.Label2)
+	}
+	return string(b)
+}
+
+// EVPNRouteOf is the route a key, a path's label and its attributes'
+// EVPNNonKey stand for.
+func EVPNRouteOf(k RouteKey, label uint32, nonKey string) (EVPNRoute, error) {
 	r, n, err := ParseEVPNNLRI([]byte(k.EVPN))
 	if err != nil {
 		return EVPNRoute{}, err
@@ -195,8 +211,31 @@ func EVPNRouteOf(k RouteKey, label uint32) (EVPNRoute, error) {
 	}
 	if r.Type == EVPNMACIP {
 		r.Label1 = label
+		if len(nonKey) >= 10 {
+			copy(r.ESI[:], nonKey)
+		}
+		if len(nonKey) == 13 {
+			r.Label2, r.HasLabel2 = label24([]byte(nonKey[10:])), true
+		}
 	}
 	return r, nil
+}
+
+// evpnNonKey is the EVPNNonKey of a received EVPN NLRI.
+func evpnNonKey(n bgp.NLRI) string {
+	e, ok := n.(*bgp.EVPNNLRI)
+	if !ok {
+		return ""
+	}
+	b, err := e.Serialize()
+	if err != nil {
+		return ""
+	}
+	r, _, err := ParseEVPNNLRI(b)
+	if err != nil {
+		return ""
+	}
+	return r.NonKey()
 }
 
 // evpnKeyOf maps a received EVPN NLRI to its key and label.
@@ -214,8 +253,8 @@ func evpnKeyOf(n *bgp.EVPNNLRI) (RouteKey, uint32, bool) {
 }
 
 // evpnNLRI is the codec's form of an EVPN route.
-func evpnNLRI(k RouteKey, label uint32) (bgp.NLRI, error) {
-	r, err := EVPNRouteOf(k, label)
+func evpnNLRI(k RouteKey, label uint32, nonKey string) (bgp.NLRI, error) {
+	r, err := EVPNRouteOf(k, label, nonKey)
 	if err != nil {
 		return nil, err
 	}

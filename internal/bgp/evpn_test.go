@@ -73,7 +73,7 @@ func TestEVPNCodecRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := EVPNRouteOf(k, label)
+		back, err := EVPNRouteOf(k, label, r.NonKey())
 		if err != nil || back.String() != r.String() {
 			t.Errorf("key %v gives %v (%v)", k, back, err)
 		}
@@ -142,7 +142,7 @@ func FuzzEVPNNLRI(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if back, err := EVPNRouteOf(k, label); err != nil || back.String() != r.String() {
+		if back, err := EVPNRouteOf(k, label, r.NonKey()); err != nil || back.String() != r.String() {
 			t.Fatalf("key round trip %v -> %v (%v)", r, back, err)
 		}
 	})
@@ -184,7 +184,7 @@ func TestEVPNThroughReflector(t *testing.T) {
 	if got == nil {
 		t.Fatalf("pe2 lacks %v: %v", kMAC, l.routes("pe2", EVPN))
 	}
-	r, err := EVPNRouteOf(got.Key, got.Label)
+	r, err := EVPNRouteOf(got.Key, got.Label, got.Attrs.EVPNNonKey)
 	if err != nil || r.String() != mac.String() || got.NextHop != addr("10.0.0.1") || got.Peer != addr("10.0.0.100") {
 		t.Errorf("pe2 has %v (%v) next hop %v from %v", r, err, got.NextHop, got.Peer)
 	}
@@ -236,6 +236,22 @@ func TestEVPNThroughReflector(t *testing.T) {
 	l.run(time.Millisecond)
 	if rs := l.routes("pe2", EVPN); len(rs) != 2 || bestOf(rs, kMAC).Label != 6000<<4 {
 		t.Errorf("after the label change pe2 has %v", rs)
+	}
+	// So do a new ESI and a second label (not in the key, RFC 7432 7.2).
+	moved := mac
+	moved.Label1, moved.ESI, moved.Label2, moved.HasLabel2 = 6000<<4, [10]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 9000, true
+	if k, _, _ := moved.Key(); k != kMAC {
+		t.Fatalf("ESI and label 2 changed the key: %v", k)
+	}
+	if err := pe1.Originate(EVPN, kMAC, moved.Label1, Attrs{NextHop: addr("10.0.0.1"), ExtCommunities: ecs, EVPNNonKey: moved.NonKey()}); err != nil {
+		t.Fatal(err)
+	}
+	l.run(time.Millisecond)
+	rs := l.routes("pe2", EVPN)
+	if r := bestOf(rs, kMAC); len(rs) != 2 || r == nil {
+		t.Errorf("after the ESI change pe2 has %v", rs)
+	} else if e, err := EVPNRouteOf(r.Key, r.Label, r.Attrs.EVPNNonKey); err != nil || e.String() != moved.String() {
+		t.Errorf("pe2 has %v (%v), want %v", e, err, moved)
 	}
 
 	for _, k := range []RouteKey{kMAC, kMC} {
@@ -331,6 +347,20 @@ func TestEVPNReceiveAndRFC7606(t *testing.T) {
 	rc.recv(mustSerialize(t, bgp.NewBGPUpdateMessage(nil, []bgp.PathAttributeInterface{un}, nil)))
 	if bestOf(s.Routes(EVPN), k) != nil {
 		t.Error("MP_UNREACH did not withdraw")
+	}
+	// A route with an ESI and a second label keeps both; a withdrawal
+	// without them (RFC 7432 7.2: not part of the key) removes it.
+	esi := mac
+	esi.ESI, esi.Label2, esi.HasLabel2 = [10]byte{0, 9, 9, 9, 9, 9, 9, 9, 9, 1}, 500, true
+	rc.recv(mpUpdate(t, EVPN, evpnWire(t, esi), addr("10.0.0.2")))
+	if r := bestOf(s.Routes(EVPN), k); r == nil {
+		t.Error("route with an ESI not installed under its key")
+	} else if e, err := EVPNRouteOf(r.Key, r.Label, r.Attrs.EVPNNonKey); err != nil || e.String() != esi.String() {
+		t.Errorf("received %v (%v), want %v", e, err, esi)
+	}
+	rc.recv(mustSerialize(t, bgp.NewBGPUpdateMessage(nil, []bgp.PathAttributeInterface{un}, nil)))
+	if bestOf(s.Routes(EVPN), k) != nil {
+		t.Error("withdrawal without the ESI left the route")
 	}
 	checkRIB(t, s)
 }

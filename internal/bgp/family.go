@@ -203,7 +203,7 @@ type RouteKey struct {
 
 func (k RouteKey) String() string {
 	if k.EVPN != "" {
-		r, err := EVPNRouteOf(k, 0)
+		r, err := EVPNRouteOf(k, 0, "")
 		if err != nil {
 			return fmt.Sprintf("evpn:%x", k.EVPN)
 		}

@@ -86,7 +86,7 @@ func TestInteropGobgpdEVPN(t *testing.T) {
 		want EVPNRoute
 	}{{tMAC, theirMAC}, {tMC, theirMC}} {
 		r := bestOf(s.Routes(EVPN), c.k)
-		e, err := EVPNRouteOf(r.Key, r.Label)
+		e, err := EVPNRouteOf(r.Key, r.Label, r.Attrs.EVPNNonKey)
 		if err != nil || e.String() != c.want.String() || r.NextHop != addr("127.0.0.2") {
 			t.Errorf("from gobgpd: %v (%v) next hop %v, want %v", e, err, r.NextHop, c.want)
 		}

@@ -55,7 +55,7 @@ func (r *Route) View() RouteView {
 		v.RD = r.Key.RD.String()
 	case EVPN:
 		v.RD = r.Key.RD.String()
-		if e, err := EVPNRouteOf(r.Key, r.Label); err == nil {
+		if e, err := EVPNRouteOf(r.Key, r.Label, a.EVPNNonKey); err == nil {
 			ev := e.view(a)
 			v.EVPN, v.Prefix = &ev, e.frrPrefix()
 		} else {

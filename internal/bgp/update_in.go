@@ -306,6 +306,13 @@ func (ss *session) announce(f Family, n bgp.NLRI, h AttrHandle) {
 		p.refuse(f, k)
 		return
 	}
+	if f == EVPN {
+		if nk := evpnNonKey(n); nk != "" {
+			a := h.Value()
+			a.EVPNNonKey = nk
+			h = Intern(a)
+		}
+	}
 	if p.s.tables[f].set(p.s, k, &Path{attrs: h, peer: p, label: label, gen: p.gen}) {
 		p.received[f]++
 	}

@@ -235,14 +235,15 @@ type outRoute struct {
 	label uint32
 }
 
-func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
+// nlri is the route's NLRI; nonKey is its attributes' EVPNNonKey.
+func (r outRoute) nlri(f Family, nonKey string) (bgp.PathNLRI, error) {
 	var n bgp.NLRI
 	var err error
 	switch {
 	case f == RTC:
 		return rtcNLRI(r.key)
 	case f == EVPN:
-		n, err = evpnNLRI(r.key, r.label)
+		n, err = evpnNLRI(r.key, r.label, nonKey)
 	case f.isVPN():
 		n, err = bgp.NewLabeledVPNIPAddrPrefix(r.key.Prefix, *bgp.NewMPLSLabelStack(r.label), r.key.RD.wire())
 	case f == IPv4LabeledUnicast:
@@ -258,7 +259,7 @@ func (r outRoute) nlri(f Family) (bgp.PathNLRI, error) {
 
 func (r outRoute) size(f Family) int {
 	if f == EVPN {
-		return len(r.key.EVPN) // label 1 is inside it, zeroed
+		return len(r.key.EVPN) + 3 // label 1 and the ESI are inside it, zeroed; label 2 may not be
 	}
 	n := 1 + (r.key.Prefix.Bits()+7)/8 // RTC too: its bits are the NLRI's
 	if f.labelled() {
@@ -292,11 +293,11 @@ func encodeUpdatesFor(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []ou
 		return nil
 	}
 	// chunks splits routes into runs that fit in room octets.
-	chunks := func(rs []outRoute, room int, each func([]bgp.PathNLRI) error) error {
+	chunks := func(rs []outRoute, nonKey string, room int, each func([]bgp.PathNLRI) error) error {
 		var batch []bgp.PathNLRI
 		used := 0
 		for _, r := range rs {
-			n, err := r.nlri(f)
+			n, err := r.nlri(f, nonKey)
 			if err != nil {
 				return err
 			}
@@ -315,7 +316,7 @@ func encodeUpdatesFor(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []ou
 		return nil
 	}
 	if len(wd) > 0 {
-		err := chunks(wd, updateRoom, func(b []bgp.PathNLRI) error {
+		err := chunks(wd, "", updateRoom, func(b []bgp.PathNLRI) error {
 			if f == IPv4Unicast {
 				return emit(b, nil, nil)
 			}
@@ -339,7 +340,7 @@ func encodeUpdatesFor(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []ou
 		for _, pa := range pas {
 			attrLen += pa.Len()
 		}
-		err = chunks(rs, updateRoom-attrLen, func(b []bgp.PathNLRI) error {
+		err = chunks(rs, a.EVPNNonKey, updateRoom-attrLen, func(b []bgp.PathNLRI) error {
 			if f == IPv4Unicast {
 				return emit(nil, pas, b)
 			}
