@@ -395,11 +395,15 @@ func pmsiValue(p *bgp.PathAttributePmsiTunnel) (string, bool) {
 	return string(b[hdr:]), true
 }
 
-// keyString is the route without label 1 (the key's part of it).
+// keyString is the key's part of the route: a MAC/IP route without its
+// ESI and labels.
 func (r EVPNRoute) keyString() string {
 	if r.Type == EVPNMACIP {
-		s := r.String()
-		return s[:strings.LastIndex(s, "[labels:")]
+		s := fmt.Sprintf("[type:macadv][rd:%v][etag:%d][mac:%v]", r.RD, r.EthTag, net.HardwareAddr(r.MAC[:]))
+		if r.IP.IsValid() {
+			s += fmt.Sprintf("[ip:%v]", r.IP)
+		}
+		return s
 	}
 	return r.String()
 }

@@ -84,7 +84,7 @@ func TestEVPNCodecRoundTrip(t *testing.T) {
 	// Label 1 is the path's, not the key's: one key for both labels.
 	k1, _, _ := macIP(t, "65000:1", "10.1.0.5", 1).Key()
 	k2, _, _ := macIP(t, "65000:1", "10.1.0.5", 2).Key()
-	if k1 != k2 || k1.String() != "[type:macadv][rd:65000:1][esi:single-homed][etag:0][mac:fa:16:3e:00:00:01][ip:10.1.0.5]" {
+	if k1 != k2 || k1.String() != "[type:macadv][rd:65000:1][etag:0][mac:fa:16:3e:00:00:01][ip:10.1.0.5]" {
 		t.Errorf("keys %v %v", k1, k2)
 	}
 	if got := MACMobility(7, true).String(); got != "MM:7, sticky MAC" {
