@@ -531,21 +531,34 @@ func (s *Service) grantTarget(ctx context.Context, q querier, r *http.Request) (
 	return project, user, role, nil
 }
 
-// putGrant is PUT /v3/projects/{project}/users/{user}/roles/{role}.
-func (s *Service) putGrant(w http.ResponseWriter, r *http.Request, _ Identity) {
+// grantWrite runs change on a grant path's project, user and role in
+// one transaction, answering 204 or the error.
+func (s *Service) grantWrite(w http.ResponseWriter, r *http.Request, change func(tx *sql.Tx, project, user, role string) error) {
 	err := s.st.Tx(r.Context(), func(tx *sql.Tx) error {
 		p, u, role, err := s.grantTarget(r.Context(), tx, r)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(r.Context(), `INSERT INTO assignments (user_id, project_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, u, p, role)
-		return err
+		return change(tx, p, u, role)
 	})
 	if err != nil {
 		s.answer(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// noGrant is Keystone's 404 for a role assignment that is not there.
+func noGrant(project, user, role string) *apiErr {
+	return &apiErr{http.StatusNotFound, "Could not find role assignment with role: " + role + ", user or group: " + user + ", project, domain, or system: " + project + "."}
+}
+
+// putGrant is PUT /v3/projects/{project}/users/{user}/roles/{role}.
+func (s *Service) putGrant(w http.ResponseWriter, r *http.Request, _ Identity) {
+	s.grantWrite(w, r, func(tx *sql.Tx, p, u, role string) error {
+		_, err := tx.ExecContext(r.Context(), `INSERT INTO assignments (user_id, project_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, u, p, role)
+		return err
+	})
 }
 
 // checkGrant is GET or HEAD of a grant: 204 when it exists.
@@ -561,7 +574,7 @@ func (s *Service) checkGrant(w http.ResponseWriter, r *http.Request, _ Identity)
 		return
 	}
 	if n == 0 {
-		s.answer(w, r, &apiErr{http.StatusNotFound, "Could not find role assignment with role: " + role + ", user or group: " + u + ", project, domain, or system: " + p + "."})
+		s.answer(w, r, noGrant(p, u, role))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -570,25 +583,16 @@ func (s *Service) checkGrant(w http.ResponseWriter, r *http.Request, _ Identity)
 // deleteGrant is DELETE of a grant; the user's tokens on the project
 // stop working with it (Validate checks assignments).
 func (s *Service) deleteGrant(w http.ResponseWriter, r *http.Request, _ Identity) {
-	err := s.st.Tx(r.Context(), func(tx *sql.Tx) error {
-		p, u, role, err := s.grantTarget(r.Context(), tx, r)
-		if err != nil {
-			return err
-		}
+	s.grantWrite(w, r, func(tx *sql.Tx, p, u, role string) error {
 		res, err := tx.ExecContext(r.Context(), `DELETE FROM assignments WHERE user_id = ? AND project_id = ? AND role_id = ?`, u, p, role)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return &apiErr{http.StatusNotFound, "Could not find role assignment with role: " + role + ", user or group: " + u + ", project, domain, or system: " + p + "."}
+			return noGrant(p, u, role)
 		}
 		return nil
 	})
-	if err != nil {
-		s.answer(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // listGrants is GET /v3/projects/{project}/users/{user}/roles.
