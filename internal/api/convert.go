@@ -198,6 +198,14 @@ func wireTunnel(v router.Tunnel) Tunnel {
 	return Tunnel{Encap: v.Encap.String(), Src: v.Src, UnlessLSP: v.UnlessLSP}
 }
 
+func wireBGPEVPN(v *bgp.EVPNView) *BGPEVPN {
+	if v == nil {
+		return nil
+	}
+	return &BGPEVPN{RouteType: v.RouteType, ESI: v.ESI, EthTag: v.EthTag, MAC: v.MAC, IP: v.IP, Labels: v.Labels,
+		Originator: v.Originator, Value: v.Value, PMSITunnel: v.PMSITunnel, MACMobility: v.MACMobility}
+}
+
 func wireBGPTunnel(v bgp.TunnelView) BGPTunnel {
 	return BGPTunnel{Type: v.Type, Code: v.Code, Endpoint: v.Endpoint, UDPPort: v.UDPPort, From: v.From, Unusable: v.Unusable}
 }
@@ -439,6 +447,7 @@ func wireBGPRoute(v bgp.RouteView) BGPRoute {
 		RTs:           v.RTs,
 		Colors:        v.Colors,
 		Encapsulation: wireSlice(v.Encapsulation, wireBGPTunnel),
+		EVPN:          wireBGPEVPN(v.EVPN),
 		Best:          v.Best,
 		Valid:         v.Valid,
 		Internal:      v.Internal,

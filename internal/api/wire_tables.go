@@ -372,15 +372,31 @@ type BGPRoute struct {
 	Colors  []uint32 `json:"colors,omitempty"`
 	// Encapsulation are the tunnels the egress offers (RFC 9012).
 	Encapsulation []BGPTunnel `json:"encapsulation,omitempty"`
-	Best          bool        `json:"bestpath"`
-	Valid         bool        `json:"valid"`
-	Internal      bool        `json:"internal"`
-	Local         bool        `json:"local,omitempty"`
-	Peer          string      `json:"peer,omitempty"`
-	MED           *uint32     `json:"metric,omitempty"`
-	LocalPref     *uint32     `json:"locPrf,omitempty"`
-	Path          string      `json:"path"`
-	Origin        string      `json:"origin"`
+	// EVPN is an EVPN route's fields (RFC 7432).
+	EVPN      *BGPEVPN `json:"evpn,omitempty"`
+	Best      bool     `json:"bestpath"`
+	Valid     bool     `json:"valid"`
+	Internal  bool     `json:"internal"`
+	Local     bool     `json:"local,omitempty"`
+	Peer      string   `json:"peer,omitempty"`
+	MED       *uint32  `json:"metric,omitempty"`
+	LocalPref *uint32  `json:"locPrf,omitempty"`
+	Path      string   `json:"path"`
+	Origin    string   `json:"origin"`
+}
+
+// BGPEVPN is bgp.EVPNView on the wire: an EVPN route's type and fields.
+type BGPEVPN struct {
+	RouteType   uint8    `json:"routeType"`
+	ESI         string   `json:"esi,omitempty"`
+	EthTag      uint32   `json:"ethTag"`
+	MAC         string   `json:"mac,omitempty"`
+	IP          string   `json:"ip,omitempty"`
+	Labels      []uint32 `json:"labels,omitempty"`
+	Originator  string   `json:"originatorIp,omitempty"`
+	Value       string   `json:"value,omitempty"`
+	PMSITunnel  string   `json:"pmsiTunnel,omitempty"`
+	MACMobility string   `json:"macMobility,omitempty"`
 }
 
 // BGPTunnel is bgp.TunnelView on the wire: a tunnel a route offers.
