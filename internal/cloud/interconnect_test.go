@@ -18,6 +18,7 @@ import (
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/openstack/glance"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -286,15 +287,5 @@ func (e *env) traceFromVM(compute, vrf string, src, dst netip.Addr) router.Trace
 // talks HTTP between the clouds) for at most 20 s.
 func testpeerWait(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; last: %s", what, last)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testpeer.WaitForState(t, 20*time.Second, what, cond)
 }

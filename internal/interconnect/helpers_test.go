@@ -19,6 +19,7 @@ import (
 	"github.com/intercloud/intercloud/internal/cloudapi"
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
 	"github.com/intercloud/intercloud/internal/openstack/ostest"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -211,17 +212,7 @@ func show(t testing.TB, sc *gophercloud.ServiceClient, id string) map[string]any
 // waitFor polls cond until it holds, for at most 20 s.
 func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; last: %s", what, last)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testpeer.WaitForState(t, 20*time.Second, what, cond)
 }
 
 // waitState waits for interconnection id to be in state with a reason

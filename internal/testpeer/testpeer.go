@@ -89,9 +89,23 @@ func FreePort(t testing.TB, host string) int {
 // WaitFor polls cond every 10 ms until it holds, failing the test after d.
 func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
+	WaitForState(t, d, what, func() (bool, string) { return cond(), "" })
+}
+
+// WaitForState is WaitFor for a cond that also says what it last saw,
+// which the failure message then shows.
+func WaitForState(t testing.TB, d time.Duration, what string, cond func() (ok bool, last string)) {
+	t.Helper()
 	deadline := time.Now().Add(d)
-	for !cond() {
+	for {
+		ok, last := cond()
+		if ok {
+			return
+		}
 		if time.Now().After(deadline) {
+			if last != "" {
+				t.Fatalf("timed out after %v waiting for %s; last: %s", d, what, last)
+			}
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
 		time.Sleep(10 * time.Millisecond)
