@@ -46,8 +46,10 @@ func (r *Router) switchMPLS(in *iface, f *packet.Frame, st *fwdState) {
 	top := packet.LabelEntry(binary.BigEndian.Uint32(b))
 	e := st.lfib.lookup(uint32(top.Label()))
 	if e == nil {
-		in.drop(DropUnknownLabel)
-		f.Release()
+		if !r.deliverLabelled(top, f) { // label.go
+			in.drop(DropUnknownLabel)
+			f.Release()
+		}
 		return
 	}
 	h := &e.hops[0]

@@ -18,6 +18,9 @@ type localHandlers struct {
 	udp   map[udpKey]*udpListener
 	proto map[uint8]*protoHandler
 	icmp  map[icmpKey]func(icmpEvent)
+	// labels take what is under a bottom label the LFIB does not switch
+	// (label.go): an EVPN label delivering Ethernet frames.
+	labels map[uint32]*labelHandler
 }
 
 type udpKey struct {
@@ -73,7 +76,7 @@ func (r *Router) changeLocal(f func(*localHandlers)) {
 	r.localMu.Lock()
 	defer r.localMu.Unlock()
 	old := r.local.Load()
-	n := &localHandlers{udp: maps.Clone(old.udp), proto: maps.Clone(old.proto), icmp: maps.Clone(old.icmp)}
+	n := &localHandlers{udp: maps.Clone(old.udp), proto: maps.Clone(old.proto), icmp: maps.Clone(old.icmp), labels: maps.Clone(old.labels)}
 	if n.udp == nil {
 		n.udp = make(map[udpKey]*udpListener)
 	}
@@ -82,6 +85,9 @@ func (r *Router) changeLocal(f func(*localHandlers)) {
 	}
 	if n.icmp == nil {
 		n.icmp = make(map[icmpKey]func(icmpEvent))
+	}
+	if n.labels == nil {
+		n.labels = make(map[uint32]*labelHandler)
 	}
 	f(n)
 	r.local.Store(n)
