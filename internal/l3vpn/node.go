@@ -53,6 +53,20 @@ type Config struct {
 	// bgp.TunnelMPLSInUDP and bgp.TunnelMPLSInGRE, as bagpipe-bgp does
 	// (encap.go). Every router decapsulates both whatever this says.
 	Encapsulations []bgp.TunnelType
+	// Beside, when set, is another service driving the same global
+	// speaker (an EVPN's MAC-VRFs, internal/l2vpn): the route targets it
+	// imports join the VRFs' in RT constraint, and the best-path changes
+	// of the families the Node does not use (EVPN) go to it.
+	Beside Beside
+}
+
+// Beside is a service sharing a Node's global speaker.
+type Beside interface {
+	// ImportRTs are the route targets it imports (control lock held).
+	ImportRTs() []bgp.ExtCommunity
+	// BestChanged takes the speaker's EVPN best-path changes, with the
+	// speaker's lock held: it must not call the speaker.
+	BestChanged([]bgp.Change)
 }
 
 // Node is the VPN function of one router.
@@ -68,6 +82,7 @@ type Node struct {
 	nextHop    netip.Addr         // Config.NextHop
 	onDemand   bool               // Config.OnDemandVRFs
 	encaps     []bgp.ExtCommunity // Config.Encapsulations as communities
+	beside     Beside             // Config.Beside
 	// vrfs, sorted by name, is replaced (never changed in place) under
 	// mu and the control lock: sync reads it under the control lock,
 	// others through vrfList.
@@ -113,10 +128,14 @@ func New(cfg Config) (*Node, error) {
 		best: map[string]map[bgp.RouteKey]*bgp.Route{}, restarting: map[string]bool{},
 		pending: map[string]map[bgp.RouteKey]*bgp.Route{}, installed: map[ribKey][]router.Route{}}
 	n.encaps = encapCommunities(cfg.Encapsulations)
+	n.beside = cfg.Beside
 	n.res = NewResolver(cfg.Env.RIB(), "")
 	sc := cfg.Speaker
 	sc.Resolver = n.res.Resolve
 	sc.OnBestChange = n.changedIn("")
+	if n.beside != nil {
+		sc.OnBestChange = n.splitBeside(sc.OnBestChange)
+	}
 	sc.OnRestartDone = n.restartDone("")
 	if cfg.ASBR {
 		n.asbr = &asbrLabels{rib: cfg.Env.RIB(), byKey: map[bgp.RouteKey]uint32{}}
@@ -155,8 +174,40 @@ func (n *Node) askImportRTs() {
 			}
 		}
 	}
+	if n.beside != nil {
+		for _, rt := range n.beside.ImportRTs() {
+			if !slices.Contains(rts, rt) {
+				rts = append(rts, rt)
+			}
+		}
+	}
 	slices.SortFunc(rts, func(a, b bgp.ExtCommunity) int { return slices.Compare(a[:], b[:]) })
 	_ = n.Speaker().SetImportRTs(rts) // VRF import RTs are route targets by construction
+}
+
+// AskImportRTs (control lock held) asks again for what the VRFs and
+// Config.Beside import, after the latter's route targets changed.
+func (n *Node) AskImportRTs() { n.askImportRTs() }
+
+// splitBeside passes the EVPN changes to Config.Beside and the others
+// to own.
+func (n *Node) splitBeside(own func([]bgp.Change)) func([]bgp.Change) {
+	return func(changes []bgp.Change) {
+		var evpn, rest []bgp.Change
+		for _, c := range changes {
+			if c.Family == bgp.EVPN {
+				evpn = append(evpn, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		if len(evpn) > 0 {
+			n.beside.BestChanged(evpn)
+		}
+		if len(rest) > 0 || len(changes) == 0 {
+			own(rest)
+		}
+	}
 }
 
 // vrfList is the VRFs as they are now, from any goroutine.
