@@ -292,6 +292,7 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 	if f.isVPN() {
 		k.rtc, _ = p.vpnFilter(ss)
 	}
+	k.selfEncaps = p.cfg.SelfEncapsulations.key()
 	if p.cfg.ASOverride && !p.ibgp {
 		k.asOverride = p.cfg.ASN
 	}

@@ -123,7 +123,12 @@ type PeerConfig struct {
 	// 4271 5.1.3): a neutron-dynamic-routing speaker announces a
 	// router's gateway address, not its own.
 	ThirdPartyNextHop bool
-	Description       string
+	// SelfEncapsulations, when set, rewrites the tunnels offered by
+	// routes sent to this peer with our address as next hop
+	// (selfencap.go): a DC gateway offers its fabric's vRouters
+	// MPLS-in-UDP and the core nothing.
+	SelfEncapsulations *SelfEncapsulations
+	Description        string
 }
 
 // Speaker is one BGP speaker (one router's bgpd).

@@ -33,6 +33,9 @@ type groupKey struct {
 	// as2: the members are OLD speakers (RFC 6793; as4.go), whose
 	// UPDATEs are encoded with 2-octet AS_PATHs.
 	as2 bool
+	// selfEncaps is the members' PeerConfig.SelfEncapsulations
+	// (selfencap.go), "" for none.
+	selfEncaps string
 }
 
 // advert is what a group has advertised for one destination.
@@ -176,6 +179,7 @@ func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
 		if g.key.nextHopSelf || (src == nil && !a.NextHop.IsValid()) {
 			a.NextHop = g.key.nextHop
 			selfNH = g.key.nextHopSelf && src != nil
+			applySelfEncaps(&a, g.key.selfEncaps)
 		}
 	} else {
 		if src != nil && !src.ibgp && src.cfg.Addr == g.key.ebgpPeer {
@@ -188,6 +192,7 @@ func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
 		a.ASPath = a.prependAS(s.cfg.ASN)
 		if !g.key.thirdParty || src != nil || !a.NextHop.IsValid() {
 			a.NextHop = g.key.nextHop
+			applySelfEncaps(&a, g.key.selfEncaps)
 		}
 		a.LocalPref, a.HasLocalPref = 0, false
 		if src != nil {
