@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/l2vpn"
 	"github.com/intercloud/intercloud/internal/l3vpn"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -42,6 +43,7 @@ type bgpState struct {
 	l        *Lab
 	n        *Node
 	vpn      *l3vpn.Node
+	evpn     *l2vpn.PE // a compute PE's EVIs (l2vpn.go), nil elsewhere
 	sessions []*bgpSession
 }
 
@@ -228,6 +230,9 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 	// VPNv6 rides along (RFC 4659): the lab's data plane is IPv4, so only
 	// external peers fill it, but PEs and reflectors carry it between them.
 	fams := []bgp.Family{bgp.VPNv4, bgp.VPNv6}
+	if l.evpnCore() {
+		fams = append(fams, bgp.EVPN) // the computes' MAC-VRFs (l2vpn.go)
+	}
 	if !n.Model.Role.IsCore() {
 		fams = []bgp.Family{bgp.IPv4Unicast}
 	}

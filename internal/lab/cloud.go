@@ -59,6 +59,9 @@ type CloudConfig struct {
 	// in a cloud joining by bgpvpn, the computes hosting those ports
 	// are PEs (computepe.go).
 	BGPVPNs []CloudBGPVPN
+	// L2VPNs are its l2 BGPVPNs with their networks' VM ports: their
+	// computes run an EVPN instance each (l2vpn.go).
+	L2VPNs []CloudL2VPN
 }
 
 // CloudFloatingIP is an associated floating IP.
@@ -122,6 +125,7 @@ type cloudRun struct {
 
 	pes        map[string]*computePE // compute name -> its PE state (computepe.go)
 	bgpvpnIdle bool                  // BGPVPNs this cloud cannot run were logged
+	l2Idle     bool                  // likewise its l2 BGPVPNs (l2vpn.go)
 }
 
 // cloudRunFor returns (creating it) the record of cloud name.
@@ -223,6 +227,9 @@ func (l *Lab) ApplyCloud(name string, cfg CloudConfig) error {
 		return err
 	}
 	if err := l.syncComputePEs(cr, cfg.BGPVPNs); err != nil {
+		return err
+	}
+	if err := l.syncL2VPNs(cr, cfg.L2VPNs); err != nil {
 		return err
 	}
 	return l.syncDragent(cr, cfg.Speaker)

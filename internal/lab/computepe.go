@@ -57,7 +57,8 @@ type computePE struct {
 	node     *Node
 	under    netip.Addr // its address on the cloud's underlay
 	vrfs     map[string]*attachment
-	sessions []*bgpSession // nil while it has no attachment
+	evis     map[string]string // its EVIs' BGPVPNs, by EVI name (l2vpn.go)
+	sessions []*bgpSession     // nil while it has no attachment nor EVI
 }
 
 // attachment is one BGPVPN's VRF on a compute node.
@@ -101,10 +102,11 @@ func (l *Lab) planComputePEs() error {
 				return err
 			}
 			st := &bgpState{l: l, n: cn}
+			st.evpn = l.newEVPN(cn, st) // l2vpn.go
 			vpn, err := l3vpn.New(l3vpn.Config{
-				Env: cn.Router, Mode: l3vpn.Provider, NextHop: under, OnDemandVRFs: true, Encapsulations: ipTunnels,
+				Env: cn.Router, Mode: l3vpn.Provider, NextHop: under, OnDemandVRFs: true, Encapsulations: ipTunnels, Beside: st.evpn,
 				Speaker: bgp.Config{
-					ASN: asn, RouterID: cn.Model.RouterID, Families: []bgp.Family{bgp.VPNv4},
+					ASN: asn, RouterID: cn.Model.RouterID, Families: []bgp.Family{bgp.VPNv4, bgp.EVPN},
 					Transport: tr, ListenAddr: listen, Clock: l.clk, OnFiltered: st.filtered,
 				},
 			})
@@ -136,7 +138,7 @@ func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
 		cr.pes = map[string]*computePE{}
 		for _, cn := range l.computeNodes(cr.c) {
 			if cn.bgp != nil {
-				cr.pes[cn.Model.Name] = &computePE{node: cn, under: underlayAddr(cn), vrfs: map[string]*attachment{}}
+				cr.pes[cn.Model.Name] = &computePE{node: cn, under: underlayAddr(cn), vrfs: map[string]*attachment{}, evis: map[string]string{}}
 			}
 		}
 	}
@@ -253,9 +255,9 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 		r.Do(func() { vpn.SetAttached(name, routes) })
 	}
 	switch {
-	case len(pe.vrfs) > 0 && pe.sessions == nil:
+	case pe.attached() && pe.sessions == nil:
 		return l.startComputeSessions(cr, pe)
-	case len(pe.vrfs) == 0 && pe.sessions != nil:
+	case !pe.attached() && pe.sessions != nil:
 		l.stopComputeSessions(pe)
 	}
 	return nil
