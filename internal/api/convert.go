@@ -91,6 +91,7 @@ func wireLFIBEntry(v router.LFIBRow) LFIBEntry {
 		OutLabel: v.OutLabel,
 		Pushed:   v.Pushed,
 		Via:      v.Via,
+		Tunnel:   v.Tunnel,
 		Inactive: v.Inactive,
 		Backup:   v.Backup,
 		Repair:   v.Repair,

@@ -56,9 +56,11 @@ type LFIBEntry struct {
 	OutLabel uint32       `json:"out_label"`
 	Pushed   []uint32     `json:"pushed,omitempty"`
 	Via      netip.Addr   `json:"via,omitzero"`
-	Inactive bool         `json:"inactive,omitempty"`
-	Backup   string       `json:"backup,omitempty"`
-	Repair   bool         `json:"repair,omitempty"`
+	// Tunnel is the IP tunnel the swapped packet goes into.
+	Tunnel   string `json:"tunnel,omitempty"`
+	Inactive bool   `json:"inactive,omitempty"`
+	Backup   string `json:"backup,omitempty"`
+	Repair   bool   `json:"repair,omitempty"`
 }
 
 // Event is router.Event on the wire.

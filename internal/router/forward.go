@@ -92,7 +92,11 @@ func (r *Router) switchMPLS(in *iface, f *packet.Frame, st *fwdState) {
 		} else {
 			r.switchMPLS(in, f, st)
 		}
-	default: // opSwapPush, rare: as a case of its own it would slow every swap's dispatch
+	default: // opSwapPush or opSwapEncap, rare: as cases of their own they would slow every swap's dispatch
+		if h.op == opSwapEncap {
+			r.swapEncap(h, f, top, ttl-1, st)
+			return
+		}
 		r.swapPush(h, f, top, ttl-1, uniform)
 	}
 }

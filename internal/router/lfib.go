@@ -12,6 +12,7 @@ const (
 	opPop                    // pop (penultimate hop popping), send what is left to the neighbour
 	opPopLookup              // pop, then route what is under it here: explicit null, a per-VRF label
 	opSwapPush               // swap, then push the transport labels to a next hop further away
+	opSwapEncap              // swap, then into an IP tunnel (lsp_tunnel.go)
 )
 
 // lspHop is one way out of an LFIB entry.
@@ -22,6 +23,8 @@ type lspHop struct {
 	gw   netip.Addr
 	vrf  int      // the table opPopLookup routes in
 	push []uint32 // opSwapPush's labels over out, outermost first
+	// tunnel is opSwapEncap's IP tunnel.
+	tunnel *tunnelHop
 	// backup is fast reroute's repair hop, taken while ifc has no carrier:
 	// the data path sees the carrier loss before the RIB recomputes.
 	backup *lspHop

@@ -295,8 +295,12 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 			m.mergeFEC(k)
 		}
 	}
+	// An LSP resolving through the default table may switch between a
+	// tunnel and an LSP on a label that changes no route (implicit null:
+	// lsp_tunnel.go), so its LFIB is redone too.
+	lfib := m.lfibResolves
 	m.mu.Unlock()
-	m.recompute(change{})
+	m.recompute(change{lfib: lfib})
 }
 
 // mergeFEC redoes the label of one FEC key from the protocols' labels:
@@ -340,7 +344,8 @@ func sameLSPNexthop(a, b LSPNexthop) bool {
 	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && !sameLSPNexthop(*a.Backup, *b.Backup) {
 		return false
 	}
-	return a.Addr == b.Addr && a.Iface == b.Iface && a.OutLabel == b.OutLabel && slices.Equal(a.Push, b.Push)
+	return a.Addr == b.Addr && a.Iface == b.Iface && a.OutLabel == b.OutLabel && slices.Equal(a.Push, b.Push) &&
+		(a.Tunnel == nil) == (b.Tunnel == nil) && (a.Tunnel == nil || *a.Tunnel == *b.Tunnel)
 }
 
 func (m *ribManager) AllocateLabel() uint32 { return m.labels.allocate() }

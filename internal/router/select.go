@@ -205,6 +205,18 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 		e := lfibEntry{label: in}
 		for _, nh := range lsp.Nexthops {
 			row := LFIBRow{InLabel: in, Proto: lsp.Proto, FEC: lsp.FEC, Nexthop: nh.Addr, Iface: nh.Iface, OutLabel: nh.OutLabel}
+			if nh.Tunnel != nil && nh.Addr.IsValid() {
+				// Into an IP tunnel unless an LSP reaches Addr (lsp_tunnel.go);
+				// either way it follows the default table.
+				m.lfibResolves = true
+				if h, tr, use := m.lspTunnelHop(nh, row); use {
+					if h != nil {
+						e.hops = append(e.hops, *h)
+					}
+					rows = append(rows, tr)
+					continue
+				}
+			}
 			switch {
 			case strings.HasPrefix(nh.Iface, vrfIfacePrefix):
 				vrf := strings.TrimPrefix(nh.Iface, vrfIfacePrefix)

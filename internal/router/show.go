@@ -258,9 +258,12 @@ type LFIBRow struct {
 	// Pushed are the transport labels pushed over OutLabel, outermost
 	// first, to reach Via, a next hop not on a connected subnet, through
 	// Nexthop (inter-AS option B).
-	Pushed   []uint32   `json:"pushed,omitempty"`
-	Via      netip.Addr `json:"via,omitzero"`
-	Inactive bool       `json:"inactive,omitempty"`
+	Pushed []uint32   `json:"pushed,omitempty"`
+	Via    netip.Addr `json:"via,omitzero"`
+	// Tunnel is the IP tunnel the swapped packet goes into
+	// ("mpls-in-udp SRC > DST"), LSPNexthop.Tunnel's.
+	Tunnel   string `json:"tunnel,omitempty"`
+	Inactive bool   `json:"inactive,omitempty"`
 	// Backup is the precomputed repair path ("addr iface out-label");
 	// Repair marks a row already switched to it after a carrier loss.
 	Backup string `json:"backup,omitempty"`
@@ -293,6 +296,9 @@ func (t LFIBTable) String() string {
 		}
 		if row.Via.IsValid() {
 			nh += " (via " + row.Via.String() + ")"
+		}
+		if row.Tunnel != "" {
+			nh += " (" + row.Tunnel + ")"
 		}
 		// The stack sent, outermost first, as show ip route writes it.
 		var stack []string

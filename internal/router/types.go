@@ -121,6 +121,11 @@ type LSPNexthop struct {
 	// that take the packet to where OutLabel means the destination again.
 	// A backup has them, or a repair standing in for a dead primary.
 	Push []uint32 `json:"push,omitempty"`
+	// Tunnel makes Addr the far end of an IP tunnel: the packet, its top
+	// label swapped to OutLabel, gets the tunnel's headers and is routed
+	// by the default table (lsp_tunnel.go). A DC gateway reaches its
+	// fabric's vRouters so.
+	Tunnel *Tunnel `json:"tunnel,omitempty"`
 }
 
 // LSP is an LFIB entry offered by a label protocol: packets arriving with
