@@ -16,7 +16,8 @@ import (
 // switches that label to the route's: "swap to the label the next hop
 // gave, then reach the next hop" (through the transport LSP when the next
 // hop is a PE inside the AS, straight over the inter-AS link when it is
-// the other ASBR). No IGP and no LDP cross the border: only these labels.
+// the other ASBR, in the IP tunnel the route offers when no LSP reaches
+// it: a DC gateway's vRouters). No IGP and no LDP cross the border: only these labels.
 
 // asbrLabels are an ASBR's per-route labels, allocated the first time the
 // speaker advertises a route (bgp.Config.ExportLabel, under the speaker's
@@ -47,6 +48,18 @@ func (a *asbrLabels) labelLocked(k bgp.RouteKey) uint32 {
 	return l
 }
 
+// asbrNexthop is where an ASBR switches a VPN route's packets: to the
+// route's label toward its next hop, inside the IP tunnel its egress
+// offers when no LSP reaches that (a DC gateway toward its fabric's
+// vRouters, which take MPLS only in UDP or GRE: encap.go's choice).
+func asbrNexthop(r *bgp.Route) router.LSPNexthop {
+	nh := router.LSPNexthop{Addr: r.NextHop, OutLabel: r.Label}
+	if e, end, ok := ChooseTunnel(r); ok && end.Is4() {
+		nh.Addr, nh.Tunnel = end, &router.Tunnel{Encap: e, UnlessLSP: true}
+	}
+	return nh
+}
+
 // syncASBR (control lock held) installs an LFIB entry for every VPN route
 // the ASBR has (each is advertised with a rewritten next hop, to one side
 // or the other, so each gets a label here if the speaker has not yet
@@ -71,7 +84,7 @@ func (n *Node) syncASBR() {
 	var lsps []router.LSP
 	for k, r := range best {
 		lsps = append(lsps, router.LSP{InLabel: a.labelLocked(k), FEC: k.Prefix,
-			Nexthops: []router.LSPNexthop{{Addr: r.NextHop, OutLabel: r.Label}}})
+			Nexthops: []router.LSPNexthop{asbrNexthop(r)}})
 	}
 	a.mu.Unlock()
 	slices.SortFunc(lsps, func(x, y router.LSP) int { return int(x.InLabel) - int(y.InLabel) })
