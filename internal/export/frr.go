@@ -36,6 +36,7 @@ type neighbor struct {
 	vrf        string
 	client     bool   // the other end is this router's route-reflector client
 	cloud      string // the other end is this cloud's node
+	computeOf  string // the other end is a compute node (a PE) of this cloud
 	onDemand   bool
 	loopbacked bool // iBGP between loopbacks: update-source lo
 }
@@ -57,6 +58,8 @@ func neighbors(m *topology.Model, node string) []neighbor {
 		}
 		if peer := m.Node(nb.name); peer != nil && peer.Role == topology.RoleCloud {
 			nb.cloud = peer.Cloud
+		} else if peer != nil && peer.Role == topology.RoleCompute {
+			nb.computeOf = peer.Cloud
 		}
 		nb.onDemand = s.OnDemand()
 		nb.loopbacked = nb.asn == nb.localASN && (s.Kind == topology.SessionIBGPVPN || s.Kind == topology.SessionRRMesh || s.Kind == topology.SessionCloudCore)
@@ -470,6 +473,8 @@ func writeNeighbors(w *frrWriter, nbs []neighbor) {
 		switch {
 		case nb.cloud != "" && nb.onDemand:
 			desc += " (cloud, up once its OpenStack runs the BGP speaker)"
+		case nb.computeOf != "" && nb.onDemand && nb.client:
+			desc += " (route-reflector client, a compute of " + nb.computeOf + ": up once a BGPVPN attaches one of its ports)"
 		case nb.client:
 			desc += " (route-reflector client)"
 		}

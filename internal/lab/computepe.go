@@ -73,27 +73,42 @@ type attachment struct {
 // bgpvpnCloud reports whether c's computes can act as PEs.
 func bgpvpnCloud(c *topology.Cloud) bool { return c.Joins(topology.JoinBGPVPN) && len(c.Computes) > 0 }
 
-// reflectorsOf are the model's ibgp-cloud sessions of cloud c: the route
-// reflectors its PEs peer with.
-func (l *Lab) reflectorsOf(c *topology.Cloud) []topology.Session {
+// reflectorsOf are the model's ibgp-cloud sessions of node (a compute
+// node of a bgpvpn cloud): one per route reflector it peers with.
+func (l *Lab) reflectorsOf(node string) []topology.Session {
 	var out []topology.Session
 	for _, s := range l.Model.Sessions {
-		if s.Kind == topology.SessionCloudCore && s.A == c.Node {
+		if s.Kind == topology.SessionCloudCore && s.A == node {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
+// hasReflectors reports whether the model gives any compute of cloud c
+// a reflector to peer with.
+func (l *Lab) hasReflectors(c *topology.Cloud) bool {
+	for _, cn := range c.Computes {
+		if len(l.reflectorsOf(cn.Name)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // planComputePEs (from buildBGP) gives every compute node of a bgpvpn
 // cloud its speaker, with no VRF and no session yet.
 func (l *Lab) planComputePEs() error {
 	for _, c := range l.Model.Clouds {
-		if !bgpvpnCloud(c) || len(l.reflectorsOf(c)) == 0 {
+		if !bgpvpnCloud(c) {
 			continue
 		}
-		asn := l.reflectorsOf(c)[0].AASN
 		for _, cn := range l.computeNodes(c) {
+			rrs := l.reflectorsOf(cn.Model.Name)
+			if len(rrs) == 0 {
+				continue
+			}
+			asn := rrs[0].AASN
 			under := underlayAddr(cn)
 			lt := &listeners{net: l.bgpNets[""], port: l.bgpPort()}
 			lt.add(l.bgpNets[""], under)
@@ -324,7 +339,7 @@ func sortedNames[T any](m map[string]T) []string {
 func (l *Lab) startComputeSessions(cr *cloudRun, pe *computePE) error {
 	cn := pe.node
 	var started []*bgpSession
-	for _, s := range l.reflectorsOf(cr.c) {
+	for _, s := range l.reflectorsOf(cn.Model.Name) {
 		rr := l.nodes[s.B]
 		if rr == nil || rr.bgp == nil {
 			continue
@@ -460,7 +475,7 @@ func (l *Lab) peTunnels(n *Node) []bgp.TunnelType {
 		return nil
 	}
 	for _, c := range l.Model.Clouds {
-		if bgpvpnCloud(c) && len(l.reflectorsOf(c)) > 0 {
+		if bgpvpnCloud(c) && l.hasReflectors(c) {
 			return ipTunnels
 		}
 	}
@@ -472,7 +487,7 @@ func (l *Lab) peTunnels(n *Node) []bgp.TunnelType {
 func (l *Lab) computeIsPE(cloud string) bool {
 	for _, c := range l.Model.Clouds {
 		if c.Name == cloud {
-			return bgpvpnCloud(c) && len(l.reflectorsOf(c)) > 0
+			return bgpvpnCloud(c) && l.hasReflectors(c)
 		}
 	}
 	return false

@@ -86,10 +86,21 @@ func TestSeedLab(t *testing.T) {
 	for _, s := range m.Sessions {
 		kinds[s.Kind]++
 	}
-	wantKinds := map[SessionKind]int{SessionRRMesh: 1, SessionIBGPVPN: 4, SessionPECE: 2, SessionCloudCE: 1, SessionCloudCore: 2}
+	wantKinds := map[SessionKind]int{SessionRRMesh: 1, SessionIBGPVPN: 4, SessionPECE: 2, SessionCloudCE: 1, SessionCloudCore: 4}
 	for k, n := range wantKinds {
 		if kinds[k] != n {
 			t.Errorf("%d %s sessions, want %d (all: %v)", kinds[k], k, n, kinds)
+		}
+	}
+	// cloud3 joins by bgpvpn: each of its two computes peers with each
+	// of the two reflectors from its underlay address, as up runs them.
+	for _, s := range m.Sessions {
+		if s.Kind != SessionCloudCore {
+			continue
+		}
+		a := m.Node(s.A)
+		if a == nil || a.Role != RoleCompute || a.Cloud != "cloud3" || s.AAddr != a.Interfaces[0].Addr.Addr() || m.Node(s.B).Role != RoleP || !s.RRClient {
+			t.Errorf("ibgp-cloud session %+v: want a compute of cloud3 from its underlay address to a reflector", s)
 		}
 	}
 	c1 := m.Clouds[0]

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 )
@@ -287,10 +288,42 @@ func (r *resolver) buildSessions() {
 				AASN: att.ASN, BASN: c.ASN, Families: []string{"ipv4-vpn"}})
 		}
 		if c.Joins(JoinBGPVPN) || c.Joins(JoinInterconnection) {
-			for _, rr := range rrsOf[r.m.ProviderASN] {
-				r.m.Sessions = append(r.m.Sessions, Session{Kind: SessionCloudCore, A: node.Name, B: rr.Name, AAddr: node.Loopback.Addr(), BAddr: rr.Loopback.Addr(),
-					AASN: r.m.ProviderASN, BASN: rr.ASN, Families: vpnFamilies, RRClient: true})
+			for _, pe := range r.cloudPEs(c, node) {
+				for _, rr := range rrsOf[r.m.ProviderASN] {
+					r.m.Sessions = append(r.m.Sessions, Session{Kind: SessionCloudCore, A: pe.name, B: rr.Name, AAddr: pe.addr, BAddr: rr.Loopback.Addr(),
+						AASN: r.m.ProviderASN, BASN: rr.ASN, Families: vpnFamilies, RRClient: true})
+				}
 			}
 		}
 	}
+}
+
+// cloudPE is a node of a cloud that peers with the WAN's reflectors as a
+// PE, and the address it peers from.
+type cloudPE struct {
+	name string
+	addr netip.Addr
+}
+
+// cloudPEs are the nodes of cloud c (whose node is node) that run the PE
+// function towards the reflectors, as the lab runs them: in a cloud
+// joining by bgpvpn with compute nodes, each compute (bagpipe's model),
+// from its address on the cloud's underlay, which its VPN routes carry
+// as next hop (internal/lab/computepe.go); otherwise the cloud's node
+// from its loopback.
+func (r *resolver) cloudPEs(c *Cloud, node *Node) []cloudPE {
+	var out []cloudPE
+	if c.Joins(JoinBGPVPN) {
+		for _, cn := range c.Computes {
+			n := r.nodes[cn.Name]
+			if n == nil || n.Role != RoleCompute || len(n.Interfaces) == 0 {
+				continue // its underlay link has no subnet: reported as such
+			}
+			out = append(out, cloudPE{name: n.Name, addr: n.Interfaces[0].Addr.Addr()})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, cloudPE{name: node.Name, addr: node.Loopback.Addr()})
+	}
+	return out
 }
