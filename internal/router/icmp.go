@@ -82,6 +82,14 @@ func (r *Router) icmpSource(in *iface) netip.Addr {
 // an LSR needs no route to the source, which may be a VPN address it has
 // never heard of.
 func (r *Router) mplsExpired(in *iface, f *packet.Frame, st *fwdState) {
+	r.mplsExpiredFrom(in, f, st, nil)
+}
+
+// mplsExpiredFrom is mplsExpired for a packet that came out of tunnel t
+// (nil: off a link), which the time exceeded names as its incoming
+// interface (RFC 5837), as tunnelExpired does: a DC gateway swapping a
+// vRouter's packet shows trace the MPLS-in-UDP hop.
+func (r *Router) mplsExpiredFrom(in *iface, f *packet.Frame, st *fwdState, t *tunnelHop) {
 	in.drop(DropTTL)
 	stack, ipb, err := packet.ParseLabelStack(f.Bytes(), nil)
 	if err != nil || len(ipb) < packet.IPv4HeaderLen || ipb[0]>>4 != 4 {
@@ -94,7 +102,11 @@ func (r *Router) mplsExpired(in *iface, f *packet.Frame, st *fwdState) {
 		f.Release()
 		return
 	}
-	body, err := packet.ICMP{Type: packet.ICMPTimeExceeded, Code: packet.ICMPCodeTTLExceeded, Data: ipb[:ip.Length], Labels: stack}.Marshal()
+	msg := packet.ICMP{Type: packet.ICMPTimeExceeded, Code: packet.ICMPCodeTTLExceeded, Data: ipb[:ip.Length], Labels: stack}
+	if t != nil {
+		msg.Interface = &packet.ICMPInterface{Index: r.ifIndex(in), Name: t.String(), Addr: t.dst}
+	}
+	body, err := msg.Marshal()
 	f.Release()
 	if err != nil {
 		return

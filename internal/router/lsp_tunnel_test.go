@@ -3,6 +3,7 @@ package router
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/intercloud/intercloud/internal/packet"
 )
@@ -110,5 +111,37 @@ func TestAnLSPTunnelGivesWayToATransportLSPAndNeedsARoute(t *testing.T) {
 	}
 	if n.pingOnce(t) {
 		t.Fatal("an echo reply came with no way to pe2")
+	}
+}
+
+// A label that arrives in a tunnel and is switched on (a DC gateway's
+// option B swap of a vRouter's packet) and whose TTL runs out there gets
+// a time exceeded that quotes the label and names the tunnel it came by,
+// sent on along the LSP: trace shows the MPLS-in-UDP hop at the swap.
+func TestTraceShowsTheTunnelIntoALabelSwap(t *testing.T) {
+	n := tunnelNet(t, EncapMPLSInUDP)
+	pe1, p := n.r["pe1"], n.r["p"]
+	must(t, pe1.AddStatic("", pfx("10.255.0.2/32"), ip("10.1.12.2")))
+	pe1.Do(func() {
+		pe1.RIB().ReplaceRoutes(ProtoIBGP, "t", []Route{{Prefix: pfx("10.0.1.0/30"), Nexthops: []Nexthop{
+			{Addr: ip("10.255.0.2"), Labels: []uint32{40000}, Tunnel: &Tunnel{Encap: EncapMPLSInUDP, UnlessLSP: true}}}}})
+	})
+	p.Do(func() {
+		p.RIB().ReplaceLSPs(ProtoEBGP, []LSP{{InLabel: 40000, FEC: pfx("10.0.1.0/30"), Nexthops: []LSPNexthop{{Addr: ip("10.1.23.2"), OutLabel: 30003}}}})
+	})
+	s, err := n.r["hA"].StartTraceroute(ip("10.0.1.2"), TraceOptions{Probes: 1, Timeout: time.Second})
+	must(t, err)
+	n.run()
+	res := s.Result()
+	out := res.String()
+	if !res.Reached || len(res.Hops) != 4 {
+		t.Fatalf("trace did not take four hops (pe1, p, pe2, hB):\n%s", out)
+	}
+	hop := res.Hops[1].Probes[0]
+	if hop.From != ip("10.1.12.2") || hop.Via != "mpls-in-udp 10.255.0.1 > 10.255.0.2" || len(hop.Labels) != 1 || hop.Labels[0].Label != 40000 {
+		t.Errorf("hop 2 %+v, want p with label 40000 via the tunnel from pe1", hop)
+	}
+	if hop := res.Hops[2].Probes[0]; hop.From != ip("10.1.23.2") || hop.Via != "" {
+		t.Errorf("hop 3 %+v, want pe2, reached off the link", hop)
 	}
 }

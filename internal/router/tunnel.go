@@ -191,6 +191,14 @@ func (r *Router) decapsulate(in *iface, f *packet.Frame, st *fwdState) {
 	if r.tunnelExpired(in, f, st, &t) {
 		return
 	}
+	if top := packet.LabelEntry(binary.BigEndian.Uint32(f.Bytes())); top.TTL() <= 1 {
+		// A label switched on (a gateway's swap) expires here: the time
+		// exceeded goes on along the LSP, naming the tunnel.
+		if e := st.lfib.lookup(uint32(top.Label())); e != nil && len(e.hops) > 0 && e.hops[0].op != opPopLookup {
+			r.mplsExpiredFrom(in, f, st, &t)
+			return
+		}
+	}
 	r.switchMPLS(in, f, st)
 }
 
