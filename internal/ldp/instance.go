@@ -25,6 +25,13 @@ type Instance struct {
 	local map[fecKey]uint32
 	// fecs is the FEC table of the last recomputation, sorted by prefix.
 	fecs []fec
+	// igp is the RIB's best IGP route's nexthops per IPv4 host prefix of
+	// the default VRF, kept by ribChanged; changed, the FECs whose route
+	// changed since the last update (nil before the first); egress, the
+	// FECs we terminate (Loopback and Egress).
+	igp     map[fecKey][]router.Nexthop
+	changed map[fecKey]struct{}
+	egress  map[fecKey]bool
 
 	started       bool
 	updatePending bool
@@ -74,7 +81,7 @@ func (k fecKey) prefix() netip.Prefix {
 // New returns an LDP instance for the router behind env; Start runs it.
 func New(env router.Env, cfg Config) *Instance {
 	return &Instance{env: env, cfg: cfg.withDefaults(), ifByName: map[string]*iface{},
-		sessions: map[netip.Addr]*session{}, local: map[fecKey]uint32{}}
+		sessions: map[netip.Addr]*session{}, local: map[fecKey]uint32{}, igp: map[fecKey][]router.Nexthop{}}
 }
 
 // Start says hello on the LDP interfaces and starts following the RIB.
@@ -94,7 +101,14 @@ func (in *Instance) Start() {
 	}
 	in.env.HandleControl(router.ProtoLDP, in.receive)
 	in.env.OnInterfaceChange(in.interfaceChanged)
-	in.env.RIB().Watch(in.scheduleUpdate)
+	// The FECs follow the RIB's changes; the routes already there are
+	// read once.
+	for _, r := range in.env.RIB().BestRoutes("") {
+		if r.Proto == router.ProtoOSPF && r.Prefix.Bits() == 32 && r.Prefix.Addr().Is4() {
+			in.igp[keyOf(r.Prefix)] = r.Nexthops
+		}
+	}
+	in.env.RIB().WatchChanges(in.ribChanged)
 	for _, ifc := range in.ifaces {
 		if ifc.up {
 			in.startHellos(ifc)

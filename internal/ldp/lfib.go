@@ -1,6 +1,7 @@
 package ldp
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -29,19 +30,31 @@ func (in *Instance) scheduleUpdate() {
 	}
 }
 
-// update follows the RIB: it rebuilds the FEC table from the best IGP
-// host routes, allocates labels for new FECs and withdraws those of FECs
+// update follows the RIB: it brings the FEC table in line with the best
+// IGP host routes that changed since the last time (all of them the
+// first time), allocates labels for new FECs and withdraws those of FECs
 // gone (advertising both to every peer), and offers the LSPs and ingress
 // labels the peers' mappings give.
 func (in *Instance) update() {
 	in.updatePending = false
 	in.updates++
 	in.lastUpdate = in.env.Now()
-	fecs := in.fecTable()
+	keys := in.syncFECs()
 	rib := in.env.RIB()
 	var added, withdrawn []Mapping
-	for _, f := range fecs {
-		cur, ok := in.local[f.key]
+	for _, k := range keys {
+		f, ok := in.fecOf(k)
+		if !ok {
+			if l, had := in.local[k]; had {
+				withdrawn = append(withdrawn, Mapping{FEC: k.prefix(), Label: l, Withdraw: true})
+				delete(in.local, k)
+				if l != router.LabelImplicitNull {
+					rib.ReleaseLabel(l)
+				}
+			}
+			continue
+		}
+		cur, ok := in.local[k]
 		// A FEC keeps its label; one that became (or stopped being) ours to
 		// terminate changes between implicit null and a real label.
 		if ok && (cur == router.LabelImplicitNull) == f.egress {
@@ -54,31 +67,12 @@ func (in *Instance) update() {
 		if !f.egress {
 			label = rib.AllocateLabel()
 		}
-		in.local[f.key] = label
+		in.local[k] = label
 		added = append(added, Mapping{FEC: f.prefix, Label: label})
-	}
-	if len(in.local) > len(fecs) {
-		next := make(map[fecKey]bool, len(fecs))
-		for _, f := range fecs {
-			next[f.key] = true
-		}
-		for k, l := range in.local {
-			if !next[k] {
-				withdrawn = append(withdrawn, Mapping{FEC: k.prefix(), Label: l, Withdraw: true})
-			}
-		}
-		slices.SortFunc(withdrawn, func(a, b Mapping) int { return comparePrefix(a.FEC, b.FEC) })
-		for _, w := range withdrawn {
-			delete(in.local, keyOf(w.FEC))
-			if w.Label != router.LabelImplicitNull {
-				rib.ReleaseLabel(w.Label)
-			}
-		}
 	}
 	in.advertise(added)
 	in.advertise(withdrawn)
-	in.fecs = fecs
-	in.wantTargets(fecs)
+	in.wantTargets(in.fecs)
 	in.install()
 	if len(added)+len(withdrawn) > 0 {
 		in.env.Event("label", labelEvent(added, withdrawn))
@@ -109,47 +103,101 @@ func labelEvent(added, withdrawn []Mapping) string {
 	return "local bindings: " + part("allocated", added) + ", " + part("withdrawn", withdrawn)
 }
 
-// fecTable is the FECs: IPv4 /32 IGP routes the RIB selected, and the
-// prefixes we are the egress for, sorted by prefix.
-func (in *Instance) fecTable() []fec {
-	routes := in.env.RIB().BestRoutes("")
-	n := 1 + len(in.cfg.Egress)
-	for i := range routes {
-		if routes[i].Proto == router.ProtoOSPF && routes[i].Prefix.Bits() == 32 {
-			n++
-		}
-	}
-	out := make([]fec, 0, n)
-	egress := map[fecKey]bool{}
-	add := func(p netip.Prefix) {
-		if p.Addr().Is4() && !egress[keyOf(p)] {
-			egress[keyOf(p)] = true
-			out = append(out, fec{prefix: p, key: keyOf(p), egress: true})
-		}
-	}
-	if in.cfg.Loopback.IsValid() {
-		add(in.cfg.Loopback.Masked())
-	}
-	for _, p := range in.cfg.Egress {
-		add(p.Masked())
-	}
-	for i := range routes {
-		r := &routes[i]
-		if r.Proto != router.ProtoOSPF || r.Prefix.Bits() != 32 || !r.Prefix.Addr().Is4() || egress[keyOf(r.Prefix)] {
+// ribChanged follows the RIB (WatchChanges): of the default VRF's
+// changed prefixes, the IPv4 host routes are FECs; their IGP routes are
+// read again and the FECs redone at the next update. Nothing else in the
+// RIB concerns LDP, so a change of other prefixes (BGP's, a subnet's)
+// wakes nothing.
+func (in *Instance) ribChanged(changes []router.RouteChange) {
+	rib := in.env.RIB()
+	for _, c := range changes {
+		if c.VRF != "" {
 			continue
 		}
-		out = append(out, fec{prefix: r.Prefix, key: keyOf(r.Prefix), nexthops: r.Nexthops})
-	}
-	slices.SortFunc(out, func(a, b fec) int {
-		switch {
-		case a.key < b.key:
-			return -1
-		case a.key > b.key:
-			return 1
+		for _, p := range c.Prefixes {
+			if p.Bits() != 32 || !p.Addr().Is4() {
+				continue
+			}
+			k := keyOf(p)
+			if r, ok := rib.Best("", p); ok && r.Proto == router.ProtoOSPF {
+				in.igp[k] = r.Nexthops
+			} else if _, had := in.igp[k]; had {
+				delete(in.igp, k)
+			} else {
+				continue
+			}
+			if in.changed != nil {
+				in.changed[k] = struct{}{}
+			}
+			in.scheduleUpdate()
 		}
-		return 0
-	})
-	return out
+	}
+}
+
+// syncFECs brings the FEC table (the prefixes we are the egress for and
+// the IPv4 /32 IGP routes the RIB selected, sorted by prefix) in line with
+// the IGP routes ribChanged noted, and returns the keys of the FECs that
+// may have changed, sorted: all of them the first time.
+func (in *Instance) syncFECs() []fecKey {
+	if in.changed == nil {
+		in.changed = map[fecKey]struct{}{}
+		in.egress = map[fecKey]bool{}
+		in.fecs = in.fecs[:0]
+		add := func(p netip.Prefix) {
+			if p.Addr().Is4() && !in.egress[keyOf(p)] {
+				in.egress[keyOf(p)] = true
+				in.fecs = append(in.fecs, fec{prefix: p, key: keyOf(p), egress: true})
+			}
+		}
+		if in.cfg.Loopback.IsValid() {
+			add(in.cfg.Loopback.Masked())
+		}
+		for _, p := range in.cfg.Egress {
+			add(p.Masked())
+		}
+		for k, nhs := range in.igp {
+			if !in.egress[k] {
+				in.fecs = append(in.fecs, fec{prefix: k.prefix(), key: k, nexthops: nhs})
+			}
+		}
+		slices.SortFunc(in.fecs, func(a, b fec) int { return cmp.Compare(a.key, b.key) })
+		keys := make([]fecKey, len(in.fecs))
+		for i, f := range in.fecs {
+			keys[i] = f.key
+		}
+		return keys
+	}
+	keys := make([]fecKey, 0, len(in.changed))
+	for k := range in.changed {
+		keys = append(keys, k)
+	}
+	clear(in.changed)
+	slices.Sort(keys)
+	for _, k := range keys {
+		if in.egress[k] {
+			continue // ours to terminate whatever the IGP says
+		}
+		i, found := slices.BinarySearchFunc(in.fecs, k, func(f fec, k fecKey) int { return cmp.Compare(f.key, k) })
+		nhs, ok := in.igp[k]
+		switch {
+		case ok && found:
+			in.fecs[i].nexthops = nhs
+		case ok:
+			in.fecs = slices.Insert(in.fecs, i, fec{prefix: k.prefix(), key: k, nexthops: nhs})
+		case found:
+			in.fecs = slices.Delete(in.fecs, i, i+1)
+		}
+	}
+	return keys
+}
+
+// fecOf finds a FEC of the table by key.
+func (in *Instance) fecOf(k fecKey) (fec, bool) {
+	i, ok := slices.BinarySearchFunc(in.fecs, k, func(f fec, k fecKey) int { return cmp.Compare(f.key, k) })
+	if !ok {
+		return fec{}, false
+	}
+	return in.fecs[i], true
 }
 
 // install offers the LSPs and FEC labels: for each FEC, per IGP nexthop

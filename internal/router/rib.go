@@ -21,8 +21,7 @@ type ribManager struct {
 	statics map[string]map[netip.Prefix][]netip.Addr
 	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
 	lsps    map[Protocol][]LSP
-	fecs    map[Protocol][]FECLabel          // as offered
-	fecBy   map[Protocol]map[fecKey]FECLabel // each protocol's first label per key
+	fecBy   map[Protocol]map[fecKey]fecOffer // each protocol's first label per key
 	fec     map[fecKey]uint32                // the preferred protocol's label per key
 	fecPush map[fecKey][]uint32              // and the labels it pushes over it, if any
 
@@ -51,8 +50,7 @@ func newRIBManager(r *Router) *ribManager {
 		routes:  make(map[string]map[Protocol]map[netip.Prefix]*offered),
 		statics: make(map[string]map[netip.Prefix][]netip.Addr),
 		lsps:    make(map[Protocol][]LSP),
-		fecs:    make(map[Protocol][]FECLabel),
-		fecBy:   make(map[Protocol]map[fecKey]FECLabel),
+		fecBy:   make(map[Protocol]map[fecKey]fecOffer),
 		fec:     make(map[fecKey]uint32),
 		fecPush: make(map[fecKey][]uint32),
 		vrfIdx:  make(map[string]int),
@@ -260,39 +258,62 @@ func (m *ribManager) ReplaceLSPs(p Protocol, lsps []LSP) {
 }
 
 // ReplaceFECLabels replaces protocol p's FEC labels; the prefixes whose
-// preferred label changed are redone in the default VRF.
+// preferred label changed are redone in the default VRF. The labels are
+// compared with what p offered before in place, a lookup each: LDP hands
+// over its whole set whenever a peer's labels arrive, and most of it is
+// what it was.
 func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	m.mu.Lock()
-	cp := slices.Clone(labels)
-	for i := range cp {
-		cp[i].Prefix = cp[i].Prefix.Masked()
+	by := m.fecBy[p]
+	if by == nil {
+		if len(labels) == 0 {
+			m.mu.Unlock()
+			return
+		}
+		by = make(map[fecKey]fecOffer, len(labels))
+		m.fecBy[p] = by
 	}
-	if old, ok := m.fecs[p]; ok && slices.EqualFunc(old, cp, sameFECLabel) {
-		m.mu.Unlock()
-		return // unchanged: every label would come out the same
-	}
-	by := make(map[fecKey]FECLabel, len(cp))
-	for _, f := range cp {
+	m.pass++
+	pass := m.pass
+	var changed []fecKey
+	kept, added := 0, 0 // keys p offered before and offers again; new keys
+	for _, f := range labels {
+		f.Prefix = f.Prefix.Masked()
 		k := fecKey{f.Prefix, f.Nexthop}
-		if _, ok := by[k]; !ok {
-			by[k] = f
+		o, had := by[k]
+		switch {
+		case had && o.seen == pass:
+			continue // the first label for a key counts
+		case had:
+			kept++
+			if sameFECLabel(o.FECLabel, f) {
+				o.seen = pass
+				by[k] = o
+				continue
+			}
+		}
+		if !had {
+			added++
+		}
+		by[k] = fecOffer{FECLabel: f, seen: pass}
+		changed = append(changed, k)
+	}
+	if kept < len(by)-added { // some keys went
+		for k, o := range by {
+			if o.seen != pass {
+				delete(by, k)
+				changed = append(changed, k)
+			}
 		}
 	}
-	old := m.fecBy[p]
-	if len(cp) == 0 {
-		delete(m.fecs, p)
+	if len(by) == 0 {
 		delete(m.fecBy, p)
-	} else {
-		m.fecs[p], m.fecBy[p] = cp, by
 	}
-	for k, f := range by {
-		if o, ok := old[k]; !ok || !sameFECLabel(o, f) {
-			m.mergeFEC(k)
-		}
-	}
-	for k := range old {
-		if _, ok := by[k]; !ok {
-			m.mergeFEC(k)
+	redo := false
+	if len(changed) > 0 {
+		order := labelProtoOrder(m.fecBy)
+		for _, k := range changed {
+			redo = m.mergeFEC(k, order) || redo
 		}
 	}
 	// An LSP resolving through the default table may switch between a
@@ -300,7 +321,16 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	// lsp_tunnel.go), so its LFIB is redone too.
 	lfib := m.lfibResolves
 	m.mu.Unlock()
-	m.recompute(change{lfib: lfib})
+	if redo {
+		m.recompute(change{lfib: lfib})
+	}
+}
+
+// fecOffer is a protocol's FEC label, with the ReplaceFECLabels pass that
+// last found it.
+type fecOffer struct {
+	FECLabel
+	seen uint32
 }
 
 // mergeFEC redoes the label of one FEC key from the protocols' labels:
@@ -308,13 +338,14 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 // wins, as Junos prefers SPRING over LDP and IOS XR does with sr-prefer:
 // a lab in SR mode should show SR labels. (FRR has no rule: the first to
 // install keeps the nexthop.) If the label or what it pushes changed, the
-// prefix is redone in the default VRF, the only one labelled this way.
-func (m *ribManager) mergeFEC(k fecKey) {
+// prefix is redone in the default VRF, the only one labelled this way
+// (true). order is labelProtoOrder(m.fecBy).
+func (m *ribManager) mergeFEC(k fecKey, order []Protocol) bool {
 	oldL, had := m.fec[k]
 	oldPush := m.fecPush[k]
 	delete(m.fec, k)
 	delete(m.fecPush, k)
-	for _, p := range labelProtoOrder(m.fecBy) {
+	for _, p := range order {
 		if f, ok := m.fecBy[p][k]; ok {
 			m.fec[k] = f.OutLabel
 			if len(f.Push) > 0 {
@@ -326,7 +357,9 @@ func (m *ribManager) mergeFEC(k fecKey) {
 	newL, has := m.fec[k]
 	if had != has || oldL != newL || !slices.Equal(oldPush, m.fecPush[k]) {
 		m.markDirty(0, k.prefix)
+		return true
 	}
+	return false
 }
 
 // sameFECLabel compares FEC labels by value.

@@ -188,13 +188,17 @@ func sameRoute(a, b *router.Route) bool {
 	if len(a.Nexthops) > 0 && &a.Nexthops[0] == &b.Nexthops[0] {
 		return true // one shared slice
 	}
-	for i := range a.Nexthops {
-		x, y := a.Nexthops[i], b.Nexthops[i]
-		if x.Addr != y.Addr || x.Iface != y.Iface || !slices.Equal(x.Labels, y.Labels) {
-			return false
-		}
+	return slices.EqualFunc(a.Nexthops, b.Nexthops, sameNexthop)
+}
+
+// sameNexthop compares nexthops as the router's RIB manager does: a new
+// backup (fast reroute) is a change its watchers hear of.
+func sameNexthop(x, y router.Nexthop) bool {
+	if (x.Backup == nil) != (y.Backup == nil) || x.Backup != nil && !sameNexthop(*x.Backup, *y.Backup) {
+		return false
 	}
-	return true
+	return x.Addr == y.Addr && x.Iface == y.Iface && x.Remote == y.Remote && slices.Equal(x.Labels, y.Labels) &&
+		(x.Tunnel == nil) == (y.Tunnel == nil) && (x.Tunnel == nil || *x.Tunnel == *y.Tunnel)
 }
 
 // ReplaceLSPs replaces protocol p's LFIB entries.
