@@ -9,8 +9,8 @@ import (
 )
 
 type (
-	ocNeighbor     = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor
-	ocSessionState = oc.E_IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_State_SessionState
+	ocNeighbor     = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor
+	ocSessionState = oc.E_OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_State_SessionState
 )
 
 // speaker is the BGP speaker of a node's instance: the global one, or a
@@ -23,16 +23,16 @@ func speaker(n *lab.Node, vrf string) *bgp.Speaker {
 }
 
 // afiSafi names a bgp family as OpenConfig's AFI_SAFI_TYPE does.
-func afiSafi(f string) oc.E_IntercloudOcNetworkInstance_AfiSafiType {
+func afiSafi(f string) oc.E_OpenconfigBgpTypes_AFI_SAFI_TYPE {
 	switch f {
 	case bgp.IPv4Unicast.String():
-		return oc.IntercloudOcNetworkInstance_AfiSafiType_IPV4_UNICAST
+		return oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_IPV4_UNICAST
 	case bgp.VPNv4.String():
-		return oc.IntercloudOcNetworkInstance_AfiSafiType_L3VPN_IPV4_UNICAST
+		return oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_L3VPN_IPV4_UNICAST
 	case bgp.RTC.String():
-		return oc.IntercloudOcNetworkInstance_AfiSafiType_ROUTE_TARGET_CONSTRAINT
+		return oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_ROUTE_TARGET_CONSTRAINT
 	}
-	return oc.IntercloudOcNetworkInstance_AfiSafiType_UNSET
+	return oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_UNSET
 }
 
 // bgpTree renders a speaker's global settings, its neighbours (those
@@ -64,7 +64,7 @@ func (s *Server) bgpTree(p *ocProtocol, n *lab.Node, vrf string, sp *bgp.Speaker
 		}
 		for _, f := range d.Families {
 			name := afiSafi(f)
-			if name == oc.IntercloudOcNetworkInstance_AfiSafiType_UNSET {
+			if name == oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_UNSET {
 				continue
 			}
 			af := e.GetOrCreateAfiSafis().GetOrCreateAfiSafi(name)
@@ -81,7 +81,7 @@ func (s *Server) bgpTree(p *ocProtocol, n *lab.Node, vrf string, sp *bgp.Speaker
 	}
 	for addr, c := range s.admin.shutPeers(n.Model.Name, vrf) {
 		e := neighbor(b.GetOrCreateNeighbors(), addr.String(), c.ASN, c.Description, false)
-		e.GetState().SessionState = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_State_SessionState_IDLE
+		e.GetState().SessionState = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_State_SessionState_IDLE
 	}
 	if !rib {
 		return
@@ -89,27 +89,29 @@ func (s *Server) bgpTree(p *ocProtocol, n *lab.Node, vrf string, sp *bgp.Speaker
 	var paths, prefixes uint32
 	afs := b.GetOrCreateRib().GetOrCreateAfiSafis()
 	if sp.HasFamily(bgp.IPv4Unicast) {
-		routes := afs.GetOrCreateAfiSafi(oc.IntercloudOcNetworkInstance_AfiSafiType_IPV4_UNICAST).GetOrCreateIpv4Unicast().GetOrCreateLocRib().GetOrCreateRoutes()
+		routes := ribFamily(afs, oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_IPV4_UNICAST).GetOrCreateIpv4Unicast().GetOrCreateLocRib().GetOrCreateRoutes()
 		for _, r := range sp.Routes(bgp.IPv4Unicast) {
 			if !r.Best || !r.Key.Prefix.Addr().Is4() {
 				continue
 			}
-			pfx, origin := r.Key.Prefix.String(), routeOrigin(r)
+			pfx := r.Key.Prefix.String()
+			origin := routeOrigin[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route_State_Origin_Union](r)
 			st := routes.GetOrCreateRoute(pfx, origin, 0).GetOrCreateState()
-			st.Prefix, st.Origin, st.PathId, st.ValidRoute = ptr(pfx), ptr(origin), ptr(uint32(0)), ptr(r.Valid)
+			st.Prefix, st.Origin, st.PathId, st.ValidRoute = ptr(pfx), origin, ptr(uint32(0)), ptr(r.Valid)
 			paths++
 			prefixes++
 		}
 	}
 	if sp.HasFamily(bgp.VPNv4) {
-		routes := afs.GetOrCreateAfiSafi(oc.IntercloudOcNetworkInstance_AfiSafiType_L3VPN_IPV4_UNICAST).GetOrCreateL3VpnIpv4Unicast().GetOrCreateLocRib().GetOrCreateRoutes()
+		routes := ribFamily(afs, oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_L3VPN_IPV4_UNICAST).GetOrCreateL3VpnIpv4Unicast().GetOrCreateLocRib().GetOrCreateRoutes()
 		for _, r := range sp.Routes(bgp.VPNv4) {
 			if !r.Best || !r.Key.Prefix.Addr().Is4() {
 				continue
 			}
-			rd, pfx, origin := r.Key.RD.String(), r.Key.Prefix.String(), routeOrigin(r)
+			rd, pfx := r.Key.RD.String(), r.Key.Prefix.String()
+			origin := routeOrigin[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes_Route_State_Origin_Union](r)
 			st := routes.GetOrCreateRoute(rd, pfx, origin, 0).GetOrCreateState()
-			st.RouteDistinguisher, st.Prefix, st.Origin, st.PathId, st.ValidRoute = ptr(rd), ptr(pfx), ptr(origin), ptr(uint32(0)), ptr(r.Valid)
+			st.RouteDistinguisher, st.Prefix, st.Origin, st.PathId, st.ValidRoute = ptr(rd), ptr(pfx), origin, ptr(uint32(0)), ptr(r.Valid)
 			paths++
 			prefixes++
 		}
@@ -117,15 +119,26 @@ func (s *Server) bgpTree(p *ocProtocol, n *lab.Node, vrf string, sp *bgp.Speaker
 	gs.TotalPaths, gs.TotalPrefixes = ptr(paths), ptr(prefixes)
 }
 
-// routeOrigin is who a path came from: its neighbour, or LOCAL.
-func routeOrigin(r bgp.Route) string {
+// routeOrigin is who a path came from, as the origin union U of
+// OpenConfig's RIB holds it: its neighbour's address, or for a path the
+// speaker originated the protocol that injected it (the speaker does not
+// record which one redistributed a local route: BGP).
+func routeOrigin[U any](r bgp.Route) U {
+	var v any = oc.UnionString(r.Peer.String())
 	if r.Local || !r.Peer.IsValid() {
-		return "LOCAL"
+		v = oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP
 	}
-	return r.Peer.String()
+	return v.(U)
 }
 
-func neighbor(nbs *oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors, addr string, as uint32, desc string, enabled bool) *ocNeighbor {
+// ribFamily is the RIB's table of family f (its key points at state/).
+func ribFamily(afs *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis, f oc.E_OpenconfigBgpTypes_AFI_SAFI_TYPE) *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi {
+	af := afs.GetOrCreateAfiSafi(f)
+	af.GetOrCreateState().AfiSafiName = f
+	return af
+}
+
+func neighbor(nbs *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors, addr string, as uint32, desc string, enabled bool) *ocNeighbor {
 	e := nbs.GetOrCreateNeighbor(addr)
 	c := e.GetOrCreateConfig()
 	c.NeighborAddress, c.PeerAs, c.Enabled = ptr(addr), ptr(as), ptr(enabled)

@@ -45,7 +45,7 @@ func TestGNMICLICapabilitiesListsTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gnmi_cli -capabilities: %v\n%s", err, out)
 	}
-	for _, want := range []string{modelName, "JSON_IETF", gnmiVersion} {
+	for _, want := range []string{"openconfig-interfaces", "openconfig-network-instance", "JSON_IETF", gnmiVersion} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("capabilities lack %q:\n%s", want, out)
 		}
@@ -63,7 +63,8 @@ func TestGNMICLIGetsAnInterfacesState(t *testing.T) {
 	if err != nil {
 		t.Fatalf("gnmi_cli -get: %v\n%s", err, out)
 	}
-	for _, want := range []string{`\"oper-status\":\"UP\"`, `\"name\":\"` + ifname + `\"`, `in-pkts`} {
+	// RFC 7951: the top members are named with their module.
+	for _, want := range []string{`\"openconfig-interfaces:oper-status\":\"UP\"`, `\"openconfig-interfaces:name\":\"` + ifname + `\"`, `in-pkts`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the answer lacks %s:\n%s", want, out)
 		}
@@ -123,7 +124,7 @@ func TestGNMICLIGetsAVRFsAFT(t *testing.T) {
 	}
 	pe2, _ := l.Node("pe2")
 	// A remote site's route pushes pe2's VPN label under the transport one.
-	for _, want := range []string{`ipv4-entry`, `next-hop-group`, `pushed-mpls-label-stack`, fmt.Sprint(pe2.VPNLabel(v.Name)), `\"origin-protocol\":\"BGP\"`} {
+	for _, want := range []string{`ipv4-entry`, `next-hop-group`, `pushed-mpls-label-stack`, fmt.Sprint(pe2.VPNLabel(v.Name)), `\"origin-protocol\":\"openconfig-policy-types:BGP\"`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the AFT lacks %s:\n%s", want, out)
 		}

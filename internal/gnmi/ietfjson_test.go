@@ -104,8 +104,9 @@ func TestIETFJSONIsYgotsForEveryPathOfTheSeedLab(t *testing.T) {
 
 // TestIETFJSONWritesLeavesAsYgotDoes covers the leaf types and strings the
 // lab's trees may not hold at a given time: characters JSON escapes,
-// invalid UTF-8, decimals, 64-bit counters, leaf-lists, empty lists and
-// containers.
+// invalid UTF-8, decimals, 64-bit counters, leaf-lists, unions (leaves,
+// leaf-lists and list keys), identities, empty lists and containers, and
+// module-qualified member names where a module augments another.
 func TestIETFJSONWritesLeavesAsYgotDoes(t *testing.T) {
 	d := &oc.Device{}
 	i := d.GetOrCreateInterfaces().GetOrCreateInterface(`a"b\c<d>&e` + "\x01\t\u2028é\xff")
@@ -113,7 +114,7 @@ func TestIETFJSONWritesLeavesAsYgotDoes(t *testing.T) {
 	i.GetOrCreateConfig().Mtu = ptr(uint16(9216))
 	i.GetOrCreateConfig().Enabled = ptr(false)
 	st := i.GetOrCreateState()
-	st.AdminStatus = oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_UP
+	st.AdminStatus = oc.OpenconfigInterfaces_Interfaces_Interface_State_AdminStatus_UP
 	st.GetOrCreateCounters().InOctets = ptr(uint64(1<<63 + 5))
 	d.GetOrCreateInterfaces().GetOrCreateInterface("empty").GetOrCreateState() // an empty container is left out
 	imp := d.GetOrCreateInterfaces().GetOrCreateInterface("eth-loss").GetOrCreateImpairment().GetOrCreateConfig()
@@ -126,8 +127,25 @@ func TestIETFJSONWritesLeavesAsYgotDoes(t *testing.T) {
 	ni.GetOrCreateL3Vpn().GetOrCreateState().ExportRouteTarget = []string{"target:65000:1", "<&>"}
 	ni.GetOrCreateL3Vpn().GetOrCreateState().ImportRouteTarget = []string{} // an empty leaf-list is written
 	nh := ni.GetOrCreateAfts().GetOrCreateNextHops().GetOrCreateNextHop(7)
-	nh.GetOrCreateState().PushedMplsLabelStack = []uint32{16, 1048575}
-	ni.GetOrCreateAfts().GetOrCreateNextHops().GetOrCreateNextHop(10).GetOrCreateState().Index = ptr(uint64(10))                                                       // "10" sorts before "7"
-	ni.GetOrCreateAfts().GetOrCreateIpv4Unicast().Ipv4Entry = map[string]*oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry{} // an empty list is []
+	type stackLabel = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_State_PushedMplsLabelStack_Union
+	nh.GetOrCreateState().PushedMplsLabelStack = []stackLabel{oc.UnionUint32(16), mplsLabel[stackLabel](3), oc.UnionUint32(1048575)} // a union leaf-list: numbers and a name
+	// Identities are written with their module, enumerations without;
+	// union keys sort as ygot prints them.
+	type entryLabel = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry_State_Label_Union
+	for _, l := range []uint32{3, 24000, 100000, 0} {
+		le := ni.GetOrCreateAfts().GetOrCreateMpls().GetOrCreateLabelEntry(mplsLabel[entryLabel](l)).GetOrCreateState()
+		le.Label, le.OriginProtocol = mplsLabel[entryLabel](l), oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_LDP
+	}
+	fib := ni.GetOrCreateAfts().GetOrCreateIpv4Unicast().GetOrCreateIpv4Entry("10.0.0.0/8").GetOrCreateState()
+	fib.OriginProtocol = oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP
+	fib.EntryMetadata = []byte{0, 1, 0xfe, 0xff} // binary: base64
+	type origin = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route_State_Origin_Union
+	routes := ni.GetOrCreateProtocols().GetOrCreateProtocol(oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP, "BGP").GetOrCreateBgp().GetOrCreateRib().GetOrCreateAfiSafis().
+		GetOrCreateAfiSafi(oc.OpenconfigBgpTypes_AFI_SAFI_TYPE_IPV4_UNICAST).GetOrCreateIpv4Unicast().GetOrCreateLocRib().GetOrCreateRoutes()
+	for _, o := range []origin{oc.UnionString("192.0.2.1"), oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP} {
+		routes.GetOrCreateRoute("10.0.0.0/8", o, 0).GetOrCreateState().Origin = o
+	}
+	ni.GetOrCreateAfts().GetOrCreateNextHops().GetOrCreateNextHop(10).GetOrCreateState().Index = ptr(uint64(10))                                                               // "10" sorts before "7"
+	ni.GetOrCreateAfts().GetOrCreateNextHopGroups().NextHopGroup = map[uint64]*oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup{} // an empty list is []
 	eachGoStruct(reflect.ValueOf(d), func(gs ygot.GoStruct) { sameAsYgot(t, "leaves", gs) })
 }

@@ -38,9 +38,11 @@ func fullPath(prefix, p *gpb.Path) (*gpb.Path, error) {
 	return out, nil
 }
 
-// checkPath says, as INVALID_ARGUMENT, where p leaves the schema: an
-// element no container has, or a key its list does not have.
-func checkPath(root *yang.Entry, p *gpb.Path) error {
+// checkPath says where p leaves the schema: an element no container
+// has, or a key its list does not have, with the code given (a Get's
+// invalid path is INVALID_ARGUMENT, a Set's NOT_FOUND: gNMI specification
+// 3.3.1 and 3.4.7); a wildcard element is INVALID_ARGUMENT.
+func checkPath(root *yang.Entry, p *gpb.Path, notInSchema codes.Code) error {
 	e := root
 	for i, el := range p.GetElem() {
 		if el.GetName() == "*" || el.GetName() == "..." {
@@ -48,14 +50,14 @@ func checkPath(root *yang.Entry, p *gpb.Path) error {
 		}
 		next := e.Dir[el.GetName()]
 		if next == nil {
-			return status.Errorf(codes.InvalidArgument, "path %s: %q has no element %q (want one of: %s)", pathString(p), "/"+strings.Join(names(p.GetElem()[:i]), "/"), el.GetName(), strings.Join(children(e), ", "))
+			return status.Errorf(notInSchema, "path %s: %q has no element %q (want one of: %s)", pathString(p), "/"+strings.Join(names(p.GetElem()[:i]), "/"), el.GetName(), strings.Join(children(e), ", "))
 		}
 		for k := range el.GetKey() {
 			if !next.IsList() {
-				return status.Errorf(codes.InvalidArgument, "path %s: %q is not a list, it takes no key %q", pathString(p), el.GetName(), k)
+				return status.Errorf(notInSchema, "path %s: %q is not a list, it takes no key %q", pathString(p), el.GetName(), k)
 			}
 			if !slices.Contains(strings.Fields(next.Key), k) {
-				return status.Errorf(codes.InvalidArgument, "path %s: list %q has no key %q (its key is %q)", pathString(p), el.GetName(), k, next.Key)
+				return status.Errorf(notInSchema, "path %s: list %q has no key %q (its key is %q)", pathString(p), el.GetName(), k, next.Key)
 			}
 		}
 		e = next

@@ -17,16 +17,16 @@ func fuzzDevice() *oc.Device {
 	d := &oc.Device{}
 	i := d.GetOrCreateInterfaces().GetOrCreateInterface("eth1")
 	i.GetOrCreateConfig().Name, i.GetConfig().Enabled = ptr("eth1"), ptr(true)
-	i.GetOrCreateState().Name, i.GetState().OperStatus = ptr("eth1"), oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_UP
+	i.GetOrCreateState().Name, i.GetState().OperStatus = ptr("eth1"), oc.OpenconfigInterfaces_Interfaces_Interface_State_OperStatus_UP
 	i.GetOrCreateImpairment().GetOrCreateConfig().Latency = ptr(uint64(1000))
 	ni := d.GetOrCreateNetworkInstances().GetOrCreateNetworkInstance(defaultInstance)
 	ni.GetOrCreateConfig().Name = ptr(defaultInstance)
 	a := ni.GetOrCreateAfts()
 	a.GetOrCreateIpv4Unicast().GetOrCreateIpv4Entry("10.0.0.0/8").GetOrCreateState().NextHopGroup = ptr(uint64(1))
-	a.GetOrCreateMpls().GetOrCreateLabelEntry(16001).GetOrCreateState().NextHopGroup = ptr(uint64(1))
+	a.GetOrCreateMpls().GetOrCreateLabelEntry(oc.UnionUint32(16001)).GetOrCreateState().NextHopGroup = ptr(uint64(1))
 	a.GetOrCreateNextHopGroups().GetOrCreateNextHopGroup(1).GetOrCreateNextHops().GetOrCreateNextHop(1).GetOrCreateState().Weight = ptr(uint64(1))
-	a.GetOrCreateNextHops().GetOrCreateNextHop(1).GetOrCreateState().PushedMplsLabelStack = []uint32{16001, 24000}
-	p := protocol(ni, oc.IntercloudOcNetworkInstance_InstallProtocol_BGP)
+	a.GetOrCreateNextHops().GetOrCreateNextHop(1).GetOrCreateState().PushedMplsLabelStack = []oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_State_PushedMplsLabelStack_Union{oc.UnionUint32(16001), oc.UnionUint32(24000)}
+	p := protocol(ni, oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP)
 	neighbor(p.GetOrCreateBgp().GetOrCreateNeighbors(), "10.0.0.1", 65000, "pe2", true)
 	return d
 }
@@ -58,7 +58,7 @@ func FuzzPathFromElementStrings(f *testing.F) {
 			}
 			return
 		}
-		if err := checkPath(srv.schema, p); err != nil {
+		if err := checkPath(srv.schema, p, codes.InvalidArgument); err != nil {
 			if status.Code(err) != codes.InvalidArgument {
 				t.Fatalf("%q: %v, want INVALID_ARGUMENT", s, err)
 			}

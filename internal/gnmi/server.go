@@ -33,19 +33,36 @@ import (
 	"github.com/intercloud/intercloud/internal/lab"
 )
 
-// The models this server declares in Capabilities: the repository's own
-// modules, with OpenConfig's paths, and its augmentations (yang/).
-const (
-	modelName    = "intercloud-oc-interfaces"
-	modelOrg     = "intercloud"
-	modelVersion = "0.1.0"
-	gnmiVersion  = "0.10.0"
-)
+const gnmiVersion = "0.10.0"
 
-var models = []*gpb.ModelData{
-	{Name: modelName, Organization: modelOrg, Version: modelVersion},
-	{Name: "intercloud-oc-network-instance", Organization: modelOrg, Version: modelVersion},
-	{Name: "intercloud-augments", Organization: modelOrg, Version: modelVersion},
+// models are what Capabilities declares: the modules the Go types were
+// generated from (OpenConfig's with their openconfig-version, the IETF
+// ones they build on, intercloud's augmentations and deviations), less
+// those whose data ygot was told to leave out (gen.go's -exclude_modules)
+// and ietf-interfaces, whose tree openconfig-interfaces replaces.
+var models = servedModels()
+
+// ownVersions are the versions of intercloud's modules (the reference of
+// their latest revision): they carry no openconfig-version.
+var ownVersions = map[string]string{"intercloud-augments": "0.2.0", "intercloud-deviations": "0.1.0"}
+
+func servedModels() []*gpb.ModelData {
+	excluded := map[string]bool{"ietf-interfaces": true}
+	for _, m := range strings.Split(excludedModules, ",") {
+		excluded[m] = true
+	}
+	var out []*gpb.ModelData
+	for _, m := range oc.ΓModelData {
+		if excluded[m.GetName()] {
+			continue
+		}
+		md := &gpb.ModelData{Name: m.GetName(), Organization: m.GetOrganization(), Version: m.GetVersion()}
+		if v, ok := ownVersions[md.Name]; ok {
+			md.Version = v
+		}
+		out = append(out, md)
+	}
+	return out
 }
 
 // Server answers gNMI requests about the routers of one lab.
@@ -172,13 +189,13 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 		paths = []*gpb.Path{{}}
 	}
 	var fulls scope
-	for _, p := range paths {
+	for i, p := range paths {
 		full, err := fullPath(req.GetPrefix(), p)
 		if err != nil {
-			return nil, err
+			return nil, fieldError(err, fmt.Sprintf("path[%d]", i), nil)
 		}
-		if err := checkPath(s.schema, full); err != nil {
-			return nil, err
+		if err := checkPath(s.schema, full, codes.InvalidArgument); err != nil {
+			return nil, fieldError(err, fmt.Sprintf("path[%d]", i), full)
 		}
 		fulls = append(fulls, full)
 	}
@@ -188,13 +205,13 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 	}
 	prefix := &gpb.Path{Target: req.GetPrefix().GetTarget()}
 	var nots []*gpb.Notification
-	for _, full := range fulls {
+	for i, full := range fulls {
 		us, err := s.answer(d, full, enc)
 		if err != nil {
-			return nil, err
+			return nil, fieldError(err, fmt.Sprintf("path[%d]", i), full)
 		}
 		if len(us) == 0 {
-			return nil, status.Errorf(codes.NotFound, "%s has no data at %s", n.Model.Name, pathString(full))
+			return nil, fieldError(status.Errorf(codes.NotFound, "%s has no data there", n.Model.Name), fmt.Sprintf("path[%d]", i), full)
 		}
 		no := &gpb.Notification{Timestamp: ts, Prefix: prefix, Update: us}
 		nots = append(nots, no)
@@ -307,9 +324,11 @@ func ietfJSON(gs ygot.GoStruct) ([]byte, error) {
 	return ygotIETFJSON(gs)
 }
 
-// ygotIETFJSON is gs rendered by ygot itself.
+// ygotIETFJSON is gs rendered by ygot itself: RFC 7951 names a member
+// by its module where the module changes (and at the top), and an
+// identity by its module.
 func ygotIETFJSON(gs ygot.GoStruct) ([]byte, error) {
-	m, err := ygot.ConstructIETFJSON(gs, nil)
+	m, err := ygot.ConstructIETFJSON(gs, &ygot.RFC7951JSONConfig{AppendModuleName: true})
 	if err != nil {
 		return nil, err
 	}

@@ -131,7 +131,7 @@ func TestGetAnInterfaceAnswersSchemaValidJSONWithItsStateAndCounters(t *testing.
 		if err := json.Unmarshal(u.Val.GetJsonIetfVal(), &top); err != nil {
 			t.Fatalf("not JSON: %v: %s", err, u.Val.GetJsonIetfVal())
 		}
-		wrapped, _ := json.Marshal(map[string]any{"intercloud-oc-interfaces:interfaces": map[string]any{"interface": []any{top}}})
+		wrapped, _ := json.Marshal(map[string]any{"openconfig-interfaces:interfaces": map[string]any{"interface": []any{top}}})
 		d := &oc.Device{}
 		if err := oc.Unmarshal(wrapped, d); err != nil {
 			t.Fatalf("the schema refuses the answer: %v\n%s", err, u.Val.GetJsonIetfVal())
@@ -143,8 +143,8 @@ func TestGetAnInterfaceAnswersSchemaValidJSONWithItsStateAndCounters(t *testing.
 	}
 	d := get()
 	st := d.GetInterfaces().GetInterface(ifname).GetState()
-	if st.GetName() != ifname || st.GetOperStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_UP ||
-		st.GetAdminStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_UP {
+	if st.GetName() != ifname || st.GetOperStatus() != oc.OpenconfigInterfaces_Interfaces_Interface_State_OperStatus_UP ||
+		st.GetAdminStatus() != oc.OpenconfigInterfaces_Interfaces_Interface_State_AdminStatus_UP {
 		t.Errorf("state = name %q oper %v admin %v, want %s UP UP", st.GetName(), st.GetOperStatus(), st.GetAdminStatus(), ifname)
 	}
 	if !d.GetInterfaces().GetInterface(ifname).GetConfig().GetEnabled() {
@@ -225,13 +225,34 @@ func TestCapabilitiesNameTheModelAndEncodings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	versions := map[string]string{}
 	for _, m := range resp.SupportedModels {
-		names = append(names, m.Name)
+		versions[m.Name] = m.Version
 	}
-	want := []string{"intercloud-oc-interfaces", "intercloud-oc-network-instance", "intercloud-augments"}
-	if !slices.Equal(names, want) || resp.GNMIVersion == "" {
-		t.Errorf("capabilities %v, want models %v", resp, want)
+	// OpenConfig's modules at the versions of the vendored release
+	// (their openconfig-version), and intercloud's own beside them.
+	want := map[string]string{
+		"openconfig-interfaces":           "3.8.1",
+		"openconfig-network-instance":     "4.7.0",
+		"openconfig-aft-network-instance": "0.3.1",
+		"openconfig-bgp":                  "9.9.1",
+		"openconfig-mpls":                 "3.6.2",
+		"intercloud-augments":             "0.2.0",
+		"intercloud-deviations":           "0.1.0",
+	}
+	for name, v := range want {
+		if got, ok := versions[name]; !ok || got != v {
+			t.Errorf("capabilities: model %s version %q (listed: %v), want %q", name, got, ok, v)
+		}
+	}
+	// Modules whose data is not served are not declared.
+	for _, name := range []string{"openconfig-acl", "openconfig-qos", "openconfig-routing-policy", "ietf-interfaces"} {
+		if _, ok := versions[name]; ok {
+			t.Errorf("capabilities declare %s, whose data is not served", name)
+		}
+	}
+	if resp.GNMIVersion == "" {
+		t.Error("no gNMI version")
 	}
 }
 
@@ -379,7 +400,7 @@ func TestGetOfConfigLeavesStateOut(t *testing.T) {
 		leaves = append(leaves, pathString(u.Path))
 	}
 	in := "/interfaces/interface[name=" + ifname + "]"
-	want := []string{in + "/config/enabled", in + "/config/name", in + "/impairment/config/jitter", in + "/impairment/config/latency",
+	want := []string{in + "/config/enabled", in + "/config/name", in + "/config/type", in + "/impairment/config/jitter", in + "/impairment/config/latency",
 		in + "/impairment/config/loss", in + "/impairment/config/rate", in + "/name"}
 	if !slices.Equal(slices.Sorted(slices.Values(leaves)), want) {
 		t.Errorf("CONFIG leaves %v, want %v", leaves, want)

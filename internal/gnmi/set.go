@@ -75,6 +75,8 @@ func sortedKeys(m map[string]string) []string {
 type change struct {
 	what  string
 	apply func() (undo func(), err error)
+	field string    // the request's operation it comes from, as "update[0]"
+	path  *gpb.Path // and that operation's full path
 }
 
 // Set applies a SetRequest all or nothing: every delete, replace and
@@ -91,36 +93,46 @@ func (s *Server) Set(_ context.Context, req *gpb.SetRequest) (*gpb.SetResponse, 
 	defer s.setMu.Unlock()
 	var changes []change
 	var results []*gpb.UpdateResult
-	for _, p := range req.GetDelete() {
+	// Each error names the operation and the path it failed on (errors.go).
+	add := func(cs []change, field string, p *gpb.Path) {
+		for i := range cs {
+			cs[i].field, cs[i].path = field, p
+		}
+		changes = append(changes, cs...)
+	}
+	for i, p := range req.GetDelete() {
+		field := fmt.Sprintf("delete[%d]", i)
 		full, err := s.setPath(req.GetPrefix(), p)
 		if err != nil {
-			return nil, err
+			return nil, fieldError(err, field, full)
 		}
 		cs, err := s.deleteChanges(n, full)
 		if err != nil {
-			return nil, err
+			return nil, fieldError(err, field, full)
 		}
-		changes = append(changes, cs...)
+		add(cs, field, full)
 		results = append(results, &gpb.UpdateResult{Path: p, Op: gpb.UpdateResult_DELETE})
 	}
-	for _, u := range req.GetReplace() {
-		cs, err := s.writeChanges(n, req.GetPrefix(), u, true)
+	for i, u := range req.GetReplace() {
+		field := fmt.Sprintf("replace[%d]", i)
+		cs, full, err := s.writeChanges(n, req.GetPrefix(), u, true)
 		if err != nil {
-			return nil, err
+			return nil, fieldError(err, field, full)
 		}
-		changes = append(changes, cs...)
+		add(cs, field, full)
 		results = append(results, &gpb.UpdateResult{Path: u.GetPath(), Op: gpb.UpdateResult_REPLACE})
 	}
-	for _, u := range req.GetUpdate() {
-		cs, err := s.writeChanges(n, req.GetPrefix(), u, false)
+	for i, u := range req.GetUpdate() {
+		field := fmt.Sprintf("update[%d]", i)
+		cs, full, err := s.writeChanges(n, req.GetPrefix(), u, false)
 		if err != nil {
-			return nil, err
+			return nil, fieldError(err, field, full)
 		}
-		changes = append(changes, cs...)
+		add(cs, field, full)
 		results = append(results, &gpb.UpdateResult{Path: u.GetPath(), Op: gpb.UpdateResult_UPDATE})
 	}
 	if len(req.GetUnionReplace()) > 0 {
-		return nil, status.Error(codes.Unimplemented, "union_replace is not served")
+		return nil, fieldError(status.Error(codes.Unimplemented, "union_replace is not served"), "union_replace[0]", nil)
 	}
 	var undos []func()
 	for _, c := range changes {
@@ -129,24 +141,26 @@ func (s *Server) Set(_ context.Context, req *gpb.SetRequest) (*gpb.SetResponse, 
 			for i := len(undos) - 1; i >= 0; i-- {
 				undos[i]()
 			}
-			return nil, status.Errorf(codes.Aborted, "%s: %v; the request's earlier changes were undone", c.what, err)
+			return nil, fieldError(status.Errorf(codes.Aborted, "%s: %v; the request's earlier changes were undone", c.what, err), c.field, c.path)
 		}
 		undos = append(undos, undo)
 	}
 	return &gpb.SetResponse{Prefix: req.GetPrefix(), Response: results, Timestamp: s.lab.Clock().Now().UnixNano()}, nil
 }
 
-// setPath joins and checks a path a Set names: in the schema, not state.
+// setPath joins and checks a path a Set names: in the schema (NOT_FOUND
+// otherwise, gNMI specification 3.4.7), not state. The joined path is
+// returned with the error too, for the message, when it could be joined.
 func (s *Server) setPath(prefix, p *gpb.Path) (*gpb.Path, error) {
 	full, err := fullPath(&gpb.Path{Elem: prefix.GetElem(), Element: prefix.GetElement(), Origin: prefix.GetOrigin()}, p)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
-	if err := checkPath(s.schema, full); err != nil {
-		return nil, err
+	if err := checkPath(s.schema, full, codes.NotFound); err != nil {
+		return full, err
 	}
 	if e := schemaEntry(s.schema, full); e != nil && e.ReadOnly() {
-		return nil, status.Errorf(codes.InvalidArgument, "path %s is state (config false): it cannot be set", pathString(full))
+		return full, status.Errorf(codes.InvalidArgument, "path %s is state (config false): it cannot be set", pathString(full))
 	}
 	return full, nil
 }
@@ -165,11 +179,16 @@ func schemaEntry(root *yang.Entry, p *gpb.Path) *yang.Entry {
 // the schema's structs at its path (so that a value of the wrong type is
 // refused as the schema says), every leaf it sets must be settable, and
 // what it sets becomes changes to the lab.
-func (s *Server) writeChanges(n *lab.Node, prefix *gpb.Path, u *gpb.Update, replace bool) ([]change, error) {
+func (s *Server) writeChanges(n *lab.Node, prefix *gpb.Path, u *gpb.Update, replace bool) ([]change, *gpb.Path, error) {
 	full, err := s.setPath(prefix, u.GetPath())
 	if err != nil {
-		return nil, err
+		return nil, full, err
 	}
+	cs, err := s.writeChangesAt(n, full, u, replace)
+	return cs, full, err
+}
+
+func (s *Server) writeChangesAt(n *lab.Node, full *gpb.Path, u *gpb.Update, replace bool) ([]change, error) {
 	for _, el := range full.GetElem() {
 		for k, v := range el.GetKey() {
 			if v == "*" || v == "" {
@@ -215,7 +234,7 @@ func isSettable(p *gpb.Path) bool {
 // planFrom turns the decoded tree d of a write at full into changes.
 func (s *Server) planFrom(n *lab.Node, d *oc.Device, full *gpb.Path, replace bool) ([]change, error) {
 	var cs []change
-	for name, i := range fieldOf(d.GetInterfaces(), func(x *oc.IntercloudOcInterfaces_Interfaces) map[string]*ocInterface { return x.Interface }) {
+	for name, i := range fieldOf(d.GetInterfaces(), func(x *oc.OpenconfigInterfaces_Interfaces) map[string]*ocInterface { return x.Interface }) {
 		if cfg := i.GetConfig(); cfg != nil && cfg.Enabled != nil {
 			c, err := s.enableInterface(n, name, *cfg.Enabled)
 			if err != nil {
@@ -231,20 +250,20 @@ func (s *Server) planFrom(n *lab.Node, d *oc.Device, full *gpb.Path, replace boo
 			cs = append(cs, c)
 		}
 	}
-	for name, ni := range fieldOf(d.GetNetworkInstances(), func(x *oc.IntercloudOcNetworkInstance_NetworkInstances) map[string]*ocInstance {
+	for name, ni := range fieldOf(d.GetNetworkInstances(), func(x *oc.OpenconfigNetworkInstance_NetworkInstances) map[string]*ocInstance {
 		return x.NetworkInstance
 	}) {
 		vrf, err := s.instanceVRF(n, name)
 		if err != nil {
 			return nil, err
 		}
-		for key, p := range fieldOf(ni.GetProtocols(), func(x *oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols) map[oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Key]*ocProtocol {
+		for key, p := range fieldOf(ni.GetProtocols(), func(x *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols) map[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Key]*ocProtocol {
 			return x.Protocol
 		}) {
 			if err := checkProtocolKey(key.Identifier, key.Name); err != nil {
 				return nil, err
 			}
-			for pfx, st := range fieldOf(p.GetStaticRoutes(), func(x *oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes) map[string]*ocStatic {
+			for pfx, st := range fieldOf(p.GetStaticRoutes(), func(x *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes) map[string]*ocStatic {
 				return x.Static
 			}) {
 				c, err := s.staticChanges(n, vrf, pfx, st, replace && len(full.GetElem()) <= 7)
@@ -253,7 +272,7 @@ func (s *Server) planFrom(n *lab.Node, d *oc.Device, full *gpb.Path, replace boo
 				}
 				cs = append(cs, c...)
 			}
-			for addr, nb := range fieldOf(p.GetBgp().GetNeighbors(), func(x *oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors) map[string]*ocNeighbor {
+			for addr, nb := range fieldOf(p.GetBgp().GetNeighbors(), func(x *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors) map[string]*ocNeighbor {
 				return x.Neighbor
 			}) {
 				if cfg := nb.GetConfig(); cfg != nil && cfg.Enabled != nil {
@@ -284,10 +303,10 @@ func (s *Server) deleteChanges(n *lab.Node, full *gpb.Path) ([]change, error) {
 		c, err := s.enableInterface(n, key(1, "name"), true)
 		return []change{c}, err
 	case k == iface+"/impairment" || k == iface+"/impairment/config":
-		c, err := s.impairInterface(n, key(1, "name"), &oc.IntercloudOcInterfaces_Interfaces_Interface_Impairment_Config{}, true)
+		c, err := s.impairInterface(n, key(1, "name"), &oc.OpenconfigInterfaces_Interfaces_Interface_Impairment_Config{}, true)
 		return []change{c}, err
 	case strings.HasPrefix(k, iface+"/impairment/config/"):
-		ic := &oc.IntercloudOcInterfaces_Interfaces_Interface_Impairment_Config{}
+		ic := &oc.OpenconfigInterfaces_Interfaces_Interface_Impairment_Config{}
 		zero := uint64(0)
 		switch el[len(el)-1].GetName() {
 		case "latency":
@@ -309,7 +328,7 @@ func (s *Server) deleteChanges(n *lab.Node, full *gpb.Path) ([]change, error) {
 		if vrf, err = s.instanceVRF(n, key(1, "name")); err != nil {
 			return nil, err
 		}
-		id := enumNamed[oc.E_IntercloudOcNetworkInstance_InstallProtocol](key(3, "identifier"))
+		id := enumNamed[oc.E_OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE](key(3, "identifier"))
 		if err := checkProtocolKey(id, key(3, "name")); err != nil {
 			return nil, err
 		}
@@ -358,9 +377,9 @@ func (s *Server) instanceVRF(n *lab.Node, name string) (string, error) {
 	return "", status.Errorf(codes.NotFound, "%s has no network-instance %q (it has: %s)", n.Model.Name, name, strings.Join(append([]string{defaultInstance}, names...), ", "))
 }
 
-func checkProtocolKey(id oc.E_IntercloudOcNetworkInstance_InstallProtocol, name string) error {
+func checkProtocolKey(id oc.E_OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE, name string) error {
 	switch id {
-	case oc.IntercloudOcNetworkInstance_InstallProtocol_STATIC, oc.IntercloudOcNetworkInstance_InstallProtocol_BGP:
+	case oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_STATIC, oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP:
 		if name == id.String() {
 			return nil
 		}
@@ -424,7 +443,7 @@ func (s *Server) enableInterface(n *lab.Node, iface string, on bool) (change, er
 
 // impairInterface sets the impairment of an interface's link: the leaves
 // ic gives, the others kept (or zero when whole is set: a replace).
-func (s *Server) impairInterface(n *lab.Node, iface string, ic *oc.IntercloudOcInterfaces_Interfaces_Interface_Impairment_Config, whole bool) (change, error) {
+func (s *Server) impairInterface(n *lab.Node, iface string, ic *oc.OpenconfigInterfaces_Interfaces_Interface_Impairment_Config, whole bool) (change, error) {
 	li, err := s.linkOf(n, iface)
 	if err != nil {
 		return change{}, err
@@ -468,7 +487,7 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 // staticNexthops are the next hops a static route of vrf has now.
 func (s *Server) staticNexthops(n *lab.Node, vrf string, pfx netip.Prefix) []netip.Addr {
-	p := &oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol{}
+	p := &oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol{}
 	staticRoutes(p, n.Router, vrf)
 	var out []netip.Addr
 	for idx := range fieldOf(p.GetStaticRoutes().GetStatic(pfx.String()).GetNextHops(), staticNextHops) {
@@ -488,9 +507,10 @@ func (s *Server) staticChanges(n *lab.Node, vrf, prefix string, st *ocStatic, re
 	}
 	want := map[netip.Addr]bool{}
 	for idx, nh := range fieldOf(st.GetNextHops(), staticNextHops) {
-		a, err := netip.ParseAddr(nh.GetConfig().GetNextHop())
+		given, _ := nh.GetConfig().GetNextHop().(oc.UnionString)
+		a, err := netip.ParseAddr(string(given))
 		if err != nil || !a.Is4() {
-			return nil, status.Errorf(codes.InvalidArgument, "static route %s next-hop[index=%s]: config/next-hop %q is not an IPv4 address", prefix, idx, nh.GetConfig().GetNextHop())
+			return nil, status.Errorf(codes.InvalidArgument, "static route %s next-hop[index=%s]: config/next-hop %v is not an IPv4 address (next hops of other kinds are not served)", prefix, idx, unionText(nh.GetConfig().GetNextHop()))
 		}
 		if idx != a.String() {
 			return nil, status.Errorf(codes.InvalidArgument, "static route %s next-hop[index=%s]: the index of a next hop is its address here (want index %s)", prefix, idx, a)
@@ -581,7 +601,7 @@ func instanceName(vrf string) string {
 	return vrf
 }
 
-type ocStatic = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static
+type ocStatic = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static
 
 // fieldOf reads a list's map out of its container, nil when the
 // container is (the generated getters return nil containers).
@@ -593,6 +613,18 @@ func fieldOf[C any, M any](c *C, f func(*C) M) M {
 	return f(c)
 }
 
-func staticNextHops(x *oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops) map[string]*oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop {
+func staticNextHops(x *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops) map[string]*oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop {
 	return x.NextHop
+}
+
+// unionText is a union leaf's value as a user wrote it (an enumeration's
+// name, or the value).
+func unionText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(none)"
+	case ygot.GoEnum:
+		return fmt.Sprintf("%q", x.String())
+	}
+	return fmt.Sprintf("%q", fmt.Sprint(v))
 }

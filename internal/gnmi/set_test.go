@@ -7,6 +7,7 @@ import (
 	"time"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -52,14 +53,14 @@ func TestSetEnabledFalseTakesTheLinkDownAndTrueBringsItBack(t *testing.T) {
 		t.Fatal("the link is still up after enabled=false")
 	}
 	st := getTree(t, c, "pe1", "/interfaces", underInterfaces).GetInterfaces().GetInterface(ifname).GetState()
-	if st.GetEnabled() || st.GetAdminStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_DOWN ||
-		st.GetOperStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_DOWN {
+	if st.GetEnabled() || st.GetAdminStatus() != oc.OpenconfigInterfaces_Interfaces_Interface_State_AdminStatus_DOWN ||
+		st.GetOperStatus() != oc.OpenconfigInterfaces_Interfaces_Interface_State_OperStatus_DOWN {
 		t.Errorf("pe1 %s after shutdown: enabled %v admin %v oper %v, want false DOWN DOWN", ifname, st.GetEnabled(), st.GetAdminStatus(), st.GetOperStatus())
 	}
 	// The far end lost carrier, but nobody shut it.
 	far := getTree(t, c, "p1", "/interfaces", underInterfaces).GetInterfaces().GetInterface(peerIf).GetState()
-	if far.GetAdminStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_UP ||
-		far.GetOperStatus() != oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_DOWN {
+	if far.GetAdminStatus() != oc.OpenconfigInterfaces_Interfaces_Interface_State_AdminStatus_UP ||
+		far.GetOperStatus() != oc.OpenconfigInterfaces_Interfaces_Interface_State_OperStatus_DOWN {
 		t.Errorf("p1 %s: admin %v oper %v, want UP DOWN", peerIf, far.GetAdminStatus(), far.GetOperStatus())
 	}
 	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: enabled, Val: boolVal(true)}}}); err != nil {
@@ -80,7 +81,7 @@ func TestSetEnabledFalseTakesTheLinkDownAndTrueBringsItBack(t *testing.T) {
 	}
 }
 
-func underInterfaces(v any) any { return map[string]any{"intercloud-oc-interfaces:interfaces": v} }
+func underInterfaces(v any) any { return map[string]any{"openconfig-interfaces:interfaces": v} }
 
 func TestSetImpairmentChangesTheLinkBothWays(t *testing.T) {
 	l, _, addr := seedServer(t)
@@ -132,13 +133,13 @@ func TestSetStaticRouteInAVRFReachesItsAFTAndDeleteRemovesIt(t *testing.T) {
 	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: mustPath(t, staticPath(v.Name, prefix)), Val: jsonVal(val)}}}); err != nil {
 		t.Fatal(err)
 	}
-	aft := func() *oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry {
+	aft := func() *oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry {
 		d := getTree(t, c, "pe1", "/network-instances/network-instance[name="+v.Name+"]", func(x any) any {
-			return map[string]any{"intercloud-oc-network-instance:network-instances": map[string]any{"network-instance": []any{x}}}
+			return map[string]any{"openconfig-network-instance:network-instances": map[string]any{"network-instance": []any{x}}}
 		})
 		return d.GetNetworkInstances().GetNetworkInstance(v.Name).GetAfts().GetIpv4Unicast().GetIpv4Entry(prefix)
 	}
-	if e := aft(); e.GetState().GetOriginProtocol() != oc.IntercloudOcNetworkInstance_InstallProtocol_STATIC {
+	if e := aft(); e.GetState().GetOriginProtocol() != oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_STATIC {
 		t.Fatalf("VRF %s AFT entry for %s: %+v, want a STATIC one", v.Name, prefix, e.GetState())
 	}
 	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Delete: []*gpb.Path{mustPath(t, staticPath(v.Name, prefix))}}); err != nil {
@@ -229,7 +230,7 @@ func TestSetErrorsCarryTheCodesRealDevicesUse(t *testing.T) {
 		code   codes.Code
 		naming string
 	}{
-		{"element not in the schema", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/config/speed"), Val: boolVal(true)}}}, codes.InvalidArgument, "speed"},
+		{"element not in the schema", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/config/speed"), Val: boolVal(true)}}}, codes.NotFound, "speed"},
 		{"state is not settable", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/state/enabled"), Val: boolVal(false)}}}, codes.InvalidArgument, "state/enabled"},
 		{"wrong type", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/config/enabled"), Val: &gpb.TypedValue{Value: &gpb.TypedValue_StringVal{StringVal: "no"}}}}}, codes.InvalidArgument, "config/enabled"},
 		{"loss out of range", &gpb.SetRequest{Update: []*gpb.Update{{Path: mustPath(t, in+"/impairment/config"), Val: jsonVal(`{"loss":"150"}`)}}}, codes.InvalidArgument, "impairment"},
@@ -244,6 +245,81 @@ func TestSetErrorsCarryTheCodesRealDevicesUse(t *testing.T) {
 		if status.Code(err) != tc.code || !strings.Contains(status.Convert(err).Message(), tc.naming) {
 			t.Errorf("%s: %v, want %v naming %q", tc.name, err, tc.code, tc.naming)
 		}
+	}
+	if !linkUp(t, l, "pe1:"+ifname) {
+		t.Error("a refused Set changed the link")
+	}
+}
+
+// badField is the request field a status's google.rpc.BadRequest names,
+// and what it says of it.
+func badField(t *testing.T, err error) (field, description string) {
+	t.Helper()
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) == 1 {
+			return br.GetFieldViolations()[0].GetField(), br.GetFieldViolations()[0].GetDescription()
+		}
+	}
+	t.Fatalf("%v: no BadRequest detail with one field violation", err)
+	return "", ""
+}
+
+// A refused Set or Get says which operation or path of the request it
+// refused, with the path the client sent and the reason, in the message
+// and as a google.rpc.BadRequest detail (gNMI specification 3.3.1, 3.4.7).
+func TestErrorsNameTheOperationThePathAndTheReason(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "pe1", "p1")
+	in := "/interfaces/interface[name=" + ifname + "]"
+	for _, tc := range []struct {
+		name   string
+		req    *gpb.SetRequest
+		code   codes.Code
+		field  string
+		naming []string // in the message and the detail
+	}{
+		{"second update, unknown leaf", &gpb.SetRequest{Update: []*gpb.Update{
+			{Path: mustPath(t, in+"/config/enabled"), Val: boolVal(true)},
+			{Path: mustPath(t, in+"/config/speed"), Val: boolVal(true)},
+		}}, codes.NotFound, "update[1]", []string{in + "/config/speed", `has no element "speed"`, "description, enabled"}},
+		{"replace with a value of the wrong type", &gpb.SetRequest{Replace: []*gpb.Update{
+			{Path: mustPath(t, in+"/config/enabled"), Val: &gpb.TypedValue{Value: &gpb.TypedValue_StringVal{StringVal: "no"}}},
+		}}, codes.InvalidArgument, "replace[0]", []string{in + "/config/enabled", "does not fit the schema", "string"}},
+		{"delete of a missing instance after a good one", &gpb.SetRequest{Delete: []*gpb.Path{
+			mustPath(t, staticPath("DEFAULT", "192.0.2.0/24")),
+			mustPath(t, staticPath("nope", "10.0.0.0/8")),
+		}}, codes.NotFound, "delete[1]", []string{"network-instance[name=nope]", `no network-instance "nope"`}},
+		{"a neighbour that is not there", &gpb.SetRequest{Update: []*gpb.Update{
+			{Path: mustPath(t, "/network-instances/network-instance[name=DEFAULT]/protocols/protocol[identifier=BGP][name=BGP]/bgp/neighbors/neighbor[neighbor-address=192.0.2.1]/config/enabled"), Val: boolVal(false)},
+		}}, codes.NotFound, "update[0]", []string{"neighbor[neighbor-address=192.0.2.1]/config/enabled", "no BGP neighbor 192.0.2.1"}},
+	} {
+		tc.req.Prefix = &gpb.Path{Target: "pe1"}
+		err := set(t, c, tc.req)
+		if status.Code(err) != tc.code {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.code)
+			continue
+		}
+		msg := status.Convert(err).Message()
+		field, desc := badField(t, err)
+		if field != tc.field || !strings.HasPrefix(msg, tc.field+" ") {
+			t.Errorf("%s: field %q, message %q; want both to name %s", tc.name, field, msg, tc.field)
+		}
+		for _, want := range tc.naming {
+			if !strings.Contains(msg, want) || !strings.Contains(desc, want) {
+				t.Errorf("%s: message %q / detail %q do not say %q", tc.name, msg, desc, want)
+			}
+		}
+	}
+	// A Get names the path among its paths that is not in the schema.
+	ctx, cancel := context.WithTimeout(authed(context.Background()), 10*time.Second)
+	defer cancel()
+	_, err := c.Get(ctx, &gpb.GetRequest{Prefix: &gpb.Path{Target: "pe1"}, Path: []*gpb.Path{mustPath(t, in+"/state"), mustPath(t, in+"/statez")}})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("Get of a path not in the schema: %v, want INVALID_ARGUMENT", err)
+	}
+	if field, desc := badField(t, err); field != "path[1]" || !strings.Contains(desc, in+"/statez") || !strings.Contains(desc, `has no element "statez"`) {
+		t.Errorf("Get: field %q, detail %q; want path[1] naming %s/statez and why", field, desc, in)
 	}
 	if !linkUp(t, l, "pe1:"+ifname) {
 		t.Error("a refused Set changed the link")

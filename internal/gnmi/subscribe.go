@@ -98,7 +98,7 @@ func (s *Server) Subscribe(stream gpb.GNMI_SubscribeServer) error {
 		if err != nil {
 			return err
 		}
-		if err := checkPath(s.schema, full); err != nil {
+		if err := checkPath(s.schema, full, codes.InvalidArgument); err != nil {
 			return err
 		}
 		sc := &subscription{path: full, mode: sub.GetMode(), interval: time.Duration(sub.GetSampleInterval()), redund: sub.GetSuppressRedundant()}

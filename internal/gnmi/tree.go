@@ -17,8 +17,8 @@ import (
 
 // Short names for the generated types this package fills in.
 type (
-	ocInterface = oc.IntercloudOcInterfaces_Interfaces_Interface
-	ocCounters  = oc.IntercloudOcInterfaces_Interfaces_Interface_State_Counters
+	ocInterface = oc.OpenconfigInterfaces_Interfaces_Interface
+	ocCounters  = oc.OpenconfigInterfaces_Interfaces_Interface_State_Counters
 )
 
 // defaultInstance is the global table's network-instance name, as
@@ -100,18 +100,24 @@ func (s *Server) interfaces(d *oc.Device, n *lab.Node) {
 		i := ifs.GetOrCreateInterface(row.Name)
 		enabled := !s.admin.disabled(n.Model.Name, row.Name)
 		cfg := i.GetOrCreateConfig()
-		cfg.Name = ptr(row.Name)
+		// The loopback is the one interface without a port (no MAC); the
+		// others are Ethernet ends of links.
+		typ := oc.IETFInterfaces_InterfaceType_ethernetCsmacd
+		if row.MAC == "" {
+			typ = oc.IETFInterfaces_InterfaceType_softwareLoopback
+		}
+		cfg.Name, cfg.Type = ptr(row.Name), typ
 		cfg.Enabled = ptr(enabled)
 		st := i.GetOrCreateState()
-		st.Name = ptr(row.Name)
+		st.Name, st.Type = ptr(row.Name), typ
 		st.Enabled = ptr(enabled)
-		st.AdminStatus = oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_UP
+		st.AdminStatus = oc.OpenconfigInterfaces_Interfaces_Interface_State_AdminStatus_UP
 		if !enabled {
-			st.AdminStatus = oc.IntercloudOcInterfaces_Interfaces_Interface_State_AdminStatus_DOWN
+			st.AdminStatus = oc.OpenconfigInterfaces_Interfaces_Interface_State_AdminStatus_DOWN
 		}
-		st.OperStatus = oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_DOWN
+		st.OperStatus = oc.OpenconfigInterfaces_Interfaces_Interface_State_OperStatus_DOWN
 		if row.Up {
-			st.OperStatus = oc.IntercloudOcInterfaces_Interfaces_Interface_State_OperStatus_UP
+			st.OperStatus = oc.OpenconfigInterfaces_Interfaces_Interface_State_OperStatus_UP
 		}
 		var routerDrops uint64
 		for _, n := range row.Drops {
@@ -145,9 +151,9 @@ func lossPercent(f float64) float64 {
 }
 
 type (
-	ocInstance = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance
-	ocProtocol = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol
-	ocAfts     = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Afts
+	ocInstance = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance
+	ocProtocol = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol
+	ocAfts     = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts
 )
 
 // networkInstances renders the default instance and each VRF of a PE.
@@ -156,9 +162,9 @@ func (s *Server) networkInstances(d *oc.Device, n *lab.Node, sc scope) {
 	if sc.needsInstance(defaultInstance) {
 		ni := nis.GetOrCreateNetworkInstance(defaultInstance)
 		ni.GetOrCreateConfig().Name = ptr(defaultInstance)
-		ni.GetConfig().Type = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Config_Type_DEFAULT_INSTANCE
+		ni.GetConfig().Type = oc.OpenconfigNetworkInstanceTypes_NETWORK_INSTANCE_TYPE_DEFAULT_INSTANCE
 		st := ni.GetOrCreateState()
-		st.Name, st.Type = ni.GetConfig().Name, oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Config_Type_DEFAULT_INSTANCE
+		st.Name, st.Type = ni.GetConfig().Name, oc.OpenconfigNetworkInstanceTypes_NETWORK_INSTANCE_TYPE_DEFAULT_INSTANCE
 		s.instance(ni, n, "", sc)
 	}
 	for _, v := range vrfs(s.lab, n) {
@@ -167,7 +173,7 @@ func (s *Server) networkInstances(d *oc.Device, n *lab.Node, sc scope) {
 		}
 		ni := nis.GetOrCreateNetworkInstance(v.Name)
 		cfg := ni.GetOrCreateConfig()
-		cfg.Name, cfg.Type, cfg.RouteDistinguisher = ptr(v.Name), oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Config_Type_L3VRF, ptr(v.RD)
+		cfg.Name, cfg.Type, cfg.RouteDistinguisher = ptr(v.Name), oc.OpenconfigNetworkInstanceTypes_NETWORK_INSTANCE_TYPE_L3VRF, ptr(v.RD)
 		st := ni.GetOrCreateState()
 		st.Name, st.Type, st.RouteDistinguisher = cfg.Name, cfg.Type, cfg.RouteDistinguisher
 		vs := ni.GetOrCreateL3Vpn().GetOrCreateState()
@@ -212,7 +218,7 @@ func (s *Server) instance(ni *ocInstance, n *lab.Node, vrf string, sc scope) {
 
 // protocol adds (or finds) an instance's protocol entry, named like its
 // identifier (protocol[identifier=BGP][name=BGP]).
-func protocol(ni *ocInstance, id oc.E_IntercloudOcNetworkInstance_InstallProtocol) *ocProtocol {
+func protocol(ni *ocInstance, id oc.E_OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE) *ocProtocol {
 	name := id.String()
 	p := ni.GetOrCreateProtocols().GetOrCreateProtocol(id, name)
 	p.GetOrCreateConfig().Identifier, p.GetConfig().Name = id, ptr(name)
@@ -223,13 +229,13 @@ func protocol(ni *ocInstance, id oc.E_IntercloudOcNetworkInstance_InstallProtoco
 func (s *Server) protocols(ni *ocInstance, n *lab.Node, vrf string, sc scope) {
 	name := ni.GetName()
 	if sc.needsInstance(name, "protocols", "protocol", "static-routes") {
-		staticRoutes(protocol(ni, oc.IntercloudOcNetworkInstance_InstallProtocol_STATIC), n.Router, vrf)
+		staticRoutes(protocol(ni, oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_STATIC), n.Router, vrf)
 	}
 	if sp := speaker(n, vrf); sp != nil && sc.needsInstance(name, "protocols", "protocol", "bgp") {
-		s.bgpTree(protocol(ni, oc.IntercloudOcNetworkInstance_InstallProtocol_BGP), n, vrf, sp, sc.needsInstance(name, "protocols", "protocol", "bgp", "rib"))
+		s.bgpTree(protocol(ni, oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP), n, vrf, sp, sc.needsInstance(name, "protocols", "protocol", "bgp", "rib"))
 	}
 	if vrf == "" && n.IGP != nil && sc.needsInstance(name, "protocols", "protocol", "ospfv2") {
-		ospfTree(protocol(ni, oc.IntercloudOcNetworkInstance_InstallProtocol_OSPF), s.lab, n)
+		ospfTree(protocol(ni, oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_OSPF), s.lab, n)
 	}
 }
 
@@ -250,8 +256,8 @@ func staticRoutes(p *ocProtocol, r *router.Router, vrf string) {
 			}
 			a := nh.Addr.String()
 			h := st.GetOrCreateNextHops().GetOrCreateNextHop(a)
-			h.GetOrCreateConfig().Index, h.GetConfig().NextHop = ptr(a), ptr(a)
-			h.GetOrCreateState().Index, h.GetState().NextHop = ptr(a), ptr(a)
+			h.GetOrCreateConfig().Index, h.GetConfig().NextHop = ptr(a), oc.UnionString(a)
+			h.GetOrCreateState().Index, h.GetState().NextHop = ptr(a), oc.UnionString(a)
 		}
 	}
 }
@@ -264,9 +270,12 @@ func mplsTree(ni *ocInstance, n *lab.Node) {
 			nbs := sig.GetOrCreateLdp().GetOrCreateNeighbors()
 			for _, nb := range n.LDP.Neighbors() {
 				e := nbs.GetOrCreateNeighbor(nb.LSRID.String(), 0)
+				// The list's keys point at config/: a neighbour learnt by
+				// discovery has them there too.
+				e.GetOrCreateConfig().LsrId, e.GetConfig().LabelSpaceId = ptr(nb.LSRID.String()), ptr(uint16(0))
 				st := e.GetOrCreateState()
 				st.LsrId, st.LabelSpaceId = ptr(nb.LSRID.String()), ptr(uint16(0))
-				st.SessionState = enumNamed[oc.E_IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_State_SessionState](nb.State.String())
+				st.SessionState = enumNamed[oc.E_OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_State_SessionState](nb.State.String())
 			}
 		}
 		if n.IGP == nil || !n.IGP.Status().SR {
@@ -276,15 +285,17 @@ func mplsTree(ni *ocInstance, n *lab.Node) {
 		for _, b := range n.IGP.SRBindings() {
 			e := sr.GetOrCreatePrefixSids().GetOrCreatePrefixSid(b.Prefix.String())
 			st := e.GetOrCreateState()
-			st.Prefix, st.SidId, st.Label, st.Local = ptr(b.Prefix.String()), ptr(b.SIDIndex), ptr(b.Label), ptr(b.Local)
+			st.Prefix, st.SidId, st.Local = ptr(b.Prefix.String()), ptr(b.SIDIndex), ptr(b.Local)
+			st.Label = mplsLabel[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids_PrefixSid_State_Label_Union](b.Label)
 		}
 		for _, a := range n.IGP.AdjSIDs() {
 			if !a.Local {
 				continue
 			}
-			e := sr.GetOrCreateAdjacencySids().GetOrCreateAdjacencySid(a.Label)
+			sid := mplsLabel[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids_AdjacencySid_State_SidId_Union](a.Label)
+			e := sr.GetOrCreateAdjacencySids().GetOrCreateAdjacencySid(sid)
 			st := e.GetOrCreateState()
-			st.SidId, st.Neighbor, st.Interface = ptr(a.Label), ptr(a.Neighbor.String()), ptr(a.Iface)
+			st.SidId, st.Neighbor, st.Interface = sid, ptr(a.Neighbor.String()), ptr(a.Iface)
 		}
 	})
 }
@@ -294,17 +305,17 @@ func mplsTree(ni *ocInstance, n *lab.Node) {
 func ospfTree(p *ocProtocol, l *lab.Lab, n *lab.Node) {
 	o := p.GetOrCreateOspfv2()
 	o.GetOrCreateGlobal().GetOrCreateState().RouterId = ptr(n.Model.RouterID.String())
-	type ospfIface = oc.IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface
+	type ospfIface = oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface
 	ifaces := map[string]*ospfIface{}
 	for _, ifc := range n.Model.Interfaces {
 		if ifc.LinkID < 0 || ifc.LinkID >= len(l.Model.Links) || !l.Model.Links[ifc.LinkID].Core {
 			continue
 		}
 		id := l.Model.Links[ifc.LinkID].Area.String()
-		a := o.GetOrCreateAreas().GetOrCreateArea(id)
-		a.GetOrCreateState().Identifier = ptr(id)
+		a := o.GetOrCreateAreas().GetOrCreateArea(oc.UnionString(id))
+		a.GetOrCreateConfig().Identifier, a.GetOrCreateState().Identifier = oc.UnionString(id), oc.UnionString(id)
 		i := a.GetOrCreateInterfaces().GetOrCreateInterface(ifc.Name)
-		i.GetOrCreateState().Id = ptr(ifc.Name)
+		i.GetOrCreateConfig().Id, i.GetOrCreateState().Id = ptr(ifc.Name), ptr(ifc.Name)
 		ifaces[ifc.Name] = i
 	}
 	n.Router.Do(func() {
@@ -314,9 +325,10 @@ func ospfTree(p *ocProtocol, l *lab.Lab, n *lab.Node) {
 				continue
 			}
 			e := i.GetOrCreateNeighbors().GetOrCreateNeighbor(nb.RouterID.String())
+			e.GetOrCreateConfig().RouterId = ptr(nb.RouterID.String())
 			st := e.GetOrCreateState()
 			st.RouterId, st.NeighborAddress = ptr(nb.RouterID.String()), ptr(nb.Address.String())
-			st.AdjacencyState = enumNamed[oc.E_IntercloudOcNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor_State_AdjacencyState](
+			st.AdjacencyState = enumNamed[oc.E_OpenconfigOspfTypes_OSPF_NEIGHBOR_STATE](
 				strings.ToUpper(strings.ReplaceAll(nb.State.String(), "2-Way", "TWO_WAY")))
 		}
 	})
@@ -356,8 +368,13 @@ func afts(a *ocAfts, r *router.Router, vrf string) {
 		if addr.IsValid() {
 			st.IpAddress = ptr(addr.String())
 		}
-		st.PushedMplsLabelStack = slices.Clone(stack)
-		if iface != "" {
+		for _, l := range stack {
+			st.PushedMplsLabelStack = append(st.PushedMplsLabelStack, mplsLabel[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_State_PushedMplsLabelStack_Union](l))
+		}
+		if vrf, ok := strings.CutPrefix(iface, "vrf:"); ok {
+			// A lookup in a VRF's table: OpenConfig names the instance.
+			st.NetworkInstance = ptr(vrf)
+		} else if iface != "" {
 			h.GetOrCreateInterfaceRef().GetOrCreateState().Interface = ptr(iface)
 		}
 		return i
@@ -406,9 +423,10 @@ func afts(a *ocAfts, r *router.Router, vrf string) {
 		}
 		if _, seen := byLabel[row.InLabel]; !seen {
 			labels = append(labels, row.InLabel)
-			e := a.GetOrCreateMpls().GetOrCreateLabelEntry(row.InLabel)
+			in := mplsLabel[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry_State_Label_Union](row.InLabel)
+			e := a.GetOrCreateMpls().GetOrCreateLabelEntry(in)
 			st := e.GetOrCreateState()
-			st.Label, st.OriginProtocol = ptr(row.InLabel), installProtocol(row.Proto.String())
+			st.Label, st.OriginProtocol = in, installProtocol(row.Proto.String())
 			if row.FEC.IsValid() {
 				st.Fec = ptr(row.FEC.String())
 			}
@@ -417,28 +435,48 @@ func afts(a *ocAfts, r *router.Router, vrf string) {
 		byLabel[row.InLabel] = append(byLabel[row.InLabel], nextHop(row.Nexthop, row.Iface, stack))
 	}
 	for _, in := range labels {
-		a.GetMpls().GetLabelEntry(in).GetState().NextHopGroup = ptr(group(byLabel[in]))
+		e := a.GetMpls().GetLabelEntry(mplsLabel[oc.OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry_State_Label_Union](in))
+		e.GetState().NextHopGroup = ptr(group(byLabel[in]))
 	}
 }
 
 // installProtocol names a router protocol as OpenConfig's install
 // protocol types do.
-func installProtocol(p string) oc.E_IntercloudOcNetworkInstance_InstallProtocol {
+func installProtocol(p string) oc.E_OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE {
 	switch p {
 	case "ebgp", "ibgp":
-		return oc.IntercloudOcNetworkInstance_InstallProtocol_BGP
+		return oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_BGP
 	case "ospf":
-		return oc.IntercloudOcNetworkInstance_InstallProtocol_OSPF
+		return oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_OSPF
 	case "static":
-		return oc.IntercloudOcNetworkInstance_InstallProtocol_STATIC
+		return oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_STATIC
 	case "connected", "local":
-		return oc.IntercloudOcNetworkInstance_InstallProtocol_DIRECTLY_CONNECTED
+		return oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_DIRECTLY_CONNECTED
 	case "ldp":
-		return oc.IntercloudOcNetworkInstance_InstallProtocol_LDP
+		return oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_LDP
 	case "sr":
-		return oc.IntercloudOcNetworkInstance_InstallProtocol_SEGMENT_ROUTING
+		return oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_SEGMENT_ROUTING
 	}
-	return oc.IntercloudOcNetworkInstance_InstallProtocol_UNSET
+	return oc.OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE_UNSET
+}
+
+// mplsLabel is label l as OpenConfig's mpls-label union U holds it: the
+// reserved labels of RFC 3032 by their names, the others as numbers.
+func mplsLabel[U any](l uint32) U {
+	var v any = oc.UnionUint32(l)
+	switch l {
+	case 0:
+		v = oc.OpenconfigMplsTypes_MplsLabel_Enum_IPV4_EXPLICIT_NULL
+	case 1:
+		v = oc.OpenconfigMplsTypes_MplsLabel_Enum_ROUTER_ALERT
+	case 2:
+		v = oc.OpenconfigMplsTypes_MplsLabel_Enum_IPV6_EXPLICIT_NULL
+	case 3:
+		v = oc.OpenconfigMplsTypes_MplsLabel_Enum_IMPLICIT_NULL
+	case 7:
+		v = oc.OpenconfigMplsTypes_MplsLabel_Enum_ENTROPY_LABEL_INDICATOR
+	}
+	return v.(U)
 }
 
 // enumNamed is the value of the generated enumeration E whose YANG name
