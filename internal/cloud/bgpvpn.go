@@ -17,8 +17,9 @@ import (
 // ways, import_targets and export_targets added. A BGPVPN with no
 // network association, no port, or no route target to import or export
 // attaches nothing. A port association adds its port's fixed IPs when it
-// says advertise_fixed_ips. Router associations, and port associations'
-// prefix routes, are not applied yet.
+// says advertise_fixed_ips, and its routes of type prefix, reached through
+// the port (portRoutes). Router associations, and routes of type bgpvpn
+// (leaking another BGPVPN's routes through the port), are not applied.
 func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 	byNet := map[string][]neutron.Port{}
 	ports := map[string]neutron.Port{}
@@ -52,19 +53,21 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 			}
 		}
 		// A port association brings in its port's fixed IPs (when
-		// advertise_fixed_ips) wherever the port lives; its prefix
-		// routes are not applied (a VM routing for others is not
-		// emulated).
+		// advertise_fixed_ips) and its prefix routes wherever the port
+		// lives.
 		for _, as := range st.BGPVPNPortAssociations {
 			p, ok := ports[as.PortID]
-			if as.BGPVPNID != v.ID || !as.AdvertiseFixedIPs || !ok || !strings.HasPrefix(p.DeviceOwner, ownerComputePrefix) {
+			if as.BGPVPNID != v.ID || !ok || !strings.HasPrefix(p.DeviceOwner, ownerComputePrefix) {
 				continue
 			}
-			for _, f := range p.FixedIPs {
-				c.Ports = addPort(c.Ports, p, f.IPAddress)
+			if as.AdvertiseFixedIPs {
+				for _, f := range p.FixedIPs {
+					c.Ports = addPort(c.Ports, p, f.IPAddress)
+				}
 			}
+			c.Routes = append(c.Routes, portRoutes(as, p)...)
 		}
-		if len(c.Ports) == 0 || len(c.Import)+len(c.Export) == 0 {
+		if len(c.Ports)+len(c.Routes) == 0 || len(c.Import)+len(c.Export) == 0 {
 			continue
 		}
 		out = append(out, c)
@@ -88,6 +91,38 @@ func union(a, b []string) []string {
 		if !slices.Contains(out, x) {
 			out = append(out, x)
 		}
+	}
+	return out
+}
+
+// portRoutes are a port association's routes of type prefix (IPv4), each
+// reached through port p (its first IPv4 fixed IP) with the route's
+// local_pref when it has one. A port with no IPv4 address routes nothing.
+func portRoutes(as neutron.BGPVPNPortAssociation, p neutron.Port) []lab.CloudVPNRoute {
+	var via lab.CloudVM
+	for _, f := range p.FixedIPs {
+		if a, err := netip.ParseAddr(f.IPAddress); err == nil && a.Is4() {
+			via = lab.CloudVM{Addr: a, Port: p.ID, Host: p.HostID}
+			break
+		}
+	}
+	if !via.Addr.IsValid() {
+		return nil
+	}
+	var out []lab.CloudVPNRoute
+	for _, r := range as.Routes {
+		if r.Type != neutron.RouteTypePrefix {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(r.Prefix)
+		if err != nil || !pfx.Addr().Is4() {
+			continue
+		}
+		rt := lab.CloudVPNRoute{Prefix: pfx.Masked(), Port: via}
+		if r.LocalPref != nil && *r.LocalPref > 0 && *r.LocalPref <= 1<<32-1 {
+			rt.LocalPref = uint32(*r.LocalPref)
+		}
+		out = append(out, rt)
 	}
 	return out
 }

@@ -49,6 +49,8 @@ type CloudBGPVPN struct {
 	// Ports are the VM ports of its associated networks, placed on
 	// computes as VMs are (cloudvm.go).
 	Ports []CloudVM
+	// Routes are its port associations' prefix routes (bgpvpnroutes.go).
+	Routes []CloudVPNRoute
 }
 
 // computePE is a compute node's PE state: its attachment VRFs and, while
@@ -66,7 +68,8 @@ type attachment struct {
 	bgpvpn         string // its id
 	rd             bgp.RD
 	imports, exput []bgp.ExtCommunity
-	addrs          map[netip.Addr]bool // the ports' addresses, own in the VRF
+	addrs          map[netip.Addr]bool   // the ports' addresses, own in the VRF
+	nets           map[netip.Prefix]bool // prefix routes via its ports, ending here
 	routes         []l3vpn.Attached
 }
 
@@ -190,10 +193,12 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 				return nil, fmt.Errorf("bgpvpn %s: %w", v.ID, err)
 			}
 		}
-		for _, p := range v.Ports {
+		// attach is the BGPVPN's attachment on the compute hosting p,
+		// nil when p lives nowhere.
+		attach := func(p CloudVM) *attachment {
 			host, err := placeVM(cr.c, p)
 			if err != nil || host == "" || cr.pes[host] == nil {
-				continue // a failed binding (syncVMs logs it) lives nowhere
+				return nil // a failed binding (syncVMs logs it) lives nowhere
 			}
 			byName := want[host]
 			if byName == nil {
@@ -202,12 +207,20 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 			}
 			at := byName[names[v.ID]]
 			if at == nil {
-				at = &attachment{bgpvpn: v.ID, rd: rd, imports: imports, exput: exports, addrs: map[netip.Addr]bool{}}
+				at = &attachment{bgpvpn: v.ID, rd: rd, imports: imports, exput: exports, addrs: map[netip.Addr]bool{}, nets: map[netip.Prefix]bool{}}
 				byName[names[v.ID]] = at
 			}
-			if !at.addrs[p.Addr] {
+			return at
+		}
+		for _, p := range v.Ports {
+			if at := attach(p); at != nil && !at.addrs[p.Addr] {
 				at.addrs[p.Addr] = true
 				at.routes = append(at.routes, l3vpn.Attached{Prefix: netip.PrefixFrom(p.Addr, 32), LocalPref: v.LocalPref})
+			}
+		}
+		for _, rt := range v.Routes {
+			if at := attach(rt.Port); at != nil {
+				at.addRoute(rt, v.LocalPref)
 			}
 		}
 	}
@@ -229,6 +242,9 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 		r.Do(func() { vpn.RemoveVRF(name) })
 		for a := range have.addrs {
 			r.RemoveLocal(name, netip.PrefixFrom(a, 32))
+		}
+		for p := range have.nets {
+			r.RemoveLocal(name, p)
 		}
 		delete(pe.vrfs, name)
 		r.Event("bgpvpn", fmt.Sprintf("vrf %s (bgpvpn %s) removed", name, have.bgpvpn))
@@ -265,7 +281,10 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 				}
 			}
 		}
-		have.addrs, have.routes = w.addrs, w.routes
+		if err := syncNets(r, name, have.nets, w.nets); err != nil {
+			return err
+		}
+		have.addrs, have.nets, have.routes = w.addrs, w.nets, w.routes
 		routes := w.routes
 		r.Do(func() { vpn.SetAttached(name, routes) })
 	}

@@ -119,6 +119,9 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		ports := make([]string, len(v.Attached))
 		for i, p := range v.Attached {
 			ports[i] = p.Addr().String()
+			if p.Bits() != 32 {
+				ports[i] = p.String() // a port association's prefix route
+			}
 		}
 		fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, ports %s\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
 	}
