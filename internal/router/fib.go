@@ -77,7 +77,18 @@ type fibNode struct {
 	starts  []uint32
 	vals    []int32
 	entries []fibEntry
+	// index narrows a leaf's search by the 8 address bits below its
+	// prefix (at shift sub): the ranges of block b are index[b] to
+	// index[b+1], both included. Only leaves with more than indexMin
+	// ranges have one: without it a lookup in a leaf of a 10k-prefix
+	// table does a binary search of some 80 ranges, 4 times the cost of
+	// the rest of the walk.
+	index *[257]uint16
+	sub   uint8
 }
+
+// indexMin is the most ranges a leaf searches without an index.
+const indexMin = 8
 
 // leafMax is the most prefixes a leaf above /24 holds before it splits:
 // a change then sorts and flattens at most this many.
@@ -99,6 +110,10 @@ func (t *fib) lookup(a uint32) *fibEntry {
 		}
 	}
 	lo, hi := 0, len(n.starts)
+	if x := n.index; x != nil {
+		b := a >> n.sub & 0xff
+		lo, hi = int(x[b]), int(x[b+1])+1
+	}
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
 		if n.starts[mid] <= a {
@@ -326,7 +341,30 @@ func buildLeaf(entries []fibEntry, lo uint32, bits int) *fibNode {
 		stack = append(stack, sp)
 	}
 	close(uint64(hi) + 1)
+	t.buildIndex(lo, bits)
 	return t
+}
+
+// buildIndex indexes a leaf of the range of bits bits at lo by the next 8
+// bits, when it has enough ranges to need it: index[b] is the range
+// holding the first address of block b (the last starting at or below
+// it), index[256] the last range.
+func (t *fibNode) buildIndex(lo uint32, bits int) {
+	if len(t.starts) <= indexMin || bits > 24 {
+		return
+	}
+	t.sub = uint8(24 - bits)
+	x := new([257]uint16)
+	i := 0
+	for b := range 256 {
+		first := lo | uint32(b)<<t.sub
+		for i+1 < len(t.starts) && t.starts[i+1] <= first {
+			i++
+		}
+		x[b] = uint16(i)
+	}
+	x[256] = uint16(len(t.starts) - 1)
+	t.index = x
 }
 
 // emit appends a range starting at start with value v, merging it into

@@ -56,6 +56,9 @@ func TestFIBLongestPrefixMatch(t *testing.T) {
 		if split := f.root.kids != nil; split != (len(ps) > leafMax) {
 			t.Errorf("n=%d: root split %v", n, split)
 		}
+		if indexed := f.root.index != nil; n == 100 && !indexed {
+			t.Errorf("n=%d: a leaf of %d ranges has no index", n, len(f.root.starts))
+		}
 		check := func(a netip.Addr) {
 			want := naive(ps, a)
 			e := f.lookupAddr(a)
