@@ -125,6 +125,7 @@ func Config(st neutron.State) lab.CloudConfig {
 	cfg.Speaker = speaker(st)
 	cfg.Ports = filteredPorts(st, hosted)
 	cfg.BGPVPNs = bgpvpnAttachments(st) // bgpvpn.go
+	cfg.L2VPNs = l2vpnAttachments(st)   // l2vpn.go
 	return cfg
 }
 

@@ -718,6 +718,11 @@ func (s *Service) portAssocCollection(parent string) *collection {
 		if err != nil {
 			return nil, err
 		}
+		if v.Type == BGPVPNTypeL2 {
+			// The EVPN of this cloud (internal/l2vpn) carries the ports
+			// of associated networks, not ports on their own.
+			return nil, bgpvpnRequest("Port associations require the bgpvpn to be of type %s: this cloud's EVPN (type %s) takes network associations only", BGPVPNTypeL3, BGPVPNTypeL2)
+		}
 		if err := st.checkLeakRoutes(c, v, a); err != nil {
 			return nil, err
 		}

@@ -186,10 +186,6 @@ func (s *Service) readInterconnection(st *state, c *caller, b *body, ic *Interco
 	if !ok || !slices.Contains(valid, typ) {
 		return b.invalid("type", "'%s' is not in %s", pyStr(b.m["type"]), pyRepr(valid))
 	}
-	if typ == InterconnectionNetworkL2 {
-		return interRequest("L2 (EVPN) interconnection is not supported yet: type %s needs an EVPN data plane, which this cloud does not have; use %s or %s",
-			InterconnectionNetworkL2, InterconnectionRouter, InterconnectionNetworkL3)
-	}
 	ic.Type = typ
 	var err error
 	if ic.LocalResourceID, err = b.uuid("local_resource_id"); err != nil {
@@ -221,7 +217,7 @@ func (s *Service) readInterconnection(st *state, c *caller, b *body, ic *Interco
 		if rt := st.router(ic.LocalResourceID); rt == nil || !c.owns(rt.ProjectID) {
 			return routerNotFound(ic.LocalResourceID)
 		}
-	case InterconnectionNetworkL3:
+	case InterconnectionNetworkL3, InterconnectionNetworkL2:
 		if n := st.network(ic.LocalResourceID); n == nil || !c.owns(n.ProjectID) {
 			return networkNotFound(ic.LocalResourceID)
 		}
@@ -564,6 +560,9 @@ func (s *Service) buildBGPVPN(st *state, ic *Interconnection) error {
 		ExportTargets: []string{ic.LocalRT}, RouteDistinguishers: []string{}}
 	v.Name = "interconnection:" + ic.ID
 	v.ProjectID = ic.ProjectID
+	if ic.Type == InterconnectionNetworkL2 {
+		v.Type = BGPVPNTypeL2 // EVPN between the networks' ports (internal/l2vpn)
+	}
 	switch ic.Type {
 	case InterconnectionRouter:
 		rt := st.router(ic.LocalResourceID)

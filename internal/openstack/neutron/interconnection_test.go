@@ -136,7 +136,7 @@ func TestInterconnectionErrors(t *testing.T) {
 		{"no remote region", good(map[string]any{"remote_region": nil}), 400, "HTTPBadRequest", "Failed to parse request. Required attribute 'remote_region' not specified"},
 		{"bad type", good(map[string]any{"type": "vxlan"}), 400, "HTTPBadRequest",
 			"Invalid input for type. Reason: 'vxlan' is not in ['router', 'network_l2', 'network_l3']."},
-		{"L2", good(map[string]any{"type": "network_l2"}), 400, "BadRequest", "Bad interconnection request: L2 (EVPN) interconnection is not supported yet*"},
+		{"network_l2 of a router", good(map[string]any{"type": "network_l2"}), 404, "NetworkNotFound", "Network " + routerID + " could not be found."},
 		{"bad uuid", good(map[string]any{"remote_resource_id": "r1"}), 400, "HTTPBadRequest",
 			"Invalid input for remote_resource_id. Reason: 'r1' is not a valid UUID."},
 		{"bad keystone", good(map[string]any{"remote_keystone": "ftp://x"}), 400, "HTTPBadRequest",
