@@ -246,25 +246,50 @@ func TestRemovingTheAssociationLeavesNothingBehind(t *testing.T) {
 	}
 }
 
-// A daemon restart after the association: the lab that comes back from
-// the same database has the compute's VRF and the VM's route on pe1 again.
+// A daemon restart in the middle: with the association live and ce1
+// pinging the VM, the lab stops and a new one comes up from the same
+// database with no Neutron call in between; it ends in the same state:
+// the compute's VRF with the same RD and label, the VM's route on pe1 by
+// that label, and ce1's pings answered again. (The daemon killed with
+// SIGKILL: cmd/intercloud's TestKill9WithOption3LiveEndsInTheSameState.)
 func TestARestartAfterTheAssociationEndsInTheSameState(t *testing.T) {
 	dir := t.TempDir()
 	m := loadModel(t, "")
 	e := start(t, m, dir)
 	vm := e.bgpvpnWithVM("blue", []string{e.tenantRT()}, "192.168.50.0/24", netip.Addr{})
+	openDefaultGroup(t, ctxT(t), e.demo("cloud3"))
 	e.until("pe1 imports the VM's route", 5*time.Second, func() bool { return e.has("pe1", "tenant", host32(vm.addr)) })
+	e.until("the compute imports ce1's loopback", 5*time.Second, func() bool { return e.has(vm.host, "blue", e.m.Node("ce1").Loopback) })
+	if res := e.ping("ce1", vm.addr.String(), 2); res.Received != 2 {
+		t.Fatalf("ping ce1 -> %v before the restart: %+v", vm.addr, res)
+	}
+	cn, _ := e.lab.Node(vm.host)
+	label := cn.VPNLabel("blue")
+	_, vrfBefore, err := e.lab.Show(vm.host, "vrf", "")
+	must(t, err)
 	e.stop()
 
 	again := start(t, m, dir)
 	again.until("pe1 imports the VM's route again", 5*time.Second, func() bool { return again.has("pe1", "tenant", host32(vm.addr)) })
-	if got := again.lab.Attachments(vm.host); len(got) != 1 || got[0].VRF != "blue" {
+	if got := again.lab.Attachments(vm.host); len(got) != 1 || got[0].VRF != "blue" || got[0].BGPVPN != vm.bgpvpn {
 		t.Errorf("attachments of %s after the restart: %+v", vm.host, got)
 	}
+	cn, _ = again.lab.Node(vm.host)
+	if got := cn.VPNLabel("blue"); got != label {
+		t.Errorf("%s's VRF blue has label %d after the restart, %d before", vm.host, got, label)
+	}
+	if _, vrfAfter, err := again.lab.Show(vm.host, "vrf", ""); err != nil || vrfAfter != vrfBefore {
+		t.Errorf("show %s vrf after the restart (%v):\n%s\nbefore:\n%s", vm.host, err, vrfAfter, vrfBefore)
+	}
 	rt, _ := again.vpnRoute("pe1", "tenant", host32(vm.addr))
-	cn, _ := again.lab.Node(vm.host)
-	if len(rt.Nexthops) == 0 || !slices.Contains(rt.Nexthops[0].Labels, cn.VPNLabel("blue")) {
-		t.Errorf("pe1's route after the restart %+v, want %s's label %d", rt, vm.host, cn.VPNLabel("blue"))
+	if len(rt.Nexthops) == 0 || !slices.Contains(rt.Nexthops[0].Labels, label) {
+		t.Errorf("pe1's route after the restart %+v, want %s's label %d", rt, vm.host, label)
+	}
+	again.until("the compute imports ce1's loopback again", 5*time.Second, func() bool {
+		return again.has(vm.host, "blue", again.m.Node("ce1").Loopback)
+	})
+	if res := again.ping("ce1", vm.addr.String(), 2); res.Received != 2 {
+		t.Errorf("ping ce1 -> %v after the restart: %+v", vm.addr, res)
 	}
 }
 
