@@ -207,6 +207,9 @@ func (l *Lab) buildBGP() error {
 		b.bgp.sessions = append(b.bgp.sessions, bs)
 		l.bgpPeers = append(l.bgpPeers, s)
 	}
+	if err := l.planSDN(); err != nil { // sdn.go
+		return err
+	}
 	return l.startBGP()
 }
 
@@ -314,10 +317,12 @@ func (l *Lab) startBGP() error {
 		// Model sessions say A is a client of reflector B; B configures it.
 		// An ASBR puts itself in the path of what it brings into its AS.
 		a := bgp.PeerConfig{Addr: bs.bKey, Port: l.bgpPort(), ASN: s.BASN, LocalAddr: bs.aKey, NextHop: s.AAddr, Description: s.B, Transport: bs.net,
-			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.a.bgp.vpn.IsASBR(),
-			ASOverride:  s.Kind == topology.SessionPECE && l.siteASNRepeats(s)}
+			NextHopSelf:        s.Kind == topology.SessionIBGPVPN && bs.a.bgp.vpn.IsASBR(),
+			ASOverride:         s.Kind == topology.SessionPECE && l.siteASNRepeats(s),
+			SelfEncapsulations: l.selfEncapsulations(bs.a, bs.b, s)}
 		b := bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
-			NextHopSelf: s.Kind == topology.SessionIBGPVPN && bs.b.bgp.vpn.IsASBR()}
+			NextHopSelf:        s.Kind == topology.SessionIBGPVPN && bs.b.bgp.vpn.IsASBR(),
+			SelfEncapsulations: l.selfEncapsulations(bs.b, bs.a, s)}
 		if err := bs.aSp.AddPeer(a); err != nil {
 			return fmt.Errorf("bgp %s -> %s: %w", s.A, s.B, err)
 		}

@@ -103,7 +103,7 @@ func (l *Lab) hasReflectors(c *topology.Cloud) bool {
 // cloud its speaker, with no VRF and no session yet.
 func (l *Lab) planComputePEs() error {
 	for _, c := range l.Model.Clouds {
-		if !bgpvpnCloud(c) {
+		if !bgpvpnCloud(c) && !sdnCloud(c) { // sdn: vRouters (sdn.go)
 			continue
 		}
 		for _, cn := range l.computeNodes(c) {
@@ -141,7 +141,7 @@ func (l *Lab) planComputePEs() error {
 // syncComputePEs (cr.mu held) brings the computes' attachment VRFs and
 // sessions in line with the cloud's BGPVPNs.
 func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
-	if !l.computeIsPE(cr.c.Name) {
+	if !l.computeIsPE(cr.c.Name) && !l.isSDNCloud(cr.c.Name) {
 		if len(vpns) > 0 && !cr.bgpvpnIdle {
 			why := fmt.Sprintf("it joins by %s, not bgpvpn with compute nodes", cr.c.JoinText())
 			if bgpvpnCloud(cr.c) {

@@ -80,6 +80,9 @@ func (l *Lab) subtree(child string, up map[string]hop) []netip.Prefix {
 	walk = func(n string) {
 		out = append(out, l.nodes[n].Model.Loopback)
 		for _, ifc := range l.nodes[n].Model.Interfaces {
+			if peer := l.nodes[ifc.Peer].Model; peer.Role == topology.RoleControl {
+				continue // an sdn cloud's control node: the underlay is the cloud's
+			}
 			if peer := l.nodes[ifc.Peer].Model; peer.Role == topology.RoleCompute {
 				// A cloud's underlay stays inside the cloud, except where
 				// its computes are PEs (bgpvpn): the WAN then routes their

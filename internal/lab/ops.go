@@ -81,7 +81,7 @@ func (l *Lab) source(s string) (*Node, netip.Addr, error) {
 // StartPing starts pinging dst from src and returns at once; the session
 // runs on the lab's clock.
 func (l *Lab) StartPing(src, dst string, opts router.PingOptions) (*router.PingSession, error) {
-	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
+	n, saddr, daddr, err := l.ends(src, dst, &opts.VRF)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (l *Lab) StartPing(src, dst string, opts router.PingOptions) (*router.PingS
 
 // Ping pings dst from src and waits for the result.
 func (l *Lab) Ping(ctx context.Context, src, dst string, opts router.PingOptions) (router.PingResult, error) {
-	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
+	n, saddr, daddr, err := l.ends(src, dst, &opts.VRF)
 	if err != nil {
 		return router.PingResult{}, err
 	}
@@ -107,7 +107,7 @@ func (l *Lab) Ping(ctx context.Context, src, dst string, opts router.PingOptions
 
 // StartTrace starts tracing the path from src to dst.
 func (l *Lab) StartTrace(src, dst string, opts router.TraceOptions) (*router.TraceSession, error) {
-	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
+	n, saddr, daddr, err := l.ends(src, dst, &opts.VRF)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (l *Lab) StartTrace(src, dst string, opts router.TraceOptions) (*router.Tra
 
 // Trace traces the path from src to dst and waits for the result.
 func (l *Lab) Trace(ctx context.Context, src, dst string, opts router.TraceOptions) (router.TraceResult, error) {
-	n, saddr, daddr, err := l.ends(src, dst, opts.VRF)
+	n, saddr, daddr, err := l.ends(src, dst, &opts.VRF)
 	if err != nil {
 		return router.TraceResult{}, err
 	}
@@ -135,11 +135,19 @@ func (l *Lab) Trace(ctx context.Context, src, dst string, opts router.TraceOptio
 // is resolved in the source's context (its VRF, or its VPN): a name
 // whose address means another node there is refused rather than
 // answered by that other node.
-func (l *Lab) ends(src, dst, vrf string) (*Node, netip.Addr, netip.Addr, error) {
+//
+// A source that is a VM's address (in a cloud whose computes act as PEs,
+// vmsource.go) is the VM: its compute sends from it, in the VRF of the
+// attachment the VM is in unless *vrfp names one.
+func (l *Lab) ends(src, dst string, vrfp *string) (*Node, netip.Addr, netip.Addr, error) {
 	n, saddr, err := l.source(src)
 	if err != nil {
-		return nil, netip.Addr{}, netip.Addr{}, err
+		var verr error
+		if n, saddr, verr = l.vmSource(src, vrfp); verr != nil {
+			return nil, netip.Addr{}, netip.Addr{}, err
+		}
 	}
+	vrf := *vrfp
 	if err := n.checkVRF(vrf); err != nil {
 		return nil, netip.Addr{}, netip.Addr{}, err
 	}

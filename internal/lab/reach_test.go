@@ -128,12 +128,18 @@ func checkDomains(t *testing.T, l *Lab, what string, all []pending) {
 	}
 }
 
-// sameCloud reports whether a and b are a compute node and its cloud's
-// node: the underlay joins them, whatever the cloud's domain.
+// sameCloud reports whether a and b are a compute (or control) node and
+// its cloud's node: the underlay joins them, whatever the cloud's domain.
 func sameCloud(l *Lab, a, b string) bool {
 	na, nb := l.nodes[a].Model, l.nodes[b].Model
-	return na.Role == topology.RoleCompute && nb.Role == topology.RoleCloud && na.Cloud == nb.Cloud ||
-		nb.Role == topology.RoleCompute && na.Role == topology.RoleCloud && na.Cloud == nb.Cloud
+	return onUnderlay(na) && nb.Role == topology.RoleCloud && na.Cloud == nb.Cloud ||
+		onUnderlay(nb) && na.Role == topology.RoleCloud && na.Cloud == nb.Cloud
+}
+
+// onUnderlay reports whether n lives on its cloud's underlay alone: a
+// compute node, or an sdn cloud's control node.
+func onUnderlay(n *topology.Node) bool {
+	return n.Role == topology.RoleCompute || n.Role == topology.RoleControl
 }
 
 // underlayOut reports whether a is a compute node acting as a PE (its
@@ -154,7 +160,7 @@ func domains(l *Lab) map[string]string {
 	out := map[string]string{}
 	for _, n := range l.Nodes() {
 		name := n.Model.Name
-		if n.Model.Role == topology.RoleCompute {
+		if onUnderlay(n.Model) {
 			out[name] = "underlay of " + n.Model.Cloud
 			continue
 		}

@@ -125,7 +125,7 @@ func roleBlock(r Role) int {
 		return 3
 	case RoleCloud:
 		return 4
-	case RoleCompute:
+	case RoleCompute, RoleControl:
 		return 5
 	case RoleHost:
 		return 6

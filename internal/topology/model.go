@@ -46,6 +46,10 @@ const (
 	// computes:): a router on the cloud's underlay, one link to the
 	// cloud's node, hosting the VMs whose ports are bound to it.
 	RoleCompute Role = "compute"
+	// RoleControl is an SDN cloud's control node (Tungsten Fabric's): a
+	// route reflector of the cloud's AS on its underlay, for its vRouters
+	// (the computes) and its DC gateway (resolve_sdn.go).
+	RoleControl Role = "control"
 	// RoleExternal is a real BGP daemon outside intercloud (FRR, gobgpd,
 	// ExaBGP...) that intercloud's speakers peer with over TCP; it plays
 	// a route reflector, a PE or a CE (External.Plays) and has no links.
@@ -56,7 +60,7 @@ const (
 var Roles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleHost, RoleExternal}
 
 // summaryRoles orders every role a model may hold, compute nodes after clouds.
-var summaryRoles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleCompute, RoleHost, RoleExternal}
+var summaryRoles = []Role{RoleP, RolePE, RoleCE, RoleRR, RoleCloud, RoleCompute, RoleControl, RoleHost, RoleExternal}
 
 // IsCore reports whether the role runs the IGP and label distribution.
 func (r Role) IsCore() bool { return r == RoleP || r == RolePE || r == RoleRR }
@@ -221,6 +225,9 @@ type Cloud struct {
 	VPN      string       `json:"vpn,omitempty"`
 	Node     string       `json:"node"`     // the node standing for the cloud's network node / gateway
 	Computes []*Compute   `json:"computes"` // compute nodes
+	// Control is an sdn cloud's control node, the route reflector of its
+	// vRouters and its gateway (the cloud's node); nil for other clouds.
+	Control *Compute `json:"control,omitempty"`
 	LinkID   int          `json:"link"`     // the uplink, index into Model.Links
 	// InitialNetworks: the cloud starts with DevStack's initial
 	// resources (a public external network and subnet, a shared address

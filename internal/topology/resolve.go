@@ -62,6 +62,7 @@ func resolve(s *spec, d *diags) *Model {
 	r.inferRolesAndAreas()
 	r.allocateLoopbacks()
 	r.allocateASNs()
+	r.checkSDNClouds()
 	r.allocateSR()
 	r.allocateLinks()
 	r.addComputeNodes()
@@ -376,6 +377,7 @@ func (r *resolver) resolveClouds() {
 			}
 			c.Computes = append(c.Computes, &Compute{Name: n})
 		}
+		r.planSDNControl(c) // resolve_sdn.go
 		if cs.Attach == "" {
 			r.d.errorf(cs.pos, "add attach: with the ce or pe (or p, for PE-acting clouds) it connects to", "cloud %s does not say where it attaches", cs.Name)
 			continue

@@ -44,6 +44,9 @@ func (r *resolver) allocateLoopbacks() {
 	var computes []*Compute
 	for _, c := range r.m.Clouds {
 		computes = append(computes, c.Computes...)
+		if c.Control != nil {
+			computes = append(computes, c.Control) // an sdn cloud's (resolve_sdn.go)
+		}
 	}
 	for _, n := range r.m.Nodes {
 		if n.Loopback.IsValid() && pool.Contains(n.Loopback.Addr()) {

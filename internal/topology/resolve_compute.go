@@ -2,6 +2,7 @@ package topology
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 )
 
@@ -33,12 +34,24 @@ func (r *resolver) addComputeNodes() {
 		if cloud == nil || cs == nil {
 			continue
 		}
-		for _, cn := range c.Computes {
-			n := r.addNode(&nodeSpec{Name: cn.Name, Role: RoleCompute, at: at{pos: cs.where("computes")}})
+		underlay := c.Computes
+		if c.Control != nil {
+			underlay = append(slices.Clone(underlay), c.Control) // an sdn cloud's control node (resolve_sdn.go)
+		}
+		for _, cn := range underlay {
+			role := RoleCompute
+			if cn == c.Control {
+				role = RoleControl
+			}
+			n := r.addNode(&nodeSpec{Name: cn.Name, Role: role, at: at{pos: cs.where("computes")}})
 			if n == nil {
 				continue
 			}
 			n.Cloud = c.Name
+			if role == RoleControl {
+				n.ASN, n.RouteReflector, n.ClusterID = c.ASN, true, cn.Loopback.Addr()
+				n.Auto = append(n.Auto, "asn", "cluster_id")
+			}
 			n.Loopback = cn.Loopback
 			n.RouterID = cn.Loopback.Addr()
 			n.Auto = append(n.Auto, "loopback", "router_id")

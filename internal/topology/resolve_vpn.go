@@ -284,8 +284,7 @@ func (r *resolver) buildSessions() {
 		}
 		if c.Joins(JoinSDN) {
 			// The data-centre gateway is an inter-AS option B ASBR.
-			r.m.Sessions = append(r.m.Sessions, Session{Kind: SessionCloudCE, A: att.Name, B: node.Name, AAddr: l.B.Addr, BAddr: l.A.Addr,
-				AASN: att.ASN, BASN: c.ASN, Families: []string{"ipv4-vpn"}})
+			r.m.Sessions = append(r.m.Sessions, r.sdnSessions(c, node, att, l)...)
 		}
 		if c.Joins(JoinBGPVPN) || c.Joins(JoinInterconnection) {
 			for _, pe := range r.cloudPEs(c, node) {
