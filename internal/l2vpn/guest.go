@@ -157,12 +157,14 @@ func (g *Guest) sendIP(src, dst netip.Addr, icmp []byte) {
 	}
 }
 
-// GuestPing is a ping from a VM: echo requests at an interval, each
-// waiting at most a second for its reply, on the router's clock.
+// GuestPing is a ping from a VM: echo requests at an interval, on the
+// router's clock; it ends with the last reply, or a second after the
+// last request.
 type GuestPing struct {
 	g        *Guest
 	id       uint16
 	dst      netip.Addr
+	count    int
 	mu       sync.Mutex
 	sent     map[uint16]time.Time
 	rtts     []time.Duration
@@ -191,7 +193,7 @@ func (g *Guest) StartPing(dst netip.Addr, count int, interval time.Duration) (*G
 	}
 	g.mu.Lock()
 	g.nextID++
-	p := &GuestPing{g: g, id: g.nextID, dst: dst, sent: map[uint16]time.Time{}, done: make(chan struct{})}
+	p := &GuestPing{g: g, id: g.nextID, dst: dst, count: count, sent: map[uint16]time.Time{}, done: make(chan struct{})}
 	g.pings[p.id] = p
 	g.mu.Unlock()
 	src := g.ips[0]
@@ -215,16 +217,23 @@ func (g *Guest) StartPing(dst netip.Addr, count int, interval time.Duration) (*G
 	return p, nil
 }
 
+// replied records an echo reply; the last one ends the ping, as ping(8)
+// exits on its last reply.
 func (p *GuestPing) replied(seq uint16, from netip.Addr, now time.Time) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	at, ok := p.sent[seq]
 	if !ok || p.finished || from != p.dst {
+		p.mu.Unlock()
 		return
 	}
 	delete(p.sent, seq)
 	p.rtts = append(p.rtts, now.Sub(at))
 	p.from = from
+	last := len(p.rtts) == p.count
+	p.mu.Unlock()
+	if last {
+		p.finish()
+	}
 }
 
 func (p *GuestPing) finish() {
