@@ -225,10 +225,10 @@ type Cloud struct {
 	VPN      string       `json:"vpn,omitempty"`
 	Node     string       `json:"node"`     // the node standing for the cloud's network node / gateway
 	Computes []*Compute   `json:"computes"` // compute nodes
+	LinkID   int          `json:"link"`     // the uplink, index into Model.Links
 	// Control is an sdn cloud's control node, the route reflector of its
 	// vRouters and its gateway (the cloud's node); nil for other clouds.
 	Control *Compute `json:"control,omitempty"`
-	LinkID   int          `json:"link"`     // the uplink, index into Model.Links
 	// InitialNetworks: the cloud starts with DevStack's initial
 	// resources (a public external network and subnet, a shared address
 	// scope and subnet pool from Prefix, the demo project's private
