@@ -24,7 +24,7 @@ import (
 // "*": an interface's enabled and impairment, static routes, and a BGP
 // neighbour's enabled. List keys given again as leaves are accepted.
 var settable = compileSettable(
-	`/interfaces/interface[name=*]/(name|config/name|config/enabled)`,
+	`/interfaces/interface[name=*]/(name|config/name|config/enabled|config/type)`,
 	`/interfaces/interface[name=*]/impairment/config/(latency|jitter|loss|rate)`,
 	`/network-instances/network-instance[name=*]/(name|config/name)`,
 	`/network-instances/network-instance[name=*]/protocols/protocol[identifier=*][name=*]/(identifier|name|config/identifier|config/name)`,
@@ -214,7 +214,7 @@ func (s *Server) writeChangesAt(n *lab.Node, full *gpb.Path, u *gpb.Update, repl
 		for _, lu := range no.GetUpdate() {
 			lp := join(no.GetPrefix(), lu.GetPath())
 			if !isSettable(lp) {
-				return nil, status.Errorf(codes.Unimplemented, "path %s: setting %s is not served (settable: interfaces' config/enabled and impairment, static routes, BGP neighbours' config/enabled)", pathString(full), pathString(lp))
+				return nil, status.Errorf(codes.Unimplemented, "path %s: setting %s is not served (settable: interfaces' config/enabled (config/type only as it is) and impairment, static routes, BGP neighbours' config/enabled)", pathString(full), pathString(lp))
 			}
 		}
 	}
@@ -235,6 +235,13 @@ func isSettable(p *gpb.Path) bool {
 func (s *Server) planFrom(n *lab.Node, d *oc.Device, full *gpb.Path, replace bool) ([]change, error) {
 	var cs []change
 	for name, i := range fieldOf(d.GetInterfaces(), func(x *oc.OpenconfigInterfaces_Interfaces) map[string]*ocInterface { return x.Interface }) {
+		if t := i.GetConfig().GetType(); t != oc.IETFInterfaces_InterfaceType_UNSET {
+			// The type is what the interface is: given again (a config
+			// sent back as Get answered it) it changes nothing.
+			if err := s.checkInterfaceType(n, name, t); err != nil {
+				return nil, err
+			}
+		}
 		if cfg := i.GetConfig(); cfg != nil && cfg.Enabled != nil {
 			c, err := s.enableInterface(n, name, *cfg.Enabled)
 			if err != nil {
@@ -385,6 +392,20 @@ func checkProtocolKey(id oc.E_OpenconfigPolicyTypes_INSTALL_PROTOCOL_TYPE, name 
 		}
 	}
 	return status.Errorf(codes.NotFound, "no protocol[identifier=%s][name=%s]: the instances' protocols are protocol[identifier=STATIC][name=STATIC], [BGP][BGP] and [OSPF][OSPF]", id, name)
+}
+
+// checkInterfaceType refuses a type other than the interface's own.
+func (s *Server) checkInterfaceType(n *lab.Node, iface string, t oc.E_IETFInterfaces_InterfaceType) error {
+	for _, row := range n.Router.InterfaceTable() {
+		if row.Name != iface {
+			continue
+		}
+		if is := interfaceType(row); is != t {
+			return status.Errorf(codes.InvalidArgument, "%s's interface %s is %s: its type cannot become %s", n.Model.Name, iface, is, t)
+		}
+		return nil
+	}
+	return status.Errorf(codes.NotFound, "%s has no interface %q", n.Model.Name, iface)
 }
 
 // linkOf finds the link on a router's interface, or says why not.

@@ -325,3 +325,46 @@ func TestErrorsNameTheOperationThePathAndTheReason(t *testing.T) {
 		t.Error("a refused Set changed the link")
 	}
 }
+
+// A client that writes RFC 7951 as the server answers it (members named
+// with their module at the top and where the module changes) is
+// understood: what a Get returned can be sent back by a Set.
+func TestSetTakesModuleQualifiedJSONAsGetAnswersIt(t *testing.T) {
+	l, _, addr := seedServer(t)
+	c := dial(t, addr)
+	ifname := linkIface(t, l, "pe1", "p1")
+	in := "/interfaces/interface[name=" + ifname + "]"
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{
+		{Path: mustPath(t, in+"/impairment/config"), Val: jsonVal(`{"intercloud-augments:latency":"7000","intercloud-augments:jitter":"100"}`)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := l.FindLinks("pe1:"+ifname, "")
+	if m := l.Links(ids[0])[0].Impairment; m.Latency != 7*time.Millisecond || m.Jitter != 100*time.Microsecond {
+		t.Fatalf("impairment %+v, want latency 7ms jitter 100us", m)
+	}
+	// The interface's config as a Get of CONFIG answers it, enabled
+	// turned off, sent back whole as a replace.
+	ctx, cancel := context.WithTimeout(authed(context.Background()), 10*time.Second)
+	defer cancel()
+	resp, err := c.Get(ctx, &gpb.GetRequest{Prefix: &gpb.Path{Target: "pe1"}, Path: []*gpb.Path{mustPath(t, in+"/config")}, Type: gpb.GetRequest_CONFIG, Encoding: gpb.Encoding_JSON_IETF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := string(resp.GetNotification()[0].GetUpdate()[0].GetVal().GetJsonIetfVal())
+	if !strings.Contains(js, `"openconfig-interfaces:enabled":true`) || !strings.Contains(js, `"openconfig-interfaces:type":"iana-if-type:ethernetCsmacd"`) {
+		t.Fatalf("the config is not qualified RFC 7951: %s", js)
+	}
+	off := strings.Replace(js, `"openconfig-interfaces:enabled":true`, `"openconfig-interfaces:enabled":false`, 1)
+	if err := set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Replace: []*gpb.Update{{Path: mustPath(t, in+"/config"), Val: jsonVal(off)}}}); err != nil {
+		t.Fatalf("replace with the config Get answered, enabled false: %v\n%s", err, off)
+	}
+	if linkUp(t, l, "pe1:"+ifname) {
+		t.Error("the link is still up after enabled false")
+	}
+	// The type is the interface's: another is refused, naming both.
+	err = set(t, c, &gpb.SetRequest{Prefix: &gpb.Path{Target: "pe1"}, Update: []*gpb.Update{{Path: mustPath(t, in+"/config"), Val: jsonVal(`{"openconfig-interfaces:type":"iana-if-type:softwareLoopback"}`)}}})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "ethernetCsmacd") || !strings.Contains(err.Error(), "softwareLoopback") {
+		t.Errorf("Set of another interface type: %v, want INVALID_ARGUMENT naming both types", err)
+	}
+}

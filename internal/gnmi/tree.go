@@ -100,12 +100,7 @@ func (s *Server) interfaces(d *oc.Device, n *lab.Node) {
 		i := ifs.GetOrCreateInterface(row.Name)
 		enabled := !s.admin.disabled(n.Model.Name, row.Name)
 		cfg := i.GetOrCreateConfig()
-		// The loopback is the one interface without a port (no MAC); the
-		// others are Ethernet ends of links.
-		typ := oc.IETFInterfaces_InterfaceType_ethernetCsmacd
-		if row.MAC == "" {
-			typ = oc.IETFInterfaces_InterfaceType_softwareLoopback
-		}
+		typ := interfaceType(row)
 		cfg.Name, cfg.Type = ptr(row.Name), typ
 		cfg.Enabled = ptr(enabled)
 		st := i.GetOrCreateState()
@@ -142,6 +137,16 @@ func (s *Server) interfaces(d *oc.Device, n *lab.Node) {
 			is.Latency, is.Jitter, is.Loss, is.Rate = ic.Latency, ic.Jitter, ic.Loss, ic.Rate
 		}
 	}
+}
+
+// interfaceType is what an interface is, as iana-if-type names it: the
+// loopback is the one without a port (no MAC), the others are Ethernet
+// ends of links.
+func interfaceType(row router.InterfaceRow) oc.E_IETFInterfaces_InterfaceType {
+	if row.MAC == "" {
+		return oc.IETFInterfaces_InterfaceType_softwareLoopback
+	}
+	return oc.IETFInterfaces_InterfaceType_ethernetCsmacd
 }
 
 // lossPercent is a loss fraction as the model's percent, to its three
