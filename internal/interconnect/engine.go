@@ -108,9 +108,14 @@ func New(cfg Config) (*Engine, error) {
 
 // Start looks at every interconnection not torn down again: after a
 // restart, what changed on the other side while this cloud was away is
-// caught up.
+// caught up. The peers of halves deleted before the restart that had not
+// been told yet (the notices Neutron stored with the deletes) are told.
 func (e *Engine) Start(ctx context.Context) error {
 	ics, err := e.n.Interconnections(ctx)
+	if err != nil {
+		return err
+	}
+	gone, err := e.n.PendingDeletions(ctx)
 	if err != nil {
 		return err
 	}
@@ -118,6 +123,9 @@ func (e *Engine) Start(ctx context.Context) error {
 		if ic.State != neutron.StateTeardown {
 			e.InterconnectionChanged(ic.ID)
 		}
+	}
+	for _, ic := range gone {
+		e.InterconnectionDeleted(ic)
 	}
 	return nil
 }
@@ -213,7 +221,9 @@ func (e *Engine) run(key string, j *job) {
 		}
 		e.mu.Unlock()
 		if j.deleted != nil {
-			e.log.Warn("cannot tell the peer of a deleted interconnection", "id", j.deleted.ID, "attempt", attempt, "err", err)
+			// Given up, the notice stays: the next start tries again.
+			e.log.Warn("cannot tell the peer of a deleted interconnection", "id", j.deleted.ID, "attempt", attempt,
+				"gave_up", attempt > e.cfg.Retries, "err", err)
 			return
 		}
 		reason := fmt.Sprintf("cannot reach region %s: %v; retry %d of %d in %v", unreach.region, unreach.err, attempt, e.cfg.Retries, delay)
@@ -254,7 +264,7 @@ func (e *Engine) peerFailure(ctx context.Context, ic neutron.Interconnection, er
 		return nerr
 	}
 	if gophercloud401(err) {
-		e.peers.forget(ic.RemoteKeystone, ic.RemoteRegion)
+		e.peers.forget(e.n.InterconnectionKeystone(ic), ic.RemoteRegion)
 	}
 	return &unreachable{region: ic.RemoteRegion, err: err}
 }
@@ -265,7 +275,7 @@ func (e *Engine) process(ctx context.Context, id string) error {
 	if err != nil || !ok || ic.State == neutron.StateTeardown {
 		return err
 	}
-	p, err := e.peers.get(ctx, ic.RemoteKeystone, ic.RemoteRegion)
+	p, err := e.peers.get(ctx, e.n.InterconnectionKeystone(ic), ic.RemoteRegion)
 	if err != nil {
 		return e.peerFailure(ctx, ic, err)
 	}
@@ -324,9 +334,16 @@ func (e *Engine) process(ctx context.Context, id string) error {
 }
 
 // tellDeleted asks the remote half of deleted ic to refresh, which finds
-// ic gone and tears the remote side down.
+// ic gone and tears the remote side down; then the notice of ic is
+// dropped. A peer that answers it can never be told (no such region, no
+// interconnection API) is not asked again.
 func (e *Engine) tellDeleted(ctx context.Context, ic *neutron.Interconnection) error {
-	p, err := e.peers.get(ctx, ic.RemoteKeystone, ic.RemoteRegion)
+	var perm *permanent
+	p, err := e.peers.get(ctx, e.n.InterconnectionKeystone(*ic), ic.RemoteRegion)
+	if errors.As(err, &perm) {
+		e.log.Warn("the peer of a deleted interconnection cannot be told", "id", ic.ID, "err", err)
+		return e.n.DeletionTold(ctx, ic.ID)
+	}
 	if err != nil {
 		return &unreachable{region: ic.RemoteRegion, err: err}
 	}
@@ -335,6 +352,10 @@ func (e *Engine) tellDeleted(ctx context.Context, ic *neutron.Interconnection) e
 		ids = append(ids, *ic.RemoteInterconnectionID)
 	} else {
 		list, err := p.pointingAt(ctx, ic.RemoteResourceID, ic.LocalResourceID)
+		if errors.As(err, &perm) {
+			e.log.Warn("the peer of a deleted interconnection cannot be told", "id", ic.ID, "err", err)
+			return e.n.DeletionTold(ctx, ic.ID)
+		}
 		if err != nil {
 			return &unreachable{region: ic.RemoteRegion, err: err}
 		}
@@ -346,8 +367,11 @@ func (e *Engine) tellDeleted(ctx context.Context, ic *neutron.Interconnection) e
 	}
 	for _, rid := range ids {
 		if err := p.refresh(ctx, rid); err != nil && !isNotFound(err) {
+			if gophercloud401(err) {
+				e.peers.forget(e.n.InterconnectionKeystone(*ic), ic.RemoteRegion)
+			}
 			return &unreachable{region: ic.RemoteRegion, err: err}
 		}
 	}
-	return nil
+	return e.n.DeletionTold(ctx, ic.ID)
 }

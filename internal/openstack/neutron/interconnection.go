@@ -65,6 +65,9 @@ type Interconnection struct {
 	RemoteResourceID string `json:"remote_resource_id"`
 	RemoteKeystone   string `json:"remote_keystone"`
 	RemoteRegion     string `json:"remote_region"`
+	// RemoteKeystoneIsLab: RemoteKeystone names this lab's own Keystone
+	// (interconnection_keystone.go; not in the API).
+	RemoteKeystoneIsLab bool `json:"remote_keystone_is_lab,omitempty"`
 	// RemoteInterconnectionID is the remote half, once found.
 	RemoteInterconnectionID *string `json:"remote_interconnection_id"`
 	// LocalRT is the route target this half allocated and exports
@@ -167,6 +170,7 @@ func interView(ic *Interconnection) map[string]any {
 	delete(v, "local_rt")
 	delete(v, "remote_rt")
 	delete(v, "bgpvpn_ids")
+	delete(v, "remote_keystone_is_lab")
 	v["local_parameters"] = params(ic.LocalRT)
 	v["remote_parameters"] = params(ic.RemoteRT)
 	return v
@@ -212,6 +216,7 @@ func (s *Service) readInterconnection(st *state, c *caller, b *body, ic *Interco
 	if ic.RemoteKeystone == "" {
 		return b.invalid("remote_keystone", "'None' is not a Keystone URL and this cloud knows no default")
 	}
+	ic.RemoteKeystoneIsLab = sameKeystone(ic.RemoteKeystone, s.cfg.AuthURI)
 	switch typ {
 	case InterconnectionRouter:
 		if rt := st.router(ic.LocalResourceID); rt == nil || !c.owns(rt.ProjectID) {
@@ -315,7 +320,9 @@ func (s *Service) createInterconnectionHandler(col *collection) func(http.Respon
 }
 
 // deleteInterconnectionHandler deletes a half with its BGPVPNs and
-// associations, then has the engine tell the peer.
+// associations, then has the engine tell the peer; the notice that the
+// peer is owed is stored in the delete's transaction
+// (interconnection_notices.go).
 func (s *Service) deleteInterconnectionHandler(col *collection) func(http.ResponseWriter, *http.Request, *caller) {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) {
 		var gone Interconnection
@@ -332,6 +339,9 @@ func (s *Service) deleteInterconnectionHandler(col *collection) func(http.Respon
 			gone = *ic
 			gone.State, gone.StateReason = StateTeardown, "deleted"
 			st.remove(ic.ID)
+			if s.inter.Load() != nil {
+				s.noteDeleted(st, gone)
+			}
 			return nil
 		})
 		if err != nil {
@@ -526,6 +536,11 @@ func (s *Service) allocateRT(st *state) (string, error) {
 	for _, o := range st.interconnections() {
 		if o.LocalRT != "" {
 			used[o.LocalRT] = true
+		}
+	}
+	for _, n := range st.interconnectionNotices() { // the peer may still import it
+		if n.Half.LocalRT != "" {
+			used[n.Half.LocalRT] = true
 		}
 	}
 	for n := uint64(wi.pool.First); n <= uint64(wi.pool.Last); n++ {

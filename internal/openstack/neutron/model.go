@@ -350,6 +350,8 @@ func newOfKind(kind string) resource {
 		return &BGPVPNPortAssociation{}
 	case kindInterconnection:
 		return &Interconnection{}
+	case kindInterconnectionNotice:
+		return &interconnectionNotice{}
 	}
 	return nil
 }
