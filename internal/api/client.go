@@ -291,11 +291,14 @@ func (c *Client) Events(ctx context.Context, since time.Time) ([]Event, error) {
 	return out, c.Do(ctx, http.MethodGet, "/events", q, nil, &out)
 }
 
-// Topology fetches the model laid out for drawing: internal/diagram's
-// JSON document, whose "schema" names its version.
-func (c *Client) Topology(ctx context.Context) (json.RawMessage, error) {
-	var out json.RawMessage
-	return out, c.Do(ctx, http.MethodGet, "/topology", nil, nil, &out)
+// Topology fetches the model laid out for drawing, the picture `graph`
+// draws.
+func (c *Client) Topology(ctx context.Context) (*Topology, error) {
+	var out Topology
+	if err := c.Do(ctx, http.MethodGet, "/topology", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // Sessions fetches the BGP sessions' states.

@@ -136,6 +136,7 @@ func TestWireKeepsThePackagesJSON(t *testing.T) {
 	sameJSON(t, wirePingResult)
 	sameJSON(t, wireTraceResult)
 	sameJSON(t, func(v dataplane.Impairment) Impairment { return wireImpairment(v) })
+	sameJSON(t, wireTopology) // GET /api/v1/topology: graph -f json's document
 	var _ = []any{bgp.Neighbor{}, igp.Status{}, lab.VRFInfo{}, ldp.Binding{}, srte.PolicyView{}}
 }
 

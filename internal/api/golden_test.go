@@ -122,6 +122,7 @@ func TestWireGolden(t *testing.T) {
 			return c.Trace(ctx, TraceRequest{Src: "ce1", Dst: "ce2", Probes: 1})
 		}},
 		{"events", func(ctx context.Context, c *Client) (any, error) { return c.Events(ctx, time.Time{}) }},
+		{"topology", func(ctx context.Context, c *Client) (any, error) { return c.Topology(ctx) }},
 		table("pe1", "route", ""),
 		table("pe1", "route", "tenant"),
 		table("pe1", "fib", ""),
@@ -138,6 +139,7 @@ func TestWireGolden(t *testing.T) {
 		table("pe1", "frr", ""),
 		table("pe1", "bgp summary", ""),
 		table("pe1", "bgp vpnv4", ""),
+		table("pe1", "bgp evpn", ""),
 		table("ce1", "bgp ipv4 unicast", ""),
 		table("pe1", "bgp neighbor ce1", ""),
 		table("pe1", "vrf", ""),

@@ -25,16 +25,11 @@ func (s *Server) SetCloudSummaries(f CloudSummaries) {
 	s.cloudSummaries = f
 }
 
-// topology answers the model as diagram.JSON lays it out, sessions'
-// curves included: a browser draws it without laying it out again.
+// topology answers the model as internal/diagram lays it out, sessions'
+// curves included, in the API's own Topology: a browser draws it without
+// laying it out again.
 func (s *Server) topology(w http.ResponseWriter, r *http.Request) {
-	b, err := diagram.JSON(s.lab.Model, diagram.Options{BGP: true})
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
+	writeJSON(w, http.StatusOK, wireTopology(diagram.Draw(s.lab.Model, diagram.Options{BGP: true})))
 }
 
 func (s *Server) sessions(w http.ResponseWriter, r *http.Request) {

@@ -16,24 +16,8 @@ func TestViewEndpoints(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	var topo struct {
-		Schema string `json:"schema"`
-		Nodes  []struct {
-			Name string  `json:"name"`
-			X    float64 `json:"x"`
-		} `json:"nodes"`
-		Edges []struct {
-			ID     int          `json:"id"`
-			Points [][2]float64 `json:"points"`
-		} `json:"edges"`
-		Clouds []struct {
-			Computes []struct {
-				Name string `json:"name"`
-				Link *int   `json:"link"`
-			} `json:"computes"`
-		} `json:"clouds"`
-	}
-	if err := c.Do(ctx, "GET", "/topology", nil, nil, &topo); err != nil {
+	topo, err := c.Topology(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	// The map draws every router and every link the lab runs: compute

@@ -557,7 +557,7 @@ func TestJSON(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var d jsonDoc
+			var d Drawing
 			if err := json.Unmarshal(b, &d); err != nil {
 				t.Fatalf("JSON does not parse back: %v", err)
 			}
@@ -708,7 +708,9 @@ func BenchmarkSVG1000(b *testing.B) {
 	}
 	o := Options{BGP: true}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		SVG(m, o)
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 }

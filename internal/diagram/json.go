@@ -39,22 +39,31 @@ const JSONSchema = "intercloud.diagram/v1"
 //	areas[]       id ("0.0.0.0"), nodes, boxes ([x, y, w, h] each: one box,
 //	              or several when other areas' routers sit between its own)
 //	clouds[]      name, node, join, attach, asn, prefix, vpn,
-//	              computes[] (name, loopback, x, y, w, h; no geometry when
-//	              folded into the "+N more" box)
+//	              computes[] (name, loopback, link, interface, addr, x, y,
+//	              w, h; no geometry when folded into the "+N more" box),
+//	              routers[] (the cloud's other routers, such as an sdn
+//	              cloud's control node: as computes, with their role)
 //	legend        roles[] (role, label, shape, fill, stroke),
 //	              sessions[] (kind, label, colour)
 func JSON(m *topology.Model, o Options) ([]byte, error) {
+	return json.MarshalIndent(Draw(m, o), "", "  ")
+}
+
+// Draw is the drawing JSON encodes, as Go values: the daemon's API
+// converts it into its own wire type (internal/api's Topology) instead of
+// serving this package's JSON.
+func Draw(m *topology.Model, o Options) Drawing {
 	v := newView(m, o)
 	L := newLayout(v, o)
-	doc := jsonDoc{
+	doc := Drawing{
 		Schema: JSONSchema,
 		Title:  v.title,
 		Width:  L.W,
 		Height: L.H,
-		Nodes:  []jsonNode{},
-		Edges:  []jsonEdge{},
-		Areas:  []jsonArea{},
-		Clouds: []jsonCloud{},
+		Nodes:  []DrawnNode{},
+		Edges:  []DrawnEdge{},
+		Areas:  []DrawnArea{},
+		Clouds: []DrawnCloud{},
 	}
 	if m != nil {
 		doc.Name, doc.Source, doc.ProviderASN = m.Name, m.Source, m.ProviderASN
@@ -62,7 +71,7 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 	for _, vn := range v.nodes {
 		g := L.nodes[vn.idx]
 		st := styleOf(vn.role)
-		n := jsonNode{
+		n := DrawnNode{
 			Name: vn.name, Role: string(vn.role), RouteReflector: vn.rr,
 			ASN: vn.n.ASN, RouterID: addr(vn.n.RouterID), Loopback: prefix(vn.n.Loopback),
 			Tier: g.tier, Side: g.side,
@@ -79,7 +88,7 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 	}
 	for _, e := range L.edges {
 		l := e.link.l
-		je := jsonEdge{
+		je := DrawnEdge{
 			ID: l.ID, A: e.link.a.name, B: e.link.b.name,
 			AInterface: l.A.Interface, BInterface: l.B.Interface,
 			AAddr: addr(l.A.Addr), BAddr: addr(l.B.Addr), Subnet: prefix(l.Subnet),
@@ -104,7 +113,7 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 	if m != nil {
 		for i := range m.Sessions {
 			s := &m.Sessions[i]
-			js := jsonSession{
+			js := DrawnSession{
 				Kind: string(s.Kind), A: s.A, B: s.B,
 				AAddr: addr(s.AAddr), BAddr: addr(s.BAddr), AASN: s.AASN, BASN: s.BASN,
 				Families: s.Families, VRF: s.VRF, RRClient: s.RRClient, OnDemand: s.OnDemand(), Colour: sessionColour(s.Kind),
@@ -124,10 +133,10 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 		}
 	}
 	if doc.Sessions == nil {
-		doc.Sessions = []jsonSession{}
+		doc.Sessions = []DrawnSession{}
 	}
 	for _, a := range v.areas {
-		ja := jsonArea{ID: a.id.String(), Boxes: [][4]float64{}}
+		ja := DrawnArea{ID: a.id.String(), Boxes: [][4]float64{}}
 		for _, n := range a.nodes {
 			ja.Nodes = append(ja.Nodes, n.name)
 		}
@@ -139,7 +148,7 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 		doc.Areas = append(doc.Areas, ja)
 	}
 	for _, c := range v.clouds {
-		jc := jsonCloud{Name: c.name, Node: c.node.name, Computes: []jsonCompute{}}
+		jc := DrawnCloud{Name: c.name, Node: c.node.name, Computes: []DrawnCompute{}}
 		if c.c != nil {
 			for _, j := range c.c.Join {
 				jc.Join = append(jc.Join, string(j))
@@ -157,7 +166,7 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 			if cp == nil {
 				continue
 			}
-			jcp := jsonCompute{Name: cp.Name, Loopback: prefix(cp.Loopback)}
+			jcp := DrawnCompute{Name: cp.Name, Loopback: prefix(cp.Loopback)}
 			if n := modelNode(v.m, cp.Name); n != nil && len(n.Interfaces) > 0 {
 				// its underlay link to the cloud's node
 				ifc := n.Interfaces[0]
@@ -169,35 +178,50 @@ func JSON(m *topology.Model, o Options) ([]byte, error) {
 			}
 			jc.Computes = append(jc.Computes, jcp)
 		}
+		for i, n := range c.inner {
+			jr := DrawnCompute{Name: n.Name, Role: string(n.Role), Loopback: prefix(n.Loopback)}
+			if len(n.Interfaces) > 0 {
+				ifc := n.Interfaces[0]
+				id := ifc.LinkID
+				jr.Link, jr.Interface, jr.Addr = &id, ifc.Name, prefix(ifc.Addr)
+			}
+			if r, ok := boxes[len(c.computes)+i]; ok {
+				jr.X, jr.Y, jr.W, jr.H = ptr(round1(r.X)), ptr(round1(r.Y)), ptr(round1(r.W)), ptr(round1(r.H))
+			}
+			jc.Routers = append(jc.Routers, jr)
+		}
 		doc.Clouds = append(doc.Clouds, jc)
 	}
 	for _, r := range topology.Roles {
 		st := styleOf(r)
-		doc.Legend.Roles = append(doc.Legend.Roles, jsonRoleStyle{Role: string(r), Label: st.Label, Shape: st.SVG, Fill: st.Fill, Stroke: st.Stroke})
+		doc.Legend.Roles = append(doc.Legend.Roles, RoleStyle{Role: string(r), Label: st.Label, Shape: st.SVG, Fill: st.Fill, Stroke: st.Stroke})
 	}
 	for _, k := range sessionKinds {
-		doc.Legend.Sessions = append(doc.Legend.Sessions, jsonKindStyle{Kind: string(k.Kind), Label: k.Label, Colour: k.Colour})
+		doc.Legend.Sessions = append(doc.Legend.Sessions, KindStyle{Kind: string(k.Kind), Label: k.Label, Colour: k.Colour})
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	return doc
 }
 
-type jsonDoc struct {
-	Schema      string        `json:"schema"`
-	Title       string        `json:"title"`
-	Name        string        `json:"name,omitempty"`
-	Source      string        `json:"source,omitempty"`
-	ProviderASN uint32        `json:"provider_asn,omitempty"`
-	Width       float64       `json:"width"`
-	Height      float64       `json:"height"`
-	Nodes       []jsonNode    `json:"nodes"`
-	Edges       []jsonEdge    `json:"edges"`
-	Sessions    []jsonSession `json:"sessions"`
-	Areas       []jsonArea    `json:"areas"`
-	Clouds      []jsonCloud   `json:"clouds"`
-	Legend      jsonLegend    `json:"legend"`
+// Drawing is the document JSON writes; the types under it are its parts,
+// documented field by field in JSON's comment.
+type Drawing struct {
+	Schema      string         `json:"schema"`
+	Title       string         `json:"title"`
+	Name        string         `json:"name,omitempty"`
+	Source      string         `json:"source,omitempty"`
+	ProviderASN uint32         `json:"provider_asn,omitempty"`
+	Width       float64        `json:"width"`
+	Height      float64        `json:"height"`
+	Nodes       []DrawnNode    `json:"nodes"`
+	Edges       []DrawnEdge    `json:"edges"`
+	Sessions    []DrawnSession `json:"sessions"`
+	Areas       []DrawnArea    `json:"areas"`
+	Clouds      []DrawnCloud   `json:"clouds"`
+	Legend      Legend         `json:"legend"`
 }
 
-type jsonNode struct {
+// DrawnNode is a node with its box.
+type DrawnNode struct {
 	Name           string  `json:"name"`
 	Role           string  `json:"role"`
 	RouteReflector bool    `json:"route_reflector,omitempty"`
@@ -217,7 +241,8 @@ type jsonNode struct {
 	Stroke         string  `json:"stroke"`
 }
 
-type jsonEdge struct {
+// DrawnEdge is a link with its path and label box.
+type DrawnEdge struct {
 	ID         int          `json:"id"`
 	A          string       `json:"a"`
 	B          string       `json:"b"`
@@ -237,7 +262,8 @@ type jsonEdge struct {
 	LabelBox   []float64    `json:"label_box,omitempty"`
 }
 
-type jsonSession struct {
+// DrawnSession is a BGP session of the model with its curve when drawn.
+type DrawnSession struct {
 	Kind     string       `json:"kind"`
 	A        string       `json:"a"`
 	B        string       `json:"b"`
@@ -255,25 +281,32 @@ type jsonSession struct {
 	Curve    [][2]float64 `json:"curve,omitempty"`
 }
 
-type jsonArea struct {
+// DrawnArea is an IGP area with its boxes.
+type DrawnArea struct {
 	ID    string       `json:"id"`
 	Nodes []string     `json:"nodes"`
 	Boxes [][4]float64 `json:"boxes"`
 }
 
-type jsonCloud struct {
-	Name     string        `json:"name"`
-	Node     string        `json:"node"`
-	Join     []string      `json:"join,omitempty"`
-	Attach   string        `json:"attach,omitempty"`
-	ASN      uint32        `json:"asn,omitempty"`
-	Prefix   string        `json:"prefix,omitempty"`
-	VPN      string        `json:"vpn,omitempty"`
-	Computes []jsonCompute `json:"computes"`
+// DrawnCloud is a cloud with its compute nodes.
+type DrawnCloud struct {
+	Name     string         `json:"name"`
+	Node     string         `json:"node"`
+	Join     []string       `json:"join,omitempty"`
+	Attach   string         `json:"attach,omitempty"`
+	ASN      uint32         `json:"asn,omitempty"`
+	Prefix   string         `json:"prefix,omitempty"`
+	VPN      string         `json:"vpn,omitempty"`
+	Computes []DrawnCompute `json:"computes"`
+	// Routers are the cloud's other routers, drawn in its box (an sdn
+	// cloud's control node), each with its role.
+	Routers []DrawnCompute `json:"routers,omitempty"`
 }
 
-type jsonCompute struct {
+// DrawnCompute is a cloud's compute node, with its box when drawn.
+type DrawnCompute struct {
 	Name     string `json:"name"`
+	Role     string `json:"role,omitempty"` // a router's in Routers; empty for a compute
 	Loopback string `json:"loopback,omitempty"`
 	// Link is the compute's underlay link to the cloud's node (an index
 	// into the model's links, drawn inside the cloud's box); Interface
@@ -287,12 +320,14 @@ type jsonCompute struct {
 	H         *float64 `json:"h,omitempty"`
 }
 
-type jsonLegend struct {
-	Roles    []jsonRoleStyle `json:"roles"`
-	Sessions []jsonKindStyle `json:"sessions"`
+// Legend is the key of roles and session kinds.
+type Legend struct {
+	Roles    []RoleStyle `json:"roles"`
+	Sessions []KindStyle `json:"sessions"`
 }
 
-type jsonRoleStyle struct {
+// RoleStyle is how one role is drawn.
+type RoleStyle struct {
 	Role   string `json:"role"`
 	Label  string `json:"label"`
 	Shape  string `json:"shape"`
@@ -300,7 +335,8 @@ type jsonRoleStyle struct {
 	Stroke string `json:"stroke"`
 }
 
-type jsonKindStyle struct {
+// KindStyle is how one kind of session is drawn.
+type KindStyle struct {
 	Kind   string `json:"kind"`
 	Label  string `json:"label"`
 	Colour string `json:"colour"`

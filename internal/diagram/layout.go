@@ -85,9 +85,10 @@ type nodeGeom struct {
 }
 
 type computeGeom struct {
-	rect         // relative to the node until placement, then absolute
-	name  string // compute name, or "+N more"
-	index int    // into the cloud's computes; -1 for the "+N more" box
+	rect                // relative to the node until placement, then absolute
+	name  string        // compute name, or "+N more"
+	index int           // into the cloud's computes, then its inner routers; -1 for the "+N more" box
+	role  topology.Role // an inner router's; empty for a compute
 }
 
 type areaGeom struct {
@@ -110,6 +111,8 @@ type layout struct {
 	anchor    []int
 	children  [][]int
 	folded    []bool    // drawn under its anchor, in its column (foldOutermost)
+	lift      []int     // a chain lifted out of the side columns: -1 above the core, +1 below (lift.go)
+	liftRoot  []int     // the root a lifted node's chain hangs off, else -1
 	slot      []float64 // height of a node's subtree slot
 	weight    []int     // nodes in a node's subtree
 	rootArea  []int     // index into v.areas of a core node, else -1
@@ -130,8 +133,17 @@ func newLayout(v *view, o Options) *layout {
 	L.assignAnchors()
 	bands := L.assignBandsAndSides()
 	L.placeColumns()
+	if L.ncols > 3 {
+		// A first placement tells each side's PEs' order; lifting the
+		// chains off its first and last empties its outer columns.
+		L.placeBands(bands, 0)
+		if L.liftOuterTiers(bands) {
+			L.placeColumns()
+		}
+	}
 	L.header = newHeader(v, o, L.diagramWidth())
 	L.placeBands(bands, L.header.height)
+	L.placeLifted(L.header.height)
 	L.finishNodes()
 	L.routeEdges()
 	if o.BGP {
@@ -270,6 +282,10 @@ func (L *layout) measureCloud(vn *vnode, g *nodeGeom, tw float64) {
 		}
 		if shown < len(cs) {
 			boxes = append(boxes, computeGeom{name: "+" + strconv.Itoa(len(cs)-shown) + " more", index: -1})
+		}
+		// The cloud's other routers always show, after its computes.
+		for i, n := range vn.cloud.inner {
+			boxes = append(boxes, computeGeom{name: n.Name, index: len(cs) + i, role: n.Role})
 		}
 	}
 	cols := len(boxes)

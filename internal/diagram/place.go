@@ -17,10 +17,11 @@ func (L *layout) placeColumns() {
 	}
 	// Column key side*tier runs -maxTier..maxTier; keep the used ones.
 	used := make([]bool, 2*maxTier+1)
-	for _, g := range L.nodes {
-		used[g.side*g.tier+maxTier] = true
+	for i := range L.nodes {
+		used[L.colKey(i)+maxTier] = true
 	}
 	pos := make([]int, len(used))
+	L.ncols = 0
 	for k := range used {
 		pos[k] = -1
 		if used[k] {
@@ -33,7 +34,7 @@ func (L *layout) placeColumns() {
 	L.colNodes = make([][]int, L.ncols)
 	for i := range L.nodes {
 		g := &L.nodes[i]
-		g.col = pos[g.side*g.tier+maxTier]
+		g.col = pos[L.colKey(i)+maxTier]
 		L.colW[g.col] = math.Max(L.colW[g.col], g.W)
 		L.colNodes[g.col] = append(L.colNodes[g.col], i)
 	}
@@ -45,9 +46,9 @@ func (L *layout) placeColumns() {
 		a, b := L.nodes[l.a.idx], L.nodes[l.b.idx]
 		w := textWidth(l.label, sizeLabel, false) + 2*labelPadX + 36
 		switch {
-		case a.col == b.col && (L.folded[l.a.idx] || L.folded[l.b.idx]):
-			// A folded cloud's link runs down from its CE, its label
-			// beside it within the column.
+		case a.col == b.col && (L.folded[l.a.idx] || L.folded[l.b.idx] || L.lifted(l.a.idx) || L.lifted(l.b.idx)):
+			// A folded cloud's link runs down from its CE, a lifted
+			// chain's to its PE, the label beside it within the column.
 		case a.col == b.col:
 			// Arcs in a column bulge outwards (or, in the centre, to
 			// alternating sides) with the label beside them.
@@ -503,7 +504,16 @@ func (L *layout) areaBox(ns []*vnode) rect {
 	r := unionAll(rs)
 	r = rect{r.X - areaPadX, r.Y - areaPadTop, r.W + 2*areaPadX, r.H + areaPadTop + areaPadBot}
 	title := "area " + ns[0].area.String()
-	if w := textWidth(title, 12, true) + 20; w > r.W {
+	w := textWidth(title, 12, true) + 20
+	for _, n := range ns {
+		if L.liftsChains(n.idx) {
+			// Its lifted link crosses the box's top edge in the
+			// middle: room for the title beside it.
+			w = 2 * (w + 4)
+			break
+		}
+	}
+	if w > r.W {
 		r.X -= (w - r.W) / 2
 		r.W = w
 	}

@@ -167,13 +167,16 @@ func drawNode(s *svgWriter, vn *vnode, g nodeGeom) {
 			s.text(g.cx(), top+30, sizeDetail, "", "middle", mutedText, g.detail)
 		}
 		for _, c := range g.computes {
-			dash := ""
-			if c.index < 0 {
+			dash, width, weight := "", "1", ""
+			switch {
+			case c.index < 0:
 				dash = ` stroke-dasharray="3 2"`
+			case c.role != "":
+				width, weight = "1.8", "bold" // the cloud's control node, not a compute
 			}
 			s.raw(`<rect class="compute" x="` + num(c.X) + `" y="` + num(c.Y) + `" width="` + num(c.W) + `" height="` + num(c.H) +
-				`" rx="3" fill="` + computeFill + `" stroke="` + st.Stroke + `" stroke-width="1"` + dash + `/>`)
-			s.text(c.cx(), c.Y+14, sizeDetail, "", "middle", textColour, c.name)
+				`" rx="3" fill="` + computeFill + `" stroke="` + st.Stroke + `" stroke-width="` + width + `"` + dash + `/>`)
+			s.text(c.cx(), c.Y+14, sizeDetail, weight, "middle", textColour, c.name)
 		}
 	} else {
 		cy := g.cy()

@@ -93,9 +93,14 @@ func (L *layout) assignAnchors() {
 		}
 	}
 	L.foldOutermost()
-	// Slot heights and subtree weights, innermost last: tiers only grow
-	// outwards, so visiting nodes from the outermost tier in guarantees
-	// children are done first.
+	L.computeSlots()
+}
+
+// computeSlots sizes every node's subtree: slot heights and weights.
+func (L *layout) computeSlots() {
+	n := len(L.nodes)
+	// Innermost last: tiers only grow outwards, so visiting nodes from
+	// the outermost tier in guarantees children are done first.
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i

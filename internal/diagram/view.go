@@ -39,6 +39,9 @@ type vcloud struct {
 	name     string
 	node     *vnode
 	computes []*topology.Compute
+	// inner are the cloud's other routers, drawn in its box after the
+	// computes (an sdn cloud's control node): see innerRouters.
+	inner []*topology.Node
 }
 
 type vlink struct {
@@ -52,7 +55,7 @@ type vlink struct {
 // (BGPVPN compute nodes act as PEs and hold their own sessions).
 type endpoint struct {
 	node    *vnode
-	compute int // index into node.cloud.computes, or -1 for the node itself
+	compute int // index into node.cloud.computes, then .inner; -1 for the node itself
 }
 
 type vsession struct {
@@ -81,8 +84,9 @@ func newView(m *topology.Model, o Options) *view {
 	if m == nil {
 		return v
 	}
+	inner := innerRouters(m)
 	for _, n := range m.Nodes {
-		if n == nil || n.Role == topology.RoleCompute {
+		if n == nil || n.Role == topology.RoleCompute || inner[n] != "" {
 			continue // drawn inside its cloud's box, with its underlay link
 		}
 		if _, dup := v.byName[n.Name]; dup {
@@ -125,6 +129,14 @@ func newView(m *topology.Model, o Options) *view {
 		}
 	}
 	sort.SliceStable(v.clouds, func(i, j int) bool { return v.clouds[i].node.idx < v.clouds[j].node.idx })
+	for _, n := range m.Nodes {
+		if n == nil || inner[n] == "" {
+			continue
+		}
+		if vn := v.byName[inner[n]]; vn != nil && vn.cloud != nil {
+			vn.cloud.inner = append(vn.cloud.inner, n)
+		}
+	}
 
 	for _, l := range m.Links {
 		if l == nil {
@@ -190,6 +202,11 @@ func (v *view) endpoint(name string) (endpoint, bool) {
 				return endpoint{node: c.node, compute: i}, true
 			}
 		}
+		for i, n := range c.inner {
+			if n.Name == name {
+				return endpoint{node: c.node, compute: len(c.computes) + i}, true
+			}
+		}
 	}
 	for _, c := range v.clouds {
 		if c.name == name {
@@ -206,4 +223,53 @@ func (vn *vnode) displayName() string {
 		return vn.cloud.name + " · " + vn.name
 	}
 	return vn.name
+}
+
+// innerRouters finds the routers the model adds inside a cloud besides its
+// computes (an sdn cloud's control node): a node of a role no topology
+// file declares whose links all go to one cloud's node. It maps each to
+// that node's name. New cloud-internal routers are drawn in their cloud's
+// box this way without the diagram knowing their role.
+func innerRouters(m *topology.Model) map[*topology.Node]string {
+	cloudNode := map[string]bool{}
+	for _, c := range m.Clouds {
+		if c != nil {
+			cloudNode[c.Node], cloudNode[c.Name] = true, true
+		}
+	}
+	declared := map[topology.Role]bool{topology.RoleCompute: true}
+	for _, r := range topology.Roles {
+		declared[r] = true
+	}
+	peer := map[string]string{} // candidate -> its one neighbour, "" when several
+	for _, n := range m.Nodes {
+		if n != nil && !declared[n.Role] {
+			peer[n.Name] = "?"
+		}
+	}
+	for _, l := range m.Links {
+		if l == nil {
+			continue
+		}
+		for _, e := range [][2]string{{l.A.Node, l.B.Node}, {l.B.Node, l.A.Node}} {
+			p, ok := peer[e[0]]
+			switch {
+			case !ok:
+			case p == "?":
+				peer[e[0]] = e[1]
+			case p != e[1]:
+				peer[e[0]] = ""
+			}
+		}
+	}
+	out := map[*topology.Node]string{}
+	for _, n := range m.Nodes {
+		if n == nil {
+			continue
+		}
+		if p := peer[n.Name]; p != "" && p != "?" && cloudNode[p] {
+			out[n] = p
+		}
+	}
+	return out
 }

@@ -8,7 +8,7 @@ const SVGNS = "http://www.w3.org/2000/svg";
 
 // S is the page's state.
 const S = {
-  topo: null,          // the diagram JSON
+  topo: null,          // the Topology answer (internal/api)
   links: new Map(),    // link id -> LinkInfo
   sessions: [],        // lab session states
   status: null,
@@ -228,14 +228,16 @@ function drawMap() {
     if (c) {
       g.append(svg("text", { x: n.x + n.w / 2, y: n.y + 22, class: "name" }, n.name));
       g.append(svg("text", { x: n.x + n.w / 2, y: n.y + 40, class: "sub" }, (c.join || []).join(", ")));
-      for (const cp of c.computes) {
+      for (const cp of c.computes.concat(c.routers || [])) {
         if (cp.x === undefined) continue;
-        // A compute node is a box in its cloud; clicking it shows its
-        // tables when the lab runs it as a router.
-        const box = svg("g", { class: "compute-node", "data-node": cp.name },
+        // A compute node (or the cloud's control node) is a box in its
+        // cloud; clicking it shows its tables when the lab runs it as a
+        // router.
+        const what = cp.role ? `the ${cp.role} node` : "a compute node";
+        const box = svg("g", { class: "compute-node" + (cp.role ? " role-" + cp.role : ""), "data-node": cp.name },
           svg("rect", { x: cp.x, y: cp.y, width: cp.w, height: cp.h, rx: 4, class: "compute" }),
           svg("text", { x: cp.x + cp.w / 2, y: cp.y + cp.h / 2 + 4, class: "compute-name" }, cp.name.replace(n.name + "-", "")),
-          svg("title", {}, `${cp.name}, a compute node of ${n.name}${cp.loopback ? "\nloopback " + cp.loopback : ""}`));
+          svg("title", {}, `${cp.name}, ${what} of ${n.name}${cp.loopback ? "\nloopback " + cp.loopback : ""}`));
         box.addEventListener("click", (ev) => { ev.stopPropagation(); nodeClicked(cp.name); });
         g.append(box);
       }
@@ -427,8 +429,8 @@ function nodeInfo(name) {
   const n = S.topo.nodes.find((x) => x.name === name);
   if (n) return n;
   for (const c of S.topo.clouds) {
-    const cp = c.computes.find((x) => x.name === name);
-    if (cp) return { name, role: "compute", loopback: cp.loopback, cloud: c.name };
+    const cp = c.computes.concat(c.routers || []).find((x) => x.name === name);
+    if (cp) return { name, role: cp.role || "compute", loopback: cp.loopback, cloud: c.name };
   }
   return { name, role: "" };
 }
@@ -623,7 +625,7 @@ const retrace = debounce(() => {
 function mapBoxes() {
   const m = new Map(S.topo.nodes.map((n) => [n.name, n]));
   for (const c of S.topo.clouds) {
-    for (const cp of c.computes) if (cp.x !== undefined) m.set(cp.name, { name: cp.name, x: cp.x, y: cp.y, w: cp.w, h: cp.h });
+    for (const cp of c.computes.concat(c.routers || [])) if (cp.x !== undefined) m.set(cp.name, { name: cp.name, x: cp.x, y: cp.y, w: cp.w, h: cp.h });
   }
   return m;
 }
@@ -748,7 +750,8 @@ async function loadClouds() {
     return el("section", { class: "cloud", "data-cloud": c.name },
       el("h3", {}, c.name, " ", el("span", { class: "muted small" },
         `joins by ${(c.join || []).join(", ")} at ${c.attach}${c.vpn ? " · vpn " + c.vpn : ""}${c.prefix ? " · " + c.prefix : ""}${c.asn ? " · AS " + c.asn : ""}`)),
-      el("p", { class: "small" }, "compute nodes: ", c.computes.map((x) => x.name).join(", ") || "none"),
+      el("p", { class: "small" }, "compute nodes: ", c.computes.map((x) => x.name).join(", ") || "none",
+        (c.routers || []).map((x) => ` · ${x.role} node: ${x.name}`).join("")),
       list("Projects", sum.projects, (p) => [el("b", {}, p.name || p.id), p.name ? el("span", { class: "muted mono" }, " " + p.id.slice(0, 8)) : null]),
       list("Networks", sum.networks, (n) => [el("b", {}, n.name || n.id.slice(0, 8)), n.external ? " (external)" : "", " ", el("span", { class: "mono" }, n.subnets.join(", ")), el("span", { class: "muted" }, " · " + project(sum, n.project_id))]),
       list("Routers", sum.routers, (r) => [el("b", {}, r.name || r.id.slice(0, 8)), r.gateway ? el("span", { class: "mono" }, " gw " + r.gateway.join(", ")) : "", r.interfaces ? el("span", { class: "mono" }, " · " + r.interfaces.join(", ")) : ""]),

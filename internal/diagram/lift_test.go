@@ -1,0 +1,125 @@
+package diagram
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/topology"
+)
+
+// In the seed lab everything outside the core hangs off one PE per side,
+// so the CEs and clouds go in rows above and below the core, in their
+// PE's column: three columns instead of five, the drawing narrower than
+// a README page and about as tall as wide.
+func TestSmallLabsLiftEdgesAboveAndBelowTheCore(t *testing.T) {
+	seed, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newView(seed, Options{BGP: true})
+	L := newLayout(v, Options{BGP: true})
+	at := map[string]nodeGeom{}
+	for i, n := range v.nodes {
+		at[n.name] = L.nodes[i]
+	}
+	if L.ncols != 3 {
+		t.Errorf("%d columns, want 3 (PEs, Ps, PEs)", L.ncols)
+	}
+	var core rect
+	for _, a := range L.areas {
+		if a.a.id == 0 {
+			core = a.r
+		}
+	}
+	above := func(a, b string) {
+		t.Helper()
+		if ga, gb := at[a], at[b]; ga.col != gb.col || ga.bottom() > gb.Y {
+			t.Errorf("%s (col %d, bottom %.0f) is not above %s (col %d, top %.0f)", a, ga.col, ga.bottom(), b, gb.col, gb.Y)
+		}
+	}
+	above("cloud1", "ce1")
+	above("ce1", "pe1")
+	above("cloud2", "ce2")
+	above("ce2", "pe2")
+	above("pe2", "cloud3")
+	for _, n := range []string{"ce1", "ce2"} {
+		if at[n].bottom() > core.Y {
+			t.Errorf("%s (bottom %.0f) reaches into the core's area box (top %.0f)", n, at[n].bottom(), core.Y)
+		}
+	}
+	if at["cloud3"].Y < core.bottom() {
+		t.Errorf("cloud3 (top %.0f) reaches into the core's area box (bottom %.0f)", at["cloud3"].Y, core.bottom())
+	}
+	for _, e := range L.edges {
+		if !e.link.l.Core && e.kind != edgeVertical {
+			t.Errorf("link %s-%s is not drawn straight down (kind %d)", e.link.a.name, e.link.b.name, e.kind)
+		}
+	}
+	if L.W > 1200 || L.W/L.H > 2 {
+		t.Errorf("the seed is %.0fx%.0f, want at most 1200 wide and 2:1", L.W, L.H)
+	}
+}
+
+// A side whose middle PEs have CEs too keeps its columns: a CE lifted off
+// a middle PE would have to cross the PEs above it.
+func TestLiftOnlyWhatEmptiesTheSide(t *testing.T) {
+	b := newBuilder("six-pes")
+	b.node("p1", topology.RoleP, 0, 65000)
+	for i := 1; i <= 6; i++ { // three a side
+		pe, ce := fmt.Sprintf("pe%d", i), fmt.Sprintf("ce%d", i)
+		b.node(pe, topology.RolePE, 0, 65000)
+		b.link(pe, "p1", time.Millisecond)
+		b.node(ce, topology.RoleCE, 0, uint32(64512+i))
+		b.link(ce, pe, 0)
+	}
+	L := newLayout(newView(b.m, Options{}), Options{})
+	if L.ncols != 5 {
+		t.Errorf("%d columns, want 5", L.ncols)
+	}
+	for i := range L.nodes {
+		if L.lifted(i) {
+			t.Errorf("%s lifted", L.v.nodes[i].name)
+		}
+	}
+}
+
+// Routers the model adds inside a cloud besides its computes (an sdn
+// cloud's control node) are drawn in the cloud's box, not as nodes of
+// their own, and sessions to them end at their box.
+func TestCloudInternalRoutersInTheCloudsBox(t *testing.T) {
+	b := newBuilder("sdn")
+	b.node("p1", topology.RoleP, 0, 65000)
+	b.node("pe1", topology.RolePE, 0, 65000)
+	b.link("pe1", "p1", time.Millisecond)
+	c := b.cloud("dc", "pe1", topology.JoinMode("sdn"), 65100, 2)
+	b.node("dc-ctl", topology.Role("control"), 0, 65100)
+	b.link("dc", "dc-ctl", 0)
+	b.session(topology.SessionKind("ibgp-sdn"), "dc-ctl", c.Computes[0].Name)
+
+	v := newView(b.m, Options{BGP: true})
+	if v.byName["dc-ctl"] != nil {
+		t.Fatal("the control node is drawn as a node of its own")
+	}
+	L := newLayout(v, Options{BGP: true})
+	cloud := L.nodes[v.byName["dc"].idx]
+	var box *computeGeom
+	for k := range cloud.computes {
+		if cloud.computes[k].name == "dc-ctl" {
+			box = &cloud.computes[k]
+		}
+	}
+	if box == nil || box.role != "control" {
+		t.Fatalf("no control box in the cloud: %+v", cloud.computes)
+	}
+	if r := cloud.rect; box.X < r.X || box.right() > r.right() || box.Y < r.Y || box.bottom() > r.bottom() {
+		t.Errorf("control box %+v outside its cloud %+v", box.rect, r)
+	}
+	if len(L.sessions) != 1 || L.endRect(L.sessions[0].s.a) != box.rect {
+		t.Errorf("the session does not end at the control box: %+v", L.sessions)
+	}
+	d := Draw(b.m, Options{BGP: true})
+	if len(d.Clouds) != 1 || len(d.Clouds[0].Routers) != 1 || d.Clouds[0].Routers[0].Role != "control" || d.Clouds[0].Routers[0].X == nil {
+		t.Errorf("JSON's cloud: %+v", d.Clouds)
+	}
+}
