@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -19,18 +20,40 @@ func benchUp(b *testing.B, m *topology.Model) {
 	b.ReportAllocs()
 	var lab time.Duration
 	var heap uint64
+	cpu := processCPU()
+	// A lab beyond the usual sizes says how far it got as it goes: it may
+	// run out of memory or time before it is ready.
+	progress := func(string, time.Duration) {}
+	if len(m.Nodes) > 5000 {
+		start := time.Now()
+		progress = func(what string, labTime time.Duration) {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.Logf("%s: %v of wall time, %v of CPU, lab time %v, heap %d MB, from the OS %d MB",
+				what, time.Since(start).Round(time.Second), (processCPU() - cpu).Round(time.Second), labTime, ms.HeapAlloc>>20, ms.Sys>>20)
+		}
+	}
 	for i := 0; i < b.N; i++ {
 		clk := clock.NewVirtual(epoch)
 		l, err := New(m, Options{Clock: clk})
 		if err != nil {
 			b.Fatal(err)
 		}
+		progress("built", 0)
 		l.Start()
-		c, took, ok := l.WaitReady(5*time.Minute, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) })
+		labStart, next := clk.Now(), 50*time.Millisecond
+		c, took, ok := l.WaitReady(5*time.Minute, 10*time.Millisecond, func(d time.Duration) {
+			clk.Advance(d)
+			if t := clk.Now().Sub(labStart); t >= next {
+				progress("converging", t)
+				next += 50 * time.Millisecond
+			}
+		})
 		if !ok {
 			b.Fatalf("not ready after %v: %+v", took, c)
 		}
 		lab = took
+		progress("ready", took)
 		if i == b.N-1 {
 			runtime.GC()
 			var ms runtime.MemStats
@@ -43,6 +66,9 @@ func benchUp(b *testing.B, m *topology.Model) {
 		}
 		b.StartTimer()
 	}
+	// CPU seconds (user and system, garbage collection included) are what
+	// to compare on a loaded machine: wall time there says little.
+	b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(lab.Milliseconds()), "lab-ms")
 	b.ReportMetric(float64(heap)/float64(len(m.Nodes)), "heap-B/router")
 }
@@ -75,6 +101,21 @@ func BenchmarkUp100(b *testing.B) {
 
 func BenchmarkUp1000(b *testing.B) {
 	benchUp(b, generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100}))
+}
+
+// BenchmarkUp10000 is the large goal: 10,002 routers (100 POPs of
+// 4 P and 32 PE, two CEs per PE) and 1,000 clouds, the in-memory BGP
+// transport. It needs far more memory and time than the suite may take,
+// so it runs only with INTERCLOUD_BENCH_10000=1:
+//
+//	INTERCLOUD_BENCH_10000=1 go test -run '^$' -bench 'Up10000$' -benchtime 1x -benchmem -timeout 2h ./internal/lab
+func BenchmarkUp10000(b *testing.B) {
+	if os.Getenv("INTERCLOUD_BENCH_10000") == "" {
+		b.Skip("set INTERCLOUD_BENCH_10000=1 to run the 10,000-router bring-up (tens of GiB, many minutes)")
+	}
+	m := generated(b, generate.Params{POPs: 100, PPerPOP: 4, PEPerPOP: 32, CEPerPE: 2, Clouds: 1000})
+	b.Logf("%d nodes, %d links", len(m.Nodes), len(m.Links))
+	benchUp(b, m)
 }
 
 // BenchmarkUp1000NoFRR is BenchmarkUp1000 with fast reroute off on every
