@@ -18,12 +18,12 @@ import (
 
 // appendIETFJSON appends the JSON that json.Marshal(ygot.ConstructIETFJSON(s,
 // &ygot.RFC7951JSONConfig{AppendModuleName: true})) renders for s, byte
-// for byte, without building ygot's maps of
-// maps: ygot renders each value to a map, then marshals and unmarshals
-// every member again to normalise numbers, which for a 100,000-route AFT
-// costs seconds and a gigabyte. This walks the generated structs once
-// with a plan per Go type (member names sorted as json.Marshal sorts a
-// map's keys) and writes straight to the buffer.
+// for byte, without building ygot's maps of maps: ygot renders each value
+// to a map, then marshals and unmarshals every member again to normalise
+// numbers, which for a 100,000-route AFT costs seconds and a gigabyte.
+// This walks the generated structs once with a plan per Go type and
+// parent module (member names sorted as json.Marshal sorts a map's keys)
+// and writes straight to the buffer.
 //
 // Member names carry their module where it differs from their parent's
 // (every member of the top object has one), identities their defining
@@ -31,9 +31,9 @@ import (
 //
 // It covers the shapes the generated package oc has (containers, keyed
 // and unkeyed lists, scalar leaves, enumerations and identities, simple
-// unions, leaf-lists, binary); for any other (empty, presence
-// containers, which the served trees do not use) it returns errUnplanned and render falls back to ygot, so an
-// answer is never wrong, only slower.
+// unions, leaf-lists, binary); for any other (empty leaves, presence
+// containers, which the served trees do not have) it returns errUnplanned
+// and render falls back to ygot, so an answer is never wrong, only slower.
 func appendIETFJSON(b []byte, s ygot.GoStruct) ([]byte, error) {
 	v := reflect.ValueOf(s)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
