@@ -6,6 +6,7 @@ import (
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/dataplane"
 	"github.com/intercloud/intercloud/internal/igp"
+	"github.com/intercloud/intercloud/internal/l2vpn"
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/ldp"
 	"github.com/intercloud/intercloud/internal/router"
@@ -495,6 +496,24 @@ func wireVRF(v lab.VRFInfo) VRF {
 		Routes:     v.Routes,
 		BGPVPN:     v.BGPVPN,
 		Attached:   v.Attached,
+		MACVRF:     wireMACVRF(v.MACVRF),
+	}
+}
+
+func wireMACVRF(m *lab.MACVRF) *MACVRF {
+	if m == nil {
+		return nil
+	}
+	c := m.Counters
+	return &MACVRF{
+		Encap: m.Encap,
+		VNI:   m.VNI,
+		MACs: wireSlice(m.MACs, func(e l2vpn.MACEntry) MACEntry {
+			return MACEntry{MAC: e.MAC, IPs: e.IPs, Where: e.Where, Port: e.Port, PE: e.PE, Encap: e.Encap, Label: e.Label, Seq: e.Seq}
+		}),
+		Flood: m.Flood,
+		Counters: EVICounters{FromPorts: c.FromPorts, ToPorts: c.ToPorts, Encapsulated: c.Encapsulated, Decapsulated: c.Decapsulated,
+			Replicas: c.Replicas, ARPSuppressed: c.ARPSuppressed, Dropped: c.Dropped},
 	}
 }
 

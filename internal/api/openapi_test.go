@@ -282,6 +282,7 @@ func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/frr", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/bgp/summary", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/bgp/vpnv4", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/bgp/evpn", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/ce1/bgp/ipv4/unicast", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/bgp/neighbor/ce1", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/vrf", want: 200},

@@ -24,6 +24,7 @@ var tableData = map[string]any{
 	"bgp summary":               []BGPNeighbor{},
 	"bgp vpnv4":                 []BGPRoute{},
 	"bgp ipv4 unicast":          []BGPRoute{},
+	"bgp evpn":                  []BGPRoute{},
 	"bgp neighbor ADDRESS|NODE": BGPNeighborDetail{},
 	"vrf [NAME]":                []VRF{},
 	"vrf NAME routes":           RouteTable{},
@@ -44,7 +45,7 @@ func tableName(table string) string {
 	}
 	switch strings.Join(w, " ") {
 	case "route", "fib", "lfib", "interfaces", "events", "advertised", "igp database", "igp database detail", "igp status",
-		"sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "security-groups", "sr-policy", "tunnels":
+		"sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp evpn", "security-groups", "sr-policy", "tunnels":
 		return strings.Join(w, " ")
 	case "tunnel":
 		return "tunnels"
@@ -68,6 +69,8 @@ func tableName(table string) string {
 		return "bgp vpnv4"
 	case "bgp ipv4":
 		return "bgp ipv4 unicast"
+	case "bgp l2vpn evpn":
+		return "bgp evpn"
 	}
 	switch {
 	case len(w) == 3 && w[0] == "bgp" && (w[1] == "neighbor" || w[1] == "neighbors"):

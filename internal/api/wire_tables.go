@@ -446,6 +446,40 @@ type VRF struct {
 	// BGPVPN id and the ports' addresses it exports.
 	BGPVPN   string         `json:"bgpvpn,omitempty"`
 	Attached []netip.Prefix `json:"attached,omitempty"`
+	// MACVRF: on a compute node, an EVPN instance of an l2 BGPVPN.
+	MACVRF *MACVRF `json:"mac_vrf,omitempty"`
+}
+
+// MACVRF is lab.MACVRF on the wire.
+type MACVRF struct {
+	Encap    string      `json:"encap"`
+	VNI      uint32      `json:"vni,omitempty"`
+	MACs     []MACEntry  `json:"macs"`
+	Flood    []string    `json:"flood"`
+	Counters EVICounters `json:"counters"`
+}
+
+// MACEntry is l2vpn.MACEntry on the wire.
+type MACEntry struct {
+	MAC   string       `json:"mac"`
+	IPs   []netip.Addr `json:"ips,omitempty"`
+	Where string       `json:"where"`
+	Port  string       `json:"port,omitempty"`
+	PE    string       `json:"pe,omitempty"`
+	Encap string       `json:"encap,omitempty"`
+	Label uint32       `json:"label,omitempty"`
+	Seq   uint32       `json:"seq,omitempty"`
+}
+
+// EVICounters is l2vpn.Counters on the wire.
+type EVICounters struct {
+	FromPorts     uint64 `json:"from_ports"`
+	ToPorts       uint64 `json:"to_ports"`
+	Encapsulated  uint64 `json:"encapsulated"`
+	Decapsulated  uint64 `json:"decapsulated"`
+	Replicas      uint64 `json:"bum_replicas"`
+	ARPSuppressed uint64 `json:"arp_suppressed"`
+	Dropped       uint64 `json:"dropped"`
 }
 
 // Link is lab.LinkInfo on the wire.

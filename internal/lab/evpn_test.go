@@ -3,6 +3,7 @@ package lab
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,6 +164,14 @@ func TestAnL2BGPVPNStretchesASubnetAcrossTwoClouds(t *testing.T) {
 			if !hasNeighbour(ga, "10.30.0.2", b.MAC) || !hasNeighbour(gb, "10.30.0.1", a.MAC) {
 				t.Errorf("ARP tables: a %v, b %v", ga.Neighbours(), gb.Neighbours())
 			}
+			// show east-cn1 vrf blue: the MAC table, where each MAC was learnt.
+			_, text, err := l.Show("east-cn1", "vrf blue", "")
+			if err != nil || !strings.Contains(text, "mac-vrf blue: evpn of bgpvpn blue") ||
+				!strings.Contains(text, a.MAC.String()+"  10.30.0.1        local port "+a.Port) ||
+				!strings.Contains(text, b.MAC.String()+"  10.30.0.2        bgp from "+e.PE+" ("+tc.encap+")") {
+				t.Errorf("show east-cn1 vrf blue: %v\n%s", err, text)
+			}
+			t.Logf("show east-cn1 vrf blue:\n%s", text)
 			// a's ARP for b was answered by east's PE from b's MAC/IP route.
 			s, _ = l.EVI("east-cn1", "blue")
 			if s.Counters.ARPSuppressed == 0 {

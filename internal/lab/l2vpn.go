@@ -247,3 +247,74 @@ func (l *Lab) EVPNLabel(node, name string) uint32 {
 	}
 	return n.bgp.evpn.Label(name)
 }
+
+// macVRFs are the node's EVPN instances as `show NODE vrf [NAME]` lists
+// them beside its VRFs (words: the table's words after "vrf").
+func (l *Lab) macVRFs(n *Node, words []string) []VRFInfo {
+	if n.bgp == nil || n.bgp.evpn == nil {
+		return nil
+	}
+	bgpvpnOf := map[string]string{}
+	l.bgpMu.Lock()
+	cr := l.clouds[n.Model.Cloud]
+	l.bgpMu.Unlock()
+	if cr != nil {
+		cr.mu.Lock()
+		if pe := cr.pes[n.Model.Name]; pe != nil {
+			for name, id := range pe.evis {
+				bgpvpnOf[name] = id
+			}
+		}
+		cr.mu.Unlock()
+	}
+	var out []VRFInfo
+	for _, name := range n.bgp.evpn.EVIs() {
+		if len(words) == 1 && name != words[0] {
+			continue
+		}
+		s, ok := n.bgp.evpn.EVI(name)
+		if !ok {
+			continue
+		}
+		out = append(out, VRFInfo{Name: name, RD: s.RD, Import: s.Import, Export: s.Export, Label: s.Label, BGPVPN: bgpvpnOf[name],
+			MACVRF: &MACVRF{Encap: s.Encap, VNI: s.VNI, MACs: s.MACs, Flood: s.Flood, Counters: s.Counters}})
+	}
+	return out
+}
+
+// writeMACVRFs prints the MAC table of each EVPN instance among infos.
+func writeMACVRFs(b *strings.Builder, infos []VRFInfo) {
+	for _, v := range infos {
+		m := v.MACVRF
+		if m == nil {
+			continue
+		}
+		how := fmt.Sprintf("mpls label %d", v.Label)
+		if m.Encap == l2vpn.EncapVXLAN.String() {
+			how = fmt.Sprintf("vxlan vni %d", m.VNI)
+		}
+		fmt.Fprintf(b, "\nmac-vrf %s: evpn of bgpvpn %s, %s; BUM to %s\n", v.Name, v.BGPVPN, how, orNone(strings.Join(m.Flood, ", ")))
+		fmt.Fprintf(b, "  %-17s  %-15s  %-30s  %-10s  %s\n", "MAC", "IP", "LEARNED", "LABEL/VNI", "SEQ")
+		for _, e := range m.MACs {
+			ips := make([]string, len(e.IPs))
+			for i, a := range e.IPs {
+				ips[i] = a.String()
+			}
+			where, label := "local port "+e.Port, "-"
+			if e.Where == "remote" {
+				where, label = "bgp from "+e.PE+" ("+e.Encap+")", fmt.Sprint(e.Label)
+			}
+			fmt.Fprintf(b, "  %-17s  %-15s  %-30s  %-10s  %d\n", e.MAC, orNone(strings.Join(ips, ",")), where, label, e.Seq)
+		}
+		c := m.Counters
+		fmt.Fprintf(b, "  frames from ports %d, to ports %d, encapsulated %d, decapsulated %d, BUM replicas %d, ARP answered %d, dropped %d\n",
+			c.FromPorts, c.ToPorts, c.Encapsulated, c.Decapsulated, c.Replicas, c.ARPSuppressed, c.Dropped)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

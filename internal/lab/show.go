@@ -19,7 +19,7 @@ var ErrNoNode = errors.New("no such node")
 
 // Tables lists what Show can show, as `intercloud show NODE ...` spells it.
 var Tables = []string{"route", "fib", "lfib", "interfaces", "igp neighbors", "igp database", "igp database detail",
-	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy", "advertised", "tunnels"}
+	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp evpn", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy", "advertised", "tunnels"}
 
 // Show returns one of a node's tables as data and as the text FRR's vtysh
 // would print for it. table is one of Tables, words joined by spaces or

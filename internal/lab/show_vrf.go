@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/l2vpn"
 	"github.com/intercloud/intercloud/internal/l3vpn"
 )
 
@@ -47,6 +48,19 @@ type VRFInfo struct {
 	// computepe.go), the BGPVPN's id and the ports' addresses it exports.
 	BGPVPN   string         `json:"bgpvpn,omitempty"`
 	Attached []netip.Prefix `json:"attached,omitempty"`
+	// MACVRF: a compute node's EVPN instance of an l2 BGPVPN (l2vpn.go),
+	// listed with the VRFs; Label is then its MPLS label (0 for VXLAN).
+	MACVRF *MACVRF `json:"mac_vrf,omitempty"`
+}
+
+// MACVRF is an EVPN instance's data plane: how it is reached, its MAC
+// table and where it floods.
+type MACVRF struct {
+	Encap    string           `json:"encap"`
+	VNI      uint32           `json:"vni,omitempty"`
+	MACs     []l2vpn.MACEntry `json:"macs"`
+	Flood    []string         `json:"flood"`
+	Counters l2vpn.Counters   `json:"counters"`
 }
 
 // showVRF answers "vrf" (the node's VRFs), "vrf NAME" (one) and "vrf NAME
@@ -98,6 +112,7 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 			infos = append(infos, vi)
 		}
 	}
+	infos = append(infos, l.macVRFs(n, words)...) // l2vpn.go
 	if len(words) == 1 && len(infos) == 0 {
 		if err := n.checkVRF(words[0]); err != nil {
 			return nil, "", err // with the VRFs it has, and the one meant
@@ -113,7 +128,7 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		b.WriteString("(no VRFs)\n")
 	}
 	for _, v := range infos {
-		if v.BGPVPN == "" && v.Attached == nil {
+		if v.MACVRF != nil || v.BGPVPN == "" && v.Attached == nil {
 			continue
 		}
 		ports := make([]string, len(v.Attached))
@@ -125,6 +140,7 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		}
 		fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, ports %s\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
 	}
+	writeMACVRFs(&b, infos) // l2vpn.go
 	return infos, b.String(), nil
 }
 
