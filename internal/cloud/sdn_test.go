@@ -65,7 +65,7 @@ func (e *env) sdnVM(name string, rts []string, cidr string) (bgpvpnVM, time.Time
 }
 
 // sdnLab starts examples/sdn.yaml and waits for the gateway's sessions.
-func sdnLab(t *testing.T) *env {
+func sdnLab(t testing.TB) *env {
 	e := start(t, loadModel(t, "sdn.yaml"), t.TempDir())
 	openDefaultGroup(t, ctxT(t), e.demo("dc1"))
 	return e
