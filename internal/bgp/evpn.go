@@ -17,6 +17,11 @@ import (
 // VNI and the route an RFC 9012 Encapsulation extended community.
 const EVPN Family = Family(bgp.RF_EVPN) // 25/70
 
+// rtFiltered reports whether RT constraint (RFC 4684) filters f's routes
+// to a peer: the VPN families and, as FRR and bagpipe-bgp do, EVPN, whose
+// routes carry route targets the same way.
+func (f Family) rtFiltered() bool { return f.isVPN() || f == EVPN }
+
 // EVPN route types (RFC 7432 7). Types other than 2 and 3 are carried
 // as their type and octets, unread.
 const (

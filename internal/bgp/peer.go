@@ -173,7 +173,7 @@ func (p *peer) join(ss *session) {
 		if !ss.families[f] {
 			continue
 		}
-		if f.isVPN() && !p.vpnReady(ss) {
+		if f.rtFiltered() && !p.vpnReady(ss) {
 			if !waiting {
 				p.waitRTC(ss)
 				waiting = true
@@ -289,7 +289,7 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 		local = ss.localAddr
 	}
 	k := groupKey{family: f, ibgp: p.ibgp, rrClient: p.cfg.RRClient, nextHop: local, thirdParty: p.cfg.ThirdPartyNextHop && !p.ibgp, as2: ss.as2}
-	if f.isVPN() {
+	if f.rtFiltered() {
 		k.rtc, _ = p.vpnFilter(ss)
 	}
 	k.selfEncaps = p.cfg.SelfEncapsulations.key()

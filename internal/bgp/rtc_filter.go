@@ -130,8 +130,9 @@ func (p *peer) vpnReady(ss *session) bool {
 	return !ss.families[RTC] || ss.disabled[RTC] || p.eorIn[RTC] || ss.grRestarted || p.rtcWaited
 }
 
-// vpnFamilies are the VPN families, filtered by RT membership.
-var vpnFamilies = [...]Family{VPNv4, VPNv6}
+// vpnFamilies are the families filtered by RT membership: the VPN
+// families and EVPN (evpn.go).
+var vpnFamilies = [...]Family{VPNv4, VPNv6, EVPN}
 
 // waitRTC defers the VPN joins until the peer's RTC End-of-RIB, for at
 // most rtcEoRWait.
@@ -243,7 +244,7 @@ func (p *peer) regroupVPN(ss *session, f Family) {
 // groupWithFilter is group(k), giving a new group p's filter.
 func (s *Speaker) groupWithFilter(k groupKey, p *peer, ss *session) *updateGroup {
 	g := s.group(k)
-	if k.family.isVPN() && k.rtc != (filterID{}) && g.filter == nil {
+	if k.family.rtFiltered() && k.rtc != (filterID{}) && g.filter == nil {
 		_, g.filter = p.vpnFilter(ss)
 	}
 	return g

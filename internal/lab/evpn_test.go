@@ -147,6 +147,14 @@ func TestAnL2BGPVPNStretchesASubnetAcrossTwoClouds(t *testing.T) {
 				}
 				return true
 			})
+			// RT constraint covers EVPN: east asked for 65000:500 only, so
+			// the reflector kept the other tenant's routes from it.
+			other, _ := bgp.ParseRouteTarget("65000:600")
+			for _, r := range l.nodes["east-cn1"].bgp.vpn.Speaker().Routes(bgp.EVPN) {
+				if slices.Contains(r.Attrs.RouteTargets(), other) {
+					t.Errorf("east-cn1 received the other tenant's route %v", r.Key)
+				}
+			}
 			s, _ := l.EVI("east-cn1", "blue")
 			e, _ := remoteMAC(s, b.MAC)
 			wantLabel := l.EVPNLabel("west-cn1", "blue")
