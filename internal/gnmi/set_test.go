@@ -321,6 +321,24 @@ func TestErrorsNameTheOperationThePathAndTheReason(t *testing.T) {
 	if field, desc := badField(t, err); field != "path[1]" || !strings.Contains(desc, in+"/statez") || !strings.Contains(desc, `has no element "statez"`) {
 		t.Errorf("Get: field %q, detail %q; want path[1] naming %s/statez and why", field, desc, in)
 	}
+	// So does a Subscribe, of its subscription.
+	sub, err := c.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Send(&gpb.SubscribeRequest{Request: &gpb.SubscribeRequest_Subscribe{Subscribe: &gpb.SubscriptionList{
+		Prefix: &gpb.Path{Target: "pe1"}, Mode: gpb.SubscriptionList_ONCE,
+		Subscription: []*gpb.Subscription{{Path: mustPath(t, in+"/state")}, {Path: mustPath(t, in+"/statez")}},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sub.Recv()
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("Subscribe to a path not in the schema: %v, want INVALID_ARGUMENT", err)
+	}
+	if field, desc := badField(t, err); field != "subscribe.subscription[1]" || !strings.Contains(desc, in+"/statez") {
+		t.Errorf("Subscribe: field %q, detail %q; want subscribe.subscription[1] naming %s/statez", field, desc, in)
+	}
 	if !linkUp(t, l, "pe1:"+ifname) {
 		t.Error("a refused Set changed the link")
 	}

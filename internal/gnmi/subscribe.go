@@ -1,6 +1,7 @@
 package gnmi
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -93,13 +94,14 @@ func (s *Server) Subscribe(stream gpb.GNMI_SubscribeServer) error {
 		return status.Error(codes.InvalidArgument, "the SubscriptionList has no subscription")
 	}
 	var subs []*subscription
-	for _, sub := range sl.GetSubscription() {
+	for i, sub := range sl.GetSubscription() {
+		field := fmt.Sprintf("subscribe.subscription[%d]", i)
 		full, err := fullPath(sl.GetPrefix(), sub.GetPath())
 		if err != nil {
-			return err
+			return fieldError(err, field, nil)
 		}
 		if err := checkPath(s.schema, full, codes.InvalidArgument); err != nil {
-			return err
+			return fieldError(err, field, full)
 		}
 		sc := &subscription{path: full, mode: sub.GetMode(), interval: time.Duration(sub.GetSampleInterval()), redund: sub.GetSuppressRedundant()}
 		if sc.mode == gpb.SubscriptionMode_SAMPLE {
@@ -107,7 +109,7 @@ func (s *Server) Subscribe(stream gpb.GNMI_SubscribeServer) error {
 			case sc.interval == 0:
 				sc.interval = minSample
 			case sc.interval < minSample:
-				return status.Errorf(codes.InvalidArgument, "sample_interval %v is below the shortest served, %v", sc.interval, minSample)
+				return fieldError(status.Errorf(codes.InvalidArgument, "sample_interval %v is below the shortest served, %v", sc.interval, minSample), field, full)
 			}
 		}
 		subs = append(subs, sc)
