@@ -163,14 +163,7 @@ func (t *fib) update(changes []fibChange) *fib {
 // buildNode builds the node for the range of bits bits at lo from the
 // entries overlapping it: those covering it all are its covers.
 func buildNode(entries []fibEntry, lo uint32, bits int) *fibNode {
-	var covers, inside []fibEntry
-	for _, e := range entries {
-		if e.prefix.Bits() <= bits {
-			covers = append(covers, e)
-		} else {
-			inside = append(inside, e)
-		}
-	}
+	covers, inside := splitAt(entries, bits, func(e *fibEntry) netip.Prefix { return e.prefix })
 	var n *fibNode
 	switch {
 	case len(inside) == 0:
@@ -218,20 +211,34 @@ func childSpan(p netip.Prefix, shift uint8) (first, last int) {
 // updateNode applies changes (each overlapping the node's range) to a
 // node, copying what changes.
 func updateNode(n *fibNode, lo uint32, bits int, changes []fibChange) *fibNode {
-	var mine, inside []fibChange
-	for _, c := range changes {
-		if c.prefix.Bits() <= bits {
-			mine = append(mine, c)
-		} else {
-			inside = append(inside, c)
-		}
-	}
+	mine, inside := splitAt(changes, bits, func(c *fibChange) netip.Prefix { return c.prefix })
 	out := n
 	switch {
 	case len(inside) == 0:
 	case n.kids == nil:
 		// The covers are redone below, from n's.
 		out = buildNode(applyChanges(n.entries, inside), lo, bits).withCovers(nil)
+	case inOneChildEach(inside, n.shift):
+		// The usual case, a few prefixes longer than the children: each
+		// goes to one child, in runs once sorted by it.
+		kid := func(c fibChange) uint32 { return lo32(c.prefix) >> n.shift & 0xff }
+		run := inside
+		if len(run) > 1 {
+			run = slices.Clone(run)
+			slices.SortFunc(run, func(x, y fibChange) int { return cmp.Compare(kid(x), kid(y)) })
+		}
+		kids := *n.kids
+		for len(run) > 0 {
+			i, j := kid(run[0]), 1
+			for j < len(run) && kid(run[j]) == i {
+				j++
+			}
+			kids[i] = updateNode(kids[i], lo|i<<n.shift, bits+8, run[:j])
+			run = run[j:]
+		}
+		cp := *n
+		cp.kids = &kids
+		out = &cp
 	default:
 		var buckets [256][]fibChange
 		for _, c := range inside {
@@ -258,6 +265,43 @@ func updateNode(n *fibNode, lo uint32, bits int, changes []fibChange) *fibNode {
 		return n
 	}
 	return out.withCovers(covers)
+}
+
+// splitAt splits xs into those whose prefix is at most bits long (a
+// node's covers) and the others, without copying when all are one or the
+// other (the callers only read the parts).
+func splitAt[T any](xs []T, bits int, prefix func(*T) netip.Prefix) (short, long []T) {
+	n := 0
+	for i := range xs {
+		if prefix(&xs[i]).Bits() <= bits {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil, xs
+	case len(xs):
+		return xs, nil
+	}
+	short, long = make([]T, 0, n), make([]T, 0, len(xs)-n)
+	for i := range xs {
+		if prefix(&xs[i]).Bits() <= bits {
+			short = append(short, xs[i])
+		} else {
+			long = append(long, xs[i])
+		}
+	}
+	return short, long
+}
+
+// inOneChildEach reports whether each change lies inside one child.
+func inOneChildEach(changes []fibChange, shift uint8) bool {
+	for _, c := range changes {
+		if first, last := childSpan(c.prefix, shift); first != last {
+			return false
+		}
+	}
+	return true
 }
 
 // applyChanges returns a leaf's entries with changes applied.

@@ -88,16 +88,18 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		}
 	}
 	e := m.newVRFEnv(idx, ifaces, len(work))
-	oldBestOf := make(map[netip.Prefix]*candidate, len(work))
-	oldList := make(map[netip.Prefix][]*candidate, len(work))
-	done := make(map[netip.Prefix]bool, len(work))
+	// What each prefix redone had before; a prefix is redone once.
+	type before struct {
+		list []*candidate
+		best *candidate
+	}
+	was := make(map[netip.Prefix]before, len(work))
 
 	// Candidates with their direct nexthops, and the direct selection.
 	var directChanged []netip.Prefix
 	build := func(p netip.Prefix) {
-		done[p] = true
 		old := oldCands[p]
-		oldList[p], oldBestOf[p] = old, oldBest[p]
+		was[p] = before{old, oldBest[p]}
 		if !full {
 			t.dropDeps(p, old)
 		}
@@ -126,7 +128,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		changed := directChanged
 		directChanged = nil
 		for _, p := range dependents(t.deps, changed) {
-			if !done[p] {
+			if _, done := was[p]; !done {
 				work = append(work, p)
 				build(p)
 			}
@@ -155,7 +157,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 			}
 			for _, c := range cs {
 				c.since = now
-				if o := findProto(oldList[p], c.route.Proto); o != nil && sameCandidate(o, c) {
+				if o := findProto(was[p].list, c.route.Proto); o != nil && sameCandidate(o, c) {
 					c.since = o.since
 				}
 			}
@@ -165,7 +167,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		} else {
 			t.best[p] = nb
 		}
-		ob := oldBestOf[p]
+		ob := was[p].best
 		if (ob == nil) != (nb == nil) || ob != nil && (ob.route.Proto != nb.route.Proto || !sameCandidate(ob, nb)) {
 			up.selected = append(up.selected, p)
 		}
