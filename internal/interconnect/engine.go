@@ -9,6 +9,10 @@
 // remote half's view of this one is stale. Everything is driven by those
 // events; a peer that cannot be reached gets a bounded number of retries
 // with back-off on the lab's clock, and the half's state_reason says why.
+// What a deleted half owes its peer is stored by Neutron with the delete
+// and told after a restart too; a remote_keystone naming the lab's own
+// Keystone is reached at the daemon's current address
+// (neutron.Service.InterconnectionKeystone).
 package interconnect
 
 import (
