@@ -85,6 +85,16 @@ func (m *ribManager) markDirty(idx int, p netip.Prefix) {
 	d[p] = struct{}{}
 }
 
+// reserveDirty makes room for n more dirty prefixes of VRF idx: an SPF
+// run's first set marks thousands at once, and a map grown from empty
+// rehashes at every doubling, at every recompute (the dirty sets go
+// after each).
+func (m *ribManager) reserveDirty(idx, n int) {
+	if n > 8 && m.dirty[idx] == nil {
+		m.dirty[idx] = make(map[netip.Prefix]struct{}, n)
+	}
+}
+
 // offered is what one protocol offers for one prefix.
 type offered struct {
 	routes []Route
@@ -159,6 +169,7 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 				}
 			}
 		}
+		m.reserveDirty(idx, len(changed))
 		for _, i := range changed {
 			k := routes[i].Prefix.Masked()
 			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1]), seen: pass}
@@ -189,6 +200,7 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 		set = make(map[netip.Prefix]*offered, len(routes))
 		byProto[p] = set
 	}
+	m.reserveDirty(idx, len(routes)+len(withdraw))
 	for _, k := range withdraw {
 		k = k.Masked()
 		if _, ok := set[k]; ok {
