@@ -90,6 +90,8 @@ type Interconnector interface {
 	// InterconnectionChanged: id was created or a refresh was asked for.
 	InterconnectionChanged(id string)
 	// InterconnectionDeleted: ic (a copy) was deleted, its BGPVPNs with it.
+	// A notice of it stays in the store (PendingDeletions) until the
+	// engine calls DeletionTold.
 	InterconnectionDeleted(ic Interconnection)
 }
 
