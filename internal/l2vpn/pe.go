@@ -237,6 +237,14 @@ func (pe *PE) BestChanged(changes []bgp.Change) {
 	pe.scheduleLocked()
 }
 
+// Resync (control lock held) hands the speaker the EVIs' routes again:
+// after the router's BGP restarted, the new speaker has none.
+func (pe *PE) Resync() {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	pe.scheduleLocked()
+}
+
 func (pe *PE) scheduleLocked() {
 	if !pe.scheduled {
 		pe.scheduled = true

@@ -279,3 +279,60 @@ func TestAMovedMACIsAdvertisedWithTheNextSequenceNumber(t *testing.T) {
 		t.Errorf("ping a -> b after the move: %v", res)
 	}
 }
+
+// A compute whose BGP restarts (RFC 4724, its peers keep its routes as
+// stale meanwhile) advertises its EVI's routes again from the new
+// speaker, even with nothing to learn from others: the reflector has
+// them fresh after the restart, and a VM of another cloud added then
+// pings east's.
+func TestAComputesBGPRestartKeepsItsEVPNRoutes(t *testing.T) {
+	l, clk := runL2Lab(t)
+	a, b := l2port("east-cn1", 1), l2port("west-cn1", 2)
+	applyL2(t, l, "east", l2vpnOf("blue", "65000:500", 0, a))
+	east := underlayAddr(l.nodes["east-cn1"])
+	atReflector := func() (fresh, stale int) {
+		for _, r := range l.nodes["p1"].bgp.vpn.Speaker().Routes(bgp.EVPN) {
+			switch {
+			case r.NextHop != east:
+			case r.Stale:
+				stale++
+			default:
+				fresh++
+			}
+		}
+		return
+	}
+	until(t, clk, "the reflector has east's two routes", func() bool { f, _ := atReflector(); return f == 2 })
+	if err := l.RestartBGP("east-cn1"); err != nil {
+		t.Fatal(err)
+	}
+	until(t, clk, "east's routes fresh at the reflector after the restart", func() bool {
+		f, s := atReflector()
+		return f == 2 && s == 0 && l.nodes["east-cn1"].bgp.vpn.Speaker().PeerState(l.reflectorAddr(t, "p1")) == bgp.Established
+	})
+	applyL2(t, l, "west", l2vpnOf("blue", "65000:500", 0, b))
+	until(t, clk, "west knows east's VM", func() bool {
+		s, _ := l.EVI("west-cn1", "blue")
+		_, ok := remoteMAC(s, a.MAC)
+		return ok
+	})
+	if res := guestPing(t, clk, guest(t, l, "west-cn1", "blue", b.MAC), "10.30.0.1", 2); res.Received != 2 {
+		t.Errorf("ping b -> a after east's restart: %v", res)
+	}
+}
+
+// reflectorAddr is the address computes peer with reflector rr at.
+func (l *Lab) reflectorAddr(t *testing.T, rr string) netip.Addr {
+	t.Helper()
+	for _, s := range l.Model.Sessions {
+		if s.Kind == topology.SessionCloudCore && s.B == rr {
+			if l.tcp != nil {
+				a, _ := l.SpeakerAddr(rr, "")
+				return a
+			}
+			return s.BAddr
+		}
+	}
+	t.Fatalf("no compute session with %s", rr)
+	return netip.Addr{}
+}

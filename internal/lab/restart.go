@@ -65,6 +65,9 @@ func (st *bgpState) restart() error {
 	if err := st.vpn.Restart(); err != nil {
 		return fmt.Errorf("%s: %w", st.n.Model.Name, err)
 	}
+	if st.evpn != nil {
+		st.evpn.Resync() // its EVIs' routes, on the new speaker (l2vpn.go)
+	}
 	now := func(sp *bgp.Speaker) *bgp.Speaker {
 		vrf, ok := old[sp]
 		if !ok {
