@@ -50,7 +50,7 @@ func printTrace(w io.Writer, r *api.TraceResponse) {
 	for _, h := range r.Hops {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%2d ", h.TTL)
-		last := ""
+		last, via := "", ""
 		var labels []string
 		for _, p := range h.Probes {
 			if p.Lost {
@@ -70,10 +70,16 @@ func printTrace(w io.Writer, r *api.TraceResponse) {
 					labels = append(labels, l.String())
 				}
 			}
+			if via == "" {
+				via = p.Via
+			}
 		}
 		fmt.Fprintln(w, b.String())
 		for _, l := range labels {
 			fmt.Fprintf(w, "     %s\n", l)
+		}
+		if via != "" { // the interface the hop named (RFC 5837): an IP tunnel
+			fmt.Fprintf(w, "     via %s\n", via)
 		}
 	}
 }

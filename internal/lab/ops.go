@@ -141,11 +141,11 @@ func (l *Lab) Trace(ctx context.Context, src, dst string, opts router.TraceOptio
 // attachment the VM is in unless *vrfp names one.
 func (l *Lab) ends(src, dst string, vrfp *string) (*Node, netip.Addr, netip.Addr, error) {
 	n, saddr, err := l.source(src)
+	if vn, va, verr := l.vmSource(src, vrfp); verr == nil {
+		n, saddr, err = vn, va, nil
+	}
 	if err != nil {
-		var verr error
-		if n, saddr, verr = l.vmSource(src, vrfp); verr != nil {
-			return nil, netip.Addr{}, netip.Addr{}, err
-		}
+		return nil, netip.Addr{}, netip.Addr{}, err
 	}
 	vrf := *vrfp
 	if err := n.checkVRF(vrf); err != nil {
