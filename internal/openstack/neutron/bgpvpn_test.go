@@ -361,6 +361,9 @@ func TestBGPVPNValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, err = bgpvpns.CreatePortAssociation(ctx, demo, l2.ID, bgpvpns.CreatePortAssociationOpts{PortID: port.ID}).Extract()
+	gcError(t, "port association on l2", err, 400, "BadRequest",
+		"Bad bgpvpn request: Port associations require the bgpvpn to be of type l3: this cloud's EVPN (type l2) takes network associations only.")
 	_, err = bgpvpns.CreatePortAssociation(ctx, demo, l3.ID, bgpvpns.CreatePortAssociationOpts{PortID: port.ID,
 		Routes: []bgpvpns.PortRoutes{{Type: "bgpvpn", BGPVPNID: l2.ID}}}).Extract()
 	gcError(t, "leaking a BGPVPN of another type", err, 400, "BGPVPNPortAssocRouteBGPVPNTypeDiffer",
