@@ -1,6 +1,7 @@
 package l3vpn
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/intercloud/intercloud/internal/bgp"
@@ -39,6 +40,32 @@ func TestAnASBRSwapsIntoTheTunnelTheRoutesEgressOffers(t *testing.T) {
 		if got.Addr != c.want.Addr || got.OutLabel != c.want.OutLabel || (got.Tunnel == nil) != (c.want.Tunnel == nil) ||
 			got.Tunnel != nil && *got.Tunnel != *c.want.Tunnel {
 			t.Errorf("%s: %+v (tunnel %+v), want %+v (tunnel %+v)", c.name, got, got.Tunnel, c.want, c.want.Tunnel)
+		}
+	}
+}
+
+// RT constraint: a PE asks for what its VRFs import, an ASBR with a VRF
+// of its own for everything (it passes every VPN's routes on).
+func TestAnASBRWithAVRFStillAsksForEveryVPN(t *testing.T) {
+	for _, asbr := range []bool{false, true} {
+		g := newVPNRig(t, false)
+		lo := a("10.255.0.9")
+		r := g.net.AddRouter("pe9", netip.PrefixFrom(lo, 32))
+		n, err := New(Config{Env: r, Mode: Provider, ASBR: asbr,
+			Speaker: bgp.Config{ASN: 65000, RouterID: lo, Families: []bgp.Family{bgp.VPNv4}, Transport: g.core, ListenAddr: netip.AddrPortFrom(lo, 179), Clock: g.net.Clock}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(n.Close)
+		rd, _ := bgp.ParseRD("10.255.0.9:1")
+		if err := n.AddVRF(VRFConfig{Name: "red", RD: rd, Import: []bgp.ExtCommunity{rt1}, Export: []bgp.ExtCommunity{rt1},
+			Speaker: bgp.Config{ASN: 65000, RouterID: lo, Transport: g.site1, Clock: g.net.Clock}}); err != nil {
+			t.Fatal(err)
+		}
+		r.Do(n.Start)
+		got := n.Speaker().ImportRTs()
+		if asbr && got != nil || !asbr && (len(got) != 1 || got[0] != rt1) {
+			t.Errorf("ASBR %v: asks RT constraint for %v", asbr, got)
 		}
 	}
 }

@@ -163,9 +163,13 @@ func (n *Node) Start() {
 }
 
 // askImportRTs (control lock held): RT constraint (RFC 4684), the PE
-// asks only for what its VRFs import. Reflectors and ASBRs without VRFs
-// never call it, and ask for everything.
+// asks only for what its VRFs import. Reflectors never call it, and ask
+// for everything; so does an ASBR, VRFs or not (a WAN PE that is also an
+// sdn cloud's option B peer): it passes on every VPN's routes.
 func (n *Node) askImportRTs() {
+	if n.asbr != nil {
+		return
+	}
 	var rts []bgp.ExtCommunity
 	for _, v := range n.vrfs {
 		for _, rt := range v.imports {
