@@ -9,7 +9,7 @@ import (
 // its OpenStack asks, so they are counted apart, and the lab that comes
 // up has exactly the rest.
 func TestTheModelCountsTheSessionsUpRuns(t *testing.T) {
-	for _, name := range []string{"seed.yaml", "two-clouds.yaml", "three-clouds.yaml", "overlap.yaml", "inter-as.yaml"} {
+	for _, name := range []string{"seed.yaml", "two-clouds.yaml", "three-clouds.yaml", "overlap.yaml", "inter-as.yaml", "sdn.yaml"} {
 		l, _ := exampleLab(t, name)
 		sum := l.Model.Summarize()
 		if c := l.Counts(); c.BGPSessions != sum.Sessions || c.BGPEstablished != sum.Sessions {
