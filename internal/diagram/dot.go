@@ -299,6 +299,14 @@ func linkTooltip(l *vlink) string {
 
 func sessionTooltip(s *vsession) string {
 	t := fmt.Sprintf("%s: %s – %s", s.s.Kind, s.s.A, s.s.B)
+	if n := len(s.members); n > 1 {
+		// A bundle: one session per compute node of the cloud.
+		cloud, peer := s.a.node.name, s.s.B
+		if s.cloudB {
+			cloud, peer = s.b.node.name, s.s.A
+		}
+		t = fmt.Sprintf("%s: %d sessions, one per compute node of %s – %s", s.s.Kind, n, cloud, peer)
+	}
 	if len(s.s.Families) > 0 {
 		t += " · " + strings.Join(s.s.Families, ", ")
 	}

@@ -109,6 +109,9 @@ func Draw(m *topology.Model, o Options) Drawing {
 	drawn := map[*topology.Session]sessionGeom{}
 	for _, sg := range L.sessions {
 		drawn[sg.s.s] = sg
+		for _, m := range sg.s.members {
+			drawn[m] = sg // a bundle's sessions share its line
+		}
 	}
 	if m != nil {
 		for i := range m.Sessions {

@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,56 @@ func TestCloudInternalRoutersInTheCloudsBox(t *testing.T) {
 	d := Draw(b.m, Options{BGP: true})
 	if len(d.Clouds) != 1 || len(d.Clouds[0].Routers) != 1 || d.Clouds[0].Routers[0].Role != "control" || d.Clouds[0].Routers[0].X == nil {
 		t.Errorf("JSON's cloud: %+v", d.Clouds)
+	}
+}
+
+// A bgpvpn cloud's computes each peer with every reflector (as the lab
+// runs them); from three computes on, the sessions to one reflector are
+// drawn as one line from the cloud, which the JSON gives every one of
+// them, and whose tooltip counts them.
+func TestComputeSessionsBundledPerCloud(t *testing.T) {
+	b := newBuilder("bundle")
+	b.node("p1", topology.RoleP, 0, 65000).RouteReflector = true
+	b.node("p2", topology.RoleP, 0, 65000).RouteReflector = true
+	b.node("pe1", topology.RolePE, 0, 65000)
+	b.link("pe1", "p1", time.Millisecond)
+	b.link("pe1", "p2", time.Millisecond)
+	big := b.cloud("big", "pe1", topology.JoinBGPVPN, 65000, 12)
+	small := b.cloud("small", "pe1", topology.JoinBGPVPN, 65000, 2)
+	for _, c := range append(big.Computes, small.Computes...) {
+		b.session(topology.SessionCloudCore, c.Name, "p1")
+		b.session(topology.SessionCloudCore, c.Name, "p2")
+	}
+	v := newView(b.m, Options{BGP: true})
+	if got := len(v.sessions); got != 2+4 {
+		t.Errorf("%d sessions drawn, want 2 bundles for big and 4 lines for small", got)
+	}
+	for _, s := range v.sessions {
+		if n := len(s.members); n != 0 && (n != 12 || s.a.node.name != "big" || s.a.compute != -1) {
+			t.Errorf("bundle of %d from %s (compute %d)", n, s.a.node.name, s.a.compute)
+		}
+	}
+	tips := 0
+	for _, s := range v.sessions {
+		if strings.Contains(sessionTooltip(s), "12 sessions, one per compute node of big") {
+			tips++
+		}
+	}
+	if tips != 2 {
+		t.Errorf("%d bundle tooltips count the computes, want 2", tips)
+	}
+	d := Draw(b.m, Options{BGP: true})
+	curves := map[string]bool{}
+	for _, s := range d.Sessions {
+		if len(s.Curve) != 3 {
+			t.Errorf("session %s-%s has no curve", s.A, s.B)
+			continue
+		}
+		if strings.HasPrefix(s.A, "big-") {
+			curves[fmt.Sprint(s.B, s.Curve)] = true
+		}
+	}
+	if len(curves) != 2 {
+		t.Errorf("big's 24 sessions have %d distinct curves, want 2 (one per reflector)", len(curves))
 	}
 }

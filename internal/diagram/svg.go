@@ -78,7 +78,11 @@ func renderSVG(L *layout, o Options) []byte {
 				if sg.s.s.Kind != k {
 					continue
 				}
-				s.raw(`<path d="M` + pt(sg.p0) + " Q" + pt(sg.c) + " " + pt(sg.p1) + `"><title>` + esc(sessionTooltip(sg.s)) + "</title></path>\n")
+				width := ""
+				if len(sg.s.members) > 1 {
+					width = ` stroke-width="2.8"` // a bundle of computes' sessions
+				}
+				s.raw(`<path d="M` + pt(sg.p0) + " Q" + pt(sg.c) + " " + pt(sg.p1) + `"` + width + `><title>` + esc(sessionTooltip(sg.s)) + "</title></path>\n")
 			}
 			s.raw("</g>\n")
 		}

@@ -61,6 +61,11 @@ type endpoint struct {
 type vsession struct {
 	s    *topology.Session
 	a, b endpoint
+	// members are the sessions a bundle stands for (s is the first):
+	// one per compute node of a cloud to the same peer, drawn as one
+	// line from the cloud (bundleSessions). Nil for a single session.
+	members []*topology.Session
+	cloudB  bool // a bundle's cloud is its b end
 }
 
 type varea struct {
@@ -160,6 +165,7 @@ func newView(m *topology.Model, o Options) *view {
 		v.sessions = append(v.sessions, &vsession{s: s, a: a, b: b})
 		seenKind[s.Kind] = true
 	}
+	v.sessions = bundleSessions(v.sessions)
 	for _, k := range sessionKinds {
 		if seenKind[k.Kind] {
 			v.kinds = append(v.kinds, k.Kind)
@@ -270,6 +276,61 @@ func innerRouters(m *topology.Model) map[*topology.Node]string {
 		if p := peer[n.Name]; p != "" && p != "?" && cloudNode[p] {
 			out[n] = p
 		}
+	}
+	return out
+}
+
+// bundleMin is the number of a cloud's computes peering alike from which
+// their sessions are drawn as one: two lines per reflector still read,
+// a dozen fan into a knot.
+const bundleMin = 3
+
+// bundleSessions draws the sessions of a cloud's compute nodes to one
+// peer (a bgpvpn cloud's computes are PEs, each with a session to every
+// reflector) as one line from the cloud when there are bundleMin or more,
+// keeping the first one's place in the order.
+func bundleSessions(in []*vsession) []*vsession {
+	type key struct {
+		kind  topology.SessionKind
+		vrf   string
+		cloud *vnode
+		peer  endpoint
+	}
+	keyOf := func(s *vsession) (key, bool) {
+		switch {
+		case s.a.compute >= 0 && s.b.compute < 0:
+			return key{s.s.Kind, s.s.VRF, s.a.node, s.b}, true
+		case s.b.compute >= 0 && s.a.compute < 0:
+			return key{s.s.Kind, s.s.VRF, s.b.node, s.a}, true
+		}
+		return key{}, false
+	}
+	count := map[key]int{}
+	for _, s := range in {
+		if k, ok := keyOf(s); ok {
+			count[k]++
+		}
+	}
+	bundles := map[key]*vsession{}
+	var out []*vsession
+	for _, s := range in {
+		k, ok := keyOf(s)
+		if !ok || count[k] < bundleMin {
+			out = append(out, s)
+			continue
+		}
+		if b := bundles[k]; b != nil {
+			b.members = append(b.members, s.s)
+			continue
+		}
+		b := &vsession{s: s.s, a: s.a, b: s.b, members: []*topology.Session{s.s}}
+		if b.a.compute >= 0 {
+			b.a.compute = -1
+		} else {
+			b.b.compute, b.cloudB = -1, true
+		}
+		bundles[k] = b
+		out = append(out, b)
 	}
 	return out
 }
