@@ -78,7 +78,7 @@ func browser(t *testing.T, exe string) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
-		chromedp.WindowSize(1440, 900),
+		chromedp.WindowSize(1366, 768), // the common laptop screen the page is made for
 		chromedp.NoSandbox, // root in CI containers
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-dev-shm-usage", true),

@@ -115,6 +115,7 @@ async function start() {
   fit();
   wire();
   await refresh();
+  drawTimeline(); // its hint shows before the first event arrives
   follow();
   if (S.topo.clouds.length) loadClouds(); // the VMs, as trace ends
   // Sessions change without an event (a hold timer, a reconnect): poll
