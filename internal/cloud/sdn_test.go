@@ -321,3 +321,43 @@ func (e *env) uplinkPeer(cloud string) netip.Addr {
 	}
 	return l.A.Addr
 }
+
+// The way README's session goes: the admin's BGPVPN red for demo-dc1, the
+// tenant associates its initial network private (which router1 also
+// routes, so the lab knows the VM in the global table too) and boots a
+// server there. Traffic from the VM's address takes its attachment's VRF:
+// it reaches ce1 through the gateway, and ce1 reaches it.
+func TestAServerOnAnAssociatedRoutedNetworkSendsInItsVRF(t *testing.T) {
+	e := sdnLab(t)
+	ctx := ctxT(t)
+	adm, demo := e.admin("dc1"), e.demo("dc1")
+	pages, err := networks.List(demo, networks.ListOpts{Name: "private"}).AllPages(ctx)
+	must(t, err)
+	nets, err := networks.ExtractNetworks(pages)
+	must(t, err)
+	if len(nets) != 1 {
+		t.Fatalf("demo-dc1 has %d networks named private, want its initial one", len(nets))
+	}
+	v, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{Name: "red", TenantID: nets[0].ProjectID, RouteTargets: []string{redRT}}).Extract()
+	must(t, err)
+	_, err = bgpvpns.CreateNetworkAssociation(ctx, demo, v.ID, bgpvpns.CreateNetworkAssociationOpts{NetworkID: nets[0].ID}).Extract()
+	must(t, err)
+	sv, err := servers.Create(ctx, e.compute("dc1"), servers.CreateOpts{Name: "vm1", ImageRef: glance.Images()[0].ID, FlavorRef: "1",
+		Networks: []servers.Network{{UUID: nets[0].ID}}}, nil).Extract()
+	must(t, err)
+	ppages, err := ports.List(adm, ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+	must(t, err)
+	ps, err := ports.ExtractPorts(ppages)
+	must(t, err)
+	if len(ps) != 1 || len(ps[0].FixedIPs) != 1 {
+		t.Fatalf("vm1's ports: %+v", ps)
+	}
+	vm := netip.MustParseAddr(ps[0].FixedIPs[0].IPAddress)
+	e.until("ce1 learns the VM", 10*time.Second, func() bool { return e.has("ce1", "", host32(vm)) })
+	if res := e.ping(vm.String(), "ce1", 2); res.Received != 2 {
+		t.Fatalf("ping VM %v -> ce1: %+v", vm, res)
+	}
+	if res := e.ping("ce1", vm.String(), 2); res.Received != 2 {
+		t.Fatalf("ping ce1 -> VM %v: %+v", vm, res)
+	}
+}
