@@ -368,8 +368,8 @@ func TestPools(t *testing.T) {
 	// pe12 is the PE block's 12th address.
 	m, _ := load(t, shape(10, 2, 30, 1, 40))
 	for _, n := range m.Nodes {
-		if n.Role == topology.RoleCompute {
-			continue // computes take hashed slots of their own block
+		if n.Role == topology.RoleCompute || n.Role == topology.RoleControl {
+			continue // computes (and sdn clouds' control nodes) take hashed slots of their own block
 		}
 		num := nameNum(strings.TrimLeft(n.Name[strings.LastIndex(n.Name, "-")+1:], "abcdefghijklmnopqrstuvwxyz"))
 		var role int
