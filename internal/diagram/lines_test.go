@@ -16,7 +16,7 @@ func readableModels(t *testing.T) []namedModel {
 		t.Fatal(err)
 	}
 	models := []namedModel{{"seed", seed}}
-	for _, f := range []string{"three-clouds.yaml", "two-clouds.yaml", "inter-as.yaml", "sr-te.yaml", "overlap.yaml"} {
+	for _, f := range []string{"three-clouds.yaml", "two-clouds.yaml", "inter-as.yaml", "sr-te.yaml", "overlap.yaml", "sdn.yaml"} {
 		res, err := topology.LoadFile(filepath.Join("..", "..", "examples", f))
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -75,6 +75,7 @@ func TestDrawingFitsALaptop(t *testing.T) {
 		"inter-as.yaml":     {1200, 2},
 		"sr-te.yaml":        {1200, 2},
 		"overlap.yaml":      {1200, 2},
+		"sdn.yaml":          {1200, 2},
 	}
 	for _, tm := range readableModels(t) {
 		L := newLayout(newView(tm.m, Options{BGP: true}), Options{BGP: true})
