@@ -18,8 +18,10 @@ import (
 // network association, no port, or no route target to import or export
 // attaches nothing. A port association adds its port's fixed IPs when it
 // says advertise_fixed_ips, and its routes of type prefix, reached through
-// the port (portRoutes). Router associations, and routes of type bgpvpn
-// (leaking another BGPVPN's routes through the port), are not applied.
+// the port (portRoutes). Router associations go by router id only: the
+// lab does not apply them and says so (an event on the network node), nor
+// routes of type bgpvpn (leaking another BGPVPN's routes through the
+// port), which are left out.
 func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 	byNet := map[string][]neutron.Port{}
 	ports := map[string]neutron.Port{}
@@ -67,7 +69,12 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 			}
 			c.Routes = append(c.Routes, portRoutes(as, p)...)
 		}
-		if len(c.Ports)+len(c.Routes) == 0 || len(c.Import)+len(c.Export) == 0 {
+		for _, as := range st.BGPVPNRouterAssociations {
+			if as.BGPVPNID == v.ID {
+				c.Routers = append(c.Routers, as.RouterID)
+			}
+		}
+		if len(c.Ports)+len(c.Routes)+len(c.Routers) == 0 || len(c.Import)+len(c.Export) == 0 {
 			continue
 		}
 		out = append(out, c)

@@ -51,6 +51,9 @@ type CloudBGPVPN struct {
 	Ports []CloudVM
 	// Routes are its port associations' prefix routes (bgpvpnroutes.go).
 	Routes []CloudVPNRoute
+	// Routers are its router associations' routers, which the lab does
+	// not apply (noteRouterAssociations says so).
+	Routers []string
 }
 
 // computePE is a compute node's PE state: its attachment VRFs and, while
@@ -141,6 +144,7 @@ func (l *Lab) planComputePEs() error {
 // syncComputePEs (cr.mu held) brings the computes' attachment VRFs and
 // sessions in line with the cloud's BGPVPNs.
 func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
+	noteRouterAssociations(cr, vpns)
 	if !l.computeIsPE(cr.c.Name) && !l.isSDNCloud(cr.c.Name) {
 		if len(vpns) > 0 && !cr.bgpvpnIdle {
 			why := fmt.Sprintf("it joins by %s, not bgpvpn with compute nodes", cr.c.JoinText())
