@@ -21,15 +21,16 @@ func benchUp(b *testing.B, m *topology.Model) {
 	var lab time.Duration
 	var heap uint64
 	cpu := processCPU()
-	// A lab beyond the usual sizes says how far it got as it goes: it may
-	// run out of memory or time before it is ready.
+	// A lab beyond the usual sizes says how far it got as it goes, on
+	// stderr (a benchmark's log shows only once it ends): it may run out
+	// of memory or time before it is ready.
 	progress := func(string, time.Duration) {}
 	if len(m.Nodes) > 5000 {
 		start := time.Now()
 		progress = func(what string, labTime time.Duration) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			b.Logf("%s: %v of wall time, %v of CPU, lab time %v, heap %d MB, from the OS %d MB",
+			fmt.Fprintf(os.Stderr, "%s: %v of wall time, %v of CPU, lab time %v, heap %d MB, from the OS %d MB\n",
 				what, time.Since(start).Round(time.Second), (processCPU() - cpu).Round(time.Second), labTime, ms.HeapAlloc>>20, ms.Sys>>20)
 		}
 	}
