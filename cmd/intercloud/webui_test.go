@@ -50,7 +50,15 @@ func webLab(t *testing.T) (addr, loginURL, token string) {
 		out, errOut, _ := run(t, "up", flag, bgpPort)
 		upDone <- out + errOut
 	}()
-	waitUntil(t, 60*time.Second, "lab up", func() (bool, string) {
+	// Up's bring-up is a second when the machine is idle; the bound is for
+	// a machine loaded by other test packages. An up that exits early
+	// (its address taken, a bad flag) fails at once with what it said.
+	waitUntil(t, 2*time.Minute, "lab up", func() (bool, string) {
+		select {
+		case out := <-upDone:
+			t.Fatalf("up exited before the lab was up:\n%s", out)
+		default:
+		}
 		out, errOut, code := run(t, "status", flag)
 		return code == 0 && strings.Contains(out, "converged"), out + errOut
 	})
@@ -79,7 +87,7 @@ func browser(t *testing.T, exe string) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.WindowSize(1366, 768), // the common laptop screen the page is made for
-		chromedp.NoSandbox, // root in CI containers
+		chromedp.NoSandbox,             // root in CI containers
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 	)
