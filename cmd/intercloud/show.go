@@ -26,8 +26,9 @@ const showTables = `  route                 the RIB (show ip route)
   bgp summary           BGP neighbours (show bgp summary; --vrf for a PE's VRF)
   bgp vpnv4             VPNv4 routes of a PE or reflector (show bgp ipv4 vpn)
   bgp ipv4 unicast      IPv4 routes of a CE, or of a PE's VRF with --vrf
+  bgp evpn              EVPN routes, MAC/IP and inclusive multicast (show bgp l2vpn evpn)
   bgp neighbor NODE     one BGP neighbour, by node name or address
-  vrf [NAME [routes]]   a PE's VRFs, one of them, or its routing table
+  vrf [NAME [routes]]   a PE's VRFs (a compute's MAC-VRFs too), one of them, or its routing table
   events                the node's event log
   security-groups       where a cloud's VMs live: each address's rules, allowed sources and drops
   sr-policy             a headend's SR policies and their candidate paths
