@@ -49,6 +49,10 @@ func DOT(m *topology.Model, o Options) []byte {
 			w("    %s [label=%s, shape=box, style=filled, fillcolor=%s, color=%s, fontsize=10];\n",
 				dotQuote(computeID(c, i)), dotQuote(label), dotQuote(computeFill), dotQuote(s.Stroke))
 		}
+		for j, n := range c.inner {
+			w("    %s [label=%s, shape=box, style=filled, fillcolor=%s, color=%s, fontsize=10];\n",
+				dotQuote(computeID(c, len(c.computes)+j)), dotQuote(innerLabel(n, "\n")), dotQuote(computeFill), dotQuote(s.Stroke))
+		}
 		w("  }\n")
 	}
 
@@ -156,7 +160,20 @@ func dotNode(n *vnode) string {
 // compute name, which cannot clash with a node name unless a node name
 // itself contains a slash.
 func computeID(c *vcloud, i int) string {
+	if i >= len(c.computes) {
+		return c.node.name + "/" + c.inner[i-len(c.computes)].Name
+	}
 	return c.node.name + "/" + c.computes[i].Name
+}
+
+// innerLabel is a cloud's inner router's label (an sdn cloud's control
+// node): its name and role, then its loopback after sep.
+func innerLabel(n *topology.Node, sep string) string {
+	label := n.Name + " (" + string(n.Role) + ")"
+	if n.Loopback.IsValid() {
+		label += sep + n.Loopback.Addr().String()
+	}
+	return label
 }
 
 func endpointID(e endpoint) string {

@@ -59,6 +59,9 @@ func Mermaid(m *topology.Model, o Options) []byte {
 			}
 			w("    %s[\"%s\"]:::compute\n", ids.compute(c, i), label)
 		}
+		for j, n := range c.inner {
+			w("    %s[\"%s\"]:::compute\n", ids.compute(c, len(c.computes)+j), innerLabelMermaid(n))
+		}
 		w("  end\n")
 	}
 	for _, n := range v.nodes {
@@ -246,4 +249,13 @@ func mermaidIdent(name string) string {
 		}
 	}
 	return b.String()
+}
+
+// innerLabelMermaid is innerLabel with Mermaid's line break.
+func innerLabelMermaid(n *topology.Node) string {
+	label := mermaidText(n.Name + " (" + string(n.Role) + ")")
+	if n.Loopback.IsValid() {
+		label += "<br/>" + n.Loopback.Addr().String()
+	}
+	return label
 }
