@@ -15,12 +15,19 @@ import (
 // its underlay address, which is also the next hop it exports with.
 func (g *vpnRig) compute() (*Node, netip.Addr) {
 	g.t.Helper()
+	return g.computeTelling(nil)
+}
+
+// computeTelling is compute with onReadvertised as its
+// Config.OnReadvertised.
+func (g *vpnRig) computeTelling(onReadvertised func(string, netip.Prefix, bool)) (*Node, netip.Addr) {
+	g.t.Helper()
 	under := a("10.0.9.1")
 	r := g.net.AddRouter("cn1", netip.MustParsePrefix("10.255.160.1/32"))
 	static(r, "", "0.0.0.0/0") // the cloud's underlay: everything by its network node
 	static(g.r["pe2"], "", "10.0.9.0/31")
 	g.r["cn1"] = r
-	n, err := New(Config{Env: r, Mode: Provider, NextHop: under, OnDemandVRFs: true,
+	n, err := New(Config{Env: r, Mode: Provider, NextHop: under, OnDemandVRFs: true, OnReadvertised: onReadvertised,
 		Speaker: bgp.Config{ASN: 65000, RouterID: r.RouterID(), Families: []bgp.Family{bgp.VPNv4},
 			Transport: g.core, ListenAddr: netip.AddrPortFrom(under, 179), Clock: g.net.Clock}})
 	if err != nil {

@@ -58,6 +58,11 @@ type Config struct {
 	// imports join the VRFs' in RT constraint, and the best-path changes
 	// of the families the Node does not use (EVPN) go to it.
 	Beside Beside
+	// OnReadvertised, when set, is told (control lock held) when an
+	// attachment VRF starts or stops readvertising a prefix of another
+	// VPN (SetReadvertise): the caller makes the prefix end in the VRF
+	// meanwhile, as for what SetAttached exports (readvertise.go).
+	OnReadvertised func(vrf string, p netip.Prefix, on bool)
 }
 
 // Beside is a service sharing a Node's global speaker.
@@ -83,6 +88,8 @@ type Node struct {
 	onDemand   bool               // Config.OnDemandVRFs
 	encaps     []bgp.ExtCommunity // Config.Encapsulations as communities
 	beside     Beside             // Config.Beside
+	// onReadvertised: Config.OnReadvertised.
+	onReadvertised func(vrf string, p netip.Prefix, on bool)
 	// vrfs, sorted by name, is replaced (never changed in place) under
 	// mu and the control lock: sync reads it under the control lock,
 	// others through vrfList.
@@ -129,6 +136,7 @@ func New(cfg Config) (*Node, error) {
 		pending: map[string]map[bgp.RouteKey]*bgp.Route{}, installed: map[ribKey][]router.Route{}}
 	n.encaps = encapCommunities(cfg.Encapsulations)
 	n.beside = cfg.Beside
+	n.onReadvertised = cfg.OnReadvertised
 	n.res = NewResolver(cfg.Env.RIB(), "")
 	sc := cfg.Speaker
 	sc.Resolver = n.res.Resolve
@@ -176,6 +184,11 @@ func (n *Node) askImportRTs() {
 			if !slices.Contains(rts, rt) {
 				rts = append(rts, rt)
 			}
+		}
+	}
+	for _, rt := range readvertiseRTs(n.vrfs) {
+		if !slices.Contains(rts, rt) {
+			rts = append(rts, rt)
 		}
 	}
 	if n.beside != nil {

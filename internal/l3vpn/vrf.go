@@ -50,6 +50,10 @@ type vrf struct {
 	// each route with localPref when hasLocalPref (SetAttached).
 	attachment bool
 	attached   []Attached
+	// readv is what it readvertises (SetReadvertise), readvd the
+	// prefixes it does now (readvertise.go).
+	readv  []Readvertise
+	readvd map[netip.Prefix]bool
 }
 
 // Attached is a prefix an attachment VRF exports: a VM's address, or a
@@ -120,6 +124,7 @@ func (n *Node) RemoveVRF(name string) bool {
 			delete(n.installed, k)
 		}
 	}
+	n.dropReadvertised(v)
 	n.releasePrefixLabels(v, nil)
 	n.env.RIB().ReleaseLabel(v.label)
 	n.vrfsChanged()
@@ -234,6 +239,9 @@ func (n *Node) syncVRFs() {
 				a.LocalPref, a.HasLocalPref = at.LocalPref, true
 			}
 			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: at.Prefix}, Label: v.label, Attrs: a})
+		}
+		if v.attachment {
+			export = append(export, n.readvertised(v, vpn, self, isCE)...)
 		}
 		if v.perPrefix {
 			n.releasePrefixLabels(v, isCE)
