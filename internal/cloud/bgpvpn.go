@@ -18,10 +18,14 @@ import (
 // network association, no port, or no route target to import or export
 // attaches nothing. A port association adds its port's fixed IPs when it
 // says advertise_fixed_ips, and its routes of type prefix, reached through
-// the port (portRoutes). Router associations go by router id only: the
-// lab does not apply them and says so (an event on the network node), nor
-// routes of type bgpvpn (leaking another BGPVPN's routes through the
-// port), which are left out.
+// the port (portRoutes). A router association brings in the VM ports of
+// every network the router has an interface on, and, when it says
+// advertise_extra_routes, the router's extra routes whose next hop is one
+// of those ports (routerRoutes), as bagpipe's driver does: the router is
+// distributed over the computes hosting its networks' ports, each a PE
+// for them (see routerNetworks for why not the network node). Routes of
+// type bgpvpn (leaking another BGPVPN's routes through the port) are left
+// out.
 func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 	byNet := map[string][]neutron.Port{}
 	ports := map[string]neutron.Port{}
@@ -30,6 +34,11 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 			byNet[p.NetworkID] = append(byNet[p.NetworkID], p)
 		}
 		ports[p.ID] = p
+	}
+	routerNets := routerNetworks(st.Ports)
+	routers := map[string]neutron.Router{}
+	for _, r := range st.Routers {
+		routers[r.ID] = r
 	}
 	var out []lab.CloudBGPVPN
 	for _, v := range st.BGPVPNs {
@@ -70,11 +79,23 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 			c.Routes = append(c.Routes, portRoutes(as, p)...)
 		}
 		for _, as := range st.BGPVPNRouterAssociations {
-			if as.BGPVPNID == v.ID {
-				c.Routers = append(c.Routers, as.RouterID)
+			if as.BGPVPNID != v.ID {
+				continue
+			}
+			var vms []neutron.Port
+			for _, nw := range routerNets[as.RouterID] {
+				vms = append(vms, byNet[nw]...)
+			}
+			for _, p := range vms {
+				for _, f := range p.FixedIPs {
+					c.Ports = addPort(c.Ports, p, f.IPAddress)
+				}
+			}
+			if r, ok := routers[as.RouterID]; ok && as.AdvertiseExtraRoutes {
+				c.Routes = append(c.Routes, routerRoutes(r, vms)...)
 			}
 		}
-		if len(c.Ports)+len(c.Routes)+len(c.Routers) == 0 || len(c.Import)+len(c.Export) == 0 {
+		if len(c.Ports)+len(c.Routes) == 0 || len(c.Import)+len(c.Export) == 0 {
 			continue
 		}
 		out = append(out, c)
@@ -130,6 +151,47 @@ func portRoutes(as neutron.BGPVPNPortAssociation, p neutron.Port) []lab.CloudVPN
 			rt.LocalPref = uint32(*r.LocalPref)
 		}
 		out = append(out, rt)
+	}
+	return out
+}
+
+// routerNetworks are, per router id, the networks it has an interface
+// on (its network:router_interface ports), in port order.
+//
+// A router association is applied on the computes, not on the network
+// node: the lab's network node routes a tenant's VM addresses in its
+// global table (cloudvm.go), so overlapping tenants cannot be kept
+// apart there without a per-router VRF and a labelled path to the
+// computes; the computes already hold one VRF per BGPVPN.
+func routerNetworks(ps []neutron.Port) map[string][]string {
+	out := map[string][]string{}
+	for _, p := range ps {
+		if p.DeviceOwner == ownerRouterInterface && p.DeviceID != "" && !slices.Contains(out[p.DeviceID], p.NetworkID) {
+			out[p.DeviceID] = append(out[p.DeviceID], p.NetworkID)
+		}
+	}
+	return out
+}
+
+// routerRoutes are router r's extra routes (IPv4) whose next hop is a
+// fixed IP of one of vms, its networks' VM ports: each is a prefix route
+// through that port, as a port association's route of type prefix is.
+// An extra route via an address no VM port holds has nowhere to end in
+// the lab and is left out.
+func routerRoutes(r neutron.Router, vms []neutron.Port) []lab.CloudVPNRoute {
+	var out []lab.CloudVPNRoute
+	for _, hr := range r.Routes {
+		pfx, err := netip.ParsePrefix(hr.Destination)
+		nh, err2 := netip.ParseAddr(hr.Nexthop)
+		if err != nil || err2 != nil || !pfx.Addr().Is4() || !nh.Is4() {
+			continue
+		}
+		for _, p := range vms {
+			if slices.ContainsFunc(p.FixedIPs, func(f neutron.FixedIP) bool { return f.IPAddress == nh.String() }) {
+				out = append(out, lab.CloudVPNRoute{Prefix: pfx.Masked(), Port: lab.CloudVM{Addr: nh, Port: p.ID, Host: p.HostID}})
+				break
+			}
+		}
 	}
 	return out
 }

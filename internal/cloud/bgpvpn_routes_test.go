@@ -3,13 +3,11 @@ package cloud
 import (
 	"net/netip"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/bgpvpns"
-	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/routers"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/portsbinding"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
@@ -178,35 +176,5 @@ func TestPortAssociationRoutesAsTheLabGetsThem(t *testing.T) {
 				t.Errorf("attachment %+v\nwant ports %+v, routes %+v, local_pref 120", got[0], tc.wantPorts, tc.wantRoutes)
 			}
 		})
-	}
-}
-
-// A router association is accepted by Neutron but not emulated (the
-// network node is no PE in this lab): the cloud's node says so in an
-// event naming the BGPVPN and the router, once, and nothing is attached.
-func TestARouterAssociationIsSaidNotToBeEmulated(t *testing.T) {
-	e := start(t, loadModel(t, ""), t.TempDir())
-	ctx := ctxT(t)
-	adm, demo := e.admin("cloud3"), e.demo("cloud3")
-	rt, err := routers.Create(ctx, demo, routers.CreateOpts{Name: "r-blue"}).Extract()
-	must(t, err)
-	v, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{Name: "blue", TenantID: rt.ProjectID, RouteTargets: []string{e.tenantRT()}}).Extract()
-	must(t, err)
-	_, err = bgpvpns.CreateRouterAssociation(ctx, demo, v.ID, bgpvpns.CreateRouterAssociationOpts{RouterID: rt.ID}).Extract()
-	must(t, err)
-	node, _ := e.lab.Node("cloud3")
-	var notes []string
-	for _, ev := range node.Router.Events(time.Time{}) {
-		if ev.Kind == "bgpvpn" && strings.Contains(ev.Detail, "router associations not emulated") {
-			notes = append(notes, ev.Detail)
-		}
-	}
-	if len(notes) != 1 || !strings.Contains(notes[0], v.ID) || !strings.Contains(notes[0], rt.ID) {
-		t.Errorf("cloud3's bgpvpn events about router associations: %q, want one naming bgpvpn %s and router %s", notes, v.ID, rt.ID)
-	}
-	for _, cn := range []string{"cloud3-cn1", "cloud3-cn2"} {
-		if got := e.lab.Attachments(cn); len(got) != 0 {
-			t.Errorf("%s attaches %+v", cn, got)
-		}
 	}
 }

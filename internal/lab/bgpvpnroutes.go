@@ -1,10 +1,8 @@
 package lab
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/intercloud/intercloud/internal/l3vpn"
 	"github.com/intercloud/intercloud/internal/router"
@@ -71,26 +69,4 @@ func comparePrefixes(a, b netip.Prefix) int {
 		return c
 	}
 	return a.Bits() - b.Bits()
-}
-
-// noteRouterAssociations (cr.mu held) tells, once per change, on the
-// cloud's node (its network node) which BGPVPNs have router associations:
-// Neutron accepts them, but the lab does not make the network node a PE
-// with the Neutron router as its CE, so the routers' networks stay out
-// of the VPN; associating the networks themselves puts their VMs in.
-func noteRouterAssociations(cr *cloudRun, vpns []CloudBGPVPN) {
-	var parts []string
-	for _, v := range vpns {
-		if len(v.Routers) > 0 {
-			parts = append(parts, fmt.Sprintf("bgpvpn %s (router %s)", v.ID, strings.Join(v.Routers, ", ")))
-		}
-	}
-	note := ""
-	if len(parts) > 0 {
-		note = "router associations not emulated, their routers' networks stay out of the VPN (associate the networks instead): " + strings.Join(parts, "; ")
-	}
-	if note != cr.routerNote && note != "" {
-		cr.node.Router.Event("bgpvpn", note)
-	}
-	cr.routerNote = note
 }

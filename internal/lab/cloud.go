@@ -126,7 +126,6 @@ type cloudRun struct {
 	pes        map[string]*computePE // compute name -> its PE state (computepe.go)
 	bgpvpnIdle bool                  // BGPVPNs this cloud cannot run were logged
 	l2Idle     bool                  // likewise its l2 BGPVPNs (l2vpn.go)
-	routerNote string                // router associations not applied, as last logged (bgpvpnroutes.go)
 }
 
 // cloudRunFor returns (creating it) the record of cloud name.

@@ -49,11 +49,9 @@ type CloudBGPVPN struct {
 	// Ports are the VM ports of its associated networks, placed on
 	// computes as VMs are (cloudvm.go).
 	Ports []CloudVM
-	// Routes are its port associations' prefix routes (bgpvpnroutes.go).
+	// Routes are its port associations' prefix routes and its router
+	// associations' extra routes (bgpvpnroutes.go).
 	Routes []CloudVPNRoute
-	// Routers are its router associations' routers, which the lab does
-	// not apply (noteRouterAssociations says so).
-	Routers []string
 }
 
 // computePE is a compute node's PE state: its attachment VRFs and, while
@@ -144,7 +142,6 @@ func (l *Lab) planComputePEs() error {
 // syncComputePEs (cr.mu held) brings the computes' attachment VRFs and
 // sessions in line with the cloud's BGPVPNs.
 func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
-	noteRouterAssociations(cr, vpns)
 	if !l.computeIsPE(cr.c.Name) && !l.isSDNCloud(cr.c.Name) {
 		if len(vpns) > 0 && !cr.bgpvpnIdle {
 			why := fmt.Sprintf("it joins by %s, not bgpvpn with compute nodes", cr.c.JoinText())
