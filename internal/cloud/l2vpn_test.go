@@ -258,7 +258,7 @@ func TestAnL2BGPVPNsFramesOnTheWireAreWhatTsharkDecodes(t *testing.T) {
 			for _, f := range tc.fields {
 				args = append(args, "-e", f)
 			}
-			tctx, tcancel := context.WithTimeout(context.Background(), 60*time.Second)
+			tctx, tcancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer tcancel()
 			cmd := exec.CommandContext(tctx, tshark, args...)
 			cmd.Env = append(os.Environ(), "HOME="+t.TempDir())

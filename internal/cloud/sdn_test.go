@@ -279,7 +279,7 @@ func TestTheVRouterToGatewayHopIsMPLSInUDPThatTsharkDecodes(t *testing.T) {
 	must(t, capErr)
 	path := filepath.Join(t.TempDir(), "vrouter.pcap")
 	must(t, os.WriteFile(path, pcap.Bytes(), 0o644))
-	tctx, tcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	tctx, tcancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer tcancel()
 	cmd := exec.CommandContext(tctx, tshark, "-n", "-r", path, "-T", "fields", "-E", "separator=|",
 		"-e", "frame.protocols", "-e", "ip.dst", "-e", "udp.dstport", "-e", "mpls.label", "-e", "icmp.type")

@@ -60,7 +60,7 @@ func TestTheComputesUnderlayCarriesMPLSInUDPThatTsharkDecodes(t *testing.T) {
 	if err := os.WriteFile(path, pcap.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tctx, tcancel := context.WithTimeout(context.Background(), 60*time.Second)
+	tctx, tcancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer tcancel()
 	cmd := exec.CommandContext(tctx, tshark, "-n", "-r", path, "-T", "fields", "-E", "separator=|",
 		"-e", "frame.protocols", "-e", "udp.dstport", "-e", "mpls.label", "-e", "mpls.bottom", "-e", "icmp.type")

@@ -151,7 +151,7 @@ func TestTsharkDecodesCapture(t *testing.T) {
 	must(t, w.Flush())
 	must(t, file.Close())
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tshark, "-n", "-r", path, "-T", "fields", "-E", "separator=|",
 		"-e", "mpls.label", "-e", "icmp.type", "-e", "icmp.mpls.label", "-e", "udp.dstport")

@@ -132,7 +132,7 @@ func TestCaptureDecodesInTshark(t *testing.T) {
 	}
 	cmd := exec.Command(tshark, "-n", "-r", f, "-T", "fields", "-e", "mpls.label", "-e", "icmp.type")
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	b, err := runBounded(cmd, 30*time.Second)
+	b, err := runBounded(cmd, 3*time.Minute)
 	if err != nil {
 		t.Fatalf("tshark: %v\n%s", err, b)
 	}

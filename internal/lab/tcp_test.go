@@ -145,7 +145,7 @@ func TestTsharkDecodesLabBGP(t *testing.T) {
 	// The capture is on once tshark decodes a sentinel: a connection
 	// attempt to the lab's still closed BGP port, repeated until seen.
 	sentinel := net.JoinHostPort("127.65.0.1", strconv.Itoa(int(port)))
-	testpeer.WaitFor(t, 30*time.Second, "tshark to decode a sentinel SYN", func() bool {
+	testpeer.WaitFor(t, 3*time.Minute, "tshark to decode a sentinel SYN", func() bool {
 		if c, err := net.DialTimeout("tcp", sentinel, time.Second); err == nil {
 			c.Close()
 		}
@@ -186,7 +186,7 @@ func TestTsharkDecodesLabBGP(t *testing.T) {
 		}
 		return open, vpn
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		open, vpn := decoded()
 		if open && vpn {

@@ -223,7 +223,7 @@ func TestTunnelCaptureDecodesInTshark(t *testing.T) {
 			remove()
 			must(t, w.Flush())
 			must(t, file.Close())
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, tshark, "-n", "-r", path, "-T", "fields", "-E", "separator=|",
 				"-e", "frame.protocols", "-e", "ip.src", "-e", "mpls.label", "-e", "icmp.type")
