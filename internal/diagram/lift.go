@@ -15,11 +15,27 @@ import (
 // vertical link. The side's outer columns then go away, and the drawing
 // is about as tall as it is wide. A side whose middle PEs have CEs too (a
 // generated lab of POPs) keeps its columns: a CE lifted off a middle PE
-// would have to cross the PEs above it.
+// would have to cross the PEs above it. A PE with several chains (a CE
+// with its host, and a cloud) gets them side by side in its row, each
+// joined to it by a short slanted link.
 
 // liftGap is the room between a band's routers and a chain lifted out of
 // it: the area box's padding, then the link's label beside it.
 const liftGap = 72.0
+
+// liftRowGap is the room between chains side by side in a row: a link's
+// label between their slanted links.
+const liftRowGap = 40.0
+
+// liftedLink reports whether a and b are a lifted chain's link (root to
+// head, or along the chain): drawn straight, whatever else the column
+// holds at that height.
+func (L *layout) liftedLink(a, b int) bool {
+	if L.liftRoot == nil {
+		return false
+	}
+	return L.lifted(a) && L.anchor[a] == b || L.lifted(b) && L.anchor[b] == a
+}
 
 // liftOuterTiers decides, on each side, whether to lift: bands must have
 // been placed once, so that the roots' order in their column is known.
@@ -62,9 +78,14 @@ type liftChoice struct {
 	root, head, dir int
 }
 
+// maxRowChains is how many chains one PE's row takes side by side: more
+// would make the row wider than the columns it saves.
+const maxRowChains = 3
+
 // liftPlan is what one side lifts, if lifting empties its outer columns:
 // all roots in one column, only the first and last with children, at
-// most one chain each (two when it is the only root).
+// most maxRowChains chains each (the only root splits its chains between
+// the rows above and below).
 func (L *layout) liftPlan(roots []int) ([]liftChoice, bool) {
 	if len(roots) == 0 {
 		return nil, false
@@ -94,17 +115,22 @@ func (L *layout) liftPlan(roots []int) ([]liftChoice, bool) {
 	var plan []liftChoice
 	if top == bottom {
 		kids, ok := kidsOf(top)
-		if !ok || len(kids) > 2 {
+		if !ok || len(kids) > 2*maxRowChains {
 			return nil, false
 		}
+		half := (len(kids) + 1) / 2
 		for k, c := range kids {
-			plan = append(plan, liftChoice{top, c, 2*k - 1})
+			dir := -1
+			if k >= half {
+				dir = 1
+			}
+			plan = append(plan, liftChoice{top, c, dir})
 		}
 		return plan, len(plan) > 0
 	}
 	up, ok1 := kidsOf(top)
 	down, ok2 := kidsOf(bottom)
-	if !ok1 || !ok2 || len(up) > 1 || len(down) > 1 {
+	if !ok1 || !ok2 || len(up) > maxRowChains || len(down) > maxRowChains {
 		return nil, false
 	}
 	for _, c := range up {
@@ -184,22 +210,53 @@ func (L *layout) placeLifted(top float64) {
 		}
 		e.lo, e.hi = math.Min(e.lo, g.Y), math.Max(e.hi, g.bottom())
 	}
+	// Each root's chains in a row, side by side, centred on the root and
+	// in the order they had in the side column.
+	type row struct{ root, dir int }
+	rows := map[row][]int{}
+	var order []row
 	for i := range L.nodes {
 		if !L.lifted(i) || L.liftRoot[L.anchor[i]] >= 0 {
 			continue // not a chain's head
 		}
-		e := bands[L.nodes[L.liftRoot[i]].band]
-		if L.lift[i] < 0 {
-			y := e.lo - liftGap
+		k := row{L.liftRoot[i], L.lift[i]}
+		if rows[k] == nil {
+			order = append(order, k)
+		}
+		rows[k] = append(rows[k], i)
+	}
+	for _, k := range order {
+		heads := rows[k]
+		widths := make([]float64, len(heads))
+		total := float64(len(heads)-1) * liftRowGap
+		for h, i := range heads {
 			for _, c := range L.chain(i) {
-				L.nodes[c].Y = y - L.nodes[c].H
-				y = L.nodes[c].Y - foldGap
+				widths[h] = math.Max(widths[h], L.nodes[c].W)
 			}
-		} else {
+			total += widths[h]
+		}
+		x := L.nodes[k.root].cx() - total/2
+		e := bands[L.nodes[k.root].band]
+		for h, i := range heads {
+			cx := x + widths[h]/2
+			x += widths[h] + liftRowGap
+			if len(heads) == 1 {
+				cx = L.nodes[k.root].cx()
+			}
 			y := e.hi + liftGap
+			if k.dir < 0 {
+				y = e.lo - liftGap
+			}
 			for _, c := range L.chain(i) {
-				L.nodes[c].Y = y
-				y += L.nodes[c].H + foldGap
+				g := &L.nodes[c]
+				g.X = cx - g.W/2
+				if k.dir < 0 {
+					g.Y = y - g.H
+					y = g.Y - foldGap
+				} else {
+					g.Y = y
+					y += g.H + foldGap
+				}
 			}
 		}
 	}

@@ -175,3 +175,40 @@ func TestComputeSessionsBundledPerCloud(t *testing.T) {
 		t.Errorf("big's 24 sessions have %d distinct curves, want 2 (one per reflector)", len(curves))
 	}
 }
+
+// In examples/three-clouds.yaml pe2 has two chains, ce2 with its host
+// branch and the cloud toronto: they go side by side in a row under pe2,
+// in the order they had in the side column, each joined to pe2 by a
+// straight link, so the left side loses its outer column.
+func TestAPEsChainsSideBySideInItsRow(t *testing.T) {
+	res, err := topology.LoadFile("../../examples/three-clouds.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newView(res.Model, Options{BGP: true})
+	L := newLayout(v, Options{BGP: true})
+	at := map[string]nodeGeom{}
+	for i, n := range v.nodes {
+		at[n.name] = L.nodes[i]
+	}
+	if L.ncols != 3 {
+		t.Errorf("%d columns, want 3 (PEs, Ps, PEs)", L.ncols)
+	}
+	pe2, ce2, branch, toronto := at["pe2"], at["ce2"], at["branch"], at["toronto"]
+	for _, n := range []string{"ce2", "branch", "toronto"} {
+		if g := at[n]; g.col != pe2.col || g.Y < pe2.bottom() {
+			t.Errorf("%s (col %d, top %.0f) is not under pe2 (col %d, bottom %.0f)", n, g.col, g.Y, pe2.col, pe2.bottom())
+		}
+	}
+	if ce2.right() > toronto.X && toronto.right() > ce2.X {
+		t.Errorf("ce2 (x %.0f-%.0f) and toronto (x %.0f-%.0f) are not side by side", ce2.X, ce2.right(), toronto.X, toronto.right())
+	}
+	if ce2.Y != toronto.Y || branch.Y < ce2.bottom() || branch.cx() != ce2.cx() {
+		t.Errorf("want ce2 and toronto in one row and branch under ce2: ce2 %+v, toronto %+v, branch %+v", ce2.rect, toronto.rect, branch.rect)
+	}
+	for _, e := range L.edges {
+		if !e.link.l.Core && e.kind != edgeVertical {
+			t.Errorf("link %s-%s is not drawn straight (kind %d)", e.link.a.name, e.link.b.name, e.kind)
+		}
+	}
+}

@@ -35,7 +35,11 @@ func (L *layout) placeColumns() {
 	for i := range L.nodes {
 		g := &L.nodes[i]
 		g.col = pos[L.colKey(i)+maxTier]
-		L.colW[g.col] = math.Max(L.colW[g.col], g.W)
+		if !L.lifted(i) {
+			// A lifted chain is above or below the core, where the
+			// columns beside are empty: it may be wider than its column.
+			L.colW[g.col] = math.Max(L.colW[g.col], g.W)
+		}
 		L.colNodes[g.col] = append(L.colNodes[g.col], i)
 	}
 	gaps := make([]float64, max(L.ncols-1, 0))

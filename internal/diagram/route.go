@@ -99,14 +99,16 @@ func (L *layout) routeEdges() {
 			}
 			add(a, sa, &port{edge: l.idx, key: gb.cy(), end: 0})
 			add(b, sb, &port{edge: l.idx, key: ga.cy(), end: 1})
-		case !L.between(a, b):
+		case !L.between(a, b) || L.liftedLink(a, b):
 			e.kind = edgeVertical
 			sa, sb := portBottom, portTop
 			if ga.Y > gb.Y {
 				sa, sb = portTop, portBottom
 			}
-			add(a, sa, &port{edge: l.idx, key: float64(l.idx), end: 0})
-			add(b, sb, &port{edge: l.idx, key: float64(l.idx), end: 1})
+			// Ordered by where the other end is: a PE's chains side by
+			// side leave it left to right.
+			add(a, sa, &port{edge: l.idx, key: gb.cx(), end: 0})
+			add(b, sb, &port{edge: l.idx, key: ga.cx(), end: 1})
 		default:
 			e.kind = edgeArc
 			e.dir = L.arcDir(l)
