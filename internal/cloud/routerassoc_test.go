@@ -325,3 +325,73 @@ func TestARouterInterconnectionCarriesTrafficBetweenTwoCloudsVMsAndOnlyTheirs(t 
 	e.until("east's VM's route gone from west's compute", 10*time.Second, func() bool { return !e.has(b.host, vrfB, host32(a.addr)) })
 	e.until("east's attachment gone", 10*time.Second, func() bool { return e.attachmentVRF("east", a.host, eastID) == "" })
 }
+
+// The VPN follows the router's interfaces: a network the associated
+// router gets an interface on later brings its VM in (ce1 pings it), and
+// removing the interface takes the VM's route out of the WAN again while
+// the first network's VM stays.
+func TestARouterAssociationFollowsTheRoutersInterfaces(t *testing.T) {
+	e := start(t, loadModel(t, ""), t.TempDir())
+	ctx := ctxT(t)
+	demo := e.demo("cloud3")
+	openDefaultGroup(t, ctx, demo)
+	first := e.routerWithVM("cloud3", "blue", "192.168.50.0/24", netip.Addr{})
+	e.associateRouter("blue", []string{e.tenantRT()}, first.router, false)
+	e.until("ce1 learns the first VM", 5*time.Second, func() bool { return e.has("ce1", "", host32(first.addr)) })
+
+	// A second network with a VM, not yet behind the router: out.
+	later := e.networkVM("cloud3", "later", "192.168.51.0/24")
+	e.clk.Advance(2 * time.Second)
+	if e.has("pe1", "tenant", host32(later.addr)) {
+		t.Fatalf("pe1 routes %v before its network is on the router", later.addr)
+	}
+	_, err := routers.AddInterface(ctx, demo, first.router, routers.AddInterfaceOpts{SubnetID: later.subnet}).Extract()
+	must(t, err)
+	e.until("ce1 learns the later VM", 5*time.Second, func() bool { return e.has("ce1", "", host32(later.addr)) })
+	e.until("the later VM's compute imports ce1's loopback", 5*time.Second, func() bool {
+		return e.has(later.host, "blue", e.m.Node("ce1").Loopback)
+	})
+	if res := e.ping("ce1", later.addr.String(), 2); res.Received != 2 {
+		t.Errorf("ping ce1 -> %v (on %s): %+v", later.addr, later.host, res)
+	}
+
+	_, err = routers.RemoveInterface(ctx, demo, first.router, routers.RemoveInterfaceOpts{SubnetID: later.subnet}).Extract()
+	must(t, err)
+	e.until("the later VM's route gone from pe1 and ce1", 5*time.Second, func() bool {
+		return !e.has("pe1", "tenant", host32(later.addr)) && !e.has("ce1", "", host32(later.addr))
+	})
+	if !e.has("ce1", "", host32(first.addr)) {
+		t.Errorf("ce1 lost the first VM %v", first.addr)
+	}
+}
+
+// laterVM is a VM on a network of its own, and the network's subnet.
+type laterVM struct {
+	subnet string
+	addr   netip.Addr
+	host   string
+}
+
+// networkVM makes a network and subnet (cidr) of the demo project of
+// cloud and boots a server on it.
+func (e *env) networkVM(cloud, name, cidr string) laterVM {
+	t := e.t
+	t.Helper()
+	ctx := ctxT(t)
+	demo := e.demo(cloud)
+	nw, err := networks.Create(ctx, demo, networks.CreateOpts{Name: name}).Extract()
+	must(t, err)
+	sn, err := subnets.Create(ctx, demo, subnets.CreateOpts{NetworkID: nw.ID, IPVersion: 4, CIDR: cidr}).Extract()
+	must(t, err)
+	sv, err := servers.Create(ctx, e.compute(cloud), servers.CreateOpts{Name: name + "-vm", ImageRef: glance.Images()[0].ID, FlavorRef: "1",
+		Networks: []servers.Network{{UUID: nw.ID}}}, nil).Extract()
+	must(t, err)
+	pages, err := ports.List(e.admin(cloud), ports.ListOpts{DeviceID: sv.ID}).AllPages(ctx)
+	must(t, err)
+	var ps []portWithBinding
+	must(t, ports.ExtractPortsInto(pages, &ps))
+	if len(ps) != 1 || len(ps[0].FixedIPs) != 1 || !strings.HasPrefix(ps[0].HostID, cloud+"-cn") {
+		t.Fatalf("%s's ports: %+v, want one bound to a compute of %s", sv.Name, ps, cloud)
+	}
+	return laterVM{subnet: sn.ID, addr: netip.MustParseAddr(ps[0].FixedIPs[0].IPAddress), host: ps[0].HostID}
+}
