@@ -23,9 +23,9 @@ import (
 // advertise_extra_routes, the router's extra routes whose next hop is one
 // of those ports (routerRoutes), as bagpipe's driver does: the router is
 // distributed over the computes hosting its networks' ports, each a PE
-// for them (see routerNetworks for why not the network node). Routes of
-// type bgpvpn (leaking another BGPVPN's routes through the port) are left
-// out.
+// for them (see routerNetworks for why not the network node). A port
+// association's routes of type bgpvpn readvertise another BGPVPN's routes
+// through its port (portLeaks).
 func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 	byNet := map[string][]neutron.Port{}
 	ports := map[string]neutron.Port{}
@@ -77,6 +77,7 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 				}
 			}
 			c.Routes = append(c.Routes, portRoutes(as, p)...)
+			c.Leaks = append(c.Leaks, portLeaks(st, as, p)...)
 		}
 		for _, as := range st.BGPVPNRouterAssociations {
 			if as.BGPVPNID != v.ID {
@@ -95,7 +96,7 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 				c.Routes = append(c.Routes, routerRoutes(r, vms)...)
 			}
 		}
-		if len(c.Ports)+len(c.Routes) == 0 || len(c.Import)+len(c.Export) == 0 {
+		if len(c.Ports)+len(c.Routes)+len(c.Leaks) == 0 || len(c.Import)+len(c.Export) == 0 {
 			continue
 		}
 		out = append(out, c)

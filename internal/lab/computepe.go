@@ -52,6 +52,9 @@ type CloudBGPVPN struct {
 	// Routes are its port associations' prefix routes and its router
 	// associations' extra routes (bgpvpnroutes.go).
 	Routes []CloudVPNRoute
+	// Leaks are its port associations' routes of type bgpvpn
+	// (bgpvpnleak.go).
+	Leaks []CloudVPNLeak
 }
 
 // computePE is a compute node's PE state: its attachment VRFs and, while
@@ -72,6 +75,7 @@ type attachment struct {
 	addrs          map[netip.Addr]bool   // the ports' addresses, own in the VRF
 	nets           map[netip.Prefix]bool // prefix routes via its ports, ending here
 	routes         []l3vpn.Attached
+	readv          []l3vpn.Readvertise // other BGPVPNs readvertised via its ports (bgpvpnleak.go)
 }
 
 // bgpvpnCloud reports whether c's computes can act as PEs.
@@ -124,6 +128,7 @@ func (l *Lab) planComputePEs() error {
 			st.evpn = l.newEVPN(cn, st) // l2vpn.go
 			vpn, err := l3vpn.New(l3vpn.Config{
 				Env: cn.Router, Mode: l3vpn.Provider, NextHop: under, OnDemandVRFs: true, Encapsulations: ipTunnels, Beside: st.evpn,
+				OnReadvertised: readvertiseLocally(cn.Router),
 				Speaker: bgp.Config{
 					ASN: asn, RouterID: cn.Model.RouterID, Families: []bgp.Family{bgp.VPNv4, bgp.EVPN},
 					Transport: tr, ListenAddr: listen, Clock: l.clk, OnFiltered: st.filtered,
@@ -224,6 +229,13 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 				at.addRoute(rt, v.LocalPref)
 			}
 		}
+		for _, lk := range v.Leaks {
+			if at := attach(lk.Port); at != nil {
+				if err := at.addLeak(lk, v.LocalPref); err != nil {
+					return nil, fmt.Errorf("bgpvpn %s: route of type bgpvpn %s: %w", v.ID, lk.BGPVPN, err)
+				}
+			}
+		}
 	}
 	return want, nil
 }
@@ -286,8 +298,8 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 			return err
 		}
 		have.addrs, have.nets, have.routes = w.addrs, w.nets, w.routes
-		routes := w.routes
-		r.Do(func() { vpn.SetAttached(name, routes) })
+		routes, readv := w.routes, w.readv
+		r.Do(func() { vpn.SetAttached(name, routes); vpn.SetReadvertise(name, readv) })
 	}
 	switch {
 	case pe.attached() && pe.sessions == nil:
