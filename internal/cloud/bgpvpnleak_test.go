@@ -114,6 +114,11 @@ func TestAPortAssociationReadvertisesAnotherBGPVPNsRoutesThroughItsPort(t *testi
 			t.Errorf("pe1's VRF route to %v = %+v, want an IP tunnel to %s with label %d", p, rt, host, label)
 		}
 	}
+	_, text, err := e.lab.Show(host, "vrf", "")
+	must(t, err)
+	if want := "vrf green: readvertises " + behind.String() + ", " + host32(blue.addr).String(); !strings.Contains(text, want) {
+		t.Errorf("show %s vrf:\n%s\nwant a line %q", host, text, want)
+	}
 	e.until("ce1 learns blue's prefix", 5*time.Second, func() bool { return e.has("ce1", "", behind) })
 	e.clk.Advance(2 * time.Second) // time for a wrong route to arrive
 	if e.has("pe1", "tenant", host32(fwAddr)) {

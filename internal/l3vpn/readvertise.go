@@ -83,6 +83,9 @@ func readvertiseRTs(vrfs []*vrf) []bgp.ExtCommunity {
 // each readvertisement's exceptions. It tells Config.OnReadvertised what
 // came and went.
 func (n *Node) readvertised(v *vrf, vpn []*bgp.Route, self netip.Addr, own map[netip.Prefix]bool) []bgp.Origination {
+	if len(v.readv) == 0 && len(v.readvd) == 0 {
+		return nil // most attachments: no pass over the VPN routes
+	}
 	imported := map[netip.Prefix]bool{}
 	for _, r := range vpn {
 		if r.Family == bgp.VPNv4 && !r.Local && r.NextHop != self && Importable(r, v.imports) {

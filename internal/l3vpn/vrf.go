@@ -298,6 +298,9 @@ type VRFSettings struct {
 	// node's VMs), and Attached is what it exports.
 	Attachment bool
 	Attached   []Attached
+	// Readvertised are the other VPNs' prefixes it readvertises now
+	// (SetReadvertise), sorted.
+	Readvertised []netip.Prefix
 }
 
 // VRF describes the VRF called name.
@@ -306,8 +309,10 @@ func (n *Node) VRF(name string) (VRFSettings, bool) {
 	if v == nil {
 		return VRFSettings{}, false
 	}
+	readvd := n.Readvertised(name)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return VRFSettings{Name: v.name, RD: v.rd, Import: slices.Clone(v.imports), Export: slices.Clone(v.exports),
-		Label: v.label, PerPrefixLabels: v.perPrefix, Attachment: v.attachment, Attached: slices.Clone(v.attached)}, true
+		Label: v.label, PerPrefixLabels: v.perPrefix, Attachment: v.attachment, Attached: slices.Clone(v.attached),
+		Readvertised: readvd}, true
 }

@@ -48,6 +48,9 @@ type VRFInfo struct {
 	// computepe.go), the BGPVPN's id and the ports' addresses it exports.
 	BGPVPN   string         `json:"bgpvpn,omitempty"`
 	Attached []netip.Prefix `json:"attached,omitempty"`
+	// Readvertised: another BGPVPN's prefixes it readvertises (a port
+	// association's routes of type bgpvpn, bgpvpnleak.go).
+	Readvertised []netip.Prefix `json:"readvertised,omitempty"`
 	// MACVRF: a compute node's EVPN instance of an l2 BGPVPN (l2vpn.go),
 	// listed with the VRFs; Label is then its MPLS label (0 for VXLAN).
 	MACVRF *MACVRF `json:"mac_vrf,omitempty"`
@@ -108,6 +111,7 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 				for _, at := range v.Attached {
 					vi.Attached = append(vi.Attached, at.Prefix)
 				}
+				vi.Readvertised = v.Readvertised
 			}
 			infos = append(infos, vi)
 		}
@@ -139,6 +143,13 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 			}
 		}
 		fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, ports %s\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
+		if len(v.Readvertised) > 0 {
+			ps := make([]string, len(v.Readvertised))
+			for i, p := range v.Readvertised {
+				ps[i] = p.String()
+			}
+			fmt.Fprintf(&b, "vrf %s: readvertises %s (another bgpvpn's routes, via its port)\n", v.Name, strings.Join(ps, ", "))
+		}
 	}
 	writeMACVRFs(&b, infos) // l2vpn.go
 	return infos, b.String(), nil
