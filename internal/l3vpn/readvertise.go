@@ -1,6 +1,7 @@
 package l3vpn
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -21,6 +22,26 @@ import (
 // The caller makes each readvertised prefix end in the VRF while it is
 // readvertised (Config.OnReadvertised), as it does for what SetAttached
 // exports.
+
+// ReadvertisedCommunity (65534:4684, a private AS's) marks a readvertised
+// route. A route carrying it is never readvertised again: two VRFs
+// readvertising each other's VPN would otherwise keep a prefix alive
+// between them, each from the other's copy, once its origin withdrew it.
+// One readvertisement per route, then: service chains of one hop.
+const ReadvertisedCommunity uint32 = 65534<<16 | 4684
+
+// readvertisedMark is ReadvertisedCommunity packed as Attrs.Communities.
+var readvertisedMark = string(binary.BigEndian.AppendUint32(nil, ReadvertisedCommunity))
+
+// isReadvertised reports whether r carries ReadvertisedCommunity.
+func isReadvertised(r *bgp.Route) bool {
+	for c := r.Attrs.Communities; len(c) >= 4; c = c[4:] {
+		if c[:4] == readvertisedMark {
+			return true
+		}
+	}
+	return false
+}
 
 // Readvertise is one VPN an attachment VRF readvertises.
 type Readvertise struct {
@@ -78,7 +99,8 @@ func readvertiseRTs(vrfs []*vrf) []bgp.ExtCommunity {
 // from vpn, the global speaker's best paths sorted by key: one route per
 // prefix (the lowest RD's), skipping the routes that are v's own VPN's
 // (they carry one of v's route targets: what v imports, and what v
-// exports, its readvertisements among them), the prefixes v exports
+// exports, its readvertisements among them), readvertised routes
+// (ReadvertisedCommunity), the prefixes v exports
 // already (own: its ports' and their prefix routes) or imports, and
 // each readvertisement's exceptions. It tells Config.OnReadvertised what
 // came and went.
@@ -98,11 +120,12 @@ func (n *Node) readvertised(v *vrf, vpn []*bgp.Route, self netip.Addr, own map[n
 		for _, r := range vpn {
 			p := r.Key.Prefix
 			if r.Family != bgp.VPNv4 || now[p] || own[p] || imported[p] || slices.Contains(rd.Except, p) ||
-				!Importable(r, rd.From) || Importable(r, v.imports) || Importable(r, v.exports) {
+				!Importable(r, rd.From) || Importable(r, v.imports) || Importable(r, v.exports) || isReadvertised(r) {
 				continue
 			}
 			now[p] = true
-			a := bgp.Attrs{Origin: r.Attrs.Origin, NextHop: self, ExtCommunities: bgp.PackExtCommunities(n.exportCommunities(v))}
+			a := bgp.Attrs{Origin: r.Attrs.Origin, NextHop: self, Communities: readvertisedMark,
+				ExtCommunities: bgp.PackExtCommunities(n.exportCommunities(v))}
 			if rd.LocalPref != 0 {
 				a.LocalPref, a.HasLocalPref = rd.LocalPref, true
 			}

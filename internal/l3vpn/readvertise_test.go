@@ -85,6 +85,28 @@ func TestAnAttachmentVRFReadvertisesAnotherVPNsRoutesAsItsOwn(t *testing.T) {
 	if readvertisedBy(g, pfx2, under) != nil {
 		t.Errorf("pe2 has %v from the compute although excepted", pfx2)
 	}
+	if !isReadvertised(r) {
+		t.Errorf("readvertised %v = %+v carries no community %d:%d", pfx1, r, ReadvertisedCommunity>>16, ReadvertisedCommunity&0xffff)
+	}
+
+	// VRF blue readvertising green takes green's VM but not what green
+	// readvertises: a readvertised route is not readvertised again.
+	blue := mustRT("65000:10")
+	attach(g, cn, "blue", "10.0.9.1:10", blue)
+	g.r["cn1"].Do(func() { cn.SetReadvertise("blue", []Readvertise{{From: []bgp.ExtCommunity{green}}}) })
+	g.until("blue readvertises green's VM", func() bool { return slices.Contains(cn.Readvertised("blue"), vm) })
+	g.until("pe2 has green's VM readvertised into blue", func() bool {
+		for _, r := range g.pe2.Speaker().Routes(bgp.VPNv4) {
+			if r.Key.Prefix == vm && Importable(&r, []bgp.ExtCommunity{blue}) {
+				return true
+			}
+		}
+		return false
+	})
+	if got := cn.Readvertised("blue"); !slices.Equal(got, []netip.Prefix{vm}) {
+		t.Errorf("blue readvertises %v, want %v only (not green's readvertised %v)", got, vm, pfx1)
+	}
+	g.r["cn1"].Do(func() { cn.RemoveVRF("blue") })
 
 	g.r["cn1"].Do(func() { cn.SetReadvertise("green", nil) })
 	g.until("the readvertised route withdrawn", func() bool { return readvertisedBy(g, pfx1, under) == nil })

@@ -20,7 +20,9 @@ import (
 // each readvertised prefix ends on the compute, in X's VRF, for as long
 // as it is readvertised. A route of Y that is X's own (it carries one of
 // X's route targets, or X imports its prefix), X's own export from this
-// compute, or the port's own address, is not readvertised: no loop.
+// compute, the port's own address, or a route some compute readvertised
+// already (l3vpn.ReadvertisedCommunity) is not readvertised: no loop,
+// even between two BGPVPNs each readvertising the other.
 
 // CloudVPNLeak is a port association's route of type bgpvpn.
 type CloudVPNLeak struct {
