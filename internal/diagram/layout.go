@@ -32,7 +32,9 @@ import (
 //
 // Edges then leave nodes through spread ports, detour through free gaps of
 // any column they skip (route.go), and get their labels at the first free
-// spot along them (labels.go).
+// spot along them (labels.go). Up to lineAwareNodes, a gap between columns
+// where a label found no spot clear of other lines is widened and the
+// whole drawing laid out again, twice at most (widenCrowdedGaps).
 
 // Sizes, in pixels.
 const (
@@ -123,24 +125,49 @@ type layout struct {
 	colNodes  [][]int // node indexes per column, by y once placed
 	row       []int   // a node's position in its column
 	linked    map[[2]int]bool
+	widen     []float64 // extra room in each gap between columns (widenCrowdedGaps)
 }
 
 func newLayout(v *view, o Options) *layout {
-	L := &layout{v: v, nodes: make([]nodeGeom, len(v.nodes))}
+	L := layOut(v, o, nil)
+	// A gap between columns where a link label found no spot clear of
+	// other lines is widened, and the drawing laid out again from the
+	// start (placement is not incremental), a few times at most; the
+	// layout with the fewest such labels wins, the narrower on a tie.
+	best, bestN := L, -1
+	for try := 0; o.BGP && len(L.nodes) <= lineAwareNodes; try++ {
+		widen, n := L.widenCrowdedGaps()
+		if bestN < 0 || n < bestN {
+			best, bestN = L, n
+		}
+		if n == 0 || try == maxWiden {
+			break
+		}
+		L = layOut(v, o, widen)
+	}
+	return best
+}
+
+// layOut is one layout of v, with extra room in the gaps between columns
+// (nil: none).
+func layOut(v *view, o Options, widen []float64) *layout {
+	L := &layout{v: v, nodes: make([]nodeGeom, len(v.nodes)), widen: widen}
 	L.measure()
 	L.buildAdjacency()
 	L.assignTiers()
 	L.assignAnchors()
 	bands := L.assignBandsAndSides()
+	saved := L.widen
+	L.widen = nil // the trial placement decides what to lift, as before
 	L.placeColumns()
 	if L.ncols > 3 {
 		// A first placement tells each side's PEs' order; lifting the
 		// chains off its first and last empties its outer columns.
 		L.placeBands(bands, 0)
-		if L.liftOuterTiers(bands) {
-			L.placeColumns()
-		}
+		L.liftOuterTiers(bands)
 	}
+	L.widen = saved
+	L.placeColumns()
 	L.header = newHeader(v, o, L.diagramWidth())
 	L.placeBands(bands, L.header.height)
 	L.placeLifted(L.header.height)
@@ -161,6 +188,56 @@ func newLayout(v *view, o Options) *layout {
 	}
 	L.fitCanvas()
 	return L
+}
+
+// maxWiden bounds how often crowded gaps are widened and the drawing
+// laid out again.
+const maxWiden = 2
+
+// widenStep is how much a crowded gap grows each time.
+const widenStep = 80.0
+
+// widenCrowdedGaps is L's gap widening plus widenStep in each gap where
+// a link label could find no spot clear of other lines (many PEs' links
+// fanning into one P router cross there: wider, the slanted links spread
+// apart and leave room between them), and how many labels found none.
+func (L *layout) widenCrowdedGaps() ([]float64, int) {
+	if L.ncols < 2 {
+		return nil, 0
+	}
+	widen := make([]float64, L.ncols-1)
+	copy(widen, L.widen)
+	lines := L.lines()
+	crowded := make([]bool, L.ncols-1)
+	n := 0
+	for i, e := range L.edges {
+		if !e.hasLabel {
+			continue
+		}
+		clear := true
+		for _, o := range lines.crossing(e.label.inflate(-1)) {
+			if o.edge != i {
+				clear = false
+				break
+			}
+		}
+		if clear {
+			continue
+		}
+		n++
+		x := e.label.cx()
+		for g := 0; g < L.ncols-1; g++ {
+			if x > L.colX[g]+L.colW[g]/2 && x < L.colX[g+1]-L.colW[g+1]/2 {
+				crowded[g] = true
+			}
+		}
+	}
+	for g, c := range crowded {
+		if c {
+			widen[g] += widenStep
+		}
+	}
+	return widen, n
 }
 
 // fitCanvas sizes the canvas to everything drawn. Arcs and labels beside

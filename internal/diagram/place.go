@@ -72,6 +72,11 @@ func (L *layout) placeColumns() {
 			gaps[g] = math.Max(gaps[g], w)
 		}
 	}
+	for g, w := range L.widen {
+		if g < len(gaps) {
+			gaps[g] += w
+		}
+	}
 	x := margin
 	for c := 0; c < L.ncols; c++ {
 		L.colX[c] = x + L.colW[c]/2
