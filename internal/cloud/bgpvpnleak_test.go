@@ -263,3 +263,59 @@ func TestPortAssociationBGPVPNRoutesAsTheLabGetsThem(t *testing.T) {
 		})
 	}
 }
+
+// A daemon restart with a port association readvertising another
+// BGPVPN: the lab stops and a new one comes up from the same database
+// with no Neutron call in between, and ends in the same state — the
+// service port's compute readvertises blue's VM into green again, pe1
+// importing it by the same label from the same next hop, and the
+// compute's show vrf is as before.
+func TestARestartWithABGPVPNRouteEndsInTheSameState(t *testing.T) {
+	dir := t.TempDir()
+	m := loadModel(t, "")
+	e := start(t, m, dir)
+	ctx := ctxT(t)
+	adm, demo := e.admin("cloud3"), e.demo("cloud3")
+	blue := e.bgpvpnWithVM("blue", []string{"65000:777"}, "192.168.71.0/24", netip.Addr{})
+	nw, err := networks.Create(ctx, demo, networks.CreateOpts{Name: "green"}).Extract()
+	must(t, err)
+	_, err = subnets.Create(ctx, demo, subnets.CreateOpts{NetworkID: nw.ID, IPVersion: 4, CIDR: "192.168.60.0/24"}).Extract()
+	must(t, err)
+	green, err := bgpvpns.Create(ctx, adm, bgpvpns.CreateOpts{Name: "green", TenantID: nw.ProjectID, RouteTargets: []string{e.tenantRT()}}).Extract()
+	must(t, err)
+	host := "cloud3-cn1"
+	if blue.host == host {
+		host = "cloud3-cn2"
+	}
+	fw, err := ports.Create(ctx, adm, portsbinding.CreateOptsExt{CreateOptsBuilder: ports.CreateOpts{NetworkID: nw.ID, ProjectID: nw.ProjectID,
+		DeviceID: "fw-vm", DeviceOwner: "compute:nova", FixedIPs: []ports.IP{{IPAddress: "192.168.60.9"}}}, HostID: host}).Extract()
+	must(t, err)
+	_, err = bgpvpns.CreatePortAssociation(ctx, demo, green.ID, bgpvpns.CreatePortAssociationOpts{PortID: fw.ID, AdvertiseFixedIPs: ptr(false),
+		Routes: []bgpvpns.PortRoutes{{Type: "bgpvpn", BGPVPNID: blue.bgpvpn}}}).Extract()
+	must(t, err)
+	via := e.underlay(host)
+	e.until("pe1 imports blue's VM into tenant from the service port's compute", 5*time.Second, func() bool {
+		return e.has("pe1", "tenant", host32(blue.addr)) && e.readvertisedAt(host32(blue.addr), via) != nil
+	})
+	cn, _ := e.lab.Node(host)
+	label := cn.VPNLabel("green")
+	_, before, err := e.lab.Show(host, "vrf", "")
+	must(t, err)
+	if !strings.Contains(before, "readvertises "+host32(blue.addr).String()) {
+		t.Fatalf("show %s vrf before the restart:\n%s", host, before)
+	}
+	e.stop()
+
+	again := start(t, m, dir)
+	again.until("pe1 imports blue's VM from the compute again", 5*time.Second, func() bool {
+		r := again.readvertisedAt(host32(blue.addr), via)
+		return again.has("pe1", "tenant", host32(blue.addr)) && r != nil
+	})
+	cn, _ = again.lab.Node(host)
+	if r := again.readvertisedAt(host32(blue.addr), via); r == nil || r.Label != label || cn.VPNLabel("green") != label {
+		t.Errorf("pe1's route after the restart %+v, want %s's label %d (VRF green's is %d)", r, host, label, cn.VPNLabel("green"))
+	}
+	if _, after, err := again.lab.Show(host, "vrf", ""); err != nil || after != before {
+		t.Errorf("show %s vrf after the restart (%v):\n%s\nbefore:\n%s", host, err, after, before)
+	}
+}
