@@ -268,27 +268,58 @@ func (L *layout) fitCanvas() {
 			growRect(e.label)
 		}
 	}
+	top := math.Inf(1) // of the links' and sessions' curves only
+	for _, e := range L.edges {
+		if e.kind == edgeArc {
+			top = math.Min(top, cubicAt(e.pts, 0.5).Y)
+		}
+	}
 	for _, s := range L.sessions {
-		grow(point{(s.p0.X + 2*s.c.X + s.p1.X) / 4, (s.p0.Y + 2*s.c.Y + s.p1.Y) / 4})
+		p := quadExtreme(s.p0, s.c, s.p1)
+		grow(p)
+		top = math.Min(top, p.Y)
 	}
 	if math.IsInf(lo.X, 1) {
 		lo, hi = point{margin, L.header.height}, point{margin, L.header.height}
 	}
-	if dx := margin - lo.X; dx > 0 {
-		L.translate(dx)
+	dx := math.Max(margin-lo.X, 0)
+	// A session between two routers near the top bulges upwards: the
+	// drawing moves down so that it does not cross the legend.
+	dy := math.Max(L.header.height+4-top, 0)
+	if dx > 0 || dy > 0 {
+		L.translate(dx, dy)
 		hi.X += dx
+		hi.Y += dy
 	}
 	L.W = math.Ceil(math.Max(hi.X, margin+L.header.width) + margin)
 	L.H = math.Ceil(math.Max(hi.Y, L.header.height) + margin)
 }
 
-// translate moves the drawing (not the header) right by dx.
-func (L *layout) translate(dx float64) {
+// quadExtreme is how far a quadratic curve bulges: its x where dx/dt is
+// zero and its y where dy/dt is zero (its middle's when that is not
+// inside the curve). With its ends, it bounds the curve.
+func quadExtreme(p0, c, p1 point) point {
+	at := func(t float64) point { return lerp(lerp(p0, c, t), lerp(c, p1, t), t) }
+	ext := func(a, b, d float64) float64 { // t where the coordinate turns
+		if den := a - 2*b + d; den != 0 {
+			if t := (a - b) / den; t > 0 && t < 1 {
+				return t
+			}
+		}
+		return 0.5
+	}
+	return point{at(ext(p0.X, c.X, p1.X)).X, at(ext(p0.Y, c.Y, p1.Y)).Y}
+}
+
+// translate moves the drawing (not the header) right by dx and down by dy.
+func (L *layout) translate(dx, dy float64) {
 	for i := range L.nodes {
 		n := &L.nodes[i]
 		n.X += dx
+		n.Y += dy
 		for k := range n.computes {
 			n.computes[k].X += dx
+			n.computes[k].Y += dy
 		}
 	}
 	for i := range L.colX {
@@ -298,16 +329,21 @@ func (L *layout) translate(dx float64) {
 		e := &L.edges[i]
 		for k := range e.pts {
 			e.pts[k].X += dx
+			e.pts[k].Y += dy
 		}
 		e.label.X += dx
+		e.label.Y += dy
 	}
 	for i := range L.sessions {
 		s := &L.sessions[i]
 		s.p0.X, s.c.X, s.p1.X = s.p0.X+dx, s.c.X+dx, s.p1.X+dx
+		s.p0.Y, s.c.Y, s.p1.Y = s.p0.Y+dy, s.c.Y+dy, s.p1.Y+dy
 	}
 	for i := range L.areas {
 		L.areas[i].r.X += dx
+		L.areas[i].r.Y += dy
 		L.areas[i].title.X += dx
+		L.areas[i].title.Y += dy
 	}
 }
 

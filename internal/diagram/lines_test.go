@@ -185,3 +185,28 @@ func TestCloudsFoldUnderTheirCE(t *testing.T) {
 		}
 	}
 }
+
+// A BGP session bulging upwards from routers near the top (a generated
+// lab's route reflector) stays below the legend, and no session leaves
+// the canvas: the canvas grew by the curve's middle, not by its extremes,
+// and never moved down.
+func TestSessionsInsideTheCanvas(t *testing.T) {
+	models := readableModels(t)
+	models = append(models,
+		namedModel{"30 routers", generatedLab(t, 4, 1, 3, 1, 8, false)},
+		namedModel{"50 routers", generatedLab(t, 6, 2, 3, 1, 12, false)})
+	for _, tm := range models {
+		L := newLayout(newView(tm.m, Options{BGP: true}), Options{BGP: true})
+		for _, s := range L.sessions {
+			for k := 0; k <= 64; k++ {
+				u := float64(k) / 64
+				p := lerp(lerp(s.p0, s.c, u), lerp(s.c, s.p1, u), u)
+				if p.Y < L.header.height || p.Y > L.H || p.X < 0 || p.X > L.W {
+					t.Errorf("%s: session %s-%s reaches (%.0f, %.0f), outside the drawing below the legend (y %.0f-%.0f, x 0-%.0f)",
+						tm.name, s.s.a.node.name, s.s.b.node.name, p.X, p.Y, L.header.height, L.H, L.W)
+					break
+				}
+			}
+		}
+	}
+}
