@@ -459,6 +459,12 @@ func TestSVG(t *testing.T) {
 // take in others, and anything outside the canvas or under the legend.
 func TestLayoutGeometry(t *testing.T) {
 	models := append(testModels(t), namedModel{"synthetic-1000", synthetic(60, 400, 440, 100, 3)})
+	// The examples (rows above and below the core, a PE's chains side by
+	// side) and generated labs (gaps widened, laid out again).
+	models = append(models, readableModels(t)[1:]...)
+	models = append(models, namedModel{"generated-12", generatedLab(t, 2, 1, 2, 1, 4, false)},
+		namedModel{"generated-30-areas", generatedLab(t, 4, 1, 3, 1, 8, true)},
+		namedModel{"generated-50", generatedLab(t, 6, 2, 3, 1, 12, false)})
 	for _, tm := range models {
 		t.Run(tm.name, func(t *testing.T) {
 			v := newView(tm.m, Options{BGP: true})
