@@ -57,6 +57,7 @@ const (
 	computeH    = 20.0
 	computeGap  = 6.0
 	maxComputes = 9 // beyond this a cloud shows 8 and a "+N more" box
+	computeCols = 2 // compute boxes across a cloud: three made a cloud the widest node of its column
 )
 
 type point struct{ X, Y float64 }
@@ -402,8 +403,8 @@ func (L *layout) measureCloud(vn *vnode, g *nodeGeom, tw float64) {
 		}
 	}
 	cols := len(boxes)
-	if cols > 3 {
-		cols = 3
+	if cols > computeCols {
+		cols = computeCols
 	}
 	cw := 0.0
 	for _, b := range boxes {
@@ -426,8 +427,12 @@ func (L *layout) measureCloud(vn *vnode, g *nodeGeom, tw float64) {
 	x0 := (g.W - gridW) / 2
 	y0 := scallop + 2 + 36 + 4
 	for i := range boxes {
-		r, c := i/3, i%3
-		boxes[i].rect = rect{x0 + float64(c)*(cw+computeGap), y0 + float64(r)*(computeH+computeGap), cw, computeH}
+		r, c := i/computeCols, i%computeCols
+		x := x0 + float64(c)*(cw+computeGap)
+		if inRow := len(boxes) - r*computeCols; inRow < cols {
+			x += float64(cols-inRow) * (cw + computeGap) / 2 // a last, short row centred
+		}
+		boxes[i].rect = rect{x, y0 + float64(r)*(computeH+computeGap), cw, computeH}
 	}
 	g.computes = boxes
 }
