@@ -446,6 +446,9 @@ type VRF struct {
 	// BGPVPN id and the ports' addresses it exports.
 	BGPVPN   string         `json:"bgpvpn,omitempty"`
 	Attached []netip.Prefix `json:"attached,omitempty"`
+	// Readvertised: another BGPVPN's prefixes it readvertises (a port
+	// association's routes of type bgpvpn).
+	Readvertised []netip.Prefix `json:"readvertised,omitempty"`
 	// MACVRF: on a compute node, an EVPN instance of an l2 BGPVPN.
 	MACVRF *MACVRF `json:"mac_vrf,omitempty"`
 }
