@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"fmt"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"net/netip"
 	"runtime"
 	"testing"
@@ -152,13 +153,13 @@ func benchmarkScale(b *testing.B, tenants int) {
 		b.StopTimer()
 		h0 := heap()
 		b.StartTimer()
-		t0, c0 := clk.Now(), processCPU()
+		t0, c0 := clk.Now(), testpeer.ProcessCPU()
 		if err := l.ApplyCloud("dc", lab.CloudConfig{BGPVPNs: vpns}); err != nil {
 			b.Fatal(err)
 		}
 		wait("every VRF with its 100 routes", converged)
 		labTime += clk.Now().Sub(t0)
-		cpu += processCPU() - c0
+		cpu += testpeer.ProcessCPU() - c0
 		b.StopTimer()
 		if h := heap(); h > h0 {
 			grown += h - h0

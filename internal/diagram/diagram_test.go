@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"io"
 	"net/netip"
 	"regexp"
@@ -714,9 +715,9 @@ func BenchmarkSVG1000(b *testing.B) {
 	}
 	o := Options{BGP: true}
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	for b.Loop() {
 		SVG(m, o)
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(testpeer.ProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 }

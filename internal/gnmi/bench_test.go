@@ -2,6 +2,7 @@ package gnmi
 
 import (
 	"context"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"net"
 	"net/netip"
 	"testing"
@@ -61,7 +62,7 @@ func BenchmarkGetAFT100k(b *testing.B) {
 		Path: []*gpb.Path{{Elem: []*gpb.PathElem{{Name: "network-instances"}, {Name: "network-instance", Key: map[string]string{"name": vrf}}, {Name: "afts"}}}}}
 	b.ReportAllocs()
 	var size int
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	for b.Loop() {
 		resp, err := c.Get(ctx, req)
 		if err != nil {
@@ -69,7 +70,7 @@ func BenchmarkGetAFT100k(b *testing.B) {
 		}
 		size = len(resp.Notification[0].Update[0].Val.GetJsonIetfVal())
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(testpeer.ProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(size)/1e6, "MB/answer")
 	b.ReportMetric(float64(routes)*float64(b.N)/b.Elapsed().Seconds(), "routes/s")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -107,7 +108,7 @@ func runSampled(b *testing.B, m *topology.Model, subscribed bool) sampleRun {
 	defer cancel()
 
 	var run sampleRun
-	wall, cpu := time.Now(), processCPU()
+	wall, cpu := time.Now(), testpeer.ProcessCPU()
 	l.Start()
 	var cols []*collector
 	if subscribed {
@@ -125,12 +126,12 @@ func runSampled(b *testing.B, m *topology.Model, subscribed bool) sampleRun {
 	if !ok {
 		b.Fatalf("not ready after %v of lab time: %+v", took, counts)
 	}
-	run.ready, run.readyCPU, run.lab = time.Since(wall), processCPU()-cpu, took
+	run.ready, run.readyCPU, run.lab = time.Since(wall), testpeer.ProcessCPU()-cpu, took
 	if !subscribed {
 		// The lab's own second: its timers fire within Advance.
-		wall, cpu = time.Now(), processCPU()
+		wall, cpu = time.Now(), testpeer.ProcessCPU()
 		clk.Advance(time.Second)
-		run.round, run.roundCPU = time.Since(wall), processCPU()-cpu
+		run.round, run.roundCPU = time.Since(wall), testpeer.ProcessCPU()-cpu
 		return run
 	}
 	for _, c := range cols {
@@ -152,7 +153,7 @@ func runSampled(b *testing.B, m *topology.Model, subscribed bool) sampleRun {
 	for i, c := range cols {
 		before[i], updates = c.samples.Load(), updates+c.updates.Load()
 	}
-	wall, cpu = time.Now(), processCPU()
+	wall, cpu = time.Now(), testpeer.ProcessCPU()
 	clk.Advance(time.Second)
 	waitFor(b, "a sample from every router", func() bool {
 		for i, c := range cols {
@@ -162,7 +163,7 @@ func runSampled(b *testing.B, m *topology.Model, subscribed bool) sampleRun {
 		}
 		return true
 	})
-	run.round, run.roundCPU = time.Since(wall), processCPU()-cpu
+	run.round, run.roundCPU = time.Since(wall), testpeer.ProcessCPU()-cpu
 	for _, c := range cols {
 		run.roundUpdates += c.updates.Load()
 	}

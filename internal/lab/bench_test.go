@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"os"
 	"runtime"
 	"testing"
@@ -20,7 +21,7 @@ func benchUp(b *testing.B, m *topology.Model) {
 	b.ReportAllocs()
 	var lab time.Duration
 	var heap uint64
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	// A lab beyond the usual sizes says how far it got as it goes, on
 	// stderr (a benchmark's log shows only once it ends): it may run out
 	// of memory or time before it is ready.
@@ -31,7 +32,7 @@ func benchUp(b *testing.B, m *topology.Model) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			fmt.Fprintf(os.Stderr, "%s: %v of wall time, %v of CPU, lab time %v, heap %d MB, from the OS %d MB\n",
-				what, time.Since(start).Round(time.Second), (processCPU() - cpu).Round(time.Second), labTime, ms.HeapAlloc>>20, ms.Sys>>20)
+				what, time.Since(start).Round(time.Second), (testpeer.ProcessCPU() - cpu).Round(time.Second), labTime, ms.HeapAlloc>>20, ms.Sys>>20)
 		}
 	}
 	for i := 0; i < b.N; i++ {
@@ -69,7 +70,7 @@ func benchUp(b *testing.B, m *topology.Model) {
 	}
 	// CPU seconds (user and system, garbage collection included) are what
 	// to compare on a loaded machine: wall time there says little.
-	b.ReportMetric((processCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((testpeer.ProcessCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(lab.Milliseconds()), "lab-ms")
 	b.ReportMetric(float64(heap)/float64(len(m.Nodes)), "heap-B/router")
 }

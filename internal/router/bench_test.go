@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -80,7 +81,7 @@ func BenchmarkLSPForward(b *testing.B) {
 	fn.received = 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	for sent := 0; sent < b.N; {
 		k := min(256, b.N-sent)
 		fn.burst(k)
@@ -169,7 +170,7 @@ func benchFIB(b *testing.B, n int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	hits := 0
 	for i := 0; i < b.N; i++ {
 		if f.lookup(addrs[i&4095]) != nil {
@@ -211,7 +212,7 @@ func BenchmarkRIBReplace100k(b *testing.B) {
 	}
 	r.Do(func() { r.RIB().ReplaceRoutes(ProtoOSPF, "", routes) })
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	for i := 1; b.Loop(); i++ {
 		routes[0].Metric = uint32(i) // a change, so watchers would run
 		r.Do(func() { r.RIB().ReplaceRoutes(ProtoOSPF, "", routes) })

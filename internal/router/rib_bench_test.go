@@ -1,6 +1,7 @@
 package router
 
 import (
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -68,7 +69,7 @@ func BenchmarkVRFRouteReplace100k(b *testing.B) {
 	vb := newVRFBench(b)
 	r := vb.r
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	for i := 0; b.Loop(); i++ {
 		rt := &vb.routes[i%len(vb.routes)]
 		rt.Nexthops = []Nexthop{{Addr: netip.AddrFrom4([4]byte{10, 255, 1, byte(i % 100)}), Labels: []uint32{40000 + uint32(i%1000)}}}
@@ -80,5 +81,5 @@ func BenchmarkVRFRouteReplace100k(b *testing.B) {
 // reportCPU reports the process's CPU time per operation since start
 // (garbage collection included).
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(testpeer.ProcessCPU()-start)/float64(b.N), "cpu-ns/op")
 }

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"net/netip"
 	"testing"
 )
@@ -13,7 +14,7 @@ func BenchmarkVRFRouteUpdate100k(b *testing.B) {
 	r := vb.r
 	m := r.rib
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	for i := 0; b.Loop(); i++ {
 		rt := vb.routes[i%len(vb.routes)]
 		rt.Nexthops = []Nexthop{{Addr: netip.AddrFrom4([4]byte{10, 255, 1, byte(i % 100)}), Labels: []uint32{40000 + uint32(i%1000)}}}
@@ -29,7 +30,7 @@ func BenchmarkVRFRouteWithdrawAnnounce100k(b *testing.B) {
 	r := vb.r
 	m := r.rib
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := testpeer.ProcessCPU()
 	for i := 0; b.Loop(); i++ {
 		rt := vb.routes[i/2%len(vb.routes)]
 		if i%2 == 0 {

@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"net/http"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -259,7 +259,7 @@ type writerHeld struct {
 
 func sampleWriterHeld(svc *Service) writerHeld {
 	n, t := svc.st.WriterHeld()
-	return writerHeld{svc, n, t, svc.st.WriterCommits(), processCPU()}
+	return writerHeld{svc, n, t, svc.st.WriterCommits(), testpeer.ProcessCPU()}
 }
 
 // report adds the mean time a write held the store's writer lock since
@@ -271,18 +271,9 @@ func (h writerHeld) report(b *testing.B) {
 	n, t := h.svc.st.WriterHeld()
 	if n > h.n {
 		b.ReportMetric(float64((t-h.total).Microseconds())/float64(n-h.n), "lock-µs/write")
-		b.ReportMetric(float64((processCPU()-h.cpu).Microseconds())/float64(n-h.n), "cpu-µs/write")
+		b.ReportMetric(float64((testpeer.ProcessCPU()-h.cpu).Microseconds())/float64(n-h.n), "cpu-µs/write")
 		if c := h.svc.st.WriterCommits() - h.commits; c > 0 {
 			b.ReportMetric(float64(n-h.n)/float64(c), "writes/commit")
 		}
 	}
-}
-
-// processCPU is the user and system CPU time the process used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
