@@ -1,13 +1,8 @@
 package cloud
 
 import (
-	"bytes"
-	"context"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -201,10 +196,6 @@ func (e *env) l2BGPVPN(cloud, network, rt string, vni int) {
 // header); without, the EVI's MPLS label in MPLS-in-UDP with the VM's
 // Ethernet frame under it.
 func TestAnL2BGPVPNsFramesOnTheWireAreWhatTsharkDecodes(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed: apt-get install tshark (scripts/test installs it)")
-	}
 	for _, tc := range []struct {
 		name   string
 		vni    int
@@ -224,29 +215,8 @@ func TestAnL2BGPVPNsFramesOnTheWireAreWhatTsharkDecodes(t *testing.T) {
 			if res := e.l2Ping(a.host, a.mac, b.addr, 1); res.Received != 1 { // ARP done before the capture
 				t.Fatalf("ping: %v", res)
 			}
-			var pcap bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			done := make(chan error, 1)
-			go func() {
-				_, err := e.lab.Capture(ctx, a.host, "east", &pcap, 0, 2)
-				done <- err
-			}()
-			captured := false
-			for i := 0; i < 200 && !captured; i++ {
-				e.l2Ping(a.host, a.mac, b.addr, 1)
-				select {
-				case err = <-done:
-					captured = true
-				case <-time.After(10 * time.Millisecond):
-				}
-			}
-			if !captured || err != nil {
-				t.Fatalf("capture on %s's underlay link: captured %v, %v", a.host, captured, err)
-			}
-			path := filepath.Join(t.TempDir(), "l2.pcap")
-			must(t, os.WriteFile(path, pcap.Bytes(), 0o644))
-			args := []string{"-n", "-r", path, "-T", "fields", "-E", "separator=|"}
+			path := e.captureWhilePinging(t, a.host, "east", func() { e.l2Ping(a.host, a.mac, b.addr, 1) })
+			var args []string
 			la, lb := e.lab.EVPNLabel(a.host, e.evi(a.host)), e.lab.EVPNLabel(b.host, e.evi(b.host))
 			if tc.vni == 0 {
 				// An MPLS payload has no type: tshark is told the label
@@ -255,24 +225,13 @@ func TestAnL2BGPVPNsFramesOnTheWireAreWhatTsharkDecodes(t *testing.T) {
 					args = append(args, "-d", "mpls.label=="+itoa(l)+",pwethnocw")
 				}
 			}
-			for _, f := range tc.fields {
-				args = append(args, "-e", f)
-			}
-			tctx, tcancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer tcancel()
-			cmd := exec.CommandContext(tctx, tshark, args...)
-			cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("tshark: %v", err)
-			}
-			t.Logf("tshark %s:\n%s", strings.Join(args, " "), out)
-			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-			if len(lines) != 2 {
-				t.Fatalf("tshark printed %d frames, want 2", len(lines))
+			frames := tsharkFrames(t, path, args, tc.fields...)
+			if len(frames) != 2 {
+				t.Fatalf("tshark printed %d frames, want 2", len(frames))
 			}
 			types := map[string]bool{}
-			for _, l := range lines {
+			for _, f := range frames {
+				l := strings.Join(f, "|")
 				i := strings.LastIndex(l, "|")
 				if l[:i+1] != tc.want {
 					t.Errorf("frame %q: want %q and an ICMP type", l, tc.want)
@@ -280,7 +239,7 @@ func TestAnL2BGPVPNsFramesOnTheWireAreWhatTsharkDecodes(t *testing.T) {
 				types[l[i+1:]] = true
 			}
 			if !types["8"] || !types["0"] {
-				t.Errorf("want an echo request and a reply among %q", lines)
+				t.Errorf("want an echo request and a reply among %q", frames)
 			}
 		})
 	}

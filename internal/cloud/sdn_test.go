@@ -1,12 +1,7 @@
 package cloud
 
 import (
-	"bytes"
-	"context"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -246,68 +241,30 @@ func TestRemovingTheSDNNetworkAssociationLeavesNoRouteNorSwap(t *testing.T) {
 // are MPLS-in-UDP that tshark decodes as ip:udp:mpls:ip:icmp, the
 // gateway's label inside toward ce1 and the vRouter's own back.
 func TestTheVRouterToGatewayHopIsMPLSInUDPThatTsharkDecodes(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed: apt-get install tshark (scripts/test installs it)")
-	}
 	e := sdnLab(t)
 	vm, _ := e.sdnVM("red", []string{redRT}, "192.168.10.0/24")
 	ce1 := e.m.Node("ce1").Loopback
 	e.until("the vRouter imports ce1's loopback", 10*time.Second, func() bool { return e.has(vm.host, "red", ce1) })
 	e.until("ce1 learns the VM", 10*time.Second, func() bool { return e.has("ce1", "", host32(vm.addr)) })
-	var pcap bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := e.lab.Capture(ctx, vm.host, "dc1", &pcap, 0, 2)
-		done <- err
-	}()
-	var capErr error
-	captured := false
-	for i := 0; i < 200 && !captured; i++ {
-		e.ping(vm.addr.String(), "ce1", 1)
-		select {
-		case capErr = <-done:
-			captured = true
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	if !captured {
-		t.Fatal("no two frames captured on the vRouter's underlay link after 200 pings")
-	}
-	must(t, capErr)
-	path := filepath.Join(t.TempDir(), "vrouter.pcap")
-	must(t, os.WriteFile(path, pcap.Bytes(), 0o644))
-	tctx, tcancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer tcancel()
-	cmd := exec.CommandContext(tctx, tshark, "-n", "-r", path, "-T", "fields", "-E", "separator=|",
-		"-e", "frame.protocols", "-e", "ip.dst", "-e", "udp.dstport", "-e", "mpls.label", "-e", "icmp.type")
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark: %v", err)
-	}
-	t.Logf("tshark:\n%s", out)
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("tshark printed %d frames, want 2", len(lines))
+	path := e.captureWhilePinging(t, vm.host, "dc1", func() { e.ping(vm.addr.String(), "ce1", 1) })
+	frames := tsharkFrames(t, path, nil, "frame.protocols", "ip.dst", "udp.dstport", "mpls.label", "icmp.type")
+	if len(frames) != 2 {
+		t.Fatalf("tshark printed %d frames, want 2", len(frames))
 	}
 	gwLo := e.m.Node("dc1").Loopback.Addr().String()
 	types := map[string]bool{}
-	for _, l := range lines {
-		f := strings.Split(l, "|")
+	for _, f := range frames {
 		if len(f) != 5 || f[0] != "eth:ethertype:ip:udp:mpls:ip:icmp:data" || f[2] != "6635" || f[3] == "" {
-			t.Errorf("frame %q: want one labelled ICMP packet in UDP to 6635", l)
+			t.Errorf("frame %q: want one labelled ICMP packet in UDP to 6635", f)
 			continue
 		}
 		if strings.HasPrefix(f[1], gwLo) != (f[4] == "8") {
-			t.Errorf("frame %q: the echo request goes to the gateway %s, the reply to the vRouter", l, gwLo)
+			t.Errorf("frame %q: the echo request goes to the gateway %s, the reply to the vRouter", f, gwLo)
 		}
 		types[f[4]] = true
 	}
 	if !types["8"] || !types["0"] {
-		t.Errorf("want an echo request and a reply among %q", lines)
+		t.Errorf("want an echo request and a reply among %q", frames)
 	}
 }
 
