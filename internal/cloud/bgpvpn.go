@@ -128,14 +128,8 @@ func union(a, b []string) []string {
 // reached through port p (its first IPv4 fixed IP) with the route's
 // local_pref when it has one. A port with no IPv4 address routes nothing.
 func portRoutes(as neutron.BGPVPNPortAssociation, p neutron.Port) []lab.CloudVPNRoute {
-	var via lab.CloudVM
-	for _, f := range p.FixedIPs {
-		if a, err := netip.ParseAddr(f.IPAddress); err == nil && a.Is4() {
-			via = lab.CloudVM{Addr: a, Port: p.ID, Host: p.HostID}
-			break
-		}
-	}
-	if !via.Addr.IsValid() {
+	via, ok := portVia(p)
+	if !ok {
 		return nil
 	}
 	var out []lab.CloudVPNRoute
@@ -195,4 +189,15 @@ func routerRoutes(r neutron.Router, vms []neutron.Port) []lab.CloudVPNRoute {
 		}
 	}
 	return out
+}
+
+// portVia is the VM port p as a route's way through: its first IPv4
+// fixed IP, where Neutron binds it; false for a port with none.
+func portVia(p neutron.Port) (lab.CloudVM, bool) {
+	for _, f := range p.FixedIPs {
+		if a, err := netip.ParseAddr(f.IPAddress); err == nil && a.Is4() {
+			return lab.CloudVM{Addr: a, Port: p.ID, Host: p.HostID}, true
+		}
+	}
+	return lab.CloudVM{}, false
 }

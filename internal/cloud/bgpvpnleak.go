@@ -1,8 +1,6 @@
 package cloud
 
 import (
-	"net/netip"
-
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/openstack/neutron"
 )
@@ -16,14 +14,8 @@ import (
 // exporting with no route target, readvertises nothing; nor does a port
 // with no IPv4 address.
 func portLeaks(st neutron.State, as neutron.BGPVPNPortAssociation, p neutron.Port) []lab.CloudVPNLeak {
-	var via lab.CloudVM
-	for _, f := range p.FixedIPs {
-		if a, err := netip.ParseAddr(f.IPAddress); err == nil && a.Is4() {
-			via = lab.CloudVM{Addr: a, Port: p.ID, Host: p.HostID}
-			break
-		}
-	}
-	if !via.Addr.IsValid() {
+	via, ok := portVia(p)
+	if !ok {
 		return nil
 	}
 	byID := map[string]neutron.BGPVPN{}

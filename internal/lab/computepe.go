@@ -339,19 +339,33 @@ func allocRD(pe *computePE, id string) bgp.RD {
 // is a plain word no other BGPVPN of the cloud has, else "bgpvpn-" and
 // the start of its id.
 func vrfNames(vpns []CloudBGPVPN) map[string]string {
-	count := map[string]int{}
-	for _, v := range vpns {
-		count[v.Name]++
+	ids, names := make([]string, len(vpns)), make([]string, len(vpns))
+	for i, v := range vpns {
+		ids[i], names[i] = v.ID, v.Name
 	}
-	out := map[string]string{}
-	for _, v := range vpns {
-		name := v.Name
-		if name == "" || count[name] > 1 || strings.IndexFunc(name, func(r rune) bool {
-			return !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-		}) >= 0 || strings.HasPrefix(name, "bgpvpn-") {
-			name = "bgpvpn-" + v.ID[:min(8, len(v.ID))]
+	return instanceNames(ids, names, "bgpvpn-")
+}
+
+// instanceNames names a cloud's BGPVPN instances (VRFs, EVIs) by id: the
+// BGPVPN's name when it is a plain word that no other has and that does
+// not start with a generated prefix (bgpvpn-, evpn-), else prefix and
+// the start of the id, so that names are unique and stable.
+func instanceNames(ids, names []string, prefix string) map[string]string {
+	count := map[string]int{}
+	for _, n := range names {
+		count[n]++
+	}
+	plain := func(r rune) bool {
+		return r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+	}
+	out := make(map[string]string, len(ids))
+	for i, id := range ids {
+		name := names[i]
+		if name == "" || count[name] > 1 || strings.IndexFunc(name, func(r rune) bool { return !plain(r) }) >= 0 ||
+			strings.HasPrefix(name, "bgpvpn-") || strings.HasPrefix(name, "evpn-") {
+			name = prefix + id[:min(8, len(id))]
 		}
-		out[v.ID] = name
+		out[id] = name
 	}
 	return out
 }

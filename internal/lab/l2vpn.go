@@ -191,21 +191,11 @@ func (pe *computePE) attached() bool { return len(pe.vrfs) > 0 || len(pe.evis) >
 // eviNames names each l2 BGPVPN's EVI: its name when a plain word no
 // other has, else "evpn-" and the start of its id.
 func eviNames(vpns []CloudL2VPN) map[string]string {
-	count := map[string]int{}
-	for _, v := range vpns {
-		count[v.Name]++
+	ids, names := make([]string, len(vpns)), make([]string, len(vpns))
+	for i, v := range vpns {
+		ids[i], names[i] = v.ID, v.Name
 	}
-	out := map[string]string{}
-	for _, v := range vpns {
-		name := v.Name
-		if name == "" || count[name] > 1 || strings.IndexFunc(name, func(r rune) bool {
-			return !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-		}) >= 0 || strings.HasPrefix(name, "bgpvpn-") || strings.HasPrefix(name, "evpn-") {
-			name = "evpn-" + v.ID[:min(8, len(v.ID))]
-		}
-		out[v.ID] = name
-	}
-	return out
+	return instanceNames(ids, names, "evpn-")
 }
 
 // EVI is the EVPN instance name of compute node; false when it has none.
