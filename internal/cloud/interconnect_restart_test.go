@@ -28,22 +28,8 @@ func TestAnInterconnectionCarriesTrafficAfterARestartOnAnotherPort(t *testing.T)
 	westID := e.createHalf(e.demo("west"), b.network, a.network, "east")
 	active := func(e *env) (vrfA, vrfB string) {
 		t.Helper()
-		for _, h := range []struct {
-			sc *gophercloud.ServiceClient
-			id string
-		}{{e.demo("east"), eastID}, {e.demo("west"), westID}} {
-			testpeerWait(t, "half "+h.id+" ACTIVE", func() (bool, string) {
-				s, r := e.halfState(h.sc, h.id)
-				return s == "ACTIVE", s + ": " + r
-			})
-		}
-		e.until("both computes attach the interconnection's BGPVPN", 10*time.Second, func() bool {
-			vrfA, vrfB = e.attachmentVRF("east", a.host, eastID), e.attachmentVRF("west", b.host, westID)
-			return vrfA != "" && vrfB != ""
-		})
-		e.until("each VM's route in the other's VRF", 10*time.Second, func() bool {
-			return e.has(a.host, vrfA, host32(b.addr)) && e.has(b.host, vrfB, host32(a.addr))
-		})
+		e.bothActive(t, eastID, westID)
+		vrfA, vrfB = e.interconnectedVRFs(a.host, a.addr, b.host, b.addr, eastID, westID)
 		if res := e.pingFromVM(a.host, vrfA, a.addr, b.addr, 2); res.Received != 2 {
 			t.Fatalf("ping %v (east) -> %v (west): %+v", a.addr, b.addr, res)
 		}

@@ -119,6 +119,35 @@ func (e *env) halfState(sc *gophercloud.ServiceClient, id string) (state, reason
 	return out.IC.State, out.IC.Reason
 }
 
+// bothActive waits until the east and west halves are ACTIVE, each as its
+// own tenant sees it.
+func (e *env) bothActive(t testing.TB, eastID, westID string) {
+	t.Helper()
+	for _, h := range []struct {
+		sc *gophercloud.ServiceClient
+		id string
+	}{{e.demo("east"), eastID}, {e.demo("west"), westID}} {
+		testpeerWait(t, "half "+h.id+" ACTIVE", func() (bool, string) {
+			s, r := e.halfState(h.sc, h.id)
+			return s == "ACTIVE", s + ": " + r
+		})
+	}
+}
+
+// interconnectedVRFs waits until the computes hosting the VMs at aAddr
+// (east) and bAddr (west) attach the interconnection's BGPVPN and each
+// VM's route is in the other's VRF, and returns the two VRFs.
+func (e *env) interconnectedVRFs(aHost string, aAddr netip.Addr, bHost string, bAddr netip.Addr, eastID, westID string) (vrfA, vrfB string) {
+	e.until("both computes attach the interconnection's BGPVPN", 10*time.Second, func() bool {
+		vrfA, vrfB = e.attachmentVRF("east", aHost, eastID), e.attachmentVRF("west", bHost, westID)
+		return vrfA != "" && vrfB != ""
+	})
+	e.until("each VM's route in the other's VRF", 10*time.Second, func() bool {
+		return e.has(aHost, vrfA, host32(bAddr)) && e.has(bHost, vrfB, host32(aAddr))
+	})
+	return vrfA, vrfB
+}
+
 // attachmentVRF is the VRF of compute's attachment of the BGPVPN named
 // interconnection:ID, "" when it has none.
 func (e *env) attachmentVRF(cloud, compute, id string) string {
@@ -184,24 +213,9 @@ func TestANetworkL3InterconnectionCarriesTrafficBetweenTwoCloudsVMsAndOnlyTheirs
 	de, dw := e.demo("east"), e.demo("west")
 	eastID := e.createHalf(de, a.network, b.network, "west")
 	westID := e.createHalf(dw, b.network, a.network, "east")
-	for _, h := range []struct {
-		sc *gophercloud.ServiceClient
-		id string
-	}{{de, eastID}, {dw, westID}} {
-		testpeerWait(t, "half "+h.id+" ACTIVE", func() (bool, string) {
-			s, r := e.halfState(h.sc, h.id)
-			return s == "ACTIVE", s + ": " + r
-		})
-	}
+	e.bothActive(t, eastID, westID)
 
-	var vrfA, vrfB string
-	e.until("both computes attach the interconnection's BGPVPN", 10*time.Second, func() bool {
-		vrfA, vrfB = e.attachmentVRF("east", a.host, eastID), e.attachmentVRF("west", b.host, westID)
-		return vrfA != "" && vrfB != ""
-	})
-	e.until("each VM's route in the other's VRF", 10*time.Second, func() bool {
-		return e.has(a.host, vrfA, host32(b.addr)) && e.has(b.host, vrfB, host32(a.addr))
-	})
+	vrfA, vrfB := e.interconnectedVRFs(a.host, a.addr, b.host, b.addr, eastID, westID)
 	rt, _ := e.vpnRoute(a.host, vrfA, host32(b.addr))
 	cnB, _ := e.lab.Node(b.host)
 	if len(rt.Nexthops) == 0 || rt.Nexthops[0].Tunnel == nil || !slices.Contains(rt.Nexthops[0].Labels, cnB.VPNLabel(vrfB)) {

@@ -123,15 +123,7 @@ func TestANetworkL2InterconnectionStretchesASubnetBetweenTwoClouds(t *testing.T)
 	de, dw := e.demo("east"), e.demo("west")
 	eastID := e.createL2Half(de, a.network, b.network, "west")
 	westID := e.createL2Half(dw, b.network, a.network, "east")
-	for _, h := range []struct {
-		sc *gophercloud.ServiceClient
-		id string
-	}{{de, eastID}, {dw, westID}} {
-		testpeerWait(t, "half "+h.id+" ACTIVE", func() (bool, string) {
-			s, r := e.halfState(h.sc, h.id)
-			return s == "ACTIVE", s + ": " + r
-		})
-	}
+	e.bothActive(t, eastID, westID)
 	var westEVI string
 	e.until("each EVI knows the other cloud's VM", 10*time.Second, func() bool {
 		for _, name := range e.lab.EVIs(b.host) {

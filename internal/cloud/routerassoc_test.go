@@ -285,23 +285,8 @@ func TestARouterInterconnectionCarriesTrafficBetweenTwoCloudsVMsAndOnlyTheirs(t 
 	de, dw := e.demo("east"), e.demo("west")
 	eastID := e.createRouterHalf(de, a.router, b.router, "west")
 	westID := e.createRouterHalf(dw, b.router, a.router, "east")
-	for _, h := range []struct {
-		sc *gophercloud.ServiceClient
-		id string
-	}{{de, eastID}, {dw, westID}} {
-		testpeerWait(t, "half "+h.id+" ACTIVE", func() (bool, string) {
-			s, r := e.halfState(h.sc, h.id)
-			return s == "ACTIVE", s + ": " + r
-		})
-	}
-	var vrfA, vrfB string
-	e.until("both computes attach the interconnection's BGPVPN", 10*time.Second, func() bool {
-		vrfA, vrfB = e.attachmentVRF("east", a.host, eastID), e.attachmentVRF("west", b.host, westID)
-		return vrfA != "" && vrfB != ""
-	})
-	e.until("each VM's route in the other's VRF", 10*time.Second, func() bool {
-		return e.has(a.host, vrfA, host32(b.addr)) && e.has(b.host, vrfB, host32(a.addr))
-	})
+	e.bothActive(t, eastID, westID)
+	vrfA, vrfB := e.interconnectedVRFs(a.host, a.addr, b.host, b.addr, eastID, westID)
 	if res := e.pingFromVM(a.host, vrfA, a.addr, b.addr, 3); res.Received != 3 {
 		t.Fatalf("ping %v (east) -> %v (west): %+v", a.addr, b.addr, res)
 	}
