@@ -146,7 +146,7 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 		// (a PE's iBGP peers, for a route it learned over iBGP) has
 		// nothing to update: skipping it keeps a PE's receive path cheap.
 		if g.key.family == t.family && (s.mayExport(g, old) || s.mayExport(g, best)) {
-			g.dirty[k] = struct{}{}
+			g.markDirty(k)
 		}
 	}
 }

@@ -482,10 +482,10 @@ func (s *Speaker) setRR(rr bool) {
 	s.syncLocalRTC() // a reflector asks for every VPN route
 	for _, g := range s.groups {
 		for k := range s.tables[g.key.family].dests {
-			g.dirty[k] = struct{}{}
+			g.markDirty(k)
 		}
 		for k := range g.adjOut {
-			g.dirty[k] = struct{}{}
+			g.markDirty(k)
 		}
 	}
 }

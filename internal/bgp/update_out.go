@@ -48,7 +48,9 @@ type updateGroup struct {
 	key     groupKey
 	members map[*peer]bool
 	adjOut  map[RouteKey]advert
-	dirty   map[RouteKey]struct{}
+	// dirty are the destinations to recompute at the next flush; nil
+	// between flushes, so that a quiet group holds no map (markDirty).
+	dirty map[RouteKey]struct{}
 	// filter passes the VPN routes the members' RT membership wants
 	// (nil: all).
 	filter *rtFilter
@@ -63,12 +65,20 @@ func (s *Speaker) group(k groupKey) *updateGroup {
 	if g := s.groups[k]; g != nil {
 		return g
 	}
-	g := &updateGroup{key: k, members: map[*peer]bool{}, adjOut: map[RouteKey]advert{}, dirty: map[RouteKey]struct{}{}}
+	g := &updateGroup{key: k, members: map[*peer]bool{}, adjOut: map[RouteKey]advert{}}
 	for key := range s.tables[k.family].dests {
-		g.dirty[key] = struct{}{}
+		g.markDirty(key)
 	}
 	s.groups[k] = g
 	return g
+}
+
+// markDirty has the next flush recompute what the group sends for k.
+func (g *updateGroup) markDirty(k RouteKey) {
+	if g.dirty == nil {
+		g.dirty = map[RouteKey]struct{}{}
+	}
+	g.dirty[k] = struct{}{}
 }
 
 func (s *Speaker) anyDirty() bool {
@@ -111,12 +121,9 @@ func (s *Speaker) flushGroup(g *updateGroup) {
 			wd = append(wd, outRoute{k, old.label})
 		}
 	}
-	if len(g.dirty) > 4096 {
-		// clear keeps a map's buckets; after a big burst, let them go.
-		g.dirty = map[RouteKey]struct{}{}
-	} else {
-		clear(g.dirty)
-	}
+	// Dropped, not cleared: clear keeps a map's buckets, and a lab's
+	// thousands of groups would each keep their largest burst's.
+	g.dirty = nil
 	if len(ann) == 0 && len(wd) == 0 || len(g.members) == 0 {
 		return
 	}
