@@ -55,6 +55,47 @@ func (s *Speaker) routeOf(f Family, k RouteKey, p *Path, best bool) *Route {
 	return r
 }
 
+// BestPath is a destination's best path as an owner that follows the
+// Loc-RIB reads it (BestPaths): the attributes as the RIB holds them,
+// interned, rather than a Route's copy.
+type BestPath struct {
+	Family Family
+	Key    RouteKey
+	Label  uint32
+	Attrs  AttrHandle
+	Local  bool
+}
+
+// BestPaths lists the best path of every destination of families, in
+// no order: what OnBestChange has reported (or is about to), read from
+// the Loc-RIB, so that its owner need not keep a copy of its own.
+func (s *Speaker) BestPaths(families ...Family) []BestPath {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, f := range families {
+		if t := s.tables[f]; t != nil {
+			n += len(t.dests)
+		}
+	}
+	out := make([]BestPath, 0, n)
+	for _, f := range families {
+		t := s.tables[f]
+		if t == nil {
+			continue
+		}
+		for k, d := range t.dests {
+			if p := d.best; p != nil {
+				out = append(out, BestPath{Family: f, Key: k, Label: p.label, Attrs: p.attrs, Local: p.peer == nil})
+			}
+		}
+	}
+	return out
+}
+
+// Families lists the families the speaker carries.
+func (s *Speaker) Families() []Family { return slices.Clone(s.cfg.Families) }
+
 // Originate installs (or replaces) a locally originated route. For the
 // VPN families the key carries the RD, and label is the VPN label (the
 // route's label for IPv4 labelled unicast; ignored for the unicast

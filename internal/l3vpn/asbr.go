@@ -52,9 +52,9 @@ func (a *asbrLabels) labelLocked(k bgp.RouteKey) uint32 {
 // route's label toward its next hop, inside the IP tunnel its egress
 // offers when no LSP reaches that (a DC gateway toward its fabric's
 // vRouters, which take MPLS only in UDP or GRE: encap.go's choice).
-func asbrNexthop(r *bgp.Route) router.LSPNexthop {
-	nh := router.LSPNexthop{Addr: r.NextHop, OutLabel: r.Label}
-	if e, end, ok := ChooseTunnel(r); ok && end.Is4() {
+func asbrNexthop(label uint32, a *bgp.Attrs) router.LSPNexthop {
+	nh := router.LSPNexthop{Addr: a.NextHop, OutLabel: label}
+	if e, end, ok := chooseTunnel(a, a.NextHop); ok && end.Is4() {
 		nh.Addr, nh.Tunnel = end, &router.Tunnel{Encap: e, UnlessLSP: true}
 	}
 	return nh
@@ -68,7 +68,7 @@ func asbrNexthop(r *bgp.Route) router.LSPNexthop {
 // route and its transport label). Labels of routes gone are released.
 func (n *Node) syncASBR() {
 	a := n.asbr
-	best := map[bgp.RouteKey]*bgp.Route{}
+	best := map[bgp.RouteKey]path{}
 	for _, r := range n.snapshot("") {
 		if (r.Family == bgp.VPNv4 || r.Family == bgp.VPNv6) && !r.Local {
 			best[r.Key] = r
@@ -83,8 +83,9 @@ func (n *Node) syncASBR() {
 	}
 	var lsps []router.LSP
 	for k, r := range best {
+		attrs := r.Attrs.Value()
 		lsps = append(lsps, router.LSP{InLabel: a.labelLocked(k), FEC: k.Prefix,
-			Nexthops: []router.LSPNexthop{asbrNexthop(r)}})
+			Nexthops: []router.LSPNexthop{asbrNexthop(r.Label, &attrs)}})
 	}
 	a.mu.Unlock()
 	slices.SortFunc(lsps, func(x, y router.LSP) int { return int(x.InLabel) - int(y.InLabel) })

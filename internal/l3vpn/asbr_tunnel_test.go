@@ -36,7 +36,9 @@ func TestAnASBRSwapsIntoTheTunnelTheRoutesEgressOffers(t *testing.T) {
 			router.LSPNexthop{Addr: a("192.0.2.7"), OutLabel: 24001, Tunnel: &router.Tunnel{Encap: router.EncapMPLSInGRE, UnlessLSP: true}}},
 		{"no tunnel", withECs(), router.LSPNexthop{Addr: nh, OutLabel: 24001}},
 	} {
-		got := asbrNexthop(c.r)
+		a := c.r.Attrs
+		a.NextHop = c.r.NextHop // as a speaker's routes have it
+		got := asbrNexthop(c.r.Label, &a)
 		if got.Addr != c.want.Addr || got.OutLabel != c.want.OutLabel || (got.Tunnel == nil) != (c.want.Tunnel == nil) ||
 			got.Tunnel != nil && *got.Tunnel != *c.want.Tunnel {
 			t.Errorf("%s: %+v (tunnel %+v), want %+v (tunnel %+v)", c.name, got, got.Tunnel, c.want, c.want.Tunnel)

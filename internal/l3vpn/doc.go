@@ -46,9 +46,10 @@
 //
 // Locks. A speaker reports best-path changes under its own lock, from
 // whatever goroutine runs its clock callback; the Node must not touch the
-// router there. It only records them and schedules sync with
-// Env.AfterFunc(0), which runs under the router's control lock; sync reads
-// the speakers, replaces the BGP routes in the RIB and originates or
+// router there. It only schedules sync with Env.AfterFunc(0), which runs
+// under the router's control lock; sync reads the speakers' best paths
+// from their Loc-RIBs (the Node keeps no copy but a restarting one's
+// predecessor's), replaces the BGP routes in the RIB and originates or
 // withdraws routes. The only lock order is therefore control lock ->
 // speaker lock -> RIB lock (the resolver reads the RIB under the speaker
 // lock); nothing takes them the other way round.

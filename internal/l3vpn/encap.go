@@ -79,8 +79,13 @@ func routerEncap(t bgp.TunnelType) (router.Encap, bool) {
 // flows over the underlay's ECMP paths by its source port). false when
 // the route offers neither.
 func ChooseTunnel(r *bgp.Route) (router.Encap, netip.Addr, bool) {
-	if r.Attrs.TunnelEncap != "" {
-		tlvs, _ := bgp.ParseTunnelEncap([]byte(r.Attrs.TunnelEncap))
+	return chooseTunnel(&r.Attrs, r.NextHop)
+}
+
+// chooseTunnel is ChooseTunnel for attributes a and next hop nh.
+func chooseTunnel(a *bgp.Attrs, nh netip.Addr) (router.Encap, netip.Addr, bool) {
+	if a.TunnelEncap != "" {
+		tlvs, _ := bgp.ParseTunnelEncap([]byte(a.TunnelEncap))
 		for _, t := range tlvs {
 			e, ok := routerEncap(t.Type)
 			if !ok || t.Unusable != "" || t.Endpoint.Is6() {
@@ -88,25 +93,25 @@ func ChooseTunnel(r *bgp.Route) (router.Encap, netip.Addr, bool) {
 			}
 			end := t.Endpoint
 			if !end.IsValid() {
-				end = r.NextHop
+				end = nh
 			}
 			return e, end, true
 		}
 	}
 	var gre bool
-	for _, ec := range r.Attrs.ExtCommunityList() {
+	for _, ec := range a.ExtCommunityList() {
 		t, ok := ec.Encapsulation()
 		if !ok {
 			continue
 		}
 		switch e, _ := routerEncap(t); e {
 		case router.EncapMPLSInUDP:
-			return e, r.NextHop, true
+			return e, nh, true
 		case router.EncapMPLSInGRE:
 			gre = true
 		}
 	}
-	return router.EncapMPLSInGRE, r.NextHop, gre
+	return router.EncapMPLSInGRE, nh, gre
 }
 
 // vpnNexthop is how a VRF reaches an imported VPN route: its VPN label
@@ -114,9 +119,9 @@ func ChooseTunnel(r *bgp.Route) (router.Encap, netip.Addr, bool) {
 // offers when there is no LSP. The tunnel starts from the address the
 // Node exports its own routes with (Config.NextHop: a compute node's
 // underlay address), else the router's loopback.
-func (n *Node) vpnNexthop(r *bgp.Route) router.Nexthop {
-	nh := router.Nexthop{Addr: r.NextHop, Labels: []uint32{r.Label}}
-	if e, end, ok := ChooseTunnel(r); ok && end.Is4() {
+func (n *Node) vpnNexthop(label uint32, a *bgp.Attrs) router.Nexthop {
+	nh := router.Nexthop{Addr: a.NextHop, Labels: []uint32{label}}
+	if e, end, ok := chooseTunnel(a, a.NextHop); ok && end.Is4() {
 		nh.Addr = end
 		nh.Tunnel = &router.Tunnel{Encap: e, Src: n.nextHop, UnlessLSP: true}
 	}

@@ -50,7 +50,9 @@ func TestChooseTunnelFollowsTheAdvertiser(t *testing.T) {
 			t.Errorf("%s: ChooseTunnel = %v %v %v, want %v %v %v", tc.name, e, end, ok, tc.encap, tc.end, tc.ok)
 			continue
 		}
-		got := (&Node{}).vpnNexthop(r)
+		a := r.Attrs
+		a.NextHop = r.NextHop // as a speaker's routes have it
+		got := (&Node{}).vpnNexthop(r.Label, &a)
 		if !ok && (got.Tunnel != nil || got.Addr != nh) || ok && (got.Tunnel == nil || !got.Tunnel.UnlessLSP || got.Addr != tc.end || got.Labels[0] != 30005) {
 			t.Errorf("%s: nexthop %+v", tc.name, got)
 		}

@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/router"
 )
 
@@ -21,20 +20,20 @@ type prefixLabel struct {
 	iface string     // the PE's interface toward it
 }
 
-// exportLabel is the VPN label to export r (learned from a CE) with:
-// the VRF's, or with per-prefix labels the route's own, allocated on
-// first use (control lock held).
-func (n *Node) exportLabel(v *vrf, r *bgp.Route) uint32 {
+// exportLabel is the VPN label to export p (learned from a CE, via
+// next hop nh) with: the VRF's, or with per-prefix labels the route's
+// own, allocated on first use (control lock held).
+func (n *Node) exportLabel(v *vrf, p netip.Prefix, nh netip.Addr) uint32 {
 	if !v.perPrefix {
 		return v.label
 	}
-	pl, ok := v.prefixLabels[r.Key.Prefix]
-	if !ok || pl.via != r.NextHop {
+	pl, ok := v.prefixLabels[p]
+	if !ok || pl.via != nh {
 		if !ok {
 			pl.label = n.env.RIB().AllocateLabel()
 		}
-		pl.via, pl.iface = r.NextHop, n.ifaceToward(v.name, r.NextHop)
-		v.prefixLabels[r.Key.Prefix] = pl
+		pl.via, pl.iface = nh, n.ifaceToward(v.name, nh)
+		v.prefixLabels[p] = pl
 	}
 	return pl.label
 }

@@ -103,15 +103,14 @@ type Node struct {
 	main      *bgp.Speaker
 	scheduled bool
 	started   bool // Start ran: VRFs added from now on apply at once
-	// best is each speaker's best paths as its changes reported them:
-	// "" for the global speaker, a VRF's name for its speaker.
-	best map[string]map[bgp.RouteKey]*bgp.Route
-	// restarting names the speakers (as in best) that Restart restarted
-	// and that are still deferring (RFC 4724): their changes collect in
-	// pending, while sync keeps using best — the state the router kept
-	// forwarding on — until the new speaker's restart is done.
+	// restarting names the speakers ("" the global one, else a VRF's
+	// name) that Restart restarted and that are still deferring (RFC
+	// 4724): sync keeps using kept, their predecessors' best paths — the
+	// state the router kept forwarding on — until the new speaker's
+	// restart is done. The others' best paths sync reads from their
+	// Loc-RIBs: the Node keeps no copy.
 	restarting map[string]bool
-	pending    map[string]map[bgp.RouteKey]*bgp.Route
+	kept       map[string][]path
 	// keepers is how many peers kept the node's routes across its last
 	// restart (restarted: there was one).
 	keepers   int
@@ -132,8 +131,7 @@ type ribKey struct {
 // New creates the Node and its global speaker. Add VRFs, then Start.
 func New(cfg Config) (*Node, error) {
 	n := &Node{env: cfg.Env, mode: cfg.Mode, announce: cfg.Announce, nextHop: cfg.NextHop, onDemand: cfg.OnDemandVRFs,
-		best: map[string]map[bgp.RouteKey]*bgp.Route{}, restarting: map[string]bool{},
-		pending: map[string]map[bgp.RouteKey]*bgp.Route{}, installed: map[ribKey][]router.Route{}}
+		restarting: map[string]bool{}, kept: map[string][]path{}, installed: map[ribKey][]router.Route{}}
 	n.encaps = encapCommunities(cfg.Encapsulations)
 	n.beside = cfg.Beside
 	n.onReadvertised = cfg.OnReadvertised
@@ -336,28 +334,12 @@ func (n *Node) ribChanged() {
 }
 
 // changedIn returns the OnBestChange of one of the node's speakers. It
-// runs under that speaker's lock, so it only records the new best paths
-// and schedules sync on the router.
+// runs under that speaker's lock, so it only schedules sync on the
+// router, which reads the new best paths from the speaker (snapshot).
 func (n *Node) changedIn(name string) func([]bgp.Change) {
-	return func(changes []bgp.Change) {
+	return func([]bgp.Change) {
 		n.mu.Lock()
 		defer n.mu.Unlock()
-		into := n.best
-		if n.restarting[name] {
-			into = n.pending
-		}
-		m := into[name]
-		if m == nil {
-			m = map[bgp.RouteKey]*bgp.Route{}
-			into[name] = m
-		}
-		for _, c := range changes {
-			if c.Best == nil {
-				delete(m, c.Key)
-			} else {
-				m[c.Key] = c.Best
-			}
-		}
 		if !n.restarting[name] {
 			n.scheduleLocked()
 		}
@@ -374,8 +356,7 @@ func (n *Node) restartDone(name string) func() {
 		if !n.restarting[name] {
 			return
 		}
-		n.best[name] = n.pending[name]
-		delete(n.pending, name)
+		delete(n.kept, name)
 		delete(n.restarting, name)
 		n.scheduleLocked()
 	}
@@ -390,21 +371,51 @@ func (n *Node) scheduleLocked() {
 	n.env.AfterFunc(0, n.sync)
 }
 
-// snapshot copies the best paths of one speaker, sorted by key.
-func (n *Node) snapshot(name string) []*bgp.Route {
+// path is a speaker's best path for one key as sync uses it, with the
+// attributes as the speaker interned them (bgp.BestPath).
+type path = bgp.BestPath
+
+// snapshot is the best paths of one speaker ("" the global one, else a
+// VRF's name), sorted by key: read from its Loc-RIB, or while it is
+// deferring after a restart those its predecessor had (kept). The
+// families are those whose changes the Node is told of: not RTC, nor
+// what Config.Beside takes (EVPN).
+func (n *Node) snapshot(name string) []path {
 	n.mu.Lock()
-	out := make([]*bgp.Route, 0, len(n.best[name]))
-	for _, r := range n.best[name] {
-		out = append(out, r)
+	kept, restarting := n.kept[name], n.restarting[name]
+	sp := n.main
+	if name != "" {
+		sp = nil
+		for _, v := range n.vrfs {
+			if v.name == name {
+				sp = v.sp
+			}
+		}
 	}
 	n.mu.Unlock()
-	slices.SortFunc(out, func(a, b *bgp.Route) int {
+	if restarting {
+		return kept
+	}
+	if sp == nil {
+		return nil
+	}
+	// Not under n.mu: the speaker calls changedIn, which takes it, with
+	// its own lock held.
+	out := sp.BestPaths(n.ownFamilies(sp)...)
+	slices.SortFunc(out, func(a, b path) int {
 		if c := slices.Compare(a.Key.RD[:], b.Key.RD[:]); c != 0 {
 			return c
 		}
 		return comparePrefix(a.Key.Prefix, b.Key.Prefix)
 	})
 	return out
+}
+
+// ownFamilies are sp's families whose best paths the Node uses.
+func (n *Node) ownFamilies(sp *bgp.Speaker) []bgp.Family {
+	return slices.DeleteFunc(sp.Families(), func(f bgp.Family) bool {
+		return f == bgp.RTC || f == bgp.EVPN && n.beside != nil
+	})
 }
 
 func comparePrefix(a, b netip.Prefix) int {
@@ -452,13 +463,13 @@ func (n *Node) sync() {
 }
 
 // learned turns learned best paths into RIB routes.
-func learned(rs []*bgp.Route) []router.Route {
+func learned(ps []path) []router.Route {
 	var out []router.Route
-	for _, r := range rs {
-		if r.Local {
+	for i := range ps {
+		if ps[i].Local {
 			continue
 		}
-		out = append(out, router.Route{Prefix: r.Key.Prefix, Nexthops: []router.Nexthop{{Addr: r.NextHop}}})
+		out = append(out, router.Route{Prefix: ps[i].Key.Prefix, Nexthops: []router.Nexthop{{Addr: ps[i].Attrs.Value().NextHop}}})
 	}
 	return out
 }

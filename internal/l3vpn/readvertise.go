@@ -33,9 +33,10 @@ const ReadvertisedCommunity uint32 = 65534<<16 | 4684
 // readvertisedMark is ReadvertisedCommunity packed as Attrs.Communities.
 var readvertisedMark = string(binary.BigEndian.AppendUint32(nil, ReadvertisedCommunity))
 
-// isReadvertised reports whether r carries ReadvertisedCommunity.
-func isReadvertised(r *bgp.Route) bool {
-	for c := r.Attrs.Communities; len(c) >= 4; c = c[4:] {
+// isReadvertised reports whether attributes a carry
+// ReadvertisedCommunity.
+func isReadvertised(a *bgp.Attrs) bool {
+	for c := a.Communities; len(c) >= 4; c = c[4:] {
 		if c[:4] == readvertisedMark {
 			return true
 		}
@@ -104,27 +105,35 @@ func readvertiseRTs(vrfs []*vrf) []bgp.ExtCommunity {
 // already (own: its ports' and their prefix routes) or imports, and
 // each readvertisement's exceptions. It tells Config.OnReadvertised what
 // came and went.
-func (n *Node) readvertised(v *vrf, vpn []*bgp.Route, self netip.Addr, own map[netip.Prefix]bool) []bgp.Origination {
+func (n *Node) readvertised(v *vrf, vpn []path, self netip.Addr, own map[netip.Prefix]bool) []bgp.Origination {
 	if len(v.readv) == 0 && len(v.readvd) == 0 {
 		return nil // most attachments: no pass over the VPN routes
 	}
 	imported := map[netip.Prefix]bool{}
-	for _, r := range vpn {
-		if r.Family == bgp.VPNv4 && !r.Local && r.NextHop != self && Importable(r, v.imports) {
+	for i := range vpn {
+		r := &vpn[i]
+		if r.Family != bgp.VPNv4 || r.Local {
+			continue
+		}
+		if ra := r.Attrs.Value(); ra.NextHop != self && importable(&ra, v.imports) {
 			imported[r.Key.Prefix] = true
 		}
 	}
 	var out []bgp.Origination
 	now := map[netip.Prefix]bool{}
 	for _, rd := range v.readv {
-		for _, r := range vpn {
+		for i := range vpn {
+			r := &vpn[i]
 			p := r.Key.Prefix
-			if r.Family != bgp.VPNv4 || now[p] || own[p] || imported[p] || slices.Contains(rd.Except, p) ||
-				!Importable(r, rd.From) || Importable(r, v.imports) || Importable(r, v.exports) || isReadvertised(r) {
+			if r.Family != bgp.VPNv4 || now[p] || own[p] || imported[p] || slices.Contains(rd.Except, p) {
+				continue
+			}
+			ra := r.Attrs.Value()
+			if !importable(&ra, rd.From) || importable(&ra, v.imports) || importable(&ra, v.exports) || isReadvertised(&ra) {
 				continue
 			}
 			now[p] = true
-			a := bgp.Attrs{Origin: r.Attrs.Origin, NextHop: self, Communities: readvertisedMark,
+			a := bgp.Attrs{Origin: ra.Origin, NextHop: self, Communities: readvertisedMark,
 				ExtCommunities: bgp.PackExtCommunities(n.exportCommunities(v))}
 			if rd.LocalPref != 0 {
 				a.LocalPref, a.HasLocalPref = rd.LocalPref, true

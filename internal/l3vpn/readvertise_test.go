@@ -85,7 +85,7 @@ func TestAnAttachmentVRFReadvertisesAnotherVPNsRoutesAsItsOwn(t *testing.T) {
 	if readvertisedBy(g, pfx2, under) != nil {
 		t.Errorf("pe2 has %v from the compute although excepted", pfx2)
 	}
-	if !isReadvertised(r) {
+	if !isReadvertised(&r.Attrs) {
 		t.Errorf("readvertised %v = %+v carries no community %d:%d", pfx1, r, ReadvertisedCommunity>>16, ReadvertisedCommunity&0xffff)
 	}
 

@@ -15,17 +15,19 @@ import (
 // routes. The caller finds the new speakers with Speaker and VRFSpeaker.
 func (n *Node) Restart() error {
 	keepers := n.helpers()
-	// From now on the new speakers' changes go to pending; best, the
-	// routes the router forwards on, stays as it is (see restartDone).
-	n.mu.Lock()
-	n.keepers, n.restarted = keepers, true
-	n.restarting[""] = true
-	n.pending[""] = nil
+	// From now on sync uses the old speakers' best paths, the routes the
+	// router forwards on, until each new one is done (see restartDone).
+	kept := map[string][]path{"": n.snapshot("")}
 	for _, v := range n.vrfs {
 		if v.sp != nil {
-			n.restarting[v.name] = true
-			n.pending[v.name] = nil
+			kept[v.name] = n.snapshot(v.name)
 		}
+	}
+	n.mu.Lock()
+	n.keepers, n.restarted = keepers, true
+	for name, ps := range kept {
+		n.restarting[name] = true
+		n.kept[name] = ps
 	}
 	n.mu.Unlock()
 

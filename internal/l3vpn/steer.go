@@ -40,27 +40,27 @@ func (v *vrf) exportCommunities() []bgp.ExtCommunity {
 // its color and next hop name when that policy is valid (the highest
 // such color, RFC 9256 section 8.4.1), else recursively over the
 // transport LSP to the next hop.
-func (n *Node) importRoute(r *bgp.Route) router.Route {
+func (n *Node) importRoute(k bgp.RouteKey, label uint32, a *bgp.Attrs) router.Route {
 	rt := router.Route{
-		Prefix:   r.Key.Prefix,
-		Nexthops: []router.Nexthop{n.vpnNexthop(r)}, // over an LSP, or a tunnel (encap.go)
-		Info:     "vpn " + r.Key.RD.String(),
+		Prefix:   k.Prefix,
+		Nexthops: []router.Nexthop{n.vpnNexthop(label, a)}, // over an LSP, or a tunnel (encap.go)
+		Info:     "vpn " + k.RD.String(),
 	}
 	if n.steering == nil {
 		return rt
 	}
-	colors := r.Attrs.Colors()
+	colors := a.Colors()
 	slices.Sort(colors)
 	for i := len(colors) - 1; i >= 0; i-- {
-		nhs, ok := n.steering.Steer(colors[i], r.NextHop)
+		nhs, ok := n.steering.Steer(colors[i], a.NextHop)
 		if !ok {
 			continue
 		}
 		for j := range nhs {
-			nhs[j].Labels = append(nhs[j].Labels, r.Label)
+			nhs[j].Labels = append(nhs[j].Labels, label)
 		}
 		rt.Nexthops = nhs
-		rt.Info += fmt.Sprintf(" sr-policy color %d endpoint %v", colors[i], r.NextHop)
+		rt.Info += fmt.Sprintf(" sr-policy color %d endpoint %v", colors[i], a.NextHop)
 		return rt
 	}
 	return rt

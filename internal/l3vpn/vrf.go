@@ -110,8 +110,7 @@ func (n *Node) RemoveVRF(name string) bool {
 	}
 	n.mu.Lock()
 	n.vrfs = slices.DeleteFunc(slices.Clone(n.vrfs), func(x *vrf) bool { return x == v })
-	delete(n.best, name)
-	delete(n.pending, name)
+	delete(n.kept, name)
 	delete(n.restarting, name)
 	sp := v.sp
 	n.mu.Unlock()
@@ -217,7 +216,7 @@ func (n *Node) syncVRFs() {
 	var export []bgp.Origination
 	perPrefix := false
 	for _, v := range n.vrfs {
-		var fromCE []*bgp.Route
+		var fromCE []path
 		isCE := map[netip.Prefix]bool{}
 		for _, r := range n.snapshot(v.name) {
 			if r.Local {
@@ -225,11 +224,12 @@ func (n *Node) syncVRFs() {
 			}
 			fromCE = append(fromCE, r)
 			isCE[r.Key.Prefix] = true
-			a := r.Attrs
+			a := r.Attrs.Value()
+			label := n.exportLabel(v, r.Key.Prefix, a.NextHop)
 			a.NextHop = self
 			a.ExtCommunities = bgp.PackExtCommunities(n.exportCommunities(v))
 			a.LocalPref, a.HasLocalPref = 0, false
-			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: n.exportLabel(v, r), Attrs: a})
+			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: label, Attrs: a})
 		}
 		for _, at := range v.attached {
 			isCE[at.Prefix] = true
@@ -252,18 +252,20 @@ func (n *Node) syncVRFs() {
 		var routes []router.Route
 		var imp []bgp.Origination
 		seen := map[netip.Prefix]bool{}
-		for _, r := range vpn {
+		for i := range vpn {
+			r := &vpn[i]
 			// VPNv6 routes are carried, not used: the data plane is IPv4.
-			if r.Family != bgp.VPNv4 || r.Local || r.NextHop == self || isCE[r.Key.Prefix] || !Importable(r, v.imports) {
+			if r.Family != bgp.VPNv4 || r.Local || isCE[r.Key.Prefix] || seen[r.Key.Prefix] {
 				continue
 			}
-			if seen[r.Key.Prefix] {
+			a := r.Attrs.Value()
+			if a.NextHop == self || !importable(&a, v.imports) {
 				continue
 			}
 			seen[r.Key.Prefix] = true
 			imp = append(imp, bgp.Origination{Key: bgp.RouteKey{Prefix: r.Key.Prefix},
-				Attrs: bgp.Attrs{Origin: r.Attrs.Origin, ASPath: r.Attrs.ASPath, MED: r.Attrs.MED, HasMED: r.Attrs.HasMED}})
-			routes = append(routes, n.importRoute(r))
+				Attrs: bgp.Attrs{Origin: a.Origin, ASPath: a.ASPath, MED: a.MED, HasMED: a.HasMED}})
+			routes = append(routes, n.importRoute(r.Key, r.Label, &a))
 		}
 		slices.SortFunc(routes, func(a, b router.Route) int { return comparePrefix(a.Prefix, b.Prefix) })
 		n.install(router.ProtoIBGP, v.name, routes)
@@ -279,7 +281,12 @@ func (n *Node) syncVRFs() {
 
 // Importable reports whether r carries one of the route targets imports.
 func Importable(r *bgp.Route, imports []bgp.ExtCommunity) bool {
-	for _, rt := range r.Attrs.RouteTargets() {
+	return importable(&r.Attrs, imports)
+}
+
+// importable reports whether attributes a carry one of imports.
+func importable(a *bgp.Attrs, imports []bgp.ExtCommunity) bool {
+	for _, rt := range a.RouteTargets() {
 		if slices.Contains(imports, rt) {
 			return true
 		}
