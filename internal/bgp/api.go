@@ -153,15 +153,24 @@ func (s *Speaker) OriginateSet(f Family, set []Origination) (failed int, err err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tables[f]
-	for k := range t.local {
-		if _, ok := want[k]; !ok {
-			t.remove(s, k, nil)
+	// The destinations with a local path are walked for withdrawals only
+	// when some of them are not in set.
+	kept := 0
+	for k := range want {
+		if d := t.dests[k]; d != nil && d.localPath() != nil {
+			kept++
+		}
+	}
+	if kept < t.nlocal {
+		for k, d := range t.dests {
+			if _, ok := want[k]; !ok && d.localPath() != nil {
+				t.remove(s, k, nil)
+			}
 		}
 	}
 	for k, o := range want {
 		if d := t.dests[k]; d != nil {
-			i := slices.IndexFunc(d.paths, func(q *Path) bool { return q.peer == nil })
-			if i >= 0 && d.paths[i].label == o.Label && d.paths[i].attrs.Value() == o.Attrs {
+			if p := d.localPath(); p != nil && p.label == o.Label && p.attrs.Value() == o.Attrs {
 				continue // as it is: no decision, no update
 			}
 		}

@@ -32,9 +32,10 @@ type dest struct {
 type table struct {
 	family Family
 	dests  map[RouteKey]*dest
-	// local are the keys with a locally originated path, so that
-	// OriginateSet finds what to withdraw without a walk of the table.
-	local map[RouteKey]struct{}
+	// nlocal counts the destinations with a locally originated path, so
+	// that OriginateSet walks the table for what to withdraw only when
+	// there is some (a set of their keys cost a map entry per route).
+	nlocal int
 }
 
 func newTable(f Family) *table { return &table{family: f, dests: map[RouteKey]*dest{}} }
@@ -59,11 +60,8 @@ func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
 	if !replaced {
 		d.paths = append(d.paths, path)
 	}
-	if path.peer == nil {
-		if t.local == nil {
-			t.local = map[RouteKey]struct{}{}
-		}
-		t.local[k] = struct{}{}
+	if path.peer == nil && !replaced {
+		t.nlocal++
 	}
 	if t.family == RTC {
 		s.rtcTouched(path.peer, k, true)
@@ -84,7 +82,7 @@ func (t *table) remove(s *Speaker, k RouteKey, src *peer) bool {
 	}
 	d.paths = slices.Delete(d.paths, i, i+1)
 	if src == nil {
-		delete(t.local, k)
+		t.nlocal--
 	}
 	if t.family == RTC {
 		s.rtcTouched(src, k, false)
@@ -117,6 +115,16 @@ func (t *table) removePeer(s *Speaker, src *peer, match func(*Path) bool) int {
 		}
 	}
 	return n
+}
+
+// localPath is d's locally originated path, nil when it has none.
+func (d *dest) localPath() *Path {
+	for _, p := range d.paths {
+		if p.peer == nil {
+			return p
+		}
+	}
+	return nil
 }
 
 // decide reruns best-path selection for d and, when the best path
