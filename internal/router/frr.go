@@ -43,7 +43,7 @@ func addRepair(nhs []ribNexthop, b ribNexthop) []ribNexthop {
 // transport labels LDP or SR give it in the default VRF (for a remote
 // LFA, the tunnel to its PQ node, then the PQ node's label), then its own.
 func (s *frrSlab) backupStack(fec map[fecKey]uint32, push map[fecKey][]uint32, vrf int, p netip.Prefix, gw netip.Addr, own []uint32) []uint32 {
-	k := fecKey{p, gw}
+	k := newFECKey(p, gw)
 	l, ok := fec[k]
 	ok = ok && vrf == 0 && gw.IsValid()
 	var tunnel []uint32
@@ -137,8 +137,8 @@ func backupLabelled(fec map[fecKey]uint32, vrf int, p netip.Prefix, primary neti
 	if vrf != 0 {
 		return true
 	}
-	_, pl := fec[fecKey{p, primary}]
-	_, bl := fec[fecKey{p, backup.gw}]
+	_, pl := fec[newFECKey(p, primary)]
+	_, bl := fec[newFECKey(p, backup.gw)]
 	return bl || !pl && !backup.remote.IsValid()
 }
 

@@ -25,7 +25,7 @@ func (m *ribManager) lspTunnelHop(nh LSPNexthop, row LFIBRow) (hop *lspHop, out 
 		row.Inactive = true
 		return nil, row, true
 	}
-	rn, use, ok := m.tunnelNexthop(Nexthop{Addr: nh.Addr, Tunnel: nh.Tunnel}, m.tables[0].best, m.fec)
+	rn, use, ok := m.tunnelNexthop(Nexthop{Addr: nh.Addr, Tunnel: nh.Tunnel}, sel{t: m.tables[0]}, m.fec)
 	if !use {
 		return nil, row, false
 	}

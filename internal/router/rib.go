@@ -291,14 +291,14 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	kept, added := 0, 0 // keys p offered before and offers again; new keys
 	for _, f := range labels {
 		f.Prefix = f.Prefix.Masked()
-		k := fecKey{f.Prefix, f.Nexthop}
+		k := newFECKey(f.Prefix, f.Nexthop)
 		o, had := by[k]
 		switch {
 		case had && o.seen == pass:
 			continue // the first label for a key counts
 		case had:
 			kept++
-			if sameFECLabel(o.FECLabel, f) {
+			if o.out == f.OutLabel && slices.Equal(o.push, f.Push) {
 				o.seen = pass
 				by[k] = o
 				continue
@@ -307,7 +307,7 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 		if !had {
 			added++
 		}
-		by[k] = fecOffer{FECLabel: f, seen: pass}
+		by[k] = fecOffer{out: f.OutLabel, push: slices.Clone(f.Push), seen: pass}
 		changed = append(changed, k)
 	}
 	if kept < len(by)-added { // some keys went
@@ -339,10 +339,12 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 }
 
 // fecOffer is a protocol's FEC label, with the ReplaceFECLabels pass that
-// last found it.
+// last found it. Its prefix and nexthop are its key: a core router holds
+// one per IGP route and neighbour, so the key is not stored twice.
 type fecOffer struct {
-	FECLabel
+	out  uint32
 	seen uint32
+	push []uint32
 }
 
 // mergeFEC redoes the label of one FEC key from the protocols' labels:
@@ -359,24 +361,19 @@ func (m *ribManager) mergeFEC(k fecKey, order []Protocol) bool {
 	delete(m.fecPush, k)
 	for _, p := range order {
 		if f, ok := m.fecBy[p][k]; ok {
-			m.fec[k] = f.OutLabel
-			if len(f.Push) > 0 {
-				m.fecPush[k] = f.Push
+			m.fec[k] = f.out
+			if len(f.push) > 0 {
+				m.fecPush[k] = f.push
 			}
 			break
 		}
 	}
 	newL, has := m.fec[k]
 	if had != has || oldL != newL || !slices.Equal(oldPush, m.fecPush[k]) {
-		m.markDirty(0, k.prefix)
+		m.markDirty(0, k.prefix())
 		return true
 	}
 	return false
-}
-
-// sameFECLabel compares FEC labels by value.
-func sameFECLabel(a, b FECLabel) bool {
-	return a.Prefix == b.Prefix && a.Nexthop == b.Nexthop && a.OutLabel == b.OutLabel && slices.Equal(a.Push, b.Push)
 }
 
 // sameLSP compares LSPs as offered (the protocol field is set on storing).
@@ -407,7 +404,7 @@ func (m *ribManager) Best(vrf string, p netip.Prefix) (Route, bool) {
 	if t == nil {
 		return Route{}, false
 	}
-	c := t.best[p.Masked()]
+	c := t.bestOf(p.Masked())
 	if c == nil {
 		return Route{}, false
 	}
@@ -421,9 +418,11 @@ func (m *ribManager) BestRoutes(vrf string) []Route {
 	if t == nil {
 		return nil
 	}
-	out := make([]Route, 0, len(t.best))
-	for _, c := range t.best {
-		out = append(out, c.public())
+	out := make([]Route, 0, t.nBest)
+	for _, e := range t.prefixes {
+		if e.best != nil {
+			out = append(out, e.best.public())
+		}
 	}
 	slices.SortFunc(out, func(a, b Route) int { return comparePrefix(a.Prefix, b.Prefix) })
 	return out
@@ -596,10 +595,43 @@ func (m *ribManager) notify() {
 	}
 }
 
-// fecKey is what a FEC label is attached by.
+// fecKey is what a FEC label is attached by: a prefix and a nexthop,
+// packed into 34 bytes without pointers (netip's take 56 with two):
+// a core router keys a label by every IGP route and neighbour.
 type fecKey struct {
-	prefix  netip.Prefix
-	nexthop netip.Addr
+	addr, nh [16]byte
+	bits     uint8
+	flags    uint8 // fecAddr4, fecNH4, fecNHValid
+}
+
+const (
+	fecAddr4 = 1 << iota
+	fecNH4
+	fecNHValid
+)
+
+func newFECKey(p netip.Prefix, nh netip.Addr) fecKey {
+	k := fecKey{addr: p.Addr().As16(), bits: uint8(p.Bits())}
+	if p.Addr().Is4() {
+		k.flags |= fecAddr4
+	}
+	if nh.IsValid() {
+		k.nh = nh.As16()
+		k.flags |= fecNHValid
+		if nh.Is4() {
+			k.flags |= fecNH4
+		}
+	}
+	return k
+}
+
+// prefix is the key's prefix.
+func (k fecKey) prefix() netip.Prefix {
+	a := netip.AddrFrom16(k.addr)
+	if k.flags&fecAddr4 != 0 {
+		a = a.Unmap()
+	}
+	return netip.PrefixFrom(a, int(k.bits))
 }
 
 // labelProtoOrder lists the protocols of a label map, the preferred first:

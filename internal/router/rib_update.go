@@ -75,10 +75,10 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		t.reset()
 		m.tables[idx] = t
 	}
-	oldCands, oldDirect, oldBest := t.cands, t.direct, t.best
+	old := t.prefixes // the same map as t's unless full
 	var work []netip.Prefix
 	if full {
-		all := m.allPrefixes(idx, ifaces, oldCands)
+		all := m.allPrefixes(idx, ifaces, old)
 		t.reset()
 		work = all
 	} else {
@@ -98,23 +98,26 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 	// Candidates with their direct nexthops, and the direct selection.
 	var directChanged []netip.Prefix
 	build := func(p netip.Prefix) {
-		old := oldCands[p]
-		was[p] = before{old, oldBest[p]}
+		var b before
+		var od *candidate
+		if oe := old[p]; oe != nil {
+			b, od = before{oe.cands, oe.best}, oe.direct
+		}
+		was[p] = b
 		if !full {
-			t.dropDeps(p, old)
+			t.dropDeps(p, b.list)
 		}
 		cs := m.prefixCands(p, e)
-		if len(cs) == 0 {
-			delete(t.cands, p)
-		} else {
-			t.cands[p] = cs
-		}
 		nd := directOf(cs)
-		od := oldDirect[p]
-		if nd == nil {
-			delete(t.direct, p)
-		} else {
-			t.direct[p] = nd
+		pe := t.prefixes[p]
+		if pe == nil && len(cs) > 0 {
+			pe = &prefixEntry{}
+			t.prefixes[p] = pe
+		}
+		if pe != nil {
+			// An entry left with no candidate goes once its best is
+			// cleared below.
+			pe.cands, pe.direct = cs, nd
 		}
 		if !full && !sameFwd(od, nd) {
 			directChanged = append(directChanged, p)
@@ -139,7 +142,11 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 	var up vrfUpdate
 	var fibChanges []fibChange
 	for _, p := range work {
-		cs := t.cands[p]
+		pe := t.prefixes[p]
+		var cs []*candidate
+		if pe != nil {
+			cs = pe.cands
+		}
 		for _, c := range cs {
 			if c.recursive {
 				m.resolve(c, t, e)
@@ -156,16 +163,26 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 				}
 			}
 			for _, c := range cs {
-				c.since = now
+				c.since = now.UnixNano()
 				if o := findProto(was[p].list, c.route.Proto); o != nil && sameCandidate(o, c) {
 					c.since = o.since
 				}
 			}
 		}
-		if nb == nil {
-			delete(t.best, p)
-		} else {
-			t.best[p] = nb
+		switch {
+		case nb != nil:
+			if pe.best == nil {
+				t.nBest++
+			}
+			pe.best = nb
+		case pe != nil:
+			if pe.best != nil {
+				t.nBest--
+			}
+			pe.best = nil
+			if len(pe.cands) == 0 {
+				delete(t.prefixes, p)
+			}
 		}
 		ob := was[p].best
 		if (ob == nil) != (nb == nil) || ob != nil && (ob.route.Proto != nb.route.Proto || !sameCandidate(ob, nb)) {
@@ -185,10 +202,12 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 	}
 
 	// The FIB: by difference, unless most of it changed.
-	if full || t.fib == nil || len(fibChanges) > max(1024, len(t.best)/4) {
-		entries := make([]fibEntry, 0, len(t.best))
-		for _, c := range t.best {
-			entries = append(entries, c.fibEntry(&e.slab))
+	if full || t.fib == nil || len(fibChanges) > max(1024, t.nBest/4) {
+		entries := make([]fibEntry, 0, t.nBest)
+		for _, pe := range t.prefixes {
+			if pe.best != nil {
+				entries = append(entries, pe.best.fibEntry(&e.slab))
+			}
 		}
 		t.fib = buildFIB(entries)
 	} else {
@@ -200,15 +219,14 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 
 // reset empties a table's selection state.
 func (t *vrfTable) reset() {
-	t.cands = map[netip.Prefix][]*candidate{}
-	t.direct = map[netip.Prefix]*candidate{}
-	t.best = map[netip.Prefix]*candidate{}
+	t.prefixes = map[netip.Prefix]*prefixEntry{}
+	t.nBest = 0
 	t.deps = map[netip.Addr]map[netip.Prefix]struct{}{}
 	t.depsDef = map[netip.Addr]map[netip.Prefix]struct{}{}
 }
 
 // allPrefixes is every prefix a VRF has a candidate for, or had.
-func (m *ribManager) allPrefixes(idx int, ifaces []*iface, old map[netip.Prefix][]*candidate) []netip.Prefix {
+func (m *ribManager) allPrefixes(idx int, ifaces []*iface, old map[netip.Prefix]*prefixEntry) []netip.Prefix {
 	name := m.vrfNames[idx]
 	set := make(map[netip.Prefix]struct{}, len(old))
 	for p := range old {
@@ -327,13 +345,22 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 		for i := range c.nhs {
 			nh := &c.nhs[i]
 			var stack []uint32
-			if l, ok := m.fec[fecKey{p, nh.gw}]; ok && e.idx == 0 && nh.gw.IsValid() {
-				stack = append(stack, m.fecPush[fecKey{p, nh.gw}]...)
-				if l != LabelImplicitNull {
-					stack = append(stack, l)
+			if e.idx == 0 && nh.gw.IsValid() {
+				k := newFECKey(p, nh.gw)
+				if l, ok := m.fec[k]; ok {
+					push := m.fecPush[k]
+					stack = make([]uint32, 0, len(push)+1+len(nh.own))
+					stack = append(stack, push...)
+					if l != LabelImplicitNull {
+						stack = append(stack, l)
+					}
 				}
 			}
-			nh.labels = append(stack, nh.own...)
+			if len(stack) == 0 {
+				nh.labels = nh.own // the RIB's own copy, never written to
+			} else {
+				nh.labels = append(stack, nh.own...)
+			}
 			if b := nh.backup; b != nil {
 				b.labels = e.slab.backupStack(m.fec, m.fecPush, e.idx, p, b.gw, b.own)
 				b.labelled = backupLabelled(m.fec, e.idx, p, nh.gw, b)
@@ -363,16 +390,16 @@ func directOf(cs []*candidate) *candidate {
 // VRF's selection, where their PE nexthops live; others through the
 // VRF's direct routes), and records what it depends on.
 func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
-	table, deps, cached := t.direct, t.deps, true
+	table, deps, cached := sel{t: t, direct: true}, t.deps, true
 	if c.route.Proto == ProtoIBGP && e.def != nil {
-		table, deps, cached = e.def.best, t.depsDef, false
+		table, deps, cached = sel{t: e.def}, t.depsDef, false
 	}
 	p := c.route.Prefix
 	for _, nh := range c.route.Nexthops {
 		if nh.Tunnel != nil && nh.Addr.IsValid() {
-			global, gdeps := t.direct, t.deps
+			global, gdeps := sel{t: t, direct: true}, t.deps
 			if e.def != nil {
-				global, gdeps = e.def.best, t.depsDef
+				global, gdeps = sel{t: e.def}, t.depsDef
 			}
 			addDep(gdeps, nh.Addr, p)
 			if tn, use, ok := m.tunnelNexthop(nh, global, m.fec); use {

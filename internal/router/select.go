@@ -6,16 +6,17 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
 )
 
 // vrfTable is one VRF's routing table after selection.
 type vrfTable struct {
-	name   string
-	idx    int
-	cands  map[netip.Prefix][]*candidate // every route offered, the preferred first
-	best   map[netip.Prefix]*candidate
-	direct map[netip.Prefix]*candidate // the best with only direct nexthops
+	name string
+	idx  int
+	// prefixes holds each prefix's candidates and selections in one
+	// entry: a large lab's routers hold a million prefixes between them,
+	// and a map per selection cost a key and a slot each.
+	prefixes map[netip.Prefix]*prefixEntry
+	nBest    int // entries with a best
 	// deps and depsDef: the prefixes whose recursive nexthops resolve
 	// through this VRF's direct routes, or the default VRF's selection, by
 	// nexthop address (see rib_update.go).
@@ -23,14 +24,52 @@ type vrfTable struct {
 	fib           *fib
 }
 
+// prefixEntry is what a table holds for one prefix.
+type prefixEntry struct {
+	cands  []*candidate // every route offered, the preferred first
+	best   *candidate
+	direct *candidate // the best with only direct nexthops
+}
+
+// entry returns p's entry, nil if the table has none.
+func (t *vrfTable) entry(p netip.Prefix) *prefixEntry { return t.prefixes[p] }
+
+// bestOf is p's selected candidate, nil if none.
+func (t *vrfTable) bestOf(p netip.Prefix) *candidate {
+	if e := t.prefixes[p]; e != nil {
+		return e.best
+	}
+	return nil
+}
+
+// sel is one of a table's selections, as recursive nexthops resolve
+// over it: the best routes, or the best with only direct nexthops.
+type sel struct {
+	t      *vrfTable
+	direct bool
+}
+
+func (s sel) get(p netip.Prefix) *candidate {
+	e := s.t.prefixes[p]
+	switch {
+	case e == nil:
+		return nil
+	case s.direct:
+		return e.direct
+	}
+	return e.best
+}
+
 // candidate is one protocol's route for a prefix and what became of it.
 type candidate struct {
 	route     Route // as offered (connected and local ones are made up here)
 	local     bool  // delivers to the router itself
 	recursive bool  // some nexthop had to be resolved through another route
-	nhs       []ribNexthop
 	selected  bool
-	since     time.Time
+	nhs       []ribNexthop
+	// since is when the route came or last changed, in Unix nanoseconds:
+	// a time.Time would cost every candidate 16 bytes more.
+	since int64
 }
 
 // ribNexthop is an active, resolved nexthop.
@@ -124,13 +163,13 @@ func onLink(ifaces []*iface, a netip.Addr) *iface {
 }
 
 // lpm finds the longest prefix in table holding a, skipping exclude.
-func lpm(table map[netip.Prefix]*candidate, a netip.Addr, exclude netip.Prefix) *candidate {
+func lpm(table sel, a netip.Addr, exclude netip.Prefix) *candidate {
 	for bits := 32; bits >= 0; bits-- {
 		p, _ := a.Prefix(bits)
 		if p == exclude {
 			continue
 		}
-		if c := table[p]; c != nil {
+		if c := table.get(p); c != nil {
 			return c
 		}
 	}
@@ -303,7 +342,7 @@ func (m *ribManager) resolveLSP(a netip.Addr) []ribNexthop {
 	if len(m.tables) == 0 || m.tables[0] == nil {
 		return nil
 	}
-	res := lpm(m.tables[0].best, a, netip.Prefix{})
+	res := lpm(sel{t: m.tables[0]}, a, netip.Prefix{})
 	if res == nil || res.local {
 		return nil
 	}

@@ -72,13 +72,15 @@ func (r *Router) routeTable(vrf string, fibOnly bool) RouteTable {
 		return out
 	}
 	now := r.clk.Now()
-	prefixes := make([]netip.Prefix, 0, len(t.cands))
-	for p := range t.cands {
-		prefixes = append(prefixes, p)
+	prefixes := make([]netip.Prefix, 0, len(t.prefixes))
+	for p, e := range t.prefixes {
+		if len(e.cands) > 0 {
+			prefixes = append(prefixes, p)
+		}
 	}
 	slices.SortFunc(prefixes, comparePrefix)
 	for _, p := range prefixes {
-		for _, c := range t.cands[p] {
+		for _, c := range t.prefixes[p].cands {
 			if fibOnly && !c.selected {
 				continue
 			}
@@ -91,7 +93,7 @@ func (r *Router) routeTable(vrf string, fibOnly bool) RouteTable {
 				Selected: c.selected,
 				FIB:      c.selected && c.active(),
 				Info:     c.route.Info,
-				Uptime:   now.Sub(c.since),
+				Uptime:   now.Sub(time.Unix(0, c.since)),
 			}
 			row.Nexthops = c.nexthopRows(fibOnly)
 			out.Routes = append(out.Routes, row)

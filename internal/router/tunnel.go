@@ -260,7 +260,7 @@ func sameTunnel(a, b *tunnelHop) bool {
 // default VRF's selection). use is false when the nexthop should resolve
 // as a plain recursive one instead: UnlessLSP and the endpoint is on an
 // LSP. ok is false when the endpoint does not resolve.
-func (m *ribManager) tunnelNexthop(nh Nexthop, table map[netip.Prefix]*candidate, fec map[fecKey]uint32) (rn ribNexthop, use, ok bool) {
+func (m *ribManager) tunnelNexthop(nh Nexthop, table sel, fec map[fecKey]uint32) (rn ribNexthop, use, ok bool) {
 	res := lpm(table, nh.Addr, netip.Prefix{})
 	if res == nil || res.local || !res.active() {
 		return ribNexthop{}, true, false
@@ -270,7 +270,7 @@ func (m *ribManager) tunnelNexthop(nh Nexthop, table map[netip.Prefix]*candidate
 		if x.tunnel != nil {
 			return ribNexthop{}, true, false // no tunnel inside a tunnel
 		}
-		if _, lsp := fec[fecKey{res.route.Prefix, x.gw}]; nh.Tunnel.UnlessLSP && x.gw.IsValid() && lsp {
+		if _, lsp := fec[newFECKey(res.route.Prefix, x.gw)]; nh.Tunnel.UnlessLSP && x.gw.IsValid() && lsp {
 			return ribNexthop{}, false, true
 		}
 		if !src.IsValid() && x.ifc != nil && x.ifc.addr.IsValid() && x.ifc.vrfIdx == 0 {
