@@ -268,21 +268,21 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 	for _, ifc := range e.ifPfx[p] {
 		if q := ifc.addr.Masked(); q == p {
 			cs = append(cs, &candidate{
-				route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: ifc.name}}},
+				route: &Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: ifc.name}}},
 				local: p.Bits() == 32,
 				nhs:   []ribNexthop{{ifc: ifc}},
 			})
 		}
 		if ifc.addr.Bits() < 32 && netip.PrefixFrom(ifc.addr.Addr(), 32) == p {
 			cs = append(cs, &candidate{
-				route: Route{Prefix: p, Proto: ProtoLocal, Nexthops: []Nexthop{{Iface: ifc.name}}},
+				route: &Route{Prefix: p, Proto: ProtoLocal, Nexthops: []Nexthop{{Iface: ifc.name}}},
 				local: true,
 				nhs:   []ribNexthop{{ifc: ifc}},
 			})
 		}
 	}
 	if m.locals[e.name][p] {
-		c := &candidate{route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}}, nhs: []ribNexthop{{}}}
+		c := &candidate{route: &Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}}, nhs: []ribNexthop{{}}}
 		if p.Bits() == 32 {
 			c.route.Proto, c.local = ProtoLocal, true
 		}
@@ -290,14 +290,14 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 	}
 	if lo := m.r.loopback; e.idx == 0 && lo.IsValid() && lo.Masked() == p {
 		cs = append(cs, &candidate{
-			route: Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}},
+			route: &Route{Prefix: p, Proto: ProtoConnected, Nexthops: []Nexthop{{Iface: loopbackName}}},
 			local: true,
 			nhs:   []ribNexthop{{}},
 		})
 	}
 
 	// Protocol routes, statics among them; direct nexthops resolve here.
-	offer := func(rt Route) {
+	offer := func(rt *Route) {
 		c := &candidate{route: rt}
 		for _, nh := range rt.Nexthops {
 			switch {
@@ -326,8 +326,8 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 	byProto := m.routes[e.name]
 	for _, proto := range e.protos {
 		if o := byProto[proto][p]; o != nil {
-			for _, rt := range o.routes {
-				offer(rt)
+			for i := range o.routes {
+				offer(&o.routes[i])
 			}
 		}
 	}
@@ -336,7 +336,7 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 		for _, a := range nhs {
 			rt.Nexthops = append(rt.Nexthops, Nexthop{Addr: a})
 		}
-		offer(rt)
+		offer(&rt)
 	}
 
 	// Labels of direct nexthops: the FEC label of (prefix, neighbour) in

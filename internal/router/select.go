@@ -62,7 +62,10 @@ func (s sel) get(p netip.Prefix) *candidate {
 
 // candidate is one protocol's route for a prefix and what became of it.
 type candidate struct {
-	route     Route // as offered (connected and local ones are made up here)
+	// route is as offered, the RIB's stored copy (connected and local
+	// ones are made up here), shared rather than copied: 80 bytes less
+	// per candidate, of which a large lab holds a million.
+	route     *Route
 	local     bool  // delivers to the router itself
 	recursive bool  // some nexthop had to be resolved through another route
 	selected  bool
@@ -103,7 +106,7 @@ func better(a, b *candidate) int {
 
 // public is the route as Best returns it.
 func (c *candidate) public() Route {
-	r := c.route
+	r := *c.route
 	r.Nexthops = make([]Nexthop, len(c.nhs))
 	for i, nh := range c.nhs {
 		name := loopbackName
