@@ -30,7 +30,7 @@ type ribManager struct {
 	tables   []*vrfTable
 	dirty    map[int]map[netip.Prefix]struct{} // by VRF index, until the next recompute
 	pass     uint32                            // ReplaceRoutes calls, to mark what each finds
-	lfibRows []LFIBRow
+	lfibRows int // rows LFIBTable gives
 	// lfibResolves: some LSP's nexthop resolves through the default
 	// table, so the LFIB follows its changes.
 	lfibResolves bool
@@ -556,7 +556,7 @@ func (m *ribManager) recompute(c change) {
 	}
 	prev := m.r.fwd.Load()
 	if c.all || c.lfib || prev == nil || m.lfibResolves && len(defFwd) > 0 {
-		st.lfib, m.lfibRows = m.computeLFIB(ifaces)
+		st.lfib, _, m.lfibRows = m.computeLFIB(ifaces, false)
 	} else {
 		st.lfib = prev.lfib
 	}

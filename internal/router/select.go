@@ -213,8 +213,11 @@ func sameNexthop(a, b Nexthop) bool {
 
 // computeLFIB builds the LFIB from the protocols' LSPs. One protocol owns
 // an incoming label; if two claim it, the same preference as for FEC
-// labels applies (SR, then LDP).
-func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
+// labels applies (SR, then LDP). It counts the rows show would give and,
+// with keepRows, returns them: a core router of a large lab has hundreds
+// of LSPs, and their show rows, kept, cost as much as the LFIB itself, so
+// show recomputes them (LFIBTable) instead.
+func (m *ribManager) computeLFIB(ifaces []*iface, keepRows bool) (*lfib, []LFIBRow, int) {
 	chosen := make(map[uint32]*LSP)
 	for _, p := range labelProtoOrder(m.lsps) {
 		for i := range m.lsps[p] {
@@ -237,6 +240,13 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 	}
 	var entries []lfibEntry
 	var rows []LFIBRow
+	n := 0
+	addRow := func(r LFIBRow) {
+		n++
+		if keepRows {
+			rows = append(rows, r)
+		}
+	}
 	m.lfibResolves = false
 	if chosen[LabelIPv4ExplicitNull] == nil {
 		// Explicit null: pop and route in the default table (RFC 3032).
@@ -255,7 +265,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 					if h != nil {
 						e.hops = append(e.hops, *h)
 					}
-					rows = append(rows, tr)
+					addRow(tr)
 					continue
 				}
 			}
@@ -278,7 +288,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 					e.hops = append(e.hops, newLSPHop(rn.ifc, rn.gw, nh.OutLabel, rn.labels))
 					rr := row
 					rr.Nexthop, rr.Iface, rr.Via, rr.Pushed = rn.gw, rn.ifc.name, nh.Addr, slices.Clone(rn.labels)
-					rows = append(rows, rr)
+					addRow(rr)
 				}
 				continue
 			default:
@@ -302,7 +312,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 				}
 				if ifc == nil || !ifc.up.Load() {
 					row.Inactive = true
-					rows = append(rows, row)
+					addRow(row)
 					continue
 				}
 				row.Iface = ifc.name
@@ -310,17 +320,19 @@ func (m *ribManager) computeLFIB(ifaces []*iface) (*lfib, []LFIBRow) {
 				if bifc != nil {
 					bh := newLSPHop(bifc, b.Addr, b.OutLabel, b.Push)
 					h.backup = &bh
-					row.Backup = fmt.Sprintf("%s %s %s", b.Addr, bifc.name, stackText(b.Push, b.OutLabel))
+					if keepRows {
+						row.Backup = fmt.Sprintf("%s %s %s", b.Addr, bifc.name, stackText(b.Push, b.OutLabel))
+					}
 				}
 				e.hops = append(e.hops, h)
 			}
-			rows = append(rows, row)
+			addRow(row)
 		}
 		if len(e.hops) > 0 {
 			entries = append(entries, e)
 		}
 	}
-	return buildLFIB(entries), rows
+	return buildLFIB(entries), rows, n
 }
 
 // stackText is the label stack a swap to out under push sends, outermost

@@ -277,9 +277,18 @@ type LFIBTable []LFIBRow
 
 // LFIBTable returns the LFIB by incoming label.
 func (r *Router) LFIBTable() LFIBTable {
+	ifaces := r.ifaceList()
 	r.rib.mu.Lock()
 	defer r.rib.mu.Unlock()
-	return slices.Clone(r.rib.lfibRows)
+	// The rows of the LFIB installed: computed again from what it was
+	// built from, which every change to it recomputes. byName is read
+	// under ifMu, as interfaces are added under it.
+	r.ifMu.RLock()
+	defer r.ifMu.RUnlock()
+	lfibResolves := r.rib.lfibResolves
+	_, rows, _ := r.rib.computeLFIB(ifaces, true)
+	r.rib.lfibResolves = lfibResolves
+	return LFIBTable(rows)
 }
 
 // String renders the table as FRR's "show mpls table" does.
@@ -439,5 +448,5 @@ func (t InterfaceTable) String() string {
 func (r *Router) LFIBLen() int {
 	r.rib.mu.Lock()
 	defer r.rib.mu.Unlock()
-	return len(r.rib.lfibRows)
+	return r.rib.lfibRows
 }
