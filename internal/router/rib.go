@@ -30,7 +30,7 @@ type ribManager struct {
 	tables   []*vrfTable
 	dirty    map[int]map[netip.Prefix]struct{} // by VRF index, until the next recompute
 	pass     uint32                            // ReplaceRoutes calls, to mark what each finds
-	lfibRows int // rows LFIBTable gives
+	lfibRows int                               // rows LFIBTable gives
 	// lfibResolves: some LSP's nexthop resolves through the default
 	// table, so the LFIB follows its changes.
 	lfibResolves bool

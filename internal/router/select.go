@@ -66,8 +66,8 @@ type candidate struct {
 	// ones are made up here), shared rather than copied: 80 bytes less
 	// per candidate, of which a large lab holds a million.
 	route     *Route
-	local     bool  // delivers to the router itself
-	recursive bool  // some nexthop had to be resolved through another route
+	local     bool // delivers to the router itself
+	recursive bool // some nexthop had to be resolved through another route
 	selected  bool
 	nhs       []ribNexthop
 	// since is when the route came or last changed, in Unix nanoseconds:
