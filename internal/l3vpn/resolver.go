@@ -77,14 +77,5 @@ func (r *Resolver) Moved() bool {
 // rib; false when there is none (then BGP must not use a as next hop, nor
 // a session run to it).
 func NextHopCost(rib router.RIB, vrf string, a netip.Addr) (uint32, bool) {
-	if !a.Is4() {
-		return 0, false
-	}
-	for bits := 32; bits >= 0; bits-- {
-		r, ok := rib.Best(vrf, netip.PrefixFrom(a, bits).Masked())
-		if ok && r.Proto != router.ProtoEBGP && r.Proto != router.ProtoIBGP && len(r.Nexthops) > 0 {
-			return r.Metric, true
-		}
-	}
-	return 0, false
+	return rib.NexthopCost(vrf, a)
 }

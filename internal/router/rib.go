@@ -411,6 +411,26 @@ func (m *ribManager) Best(vrf string, p netip.Prefix) (Route, bool) {
 	return c.public(), true
 }
 
+func (m *ribManager) NexthopCost(vrf string, a netip.Addr) (uint32, bool) {
+	if !a.Is4() {
+		return 0, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := m.table(vrf)
+	if t == nil {
+		return 0, false
+	}
+	for bits := 32; bits >= 0; bits-- {
+		p, _ := a.Prefix(bits)
+		c := t.bestOf(p)
+		if c != nil && c.route.Proto != ProtoEBGP && c.route.Proto != ProtoIBGP && len(c.nhs) > 0 {
+			return c.route.Metric, true
+		}
+	}
+	return 0, false
+}
+
 func (m *ribManager) BestRoutes(vrf string) []Route {
 	m.mu.Lock()
 	defer m.mu.Unlock()

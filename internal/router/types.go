@@ -173,6 +173,12 @@ type RIB interface {
 	Best(vrf string, p netip.Prefix) (Route, bool)
 	// BestRoutes returns every selected route of a VRF, sorted by prefix.
 	BestRoutes(vrf string) []Route
+	// NexthopCost is the metric of the longest-matching selected route
+	// to a in vrf that BGP did not give and that has a nexthop: the IGP
+	// cost BGP compares next hops by (RFC 4271 9.1.2.2 e), false when
+	// none reaches a (BGP must then not use a). It copies nothing: BGP
+	// asks it for every path it compares.
+	NexthopCost(vrf string, a netip.Addr) (uint32, bool)
 	// Watch registers f to run after the selected routes of the default
 	// VRF change, or those of any VRF through an interface change (LDP
 	// follows IGP routes this way, as ldpd follows zebra). A protocol

@@ -266,6 +266,28 @@ func (b *RIB) Best(vrf string, p netip.Prefix) (router.Route, bool) {
 	return *t.best[p], true
 }
 
+// NexthopCost is the metric of the longest-matching selected non-BGP route
+// with a nexthop to a, as the router's RIB manager answers it.
+func (b *RIB) NexthopCost(vrf string, a netip.Addr) (uint32, bool) {
+	if !a.Is4() {
+		return 0, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t := b.vrfs[vrf]
+	if t == nil {
+		return 0, false
+	}
+	for bits := 32; bits >= 0; bits-- {
+		p, _ := a.Prefix(bits)
+		r := t.best[p]
+		if r != nil && r.Proto != router.ProtoEBGP && r.Proto != router.ProtoIBGP && len(r.Nexthops) > 0 {
+			return r.Metric, true
+		}
+	}
+	return 0, false
+}
+
 // BestRoutes returns the selected routes of vrf sorted by prefix.
 func (b *RIB) BestRoutes(vrf string) []router.Route {
 	b.mu.Lock()
