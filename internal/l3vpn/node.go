@@ -118,9 +118,10 @@ type Node struct {
 	// failed counts routes a speaker refused to originate.
 	failed int
 
-	// installed is what sync gave the RIB last time, per protocol and
-	// VRF, so that an unchanged set costs the RIB manager nothing.
-	installed map[ribKey][]router.Route
+	// installed is a digest of what sync gave the RIB last time, per
+	// protocol and VRF, so that an unchanged set costs the RIB manager
+	// nothing without the Node keeping a copy of every route (digest.go).
+	installed map[ribKey]routesDigest
 }
 
 type ribKey struct {
@@ -131,7 +132,7 @@ type ribKey struct {
 // New creates the Node and its global speaker. Add VRFs, then Start.
 func New(cfg Config) (*Node, error) {
 	n := &Node{env: cfg.Env, mode: cfg.Mode, announce: cfg.Announce, nextHop: cfg.NextHop, onDemand: cfg.OnDemandVRFs,
-		restarting: map[string]bool{}, kept: map[string][]path{}, installed: map[ribKey][]router.Route{}}
+		restarting: map[string]bool{}, kept: map[string][]path{}, installed: map[ribKey]routesDigest{}}
 	n.encaps = encapCommunities(cfg.Encapsulations)
 	n.beside = cfg.Beside
 	n.onReadvertised = cfg.OnReadvertised
@@ -429,10 +430,11 @@ func comparePrefix(a, b netip.Prefix) int {
 // they changed, and logs the change as a control-plane event.
 func (n *Node) install(p router.Protocol, vrf string, routes []router.Route) {
 	k := ribKey{p, vrf}
-	if slices.EqualFunc(n.installed[k], routes, sameRoute) {
+	d := digestRoutes(routes)
+	if d == n.installed[k] {
 		return
 	}
-	n.installed[k] = routes
+	n.installed[k] = d
 	n.env.RIB().ReplaceRoutes(p, vrf, routes)
 	where := "global table"
 	if vrf != "" {
@@ -472,12 +474,4 @@ func learned(ps []path) []router.Route {
 		out = append(out, router.Route{Prefix: ps[i].Key.Prefix, Nexthops: []router.Nexthop{{Addr: ps[i].Attrs.Value().NextHop}}})
 	}
 	return out
-}
-
-func sameRoute(a, b router.Route) bool {
-	return a.Prefix == b.Prefix && a.Metric == b.Metric && a.Info == b.Info &&
-		slices.EqualFunc(a.Nexthops, b.Nexthops, func(x, y router.Nexthop) bool {
-			return x.Addr == y.Addr && x.Iface == y.Iface && slices.Equal(x.Labels, y.Labels) &&
-				(x.Tunnel == nil) == (y.Tunnel == nil) && (x.Tunnel == nil || *x.Tunnel == *y.Tunnel)
-		})
 }

@@ -118,7 +118,7 @@ func (n *Node) RemoveVRF(name string) bool {
 		sp.Close()
 	}
 	for _, p := range []router.Protocol{router.ProtoEBGP, router.ProtoIBGP} {
-		if k := (ribKey{p, name}); len(n.installed[k]) > 0 {
+		if k := (ribKey{p, name}); n.installed[k].n > 0 {
 			n.env.RIB().ReplaceRoutes(p, name, nil)
 			delete(n.installed, k)
 		}
