@@ -37,6 +37,7 @@ type neighbor struct {
 	client     bool   // the other end is this router's route-reflector client
 	cloud      string // the other end is this cloud's node
 	computeOf  string // the other end is a compute node (a PE) of this cloud
+	netNodeOf  string // the other end is this bgpvpn cloud's network node, PE of its router associations
 	onDemand   bool
 	loopbacked bool // iBGP between loopbacks: update-source lo
 }
@@ -56,7 +57,10 @@ func neighbors(m *topology.Model, node string) []neighbor {
 		default:
 			continue
 		}
-		if peer := m.Node(nb.name); peer != nil && peer.Role == topology.RoleCloud {
+		if peer := m.Node(nb.name); peer != nil && peer.Role == topology.RoleCloud && s.Kind == topology.SessionCloudCore && joinsBGPVPN(m, peer.Cloud) {
+			// Tenants' subnets, not the cloud's prefix, as a compute's.
+			nb.netNodeOf = peer.Cloud
+		} else if peer != nil && peer.Role == topology.RoleCloud {
 			nb.cloud = peer.Cloud
 		} else if peer != nil && peer.Role == topology.RoleCompute {
 			nb.computeOf = peer.Cloud
@@ -335,6 +339,14 @@ func renderLDP(w *frrWriter, m *topology.Model, n *topology.Node) {
 	w.line("!")
 }
 
+// joinsBGPVPN reports whether cloud joins by bgpvpn: its node's
+// ibgp-cloud sessions carry router associations' routes (tenants'
+// subnets), not its prefix.
+func joinsBGPVPN(m *topology.Model, cloud string) bool {
+	c := cloudByName(m, cloud)
+	return c != nil && c.Joins(topology.JoinBGPVPN)
+}
+
 // cloudList names the prefix list of a cloud's allowed prefixes.
 func cloudList(cloud string) string { return cloud + "-allowed" }
 
@@ -475,6 +487,8 @@ func writeNeighbors(w *frrWriter, nbs []neighbor) {
 			desc += " (cloud, up once its OpenStack runs the BGP speaker)"
 		case nb.computeOf != "" && nb.onDemand && nb.client:
 			desc += " (route-reflector client, a compute of " + nb.computeOf + ": up once a BGPVPN attaches one of its ports)"
+		case nb.netNodeOf != "" && nb.onDemand && nb.client:
+			desc += " (route-reflector client, the network node of " + nb.netNodeOf + ": up once a BGPVPN has a router association)"
 		case nb.client:
 			desc += " (route-reflector client)"
 		}

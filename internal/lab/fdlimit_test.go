@@ -68,11 +68,12 @@ func TestTCPFileBudgetCountsTheSpeakersAndSessions(t *testing.T) {
 	b := TCPFileBudget(m)
 	// Sessions: pe1 and pe2 each to p1 and p2 (4), p1-p2 between the
 	// reflectors (1), pe1-ce1 and pe2-ce2 in VRF tenant (2), cloud1's
-	// speaker to ce1 (1) and BGPVPN cloud3's two computes, each to p1
-	// and p2 (4). Listeners: p1, p2, pe1, pe2, ce1, ce2, cloud1,
-	// cloud3-cn1, cloud3-cn2 and the VRF speakers of pe1 and pe2.
-	if b.Sessions != 12 || b.Listeners != 11 {
-		t.Errorf("seed budget %v: want 12 sessions and 11 listeners", b)
+	// speaker to ce1 (1) and BGPVPN cloud3's two computes and its
+	// network node, each to p1 and p2 (6). Listeners: p1, p2, pe1, pe2,
+	// ce1, ce2, cloud1, cloud3, cloud3-cn1, cloud3-cn2 and the VRF
+	// speakers of pe1 and pe2.
+	if b.Sessions != 14 || b.Listeners != 12 {
+		t.Errorf("seed budget %v: want 14 sessions and 12 listeners", b)
 	}
 	if want := uint64(b.Listeners + 2*b.Sessions + b.Margin); b.Total() != want {
 		t.Errorf("Total %d, want %d", b.Total(), want)

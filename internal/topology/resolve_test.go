@@ -86,21 +86,34 @@ func TestSeedLab(t *testing.T) {
 	for _, s := range m.Sessions {
 		kinds[s.Kind]++
 	}
-	wantKinds := map[SessionKind]int{SessionRRMesh: 1, SessionIBGPVPN: 4, SessionPECE: 2, SessionCloudCE: 1, SessionCloudCore: 4}
+	wantKinds := map[SessionKind]int{SessionRRMesh: 1, SessionIBGPVPN: 4, SessionPECE: 2, SessionCloudCE: 1, SessionCloudCore: 6}
 	for k, n := range wantKinds {
 		if kinds[k] != n {
 			t.Errorf("%d %s sessions, want %d (all: %v)", kinds[k], k, n, kinds)
 		}
 	}
-	// cloud3 joins by bgpvpn: each of its two computes peers with each
-	// of the two reflectors from its underlay address, as up runs them.
+	// cloud3 joins by bgpvpn: each of its two computes (network
+	// associations) and its network node (router associations) peers
+	// with each of the two reflectors from its underlay address, as up
+	// runs them; the network node's is its end of cloud3-cn1's link.
 	for _, s := range m.Sessions {
 		if s.Kind != SessionCloudCore {
 			continue
 		}
 		a := m.Node(s.A)
-		if a == nil || a.Role != RoleCompute || a.Cloud != "cloud3" || s.AAddr != a.Interfaces[0].Addr.Addr() || m.Node(s.B).Role != RoleP || !s.RRClient {
-			t.Errorf("ibgp-cloud session %+v: want a compute of cloud3 from its underlay address to a reflector", s)
+		under := netip.Addr{}
+		switch {
+		case a != nil && a.Role == RoleCompute && a.Cloud == "cloud3":
+			under = a.Interfaces[0].Addr.Addr()
+		case a != nil && a.Name == "cloud3":
+			for _, ifc := range a.Interfaces {
+				if ifc.Peer == "cloud3-cn1" {
+					under = ifc.Addr.Addr()
+				}
+			}
+		}
+		if !under.IsValid() || s.AAddr != under || m.Node(s.B).Role != RoleP || !s.RRClient {
+			t.Errorf("ibgp-cloud session %+v: want a compute or the network node of cloud3 from its underlay address to a reflector", s)
 		}
 	}
 	c1 := m.Clouds[0]

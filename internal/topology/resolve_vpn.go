@@ -306,9 +306,12 @@ type cloudPE struct {
 
 // cloudPEs are the nodes of cloud c (whose node is node) that run the PE
 // function towards the reflectors, as the lab runs them: in a cloud
-// joining by bgpvpn with compute nodes, each compute (bagpipe's model),
-// from its address on the cloud's underlay, which its VPN routes carry
-// as next hop (internal/lab/computepe.go); otherwise the cloud's node
+// joining by bgpvpn with compute nodes, each compute (bagpipe's model,
+// network associations) and the cloud's node, the network node where
+// Neutron's routers live (router associations), each from its address
+// on the cloud's underlay, which its VPN routes carry as next hop
+// (internal/lab/computepe.go, netnodepe.go) — the network node's is its
+// end of the first compute's underlay link; otherwise the cloud's node
 // from its loopback.
 func (r *resolver) cloudPEs(c *Cloud, node *Node) []cloudPE {
 	var out []cloudPE
@@ -320,9 +323,26 @@ func (r *resolver) cloudPEs(c *Cloud, node *Node) []cloudPE {
 			}
 			out = append(out, cloudPE{name: n.Name, addr: n.Interfaces[0].Addr.Addr()})
 		}
+		for _, cn := range c.Computes {
+			if ifc := underlayIface(node, cn.Name); ifc != nil {
+				out = append(out, cloudPE{name: node.Name, addr: ifc.Addr.Addr()})
+				break
+			}
+		}
 	}
 	if len(out) == 0 {
 		out = append(out, cloudPE{name: node.Name, addr: node.Loopback.Addr()})
 	}
 	return out
+}
+
+// underlayIface is node's interface on its underlay link to compute, nil
+// when there is none.
+func underlayIface(node *Node, compute string) *Interface {
+	for _, ifc := range node.Interfaces {
+		if ifc.Peer == compute {
+			return ifc
+		}
+	}
+	return nil
 }
