@@ -167,6 +167,9 @@ func (n *Node) Start() {
 	n.started = true
 	n.mu.Unlock()
 	n.env.RIB().Watch(n.ribChanged)
+	if n.res.follow() {
+		n.main.Reresolve()
+	}
 }
 
 // askImportRTs (control lock held): RT constraint (RFC 4684), the PE

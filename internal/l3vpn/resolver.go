@@ -11,7 +11,8 @@ import (
 // longest non-BGP match for a next hop (BGP routes never resolve BGP next
 // hops). It runs under the speaker's lock and takes only the RIB's and its
 // own. It remembers its answers, so that a RIB change that moves none of
-// them costs the speaker no new decision.
+// them costs the speaker no new decision; once the Node follows the RIB
+// (follow), a default-VRF resolver answers from them too.
 type Resolver struct {
 	rib router.RIB
 	vrf string
@@ -21,6 +22,11 @@ type Resolver struct {
 
 	mu     sync.Mutex
 	answer map[netip.Addr]resolved
+	// followed: every change of the default VRF's selection now reaches
+	// Moved (the Node's RIB watcher), which has the speaker decide again
+	// wherever an answer moved; so a remembered answer serves until then,
+	// without a walk of up to 33 RIB lookups per path compared.
+	followed bool
 }
 
 type resolved struct {
@@ -42,6 +48,9 @@ func (r *Resolver) Resolve(a netip.Addr) (uint32, bool) {
 	if r.external[a] {
 		return 0, true
 	}
+	if old, ok := r.answer[a]; ok && r.followed {
+		return old.cost, old.ok
+	}
 	cost, ok := NextHopCost(r.rib, r.vrf, a)
 	r.answer[a] = resolved{cost, ok}
 	return cost, ok
@@ -56,6 +65,22 @@ func (r *Resolver) AddExternal(a netip.Addr) {
 		r.external = map[netip.Addr]bool{}
 	}
 	r.external[a] = true
+}
+
+// follow (control lock held, the Node's RIB watcher registered) has a
+// default-VRF resolver answer from what it remembers from now on (see
+// followed), after bringing that up to date; true when some answer
+// moved. The RIB wakes its watchers for no other VRF's changes, so a
+// VRF's resolver keeps looking up every answer.
+func (r *Resolver) follow() bool {
+	if r.vrf != "" {
+		return false
+	}
+	moved := r.Moved()
+	r.mu.Lock()
+	r.followed = true
+	r.mu.Unlock()
+	return moved
 }
 
 // Moved reports whether any answer given so far would now be different.
@@ -77,5 +102,14 @@ func (r *Resolver) Moved() bool {
 // rib; false when there is none (then BGP must not use a as next hop, nor
 // a session run to it).
 func NextHopCost(rib router.RIB, vrf string, a netip.Addr) (uint32, bool) {
-	return rib.NexthopCost(vrf, a)
+	if !a.Is4() {
+		return 0, false
+	}
+	for bits := 32; bits >= 0; bits-- {
+		r, ok := rib.Best(vrf, netip.PrefixFrom(a, bits).Masked())
+		if ok && r.Proto != router.ProtoEBGP && r.Proto != router.ProtoIBGP && len(r.Nexthops) > 0 {
+			return r.Metric, true
+		}
+	}
+	return 0, false
 }
