@@ -487,17 +487,18 @@ func wireBGPNeighborDetail(v bgp.NeighborDetail) BGPNeighborDetail {
 
 func wireVRF(v lab.VRFInfo) VRF {
 	return VRF{
-		Name:         v.Name,
-		RD:           v.RD,
-		Import:       v.Import,
-		Export:       v.Export,
-		Label:        v.Label,
-		Interfaces:   v.Interfaces,
-		Routes:       v.Routes,
-		BGPVPN:       v.BGPVPN,
-		Attached:     v.Attached,
-		Readvertised: v.Readvertised,
-		MACVRF:       wireMACVRF(v.MACVRF),
+		Name:              v.Name,
+		RD:                v.RD,
+		Import:            v.Import,
+		Export:            v.Export,
+		Label:             v.Label,
+		Interfaces:        v.Interfaces,
+		Routes:            v.Routes,
+		BGPVPN:            v.BGPVPN,
+		Attached:          v.Attached,
+		Readvertised:      v.Readvertised,
+		MACVRF:            wireMACVRF(v.MACVRF),
+		RouterAssociation: v.RouterAssociation,
 	}
 }
 

@@ -443,9 +443,14 @@ type VRF struct {
 	Interfaces []string `json:"interfaces"`
 	Routes     int      `json:"routes"`
 	// BGPVPN and Attached: on a compute node, the attachment VRF's
-	// BGPVPN id and the ports' addresses it exports.
+	// BGPVPN id and the ports' addresses it exports; on a network node,
+	// its router associations' VRF and the routers' subnets it exports.
 	BGPVPN   string         `json:"bgpvpn,omitempty"`
 	Attached []netip.Prefix `json:"attached,omitempty"`
+	// RouterAssociation: the VRF serves the BGPVPN's router
+	// associations (as their PE on a network node, holding their VMs on
+	// a compute).
+	RouterAssociation bool `json:"router_association,omitempty"`
 	// Readvertised: another BGPVPN's prefixes it readvertises (a port
 	// association's routes of type bgpvpn).
 	Readvertised []netip.Prefix `json:"readvertised,omitempty"`

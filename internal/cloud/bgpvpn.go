@@ -18,14 +18,14 @@ import (
 // network association, no port, or no route target to import or export
 // attaches nothing. A port association adds its port's fixed IPs when it
 // says advertise_fixed_ips, and its routes of type prefix, reached through
-// the port (portRoutes). A router association brings in the VM ports of
-// every network the router has an interface on, and, when it says
-// advertise_extra_routes, the router's extra routes whose next hop is one
-// of those ports (routerRoutes), as bagpipe's driver does: the router is
-// distributed over the computes hosting its networks' ports, each a PE
-// for them (see routerNetworks for why not the network node). A port
-// association's routes of type bgpvpn readvertise another BGPVPN's routes
-// through its port (portLeaks).
+// the port (portRoutes). A router association makes the network node,
+// where the (non-DVR) router lives, the PE and the router its CE
+// (lab.CloudRouterVPN): it brings the subnets of the router's interfaces,
+// which the network node exports, the VM ports of their networks, which
+// it reaches on their computes, and, when it says advertise_extra_routes,
+// the router's extra routes whose next hop is one of those ports
+// (routerRoutes). A port association's routes of type bgpvpn readvertise
+// another BGPVPN's routes through its port (portLeaks).
 func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 	byNet := map[string][]neutron.Port{}
 	ports := map[string]neutron.Port{}
@@ -35,7 +35,7 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 		}
 		ports[p.ID] = p
 	}
-	routerNets := routerNetworks(st.Ports)
+	routerIfs := routerInterfaces(st)
 	routers := map[string]neutron.Router{}
 	for _, r := range st.Routers {
 		routers[r.ID] = r
@@ -83,20 +83,26 @@ func bgpvpnAttachments(st neutron.State) []lab.CloudBGPVPN {
 			if as.BGPVPNID != v.ID {
 				continue
 			}
+			ifs := routerIfs[as.RouterID]
+			if len(ifs.subnets) == 0 {
+				continue // no interface: nothing to advertise
+			}
+			rv := lab.CloudRouterVPN{Router: as.RouterID, Subnets: ifs.subnets}
 			var vms []neutron.Port
-			for _, nw := range routerNets[as.RouterID] {
+			for _, nw := range ifs.networks {
 				vms = append(vms, byNet[nw]...)
 			}
 			for _, p := range vms {
 				for _, f := range p.FixedIPs {
-					c.Ports = addPort(c.Ports, p, f.IPAddress)
+					rv.Ports = addPort(rv.Ports, p, f.IPAddress)
 				}
 			}
 			if r, ok := routers[as.RouterID]; ok && as.AdvertiseExtraRoutes {
-				c.Routes = append(c.Routes, routerRoutes(r, vms)...)
+				rv.Routes = routerRoutes(r, vms)
 			}
+			c.Routers = append(c.Routers, rv)
 		}
-		if len(c.Ports)+len(c.Routes)+len(c.Leaks) == 0 || len(c.Import)+len(c.Export) == 0 {
+		if len(c.Ports)+len(c.Routes)+len(c.Leaks)+len(c.Routers) == 0 || len(c.Import)+len(c.Export) == 0 {
 			continue
 		}
 		out = append(out, c)
@@ -150,20 +156,35 @@ func portRoutes(as neutron.BGPVPNPortAssociation, p neutron.Port) []lab.CloudVPN
 	return out
 }
 
-// routerNetworks are, per router id, the networks it has an interface
-// on (its network:router_interface ports), in port order.
-//
-// A router association is applied on the computes, not on the network
-// node: the lab's network node routes a tenant's VM addresses in its
-// global table (cloudvm.go), so overlapping tenants cannot be kept
-// apart there without a per-router VRF and a labelled path to the
-// computes; the computes already hold one VRF per BGPVPN.
-func routerNetworks(ps []neutron.Port) map[string][]string {
-	out := map[string][]string{}
-	for _, p := range ps {
-		if p.DeviceOwner == ownerRouterInterface && p.DeviceID != "" && !slices.Contains(out[p.DeviceID], p.NetworkID) {
-			out[p.DeviceID] = append(out[p.DeviceID], p.NetworkID)
+// routerIfs are the networks a router has an interface on and the
+// IPv4 subnets of those interfaces.
+type routerIfs struct {
+	networks []string
+	subnets  []netip.Prefix
+}
+
+// routerInterfaces are, per router id, its interfaces (its
+// network:router_interface ports), in port order.
+func routerInterfaces(st neutron.State) map[string]routerIfs {
+	cidrs := map[string]string{}
+	for _, sn := range st.Subnets {
+		cidrs[sn.ID] = sn.CIDR
+	}
+	out := map[string]routerIfs{}
+	for _, p := range st.Ports {
+		if p.DeviceOwner != ownerRouterInterface || p.DeviceID == "" {
+			continue
 		}
+		ifs := out[p.DeviceID]
+		if !slices.Contains(ifs.networks, p.NetworkID) {
+			ifs.networks = append(ifs.networks, p.NetworkID)
+		}
+		for _, f := range p.FixedIPs {
+			if pfx, err := netip.ParsePrefix(cidrs[f.SubnetID]); err == nil && pfx.Addr().Is4() && !slices.Contains(ifs.subnets, pfx.Masked()) {
+				ifs.subnets = append(ifs.subnets, pfx.Masked())
+			}
+		}
+		out[p.DeviceID] = ifs
 	}
 	return out
 }

@@ -44,6 +44,7 @@ type bgpState struct {
 	n        *Node
 	vpn      *l3vpn.Node
 	evpn     *l2vpn.PE // a compute PE's EVIs (l2vpn.go), nil elsewhere
+	netNode  bool      // a bgpvpn cloud's node, PE of its router associations (netnodepe.go)
 	sessions []*bgpSession
 }
 

@@ -124,6 +124,8 @@ type cloudRun struct {
 	failed map[netip.Addr]string // VMs bound to no compute -> their host, as last logged
 
 	pes        map[string]*computePE // compute name -> its PE state (computepe.go)
+	nn         *computePE            // the network node's PE state for router associations, nil when it runs none (netnodepe.go)
+	nnIdle     bool                  // router associations it cannot serve were logged
 	bgpvpnIdle bool                  // BGPVPNs this cloud cannot run were logged
 	l2Idle     bool                  // likewise its l2 BGPVPNs (l2vpn.go)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/l3vpn"
+	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -55,6 +56,9 @@ type CloudBGPVPN struct {
 	// Leaks are its port associations' routes of type bgpvpn
 	// (bgpvpnleak.go).
 	Leaks []CloudVPNLeak
+	// Routers are its router associations, which the network node
+	// serves as PE (netnodepe.go), not the computes.
+	Routers []CloudRouterVPN
 }
 
 // computePE is a compute node's PE state: its attachment VRFs and, while
@@ -76,7 +80,18 @@ type attachment struct {
 	nets           map[netip.Prefix]bool // prefix routes via its ports, ending here
 	routes         []l3vpn.Attached
 	readv          []l3vpn.Readvertise // other BGPVPNs readvertised via its ports (bgpvpnleak.go)
+	// routed: some of its addresses or nets are a router association's,
+	// reached from the network node's VRF and not exported from here;
+	// gwLabel is the network node's VRF label its default route takes
+	// back there, 0 while it has none (netnodepe.go).
+	routed  bool
+	gwLabel uint32
 }
+
+// inVPN reports whether the attachment speaks to the WAN: it has route
+// targets. One for a router association's VMs alone has none: the
+// network node does the VPN for them.
+func (at *attachment) inVPN() bool { return len(at.imports)+len(at.exput) > 0 }
 
 // bgpvpnCloud reports whether c's computes can act as PEs.
 func bgpvpnCloud(c *topology.Cloud) bool { return c.Joins(topology.JoinBGPVPN) && len(c.Computes) > 0 }
@@ -140,6 +155,11 @@ func (l *Lab) planComputePEs() error {
 			st.vpn = vpn
 			cn.bgp = st
 		}
+		if bgpvpnCloud(c) {
+			if err := l.planNetworkNodePE(c); err != nil { // netnodepe.go
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -165,6 +185,7 @@ func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
 				cr.pes[cn.Model.Name] = &computePE{node: cn, under: underlayAddr(cn), vrfs: map[string]*attachment{}, evis: map[string]string{}}
 			}
 		}
+		cr.nn = l.networkNodePE(cr) // netnodepe.go
 	}
 	want, err := l.attachmentsWanted(cr, vpns)
 	if err != nil {
@@ -175,6 +196,12 @@ func (l *Lab) syncComputePEs(cr *cloudRun, vpns []CloudBGPVPN) error {
 			return err
 		}
 	}
+	// The network node's VRFs route to the computes' labels, and the
+	// computes' default routes to the network node's: computes first.
+	if err := l.syncNetworkNode(cr, vpns); err != nil {
+		return err
+	}
+	l.syncGateways(cr)
 	l.setGuests(cr)
 	return nil
 }
@@ -185,23 +212,14 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 	names := vrfNames(vpns)
 	want := map[string]map[string]*attachment{}
 	for _, v := range vpns {
-		imports, err := parseRTs(v.Import)
+		rd, imports, exports, err := vpnTargets(v) // netnodepe.go
 		if err != nil {
-			return nil, fmt.Errorf("bgpvpn %s: %w", v.ID, err)
+			return nil, err
 		}
-		exports, err := parseRTs(v.Export)
-		if err != nil {
-			return nil, fmt.Errorf("bgpvpn %s: %w", v.ID, err)
-		}
-		var rd bgp.RD
-		if v.RD != "" {
-			if rd, err = bgp.ParseRD(v.RD); err != nil {
-				return nil, fmt.Errorf("bgpvpn %s: %w", v.ID, err)
-			}
-		}
-		// attach is the BGPVPN's attachment on the compute hosting p,
-		// nil when p lives nowhere.
-		attach := func(p CloudVM) *attachment {
+		// attachAs is the BGPVPN's attachment on the compute hosting p,
+		// nil when p lives nowhere; one made for a router association
+		// alone has no route target (inVPN).
+		attachAs := func(p CloudVM, routed bool) *attachment {
 			host, err := placeVM(cr.c, p)
 			if err != nil || host == "" || cr.pes[host] == nil {
 				return nil // a failed binding (syncVMs logs it) lives nowhere
@@ -214,10 +232,15 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 			at := byName[names[v.ID]]
 			if at == nil {
 				at = &attachment{bgpvpn: v.ID, rd: rd, imports: imports, exput: exports, addrs: map[netip.Addr]bool{}, nets: map[netip.Prefix]bool{}}
+				if routed {
+					at.imports, at.exput = nil, nil
+				}
 				byName[names[v.ID]] = at
 			}
+			at.routed = at.routed || routed
 			return at
 		}
+		attach := func(p CloudVM) *attachment { return attachAs(p, false) }
 		for _, p := range v.Ports {
 			if at := attach(p); at != nil && !at.addrs[p.Addr] {
 				at.addrs[p.Addr] = true
@@ -233,6 +256,24 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 			if at := attach(lk.Port); at != nil {
 				if err := at.addLeak(lk, v.LocalPref); err != nil {
 					return nil, fmt.Errorf("bgpvpn %s: route of type bgpvpn %s: %w", v.ID, lk.BGPVPN, err)
+				}
+			}
+		}
+		// A router association's VMs and extra routes end in a VRF of
+		// their compute, reached from the network node, exported by it
+		// alone: none while the network node is no PE.
+		for _, rv := range v.Routers {
+			if cr.nn == nil {
+				break
+			}
+			for _, p := range rv.Ports {
+				if at := attachAs(p, true); at != nil {
+					at.addrs[p.Addr] = true
+				}
+			}
+			for _, rt := range rv.Routes {
+				if at := attachAs(rt.Port, true); at != nil && rt.Prefix.Addr().Is4() {
+					at.nets[rt.Prefix.Masked()] = true
 				}
 			}
 		}
@@ -252,7 +293,12 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 			continue
 		}
 		// Gone, or its RTs or RD changed: a new VRF replaces it.
-		r.Do(func() { vpn.RemoveVRF(name) })
+		r.Do(func() {
+			vpn.RemoveVRF(name)
+			if have.gwLabel != 0 {
+				r.RIB().ReplaceRoutes(router.ProtoStatic, name, nil) // its default route (netnodepe.go)
+			}
+		})
 		for a := range have.addrs {
 			r.RemoveLocal(name, netip.PrefixFrom(a, 32))
 		}
@@ -297,7 +343,7 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 		if err := syncNets(r, name, have.nets, w.nets); err != nil {
 			return err
 		}
-		have.addrs, have.nets, have.routes = w.addrs, w.nets, w.routes
+		have.addrs, have.nets, have.routes, have.routed = w.addrs, w.nets, w.routes, w.routed
 		routes, readv := w.routes, w.readv
 		r.Do(func() { vpn.SetAttached(name, routes); vpn.SetReadvertise(name, readv) })
 	}
@@ -410,7 +456,7 @@ func (l *Lab) startComputeSessions(cr *cloudRun, pe *computePE) error {
 			Description: rr.Model.Name, Transport: bs.net})
 		if err == nil {
 			err = bSp.AddPeer(bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr,
-				RRClient: true, Description: cn.Model.Name + " (compute)", Transport: bs.net})
+				RRClient: true, Description: cn.Model.Name + " (" + peRole(cn) + ")", Transport: bs.net})
 		}
 		if err != nil {
 			pe.sessions = started
@@ -425,6 +471,14 @@ func (l *Lab) startComputeSessions(cr *cloudRun, pe *computePE) error {
 	}
 	l.checkLiveness(started, true)
 	return nil
+}
+
+// peRole is what a reflector calls a cloud's PE in its peer description.
+func peRole(n *Node) string {
+	if n.Model.Role == topology.RoleCompute {
+		return "compute"
+	}
+	return "network node"
 }
 
 // stopComputeSessions ends the compute's sessions: the reflectors drop
@@ -478,16 +532,24 @@ func (l *Lab) setGuests(cr *cloudRun) {
 type Attachment struct {
 	VRF    string `json:"vrf"`
 	BGPVPN string `json:"bgpvpn"`
+	// RouterAssociation: on a network node, the VRF of the BGPVPN's
+	// router associations; on a compute, one holding their VMs.
+	RouterAssociation bool `json:"router_association,omitempty"`
 }
 
-// Attachments lists the BGPVPN attachments of a compute node, by VRF.
+// Attachments lists the BGPVPN attachments of a compute node, or the
+// router-association VRFs of a cloud's network node, by VRF.
 func (l *Lab) Attachments(node string) []Attachment {
 	n := l.nodes[node]
-	if n == nil || n.Model.Role != topology.RoleCompute {
+	if n == nil {
 		return nil
 	}
+	cloud := n.Model.Cloud
+	if n.Model.Role != topology.RoleCompute {
+		cloud = l.cloudOfNode(node) // a network node's router-association VRFs (netnodepe.go)
+	}
 	l.bgpMu.Lock()
-	cr := l.clouds[n.Model.Cloud]
+	cr := l.clouds[cloud]
 	l.bgpMu.Unlock()
 	if cr == nil {
 		return nil
@@ -495,12 +557,15 @@ func (l *Lab) Attachments(node string) []Attachment {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
 	pe := cr.pes[node]
+	if cr.nn != nil && cr.nn.node == n {
+		pe = cr.nn
+	}
 	if pe == nil {
 		return nil
 	}
 	var out []Attachment
 	for name, at := range pe.vrfs {
-		out = append(out, Attachment{VRF: name, BGPVPN: at.bgpvpn})
+		out = append(out, Attachment{VRF: name, BGPVPN: at.bgpvpn, RouterAssociation: at.routed})
 	}
 	slices.SortFunc(out, func(a, b Attachment) int { return cmp.Compare(a.VRF, b.VRF) })
 	return out

@@ -184,9 +184,17 @@ func (l *Lab) syncL2VPNs(cr *cloudRun, vpns []CloudL2VPN) error {
 	return nil
 }
 
-// attached reports whether the compute has an attachment VRF or an EVI,
-// and so peers with the reflectors.
-func (pe *computePE) attached() bool { return len(pe.vrfs) > 0 || len(pe.evis) > 0 }
+// attached reports whether the compute has an attachment VRF in a VPN
+// (not one for a router association's VMs alone) or an EVI, and so
+// peers with the reflectors.
+func (pe *computePE) attached() bool {
+	for _, at := range pe.vrfs {
+		if at.inVPN() {
+			return true
+		}
+	}
+	return len(pe.evis) > 0
+}
 
 // eviNames names each l2 BGPVPN's EVI: its name when a plain word no
 // other has, else "evpn-" and the start of its id.

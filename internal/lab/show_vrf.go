@@ -45,9 +45,15 @@ type VRFInfo struct {
 	Interfaces []string `json:"interfaces"`
 	Routes     int      `json:"routes"`
 	// BGPVPN and Attached: a compute node's attachment VRF (option 3,
-	// computepe.go), the BGPVPN's id and the ports' addresses it exports.
+	// computepe.go), the BGPVPN's id and the ports' addresses it exports,
+	// or a network node's VRF for router associations (netnodepe.go) and
+	// the routers' subnets it exports.
 	BGPVPN   string         `json:"bgpvpn,omitempty"`
 	Attached []netip.Prefix `json:"attached,omitempty"`
+	// RouterAssociation: the VRF serves router associations of the
+	// BGPVPN — on a network node, as their PE; on a compute, holding
+	// their VMs, reached from the network node's VRF.
+	RouterAssociation bool `json:"router_association,omitempty"`
 	// Readvertised: another BGPVPN's prefixes it readvertises (a port
 	// association's routes of type bgpvpn, bgpvpnleak.go).
 	Readvertised []netip.Prefix `json:"readvertised,omitempty"`
@@ -84,9 +90,9 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 		return t, t.String(), nil
 	}
 	var infos []VRFInfo
-	bgpvpnOf := map[string]string{}
+	bgpvpnOf, routed := map[string]string{}, map[string]bool{}
 	for _, at := range l.Attachments(n.Model.Name) {
-		bgpvpnOf[at.VRF] = at.BGPVPN
+		bgpvpnOf[at.VRF], routed[at.VRF] = at.BGPVPN, at.RouterAssociation
 	}
 	if n.bgp != nil {
 		for _, name := range n.bgp.vpn.VRFs() {
@@ -107,7 +113,7 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 				}
 			}
 			if v.Attachment {
-				vi.BGPVPN = bgpvpnOf[v.Name]
+				vi.BGPVPN, vi.RouterAssociation = bgpvpnOf[v.Name], routed[v.Name]
 				for _, at := range v.Attached {
 					vi.Attached = append(vi.Attached, at.Prefix)
 				}
@@ -142,7 +148,16 @@ func (l *Lab) showVRF(n *Node, table string) (any, string, error) {
 				ports[i] = p.String() // a port association's prefix route
 			}
 		}
-		fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, ports %s\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
+		switch {
+		case v.RouterAssociation && n.bgp.netNode:
+			fmt.Fprintf(&b, "vrf %s: router associations of bgpvpn %s (this network node their PE), exports %s\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
+		case v.RouterAssociation && len(ports) == 0:
+			fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, VMs of router associations only (the network node's to export)\n", v.Name, v.BGPVPN)
+		case v.RouterAssociation:
+			fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, ports %s, and VMs of router associations\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
+		default:
+			fmt.Fprintf(&b, "vrf %s: attachment of bgpvpn %s, ports %s\n", v.Name, v.BGPVPN, strings.Join(ports, ", "))
+		}
 		if len(v.Readvertised) > 0 {
 			ps := make([]string, len(v.Readvertised))
 			for i, p := range v.Readvertised {
