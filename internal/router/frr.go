@@ -25,7 +25,12 @@ func (m *ribManager) backupOf(b *Nexthop, slab *frrSlab) *ribNexthop {
 	if ifc == nil {
 		return nil
 	}
-	return slab.ribNH(ribNexthop{gw: b.Addr, ifc: ifc, own: b.Labels, remote: b.Remote})
+	nh := ownNexthop(b.Addr, ifc, b.Labels)
+	if b.Remote.IsValid() {
+		pq := b.Remote
+		nh.pq = &pq
+	}
+	return slab.ribNH(nh)
 }
 
 // addRepair adds a repair path standing in for a dead primary, unless an
@@ -129,7 +134,7 @@ func backupLabelled(fec map[fecKey]uint32, vrf int, p netip.Prefix, primary neti
 	}
 	_, pl := fec[newFECKey(p, primary)]
 	_, bl := fec[newFECKey(p, backup.gw)]
-	return bl || !pl && !backup.remote.IsValid()
+	return bl || !pl && backup.pq == nil
 }
 
 // sameBackup compares two resolved backups.
@@ -137,5 +142,5 @@ func sameBackup(a, b *ribNexthop) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.gw == b.gw && a.ifc == b.ifc && a.via == b.via && a.remote == b.remote && slices.Equal(a.own, b.own)
+	return a.gw == b.gw && a.ifc == b.ifc && a.via == b.via && a.remote() == b.remote() && slices.Equal(a.own(), b.own())
 }

@@ -307,7 +307,9 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 				ifc := m.r.byNameLocked(nh.Iface)
 				switch b := m.backupOf(nh.Backup, &e.slab); {
 				case ifc != nil && ifc.up.Load():
-					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels, backup: b})
+					rn := ownNexthop(nh.Addr, ifc, nh.Labels)
+					rn.backup = b
+					c.nhs = append(c.nhs, rn)
 				case b != nil && b.ifc.up.Load() && backupLabelled(m.fec, e.idx, p, nh.Addr, b):
 					// The primary lost carrier and the protocol has not
 					// recomputed yet: the repair path stands in.
@@ -315,7 +317,7 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 				}
 			case nh.Addr.IsValid():
 				if ifc := onLink(e.own, nh.Addr); ifc != nil {
-					c.nhs = append(c.nhs, ribNexthop{gw: nh.Addr, ifc: ifc, own: nh.Labels})
+					c.nhs = append(c.nhs, ownNexthop(nh.Addr, ifc, nh.Labels))
 				} else {
 					c.recursive = true
 				}
@@ -349,20 +351,18 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 				k := newFECKey(p, nh.gw)
 				if l, ok := m.fec[k]; ok {
 					push := m.fecPush[k]
-					stack = make([]uint32, 0, len(push)+1+len(nh.own))
+					stack = make([]uint32, 0, len(push)+1+int(nh.nOwn))
 					stack = append(stack, push...)
 					if l != LabelImplicitNull {
 						stack = append(stack, l)
 					}
 				}
 			}
-			if len(stack) == 0 {
-				nh.labels = nh.own // the RIB's own copy, never written to
-			} else {
-				nh.labels = append(stack, nh.own...)
+			if len(stack) > 0 { // else labels are the RIB's own copy, never written to
+				nh.labels = append(stack, nh.own()...)
 			}
 			if b := nh.backup; b != nil {
-				b.labels = e.slab.backupStack(m.fec, m.fecPush, e.idx, p, b.gw, b.own)
+				b.labels = e.slab.backupStack(m.fec, m.fecPush, e.idx, p, b.gw, b.own())
 				b.labelled = backupLabelled(m.fec, e.idx, p, nh.gw, b)
 			}
 		}
@@ -443,9 +443,9 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 				// The route it resolves through is protected: so is it,
 				// under the repair path's transport labels.
 				bl := append(e.slab.labels(len(rb.labels)+len(nh.Labels)), rb.labels...)
-				b = e.slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, own: nh.Labels, via: nh.Addr, labels: append(bl, nh.Labels...), labelled: true})
+				b = e.slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, via: nh.Addr, labels: append(bl, nh.Labels...), nOwn: uint8(len(nh.Labels)), labelled: true})
 			}
-			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, own: nh.Labels, via: nh.Addr, labels: labels, backup: b})
+			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, via: nh.Addr, labels: labels, nOwn: uint8(len(nh.Labels)), backup: b})
 		}
 	}
 }

@@ -76,18 +76,45 @@ type candidate struct {
 }
 
 // ribNexthop is an active, resolved nexthop.
+//
+// A large lab holds one or two per route (a backup beside most), so it
+// is kept small: the labels the protocol gave are the last nOwn of the
+// stack pushed rather than a slice of their own, and a remote LFA's PQ
+// node, rare, is behind a pointer.
 type ribNexthop struct {
 	gw     netip.Addr // neighbour; zero on a connected route
 	ifc    *iface
-	own    []uint32    // labels the protocol gave the nexthop
 	via    netip.Addr  // the recursive nexthop this resolves; zero if direct
 	labels []uint32    // the whole stack pushed: transport (FEC or inherited) then own
 	backup *ribNexthop // fast reroute's repair path, if the protocol gave one
-	remote netip.Addr  // as a backup: a remote LFA's PQ node (Nexthop.Remote)
+	pq     *netip.Addr // as a backup: a remote LFA's PQ node (Nexthop.Remote)
+	tunnel *tunnelHop  // an IP tunnel to gw (tunnel.go); ifc is nil
+	nOwn   uint8       // how many of labels the protocol gave the nexthop
 	// labelled: as a backup, it carries a transport label wherever the
 	// primary does; one that does not yet is shown, not forwarded by.
 	labelled bool
-	tunnel   *tunnelHop // an IP tunnel to gw (tunnel.go); ifc is nil
+}
+
+// own are the labels the protocol gave the nexthop, under the transport.
+func (nh *ribNexthop) own() []uint32 {
+	if nh.nOwn == 0 {
+		return nil
+	}
+	return nh.labels[len(nh.labels)-int(nh.nOwn):]
+}
+
+// remote is a remote LFA backup's PQ node, zero on any other nexthop.
+func (nh *ribNexthop) remote() netip.Addr {
+	if nh.pq == nil {
+		return netip.Addr{}
+	}
+	return *nh.pq
+}
+
+// ownNexthop is a nexthop whose stack is, for now, only the labels its
+// protocol gave: transport labels go under them later (prefixCands).
+func ownNexthop(gw netip.Addr, ifc *iface, own []uint32) ribNexthop {
+	return ribNexthop{gw: gw, ifc: ifc, labels: own, nOwn: uint8(len(own))}
 }
 
 func (c *candidate) active() bool { return len(c.nhs) > 0 }
@@ -115,12 +142,12 @@ func (c *candidate) public() Route {
 		}
 		// (Remote on a nexthop: a remote LFA's backup standing in for its
 		// dead primary, which the label protocol must keep tunnelling.)
-		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own), Remote: nh.remote}
+		r.Nexthops[i] = Nexthop{Addr: nh.gw, Iface: name, Labels: slices.Clone(nh.own()), Remote: nh.remote()}
 		if t := nh.tunnel; t != nil {
 			r.Nexthops[i].Iface, r.Nexthops[i].Tunnel = "", t.public()
 		}
 		if b := nh.backup; b != nil {
-			r.Nexthops[i].Backup = &Nexthop{Addr: b.gw, Iface: b.ifc.name, Labels: slices.Clone(b.own), Remote: b.remote}
+			r.Nexthops[i].Backup = &Nexthop{Addr: b.gw, Iface: b.ifc.name, Labels: slices.Clone(b.own()), Remote: b.remote()}
 		}
 	}
 	return r
@@ -195,8 +222,8 @@ func sameCandidate(a, b *candidate) bool {
 		return false
 	}
 	for i := range a.nhs {
-		x, y := a.nhs[i], b.nhs[i]
-		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || x.remote != y.remote || !slices.Equal(x.own, y.own) || !sameBackup(x.backup, y.backup) || !sameTunnel(x.tunnel, y.tunnel) {
+		x, y := &a.nhs[i], &b.nhs[i]
+		if x.gw != y.gw || x.ifc != y.ifc || x.via != y.via || x.remote() != y.remote() || !slices.Equal(x.own(), y.own()) || !sameBackup(x.backup, y.backup) || !sameTunnel(x.tunnel, y.tunnel) {
 			return false
 		}
 	}

@@ -283,7 +283,7 @@ func (m *ribManager) tunnelNexthop(nh Nexthop, table sel, fec map[fecKey]uint32)
 	if !src.IsValid() {
 		return ribNexthop{}, true, false
 	}
-	return ribNexthop{gw: nh.Addr, via: nh.Addr, own: nh.Labels, labels: nh.Labels,
+	return ribNexthop{gw: nh.Addr, via: nh.Addr, labels: nh.Labels, nOwn: uint8(len(nh.Labels)),
 		tunnel: &tunnelHop{encap: nh.Tunnel.Encap, src: src, dst: nh.Addr}}, true, true
 }
 
