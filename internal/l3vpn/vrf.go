@@ -216,6 +216,8 @@ func (n *Node) syncVRFs() {
 	var export []bgp.Origination
 	perPrefix := false
 	for _, v := range n.vrfs {
+		// One packing for all the VRF's routes: they share it.
+		exportECs := bgp.PackExtCommunities(n.exportCommunities(v))
 		var fromCE []path
 		isCE := map[netip.Prefix]bool{}
 		for _, r := range n.snapshot(v.name) {
@@ -227,14 +229,13 @@ func (n *Node) syncVRFs() {
 			a := r.Attrs.Value()
 			label := n.exportLabel(v, r.Key.Prefix, a.NextHop)
 			a.NextHop = self
-			a.ExtCommunities = bgp.PackExtCommunities(n.exportCommunities(v))
+			a.ExtCommunities = exportECs
 			a.LocalPref, a.HasLocalPref = 0, false
 			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: label, Attrs: a})
 		}
 		for _, at := range v.attached {
 			isCE[at.Prefix] = true
-			a := bgp.Attrs{Origin: bgp.OriginIGP, NextHop: self,
-				ExtCommunities: bgp.PackExtCommunities(n.exportCommunities(v))}
+			a := bgp.Attrs{Origin: bgp.OriginIGP, NextHop: self, ExtCommunities: exportECs}
 			if at.LocalPref != 0 {
 				a.LocalPref, a.HasLocalPref = at.LocalPref, true
 			}
@@ -284,10 +285,14 @@ func Importable(r *bgp.Route, imports []bgp.ExtCommunity) bool {
 	return importable(&r.Attrs, imports)
 }
 
-// importable reports whether attributes a carry one of imports.
+// importable reports whether attributes a carry one of imports. It
+// reads the packed communities in place: sync asks it of every VPN
+// route for every VRF.
 func importable(a *bgp.Attrs, imports []bgp.ExtCommunity) bool {
-	for _, rt := range a.RouteTargets() {
-		if slices.Contains(imports, rt) {
+	for p := a.ExtCommunities; len(p) >= 8; p = p[8:] {
+		var ec bgp.ExtCommunity
+		copy(ec[:], p[:8])
+		if ec.IsRouteTarget() && slices.Contains(imports, ec) {
 			return true
 		}
 	}
