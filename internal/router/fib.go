@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"slices"
-
-	"github.com/intercloud/intercloud/internal/packet"
 )
 
 // fwdState is what the data path reads: one immutable snapshot of every
@@ -24,22 +22,17 @@ func (s *fwdState) fib(vrf int) *fib {
 }
 
 // fibEntry is a FIB route: deliver locally, or forward by one of nhs.
+// The nexthops are the selected candidate's own, shared, not copied (a
+// candidate is never changed once a FIB holds it): each is the interface
+// and the neighbour (zero on a connected route: the packet's own
+// destination), or an IP tunnel, with the label stack to push, outermost
+// first; a backup that is labelled is taken while the interface has no
+// carrier (fast reroute).
 type fibEntry struct {
 	prefix netip.Prefix
 	proto  Protocol
 	local  bool
-	nhs    []fwdNexthop
-}
-
-// fwdNexthop is one way out: the interface, the neighbour (zero on a
-// connected route: the packet's own destination), and the label stack to
-// push, outermost first, with TTL and S left for the push to fill.
-type fwdNexthop struct {
-	ifc    *iface
-	gw     netip.Addr
-	labels []packet.LabelEntry
-	backup *fwdNexthop // fast reroute: taken while ifc has no carrier
-	tunnel *tunnelHop  // an IP tunnel (tunnel.go): ifc is nil
+	nhs    []ribNexthop
 }
 
 // fib is a longest-prefix-match table for IPv4: a tree of 256-way nodes

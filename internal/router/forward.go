@@ -231,8 +231,8 @@ func (r *Router) route(in *iface, vrf int, f *packet.Frame, st *fwdState, own bo
 		r.encapsulate(nh, f, st, ttl)
 		return
 	}
-	if nh.backup != nil && !nh.ifc.up.Load() {
-		nh = nh.backup
+	if b := nh.backup; b != nil && b.labelled && !nh.ifc.up.Load() {
+		nh = b
 	}
 	out := nh.ifc
 	overhead := packet.LabelEntryLen * len(nh.labels)
@@ -257,9 +257,7 @@ func (r *Router) route(in *iface, vrf int, f *packet.Frame, st *fwdState, own bo
 		f.Release()
 		return
 	}
-	for i := len(nh.labels) - 1; i >= 0; i-- {
-		_ = packet.PushLabel(f, nh.labels[i].WithTTL(lttl).WithBottom(i == len(nh.labels)-1))
-	}
+	pushLabels(f, nh.labels, lttl)
 	r.transmit(out, f, packet.EtherTypeMPLS)
 }
 
@@ -350,4 +348,12 @@ func hashString(s string) uint32 {
 		h = (h ^ uint32(s[i])) * 16777619
 	}
 	return h
+}
+
+// pushLabels pushes a label stack, outermost first, with TTL ttl and the
+// bottom of stack set on the last; the headroom was checked.
+func pushLabels(f *packet.Frame, labels []uint32, ttl uint8) {
+	for i := len(labels) - 1; i >= 0; i-- {
+		_ = packet.PushLabel(f, packet.NewLabelEntry(packet.Label(labels[i]), 0, i == len(labels)-1, ttl))
+	}
 }

@@ -3,8 +3,6 @@ package router
 import (
 	"net/netip"
 	"slices"
-
-	"github.com/intercloud/intercloud/internal/packet"
 )
 
 // Fast reroute in the RIB manager. A protocol offers each nexthop with a
@@ -73,7 +71,6 @@ func (s *frrSlab) backupStack(fec map[fecKey]uint32, push map[fecKey][]uint32, v
 type frrSlab struct {
 	chunk int // entries per chunk; 0 is slabChunk
 	lab   []uint32
-	ent   []packet.LabelEntry
 }
 
 const slabChunk = 256
@@ -85,13 +82,11 @@ func (s *frrSlab) size() int {
 	return slabChunk
 }
 
-// ribNH and fwdNH allocate a backup on its own: from shared chunks, a
-// backup outliving its neighbours kept a whole chunk alive, and as a lab
+// ribNH allocates a backup on its own: from shared chunks, a backup
+// outliving its neighbours kept a whole chunk alive, and as a lab
 // converged prefix by prefix, chunks held 2.5 times the backups in use
 // (a 1,000-router lab: 250 MB of nexthops, 115 MB of it dead).
 func (s *frrSlab) ribNH(v ribNexthop) *ribNexthop { return &v }
-
-func (s *frrSlab) fwdNH(v fwdNexthop) *fwdNexthop { return &v }
 
 // labels is an empty slice with room for n labels; appending up to n
 // never touches another's.
@@ -102,24 +97,6 @@ func (s *frrSlab) labels(n int) []uint32 {
 	i := len(s.lab)
 	s.lab = s.lab[:i+n]
 	return s.lab[i : i : i+n]
-}
-
-// entries turns a label stack into entries to push, TTL and S left for
-// the push to fill.
-func (s *frrSlab) entries(ls []uint32) []packet.LabelEntry {
-	if len(ls) == 0 {
-		return nil
-	}
-	if cap(s.ent)-len(s.ent) < len(ls) {
-		s.ent = make([]packet.LabelEntry, 0, max(len(ls), 4*s.size()))
-	}
-	i := len(s.ent)
-	s.ent = s.ent[:i+len(ls)]
-	out := s.ent[i : i+len(ls) : i+len(ls)]
-	for j, l := range ls {
-		out[j] = packet.NewLabelEntry(packet.Label(l), 0, false, 0)
-	}
-	return out
 }
 
 // backupLabelled reports whether a backup towards backup can stand in for

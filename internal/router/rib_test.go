@@ -33,8 +33,8 @@ func fibVia(r *Router, vrf string, addr string) (gws []string, labels [][]uint32
 	for _, nh := range e.nhs {
 		gws = append(gws, nh.gw.String()+"@"+nh.ifc.name)
 		var ls []uint32
-		for _, l := range nh.labels {
-			ls = append(ls, uint32(l.Label()))
+		if len(nh.labels) > 0 {
+			ls = nh.labels
 		}
 		labels = append(labels, ls)
 	}

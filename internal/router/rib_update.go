@@ -193,7 +193,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 			if !full {
 				var fe *fibEntry
 				if nb != nil {
-					v := nb.fibEntry(&e.slab)
+					v := nb.fibEntry()
 					fe = &v
 				}
 				fibChanges = append(fibChanges, fibChange{prefix: p, entry: fe})
@@ -206,7 +206,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		entries := make([]fibEntry, 0, t.nBest)
 		for _, pe := range t.prefixes {
 			if pe.best != nil {
-				entries = append(entries, pe.best.fibEntry(&e.slab))
+				entries = append(entries, pe.best.fibEntry())
 			}
 		}
 		t.fib = buildFIB(entries)

@@ -158,25 +158,26 @@ const (
 	vrfIfacePrefix = "vrf:"
 )
 
-func (c *candidate) fibEntry(slab *frrSlab) fibEntry {
+// fibEntry is what the FIB holds of c: its nexthops that lead out (an
+// interface or a tunnel), shared with c when all do, as they usually do.
+func (c *candidate) fibEntry() fibEntry {
 	e := fibEntry{prefix: c.route.Prefix, proto: c.route.Proto, local: c.local}
 	if c.local {
 		return e
 	}
-	e.nhs = make([]fwdNexthop, 0, len(c.nhs))
-	for _, nh := range c.nhs {
-		if nh.tunnel != nil {
-			e.nhs = append(e.nhs, fwdNexthop{gw: nh.gw, labels: slab.entries(nh.labels), tunnel: nh.tunnel})
-			continue
+	out := func(nh *ribNexthop) bool { return nh.tunnel != nil || nh.ifc != nil }
+	all := true
+	for i := range c.nhs {
+		all = all && out(&c.nhs[i])
+	}
+	if all {
+		e.nhs = c.nhs
+		return e
+	}
+	for i := range c.nhs {
+		if out(&c.nhs[i]) {
+			e.nhs = append(e.nhs, c.nhs[i])
 		}
-		if nh.ifc == nil {
-			continue
-		}
-		f := fwdNexthop{ifc: nh.ifc, gw: nh.gw, labels: slab.entries(nh.labels)}
-		if b := nh.backup; b != nil && b.labelled {
-			f.backup = slab.fwdNH(fwdNexthop{ifc: b.ifc, gw: b.gw, labels: slab.entries(b.labels)})
-		}
-		e.nhs = append(e.nhs, f)
 	}
 	return e
 }

@@ -123,7 +123,7 @@ const tunnelOverhead = packet.IPv4HeaderLen + packet.UDPHeaderLen
 // encapsulate sends the IPv4 packet at f (its TTL already decremented to
 // ttl) into nh's tunnel: labels, then the tunnel's headers, then routing
 // by the default table.
-func (r *Router) encapsulate(nh *fwdNexthop, f *packet.Frame, st *fwdState, ttl uint8) {
+func (r *Router) encapsulate(nh *ribNexthop, f *packet.Frame, st *fwdState, ttl uint8) {
 	t := nh.tunnel
 	hash := flowHash(f.Bytes(), r.seed)
 	if f.Headroom() < packet.LabelEntryLen*len(nh.labels)+tunnelOverhead+packet.EthernetHeaderLen {
@@ -135,9 +135,7 @@ func (r *Router) encapsulate(nh *fwdNexthop, f *packet.Frame, st *fwdState, ttl 
 	if r.pipe.Load() {
 		lttl = 255
 	}
-	for i := len(nh.labels) - 1; i >= 0; i-- {
-		_ = packet.PushLabel(f, nh.labels[i].WithTTL(lttl).WithBottom(i == len(nh.labels)-1))
-	}
+	pushLabels(f, nh.labels, lttl)
 	// Headroom was checked: these cannot fail.
 	switch t.encap {
 	case EncapMPLSInGRE:
