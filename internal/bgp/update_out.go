@@ -105,12 +105,16 @@ func (s *Speaker) flushGroup(g *updateGroup) {
 	t := s.tables[g.key.family]
 	ann := map[AttrHandle][]outRoute{}
 	var wd []outRoute
+	var memo exportMemo // nil for one route: nothing to share
+	if len(g.dirty) > 1 {
+		memo = exportMemo{}
+	}
 	for k := range g.dirty {
 		old, had := g.adjOut[k]
 		var now advert
 		ok := false
 		if d := t.dests[k]; d != nil && d.best != nil {
-			now, ok = s.export(g, k, d.best)
+			now, ok = s.export(g, k, d.best, memo)
 		}
 		switch {
 		case ok && (!had || old != now):
@@ -160,18 +164,58 @@ func (g *updateGroup) encodeAll(s *Speaker) [][]byte {
 // export applies the outbound rules for the group to the best path: what
 // may be sent (iBGP split horizon, route reflection) and how attributes
 // change (AS_PATH prepend, next hop, LOCAL_PREF, ORIGINATOR_ID and
-// CLUSTER_LIST).
-func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
+// CLUSTER_LIST). memo holds the attributes exported so far in this flush.
+func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path, memo exportMemo) (advert, bool) {
 	if !s.mayExport(g, p) {
 		return advert{}, false
 	}
-	a := p.attrs.Value()
-	if !g.filter.pass(&a) {
+	in := exportIn{p.attrs, p.peer}
+	out, done := memo[in]
+	if !done {
+		out = s.exportAttrs(g, p)
+		if memo != nil {
+			memo[in] = out
+		}
+	}
+	if !out.ok {
 		return advert{}, false
 	}
-	src := p.peer
+	label := p.label
+	if out.selfNH && s.cfg.ExportLabel != nil && g.key.family.labelled() {
+		if l := s.cfg.ExportLabel(g.key.family, k, p.label); l != 0 {
+			label = l
+		}
+	}
+	return advert{out.attrs, label}, true
+}
+
+// exportMemo is what exportAttrs made of the attributes from each source
+// during one flush of one group: the routes of an UPDATE share their
+// attributes, and interning the rewritten set for each of them again was
+// a tenth of a reflector's time.
+type exportMemo map[exportIn]exportOut
+
+type exportIn struct {
+	attrs AttrHandle
+	src   *peer
+}
+
+type exportOut struct {
+	attrs AttrHandle
 	// selfNH: we put ourselves in the path of a learned route, so a
 	// labelled route gets our label for it (Config.ExportLabel).
+	selfNH bool
+	ok     bool
+}
+
+// exportAttrs is export's part that depends on the path's attributes and
+// source only.
+func (s *Speaker) exportAttrs(g *updateGroup, p *Path) exportOut {
+	a := p.attrs.Value()
+	if !g.filter.pass(&a) {
+		return exportOut{}
+	}
+	src := p.peer
 	selfNH := false
 	if g.key.ibgp {
 		if src != nil && src.ibgp {
@@ -190,7 +234,7 @@ func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
 		}
 	} else {
 		if src != nil && !src.ibgp && src.cfg.Addr == g.key.ebgpPeer {
-			return advert{}, false
+			return exportOut{}
 		}
 		selfNH = src != nil
 		if g.key.asOverride != 0 {
@@ -208,15 +252,9 @@ func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path) (advert, bool) {
 		a.OriginatorID, a.ClusterList = netip.Addr{}, ""
 	}
 	if !nextHopFits(g.key.family, a.NextHop) {
-		return advert{}, false
+		return exportOut{}
 	}
-	label := p.label
-	if selfNH && s.cfg.ExportLabel != nil && g.key.family.labelled() {
-		if l := s.cfg.ExportLabel(g.key.family, k, p.label); l != 0 {
-			label = l
-		}
-	}
-	return advert{Intern(a), label}, true
+	return exportOut{Intern(a), selfNH, true}
 }
 
 // nextHopFits reports whether nh can be sent as the next hop of family
