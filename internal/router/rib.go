@@ -120,6 +120,7 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 	}
 	m.pass++
 	pass := m.pass
+	var sets nexthopSets
 	var changed []int // indexes of routes whose prefix changed
 	found, added, dup := 0, 0, false
 	for i := range routes {
@@ -150,7 +151,7 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 		}
 		for k, rs := range group {
 			if o := set[k]; o == nil || !sameRoutes(o.routes, rs) {
-				set[k] = &offered{routes: storedRoutes(p, k, rs), seen: pass}
+				set[k] = &offered{routes: storedRoutes(p, k, rs, &sets), seen: pass}
 				m.markDirty(idx, k)
 			}
 		}
@@ -172,7 +173,7 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 		m.reserveDirty(idx, len(changed))
 		for _, i := range changed {
 			k := routes[i].Prefix.Masked()
-			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1]), seen: pass}
+			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1], &sets), seen: pass}
 			m.markDirty(idx, k)
 		}
 	}
@@ -208,6 +209,7 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 			m.markDirty(idx, k)
 		}
 	}
+	var sets nexthopSets
 	var next map[netip.Prefix][]Route
 	if len(routes) > 1 {
 		next = make(map[netip.Prefix][]Route, len(routes))
@@ -222,7 +224,7 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 		if o := set[k]; o != nil && sameRoutes(o.routes, rs) {
 			continue
 		}
-		set[k] = &offered{routes: storedRoutes(p, k, rs)}
+		set[k] = &offered{routes: storedRoutes(p, k, rs, &sets)}
 		m.markDirty(idx, k)
 	}
 	if len(set) == 0 {
@@ -232,11 +234,13 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 	m.recompute(change{})
 }
 
-// storedRoutes is the RIB manager's own copy of a prefix's routes.
-func storedRoutes(p Protocol, k netip.Prefix, rs []Route) []Route {
+// storedRoutes is the RIB manager's own copy of a prefix's routes, its
+// nexthop lists shared with equal ones the same call stored (sets).
+func storedRoutes(p Protocol, k netip.Prefix, rs []Route, sets *nexthopSets) []Route {
 	cp := make([]Route, len(rs))
 	for i, rt := range rs {
-		cp[i] = cloneRoute(rt)
+		cp[i] = rt
+		cp[i].Nexthops = sets.share(rt.Nexthops)
 		cp[i].Prefix = k
 		cp[i].Proto = p
 	}
@@ -673,14 +677,6 @@ func labelRank(p Protocol) int {
 		return 1
 	}
 	return 2 + int(p)
-}
-
-func cloneRoute(r Route) Route {
-	r.Nexthops = slices.Clone(r.Nexthops)
-	for i := range r.Nexthops {
-		r.Nexthops[i].Labels = slices.Clone(r.Nexthops[i].Labels)
-	}
-	return r
 }
 
 func comparePrefix(a, b netip.Prefix) int {
