@@ -25,7 +25,7 @@ type Resolver struct {
 	// followed: every change of the default VRF's selection now reaches
 	// Moved (the Node's RIB watcher), which has the speaker decide again
 	// wherever an answer moved; so a remembered answer serves until then,
-	// without a walk of up to 33 RIB lookups per path compared.
+	// without a RIB lookup (and its lock) per path compared.
 	followed bool
 }
 
@@ -102,14 +102,5 @@ func (r *Resolver) Moved() bool {
 // rib; false when there is none (then BGP must not use a as next hop, nor
 // a session run to it).
 func NextHopCost(rib router.RIB, vrf string, a netip.Addr) (uint32, bool) {
-	if !a.Is4() {
-		return 0, false
-	}
-	for bits := 32; bits >= 0; bits-- {
-		r, ok := rib.Best(vrf, netip.PrefixFrom(a, bits).Masked())
-		if ok && r.Proto != router.ProtoEBGP && r.Proto != router.ProtoIBGP && len(r.Nexthops) > 0 {
-			return r.Metric, true
-		}
-	}
-	return 0, false
+	return rib.NexthopCost(vrf, a)
 }
