@@ -163,6 +163,10 @@ type Speaker struct {
 	// latest.
 	restarting bool
 	deferTimer clock.Timer
+	// held: RestartHeld's speaker, whose owner has not yet originated
+	// again what its predecessor had (Release); deferExpired: the
+	// deferral timer ran out meanwhile.
+	held, deferExpired bool
 }
 
 // New validates cfg and starts the speaker (listening if ListenAddr is set).
@@ -241,6 +245,10 @@ func New(cfg Config) (*Speaker, error) {
 		s.restarting = true
 		s.deferTimer = s.after(cfg.SelectionDeferral, func() {
 			s.log.Info("selection deferral timer expired")
+			if s.held {
+				s.deferExpired = true
+				return
+			}
 			s.finishRestart()
 		})
 	}
@@ -297,7 +305,33 @@ func (s *Speaker) Abort() {
 // and peers in the restarting role (Config.Restarting). What s originated
 // is gone, as it would be from a restarted process: the caller originates
 // it again from its preserved forwarding state.
-func (s *Speaker) Restart() (*Speaker, error) {
+func (s *Speaker) Restart() (*Speaker, error) { return s.restart(false) }
+
+// RestartHeld is Restart for an owner that originates again after it
+// returns: the new speaker connects and learns at once, but it keeps
+// deferring — sends no table and no End-of-RIB, which would make its
+// helpers sweep the stale routes not yet re-originated — until Release,
+// even if every peer's End-of-RIB came first (on a real clock the
+// handshakes can beat the owner).
+func (s *Speaker) RestartHeld() (*Speaker, error) { return s.restart(true) }
+
+// Release ends RestartHeld's hold: the owner has originated again, so
+// the deferral ends as it would have (every peer's End-of-RIB, or the
+// deferral timer, whichever came or comes first).
+func (s *Speaker) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.held || s.closed {
+		return
+	}
+	s.held = false
+	if s.deferExpired {
+		s.finishRestart()
+	}
+	s.afterEvent() // checkRestart, and the flush of what finishRestart queued
+}
+
+func (s *Speaker) restart(held bool) (*Speaker, error) {
 	s.Abort()
 	s.mu.Lock()
 	cfg := s.cfg
@@ -312,6 +346,9 @@ func (s *Speaker) Restart() (*Speaker, error) {
 	if err != nil {
 		return nil, err
 	}
+	n.mu.Lock()
+	n.held = held // before any peer can connect (AddPeer, the listener)
+	n.mu.Unlock()
 	if imports != nil {
 		n.mu.Lock()
 		n.importRTs = imports
@@ -362,7 +399,7 @@ func (s *Speaker) Restarting() bool {
 // never send End-of-RIB) and peers that are restarting themselves (they
 // wait for ours).
 func (s *Speaker) checkRestart() {
-	if !s.restarting || len(s.peers) == 0 {
+	if !s.restarting || s.held || len(s.peers) == 0 {
 		return
 	}
 	for _, p := range s.peers {

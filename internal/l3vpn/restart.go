@@ -13,6 +13,13 @@ import (
 // routes as stale; each new speaker advertises once it has heard
 // End-of-RIB from all its peers, and its Loc-RIB then replaces the kept
 // routes. The caller finds the new speakers with Speaker and VRFSpeaker.
+//
+// The new speakers hold their deferral (bgp.Speaker.RestartHeld) until
+// the Node has originated again: were one to hear every peer's
+// End-of-RIB first — a few handshakes on a real clock — it would
+// advertise an empty table and End-of-RIB, and its helpers would sweep
+// the routes it still had to send, the very withdrawal graceful restart
+// exists to avoid.
 func (n *Node) Restart() error {
 	keepers := n.helpers()
 	// From now on sync uses the old speakers' best paths, the routes the
@@ -31,18 +38,26 @@ func (n *Node) Restart() error {
 	}
 	n.mu.Unlock()
 
-	main, err := n.main.Restart()
+	main, err := n.main.RestartHeld()
 	if err != nil {
 		return err
 	}
+	held := []*bgp.Speaker{main}
+	// Whatever happens below, no speaker stays held past this call.
+	defer func() {
+		for _, sp := range held {
+			sp.Release()
+		}
+	}()
 	vrfSps := make([]*bgp.Speaker, len(n.vrfs))
 	for i, v := range n.vrfs {
 		if v.sp == nil {
 			continue // an attachment VRF: its sites are the router's own
 		}
-		if vrfSps[i], err = v.sp.Restart(); err != nil {
+		if vrfSps[i], err = v.sp.RestartHeld(); err != nil {
 			return fmt.Errorf("vrf %s: %w", v.name, err)
 		}
+		held = append(held, vrfSps[i])
 	}
 	n.mu.Lock()
 	n.main = main
