@@ -217,8 +217,14 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 			return nil, err
 		}
 		// attachAs is the BGPVPN's attachment on the compute hosting p,
-		// nil when p lives nowhere; one made for a router association
-		// alone has no route target (inVPN).
+		// nil when p lives nowhere. One for a router association's VMs
+		// has no route target (inVPN) and is a VRF of its own, even
+		// beside the BGPVPN's VRF for its network associations on the
+		// same compute (routedVRFName): sharing that VRF, their replies
+		// would take its imported routes straight to the WAN instead of
+		// going back through the network node they came from. The
+		// associations' VMs come first (the loops below), so the plain
+		// name goes to the VRF in the VPN.
 		attachAs := func(p CloudVM, routed bool) *attachment {
 			host, err := placeVM(cr.c, p)
 			if err != nil || host == "" || cr.pes[host] == nil {
@@ -229,15 +235,19 @@ func (l *Lab) attachmentsWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]ma
 				byName = map[string]*attachment{}
 				want[host] = byName
 			}
-			at := byName[names[v.ID]]
+			name, atRD := names[v.ID], rd
+			if at := byName[name]; routed && at != nil && !at.routed {
+				// An RD of its own (allocated), not the BGPVPN's.
+				name, atRD = routedVRFName(names, v.ID), bgp.RD{}
+			}
+			at := byName[name]
 			if at == nil {
-				at = &attachment{bgpvpn: v.ID, rd: rd, imports: imports, exput: exports, addrs: map[netip.Addr]bool{}, nets: map[netip.Prefix]bool{}}
+				at = &attachment{bgpvpn: v.ID, rd: atRD, imports: imports, exput: exports, addrs: map[netip.Addr]bool{}, nets: map[netip.Prefix]bool{}, routed: routed}
 				if routed {
 					at.imports, at.exput = nil, nil
 				}
-				byName[names[v.ID]] = at
+				byName[name] = at
 			}
-			at.routed = at.routed || routed
 			return at
 		}
 		attach := func(p CloudVM) *attachment { return attachAs(p, false) }
@@ -359,6 +369,32 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 func sameVRF(a, b *attachment) bool {
 	return a.bgpvpn == b.bgpvpn && (b.rd == (bgp.RD{}) || a.rd == b.rd) &&
 		slices.Equal(a.imports, b.imports) && slices.Equal(a.exput, b.exput)
+}
+
+// routedVRFName names the VRF of a BGPVPN's router-association VMs on a
+// compute that also holds the BGPVPN's VRF for its network or port
+// associations: that VRF's name and "-router", or, should another
+// BGPVPN's VRF have that name, the generated one's (no plain name starts
+// with "bgpvpn-").
+func routedVRFName(names map[string]string, id string) string {
+	name := names[id] + "-router"
+	for other, n := range names {
+		if other != id && n == name {
+			return "bgpvpn-" + id[:min(8, len(id))] + "-router"
+		}
+	}
+	return name
+}
+
+// routedVRF is the compute's VRF holding BGPVPN id's router-association
+// VMs, "" when it has none.
+func (pe *computePE) routedVRF(id string) string {
+	for name, at := range pe.vrfs {
+		if at.routed && at.bgpvpn == id {
+			return name
+		}
+	}
+	return ""
 }
 
 // allocRD is a type 1 RD (underlay address:n) for a BGPVPN on a compute,

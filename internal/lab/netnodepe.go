@@ -209,7 +209,7 @@ func (l *Lab) networkNodeWanted(cr *cloudRun, vpns []CloudBGPVPN) (map[string]*n
 		}
 		routed := map[netip.Prefix]bool{}
 		tunnel := func(p netip.Prefix, port CloudVM) {
-			if nh, ok := l.toCompute(cr, name, port); ok && !routed[p] {
+			if nh, ok := l.toCompute(cr, v.ID, port); ok && !routed[p] {
 				routed[p] = true
 				w.tunnels = append(w.tunnels, router.Route{Prefix: p, Proto: router.ProtoStatic, Nexthops: []router.Nexthop{nh}})
 			}
@@ -259,12 +259,16 @@ func vpnTargets(v CloudBGPVPN) (rd bgp.RD, imports, exports []bgp.ExtCommunity, 
 
 // toCompute is the network node's way to port on the tenant network: an
 // MPLS-in-UDP tunnel to the compute hosting it, with the label of that
-// compute's VRF vrf; false while the port lives nowhere or the compute
-// has no such VRF.
-func (l *Lab) toCompute(cr *cloudRun, vrf string, port CloudVM) (router.Nexthop, bool) {
+// compute's VRF for BGPVPN bgpvpn's router-association VMs; false while
+// the port lives nowhere or the compute has no such VRF.
+func (l *Lab) toCompute(cr *cloudRun, bgpvpn string, port CloudVM) (router.Nexthop, bool) {
 	host, err := placeVM(cr.c, port)
 	pe := cr.pes[host]
-	if err != nil || pe == nil || pe.vrfs[vrf] == nil {
+	if err != nil || pe == nil {
+		return router.Nexthop{}, false
+	}
+	vrf := pe.routedVRF(bgpvpn)
+	if vrf == "" {
 		return router.Nexthop{}, false
 	}
 	label := pe.node.bgp.vpn.VPNLabel(vrf)
@@ -277,8 +281,8 @@ func (l *Lab) toCompute(cr *cloudRun, vrf string, port CloudVM) (router.Nexthop,
 
 // syncGateways (cr.mu held, after syncNetworkNode) gives each compute VRF
 // holding a router association's VMs its default route to the network
-// node's VRF of the same name, in an MPLS-in-UDP tunnel with that VRF's
-// label, and takes it away when there is none.
+// node's VRF of the same BGPVPN, in an MPLS-in-UDP tunnel with that
+// VRF's label, and takes it away when there is none.
 func (l *Lab) syncGateways(cr *cloudRun) {
 	for _, host := range sortedNames(cr.pes) {
 		pe := cr.pes[host]
@@ -286,8 +290,10 @@ func (l *Lab) syncGateways(cr *cloudRun) {
 		for _, name := range sortedNames(pe.vrfs) {
 			at := pe.vrfs[name]
 			var label uint32
-			if at.routed && cr.nn != nil && cr.nn.vrfs[name] != nil {
-				label = cr.nn.node.bgp.vpn.VPNLabel(name)
+			if at.routed && cr.nn != nil {
+				if gw := cr.nn.routedVRF(at.bgpvpn); gw != "" {
+					label = cr.nn.node.bgp.vpn.VPNLabel(gw)
+				}
 			}
 			if label == at.gwLabel {
 				continue
