@@ -9,10 +9,12 @@ import (
 )
 
 // routesDigest stands for a set of routes sync gave the RIB: their count
-// and a 64-bit hash of every field the RIB compares (prefix, metric,
-// info, and each next hop's address, interface, labels and tunnel), in
-// order. Two different sets share a digest with odds of 2^-64, against
-// a copy of every route a PE has to compare with.
+// and the sum of a 64-bit hash of each, over every field the RIB compares
+// (prefix, metric, info, and each next hop's address, interface, labels
+// and tunnel, in order). A sum, so that the order the routes come in
+// does not matter (sync takes them from Loc-RIB maps). Two different
+// sets share a digest with odds of 2^-64, against a copy of every route
+// a PE has to compare with.
 type routesDigest struct {
 	sum uint64
 	n   int
@@ -29,6 +31,7 @@ func digestRoutes(routes []router.Route) routesDigest {
 	var h maphash.Hash
 	h.SetSeed(digestSeed)
 	var b []byte
+	var sum uint64
 	for i := range routes {
 		r := &routes[i]
 		b = appendAddr(b[:0], r.Prefix.Addr())
@@ -52,9 +55,11 @@ func digestRoutes(routes []router.Route) routesDigest {
 				b = append(b, 0)
 			}
 		}
+		h.Reset()
 		h.Write(b)
+		sum += h.Sum64()
 	}
-	return routesDigest{sum: h.Sum64(), n: len(routes)}
+	return routesDigest{sum: sum, n: len(routes)}
 }
 
 // appendAddr appends a's bytes, length-prefixed (so that the invalid

@@ -380,7 +380,7 @@ func (n *Node) scheduleLocked() {
 type path = bgp.BestPath
 
 // snapshot is the best paths of one speaker ("" the global one, else a
-// VRF's name), sorted by key: read from its Loc-RIB, or while it is
+// VRF's name), in no order: read from its Loc-RIB, or while it is
 // deferring after a restart those its predecessor had (kept). The
 // families are those whose changes the Node is told of: not RTC, nor
 // what Config.Beside takes (EVPN).
@@ -405,14 +405,17 @@ func (n *Node) snapshot(name string) []path {
 	}
 	// Not under n.mu: the speaker calls changedIn, which takes it, with
 	// its own lock held.
-	out := sp.BestPaths(n.ownFamilies(sp)...)
-	slices.SortFunc(out, func(a, b path) int {
+	return sp.BestPaths(n.ownFamilies(sp)...)
+}
+
+// sortPaths sorts ps by RD, then prefix.
+func sortPaths(ps []path) {
+	slices.SortFunc(ps, func(a, b path) int {
 		if c := slices.Compare(a.Key.RD[:], b.Key.RD[:]); c != 0 {
 			return c
 		}
 		return comparePrefix(a.Key.Prefix, b.Key.Prefix)
 	})
-	return out
 }
 
 // ownFamilies are sp's families whose best paths the Node uses.

@@ -97,7 +97,7 @@ func readvertiseRTs(vrfs []*vrf) []bgp.ExtCommunity {
 }
 
 // readvertised (control lock held, from syncVRFs) is what v readvertises
-// from vpn, the global speaker's best paths sorted by key: one route per
+// from vpn, the global speaker's best paths (sorted here by key): one route per
 // prefix (the lowest RD's), skipping the routes that are v's own VPN's
 // (they carry one of v's route targets: what v imports, and what v
 // exports, its readvertisements among them), readvertised routes
@@ -109,6 +109,7 @@ func (n *Node) readvertised(v *vrf, vpn []path, self netip.Addr, own map[netip.P
 	if len(v.readv) == 0 && len(v.readvd) == 0 {
 		return nil // most attachments: no pass over the VPN routes
 	}
+	sortPaths(vpn) // the lowest RD's route first
 	imported := map[netip.Prefix]bool{}
 	for i := range vpn {
 		r := &vpn[i]

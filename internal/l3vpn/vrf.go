@@ -249,21 +249,27 @@ func (n *Node) syncVRFs() {
 			perPrefix = true
 		}
 		n.install(router.ProtoEBGP, v.name, learned(fromCE))
-		// Import: one path per prefix, from the lowest RD (vpn is sorted).
-		var routes []router.Route
-		var imp []bgp.Origination
-		seen := map[netip.Prefix]bool{}
+		// Import: one path per prefix, from the lowest RD.
+		chosen := map[netip.Prefix]int{} // index in vpn
 		for i := range vpn {
 			r := &vpn[i]
 			// VPNv6 routes are carried, not used: the data plane is IPv4.
-			if r.Family != bgp.VPNv4 || r.Local || isCE[r.Key.Prefix] || seen[r.Key.Prefix] {
+			if r.Family != bgp.VPNv4 || r.Local || isCE[r.Key.Prefix] {
 				continue
 			}
+			if j, ok := chosen[r.Key.Prefix]; ok && slices.Compare(vpn[j].Key.RD[:], r.Key.RD[:]) < 0 {
+				continue
+			}
+			if a := r.Attrs.Value(); a.NextHop == self || !importable(&a, v.imports) {
+				continue
+			}
+			chosen[r.Key.Prefix] = i
+		}
+		routes := make([]router.Route, 0, len(chosen))
+		imp := make([]bgp.Origination, 0, len(chosen))
+		for _, i := range chosen {
+			r := &vpn[i]
 			a := r.Attrs.Value()
-			if a.NextHop == self || !importable(&a, v.imports) {
-				continue
-			}
-			seen[r.Key.Prefix] = true
 			imp = append(imp, bgp.Origination{Key: bgp.RouteKey{Prefix: r.Key.Prefix},
 				Attrs: bgp.Attrs{Origin: a.Origin, ASPath: a.ASPath, MED: a.MED, HasMED: a.HasMED}})
 			routes = append(routes, n.importRoute(r.Key, r.Label, &a))
