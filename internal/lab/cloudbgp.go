@@ -187,6 +187,7 @@ func (l *Lab) syncDragent(cr *cloudRun, want *CloudSpeaker) error {
 		if err := l.restartDragent(cr, want.Agent); err != nil {
 			return err
 		}
+		defer cr.sp.sp.Release() // once syncAdvertised, below, has originated again
 		ev("speaker %s restarted gracefully on %s (was on %s): %s keeps its routes as stale until it has re-advertised them",
 			d.name, want.Agent, from, cs.s.A)
 	}
@@ -251,9 +252,13 @@ func (l *Lab) abortDragent(cr *cloudRun) {
 // stale while the new session comes up, the speaker defers its updates
 // until the attach node's End-of-RIB, then advertises what it originates
 // (syncAdvertised, after this) and the stale routes it no longer has go.
+// The new speaker is held (bgp.Speaker.RestartHeld): the caller releases
+// it after syncAdvertised, lest the attach node's End-of-RIB, quick on
+// the real clock, have it send an empty table that sweeps the stale
+// routes.
 func (l *Lab) restartDragent(cr *cloudRun, agent string) error {
 	d := cr.sp
-	sp, err := d.sp.Restart() // aborts the old one first, if still up
+	sp, err := d.sp.RestartHeld() // aborts the old one first, if still up
 	if err != nil {
 		return fmt.Errorf("cloud %s: speaker %s: %w", cr.c.Name, d.name, err)
 	}
