@@ -67,8 +67,9 @@ type BestPath struct {
 }
 
 // BestPaths lists the best path of every destination of families, in
-// no order: what OnBestChange has reported (or is about to), read from
-// the Loc-RIB, so that its owner need not keep a copy of its own.
+// no order: what OnBestChange and OnLocRIBChange have reported (or are
+// about to), read from the Loc-RIB, so that its owner need not keep a
+// copy of its own.
 func (s *Speaker) BestPaths(families ...Family) []BestPath {
 	s.mu.Lock()
 	defer s.mu.Unlock()

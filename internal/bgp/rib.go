@@ -146,6 +146,9 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 	d.best = best
 	// RTC routes steer what is sent, not what is forwarded: the owner is
 	// not told about them.
+	if t.family != RTC {
+		s.locRIBChanged = true
+	}
 	if s.cfg.OnBestChange != nil && t.family != RTC {
 		s.changes = append(s.changes, Change{Family: t.family, Key: k, Best: s.routeOf(t.family, k, best, true)})
 	}

@@ -72,6 +72,12 @@ type Config struct {
 	// OnBestChange reports Loc-RIB best-path changes, batched. It runs
 	// with the speaker's lock held: it must not call the Speaker.
 	OnBestChange func([]Change)
+	// OnLocRIBChange, if set, is told after every event that changed a
+	// best path (of any family but RTC), after OnBestChange, with the
+	// lock held (it must not call the Speaker): an owner that reads the
+	// best paths again (BestPaths) needs no Change, whose Route is a copy
+	// of the path's attributes built for each change.
+	OnLocRIBChange func()
 	// OnFiltered, if set, reports a prefix a peer's Accept list refused
 	// (once per prefix while the peer keeps announcing it). It runs with
 	// the speaker's lock held: it must not call the Speaker.
@@ -149,7 +155,10 @@ type Speaker struct {
 
 	flushScheduled bool
 	changes        []Change
-	isRR           bool
+	// locRIBChanged: a best path changed since OnLocRIBChange was last
+	// told.
+	locRIBChanged bool
+	isRR          bool
 
 	// RT constraint (rtc.go): the import RTs set by SetImportRTs (nil
 	// before the first call), the RTC routes originated for them, and
@@ -563,6 +572,12 @@ func (s *Speaker) afterEvent() {
 		s.changes = nil
 		if s.cfg.OnBestChange != nil {
 			s.cfg.OnBestChange(ch)
+		}
+	}
+	if s.locRIBChanged {
+		s.locRIBChanged = false
+		if s.cfg.OnLocRIBChange != nil {
+			s.cfg.OnLocRIBChange()
 		}
 	}
 	// After the changes are out, so that OnRestartDone follows them.

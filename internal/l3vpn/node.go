@@ -32,7 +32,8 @@ type Config struct {
 	// the Node swaps to the route's label (asbr.go).
 	ASBR bool
 	// Speaker configures the global speaker. New sets its Resolver,
-	// OnBestChange, OnRestartDone and, on an ASBR, ExportLabel.
+	// OnLocRIBChange (OnBestChange with Config.Beside), OnRestartDone
+	// and, on an ASBR, ExportLabel.
 	Speaker bgp.Config
 	// Announce is what a site router originates (Announce, Restart).
 	Announce func() []netip.Prefix
@@ -139,9 +140,10 @@ func New(cfg Config) (*Node, error) {
 	n.res = NewResolver(cfg.Env.RIB(), "")
 	sc := cfg.Speaker
 	sc.Resolver = n.res.Resolve
-	sc.OnBestChange = n.changedIn("")
 	if n.beside != nil {
-		sc.OnBestChange = n.splitBeside(sc.OnBestChange)
+		sc.OnBestChange = n.splitBeside(n.changed(""))
+	} else {
+		sc.OnLocRIBChange = n.changed("")
 	}
 	sc.OnRestartDone = n.restartDone("")
 	if cfg.ASBR {
@@ -208,9 +210,9 @@ func (n *Node) askImportRTs() {
 // Config.Beside import, after the latter's route targets changed.
 func (n *Node) AskImportRTs() { n.askImportRTs() }
 
-// splitBeside passes the EVPN changes to Config.Beside and the others
-// to own.
-func (n *Node) splitBeside(own func([]bgp.Change)) func([]bgp.Change) {
+// splitBeside passes the EVPN changes to Config.Beside and tells own of
+// the others.
+func (n *Node) splitBeside(own func()) func([]bgp.Change) {
 	return func(changes []bgp.Change) {
 		var evpn, rest []bgp.Change
 		for _, c := range changes {
@@ -224,7 +226,7 @@ func (n *Node) splitBeside(own func([]bgp.Change)) func([]bgp.Change) {
 			n.beside.BestChanged(evpn)
 		}
 		if len(rest) > 0 || len(changes) == 0 {
-			own(rest)
+			own()
 		}
 	}
 }
@@ -337,11 +339,11 @@ func (n *Node) ribChanged() {
 	}
 }
 
-// changedIn returns the OnBestChange of one of the node's speakers. It
+// changed returns the OnLocRIBChange of one of the node's speakers. It
 // runs under that speaker's lock, so it only schedules sync on the
 // router, which reads the new best paths from the speaker (snapshot).
-func (n *Node) changedIn(name string) func([]bgp.Change) {
-	return func([]bgp.Change) {
+func (n *Node) changed(name string) func() {
+	return func() {
 		n.mu.Lock()
 		defer n.mu.Unlock()
 		if !n.restarting[name] {
@@ -403,7 +405,7 @@ func (n *Node) snapshot(name string) []path {
 	if sp == nil {
 		return nil
 	}
-	// Not under n.mu: the speaker calls changedIn, which takes it, with
+	// Not under n.mu: the speaker calls changed, which takes it, with
 	// its own lock held.
 	return sp.BestPaths(n.ownFamilies(sp)...)
 }

@@ -22,7 +22,7 @@ type VRFConfig struct {
 	// their SR policy of that color to this PE.
 	Color uint32
 	// Speaker configures the VRF's PE–CE speaker (IPv4 unicast). AddVRF
-	// sets its Resolver, OnBestChange and OnRestartDone.
+	// sets its Resolver, OnLocRIBChange and OnRestartDone.
 	Speaker bgp.Config
 	// Attachment: the VRF's sites are the router's own — the VMs of a
 	// compute node's ports (option 3, bagpipe's model) — not CEs behind
@@ -79,7 +79,7 @@ func (n *Node) AddVRF(c VRFConfig) error {
 	if !c.Attachment {
 		sc := c.Speaker
 		sc.Resolver = v.res.Resolve
-		sc.OnBestChange = n.changedIn(c.Name)
+		sc.OnLocRIBChange = n.changed(c.Name)
 		sc.OnRestartDone = n.restartDone(c.Name)
 		sp, err := bgp.New(sc)
 		if err != nil {
