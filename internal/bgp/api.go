@@ -138,18 +138,19 @@ func (s *Speaker) OriginateSet(f Family, set []Origination) (failed int, err err
 		return len(set), s.checkKey(f, RouteKey{})
 	}
 	var errs []error
-	want := make(map[RouteKey]Origination, len(set))
-	for _, o := range set {
+	// want indexes set by key (the last origination of a key wins): a
+	// map of the Originations themselves, attributes and all, was a
+	// tenth of a PE's allocations at each sync.
+	want := make(map[RouteKey]int, len(set))
+	for i := range set {
+		o := &set[i]
 		if err := s.checkOrigination(f, o.Key, o.Label); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if !f.labelled() && f != EVPN {
-			o.Label = 0
-		}
-		o.Attrs.NextHop = o.Attrs.NextHop.Unmap()
-		o.Key.Prefix = o.Key.Prefix.Masked()
-		want[o.Key] = o
+		k := o.Key
+		k.Prefix = k.Prefix.Masked()
+		want[k] = i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -169,13 +170,18 @@ func (s *Speaker) OriginateSet(f Family, set []Origination) (failed int, err err
 			}
 		}
 	}
-	for k, o := range want {
+	for k, i := range want {
+		label, attrs := set[i].Label, set[i].Attrs
+		if !f.labelled() && f != EVPN {
+			label = 0
+		}
+		attrs.NextHop = attrs.NextHop.Unmap()
 		if d := t.dests[k]; d != nil {
-			if p := d.localPath(); p != nil && p.label == o.Label && p.attrs.Value() == o.Attrs {
+			if p := d.localPath(); p != nil && p.label == label && p.attrs.Value() == attrs {
 				continue // as it is: no decision, no update
 			}
 		}
-		t.set(s, k, &Path{attrs: Intern(o.Attrs), label: o.Label})
+		t.set(s, k, &Path{attrs: Intern(attrs), label: label})
 	}
 	s.afterEvent()
 	return len(errs), errors.Join(errs...)
