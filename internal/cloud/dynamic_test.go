@@ -205,7 +205,7 @@ func TestDynamicRoutingSeed(t *testing.T) {
 // reaches ce2 with the emulated addresses as next hops, so the VM answers
 // ce2 across the core.
 func TestDynamicRoutingOverTCP(t *testing.T) {
-	port := uint16(testpeer.FreePort(t, "127.65.0.1"))
+	port := testpeer.LabPort(t)
 	e := startWith(t, loadModel(t, ""), t.TempDir(), lab.Options{BGPTransport: "tcp", BGPPort: port})
 	c := e.setupCloud("cloud1")
 	e.addBGP(c, e.cloudASN("cloud1"))

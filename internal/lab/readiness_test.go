@@ -23,7 +23,7 @@ func TestReadyWaitsForBGPStillInFlightOverTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := clock.NewVirtual(epoch)
-	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: uint16(testpeer.FreePort(t, "127.65.0.1"))})
+	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: testpeer.LabPort(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

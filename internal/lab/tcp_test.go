@@ -27,7 +27,7 @@ func tcpSeedLab(t *testing.T) (*Lab, *clock.Virtual, uint16) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := uint16(testpeer.FreePort(t, "127.65.0.1"))
+	port := testpeer.LabPort(t)
 	clk := clock.NewVirtual(epoch)
 	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: port})
 	if err != nil {
@@ -123,7 +123,7 @@ func TestTsharkDecodesLabBGP(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("capturing on lo needs root")
 	}
-	port := uint16(testpeer.FreePort(t, "127.65.0.1"))
+	port := testpeer.LabPort(t)
 	// -l prints each packet as it is decoded, so the test can wait on what
 	// tshark has seen instead of guessing how long dumpcap takes.
 	capture := exec.Command(tshark, "-l", "-n", "-i", "lo", "-f", fmt.Sprintf("tcp port %d and net 127.64.0.0/10", port),

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -84,6 +85,26 @@ func FreePort(t testing.TB, host string) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// LabPort is a port for a lab's BGP over TCP, which listens on it at
+// many 127/8 addresses: one below the kernel's ephemeral range (32768 and
+// up on Linux), so that no connection of another test, on any of those
+// addresses, has it as its source port when the lab binds it (FreePort's
+// ports are in that range), chosen at random and checked free on
+// 127.65.0.1.
+func LabPort(t testing.TB) uint16 {
+	t.Helper()
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.65.0.1:%d", port))
+		if err == nil {
+			ln.Close()
+			return uint16(port)
+		}
+	}
+	t.Fatal("no free port in 20000-31999 on 127.65.0.1")
+	return 0
 }
 
 // WaitFor polls cond every 10 ms until it holds, failing the test after d.
