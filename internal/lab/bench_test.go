@@ -5,7 +5,6 @@ import (
 	"github.com/intercloud/intercloud/internal/testpeer"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -62,7 +61,7 @@ func benchUp(b *testing.B, m *topology.Model) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			heap = ms.HeapAlloc
-			writeHeapProfile(b)
+			testpeer.WriteHeapProfile(b)
 		}
 		b.StopTimer()
 		if i < b.N-1 {
@@ -75,24 +74,6 @@ func benchUp(b *testing.B, m *topology.Model) {
 	b.ReportMetric((testpeer.ProcessCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(lab.Milliseconds()), "lab-ms")
 	b.ReportMetric(float64(heap)/float64(len(m.Nodes)), "heap-B/router")
-}
-
-// writeHeapProfile writes the live heap of a ready lab to the file
-// INTERCLOUD_BENCH_HEAPPROFILE names, if any: -memprofile is written only
-// after the benchmark, when the lab is already garbage.
-func writeHeapProfile(b *testing.B) {
-	name := os.Getenv("INTERCLOUD_BENCH_HEAPPROFILE")
-	if name == "" {
-		return
-	}
-	f, err := os.Create(name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		b.Fatal(err)
-	}
 }
 
 func BenchmarkUpSeed(b *testing.B) {

@@ -2,12 +2,11 @@ package router
 
 import (
 	"net/netip"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"testing"
 
 	"github.com/intercloud/intercloud/internal/dataplane"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
@@ -56,7 +55,7 @@ func BenchmarkRIBMemoryIGP(b *testing.B) {
 		})
 		b.StopTimer()
 		per = float64(liveHeap()-before) / n
-		writeHeapProfile(b)
+		testpeer.WriteHeapProfile(b)
 		if got := len(r.RIB().BestRoutes("")); got < n {
 			b.Fatalf("%d routes", got)
 		}
@@ -80,27 +79,10 @@ func BenchmarkRIBMemoryVRF(b *testing.B) {
 		b.StopTimer()
 		vb.routes = nil // the protocol's own copy is not the RIB's cost
 		per = float64(liveHeap()-before) / 100_000
-		writeHeapProfile(b)
+		testpeer.WriteHeapProfile(b)
 		runtime.KeepAlive(vb)
 		b.StartTimer()
 	}
 	b.ReportMetric(per, "live-B/route")
 }
 
-// writeHeapProfile writes the live heap, tables installed, to the file
-// INTERCLOUD_BENCH_HEAPPROFILE names, if any (-memprofile comes after the
-// router is garbage).
-func writeHeapProfile(b *testing.B) {
-	name := os.Getenv("INTERCLOUD_BENCH_HEAPPROFILE")
-	if name == "" {
-		return
-	}
-	f, err := os.Create(name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		b.Fatal(err)
-	}
-}

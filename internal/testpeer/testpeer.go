@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -158,4 +159,23 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// WriteHeapProfile writes the live heap to the file the environment
+// variable INTERCLOUD_BENCH_HEAPPROFILE names, if any: a benchmark calls it
+// while what it measures is still alive (-memprofile is written after the
+// benchmark, when it is garbage).
+func WriteHeapProfile(tb testing.TB) {
+	name := os.Getenv("INTERCLOUD_BENCH_HEAPPROFILE")
+	if name == "" {
+		return
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		tb.Fatal(err)
+	}
 }
