@@ -85,4 +85,3 @@ func BenchmarkRIBMemoryVRF(b *testing.B) {
 	}
 	b.ReportMetric(per, "live-B/route")
 }
-
