@@ -91,15 +91,23 @@ func (e *env) networkWithVM(cloud, cidr string, fixed netip.Addr) n2nVM {
 // local to network remote of region, and returns its id.
 func (e *env) createHalf(sc *gophercloud.ServiceClient, local, remote, region string) string {
 	e.t.Helper()
+	return e.createTypedHalf(sc, "network_l3", local, remote, region)
+}
+
+// createTypedHalf creates, as sc's tenant, a half of type typ
+// (network_l3, network_l2 or router) from resource local to resource
+// remote of region, and returns its id.
+func (e *env) createTypedHalf(sc *gophercloud.ServiceClient, typ, local, remote, region string) string {
+	e.t.Helper()
 	var out struct {
 		IC map[string]any `json:"interconnection"`
 	}
 	body := map[string]any{"interconnection": map[string]any{
-		"name": "to-" + region, "type": "network_l3", "local_resource_id": local, "remote_resource_id": remote,
+		"name": typ + "-to-" + region, "type": typ, "local_resource_id": local, "remote_resource_id": remote,
 		"remote_region": region, "remote_keystone": e.clouds.AuthURL(),
 	}}
 	if _, err := sc.Post(ctxT(e.t), sc.ServiceURL("interconnection", "interconnections"), body, &out, nil); err != nil {
-		e.t.Fatalf("create the half to %s: %v", region, err)
+		e.t.Fatalf("create the %s half to %s: %v", typ, region, err)
 	}
 	return out.IC["id"].(string)
 }

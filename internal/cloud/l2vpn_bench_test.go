@@ -32,13 +32,13 @@ func BenchmarkSecondL2HalfToFirstVMPacket(b *testing.B) {
 			return s == "TO_VALIDATE", s + ": " + r
 		})
 	}
-	eastID := e.createL2Half(de, a.network, w.network, "west")
+	eastID := e.createTypedHalf(de, "network_l2", a.network, w.network, "west")
 	toValidate(eastID)
 	var lab, toRoutes time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		t0, w0 := e.clk.Now(), time.Now()
-		westID := e.createL2Half(dw, w.network, a.network, "east")
+		westID := e.createTypedHalf(dw, "network_l2", w.network, a.network, "east")
 		for _, h := range [][2]string{{"east", eastID}, {"west", westID}} {
 			testpeerWait(b, h[0]+"'s half ACTIVE", func() (bool, string) {
 				s, r := e.halfState(e.demo(h[0]), h[1])
@@ -59,7 +59,7 @@ func BenchmarkSecondL2HalfToFirstVMPacket(b *testing.B) {
 			b.Fatal(err)
 		}
 		e.until("both EVIs gone", 20*time.Second, func() bool { return len(e.lab.EVIs(a.host)) == 0 && len(e.lab.EVIs(w.host)) == 0 })
-		eastID = e.createL2Half(de, a.network, w.network, "west")
+		eastID = e.createTypedHalf(de, "network_l2", a.network, w.network, "west")
 		toValidate(eastID)
 		b.StartTimer()
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/bgpvpns"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/portsbinding"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
@@ -49,23 +48,6 @@ func (e *env) portMAC(cloud, network string, fixed netip.Addr) packet.MAC {
 	}
 	e.t.Fatalf("no port at %v on %s", fixed, network)
 	return packet.MAC{}
-}
-
-// createL2Half creates, as sc's tenant, a network_l2 half from network
-// local to network remote of region, and returns its id.
-func (e *env) createL2Half(sc *gophercloud.ServiceClient, local, remote, region string) string {
-	e.t.Helper()
-	var out struct {
-		IC map[string]any `json:"interconnection"`
-	}
-	body := map[string]any{"interconnection": map[string]any{
-		"name": "l2-to-" + region, "type": "network_l2", "local_resource_id": local, "remote_resource_id": remote,
-		"remote_region": region, "remote_keystone": e.clouds.AuthURL(),
-	}}
-	if _, err := sc.Post(ctxT(e.t), sc.ServiceURL("interconnection", "interconnections"), body, &out, nil); err != nil {
-		e.t.Fatalf("create the l2 half to %s: %v", region, err)
-	}
-	return out.IC["id"].(string)
 }
 
 // evi is the only EVI of compute host, "" while it has none.
@@ -121,8 +103,8 @@ func TestANetworkL2InterconnectionStretchesASubnetBetweenTwoClouds(t *testing.T)
 	must(t, err)
 
 	de, dw := e.demo("east"), e.demo("west")
-	eastID := e.createL2Half(de, a.network, b.network, "west")
-	westID := e.createL2Half(dw, b.network, a.network, "east")
+	eastID := e.createTypedHalf(de, "network_l2", a.network, b.network, "west")
+	westID := e.createTypedHalf(dw, "network_l2", b.network, a.network, "east")
 	e.bothActive(t, eastID, westID)
 	var westEVI string
 	e.until("each EVI knows the other cloud's VM", 10*time.Second, func() bool {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/bgpvpns"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/extensions/layer3/routers"
@@ -405,23 +404,6 @@ func TestARouterAssociationComesBackAfterARestartAndGoesByDifference(t *testing.
 	}
 }
 
-// createRouterHalf creates, as sc's tenant, a router half from router
-// local to router remote of region, and returns its id.
-func (e *env) createRouterHalf(sc *gophercloud.ServiceClient, local, remote, region string) string {
-	e.t.Helper()
-	var out struct {
-		IC map[string]any `json:"interconnection"`
-	}
-	body := map[string]any{"interconnection": map[string]any{
-		"name": "to-" + region, "type": "router", "local_resource_id": local, "remote_resource_id": remote,
-		"remote_region": region, "remote_keystone": e.clouds.AuthURL(),
-	}}
-	if _, err := sc.Post(ctxT(e.t), sc.ServiceURL("interconnection", "interconnections"), body, &out, nil); err != nil {
-		e.t.Fatalf("create the router half to %s: %v", region, err)
-	}
-	return out.IC["id"].(string)
-}
-
 // A tenant interconnects a router of cloud east with one of cloud west
 // (type router, a router association on each side): both halves go
 // ACTIVE, each network node routes the other router's subnet, and east's
@@ -438,8 +420,8 @@ func TestARouterInterconnectionCarriesTrafficBetweenTwoCloudsVMsAndOnlyTheirs(t 
 	outside := e.networkWithVM("west", "10.20.2.0/24", netip.MustParseAddr("10.20.2.10"))
 
 	de, dw := e.demo("east"), e.demo("west")
-	eastID := e.createRouterHalf(de, a.router, b.router, "west")
-	westID := e.createRouterHalf(dw, b.router, a.router, "east")
+	eastID := e.createTypedHalf(de, "router", a.router, b.router, "west")
+	westID := e.createTypedHalf(dw, "router", b.router, a.router, "east")
 	e.bothActive(t, eastID, westID)
 	var vrfA, vrfB string
 	e.until("both computes hold the VMs in the interconnection's BGPVPN", 10*time.Second, func() bool {
