@@ -3,6 +3,7 @@ package router
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 )
 
 // nexthopSets shares equal nexthop lists among the routes one call of
@@ -12,12 +13,12 @@ import (
 // changed, so routes may share one; sharing only within a call keeps
 // nothing alive that no route holds.
 type nexthopSets struct {
-	key []byte
-	// first is the first list stored, firstKey its key; m holds the
-	// others, once there are others (most calls store one route).
-	first    []Nexthop
-	firstKey string
-	m        map[string][]Nexthop
+	// first is the first list stored: compared as it is, without a key,
+	// since most calls store one route, or routes that all leave the
+	// same way. m holds the others by key, once there are others.
+	first []Nexthop
+	key   []byte
+	m     map[string][]Nexthop
 }
 
 // share returns the RIB's own copy of nhs: one already made in this call
@@ -26,30 +27,37 @@ func (s *nexthopSets) share(nhs []Nexthop) []Nexthop {
 	if len(nhs) == 0 {
 		return nil
 	}
+	if s.first == nil {
+		s.first = cloneNexthops(nhs)
+		return s.first
+	}
+	if slices.EqualFunc(nhs, s.first, sameNexthop) {
+		return s.first
+	}
 	s.key = s.key[:0]
 	for i := range nhs {
 		s.key = appendNexthopKey(s.key, &nhs[i])
 	}
-	if s.first != nil && s.firstKey == string(s.key) {
-		return s.first
-	}
 	if got, ok := s.m[string(s.key)]; ok {
 		return got
 	}
+	cp := cloneNexthops(nhs)
+	if s.m == nil {
+		s.m = map[string][]Nexthop{}
+	}
+	s.m[string(s.key)] = cp
+	return cp
+}
+
+// cloneNexthops copies nhs and their labels (a backup is shared, as the
+// protocol gave it).
+func cloneNexthops(nhs []Nexthop) []Nexthop {
 	cp := make([]Nexthop, len(nhs))
 	copy(cp, nhs)
 	for i := range cp {
 		if len(cp[i].Labels) > 0 {
 			cp[i].Labels = append([]uint32(nil), cp[i].Labels...)
 		}
-	}
-	switch {
-	case s.first == nil:
-		s.first, s.firstKey = cp, string(s.key)
-	case s.m == nil:
-		s.m = map[string][]Nexthop{string(s.key): cp}
-	default:
-		s.m[string(s.key)] = cp
 	}
 	return cp
 }
