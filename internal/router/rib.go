@@ -105,7 +105,7 @@ type offered struct {
 // routes differ from what p offered before are redone, no others. A set
 // that differs in a few prefixes costs a lookup per route and nothing
 // else: what is unchanged stays in place.
-func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
+func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) int {
 	m.mu.Lock()
 	idx := m.vrfIndexLocked(vrf)
 	byProto := m.routes[vrf]
@@ -123,6 +123,7 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 	var sets nexthopSets
 	var changed []int // indexes of routes whose prefix changed
 	found, added, dup := 0, 0, false
+	n := 0 // prefixes changed
 	for i := range routes {
 		k := routes[i].Prefix.Masked()
 		o := set[k]
@@ -153,12 +154,14 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 			if o := set[k]; o == nil || !sameRoutes(o.routes, rs) {
 				set[k] = &offered{routes: storedRoutes(p, k, rs, &sets), seen: pass}
 				m.markDirty(idx, k)
+				n++
 			}
 		}
 		for k := range set {
 			if _, ok := group[k]; !ok {
 				delete(set, k)
 				m.markDirty(idx, k)
+				n++
 			}
 		}
 	} else {
@@ -167,6 +170,7 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 				if o.seen != pass {
 					delete(set, k)
 					m.markDirty(idx, k)
+					n++
 				}
 			}
 		}
@@ -176,19 +180,21 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) {
 			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1], &sets), seen: pass}
 			m.markDirty(idx, k)
 		}
+		n += len(changed)
 	}
 	if len(set) == 0 {
 		delete(byProto, p)
 	}
 	m.mu.Unlock()
 	m.recompute(change{})
+	return n
 }
 
 // UpdateRoutes changes some of protocol p's routes in vrf: routes replace
 // p's routes for their prefixes (all of a prefix's routes together), and
 // p's routes for the prefixes in withdraw go. What p offers for other
 // prefixes stays. It costs what the change touches, not the table.
-func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdraw []netip.Prefix) {
+func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdraw []netip.Prefix) int {
 	m.mu.Lock()
 	idx := m.vrfIndexLocked(vrf)
 	byProto := m.routes[vrf]
@@ -202,36 +208,64 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 		byProto[p] = set
 	}
 	m.reserveDirty(idx, len(routes)+len(withdraw))
+	n := 0 // prefixes changed
 	for _, k := range withdraw {
 		k = k.Masked()
 		if _, ok := set[k]; ok {
 			delete(set, k)
 			m.markDirty(idx, k)
+			n++
 		}
 	}
 	var sets nexthopSets
-	var next map[netip.Prefix][]Route
-	if len(routes) > 1 {
-		next = make(map[netip.Prefix][]Route, len(routes))
+	// Most calls give each prefix once: then each route is compared
+	// with what p offered and stored alone, with no grouping map. A
+	// prefix given twice is found by the pass mark and groups them all.
+	m.pass++
+	pass := m.pass
+	dup := false
+	for i := range routes {
+		k := routes[i].Prefix.Masked()
+		switch o := set[k]; {
+		case o == nil:
+			set[k] = &offered{seen: pass} // filled below
+		case o.seen == pass:
+			dup = true
+		default:
+			o.seen = pass
+		}
+	}
+	if dup {
+		next := make(map[netip.Prefix][]Route, len(routes))
 		for i := range routes {
 			k := routes[i].Prefix.Masked()
 			next[k] = append(next[k], routes[i])
 		}
-	} else if len(routes) == 1 {
-		next = map[netip.Prefix][]Route{routes[0].Prefix.Masked(): routes}
-	}
-	for k, rs := range next {
-		if o := set[k]; o != nil && sameRoutes(o.routes, rs) {
-			continue
+		for k, rs := range next {
+			if o := set[k]; o != nil && sameRoutes(o.routes, rs) {
+				continue
+			}
+			set[k] = &offered{routes: storedRoutes(p, k, rs, &sets), seen: pass}
+			m.markDirty(idx, k)
+			n++
 		}
-		set[k] = &offered{routes: storedRoutes(p, k, rs, &sets)}
-		m.markDirty(idx, k)
+	} else {
+		for i := range routes {
+			k := routes[i].Prefix.Masked()
+			if o := set[k]; len(o.routes) == 1 && sameRoute(o.routes[0], routes[i]) {
+				continue
+			}
+			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1], &sets), seen: pass}
+			m.markDirty(idx, k)
+			n++
+		}
 	}
 	if len(set) == 0 {
 		delete(byProto, p)
 	}
 	m.mu.Unlock()
 	m.recompute(change{})
+	return n
 }
 
 // storedRoutes is the RIB manager's own copy of a prefix's routes, its

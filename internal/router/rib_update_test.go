@@ -115,6 +115,12 @@ func TestRIBIncrementalMatchesFull(t *testing.T) {
 			r.Do(func() { r.RIB().ReplaceRoutes(ProtoOSPF, "", rs) })
 		case 1:
 			rs := randomRoutes(1 + rng.IntN(3))
+			if rng.IntN(3) == 0 {
+				// A prefix given twice here too.
+				d := rs[rng.IntN(len(rs))]
+				d.Metric++
+				rs = append(rs, d)
+			}
 			var gone []netip.Prefix
 			if rng.IntN(2) == 0 {
 				gone = append(gone, pool[rng.IntN(len(pool))])
@@ -257,5 +263,37 @@ func TestRIBReplaceKeepsEveryRouteOfAPrefix(t *testing.T) {
 	}
 	if got := ospfRows(b); !slices.Equal(got, []uint32{5}) {
 		t.Errorf("%v: %v", b, got)
+	}
+}
+
+// ReplaceRoutes and UpdateRoutes say how many prefixes' routes from the
+// protocol they changed, so that a protocol that changes nothing logs
+// nothing (routertest's double answers the same: see its test).
+func TestRIBCallsSayHowManyPrefixesTheyChanged(t *testing.T) {
+	_, r := ribNet(t)
+	rib := r.RIB()
+	a := Route{Prefix: pfx("10.9.0.0/24"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}
+	b := Route{Prefix: pfx("10.8.0.0/24"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}
+	b2 := b
+	b2.Metric = 5
+	c := Route{Prefix: pfx("10.7.0.0/24"), Nexthops: []Nexthop{{Addr: ip("10.2.0.2"), Iface: "eth1"}}}
+	for i, step := range []struct {
+		do   func() int
+		want int
+	}{
+		{func() int { return rib.ReplaceRoutes(ProtoOSPF, "", []Route{a, b}) }, 2},
+		{func() int { return rib.ReplaceRoutes(ProtoOSPF, "", []Route{b, a}) }, 0},
+		{func() int { return rib.ReplaceRoutes(ProtoOSPF, "", []Route{a, b2}) }, 1},
+		{func() int { return rib.ReplaceRoutes(ProtoOSPF, "", []Route{a}) }, 1},
+		{func() int { return rib.UpdateRoutes(ProtoOSPF, "", []Route{a}, []netip.Prefix{c.Prefix}) }, 0},
+		{func() int { return rib.UpdateRoutes(ProtoOSPF, "", []Route{c}, []netip.Prefix{a.Prefix}) }, 2},
+		{func() int { return rib.ReplaceRoutes(ProtoOSPF, "", []Route{c, c}) }, 1},
+		{func() int { return rib.ReplaceRoutes(ProtoOSPF, "", nil) }, 1},
+	} {
+		var got int
+		r.Do(func() { got = step.do() })
+		if got != step.want {
+			t.Errorf("step %d: %d prefixes changed, want %d", i, got, step.want)
+		}
 	}
 }

@@ -158,11 +158,14 @@ type FECLabel struct {
 // new FIB and LFIB for the data plane. Either way it redoes only the
 // prefixes whose routes or labels changed.
 type RIB interface {
-	ReplaceRoutes(p Protocol, vrf string, routes []Route)
+	// ReplaceRoutes makes routes p's whole set in vrf. It returns how
+	// many prefixes' routes from p changed (0: p offered all of it
+	// already), as the two calls below do.
+	ReplaceRoutes(p Protocol, vrf string, routes []Route) (changed int)
 	// UpdateRoutes changes some of p's routes in vrf: routes replace p's
 	// routes for their prefixes (a prefix's routes all together), and p's
 	// routes for the prefixes in withdraw go; p's other routes stay.
-	UpdateRoutes(p Protocol, vrf string, routes []Route, withdraw []netip.Prefix)
+	UpdateRoutes(p Protocol, vrf string, routes []Route, withdraw []netip.Prefix) (changed int)
 	ReplaceLSPs(p Protocol, lsps []LSP)
 	ReplaceFECLabels(p Protocol, labels []FECLabel)
 	// AllocateLabel hands out a dynamic label (from LabelDynamicFirst up);

@@ -3,6 +3,7 @@ package routertest
 import (
 	"bytes"
 	"net/netip"
+	"reflect"
 	"slices"
 	"sync"
 
@@ -48,34 +49,57 @@ func (b *RIB) vrf(name string) *vrfTable {
 	return t
 }
 
-// ReplaceRoutes replaces protocol p's routes in vrf.
-func (b *RIB) ReplaceRoutes(p router.Protocol, vrf string, routes []router.Route) {
+// ReplaceRoutes replaces protocol p's routes in vrf and says how many
+// prefixes' routes from p changed.
+func (b *RIB) ReplaceRoutes(p router.Protocol, vrf string, routes []router.Route) int {
 	b.mu.Lock()
-	changed := b.replaceLocked(p, vrf, routes)
+	changed, offered := b.replaceLocked(p, vrf, routes)
 	b.notify(vrf, changed)
+	return offered
 }
 
 // UpdateRoutes replaces protocol p's routes in vrf for the prefixes of
-// routes, and removes its routes for the prefixes in withdraw.
-func (b *RIB) UpdateRoutes(p router.Protocol, vrf string, routes []router.Route, withdraw []netip.Prefix) {
+// routes, and removes its routes for the prefixes in withdraw; it costs
+// what it changes, as the RIB manager's does.
+func (b *RIB) UpdateRoutes(p router.Protocol, vrf string, routes []router.Route, withdraw []netip.Prefix) int {
 	b.mu.Lock()
 	t := b.vrf(vrf)
-	drop := map[netip.Prefix]bool{}
-	for _, pfx := range withdraw {
-		drop[pfx] = true
+	set := t.sets[p]
+	if set == nil {
+		set = map[netip.Prefix]*router.Route{}
+		t.sets[p] = set
 	}
-	for _, r := range routes {
-		drop[r.Prefix] = true
-	}
-	var next []router.Route
-	for pfx, r := range t.sets[p] {
-		if !drop[pfx] {
-			next = append(next, *r)
+	offered := 0
+	var changed []netip.Prefix
+	reselect := func(pfx netip.Prefix) {
+		_, had := t.best[pfx]
+		if t.reselect(pfx) {
+			changed = append(changed, pfx)
+		}
+		if _, has := t.best[pfx]; has && !had {
+			t.order = nil
 		}
 	}
-	next = append(next, routes...)
-	changed := b.replaceLocked(p, vrf, next)
+	for _, pfx := range withdraw {
+		if set[pfx] != nil {
+			delete(set, pfx)
+			offered++
+			reselect(pfx)
+		}
+	}
+	for i := range routes {
+		r := routes[i]
+		r.Proto = p
+		if o := set[r.Prefix]; o != nil && reflect.DeepEqual(*o, r) {
+			continue
+		}
+		set[r.Prefix] = &r
+		offered++
+		reselect(r.Prefix)
+	}
+	sortPrefixes(changed)
 	b.notify(vrf, changed)
+	return offered
 }
 
 // notify releases the lock and runs the watchers if prefixes of vrf
@@ -99,14 +123,25 @@ func (b *RIB) setConnected(routes []router.Route) {
 }
 
 // replaceLocked replaces p's routes and returns the prefixes whose best
-// route changed.
-func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route) []netip.Prefix {
+// route changed and how many prefixes' routes from p changed.
+func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route) ([]netip.Prefix, int) {
 	t := b.vrf(vrf)
 	old := t.sets[p]
 	set := make(map[netip.Prefix]*router.Route, len(routes))
 	for i := range routes {
 		routes[i].Proto = p
 		set[routes[i].Prefix] = &routes[i]
+	}
+	offered := 0
+	for pfx, r := range set {
+		if o := old[pfx]; o == nil || !reflect.DeepEqual(*o, *r) {
+			offered++
+		}
+	}
+	for pfx := range old {
+		if set[pfx] == nil {
+			offered++
+		}
 	}
 	t.sets[p] = set
 	var changed []netip.Prefix
@@ -134,13 +169,17 @@ func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route
 			}
 		}
 	}
-	slices.SortFunc(changed, func(a, b netip.Prefix) int {
+	sortPrefixes(changed)
+	return changed, offered
+}
+
+func sortPrefixes(ps []netip.Prefix) {
+	slices.SortFunc(ps, func(a, b netip.Prefix) int {
 		if c := a.Addr().Compare(b.Addr()); c != 0 {
 			return c
 		}
 		return a.Bits() - b.Bits()
 	})
-	return changed
 }
 
 // reselect recomputes the best route for pfx and reports whether it changed.

@@ -38,3 +38,36 @@ func TestRIBUpdateRoutes(t *testing.T) {
 		t.Errorf("heard %s, want %s", got, want)
 	}
 }
+
+// The double says how many prefixes a call changed as the RIB manager
+// does (router's TestRIBCallsSayHowManyPrefixesTheyChanged, the same
+// steps but one: the double keeps one route per prefix).
+func TestRIBCallsSayHowManyPrefixesTheyChanged(t *testing.T) {
+	_, r, _, _ := pair(t)
+	rib := r.Table()
+	nh := func(a, ifc string) []router.Nexthop {
+		return []router.Nexthop{{Addr: netip.MustParseAddr(a), Iface: ifc}}
+	}
+	a := router.Route{Prefix: netip.MustParsePrefix("10.9.0.0/24"), Nexthops: nh("10.1.0.2", "eth0")}
+	b := router.Route{Prefix: netip.MustParsePrefix("10.8.0.0/24"), Nexthops: nh("10.1.0.2", "eth0")}
+	b2 := b
+	b2.Metric = 5
+	c := router.Route{Prefix: netip.MustParsePrefix("10.7.0.0/24"), Nexthops: nh("10.2.0.2", "eth1")}
+	for i, step := range []struct {
+		do   func() int
+		want int
+	}{
+		{func() int { return rib.ReplaceRoutes(router.ProtoOSPF, "", []router.Route{a, b}) }, 2},
+		{func() int { return rib.ReplaceRoutes(router.ProtoOSPF, "", []router.Route{b, a}) }, 0},
+		{func() int { return rib.ReplaceRoutes(router.ProtoOSPF, "", []router.Route{a, b2}) }, 1},
+		{func() int { return rib.ReplaceRoutes(router.ProtoOSPF, "", []router.Route{a}) }, 1},
+		{func() int { return rib.UpdateRoutes(router.ProtoOSPF, "", []router.Route{a}, []netip.Prefix{c.Prefix}) }, 0},
+		{func() int { return rib.UpdateRoutes(router.ProtoOSPF, "", []router.Route{c}, []netip.Prefix{a.Prefix}) }, 2},
+		{func() int { return rib.ReplaceRoutes(router.ProtoOSPF, "", []router.Route{c}) }, 0}, // one route a prefix here
+		{func() int { return rib.ReplaceRoutes(router.ProtoOSPF, "", nil) }, 1},
+	} {
+		if got := step.do(); got != step.want {
+			t.Errorf("step %d: %d prefixes changed, want %d", i, got, step.want)
+		}
+	}
+}
