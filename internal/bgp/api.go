@@ -94,6 +94,68 @@ func (s *Speaker) BestPaths(families ...Family) []BestPath {
 	return out
 }
 
+// FamilyKey names a destination of one family.
+type FamilyKey struct {
+	Family Family
+	Key    RouteKey
+}
+
+// TakeChanges hands over the keys whose best path changed since the last
+// call, oldest first, a key once per change (Config.TrackChanges): its
+// owner reads the new best paths with BestPath. A change of a learned
+// path beneath a local best one counts too (see BestLearned). A change
+// made after the call is in the next one's answer.
+func (s *Speaker) TakeChanges() []FamilyKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ks := s.tracked
+	s.tracked = nil
+	return ks
+}
+
+// BestPath is the best path of one destination, as BestPaths lists it;
+// false when it has none.
+func (s *Speaker) BestPath(f Family, k RouteKey) (BestPath, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tables[f]
+	if t == nil {
+		return BestPath{}, false
+	}
+	d := t.dests[k]
+	if d == nil || d.best == nil {
+		return BestPath{}, false
+	}
+	p := d.best
+	return BestPath{Family: f, Key: k, Label: p.label, Attrs: p.attrs, Local: p.peer == nil}, true
+}
+
+// BestLearned is the best of the paths learned from peers for one
+// destination, leaving out what the speaker originates itself; false
+// when there is none it may use.
+func (s *Speaker) BestLearned(f Family, k RouteKey) (BestPath, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tables[f]
+	if t == nil {
+		return BestPath{}, false
+	}
+	d := t.dests[k]
+	if d == nil {
+		return BestPath{}, false
+	}
+	var best *Path
+	for _, p := range d.paths {
+		if p.peer != nil && s.eligible(p) && (best == nil || s.better(p, best)) {
+			best = p
+		}
+	}
+	if best == nil {
+		return BestPath{}, false
+	}
+	return BestPath{Family: f, Key: k, Label: best.label, Attrs: best.attrs}, true
+}
+
 // Families lists the families the speaker carries.
 func (s *Speaker) Families() []Family { return slices.Clone(s.cfg.Families) }
 
@@ -171,17 +233,59 @@ func (s *Speaker) OriginateSet(f Family, set []Origination) (failed int, err err
 		}
 	}
 	for k, i := range want {
-		label, attrs := set[i].Label, set[i].Attrs
-		if !f.labelled() && f != EVPN {
-			label = 0
+		s.originateLocked(t, k, set[i].Label, set[i].Attrs)
+	}
+	s.afterEvent()
+	return len(errs), errors.Join(errs...)
+}
+
+// originateLocked (s.mu held) originates one checked route of table t,
+// key masked, unless it is so already.
+func (s *Speaker) originateLocked(t *table, k RouteKey, label uint32, attrs Attrs) {
+	if !t.family.labelled() && t.family != EVPN {
+		label = 0
+	}
+	attrs.NextHop = attrs.NextHop.Unmap()
+	if d := t.dests[k]; d != nil {
+		if p := d.localPath(); p != nil && p.label == label && p.attrs.Value() == attrs {
+			return // as it is: no decision, no update
 		}
-		attrs.NextHop = attrs.NextHop.Unmap()
-		if d := t.dests[k]; d != nil {
-			if p := d.localPath(); p != nil && p.label == label && p.attrs.Value() == attrs {
-				continue // as it is: no decision, no update
-			}
+	}
+	t.set(s, k, &Path{attrs: Intern(attrs), label: label})
+}
+
+// UpdateOriginations changes some of the routes of family f the speaker
+// originates, in one step: set's are originated (or replaced), withdraw's
+// withdrawn; the others stay. What OriginateSet does for a whole set, for
+// an owner that follows changes: it costs what changes. Failures are
+// counted and named as OriginateSet's.
+func (s *Speaker) UpdateOriginations(f Family, set []Origination, withdraw []RouteKey) (failed int, err error) {
+	if s.tables[f] == nil || f == RTC {
+		return len(set), s.checkKey(f, RouteKey{})
+	}
+	var errs []error
+	for i := range set {
+		if err := s.checkOrigination(f, set[i].Key, set[i].Label); err != nil {
+			errs = append(errs, err)
 		}
-		t.set(s, k, &Path{attrs: Intern(attrs), label: label})
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.tables[f]
+	for _, k := range withdraw {
+		if s.checkKey(f, k) == nil {
+			k.Prefix = k.Prefix.Masked()
+			t.remove(s, k, nil)
+		}
+	}
+	for i := range set {
+		o := &set[i]
+		if s.checkOrigination(f, o.Key, o.Label) != nil {
+			continue
+		}
+		k := o.Key
+		k.Prefix = k.Prefix.Masked()
+		s.originateLocked(t, k, o.Label, o.Attrs)
 	}
 	s.afterEvent()
 	return len(errs), errors.Join(errs...)

@@ -140,6 +140,14 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 		}
 	}
 	if best == d.best {
+		// A learned path beneath a local best one changed: an owner
+		// that lets what it learns override what it originates
+		// (BestLearned) has to look again, and is told so as of a
+		// best path's change.
+		if s.cfg.TrackChanges && best != nil && best.peer == nil && len(d.paths) > 1 && t.family != RTC {
+			s.tracked = append(s.tracked, FamilyKey{t.family, k})
+			s.locRIBChanged = true
+		}
 		return
 	}
 	old := d.best
@@ -148,6 +156,9 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 	// not told about them.
 	if t.family != RTC {
 		s.locRIBChanged = true
+		if s.cfg.TrackChanges {
+			s.tracked = append(s.tracked, FamilyKey{t.family, k})
+		}
 	}
 	if s.cfg.OnBestChange != nil && t.family != RTC {
 		s.changes = append(s.changes, Change{Family: t.family, Key: k, Best: s.routeOf(t.family, k, best, true)})

@@ -78,6 +78,10 @@ type Config struct {
 	// best paths again (BestPaths) needs no Change, whose Route is a copy
 	// of the path's attributes built for each change.
 	OnLocRIBChange func()
+	// TrackChanges: the speaker keeps the key of every best-path change
+	// (of any family but RTC) until its owner takes them (TakeChanges),
+	// so that an owner following the Loc-RIB redoes only what changed.
+	TrackChanges bool
 	// OnFiltered, if set, reports a prefix a peer's Accept list refused
 	// (once per prefix while the peer keeps announcing it). It runs with
 	// the speaker's lock held: it must not call the Speaker.
@@ -158,7 +162,10 @@ type Speaker struct {
 	// locRIBChanged: a best path changed since OnLocRIBChange was last
 	// told.
 	locRIBChanged bool
-	isRR          bool
+	// tracked: the keys whose best path changed since TakeChanges, with
+	// Config.TrackChanges.
+	tracked []FamilyKey
+	isRR    bool
 
 	// RT constraint (rtc.go): the import RTs set by SetImportRTs (nil
 	// before the first call), the RTC routes originated for them, and

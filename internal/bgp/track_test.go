@@ -1,0 +1,79 @@
+package bgp
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+)
+
+// A speaker with TrackChanges hands over the key of every best-path
+// change once, and of a learned path changing beneath a local best one;
+// BestPath and BestLearned read the destinations; UpdateOriginations
+// originates and withdraws some routes and leaves the others.
+func TestTrackedChangesNameEachDestinationThatMovedOnce(t *testing.T) {
+	l := newLab(t)
+	told := 0
+	a := l.speaker("a", "10.0.0.1", 65000, func(c *Config) { c.TrackChanges = true; c.OnLocRIBChange = func() { told++ } })
+	b := l.speaker("b", "10.0.0.2", 65000, nil)
+	l.peer("a", "b", nil)
+	l.run(time.Second)
+	p1, p2 := netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("10.2.0.0/16")
+	at := Attrs{Origin: OriginIGP, NextHop: addr("10.0.0.2")}
+	if err := b.Originate(IPv4Unicast, RouteKey{Prefix: p1}, 0, at); err != nil {
+		t.Fatal(err)
+	}
+	l.run(time.Second)
+	a.TakeChanges()
+	if _, err := a.UpdateOriginations(IPv4Unicast, []Origination{{Key: RouteKey{Prefix: p2}, Attrs: Attrs{Origin: OriginIGP}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.TakeChanges(); !slices.Equal(got, []FamilyKey{{IPv4Unicast, RouteKey{Prefix: p2}}}) {
+		t.Errorf("after originating %v: changes %v", p2, got)
+	}
+	if got := a.TakeChanges(); got != nil {
+		t.Errorf("changes handed over twice: %v", got)
+	}
+	// a originates p1 too: its own path beats b's, which stays beneath.
+	if _, err := a.UpdateOriginations(IPv4Unicast, []Origination{{Key: RouteKey{Prefix: p1}, Attrs: Attrs{Origin: OriginIGP}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.TakeChanges()
+	if p, ok := a.BestPath(IPv4Unicast, RouteKey{Prefix: p1}); !ok || !p.Local {
+		t.Fatalf("a's best path to %v = %+v, %v; want its own", p1, p, ok)
+	}
+	if p, ok := a.BestLearned(IPv4Unicast, RouteKey{Prefix: p1}); !ok || p.Local || p.Attrs.Value().NextHop != addr("10.0.0.2") {
+		t.Fatalf("a's best learned path to %v = %+v, %v; want b's", p1, p, ok)
+	}
+	before := told
+	at.MED, at.HasMED = 5, true
+	if err := b.Originate(IPv4Unicast, RouteKey{Prefix: p1}, 0, at); err != nil {
+		t.Fatal(err)
+	}
+	l.run(time.Second)
+	if got := a.TakeChanges(); !slices.Contains(got, FamilyKey{IPv4Unicast, RouteKey{Prefix: p1}}) || told == before {
+		t.Errorf("b's path beneath a's own changed: changes %v, owner told %d times (before %d)", got, told, before)
+	}
+	if p, _ := a.BestLearned(IPv4Unicast, RouteKey{Prefix: p1}); p.Attrs.Value().MED != 5 {
+		t.Errorf("a's best learned path to %v has MED %d, want 5", p1, p.Attrs.Value().MED)
+	}
+	// Withdrawing a's own p1 leaves b's as best; p2 stays originated.
+	if _, err := a.UpdateOriginations(IPv4Unicast, nil, []RouteKey{{Prefix: p1}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := a.BestPath(IPv4Unicast, RouteKey{Prefix: p1}); !ok || p.Local {
+		t.Errorf("after the withdrawal a's best path to %v = %+v, %v; want b's", p1, p, ok)
+	}
+	if p, ok := a.BestPath(IPv4Unicast, RouteKey{Prefix: p2}); !ok || !p.Local {
+		t.Errorf("a no longer originates %v: %+v, %v", p2, p, ok)
+	}
+	if _, ok := a.BestLearned(IPv4Unicast, RouteKey{Prefix: p2}); ok {
+		t.Errorf("a has a learned path to %v, which only it originates", p2)
+	}
+	if n, err := a.UpdateOriginations(VPNv4, []Origination{{Key: vpnKey(t, "65000:1", "10.3.0.0/16"), Label: 1 << 20}}, nil); n != 1 || err == nil {
+		t.Errorf("a 21-bit VPN label: %d refused, %v; want 1 and an error", n, err)
+	}
+	if _, ok := a.BestPath(VPNv4, vpnKey(t, "65000:1", "10.3.0.0/16")); ok {
+		t.Error("the refused VPN route was originated")
+	}
+}
