@@ -24,8 +24,19 @@
 // the VRF with the remote PE's loopback as next hop and the VPN label,
 // so the RIB manager pushes the transport label (LDP or SR) on top of
 // it, and are originated in the VRF speaker, which advertises them to
-// the CEs. What a Node originates it hands its speakers as whole sets
-// (bgp.Speaker.OriginateSet): it keeps no copy of what they hold.
+// the CEs. A CE's route shadows every VPN route for its prefix in the
+// VRF, whichever came first.
+//
+// Sync by difference (diff.go). Each speaker keeps the keys whose best
+// path changed (bgp.Config.TrackChanges); sync redoes only those, hands
+// the RIB the routes that changed (router.RIB.UpdateRoutes) and the
+// speakers the originations that changed
+// (bgp.Speaker.UpdateOriginations), as bgpd's VPN import/export works
+// per route. What is not a best-path change (a VRF added or removed, its
+// attachments, an SR policy, a restart), per-prefix labels and
+// readvertisement make sync rebuild from the whole tables, handed over as
+// whole sets (ReplaceRoutes, OriginateSet). Either way the Node keeps no
+// copy of what the speakers and the RIB hold.
 //
 // Attachments. A compute node acting as PE (option 3, bagpipe's model)
 // runs the same Node with Config.OnDemandVRFs: its VRFs come and go
@@ -49,7 +60,7 @@
 // router there. It only schedules sync with Env.AfterFunc(0), which runs
 // under the router's control lock; sync reads the speakers' best paths
 // from their Loc-RIBs (the Node keeps no copy but a restarting one's
-// predecessor's), replaces the BGP routes in the RIB and originates or
+// predecessor's), changes the BGP routes in the RIB and originates or
 // withdraws routes. The only lock order is therefore control lock ->
 // speaker lock -> RIB lock (the resolver reads the RIB under the speaker
 // lock); nothing takes them the other way round.

@@ -119,27 +119,30 @@ type Node struct {
 	// failed counts routes a speaker refused to originate.
 	failed int
 
-	// installed is a digest of what sync gave the RIB last time, per
-	// protocol and VRF, so that an unchanged set costs the RIB manager
-	// nothing without the Node keeping a copy of every route (digest.go).
-	installed map[ribKey]routesDigest
-}
-
-type ribKey struct {
-	proto router.Protocol
-	vrf   string
+	// full: the next sync rebuilds every VRF from the speakers' whole
+	// tables, not only from the destinations they say changed (diff.go):
+	// what changed is not a best path (a VRF, its attachments, steering,
+	// a restart).
+	full bool
+	// vpnRDs indexes the global speaker's learned VPNv4 best paths by
+	// prefix (their RDs), for the sync that follows changes: a VRF
+	// imports a prefix from the lowest RD that it may.
+	vpnRDs *rdIndex
+	// fullSyncs and diffSyncs count the syncs of a PE each way.
+	fullSyncs, diffSyncs int
 }
 
 // New creates the Node and its global speaker. Add VRFs, then Start.
 func New(cfg Config) (*Node, error) {
 	n := &Node{env: cfg.Env, mode: cfg.Mode, announce: cfg.Announce, nextHop: cfg.NextHop, onDemand: cfg.OnDemandVRFs,
-		restarting: map[string]bool{}, kept: map[string][]path{}, installed: map[ribKey]routesDigest{}}
+		restarting: map[string]bool{}, kept: map[string][]path{}, full: true}
 	n.encaps = encapCommunities(cfg.Encapsulations)
 	n.beside = cfg.Beside
 	n.onReadvertised = cfg.OnReadvertised
 	n.res = NewResolver(cfg.Env.RIB(), "")
 	sc := cfg.Speaker
 	sc.Resolver = n.res.Resolve
+	sc.TrackChanges = true
 	if n.beside != nil {
 		sc.OnBestChange = n.splitBeside(n.changed(""))
 	} else {
@@ -265,13 +268,19 @@ func (n *Node) Announce() error {
 // originate hands sp its whole set of f, counting what it refuses.
 func (n *Node) originate(sp *bgp.Speaker, f bgp.Family, set []bgp.Origination) error {
 	failed, err := sp.OriginateSet(f, set)
+	n.countFailed(f, failed, err)
+	return err
+}
+
+// countFailed counts and logs the routes of f a speaker refused to
+// originate.
+func (n *Node) countFailed(f bgp.Family, failed int, err error) {
 	if failed > 0 {
 		n.mu.Lock()
 		n.failed += failed
 		n.mu.Unlock()
 		n.env.Event("bgp-originate-failed", fmt.Sprintf("%d %v routes not originated: %v", failed, f, err))
 	}
-	return err
 }
 
 // OriginateFailures counts the routes the Node's speakers refused to
@@ -364,6 +373,7 @@ func (n *Node) restartDone(name string) func() {
 		}
 		delete(n.kept, name)
 		delete(n.restarting, name)
+		n.full = true
 		n.scheduleLocked()
 	}
 }
@@ -434,33 +444,56 @@ func comparePrefix(a, b netip.Prefix) int {
 	return a.Bits() - b.Bits()
 }
 
-// install replaces the node's BGP routes of one protocol in one VRF when
-// they changed, and logs the change as a control-plane event.
+// install replaces the node's BGP routes of one protocol in one VRF and
+// logs a change as a control-plane event.
 func (n *Node) install(p router.Protocol, vrf string, routes []router.Route) {
-	k := ribKey{p, vrf}
-	d := digestRoutes(routes)
-	if d == n.installed[k] {
+	if changed := n.env.RIB().ReplaceRoutes(p, vrf, routes); changed > 0 {
+		n.logRoutes(p, vrf, changed)
+	}
+}
+
+// update changes the node's BGP routes of one protocol in one VRF: routes
+// replace those of their prefixes, the prefixes in gone lose theirs.
+func (n *Node) update(p router.Protocol, vrf string, routes []router.Route, gone []netip.Prefix) {
+	if len(routes) == 0 && len(gone) == 0 {
 		return
 	}
-	n.installed[k] = d
-	n.env.RIB().ReplaceRoutes(p, vrf, routes)
+	if changed := n.env.RIB().UpdateRoutes(p, vrf, routes, gone); changed > 0 {
+		n.logRoutes(p, vrf, changed)
+	}
+}
+
+// logRoutes logs that count prefixes of the node's routes of one
+// protocol in one VRF changed.
+func (n *Node) logRoutes(p router.Protocol, vrf string, count int) {
 	where := "global table"
 	if vrf != "" {
 		where = "vrf " + vrf
 	}
-	n.env.Event("bgp-routes", fmt.Sprintf("%d %s routes in the %s", len(routes), p, where))
+	n.env.Event("bgp-routes", fmt.Sprintf("%d %s routes changed in the %s", count, p, where))
 }
 
 // sync (control lock held) brings the RIB and the node's speakers in line
 // with the speakers' best paths: a site router installs what it learned;
 // on a PE what CEs announce goes into the VRF and out as VPNv4, and VPNv4
-// routes with an import RT go into the VRF and out to the CEs.
+// routes with an import RT go into the VRF and out to the CEs. It redoes
+// only the destinations whose best path changed (diff.go), unless what
+// changed is more than best paths (full).
 func (n *Node) sync() {
 	n.mu.Lock()
 	n.scheduled = false
+	full := n.full || len(n.restarting) > 0
+	n.full = false
 	n.mu.Unlock()
+	// Taken before any best path is read: a change made meanwhile is
+	// read now and again at the next sync, never lost.
+	changes := n.takeChanges()
 	if n.mode == Site {
-		n.install(router.ProtoEBGP, "", learned(n.snapshot("")))
+		if full {
+			n.install(router.ProtoEBGP, "", learned(n.snapshot("")))
+		} else {
+			n.updateLearned(changes.main)
+		}
 		return
 	}
 	if n.asbr != nil {
@@ -469,17 +502,27 @@ func (n *Node) sync() {
 	if len(n.vrfs) == 0 && !n.onDemand {
 		return // a route reflector or a bare ASBR: it uses no VPN route in a VRF
 	}
-	n.syncVRFs()
+	if full || !n.followsChanges() || n.vpnRDs == nil {
+		n.fullSyncs++
+		n.syncVRFs()
+		return
+	}
+	n.diffSyncs++
+	n.updateVRFs(changes)
 }
 
 // learned turns learned best paths into RIB routes.
 func learned(ps []path) []router.Route {
 	var out []router.Route
 	for i := range ps {
-		if ps[i].Local {
-			continue
+		if !ps[i].Local {
+			out = append(out, learnedRoute(&ps[i]))
 		}
-		out = append(out, router.Route{Prefix: ps[i].Key.Prefix, Nexthops: []router.Nexthop{{Addr: ps[i].Attrs.Value().NextHop}}})
 	}
 	return out
+}
+
+// learnedRoute is a learned best path as a RIB route.
+func learnedRoute(p *path) router.Route {
+	return router.Route{Prefix: p.Key.Prefix, Nexthops: []router.Nexthop{{Addr: p.Attrs.Value().NextHop}}}
 }

@@ -25,6 +25,7 @@ func (n *Node) SetSteering(s Steering) { n.steering = s }
 func (n *Node) SteeringChanged() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.full = true
 	n.scheduleLocked()
 }
 

@@ -80,6 +80,7 @@ func (n *Node) AddVRF(c VRFConfig) error {
 		sc := c.Speaker
 		sc.Resolver = v.res.Resolve
 		sc.OnLocRIBChange = n.changed(c.Name)
+		sc.TrackChanges = true
 		sc.OnRestartDone = n.restartDone(c.Name)
 		sp, err := bgp.New(sc)
 		if err != nil {
@@ -118,10 +119,7 @@ func (n *Node) RemoveVRF(name string) bool {
 		sp.Close()
 	}
 	for _, p := range []router.Protocol{router.ProtoEBGP, router.ProtoIBGP} {
-		if k := (ribKey{p, name}); n.installed[k].n > 0 {
-			n.env.RIB().ReplaceRoutes(p, name, nil)
-			delete(n.installed, k)
-		}
+		n.env.RIB().ReplaceRoutes(p, name, nil)
 	}
 	n.dropReadvertised(v)
 	n.releasePrefixLabels(v, nil)
@@ -149,6 +147,7 @@ func (n *Node) SetAttached(name string, routes []Attached) bool {
 		return true
 	}
 	v.attached = rs // under mu too: VRF reads it from show
+	n.full = true
 	n.scheduleLocked()
 	n.mu.Unlock()
 	return true
@@ -161,6 +160,7 @@ func (n *Node) vrfsChanged() {
 	n.askImportRTs()
 	n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
 	n.mu.Lock()
+	n.full = true
 	n.scheduleLocked()
 	n.mu.Unlock()
 }
@@ -222,16 +222,18 @@ func (n *Node) syncVRFs() {
 		isCE := map[netip.Prefix]bool{}
 		for _, r := range n.snapshot(v.name) {
 			if r.Local {
-				continue // imported from VPNv4 by sync itself
+				// Imported by sync itself. A CE's route beneath it wins
+				// all the same (the import is withdrawn below), so that
+				// which came first does not matter.
+				lp, ok := n.ceRoute(v, r.Family, r.Key)
+				if !ok {
+					continue
+				}
+				r = lp
 			}
 			fromCE = append(fromCE, r)
 			isCE[r.Key.Prefix] = true
-			a := r.Attrs.Value()
-			label := n.exportLabel(v, r.Key.Prefix, a.NextHop)
-			a.NextHop = self
-			a.ExtCommunities = exportECs
-			a.LocalPref, a.HasLocalPref = 0, false
-			export = append(export, bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: label, Attrs: a})
+			export = append(export, n.exportOf(v, &r, self, exportECs))
 		}
 		for _, at := range v.attached {
 			isCE[at.Prefix] = true
@@ -253,14 +255,13 @@ func (n *Node) syncVRFs() {
 		chosen := map[netip.Prefix]int{} // index in vpn
 		for i := range vpn {
 			r := &vpn[i]
-			// VPNv6 routes are carried, not used: the data plane is IPv4.
-			if r.Family != bgp.VPNv4 || r.Local || isCE[r.Key.Prefix] {
+			if !learnedVPNv4(r) || isCE[r.Key.Prefix] {
 				continue
 			}
 			if j, ok := chosen[r.Key.Prefix]; ok && slices.Compare(vpn[j].Key.RD[:], r.Key.RD[:]) < 0 {
 				continue
 			}
-			if a := r.Attrs.Value(); a.NextHop == self || !importable(&a, v.imports) {
+			if !v.mayImport(r, self) {
 				continue
 			}
 			chosen[r.Key.Prefix] = i
@@ -268,11 +269,9 @@ func (n *Node) syncVRFs() {
 		routes := make([]router.Route, 0, len(chosen))
 		imp := make([]bgp.Origination, 0, len(chosen))
 		for _, i := range chosen {
-			r := &vpn[i]
-			a := r.Attrs.Value()
-			imp = append(imp, bgp.Origination{Key: bgp.RouteKey{Prefix: r.Key.Prefix},
-				Attrs: bgp.Attrs{Origin: a.Origin, ASPath: a.ASPath, MED: a.MED, HasMED: a.HasMED}})
-			routes = append(routes, n.importRoute(r.Key, r.Label, &a))
+			o, rt := n.importOf(&vpn[i])
+			imp = append(imp, o)
+			routes = append(routes, rt)
 		}
 		slices.SortFunc(routes, func(a, b router.Route) int { return comparePrefix(a.Prefix, b.Prefix) })
 		n.install(router.ProtoIBGP, v.name, routes)
@@ -284,6 +283,40 @@ func (n *Node) syncVRFs() {
 		n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
 	}
 	_ = n.originate(n.main, bgp.VPNv4, export)
+	n.indexVPN(vpn)
+}
+
+// exportOf is a route a VRF learned from a CE as the Node exports it:
+// the VRF's RD, label and export communities (packed, ecs), the Node's
+// next hop, no LOCAL_PREF.
+func (n *Node) exportOf(v *vrf, r *path, self netip.Addr, ecs string) bgp.Origination {
+	a := r.Attrs.Value()
+	label := n.exportLabel(v, r.Key.Prefix, a.NextHop)
+	a.NextHop = self
+	a.ExtCommunities = ecs
+	a.LocalPref, a.HasLocalPref = 0, false
+	return bgp.Origination{Key: bgp.RouteKey{RD: v.rd, Prefix: r.Key.Prefix}, Label: label, Attrs: a}
+}
+
+// learnedVPNv4 reports whether r is a VPNv4 route the Node learned (not
+// its own). VPNv6 routes are carried, not used: the data plane is IPv4.
+func learnedVPNv4(r *path) bool {
+	return r.Family == bgp.VPNv4 && !r.Local
+}
+
+// mayImport reports whether v imports VPN route r: it carries one of
+// v's import route targets and does not lead back to this router.
+func (v *vrf) mayImport(r *path, self netip.Addr) bool {
+	a := r.Attrs.Value()
+	return a.NextHop != self && importable(&a, v.imports)
+}
+
+// importOf is VPN route r as a VRF imports it: what the VRF's speaker
+// originates to its CEs and the route the RIB gets.
+func (n *Node) importOf(r *path) (bgp.Origination, router.Route) {
+	a := r.Attrs.Value()
+	return bgp.Origination{Key: bgp.RouteKey{Prefix: r.Key.Prefix},
+		Attrs: bgp.Attrs{Origin: a.Origin, ASPath: a.ASPath, MED: a.MED, HasMED: a.HasMED}}, n.importRoute(r.Key, r.Label, &a)
 }
 
 // Importable reports whether r carries one of the route targets imports.

@@ -1,0 +1,245 @@
+package l3vpn
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// Sync by difference. Every speaker of the Node keeps the keys whose best
+// path changed (bgp.Config.TrackChanges); sync takes them and redoes only
+// those destinations: a CE route's export and its place in the VRF, and
+// for each prefix touched, on either side, what every VRF imports for it.
+// The RIB and the speakers are handed the difference (UpdateRoutes,
+// UpdateOriginations), so a route that changes costs what it touches, not
+// every VRF's whole table, as bgpd's VPN import/export is per route.
+// Anything that is not a best-path change (a VRF, its attachments, an SR
+// policy, a restart) makes the next sync full (syncVRFs), which also
+// rebuilds the index the difference needs (vpnRDs).
+
+// nodeChanges are the keys each of the Node's speakers says changed:
+// main the global speaker's, vrf those of the VRF of the same index in
+// Node.vrfs.
+type nodeChanges struct {
+	main []bgp.FamilyKey
+	vrf  [][]bgp.FamilyKey
+}
+
+// takeChanges (control lock held) takes every speaker's changed keys.
+func (n *Node) takeChanges() nodeChanges {
+	c := nodeChanges{main: n.Speaker().TakeChanges(), vrf: make([][]bgp.FamilyKey, len(n.vrfs))}
+	for i, v := range n.vrfs {
+		if v.sp != nil {
+			c.vrf[i] = v.sp.TakeChanges()
+		}
+	}
+	return c
+}
+
+// followsChanges reports whether sync may go by difference: not with
+// per-prefix labels (the LFIB follows the whole set) nor with
+// readvertisements (they read the whole VPN table), which keep the full
+// sync.
+func (n *Node) followsChanges() bool {
+	for _, v := range n.vrfs {
+		if v.perPrefix || len(v.readv) > 0 || len(v.readvd) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// usedFamily reports whether the Node uses the best paths of f (not
+// what Config.Beside takes).
+func (n *Node) usedFamily(f bgp.Family) bool {
+	return f != bgp.RTC && !(f == bgp.EVPN && n.beside != nil)
+}
+
+// updateLearned (control lock held) is a site router's sync by
+// difference: the prefixes whose best path changed get their learned
+// route, or lose it.
+func (n *Node) updateLearned(keys []bgp.FamilyKey) {
+	if len(keys) == 0 {
+		return
+	}
+	sp := n.Speaker()
+	var routes []router.Route
+	var gone []netip.Prefix
+	seen := make(map[bgp.FamilyKey]bool, len(keys))
+	for _, k := range keys {
+		if seen[k] || !n.usedFamily(k.Family) {
+			continue
+		}
+		seen[k] = true
+		if p, ok := sp.BestPath(k.Family, k.Key); ok && !p.Local {
+			routes = append(routes, learnedRoute(&p))
+		} else {
+			gone = append(gone, k.Key.Prefix)
+		}
+	}
+	n.update(router.ProtoEBGP, "", routes, gone)
+}
+
+// indexVPN rebuilds vpnRDs from the global speaker's best paths, for
+// a Node that may sync by difference.
+func (n *Node) indexVPN(vpn []path) {
+	if !n.followsChanges() {
+		n.vpnRDs = nil
+		return
+	}
+	n.vpnRDs = newRDIndex(len(vpn))
+	for i := range vpn {
+		if r := &vpn[i]; learnedVPNv4(r) {
+			n.vpnRDs.add(r.Key.Prefix, r.Key.RD)
+		}
+	}
+}
+
+// reindexVPN brings vpnRDs up to date with the global speaker's changed
+// keys and returns the VPNv4 prefixes they touch.
+func (n *Node) reindexVPN(sp *bgp.Speaker, keys []bgp.FamilyKey) map[netip.Prefix]bool {
+	touched := make(map[netip.Prefix]bool, len(keys))
+	for _, k := range keys {
+		if k.Family != bgp.VPNv4 {
+			continue
+		}
+		touched[k.Key.Prefix] = true
+		if p, ok := sp.BestPath(k.Family, k.Key); ok && learnedVPNv4(&p) {
+			n.vpnRDs.add(k.Key.Prefix, k.Key.RD)
+		} else {
+			n.vpnRDs.remove(k.Key.Prefix, k.Key.RD)
+		}
+	}
+	return touched
+}
+
+// updateVRFs (control lock held) is syncVRFs by difference: for each VRF,
+// the CE routes that changed are exported or withdrawn and put in or
+// taken out of the VRF, and every prefix touched (by a CE route or a VPN
+// route) is imported again, from the lowest RD that the VRF may import
+// and no CE route shadows, as syncVRFs chooses.
+func (n *Node) updateVRFs(c nodeChanges) {
+	self := n.nextHopSelf()
+	main := n.Speaker()
+	vpnTouched := n.reindexVPN(main, c.main)
+	var export []bgp.Origination
+	var unexport []bgp.RouteKey
+	for i, v := range n.vrfs {
+		if len(c.vrf[i]) == 0 && len(vpnTouched) == 0 {
+			continue
+		}
+		touched := make(map[netip.Prefix]bool, len(c.vrf[i])+len(vpnTouched))
+		var fromCE []router.Route
+		var ceGone []netip.Prefix
+		var ecs string
+		for _, k := range c.vrf[i] {
+			pfx := k.Key.Prefix
+			if touched[pfx] || !n.usedFamily(k.Family) {
+				continue
+			}
+			touched[pfx] = true
+			if p, ok := n.ceRoute(v, k.Family, k.Key); ok {
+				if ecs == "" {
+					ecs = bgp.PackExtCommunities(n.exportCommunities(v))
+				}
+				export = append(export, n.exportOf(v, &p, self, ecs))
+				fromCE = append(fromCE, learnedRoute(&p))
+			} else {
+				unexport = append(unexport, bgp.RouteKey{RD: v.rd, Prefix: pfx})
+				ceGone = append(ceGone, pfx)
+			}
+		}
+		n.update(router.ProtoEBGP, v.name, fromCE, ceGone)
+		for pfx := range vpnTouched {
+			touched[pfx] = true
+		}
+		routes := make([]router.Route, 0, len(touched))
+		imp := make([]bgp.Origination, 0, len(touched))
+		var gone []netip.Prefix
+		var unimp []bgp.RouteKey
+		for pfx := range touched {
+			if r, ok := n.importFor(v, main, pfx, self); ok {
+				o, rt := n.importOf(&r)
+				imp = append(imp, o)
+				routes = append(routes, rt)
+			} else {
+				gone = append(gone, pfx)
+				unimp = append(unimp, bgp.RouteKey{Prefix: pfx})
+			}
+		}
+		n.update(router.ProtoIBGP, v.name, routes, gone)
+		if v.sp != nil {
+			n.updateOriginations(v.sp, bgp.IPv4Unicast, imp, unimp)
+		}
+	}
+	n.updateOriginations(main, bgp.VPNv4, export, unexport)
+}
+
+// importFor is the VPN route v imports for pfx, as syncVRFs chooses it:
+// none while a CE route (or an attached prefix) of v's has the prefix,
+// else the lowest RD's among the learned VPNv4 best paths v may import.
+func (n *Node) importFor(v *vrf, main *bgp.Speaker, pfx netip.Prefix, self netip.Addr) (path, bool) {
+	if v.hasOwn(pfx) {
+		return path{}, false
+	}
+	var best path
+	found := false
+	var buf [4]bgp.RD
+	for _, rd := range n.vpnRDs.rds(pfx, buf[:0]) {
+		if found && slices.Compare(best.Key.RD[:], rd[:]) < 0 {
+			continue
+		}
+		p, ok := main.BestPath(bgp.VPNv4, bgp.RouteKey{RD: rd, Prefix: pfx})
+		if ok && learnedVPNv4(&p) && v.mayImport(&p, self) {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
+// hasOwn reports whether v has pfx of its own: a route from a CE (in any
+// family its speaker carries, see ceRoute) or an attached prefix.
+func (v *vrf) hasOwn(pfx netip.Prefix) bool {
+	if _, ok := slices.BinarySearchFunc(v.attached, pfx, func(a Attached, p netip.Prefix) int { return comparePrefix(a.Prefix, p) }); ok {
+		return true
+	}
+	if v.sp == nil {
+		return false
+	}
+	for _, f := range v.sp.Families() {
+		if f == bgp.RTC {
+			continue
+		}
+		if _, ok := v.sp.BestLearned(f, bgp.RouteKey{Prefix: pfx}); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ceRoute is v's route from its CEs for one destination: the best path
+// its speaker learned, even beneath the import sync originates there
+// (which is then withdrawn: a CE's route shadows every import). None
+// while the VRF's speaker is restarting: sync then uses the routes the
+// router kept.
+func (n *Node) ceRoute(v *vrf, f bgp.Family, k bgp.RouteKey) (path, bool) {
+	n.mu.Lock()
+	restarting := n.restarting[v.name]
+	n.mu.Unlock()
+	if v.sp == nil || restarting {
+		return path{}, false
+	}
+	return v.sp.BestLearned(f, k)
+}
+
+// updateOriginations hands sp the difference in what it originates of
+// f, counting what it refuses as originate does.
+func (n *Node) updateOriginations(sp *bgp.Speaker, f bgp.Family, set []bgp.Origination, withdraw []bgp.RouteKey) {
+	if len(set) == 0 && len(withdraw) == 0 {
+		return
+	}
+	failed, err := sp.UpdateOriginations(f, set, withdraw)
+	n.countFailed(f, failed, err)
+}

@@ -1,0 +1,187 @@
+package l3vpn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/router"
+)
+
+// pathState is what a speaker originates, comparable: key, label and
+// attributes of each of its local best paths.
+type pathState struct {
+	Family bgp.Family
+	Key    string
+	Label  uint32
+	Attrs  bgp.Attrs
+}
+
+func originated(sp *bgp.Speaker) []pathState {
+	var out []pathState
+	for _, p := range sp.BestPaths(sp.Families()...) {
+		if p.Local && p.Family != bgp.RTC {
+			out = append(out, pathState{p.Family, p.Key.String(), p.Label, p.Attrs.Value()})
+		}
+	}
+	slices.SortFunc(out, func(a, b pathState) int { return cmpString(a.Key, b.Key) })
+	return out
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// peState is everything sync decides on a PE: its BGP routes in the VRF
+// and what its speakers originate.
+type peState struct {
+	EBGP, IBGP []router.Route
+	VPN, ToCE  []pathState
+}
+
+func (g *vpnRig) peState(name string, n *Node) peState {
+	sorted := func(rs []router.Route) []router.Route {
+		slices.SortFunc(rs, func(a, b router.Route) int { return comparePrefix(a.Prefix, b.Prefix) })
+		return rs
+	}
+	tb := g.r[name].Table()
+	return peState{EBGP: sorted(tb.Routes(router.ProtoEBGP, "red")), IBGP: sorted(tb.Routes(router.ProtoIBGP, "red")),
+		VPN: originated(n.Speaker()), ToCE: originated(n.VRFSpeaker("red"))}
+}
+
+// Sync by difference ends where a full sync from the whole tables would:
+// through a random run of VPN routes coming, changing and going (several
+// RDs for a prefix, route targets the VRF does or does not import, next
+// hops that are the PE itself) and CE routes shadowing them, whichever
+// came first, each PE's VRF routes and originations after every step are
+// what a full sync then leaves unchanged.
+func TestSyncByDifferenceEndsWhereAFullSyncWould(t *testing.T) {
+	g := newVPNRig(t, false)
+	clk := g.net.Clock
+	lo3 := a("10.255.0.3")
+	static(g.r["pe1"], "", "10.255.0.3/32")
+	static(g.r["pe2"], "", "10.255.0.3/32")
+	pe3, err := bgp.New(bgp.Config{ASN: 65000, RouterID: lo3, Families: []bgp.Family{bgp.VPNv4}, Transport: g.core,
+		ListenAddr: netip.AddrPortFrom(lo3, 179), Clock: clk, Resolver: func(netip.Addr) (uint32, bool) { return 0, true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pe3.Close)
+	for _, pc := range []struct {
+		sp          *bgp.Speaker
+		addr, local netip.Addr
+	}{{pe3, lo1, lo3}, {pe3, lo2, lo3}, {g.pe1.Speaker(), lo3, lo1}, {g.pe2.Speaker(), lo3, lo2}} {
+		if err := pc.sp.AddPeer(bgp.PeerConfig{Addr: pc.addr, ASN: 65000, LocalAddr: pc.local}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.until("ce2 has ce1's route", func() bool { _, ok := route(g.r["ce2"], router.ProtoEBGP, "", pfx1); return ok })
+
+	prefixes := []netip.Prefix{pfx1, pfx2, netip.MustParsePrefix("10.3.0.0/16"), netip.MustParsePrefix("10.3.1.0/24"), netip.MustParsePrefix("172.16.0.0/12")}
+	rds := []string{"10.255.0.3:1", "10.255.0.3:2", "10.255.0.1:1", "65000:7"}
+	rts := []bgp.ExtCommunity{rt1, mustRT("65000:2")}
+	hops := []netip.Addr{lo3, lo1, lo2}
+	rng := rand.New(rand.NewPCG(1, 2))
+	settle := func() { clk.Advance(2 * time.Second) }
+	full0, diff0 := g.pe1.fullSyncs+g.pe2.fullSyncs, g.pe1.diffSyncs+g.pe2.diffSyncs
+	forced := 0 // full syncs the test asks for
+	for step := range 120 {
+		switch rng.IntN(4) {
+		case 0, 1: // pe3 originates or changes a VPN route
+			rd, _ := bgp.ParseRD(rds[rng.IntN(len(rds))])
+			at := bgp.Attrs{Origin: bgp.OriginIGP, NextHop: hops[rng.IntN(len(hops))],
+				ExtCommunities: bgp.PackExtCommunities([]bgp.ExtCommunity{rts[rng.IntN(len(rts))]}), MED: uint32(rng.IntN(3)), HasMED: true}
+			if err := pe3.Originate(bgp.VPNv4, bgp.RouteKey{RD: rd, Prefix: prefixes[rng.IntN(len(prefixes))]}, uint32(16+rng.IntN(3)), at); err != nil {
+				t.Fatal(err)
+			}
+		case 2: // pe3 withdraws one
+			rd, _ := bgp.ParseRD(rds[rng.IntN(len(rds))])
+			if err := pe3.Withdraw(bgp.VPNv4, bgp.RouteKey{RD: rd, Prefix: prefixes[rng.IntN(len(prefixes))]}); err != nil {
+				t.Fatal(err)
+			}
+		case 3: // a CE announces another set
+			ce := []string{"ce1", "ce2"}[rng.IntN(2)]
+			var set []netip.Prefix
+			for _, p := range prefixes {
+				if rng.IntN(3) == 0 {
+					set = append(set, p)
+				}
+			}
+			g.mu.Lock()
+			g.announce[ce] = set
+			g.mu.Unlock()
+			n := map[string]*Node{"ce1": g.ce1, "ce2": g.ce2}[ce]
+			if err := n.Announce(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settle()
+		forced += 2
+		for name, n := range map[string]*Node{"pe1": g.pe1, "pe2": g.pe2} {
+			before := g.peState(name, n)
+			g.r[name].Do(func() {
+				n.mu.Lock()
+				n.full = true
+				n.mu.Unlock()
+				n.sync()
+			})
+			settle()
+			if after := g.peState(name, n); !reflect.DeepEqual(before, after) {
+				t.Fatalf("step %d, %s: a full sync changed what the syncs by difference had left:\nbefore %s\nafter  %s", step, name, show(before), show(after))
+			}
+		}
+	}
+	full, diff := g.pe1.fullSyncs+g.pe2.fullSyncs-full0, g.pe1.diffSyncs+g.pe2.diffSyncs-diff0
+	if diff < 200 || full != forced {
+		t.Errorf("%d syncs by difference and %d full ones (%d asked for): the run did not exercise the difference", diff, full, forced)
+	}
+	if vpn := len(g.r["pe2"].Table().Routes(router.ProtoIBGP, "red")); vpn == 0 {
+		t.Error("pe2's vrf red ended with no VPN route: the run imported nothing")
+	}
+}
+
+func show(s peState) string {
+	return fmt.Sprintf("ebgp %v\n ibgp %v\n vpn %v\n to CE %v", s.EBGP, s.IBGP, s.VPN, s.ToCE)
+}
+
+// A CE's route shadows the VPN route the VRF imported for the same
+// prefix even when the import came first: the PE installs and exports
+// the CE's route and stops sending the import to its CE.
+func TestACERouteShadowsAnEarlierImportOfItsPrefix(t *testing.T) {
+	g := newVPNRig(t, false)
+	g.until("pe2 imports ce1's route", func() bool { _, ok := route(g.r["pe2"], router.ProtoIBGP, "red", pfx1); return ok })
+	g.mu.Lock()
+	g.announce["ce2"] = []netip.Prefix{pfx2, pfx1}
+	g.mu.Unlock()
+	if err := g.ce2.Announce(); err != nil {
+		t.Fatal(err)
+	}
+	g.until("pe2 holds ce2's route for the prefix, not the import", func() bool {
+		_, imported := route(g.r["pe2"], router.ProtoIBGP, "red", pfx1)
+		rt, fromCE := route(g.r["pe2"], router.ProtoEBGP, "red", pfx1)
+		return !imported && fromCE && rt.Nexthops[0].Addr == a("192.168.2.1")
+	})
+	for _, p := range originated(g.pe2.VRFSpeaker("red")) {
+		if p.Key == pfx1.String() {
+			t.Errorf("pe2 still sends ce2 the import of %v", pfx1)
+		}
+	}
+	exported := false
+	for _, p := range originated(g.pe2.Speaker()) {
+		exported = exported || p.Key == "10.255.0.2:1:"+pfx1.String()
+	}
+	if !exported {
+		t.Errorf("pe2 does not export ce2's route for %v: %v", pfx1, originated(g.pe2.Speaker()))
+	}
+}
