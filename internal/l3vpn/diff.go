@@ -155,12 +155,16 @@ func (n *Node) updateVRFs(c nodeChanges) {
 		for pfx := range vpnTouched {
 			touched[pfx] = true
 		}
+		var fams []bgp.Family
+		if v.sp != nil {
+			fams = v.sp.Families()
+		}
 		routes := make([]router.Route, 0, len(touched))
 		imp := make([]bgp.Origination, 0, len(touched))
 		var gone []netip.Prefix
 		var unimp []bgp.RouteKey
 		for pfx := range touched {
-			if r, ok := n.importFor(v, main, pfx, self); ok {
+			if r, ok := n.importFor(v, fams, main, pfx, self); ok {
 				o, rt := n.importOf(&r)
 				imp = append(imp, o)
 				routes = append(routes, rt)
@@ -180,8 +184,8 @@ func (n *Node) updateVRFs(c nodeChanges) {
 // importFor is the VPN route v imports for pfx, as syncVRFs chooses it:
 // none while a CE route (or an attached prefix) of v's has the prefix,
 // else the lowest RD's among the learned VPNv4 best paths v may import.
-func (n *Node) importFor(v *vrf, main *bgp.Speaker, pfx netip.Prefix, self netip.Addr) (path, bool) {
-	if v.hasOwn(pfx) {
+func (n *Node) importFor(v *vrf, fams []bgp.Family, main *bgp.Speaker, pfx netip.Prefix, self netip.Addr) (path, bool) {
+	if v.hasOwn(fams, pfx) {
 		return path{}, false
 	}
 	var best path
@@ -200,15 +204,15 @@ func (n *Node) importFor(v *vrf, main *bgp.Speaker, pfx netip.Prefix, self netip
 }
 
 // hasOwn reports whether v has pfx of its own: a route from a CE (in any
-// family its speaker carries, see ceRoute) or an attached prefix.
-func (v *vrf) hasOwn(pfx netip.Prefix) bool {
+// of fams, its speaker's families, see ceRoute) or an attached prefix.
+func (v *vrf) hasOwn(fams []bgp.Family, pfx netip.Prefix) bool {
 	if _, ok := slices.BinarySearchFunc(v.attached, pfx, func(a Attached, p netip.Prefix) int { return comparePrefix(a.Prefix, p) }); ok {
 		return true
 	}
 	if v.sp == nil {
 		return false
 	}
-	for _, f := range v.sp.Families() {
+	for _, f := range fams {
 		if f == bgp.RTC {
 			continue
 		}
