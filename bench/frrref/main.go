@@ -127,6 +127,7 @@ func main() {
 	}
 	rep.Load = loadavg()
 	save()
+	cleanup.run() // the topology files' directories
 	fmt.Print(rep.markdown())
 }
 
