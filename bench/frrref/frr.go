@@ -35,6 +35,12 @@ func runFRR(t *labSpec, timers string, timeout time.Duration) (frrResult, error)
 	}
 	undoInotify := cleanup.add(restore)
 	defer func() { restore(); undoInotify() }()
+	restoreNeigh, err := raiseNeighbours(t.routers)
+	if err != nil {
+		return res, err
+	}
+	undoNeigh := cleanup.add(restoreNeigh)
+	defer func() { restoreNeigh(); undoNeigh() }()
 	avail0 := memAvailable()
 	l, err := frrlab.Start(frrlab.Config{Model: t.m, Prefix: prefix, Runs: export.Exported, Dir: dir, Parallel: 6,
 		Conf: func(node string) ([]byte, error) { return export.FRRWith(t.m, node, opts) }})
