@@ -118,16 +118,11 @@ func (s *Speaker) TakeChanges() []FamilyKey {
 func (s *Speaker) BestPath(f Family, k RouteKey) (BestPath, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tables[f]
-	if t == nil {
-		return BestPath{}, false
-	}
-	d := t.dests[k]
+	d := s.destLocked(f, k)
 	if d == nil || d.best == nil {
 		return BestPath{}, false
 	}
-	p := d.best
-	return BestPath{Family: f, Key: k, Label: p.label, Attrs: p.attrs, Local: p.peer == nil}, true
+	return BestPath{Family: f, Key: k, Label: d.best.label, Attrs: d.best.attrs, Local: d.best.peer == nil}, true
 }
 
 // BestLearned is the best of the paths learned from peers for one
@@ -136,11 +131,7 @@ func (s *Speaker) BestPath(f Family, k RouteKey) (BestPath, bool) {
 func (s *Speaker) BestLearned(f Family, k RouteKey) (BestPath, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tables[f]
-	if t == nil {
-		return BestPath{}, false
-	}
-	d := t.dests[k]
+	d := s.destLocked(f, k)
 	if d == nil {
 		return BestPath{}, false
 	}
@@ -154,6 +145,14 @@ func (s *Speaker) BestLearned(f Family, k RouteKey) (BestPath, bool) {
 		return BestPath{}, false
 	}
 	return BestPath{Family: f, Key: k, Label: best.label, Attrs: best.attrs}, true
+}
+
+// destLocked (s.mu held) is the destination k of family f, nil if none.
+func (s *Speaker) destLocked(f Family, k RouteKey) *dest {
+	if t := s.tables[f]; t != nil {
+		return t.dests[k]
+	}
+	return nil
 }
 
 // Families lists the families the speaker carries.

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,18 +30,8 @@ func originated(sp *bgp.Speaker) []pathState {
 			out = append(out, pathState{p.Family, p.Key.String(), p.Label, p.Attrs.Value()})
 		}
 	}
-	slices.SortFunc(out, func(a, b pathState) int { return cmpString(a.Key, b.Key) })
+	slices.SortFunc(out, func(a, b pathState) int { return strings.Compare(a.Key, b.Key) })
 	return out
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // peState is everything sync decides on a PE: its BGP routes in the VRF
@@ -118,13 +109,7 @@ func TestSyncByDifferenceEndsWhereAFullSyncWould(t *testing.T) {
 					set = append(set, p)
 				}
 			}
-			g.mu.Lock()
-			g.announce[ce] = set
-			g.mu.Unlock()
-			n := map[string]*Node{"ce1": g.ce1, "ce2": g.ce2}[ce]
-			if err := n.Announce(); err != nil {
-				t.Fatal(err)
-			}
+			g.reannounce(ce, set...)
 		}
 		settle()
 		forced += 2
@@ -161,12 +146,7 @@ func show(s peState) string {
 func TestACERouteShadowsAnEarlierImportOfItsPrefix(t *testing.T) {
 	g := newVPNRig(t, false)
 	g.until("pe2 imports ce1's route", func() bool { _, ok := route(g.r["pe2"], router.ProtoIBGP, "red", pfx1); return ok })
-	g.mu.Lock()
-	g.announce["ce2"] = []netip.Prefix{pfx2, pfx1}
-	g.mu.Unlock()
-	if err := g.ce2.Announce(); err != nil {
-		t.Fatal(err)
-	}
+	g.reannounce("ce2", pfx2, pfx1)
 	g.until("pe2 holds ce2's route for the prefix, not the import", func() bool {
 		_, imported := route(g.r["pe2"], router.ProtoIBGP, "red", pfx1)
 		rt, fromCE := route(g.r["pe2"], router.ProtoEBGP, "red", pfx1)

@@ -126,6 +126,17 @@ func newVPNRig(t *testing.T, perPrefix bool) *vpnRig {
 	return g
 }
 
+// reannounce has a CE announce exactly ps from now on.
+func (g *vpnRig) reannounce(ce string, ps ...netip.Prefix) {
+	g.t.Helper()
+	g.mu.Lock()
+	g.announce[ce] = ps
+	g.mu.Unlock()
+	if err := map[string]*Node{"ce1": g.ce1, "ce2": g.ce2}[ce].Announce(); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
 // until advances the virtual clock in steps until cond holds, for at most
 // a minute of lab time.
 func (g *vpnRig) until(what string, cond func() bool) {
@@ -188,12 +199,7 @@ func TestACustomerRouteCrossesTheCoreIntoTheFarVRFAndSite(t *testing.T) {
 func TestARouteTheSiteStopsAnnouncingLeavesEveryTable(t *testing.T) {
 	g := newVPNRig(t, false)
 	g.until("ce2 has ce1's route", func() bool { _, ok := route(g.r["ce2"], router.ProtoEBGP, "", pfx1); return ok })
-	g.mu.Lock()
-	g.announce["ce1"] = nil
-	g.mu.Unlock()
-	if err := g.ce1.Announce(); err != nil {
-		t.Fatal(err)
-	}
+	g.reannounce("ce1")
 	g.until("ce1's route gone from pe2 and ce2", func() bool {
 		_, atPE := route(g.r["pe2"], router.ProtoIBGP, "red", pfx1)
 		_, atCE := route(g.r["ce2"], router.ProtoEBGP, "", pfx1)
@@ -206,12 +212,7 @@ func TestARouteTheSiteStopsAnnouncingLeavesEveryTable(t *testing.T) {
 func TestPerPrefixLabelsSendToTheCEAndAreGivenBack(t *testing.T) {
 	g := newVPNRig(t, true)
 	other := netip.MustParsePrefix("10.1.9.0/24")
-	g.mu.Lock()
-	g.announce["ce1"] = []netip.Prefix{pfx1, other}
-	g.mu.Unlock()
-	if err := g.ce1.Announce(); err != nil {
-		t.Fatal(err)
-	}
+	g.reannounce("ce1", pfx1, other)
 	g.until("pe2 has both of ce1's routes", func() bool {
 		_, x := route(g.r["pe2"], router.ProtoIBGP, "red", pfx1)
 		_, y := route(g.r["pe2"], router.ProtoIBGP, "red", other)
@@ -231,12 +232,7 @@ func TestPerPrefixLabelsSendToTheCEAndAreGivenBack(t *testing.T) {
 		}
 	}
 	inUse := g.r["pe1"].Table().LabelsInUse()
-	g.mu.Lock()
-	g.announce["ce1"] = []netip.Prefix{pfx1}
-	g.mu.Unlock()
-	if err := g.ce1.Announce(); err != nil {
-		t.Fatal(err)
-	}
+	g.reannounce("ce1", pfx1)
 	g.until("pe1 gave the withdrawn route's label back", func() bool {
 		_, ok := g.r["pe1"].Table().LSP(router.ProtoIBGP, other)
 		return !ok && g.r["pe1"].Table().LabelsInUse() == inUse-1
