@@ -3,8 +3,9 @@
 # against FRR"): the seed lab and generated labs of 50 and 200 routers on
 # intercloud and on FRR in network namespaces (default and fast timers),
 # and forwarding through four namespaces against intercloud's LSP.
-# Needs root and Debian's frr (apt-get install -y frr); takes about half
-# an hour. Run it on a quiet machine: the figures are times and CPU.
+# Needs root and Debian's frr (apt-get install -y frr); takes about 11
+# minutes on a quiet 2-core machine. Run it quiet: the figures are times
+# and CPU.
 # Extra arguments go to the program, e.g. -sizes seed,50,200,400.
 set -eu
 cd "$(dirname "$0")/.."
