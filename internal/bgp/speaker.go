@@ -399,6 +399,14 @@ func (s *Speaker) GracefulHelpers() int {
 	return n
 }
 
+// Held reports whether the speaker is RestartHeld's and not yet
+// released: it sends no table and no End-of-RIB whatever its peers do.
+func (s *Speaker) Held() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
 // Restarting reports whether the speaker is still deferring its
 // advertisements after a restart.
 func (s *Speaker) Restarting() bool {

@@ -237,13 +237,12 @@ func (pe *PE) BestChanged(changes []bgp.Change) {
 	pe.scheduleLocked()
 }
 
-// Resync (control lock held) hands the speaker the EVIs' routes again:
-// after the router's BGP restarted, the new speaker has none.
-func (pe *PE) Resync() {
-	pe.mu.Lock()
-	defer pe.mu.Unlock()
-	pe.scheduleLocked()
-}
+// Resync (control lock held) hands the speaker the EVIs' routes again,
+// at once: after the router's BGP restarted the new speaker has none,
+// and it must have them before its hold ends and it may send End-of-RIB
+// (l3vpn.Node.Restart runs Resync before releasing it), or its helpers
+// would sweep the stale ones (RFC 4724).
+func (pe *PE) Resync() { pe.sync() }
 
 func (pe *PE) scheduleLocked() {
 	if !pe.scheduled {

@@ -250,9 +250,13 @@ func TestARestartingPEKeepsItsVPNRoutesUntilItsPeersHaveResent(t *testing.T) {
 		t.Fatalf("pe2 has %d graceful helpers, want 2 (pe1, ce2)", k)
 	}
 	var err error
-	g.r["pe2"].Do(func() { err = g.pe2.Restart() })
+	heldThen := false // what another service re-originates goes before the hold ends
+	g.r["pe2"].Do(func() { err = g.pe2.Restart(func() { heldThen = g.pe2.Speaker().Held() }) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !heldThen || g.pe2.Speaker().Held() {
+		t.Errorf("Restart's reoriginate ran with the new speaker held: %v; held after Restart: %v (want true, false)", heldThen, g.pe2.Speaker().Held())
 	}
 	if g.pe2.Speaker() == old || !g.pe2.Speaker().Restarting() {
 		t.Fatal("pe2's global speaker was not replaced by a restarting one")

@@ -19,8 +19,11 @@ import (
 // End-of-RIB first — a few handshakes on a real clock — it would
 // advertise an empty table and End-of-RIB, and its helpers would sweep
 // the routes it still had to send, the very withdrawal graceful restart
-// exists to avoid.
-func (n *Node) Restart() error {
+// exists to avoid. For the same reason reoriginate, when given, runs
+// before the hold ends: the originations of another service on the
+// global speaker (Config.Beside's EVPN routes) go out before End-of-RIB
+// too.
+func (n *Node) Restart(reoriginate ...func()) error {
 	keepers := n.helpers()
 	// From now on sync uses the old speakers' best paths, the routes the
 	// router forwards on, until each new one is done (see restartDone).
@@ -76,6 +79,9 @@ func (n *Node) Restart() error {
 		return err
 	}
 	n.sync()
+	for _, f := range reoriginate {
+		f()
+	}
 	return nil
 }
 

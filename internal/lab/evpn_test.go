@@ -306,6 +306,19 @@ func TestAComputesBGPRestartKeepsItsEVPNRoutes(t *testing.T) {
 	if err := l.RestartBGP("east-cn1"); err != nil {
 		t.Fatal(err)
 	}
+	// Before any lab time passes: the new speaker, released as the
+	// restart returned (on a real clock it could send End-of-RIB at
+	// once), already originates east's EVPN routes.
+	sp := l.nodes["east-cn1"].bgp.vpn.Speaker()
+	own := 0
+	for _, p := range sp.BestPaths(bgp.EVPN) {
+		if p.Local {
+			own++
+		}
+	}
+	if sp.Held() || own != 2 {
+		t.Fatalf("right after the restart the new speaker is held: %v, and originates %d EVPN routes, want 2", sp.Held(), own)
+	}
 	until(t, clk, "east's routes fresh at the reflector after the restart", func() bool {
 		f, s := atReflector()
 		return f == 2 && s == 0 && l.nodes["east-cn1"].bgp.vpn.Speaker().PeerState(l.reflectorAddr(t, "p1")) == bgp.Established

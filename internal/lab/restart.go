@@ -62,11 +62,14 @@ func (st *bgpState) restart() error {
 	for _, v := range st.vpn.VRFs() {
 		old[st.vpn.VRFSpeaker(v)] = v
 	}
-	if err := st.vpn.Restart(); err != nil {
-		return fmt.Errorf("%s: %w", st.n.Model.Name, err)
-	}
+	var resync []func()
 	if st.evpn != nil {
-		st.evpn.Resync() // its EVIs' routes, on the new speaker (l2vpn.go)
+		// Its EVIs' routes, on the new speaker (l2vpn.go), before that
+		// speaker's End-of-RIB can go.
+		resync = append(resync, st.evpn.Resync)
+	}
+	if err := st.vpn.Restart(resync...); err != nil {
+		return fmt.Errorf("%s: %w", st.n.Model.Name, err)
 	}
 	now := func(sp *bgp.Speaker) *bgp.Speaker {
 		vrf, ok := old[sp]
