@@ -322,19 +322,11 @@ func (l *Lab) syncComputePE(cr *cloudRun, pe *computePE, want map[string]*attach
 		w := want[name]
 		have := pe.vrfs[name]
 		if have == nil {
-			if w.rd == (bgp.RD{}) {
-				w.rd = allocRD(pe, w.bgpvpn)
-			}
 			var err error
-			r.Do(func() {
-				err = vpn.AddVRF(l3vpn.VRFConfig{Name: name, RD: w.rd, Import: w.imports, Export: w.exput, Attachment: true})
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %w", pe.node.Model.Name, err)
+			if have, err = pe.addVRF(name, w, ""); err != nil {
+				return err
 			}
-			have = &attachment{bgpvpn: w.bgpvpn, rd: w.rd, imports: w.imports, exput: w.exput, addrs: map[netip.Addr]bool{}}
-			pe.vrfs[name] = have
-			r.Event("bgpvpn", fmt.Sprintf("vrf %s (bgpvpn %s) added: rd %v, label %d", name, w.bgpvpn, w.rd, vpn.VPNLabel(name)))
+			have.addrs = map[netip.Addr]bool{}
 		}
 		// Addresses first: a label must not pop into a VRF that cannot
 		// deliver yet, nor a route outlive its address.
@@ -400,6 +392,27 @@ func (pe *computePE) routedVRF(id string) string {
 // allocRD is a type 1 RD (underlay address:n) for a BGPVPN on a compute,
 // n hashed from the BGPVPN's id (the same after a restart) and probed
 // past the compute's other VRFs' numbers.
+// addVRF creates attachment VRF name for w on pe, its RD allocated when
+// the BGPVPN gives none, and records it; role tells the event what the
+// VRF is for (", router association"), if not a network association.
+func (pe *computePE) addVRF(name string, w *attachment, role string) (*attachment, error) {
+	r, vpn := pe.node.Router, pe.node.bgp.vpn
+	if w.rd == (bgp.RD{}) {
+		w.rd = allocRD(pe, w.bgpvpn)
+	}
+	var err error
+	r.Do(func() {
+		err = vpn.AddVRF(l3vpn.VRFConfig{Name: name, RD: w.rd, Import: w.imports, Export: w.exput, Attachment: true})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pe.node.Model.Name, err)
+	}
+	have := &attachment{bgpvpn: w.bgpvpn, rd: w.rd, imports: w.imports, exput: w.exput}
+	pe.vrfs[name] = have
+	r.Event("bgpvpn", fmt.Sprintf("vrf %s (bgpvpn %s%s) added: rd %v, label %d", name, w.bgpvpn, role, w.rd, vpn.VPNLabel(name)))
+	return have, nil
+}
+
 func allocRD(pe *computePE, id string) bgp.RD {
 	h := fnv.New32a()
 	h.Write([]byte(id))

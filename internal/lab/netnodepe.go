@@ -150,19 +150,11 @@ func (l *Lab) syncNetworkNode(cr *cloudRun, vpns []CloudBGPVPN) error {
 		w := want[name]
 		have := nn.vrfs[name]
 		if have == nil {
-			if w.at.rd == (bgp.RD{}) {
-				w.at.rd = allocRD(nn, w.at.bgpvpn)
-			}
 			var err error
-			r.Do(func() {
-				err = vpn.AddVRF(l3vpn.VRFConfig{Name: name, RD: w.at.rd, Import: w.at.imports, Export: w.at.exput, Attachment: true})
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %w", nn.node.Model.Name, err)
+			if have, err = nn.addVRF(name, w.at, ", router association"); err != nil {
+				return err
 			}
-			have = &attachment{bgpvpn: w.at.bgpvpn, rd: w.at.rd, imports: w.at.imports, exput: w.at.exput, routed: true}
-			nn.vrfs[name] = have
-			r.Event("bgpvpn", fmt.Sprintf("vrf %s (bgpvpn %s, router association) added: rd %v, label %d", name, w.at.bgpvpn, w.at.rd, vpn.VPNLabel(name)))
+			have.routed = true
 		}
 		// The subnets end here (an address no VM holds is unreachable),
 		// the VMs' /32s and the extra routes go on to their computes.
