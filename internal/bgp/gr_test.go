@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,11 +82,9 @@ func TestGracefulRestartHelper(t *testing.T) {
 			if len(rs) != 1 || rs[0].Key != k1 || len(l.routes("a", VPNv4)) != 1 {
 				t.Fatalf("after End-of-RIB a holds %+v", rs)
 			}
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			for _, c := range l.changes["a"] {
-				if c.Best == nil && c.Key != k2 {
-					t.Errorf("%v withdrawn during the restart", c.Key)
+			for _, k := range l.withdrawn("a") {
+				if k != k2 {
+					t.Errorf("%v withdrawn during the restart", k)
 				}
 			}
 		})
@@ -254,17 +253,11 @@ func TestHelperDropsStaleWithoutForwardingState(t *testing.T) {
 	if err := b2.AddPeer(PeerConfig{Addr: addr("10.0.0.1"), ASN: 65000, LocalAddr: addr("10.0.0.2")}); err != nil {
 		t.Fatal(err)
 	}
-	var removed bool
 	l.mu.Lock()
 	l.changes["a"] = nil
 	l.mu.Unlock()
 	l.run(10 * time.Millisecond)
-	l.mu.Lock()
-	for _, c := range l.changes["a"] {
-		removed = removed || (c.Key == k1 && c.Best == nil)
-	}
-	l.mu.Unlock()
-	if !removed {
+	if !slices.Contains(l.withdrawn("a"), k1) {
 		t.Fatal("stale route kept for a peer back without forwarding state")
 	}
 	if r := bestOf(l.routes("a", IPv4Unicast), k1); r == nil || r.Stale {
@@ -315,11 +308,7 @@ func TestHelperNewConnectionFromRestartedPeer(t *testing.T) {
 	if r := bestOf(l.routes("a", IPv4Unicast), k1); r == nil || r.Stale {
 		t.Fatalf("a's k1: %+v", r)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range l.changes["a"] {
-		if c.Best == nil {
-			t.Errorf("%v withdrawn", c.Key)
-		}
+	for _, k := range l.withdrawn("a") {
+		t.Errorf("%v withdrawn", k)
 	}
 }

@@ -69,6 +69,20 @@ func (l *lab) peer(a, b string, mod func(ab, ba *PeerConfig)) {
 
 func (l *lab) run(d time.Duration) { l.clk.Advance(d) }
 
+// withdrawn lists, in order, the keys whose best path name's speaker
+// reported gone (a Change with no Best).
+func (l *lab) withdrawn(name string) []RouteKey {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ks []RouteKey
+	for _, c := range l.changes[name] {
+		if c.Best == nil {
+			ks = append(ks, c.Key)
+		}
+	}
+	return ks
+}
+
 func (l *lab) state(a, b string) State {
 	return l.sp[a].PeerState(l.sp[b].cfg.RouterID)
 }

@@ -65,12 +65,8 @@ func TestARestartedSpeakerHeldUntilItsOwnerOriginatesWithdrawsNothing(t *testing
 			if r := bestOf(l.routes("a", IPv4Unicast), kb); r == nil || r.Stale {
 				t.Fatalf("a's kb after the release: %+v", r)
 			}
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			for _, c := range l.changes["a"] {
-				if c.Best == nil {
-					t.Errorf("a withdrew %v during the restart", c.Key)
-				}
+			for _, k := range l.withdrawn("a") {
+				t.Errorf("a withdrew %v during the restart", k)
 			}
 		})
 	}
