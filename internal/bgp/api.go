@@ -263,11 +263,6 @@ func (s *Speaker) UpdateOriginations(f Family, set []Origination, withdraw []Rou
 		return len(set), s.checkKey(f, RouteKey{})
 	}
 	var errs []error
-	for i := range set {
-		if err := s.checkOrigination(f, set[i].Key, set[i].Label); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tables[f]
@@ -279,7 +274,8 @@ func (s *Speaker) UpdateOriginations(f Family, set []Origination, withdraw []Rou
 	}
 	for i := range set {
 		o := &set[i]
-		if s.checkOrigination(f, o.Key, o.Label) != nil {
+		if err := s.checkOrigination(f, o.Key, o.Label); err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		k := o.Key
