@@ -42,7 +42,14 @@ type Config struct {
 	// on the post-convergence path, offered as the backup's Remote for
 	// LDP to tunnel to (SR routers use TI-LFA instead).
 	RemoteLFA bool
-	Timers    Timers
+	// PrefixSuppression leaves the subnets of the router's transit
+	// (non-passive) interfaces out of its router-LSAs, as RFC 6860
+	// allows: no router then holds a route to them, only to the
+	// loopbacks and the passive subnets, which is what LDP, BGP and the
+	// VPNs use. The table shrinks by the core's link count; the cost is
+	// that a transit address answers only on its own link.
+	PrefixSuppression bool
+	Timers            Timers
 }
 
 // Interface is an interface's IGP settings.
@@ -125,7 +132,8 @@ func (c Config) withDefaults() Config {
 // every core link's interface in the link's area with the link's cost, the
 // node's other non-VRF interfaces passive (so that what hangs off the core,
 // like a cloud's uplink, is reachable across it), and the node SID when
-// the node is in SR mode, and fast reroute unless the node turns it off.
+// the node is in SR mode, fast reroute unless the node turns it off, and
+// prefix suppression if it turns that on.
 // Redistribution and timers are left to the caller.
 func FromModel(m *topology.Model, n *topology.Node) Config {
 	c := Config{RouterID: n.RouterID, Loopback: n.Loopback, Interfaces: map[string]Interface{}}
@@ -149,5 +157,6 @@ func FromModel(m *topology.Model, n *topology.Node) Config {
 	}
 	c.FastReroute = !n.NoFRR
 	c.RemoteLFA = c.FastReroute && n.LabelMode == topology.LabelLDP
+	c.PrefixSuppression = n.PrefixSuppression
 	return c
 }

@@ -132,7 +132,8 @@ func (in *Instance) desiredArea(a *area) []*LSA {
 }
 
 // routerLSA describes the router's links in area a: a point-to-point link
-// per Full neighbour, a stub per up interface subnet, and the loopback.
+// per Full neighbour, a stub per up interface subnet (but for the transit
+// links' with prefix suppression), and the loopback.
 func (in *Instance) routerLSA(a *area) *LSA {
 	l := &LSA{Type: TypeRouter, ID: in.rid, AdvRouter: in.rid}
 	if in.isABR() {
@@ -147,6 +148,9 @@ func (in *Instance) routerLSA(a *area) *LSA {
 		}
 		if n := ifc.nbr; n != nil && n.state == StateFull {
 			l.Links = append(l.Links, RouterLink{Type: LinkP2P, Neighbor: n.rid, IfAddr: ifc.addr.Addr(), Metric: ifc.cfg.Cost})
+		}
+		if in.cfg.PrefixSuppression && !ifc.cfg.Passive {
+			continue // RFC 6860 3: a transit link's subnet stays out
 		}
 		l.Links = append(l.Links, RouterLink{Type: LinkStub, Prefix: ifc.addr.Masked(), Metric: ifc.cfg.Cost})
 	}

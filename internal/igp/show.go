@@ -247,14 +247,16 @@ func (in *Instance) SRBindings() []SRBinding { return slices.Clone(in.srBindings
 
 // Status is the summary "show ip ospf" gives.
 type Status struct {
-	RouterID netip.Addr   `json:"router_id"`
-	ABR      bool         `json:"abr"`
-	ASBR     bool         `json:"asbr"`
-	SR       bool         `json:"segment_routing"`
-	SPFRuns  int          `json:"spf_runs"`
-	LastSPF  time.Time    `json:"last_spf,omitzero"`
-	Areas    []AreaStatus `json:"areas"`
-	External int          `json:"external_lsas"`
+	RouterID netip.Addr `json:"router_id"`
+	ABR      bool       `json:"abr"`
+	ASBR     bool       `json:"asbr"`
+	SR       bool       `json:"segment_routing"`
+	// PrefixSuppression: the transit links' subnets are not advertised.
+	PrefixSuppression bool         `json:"prefix_suppression,omitempty"`
+	SPFRuns           int          `json:"spf_runs"`
+	LastSPF           time.Time    `json:"last_spf,omitzero"`
+	Areas             []AreaStatus `json:"areas"`
+	External          int          `json:"external_lsas"`
 }
 
 // AreaStatus counts an area's interfaces, adjacencies and LSAs.
@@ -268,7 +270,7 @@ type AreaStatus struct {
 // Status summarises the instance.
 func (in *Instance) Status() Status {
 	s := Status{RouterID: in.rid, ABR: in.isABR(), ASBR: len(in.cfg.Redistribute) > 0, SR: in.cfg.SR,
-		SPFRuns: in.spfRuns, LastSPF: in.lastSPF, External: len(in.external)}
+		PrefixSuppression: in.cfg.PrefixSuppression, SPFRuns: in.spfRuns, LastSPF: in.lastSPF, External: len(in.external)}
 	for _, a := range in.areas {
 		as := AreaStatus{Area: a.id, Interfaces: len(a.ifaces), LSAs: len(a.db)}
 		for _, ifc := range a.ifaces {

@@ -8,7 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var defaultsKeys = []string{"asn", "label_mode", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "computes", "frr", "initial_networks"}
+var defaultsKeys = []string{"asn", "label_mode", "cost", "area", "latency", "jitter", "loss", "rate", "mtu", "computes", "frr", "prefix_suppression", "initial_networks"}
 
 func (c *decoder) defaults(n *yaml.Node, s *defaultsSpec) {
 	s.pos = posOf(c.deref(n))
@@ -52,6 +52,10 @@ func (c *decoder) defaults(n *yaml.Node, s *defaultsSpec) {
 		case "frr":
 			if b, ok := c.boolean(v, "defaults.frr"); ok {
 				s.FRR = &b
+			}
+		case "prefix_suppression":
+			if b, ok := c.boolean(v, "defaults.prefix_suppression"); ok {
+				s.PrefixSuppression = &b
 			}
 		case "initial_networks":
 			if b, ok := c.boolean(v, "defaults.initial_networks"); ok {
@@ -171,7 +175,7 @@ func (c *decoder) rate(n *yaml.Node, what string) *uint64 {
 	return &v
 }
 
-var nodeKeys = []string{"role", "loopback", "asn", "router_id", "area", "label_mode", "sr_index", "rr", "cluster_id", "static", "frr",
+var nodeKeys = []string{"role", "loopback", "asn", "router_id", "area", "label_mode", "sr_index", "rr", "cluster_id", "static", "frr", "prefix_suppression",
 	"address", "plays", "attach", "vpn", // external peers
 	// containerlab node keys, read and ignored so existing labs load.
 	"kind", "image", "startup-config", "labels", "mgmt-ipv4", "mgmt-ipv6", "binds", "env", "exec", "group", "type", "ports"}
@@ -222,6 +226,10 @@ func (c *decoder) node(name string, p Pos, attrs *yaml.Node) *nodeSpec {
 		case "frr":
 			if b, ok := c.boolean(v, what+" frr"); ok {
 				ns.FRR = &b
+			}
+		case "prefix_suppression":
+			if b, ok := c.boolean(v, what+" prefix_suppression"); ok {
+				ns.PrefixSuppression = &b
 			}
 		case "static":
 			c.statics(v, ns)

@@ -107,9 +107,13 @@ type Node struct {
 	ClusterID      netip.Addr `json:"cluster_id,omitzero"`
 	// NoFRR turns fast reroute off on a core node (frr: false on the
 	// node or in defaults); it is on by default.
-	NoFRR      bool         `json:"no_frr,omitempty"`
-	Interfaces []*Interface `json:"interfaces"`
-	Statics    []Static     `json:"static_routes,omitempty"`
+	NoFRR bool `json:"no_frr,omitempty"`
+	// PrefixSuppression leaves the subnets of a core node's transit links
+	// out of the IGP (RFC 6860; prefix_suppression: true on the node or
+	// in defaults): the loopbacks stay, and with them the LSPs and BGP.
+	PrefixSuppression bool         `json:"prefix_suppression,omitempty"`
+	Interfaces        []*Interface `json:"interfaces"`
+	Statics           []Static     `json:"static_routes,omitempty"`
 	// Cloud is set on the node that stands for a cloud (role cloud).
 	Cloud string `json:"cloud,omitempty"`
 	// Space is the VPN whose address space holds the node's addresses: a

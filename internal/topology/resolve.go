@@ -171,6 +171,9 @@ func (r *resolver) addNode(ns *nodeSpec) *Node {
 	if f := cmp.Or(ns.FRR, r.s.Defaults.FRR); f != nil {
 		n.NoFRR = !*f
 	}
+	if s := cmp.Or(ns.PrefixSuppression, r.s.Defaults.PrefixSuppression); s != nil {
+		n.PrefixSuppression = *s
+	}
 	for _, st := range ns.Statics {
 		n.Statics = append(n.Statics, Static{Prefix: st.Prefix.Masked(), NextHop: st.NextHop, VRF: st.VRF})
 	}

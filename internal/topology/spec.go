@@ -58,6 +58,9 @@ type defaultsSpec struct {
 	MTU       int
 	Computes  int
 	FRR       *bool // fast reroute lab-wide; on when unset
+	// PrefixSuppression: core nodes leave their transit links' subnets
+	// out of the IGP (RFC 6860); off when unset.
+	PrefixSuppression *bool
 	// InitialNetworks: clouds get DevStack's initial networks; on when unset.
 	InitialNetworks *bool
 	at
@@ -86,6 +89,8 @@ type nodeSpec struct {
 	ClusterID netip.Addr
 	Statics   []staticSpec
 	FRR       *bool // fast reroute on this node, over the default
+	// PrefixSuppression on this node, over the default.
+	PrefixSuppression *bool
 	// External peers only (role external).
 	Address netip.AddrPort
 	Plays   Role
