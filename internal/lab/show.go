@@ -243,6 +243,9 @@ func ospfStatus(s igp.Status) string {
 	if s.ASBR {
 		b.WriteString(" This router is an ASBR (injecting external routing information)\n")
 	}
+	if s.PrefixSuppression {
+		b.WriteString(" Prefix suppression: transit links' subnets are not advertised (RFC 6860)\n")
+	}
 	fmt.Fprintf(&b, " Segment routing: %v\n SPF algorithm executed %d times\n Number of external LSA %d\n", s.SR, s.SPFRuns, s.External)
 	for _, a := range s.Areas {
 		fmt.Fprintf(&b, " Area ID: %s\n   Number of interfaces in this area: %d\n   Number of fully adjacent neighbors in this area: %d\n   Number of LSA %d\n",

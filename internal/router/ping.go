@@ -124,7 +124,8 @@ func (r *Router) StartPing(dst netip.Addr, opts PingOptions) (*PingSession, erro
 }
 
 // appEnds checks what a ping or traceroute is asked to do and picks its
-// source address (the outgoing interface's) when none is given.
+// source address (the outgoing interface's, or the loopback with prefix
+// suppression) when none is given.
 func (r *Router) appEnds(what, vrfName string, dst, src netip.Addr) (int, netip.Addr, error) {
 	vrf, ok := r.rib.lookupVRF(vrfName)
 	if !ok {
@@ -137,6 +138,12 @@ func (r *Router) appEnds(what, vrfName string, dst, src netip.Addr) (int, netip.
 		return vrf, src, nil
 	}
 	src, err := r.source(vrf, dst)
+	if err == nil && vrf == 0 && src != dst && r.node != nil && r.node.Role.IsCore() && r.node.PrefixSuppression && r.loopback.IsValid() {
+		// A router hiding its transit subnets (RFC 6860) pings and
+		// traces from its loopback: its interface addresses are routed
+		// on their own link only, so answers to them would not return.
+		src = r.loopback.Addr()
+	}
 	return vrf, src, err
 }
 
