@@ -28,7 +28,12 @@ partitions the core. Pools are sized from the counts; the same flags always
 give the same file.
 
 With --areas each POP's PEs and their uplinks are an OSPF area of their own;
-the P routers, whose ring is area 0, are the border routers.
+the P routers, whose ring is area 0, are the border routers. With
+--prefix-suppression the core routers leave their links' subnets out of
+OSPF (RFC 6860, IOS's prefix-suppression): each holds a route per
+loopback rather than per link as well, which is all LDP, BGP and the VPNs
+need, and a large lab comes up in less time and memory; a core link's
+address then answers only from its own link.
 
 Lab sizes (routers are the p, pe, ce and rr nodes):` + exampleSizes(),
 		Example: `  intercloud generate --pops 20 --p-per-pop 2 --pe-per-pop 4 --clouds 50 > big.yaml && intercloud validate big.yaml
@@ -59,6 +64,7 @@ Lab sizes (routers are the p, pe, ce and rr nodes):` + exampleSizes(),
 	f.IntVar(&p.RRs, "rrs", p.RRs, "dedicated route reflectors, spread over the POPs")
 	f.IntVar(&p.VPNs, "vpns", p.VPNs, "customer VPNs the CEs are dealt into")
 	f.BoolVar(&p.Areas, "areas", p.Areas, "put each POP in an OSPF area of its own, the P routers as border routers")
+	f.BoolVar(&p.PrefixSuppression, "prefix-suppression", p.PrefixSuppression, "leave the core's link subnets out of OSPF (RFC 6860): tables of loopbacks only, smaller and faster for large labs")
 	f.StringVar(&p.LabelMode, "label-mode", p.LabelMode, "transport labels: ldp or sr")
 	f.StringVar(&p.Name, "name", "", "lab name (default derived from the counts)")
 	f.Int64Var(&p.Seed, "seed", p.Seed, "places the POPs on the map, hence the long-haul latencies")

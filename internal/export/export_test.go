@@ -75,6 +75,24 @@ func TestFRRConfigsListWhatTheyLeaveOutAtTheTop(t *testing.T) {
 	}
 }
 
+// FRR's ospfd cannot suppress prefixes: a router that does in the lab
+// says so at the top of its file rather than differ silently.
+func TestAPrefixSuppressingRoutersConfigSaysFRRAdvertisesItsLinks(t *testing.T) {
+	m := seed(t)
+	m.Node("p1").PrefixSuppression = true
+	conf, err := FRR(m, "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(conf), "frr version")
+	if !strings.Contains(head, "prefix suppression (RFC 6860)") {
+		t.Errorf("p1's header does not mention prefix suppression:\n%s", head)
+	}
+	if conf, _ := FRR(m, "p2"); strings.Contains(string(conf), "prefix suppression") {
+		t.Error("p2, which does not suppress, mentions it")
+	}
+}
+
 func TestCloudsAndComputesGetNoRouterConfig(t *testing.T) {
 	m := seed(t)
 	for _, node := range []string{"cloud1", "cloud1-cn1"} {

@@ -264,6 +264,9 @@ func renderFRR(w *frrWriter, m *topology.Model, n *topology.Node, edge *edgePlan
 		if n.LabelMode == topology.LabelLDP {
 			renderLDP(w, m, n)
 		}
+		if n.PrefixSuppression {
+			w.omit = append(w.omit, "prefix suppression (RFC 6860): FRR's ospfd has none, so this router advertises its core links' subnets, which the lab leaves out; the routes to the loopbacks, the LSPs and the VPNs are the same")
+		}
 		if !n.NoFRR {
 			w.omit = append(w.omit, "fast reroute (TI-LFA / LFA): the lab protects every destination; FRR 8.4's ospfd has TI-LFA only with segment routing, add `fast-reroute ti-lfa` under `router ospf` by hand")
 		}

@@ -161,6 +161,9 @@ func (o *ocBuilder) instances() []any {
 			"interface-attributes": obj{"interfaces": obj{"interface": ifs}},
 		}}}
 	}
+	if core && n.PrefixSuppression {
+		o.omit = append(o.omit, "prefix suppression (RFC 6860): openconfig-ospfv2 has no leaf for it; set it on the device (IOS: prefix-suppression under router ospf)")
+	}
 	if core && n.LabelMode == topology.LabelSR {
 		o.omit = append(o.omit, fmt.Sprintf("segment routing (SRGB %d-%d, node SID index %d): write it with openconfig-segment-routing by hand", topology.SRGBBase, topology.SRGBBase+topology.SRGBSize-1, n.SRIndex))
 	}

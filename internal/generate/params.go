@@ -29,7 +29,10 @@ type Params struct {
 	VPNs      int    // customer VPNs the CEs are dealt into; 0 means 5
 	Areas     bool   // put each POP's PEs and their uplinks in an OSPF area of its own (P ring and RRs: area 0)
 	LabelMode string // "ldp" or "sr"; "" means ldp
-	Seed      int64  // places the POPs on the map, hence the long-haul latencies
+	// PrefixSuppression leaves the core's link subnets out of OSPF (RFC
+	// 6860): a core router's table holds the loopbacks, not every link.
+	PrefixSuppression bool
+	Seed              int64 // places the POPs on the map, hence the long-haul latencies
 }
 
 // DefaultParams are the command's defaults: 20 POPs of 2 P and 4 PE
@@ -165,6 +168,9 @@ func (p Params) Command() string {
 	fmt.Fprintf(&b, "intercloud generate %s --rrs %d --vpns %d --label-mode %s --seed %d", p.Flags(), p.RRs, p.VPNs, p.LabelMode, p.Seed)
 	if p.Areas {
 		b.WriteString(" --areas")
+	}
+	if p.PrefixSuppression {
+		b.WriteString(" --prefix-suppression")
 	}
 	if p.Name != p.defaultName() {
 		fmt.Fprintf(&b, " --name %s", shellQuote(p.Name))

@@ -25,7 +25,11 @@ func (pl *plan) yaml(ps pools) []byte {
 	w("# Names carry their POP and a lab-wide number: pop3-pe12 is the 12th PE, in POP 3.\n")
 	w("name: %s\n\n", yamlString(p.Name))
 
-	w("defaults:\n  asn: %d\n  label_mode: %s\n\n", topology.DefaultProviderASN, p.LabelMode)
+	w("defaults:\n  asn: %d\n  label_mode: %s\n", topology.DefaultProviderASN, p.LabelMode)
+	if p.PrefixSuppression {
+		w("  prefix_suppression: true   # RFC 6860: the core's link subnets stay out of OSPF\n")
+	}
+	w("\n")
 
 	w("pools:               # sized for the counts above\n")
 	w("  loopbacks: %s\n  links: %s\n  clouds: %s\n  cloud_prefix_len: %d\n", ps.loopbacks, ps.links, topology.DefaultClouds, ps.cloudPrefixLen)
