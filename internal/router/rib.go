@@ -151,8 +151,8 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) int {
 			group[k] = append(group[k], rt)
 		}
 		for k, rs := range group {
-			if o := set[k]; o == nil || !sameRoutes(o.routes, rs) {
-				set[k] = &offered{routes: storedRoutes(p, k, rs, &sets), seen: pass}
+			if o := set[k]; !sameRoutes(o.routes, rs) {
+				o.routes = storedRoutes(p, k, rs, &sets)
 				m.markDirty(idx, k)
 				n++
 			}
@@ -176,8 +176,10 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) int {
 		}
 		m.reserveDirty(idx, len(changed))
 		for _, i := range changed {
+			// Filled in place: the loop above made an empty one for a new
+			// prefix, and the old routes stay with whoever holds them.
 			k := routes[i].Prefix.Masked()
-			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1], &sets), seen: pass}
+			set[k].routes = storedRoutes(p, k, routes[i:i+1], &sets)
 			m.markDirty(idx, k)
 		}
 		n += len(changed)
@@ -242,20 +244,22 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 			next[k] = append(next[k], routes[i])
 		}
 		for k, rs := range next {
-			if o := set[k]; o != nil && sameRoutes(o.routes, rs) {
+			o := set[k]
+			if sameRoutes(o.routes, rs) {
 				continue
 			}
-			set[k] = &offered{routes: storedRoutes(p, k, rs, &sets), seen: pass}
+			o.routes = storedRoutes(p, k, rs, &sets)
 			m.markDirty(idx, k)
 			n++
 		}
 	} else {
 		for i := range routes {
 			k := routes[i].Prefix.Masked()
-			if o := set[k]; len(o.routes) == 1 && sameRoute(o.routes[0], routes[i]) {
+			o := set[k] // an empty one for a new prefix, made above
+			if len(o.routes) == 1 && sameRoute(o.routes[0], routes[i]) {
 				continue
 			}
-			set[k] = &offered{routes: storedRoutes(p, k, routes[i:i+1], &sets), seen: pass}
+			o.routes = storedRoutes(p, k, routes[i:i+1], &sets)
 			m.markDirty(idx, k)
 			n++
 		}
