@@ -106,18 +106,31 @@ func BenchmarkUp1000(b *testing.B) {
 	benchUp(b, generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100}))
 }
 
+// BenchmarkUp1000PrefixSuppression is BenchmarkUp1000's lab generated
+// with --prefix-suppression: the core's link subnets out of OSPF (RFC
+// 6860), each core router's table a route per loopback.
+func BenchmarkUp1000PrefixSuppression(b *testing.B) {
+	benchUp(b, generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100, PrefixSuppression: true}))
+}
+
 // BenchmarkUp10000 is the large goal: 10,002 routers (100 POPs of
 // 4 P and 32 PE, two CEs per PE) and 1,000 clouds, the in-memory BGP
 // transport. It needs far more memory and time than the suite may take,
 // so it runs only with INTERCLOUD_BENCH_10000=1:
 //
 //	INTERCLOUD_BENCH_10000=1 go test -run '^$' -bench 'Up10000$' -benchtime 1x -benchmem -timeout 2h ./internal/lab
+//	INTERCLOUD_BENCH_10000=suppress go test ...   (the same with --prefix-suppression)
 func BenchmarkUp10000(b *testing.B) {
 	if os.Getenv("INTERCLOUD_BENCH_10000") == "" {
 		b.Skip("set INTERCLOUD_BENCH_10000=1 to run the 10,000-router bring-up (tens of GiB, many minutes)")
 	}
-	m := generated(b, generate.Params{POPs: 100, PPerPOP: 4, PEPerPOP: 32, CEPerPE: 2, Clouds: 1000})
-	b.Logf("%d nodes, %d links", len(m.Nodes), len(m.Links))
+	// INTERCLOUD_BENCH_10000=suppress generates it with
+	// --prefix-suppression: as generated otherwise, its one area holds
+	// every core link's subnet, some 40 M IGP routes in all.
+	p := generate.Params{POPs: 100, PPerPOP: 4, PEPerPOP: 32, CEPerPE: 2, Clouds: 1000}
+	p.PrefixSuppression = os.Getenv("INTERCLOUD_BENCH_10000") == "suppress"
+	m := generated(b, p)
+	b.Logf("%d nodes, %d links, prefix suppression %v", len(m.Nodes), len(m.Links), p.PrefixSuppression)
 	benchUp(b, m)
 }
 
