@@ -306,14 +306,15 @@ func wireIGPRoute(v igp.Route) IGPRoute {
 
 func wireIGPStatus(v igp.Status) IGPStatus {
 	return IGPStatus{
-		RouterID: v.RouterID,
-		ABR:      v.ABR,
-		ASBR:     v.ASBR,
-		SR:       v.SR,
-		SPFRuns:  v.SPFRuns,
-		LastSPF:  v.LastSPF,
-		Areas:    wireSlice(v.Areas, wireIGPArea),
-		External: v.External,
+		RouterID:          v.RouterID,
+		ABR:               v.ABR,
+		ASBR:              v.ASBR,
+		SR:                v.SR,
+		PrefixSuppression: v.PrefixSuppression,
+		SPFRuns:           v.SPFRuns,
+		LastSPF:           v.LastSPF,
+		Areas:             wireSlice(v.Areas, wireIGPArea),
+		External:          v.External,
 	}
 }
 

@@ -246,10 +246,12 @@ type IGPStatus struct {
 	ABR      bool       `json:"abr"`
 	ASBR     bool       `json:"asbr"`
 	SR       bool       `json:"segment_routing"`
-	SPFRuns  int        `json:"spf_runs"`
-	LastSPF  time.Time  `json:"last_spf,omitzero"`
-	Areas    []IGPArea  `json:"areas"`
-	External int        `json:"external_lsas"`
+	// PrefixSuppression: transit links' subnets are not advertised (RFC 6860).
+	PrefixSuppression bool      `json:"prefix_suppression,omitempty"`
+	SPFRuns           int       `json:"spf_runs"`
+	LastSPF           time.Time `json:"last_spf,omitzero"`
+	Areas             []IGPArea `json:"areas"`
+	External          int       `json:"external_lsas"`
 }
 
 // IGPArea is igp.AreaStatus on the wire.
