@@ -132,8 +132,8 @@ func (in *Instance) desiredArea(a *area) []*LSA {
 }
 
 // routerLSA describes the router's links in area a: a point-to-point link
-// per Full neighbour, a stub per up interface subnet (but for the transit
-// links' with prefix suppression), and the loopback.
+// per Full neighbour, a stub per up interface's subnet (with prefix
+// suppression, only a passive interface's), and the loopback.
 func (in *Instance) routerLSA(a *area) *LSA {
 	l := &LSA{Type: TypeRouter, ID: in.rid, AdvRouter: in.rid}
 	if in.isABR() {

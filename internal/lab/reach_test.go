@@ -3,6 +3,7 @@ package lab
 import (
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,10 +52,13 @@ func TestEveryNodeReachesEveryNode(t *testing.T) {
 }
 
 // TestGeneratedLabReachability does the same on generated labs with OSPF
-// areas, in LDP and in SR mode, for a fixed sample of node pairs.
+// areas, in LDP and in SR mode, and in LDP mode with prefix suppression
+// (the core routers ping from their loopbacks), for a fixed sample of
+// node pairs.
 func TestGeneratedLabReachability(t *testing.T) {
-	for _, mode := range []string{"ldp", "sr"} {
-		y, err := generate.Lab(generate.Params{POPs: 5, PPerPOP: 2, PEPerPOP: 3, CEPerPE: 1, Clouds: 5, Areas: true, LabelMode: mode})
+	for _, mode := range []string{"ldp", "sr", "ldp suppressed"} {
+		label, suppressed := strings.CutSuffix(mode, " suppressed")
+		y, err := generate.Lab(generate.Params{POPs: 5, PPerPOP: 2, PEPerPOP: 3, CEPerPE: 1, Clouds: 5, Areas: true, LabelMode: label, PrefixSuppression: suppressed})
 		if err != nil {
 			t.Fatal(err)
 		}
