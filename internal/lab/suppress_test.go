@@ -45,7 +45,7 @@ func TestWithPrefixSuppressionTheVPNStillCrossesTheCore(t *testing.T) {
 		t.Errorf("pe1 pinging the transit address %s: %v, want no route to host", p1p2.A.Addr, err)
 	}
 	if _, out, err := l.Show("pe1", "igp status", ""); err != nil || !strings.Contains(out, "Prefix suppression") {
-		t.Errorf("show ip ospf on pe1 does not say prefix suppression is on (%v):\n%s", err, out)
+		t.Errorf("show pe1 igp status does not say prefix suppression is on (%v):\n%s", err, out)
 	}
 	// pe1's own pings and traces leave from its loopback, which is routed,
 	// so that the answers come back across the core.
