@@ -30,6 +30,7 @@ type Instance struct {
 	// changed since the last update (nil before the first); egress, the
 	// FECs we terminate (Loopback and Egress).
 	igp     map[fecKey][]router.Nexthop
+	shared  [][]router.Nexthop // recent distinct igp lists (shareNexthops)
 	changed map[fecKey]struct{}
 	egress  map[fecKey]bool
 
@@ -105,7 +106,7 @@ func (in *Instance) Start() {
 	// read once.
 	for _, r := range in.env.RIB().BestRoutes("") {
 		if r.Proto == router.ProtoOSPF && r.Prefix.Bits() == 32 && r.Prefix.Addr().Is4() {
-			in.igp[keyOf(r.Prefix)] = r.Nexthops
+			in.igp[keyOf(r.Prefix)] = in.shareNexthops(r.Nexthops)
 		}
 	}
 	in.env.RIB().WatchChanges(in.ribChanged)

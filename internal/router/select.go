@@ -231,6 +231,10 @@ func sameCandidate(a, b *candidate) bool {
 	return true
 }
 
+// SameNexthops reports whether two nexthop lists are equal, field by
+// field, backups included.
+func SameNexthops(a, b []Nexthop) bool { return slices.EqualFunc(a, b, sameNexthop) }
+
 func sameNexthop(a, b Nexthop) bool {
 	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && !sameNexthop(*a.Backup, *b.Backup) {
 		return false
