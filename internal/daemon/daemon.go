@@ -128,23 +128,49 @@ func Run(ctx context.Context, cfg Config) error {
 	var clouds *cloudapi.Clouds
 	// Neutron changes reach the lab through ctrl (internal/cloud).
 	ctrl := cloud.NewController(l, log)
+	// The clouds' APIs open on their database while the lab comes up
+	// (a fresh database of 100 clouds takes seconds to seed): the lab
+	// does not need them until their state is applied, after it
+	// converged, and ctrl ignores their changes until then.
+	joinClouds := func() error { return nil }
 	if len(m.Clouds) > 0 {
-		// Closed after the server (defers run last first), so no request
-		// is in flight when the database closes.
-		if clouds, err = startClouds(srv, m, cfg.StateDir, ln.Addr(), log, ctrl.Changed, clk); err != nil {
-			ln.Close()
-			return err
+		opened := make(chan error, 1)
+		var c *cloudapi.Clouds
+		go func() {
+			var err error
+			c, err = startClouds(srv, m, cfg.StateDir, ln.Addr(), log, ctrl.Changed, clk)
+			opened <- err
+		}()
+		var err error
+		joined := false
+		joinClouds = func() error {
+			if joined {
+				return err
+			}
+			joined = true
+			if err = <-opened; err != nil {
+				return err
+			}
+			clouds = c
+			for _, c := range m.Clouds {
+				ctrl.Add(c.Name, clouds.Neutron(c.Name))
+			}
+			srv.SetCloudSummaries(clouds.Summaries)
+			srv.SetCloudTables(clouds.Table)
+			return nil
 		}
+		// Closed after the server (defers run last first), so no request
+		// is in flight when the database closes; joined first on every
+		// way out, so that it is closed once open.
 		defer func() {
+			if clouds == nil {
+				return
+			}
 			if err := clouds.Close(); err != nil {
 				log.Warn("closing the clouds' database", "err", err)
 			}
 		}()
-		for _, c := range m.Clouds {
-			ctrl.Add(c.Name, clouds.Neutron(c.Name))
-		}
-		srv.SetCloudSummaries(clouds.Summaries)
-		srv.SetCloudTables(clouds.Table)
+		defer joinClouds()
 	}
 	gnmiAddr := ""
 	if cfg.GNMIAddr != "" {
@@ -183,6 +209,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if !ok {
 		return fmt.Errorf("lab %s did not converge within %v (%v of lab time): %d of %d core adjacencies, %d LSPs",
 			m.Name, cfg.Timeout, took.Round(time.Millisecond), c.Adjacencies, c.CoreLinksUp, c.LSPs)
+	}
+	if err := joinClouds(); err != nil {
+		return err
 	}
 	// What the clouds' databases hold (VMs, speakers, routes) comes
 	// back now, and every later Neutron change is applied as it commits.
