@@ -156,9 +156,6 @@ func (in *Instance) sweep() {
 	if changed {
 		in.scheduleSPF()
 	}
-	if !in.spfPending && now.Sub(in.lastSPF) >= sweepInterval/2 {
-		in.releaseScratch()
-	}
 	in.env.AfterFunc(sweepInterval, in.sweep)
 }
 

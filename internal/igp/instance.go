@@ -39,7 +39,7 @@ type Instance struct {
 	lastSPF    time.Time
 	spfHold    time.Duration
 	spfRuns    int
-	scratch    spfScratch
+	scratch    *spfScratch // while SPF runs
 	// The last routing table: routes as handed to the RIB (sorted by
 	// prefix, not to be modified: the RIB keeps them) and, at the same
 	// index, what else the IGP needs to know of each.

@@ -182,6 +182,8 @@ func (in *Instance) runSPF() {
 	now := in.env.Now()
 	in.lastSPF = now
 	in.spfRuns++
+	in.takeScratch()
+	defer in.returnScratch()
 	t := &in.scratch.nh
 	t.reset()
 	for _, ifc := range in.ifaces {

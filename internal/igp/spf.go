@@ -3,6 +3,7 @@ package igp
 import (
 	"math"
 	"net/netip"
+	"sync"
 	"time"
 )
 
@@ -192,9 +193,9 @@ func less(a, b heapItem) bool {
 	return a.dist < b.dist || a.dist == b.dist && a.i < b.i
 }
 
-// spfScratch is storage reused from one SPF run to the next while runs
-// come often; the sweep releases it once the router has been quiet, since
-// in a big lab it is as large as the routing table itself.
+// spfScratch is the storage of one SPF run: as large as the routing table
+// itself, and needed only while SPF runs, so the routers of a lab share
+// it through a pool (a 1,000-router lab holds a few, not one per router).
 type spfScratch struct {
 	nh    nhSets
 	table table
@@ -202,12 +203,32 @@ type spfScratch struct {
 	ext   map[Area]map[uint64][]*LSA // extended prefix LSAs by prefix (SR)
 	// repairs are the TI-LFA repairs of the table's candidates.
 	repairs []tiRepair
+	// areas are the areas' shortest-path trees, in in.areas' order.
+	areas []areaSPF
 }
 
-// release drops the SPF storage of a quiet router.
-func (in *Instance) releaseScratch() {
-	in.scratch = spfScratch{}
+var scratchPool = sync.Pool{New: func() any { return new(spfScratch) }}
+
+// takeScratch gives the run its storage: in.scratch and each area's spf.
+func (in *Instance) takeScratch() {
+	in.scratch = scratchPool.Get().(*spfScratch)
+	for i, a := range in.areas {
+		if i < len(in.scratch.areas) {
+			a.spf = in.scratch.areas[i]
+		}
+	}
+}
+
+// returnScratch gives the storage back once the run is over; nothing
+// read after the run points into it.
+func (in *Instance) returnScratch() {
+	sc := in.scratch
+	sc.areas = sc.areas[:0]
 	for _, a := range in.areas {
+		sc.areas = append(sc.areas, a.spf)
 		a.spf = areaSPF{}
 	}
+	clear(sc.ext) // the LSAs they point to may go
+	in.scratch = nil
+	scratchPool.Put(sc)
 }
