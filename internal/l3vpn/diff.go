@@ -126,11 +126,22 @@ func (n *Node) updateVRFs(c nodeChanges) {
 	vpnTouched := n.reindexVPN(main, c.main)
 	var export []bgp.Origination
 	var unexport []bgp.RouteKey
+	// One set of buffers serves every VRF in turn: the RIB and the
+	// speakers copy what they keep. They are not presized by what was
+	// touched, since a VRF imports a fraction of the VPN's prefixes.
+	var touched map[netip.Prefix]bool
+	var routes []router.Route
+	var imp []bgp.Origination
+	var gone []netip.Prefix
+	var unimp []bgp.RouteKey
 	for i, v := range n.vrfs {
 		if len(c.vrf[i]) == 0 && len(vpnTouched) == 0 {
 			continue
 		}
-		touched := make(map[netip.Prefix]bool, len(c.vrf[i])+len(vpnTouched))
+		if touched == nil {
+			touched = make(map[netip.Prefix]bool, len(c.vrf[i])+len(vpnTouched))
+		}
+		clear(touched)
 		var fromCE []router.Route
 		var ceGone []netip.Prefix
 		var ecs string
@@ -159,10 +170,7 @@ func (n *Node) updateVRFs(c nodeChanges) {
 		if v.sp != nil {
 			fams = v.sp.Families()
 		}
-		routes := make([]router.Route, 0, len(touched))
-		imp := make([]bgp.Origination, 0, len(touched))
-		var gone []netip.Prefix
-		var unimp []bgp.RouteKey
+		routes, imp, gone, unimp = routes[:0], imp[:0], gone[:0], unimp[:0]
 		for pfx := range touched {
 			if r, ok := n.importFor(v, fams, main, pfx, self); ok {
 				o, rt := n.importOf(&r)

@@ -209,7 +209,15 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 		set = make(map[netip.Prefix]*offered, len(routes))
 		byProto[p] = set
 	}
-	m.reserveDirty(idx, len(routes)+len(withdraw))
+	// Withdrawals of prefixes p does not offer are common (a VRF told
+	// of every VPN prefix it does not import) and need no room.
+	gone := 0
+	for _, k := range withdraw {
+		if _, ok := set[k.Masked()]; ok {
+			gone++
+		}
+	}
+	m.reserveDirty(idx, len(routes)+gone)
 	n := 0 // prefixes changed
 	for _, k := range withdraw {
 		k = k.Masked()
