@@ -3,6 +3,7 @@ package clock
 import (
 	"container/heap"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,12 +19,19 @@ import (
 // advance the clock at a time and callbacks must not advance it themselves:
 // that would make the order of events depend on scheduling, which is what a
 // virtual clock exists to avoid, so both panic.
+//
+// SetParallel trades the order within an instant for the machine's cores:
+// the callbacks due at one instant then run at once, and only time order
+// remains (a lab's bring-up, where thousands of routers act at the same
+// instant, runs so).
 type Virtual struct {
 	mu        sync.Mutex
 	now       time.Time
 	seq       uint64 // scheduling order, the tie-break for equal due times
 	queue     timerQueue
 	advancing bool
+	workers   int // SetParallel
+	batch     []*virtualTimer
 }
 
 // NewVirtual returns a virtual clock that reads start until it is advanced.
@@ -153,10 +161,31 @@ func (v *Virtual) moveTo(t time.Time) {
 	v.mu.Unlock()
 }
 
+// SetParallel lets the clock run the callbacks due at one instant on up
+// to n goroutines at once, in no set order (n <= 1: one at a time, in
+// order, the default). Callbacks must then be safe to run concurrently,
+// as they are on a real clock; a timer stopped by another callback of
+// the same instant still does not run.
+func (v *Virtual) SetParallel(n int) {
+	v.mu.Lock()
+	v.workers = n
+	v.mu.Unlock()
+}
+
+// inBatch marks a timer taken from the queue to run with the others due
+// at the same instant: Stop and Reset still take it back.
+const inBatch = -2
+
 // fireUntil runs, one at a time and without holding the lock, every timer
 // due at or before limit. It looks at the queue afresh after each callback
 // because callbacks may add, stop or reset timers.
 func (v *Virtual) fireUntil(limit time.Time) int {
+	v.mu.Lock()
+	workers := v.workers
+	v.mu.Unlock()
+	if workers > 1 {
+		return v.fireParallel(limit, workers)
+	}
 	n := 0
 	for {
 		v.mu.Lock()
@@ -175,6 +204,67 @@ func (v *Virtual) fireUntil(limit time.Time) int {
 	}
 }
 
+// fireParallel is fireUntil running each instant's callbacks as a batch
+// on up to workers goroutines; callbacks that schedule for the same
+// instant run in the next batch.
+func (v *Virtual) fireParallel(limit time.Time, workers int) int {
+	n := 0
+	for {
+		v.mu.Lock()
+		if len(v.queue) == 0 || v.queue[0].when.After(limit) {
+			v.mu.Unlock()
+			return n
+		}
+		when := v.queue[0].when
+		if when.After(v.now) {
+			v.now = when
+		}
+		batch := v.batch[:0]
+		for len(v.queue) > 0 && !v.queue[0].when.After(when) {
+			t := heap.Pop(&v.queue).(*virtualTimer)
+			t.index = inBatch
+			batch = append(batch, t)
+		}
+		v.mu.Unlock()
+		run := func(t *virtualTimer) {
+			v.mu.Lock()
+			if t.index != inBatch { // stopped or reset meanwhile
+				v.mu.Unlock()
+				return
+			}
+			t.index = -1
+			f := t.f
+			v.mu.Unlock()
+			f()
+		}
+		if len(batch) == 1 || workers < 2 {
+			for _, t := range batch {
+				run(t)
+			}
+		} else {
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			for range min(workers, len(batch)) {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := int(next.Add(1)) - 1
+						if i >= len(batch) {
+							return
+						}
+						run(batch[i])
+					}
+				}()
+			}
+			wg.Wait()
+		}
+		n += len(batch)
+		clear(batch)
+		v.batch = batch[:0]
+	}
+}
+
 // schedule (re)queues t to fire d from now; v.mu must be held.
 func (v *Virtual) schedule(t *virtualTimer, d time.Duration) {
 	if d < 0 {
@@ -183,6 +273,9 @@ func (v *Virtual) schedule(t *virtualTimer, d time.Duration) {
 	t.when = v.now.Add(d)
 	t.seq = v.seq
 	v.seq++
+	if t.index == inBatch {
+		t.index = -1
+	}
 	if t.index >= 0 {
 		heap.Fix(&v.queue, t.index)
 	} else {
@@ -202,7 +295,11 @@ func (t *virtualTimer) Stop() bool {
 	v := t.clock
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if t.index < 0 {
+	switch {
+	case t.index == inBatch:
+		t.index = -1
+		return true
+	case t.index < 0:
 		return false
 	}
 	heap.Remove(&v.queue, t.index)
@@ -213,7 +310,7 @@ func (t *virtualTimer) Reset(d time.Duration) bool {
 	v := t.clock
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	pending := t.index >= 0
+	pending := t.index >= 0 || t.index == inBatch
 	v.schedule(t, d)
 	return pending
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/api"
@@ -105,6 +106,11 @@ func Run(ctx context.Context, cfg Config) error {
 	// clock, so an overloaded machine slows lab time instead of making
 	// protocol timers fire late.
 	clk := clock.NewVirtual(time.Now())
+	// What the routers do at one instant of lab time runs on every core:
+	// each router's callbacks hold its own control lock, as on a real
+	// clock, and a lab's instants are crowded (a bring-up's BGP step is
+	// thousands of routers' work at once).
+	clk.SetParallel(runtime.GOMAXPROCS(0))
 	opts.Clock = clk
 	opts.Progress = func(msg string) {
 		if big {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -21,43 +22,54 @@ import (
 // LSPs and the VPNs leave nobody out), and no node may reach a node of
 // another domain (VPNs are isolated from the core and from each other; a
 // cloud's compute nodes are reached from their cloud's node only: the
-// cloud's underlay is not leaked into the WAN).
+// cloud's underlay is not leaked into the WAN). Each lab runs twice: on
+// the tests' usual clock, one callback at a time, and as intercloud up
+// runs it, each instant's callbacks at once on four goroutines (the race
+// detector then watches the routers' concurrent work).
 func TestEveryNodeReachesEveryNode(t *testing.T) {
 	for _, file := range []string{"", filepath.Join("..", "..", "examples", "three-clouds.yaml")} {
-		res, err := topology.LoadFile(file)
-		if err != nil {
-			t.Fatal(err)
+		for _, workers := range []int{1, 4} {
+			everyNodeReachesEveryNode(t, file, workers)
 		}
-		clk := clock.NewVirtual(epoch)
-		l, err := New(res.Model, Options{Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.Start()
-		if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
-			t.Fatalf("%s: not ready after %v: %+v", res.Model.Name, took, c)
-		}
-		var all []pending
-		for _, a := range l.Nodes() {
-			for _, b := range l.Nodes() {
-				if a != b {
-					all = append(all, startPing(t, l, a.Model.Name, b.Model.Name))
-				}
+	}
+}
+
+func everyNodeReachesEveryNode(t *testing.T, file string, workers int) {
+	res, err := topology.LoadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewVirtual(epoch)
+	clk.SetParallel(workers)
+	l, err := New(res.Model, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	if c, took, ok := l.WaitReady(10*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
+		t.Fatalf("%s: not ready after %v: %+v", res.Model.Name, took, c)
+	}
+	var all []pending
+	for _, a := range l.Nodes() {
+		for _, b := range l.Nodes() {
+			if a != b {
+				all = append(all, startPing(t, l, a.Model.Name, b.Model.Name))
 			}
 		}
-		clk.Advance(3 * time.Second)
-		checkDomains(t, l, res.Model.Name, all)
-		l.Close()
 	}
+	clk.Advance(3 * time.Second)
+	checkDomains(t, l, fmt.Sprintf("%s (%d at once)", res.Model.Name, workers), all)
+	l.Close()
 }
 
 // TestGeneratedLabReachability does the same on generated labs with OSPF
 // areas, in LDP and in SR mode, and in LDP mode with prefix suppression
-// (the core routers ping from their loopbacks), for a fixed sample of
-// node pairs.
+// (the core routers ping from their loopbacks), and in SR mode with each
+// instant's callbacks run at once, for a fixed sample of node pairs.
 func TestGeneratedLabReachability(t *testing.T) {
-	for _, mode := range []string{"ldp", "sr", "ldp suppressed"} {
-		label, suppressed := strings.CutSuffix(mode, " suppressed")
+	for _, mode := range []string{"ldp", "sr", "ldp suppressed", "sr parallel"} {
+		label, parallel := strings.CutSuffix(mode, " parallel")
+		label, suppressed := strings.CutSuffix(label, " suppressed")
 		y, err := generate.Lab(generate.Params{POPs: 5, PPerPOP: 2, PEPerPOP: 3, CEPerPE: 1, Clouds: 5, Areas: true, LabelMode: label, PrefixSuppression: suppressed})
 		if err != nil {
 			t.Fatal(err)
@@ -67,6 +79,9 @@ func TestGeneratedLabReachability(t *testing.T) {
 			t.Fatal(err)
 		}
 		clk := clock.NewVirtual(epoch)
+		if parallel {
+			clk.SetParallel(4)
+		}
 		l, err := New(res.Model, Options{Clock: clk})
 		if err != nil {
 			t.Fatal(err)
