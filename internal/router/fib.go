@@ -21,19 +21,14 @@ func (s *fwdState) fib(vrf int) *fib {
 	return nil
 }
 
-// fibEntry is a FIB route: deliver locally, or forward by one of nhs.
-// The nexthops are the selected candidate's own, shared, not copied (a
-// candidate is never changed once a FIB holds it): each is the interface
-// and the neighbour (zero on a connected route: the packet's own
-// destination), or an IP tunnel, with the label stack to push, outermost
-// first; a backup that is labelled is taken while the interface has no
-// carrier (fast reroute).
-type fibEntry struct {
-	prefix netip.Prefix
-	proto  Protocol
-	local  bool
-	nhs    []ribNexthop
-}
+// A FIB route is the selected candidate itself (a copy only when some of
+// its nexthops do not lead out: fibEntry): deliver locally, or forward by
+// one of its nexthops, each the interface and the neighbour (zero on a
+// connected route: the packet's own destination), or an IP tunnel, with
+// the label stack to push, outermost first; a backup that is labelled is
+// taken while the interface has no carrier (fast reroute). A candidate is
+// never changed once a FIB holds it, so the FIB shares it: a pointer per
+// prefix, not a copy of its prefix and nexthops in every leaf rebuilt.
 
 // fib is a longest-prefix-match table for IPv4: a tree of 256-way nodes
 // over the address's bytes whose leaves cover a /0, /8, /16 or /24 each.
@@ -62,14 +57,14 @@ type fibNode struct {
 	shift uint8
 	// covers are the prefixes covering the whole node but not its
 	// parent, longest first (at most 8); cover is the first of them.
-	covers []fibEntry
-	cover  *fibEntry
+	covers []*candidate
+	cover  *candidate
 	// A leaf's ranges: starts ascending, the first at the leaf's first
 	// address (or 0 in the shared empty leaf); vals index entries, -1 for
 	// none (the cover, if any).
 	starts  []uint32
 	vals    []int32
-	entries []fibEntry
+	entries []*candidate
 	// index narrows a leaf's search by the 8 address bits below its
 	// prefix (at shift sub): the ranges of block b are index[b] to
 	// index[b+1], both included. Only leaves with more than indexMin
@@ -90,7 +85,7 @@ const leafMax = 256
 // emptyLeaf is every leaf with no prefix, shared.
 var emptyLeaf = &fibNode{starts: []uint32{0}, vals: []int32{-1}}
 
-func (t *fib) lookup(a uint32) *fibEntry {
+func (t *fib) lookup(a uint32) *candidate {
 	if t == nil {
 		return nil
 	}
@@ -116,12 +111,12 @@ func (t *fib) lookup(a uint32) *fibEntry {
 		}
 	}
 	if v := n.vals[lo]; v >= 0 {
-		return &n.entries[v]
+		return n.entries[v]
 	}
 	return best
 }
 
-func (t *fib) lookupAddr(a netip.Addr) *fibEntry {
+func (t *fib) lookupAddr(a netip.Addr) *candidate {
 	if !a.Is4() {
 		return nil
 	}
@@ -130,14 +125,14 @@ func (t *fib) lookupAddr(a netip.Addr) *fibEntry {
 }
 
 // buildFIB builds a table from entries, one per prefix.
-func buildFIB(entries []fibEntry) *fib {
+func buildFIB(entries []*candidate) *fib {
 	return &fib{root: buildNode(entries, 0, 0)}
 }
 
 // fibChange is one prefix's new entry, or its removal (entry nil).
 type fibChange struct {
 	prefix netip.Prefix
-	entry  *fibEntry
+	entry  *candidate
 }
 
 // update returns the table with changes applied (one per prefix), sharing
@@ -155,8 +150,8 @@ func (t *fib) update(changes []fibChange) *fib {
 
 // buildNode builds the node for the range of bits bits at lo from the
 // entries overlapping it: those covering it all are its covers.
-func buildNode(entries []fibEntry, lo uint32, bits int) *fibNode {
-	covers, inside := splitAt(entries, bits, func(e *fibEntry) netip.Prefix { return e.prefix })
+func buildNode(entries []*candidate, lo uint32, bits int) *fibNode {
+	covers, inside := splitAt(entries, bits, func(e **candidate) netip.Prefix { return (*e).route.Prefix })
 	var n *fibNode
 	switch {
 	case len(inside) == 0:
@@ -165,9 +160,9 @@ func buildNode(entries []fibEntry, lo uint32, bits int) *fibNode {
 		n = buildLeaf(inside, lo, bits)
 	default:
 		shift := uint8(24 - bits)
-		var buckets [256][]fibEntry
+		var buckets [256][]*candidate
 		for _, e := range inside {
-			first, last := childSpan(e.prefix, shift)
+			first, last := childSpan(e.route.Prefix, shift)
 			for i := first; i <= last; i++ {
 				buckets[i] = append(buckets[i], e)
 			}
@@ -181,7 +176,7 @@ func buildNode(entries []fibEntry, lo uint32, bits int) *fibNode {
 }
 
 // withCovers returns n with its covers set to cs (in any order).
-func (n *fibNode) withCovers(cs []fibEntry) *fibNode {
+func (n *fibNode) withCovers(cs []*candidate) *fibNode {
 	if len(cs) == 0 && len(n.covers) == 0 {
 		return n
 	}
@@ -189,8 +184,8 @@ func (n *fibNode) withCovers(cs []fibEntry) *fibNode {
 	cp.covers, cp.cover = nil, nil
 	if len(cs) > 0 {
 		cp.covers = slices.Clone(cs)
-		slices.SortFunc(cp.covers, func(x, y fibEntry) int { return cmp.Compare(y.prefix.Bits(), x.prefix.Bits()) })
-		cp.cover = &cp.covers[0]
+		slices.SortFunc(cp.covers, func(x, y *candidate) int { return cmp.Compare(y.route.Prefix.Bits(), x.route.Prefix.Bits()) })
+		cp.cover = cp.covers[0]
 	}
 	return &cp
 }
@@ -298,13 +293,13 @@ func inOneChildEach(changes []fibChange, shift uint8) bool {
 }
 
 // applyChanges returns a leaf's entries with changes applied.
-func applyChanges(entries []fibEntry, changes []fibChange) []fibEntry {
-	out := make([]fibEntry, 0, len(entries)+len(changes))
+func applyChanges(entries []*candidate, changes []fibChange) []*candidate {
+	out := make([]*candidate, 0, len(entries)+len(changes))
 	if len(changes) <= 8 {
 	scan:
 		for _, e := range entries {
 			for _, c := range changes {
-				if c.prefix == e.prefix {
+				if c.prefix == e.route.Prefix {
 					continue scan
 				}
 			}
@@ -316,14 +311,14 @@ func applyChanges(entries []fibEntry, changes []fibChange) []fibEntry {
 			gone[c.prefix] = true
 		}
 		for _, e := range entries {
-			if !gone[e.prefix] {
+			if !gone[e.route.Prefix] {
 				out = append(out, e)
 			}
 		}
 	}
 	for _, c := range changes {
 		if c.entry != nil {
-			out = append(out, *c.entry)
+			out = append(out, c.entry)
 		}
 	}
 	return out
@@ -331,7 +326,7 @@ func applyChanges(entries []fibEntry, changes []fibChange) []fibEntry {
 
 // buildLeaf flattens entries (one per prefix, each overlapping the range
 // of bits bits at lo) into the range's disjoint address ranges.
-func buildLeaf(entries []fibEntry, lo uint32, bits int) *fibNode {
+func buildLeaf(entries []*candidate, lo uint32, bits int) *fibNode {
 	hi := lo | uint32(uint64(1)<<(32-bits)-1)
 	t := &fibNode{entries: entries}
 	type span struct {
@@ -342,7 +337,8 @@ func buildLeaf(entries []fibEntry, lo uint32, bits int) *fibNode {
 	spans := make([]span, len(entries))
 	for i, e := range entries {
 		// Clipped to the leaf: a prefix covering it spans all of it.
-		spans[i] = span{max(lo32(e.prefix), lo), min(hi32(e.prefix), hi), e.prefix.Bits(), int32(i)}
+		p := e.route.Prefix
+		spans[i] = span{max(lo32(p), lo), min(hi32(p), hi), p.Bits(), int32(i)}
 	}
 	// Covering prefixes come before the prefixes they cover.
 	slices.SortFunc(spans, func(x, y span) int {

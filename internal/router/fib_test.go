@@ -27,9 +27,9 @@ func randomPrefixes(rng *rand.Rand, n int) []netip.Prefix {
 }
 
 func fibOf(ps []netip.Prefix) *fib {
-	entries := make([]fibEntry, len(ps))
+	entries := make([]*candidate, len(ps))
 	for i, p := range ps {
-		entries[i] = fibEntry{prefix: p}
+		entries[i] = routeTo(p)
 	}
 	return buildFIB(entries)
 }
@@ -65,8 +65,8 @@ func TestFIBLongestPrefixMatch(t *testing.T) {
 			switch {
 			case e == nil && want.IsValid():
 				t.Fatalf("n=%d: %v: no match, want %v", n, a, want)
-			case e != nil && e.prefix != want:
-				t.Fatalf("n=%d: %v: %v, want %v", n, a, e.prefix, want)
+			case e != nil && e.route.Prefix != want:
+				t.Fatalf("n=%d: %v: %v, want %v", n, a, e.route.Prefix, want)
 			}
 		}
 		for range 5000 {
@@ -125,7 +125,7 @@ func TestFIBUpdate(t *testing.T) {
 				changes = append(changes, fibChange{prefix: p})
 			} else {
 				live[p] = true
-				changes = append(changes, fibChange{prefix: p, entry: &fibEntry{prefix: p}})
+				changes = append(changes, fibChange{prefix: p, entry: routeTo(p)})
 			}
 		}
 		f = f.update(changes)
@@ -147,11 +147,14 @@ func TestFIBUpdate(t *testing.T) {
 	}
 }
 
-func prefixOf(e *fibEntry) netip.Prefix {
+// routeTo is a FIB entry for p.
+func routeTo(p netip.Prefix) *candidate { return &candidate{route: &Route{Prefix: p}} }
+
+func prefixOf(e *candidate) netip.Prefix {
 	if e == nil {
 		return netip.Prefix{}
 	}
-	return e.prefix
+	return e.route.Prefix
 }
 
 func TestFIBEmpty(t *testing.T) {
@@ -164,7 +167,7 @@ func TestFIBEmpty(t *testing.T) {
 		t.Error("nil FIB matched")
 	}
 	full := fibOf([]netip.Prefix{pfx("255.255.255.255/32"), pfx("0.0.0.0/32")})
-	if e := full.lookupAddr(ip("255.255.255.255")); e == nil || e.prefix.Bits() != 32 {
+	if e := full.lookupAddr(ip("255.255.255.255")); e == nil || e.route.Prefix.Bits() != 32 {
 		t.Error("top address")
 	}
 	if e := full.lookupAddr(ip("0.0.0.0")); e == nil || full.lookupAddr(ip("0.0.0.1")) != nil {

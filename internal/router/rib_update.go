@@ -191,10 +191,9 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		if !sameFwd(ob, nb) {
 			up.fwd = append(up.fwd, p)
 			if !full {
-				var fe *fibEntry
+				var fe *candidate
 				if nb != nil {
-					v := nb.fibEntry()
-					fe = &v
+					fe = nb.fibEntry()
 				}
 				fibChanges = append(fibChanges, fibChange{prefix: p, entry: fe})
 			}
@@ -203,7 +202,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 
 	// The FIB: by difference, unless most of it changed.
 	if full || t.fib == nil || len(fibChanges) > max(1024, t.nBest/4) {
-		entries := make([]fibEntry, 0, t.nBest)
+		entries := make([]*candidate, 0, t.nBest)
 		for _, pe := range t.prefixes {
 			if pe.best != nil {
 				entries = append(entries, pe.best.fibEntry())

@@ -158,22 +158,21 @@ const (
 	vrfIfacePrefix = "vrf:"
 )
 
-// fibEntry is what the FIB holds of c: its nexthops that lead out (an
-// interface or a tunnel), shared with c when all do, as they usually do.
-func (c *candidate) fibEntry() fibEntry {
-	e := fibEntry{prefix: c.route.Prefix, proto: c.route.Proto, local: c.local}
-	if c.local {
-		return e
-	}
+// fibEntry is what the FIB holds of c: c itself when it delivers locally
+// or all its nexthops lead out (an interface or a tunnel), as they
+// usually do; otherwise a copy with only those that do.
+func (c *candidate) fibEntry() *candidate {
 	out := func(nh *ribNexthop) bool { return nh.tunnel != nil || nh.ifc != nil }
-	all := true
+	n := 0
 	for i := range c.nhs {
-		all = all && out(&c.nhs[i])
+		if out(&c.nhs[i]) {
+			n++
+		}
 	}
-	if all {
-		e.nhs = c.nhs
-		return e
+	if c.local || n == len(c.nhs) {
+		return c
 	}
+	e := &candidate{route: c.route, selected: c.selected, since: c.since, nhs: make([]ribNexthop, 0, n)}
 	for i := range c.nhs {
 		if out(&c.nhs[i]) {
 			e.nhs = append(e.nhs, c.nhs[i])
