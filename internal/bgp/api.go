@@ -76,7 +76,7 @@ func (s *Speaker) BestPaths(families ...Family) []BestPath {
 	n := 0
 	for _, f := range families {
 		if t := s.tables[f]; t != nil {
-			n += len(t.dests)
+			n += t.dests.len()
 		}
 	}
 	out := make([]BestPath, 0, n)
@@ -85,7 +85,7 @@ func (s *Speaker) BestPaths(families ...Family) []BestPath {
 		if t == nil {
 			continue
 		}
-		for k, d := range t.dests {
+		for k, d := range t.dests.all() {
 			if p := d.best; p != nil {
 				out = append(out, BestPath{Family: f, Key: k, Label: p.label, Attrs: p.attrs, Local: p.peer == nil})
 			}
@@ -150,7 +150,7 @@ func (s *Speaker) BestLearned(f Family, k RouteKey) (BestPath, bool) {
 // destLocked (s.mu held) is the destination k of family f, nil if none.
 func (s *Speaker) destLocked(f Family, k RouteKey) *dest {
 	if t := s.tables[f]; t != nil {
-		return t.dests[k]
+		return t.dests.at(k)
 	}
 	return nil
 }
@@ -220,12 +220,12 @@ func (s *Speaker) OriginateSet(f Family, set []Origination) (failed int, err err
 	// when some of them are not in set.
 	kept := 0
 	for k := range want {
-		if d := t.dests[k]; d != nil && d.localPath() != nil {
+		if d := t.dests.at(k); d != nil && d.localPath() != nil {
 			kept++
 		}
 	}
 	if kept < t.nlocal {
-		for k, d := range t.dests {
+		for k, d := range t.dests.all() {
 			if _, ok := want[k]; !ok && d.localPath() != nil {
 				t.remove(s, k, nil)
 			}
@@ -245,7 +245,7 @@ func (s *Speaker) originateLocked(t *table, k RouteKey, label uint32, attrs Attr
 		label = 0
 	}
 	attrs.NextHop = attrs.NextHop.Unmap()
-	if d := t.dests[k]; d != nil {
+	if d := t.dests.at(k); d != nil {
 		if p := d.localPath(); p != nil && p.label == label && p.attrs.Value() == attrs {
 			return // as it is: no decision, no update
 		}
@@ -375,7 +375,7 @@ func (s *Speaker) Summary() []Neighbor {
 		}
 		for f, g := range p.groups {
 			if f != RTC {
-				n.PfxSnt += len(g.adjOut)
+				n.PfxSnt += g.adjOut.len()
 			}
 		}
 		out = append(out, n)
@@ -394,7 +394,7 @@ func (s *Speaker) Routes(f Family) []Route {
 		return nil
 	}
 	var out []Route
-	for k, d := range t.dests {
+	for k, d := range t.dests.all() {
 		for _, p := range d.paths {
 			out = append(out, *s.routeOf(f, k, p, p == d.best))
 		}

@@ -112,7 +112,7 @@ func runTCPReflector(b *testing.B, rr netip.Addr, port, pes, routes int) {
 	waitFor(b, 600*time.Second, "every PE to hold every route", func() bool {
 		for _, s := range sp {
 			s.mu.Lock()
-			n := len(s.tables[VPNv4].dests)
+			n := s.tables[VPNv4].dests.len()
 			s.mu.Unlock()
 			if n != want {
 				return false

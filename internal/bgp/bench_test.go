@@ -59,14 +59,14 @@ func benchReflector(b *testing.B, pes, routes int) {
 		}
 		for range 1000 {
 			l.run(time.Millisecond)
-			if len(l.sp["pe0"].tables[VPNv4].dests) == pes*routes && len(l.sp[fmt.Sprintf("pe%d", pes-1)].tables[VPNv4].dests) == pes*routes {
+			if l.sp["pe0"].tables[VPNv4].dests.len() == pes*routes && l.sp[fmt.Sprintf("pe%d", pes-1)].tables[VPNv4].dests.len() == pes*routes {
 				break
 			}
 		}
 		elapsed := time.Since(start)
 		b.StopTimer()
 		for i := range pes {
-			if n := len(l.sp[fmt.Sprintf("pe%d", i)].tables[VPNv4].dests); n != pes*routes {
+			if n := l.sp[fmt.Sprintf("pe%d", i)].tables[VPNv4].dests.len(); n != pes*routes {
 				b.Fatalf("pe%d holds %d routes, want %d", i, n, pes*routes)
 			}
 		}
@@ -75,7 +75,7 @@ func benchReflector(b *testing.B, pes, routes int) {
 		runtime.ReadMemStats(&after)
 		copies := 0
 		for _, s := range l.sp {
-			for _, d := range s.tables[VPNv4].dests {
+			for _, d := range s.tables[VPNv4].dests.all() {
 				copies += len(d.paths)
 			}
 		}

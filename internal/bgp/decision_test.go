@@ -64,18 +64,18 @@ func TestDecisionProcess(t *testing.T) {
 	reach := path(ibgpHigh, Attrs{})
 	s.mu.Lock()
 	tab.set(s, k, unreach)
-	if tab.dests[k].best != nil {
+	if tab.dests.at(k).best != nil {
 		t.Error("path with unreachable next hop selected")
 	}
 	tab.set(s, k, reach)
-	if tab.dests[k].best != reach {
+	if tab.dests.at(k).best != reach {
 		t.Error("reachable path not selected")
 	}
 	s.mu.Unlock()
 	// The next hop becomes reachable: Reresolve brings the better path in.
 	costs[addr("10.9.9.9")] = 1
 	s.Reresolve()
-	if tab.dests[k].best != unreach {
+	if tab.dests.at(k).best != unreach {
 		t.Error("Reresolve did not select the newly reachable path")
 	}
 }

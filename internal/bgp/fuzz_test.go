@@ -106,7 +106,7 @@ func checkRIB(t testing.TB, s *Speaker) {
 	for _, p := range s.peers {
 		for f, n := range p.received {
 			held := 0
-			for k, d := range s.tables[f].dests {
+			for k, d := range s.tables[f].dests.all() {
 				if len(d.paths) == 0 {
 					t.Fatalf("%v %v: empty destination kept", f, k)
 				}

@@ -31,23 +31,23 @@ type dest struct {
 // table is the Loc-RIB of one family.
 type table struct {
 	family Family
-	dests  map[RouteKey]*dest
+	dests  keyMap[*dest]
 	// nlocal counts the destinations with a locally originated path, so
 	// that OriginateSet walks the table for what to withdraw only when
 	// there is some (a set of their keys cost a map entry per route).
 	nlocal int
 }
 
-func newTable(f Family) *table { return &table{family: f, dests: map[RouteKey]*dest{}} }
+func newTable(f Family) *table { return &table{family: f} }
 
 // set installs path as peer's (or the local) path for k and reruns the
 // decision process for k. It reports whether the source had no path for
 // k before.
 func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
-	d := t.dests[k]
+	d := t.dests.at(k)
 	if d == nil {
 		d = &dest{}
-		t.dests[k] = d
+		t.dests.set(k, d)
 	}
 	replaced := false
 	for i, q := range d.paths {
@@ -72,7 +72,7 @@ func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
 
 // remove drops src's path for k and reports whether there was one.
 func (t *table) remove(s *Speaker, k RouteKey, src *peer) bool {
-	d := t.dests[k]
+	d := t.dests.at(k)
 	if d == nil {
 		return false
 	}
@@ -89,7 +89,7 @@ func (t *table) remove(s *Speaker, k RouteKey, src *peer) bool {
 	}
 	s.decide(t, k, d)
 	if len(d.paths) == 0 {
-		delete(t.dests, k)
+		t.dests.del(k)
 	}
 	return true
 }
@@ -99,7 +99,7 @@ func (t *table) remove(s *Speaker, k RouteKey, src *peer) bool {
 // and reports how many.
 func (t *table) removePeer(s *Speaker, src *peer, match func(*Path) bool) int {
 	n := 0
-	for k, d := range t.dests {
+	for k, d := range t.dests.all() {
 		i := slices.IndexFunc(d.paths, func(q *Path) bool { return q.peer == src })
 		if i < 0 || !match(d.paths[i]) {
 			continue
@@ -111,7 +111,7 @@ func (t *table) removePeer(s *Speaker, src *peer, match func(*Path) bool) int {
 		}
 		s.decide(t, k, d)
 		if len(d.paths) == 0 {
-			delete(t.dests, k)
+			t.dests.del(k)
 		}
 	}
 	return n
@@ -190,7 +190,7 @@ func (s *Speaker) Reresolve() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, t := range s.tables {
-		for k, d := range t.dests {
+		for k, d := range t.dests.all() {
 			s.decide(t, k, d)
 		}
 	}

@@ -144,7 +144,7 @@ func TestUpdateGroupEncodesOnce(t *testing.T) {
 	// Shared attributes: every route on pe2 points at one interned set.
 	rs := l.sp["pe2"].tables[VPNv4]
 	var h AttrHandle
-	for _, d := range rs.dests {
+	for _, d := range rs.dests.all() {
 		if h == (AttrHandle{}) {
 			h = d.best.attrs
 		} else if d.best.attrs != h {

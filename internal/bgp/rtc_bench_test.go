@@ -60,7 +60,7 @@ func benchRTC(b *testing.B, on bool) {
 		}
 		for range 1000 {
 			l.run(time.Millisecond)
-			if len(l.sp["pe0"].tables[VPNv4].dests) == want {
+			if l.sp["pe0"].tables[VPNv4].dests.len() == want {
 				break
 			}
 		}
@@ -68,7 +68,7 @@ func benchRTC(b *testing.B, on bool) {
 		b.StopTimer()
 		held := 0
 		for i := range pes {
-			n := len(l.sp[fmt.Sprintf("pe%d", i)].tables[VPNv4].dests)
+			n := l.sp[fmt.Sprintf("pe%d", i)].tables[VPNv4].dests.len()
 			if n != want {
 				b.Fatalf("pe%d holds %d routes, want %d", i, n, want)
 			}

@@ -215,13 +215,13 @@ func (p *peer) regroupVPN(ss *session, f Family) {
 	}
 	ann := map[AttrHandle][]outRoute{}
 	var wd []outRoute
-	for rk, a := range g.adjOut {
-		if b, ok := old.adjOut[rk]; !ok || a != b {
+	for rk, a := range g.adjOut.all() {
+		if b, ok := old.adjOut.get(rk); !ok || a != b {
 			ann[a.attrs] = append(ann[a.attrs], outRoute{rk, a.label})
 		}
 	}
-	for rk, b := range old.adjOut {
-		if _, ok := g.adjOut[rk]; !ok {
+	for rk, b := range old.adjOut.all() {
+		if _, ok := g.adjOut.get(rk); !ok {
 			wd = append(wd, outRoute{rk, b.label})
 		}
 	}

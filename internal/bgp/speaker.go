@@ -542,10 +542,10 @@ func (s *Speaker) setRR(rr bool) {
 	s.isRR = rr
 	s.syncLocalRTC() // a reflector asks for every VPN route
 	for _, g := range s.groups {
-		for k := range s.tables[g.key.family].dests {
+		for k := range s.tables[g.key.family].dests.all() {
 			g.markDirty(k)
 		}
-		for k := range g.adjOut {
+		for k := range g.adjOut.all() {
 			g.markDirty(k)
 		}
 	}

@@ -47,10 +47,10 @@ type advert struct {
 type updateGroup struct {
 	key     groupKey
 	members map[*peer]bool
-	adjOut  map[RouteKey]advert
-	// dirty are the destinations to recompute at the next flush; nil
-	// between flushes, so that a quiet group holds no map (markDirty).
-	dirty map[RouteKey]struct{}
+	adjOut  keyMap[advert]
+	// dirty are the destinations to recompute at the next flush; empty
+	// (no map) between flushes, so that a quiet group holds none.
+	dirty keyMap[struct{}]
 	// filter passes the VPN routes the members' RT membership wants
 	// (nil: all).
 	filter *rtFilter
@@ -65,8 +65,8 @@ func (s *Speaker) group(k groupKey) *updateGroup {
 	if g := s.groups[k]; g != nil {
 		return g
 	}
-	g := &updateGroup{key: k, members: map[*peer]bool{}, adjOut: map[RouteKey]advert{}}
-	for key := range s.tables[k.family].dests {
+	g := &updateGroup{key: k, members: map[*peer]bool{}}
+	for key := range s.tables[k.family].dests.all() {
 		g.markDirty(key)
 	}
 	s.groups[k] = g
@@ -75,15 +75,12 @@ func (s *Speaker) group(k groupKey) *updateGroup {
 
 // markDirty has the next flush recompute what the group sends for k.
 func (g *updateGroup) markDirty(k RouteKey) {
-	if g.dirty == nil {
-		g.dirty = map[RouteKey]struct{}{}
-	}
-	g.dirty[k] = struct{}{}
+	g.dirty.set(k, struct{}{})
 }
 
 func (s *Speaker) anyDirty() bool {
 	for _, g := range s.groups {
-		if len(g.dirty) > 0 {
+		if g.dirty.len() > 0 {
 			return true
 		}
 	}
@@ -99,35 +96,35 @@ func (s *Speaker) flushAll() {
 // flushGroup turns the group's dirty destinations into UPDATEs, encoded
 // once and sent to every member.
 func (s *Speaker) flushGroup(g *updateGroup) {
-	if len(g.dirty) == 0 {
+	if g.dirty.len() == 0 {
 		return
 	}
 	t := s.tables[g.key.family]
 	ann := map[AttrHandle][]outRoute{}
 	var wd []outRoute
 	var memo exportMemo // nil for one route: nothing to share
-	if len(g.dirty) > 1 {
+	if g.dirty.len() > 1 {
 		memo = exportMemo{}
 	}
-	for k := range g.dirty {
-		old, had := g.adjOut[k]
+	for k := range g.dirty.all() {
+		old, had := g.adjOut.get(k)
 		var now advert
 		ok := false
-		if d := t.dests[k]; d != nil && d.best != nil {
+		if d := t.dests.at(k); d != nil && d.best != nil {
 			now, ok = s.export(g, k, d.best, memo)
 		}
 		switch {
 		case ok && (!had || old != now):
-			g.adjOut[k] = now
+			g.adjOut.set(k, now)
 			ann[now.attrs] = append(ann[now.attrs], outRoute{k, now.label})
 		case !ok && had:
-			delete(g.adjOut, k)
+			g.adjOut.del(k)
 			wd = append(wd, outRoute{k, old.label})
 		}
 	}
 	// Dropped, not cleared: clear keeps a map's buckets, and a lab's
 	// thousands of groups would each keep their largest burst's.
-	g.dirty = nil
+	g.dirty = keyMap[struct{}]{}
 	if len(ann) == 0 && len(wd) == 0 || len(g.members) == 0 {
 		return
 	}
@@ -149,7 +146,7 @@ func (s *Speaker) flushGroup(g *updateGroup) {
 // encodeAll encodes the group's whole Adj-RIB-Out (initial sync).
 func (g *updateGroup) encodeAll(s *Speaker) [][]byte {
 	ann := map[AttrHandle][]outRoute{}
-	for k, a := range g.adjOut {
+	for k, a := range g.adjOut.all() {
 		ann[a.attrs] = append(ann[a.attrs], outRoute{k, a.label})
 	}
 	msgs, err := encodeUpdatesFor(g.key.family, g.key.as2, ann, nil)
