@@ -220,8 +220,8 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 func (t *vrfTable) reset() {
 	t.prefixes = map[netip.Prefix]*prefixEntry{}
 	t.nBest = 0
-	t.deps = map[netip.Addr]map[netip.Prefix]struct{}{}
-	t.depsDef = map[netip.Addr]map[netip.Prefix]struct{}{}
+	t.deps = depIndex{}
+	t.depsDef = depIndex{}
 }
 
 // allPrefixes is every prefix a VRF has a candidate for, or had.
@@ -400,7 +400,7 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 			if e.def != nil {
 				global, gdeps = sel{t: e.def}, t.depsDef
 			}
-			addDep(gdeps, nh.Addr, p)
+			gdeps.add(nh.Addr, p)
 			if tn, use, ok := m.tunnelNexthop(nh, global, m.fec); use {
 				if ok {
 					c.nhs = append(c.nhs, tn)
@@ -411,7 +411,7 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 		} else if nh.Iface != "" || !nh.Addr.IsValid() || onLink(e.own, nh.Addr) != nil {
 			continue
 		}
-		addDep(deps, nh.Addr, p)
+		deps.add(nh.Addr, p)
 		var res *candidate
 		if cached {
 			if e.cache == nil {
@@ -449,15 +449,6 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 	}
 }
 
-func addDep(deps map[netip.Addr]map[netip.Prefix]struct{}, a netip.Addr, p netip.Prefix) {
-	s := deps[a]
-	if s == nil {
-		s = map[netip.Prefix]struct{}{}
-		deps[a] = s
-	}
-	s[p] = struct{}{}
-}
-
 // dropDeps forgets what a prefix's old candidates resolved through.
 func (t *vrfTable) dropDeps(p netip.Prefix, old []*candidate) {
 	for _, c := range old {
@@ -468,30 +459,20 @@ func (t *vrfTable) dropDeps(p netip.Prefix, old []*candidate) {
 			if nh.Iface != "" || !nh.Addr.IsValid() {
 				continue
 			}
-			for _, deps := range [2]map[netip.Addr]map[netip.Prefix]struct{}{t.deps, t.depsDef} {
-				if s := deps[nh.Addr]; s != nil {
-					delete(s, p)
-					if len(s) == 0 {
-						delete(deps, nh.Addr)
-					}
-				}
-			}
+			t.deps.remove(nh.Addr, p)
+			t.depsDef.remove(nh.Addr, p)
 		}
 	}
 }
 
 // dependents lists the prefixes whose recursive nexthops one of changed
 // holds.
-func dependents(deps map[netip.Addr]map[netip.Prefix]struct{}, changed []netip.Prefix) []netip.Prefix {
+func dependents(deps depIndex, changed []netip.Prefix) []netip.Prefix {
 	if len(deps) == 0 || len(changed) == 0 {
 		return nil
 	}
 	var out []netip.Prefix
-	take := func(s map[netip.Prefix]struct{}) {
-		for p := range s {
-			out = append(out, p)
-		}
-	}
+	take := func(s *prefixSet) { out = s.appendTo(out) }
 	if len(changed) <= 33 {
 		for a, s := range deps {
 			for _, q := range changed {

@@ -20,7 +20,7 @@ type vrfTable struct {
 	// deps and depsDef: the prefixes whose recursive nexthops resolve
 	// through this VRF's direct routes, or the default VRF's selection, by
 	// nexthop address (see rib_update.go).
-	deps, depsDef map[netip.Addr]map[netip.Prefix]struct{}
+	deps, depsDef depIndex
 	fib           *fib
 }
 
