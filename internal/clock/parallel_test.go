@@ -89,7 +89,9 @@ func TestParallelClockStopAndResetWinWithinAnInstant(t *testing.T) {
 	v.AfterFunc(time.Millisecond, func() { <-aDone })
 	c = v.AfterFunc(time.Millisecond, func() { ranC.Add(1) })
 	d = v.AfterFunc(time.Millisecond, func() { ranD.Add(1); dAt.Store(int64(v.Now().Sub(epoch))) })
-	v.Advance(10 * time.Millisecond)
+	if n := v.Advance(10 * time.Millisecond); n != 3 {
+		t.Errorf("Advance fired %d timers, want 3 (a, b, and d once reset)", n)
+	}
 	if !stopped || !reset {
 		t.Errorf("Stop and Reset of timers due in the running instant = %v, %v, want true, true", stopped, reset)
 	}

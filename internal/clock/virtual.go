@@ -189,14 +189,11 @@ func (v *Virtual) fireUntil(limit time.Time) int {
 	n := 0
 	for {
 		v.mu.Lock()
-		if len(v.queue) == 0 || v.queue[0].when.After(limit) {
+		if !v.dueLocked(limit) {
 			v.mu.Unlock()
 			return n
 		}
 		t := heap.Pop(&v.queue).(*virtualTimer)
-		if t.when.After(v.now) {
-			v.now = t.when
-		}
 		f := t.f
 		v.mu.Unlock()
 		f()
@@ -204,21 +201,30 @@ func (v *Virtual) fireUntil(limit time.Time) int {
 	}
 }
 
+// dueLocked (v.mu held) reports whether a timer is due at or before
+// limit, and moves the clock to the earliest one.
+func (v *Virtual) dueLocked(limit time.Time) bool {
+	if len(v.queue) == 0 || v.queue[0].when.After(limit) {
+		return false
+	}
+	if w := v.queue[0].when; w.After(v.now) {
+		v.now = w
+	}
+	return true
+}
+
 // fireParallel is fireUntil running each instant's callbacks as a batch
 // on up to workers goroutines; callbacks that schedule for the same
 // instant run in the next batch.
 func (v *Virtual) fireParallel(limit time.Time, workers int) int {
-	n := 0
+	var n atomic.Int64
 	for {
 		v.mu.Lock()
-		if len(v.queue) == 0 || v.queue[0].when.After(limit) {
+		if !v.dueLocked(limit) {
 			v.mu.Unlock()
-			return n
+			return int(n.Load())
 		}
 		when := v.queue[0].when
-		if when.After(v.now) {
-			v.now = when
-		}
 		batch := v.batch[:0]
 		for len(v.queue) > 0 && !v.queue[0].when.After(when) {
 			t := heap.Pop(&v.queue).(*virtualTimer)
@@ -236,11 +242,10 @@ func (v *Virtual) fireParallel(limit time.Time, workers int) int {
 			f := t.f
 			v.mu.Unlock()
 			f()
+			n.Add(1)
 		}
-		if len(batch) == 1 || workers < 2 {
-			for _, t := range batch {
-				run(t)
-			}
+		if len(batch) == 1 {
+			run(batch[0])
 		} else {
 			var next atomic.Int64
 			var wg sync.WaitGroup
@@ -259,7 +264,6 @@ func (v *Virtual) fireParallel(limit time.Time, workers int) int {
 			}
 			wg.Wait()
 		}
-		n += len(batch)
 		clear(batch)
 		v.batch = batch[:0]
 	}
