@@ -162,6 +162,18 @@ func (ss *session) sendRaw(b []byte) {
 func (ss *session) receive(raw []byte) {
 	p := ss.p
 	p.msgsIn++
+	if ss.state == Established && !ss.as2 && len(raw) > headerLen && raw[18] == bgp.BGP_MSG_UPDATE {
+		u := fastUpdates.Get().(*fastUpdate)
+		ok := decodeFast(raw, ss.families, u)
+		if ok {
+			ss.resetHold()
+			ss.applyFast(u)
+		}
+		fastUpdates.Put(u)
+		if ok {
+			return
+		}
+	}
 	msg, err := parseMessage(raw, ss.as2)
 	if err != nil {
 		if me, ok := err.(*bgp.MessageError); ok && msg != nil && msg.Header.Type == bgp.BGP_MSG_UPDATE && ss.state == Established {

@@ -294,16 +294,11 @@ func firstLabel(s bgp.MPLSLabelStack) uint32 {
 }
 
 func (ss *session) announce(f Family, n bgp.NLRI, h AttrHandle) {
-	p := ss.p
 	if !ss.families[f] || ss.disabled[f] {
 		return // not negotiated: ignore
 	}
 	k, label, ok := keyOf(f, n)
 	if !ok {
-		return
-	}
-	if !p.accepts(f, k) {
-		p.refuse(f, k)
 		return
 	}
 	if f == EVPN {
@@ -313,18 +308,36 @@ func (ss *session) announce(f Family, n bgp.NLRI, h AttrHandle) {
 			h = Intern(a)
 		}
 	}
+	ss.announceKey(f, k, label, h)
+}
+
+// announceKey installs one announced route by its key.
+func (ss *session) announceKey(f Family, k RouteKey, label uint32, h AttrHandle) {
+	p := ss.p
+	if !ss.families[f] || ss.disabled[f] {
+		return // not negotiated: ignore
+	}
+	if !p.accepts(f, k) {
+		p.refuse(f, k)
+		return
+	}
 	if p.s.tables[f].set(p.s, k, &Path{attrs: h, peer: p, label: label, gen: p.gen}) {
 		p.received[f]++
 	}
 }
 
 func (ss *session) withdrawNLRI(f Family, n bgp.NLRI) {
-	p := ss.p
-	if !ss.families[f] || ss.disabled[f] {
-		return
-	}
 	k, _, ok := keyOf(f, n)
 	if !ok {
+		return
+	}
+	ss.withdrawKey(f, k)
+}
+
+// withdrawKey removes one withdrawn route by its key.
+func (ss *session) withdrawKey(f Family, k RouteKey) {
+	p := ss.p
+	if !ss.families[f] || ss.disabled[f] {
 		return
 	}
 	p.unrefuse(k)

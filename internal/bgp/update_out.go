@@ -330,7 +330,14 @@ func encodeUpdates(f Family, ann map[AttrHandle][]outRoute, wd []outRoute) ([][]
 
 // encodeUpdatesFor is encodeUpdates for NEW peers or (as2) OLD ones.
 func encodeUpdatesFor(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []outRoute) ([][]byte, error) {
+	return encodeUpdatesWith(f, as2, ann, wd, true)
+}
+
+// encodeUpdatesWith writes with the direct writer (update_fast_out.go)
+// what it takes when direct, and with GoBGP's codec the rest.
+func encodeUpdatesWith(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []outRoute, direct bool) ([][]byte, error) {
 	var out [][]byte
+	direct = direct && fastOut(f)
 	emit := func(withdrawn []bgp.PathNLRI, pas []bgp.PathAttributeInterface, nlri []bgp.PathNLRI) error {
 		b, err := bgp.NewBGPUpdateMessage(withdrawn, pas, nlri).Serialize()
 		if err != nil {
@@ -362,7 +369,9 @@ func encodeUpdatesFor(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []ou
 		}
 		return nil
 	}
-	if len(wd) > 0 {
+	if len(wd) > 0 && direct {
+		out = appendWithdrawalsFast(out, f, wd)
+	} else if len(wd) > 0 {
 		err := chunks(wd, "", updateRoom, func(b []bgp.PathNLRI) error {
 			if f == IPv4Unicast {
 				return emit(b, nil, nil)
@@ -379,6 +388,12 @@ func encodeUpdatesFor(f Family, as2 bool, ann map[AttrHandle][]outRoute, wd []ou
 	}
 	for h, rs := range ann {
 		a := h.Value()
+		if direct && !as2 {
+			if attrs, ok := appendAttrsFast(nil, &a, f); ok {
+				out = appendAnnouncementsFast(out, f, &a, attrs, rs)
+				continue
+			}
+		}
 		pas, err := a.toWire(f, as2)
 		if err != nil {
 			return nil, err
