@@ -119,41 +119,62 @@ func (a *Attrs) Segments() []ASSegment {
 	return out
 }
 
+// The decision process and loop checks read the packed AS_PATH in
+// place (eachSegment): unpacking it for every path compared was a
+// million small allocations in a large lab's bring-up.
+
+// eachSegment calls f with each whole segment: whether it is a set,
+// and its ASNs, packed. It stops where Segments does, at a truncated
+// segment, or when f returns false.
+func (a *Attrs) eachSegment(f func(set bool, asns string) bool) {
+	for p := a.ASPath; len(p) >= 2; {
+		n := int(p[1])
+		if len(p) < 2+4*n {
+			return
+		}
+		if !f(p[0] == segSet, p[2:2+4*n]) {
+			return
+		}
+		p = p[2+4*n:]
+	}
+}
+
+func packedASN(p string) uint32 {
+	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+}
+
 // PathLen is the AS path length for the decision process: each ASN of a
 // sequence counts one, a set counts one however many it holds (RFC 4271
 // 9.1.2.2 a).
 func (a *Attrs) PathLen() int {
 	n := 0
-	for _, s := range a.Segments() {
-		if s.Set {
+	a.eachSegment(func(set bool, asns string) bool {
+		if set {
 			n++
 		} else {
-			n += len(s.ASNs)
+			n += len(asns) / 4
 		}
-	}
+		return true
+	})
 	return n
 }
 
 // ContainsAS reports whether asn appears anywhere in the AS path.
 func (a *Attrs) ContainsAS(asn uint32) bool {
-	for _, s := range a.Segments() {
-		if slices.Contains(s.ASNs, asn) {
-			return true
-		}
-	}
-	return false
+	return a.CountAS(asn) > 0
 }
 
 // CountAS is how many times asn appears in the AS path.
 func (a *Attrs) CountAS(asn uint32) int {
 	n := 0
-	for _, s := range a.Segments() {
-		for _, x := range s.ASNs {
-			if x == asn {
+	a.eachSegment(func(_ bool, asns string) bool {
+		for ; len(asns) >= 4; asns = asns[4:] {
+			if packedASN(asns) == asn {
 				n++
 			}
 		}
-	}
+		return true
+	})
 	return n
 }
 
@@ -175,11 +196,14 @@ func (a *Attrs) replaceAS(from, to uint32) string {
 // FirstAS is the leftmost ASN of the path (the neighbour AS for MED
 // comparison), or 0 for an empty path.
 func (a *Attrs) FirstAS() uint32 {
-	segs := a.Segments()
-	if len(segs) == 0 || segs[0].Set || len(segs[0].ASNs) == 0 {
-		return 0
-	}
-	return segs[0].ASNs[0]
+	first := uint32(0)
+	a.eachSegment(func(set bool, asns string) bool {
+		if !set && len(asns) >= 4 {
+			first = packedASN(asns)
+		}
+		return false
+	})
+	return first
 }
 
 // prependAS returns the path with asn prepended to the first sequence.
