@@ -187,6 +187,8 @@ func (r RD) String() string {
 		return fmt.Sprintf("%d:%d", binary.BigEndian.Uint16(r[2:4]), binary.BigEndian.Uint32(r[4:8]))
 	case bgp.BGP_RD_FOUR_OCTET_AS:
 		return fmt.Sprintf("%d:%d", binary.BigEndian.Uint32(r[2:6]), binary.BigEndian.Uint16(r[6:8]))
+	case bgp.BGP_RD_IPV4_ADDRESS:
+		return netip.AddrFrom4([4]byte(r[2:6])).String() + ":" + strconv.FormatUint(uint64(binary.BigEndian.Uint16(r[6:8])), 10)
 	}
 	return r.wire().String()
 }

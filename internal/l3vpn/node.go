@@ -97,6 +97,10 @@ type Node struct {
 	vrfs     []*vrf
 	asbr     *asbrLabels
 	steering Steering // SR policies to steer colored VPN routes onto (steer.go)
+	// infos: the Info of imported routes by RD ("vpn RD"), one string
+	// shared by every route of a far VRF (steer.go).
+	infoMu sync.Mutex
+	infos  map[bgp.RD]string
 
 	mu sync.Mutex
 	// main is the global speaker: read by others under mu, replaced

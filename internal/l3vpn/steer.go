@@ -45,7 +45,7 @@ func (n *Node) importRoute(k bgp.RouteKey, label uint32, a *bgp.Attrs) router.Ro
 	rt := router.Route{
 		Prefix:   k.Prefix,
 		Nexthops: []router.Nexthop{n.vpnNexthop(label, a)}, // over an LSP, or a tunnel (encap.go)
-		Info:     "vpn " + k.RD.String(),
+		Info:     n.vpnInfo(k.RD),
 	}
 	if n.steering == nil {
 		return rt
@@ -66,3 +66,26 @@ func (n *Node) importRoute(k bgp.RouteKey, label uint32, a *bgp.Attrs) router.Ro
 	}
 	return rt
 }
+
+// vpnInfo is "vpn " and the RD, the Info of a VPN route a VRF imports.
+// A PE imports thousands of routes from each far VRF: they share one
+// string. The cache is bounded, in case a peer sends many RDs.
+func (n *Node) vpnInfo(rd bgp.RD) string {
+	n.infoMu.Lock()
+	defer n.infoMu.Unlock()
+	if s, ok := n.infos[rd]; ok {
+		return s
+	}
+	s := "vpn " + rd.String()
+	if n.infos == nil {
+		n.infos = map[bgp.RD]string{}
+	}
+	if len(n.infos) < maxVPNInfos {
+		n.infos[rd] = s
+	}
+	return s
+}
+
+// maxVPNInfos bounds vpnInfo's cache: a lab's far VRFs are a few
+// thousand at most.
+const maxVPNInfos = 1 << 14
