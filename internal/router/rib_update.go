@@ -88,12 +88,14 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		}
 	}
 	e := m.newVRFEnv(idx, ifaces, len(work))
-	// What each prefix redone had before; a prefix is redone once.
+	// What each prefix redone had before, by its index in work. A
+	// prefix is redone once: its entry carries this update's stamp.
 	type before struct {
 		list []*candidate
 		best *candidate
 	}
-	was := make(map[netip.Prefix]before, len(work))
+	was := make([]before, 0, len(work))
+	t.stamp++
 
 	// Candidates with their direct nexthops, and the direct selection.
 	var directChanged []netip.Prefix
@@ -103,7 +105,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		if oe := old[p]; oe != nil {
 			b, od = before{oe.cands, oe.best}, oe.direct
 		}
-		was[p] = b
+		was = append(was, b)
 		if !full {
 			t.dropDeps(p, b.list)
 		}
@@ -117,7 +119,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		if pe != nil {
 			// An entry left with no candidate goes once its best is
 			// cleared below.
-			pe.cands, pe.direct = cs, nd
+			pe.cands, pe.direct, pe.stamp = cs, nd, t.stamp
 		}
 		if !full && !sameFwd(od, nd) {
 			directChanged = append(directChanged, p)
@@ -131,17 +133,22 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		changed := directChanged
 		directChanged = nil
 		for _, p := range dependents(t.deps, changed) {
-			if _, done := was[p]; !done {
+			// A prefix without an entry has no recursive route to redo.
+			if pe := t.prefixes[p]; pe != nil && pe.stamp != t.stamp {
 				work = append(work, p)
 				build(p)
 			}
 		}
 	}
 
-	// Recursive nexthops, then the final selection.
-	var up vrfUpdate
+	// Recursive nexthops, then the final selection. Most prefixes redone
+	// change: the lists are sized for all of them rather than grown.
+	up := vrfUpdate{selected: make([]netip.Prefix, 0, len(work)), fwd: make([]netip.Prefix, 0, len(work))}
 	var fibChanges []fibChange
-	for _, p := range work {
+	if !full {
+		fibChanges = make([]fibChange, 0, len(work))
+	}
+	for i, p := range work {
 		pe := t.prefixes[p]
 		var cs []*candidate
 		if pe != nil {
@@ -164,7 +171,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 			}
 			for _, c := range cs {
 				c.since = now.UnixNano()
-				if o := findProto(was[p].list, c.route.Proto); o != nil && sameCandidate(o, c) {
+				if o := findProto(was[i].list, c.route.Proto); o != nil && sameCandidate(o, c) {
 					c.since = o.since
 				}
 			}
@@ -184,7 +191,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 				delete(t.prefixes, p)
 			}
 		}
-		ob := was[p].best
+		ob := was[i].best
 		if (ob == nil) != (nb == nil) || ob != nil && (ob.route.Proto != nb.route.Proto || !sameCandidate(ob, nb)) {
 			up.selected = append(up.selected, p)
 		}

@@ -22,6 +22,7 @@ type vrfTable struct {
 	// nexthop address (see rib_update.go).
 	deps, depsDef depIndex
 	fib           *fib
+	stamp         uint32 // counts updateVRF's passes over the table
 }
 
 // prefixEntry is what a table holds for one prefix.
@@ -29,6 +30,7 @@ type prefixEntry struct {
 	cands  []*candidate // every route offered, the preferred first
 	best   *candidate
 	direct *candidate // the best with only direct nexthops
+	stamp  uint32     // the table's stamp when last redone (rib_update.go)
 }
 
 // entry returns p's entry, nil if the table has none.
