@@ -489,7 +489,7 @@ func (m *ribManager) BestRoutes(vrf string) []Route {
 		return nil
 	}
 	out := make([]Route, 0, t.nBest)
-	for _, e := range t.prefixes {
+	for e := range t.prefixes.values() {
 		if e.best != nil {
 			out = append(out, e.best.public())
 		}

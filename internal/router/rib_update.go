@@ -75,11 +75,17 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		t.reset()
 		m.tables[idx] = t
 	}
+	if !full && t.prefixes.v4 == nil && len(dirty) > 8 {
+		// A table's first routes come in one batch (an SPF run, a BGP
+		// table): its map is made for them rather than grown.
+		t.prefixes = makePrefixMap[*prefixEntry](len(dirty))
+	}
 	old := t.prefixes // the same map as t's unless full
 	var work []netip.Prefix
 	if full {
 		all := m.allPrefixes(idx, ifaces, old)
 		t.reset()
+		t.prefixes = makePrefixMap[*prefixEntry](len(all))
 		work = all
 	} else {
 		work = make([]netip.Prefix, 0, len(dirty))
@@ -102,7 +108,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 	build := func(p netip.Prefix) {
 		var b before
 		var od *candidate
-		if oe := old[p]; oe != nil {
+		if oe := old.at(p); oe != nil {
 			b, od = before{oe.cands, oe.best}, oe.direct
 		}
 		was = append(was, b)
@@ -111,10 +117,10 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		}
 		cs := m.prefixCands(p, e)
 		nd := directOf(cs)
-		pe := t.prefixes[p]
+		pe := t.prefixes.at(p)
 		if pe == nil && len(cs) > 0 {
 			pe = &prefixEntry{}
-			t.prefixes[p] = pe
+			t.prefixes.set(p, pe)
 		}
 		if pe != nil {
 			// An entry left with no candidate goes once its best is
@@ -134,7 +140,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		directChanged = nil
 		for _, p := range dependents(t.deps, changed) {
 			// A prefix without an entry has no recursive route to redo.
-			if pe := t.prefixes[p]; pe != nil && pe.stamp != t.stamp {
+			if pe := t.prefixes.at(p); pe != nil && pe.stamp != t.stamp {
 				work = append(work, p)
 				build(p)
 			}
@@ -149,7 +155,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		fibChanges = make([]fibChange, 0, len(work))
 	}
 	for i, p := range work {
-		pe := t.prefixes[p]
+		pe := t.prefixes.at(p)
 		var cs []*candidate
 		if pe != nil {
 			cs = pe.cands
@@ -188,7 +194,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 			}
 			pe.best = nil
 			if len(pe.cands) == 0 {
-				delete(t.prefixes, p)
+				t.prefixes.del(p)
 			}
 		}
 		ob := was[i].best
@@ -210,7 +216,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 	// The FIB: by difference, unless most of it changed.
 	if full || t.fib == nil || len(fibChanges) > max(1024, t.nBest/4) {
 		entries := make([]*candidate, 0, t.nBest)
-		for _, pe := range t.prefixes {
+		for pe := range t.prefixes.values() {
 			if pe.best != nil {
 				entries = append(entries, pe.best.fibEntry())
 			}
@@ -225,17 +231,17 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 
 // reset empties a table's selection state.
 func (t *vrfTable) reset() {
-	t.prefixes = map[netip.Prefix]*prefixEntry{}
+	t.prefixes = prefixMap[*prefixEntry]{}
 	t.nBest = 0
 	t.deps = depIndex{}
 	t.depsDef = depIndex{}
 }
 
 // allPrefixes is every prefix a VRF has a candidate for, or had.
-func (m *ribManager) allPrefixes(idx int, ifaces []*iface, old map[netip.Prefix]*prefixEntry) []netip.Prefix {
+func (m *ribManager) allPrefixes(idx int, ifaces []*iface, old prefixMap[*prefixEntry]) []netip.Prefix {
 	name := m.vrfNames[idx]
-	set := make(map[netip.Prefix]struct{}, len(old))
-	for p := range old {
+	set := make(map[netip.Prefix]struct{}, old.len())
+	for p := range old.all() {
 		set[p] = struct{}{}
 	}
 	for _, ifc := range ifaces {

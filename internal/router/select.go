@@ -15,7 +15,7 @@ type vrfTable struct {
 	// prefixes holds each prefix's candidates and selections in one
 	// entry: a large lab's routers hold a million prefixes between them,
 	// and a map per selection cost a key and a slot each.
-	prefixes map[netip.Prefix]*prefixEntry
+	prefixes prefixMap[*prefixEntry]
 	nBest    int // entries with a best
 	// deps and depsDef: the prefixes whose recursive nexthops resolve
 	// through this VRF's direct routes, or the default VRF's selection, by
@@ -34,11 +34,11 @@ type prefixEntry struct {
 }
 
 // entry returns p's entry, nil if the table has none.
-func (t *vrfTable) entry(p netip.Prefix) *prefixEntry { return t.prefixes[p] }
+func (t *vrfTable) entry(p netip.Prefix) *prefixEntry { return t.prefixes.at(p) }
 
 // bestOf is p's selected candidate, nil if none.
 func (t *vrfTable) bestOf(p netip.Prefix) *candidate {
-	if e := t.prefixes[p]; e != nil {
+	if e := t.prefixes.at(p); e != nil {
 		return e.best
 	}
 	return nil
@@ -52,7 +52,7 @@ type sel struct {
 }
 
 func (s sel) get(p netip.Prefix) *candidate {
-	e := s.t.prefixes[p]
+	e := s.t.prefixes.at(p)
 	switch {
 	case e == nil:
 		return nil

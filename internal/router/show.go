@@ -72,15 +72,15 @@ func (r *Router) routeTable(vrf string, fibOnly bool) RouteTable {
 		return out
 	}
 	now := r.clk.Now()
-	prefixes := make([]netip.Prefix, 0, len(t.prefixes))
-	for p, e := range t.prefixes {
+	prefixes := make([]netip.Prefix, 0, t.prefixes.len())
+	for p, e := range t.prefixes.all() {
 		if len(e.cands) > 0 {
 			prefixes = append(prefixes, p)
 		}
 	}
 	slices.SortFunc(prefixes, comparePrefix)
 	for _, p := range prefixes {
-		for _, c := range t.prefixes[p].cands {
+		for _, c := range t.prefixes.at(p).cands {
 			if fibOnly && !c.selected {
 				continue
 			}
