@@ -17,7 +17,7 @@ type ribManager struct {
 	r  *Router
 	mu sync.Mutex
 
-	routes  map[string]map[Protocol]map[netip.Prefix]*offered // by VRF, protocol and prefix
+	routes  map[string]map[Protocol]*prefixMap[*offered] // by VRF, protocol and prefix
 	statics map[string]map[netip.Prefix][]netip.Addr
 	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
 	lsps    map[Protocol][]LSP
@@ -47,7 +47,7 @@ type ribManager struct {
 func newRIBManager(r *Router) *ribManager {
 	m := &ribManager{
 		r:       r,
-		routes:  make(map[string]map[Protocol]map[netip.Prefix]*offered),
+		routes:  make(map[string]map[Protocol]*prefixMap[*offered]),
 		statics: make(map[string]map[netip.Prefix][]netip.Addr),
 		lsps:    make(map[Protocol][]LSP),
 		fecBy:   make(map[Protocol]map[fecKey]fecOffer),
@@ -110,12 +110,13 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) int {
 	idx := m.vrfIndexLocked(vrf)
 	byProto := m.routes[vrf]
 	if byProto == nil {
-		byProto = make(map[Protocol]map[netip.Prefix]*offered)
+		byProto = make(map[Protocol]*prefixMap[*offered])
 		m.routes[vrf] = byProto
 	}
 	set := byProto[p]
 	if set == nil {
-		set = make(map[netip.Prefix]*offered, len(routes))
+		pm := makePrefixMap[*offered](len(routes))
+		set = &pm
 		byProto[p] = set
 	}
 	m.pass++
@@ -126,10 +127,10 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) int {
 	n := 0 // prefixes changed
 	for i := range routes {
 		k := routes[i].Prefix.Masked()
-		o := set[k]
+		o := set.at(k)
 		switch {
 		case o == nil:
-			set[k] = &offered{seen: pass} // filled below
+			set.set(k, &offered{seen: pass}) // filled below
 			changed = append(changed, i)
 			added++
 			continue
@@ -151,24 +152,24 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) int {
 			group[k] = append(group[k], rt)
 		}
 		for k, rs := range group {
-			if o := set[k]; !sameRoutes(o.routes, rs) {
+			if o := set.at(k); !sameRoutes(o.routes, rs) {
 				o.routes = storedRoutes(p, k, rs, &sets)
 				m.markDirty(idx, k)
 				n++
 			}
 		}
-		for k := range set {
+		for k := range set.all() {
 			if _, ok := group[k]; !ok {
-				delete(set, k)
+				set.del(k)
 				m.markDirty(idx, k)
 				n++
 			}
 		}
 	} else {
-		if found+added < len(set) {
-			for k, o := range set {
+		if found+added < set.len() {
+			for k, o := range set.all() {
 				if o.seen != pass {
-					delete(set, k)
+					set.del(k)
 					m.markDirty(idx, k)
 					n++
 				}
@@ -179,12 +180,12 @@ func (m *ribManager) ReplaceRoutes(p Protocol, vrf string, routes []Route) int {
 			// Filled in place: the loop above made an empty one for a new
 			// prefix, and the old routes stay with whoever holds them.
 			k := routes[i].Prefix.Masked()
-			set[k].routes = storedRoutes(p, k, routes[i:i+1], &sets)
+			set.at(k).routes = storedRoutes(p, k, routes[i:i+1], &sets)
 			m.markDirty(idx, k)
 		}
 		n += len(changed)
 	}
-	if len(set) == 0 {
+	if set.len() == 0 {
 		delete(byProto, p)
 	}
 	m.mu.Unlock()
@@ -201,19 +202,20 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 	idx := m.vrfIndexLocked(vrf)
 	byProto := m.routes[vrf]
 	if byProto == nil {
-		byProto = make(map[Protocol]map[netip.Prefix]*offered)
+		byProto = make(map[Protocol]*prefixMap[*offered])
 		m.routes[vrf] = byProto
 	}
 	set := byProto[p]
 	if set == nil {
-		set = make(map[netip.Prefix]*offered, len(routes))
+		pm := makePrefixMap[*offered](len(routes))
+		set = &pm
 		byProto[p] = set
 	}
 	// Withdrawals of prefixes p does not offer are common (a VRF told
 	// of every VPN prefix it does not import) and need no room.
 	gone := 0
 	for _, k := range withdraw {
-		if _, ok := set[k.Masked()]; ok {
+		if _, ok := set.get(k.Masked()); ok {
 			gone++
 		}
 	}
@@ -221,8 +223,8 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 	n := 0 // prefixes changed
 	for _, k := range withdraw {
 		k = k.Masked()
-		if _, ok := set[k]; ok {
-			delete(set, k)
+		if _, ok := set.get(k); ok {
+			set.del(k)
 			m.markDirty(idx, k)
 			n++
 		}
@@ -236,9 +238,9 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 	dup := false
 	for i := range routes {
 		k := routes[i].Prefix.Masked()
-		switch o := set[k]; {
+		switch o := set.at(k); {
 		case o == nil:
-			set[k] = &offered{seen: pass} // filled below
+			set.set(k, &offered{seen: pass}) // filled below
 		case o.seen == pass:
 			dup = true
 		default:
@@ -252,7 +254,7 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 			next[k] = append(next[k], routes[i])
 		}
 		for k, rs := range next {
-			o := set[k]
+			o := set.at(k)
 			if sameRoutes(o.routes, rs) {
 				continue
 			}
@@ -263,7 +265,7 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 	} else {
 		for i := range routes {
 			k := routes[i].Prefix.Masked()
-			o := set[k] // an empty one for a new prefix, made above
+			o := set.at(k) // an empty one for a new prefix, made above
 			if len(o.routes) == 1 && sameRoute(o.routes[0], routes[i]) {
 				continue
 			}
@@ -272,7 +274,7 @@ func (m *ribManager) UpdateRoutes(p Protocol, vrf string, routes []Route, withdr
 			n++
 		}
 	}
-	if len(set) == 0 {
+	if set.len() == 0 {
 		delete(byProto, p)
 	}
 	m.mu.Unlock()

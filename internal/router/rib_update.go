@@ -257,7 +257,7 @@ func (m *ribManager) allPrefixes(idx int, ifaces []*iface, old prefixMap[*prefix
 		set[lo.Masked()] = struct{}{}
 	}
 	for _, byPrefix := range m.routes[name] {
-		for p := range byPrefix {
+		for p := range byPrefix.all() {
 			set[p] = struct{}{}
 		}
 	}
@@ -339,7 +339,9 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 	}
 	byProto := m.routes[e.name]
 	for _, proto := range e.protos {
-		if o := byProto[proto][p]; o != nil {
+		if set := byProto[proto]; set == nil {
+			continue
+		} else if o := set.at(p); o != nil {
 			for i := range o.routes {
 				offer(&o.routes[i])
 			}
