@@ -34,7 +34,22 @@ type vrfEnv struct {
 	protos []Protocol                // protocols with routes in this VRF, in order
 	def    *vrfTable                 // the default VRF, for a VRF's iBGP routes
 	cache  map[netip.Addr]*candidate // resolutions through the VRF's direct routes
+	// shared: resolved nexthop lists of iBGP routes with one labelled
+	// nexthop. The routes of one far VRF resolve alike (same PE, same
+	// VPN label) and arrive together, so they share one list: a PE holds
+	// hundreds of thousands of such routes. A candidate never changes
+	// its list. (Kept across recomputes, the lists kept more alive than
+	// they saved.)
+	shared map[sharedKey][]ribNexthop
 	slab   frrSlab
+}
+
+// sharedKey is what a shared resolution (vrfEnv.shared) depends on: the
+// route resolved through, the nexthop and the route's own label.
+type sharedKey struct {
+	res   *candidate
+	via   netip.Addr
+	label uint32
 }
 
 func (m *ribManager) newVRFEnv(idx int, ifaces []*iface, expected int) *vrfEnv {
@@ -446,6 +461,14 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 		if res == nil || res.local {
 			continue
 		}
+		var share sharedKey
+		if !cached && len(c.route.Nexthops) == 1 && len(c.nhs) == 0 && len(nh.Labels) == 1 {
+			share = sharedKey{res: res, via: nh.Addr, label: nh.Labels[0]}
+			if s, ok := e.shared[share]; ok {
+				c.nhs = s
+				continue
+			}
+		}
 		for _, rn := range res.nhs {
 			gw := rn.gw
 			if !gw.IsValid() {
@@ -460,6 +483,13 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 				b = e.slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, via: nh.Addr, labels: append(bl, nh.Labels...), nOwn: uint8(len(nh.Labels)), labelled: true})
 			}
 			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, via: nh.Addr, labels: labels, nOwn: uint8(len(nh.Labels)), backup: b})
+		}
+		if share.res != nil {
+			c.nhs = c.nhs[:len(c.nhs):len(c.nhs)] // an append elsewhere copies
+			if e.shared == nil {
+				e.shared = map[sharedKey][]ribNexthop{}
+			}
+			e.shared[share] = c.nhs
 		}
 	}
 }
