@@ -22,6 +22,7 @@ type ribManager struct {
 	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
 	lsps    map[Protocol][]LSP
 	fecBy   map[Protocol]map[fecKey]fecOffer // each protocol's first label per key
+	pushBy  map[Protocol]map[fecKey][]uint32 // and what it pushes, for the few that push
 	fec     map[fecKey]uint32                // the preferred protocol's label per key
 	fecPush map[fecKey][]uint32              // and the labels it pushes over it, if any
 
@@ -51,6 +52,7 @@ func newRIBManager(r *Router) *ribManager {
 		statics: make(map[string]map[netip.Prefix][]netip.Addr),
 		lsps:    make(map[Protocol][]LSP),
 		fecBy:   make(map[Protocol]map[fecKey]fecOffer),
+		pushBy:  make(map[Protocol]map[fecKey][]uint32),
 		fec:     make(map[fecKey]uint32),
 		fecPush: make(map[fecKey][]uint32),
 		vrfIdx:  make(map[string]int),
@@ -350,7 +352,7 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 			continue // the first label for a key counts
 		case had:
 			kept++
-			if o.out == f.OutLabel && slices.Equal(o.push, f.Push) {
+			if o.out == f.OutLabel && o.pushes == (len(f.Push) > 0) && (!o.pushes || slices.Equal(m.pushBy[p][k], f.Push)) {
 				o.seen = pass
 				by[k] = o
 				continue
@@ -359,19 +361,24 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 		if !had {
 			added++
 		}
-		by[k] = fecOffer{out: f.OutLabel, push: slices.Clone(f.Push), seen: pass}
+		by[k] = fecOffer{out: f.OutLabel, seen: pass, pushes: len(f.Push) > 0}
+		m.setPush(p, k, f.Push)
 		changed = append(changed, k)
 	}
 	if kept < len(by)-added { // some keys went
 		for k, o := range by {
 			if o.seen != pass {
 				delete(by, k)
+				if o.pushes {
+					m.setPush(p, k, nil)
+				}
 				changed = append(changed, k)
 			}
 		}
 	}
 	if len(by) == 0 {
 		delete(m.fecBy, p)
+		delete(m.pushBy, p)
 	}
 	redo := false
 	if len(changed) > 0 {
@@ -392,11 +399,29 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 
 // fecOffer is a protocol's FEC label, with the ReplaceFECLabels pass that
 // last found it. Its prefix and nexthop are its key: a core router holds
-// one per IGP route and neighbour, so the key is not stored twice.
+// one per IGP route and neighbour, so the key is not stored twice. What
+// the few that push (remote LFA, TI-LFA) push is in pushBy, so that the
+// offers hold no pointer for the collector to follow.
 type fecOffer struct {
-	out  uint32
-	seen uint32
-	push []uint32
+	out    uint32
+	seen   uint32
+	pushes bool
+}
+
+// setPush records what protocol p's label for k pushes; nil forgets it.
+func (m *ribManager) setPush(p Protocol, k fecKey, push []uint32) {
+	if len(push) == 0 {
+		if by := m.pushBy[p]; by != nil {
+			delete(by, k)
+		}
+		return
+	}
+	by := m.pushBy[p]
+	if by == nil {
+		by = map[fecKey][]uint32{}
+		m.pushBy[p] = by
+	}
+	by[k] = slices.Clone(push)
 }
 
 // mergeFEC redoes the label of one FEC key from the protocols' labels:
@@ -414,8 +439,8 @@ func (m *ribManager) mergeFEC(k fecKey, order []Protocol) bool {
 	for _, p := range order {
 		if f, ok := m.fecBy[p][k]; ok {
 			m.fec[k] = f.out
-			if len(f.push) > 0 {
-				m.fecPush[k] = f.push
+			if f.pushes {
+				m.fecPush[k] = m.pushBy[p][k]
 			}
 			break
 		}
