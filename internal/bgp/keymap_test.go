@@ -12,6 +12,8 @@ func TestKeyMapKeepsEveryKindOfKeyApart(t *testing.T) {
 	keys := []RouteKey{
 		{Prefix: netip.MustParsePrefix("10.0.0.0/8")},
 		{Prefix: netip.MustParsePrefix("10.0.0.0/9")},
+		{Prefix: netip.PrefixFrom(netip.MustParseAddr("10.0.0.1"), 8)}, // host bits kept
+		{Prefix: netip.MustParsePrefix("255.255.255.255/32")},
 		{RD: rd, Prefix: netip.MustParsePrefix("10.0.0.0/8")},
 		{Prefix: netip.MustParsePrefix("0.0.0.0/0")},
 		{Prefix: netip.MustParsePrefix("::/0")},
@@ -66,6 +68,13 @@ func FuzzPackedKeyRoundTrip(f *testing.F) {
 		var rd RD
 		copy(rd[:], rdBytes)
 		k := RouteKey{RD: rd, Prefix: netip.PrefixFrom(a, int(bits))}
+		k4, ok4 := pack4(k)
+		if ok4 != (k.Prefix.IsValid() && a.Is4()) {
+			t.Fatalf("pack4(%v) ok = %v", k, ok4)
+		}
+		if ok4 && k4.unpack() != k {
+			t.Fatalf("pack4(%v) unpacks to %v", k, k4.unpack())
+		}
 		pk, ok := pack(k)
 		if ok != k.Prefix.IsValid() {
 			t.Fatalf("pack(%v) ok = %v", k, ok)
