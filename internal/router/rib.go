@@ -41,6 +41,10 @@ type ribManager struct {
 	watchers  []func()
 	changeWs  []func([]RouteChange)
 	pending   []RouteChange // for changeWs, since they last ran
+	selChange bool          // the default VRF's selection changed since watchers ran
+	nexthops  nexthopRefs   // addresses recursive routes resolve through the default VRF by
+	useWs     []func([]NexthopUse)
+	uses      []NexthopUse // for useWs, since they last ran
 	notifying bool
 	again     bool
 }
@@ -537,6 +541,13 @@ func (m *ribManager) WatchChanges(f func([]RouteChange)) {
 	m.changeWs = append(m.changeWs[:len(m.changeWs):len(m.changeWs)], f)
 }
 
+func (m *ribManager) WatchNexthops(f func([]NexthopUse)) []netip.Addr {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.useWs = append(m.useWs[:len(m.useWs):len(m.useWs)], f)
+	return m.nexthops.inUse()
+}
+
 func (m *ribManager) table(vrf string) *vrfTable {
 	i, ok := m.vrfIdx[vrf]
 	if !ok || i >= len(m.tables) {
@@ -658,6 +669,13 @@ func (m *ribManager) recompute(c change) {
 		st.lfib = prev.lfib
 	}
 	m.r.fwd.Store(st)
+	if changed {
+		m.selChange = true
+	}
+	if u := m.nexthops.changes(); len(u) > 0 && len(m.useWs) > 0 {
+		m.uses = append(m.uses, u...)
+		changed = true
+	}
 	m.mu.Unlock()
 	if changed {
 		m.notify()
@@ -677,14 +695,22 @@ func (m *ribManager) notify() {
 	for {
 		m.again = false
 		m.mu.Lock()
-		ws, cws, changes := m.watchers, m.changeWs, m.pending
-		m.pending = nil
+		ws, cws, changes, sel := m.watchers, m.changeWs, m.pending, m.selChange
+		uws, uses := m.useWs, m.uses
+		m.pending, m.selChange, m.uses = nil, false, nil
 		m.mu.Unlock()
-		for _, w := range ws {
-			w()
+		if sel {
+			for _, w := range ws {
+				w()
+			}
+			for _, w := range cws {
+				w(changes)
+			}
 		}
-		for _, w := range cws {
-			w(changes)
+		if len(uses) > 0 {
+			for _, w := range uws {
+				w(uses)
+			}
 		}
 		if !m.again {
 			return

@@ -2,6 +2,7 @@ package router
 
 import (
 	"net/netip"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -240,5 +241,48 @@ func TestBestRoutesSorted(t *testing.T) {
 	want := []netip.Prefix{pfx("10.1.0.0/30"), pfx("10.1.0.1/32"), pfx("10.2.0.0/30"), pfx("10.2.0.1/32"), pfx("10.255.0.1/32")}
 	if !slices.Equal(got, want) {
 		t.Errorf("best routes %v, want %v", got, want)
+	}
+}
+
+// The RIB tells a label protocol which addresses VPN routes resolve
+// through in the default VRF, once each as they come into and go out of
+// use: what an LDP access node asks its neighbours labels for (RFC 7032).
+func TestRIBSaysWhichNexthopsVPNRoutesResolveThrough(t *testing.T) {
+	_, r := ribNet(t)
+	var heard [][]NexthopUse
+	var now []netip.Addr
+	r.Do(func() {
+		rib := r.RIB()
+		rib.ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: pfx("10.255.0.0/16"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}})
+		now = rib.WatchNexthops(func(u []NexthopUse) { heard = append(heard, slices.Clone(u)) })
+	})
+	if len(now) != 0 {
+		t.Fatalf("in use before any VPN route: %v", now)
+	}
+	vpn := func(p, nh string) Route {
+		return Route{Prefix: pfx(p), Nexthops: []Nexthop{{Addr: ip(nh), Labels: []uint32{24100}}}}
+	}
+	r.Do(func() {
+		rib := r.RIB()
+		rib.ReplaceRoutes(ProtoIBGP, "red", []Route{vpn("192.168.1.0/24", "10.255.0.9"), vpn("192.168.2.0/24", "10.255.0.9")})
+		rib.ReplaceRoutes(ProtoIBGP, "blue", []Route{vpn("192.168.1.0/24", "10.255.0.9"), vpn("192.168.3.0/24", "10.255.0.7")})
+	})
+	want := [][]NexthopUse{{{Addr: ip("10.255.0.9"), Used: true}}, {{Addr: ip("10.255.0.7"), Used: true}}}
+	if !reflect.DeepEqual(heard, want) {
+		t.Fatalf("heard %v, want %v", heard, want)
+	}
+	heard = nil
+	// red's routes go, but blue still resolves through 10.255.0.9.
+	r.Do(func() { r.RIB().ReplaceRoutes(ProtoIBGP, "red", nil) })
+	if len(heard) != 0 {
+		t.Errorf("heard %v while blue still uses both", heard)
+	}
+	r.Do(func() { r.RIB().UpdateRoutes(ProtoIBGP, "blue", nil, []netip.Prefix{pfx("192.168.1.0/24")}) })
+	if want := [][]NexthopUse{{{Addr: ip("10.255.0.9")}}}; !reflect.DeepEqual(heard, want) {
+		t.Errorf("heard %v, want %v", heard, want)
+	}
+	r.Do(func() { now = r.RIB().WatchNexthops(func([]NexthopUse) {}) })
+	if !slices.Equal(now, []netip.Addr{ip("10.255.0.7")}) {
+		t.Errorf("in use: %v, want 10.255.0.7", now)
 	}
 }

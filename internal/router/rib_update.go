@@ -86,7 +86,7 @@ type vrfUpdate struct {
 func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bool, ifaces []*iface, now time.Time) vrfUpdate {
 	t := m.tables[idx]
 	if t == nil {
-		t = &vrfTable{name: m.vrfNames[idx], idx: idx}
+		t = &vrfTable{name: m.vrfNames[idx], idx: idx, refs: &m.nexthops}
 		t.reset()
 		m.tables[idx] = t
 	}
@@ -246,6 +246,11 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 
 // reset empties a table's selection state.
 func (t *vrfTable) reset() {
+	if t.refs != nil {
+		for a := range t.global() {
+			t.refs.dec(a)
+		}
+	}
 	t.prefixes = prefixMap[*prefixEntry]{}
 	t.nBest = 0
 	t.deps = depIndex{}
@@ -430,7 +435,9 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 			if e.def != nil {
 				global, gdeps = sel{t: e.def}, t.depsDef
 			}
-			gdeps.add(nh.Addr, p)
+			if gdeps.add(nh.Addr, p) {
+				t.refs.inc(nh.Addr)
+			}
 			if tn, use, ok := m.tunnelNexthop(nh, global, m.fec); use {
 				if ok {
 					c.nhs = append(c.nhs, tn)
@@ -441,7 +448,9 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 		} else if nh.Iface != "" || !nh.Addr.IsValid() || onLink(e.own, nh.Addr) != nil {
 			continue
 		}
-		deps.add(nh.Addr, p)
+		if deps.add(nh.Addr, p) && (!cached || t.idx == 0) {
+			t.refs.inc(nh.Addr)
+		}
 		var res *candidate
 		if cached {
 			if e.cache == nil {
@@ -504,8 +513,11 @@ func (t *vrfTable) dropDeps(p netip.Prefix, old []*candidate) {
 			if nh.Iface != "" || !nh.Addr.IsValid() {
 				continue
 			}
-			t.deps.remove(nh.Addr, p)
-			t.depsDef.remove(nh.Addr, p)
+			gone := t.deps.remove(nh.Addr, p) && t.idx == 0
+			gone = t.depsDef.remove(nh.Addr, p) && t.idx != 0 || gone
+			if gone && t.refs != nil {
+				t.refs.dec(nh.Addr)
+			}
 		}
 	}
 }

@@ -21,6 +21,7 @@ type vrfTable struct {
 	// through this VRF's direct routes, or the default VRF's selection, by
 	// nexthop address (see rib_update.go).
 	deps, depsDef depIndex
+	refs          *nexthopRefs // the manager's count of depsDef's (the default's deps') addresses
 	fib           *fib
 	stamp         uint32 // counts updateVRF's passes over the table
 }

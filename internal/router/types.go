@@ -191,6 +191,19 @@ type RIB interface {
 	// prefixes whose selected route changed since f last ran, by VRF: a
 	// watcher can redo what those prefixes concern instead of everything.
 	WatchChanges(f func([]RouteChange))
+	// WatchNexthops registers f to run, as the watchers above do, with
+	// the addresses that came into or went out of use as recursive
+	// nexthops resolved through the default VRF (BGP next hops, tunnel
+	// endpoints), and returns those in use now. A label protocol asking
+	// on demand (LDP's access node, RFC 7032) asks for just these.
+	WatchNexthops(f func([]NexthopUse)) []netip.Addr
+}
+
+// NexthopUse says an address came into (Used) or went out of use as a
+// recursive nexthop.
+type NexthopUse struct {
+	Addr netip.Addr
+	Used bool
 }
 
 // RouteChange lists prefixes of a VRF whose selected route changed: a

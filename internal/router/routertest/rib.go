@@ -21,6 +21,8 @@ type RIB struct {
 	fecs     [router.ProtoIBGP + 1][]router.FECLabel
 	watchers []func()
 	changeWs []func([]router.RouteChange)
+	useWs    []func([]router.NexthopUse)
+	used     map[netip.Addr]bool // recursive nexthops in use, as the test set them
 
 	nextLabel uint32
 	free      []uint32
@@ -396,6 +398,50 @@ func (b *RIB) WatchChanges(f func([]router.RouteChange)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.changeWs = append(b.changeWs, f)
+}
+
+// WatchNexthops registers f to run when UseNexthops says recursive
+// nexthops came into or went out of use; it returns those in use.
+func (b *RIB) WatchNexthops(f func([]router.NexthopUse)) []netip.Addr {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.useWs = append(b.useWs, f)
+	var out []netip.Addr
+	for a := range b.used {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, netip.Addr.Compare)
+	return out
+}
+
+// UseNexthops stands for the recursive routes a real RIB manager would
+// resolve: the test says which addresses came into or went out of use,
+// and the WatchNexthops watchers hear of those that changed.
+func (b *RIB) UseNexthops(uses ...router.NexthopUse) {
+	b.mu.Lock()
+	if b.used == nil {
+		b.used = map[netip.Addr]bool{}
+	}
+	var changed []router.NexthopUse
+	for _, u := range uses {
+		if b.used[u.Addr] == u.Used {
+			continue
+		}
+		if u.Used {
+			b.used[u.Addr] = true
+		} else {
+			delete(b.used, u.Addr)
+		}
+		changed = append(changed, u)
+	}
+	ws := b.useWs
+	b.mu.Unlock()
+	if len(changed) == 0 {
+		return
+	}
+	for _, f := range ws {
+		f(changed)
+	}
 }
 
 // Routes returns protocol p's routes in vrf, sorted by prefix.
