@@ -55,7 +55,7 @@ func (c *decoder) deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-var topKeys = []string{"name", "defaults", "pools", "nodes", "links", "clouds", "vpns", "topology", "mgmt", "prefix", "validate", "sr-policies"}
+var topKeys = []string{"name", "defaults", "pools", "nodes", "links", "clouds", "vpns", "topology", "mgmt", "prefix", "validate", "sr-policies", "areas"}
 
 func (c *decoder) top(n *yaml.Node, s *spec) {
 	s.pos = posOf(n)
@@ -100,6 +100,8 @@ func (c *decoder) top(n *yaml.Node, s *spec) {
 			c.checks(v, s)
 		case "sr-policies":
 			c.srPolicies(v, s)
+		case "areas":
+			c.areas(v, s)
 		case "mgmt", "prefix":
 			c.d.warnf(posOf(v), "containerlab setting, not used by intercloud", "%s ignored", key)
 		}

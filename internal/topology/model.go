@@ -28,6 +28,11 @@ type Model struct {
 	Checks []*Check `json:"checks,omitempty"`
 	// SRPolicies are the SR-TE policies of the headends (sr-policies:).
 	SRPolicies []*SRPolicy `json:"sr_policies,omitempty"`
+	// AreaRanges are the OSPF address ranges of each area (areas:, RFC
+	// 2328 3.5), in file order: the area's border routers advertise one
+	// summary per range into the other areas in place of the routes the
+	// range covers.
+	AreaRanges map[Area][]netip.Prefix `json:"area_ranges,omitempty"`
 
 	byName map[string]*Node
 }

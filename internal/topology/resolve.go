@@ -73,6 +73,7 @@ func resolve(s *spec, d *diags) *Model {
 	r.assignSpaces()
 	r.checkAddresses()
 	r.checkGraph()
+	r.resolveAreas()
 	r.buildSessions()
 	r.resolveChecks()
 	r.m.byName = r.nodes

@@ -19,6 +19,8 @@ type spec struct {
 	Checks   []*Check // validate:, run by intercloud validate --live
 	// SRPolicies is the sr-policies: block, per headend in file order.
 	SRPolicies []*srPolicySpec
+	// Areas is the areas: block, in file order.
+	Areas []*areaSpec
 	at
 }
 

@@ -17,7 +17,7 @@ func TestValidationErrors(t *testing.T) {
 		{"unknown key", "nodes:\n  p1: {role: p, loopbak: 10.255.0.9}\n  p2: {}\nlinks: [p1-p2]\n",
 			[]string{`t.yaml:2:17: unknown key "loopbak" in node p1 (did you mean loopback?)`}},
 		{"unknown top key", "links: [p1-p2]\ntypo: 1\n",
-			[]string{`t.yaml:2:1: unknown key "typo" in the topology file (known keys: name, defaults, pools, nodes, links, clouds, vpns, topology, mgmt, prefix, validate, sr-policies)`}},
+			[]string{`t.yaml:2:1: unknown key "typo" in the topology file (known keys: name, defaults, pools, nodes, links, clouds, vpns, topology, mgmt, prefix, validate, sr-policies, areas)`}},
 		{"wrong type", "links:\n  - {a: p1, b: p2, cost: x}\n",
 			[]string{`t.yaml:2:26: link cost must be a whole number, not the text "x"`}},
 		{"wrong type for a section", "links: {p1: p2}\n",
