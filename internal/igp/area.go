@@ -14,17 +14,46 @@ import (
 // a prefix SID keeps its SID in the new area (an extended prefix LSA);
 // the ABR sets the NP flag unless the prefix is its own, so that the
 // penultimate hop pops only before the real owner (RFC 8665).
+//
+// An intra-area route inside one of its area's ranges (Config.Ranges) is
+// not summarised on its own: the range is, once, at the largest cost of
+// the routes it holds, as long as it holds one (an active range). The
+// exception is a prefix with a prefix SID: its summary and extended
+// prefix LSA still go out as well, because a SID is bound to its own
+// prefix and an SR LSP to a router in another area needs that router's
+// /32 with its SID there; the range then only saves the routes without
+// SIDs (transit subnets, LDP routers' loopbacks).
 func (in *Instance) summariesInto(a *area) []*LSA {
 	var out []*LSA
+	var ranges map[netip.Prefix]uint32 // active range -> its cost
 	for i := range in.routes {
 		r, x := &in.routes[i], &in.info[i]
 		if !in.summarise(a, x.typ, x.area, x.cost, r.Nexthops) {
 			continue
 		}
-		out = append(out, &LSA{Type: TypeSummary, ID: r.Prefix.Addr(), AdvRouter: in.rid, Prefix: r.Prefix, Metric: x.cost})
+		alone := true // the prefix is summarised on its own
+		if x.typ == IntraArea {
+			if rg, ok := in.rangeOf(x.area, r.Prefix); ok {
+				if c, seen := ranges[rg]; !seen || x.cost > c {
+					if ranges == nil {
+						ranges = map[netip.Prefix]uint32{}
+					}
+					ranges[rg] = x.cost
+				}
+				// With a SID the prefix goes out on its own too, unless
+				// it is the range itself.
+				alone = x.sid >= 0 && rg != r.Prefix
+			}
+		}
+		if alone {
+			out = append(out, &LSA{Type: TypeSummary, ID: r.Prefix.Addr(), AdvRouter: in.rid, Prefix: r.Prefix, Metric: x.cost})
+		}
 		if x.sid >= 0 {
 			out = append(out, in.extPrefix(r.Prefix, &PrefixSID{Index: uint32(x.sid), NoPHP: !x.sidOwn, Node: true}))
 		}
+	}
+	for rg, cost := range ranges {
+		out = append(out, &LSA{Type: TypeSummary, ID: rg.Addr(), AdvRouter: in.rid, Prefix: rg, Metric: cost})
 	}
 	for _, s := range in.asbrs {
 		if !in.summarise(a, s.typ, s.area, s.cost, s.hops) {
@@ -32,6 +61,38 @@ func (in *Instance) summariesInto(a *area) []*LSA {
 		}
 		id := addr4(s.rid)
 		out = append(out, &LSA{Type: TypeASBRSummary, ID: id, AdvRouter: in.rid, Prefix: netip.PrefixFrom(id, 32), Metric: s.cost})
+	}
+	return out
+}
+
+// rangeOf returns the longest of area a's ranges that holds p.
+func (in *Instance) rangeOf(a Area, p netip.Prefix) (netip.Prefix, bool) {
+	var best netip.Prefix
+	for _, rg := range in.cfg.Ranges[a] {
+		if rg.Bits() <= p.Bits() && rg.Contains(p.Addr()) && (!best.IsValid() || rg.Bits() > best.Bits()) {
+			best = rg
+		}
+	}
+	return best, best.IsValid()
+}
+
+// activeRanges are the ranges that hold at least one intra-area route of
+// their area in the table being built, by prefixKey: an ABR ignores
+// other ABRs' summaries of exactly these (RFC 2328 16.2 step 3), since
+// it is itself the way into them. Nil when the router has no ranges.
+func (in *Instance) activeRanges(tab *table) map[uint64]bool {
+	if len(in.cfg.Ranges) == 0 {
+		return nil
+	}
+	out := map[uint64]bool{}
+	for i := range tab.c {
+		c := &tab.c[i]
+		if c.typ != IntraArea || c.cost >= LSInfinity {
+			continue
+		}
+		if rg, ok := in.rangeOf(c.area, c.prefix()); ok {
+			out[prefixKey(rg)] = true
+		}
 	}
 	return out
 }

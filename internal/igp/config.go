@@ -49,7 +49,14 @@ type Config struct {
 	// VPNs use. The table shrinks by the core's link count; the cost is
 	// that a transit address answers only on its own link.
 	PrefixSuppression bool
-	Timers            Timers
+	// Ranges are the address ranges (RFC 2328 3.5) of the areas the
+	// router attaches to. As an ABR, it advertises into the other areas
+	// one summary per range that holds any of the area's intra-area
+	// routes, at the largest of their costs, in place of those routes'
+	// own summaries (area.go), and it ignores other ABRs' summaries of
+	// its active ranges.
+	Ranges map[Area][]netip.Prefix
+	Timers Timers
 }
 
 // Interface is an interface's IGP settings.
@@ -133,7 +140,8 @@ func (c Config) withDefaults() Config {
 // node's other non-VRF interfaces passive (so that what hangs off the core,
 // like a cloud's uplink, is reachable across it), and the node SID when
 // the node is in SR mode, fast reroute unless the node turns it off, and
-// prefix suppression if it turns that on.
+// prefix suppression if it turns that on, and the address ranges of the
+// areas its interfaces are in.
 // Redistribution and timers are left to the caller.
 func FromModel(m *topology.Model, n *topology.Node) Config {
 	c := Config{RouterID: n.RouterID, Loopback: n.Loopback, Interfaces: map[string]Interface{}}
@@ -158,5 +166,13 @@ func FromModel(m *topology.Model, n *topology.Node) Config {
 	c.FastReroute = !n.NoFRR
 	c.RemoteLFA = c.FastReroute && n.LabelMode == topology.LabelLDP
 	c.PrefixSuppression = n.PrefixSuppression
+	for _, i := range c.Interfaces {
+		if rs := m.AreaRanges[i.Area]; len(rs) > 0 {
+			if c.Ranges == nil {
+				c.Ranges = map[Area][]netip.Prefix{}
+			}
+			c.Ranges[i.Area] = rs
+		}
+	}
 	return c
 }

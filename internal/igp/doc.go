@@ -1,7 +1,8 @@
 // Package igp is intercloud's link-state IGP. It behaves like OSPFv2 on
 // point-to-point links — hellos with a two-way check, database exchange,
 // reliable flooding of sequenced, aged LSAs, per-area SPF with equal-cost
-// multipath, ABR summaries, AS externals (E2) — and carries segment-routing
+// multipath, ABR summaries (with area address ranges, RFC 2328 3.5), AS
+// externals (E2) — and carries segment-routing
 // node SIDs and adjacency SIDs the way OSPF's extended prefix and extended
 // link opaque LSAs do (RFC 8665). Fast reroute computes loop-free
 // alternates (RFC 5286) and, where none exists, TI-LFA repair lists with
@@ -16,6 +17,6 @@
 // Concurrency: an Instance is driven entirely by the callbacks of its
 // router.Env (messages, timers, interface changes), which run one at a
 // time under the router's control-plane lock. The show methods
-// (Neighbors, Database, Routes, SRBindings) read the same state and must
+// (Neighbors, Database, Routes, SRBindings, Ranges) read the same state and must
 // be called under that lock too — through the router's Do.
 package igp

@@ -198,11 +198,13 @@ func (in *Instance) runSPF() {
 	tab.reset(t, len(in.routes)+16)
 	in.intraRoutes(tab)
 	examined := in.areas
+	var active map[uint64]bool
 	if in.isABR() {
 		// RFC 2328 16.2: an ABR only looks at the backbone's summaries.
 		examined = []*area{in.findArea(Backbone)}
+		active = in.activeRanges(tab)
 	}
-	in.interRoutes(tab, examined, now)
+	in.interRoutes(tab, examined, active, now)
 	asbrs := in.asbrRoutes(t, examined, now)
 	in.externalRoutes(tab, asbrs, now)
 	if in.cfg.SR {
@@ -379,11 +381,15 @@ func (in *Instance) connectedIface(p netip.Prefix) int16 {
 }
 
 // interRoutes adds the summaries (type 3) of the examined areas whose ABR
-// SPF reached (RFC 2328 16.2).
-func (in *Instance) interRoutes(tab *table, examined []*area, now time.Time) {
+// SPF reached (RFC 2328 16.2), but none for a range in active (our own
+// active ranges: we are the way into them).
+func (in *Instance) interRoutes(tab *table, examined []*area, active map[uint64]bool, now time.Time) {
 	for _, x := range examined {
 		for _, l := range x.db {
 			if l.Type != TypeSummary || l.AdvRouter == in.rid || l.Metric >= LSInfinity || !l.usable(now) {
+				continue
+			}
+			if active != nil && active[prefixKey(l.Prefix)] {
 				continue
 			}
 			if v := x.spf.reached(u32(l.AdvRouter)); v != nil {

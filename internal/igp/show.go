@@ -282,3 +282,53 @@ func (in *Instance) Status() Status {
 	}
 	return s
 }
+
+// RangeStatus is a configured address range of an area, as "show ip ospf"
+// lists an ABR's "area X range" lines.
+type RangeStatus struct {
+	Area   Area         `json:"area"`
+	Prefix netip.Prefix `json:"prefix"`
+	// Active: the routing table holds an intra-area route of the area
+	// inside the range. Advertised: active on an ABR, which then
+	// originates it into the other areas at Cost (the largest cost of
+	// those routes) in place of their own summaries.
+	Active     bool   `json:"active"`
+	Advertised bool   `json:"advertised"`
+	Cost       uint32 `json:"cost,omitempty"`
+}
+
+// Ranges lists the address ranges of the router's areas, by area and in
+// configuration order, with their state after the last SPF run.
+func (in *Instance) Ranges() []RangeStatus {
+	var out []RangeStatus
+	for _, a := range in.areas {
+		start := len(out)
+		for _, p := range in.cfg.Ranges[a.id] {
+			out = append(out, RangeStatus{Area: a.id, Prefix: p})
+		}
+		if len(out) == start {
+			continue
+		}
+		for i := range in.routes {
+			x := &in.info[i]
+			if x.typ != IntraArea || x.area != a.id || x.cost >= LSInfinity {
+				continue
+			}
+			rg, ok := in.rangeOf(a.id, in.routes[i].Prefix)
+			if !ok {
+				continue
+			}
+			for j := start; j < len(out); j++ {
+				if r := &out[j]; r.Prefix == rg {
+					r.Active = true
+					r.Cost = max(r.Cost, x.cost)
+				}
+			}
+		}
+	}
+	abr := in.isABR()
+	for i := range out {
+		out[i].Advertised = abr && out[i].Active
+	}
+	return out
+}
