@@ -34,6 +34,17 @@ type Instance struct {
 	changed map[fecKey]struct{}
 	egress  map[fecKey]bool
 
+	// The FECs beyond the IGP's host routes (longest.go): the IGP routes
+	// shorter than /32 (and the lengths among them), the addresses the
+	// RIB resolves recursive routes through, the extra FECs and the keys
+	// that may have changed since the last update.
+	cover      map[netip.Prefix]cover
+	coverBits  uint64
+	needed     map[fecKey]struct{}
+	extra      map[fecKey][]router.Nexthop
+	extraDirty map[fecKey]struct{}
+	extraAll   bool
+
 	started       bool
 	updatePending bool
 	updateTimer   clock.Timer
@@ -82,7 +93,8 @@ func (k fecKey) prefix() netip.Prefix {
 // New returns an LDP instance for the router behind env; Start runs it.
 func New(env router.Env, cfg Config) *Instance {
 	return &Instance{env: env, cfg: cfg.withDefaults(), ifByName: map[string]*iface{},
-		sessions: map[netip.Addr]*session{}, local: map[fecKey]uint32{}, igp: map[fecKey][]router.Nexthop{}}
+		sessions: map[netip.Addr]*session{}, local: map[fecKey]uint32{}, igp: map[fecKey][]router.Nexthop{},
+		needed: map[fecKey]struct{}{}}
 }
 
 // Start says hello on the LDP interfaces and starts following the RIB.
@@ -105,11 +117,23 @@ func (in *Instance) Start() {
 	// The FECs follow the RIB's changes; the routes already there are
 	// read once.
 	for _, r := range in.env.RIB().BestRoutes("") {
-		if r.Proto == router.ProtoOSPF && r.Prefix.Bits() == 32 && r.Prefix.Addr().Is4() {
+		if r.Proto != router.ProtoOSPF || !r.Prefix.Addr().Is4() {
+			continue
+		}
+		if r.Prefix.Bits() == 32 {
 			in.igp[keyOf(r.Prefix)] = in.shareNexthops(r.Nexthops)
+		} else if in.cfg.LongestMatch {
+			in.coverChanged(r.Prefix, r, true)
 		}
 	}
 	in.env.RIB().WatchChanges(in.ribChanged)
+	if in.cfg.LongestMatch || in.cfg.Access {
+		var uses []router.NexthopUse
+		for _, a := range in.env.RIB().WatchNexthops(in.nexthopsUsed) {
+			uses = append(uses, router.NexthopUse{Addr: a, Used: true})
+		}
+		in.nexthopsUsed(uses)
+	}
 	for _, ifc := range in.ifaces {
 		if ifc.up {
 			in.startHellos(ifc)
@@ -132,6 +156,8 @@ func (in *Instance) receive(name string, msg any) {
 		in.init(ifc.name, m)
 	case *Labels:
 		in.labels(m)
+	case *Request:
+		in.request(m)
 	case *Routed:
 		in.routed(m)
 	}

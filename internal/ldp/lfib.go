@@ -74,6 +74,9 @@ func (in *Instance) update() {
 	in.advertise(withdrawn)
 	in.wantTargets(in.fecs)
 	in.install()
+	if len(in.cfg.OnDemand) > 0 {
+		in.askOnDemand()
+	}
 	if len(added)+len(withdrawn) > 0 {
 		in.env.Event("label", labelEvent(added, withdrawn))
 	}
@@ -115,10 +118,20 @@ func (in *Instance) ribChanged(changes []router.RouteChange) {
 			continue
 		}
 		for _, p := range c.Prefixes {
-			if p.Bits() != 32 || !p.Addr().Is4() {
+			if !p.Addr().Is4() {
+				continue
+			}
+			if p.Bits() != 32 {
+				if in.cfg.LongestMatch {
+					r, ok := rib.Best("", p)
+					in.coverChanged(p, r, ok)
+				}
 				continue
 			}
 			k := keyOf(p)
+			if in.cfg.Access || in.cfg.LongestMatch {
+				in.markExtra(k) // an exact route now, or no more
+			}
 			if r, ok := rib.Best("", p); ok && r.Proto == router.ProtoOSPF {
 				in.igp[k] = in.shareNexthops(r.Nexthops)
 			} else if _, had := in.igp[k]; had {
@@ -161,6 +174,7 @@ func (in *Instance) shareNexthops(nhs []router.Nexthop) []router.Nexthop {
 // the IGP routes ribChanged noted, and returns the keys of the FECs that
 // may have changed, sorted: all of them the first time.
 func (in *Instance) syncFECs() []fecKey {
+	extra := in.syncExtra()
 	if in.changed == nil {
 		in.changed = map[fecKey]struct{}{}
 		in.egress = map[fecKey]bool{}
@@ -177,10 +191,15 @@ func (in *Instance) syncFECs() []fecKey {
 		for _, p := range in.cfg.Egress {
 			add(p.Masked())
 		}
-		for k, nhs := range in.igp {
-			if !in.egress[k] {
-				in.fecs = append(in.fecs, fec{prefix: k.prefix(), key: k, nexthops: nhs})
+		if !in.cfg.Access {
+			for k, nhs := range in.igp {
+				if !in.egress[k] {
+					in.fecs = append(in.fecs, fec{prefix: k.prefix(), key: k, nexthops: nhs})
+				}
 			}
+		}
+		for k, nhs := range in.extra {
+			in.fecs = append(in.fecs, fec{prefix: k.prefix(), key: k, nexthops: nhs})
 		}
 		slices.SortFunc(in.fecs, func(a, b fec) int { return cmp.Compare(a.key, b.key) })
 		keys := make([]fecKey, len(in.fecs))
@@ -189,18 +208,20 @@ func (in *Instance) syncFECs() []fecKey {
 		}
 		return keys
 	}
-	keys := make([]fecKey, 0, len(in.changed))
+	keys := make([]fecKey, 0, len(in.changed)+len(extra))
 	for k := range in.changed {
 		keys = append(keys, k)
 	}
 	clear(in.changed)
+	keys = append(keys, extra...)
 	slices.Sort(keys)
+	keys = slices.Compact(keys)
 	for _, k := range keys {
 		if in.egress[k] {
 			continue // ours to terminate whatever the IGP says
 		}
 		i, found := slices.BinarySearchFunc(in.fecs, k, func(f fec, k fecKey) int { return cmp.Compare(f.key, k) })
-		nhs, ok := in.igp[k]
+		nhs, ok := in.fecNexthops(k)
 		switch {
 		case ok && found:
 			in.fecs[i].nexthops = nhs
@@ -211,6 +232,18 @@ func (in *Instance) syncFECs() []fecKey {
 		}
 	}
 	return keys
+}
+
+// fecNexthops is the FEC table's say on k (not one we terminate): its
+// IGP host route, or an extra FEC's nexthops (longest.go).
+func (in *Instance) fecNexthops(k fecKey) ([]router.Nexthop, bool) {
+	if !in.cfg.Access {
+		if nhs, ok := in.igp[k]; ok {
+			return nhs, true
+		}
+	}
+	nhs, ok := in.extra[k]
+	return nhs, ok
 }
 
 // fecOf finds a FEC of the table by key.
@@ -244,6 +277,7 @@ func (in *Instance) install() {
 	hops := make([]router.LSPNexthop, 0, n)
 	fecLabels := make([]router.FECLabel, 0, n)
 	lsps := make([]router.LSP, 0, len(in.fecs))
+	var labelled map[fecKey][]router.Nexthop // needed extra FECs' labelled nexthops
 	for _, f := range in.fecs {
 		if f.egress {
 			continue
@@ -292,6 +326,12 @@ func (in *Instance) install() {
 			}
 			hops = append(hops, hop)
 			fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: nh.Addr, OutLabel: label})
+			if _, need := in.needed[f.key]; need && in.extra != nil {
+				if labelled == nil {
+					labelled = map[fecKey][]router.Nexthop{}
+				}
+				labelled[f.key] = append(labelled[f.key], router.Nexthop{Addr: nh.Addr, Iface: nh.Iface})
+			}
 		}
 		if len(hops) > start {
 			lsps = append(lsps, router.LSP{InLabel: in.local[f.key], Proto: router.ProtoLDP, FEC: f.prefix, Nexthops: hops[start:len(hops):len(hops)]})
@@ -299,6 +339,9 @@ func (in *Instance) install() {
 	}
 	in.env.RIB().ReplaceLSPs(router.ProtoLDP, lsps)
 	in.env.RIB().ReplaceFECLabels(router.ProtoLDP, fecLabels)
+	if in.cfg.LongestMatch {
+		in.env.RIB().ReplaceRoutes(router.ProtoLDP, "", in.extraRoutes(labelled))
+	}
 }
 
 // remoteFor is the label the peer behind an IGP nexthop advertised for p.

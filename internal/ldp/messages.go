@@ -37,6 +37,20 @@ type Init struct {
 	LSRID netip.Addr
 	Addrs []netip.Addr
 	Reply bool
+	// OnDemand proposes downstream on demand (the A bit of the Common
+	// Session Parameters); the session is on demand when both propose it.
+	OnDemand bool
+}
+
+// Request asks a peer of an on-demand session for its labels for FECs
+// (Label Request); with Release set it says they are no longer wanted
+// (Label Release). A request stays open until released: the peer answers
+// with a mapping when it has the FEC, at once or later, and withdraws and
+// maps it again as the FEC goes and comes.
+type Request struct {
+	LSRID   netip.Addr
+	FECs    []netip.Prefix
+	Release bool
 }
 
 // Labels carries label mappings and withdrawals. Full replaces everything

@@ -39,6 +39,12 @@ type session struct {
 	remote map[fecKey]uint32
 	out    []Mapping
 	full   bool // out replaces the peer's whole view of us
+	// onDemand: both ends proposed downstream on demand (ondemand.go);
+	// requested are the FECs the peer asked us for, asked those we asked
+	// it for.
+	onDemand  bool
+	requested map[fecKey]struct{}
+	asked     map[fecKey]struct{}
 }
 
 // adjacencyUp opens a session to an LSR heard for the first time.
@@ -58,7 +64,7 @@ func (in *Instance) adjacencyUp(ifc *iface) {
 }
 
 func (in *Instance) newSession(lsr netip.Addr, via string) *session {
-	s := &session{peer: lsr, via: via, remote: map[fecKey]uint32{}}
+	s := &session{peer: lsr, via: via, remote: map[fecKey]uint32{}, requested: map[fecKey]struct{}{}, asked: map[fecKey]struct{}{}}
 	in.sessions[lsr] = s
 	i, _ := slices.BinarySearchFunc(in.peers, lsr, netip.Addr.Compare)
 	in.peers = slices.Insert(in.peers, i, lsr)
@@ -73,7 +79,7 @@ func (in *Instance) sendInit(s *session, reply bool) {
 			addrs = append(addrs, ifc.addr)
 		}
 	}
-	in.send(s, &Init{LSRID: in.cfg.LSRID, Addrs: addrs, Reply: reply})
+	in.send(s, &Init{LSRID: in.cfg.LSRID, Addrs: addrs, Reply: reply, OnDemand: in.proposesOnDemand(s)})
 }
 
 // init handles a peer's Init, heard on interface via (none: routed, a
@@ -95,12 +101,15 @@ func (in *Instance) init(via string, m *Init) {
 		in.env.Event("ldp-session-down", fmt.Sprintf("neighbor %s: peer restarted the session", s.peer))
 		s.operational, s.sentInit = false, false
 		clear(s.remote)
+		clear(s.requested)
+		clear(s.asked)
 	}
 	s.addrs = m.Addrs
 	if !s.sentInit {
 		in.sendInit(s, true)
 	}
 	if !s.operational {
+		s.onDemand = m.OnDemand && in.proposesOnDemand(s)
 		s.operational = true
 		s.since = in.env.Now()
 		in.env.Event("ldp-session-up", fmt.Sprintf("neighbor %s (via %s): OPERATIONAL", s.peer, s.via))
@@ -111,6 +120,7 @@ func (in *Instance) init(via string, m *Init) {
 
 // closeSession ends a session and forgets the peer's labels.
 func (in *Instance) closeSession(s *session, why string) {
+	in.extraAll = true
 	delete(in.sessions, s.peer)
 	if i, ok := slices.BinarySearchFunc(in.peers, s.peer, netip.Addr.Compare); ok {
 		in.peers = slices.Delete(in.peers, i, i+1)
@@ -134,11 +144,16 @@ func (in *Instance) labels(m *Labels) {
 		if !b.FEC.Addr().Is4() {
 			continue
 		}
+		k := keyOf(b.FEC)
 		if b.Withdraw {
-			delete(s.remote, keyOf(b.FEC))
+			delete(s.remote, k)
 		} else {
-			s.remote[keyOf(b.FEC)] = b.Label
+			s.remote[k] = b.Label
 		}
+		in.remoteChanged(k)
+	}
+	if m.Full {
+		in.extraAll = true
 	}
 	in.scheduleUpdate()
 }
@@ -148,7 +163,12 @@ func (in *Instance) sendFull(s *session) {
 	s.out = make([]Mapping, 0, len(in.fecs))
 	s.full = true
 	for _, f := range in.fecs {
-		s.out = append(s.out, Mapping{FEC: f.prefix, Label: in.local[f.key]})
+		if _, asked := s.requested[f.key]; s.onDemand && !asked {
+			continue
+		}
+		if l, ok := in.local[f.key]; ok {
+			s.out = append(s.out, Mapping{FEC: f.prefix, Label: l})
+		}
 	}
 	in.scheduleFlush()
 }
@@ -160,7 +180,7 @@ func (in *Instance) advertise(ms []Mapping) {
 	}
 	for _, p := range in.peers {
 		if s := in.sessions[p]; s.operational {
-			s.out = append(s.out, ms...)
+			s.out = append(s.out, forPeer(s, ms)...)
 		}
 	}
 	in.scheduleFlush()

@@ -80,6 +80,9 @@ type Neighbor struct {
 	Addresses  []netip.Addr `json:"addresses"`          // the peer's, from its Init
 	Uptime     Duration     `json:"uptime"`
 	Received   int          `json:"labels_received"`
+	// OnDemand: the session's label advertisement is downstream on
+	// demand (both ends proposed it), as FRR shows "Downstream on Demand".
+	OnDemand bool `json:"on_demand,omitempty"`
 }
 
 // Neighbors lists the sessions by LSR id.
@@ -88,7 +91,7 @@ func (in *Instance) Neighbors() []Neighbor {
 	var out []Neighbor
 	for _, p := range in.peers {
 		s := in.sessions[p]
-		n := Neighbor{LSRID: p, State: StateInitialized, Addresses: s.addrs, Received: len(s.remote)}
+		n := Neighbor{LSRID: p, State: StateInitialized, Addresses: s.addrs, Received: len(s.remote), OnDemand: s.onDemand}
 		if s.operational {
 			n.State = StateOperational
 			n.Uptime = Duration(now.Sub(s.since))
