@@ -28,12 +28,15 @@ partitions the core. Pools are sized from the counts; the same flags always
 give the same file.
 
 With --areas each POP's PEs and their uplinks are an OSPF area of their own;
-the P routers, whose ring is area 0, are the border routers. With
---prefix-suppression the core routers leave their links' subnets out of
-OSPF (RFC 6860, IOS's prefix-suppression): each holds a route per
-loopback rather than per link as well, which is all LDP, BGP and the VPNs
-need, and a large lab comes up in less time and memory; a core link's
-address then answers only from its own link.
+the P routers, whose ring is area 0, are the border routers. Each POP's
+PEs then get loopbacks from a block of their own (a /24 when the pool has
+room), which the file's areas: section gives the POP's area as its range:
+the border routers advertise the block once into the other areas instead
+of a route per PE. With --prefix-suppression the core routers leave their
+links' subnets out of OSPF (RFC 6860, IOS's prefix-suppression): each
+holds a route per loopback rather than per link as well, which is all
+LDP, BGP and the VPNs need, and a large lab comes up in less time and
+memory; a core link's address then answers only from its own link.
 
 Lab sizes (routers are the p, pe, ce and rr nodes):` + exampleSizes(),
 		Example: `  intercloud generate --pops 20 --p-per-pop 2 --pe-per-pop 4 --clouds 50 > big.yaml && intercloud validate big.yaml

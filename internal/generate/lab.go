@@ -41,6 +41,8 @@ type node struct {
 	name string
 	role topology.Role
 	area int // 0: the backbone (not written)
+	pop  int // 1-based
+	j    int // a PE's place in its POP, 0-based
 }
 
 type link struct {
@@ -133,7 +135,7 @@ func newPlan(p Params) *plan {
 		for j := range e {
 			pe := (i-1)*e + j + 1
 			name := pl.peName(pe)
-			po.nodes = append(po.nodes, node{name: name, role: topology.RolePE, area: area})
+			po.nodes = append(po.nodes, node{name: name, role: topology.RolePE, area: area, pop: i, j: j})
 			up1, up2 := pl.uplinks(i, j)
 			po.links = append(po.links, link{a: name, b: up1}, link{a: name, b: up2})
 			for c := range ce {

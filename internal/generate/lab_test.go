@@ -3,6 +3,8 @@ package generate
 import (
 	"bytes"
 	"flag"
+	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -478,4 +480,91 @@ func TestExamples(t *testing.T) {
 		}
 	}
 	load(t, Examples()[0].Params)
+}
+
+// TestAreasPinEachPOPsPELoopbacksInItsOwnRange: with --areas every PE's
+// loopback lies in its POP's one range, no two ranges overlap, no other
+// node's loopback falls in one, and the lab loads clean: /24 blocks when
+// they fit, blocks sized to the POP's PEs when they do not, a larger pool
+// when the PE block must grow.
+func TestAreasPinEachPOPsPELoopbacksInItsOwnRange(t *testing.T) {
+	withAreas := func(p Params) Params { p.Areas = true; return p }
+	big := withAreas(shape(100, 4, 32, 2, 1000))
+	for _, tc := range []struct {
+		name  string
+		p     Params
+		bits  int
+		skip  bool // in -short
+		loops string
+	}{
+		{"/24 per POP", withAreas(shape(5, 2, 3, 1, 12)), 24, false, "10.255.0.0/16"},
+		{"40 POPs: sized blocks", withAreas(shape(40, 2, 3, 1, 5)), 30, false, "10.255.0.0/16"},
+		{"300 PEs a POP", withAreas(shape(3, 2, 300, 0, 5)), 23, false, "10.255.0.0/16"},
+		{"the PE block grows", withAreas(shape(20, 2, 500, 0, 0)), 23, false, "10.254.0.0/15"},
+		{"~10,000 routers, 1,000 clouds", big, 26, true, "10.255.0.0/16"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.skip && testing.Short() {
+				t.Skip("a 10,000-router lab")
+			}
+			m, data := load(t, tc.p)
+			if !bytes.Contains(data, []byte("\nareas:")) {
+				t.Fatal("no areas: section")
+			}
+			if m.Pools.Loopbacks.String() != tc.loops {
+				t.Errorf("loopback pool %s, want %s", m.Pools.Loopbacks, tc.loops)
+			}
+			if len(m.AreaRanges) != tc.p.POPs {
+				t.Fatalf("%d areas with ranges, want %d", len(m.AreaRanges), tc.p.POPs)
+			}
+			var all []netip.Prefix
+			for a, rs := range m.AreaRanges {
+				if len(rs) != 1 || rs[0].Bits() != tc.bits {
+					t.Fatalf("area %s ranges %v, want one /%d", a, rs, tc.bits)
+				}
+				all = append(all, rs[0])
+			}
+			slices.SortFunc(all, func(x, y netip.Prefix) int { return x.Addr().Compare(y.Addr()) })
+			for i := 1; i < len(all); i++ {
+				if all[i-1].Overlaps(all[i]) {
+					t.Errorf("ranges %s and %s overlap", all[i-1], all[i])
+				}
+			}
+			pes := 0
+			for _, n := range m.Nodes {
+				if n.Role != topology.RolePE {
+					for _, r := range all {
+						if r.Contains(n.Loopback.Addr()) {
+							t.Errorf("%s (%s) has loopback %s inside the PE range %s", n.Name, n.Role, n.Loopback, r)
+						}
+					}
+					continue
+				}
+				pes++
+				var pop int
+				if _, err := fmt.Sscanf(n.Name, "pop%d-", &pop); err != nil {
+					t.Fatalf("PE name %s: %v", n.Name, err)
+				}
+				rg := m.AreaRanges[topology.Area(pop)]
+				if n.Area != topology.Area(pop) || len(rg) != 1 || !rg[0].Contains(n.Loopback.Addr()) || n.IsAuto("loopback") {
+					t.Errorf("%s in area %s has loopback %s (auto %v), want one pinned in area %d's range %v", n.Name, n.Area, n.Loopback, n.IsAuto("loopback"), pop, rg)
+				}
+			}
+			if pes != tc.p.POPs*tc.p.PEPerPOP {
+				t.Errorf("%d PEs, want %d", pes, tc.p.POPs*tc.p.PEPerPOP)
+			}
+		})
+	}
+}
+
+func TestNoAreasNoRangesNoPinnedLoopbacks(t *testing.T) {
+	m, data := load(t, shape(3, 2, 2, 1, 5))
+	if bytes.Contains(data, []byte("\nareas:")) || len(m.AreaRanges) > 0 {
+		t.Error("an areas: section without --areas")
+	}
+	for _, n := range m.Nodes {
+		if !n.IsAuto("loopback") {
+			t.Errorf("%s's loopback %s is pinned without --areas", n.Name, n.Loopback)
+		}
+	}
 }

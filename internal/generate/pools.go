@@ -12,6 +12,54 @@ type pools struct {
 	loopbacks, links netip.Prefix
 	cloudPrefixLen   int
 	asns             string // "" keeps the default 64512-65534
+	// popBlock, with --areas, is the size of the aligned block of the
+	// loopback pool's PE block that each POP's PEs are numbered from,
+	// POP by POP: its range (popRange) is what the POP's area is
+	// summarised by. 0 without --areas.
+	popBlock int
+}
+
+// popRange is the block of loopbacks of POP pop's (1-based) PEs: the
+// pop-th popBlock of the pool's PE block (the topology package's second
+// role block), aligned on its size.
+func (ps pools) popRange(pop int) netip.Prefix {
+	peBlock := uint32(1) << (32 - ps.loopbacks.Bits()) / loopbackBlocks
+	base := u32(ps.loopbacks.Addr()) + peBlock + uint32(pop-1)*uint32(ps.popBlock)
+	return netip.PrefixFrom(addr4(base), 32-log2(ps.popBlock))
+}
+
+// peLoopback is the loopback of the j-th (0-based) PE of POP pop: the
+// block's address j+1 (the block's first address is left out, as the
+// pool's is).
+func (ps pools) peLoopback(pop, j int) netip.Addr {
+	return addr4(u32(ps.popRange(pop).Addr()) + uint32(j) + 1)
+}
+
+// popBlockSize is the smallest power of two holding n PEs after the
+// block's first address.
+func popBlockSize(n int) int {
+	b := 1
+	for b < n+1 {
+		b <<= 1
+	}
+	return b
+}
+
+func log2(n int) int {
+	b := 0
+	for 1<<b < n {
+		b++
+	}
+	return b
+}
+
+func u32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func addr4(x uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)})
 }
 
 // Pool sizing. The topology package allocates with a slot per item, trying
@@ -29,14 +77,24 @@ const (
 func sizePools(pl *plan) (pools, error) {
 	c := pl.c
 	var ps pools
-	// Loopbacks: routers, clouds and their compute nodes.
+	// Loopbacks: routers, clouds and their compute nodes. With --areas,
+	// the PE block holds a block per POP, a /24 each when they fit (easy
+	// to read), else as small as the POP's PEs allow.
 	biggest := max(c.P, c.PE, c.CE, c.RR, c.Clouds)
 	hosts := c.Routers() + c.Clouds*(1+computesPerCloud)
+	popBlock := 0
+	if pl.p.Areas {
+		popBlock = popBlockSize(pl.p.PEPerPOP)
+	}
 	for bits := 16; bits >= 12; bits-- {
 		size := 1 << (32 - bits)
-		if size/loopbackBlocks > biggest && size >= 2*hosts {
+		if size/loopbackBlocks > biggest && size >= 2*hosts && size/loopbackBlocks >= pl.p.POPs*popBlock {
 			// Keep the loopbacks at the top of 10/8, out of the links' way.
 			ps.loopbacks = netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(256 - size>>16), 0, 0}), bits)
+			if popBlock > 0 && popBlock <= 256 && size/loopbackBlocks >= pl.p.POPs*256 {
+				popBlock = 256
+			}
+			ps.popBlock = popBlock
 			break
 		}
 	}

@@ -12,7 +12,9 @@ import (
 
 // yaml writes the plan as a topology file: a header saying how to make it
 // again, then defaults, pools, nodes and links POP by POP, the long-haul
-// ring, the VPNs and the clouds, one item a line.
+// ring, the VPNs and the clouds, one item a line. With areas, each POP's
+// PEs have loopbacks pinned in a block of the POP's and the areas: section
+// gives each POP's area that block as its range.
 func (pl *plan) yaml(ps pools) []byte {
 	p, c := pl.p, pl.c
 	var b bytes.Buffer
@@ -45,11 +47,21 @@ func (pl *plan) yaml(ps pools) []byte {
 			w("  # pop%d\n", i+1)
 		}
 		for _, n := range po.nodes {
-			if n.area != 0 {
+			switch {
+			case n.area != 0 && n.role == topology.RolePE && ps.popBlock > 0:
+				w("  %s: {role: %s, area: %d, loopback: %s}\n", n.name, n.role, n.area, ps.peLoopback(n.pop, n.j))
+			case n.area != 0:
 				w("  %s: {role: %s, area: %d}\n", n.name, n.role, n.area)
-			} else {
+			default:
 				w("  %s: {role: %s}\n", n.name, n.role)
 			}
+		}
+	}
+
+	if p.Areas && ps.popBlock > 0 {
+		w("\nareas:               # each POP's PE loopbacks, summarised by its ABRs (RFC 2328 3.5)\n")
+		for i := range pl.pops {
+			w("  %d: {ranges: [%s]}\n", i+1, ps.popRange(i+1))
 		}
 	}
 
