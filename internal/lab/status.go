@@ -42,7 +42,9 @@ func (l *Lab) Counts() Counts {
 			if other == n {
 				continue
 			}
-			if _, ok := n.Router.RIB().Best("", other.Model.Loopback); !ok {
+			// By longest match: behind an ABR's range, a loopback of
+			// another area is reached by the summary.
+			if _, ok := n.Router.RIB().NexthopCost("", other.Model.Loopback.Addr()); !ok {
 				c.Ready = false
 				return c
 			}
