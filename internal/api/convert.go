@@ -420,6 +420,7 @@ func wireLDPNeighbor(v ldp.Neighbor) LDPNeighbor {
 		Addresses:  v.Addresses,
 		Uptime:     text(v.Uptime),
 		Received:   v.Received,
+		OnDemand:   v.OnDemand,
 	}
 }
 

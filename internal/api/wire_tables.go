@@ -347,6 +347,7 @@ type LDPNeighbor struct {
 	Addresses  []netip.Addr `json:"addresses"`
 	Uptime     string       `json:"uptime"`
 	Received   int          `json:"labels_received"`
+	OnDemand   bool         `json:"on_demand,omitempty"`
 }
 
 // BGPNeighbor is bgp.Neighbor on the wire.

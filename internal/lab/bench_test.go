@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/intercloud/intercloud/internal/testpeer"
 	"os"
+	"strconv"
 	"runtime"
 	"testing"
 	"time"
@@ -115,6 +116,14 @@ func BenchmarkUp1000PrefixSuppression(b *testing.B) {
 	benchUp(b, generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100, PrefixSuppression: true}))
 }
 
+// BenchmarkUp1000Areas is BenchmarkUp1000's lab generated with --areas
+// --prefix-suppression: each POP's PEs in an area of their own whose
+// ABRs summarise its loopbacks, LDP by longest match and on demand to the
+// PEs (seamless MPLS, RFC 7032).
+func BenchmarkUp1000Areas(b *testing.B) {
+	benchUp(b, generated(b, generate.Params{POPs: 20, PPerPOP: 2, PEPerPOP: 16, CEPerPE: 2, Clouds: 100, PrefixSuppression: true, Areas: true}))
+}
+
 // BenchmarkUp10000 is the large goal: 10,002 routers (100 POPs of
 // 4 P and 32 PE, two CEs per PE) and 1,000 clouds, the in-memory BGP
 // transport. It needs far more memory and time than the suite may take,
@@ -122,6 +131,10 @@ func BenchmarkUp1000PrefixSuppression(b *testing.B) {
 //
 //	INTERCLOUD_BENCH_10000=1 go test -run '^$' -bench 'Up10000$' -benchtime 1x -benchmem -timeout 2h ./internal/lab
 //	INTERCLOUD_BENCH_10000=suppress go test ...   (the same with --prefix-suppression)
+//	INTERCLOUD_BENCH_10000=areas go test ...      (--areas --prefix-suppression: each POP an
+//	                                              area summarised by its ABRs, seamless MPLS)
+//
+// INTERCLOUD_BENCH_VPNS=N declares N VPNs instead of the generator's 5.
 func BenchmarkUp10000(b *testing.B) {
 	if os.Getenv("INTERCLOUD_BENCH_10000") == "" {
 		b.Skip("set INTERCLOUD_BENCH_10000=1 to run the 10,000-router bring-up (tens of GiB, many minutes)")
@@ -130,7 +143,16 @@ func BenchmarkUp10000(b *testing.B) {
 	// --prefix-suppression: as generated otherwise, its one area holds
 	// every core link's subnet, some 40 M IGP routes in all.
 	p := generate.Params{POPs: 100, PPerPOP: 4, PEPerPOP: 32, CEPerPE: 2, Clouds: 1000}
-	p.PrefixSuppression = os.Getenv("INTERCLOUD_BENCH_10000") == "suppress"
+	mode := os.Getenv("INTERCLOUD_BENCH_10000")
+	p.PrefixSuppression = mode == "suppress" || mode == "areas"
+	p.Areas = mode == "areas"
+	if v := os.Getenv("INTERCLOUD_BENCH_VPNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("INTERCLOUD_BENCH_VPNS=%q: %v", v, err)
+		}
+		p.VPNs = n
+	}
 	m := generated(b, p)
 	b.Logf("%d nodes, %d links, prefix suppression %v", len(m.Nodes), len(m.Links), p.PrefixSuppression)
 	benchUp(b, m)
