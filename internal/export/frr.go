@@ -94,9 +94,10 @@ var FastTimers = FRROptions{OSPFHello: 1, OSPFDead: 3, BGPKeepalive: 1, BGPHold:
 func (w *frrWriter) line(format string, args ...any) { fmt.Fprintf(&w.b, format+"\n", args...) }
 
 // FRR renders node's frr.conf: interfaces and addresses, OSPF with the
-// model's areas and costs, LDP or segment routing, BGP with the VPNs'
-// VRFs, RDs and RTs, route reflection, eBGP to CEs and clouds with prefix
-// lists of the clouds' allowed prefixes, and the edge's static routes.
+// model's areas and costs (and an ABR's area ranges), LDP or segment
+// routing, BGP with the VPNs' VRFs, RDs and RTs, route reflection, eBGP to
+// CEs and clouds with prefix lists of the clouds' allowed prefixes, and
+// the edge's static routes.
 // Parts FRR cannot express, or that are not a router's, are listed in a
 // comment at the top.
 func FRR(m *topology.Model, node string) ([]byte, error) {
@@ -309,6 +310,9 @@ func renderOSPF(w *frrWriter, m *topology.Model, n *topology.Node, redistribute 
 	if redistribute {
 		w.line(" redistribute static")
 	}
+	for _, r := range abrRanges(m, n) {
+		w.line(" area %s range %s", r.area, r.prefix)
+	}
 	if n.LabelMode == topology.LabelSR {
 		w.line(" capability opaque")
 		w.line(" router-info area")
@@ -322,7 +326,49 @@ func renderOSPF(w *frrWriter, m *topology.Model, n *topology.Node, redistribute 
 	w.line("!")
 }
 
+// areaRange is one address range of an area, as `area A range P`.
+type areaRange struct {
+	area   topology.Area
+	prefix netip.Prefix
+}
+
+// abrRanges lists the address ranges n summarises as an area border
+// router: when its OSPF interfaces (the loopback, core links) are in more
+// than one area, the model's ranges of each of those areas, by area and
+// in the model's order within one. Nil for a router inside one area.
+func abrRanges(m *topology.Model, n *topology.Node) []areaRange {
+	if len(m.AreaRanges) == 0 {
+		return nil
+	}
+	areas := []topology.Area{n.Area}
+	for _, ifc := range n.Interfaces {
+		if l := m.Links[ifc.LinkID]; l.Core && !l.InterAS && !slices.Contains(areas, l.Area) {
+			areas = append(areas, l.Area)
+		}
+	}
+	if len(areas) < 2 {
+		return nil
+	}
+	slices.Sort(areas)
+	var out []areaRange
+	for _, a := range areas {
+		for _, p := range m.AreaRanges[a] {
+			out = append(out, areaRange{a, p})
+		}
+	}
+	return out
+}
+
+// ldpAcrossRanges is what an LDP router of a lab with area ranges says
+// FRR's ldpd leaves out.
+const ldpAcrossRanges = "LDP across area ranges: the lab's LDP finds a label by longest match (RFC 5283) and asks access PEs for labels on demand; FRR's ldpd does neither, so where an ABR summarises an area's loopbacks into a range, LSPs (and the VPN routes over them) to the PEs behind that range do not form on FRR"
+
 func renderLDP(w *frrWriter, m *topology.Model, n *topology.Node) {
+	if len(m.AreaRanges) > 0 {
+		w.omit = append(w.omit, ldpAcrossRanges)
+		w.line("! FRR's ldpd has no RFC 5283 longest match nor downstream on demand: no LSPs to")
+		w.line("! loopbacks that an ABR's area range summarises (see the top of this file).")
+	}
 	w.line("mpls ldp")
 	w.line(" router-id %s", n.RouterID)
 	w.line(" !")

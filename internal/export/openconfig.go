@@ -161,6 +161,9 @@ func (o *ocBuilder) instances() []any {
 			"interface-attributes": obj{"interfaces": obj{"interface": ifs}},
 		}}}
 	}
+	for _, r := range abrRanges(m, n) { // nil unless a core ABR
+		o.omit = append(o.omit, fmt.Sprintf("OSPF area %s range %s: openconfig-ospfv2 has no area ranges; configure the summary on the device (FRR: `area %s range %s` under router ospf)", r.area, r.prefix, r.area, r.prefix))
+	}
 	if core && n.PrefixSuppression {
 		o.omit = append(o.omit, "prefix suppression (RFC 6860): openconfig-ospfv2 has no leaf for it; set it on the device (IOS: prefix-suppression under router ospf)")
 	}
