@@ -19,6 +19,7 @@ const showTables = `  route                 the RIB (show ip route)
   igp database [detail] the link-state database (show ip ospf database)
   igp routes            the IGP's routing table (show ip ospf route)
   igp status            the IGP process (show ip ospf)
+  igp ranges            an ABR's area ranges: active or not, the cost advertised
   ldp bindings          LDP label bindings (show mpls ldp binding)
   ldp neighbors         LDP sessions (show mpls ldp neighbor)
   sr                    SR node SIDs and their labels

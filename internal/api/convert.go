@@ -327,6 +327,16 @@ func wireIGPArea(v igp.AreaStatus) IGPArea {
 	}
 }
 
+func wireIGPRange(v igp.RangeStatus) IGPRange {
+	return IGPRange{
+		Area:       text(v.Area),
+		Prefix:     v.Prefix,
+		Active:     v.Active,
+		Advertised: v.Advertised,
+		Cost:       v.Cost,
+	}
+}
+
 func wireSRBinding(v igp.SRBinding) SRBinding {
 	return SRBinding{
 		Prefix:     v.Prefix,

@@ -121,6 +121,7 @@ func TestWireKeepsThePackagesJSON(t *testing.T) {
 	sameJSON(t, wireIGPDatabaseScope)
 	sameJSON(t, wireIGPRoute)
 	sameJSON(t, wireIGPStatus)
+	sameJSON(t, wireIGPRange)
 	sameJSON(t, wireSRBinding)
 	sameJSON(t, wireAdjSID)
 	sameJSON(t, wireFRRReport)
@@ -147,7 +148,7 @@ func TestWireDataConvertsEveryTable(t *testing.T) {
 		filledValue[router.InterfaceTable](t), filledValue[router.RouteTable](t), filledValue[router.LFIBTable](t),
 		filledValue[[]router.Event](t), filledValue[lab.SecurityGroupTable](t), filledValue[*lab.CloudAdvertised](t),
 		filledValue[[]srte.PolicyView](t), filledValue[[]igp.Neighbor](t), filledValue[[]igp.DatabaseScope](t),
-		filledValue[[]igp.Route](t), filledValue[igp.Status](t), filledValue[[]igp.SRBinding](t), filledValue[lab.FRRReport](t),
+		filledValue[[]igp.Route](t), filledValue[igp.Status](t), filledValue[[]igp.RangeStatus](t), filledValue[[]igp.SRBinding](t), filledValue[lab.FRRReport](t),
 		filledValue[[]ldp.Binding](t), filledValue[[]ldp.Neighbor](t), filledValue[[]bgp.Neighbor](t),
 		filledValue[[]bgp.RouteView](t), filledValue[bgp.NeighborDetail](t), filledValue[[]lab.VRFInfo](t),
 	} {

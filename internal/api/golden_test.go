@@ -133,6 +133,7 @@ func TestWireGolden(t *testing.T) {
 		table("pe1", "igp database detail", ""),
 		table("pe1", "igp routes", ""),
 		table("pe1", "igp status", ""),
+		table("pe1", "igp ranges", ""),
 		table("pe1", "ldp bindings", ""),
 		table("pe1", "ldp neighbors", ""),
 		table("pe1", "sr", ""),

@@ -276,6 +276,7 @@ func TestOpenAPIDescribesLiveAnswers(t *testing.T) {
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/database/detail", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/routes", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/status", want: 200},
+		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/igp/ranges", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/ldp/bindings", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/ldp/neighbors", want: 200},
 		{op: "GET /api/v1/nodes/{node}/{table...}", method: "GET", path: "/api/v1/nodes/pe1/sr", want: 200},

@@ -17,6 +17,7 @@ var tableData = map[string]any{
 	"igp database detail":       []IGPDatabaseScope{},
 	"igp routes":                []IGPRoute{},
 	"igp status":                IGPStatus{},
+	"igp ranges":                []IGPRange{},
 	"ldp bindings":              []LDPBinding{},
 	"ldp neighbors":             []LDPNeighbor{},
 	"sr":                        []SRBinding{},
@@ -61,6 +62,8 @@ func tableName(table string) string {
 		return "igp neighbors"
 	case "igp routes", "igp route":
 		return "igp routes"
+	case "igp ranges", "igp range":
+		return "igp ranges"
 	case "ldp bindings", "ldp binding":
 		return "ldp bindings"
 	case "ldp neighbors", "ldp neighbor":

@@ -85,6 +85,8 @@ func wireData(data any) any {
 		return wireSlice(t, wireIGPRoute)
 	case igp.Status:
 		return wireIGPStatus(t)
+	case []igp.RangeStatus:
+		return wireSlice(t, wireIGPRange)
 	case []igp.SRBinding:
 		return wireSlice(t, wireSRBinding)
 	case lab.FRRReport:

@@ -262,6 +262,16 @@ type IGPArea struct {
 	LSAs       int    `json:"lsas"`
 }
 
+// IGPRange is igp.RangeStatus on the wire: an ABR's area range, active
+// while a route of its area falls in it, and then advertised at Cost.
+type IGPRange struct {
+	Area       string       `json:"area"`
+	Prefix     netip.Prefix `json:"prefix"`
+	Active     bool         `json:"active"`
+	Advertised bool         `json:"advertised"`
+	Cost       uint32       `json:"cost,omitempty"`
+}
+
 // SRBinding is igp.SRBinding on the wire.
 type SRBinding struct {
 	Prefix     netip.Prefix `json:"prefix"`

@@ -19,7 +19,7 @@ var ErrNoNode = errors.New("no such node")
 
 // Tables lists what Show can show, as `intercloud show NODE ...` spells it.
 var Tables = []string{"route", "fib", "lfib", "interfaces", "igp neighbors", "igp database", "igp database detail",
-	"igp routes", "igp status", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp evpn", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy", "advertised", "tunnels"}
+	"igp routes", "igp status", "igp ranges", "ldp bindings", "ldp neighbors", "sr", "frr", "bgp summary", "bgp vpnv4", "bgp ipv4 unicast", "bgp evpn", "bgp neighbor ADDRESS|NODE", "vrf [NAME [routes]]", "events", "security-groups", "sr-policy", "advertised", "tunnels"}
 
 // Show returns one of a node's tables as data and as the text FRR's vtysh
 // would print for it. table is one of Tables, words joined by spaces or
@@ -101,6 +101,9 @@ func (l *Lab) Show(node, table, vrf string) (any, string, error) {
 		case "igp status":
 			st := n.IGP.Status()
 			data, text = st, ospfStatus(st)
+		case "igp ranges", "igp range":
+			rg := abrRanges(n.IGP)
+			data, text = rg, ospfRanges(rg)
 		case "ldp bindings", "ldp binding":
 			b := n.LDP.Bindings()
 			data, text = b, ldpBindings(b)
@@ -251,6 +254,38 @@ func ospfStatus(s igp.Status) string {
 		fmt.Fprintf(&b, " Area ID: %s\n   Number of interfaces in this area: %d\n   Number of fully adjacent neighbors in this area: %d\n   Number of LSA %d\n",
 			a.Area, a.Interfaces, a.Full, a.LSAs)
 	}
+	return b.String()
+}
+
+// abrRanges are the area ranges in is summarising: none unless it is an
+// ABR. The model gives an area's ranges to every router in the area, and
+// only a border router does anything with them, as only an ABR's FRR
+// configuration has `area A range P` lines (internal/export).
+func abrRanges(in *igp.Instance) []igp.RangeStatus {
+	if !in.Status().ABR {
+		return []igp.RangeStatus{}
+	}
+	if rg := in.Ranges(); rg != nil {
+		return rg
+	}
+	return []igp.RangeStatus{}
+}
+
+// ospfRanges is shaped like the area range lines of FRR's "show ip
+// ospf": an ABR's ranges, each advertised while a route of its area
+// falls in it (active), at the largest cost of those routes.
+func ospfRanges(rs []igp.RangeStatus) string {
+	var b strings.Builder
+	w := table(&b)
+	fmt.Fprintln(w, "Area\tRange\tStatus\tCost")
+	for _, r := range rs {
+		status, cost := "Advertise/inactive", "-"
+		if r.Active {
+			status, cost = "Advertise/active", fmt.Sprint(r.Cost)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Area, r.Prefix, status, cost)
+	}
+	w.Flush()
 	return b.String()
 }
 
