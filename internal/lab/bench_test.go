@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"github.com/intercloud/intercloud/internal/testpeer"
 	"os"
-	"strconv"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -35,6 +35,9 @@ func benchUp(b *testing.B, m *topology.Model) {
 			runtime.ReadMemStats(&ms)
 			fmt.Fprintf(os.Stderr, "%s: %v of wall time, %v of CPU, lab time %v, heap %d MB, from the OS %d MB\n",
 				what, time.Since(start).Round(time.Second), (testpeer.ProcessCPU() - cpu).Round(time.Second), labTime, ms.HeapAlloc>>20, ms.Sys>>20)
+			// The heap profile too, each time: a lab that runs out of
+			// memory leaves the last one behind.
+			testpeer.WriteHeapProfile(b)
 		}
 	}
 	for i := 0; i < b.N; i++ {
