@@ -2,7 +2,6 @@ package lab
 
 import (
 	"fmt"
-	"github.com/intercloud/intercloud/internal/testpeer"
 	"os"
 	"runtime"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/generate"
 	"github.com/intercloud/intercloud/internal/router"
+	"github.com/intercloud/intercloud/internal/testpeer"
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
