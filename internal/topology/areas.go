@@ -16,10 +16,13 @@ type areaSpec struct {
 	Area     Area
 	Ranges   []netip.Prefix
 	RangePos []Pos
+	// NSSA makes the area a not-so-stubby area (RFC 3101); NoSummary, with
+	// it, a totally NSSA (no summaries but a default route come in).
+	NSSA, NoSummary bool
 	at
 }
 
-var areaKeys = []string{"ranges"}
+var areaKeys = []string{"ranges", "nssa", "no_summary"}
 
 // areas reads the areas: section, a mapping of area id (0, 1 or 0.0.0.1)
 // to the area's settings.
@@ -48,8 +51,13 @@ func (c *decoder) areas(n *yaml.Node, s *spec) {
 		what := "area " + a.String()
 		c.mapping(v, what, areaKeys, func(key string, v *yaml.Node) {
 			as.set(key, posOf(c.deref(v)))
-			if key == "ranges" {
+			switch key {
+			case "ranges":
 				c.ranges(v, what, as)
+			case "nssa":
+				as.NSSA, _ = c.boolean(v, what+" nssa")
+			case "no_summary":
+				as.NoSummary, _ = c.boolean(v, what+" no_summary")
 			}
 		})
 		s.Areas = append(s.Areas, as)
@@ -81,9 +89,10 @@ func (c *decoder) ranges(n *yaml.Node, what string, as *areaSpec) {
 }
 
 // resolveAreas checks the areas: section against the links and fills
-// Model.AreaRanges: each area must be one a core link is in, and a range
-// may appear once, in one area (ranges of different areas may not
-// overlap; nested ranges of one area may, the longest wins).
+// Model.AreaRanges and Model.NSSAs: each area must be one a core link is
+// in, and a range may appear once, in one area (ranges of different areas
+// may not overlap; nested ranges of one area may, the longest wins). The
+// backbone cannot be an NSSA, and no_summary needs nssa.
 func (r *resolver) resolveAreas() {
 	if len(r.s.Areas) == 0 {
 		return
@@ -113,6 +122,17 @@ func (r *resolver) resolveAreas() {
 			}
 			r.d.errorf(as.pos, hint, "area %s in areas is used by no core link", as.Area)
 			continue
+		}
+		switch {
+		case as.NSSA && as.Area == 0:
+			r.d.errorf(as.where("nssa"), "make a non-backbone area the NSSA", "area %s is the backbone: it cannot be an NSSA", as.Area)
+		case as.NoSummary && !as.NSSA:
+			r.d.errorf(as.where("no_summary"), "add nssa: true for a totally NSSA", "area %s has no_summary but is not an NSSA", as.Area)
+		case as.NSSA:
+			if r.m.NSSAs == nil {
+				r.m.NSSAs = map[Area]NSSA{}
+			}
+			r.m.NSSAs[as.Area] = NSSA{NoSummary: as.NoSummary}
 		}
 		for i, p := range as.Ranges {
 			bad := false

@@ -111,3 +111,67 @@ func TestNestedRangesOfOneAreaAreAllowed(t *testing.T) {
 		t.Errorf("area 1 has %d ranges, want 2", got)
 	}
 }
+
+func TestNSSAAndTotallyNSSAAreasAreReadBesideTheirRanges(t *testing.T) {
+	res, err := Load("t.yaml", []byte(areasLab+"areas:\n  1: {nssa: true, no_summary: true, ranges: [10.255.1.0/24]}\n  2: {nssa: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Model
+	if len(m.NSSAs) != 2 || m.NSSAs[1] != (NSSA{NoSummary: true}) || m.NSSAs[2] != (NSSA{}) {
+		t.Errorf("NSSAs = %+v, want area 1 totally NSSA and area 2 NSSA", m.NSSAs)
+	}
+	if len(m.AreaRanges[1]) != 1 {
+		t.Errorf("area 1 ranges = %v, want its one range", m.AreaRanges[1])
+	}
+	b, _ := json.Marshal(m)
+	if !strings.Contains(string(b), `"nssa_areas":{"0.0.0.1":{"no_summary":true},"0.0.0.2":{}}`) {
+		t.Errorf("model JSON lacks the NSSA areas: %s", b)
+	}
+}
+
+func TestAnAreaWithOnlyRangesIsNoNSSA(t *testing.T) {
+	res, err := Load("t.yaml", []byte(areasLab+"areas:\n  1: {ranges: [10.255.1.0/24], nssa: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Model.NSSAs != nil {
+		t.Errorf("NSSAs = %v, want none", res.Model.NSSAs)
+	}
+	b, _ := json.Marshal(res.Model)
+	if strings.Contains(string(b), "nssa_areas") {
+		t.Errorf("model JSON has nssa_areas without an NSSA")
+	}
+}
+
+func TestNSSAErrorsPointAtTheirLineAndColumn(t *testing.T) {
+	cases := []struct {
+		name, areas string
+		want        []string
+	}{
+		{"backbone", "areas:\n  0: {nssa: true}\n",
+			[]string{`t.yaml:8:13: area 0.0.0.0 is the backbone: it cannot be an NSSA (make a non-backbone area the NSSA)`}},
+		{"no_summary alone", "areas:\n  1: {no_summary: true}\n",
+			[]string{`t.yaml:8:19: area 0.0.0.1 has no_summary but is not an NSSA (add nssa: true for a totally NSSA)`}},
+		{"no_summary with nssa false", "areas:\n  2:\n    nssa: false\n    no_summary: true\n",
+			[]string{`t.yaml:10:17: area 0.0.0.2 has no_summary but is not an NSSA (add nssa: true for a totally NSSA)`}},
+		{"not a boolean", "areas:\n  1: {nssa: yes please}\n",
+			[]string{`t.yaml:8:13: area 0.0.0.1 nssa must be a boolean, not the text "yes please" (true or false)`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("t.yaml", []byte(areasLab+tc.areas))
+			var ds Diagnostics
+			if !errors.As(err, &ds) {
+				t.Fatalf("want diagnostics, got %v", err)
+			}
+			var got []string
+			for _, d := range ds.Errors() {
+				got = append(got, d.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("diagnostics:\n got: %q\nwant: %q", got, tc.want)
+			}
+		})
+	}
+}

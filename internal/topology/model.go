@@ -33,8 +33,20 @@ type Model struct {
 	// summary per range into the other areas in place of the routes the
 	// range covers.
 	AreaRanges map[Area][]netip.Prefix `json:"area_ranges,omitempty"`
+	// NSSAs are the areas the areas: section makes not-so-stubby (RFC
+	// 3101): no AS-external LSAs come in; their ASBRs originate NSSA
+	// externals (type 7), which the border routers translate for the
+	// backbone.
+	NSSAs map[Area]NSSA `json:"nssa_areas,omitempty"`
 
 	byName map[string]*Node
+}
+
+// NSSA is an NSSA area's setting.
+type NSSA struct {
+	// NoSummary makes it a totally NSSA: its border routers send it a
+	// default route and no other summaries.
+	NoSummary bool `json:"no_summary,omitempty"`
 }
 
 // Role is what a node does in the network.
