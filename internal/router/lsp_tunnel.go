@@ -19,8 +19,9 @@ import (
 // lspTunnelHop resolves an LSP nexthop with a Tunnel. use is false when
 // it should resolve as a plain one instead (UnlessLSP and an LSP to
 // Addr); hop is nil when the tunnel's far end does not resolve (row is
-// then inactive).
-func (m *ribManager) lspTunnelHop(nh LSPNexthop, row LFIBRow) (hop *lspHop, out LFIBRow, use bool) {
+// then inactive). The row names the tunnel only when it is shown
+// (withRow): naming it is most of the cost of an LFIB with many tunnels.
+func (m *ribManager) lspTunnelHop(nh LSPNexthop, row LFIBRow, withRow bool) (hop *lspHop, out LFIBRow, use bool) {
 	if len(m.tables) == 0 || m.tables[0] == nil {
 		row.Inactive = true
 		return nil, row, true
@@ -34,7 +35,9 @@ func (m *ribManager) lspTunnelHop(nh LSPNexthop, row LFIBRow) (hop *lspHop, out 
 		row.Inactive = true
 		return nil, row, true
 	}
-	row.Tunnel = rn.tunnel.String()
+	if withRow {
+		row.Tunnel = rn.tunnel.String()
+	}
 	return &lspHop{op: opSwapEncap, out: nh.OutLabel, gw: nh.Addr, tunnel: rn.tunnel}, row, true
 }
 

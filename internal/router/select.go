@@ -295,7 +295,7 @@ func (m *ribManager) computeLFIB(ifaces []*iface, keepRows bool) (*lfib, []LFIBR
 				// Into an IP tunnel unless an LSP reaches Addr (lsp_tunnel.go);
 				// either way it follows the default table.
 				m.lfibResolves = true
-				if h, tr, use := m.lspTunnelHop(nh, row); use {
+				if h, tr, use := m.lspTunnelHop(nh, row, keepRows); use {
 					if h != nil {
 						e.hops = append(e.hops, *h)
 					}
