@@ -91,7 +91,7 @@ func (ifc *iface) tick() {
 
 func (ifc *iface) sendHello() {
 	in := ifc.in
-	h := &Hello{RouterID: in.rid, Area: ifc.area.id, Addr: ifc.addr.Addr(),
+	h := &Hello{RouterID: in.rid, Area: ifc.area.id, NSSA: ifc.area.nssa, Addr: ifc.addr.Addr(),
 		HelloInterval: in.cfg.Timers.Hello, DeadInterval: in.cfg.Timers.Dead}
 	if ifc.nbr != nil {
 		h.Neighbors = []netip.Addr{ifc.nbr.rid}
@@ -101,8 +101,9 @@ func (ifc *iface) sendHello() {
 
 func (ifc *iface) hello(h *Hello) {
 	in := ifc.in
-	// Mismatched areas or timers never form an adjacency, as in OSPF.
-	if h.Area != ifc.area.id || h.HelloInterval != in.cfg.Timers.Hello || h.DeadInterval != in.cfg.Timers.Dead {
+	// Mismatched areas, area types (the options' N-bit) or timers never
+	// form an adjacency, as in OSPF.
+	if h.Area != ifc.area.id || h.NSSA != ifc.area.nssa || h.HelloInterval != in.cfg.Timers.Hello || h.DeadInterval != in.cfg.Timers.Dead {
 		return
 	}
 	n := ifc.neighborFor(h.RouterID, h.Addr)
@@ -162,8 +163,10 @@ func (in *Instance) summaryFor(a *area) []*LSA {
 	for _, l := range a.db {
 		out = append(out, l)
 	}
-	for _, l := range in.external {
-		out = append(out, l)
+	if !a.nssa {
+		for _, l := range in.external {
+			out = append(out, l)
+		}
 	}
 	sortLSAs(out)
 	return out
@@ -184,6 +187,9 @@ func (ifc *iface) dbDesc(d *DBDesc) {
 	in := ifc.in
 	var req []*LSA
 	for _, l := range d.LSAs {
+		if !ifc.area.accepts(l.Type) {
+			continue
+		}
 		cur := in.lookup(ifc.area, l)
 		if cur == nil || newer(l, cur) {
 			k := l.key()

@@ -23,16 +23,25 @@ import (
 // prefix and an SR LSP to a router in another area needs that router's
 // /32 with its SID there; the range then only saves the routes without
 // SIDs (transit subnets, LDP routers' loopbacks).
+//
+// Into a totally NSSA goes a default route and, by the same exception,
+// the summaries of prefixes with SIDs only; into any NSSA no
+// ASBR-summary, and into no area one for an ASBR reached through an NSSA
+// (its externals are type 7s, translated by the border routers; nssa.go).
 func (in *Instance) summariesInto(a *area) []*LSA {
 	var out []*LSA
+	total := a.nssa && a.noSummary
+	if total {
+		out = append(out, &LSA{Type: TypeSummary, ID: defaultRoute.Addr(), AdvRouter: in.rid, Prefix: defaultRoute, Metric: defaultMetric})
+	}
 	var ranges map[netip.Prefix]uint32 // active range -> its cost
 	for i := range in.routes {
 		r, x := &in.routes[i], &in.info[i]
-		if !in.summarise(a, x.typ, x.area, x.cost, r.Nexthops) {
+		if total && x.sid < 0 || !in.summarise(a, x.typ, x.area, x.cost, r.Nexthops) {
 			continue
 		}
 		alone := true // the prefix is summarised on its own
-		if x.typ == IntraArea {
+		if x.typ == IntraArea && !total {
 			if rg, ok := in.rangeOf(x.area, r.Prefix); ok {
 				if c, seen := ranges[rg]; !seen || x.cost > c {
 					if ranges == nil {
@@ -56,13 +65,19 @@ func (in *Instance) summariesInto(a *area) []*LSA {
 		out = append(out, &LSA{Type: TypeSummary, ID: rg.Addr(), AdvRouter: in.rid, Prefix: rg, Metric: cost})
 	}
 	for _, s := range in.asbrs {
-		if !in.summarise(a, s.typ, s.area, s.cost, s.hops) {
+		if a.nssa || total || in.nssaArea(s.area) || !in.summarise(a, s.typ, s.area, s.cost, s.hops) {
 			continue
 		}
 		id := addr4(s.rid)
 		out = append(out, &LSA{Type: TypeASBRSummary, ID: id, AdvRouter: in.rid, Prefix: netip.PrefixFrom(id, 32), Metric: s.cost})
 	}
 	return out
+}
+
+// nssaArea reports whether area id is one of our NSSAs.
+func (in *Instance) nssaArea(id Area) bool {
+	a := in.findArea(id)
+	return a != nil && a.nssa
 }
 
 // rangeOf returns the longest of area a's ranges that holds p.

@@ -10,6 +10,9 @@ import (
 // Area is an OSPF area id; 0 is the backbone.
 type Area = topology.Area
 
+// NSSA is an NSSA area's setting (RFC 3101): NoSummary for a totally NSSA.
+type NSSA = topology.NSSA
+
 // Backbone is area 0.0.0.0.
 const Backbone Area = 0
 
@@ -31,7 +34,10 @@ type Config struct {
 	SRGBBase uint32
 	// Redistribute is originated as AS-external LSAs (type 5, E2) with
 	// ExternalMetric (20 when zero): an edge router's static or connected
-	// prefixes, such as the loopbacks of a cloud's compute nodes.
+	// prefixes, such as the loopbacks of a cloud's compute nodes. Into an
+	// NSSA the router attaches to they go as NSSA-external LSAs (type 7),
+	// and only there when all its areas are NSSAs (then with the P-bit,
+	// for the border routers to translate; nssa.go).
 	Redistribute   []netip.Prefix
 	ExternalMetric uint32
 	// FastReroute computes a loop-free alternate (RFC 5286) for each
@@ -56,6 +62,13 @@ type Config struct {
 	// own summaries (area.go), and it ignores other ABRs' summaries of
 	// its active ranges.
 	Ranges map[Area][]netip.Prefix
+	// NSSA lists the router's areas that are not-so-stubby (RFC 3101):
+	// no AS-external LSAs enter them, their ASBRs originate type 7s, and
+	// their border routers translate those into type 5s for the backbone
+	// (the ranges of the area aggregating them) and send the area a
+	// default route — with NoSummary as their only summary (nssa.go).
+	// Neighbours must agree on it, as on the area id.
+	NSSA   map[Area]NSSA
 	Timers Timers
 }
 
@@ -140,8 +153,8 @@ func (c Config) withDefaults() Config {
 // node's other non-VRF interfaces passive (so that what hangs off the core,
 // like a cloud's uplink, is reachable across it), and the node SID when
 // the node is in SR mode, fast reroute unless the node turns it off, and
-// prefix suppression if it turns that on, and the address ranges of the
-// areas its interfaces are in.
+// prefix suppression if it turns that on, and the address ranges and
+// NSSA settings of the areas its interfaces are in.
 // Redistribution and timers are left to the caller.
 func FromModel(m *topology.Model, n *topology.Node) Config {
 	c := Config{RouterID: n.RouterID, Loopback: n.Loopback, Interfaces: map[string]Interface{}}
@@ -172,6 +185,12 @@ func FromModel(m *topology.Model, n *topology.Node) Config {
 				c.Ranges = map[Area][]netip.Prefix{}
 			}
 			c.Ranges[i.Area] = rs
+		}
+		if x, ok := m.NSSAs[i.Area]; ok {
+			if c.NSSA == nil {
+				c.NSSA = map[Area]NSSA{}
+			}
+			c.NSSA[i.Area] = x
 		}
 	}
 	return c

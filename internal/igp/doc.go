@@ -2,7 +2,8 @@
 // point-to-point links — hellos with a two-way check, database exchange,
 // reliable flooding of sequenced, aged LSAs, per-area SPF with equal-cost
 // multipath, ABR summaries (with area address ranges, RFC 2328 3.5), AS
-// externals (E2) — and carries segment-routing
+// externals (E2), NSSAs and totally NSSAs (RFC 3101, nssa.go) — and
+// carries segment-routing
 // node SIDs and adjacency SIDs the way OSPF's extended prefix and extended
 // link opaque LSAs do (RFC 8665). Fast reroute computes loop-free
 // alternates (RFC 5286) and, where none exists, TI-LFA repair lists with

@@ -40,8 +40,8 @@ func (in *Instance) flood(a *area, l *LSA, from *neighbor) {
 		if n == nil || n == from || n.state < StateExchange {
 			continue
 		}
-		if !l.Type.asScope() && ifc.area != a {
-			continue
+		if !l.Type.asScope() && ifc.area != a || l.Type.asScope() && ifc.area.nssa {
+			continue // AS-external LSAs stay out of NSSAs
 		}
 		n.queue(l)
 	}
@@ -80,6 +80,10 @@ func (ifc *iface) lsUpdate(u *LSUpdate) {
 	changed := false
 	for _, l := range u.LSAs {
 		k := l.key()
+		if !ifc.area.accepts(l.Type) {
+			delete(n.want, k)
+			continue
+		}
 		db := in.dbFor(ifc.area, l.Type)
 		cur := db[k]
 		switch {
@@ -104,6 +108,18 @@ func (ifc *iface) lsUpdate(u *LSUpdate) {
 	if changed {
 		in.scheduleSPF()
 	}
+}
+
+// accepts reports whether LSAs of type t belong in area a: no type 5s in
+// an NSSA, no type 7s outside one (RFC 3101 2.4).
+func (a *area) accepts(t LSAType) bool {
+	switch t {
+	case TypeExternal:
+		return !a.nssa
+	case TypeNSSA:
+		return a.nssa
+	}
+	return true
 }
 
 // install puts l into its database, noting our own.

@@ -49,6 +49,9 @@ type Instance struct {
 	asbrs      []asbrRoute
 	srBindings []SRBinding
 	repairs    []tiRepair // TI-LFA repairs, by routeInfo.rep
+	// translate are the type 5s this NSSA border router originates for
+	// its NSSAs' type 7s after the last run (nssa.go), sorted by prefix.
+	translate []translation
 }
 
 // area is one OSPF area the router attaches to.
@@ -61,6 +64,10 @@ type area struct {
 	ifaces  []*iface
 	spf     areaSPF
 	info    string // "intra-area 0.0.0.0", shared by its routes
+	// nssa: a not-so-stubby area (RFC 3101); noSummary: a totally NSSA.
+	nssa, noSummary bool
+	// translator: we translate its type 7s (elected at the last run).
+	translator bool
 }
 
 // New returns an IGP instance for the router behind env; Start runs it.
@@ -117,6 +124,9 @@ func (in *Instance) area(id Area) *area {
 		}
 	}
 	a := &area{id: id, db: map[key]*LSA{}, routers: map[uint32]*LSA{}, self: map[key]bool{}, info: "intra-area " + id.String()}
+	if x, ok := in.cfg.NSSA[id]; ok && id != Backbone {
+		a.nssa, a.noSummary = true, x.NoSummary
+	}
 	in.areas = append(in.areas, a)
 	slices.SortFunc(in.areas, func(x, y *area) int { return int(x.id) - int(y.id) })
 	return a
@@ -200,5 +210,16 @@ func (in *Instance) receive(name string, msg any) {
 		ifc.lsRequest(m)
 	case *LSUpdate:
 		ifc.lsUpdate(m)
+	}
+}
+
+// SetRedistribute replaces the prefixes the router redistributes
+// (Config.Redistribute): their external LSAs follow at the next
+// origination pass, withdrawn ones flushed. Call it under the router's
+// control-plane lock.
+func (in *Instance) SetRedistribute(ps []netip.Prefix) {
+	in.cfg.Redistribute = slices.Clone(ps)
+	if in.started {
+		in.scheduleOriginate()
 	}
 }

@@ -15,6 +15,7 @@ const (
 	TypeSummary     LSAType = 3 // summary-LSA for a network
 	TypeASBRSummary LSAType = 4
 	TypeExternal    LSAType = 5
+	TypeNSSA        LSAType = 7  // NSSA-external (RFC 3101): an external with area scope
 	TypeOpaqueArea  LSAType = 10 // router information (SR) and extended prefix (prefix SID)
 )
 
@@ -28,6 +29,8 @@ func (t LSAType) String() string {
 		return "asbr-summary"
 	case TypeExternal:
 		return "as-external"
+	case TypeNSSA:
+		return "nssa-external"
 	case TypeOpaqueArea:
 		return "opaque-area"
 	}
@@ -69,6 +72,12 @@ type LSA struct {
 	// router id as a /32 for type 4) and its metric (type 2 for externals).
 	Prefix netip.Prefix
 	Metric uint32
+	// External and NSSA-external LSAs: the forwarding address (invalid
+	// for none: traffic goes to the advertising router), and for type 7
+	// the P-bit, which asks the NSSA's border routers to translate it into
+	// a type 5 for the rest of the AS (RFC 3101 2.3).
+	Forward   netip.Addr
+	Propagate bool
 	// Opaque LSAs.
 	SRGB *SRGB      // router information
 	SID  *PrefixSID // extended prefix (Prefix holds the prefix)
@@ -150,7 +159,7 @@ func addr4(x uint32) netip.Addr {
 
 func (l *LSA) key() key {
 	k := key{typ: l.Type, bits: 32, id: u32(l.ID), adv: u32(l.AdvRouter)}
-	if l.Type == TypeSummary || l.Type == TypeExternal {
+	if l.Type == TypeSummary || l.Type == TypeExternal || l.Type == TypeNSSA {
 		k.bits = uint8(l.Prefix.Bits())
 	}
 	return k
@@ -182,7 +191,8 @@ func newer(a, b *LSA) bool {
 // sameContent reports whether two instances advertise the same thing, so
 // that re-originating would change nothing but the sequence number.
 func sameContent(a, b *LSA) bool {
-	if a.Type != b.Type || a.Flags != b.Flags || a.Prefix != b.Prefix || a.Metric != b.Metric || a.Flushed != b.Flushed {
+	if a.Type != b.Type || a.Flags != b.Flags || a.Prefix != b.Prefix || a.Metric != b.Metric || a.Flushed != b.Flushed ||
+		a.Forward != b.Forward || a.Propagate != b.Propagate {
 		return false
 	}
 	if !slices.Equal(a.Links, b.Links) {

@@ -14,6 +14,7 @@ import (
 type Hello struct {
 	RouterID      netip.Addr
 	Area          Area
+	NSSA          bool       // the area is an NSSA (the options' N-bit)
 	Addr          netip.Addr // the sender's interface address
 	HelloInterval time.Duration
 	DeadInterval  time.Duration

@@ -127,6 +127,9 @@ func (in *Instance) desiredArea(a *area) []*LSA {
 	if in.isABR() {
 		out = append(out, in.summariesInto(a)...)
 	}
+	if a.nssa {
+		out = append(out, in.nssaInto(a)...)
+	}
 	sortLSAs(out)
 	return out
 }
@@ -139,7 +142,7 @@ func (in *Instance) routerLSA(a *area) *LSA {
 	if in.isABR() {
 		l.Flags |= FlagABR
 	}
-	if len(in.cfg.Redistribute) > 0 {
+	if in.isASBR() {
 		l.Flags |= FlagASBR
 	}
 	for _, ifc := range a.ifaces {
@@ -187,15 +190,34 @@ func (in *Instance) extLinks(a *area) []*LSA {
 	return out
 }
 
-// desiredExternal lists the AS-external LSAs for redistributed prefixes.
+// desiredExternal lists the AS-external LSAs for redistributed prefixes
+// (none from a router all of whose areas are NSSAs: it originates type 7s
+// instead) and, as an NSSA translator, for its NSSAs' type 7s (nssa.go).
 func (in *Instance) desiredExternal() []*LSA {
 	var out []*LSA
-	for _, p := range in.cfg.Redistribute {
-		p = p.Masked()
-		out = append(out, &LSA{Type: TypeExternal, ID: p.Addr(), AdvRouter: in.rid, Prefix: p, Metric: in.cfg.ExternalMetric})
+	if !in.onlyNSSA() {
+		for _, p := range in.cfg.Redistribute {
+			p = p.Masked()
+			out = append(out, &LSA{Type: TypeExternal, ID: p.Addr(), AdvRouter: in.rid, Prefix: p, Metric: in.cfg.ExternalMetric})
+		}
+	}
+	seen := make(map[key]bool, len(out))
+	for _, l := range out {
+		seen[l.key()] = true
+	}
+	for _, l := range in.translated() {
+		if !seen[l.key()] { // our own redistribution of the prefix comes first
+			out = append(out, l)
+		}
 	}
 	sortLSAs(out)
 	return out
+}
+
+// isASBR reports whether the router originates external routes: it
+// redistributes, or translates NSSA externals into AS externals.
+func (in *Instance) isASBR() bool {
+	return len(in.cfg.Redistribute) > 0 || len(in.translate) > 0
 }
 
 // srgbSize is the size of the SRGB the router advertises.

@@ -207,6 +207,9 @@ func (in *Instance) runSPF() {
 	in.interRoutes(tab, examined, active, now)
 	asbrs := in.asbrRoutes(t, examined, now)
 	in.externalRoutes(tab, asbrs, now)
+	in.nssaRoutes(tab, now) // nssa.go
+	in.electTranslators()
+	in.translate = in.translations(now)
 	if in.cfg.SR {
 		in.resolveSIDs(tab, now)
 	}
@@ -440,15 +443,25 @@ func (in *Instance) asbrRoutes(t *nhSets, examined []*area, now time.Time) map[u
 }
 
 // externalRoutes adds AS-external routes (type 2 metrics only) through
-// the ASBRs the router can reach (RFC 2328 16.4).
+// the ASBRs the router can reach (RFC 2328 16.4), or, for an LSA with a
+// forwarding address (an NSSA translator's), through the intra- or
+// inter-area route to that address.
 func (in *Instance) externalRoutes(tab *table, asbrs map[uint32]*asbrRoute, now time.Time) {
 	for _, l := range in.external {
 		if l.Type != TypeExternal || l.AdvRouter == in.rid || l.Metric >= LSInfinity || !l.usable(now) {
 			continue
 		}
-		if a := asbrs[u32(l.AdvRouter)]; a != nil {
-			tab.offer(l.Prefix, ExternalE2, a.area, a.cost, l.Metric, a.nh, -1, a.rid)
+		a := asbrs[u32(l.AdvRouter)]
+		if a == nil {
+			continue
 		}
+		if fa := l.Forward; fa.IsValid() && !fa.IsUnspecified() {
+			if c, ok := tab.lookupForward(fa); ok {
+				tab.offer(l.Prefix, ExternalE2, c.area, c.cost, l.Metric, c.nh, -1, c.adv)
+			}
+			continue
+		}
+		tab.offer(l.Prefix, ExternalE2, a.area, a.cost, l.Metric, a.nh, -1, a.rid)
 	}
 }
 

@@ -92,7 +92,7 @@ type LSAInfo struct {
 
 // LSADetail is the body of an LSA, for "show ip ospf database ... detail".
 type LSADetail struct {
-	Flags      []string         `json:"flags,omitempty"` // "ABR", "ASBR"
+	Flags      []string         `json:"flags,omitempty"` // "ABR", "ASBR"; "P" on a type 7 to translate
 	Links      []RouterLinkInfo `json:"links,omitempty"`
 	MetricType string           `json:"metric_type,omitempty"` // externals: "E2"
 	OpaqueType string           `json:"opaque_type,omitempty"`
@@ -151,7 +151,7 @@ func lsaInfo(l *LSA, now time.Time, detail bool) LSAInfo {
 	switch l.Type {
 	case TypeRouter:
 		i.LinkCount = len(l.Links)
-	case TypeSummary, TypeExternal, TypeASBRSummary:
+	case TypeSummary, TypeExternal, TypeASBRSummary, TypeNSSA:
 		i.Route, i.Metric = l.Prefix, l.Metric
 	case TypeOpaqueArea:
 		i.Route = l.Prefix
@@ -173,8 +173,11 @@ func lsaInfo(l *LSA, now time.Time, detail bool) LSAInfo {
 			d.Links = append(d.Links, RouterLinkInfo{Type: "stub network", LinkID: k.Prefix.Addr(), LinkData: mask(k.Prefix.Bits()), Metric: k.Metric})
 		}
 	}
-	if l.Type == TypeExternal {
+	if l.Type == TypeExternal || l.Type == TypeNSSA {
 		d.MetricType = "E2"
+	}
+	if l.Propagate {
+		d.Flags = append(d.Flags, "P") // a type 7 to translate
 	}
 	if l.Type == TypeOpaqueArea {
 		switch {
@@ -269,7 +272,7 @@ type AreaStatus struct {
 
 // Status summarises the instance.
 func (in *Instance) Status() Status {
-	s := Status{RouterID: in.rid, ABR: in.isABR(), ASBR: len(in.cfg.Redistribute) > 0, SR: in.cfg.SR,
+	s := Status{RouterID: in.rid, ABR: in.isABR(), ASBR: in.isASBR(), SR: in.cfg.SR,
 		PrefixSuppression: in.cfg.PrefixSuppression, SPFRuns: in.spfRuns, LastSPF: in.lastSPF, External: len(in.external)}
 	for _, a := range in.areas {
 		as := AreaStatus{Area: a.id, Interfaces: len(a.ifaces), LSAs: len(a.db)}
