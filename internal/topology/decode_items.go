@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -423,7 +424,7 @@ func (c *decoder) endpoint(n *yaml.Node) endpointSpec {
 	return ep
 }
 
-var cloudKeys = []string{"attach", "join", "computes", "prefix", "asn", "vpn", "initial_networks"}
+var cloudKeys = []string{"attach", "join", "computes", "prefix", "asn", "vpn", "initial_networks", "loopbacks"}
 
 func (c *decoder) cloud(name string, p Pos, attrs *yaml.Node) *cloudSpec {
 	cs := &cloudSpec{Name: name, ComputeN: -1, at: at{pos: p}}
@@ -467,6 +468,14 @@ func (c *decoder) cloud(name string, p Pos, attrs *yaml.Node) *cloudSpec {
 		case "initial_networks":
 			if b, ok := c.boolean(v, what+" initial_networks"); ok {
 				cs.InitialNetworks = &b
+			}
+		case "loopbacks":
+			if p := c.prefix(v, what+" loopbacks"); p.IsValid() {
+				if p != p.Masked() {
+					c.d.errorf(posOf(c.deref(v)), fmt.Sprintf("did you mean %s?", p.Masked()), "%s loopbacks %s has host bits set", what, p)
+				} else {
+					cs.Loopbacks = p
+				}
 			}
 		}
 	})

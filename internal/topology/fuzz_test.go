@@ -21,6 +21,7 @@ func FuzzLoad(f *testing.F) {
 		"vpns: {v: {sites: [ce1], pes: pe1}}\nlinks: [ce1-pe1]", "links: [a-b-c, -, p1-]", aliasBomb(),
 		"nodes: {p1: {role: p}\n", "links: [p1-p2}\n", "a:\n  b: 1\n c: 2\n", "a: 'x''\n", "a:\n\tb: 1\n", "a: |\n  {[\nb: [\n",
 		"links: [p1-p2, pe1-p1]\nnodes: {pe1: {area: 1}}\nareas:\n  1: {ranges: [10.255.1.0/24, 10.255.1.1/24]}\n  0.0.0.2: {ranges: 10.0.0.0/8}\n  x: []\n",
+		"links: [p1-p2, pe1-p1]\nclouds: {c: {attach: pe1, join: bgpvpn, loopbacks: 10.1.0.0/31}, d: {attach: pe1, loopbacks: 10.1.0.1/30}}\n",
 		"links: [p1-p2, pe1-p1]\nnodes: {pe1: {area: 1}}\nareas:\n  1: {nssa: true, no_summary: true, ranges: [10.255.1.0/24]}\n  0: {nssa: true}\n  0.0.0.2: {no_summary: 1}\n",
 	} {
 		f.Add([]byte(s))

@@ -33,7 +33,8 @@ func (r *resolver) poolTooSmall(key, pool, what string, need int) {
 }
 
 // allocateLoopbacks gives every node and compute node a /32 from the
-// loopback pool, and makes router ids follow loopbacks.
+// loopback pool, or from its cloud's loopbacks block, and makes router
+// ids follow loopbacks.
 func (r *resolver) allocateLoopbacks() {
 	pool := r.m.Pools.Loopbacks
 	size := poolSize(pool, 32)
@@ -41,16 +42,20 @@ func (r *resolver) allocateLoopbacks() {
 	if size > 2 {
 		a.reserve(0) // the network address reads badly as a router id
 	}
-	var computes []*Compute
-	for _, c := range r.m.Clouds {
-		computes = append(computes, c.Computes...)
-		if c.Control != nil {
-			computes = append(computes, c.Control) // an sdn cloud's (resolve_sdn.go)
-		}
-	}
 	for _, n := range r.m.Nodes {
 		if n.Loopback.IsValid() && pool.Contains(n.Loopback.Addr()) {
 			a.reserve(addrDiff(n.Loopback.Addr(), pool.Addr()))
+		}
+	}
+	blocked := r.cloudLoopbacks(a)
+	var computes []*Compute
+	for _, c := range r.m.Clouds {
+		if blocked[c.Name] {
+			continue
+		}
+		computes = append(computes, c.Computes...)
+		if c.Control != nil {
+			computes = append(computes, c.Control) // an sdn cloud's (resolve_sdn.go)
 		}
 	}
 	short := 0
@@ -85,6 +90,61 @@ func (r *resolver) allocateLoopbacks() {
 	if short > 0 {
 		r.poolTooSmall("loopbacks", pool.String(), "loopbacks", short)
 	}
+}
+
+// cloudLoopbacks numbers the clouds with a loopbacks block from it: the
+// cloud's node first, then its computes by name, then its control node.
+// The block's addresses inside the pool are reserved in a, whether used
+// or not, so that no other node lands in it. It returns the clouds done.
+func (r *resolver) cloudLoopbacks(a *slotAllocator) map[string]bool {
+	pool := r.m.Pools.Loopbacks
+	done := map[string]bool{}
+	for _, c := range r.m.Clouds {
+		cs := r.cloudSpec(c.Name)
+		b := cs.Loopbacks
+		node := r.nodes[c.Node]
+		if !b.IsValid() || node == nil {
+			continue
+		}
+		done[c.Name] = true
+		size := poolSize(b, 32)
+		if pool.Overlaps(b) {
+			if b.Bits() < pool.Bits() {
+				r.d.errorf(cs.where("loopbacks"), "give the cloud a block inside the pool or beside it", "cloud %s loopbacks %s holds the whole loopback pool %s", c.Name, b, pool)
+				continue
+			}
+			first := addrDiff(b.Addr(), pool.Addr())
+			for s := range size {
+				a.reserve(first + s)
+			}
+		}
+		computes := append([]*Compute(nil), c.Computes...)
+		sort.Slice(computes, func(i, j int) bool { return computes[i].Name < computes[j].Name })
+		if c.Control != nil {
+			computes = append(computes, c.Control)
+		}
+		if need := uint64(1 + len(computes)); need > size {
+			r.d.errorf(cs.where("loopbacks"), fmt.Sprintf("a /%d holds them", 32-bitsFor(need)), "cloud %s loopbacks %s holds %d addresses, its node and compute nodes need %d", c.Name, b, size, need)
+			continue
+		}
+		if node.Loopback.IsValid() {
+			continue // pinned elsewhere (not by the file: clouds are no nodes:)
+		}
+		node.Loopback = netip.PrefixFrom(b.Addr(), 32)
+		for i, cn := range computes {
+			cn.Loopback = netip.PrefixFrom(addrAdd(b.Addr(), uint64(i+1)), 32)
+		}
+	}
+	return done
+}
+
+// bitsFor is the number of host bits that hold n addresses.
+func bitsFor(n uint64) int {
+	b := 0
+	for uint64(1)<<b < n {
+		b++
+	}
+	return b
 }
 
 // allocateASNs numbers CEs and BGP-speaking clouds from the ASN pool; the

@@ -148,6 +148,11 @@ type cloudSpec struct {
 	VPN         string
 	// InitialNetworks overrides defaults.initial_networks for the cloud.
 	InitialNetworks *bool
+	// Loopbacks is the block the cloud's node, then its compute nodes (by
+	// name) and an sdn cloud's control node take their loopbacks from, in
+	// that order, in place of the loopback pool: what lets an area's range
+	// cover the hosts behind its PEs.
+	Loopbacks netip.Prefix
 	at
 }
 
