@@ -27,12 +27,16 @@ a CE; bgpvpn, interconnection and sdn on a PE). No single link failure
 partitions the core. Pools are sized from the counts; the same flags always
 give the same file.
 
-With --areas each POP's PEs and their uplinks are an OSPF area of their own;
-the P routers, whose ring is area 0, are the border routers. Each POP's
-PEs then get loopbacks from a block of their own (a /24 when the pool has
-room), which the file's areas: section gives the POP's area as its range:
-the border routers advertise the block once into the other areas instead
-of a route per PE. With --prefix-suppression the core routers leave their
+With --areas each POP's PEs and their uplinks are an OSPF area of their own,
+a totally NSSA (RFC 3101); the P routers, whose ring is area 0, are the
+border routers. Each POP's PEs, and the clouds on them (their nodes and
+compute nodes), then get loopbacks from a block of the POP's (a /24 when
+the pool has room), which the file's areas: section gives the POP's area as
+its range: the border routers advertise the block once into the other
+areas instead of a route per PE, send the area a default route and no
+other summary, and translate what the PEs redistribute for their clouds
+(type-7 LSAs, kept inside the area) into one AS-external LSA for the block.
+With --prefix-suppression the core routers leave their
 links' subnets out of OSPF (RFC 6860, IOS's prefix-suppression): each
 holds a route per loopback rather than per link as well, which is all
 LDP, BGP and the VPNs need, and a large lab comes up in less time and

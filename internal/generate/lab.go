@@ -55,6 +55,9 @@ type link struct {
 type cloud struct {
 	name, attach, vpn string
 	join              topology.JoinMode
+	// pop is the cloud's POP (1-based); onPE, its place among the clouds
+	// on its POP's PEs (0-based), -1 behind a CE.
+	pop, onPE int
 }
 
 // Names carry their POP and a lab-wide number: pop3-pe12 is the 12th PE
@@ -191,13 +194,16 @@ func (pl *plan) placeClouds() {
 	cePerPOP := p.PEPerPOP * p.CEPerPE
 	ceNext := make([]int, p.POPs)
 	peNext := make([]int, p.POPs)
+	onPE := make([]int, p.POPs)
 	for i := 1; i <= p.Clouds; i++ {
 		po := 1 + (i-1)*p.POPs/p.Clouds
 		join := topology.JoinModes[(i-1)%len(topology.JoinModes)]
-		c := cloud{name: fmt.Sprintf("pop%d-cloud%d", po, i), join: join}
+		c := cloud{name: fmt.Sprintf("pop%d-cloud%d", po, i), join: join, pop: po, onPE: -1}
 		if join.ActsAsPE() || cePerPOP == 0 {
 			pe := (po-1)*p.PEPerPOP + peNext[po-1]%p.PEPerPOP + 1
 			peNext[po-1]++
+			c.onPE = onPE[po-1]
+			onPE[po-1]++
 			c.attach = pl.peName(pe)
 			c.vpn = vpnName((i-1)%pl.c.VPNs + 1)
 		} else {
@@ -208,6 +214,15 @@ func (pl *plan) placeClouds() {
 		}
 		pl.clouds = append(pl.clouds, c)
 	}
+}
+
+// maxCloudsOnPEs is the most clouds any POP has on its PEs.
+func (pl *plan) maxCloudsOnPEs() int {
+	n := 0
+	for _, c := range pl.clouds {
+		n = max(n, c.onPE+1)
+	}
+	return n
 }
 
 // linkCount is the number of links the lab's file makes, cloud uplinks included.

@@ -487,6 +487,10 @@ func TestExamples(t *testing.T) {
 // node's loopback falls in one, and the lab loads clean: /24 blocks when
 // they fit, blocks sized to the POP's PEs when they do not, a larger pool
 // when the PE block must grow.
+// TestAreasPinEachPOPsPELoopbacksInItsOwnRange: with --areas every POP's
+// area is a totally NSSA whose one range holds its PEs' loopbacks and the
+// loopbacks of the clouds on those PEs (their nodes, computes and control
+// nodes), which the PEs redistribute; nothing else lies in a range.
 func TestAreasPinEachPOPsPELoopbacksInItsOwnRange(t *testing.T) {
 	withAreas := func(p Params) Params { p.Areas = true; return p }
 	big := withAreas(shape(100, 4, 32, 2, 1000))
@@ -498,10 +502,10 @@ func TestAreasPinEachPOPsPELoopbacksInItsOwnRange(t *testing.T) {
 		loops string
 	}{
 		{"/24 per POP", withAreas(shape(5, 2, 3, 1, 12)), 24, false, "10.255.0.0/16"},
-		{"40 POPs: sized blocks", withAreas(shape(40, 2, 3, 1, 5)), 30, false, "10.255.0.0/16"},
-		{"300 PEs a POP", withAreas(shape(3, 2, 300, 0, 5)), 23, false, "10.255.0.0/16"},
+		{"40 POPs: sized blocks", withAreas(shape(40, 2, 3, 1, 5)), 29, false, "10.255.0.0/16"},
+		{"300 PEs a POP", withAreas(shape(3, 2, 300, 0, 5)), 22, false, "10.255.0.0/16"},
 		{"the PE block grows", withAreas(shape(20, 2, 500, 0, 0)), 23, false, "10.254.0.0/15"},
-		{"~10,000 routers, 1,000 clouds", big, 26, true, "10.255.0.0/16"},
+		{"~10,000 routers, 1,000 clouds", big, 25, true, "10.254.0.0/15"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.skip && testing.Short() {
@@ -517,6 +521,21 @@ func TestAreasPinEachPOPsPELoopbacksInItsOwnRange(t *testing.T) {
 			if len(m.AreaRanges) != tc.p.POPs {
 				t.Fatalf("%d areas with ranges, want %d", len(m.AreaRanges), tc.p.POPs)
 			}
+			if len(m.NSSAs) != tc.p.POPs {
+				t.Fatalf("%d NSSAs, want %d", len(m.NSSAs), tc.p.POPs)
+			}
+			for a, x := range m.NSSAs {
+				if !x.NoSummary || len(m.AreaRanges[a]) == 0 {
+					t.Errorf("area %s: NSSA %+v, want a totally NSSA with a range", a, x)
+				}
+			}
+			// The POP of each node behind a PE: its cloud's attach point's.
+			onPE := map[string]int{}
+			for _, c := range m.Clouds {
+				if att := m.Node(c.Attach); att.Role == topology.RolePE {
+					onPE[c.Name] = int(att.Area)
+				}
+			}
 			var all []netip.Prefix
 			for a, rs := range m.AreaRanges {
 				if len(rs) != 1 || rs[0].Bits() != tc.bits {
@@ -530,8 +549,15 @@ func TestAreasPinEachPOPsPELoopbacksInItsOwnRange(t *testing.T) {
 					t.Errorf("ranges %s and %s overlap", all[i-1], all[i])
 				}
 			}
-			pes := 0
+			pes, edge := 0, 0
 			for _, n := range m.Nodes {
+				if pop, ok := onPE[n.Cloud]; ok {
+					edge++
+					if rg := m.AreaRanges[topology.Area(pop)]; !rg[0].Contains(n.Loopback.Addr()) {
+						t.Errorf("%s (%s, on a PE of POP %d) has loopback %s outside the POP's range %s", n.Name, n.Role, pop, n.Loopback, rg[0])
+					}
+					continue
+				}
 				if n.Role != topology.RolePE {
 					for _, r := range all {
 						if r.Contains(n.Loopback.Addr()) {
@@ -552,6 +578,9 @@ func TestAreasPinEachPOPsPELoopbacksInItsOwnRange(t *testing.T) {
 			}
 			if pes != tc.p.POPs*tc.p.PEPerPOP {
 				t.Errorf("%d PEs, want %d", pes, tc.p.POPs*tc.p.PEPerPOP)
+			}
+			if len(onPE) > 0 && edge < 2*len(onPE) {
+				t.Errorf("%d nodes of %d clouds on PEs checked", edge, len(onPE))
 			}
 		})
 	}

@@ -27,7 +27,7 @@ type Params struct {
 	Clouds    int    // clouds, spread over the POPs, cycling through the five join modes
 	RRs       int    // dedicated route reflectors, spread over the POPs; 0 means 2
 	VPNs      int    // customer VPNs the CEs are dealt into; 0 means 5
-	Areas     bool   // put each POP's PEs and their uplinks in an OSPF area of its own (P ring and RRs: area 0)
+	Areas     bool   // put each POP's PEs and their uplinks in an OSPF area of its own, a totally NSSA (P ring and RRs: area 0)
 	LabelMode string // "ldp" or "sr"; "" means ldp
 	// PrefixSuppression leaves the core's link subnets out of OSPF (RFC
 	// 6860): a core router's table holds the loopbacks, not every link.

@@ -14,9 +14,21 @@ type pools struct {
 	asns             string // "" keeps the default 64512-65534
 	// popBlock, with --areas, is the size of the aligned block of the
 	// loopback pool's PE block that each POP's PEs are numbered from,
-	// POP by POP: its range (popRange) is what the POP's area is
+	// POP by POP, and behind them the loopbacks blocks of the clouds on
+	// those PEs: its range (popRange) is what the POP's area is
 	// summarised by. 0 without --areas.
 	popBlock int
+	// peRegion is the part of a POP's block its PEs are numbered in
+	// (after its first address); cloudBlock, the size of each cloud's
+	// loopbacks block after it (its node, computes and control node).
+	peRegion, cloudBlock int
+}
+
+// cloudLoopbacks is the loopbacks block of the k-th (0-based) cloud on
+// the PEs of POP pop: behind the POP's PEs in the POP's block.
+func (ps pools) cloudLoopbacks(pop, k int) netip.Prefix {
+	base := u32(ps.popRange(pop).Addr()) + uint32(ps.peRegion) + uint32(k*ps.cloudBlock)
+	return netip.PrefixFrom(addr4(base), 32-log2(ps.cloudBlock))
 }
 
 // popRange is the block of loopbacks of POP pop's (1-based) PEs: the
@@ -79,12 +91,16 @@ func sizePools(pl *plan) (pools, error) {
 	var ps pools
 	// Loopbacks: routers, clouds and their compute nodes. With --areas,
 	// the PE block holds a block per POP, a /24 each when they fit (easy
-	// to read), else as small as the POP's PEs allow.
+	// to read), else as small as the POP's PEs and the clouds on them
+	// allow.
 	biggest := max(c.P, c.PE, c.CE, c.RR, c.Clouds)
 	hosts := c.Routers() + c.Clouds*(1+computesPerCloud)
 	popBlock := 0
 	if pl.p.Areas {
-		popBlock = popBlockSize(pl.p.PEPerPOP)
+		// a cloud's node, its computes and an sdn cloud's control node
+		ps.cloudBlock = popBlockSize(1 + computesPerCloud)
+		ps.peRegion = max(popBlockSize(pl.p.PEPerPOP), ps.cloudBlock)
+		popBlock = popBlockSize(ps.peRegion + pl.maxCloudsOnPEs()*ps.cloudBlock - 1)
 	}
 	for bits := 16; bits >= 12; bits-- {
 		size := 1 << (32 - bits)

@@ -13,8 +13,10 @@ import (
 // yaml writes the plan as a topology file: a header saying how to make it
 // again, then defaults, pools, nodes and links POP by POP, the long-haul
 // ring, the VPNs and the clouds, one item a line. With areas, each POP's
-// PEs have loopbacks pinned in a block of the POP's and the areas: section
-// gives each POP's area that block as its range.
+// PEs have loopbacks pinned in a block of the POP's, so do the clouds on
+// those PEs (their nodes and computes, a loopbacks block each), and the
+// areas: section makes each POP's area a totally NSSA with that block as
+// its range: the POP's edge prefixes reach the backbone as one type 5.
 func (pl *plan) yaml(ps pools) []byte {
 	p, c := pl.p, pl.c
 	var b bytes.Buffer
@@ -59,9 +61,9 @@ func (pl *plan) yaml(ps pools) []byte {
 	}
 
 	if p.Areas && ps.popBlock > 0 {
-		w("\nareas:               # each POP's PE loopbacks, summarised by its ABRs (RFC 2328 3.5)\n")
+		w("\nareas:               # each POP a totally NSSA (RFC 3101); its PEs' and their clouds' loopbacks summarised by its ABRs (RFC 2328 3.5)\n")
 		for i := range pl.pops {
-			w("  %d: {ranges: [%s]}\n", i+1, ps.popRange(i+1))
+			w("  %d: {nssa: true, no_summary: true, ranges: [%s]}\n", i+1, ps.popRange(i+1))
 		}
 	}
 
@@ -94,6 +96,10 @@ func (pl *plan) yaml(ps pools) []byte {
 	if len(pl.clouds) > 0 {
 		w("\nclouds:\n")
 		for _, cl := range pl.clouds {
+			if cl.onPE >= 0 && ps.popBlock > 0 {
+				w("  %s: {attach: %s, join: %s, vpn: %s, loopbacks: %s}\n", cl.name, cl.attach, cl.join, cl.vpn, ps.cloudLoopbacks(cl.pop, cl.onPE))
+				continue
+			}
 			w("  %s: {attach: %s, join: %s, vpn: %s}\n", cl.name, cl.attach, cl.join, cl.vpn)
 		}
 	}
