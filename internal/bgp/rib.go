@@ -163,13 +163,28 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 	if s.cfg.OnBestChange != nil && t.family != RTC {
 		s.changes = append(s.changes, Change{Family: t.family, Key: k, Best: s.routeOf(t.family, k, best, true)})
 	}
+	var rts []ExtCommunity // the new best path's, read once for every group's filter
+	if best != nil && t.family.rtFiltered() {
+		a := best.attrs.Value()
+		rts = a.RouteTargets()
+	}
 	for _, g := range s.groups {
 		// A group that could send neither the old nor the new best path
 		// (a PE's iBGP peers, for a route it learned over iBGP) has
 		// nothing to update: skipping it keeps a PE's receive path cheap.
-		if g.key.family == t.family && (s.mayExport(g, old) || s.mayExport(g, best)) {
-			g.markDirty(k)
+		if g.key.family != t.family || !s.mayExport(g, old) && !s.mayExport(g, best) {
+			continue
 		}
+		// Nor has a group whose RT membership wants neither the new best
+		// path nor what it was sent: a reflector keeps a group per
+		// client membership, thousands in a large lab, each wanting a
+		// few VPNs' routes.
+		if g.filter != nil && !g.filter.passRTs(rts) {
+			if _, sent := g.adjOut.get(k); !sent {
+				continue
+			}
+		}
+		g.markDirty(k)
 	}
 }
 

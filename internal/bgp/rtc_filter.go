@@ -38,7 +38,15 @@ func (f *rtFilter) pass(a *Attrs) bool {
 	if f == nil {
 		return true
 	}
-	for _, rt := range a.RouteTargets() {
+	return f.passRTs(a.RouteTargets())
+}
+
+// passRTs reports whether a route with these route targets may be sent.
+func (f *rtFilter) passRTs(rts []ExtCommunity) bool {
+	if f == nil {
+		return true
+	}
+	for _, rt := range rts {
 		if f.exact[rt] {
 			return true
 		}

@@ -126,6 +126,17 @@ func TestRTCFiltersThroughReflector(t *testing.T) {
 			t.Errorf("%s lacks a route carrying one of its RTs", n)
 		}
 	}
+	// A route sent to pe2 that loses pe2's RT is withdrawn from it, and
+	// only from it: the reflector redoes the groups it sent the route to
+	// as well as those its new RTs pass.
+	l.sp["pe1"].Originate(VPNv4, k, 107, Attrs{NextHop: addr("10.0.0.1"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, "65000:200")})})
+	l.run(10 * time.Millisecond)
+	if bestOf(l.routes("pe2", VPNv4), k) != nil {
+		t.Errorf("pe2 keeps a route that no longer carries its RT")
+	}
+	if bestOf(l.routes("pe3", VPNv4), k) == nil {
+		t.Errorf("pe3 lost a route that still carries its RT")
+	}
 	// Back to asking for everything.
 	if err := l.sp["pe2"].SetImportRTs(nil); err != nil {
 		t.Fatal(err)
