@@ -310,3 +310,26 @@ func TestRTFilterPrefixes(t *testing.T) {
 		t.Error("empty membership passes routes")
 	}
 }
+
+// An option B ASBR that asks nothing for itself passes its eBGP peer's
+// membership into its AS (RFC 4684 propagates membership across ASes),
+// so the reflector sends it only the VPN routes that peer imports, and it
+// sends the peer no others.
+func TestRTCMembershipCrossesAnASBR(t *testing.T) {
+	l, keys := rtcLab(t)
+	l.speaker("asbr", "10.0.0.50", 65000, nil)
+	l.speaker("gw", "10.0.0.60", 65001, nil)
+	l.peer("rr", "asbr", func(ab, ba *PeerConfig) { ab.RRClient = true })
+	l.peer("asbr", "gw", nil)
+	for _, n := range []string{"pe2", "pe3", "pe4", "rr"} {
+		setImports(t, l.sp[n])
+	}
+	setImports(t, l.sp["asbr"])
+	setImports(t, l.sp["gw"], "65000:200")
+	l.run(10 * time.Millisecond)
+	for _, n := range []string{"asbr", "gw"} {
+		if got := vpnHas(l, n, keys); !slices.Equal(got, []string{"65000:200"}) {
+			t.Errorf("%s has %v, want only 65000:200's route", n, got)
+		}
+	}
+}

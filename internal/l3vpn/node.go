@@ -171,6 +171,8 @@ func (n *Node) Start() {
 	if len(n.vrfs) > 0 || n.onDemand {
 		n.askImportRTs()
 		n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
+	} else if n.asbr != nil {
+		n.askImportRTs()
 	}
 	n.mu.Lock()
 	n.started = true
@@ -183,12 +185,12 @@ func (n *Node) Start() {
 
 // askImportRTs (control lock held): RT constraint (RFC 4684), the PE
 // asks only for what its VRFs import. Reflectors never call it, and ask
-// for everything; so does an ASBR, VRFs or not (a WAN PE that is also an
-// sdn cloud's option B peer): it passes on every VPN's routes.
+// for everything. An option B ASBR (a WAN PE that is an sdn cloud's
+// peer, the cloud's gateway) asks for its own VRFs' routes too, nothing
+// when it has none: the membership its peers advertise passes through
+// its speaker into its AS, so it is sent what they import, not every
+// VPN's routes (a large lab's ASBRs each held all of them).
 func (n *Node) askImportRTs() {
-	if n.asbr != nil {
-		return
-	}
 	var rts []bgp.ExtCommunity
 	for _, v := range n.vrfs {
 		for _, rt := range v.imports {
