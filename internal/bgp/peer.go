@@ -48,6 +48,7 @@ type peer struct {
 	// peer, whether they changed since its VPN group was chosen, and the
 	// wait for its RTC End-of-RIB before VPN routes are sent.
 	rtcIn      map[RouteKey]bool
+	rtcWide    int // rtcIn's keys of 32 bits or fewer: the default route, wildcards
 	rtcChanged bool
 	rtcTimer   clock.Timer
 	rtcWaited  bool
