@@ -44,6 +44,7 @@ type Instance struct {
 	extra      map[fecKey][]router.Nexthop
 	extraDirty map[fecKey]struct{}
 	extraAll   bool
+	offering   bool // LDP host routes are offered to the RIB (longest.go)
 
 	started       bool
 	updatePending bool

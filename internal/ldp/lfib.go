@@ -340,7 +340,12 @@ func (in *Instance) install() {
 	in.env.RIB().ReplaceLSPs(router.ProtoLDP, lsps)
 	in.env.RIB().ReplaceFECLabels(router.ProtoLDP, fecLabels)
 	if in.cfg.LongestMatch {
-		in.env.RIB().ReplaceRoutes(router.ProtoLDP, "", in.extraRoutes(labelled))
+		// Most LSRs (all but the ingress of summarised FECs) never have
+		// a route to offer: they skip the RIB's call.
+		if routes := in.extraRoutes(labelled); len(routes) > 0 || in.offering {
+			in.env.RIB().ReplaceRoutes(router.ProtoLDP, "", routes)
+			in.offering = len(routes) > 0
+		}
 	}
 }
 
