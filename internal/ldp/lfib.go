@@ -129,12 +129,17 @@ func (in *Instance) ribChanged(changes []router.RouteChange) {
 				continue
 			}
 			k := keyOf(p)
+			r, ok := rib.Best("", p)
+			_, had := in.igp[k]
+			if ok && r.Proto == router.ProtoLDP && !had {
+				continue // our own host route came or changed: nothing new
+			}
 			if in.cfg.Access || in.cfg.LongestMatch {
 				in.markExtra(k) // an exact route now, or no more
 			}
-			if r, ok := rib.Best("", p); ok && r.Proto == router.ProtoOSPF {
+			if ok && r.Proto == router.ProtoOSPF {
 				in.igp[k] = in.shareNexthops(r.Nexthops)
-			} else if _, had := in.igp[k]; had {
+			} else if had {
 				delete(in.igp, k)
 			} else {
 				continue
