@@ -80,20 +80,7 @@ func TestAnABRsFRRConfigHasItsAreasRanges(t *testing.T) {
 	// One golden file per kind: the ABR, and a router inside area 1.
 	for _, node := range []string{"p1", "pe1"} {
 		got, _ := FRR(m, node)
-		golden := filepath.Join("testdata", "ranged-"+node+".frr.conf")
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("%s's frr.conf differs from %s (go test -update to accept):\n%s", node, golden, got)
-		}
+		matchGolden(t, node, filepath.Join("testdata", "ranged-"+node+".frr.conf"), got)
 	}
 }
 

@@ -38,20 +38,26 @@ func TestSeedFRRConfigsMatchTheGoldenFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", "seed-"+node+".frr.conf")
-		if *update {
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
+		matchGolden(t, node, filepath.Join("testdata", "seed-"+node+".frr.conf"), got)
+	}
+}
+
+// matchGolden compares node's frr.conf with its golden file, or rewrites
+// the file with -update.
+func matchGolden(t *testing.T, node, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if string(got) != string(want) {
-			t.Errorf("%s's frr.conf differs from %s (go test -update to accept):\n%s", node, golden, got)
-		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s's frr.conf differs from %s (go test -update to accept):\n%s", node, golden, got)
 	}
 }
 
