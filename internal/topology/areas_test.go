@@ -86,18 +86,7 @@ func TestAreaRangeErrorsPointAtTheirLineAndColumn(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load("t.yaml", []byte(areasLab+tc.areas))
-			var ds Diagnostics
-			if !errors.As(err, &ds) {
-				t.Fatalf("want diagnostics, got %v", err)
-			}
-			var got []string
-			for _, d := range ds.Errors() {
-				got = append(got, d.String())
-			}
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("diagnostics:\n got: %q\nwant: %q", got, tc.want)
-			}
+			wantErrors(t, areasLab+tc.areas, tc.want...)
 		})
 	}
 }
@@ -160,18 +149,25 @@ func TestNSSAErrorsPointAtTheirLineAndColumn(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load("t.yaml", []byte(areasLab+tc.areas))
-			var ds Diagnostics
-			if !errors.As(err, &ds) {
-				t.Fatalf("want diagnostics, got %v", err)
-			}
-			var got []string
-			for _, d := range ds.Errors() {
-				got = append(got, d.String())
-			}
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("diagnostics:\n got: %q\nwant: %q", got, tc.want)
-			}
+			wantErrors(t, areasLab+tc.areas, tc.want...)
 		})
+	}
+}
+
+// wantErrors loads the file y and checks its errors are want, in order,
+// each with its file:line:col.
+func wantErrors(t *testing.T, y string, want ...string) {
+	t.Helper()
+	_, err := Load("t.yaml", []byte(y))
+	var ds Diagnostics
+	if !errors.As(err, &ds) {
+		t.Fatalf("want diagnostics, got %v", err)
+	}
+	var got []string
+	for _, d := range ds.Errors() {
+		got = append(got, d.String())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("diagnostics:\n got: %q\nwant: %q", got, want)
 	}
 }

@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -68,18 +67,7 @@ func TestCloudLoopbacksBlockErrorsPointAtTheirLineAndColumn(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load("t.yaml", []byte(strings.Replace(cloudLoopbacksLab, tc.from, tc.to, 1)))
-			var ds Diagnostics
-			if !errors.As(err, &ds) {
-				t.Fatalf("want diagnostics, got %v", err)
-			}
-			var got []string
-			for _, d := range ds.Errors() {
-				got = append(got, d.String())
-			}
-			if strings.Join(got, "\n") != tc.want {
-				t.Errorf("diagnostics:\n got: %q\nwant: %q", got, tc.want)
-			}
+			wantErrors(t, strings.Replace(cloudLoopbacksLab, tc.from, tc.to, 1), tc.want)
 		})
 	}
 }
