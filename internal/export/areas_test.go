@@ -117,26 +117,62 @@ func TestOpenConfigListsTheABRsRangesAsNotExported(t *testing.T) {
 	}
 }
 
-// The ranged lab's files parse in FRR's vtysh (--dryrun).
+// nssaLab is rangedLab with area 1 a totally NSSA, as `intercloud
+// generate --areas` makes each POP.
+func nssaLab(t *testing.T) *topology.Model {
+	t.Helper()
+	y := strings.Replace(rangedLab, "1: {ranges: [10.255.32.0/24]}", "1: {ranges: [10.255.32.0/24], nssa: true, no_summary: true}", 1)
+	res, err := topology.Load("nssa.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Model
+}
+
+// Every router of an NSSA says so under router ospf, as FRR needs (an
+// area's routers must agree on its type to become adjacent); the border
+// router adds no-summary for a totally NSSA.
+func TestAnNSSAsRoutersSayItInTheirFRRConfig(t *testing.T) {
+	m := nssaLab(t)
+	want := map[string][]string{
+		"p1":  {" ospf router-id 10.255.0.1", " passive-interface lo", " area 0.0.0.1 nssa no-summary", " area 0.0.0.1 range 10.255.32.0/24"},
+		"pe1": {" ospf router-id 10.255.32.1", " passive-interface lo", " area 0.0.0.1 nssa"},
+		"pe2": {" ospf router-id 10.255.0.2", " passive-interface lo"},
+	}
+	for node, w := range want {
+		b, err := FRR(m, node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := routerOSPF(string(b)); strings.Join(got, "\n") != strings.Join(w, "\n") {
+			t.Errorf("%s's router ospf:\n%s\nwant:\n%s", node, strings.Join(got, "\n"), strings.Join(w, "\n"))
+		}
+	}
+}
+
+// The ranged lab's files, and the NSSA lab's, parse in FRR's vtysh
+// (--dryrun).
 func TestRangedFRRConfigsPassVtyshDryRun(t *testing.T) {
 	vtysh, err := exec.LookPath("vtysh")
 	if err != nil {
 		t.Skip("no vtysh: apt-get install frr (8.4) to check the exported configurations parse")
 	}
-	dir := t.TempDir()
-	if _, err := Write(ranged(t), Options{Format: "frr"}, dir); err != nil {
-		t.Fatal(err)
-	}
-	confs, _ := filepath.Glob(filepath.Join(dir, "*", "frr.conf"))
-	if len(confs) != 3 {
-		t.Fatalf("%d frr.conf files, want 3", len(confs))
-	}
-	for _, c := range confs {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		msg, err := exec.CommandContext(ctx, vtysh, "--dryrun", "-f", c).CombinedOutput()
-		cancel()
-		if err != nil {
-			t.Errorf("vtysh --dryrun %s: %v\n%s", c, err, msg)
+	for _, m := range []*topology.Model{ranged(t), nssaLab(t)} {
+		dir := t.TempDir()
+		if _, err := Write(m, Options{Format: "frr"}, dir); err != nil {
+			t.Fatal(err)
+		}
+		confs, _ := filepath.Glob(filepath.Join(dir, "*", "frr.conf"))
+		if len(confs) != 3 {
+			t.Fatalf("%d frr.conf files, want 3", len(confs))
+		}
+		for _, c := range confs {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			msg, err := exec.CommandContext(ctx, vtysh, "--dryrun", "-f", c).CombinedOutput()
+			cancel()
+			if err != nil {
+				t.Errorf("vtysh --dryrun %s: %v\n%s", c, err, msg)
+			}
 		}
 	}
 }

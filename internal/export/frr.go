@@ -310,6 +310,17 @@ func renderOSPF(w *frrWriter, m *topology.Model, n *topology.Node, redistribute 
 	if redistribute {
 		w.line(" redistribute static")
 	}
+	areas := ospfAreas(m, n)
+	for _, a := range areas {
+		if x, ok := m.NSSAs[a]; ok {
+			// no-summary only where it acts: on the area's border routers.
+			if x.NoSummary && len(areas) > 1 {
+				w.line(" area %s nssa no-summary", a)
+			} else {
+				w.line(" area %s nssa", a)
+			}
+		}
+	}
 	for _, r := range abrRanges(m, n) {
 		w.line(" area %s range %s", r.area, r.prefix)
 	}
@@ -340,16 +351,10 @@ func abrRanges(m *topology.Model, n *topology.Node) []areaRange {
 	if len(m.AreaRanges) == 0 {
 		return nil
 	}
-	areas := []topology.Area{n.Area}
-	for _, ifc := range n.Interfaces {
-		if l := m.Links[ifc.LinkID]; l.Core && !l.InterAS && !slices.Contains(areas, l.Area) {
-			areas = append(areas, l.Area)
-		}
-	}
+	areas := ospfAreas(m, n)
 	if len(areas) < 2 {
 		return nil
 	}
-	slices.Sort(areas)
 	var out []areaRange
 	for _, a := range areas {
 		for _, p := range m.AreaRanges[a] {
@@ -357,6 +362,19 @@ func abrRanges(m *topology.Model, n *topology.Node) []areaRange {
 		}
 	}
 	return out
+}
+
+// ospfAreas are the areas n's loopback and core links are in, sorted:
+// more than one makes it an ABR.
+func ospfAreas(m *topology.Model, n *topology.Node) []topology.Area {
+	areas := []topology.Area{n.Area}
+	for _, ifc := range n.Interfaces {
+		if l := m.Links[ifc.LinkID]; l.Core && !l.InterAS && !slices.Contains(areas, l.Area) {
+			areas = append(areas, l.Area)
+		}
+	}
+	slices.Sort(areas)
+	return areas
 }
 
 // ldpAcrossRanges is what an LDP router of a lab with area ranges says
