@@ -39,6 +39,17 @@ func (in *Instance) update() {
 	in.updatePending = false
 	in.updates++
 	in.lastUpdate = in.env.Now()
+	in.relabel()
+	in.wantTargets(in.fecs)
+	in.install()
+	if len(in.cfg.OnDemand) > 0 {
+		in.askOnDemand()
+	}
+}
+
+// relabel brings the FEC table and the local labels in line with what
+// changed, and advertises the difference.
+func (in *Instance) relabel() {
 	keys := in.syncFECs()
 	rib := in.env.RIB()
 	var added, withdrawn []Mapping
@@ -72,11 +83,6 @@ func (in *Instance) update() {
 	}
 	in.advertise(added)
 	in.advertise(withdrawn)
-	in.wantTargets(in.fecs)
-	in.install()
-	if len(in.cfg.OnDemand) > 0 {
-		in.askOnDemand()
-	}
 	if len(added)+len(withdrawn) > 0 {
 		in.env.Event("label", labelEvent(added, withdrawn))
 	}

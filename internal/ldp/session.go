@@ -155,6 +155,13 @@ func (in *Instance) labels(m *Labels) {
 	if m.Full {
 		in.extraAll = true
 	}
+	if in.cfg.LongestMatch && in.changed != nil && (len(in.extraDirty) > 0 || in.extraAll) {
+		// A summarised FEC reaches an LSR only once its downstream
+		// neighbour has advertised it: advertised on at once (the LSPs
+		// follow at the next update), labels cross a large network at
+		// the speed of its links rather than one update per hop.
+		in.relabel()
+	}
 	in.scheduleUpdate()
 }
 
