@@ -293,6 +293,7 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 	if f.rtFiltered() {
 		k.rtc, _ = p.vpnFilter(ss)
 	}
+	k.rtcDefaultOnly = f == RTC && p.s.isRR && p.cfg.RRClient && p.cfg.AdvertiseDefaultRTC
 	k.selfEncaps = p.cfg.SelfEncapsulations.key()
 	if p.cfg.ASOverride && !p.ibgp {
 		k.asOverride = p.cfg.ASN

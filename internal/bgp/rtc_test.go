@@ -21,6 +21,7 @@ func rtcLab(t *testing.T) (*lab, map[string]RouteKey) {
 		l.peer("rr", n, func(ab, ba *PeerConfig) {
 			ab.RRClient = true
 			ab.NoRTConstraint = i == 4
+			ab.AdvertiseDefaultRTC = true
 		})
 	}
 	keys := map[string]RouteKey{}
@@ -87,8 +88,17 @@ func TestRTCFiltersThroughReflector(t *testing.T) {
 	if !slices.Contains(members, "65000:65000:100/96") || !slices.Contains(members, "default/0") {
 		t.Errorf("rr's RTC table: %v", members)
 	}
-	if got := l.routes("pe1", RTC); len(got) == 0 {
-		t.Error("pe1 received no membership")
+	// A client configured so (AdvertiseDefaultRTC, Junos's
+	// advertise-default) hears the reflector's default membership only,
+	// not the other clients'.
+	var heard []string
+	for _, r := range l.routes("pe1", RTC) {
+		if !r.Local {
+			heard = append(heard, r.Key.String())
+		}
+	}
+	if !slices.Equal(heard, []string{"default/0"}) {
+		t.Errorf("pe1 heard memberships %v, want the reflector's default only", heard)
 	}
 	// RTC routes stay out of OnBestChange and the prefix counts.
 	l.mu.Lock()

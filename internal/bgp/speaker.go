@@ -104,6 +104,12 @@ type PeerConfig struct {
 	NextHop netip.Addr
 	// RRClient makes this iBGP peer a route-reflection client.
 	RRClient bool
+	// AdvertiseDefaultRTC: of RT constraint routes, a reflector sends
+	// this client its default membership only (Junos's advertise-default),
+	// for clients that are PEs and nothing more: a PE sends the reflector
+	// every VPN route whatever the others import, so their memberships
+	// would tell it nothing, and every PE would hold every other's.
+	AdvertiseDefaultRTC bool
 	// NextHopSelf rewrites the next hop of routes sent to this iBGP peer.
 	NextHopSelf bool
 	// Families for this peer (default the speaker's).

@@ -12,11 +12,14 @@ import (
 // group, whose UPDATEs are computed and encoded once and sent to all of
 // them (a reflector with 1,000 clients encodes each change once).
 type groupKey struct {
-	family      Family
-	ibgp        bool
-	rrClient    bool
-	nextHopSelf bool
-	nextHop     netip.Addr // our address as next hop (eBGP, next-hop-self, local routes)
+	family   Family
+	ibgp     bool
+	rrClient bool
+	// rtcDefaultOnly: the RTC routes sent are the default one only
+	// (PeerConfig.AdvertiseDefaultRTC).
+	rtcDefaultOnly bool
+	nextHopSelf    bool
+	nextHop        netip.Addr // our address as next hop (eBGP, next-hop-self, local routes)
 	// rtc is the VPN peers' RT membership filter (rtc_filter.go).
 	rtc filterID
 	// asOverride is the eBGP peer ASN that AS_PATHs sent to the group
@@ -165,6 +168,9 @@ func (g *updateGroup) encodeAll(s *Speaker) [][]byte {
 func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path, memo exportMemo) (advert, bool) {
 	if !s.mayExport(g, p) {
 		return advert{}, false
+	}
+	if g.key.rtcDefaultOnly && k != rtcDefault {
+		return advert{}, false // PeerConfig.AdvertiseDefaultRTC
 	}
 	in := exportIn{p.attrs, p.peer}
 	out, done := memo[in]

@@ -323,7 +323,9 @@ func (l *Lab) startBGP() error {
 			SelfEncapsulations: l.selfEncapsulations(bs.a, bs.b, s)}
 		b := bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
 			NextHopSelf:        s.Kind == topology.SessionIBGPVPN && bs.b.bgp.vpn.IsASBR(),
-			SelfEncapsulations: l.selfEncapsulations(bs.b, bs.a, s)}
+			SelfEncapsulations: l.selfEncapsulations(bs.b, bs.a, s),
+			// A WAN PE, and nothing more, needs no other PE's membership.
+			AdvertiseDefaultRTC: s.RRClient && bs.a.Model.Role == topology.RolePE && !bs.a.bgp.vpn.IsASBR()}
 		if err := bs.aSp.AddPeer(a); err != nil {
 			return fmt.Errorf("bgp %s -> %s: %w", s.A, s.B, err)
 		}
