@@ -32,27 +32,44 @@ func freeAPI(t *testing.T) (flag, addr string) {
 // `intercloud down` (also run at cleanup; calling it twice is harmless).
 func startUp(t *testing.T, api, stateDir, file string) (stop func()) {
 	t.Helper()
-	// The API's free port is free on the routers' 127/8 addresses too.
-	args := []string{"up", api, "--state-dir=" + stateDir, "--bgp-port=" + api[strings.LastIndexByte(api, ':')+1:]}
-	if file != "" {
-		args = append(args, file)
-	}
 	// Every command the test runs afterwards finds the lab's token there.
 	useStateDir(t, stateDir)
-	upDone := make(chan string, 1)
-	go func() {
-		out, errOut, _ := run(t, args...)
-		upDone <- out + errOut
-	}()
-	waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
-		select {
-		case out := <-upDone:
-			t.Fatalf("up exited:\n%s", out)
-		default:
+	// The API's free port is mostly free on the routers' 127/8 addresses
+	// too; when another test's connection holds it on one of them, the
+	// lab's BGP cannot listen there and up tries another port.
+	bgpPort := api[strings.LastIndexByte(api, ':')+1:]
+	var upDone chan string
+	for attempt := 1; ; attempt++ {
+		args := []string{"up", api, "--state-dir=" + stateDir, "--bgp-port=" + bgpPort}
+		if file != "" {
+			args = append(args, file)
 		}
-		out, errOut, code := run(t, "status", api)
-		return code == 0 && strings.Contains(out, "converged"), out + errOut
-	})
+		done := make(chan string, 1)
+		upDone = done
+		go func() {
+			out, errOut, _ := run(t, args...)
+			done <- out + errOut
+		}()
+		exited := ""
+		waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
+			select {
+			case exited = <-upDone:
+				return true, exited
+			default:
+			}
+			out, errOut, code := run(t, "status", api)
+			return code == 0 && strings.Contains(out, "converged"), out + errOut
+		})
+		if exited == "" {
+			break
+		}
+		if attempt < 3 && strings.Contains(exited, "bgp listen") && strings.Contains(exited, "address already in use") {
+			_, fresh := freeAPI(t)
+			bgpPort = fresh[strings.LastIndexByte(fresh, ':')+1:]
+			continue
+		}
+		t.Fatalf("up exited:\n%s", exited)
+	}
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
