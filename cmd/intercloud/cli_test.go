@@ -117,16 +117,7 @@ func TestUpAndDown(t *testing.T) {
 		t.Fatalf("status before up: %d %q", code, errOut)
 	}
 	useStateDir(t, t.TempDir())
-	bgpPort := "--bgp-port=" + addr[strings.LastIndexByte(addr, ':')+1:] // free on 127/8 too
-	upDone := make(chan string, 1)
-	go func() {
-		out, errOut, _ := run(t, "up", api, bgpPort)
-		upDone <- out + errOut
-	}()
-	waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
-		out, errOut, code := run(t, "status", api)
-		return code == 0 && strings.Contains(out, "converged"), out + errOut
-	})
+	upDone := upConverged(t, 30*time.Second, api)
 	if _, errOut, code := run(t, "up", api); code != 1 || !strings.Contains(errOut, "a lab is already running") {
 		t.Errorf("second up: %d %q", code, errOut)
 	}

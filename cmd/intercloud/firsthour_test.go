@@ -42,15 +42,7 @@ func TestShowANodeAloneListsItsTables(t *testing.T) {
 func TestTheFirstHourPointsToWhatWorks(t *testing.T) {
 	api, _ := freeAPI(t)
 	useStateDir(t, t.TempDir())
-	upDone := make(chan string, 1)
-	go func() {
-		out, errOut, _ := run(t, "up", api, "--bgp-port="+api[strings.LastIndexByte(api, ':')+1:], "../../examples/overlap.yaml")
-		upDone <- out + errOut
-	}()
-	waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
-		out, errOut, code := run(t, "status", api)
-		return code == 0 && strings.Contains(out, "converged"), out + errOut
-	})
+	upDone := upConverged(t, 30*time.Second, api, "../../examples/overlap.yaml")
 	defer func() {
 		run(t, "down", api)
 		select {

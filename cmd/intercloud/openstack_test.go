@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,33 +28,26 @@ func freeAPI(t *testing.T) (flag, addr string) {
 	return "--api=" + addr, addr
 }
 
-// startUp runs `intercloud up` in-process on a lab (the seed lab without
-// file) until it has converged, and returns a function that stops it with
-// `intercloud down` (also run at cleanup; calling it twice is harmless).
-func startUp(t *testing.T, api, stateDir, file string) (stop func()) {
+// upConverged runs `intercloud up API ARGS...` in-process until the lab
+// has converged (within limit), and returns the channel up's output comes
+// on when it returns. The lab's BGP listens on the API's port: free on
+// 127.0.0.1, and mostly on the routers' 127/8 addresses too; when another
+// test's connection holds it on one of them, up tries another port (three
+// in all). An up that exits otherwise fails the test with what it said.
+func upConverged(t *testing.T, limit time.Duration, api string, args ...string) chan string {
 	t.Helper()
-	// Every command the test runs afterwards finds the lab's token there.
-	useStateDir(t, stateDir)
-	// The API's free port is mostly free on the routers' 127/8 addresses
-	// too; when another test's connection holds it on one of them, the
-	// lab's BGP cannot listen there and up tries another port.
 	bgpPort := api[strings.LastIndexByte(api, ':')+1:]
-	var upDone chan string
 	for attempt := 1; ; attempt++ {
-		args := []string{"up", api, "--state-dir=" + stateDir, "--bgp-port=" + bgpPort}
-		if file != "" {
-			args = append(args, file)
-		}
+		full := append([]string{"up", api, "--bgp-port=" + bgpPort}, args...)
 		done := make(chan string, 1)
-		upDone = done
 		go func() {
-			out, errOut, _ := run(t, args...)
+			out, errOut, _ := run(t, full...)
 			done <- out + errOut
 		}()
 		exited := ""
-		waitUntil(t, 30*time.Second, "lab up", func() (bool, string) {
+		waitUntil(t, limit, "lab up", func() (bool, string) {
 			select {
-			case exited = <-upDone:
+			case exited = <-done:
 				return true, exited
 			default:
 			}
@@ -61,15 +55,29 @@ func startUp(t *testing.T, api, stateDir, file string) (stop func()) {
 			return code == 0 && strings.Contains(out, "converged"), out + errOut
 		})
 		if exited == "" {
-			break
+			return done
 		}
 		if attempt < 3 && strings.Contains(exited, "bgp listen") && strings.Contains(exited, "address already in use") {
 			_, fresh := freeAPI(t)
 			bgpPort = fresh[strings.LastIndexByte(fresh, ':')+1:]
 			continue
 		}
-		t.Fatalf("up exited:\n%s", exited)
+		t.Fatalf("up exited before the lab was up:\n%s", exited)
 	}
+}
+
+// startUp runs `intercloud up` in-process on a lab (the seed lab without
+// file) until it has converged, and returns a function that stops it with
+// `intercloud down` (also run at cleanup; calling it twice is harmless).
+func startUp(t *testing.T, api, stateDir, file string) (stop func()) {
+	t.Helper()
+	// Every command the test runs afterwards finds the lab's token there.
+	useStateDir(t, stateDir)
+	args := []string{"--state-dir=" + stateDir}
+	if file != "" {
+		args = append(args, file)
+	}
+	upDone := upConverged(t, 30*time.Second, api, args...)
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -252,5 +260,34 @@ func TestOpenrcWithoutClouds(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(stateDir, store.FileName)); !os.IsNotExist(err) {
 		t.Errorf("a lab without clouds opened the database: %v", err)
+	}
+}
+
+// A test's up whose BGP port is taken on a router's address (by another
+// test's connection, say) comes up on another port rather than failing.
+func TestUpConvergedTriesAnotherBGPPortWhenItsOwnIsTaken(t *testing.T) {
+	// The seed lab's first router speaks BGP from 127.65.0.1.
+	held, err := net.Listen("tcp", "127.65.0.1:0")
+	if err != nil {
+		t.Skipf("cannot listen on 127.65.0.1: %v", err)
+	}
+	defer held.Close()
+	port := held.Addr().(*net.TCPAddr).Port
+	api := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if ln, err := net.Listen("tcp", api); err != nil {
+		t.Skipf("port %d is not free on 127.0.0.1 as well: %v", port, err)
+	} else {
+		ln.Close()
+	}
+	useStateDir(t, t.TempDir())
+	done := upConverged(t, 30*time.Second, "--api="+api)
+	run(t, "down", "--api="+api)
+	select {
+	case out := <-done:
+		if !strings.Contains(out, " stopped") {
+			t.Errorf("up printed:\n%s", out)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("up did not return after down")
 	}
 }

@@ -44,24 +44,9 @@ func webLab(t *testing.T) (addr, loginURL, token string) {
 	dir := t.TempDir()
 	useStateDir(t, dir)
 	flag := "--api=" + addr
-	bgpPort := "--bgp-port=" + addr[strings.LastIndexByte(addr, ':')+1:]
-	upDone := make(chan string, 1)
-	go func() {
-		out, errOut, _ := run(t, "up", flag, bgpPort)
-		upDone <- out + errOut
-	}()
 	// Up's bring-up is a second when the machine is idle; the bound is for
-	// a machine loaded by other test packages. An up that exits early
-	// (its address taken, a bad flag) fails at once with what it said.
-	waitUntil(t, 2*time.Minute, "lab up", func() (bool, string) {
-		select {
-		case out := <-upDone:
-			t.Fatalf("up exited before the lab was up:\n%s", out)
-		default:
-		}
-		out, errOut, code := run(t, "status", flag)
-		return code == 0 && strings.Contains(out, "converged"), out + errOut
-	})
+	// a machine loaded by other test packages.
+	upDone := upConverged(t, 2*time.Minute, flag)
 	t.Cleanup(func() {
 		run(t, "down", flag)
 		select {
