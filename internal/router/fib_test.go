@@ -184,7 +184,7 @@ func TestLFIBLookup(t *testing.T) {
 			l := uint32(rng.IntN(1 << 20))
 			if !want[l] {
 				want[l] = true
-				entries = append(entries, lfibEntry{label: l})
+				entries = append(entries, lfibEntry{label: l, hops: []lspHop{{op: opPopLookup}}})
 			}
 		}
 		t0 := buildLFIB(entries)

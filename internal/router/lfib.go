@@ -30,10 +30,14 @@ type lspHop struct {
 	backup *lspHop
 }
 
-// lfibEntry is the LFIB entry for one incoming label.
+// lfibEntry is the LFIB entry for one incoming label. One whose LSP has
+// no nexthop up has no hops: lookups do not find it, but it is kept for
+// its show rows and so that a patch (patchLFIB) finds what it replaces.
 type lfibEntry struct {
-	label uint32
-	hops  []lspHop
+	label    uint32
+	rows     uint16 // show rows, LFIBLen's count
+	resolves bool   // a nexthop resolves through the default table
+	hops     []lspHop
 }
 
 // lfib maps incoming labels to entries: an open-addressing hash table with
@@ -59,6 +63,9 @@ func buildLFIB(entries []lfibEntry) *lfib {
 	t := &lfib{slots: make([]lfibSlot, size), shift: shift, entries: entries}
 	mask := uint32(size - 1)
 	for i, e := range entries {
+		if len(e.hops) == 0 {
+			continue
+		}
 		j := t.home(e.label)
 		for t.slots[j].key != 0 {
 			j = (j + 1) & mask

@@ -20,7 +20,7 @@ type ribManager struct {
 	routes  map[string]map[Protocol]*prefixMap[*offered] // by VRF, protocol and prefix
 	statics map[string]map[netip.Prefix][]netip.Addr
 	locals  map[string]map[netip.Prefix]bool // AddLocal's, by VRF
-	lsps    map[Protocol][]LSP
+	lsps    map[Protocol]map[uint32]LSP      // by incoming label
 	fecBy   map[Protocol]map[fecKey]fecOffer // each protocol's first label per key
 	pushBy  map[Protocol]map[fecKey][]uint32 // and what it pushes, for the few that push
 	fec     map[fecKey]uint32                // the preferred protocol's label per key
@@ -32,10 +32,10 @@ type ribManager struct {
 	dirty    map[int]map[netip.Prefix]struct{} // by VRF index, until the next recompute
 	pass     uint32                            // ReplaceRoutes calls, to mark what each finds
 	lfibRows int                               // rows LFIBTable gives
-	// lfibResolves: some LSP's nexthop resolves through the default
-	// table, so the LFIB follows its changes.
-	lfibResolves bool
-	labels       labelAllocator
+	// lfibResolving counts the LFIB entries with a nexthop resolved
+	// through the default table: they follow its changes.
+	lfibResolving int
+	labels        labelAllocator
 
 	// Watchers run under the control lock, after mu is released.
 	watchers  []func()
@@ -54,7 +54,7 @@ func newRIBManager(r *Router) *ribManager {
 		r:       r,
 		routes:  make(map[string]map[Protocol]*prefixMap[*offered]),
 		statics: make(map[string]map[netip.Prefix][]netip.Addr),
-		lsps:    make(map[Protocol][]LSP),
+		lsps:    make(map[Protocol]map[uint32]LSP),
 		fecBy:   make(map[Protocol]map[fecKey]fecOffer),
 		pushBy:  make(map[Protocol]map[fecKey][]uint32),
 		fec:     make(map[fecKey]uint32),
@@ -68,14 +68,15 @@ func newRIBManager(r *Router) *ribManager {
 
 // change says what a recompute must redo beyond the dirty prefixes.
 type change struct {
-	all  bool // every prefix of every VRF and the LFIB: interfaces changed
-	lfib bool // the LFIB
+	all bool // every prefix of every VRF and the LFIB: interfaces changed
+	// labels are incoming labels whose LFIB entries are redone; resolving,
+	// that those resolving through the default table are too (a FEC label
+	// changed, which may change no route: lsp_tunnel.go).
+	labels    []uint32
+	resolving bool
 }
 
-var (
-	changeAll  = change{all: true}
-	changeLFIB = change{lfib: true}
-)
+var changeAll = change{all: true}
 
 // changeVRF is a change of some of a VRF's prefixes, which marked them
 // dirty: only they are redone (and what resolves through them).
@@ -308,169 +309,6 @@ func sameRoute(x, y Route) bool {
 	return x.Metric == y.Metric && x.Info == y.Info && slices.EqualFunc(x.Nexthops, y.Nexthops, sameNexthop)
 }
 
-func (m *ribManager) ReplaceLSPs(p Protocol, lsps []LSP) {
-	m.mu.Lock()
-	// A protocol often recomputes to the same answer (LDP woken by a VRF
-	// change that does not concern it): then there is nothing to redo.
-	if slices.EqualFunc(m.lsps[p], lsps, sameLSP) {
-		m.mu.Unlock()
-		return
-	}
-	cp := make([]LSP, len(lsps))
-	for i, l := range lsps {
-		cp[i] = l
-		cp[i].Proto = p
-		cp[i].Nexthops = slices.Clone(l.Nexthops)
-	}
-	m.lsps[p] = cp
-	m.mu.Unlock()
-	m.recompute(changeLFIB)
-}
-
-// ReplaceFECLabels replaces protocol p's FEC labels; the prefixes whose
-// preferred label changed are redone in the default VRF. The labels are
-// compared with what p offered before in place, a lookup each: LDP hands
-// over its whole set whenever a peer's labels arrive, and most of it is
-// what it was.
-func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
-	m.mu.Lock()
-	by := m.fecBy[p]
-	if by == nil {
-		if len(labels) == 0 {
-			m.mu.Unlock()
-			return
-		}
-		by = make(map[fecKey]fecOffer, len(labels))
-		m.fecBy[p] = by
-	}
-	m.pass++
-	pass := m.pass
-	var changed []fecKey
-	kept, added := 0, 0 // keys p offered before and offers again; new keys
-	for _, f := range labels {
-		f.Prefix = f.Prefix.Masked()
-		k := newFECKey(f.Prefix, f.Nexthop)
-		o, had := by[k]
-		switch {
-		case had && o.seen == pass:
-			continue // the first label for a key counts
-		case had:
-			kept++
-			if o.out == f.OutLabel && o.pushes == (len(f.Push) > 0) && (!o.pushes || slices.Equal(m.pushBy[p][k], f.Push)) {
-				o.seen = pass
-				by[k] = o
-				continue
-			}
-		}
-		if !had {
-			added++
-		}
-		by[k] = fecOffer{out: f.OutLabel, seen: pass, pushes: len(f.Push) > 0}
-		m.setPush(p, k, f.Push)
-		changed = append(changed, k)
-	}
-	if kept < len(by)-added { // some keys went
-		for k, o := range by {
-			if o.seen != pass {
-				delete(by, k)
-				if o.pushes {
-					m.setPush(p, k, nil)
-				}
-				changed = append(changed, k)
-			}
-		}
-	}
-	if len(by) == 0 {
-		delete(m.fecBy, p)
-		delete(m.pushBy, p)
-	}
-	redo := false
-	if len(changed) > 0 {
-		order := labelProtoOrder(m.fecBy)
-		for _, k := range changed {
-			redo = m.mergeFEC(k, order) || redo
-		}
-	}
-	// An LSP resolving through the default table may switch between a
-	// tunnel and an LSP on a label that changes no route (implicit null:
-	// lsp_tunnel.go), so its LFIB is redone too.
-	lfib := m.lfibResolves
-	m.mu.Unlock()
-	if redo {
-		m.recompute(change{lfib: lfib})
-	}
-}
-
-// fecOffer is a protocol's FEC label, with the ReplaceFECLabels pass that
-// last found it. Its prefix and nexthop are its key: a core router holds
-// one per IGP route and neighbour, so the key is not stored twice. What
-// the few that push (remote LFA, TI-LFA) push is in pushBy, so that the
-// offers hold no pointer for the collector to follow.
-type fecOffer struct {
-	out    uint32
-	seen   uint32
-	pushes bool
-}
-
-// setPush records what protocol p's label for k pushes; nil forgets it.
-func (m *ribManager) setPush(p Protocol, k fecKey, push []uint32) {
-	if len(push) == 0 {
-		if by := m.pushBy[p]; by != nil {
-			delete(by, k)
-		}
-		return
-	}
-	by := m.pushBy[p]
-	if by == nil {
-		by = map[fecKey][]uint32{}
-		m.pushBy[p] = by
-	}
-	by[k] = slices.Clone(push)
-}
-
-// mergeFEC redoes the label of one FEC key from the protocols' labels:
-// when SR and LDP both give a label for the same prefix and nexthop, SR's
-// wins, as Junos prefers SPRING over LDP and IOS XR does with sr-prefer:
-// a lab in SR mode should show SR labels. (FRR has no rule: the first to
-// install keeps the nexthop.) If the label or what it pushes changed, the
-// prefix is redone in the default VRF, the only one labelled this way
-// (true). order is labelProtoOrder(m.fecBy).
-func (m *ribManager) mergeFEC(k fecKey, order []Protocol) bool {
-	oldL, had := m.fec[k]
-	oldPush := m.fecPush[k]
-	delete(m.fec, k)
-	delete(m.fecPush, k)
-	for _, p := range order {
-		if f, ok := m.fecBy[p][k]; ok {
-			m.fec[k] = f.out
-			if f.pushes {
-				m.fecPush[k] = m.pushBy[p][k]
-			}
-			break
-		}
-	}
-	newL, has := m.fec[k]
-	if had != has || oldL != newL || !slices.Equal(oldPush, m.fecPush[k]) {
-		m.markDirty(0, k.prefix())
-		return true
-	}
-	return false
-}
-
-// sameLSP compares LSPs as offered (the protocol field is set on storing).
-func sameLSP(a, b LSP) bool {
-	return a.InLabel == b.InLabel && a.FEC == b.FEC && slices.EqualFunc(a.Nexthops, b.Nexthops, sameLSPNexthop)
-}
-
-// sameLSPNexthop compares LSP nexthops and their backups by value.
-func sameLSPNexthop(a, b LSPNexthop) bool {
-	if (a.Backup == nil) != (b.Backup == nil) || a.Backup != nil && !sameLSPNexthop(*a.Backup, *b.Backup) {
-		return false
-	}
-	return a.Addr == b.Addr && a.Iface == b.Iface && a.OutLabel == b.OutLabel && slices.Equal(a.Push, b.Push) &&
-		(a.Tunnel == nil) == (b.Tunnel == nil) && (a.Tunnel == nil || *a.Tunnel == *b.Tunnel)
-}
-
 func (m *ribManager) AllocateLabel() uint32 { return m.labels.allocate() }
 func (m *ribManager) ReleaseLabel(l uint32) { m.labels.release(l) }
 
@@ -663,10 +501,18 @@ func (m *ribManager) recompute(c change) {
 		}
 	}
 	prev := m.r.fwd.Load()
-	if c.all || c.lfib || prev == nil || m.lfibResolves && len(defFwd) > 0 {
+	if c.all || prev == nil {
 		st.lfib, _, m.lfibRows = m.computeLFIB(ifaces, false)
+		m.lfibResolving = len(resolvingLabels(st.lfib))
 	} else {
 		st.lfib = prev.lfib
+		labels := c.labels
+		if m.lfibResolving > 0 && (c.resolving || len(defFwd) > 0) {
+			labels = append(slices.Clip(labels), resolvingLabels(prev.lfib)...)
+		}
+		if len(labels) > 0 {
+			st.lfib = m.patchLFIB(prev.lfib, labels, ifaces)
+		}
 	}
 	m.r.fwd.Store(st)
 	if changed {

@@ -252,121 +252,152 @@ func sameNexthop(a, b Nexthop) bool {
 // of LSPs, and their show rows, kept, cost as much as the LFIB itself, so
 // show recomputes them (LFIBTable) instead.
 func (m *ribManager) computeLFIB(ifaces []*iface, keepRows bool) (*lfib, []LFIBRow, int) {
-	chosen := make(map[uint32]*LSP)
-	for _, p := range labelProtoOrder(m.lsps) {
-		for i := range m.lsps[p] {
-			l := &m.lsps[p][i]
-			if _, ok := chosen[l.InLabel]; !ok && l.InLabel != LabelImplicitNull {
-				chosen[l.InLabel] = l
+	seen := map[uint32]struct{}{LabelIPv4ExplicitNull: {}}
+	labels := []uint32{LabelIPv4ExplicitNull}
+	for _, by := range m.lsps {
+		for l := range by {
+			if _, ok := seen[l]; !ok {
+				seen[l] = struct{}{}
+				labels = append(labels, l)
 			}
 		}
 	}
-	labels := make([]uint32, 0, len(chosen)+1)
-	for l := range chosen {
-		labels = append(labels, l)
-	}
 	slices.Sort(labels)
+	up := upIfaces(ifaces)
+	entries := make([]lfibEntry, 0, len(labels))
+	var rows []LFIBRow
+	n := 0
+	for _, l := range labels {
+		e, rs, ok := m.lfibEntryFor(l, up, keepRows)
+		if ok {
+			entries = append(entries, e)
+			n += int(e.rows)
+			rows = append(rows, rs...)
+		}
+	}
+	return buildLFIB(entries), rows, n
+}
+
+// upIfaces are the interfaces an LSP may leave by: up, with an address.
+func upIfaces(ifaces []*iface) []*iface {
 	var up []*iface
 	for _, ifc := range ifaces {
 		if ifc.up.Load() && ifc.addr.IsValid() {
 			up = append(up, ifc)
 		}
 	}
-	var entries []lfibEntry
+	return up
+}
+
+// chosenLSP is the LSP that owns incoming label l: the preferred
+// protocol's (labelRank).
+func (m *ribManager) chosenLSP(l uint32) (LSP, bool) {
+	var best LSP
+	found := false
+	for p, by := range m.lsps {
+		if lsp, ok := by[l]; ok && (!found || labelRank(p) < labelRank(best.Proto)) {
+			best, found = lsp, true
+		}
+	}
+	return best, found
+}
+
+// lfibEntryFor builds the LFIB entry of incoming label l from the LSP
+// that owns it (explicit null has one of its own: pop and route in the
+// default table, RFC 3032), with its show rows when keepRows. False when
+// no LSP has l. An entry whose nexthops are all down has no hops but
+// stays, for its rows.
+func (m *ribManager) lfibEntryFor(l uint32, up []*iface, keepRows bool) (lfibEntry, []LFIBRow, bool) {
+	lsp, ok := m.chosenLSP(l)
+	if !ok {
+		if l == LabelIPv4ExplicitNull {
+			return lfibEntry{label: l, hops: []lspHop{{op: opPopLookup}}}, nil, true
+		}
+		return lfibEntry{}, nil, false
+	}
+	in := l
+	e := lfibEntry{label: in}
 	var rows []LFIBRow
-	n := 0
 	addRow := func(r LFIBRow) {
-		n++
+		e.rows++
 		if keepRows {
 			rows = append(rows, r)
 		}
 	}
-	m.lfibResolves = false
-	if chosen[LabelIPv4ExplicitNull] == nil {
-		// Explicit null: pop and route in the default table (RFC 3032).
-		entries = append(entries, lfibEntry{label: LabelIPv4ExplicitNull, hops: []lspHop{{op: opPopLookup}}})
-	}
-	for _, in := range labels {
-		lsp := chosen[in]
-		e := lfibEntry{label: in}
-		for _, nh := range lsp.Nexthops {
-			row := LFIBRow{InLabel: in, Proto: lsp.Proto, FEC: lsp.FEC, Nexthop: nh.Addr, Iface: nh.Iface, OutLabel: nh.OutLabel}
-			if nh.Tunnel != nil && nh.Addr.IsValid() {
-				// Into an IP tunnel unless an LSP reaches Addr (lsp_tunnel.go);
-				// either way it follows the default table.
-				m.lfibResolves = true
-				if h, tr, use := m.lspTunnelHop(nh, row, keepRows); use {
-					if h != nil {
-						e.hops = append(e.hops, *h)
-					}
-					addRow(tr)
-					continue
+	for _, nh := range lsp.Nexthops {
+		row := LFIBRow{InLabel: in, Proto: lsp.Proto, FEC: lsp.FEC, Nexthop: nh.Addr, Iface: nh.Iface, OutLabel: nh.OutLabel}
+		if nh.Tunnel != nil && nh.Addr.IsValid() {
+			// Into an IP tunnel unless an LSP reaches Addr (lsp_tunnel.go);
+			// either way it follows the default table.
+			e.resolves = true
+			if h, tr, use := m.lspTunnelHop(nh, row, keepRows); use {
+				if h != nil {
+					e.hops = append(e.hops, *h)
 				}
-			}
-			switch {
-			case strings.HasPrefix(nh.Iface, vrfIfacePrefix):
-				vrf := strings.TrimPrefix(nh.Iface, vrfIfacePrefix)
-				e.hops = append(e.hops, lspHop{op: opPopLookup, vrf: m.vrfIndexLocked(vrf)})
-			case nh.Iface == "" && !nh.Addr.IsValid():
-				e.hops = append(e.hops, lspHop{op: opPopLookup})
-			case nh.Iface == "" && onLink(up, nh.Addr) == nil:
-				// A next hop further away (an inter-AS option B ASBR's
-				// inside its AS) is reached as a recursive route's is.
-				m.lfibResolves = true
-				res := m.resolveLSP(nh.Addr)
-				if len(res) == 0 {
-					row.Inactive = true
-					break
-				}
-				for _, rn := range res { // a row per resolved nexthop, as show ip route
-					e.hops = append(e.hops, newLSPHop(rn.ifc, rn.gw, nh.OutLabel, rn.labels))
-					rr := row
-					rr.Nexthop, rr.Iface, rr.Via, rr.Pushed = rn.gw, rn.ifc.name, nh.Addr, slices.Clone(rn.labels)
-					addRow(rr)
-				}
+				addRow(tr)
 				continue
-			default:
-				ifc := m.r.byNameLocked(nh.Iface)
-				if nh.Iface == "" {
-					ifc = onLink(up, nh.Addr)
-				}
-				row.Pushed = slices.Clone(nh.Push) // a remote LFA's tunnel standing in
-				b := nh.Backup
-				var bifc *iface
-				if b != nil {
-					if bifc = m.r.byNameLocked(b.Iface); bifc != nil && !bifc.up.Load() {
-						bifc = nil
-					}
-				}
-				if (ifc == nil || !ifc.up.Load()) && bifc != nil {
-					// The primary lost carrier: the repair path stands in
-					// until the protocol recomputes.
-					ifc, b, bifc = bifc, nil, nil
-					row.Nexthop, row.OutLabel, row.Pushed, row.Repair = nh.Backup.Addr, nh.Backup.OutLabel, slices.Clone(nh.Backup.Push), true
-				}
-				if ifc == nil || !ifc.up.Load() {
-					row.Inactive = true
-					addRow(row)
-					continue
-				}
-				row.Iface = ifc.name
-				h := newLSPHop(ifc, row.Nexthop, row.OutLabel, row.Pushed)
-				if bifc != nil {
-					bh := newLSPHop(bifc, b.Addr, b.OutLabel, b.Push)
-					h.backup = &bh
-					if keepRows {
-						row.Backup = fmt.Sprintf("%s %s %s", b.Addr, bifc.name, stackText(b.Push, b.OutLabel))
-					}
-				}
-				e.hops = append(e.hops, h)
 			}
-			addRow(row)
 		}
-		if len(e.hops) > 0 {
-			entries = append(entries, e)
+		switch {
+		case strings.HasPrefix(nh.Iface, vrfIfacePrefix):
+			vrf := strings.TrimPrefix(nh.Iface, vrfIfacePrefix)
+			e.hops = append(e.hops, lspHop{op: opPopLookup, vrf: m.vrfIndexLocked(vrf)})
+		case nh.Iface == "" && !nh.Addr.IsValid():
+			e.hops = append(e.hops, lspHop{op: opPopLookup})
+		case nh.Iface == "" && onLink(up, nh.Addr) == nil:
+			// A next hop further away (an inter-AS option B ASBR's
+			// inside its AS) is reached as a recursive route's is.
+			e.resolves = true
+			res := m.resolveLSP(nh.Addr)
+			if len(res) == 0 {
+				row.Inactive = true
+				break
+			}
+			for _, rn := range res { // a row per resolved nexthop, as show ip route
+				e.hops = append(e.hops, newLSPHop(rn.ifc, rn.gw, nh.OutLabel, rn.labels))
+				rr := row
+				rr.Nexthop, rr.Iface, rr.Via, rr.Pushed = rn.gw, rn.ifc.name, nh.Addr, slices.Clone(rn.labels)
+				addRow(rr)
+			}
+			continue
+		default:
+			ifc := m.r.byNameLocked(nh.Iface)
+			if nh.Iface == "" {
+				ifc = onLink(up, nh.Addr)
+			}
+			row.Pushed = slices.Clone(nh.Push) // a remote LFA's tunnel standing in
+			b := nh.Backup
+			var bifc *iface
+			if b != nil {
+				if bifc = m.r.byNameLocked(b.Iface); bifc != nil && !bifc.up.Load() {
+					bifc = nil
+				}
+			}
+			if (ifc == nil || !ifc.up.Load()) && bifc != nil {
+				// The primary lost carrier: the repair path stands in
+				// until the protocol recomputes.
+				ifc, b, bifc = bifc, nil, nil
+				row.Nexthop, row.OutLabel, row.Pushed, row.Repair = nh.Backup.Addr, nh.Backup.OutLabel, slices.Clone(nh.Backup.Push), true
+			}
+			if ifc == nil || !ifc.up.Load() {
+				row.Inactive = true
+				addRow(row)
+				continue
+			}
+			row.Iface = ifc.name
+			h := newLSPHop(ifc, row.Nexthop, row.OutLabel, row.Pushed)
+			if bifc != nil {
+				bh := newLSPHop(bifc, b.Addr, b.OutLabel, b.Push)
+				h.backup = &bh
+				if keepRows {
+					row.Backup = fmt.Sprintf("%s %s %s", b.Addr, bifc.name, stackText(b.Push, b.OutLabel))
+				}
+			}
+			e.hops = append(e.hops, h)
 		}
+		addRow(row)
 	}
-	return buildLFIB(entries), rows, n
+	return e, rows, true
 }
 
 // stackText is the label stack a swap to out under push sends, outermost

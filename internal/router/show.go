@@ -285,9 +285,7 @@ func (r *Router) LFIBTable() LFIBTable {
 	// under ifMu, as interfaces are added under it.
 	r.ifMu.RLock()
 	defer r.ifMu.RUnlock()
-	lfibResolves := r.rib.lfibResolves
 	_, rows, _ := r.rib.computeLFIB(ifaces, true)
-	r.rib.lfibResolves = lfibResolves
 	return LFIBTable(rows)
 }
 

@@ -168,6 +168,12 @@ type RIB interface {
 	UpdateRoutes(p Protocol, vrf string, routes []Route, withdraw []netip.Prefix) (changed int)
 	ReplaceLSPs(p Protocol, lsps []LSP)
 	ReplaceFECLabels(p Protocol, labels []FECLabel)
+	// UpdateLSPs changes some of p's LSPs: those of the incoming labels
+	// in del go, then lsps replace p's of their labels; the others stay.
+	UpdateLSPs(p Protocol, lsps []LSP, del []uint32)
+	// UpdateFECLabels changes some of p's FEC labels: those of del's
+	// prefixes and nexthops go, then labels replace p's for theirs.
+	UpdateFECLabels(p Protocol, labels []FECLabel, del []FECLabel)
 	// AllocateLabel hands out a dynamic label (from LabelDynamicFirst up);
 	// ReleaseLabel gives it back.
 	AllocateLabel() uint32

@@ -259,6 +259,51 @@ func (b *RIB) ReplaceFECLabels(p router.Protocol, labels []router.FECLabel) {
 	b.fecs[p] = labels
 }
 
+// UpdateLSPs changes some of protocol p's LFIB entries: those of the
+// labels in del and in lsps go, lsps come. Entries stay sorted by FEC,
+// as a whole set is offered.
+func (b *RIB) UpdateLSPs(p router.Protocol, lsps []router.LSP, del []uint32) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	drop := map[uint32]bool{}
+	for _, l := range del {
+		drop[l] = true
+	}
+	for _, l := range lsps {
+		drop[l.InLabel] = true
+	}
+	out := slices.DeleteFunc(slices.Clone(b.lsps[p]), func(l router.LSP) bool { return drop[l.InLabel] })
+	for _, l := range lsps {
+		l.Proto = p
+		out = append(out, l)
+	}
+	slices.SortStableFunc(out, func(x, y router.LSP) int { return comparePrefix(x.FEC, y.FEC) })
+	b.lsps[p] = out
+}
+
+// UpdateFECLabels changes some of protocol p's ingress labels: those of
+// the prefixes and nexthops in del and in labels go, labels come, sorted
+// by prefix.
+func (b *RIB) UpdateFECLabels(p router.Protocol, labels []router.FECLabel, del []router.FECLabel) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	type key struct {
+		p  netip.Prefix
+		nh netip.Addr
+	}
+	drop := map[key]bool{}
+	for _, f := range del {
+		drop[key{f.Prefix, f.Nexthop}] = true
+	}
+	for _, f := range labels {
+		drop[key{f.Prefix, f.Nexthop}] = true
+	}
+	out := slices.DeleteFunc(slices.Clone(b.fecs[p]), func(f router.FECLabel) bool { return drop[key{f.Prefix, f.Nexthop}] })
+	out = append(out, labels...)
+	slices.SortStableFunc(out, func(x, y router.FECLabel) int { return comparePrefix(x.Prefix, y.Prefix) })
+	b.fecs[p] = out
+}
+
 // AllocateLabel hands out the lowest free dynamic label.
 func (b *RIB) AllocateLabel() uint32 {
 	b.mu.Lock()

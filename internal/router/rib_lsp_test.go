@@ -1,0 +1,155 @@
+package router
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// lfibText renders an LFIB's entries, hops and show counts, so that a
+// patched one can be compared with one built whole.
+func lfibText(t *lfib) string {
+	var b strings.Builder
+	var hop func(h lspHop) string
+	hop = func(h lspHop) string {
+		s := fmt.Sprintf("op%d out%d gw%v vrf%d push%v", h.op, h.out, h.gw, h.vrf, h.push)
+		if h.ifc != nil {
+			s += " " + h.ifc.name
+		}
+		if h.backup != nil {
+			s += " backup(" + hop(*h.backup) + ")"
+		}
+		return s
+	}
+	for _, e := range t.entries {
+		fmt.Fprintf(&b, "%d rows%d resolves%v found%v:", e.label, e.rows, e.resolves, t.lookup(e.label) != nil)
+		for _, h := range e.hops {
+			b.WriteString(" [" + hop(h) + "]")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestLFIBPatchedByLabelIsTheLFIBBuiltWhole: LSPs changed a few at a time
+// by two protocols (LDP and SR claiming the same labels, some resolving
+// through the default table), with the IGP route they resolve by coming
+// and going, leave the forwarding LFIB patched label by label exactly as
+// one built from scratch, show counts included.
+func TestLFIBPatchedByLabelIsTheLFIBBuiltWhole(t *testing.T) {
+	_, r := ribNet(t)
+	rng := rand.New(rand.NewPCG(7, 13))
+	hopOf := func() LSPNexthop {
+		switch rng.IntN(5) {
+		case 0:
+			return LSPNexthop{Addr: ip("10.1.0.2"), Iface: "eth0", OutLabel: uint32(rng.IntN(3)) + 3}
+		case 1:
+			return LSPNexthop{Addr: ip("10.2.0.2"), Iface: "eth1", OutLabel: 24000 + uint32(rng.IntN(4)),
+				Backup: &LSPNexthop{Addr: ip("10.1.0.2"), Iface: "eth0", OutLabel: 25000}}
+		case 2:
+			return LSPNexthop{Addr: ip("10.255.0.9"), OutLabel: 30000 + uint32(rng.IntN(4))} // resolves
+		case 3:
+			return LSPNexthop{Addr: ip("10.2.0.2"), Iface: "eth9", OutLabel: 26000} // no such interface
+		}
+		return LSPNexthop{} // pop and route here
+	}
+	lspOf := func(l uint32) LSP {
+		hops := make([]LSPNexthop, 1+rng.IntN(2))
+		for i := range hops {
+			hops[i] = hopOf()
+		}
+		return LSP{InLabel: l, Nexthops: hops}
+	}
+	protos := []Protocol{ProtoLDP, ProtoSR}
+	for step := range 400 {
+		r.Do(func() {
+			rib := r.RIB()
+			p := protos[rng.IntN(2)]
+			switch rng.IntN(10) {
+			case 0:
+				var all []LSP
+				for l := range uint32(20) {
+					if rng.IntN(2) == 0 {
+						all = append(all, lspOf(16+l))
+					}
+				}
+				rib.ReplaceLSPs(p, all)
+			case 1:
+				if rng.IntN(2) == 0 {
+					rib.ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: pfx("10.255.0.9/32"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}})
+				} else {
+					rib.ReplaceRoutes(ProtoOSPF, "", nil)
+				}
+			case 2:
+				rib.UpdateFECLabels(ProtoLDP, []FECLabel{{Prefix: pfx("10.255.0.9/32"), Nexthop: ip("10.1.0.2"), OutLabel: 24000 + uint32(rng.IntN(3))}}, nil)
+			default:
+				var set []LSP
+				var del []uint32
+				for range 1 + rng.IntN(4) {
+					if l := 16 + uint32(rng.IntN(20)); rng.IntN(3) == 0 {
+						del = append(del, l)
+					} else {
+						set = append(set, lspOf(l))
+					}
+				}
+				rib.UpdateLSPs(p, set, del)
+			}
+		})
+		var patched, whole string
+		var rows, wantRows int
+		r.Do(func() {
+			m := r.rib
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			patched = lfibText(r.fwd.Load().lfib)
+			rows = m.lfibRows
+			t, _, n := m.computeLFIB(r.ifaceList(), false)
+			whole, wantRows = lfibText(t), n
+			if got, want := m.lfibResolving, len(resolvingLabels(t)); got != want {
+				patched += fmt.Sprintf("resolving %d, built whole %d\n", got, want)
+			}
+		})
+		if patched != whole || rows != wantRows {
+			t.Fatalf("step %d: patched LFIB (%d rows):\n%s\nbuilt whole (%d rows):\n%s", step, rows, patched, wantRows, whole)
+		}
+	}
+}
+
+// TestUpdateLSPsRedoesOnlyTheLabelsItChanges: an LSP changed by
+// difference leaves the other entries as they were built, not rebuilt,
+// and one offered again unchanged changes nothing.
+func TestUpdateLSPsRedoesOnlyTheLabelsItChanges(t *testing.T) {
+	_, r := ribNet(t)
+	lsp := func(in, out uint32) LSP {
+		return LSP{InLabel: in, Nexthops: []LSPNexthop{{Addr: ip("10.1.0.2"), Iface: "eth0", OutLabel: out}}}
+	}
+	r.Do(func() { r.RIB().ReplaceLSPs(ProtoLDP, []LSP{lsp(100, 200), lsp(101, 201), lsp(102, 202)}) })
+	before := r.fwd.Load().lfib
+	r.Do(func() { r.RIB().UpdateLSPs(ProtoLDP, []LSP{lsp(101, 301)}, []uint32{102}) })
+	after := r.fwd.Load().lfib
+	if e := after.lookup(101); e == nil || e.hops[0].out != 301 {
+		t.Fatalf("101: %+v, want a swap to 301", e)
+	}
+	if after.lookup(102) != nil {
+		t.Error("102 still switched after its LSP went")
+	}
+	if a, b := after.lookup(100), before.lookup(100); a == nil || &a.hops[0] != &b.hops[0] {
+		t.Error("100's entry was rebuilt though its LSP did not change")
+	}
+	r.Do(func() { r.RIB().UpdateLSPs(ProtoLDP, []LSP{lsp(101, 301)}, nil) })
+	if r.fwd.Load().lfib != after {
+		t.Error("an LSP offered again unchanged rebuilt the LFIB")
+	}
+	if n := r.LFIBLen(); n != 2 { // 100's and 101's rows (explicit null's is not shown)
+		t.Errorf("LFIBLen %d, want 2", n)
+	}
+	var labels []uint32
+	for _, e := range after.entries {
+		labels = append(labels, e.label)
+	}
+	if !slices.Equal(labels, []uint32{0, 100, 101}) {
+		t.Errorf("entries %v, want 0 100 101", labels)
+	}
+}
