@@ -44,7 +44,19 @@ type Instance struct {
 	extra      map[fecKey][]router.Nexthop
 	extraDirty map[fecKey]struct{}
 	extraAll   bool
-	offering   bool // LDP host routes are offered to the RIB (longest.go)
+	offered    map[fecKey]struct{} // FECs LDP offers the RIB a host route for (longest.go)
+
+	// What install gave the RIB, per FEC, and the FECs to redo at the
+	// next install (lfib.go): those marked, those leaving by an interface
+	// whose session changed (instPeers), or all of them (inst nil,
+	// instAll) after a session went or a label for the loopback of a PQ
+	// node remote LFAs tunnel to (pqs) changed.
+	inst      map[fecKey]installed
+	instMore  map[fecKey][]netip.Addr // installed nexthops that do not fit inline
+	instDirty map[fecKey]struct{}
+	instAll   bool
+	instPeers map[string]*session
+	pqs       map[fecKey]struct{}
 
 	started       bool
 	updatePending bool
@@ -95,7 +107,8 @@ func (k fecKey) prefix() netip.Prefix {
 func New(env router.Env, cfg Config) *Instance {
 	return &Instance{env: env, cfg: cfg.withDefaults(), ifByName: map[string]*iface{},
 		sessions: map[netip.Addr]*session{}, local: map[fecKey]uint32{}, igp: map[fecKey][]router.Nexthop{},
-		needed: map[fecKey]struct{}{}}
+		needed: map[fecKey]struct{}{}, offered: map[fecKey]struct{}{},
+		pqs: map[fecKey]struct{}{}}
 }
 
 // Start says hello on the LDP interfaces and starts following the RIB.

@@ -54,6 +54,7 @@ func (in *Instance) relabel() {
 	rib := in.env.RIB()
 	var added, withdrawn []Mapping
 	for _, k := range keys {
+		in.markInstall(k)
 		f, ok := in.fecOf(k)
 		if !ok {
 			if l, had := in.local[k]; had {
@@ -266,10 +267,15 @@ func (in *Instance) fecOf(k fecKey) (fec, bool) {
 	return in.fecs[i], true
 }
 
-// install offers the LSPs and FEC labels: for each FEC, per IGP nexthop
-// whose LDP peer (the session of the hello adjacency on the nexthop's
-// interface) has advertised a label, swap to (or push) that label — pop
-// for implicit null.
+// install offers the RIB the LSPs, FEC labels and LDP host routes
+// (longest.go) of the FECs that may have changed since the last time:
+// those marked (markInstall), those leaving by an interface whose session
+// changed, or all of them (see Instance.inst). For each FEC, per IGP
+// nexthop whose LDP peer (the session of the hello adjacency on the
+// nexthop's interface) has advertised a label: swap to (or push) that
+// label, pop for implicit null. A core router of a large network has
+// thousands of FECs and its peers' labels arrive a few at a time:
+// redoing them all at each update was most of LDP's cost.
 func (in *Instance) install() {
 	peer := make(map[string]*session, len(in.ifaces))
 	for _, ifc := range in.ifaces {
@@ -279,85 +285,261 @@ func (in *Instance) install() {
 			}
 		}
 	}
-	n := 0
-	for _, f := range in.fecs {
-		n += len(f.nexthops)
+	all := in.inst == nil || in.instAll
+	moved := in.movedIfaces(peer) // whose session came, went or changed
+	in.instAll, in.instPeers = false, peer
+	var keys []fecKey
+	n := 0 // nexthops of the FECs redone, to size the arrays
+	if all {
+		if in.inst == nil {
+			in.inst = make(map[fecKey]installed, len(in.fecs))
+		}
+		clear(in.pqs)
+		keys = make([]fecKey, 0, len(in.fecs)+len(in.inst))
+		for _, f := range in.fecs {
+			keys = append(keys, f.key)
+			n += len(f.nexthops)
+		}
+		for k := range in.inst {
+			keys = append(keys, k)
+		}
+		for k := range in.offered {
+			keys = append(keys, k)
+		}
+	} else {
+		keys = make([]fecKey, 0, len(in.instDirty))
+		for k := range in.instDirty {
+			keys = append(keys, k)
+		}
+		if len(moved) > 0 {
+			// A session on one link concerns the FECs leaving by it.
+			for _, f := range in.fecs {
+				if leavesBy(f.nexthops, moved) {
+					keys = append(keys, f.key)
+					n += len(f.nexthops)
+				}
+			}
+		}
+		n += 2 * len(in.instDirty)
 	}
-	// One backing array for every LSP's nexthops: a router has one LSP per
-	// FEC, and a thousand small slices cost the garbage collector more.
-	hops := make([]router.LSPNexthop, 0, n)
-	fecLabels := make([]router.FECLabel, 0, n)
-	lsps := make([]router.LSP, 0, len(in.fecs))
-	var labelled map[fecKey][]router.Nexthop // needed extra FECs' labelled nexthops
-	for _, f := range in.fecs {
-		if f.egress {
+	clear(in.instDirty)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+
+	lsps := make([]router.LSP, 0, len(keys))
+	hops := make([]router.LSPNexthop, 0, n) // every LSP's nexthops, one backing array
+	labels := make([]router.FECLabel, 0, n+n/2)
+	var delLSPs []uint32
+	var delLabels []router.FECLabel
+	var routes []router.Route
+	var gone []netip.Prefix
+	var nhs, oldNhs []netip.Addr
+	for _, k := range keys {
+		old, had := in.inst[k]
+		oldNhs = in.instNexthops(k, old, oldNhs[:0])
+		var now installed
+		var labelled []router.Nexthop
+		nhs = nhs[:0]
+		if f, ok := in.fecOf(k); ok && !f.egress {
+			start, first := len(hops), len(labels)
+			hops, labels, labelled = in.lspOf(f, peer, hops, labels)
+			if len(hops) > start {
+				now.in, now.lsp = in.local[k], true
+				lsps = append(lsps, router.LSP{InLabel: now.in, Proto: router.ProtoLDP, FEC: f.prefix, Nexthops: hops[start:len(hops):len(hops)]})
+			}
+			for _, fl := range labels[first:] {
+				if !slices.Contains(nhs, fl.Nexthop) {
+					nhs = append(nhs, fl.Nexthop)
+				}
+			}
+		}
+		in.setInstNexthops(k, &now, nhs)
+		// Take back only what the FEC no longer has.
+		if old.lsp && (!now.lsp || now.in != old.in) {
+			delLSPs = append(delLSPs, old.in)
+		}
+		for _, a := range oldNhs {
+			if !slices.Contains(nhs, a) {
+				delLabels = append(delLabels, router.FECLabel{Prefix: k.prefix(), Nexthop: a})
+			}
+		}
+		switch {
+		case now.lsp || now.n > 0:
+			in.inst[k] = now
+		case had:
+			delete(in.inst, k)
+		}
+		if in.cfg.LongestMatch {
+			if rt, ok := in.extraRoute(k, labelled); ok {
+				routes = append(routes, rt)
+				in.offered[k] = struct{}{}
+			} else if _, was := in.offered[k]; was {
+				gone = append(gone, k.prefix())
+				delete(in.offered, k)
+			}
+		}
+	}
+	rib := in.env.RIB()
+	if len(lsps)+len(delLSPs) > 0 {
+		rib.UpdateLSPs(router.ProtoLDP, lsps, delLSPs)
+	}
+	if len(labels)+len(delLabels) > 0 {
+		rib.UpdateFECLabels(router.ProtoLDP, labels, delLabels)
+	}
+	// Most LSRs (all but the ingress of summarised FECs) never have a
+	// route to offer: they skip the RIB's call.
+	if len(routes)+len(gone) > 0 {
+		rib.UpdateRoutes(router.ProtoLDP, "", routes, gone)
+	}
+}
+
+// movedIfaces are the interfaces whose operational session differs in
+// peer from the last install's.
+func (in *Instance) movedIfaces(peer map[string]*session) []string {
+	var out []string
+	for name, s := range peer {
+		if in.instPeers[name] != s {
+			out = append(out, name)
+		}
+	}
+	for name := range in.instPeers {
+		if _, ok := peer[name]; !ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// leavesBy says whether a FEC's nexthops (or their backups) leave by one
+// of the interfaces.
+func leavesBy(nhs []router.Nexthop, ifaces []string) bool {
+	for _, nh := range nhs {
+		if slices.Contains(ifaces, nh.Iface) || nh.Backup != nil && slices.Contains(ifaces, nh.Backup.Iface) {
+			return true
+		}
+	}
+	return false
+}
+
+// installed is what install gave the RIB for a FEC: its LSP's incoming
+// label (if it had an LSP) and the nexthops of its FEC labels, what the
+// next install takes back. It holds no pointer, so that the collector
+// skips a core router's thousands: up to four IPv4 nexthops inline (a
+// primary and its backup, or two ECMP pairs), more in Instance.instMore.
+type installed struct {
+	in  uint32
+	lsp bool
+	n   uint8 // nexthops in nh, or manyNexthops
+	nh  [4]uint32
+}
+
+const manyNexthops = 255
+
+// instNexthops appends the nexthops of FEC k's installed labels to buf.
+func (in *Instance) instNexthops(k fecKey, it installed, buf []netip.Addr) []netip.Addr {
+	if it.n == manyNexthops {
+		return append(buf, in.instMore[k]...)
+	}
+	for _, a := range it.nh[:it.n] {
+		buf = append(buf, netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}))
+	}
+	return buf
+}
+
+// setInstNexthops records nhs as FEC k's installed labels' nexthops.
+func (in *Instance) setInstNexthops(k fecKey, it *installed, nhs []netip.Addr) {
+	delete(in.instMore, k)
+	inline := len(nhs) <= len(it.nh)
+	for _, a := range nhs {
+		inline = inline && a.Is4()
+	}
+	if !inline {
+		if in.instMore == nil {
+			in.instMore = map[fecKey][]netip.Addr{}
+		}
+		in.instMore[k] = slices.Clone(nhs)
+		it.n = manyNexthops
+		return
+	}
+	for i, a := range nhs {
+		b := a.As4()
+		it.nh[i] = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	}
+	it.n = uint8(len(nhs))
+}
+
+// markInstall notes that FEC k's LSP, labels or host route may have
+// changed: the next install redoes it.
+func (in *Instance) markInstall(k fecKey) {
+	if _, pq := in.pqs[k]; pq {
+		// Remote LFAs tunnel to the PQ node on the label for its
+		// loopback: every FEC protected through it may change.
+		in.instAll = true
+	}
+	if in.instDirty == nil {
+		in.instDirty = map[fecKey]struct{}{}
+	}
+	in.instDirty[k] = struct{}{}
+}
+
+// lspOf appends FEC f's LSP nexthops and ingress labels, given the
+// sessions behind the interfaces (peer), to hops and fecLabels, and
+// returns, for a summarised FEC the RIB resolves through (needed), its
+// labelled nexthops.
+func (in *Instance) lspOf(f fec, peer map[string]*session, hops []router.LSPNexthop, fecLabels []router.FECLabel) ([]router.LSPNexthop, []router.FECLabel, []router.Nexthop) {
+	var labelled []router.Nexthop
+	_, need := in.needed[f.key]
+	need = need && in.extra != nil
+	for _, nh := range f.nexthops {
+		if nh.Remote.IsValid() {
+			// A remote LFA standing in for the dead primary until the
+			// IGP reconverges: keep tunnelling to the PQ node (the
+			// neighbour's own label would bring the packet back).
+			in.pqs[keyOf(netip.PrefixFrom(nh.Remote, 32))] = struct{}{}
+			if bh, fl, ok := in.rlfaBackup(f, &nh, peer); ok {
+				hops = append(hops, *bh)
+				fecLabels = append(fecLabels, fl)
+			}
 			continue
 		}
-		start := len(hops)
-		for _, nh := range f.nexthops {
-			if nh.Remote.IsValid() {
-				// A remote LFA standing in for the dead primary until the
-				// IGP reconverges: keep tunnelling to the PQ node (the
-				// neighbour's own label would bring the packet back).
-				if bh, fl, ok := in.rlfaBackup(f, &nh, peer); ok {
-					hops = append(hops, *bh)
-					fecLabels = append(fecLabels, fl)
-				}
-				continue
+		s := peer[nh.Iface]
+		if s == nil {
+			continue
+		}
+		label, ok := s.remote[f.key]
+		if !ok {
+			continue
+		}
+		hop := router.LSPNexthop{Addr: nh.Addr, Iface: nh.Iface, OutLabel: label}
+		// Fast reroute: liberal retention means the backup neighbour's
+		// label for the FEC is already known; it goes beside the
+		// primary's so that the switch needs no LDP message.
+		// (A backup with labels of its own is TI-LFA's, for SR; one
+		// with a Remote end is a remote LFA, see rlfaBackup.)
+		if b := nh.Backup; b != nil && b.Remote.IsValid() {
+			in.pqs[keyOf(netip.PrefixFrom(b.Remote, 32))] = struct{}{}
+			if bh, fl, ok := in.rlfaBackup(f, b, peer); ok {
+				hop.Backup = bh
+				fecLabels = append(fecLabels, fl)
 			}
-			s := peer[nh.Iface]
-			if s == nil {
-				continue
-			}
-			label, ok := s.remote[f.key]
-			if !ok {
-				continue
-			}
-			hop := router.LSPNexthop{Addr: nh.Addr, Iface: nh.Iface, OutLabel: label}
-			// Fast reroute: liberal retention means the backup neighbour's
-			// label for the FEC is already known; it goes beside the
-			// primary's so that the switch needs no LDP message.
-			// (A backup with labels of its own is TI-LFA's, for SR; one
-			// with a Remote end is a remote LFA, see rlfaBackup.)
-			if b := nh.Backup; b != nil && b.Remote.IsValid() {
-				if bh, fl, ok := in.rlfaBackup(f, b, peer); ok {
-					hop.Backup = bh
-					fecLabels = append(fecLabels, fl)
-				}
-			} else if b != nil && len(b.Labels) == 0 {
-				if bs := peer[b.Iface]; bs != nil {
-					if bl, ok := bs.remote[f.key]; ok {
-						hop.Backup = &router.LSPNexthop{Addr: b.Addr, Iface: b.Iface, OutLabel: bl}
-						if !slices.ContainsFunc(f.nexthops, func(o router.Nexthop) bool { return o.Addr == b.Addr }) {
-							// (an ECMP member's label is there already)
-							fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: b.Addr, OutLabel: bl})
-						}
+		} else if b != nil && len(b.Labels) == 0 {
+			if bs := peer[b.Iface]; bs != nil {
+				if bl, ok := bs.remote[f.key]; ok {
+					hop.Backup = &router.LSPNexthop{Addr: b.Addr, Iface: b.Iface, OutLabel: bl}
+					if !slices.ContainsFunc(f.nexthops, func(o router.Nexthop) bool { return o.Addr == b.Addr }) {
+						// (an ECMP member's label is there already)
+						fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: b.Addr, OutLabel: bl})
 					}
 				}
 			}
-			hops = append(hops, hop)
-			fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: nh.Addr, OutLabel: label})
-			if _, need := in.needed[f.key]; need && in.extra != nil {
-				if labelled == nil {
-					labelled = map[fecKey][]router.Nexthop{}
-				}
-				labelled[f.key] = append(labelled[f.key], router.Nexthop{Addr: nh.Addr, Iface: nh.Iface})
-			}
 		}
-		if len(hops) > start {
-			lsps = append(lsps, router.LSP{InLabel: in.local[f.key], Proto: router.ProtoLDP, FEC: f.prefix, Nexthops: hops[start:len(hops):len(hops)]})
+		hops = append(hops, hop)
+		fecLabels = append(fecLabels, router.FECLabel{Prefix: f.prefix, Nexthop: nh.Addr, OutLabel: label})
+		if need {
+			labelled = append(labelled, router.Nexthop{Addr: nh.Addr, Iface: nh.Iface})
 		}
 	}
-	in.env.RIB().ReplaceLSPs(router.ProtoLDP, lsps)
-	in.env.RIB().ReplaceFECLabels(router.ProtoLDP, fecLabels)
-	if in.cfg.LongestMatch {
-		// Most LSRs (all but the ingress of summarised FECs) never have
-		// a route to offer: they skip the RIB's call.
-		if routes := in.extraRoutes(labelled); len(routes) > 0 || in.offering {
-			in.env.RIB().ReplaceRoutes(router.ProtoLDP, "", routes)
-			in.offering = len(routes) > 0
-		}
-	}
+	return hops, fecLabels, labelled
 }
 
 // remoteFor is the label the peer behind an IGP nexthop advertised for p.

@@ -42,6 +42,9 @@ func (in *Instance) coverChanged(p netip.Prefix, r router.Route, ok bool) {
 		return
 	}
 	in.extraAll = true
+	for k := range in.needed { // the host routes' metrics
+		in.markInstall(k)
+	}
 	in.scheduleUpdate()
 }
 
@@ -91,6 +94,7 @@ func (in *Instance) nexthopsUsed(uses []router.NexthopUse) {
 			delete(in.needed, k)
 		}
 		in.markExtra(k)
+		in.markInstall(k)
 	}
 	in.scheduleUpdate()
 }
@@ -184,21 +188,16 @@ func (in *Instance) syncExtra() []fecKey {
 	return keys
 }
 
-// extraRoutes are the host routes LDP offers the RIB: one per summarised
-// FEC the RIB resolves recursive routes through, over its labelled
-// nexthops.
-func (in *Instance) extraRoutes(labelled map[fecKey][]router.Nexthop) []router.Route {
-	var out []router.Route
-	for k := range in.needed {
-		if _, exact := in.igp[k]; exact {
-			continue
-		}
-		nhs := labelled[k]
-		if len(nhs) == 0 {
-			continue
-		}
-		c, _ := in.longest(k)
-		out = append(out, router.Route{Prefix: k.prefix(), Proto: router.ProtoLDP, Metric: c.metric, Nexthops: nhs})
+// extraRoute is the host route LDP offers the RIB for k, if k is a
+// summarised FEC the RIB resolves recursive routes through: over its
+// labelled nexthops, at the summary's metric.
+func (in *Instance) extraRoute(k fecKey, labelled []router.Nexthop) (router.Route, bool) {
+	if _, need := in.needed[k]; !need || len(labelled) == 0 {
+		return router.Route{}, false
 	}
-	return out
+	if _, exact := in.igp[k]; exact {
+		return router.Route{}, false
+	}
+	c, _ := in.longest(k)
+	return router.Route{Prefix: k.prefix(), Proto: router.ProtoLDP, Metric: c.metric, Nexthops: labelled}, true
 }

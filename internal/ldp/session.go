@@ -100,6 +100,7 @@ func (in *Instance) init(via string, m *Init) {
 	if s.operational && !m.Reply {
 		in.env.Event("ldp-session-down", fmt.Sprintf("neighbor %s: peer restarted the session", s.peer))
 		s.operational, s.sentInit = false, false
+		in.instAll = true // its labels go
 		clear(s.remote)
 		clear(s.requested)
 		clear(s.asked)
@@ -120,7 +121,7 @@ func (in *Instance) init(via string, m *Init) {
 
 // closeSession ends a session and forgets the peer's labels.
 func (in *Instance) closeSession(s *session, why string) {
-	in.extraAll = true
+	in.extraAll, in.instAll = true, true
 	delete(in.sessions, s.peer)
 	if i, ok := slices.BinarySearchFunc(in.peers, s.peer, netip.Addr.Compare); ok {
 		in.peers = slices.Delete(in.peers, i, i+1)
@@ -138,6 +139,9 @@ func (in *Instance) labels(m *Labels) {
 		return
 	}
 	if m.Full {
+		for k := range s.remote {
+			in.markInstall(k)
+		}
 		s.remote = make(map[fecKey]uint32, len(m.Mappings))
 	}
 	for _, b := range m.Mappings {
@@ -151,6 +155,7 @@ func (in *Instance) labels(m *Labels) {
 			s.remote[k] = b.Label
 		}
 		in.remoteChanged(k)
+		in.markInstall(k)
 	}
 	if m.Full {
 		in.extraAll = true
