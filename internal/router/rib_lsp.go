@@ -85,52 +85,46 @@ func sameLSPSet(by map[uint32]LSP, lsps []LSP) bool {
 
 // UpdateLSPs changes some of protocol p's LSPs: those of the incoming
 // labels in del go, then lsps replace p's LSPs of their labels (the
-// first for a label counts); p's other LSPs stay.
+// first for a label counts); p's other LSPs stay. Only what differs from
+// what p offered before is written and redone.
 func (m *ribManager) UpdateLSPs(p Protocol, lsps []LSP, del []uint32) {
 	m.mu.Lock()
 	by := m.lsps[p]
 	if by == nil {
 		by = make(map[uint32]LSP, len(lsps))
 	}
-	// The labels touched, each with its LSP before: sorted, not a map,
-	// as LDP gives thousands at once after a session comes up.
-	touched := make([]uint32, 0, len(lsps)+len(del))
-	touched = append(touched, del...)
+	// The labels set, sorted (not a map: LDP gives thousands at once
+	// after a session comes up), to find those also deleted.
+	sets := make([]uint32, 0, len(lsps))
 	for _, l := range lsps {
-		touched = append(touched, l.InLabel)
+		if l.InLabel != LabelImplicitNull {
+			sets = append(sets, l.InLabel)
+		}
 	}
-	slices.Sort(touched)
-	touched = slices.Compact(touched)
-	type before struct {
-		lsp LSP
-		had bool
-	}
-	olds := make([]before, len(touched))
-	for i, l := range touched {
-		olds[i].lsp, olds[i].had = by[l]
+	slices.Sort(sets)
+	var changed []uint32
+	for i, l := range lsps {
+		if l.InLabel == LabelImplicitNull {
+			continue
+		}
+		if j, _ := slices.BinarySearch(sets, l.InLabel); j+1 < len(sets) && sets[j+1] == l.InLabel &&
+			slices.IndexFunc(lsps[:i], func(o LSP) bool { return o.InLabel == l.InLabel }) >= 0 {
+			continue // the first LSP for a label counts
+		}
+		if o, had := by[l.InLabel]; had && sameLSP(o, l) {
+			continue
+		}
+		by[l.InLabel] = storedLSP(p, l)
+		changed = append(changed, l.InLabel)
 	}
 	for _, l := range del {
-		delete(by, l)
-	}
-	for i := len(lsps) - 1; i >= 0; i-- { // backwards: the first wins
-		if l := lsps[i]; l.InLabel != LabelImplicitNull {
-			by[l.InLabel] = l
-		}
-	}
-	var changed []uint32
-	for i, l := range touched {
-		b := olds[i]
-		n, has := by[l]
-		switch {
-		case has && b.had && sameLSP(b.lsp, n):
-			by[l] = b.lsp // what we stored, not the caller's
+		if _, set := slices.BinarySearch(sets, l); set {
 			continue
-		case !has && !b.had:
-			continue
-		case has:
-			by[l] = storedLSP(p, n)
 		}
-		changed = append(changed, l)
+		if _, had := by[l]; had {
+			delete(by, l)
+			changed = append(changed, l)
+		}
 	}
 	m.setLSPs(p, by)
 	m.mu.Unlock()
@@ -363,23 +357,33 @@ func (m *ribManager) setPush(p Protocol, k fecKey, push []uint32) {
 func (m *ribManager) mergeFEC(k fecKey, order []Protocol) bool {
 	oldL, had := m.fec[k]
 	oldPush := m.fecPush[k]
-	delete(m.fec, k)
-	delete(m.fecPush, k)
+	var newL uint32
+	var newPush []uint32
+	has := false
 	for _, p := range order {
 		if f, ok := m.fecBy[p][k]; ok {
-			m.fec[k] = f.out
+			newL, has = f.out, true
 			if f.pushes {
-				m.fecPush[k] = m.pushBy[p][k]
+				newPush = m.pushBy[p][k]
 			}
 			break
 		}
 	}
-	newL, has := m.fec[k]
-	if had != has || oldL != newL || !slices.Equal(oldPush, m.fecPush[k]) {
-		m.markDirty(0, k.prefix())
-		return true
+	if had == has && oldL == newL && slices.Equal(oldPush, newPush) {
+		return false // (the maps are written only on a change)
 	}
-	return false
+	if has {
+		m.fec[k] = newL
+	} else {
+		delete(m.fec, k)
+	}
+	if len(newPush) > 0 {
+		m.fecPush[k] = newPush
+	} else if oldPush != nil {
+		delete(m.fecPush, k)
+	}
+	m.markDirty(0, k.prefix())
+	return true
 }
 
 // sameLSP compares LSPs as offered (the protocol field is set on storing).

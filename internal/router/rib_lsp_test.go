@@ -63,6 +63,9 @@ func TestLFIBPatchedByLabelIsTheLFIBBuiltWhole(t *testing.T) {
 		return LSP{InLabel: l, Nexthops: hops}
 	}
 	protos := []Protocol{ProtoLDP, ProtoSR}
+	// What each protocol's LSPs should be: deletions first, then the
+	// first LSP offered for a label.
+	want := map[Protocol]map[uint32]LSP{ProtoLDP: {}, ProtoSR: {}}
 	for step := range 400 {
 		r.Do(func() {
 			rib := r.RIB()
@@ -76,6 +79,10 @@ func TestLFIBPatchedByLabelIsTheLFIBBuiltWhole(t *testing.T) {
 					}
 				}
 				rib.ReplaceLSPs(p, all)
+				want[p] = map[uint32]LSP{}
+				for i := len(all) - 1; i >= 0; i-- {
+					want[p][all[i].InLabel] = all[i]
+				}
 			case 1:
 				if rng.IntN(2) == 0 {
 					rib.ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: pfx("10.255.0.9/32"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}})
@@ -95,6 +102,12 @@ func TestLFIBPatchedByLabelIsTheLFIBBuiltWhole(t *testing.T) {
 					}
 				}
 				rib.UpdateLSPs(p, set, del)
+				for _, l := range del {
+					delete(want[p], l)
+				}
+				for i := len(set) - 1; i >= 0; i-- {
+					want[p][set[i].InLabel] = set[i]
+				}
 			}
 		})
 		var patched, whole string
@@ -104,6 +117,16 @@ func TestLFIBPatchedByLabelIsTheLFIBBuiltWhole(t *testing.T) {
 			m.mu.Lock()
 			defer m.mu.Unlock()
 			patched = lfibText(r.fwd.Load().lfib)
+			for _, p := range protos {
+				if len(m.lsps[p]) != len(want[p]) {
+					patched += fmt.Sprintf("%v holds %d LSPs, want %d\n", p, len(m.lsps[p]), len(want[p]))
+				}
+				for l, w := range want[p] {
+					if got, ok := m.lsps[p][l]; !ok || !sameLSP(got, w) {
+						patched += fmt.Sprintf("%v label %d: %+v, want %+v\n", p, l, got, w)
+					}
+				}
+			}
 			rows = m.lfibRows
 			t, _, n := m.computeLFIB(r.ifaceList(), false)
 			whole, wantRows = lfibText(t), n
