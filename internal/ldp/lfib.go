@@ -228,6 +228,10 @@ func (in *Instance) syncFECs() []fecKey {
 	keys = append(keys, extra...)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
+	// New FECs and gone ones are merged in once: a peer's full label set
+	// brings thousands, each an insertion into the sorted table.
+	var add []fec
+	gone := 0
 	for _, k := range keys {
 		if in.egress[k] {
 			continue // ours to terminate whatever the IGP says
@@ -238,12 +242,35 @@ func (in *Instance) syncFECs() []fecKey {
 		case ok && found:
 			in.fecs[i].nexthops = nhs
 		case ok:
-			in.fecs = slices.Insert(in.fecs, i, fec{prefix: k.prefix(), key: k, nexthops: nhs})
+			add = append(add, fec{prefix: k.prefix(), key: k, nexthops: nhs}) // sorted, as keys are
 		case found:
-			in.fecs = slices.Delete(in.fecs, i, i+1)
+			in.fecs[i].prefix = netip.Prefix{} // gone: removed below
+			gone++
 		}
 	}
+	if gone > 0 {
+		in.fecs = slices.DeleteFunc(in.fecs, func(f fec) bool { return !f.prefix.IsValid() })
+	}
+	if len(add) > 0 {
+		in.fecs = mergeFECs(in.fecs, add)
+	}
 	return keys
+}
+
+// mergeFECs merges sorted add into sorted fecs, in place from the back.
+func mergeFECs(fecs, add []fec) []fec {
+	i, j := len(fecs)-1, len(add)-1
+	fecs = slices.Grow(fecs, len(add))[:len(fecs)+len(add)]
+	for k := len(fecs) - 1; j >= 0; k-- {
+		if i >= 0 && fecs[i].key > add[j].key {
+			fecs[k] = fecs[i]
+			i--
+		} else {
+			fecs[k] = add[j]
+			j--
+		}
+	}
+	return fecs
 }
 
 // fecNexthops is the FEC table's say on k (not one we terminate): its
