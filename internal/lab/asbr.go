@@ -11,7 +11,7 @@ import (
 
 // isASBR reports whether the model gives n an inter-AS link.
 func (l *Lab) isASBR(n *Node) bool {
-	for _, s := range l.Model.Sessions {
+	for _, s := range l.sessionsOf(n.Model.Name) {
 		if s.Kind == topology.SessionInterAS && (s.A == n.Model.Name || s.B == n.Model.Name) {
 			return true
 		}

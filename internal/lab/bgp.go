@@ -150,7 +150,7 @@ func (l *Lab) buildBGP() error {
 				return fmt.Errorf("vpn %s on %s: %w", vpn.Name, v.PE, err)
 			}
 			lt := &listeners{net: l.bgpNets[vpn.Name], port: l.bgpPort()}
-			for _, s := range l.Model.Sessions {
+			for _, s := range l.sessionsOf(v.PE) {
 				if s.Kind == topology.SessionPECE && s.A == v.PE && s.VRF == vpn.Name {
 					lt.add(l.bgpNets[vpn.Name], s.AAddr)
 				}
@@ -245,7 +245,7 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 		// A site's loopback is in its VPN's space, which may reuse it.
 		lt.add(l.bgpNets[""], n.Model.Loopback.Addr())
 	}
-	for _, s := range l.Model.Sessions {
+	for _, s := range l.sessionsOf(n.Model.Name) {
 		if s.Kind == topology.SessionInterAS && (s.A == n.Model.Name || s.B == n.Model.Name) {
 			lt.add(l.bgpNets[""], pick(s.A == n.Model.Name, s.AAddr, s.BAddr))
 		}
@@ -517,8 +517,8 @@ func (l *Lab) speakerTransport(node, vrf string, lt *listeners) (bgp.Transport, 
 // then rewrites their ASN to its own (as-override) so that the sites
 // accept each other's routes despite RFC 4271's loop check.
 func (l *Lab) siteASNRepeats(s topology.Session) bool {
-	for _, o := range l.Model.Sessions {
-		if o.Kind == topology.SessionPECE && o.VRF == s.VRF && o.B != s.B && o.BASN == s.BASN {
+	for _, o := range l.peceSessions(s.VRF) {
+		if o.B != s.B && o.BASN == s.BASN {
 			return true
 		}
 	}

@@ -100,7 +100,7 @@ func bgpvpnCloud(c *topology.Cloud) bool { return c.Joins(topology.JoinBGPVPN) &
 // node of a bgpvpn cloud): one per route reflector it peers with.
 func (l *Lab) reflectorsOf(node string) []topology.Session {
 	var out []topology.Session
-	for _, s := range l.Model.Sessions {
+	for _, s := range l.sessionsOf(node) {
 		if s.Kind == topology.SessionCloudCore && s.A == node {
 			out = append(out, s)
 		}

@@ -3,13 +3,11 @@ package lab
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/l2vpn"
 	"github.com/intercloud/intercloud/internal/packet"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // L2 BGPVPNs (RFC 7432 EVPN, VXLAN per RFC 8365), bagpipe's model: each
@@ -71,8 +69,11 @@ func (l *Lab) evpnCore() bool {
 		if !bgpvpnCloud(c) {
 			continue
 		}
-		for _, s := range l.Model.Sessions {
-			if s.Kind == topology.SessionCloudCore && (s.A == c.Node || slices.ContainsFunc(c.Computes, func(cn *topology.Compute) bool { return cn.Name == s.A })) {
+		if len(l.reflectorsOf(c.Node)) > 0 {
+			return true
+		}
+		for _, cn := range c.Computes {
+			if len(l.reflectorsOf(cn.Name)) > 0 {
 				return true
 			}
 		}

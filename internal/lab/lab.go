@@ -75,10 +75,11 @@ type Lab struct {
 	links []*dataplane.Link // by model link id
 	// byAddr names each address's owners: one per address space that
 	// uses it (VPNs may reuse customer addresses), global space first.
-	byAddr map[netip.Addr][]owner
-	addrMu sync.RWMutex              // guards byAddr: clouds' VMs come and go (cloud.go)
-	edge   map[string][]netip.Prefix // core node -> prefixes it routes statically to the edge
-	below  map[string][]netip.Prefix // node -> prefixes it routes statically below it
+	byAddr   map[netip.Addr][]owner
+	addrMu   sync.RWMutex              // guards byAddr: clouds' VMs come and go (cloud.go)
+	sessions sessionIndex              // sessionindex.go
+	edge     map[string][]netip.Prefix // core node -> prefixes it routes statically to the edge
+	below    map[string][]netip.Prefix // node -> prefixes it routes statically below it
 
 	bgpNets     map[string]*bgp.MemNetwork // "" (global) and one per VPN
 	externals   []*externalSession         // sessions with real daemons
