@@ -1,6 +1,9 @@
 package lab
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/igp"
@@ -34,22 +37,38 @@ func (l *Lab) Counts() Counts {
 		return c
 	}
 	group := l.coreGroups()
+	var core []*Node
 	for _, n := range l.order {
-		if !n.Model.Role.IsCore() {
-			continue
-		}
-		for _, other := range group[n.Model.Name] {
-			if other == n {
-				continue
-			}
-			// By longest match: behind an ABR's range, a loopback of
-			// another area is reached by the summary.
-			if _, ok := n.Router.RIB().NexthopCost("", other.Model.Loopback.Addr()); !ok {
-				c.Ready = false
-				return c
-			}
+		if n.Model.Role.IsCore() {
+			core = append(core, n)
 		}
 	}
+	// Every core router looks up every loopback of its group: millions
+	// of lookups in a 10,000-router lab, shared among the cores (each
+	// router's RIB has its own lock).
+	var missing atomic.Bool
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(core))
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(core) && !missing.Load(); i += workers {
+				n := core[i]
+				for _, other := range group[n.Model.Name] {
+					if other == n {
+						continue
+					}
+					// By longest match: behind an ABR's range, a loopback
+					// of another area is reached by the summary.
+					if _, ok := n.Router.RIB().NexthopCost("", other.Model.Loopback.Addr()); !ok {
+						missing.Store(true)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	c.Ready = !missing.Load()
 	return c
 }
 
