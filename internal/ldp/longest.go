@@ -63,12 +63,19 @@ func (in *Instance) longest(k fecKey) (cover, bool) {
 	return cover{}, false
 }
 
-// remoteChanged notes that a peer's mapping for k came or went.
-func (in *Instance) remoteChanged(k fecKey) {
-	if !in.cfg.LongestMatch {
+// remoteChanged notes that a peer's mapping for k came (or, withdraw,
+// went). Only on a transit LSR does that decide whether k is an extra
+// FEC: one more label for a FEC that is one already changes nothing (its
+// nexthops are its summary's), and an access node's extra FECs are its
+// BGP next hops whatever the labels.
+func (in *Instance) remoteChanged(k fecKey, withdraw bool) {
+	if !in.cfg.LongestMatch || in.cfg.Access {
 		return
 	}
-	if _, exact := in.igp[k]; exact && !in.cfg.Access {
+	if _, exact := in.igp[k]; exact {
+		return
+	}
+	if _, is := in.extra[k]; is && !withdraw {
 		return
 	}
 	in.markExtra(k)

@@ -154,7 +154,7 @@ func (in *Instance) labels(m *Labels) {
 		} else {
 			s.remote[k] = b.Label
 		}
-		in.remoteChanged(k)
+		in.remoteChanged(k, b.Withdraw)
 		in.markInstall(k)
 	}
 	if m.Full {
