@@ -91,3 +91,35 @@ func (n *Node) syncASBR() {
 	slices.SortFunc(lsps, func(x, y router.LSP) int { return int(x.InLabel) - int(y.InLabel) })
 	n.env.RIB().ReplaceLSPs(router.ProtoEBGP, lsps)
 }
+
+// updateASBR (control lock held) is syncASBR by difference: the VPN
+// routes whose best path changed get their LFIB entry, or lose it and
+// their label. An ASBR of a large lab holds every VPN route that crosses
+// its border, and each BGP update changes a few.
+func (n *Node) updateASBR(keys []bgp.FamilyKey) {
+	a := n.asbr
+	sp := n.Speaker()
+	var lsps []router.LSP
+	var del []uint32
+	seen := make(map[bgp.FamilyKey]bool, len(keys))
+	a.mu.Lock()
+	for _, k := range keys {
+		if k.Family != bgp.VPNv4 && k.Family != bgp.VPNv6 || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if r, ok := sp.BestPath(k.Family, k.Key); ok && !r.Local {
+			attrs := r.Attrs.Value()
+			lsps = append(lsps, router.LSP{InLabel: a.labelLocked(k.Key), FEC: k.Key.Prefix,
+				Nexthops: []router.LSPNexthop{asbrNexthop(r.Label, &attrs)}})
+		} else if in, had := a.byKey[k.Key]; had {
+			delete(a.byKey, k.Key)
+			a.rib.ReleaseLabel(in)
+			del = append(del, in)
+		}
+	}
+	a.mu.Unlock()
+	if len(lsps)+len(del) > 0 {
+		n.env.RIB().UpdateLSPs(router.ProtoEBGP, lsps, del)
+	}
+}

@@ -503,7 +503,11 @@ func (n *Node) sync() {
 		return
 	}
 	if n.asbr != nil {
-		n.syncASBR()
+		if full {
+			n.syncASBR()
+		} else {
+			n.updateASBR(changes.main)
+		}
 	}
 	if len(n.vrfs) == 0 && !n.onDemand {
 		return // a route reflector or a bare ASBR: it uses no VPN route in a VRF

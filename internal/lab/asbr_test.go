@@ -95,3 +95,57 @@ func TestInterASOptionB(t *testing.T) {
 		t.Errorf("echo request path %q", got)
 	}
 }
+
+// TestAnASBRTakesBackTheLabelOfARouteThatGoes: when ce2's link fails its
+// route leaves the VPN, and both ASBRs drop the LFIB entry and the label
+// they had for it (installed by difference, one route at a time); when
+// the link comes back the route gets a label again and traffic crosses.
+func TestAnASBRTakesBackTheLabelOfARouteThatGoes(t *testing.T) {
+	l, _ := exampleLab(t, "inter-as.yaml")
+	clk := l.Clock().(*clock.Virtual)
+	asbr1, _ := l.Node("asbr1")
+	asbr2, _ := l.Node("asbr2")
+	ce2, _ := l.Node("ce2")
+	var rd bgp.RD
+	for _, v := range l.Model.VPNs[0].VRFs {
+		if v.PE == "pe2" {
+			rd, _ = bgp.ParseRD(v.RD)
+		}
+	}
+	key := bgp.RouteKey{RD: rd, Prefix: ce2.Model.Loopback}
+	switched := func(n *Node, label uint32) bool {
+		for _, row := range n.Router.LFIBTable() {
+			if row.InLabel == label {
+				return true
+			}
+		}
+		return false
+	}
+	b1, ok1 := asbr1.bgp.vpn.ASBRLabel(key)
+	b2, ok2 := asbr2.bgp.vpn.ASBRLabel(key)
+	if !ok1 || !ok2 || !switched(asbr1, b1) || !switched(asbr2, b2) {
+		t.Fatalf("before the failure: asbr1 label %d (%v, switched %v), asbr2 %d (%v, switched %v)", b1, ok1, switched(asbr1, b1), b2, ok2, switched(asbr2, b2))
+	}
+	if _, err := l.SetLinkUp("pe2", "ce2", false); err != nil {
+		t.Fatal(err)
+	}
+	until(t, clk, "both ASBRs forget ce2's route", func() bool {
+		_, has1 := asbr1.bgp.vpn.ASBRLabel(key)
+		_, has2 := asbr2.bgp.vpn.ASBRLabel(key)
+		return !has1 && !has2
+	})
+	if switched(asbr1, b1) || switched(asbr2, b2) {
+		t.Errorf("a label of the route gone is still switched: asbr1 %v, asbr2 %v", switched(asbr1, b1), switched(asbr2, b2))
+	}
+	if _, err := l.SetLinkUp("pe2", "ce2", true); err != nil {
+		t.Fatal(err)
+	}
+	until(t, clk, "both ASBRs label ce2's route again", func() bool {
+		a, has1 := asbr1.bgp.vpn.ASBRLabel(key)
+		b, has2 := asbr2.bgp.vpn.ASBRLabel(key)
+		return has1 && has2 && switched(asbr1, a) && switched(asbr2, b)
+	})
+	if r := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 1}); r.Received != 1 {
+		t.Fatalf("ping ce1 -> ce2 after the link came back: %+v", r)
+	}
+}
