@@ -99,21 +99,33 @@ func (n *Node) syncASBR() {
 func (n *Node) updateASBR(keys []bgp.FamilyKey) {
 	a := n.asbr
 	sp := n.Speaker()
-	var lsps []router.LSP
-	var del []uint32
+	// The best paths are read first: the speaker calls exportLabel under
+	// its own lock, which therefore comes before a.mu.
+	type change struct {
+		key  bgp.RouteKey
+		best path
+		ok   bool
+	}
+	var changes []change
 	seen := make(map[bgp.FamilyKey]bool, len(keys))
-	a.mu.Lock()
 	for _, k := range keys {
 		if k.Family != bgp.VPNv4 && k.Family != bgp.VPNv6 || seen[k] {
 			continue
 		}
 		seen[k] = true
-		if r, ok := sp.BestPath(k.Family, k.Key); ok && !r.Local {
-			attrs := r.Attrs.Value()
-			lsps = append(lsps, router.LSP{InLabel: a.labelLocked(k.Key), FEC: k.Key.Prefix,
-				Nexthops: []router.LSPNexthop{asbrNexthop(r.Label, &attrs)}})
-		} else if in, had := a.byKey[k.Key]; had {
-			delete(a.byKey, k.Key)
+		r, ok := sp.BestPath(k.Family, k.Key)
+		changes = append(changes, change{key: k.Key, best: r, ok: ok && !r.Local})
+	}
+	var lsps []router.LSP
+	var del []uint32
+	a.mu.Lock()
+	for _, c := range changes {
+		if c.ok {
+			attrs := c.best.Attrs.Value()
+			lsps = append(lsps, router.LSP{InLabel: a.labelLocked(c.key), FEC: c.key.Prefix,
+				Nexthops: []router.LSPNexthop{asbrNexthop(c.best.Label, &attrs)}})
+		} else if in, had := a.byKey[c.key]; had {
+			delete(a.byKey, c.key)
 			a.rib.ReleaseLabel(in)
 			del = append(del, in)
 		}
