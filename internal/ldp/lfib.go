@@ -224,7 +224,7 @@ func (in *Instance) syncFECs() []fecKey {
 	for k := range in.changed {
 		keys = append(keys, k)
 	}
-	clear(in.changed)
+	in.changed = emptied(in.changed)
 	keys = append(keys, extra...)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
@@ -349,7 +349,7 @@ func (in *Instance) install() {
 		}
 		n += 2 * len(in.instDirty)
 	}
-	clear(in.instDirty)
+	in.instDirty = emptied(in.instDirty)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 
@@ -493,6 +493,18 @@ func (in *Instance) setInstNexthops(k fecKey, it *installed, nhs []netip.Addr) {
 		it.nh[i] = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 	}
 	it.n = uint8(len(nhs))
+}
+
+// emptied is m with nothing in it. A map keeps the room it once grew
+// to: one that held a whole FEC table (the first SPF's changes, a new
+// session's FECs) is replaced rather than cleared, or each core router
+// would keep it, and clearing it would cost its size each time.
+func emptied[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) > 64 {
+		return map[K]V{}
+	}
+	clear(m)
+	return m
 }
 
 // markInstall notes that FEC k's LSP, labels or host route may have
