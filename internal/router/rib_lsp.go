@@ -226,7 +226,7 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 			continue // the first label for a key counts
 		case had:
 			kept++
-			if o.out == f.OutLabel && o.pushes == (len(f.Push) > 0) && (!o.pushes || slices.Equal(m.pushBy[p][k], f.Push)) {
+			if m.sameOffer(p, k, o, f) {
 				o.seen = pass
 				by[k] = o
 				continue
@@ -250,22 +250,7 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 			}
 		}
 	}
-	if len(by) == 0 {
-		delete(m.fecBy, p)
-		delete(m.pushBy, p)
-	}
-	redo := false
-	if len(changed) > 0 {
-		m.reserveDirty(0, len(changed))
-		order := labelProtoOrder(m.fecBy)
-		for _, k := range changed {
-			redo = m.mergeFEC(k, order) || redo
-		}
-	}
-	m.mu.Unlock()
-	if redo {
-		m.recompute(change{resolving: true})
-	}
+	m.fecsChanged(p, by, changed)
 }
 
 // UpdateFECLabels changes some of protocol p's FEC labels: those of the
@@ -295,13 +280,28 @@ func (m *ribManager) UpdateFECLabels(p Protocol, labels []FECLabel, del []FECLab
 	}
 	for _, f := range labels {
 		k := newFECKey(f.Prefix.Masked(), f.Nexthop)
-		if o, had := by[k]; had && o.out == f.OutLabel && o.pushes == (len(f.Push) > 0) && (!o.pushes || slices.Equal(m.pushBy[p][k], f.Push)) {
+		if o, had := by[k]; had && m.sameOffer(p, k, o, f) {
 			continue
 		}
 		by[k] = fecOffer{out: f.OutLabel, seen: m.pass, pushes: len(f.Push) > 0}
 		m.setPush(p, k, f.Push)
 		changed = append(changed, k)
 	}
+	m.fecsChanged(p, by, changed)
+}
+
+// sameOffer says whether o, protocol p's offer for k, is label f.
+func (m *ribManager) sameOffer(p Protocol, k fecKey, o fecOffer, f FECLabel) bool {
+	return o.out == f.OutLabel && o.pushes == (len(f.Push) > 0) && (!o.pushes || slices.Equal(m.pushBy[p][k], f.Push))
+}
+
+// fecsChanged ends a change of protocol p's FEC labels (mu held, and
+// released): the keys changed are merged across the protocols, and what
+// a preferred label changed for is recomputed. An LSP resolving through
+// the default table may switch between a tunnel and an LSP on a label
+// that changes no route (lsp_tunnel.go): those LFIB entries are redone
+// too.
+func (m *ribManager) fecsChanged(p Protocol, by map[fecKey]fecOffer, changed []fecKey) {
 	if len(by) == 0 {
 		delete(m.fecBy, p)
 		delete(m.pushBy, p)
