@@ -62,25 +62,6 @@ func (l *Lab) newEVPN(cn *Node, st *bgpState) *l2vpn.PE {
 	})
 }
 
-// evpnCore reports whether the model's core carries EVPN: it has a
-// bgpvpn cloud whose computes peer with reflectors (ibgp-cloud sessions).
-func (l *Lab) evpnCore() bool {
-	for _, c := range l.Model.Clouds {
-		if !bgpvpnCloud(c) {
-			continue
-		}
-		if len(l.reflectorsOf(c.Node)) > 0 {
-			return true
-		}
-		for _, cn := range c.Computes {
-			if len(l.reflectorsOf(cn.Name)) > 0 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // eviWant is one EVI a compute should run.
 type eviWant struct {
 	cfg   l2vpn.EVIConfig

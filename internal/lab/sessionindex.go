@@ -16,6 +16,7 @@ type sessionIndex struct {
 	first  *topology.Session
 	byNode map[string][]int // session indexes, by either end
 	byVRF  map[string][]int // PE–CE session indexes, by VRF
+	evpn   bool             // the core carries EVPN (evpnCore)
 }
 
 // index is the lab's session index, up to date.
@@ -40,6 +41,23 @@ func (l *Lab) index() *sessionIndex {
 			x.byVRF[s.VRF] = append(x.byVRF[s.VRF], i)
 		}
 	}
+	x.evpn = false
+	for _, c := range l.Model.Clouds {
+		if !bgpvpnCloud(c) {
+			continue
+		}
+		names := []string{c.Node}
+		for _, cn := range c.Computes {
+			names = append(names, cn.Name)
+		}
+		for _, name := range names {
+			for _, i := range x.byNode[name] {
+				if s := ss[i]; s.Kind == topology.SessionCloudCore && s.A == name {
+					x.evpn = true
+				}
+			}
+		}
+	}
 	return x
 }
 
@@ -48,6 +66,14 @@ func (l *Lab) sessionsOf(node string) []topology.Session {
 	l.sessions.mu.Lock()
 	defer l.sessions.mu.Unlock()
 	return l.sessionsAt(l.index().byNode[node])
+}
+
+// evpnCore reports whether the model's core carries EVPN: it has a
+// bgpvpn cloud whose computes peer with reflectors (ibgp-cloud sessions).
+func (l *Lab) evpnCore() bool {
+	l.sessions.mu.Lock()
+	defer l.sessions.mu.Unlock()
+	return l.index().evpn
 }
 
 // peceSessions are the model's PE–CE sessions in VRF vrf.
