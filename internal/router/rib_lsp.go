@@ -204,14 +204,10 @@ func resolvingLabels(t *lfib) []uint32 {
 // what it was.
 func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 	m.mu.Lock()
-	by := m.fecBy[p]
+	by := m.offersOf(p, len(labels))
 	if by == nil {
-		if len(labels) == 0 {
-			m.mu.Unlock()
-			return
-		}
-		by = make(map[fecKey]fecOffer, len(labels))
-		m.fecBy[p] = by
+		m.mu.Unlock()
+		return // nothing offered before, nothing now
 	}
 	m.pass++
 	pass := m.pass
@@ -258,14 +254,10 @@ func (m *ribManager) ReplaceFECLabels(p Protocol, labels []FECLabel) {
 // p's other labels stay.
 func (m *ribManager) UpdateFECLabels(p Protocol, labels []FECLabel, del []FECLabel) {
 	m.mu.Lock()
-	by := m.fecBy[p]
+	by := m.offersOf(p, len(labels))
 	if by == nil {
-		if len(labels) == 0 {
-			m.mu.Unlock()
-			return
-		}
-		by = make(map[fecKey]fecOffer, len(labels))
-		m.fecBy[p] = by
+		m.mu.Unlock()
+		return // nothing offered before, nothing now
 	}
 	var changed []fecKey
 	for _, f := range del {
@@ -288,6 +280,17 @@ func (m *ribManager) UpdateFECLabels(p Protocol, labels []FECLabel, del []FECLab
 		changed = append(changed, k)
 	}
 	m.fecsChanged(p, by, changed)
+}
+
+// offersOf is protocol p's FEC labels by key (mu held), made for n new
+// ones if p had none; nil if it had none and offers none.
+func (m *ribManager) offersOf(p Protocol, n int) map[fecKey]fecOffer {
+	by := m.fecBy[p]
+	if by == nil && n > 0 {
+		by = make(map[fecKey]fecOffer, n)
+		m.fecBy[p] = by
+	}
+	return by
 }
 
 // sameOffer says whether o, protocol p's offer for k, is label f.
