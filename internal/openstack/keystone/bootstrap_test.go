@@ -48,3 +48,51 @@ func TestBootstrapGrows(t *testing.T) {
 		t.Errorf("regions after refused seeds: %d %v", code, body)
 	}
 }
+
+// TestBootstrappedUsersShareAHashButNotAPassword: the users one bootstrap
+// makes have its password under one hash (made once), and changing one
+// user's password leaves the others' as they were.
+func TestBootstrappedUsersShareAHashButNotAPassword(t *testing.T) {
+	ts := startServer(t, t.TempDir(), &testClock{t: time.Now()})
+	hashes := map[string]string{}
+	rows, err := ts.st.DB().QueryContext(t.Context(), `SELECT name, password_hash FROM users`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name, hash string
+		if err := rows.Scan(&name, &hash); err != nil {
+			t.Fatal(err)
+		}
+		hashes[name] = hash
+	}
+	rows.Close()
+	if len(hashes) < 4 || hashes["demo-cloud1"] != hashes["admin"] || hashes["demo-cloud3"] != hashes["admin"] {
+		t.Fatalf("bootstrapped users' hashes: %v", hashes)
+	}
+	for _, u := range []string{"admin", "demo-cloud1", "demo-cloud2", "demo-cloud3"} {
+		project := u
+		if code, _, body := ts.do(t, "POST", "/v3/auth/tokens", nil, passwordAuth(u, testPassword, project)); code != http.StatusCreated {
+			t.Errorf("%s with the bootstrap's password: %d %v", u, code, body)
+		}
+	}
+	admin := map[string]string{"X-Auth-Token": ts.issueToken(t, "admin", "admin")}
+	code, _, body := ts.do(t, "GET", "/v3/users?name=demo-cloud2", admin, nil)
+	us, _ := body["users"].([]any)
+	if code != http.StatusOK || len(us) != 1 {
+		t.Fatalf("demo-cloud2: %d %v", code, body)
+	}
+	id := us[0].(map[string]any)["id"].(string)
+	if code, _, body := ts.do(t, "PATCH", "/v3/users/"+id, admin, map[string]any{"user": map[string]any{"password": "changed"}}); code != http.StatusOK {
+		t.Fatalf("password change: %d %v", code, body)
+	}
+	if code, _, _ := ts.do(t, "POST", "/v3/auth/tokens", nil, passwordAuth("demo-cloud2", "changed", "demo-cloud2")); code != http.StatusCreated {
+		t.Errorf("demo-cloud2 with its new password: %d", code)
+	}
+	if code, _, _ := ts.do(t, "POST", "/v3/auth/tokens", nil, passwordAuth("demo-cloud2", testPassword, "demo-cloud2")); code != http.StatusUnauthorized {
+		t.Errorf("demo-cloud2 with its old password: %d", code)
+	}
+	if code, _, _ := ts.do(t, "POST", "/v3/auth/tokens", nil, passwordAuth("demo-cloud1", testPassword, "demo-cloud1")); code != http.StatusCreated {
+		t.Errorf("demo-cloud1 after demo-cloud2's change: %d", code)
+	}
+}
