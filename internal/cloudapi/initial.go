@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/intercloud/intercloud/internal/openstack/keystone"
-	"github.com/intercloud/intercloud/internal/openstack/neutron"
 	"github.com/intercloud/intercloud/internal/store"
 	"github.com/intercloud/intercloud/internal/topology"
 )
@@ -71,6 +70,15 @@ func (c *Clouds) initialNetworks(ctx context.Context, m *topology.Model, log *sl
 	if err := c.st.Migrate(ctx, "cloudapi", initialMigration()); err != nil {
 		return fmt.Errorf("cloudapi: %w", err)
 	}
+	// The admin's token is Keystone's and good at every cloud's Neutron:
+	// one serves them all. The admin scoped to a cloud's demo project is
+	// the cloud's own.
+	var admin *neutronClient
+	defer func() {
+		if admin != nil {
+			admin.close()
+		}
+	}()
 	for _, cl := range m.Clouds {
 		if !cl.InitialNetworks {
 			continue
@@ -86,10 +94,21 @@ func (c *Clouds) initialNetworks(ctx context.Context, m *topology.Model, log *sl
 			log.Warn("no initial networks: the cloud's prefix is too small for them", "cloud", cl.Name, "prefix", cl.Prefix)
 			continue
 		}
-		err = c.makeInitial(ctx, cl, c.Neutron(cl.Name))
-		if err == nil {
-			err = c.initialBGPVPN(ctx, m, cl) // initial_bgpvpn.go
+		n := c.Neutron(cl.Name)
+		if admin == nil {
+			if admin, err = c.asUser(ctx, n, keystone.AdminUser, keystone.AdminProject); err != nil {
+				return err
+			}
 		}
+		adminDemo, err := c.asUser(ctx, n, keystone.AdminUser, keystone.DemoName(cl.Name))
+		if err != nil {
+			return err
+		}
+		err = c.makeInitial(ctx, cl, admin.on(n), adminDemo)
+		if err == nil {
+			err = c.initialBGPVPN(ctx, m, cl, admin.on(n), adminDemo) // initial_bgpvpn.go
+		}
+		adminDemo.close()
 		if err != nil {
 			// A state directory from before initial networks may hold a
 			// user's own public or private network that clashes with them:
@@ -118,20 +137,10 @@ func (c *Clouds) initialMade(ctx context.Context, region string) (bool, error) {
 	return true, nil
 }
 
-// makeInitial makes what is missing of one cloud's initial networks.
-func (c *Clouds) makeInitial(ctx context.Context, cl *topology.Cloud, n *neutron.Service) error {
-	demo := keystone.DemoName(cl.Name)
-	admin, err := c.asUser(ctx, n, keystone.AdminUser, keystone.AdminProject)
-	if err != nil {
-		return err
-	}
-	defer admin.close()
-	adminDemo, err := c.asUser(ctx, n, keystone.AdminUser, demo)
-	if err != nil {
-		return err
-	}
-	defer adminDemo.close()
-
+// makeInitial makes what is missing of one cloud's initial networks, as
+// admin (the admin scoped to its project) and adminDemo (scoped to the
+// cloud's demo project), both clients of the cloud's Neutron.
+func (c *Clouds) makeInitial(ctx context.Context, cl *topology.Cloud, admin, adminDemo *neutronClient) error {
 	prefix := cl.Prefix.Masked()
 	pubLen := max(publicPrefixLen, prefix.Bits()+1)
 	privLen := max(privatePrefixLen, prefix.Bits()+1)

@@ -19,8 +19,9 @@ import (
 // reaching the VPN's sites. Clouds joining otherwise, or in no VPN, get
 // nothing. Like the rest of the initial networks it goes through the
 // cloud's Neutron API as the admin, and first looks for what an earlier
-// run made.
-func (c *Clouds) initialBGPVPN(ctx context.Context, m *topology.Model, cl *topology.Cloud) error {
+// run made. admin and demo are the admin scoped to its project and to the
+// cloud's demo project, clients of the cloud's Neutron.
+func (c *Clouds) initialBGPVPN(ctx context.Context, m *topology.Model, cl *topology.Cloud, admin, demo *neutronClient) error {
 	if !cl.Joins(topology.JoinBGPVPN) || cl.VPN == "" {
 		return nil
 	}
@@ -29,17 +30,6 @@ func (c *Clouds) initialBGPVPN(ctx context.Context, m *topology.Model, cl *topol
 		return nil
 	}
 	vpn := m.VPNs[i]
-	n := c.Neutron(cl.Name)
-	admin, err := c.asUser(ctx, n, keystone.AdminUser, keystone.AdminProject)
-	if err != nil {
-		return err
-	}
-	defer admin.close()
-	demo, err := c.asUser(ctx, n, keystone.AdminUser, keystone.DemoName(cl.Name))
-	if err != nil {
-		return err
-	}
-	defer demo.close()
 
 	nets, err := demo.list(ctx, "networks", "name="+PrivateNetwork+"&project_id="+demo.project)
 	if err != nil {

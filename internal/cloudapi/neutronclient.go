@@ -39,6 +39,12 @@ func (c *Clouds) asUser(ctx context.Context, n *neutron.Service, user, project s
 
 func (nc *neutronClient) close() { nc.revoke() }
 
+// on is a client of another cloud's Neutron with nc's token, which
+// Keystone gave for them all. Closing it revokes nothing: nc's close does.
+func (nc *neutronClient) on(n *neutron.Service) *neutronClient {
+	return &neutronClient{h: n.Handler(), token: nc.token, project: nc.project, revoke: func() {}}
+}
+
 // call sends one request and decodes the answer; a status other than 2xx
 // is an error with Neutron's message.
 func (nc *neutronClient) call(ctx context.Context, method, path string, body any) (map[string]any, error) {

@@ -45,8 +45,15 @@ func bodyTooLarge(declared bool) *apiError {
 // endpoint: "/" (versions), "/v2.0/" and the resources under it. The
 // daemon mounts it at /cloud/CLOUD/network/ behind http.StripPrefix; links in
 // answers use the path the client asked for (the request URI), so they
-// point back through the mount.
+// point back through the mount. It is built once: its routes never change,
+// and the daemon asks for it per cloud client (a lab of 1,000 clouds asks
+// thousands of times).
 func (s *Service) Handler() http.Handler {
+	s.handlerOnce.Do(func() { s.handler = s.newHandler() })
+	return s.handler
+}
+
+func (s *Service) newHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.versions)
 	mux.HandleFunc("GET /v2.0", s.authed(s.apiRoot))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,9 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	physet map[string]bool
+
+	handlerOnce sync.Once
+	handler     http.Handler // Handler's, built once
 
 	// mu guards cache: the region's state as last read or committed, with
 	// its revision. Readers share it and never change it; a request that
