@@ -1,7 +1,6 @@
 package bgp
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -122,16 +121,12 @@ func (t *tcpConn) Start(recv func([]byte), closed func(error)) {
 	go t.reader(recv, closed)
 }
 
-// readBuffer is how much of the stream a read may take at once: a burst
-// of UPDATEs (a full table at session start) arrives in a few reads
-// rather than two per message.
-const readBuffer = 64 << 10
-
 func (t *tcpConn) reader(recv func([]byte), closed func(error)) {
-	var hdr [headerLen]byte
-	r := bufio.NewReaderSize(t.c, readBuffer)
+	f := newFrameReader(t.c)
+	defer f.release()
 	for {
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		hdr, err := f.next(headerLen, false)
+		if err != nil {
 			t.reportClosed(closed, err)
 			return
 		}
@@ -139,15 +134,17 @@ func (t *tcpConn) reader(recv func([]byte), closed func(error)) {
 		if n < headerLen || n > maxMessageLen {
 			// Hand the bad header to the FSM, which answers with a
 			// NOTIFICATION; the stream cannot be framed any further.
-			recv(append([]byte(nil), hdr[:]...))
+			recv(append([]byte(nil), hdr...))
 			return
 		}
 		msg := make([]byte, n)
-		copy(msg, hdr[:])
-		if _, err := io.ReadFull(r, msg[headerLen:]); err != nil {
+		copy(msg, hdr)
+		body, err := f.next(n-headerLen, true)
+		if err != nil {
 			t.reportClosed(closed, err)
 			return
 		}
+		copy(msg[headerLen:], body)
 		recv(msg)
 	}
 }
