@@ -340,8 +340,7 @@ func (m *ribManager) NexthopCost(vrf string, a netip.Addr) (uint32, bool) {
 	if t == nil {
 		return 0, false
 	}
-	for bits := 32; bits >= 0; bits-- {
-		p, _ := a.Prefix(bits)
+	for p := range t.covering(a) {
 		c := t.bestOf(p)
 		if c != nil && c.route.Proto != ProtoEBGP && c.route.Proto != ProtoIBGP && len(c.nhs) > 0 {
 			return c.route.Metric, true

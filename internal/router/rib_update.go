@@ -90,7 +90,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		t.reset()
 		m.tables[idx] = t
 	}
-	if !full && t.prefixes.v4 == nil && len(dirty) > 8 {
+	if !full && t.prefixes.len() == 0 && len(dirty) > 8 {
 		// A table's first routes come in one batch (an SPF run, a BGP
 		// table): its map is made for them rather than grown.
 		t.prefixes = makePrefixMap[*prefixEntry](len(dirty))
@@ -135,7 +135,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		pe := t.prefixes.at(p)
 		if pe == nil && len(cs) > 0 {
 			pe = &prefixEntry{}
-			t.prefixes.set(p, pe)
+			t.setEntry(p, pe)
 		}
 		if pe != nil {
 			// An entry left with no candidate goes once its best is
@@ -209,7 +209,7 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 			}
 			pe.best = nil
 			if len(pe.cands) == 0 {
-				t.prefixes.del(p)
+				t.delEntry(p)
 			}
 		}
 		ob := was[i].best
@@ -252,6 +252,7 @@ func (t *vrfTable) reset() {
 		}
 	}
 	t.prefixes = prefixMap[*prefixEntry]{}
+	t.lens = lengthSet{}
 	t.nBest = 0
 	t.deps = depIndex{}
 	t.depsDef = depIndex{}

@@ -3,6 +3,8 @@ package router
 import (
 	"cmp"
 	"fmt"
+	"iter"
+	mathbits "math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -16,7 +18,8 @@ type vrfTable struct {
 	// entry: a large lab's routers hold a million prefixes between them,
 	// and a map per selection cost a key and a slot each.
 	prefixes prefixMap[*prefixEntry]
-	nBest    int // entries with a best
+	lens     lengthSet // the IPv4 prefix lengths prefixes holds
+	nBest    int       // entries with a best
 	// deps and depsDef: the prefixes whose recursive nexthops resolve
 	// through this VRF's direct routes, or the default VRF's selection, by
 	// nexthop address (see rib_update.go).
@@ -32,6 +35,63 @@ type prefixEntry struct {
 	best   *candidate
 	direct *candidate // the best with only direct nexthops
 	stamp  uint32     // the table's stamp when last redone (rib_update.go)
+}
+
+// lengthSet counts a table's IPv4 entries by prefix length, so that a
+// longest match tries only the lengths the table holds. A default table
+// holds a handful (/32 loopbacks, /31 links, an area's ranges, a
+// default); a loopback reached through another area's range otherwise
+// costs some twenty map lookups, and a 10,000-router lab's readiness
+// check alone makes 13 million such matches.
+type lengthSet struct {
+	n    [33]uint32
+	mask uint64 // bit b: some entry is b bits long
+}
+
+func (s *lengthSet) add(p netip.Prefix) {
+	if p.Addr().Is4() {
+		b := p.Bits()
+		s.n[b]++
+		s.mask |= 1 << b
+	}
+}
+
+func (s *lengthSet) remove(p netip.Prefix) {
+	if b := p.Bits(); p.Addr().Is4() && s.n[b] > 0 {
+		if s.n[b]--; s.n[b] == 0 {
+			s.mask &^= 1 << b
+		}
+	}
+}
+
+// covering yields the prefixes of a a longest match in t tries, longest
+// first: those of the lengths t holds (all 33 for an address that is not
+// IPv4).
+func (t *vrfTable) covering(a netip.Addr) iter.Seq[netip.Prefix] {
+	lens := uint64(1<<33 - 1)
+	if a.Is4() {
+		lens = t.lens.mask
+	}
+	return func(yield func(netip.Prefix) bool) {
+		for lens != 0 {
+			bits := 63 - mathbits.LeadingZeros64(lens)
+			lens &^= 1 << bits
+			if p, _ := a.Prefix(bits); !yield(p) {
+				return
+			}
+		}
+	}
+}
+
+// setEntry and delEntry add and remove p's entry.
+func (t *vrfTable) setEntry(p netip.Prefix, e *prefixEntry) {
+	t.prefixes.set(p, e)
+	t.lens.add(p)
+}
+
+func (t *vrfTable) delEntry(p netip.Prefix) {
+	t.prefixes.del(p)
+	t.lens.remove(p)
 }
 
 // entry returns p's entry, nil if the table has none.
@@ -197,8 +257,7 @@ func onLink(ifaces []*iface, a netip.Addr) *iface {
 
 // lpm finds the longest prefix in table holding a, skipping exclude.
 func lpm(table sel, a netip.Addr, exclude netip.Prefix) *candidate {
-	for bits := 32; bits >= 0; bits-- {
-		p, _ := a.Prefix(bits)
+	for p := range table.t.covering(a) {
 		if p == exclude {
 			continue
 		}
