@@ -127,6 +127,19 @@ func (d *dest) localPath() *Path {
 	return nil
 }
 
+// expectChanges makes room for n more best-path changes: an UPDATE
+// changes at most as many as it carries routes, and the lists, handed on
+// at the end of each event, would otherwise grow from nothing, copied at
+// each doubling.
+func (s *Speaker) expectChanges(n int) {
+	if s.cfg.OnBestChange != nil {
+		s.changes = slices.Grow(s.changes, n)
+	}
+	if s.cfg.TrackChanges {
+		s.tracked = slices.Grow(s.tracked, n)
+	}
+}
+
 // decide reruns best-path selection for d and, when the best path
 // changes, records the change and marks d for every update group.
 func (s *Speaker) decide(t *table, k RouteKey, d *dest) {

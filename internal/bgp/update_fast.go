@@ -367,6 +367,7 @@ func appendMPRoutes(out []fastRoute, f Family, b []byte) ([]fastRoute, bool) {
 // the same order, on keys instead of GoBGP's NLRI objects.
 func (ss *session) applyFast(u *fastUpdate) {
 	p := ss.p
+	p.s.expectChanges(len(u.withdrawn) + len(u.unreach) + len(u.nlri) + len(u.reach))
 	for _, w := range u.withdrawn {
 		ss.withdrawKey(IPv4Unicast, RouteKey{Prefix: w})
 	}

@@ -106,7 +106,8 @@ func (n *Node) updateASBR(keys []bgp.FamilyKey) {
 		best path
 		ok   bool
 	}
-	var changes []change
+	// Sized for every key: a sync after a burst hands thousands.
+	changes := make([]change, 0, len(keys))
 	seen := make(map[bgp.FamilyKey]bool, len(keys))
 	for _, k := range keys {
 		if k.Family != bgp.VPNv4 && k.Family != bgp.VPNv6 || seen[k] {
@@ -116,10 +117,11 @@ func (n *Node) updateASBR(keys []bgp.FamilyKey) {
 		r, ok := sp.BestPath(k.Family, k.Key)
 		changes = append(changes, change{key: k.Key, best: r, ok: ok && !r.Local})
 	}
-	var lsps []router.LSP
+	lsps := make([]router.LSP, 0, len(changes))
 	var del []uint32
 	a.mu.Lock()
-	for _, c := range changes {
+	for i := range changes {
+		c := &changes[i]
 		if c.ok {
 			attrs := c.best.Attrs.Value()
 			lsps = append(lsps, router.LSP{InLabel: a.labelLocked(c.key), FEC: c.key.Prefix,
