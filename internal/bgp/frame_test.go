@@ -144,3 +144,55 @@ func TestAQuietSessionWaitsOnASmallBuffer(t *testing.T) {
 		t.Error("the large buffer is still held once the stream is drained")
 	}
 }
+
+// FuzzFrameReader: whatever bytes arrive, in whatever pieces, the frame
+// reader cuts them as reading header then body with io.ReadFull would,
+// and stops at a header whose length no message may have.
+func FuzzFrameReader(f *testing.F) {
+	data, _ := stream(rand.New(rand.NewPCG(9, 10)), 5)
+	f.Add(data, []byte{0, 3, 255})
+	f.Add([]byte{0xff, 0xff, 0, 3}, []byte{1})
+	f.Fuzz(func(t *testing.T, data, sizes []byte) {
+		i := 0
+		src := &chunked{data: data, size: func(asked int) int {
+			if len(sizes) == 0 {
+				return asked
+			}
+			i++
+			if s := int(sizes[i%len(sizes)]) * 64; s > 0 {
+				return s
+			}
+			return asked
+		}}
+		fr := newFrameReader(src)
+		defer fr.release()
+		want := bytes.NewReader(data)
+		for {
+			hdr, err := fr.next(headerLen, false)
+			var wantHdr [headerLen]byte
+			_, wantErr := io.ReadFull(want, wantHdr[:])
+			if !errors.Is(err, wantErr) || err == nil && !bytes.Equal(hdr, wantHdr[:]) {
+				t.Fatalf("header: %v %x, io.ReadFull: %v %x", err, hdr, wantErr, wantHdr)
+			}
+			if err != nil {
+				return
+			}
+			n := int(binary.BigEndian.Uint16(hdr[16:18]))
+			if n < headerLen || n > maxMessageLen {
+				return // handed to the FSM, which closes the session
+			}
+			body, err := fr.next(n-headerLen, true)
+			wantBody := make([]byte, n-headerLen)
+			_, wantErr = io.ReadFull(want, wantBody)
+			if errors.Is(wantErr, io.EOF) {
+				wantErr = io.ErrUnexpectedEOF // the message was begun
+			}
+			if !errors.Is(err, wantErr) || err == nil && !bytes.Equal(body, wantBody) {
+				t.Fatalf("body of %d bytes: %v, io.ReadFull: %v", n, err, wantErr)
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+}
