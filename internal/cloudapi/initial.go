@@ -96,19 +96,19 @@ func (c *Clouds) initialNetworks(ctx context.Context, m *topology.Model, log *sl
 		}
 		n := c.Neutron(cl.Name)
 		if admin == nil {
-			if admin, err = c.asUser(ctx, n, keystone.AdminUser, keystone.AdminProject); err != nil {
-				return err
-			}
+			admin, err = c.asUser(ctx, n, keystone.AdminUser, keystone.AdminProject)
 		}
-		adminDemo, err := c.asUser(ctx, n, keystone.AdminUser, keystone.DemoName(cl.Name))
-		if err != nil {
-			return err
-		}
-		err = c.makeInitial(ctx, cl, admin.on(n), adminDemo)
+		var adminDemo *neutronClient
 		if err == nil {
-			err = c.initialBGPVPN(ctx, m, cl, admin.on(n), adminDemo) // initial_bgpvpn.go
+			adminDemo, err = c.asUser(ctx, n, keystone.AdminUser, keystone.DemoName(cl.Name))
 		}
-		adminDemo.close()
+		if err == nil {
+			err = c.makeInitial(ctx, cl, admin.on(n), adminDemo)
+			if err == nil {
+				err = c.initialBGPVPN(ctx, m, cl, admin.on(n), adminDemo) // initial_bgpvpn.go
+			}
+			adminDemo.close()
+		}
 		if err != nil {
 			// A state directory from before initial networks may hold a
 			// user's own public or private network that clashes with them:
