@@ -242,3 +242,41 @@ func TestInitialNetworksClashDoesNotStopTheLab(t *testing.T) {
 	}
 	checkInitial(t, c, m.Clouds[1])
 }
+
+// A cloud whose demo project gives no token (disabled in a reused state
+// directory) gets no initial networks, with a warning; the lab still
+// starts and the other clouds get theirs.
+func TestInitialNetworksSkipACloudWithoutATokenOnly(t *testing.T) {
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	off := *m
+	off.Clouds = nil
+	for _, cl := range m.Clouds {
+		cp := *cl
+		cp.InitialNetworks = false
+		off.Clouds = append(off.Clouds, &cp)
+	}
+	c, srv := serve(t, dir, &off)
+	if _, err := c.st.DB().Exec(`UPDATE projects SET enabled = 0 WHERE name = ?`, keystone.DemoName("cloud1")); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	c.Close()
+
+	c, srv = serve(t, dir, m)
+	defer func() {
+		srv.Close()
+		c.Close()
+	}()
+	if got := countInitial(snapshot(t, c, "cloud1")); got.networks != 0 {
+		t.Errorf("cloud1, whose demo project is disabled: %+v", got)
+	}
+	for _, cl := range m.Clouds[1:] {
+		if cl.InitialNetworks {
+			checkInitial(t, c, cl)
+		}
+	}
+}
