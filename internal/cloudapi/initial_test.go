@@ -189,24 +189,32 @@ func TestInitialNetworksOff(t *testing.T) {
 	checkInitial(t, c, m.Clouds[0])
 }
 
+// seedWithoutInitialNetworks is the seed lab, and a copy of it whose
+// clouds make no initial networks (a state directory from before them).
+func seedWithoutInitialNetworks(t *testing.T) (m, off *topology.Model) {
+	t.Helper()
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := *m
+	cp.Clouds = nil
+	for _, cl := range m.Clouds {
+		c := *cl
+		c.InitialNetworks = false
+		cp.Clouds = append(cp.Clouds, &c)
+	}
+	return m, &cp
+}
+
 // A state directory from before initial networks, where a tenant already
 // made its own public network with a subnet outside the pool: the clouds
 // still open (the clash is logged, not fatal), nothing the tenant made is
 // changed, and the other clouds get their initial networks.
 func TestInitialNetworksClashDoesNotStopTheLab(t *testing.T) {
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, off := seedWithoutInitialNetworks(t)
 	dir := t.TempDir()
-	off := *m
-	off.Clouds = nil
-	for _, cl := range m.Clouds {
-		cp := *cl
-		cp.InitialNetworks = false
-		off.Clouds = append(off.Clouds, &cp)
-	}
-	c, srv := serve(t, dir, &off)
+	c, srv := serve(t, dir, off)
 	admin, err := c.asUser(t.Context(), c.Neutron("cloud1"), keystone.AdminUser, keystone.AdminProject)
 	if err != nil {
 		t.Fatal(err)
@@ -247,19 +255,9 @@ func TestInitialNetworksClashDoesNotStopTheLab(t *testing.T) {
 // directory) gets no initial networks, with a warning; the lab still
 // starts and the other clouds get theirs.
 func TestInitialNetworksSkipACloudWithoutATokenOnly(t *testing.T) {
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, off := seedWithoutInitialNetworks(t)
 	dir := t.TempDir()
-	off := *m
-	off.Clouds = nil
-	for _, cl := range m.Clouds {
-		cp := *cl
-		cp.InitialNetworks = false
-		off.Clouds = append(off.Clouds, &cp)
-	}
-	c, srv := serve(t, dir, &off)
+	c, srv := serve(t, dir, off)
 	if _, err := c.st.DB().Exec(`UPDATE projects SET enabled = 0 WHERE name = ?`, keystone.DemoName("cloud1")); err != nil {
 		t.Fatal(err)
 	}
