@@ -2,6 +2,7 @@ package ldp
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -143,6 +144,13 @@ func (in *Instance) labels(m *Labels) {
 			in.markInstall(k)
 		}
 		s.remote = make(map[fecKey]uint32, len(m.Mappings))
+	} else if len(m.Mappings) > len(s.remote) {
+		// A batch larger than what the peer gave so far (its labels
+		// as the session comes up): room for it at once rather than
+		// the map rehashed at each step of its growth.
+		grown := make(map[fecKey]uint32, len(s.remote)+len(m.Mappings))
+		maps.Copy(grown, s.remote)
+		s.remote = grown
 	}
 	for _, b := range m.Mappings {
 		if !b.FEC.Addr().Is4() {

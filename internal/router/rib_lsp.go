@@ -89,10 +89,7 @@ func sameLSPSet(by map[uint32]LSP, lsps []LSP) bool {
 // what p offered before is written and redone.
 func (m *ribManager) UpdateLSPs(p Protocol, lsps []LSP, del []uint32) {
 	m.mu.Lock()
-	by := m.lsps[p]
-	if by == nil {
-		by = make(map[uint32]LSP, len(lsps))
-	}
+	by := roomFor(m.lsps[p], len(lsps))
 	// The labels set, sorted (not a map: LDP gives thousands at once
 	// after a session comes up), to find those also deleted.
 	sets := make([]uint32, 0, len(lsps))
@@ -286,11 +283,26 @@ func (m *ribManager) UpdateFECLabels(p Protocol, labels []FECLabel, del []FECLab
 // ones if p had none; nil if it had none and offers none.
 func (m *ribManager) offersOf(p Protocol, n int) map[fecKey]fecOffer {
 	by := m.fecBy[p]
-	if by == nil && n > 0 {
-		by = make(map[fecKey]fecOffer, n)
+	if by != nil || n > 0 {
+		by = roomFor(by, n)
 		m.fecBy[p] = by
 	}
 	return by
+}
+
+// roomFor is m, or a copy of it made with room for n more entries when n
+// is more than m holds: a batch (a session's labels, an SPF run's FECs)
+// would otherwise grow the map step by step, rehashing it at each step.
+// A batch no larger than the map grows it as usual.
+func roomFor[K comparable, V any](m map[K]V, n int) map[K]V {
+	if n <= len(m) && m != nil {
+		return m
+	}
+	g := make(map[K]V, len(m)+n)
+	for k, v := range m {
+		g[k] = v
+	}
+	return g
 }
 
 // sameOffer says whether o, protocol p's offer for k, is label f.
@@ -311,6 +323,7 @@ func (m *ribManager) fecsChanged(p Protocol, by map[fecKey]fecOffer, changed []f
 	}
 	redo := false
 	if len(changed) > 0 {
+		m.fec = roomFor(m.fec, len(changed))
 		m.reserveDirty(0, len(changed))
 		order := labelProtoOrder(m.fecBy)
 		for _, k := range changed {

@@ -176,3 +176,23 @@ func TestUpdateLSPsRedoesOnlyTheLabelsItChanges(t *testing.T) {
 		t.Errorf("entries %v, want 0 100 101", labels)
 	}
 }
+
+// TestRoomForKeepsEveryEntryAndRemakesOnlyForALargerBatch: a batch no
+// larger than the map leaves it as it is; a larger one gets a copy with
+// every entry.
+func TestRoomForKeepsEveryEntryAndRemakesOnlyForALargerBatch(t *testing.T) {
+	m := map[uint32]int{1: 10, 2: 20, 3: 30}
+	same := roomFor(m, 3)
+	same[4] = 40
+	if len(m) != 4 {
+		t.Fatalf("a batch of 3 on a map of 3 did not keep the map: %v", m)
+	}
+	grown := roomFor(m, 100)
+	grown[5] = 50
+	if len(m) != 4 || len(grown) != 5 || grown[1] != 10 || grown[4] != 40 {
+		t.Fatalf("a batch of 100 on a map of 4: the map %v, the copy %v", m, grown)
+	}
+	if fresh := roomFor[uint32, int](nil, 0); fresh == nil {
+		t.Error("no map for a nil one")
+	}
+}
