@@ -122,7 +122,7 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 	if opts.IGPTimers == (igp.Timers{}) {
 		opts.IGPTimers = DefaultIGPTimers
 	}
-	l := &Lab{Model: m, clk: opts.Clock, opts: opts, nodes: map[string]*Node{}, byAddr: map[netip.Addr][]owner{}}
+	l := &Lab{Model: m, clk: opts.Clock, opts: opts, nodes: map[string]*Node{}, byAddr: map[netip.Addr][]owner{}, sessions: newSessionIndex(m)}
 	fabric := router.NewFabric()
 	global := m.Nodes
 	if opts.StaticEdge {
