@@ -1,6 +1,7 @@
 package router
 
 import (
+	"maps"
 	"slices"
 )
 
@@ -299,9 +300,7 @@ func roomFor[K comparable, V any](m map[K]V, n int) map[K]V {
 		return m
 	}
 	g := make(map[K]V, len(m)+n)
-	for k, v := range m {
-		g[k] = v
-	}
+	maps.Copy(g, m)
 	return g
 }
 

@@ -311,17 +311,14 @@ func sameNexthop(a, b Nexthop) bool {
 // of LSPs, and their show rows, kept, cost as much as the LFIB itself, so
 // show recomputes them (LFIBTable) instead.
 func (m *ribManager) computeLFIB(ifaces []*iface, keepRows bool) (*lfib, []LFIBRow, int) {
-	seen := map[uint32]struct{}{LabelIPv4ExplicitNull: {}}
 	labels := []uint32{LabelIPv4ExplicitNull}
 	for _, by := range m.lsps {
 		for l := range by {
-			if _, ok := seen[l]; !ok {
-				seen[l] = struct{}{}
-				labels = append(labels, l)
-			}
+			labels = append(labels, l)
 		}
 	}
 	slices.Sort(labels)
+	labels = slices.Compact(labels)
 	up := upIfaces(ifaces)
 	entries := make([]lfibEntry, 0, len(labels))
 	var rows []LFIBRow
@@ -374,8 +371,7 @@ func (m *ribManager) lfibEntryFor(l uint32, up []*iface, keepRows bool) (lfibEnt
 		}
 		return lfibEntry{}, nil, false
 	}
-	in := l
-	e := lfibEntry{label: in}
+	e := lfibEntry{label: l}
 	var rows []LFIBRow
 	addRow := func(r LFIBRow) {
 		e.rows++
@@ -384,7 +380,7 @@ func (m *ribManager) lfibEntryFor(l uint32, up []*iface, keepRows bool) (lfibEnt
 		}
 	}
 	for _, nh := range lsp.Nexthops {
-		row := LFIBRow{InLabel: in, Proto: lsp.Proto, FEC: lsp.FEC, Nexthop: nh.Addr, Iface: nh.Iface, OutLabel: nh.OutLabel}
+		row := LFIBRow{InLabel: l, Proto: lsp.Proto, FEC: lsp.FEC, Nexthop: nh.Addr, Iface: nh.Iface, OutLabel: nh.OutLabel}
 		if nh.Tunnel != nil && nh.Addr.IsValid() {
 			// Into an IP tunnel unless an LSP reaches Addr (lsp_tunnel.go);
 			// either way it follows the default table.
