@@ -114,7 +114,7 @@ func (l *Lab) buildBGP() error {
 	switch l.opts.BGPTransport {
 	case "", "memory":
 	case "tcp":
-		l.tcp = newTCPNet()
+		l.tcp = newTCPNet(l.clk)
 	default:
 		return fmt.Errorf("bgp transport %q: want memory or tcp", l.opts.BGPTransport)
 	}

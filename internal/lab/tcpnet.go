@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/clock"
 )
 
 // tcpNet runs the lab's own BGP sessions over real TCP on 127/8 (the
@@ -18,6 +19,9 @@ import (
 // refused; when the path returns, what was held is sent, in order.
 type tcpNet struct {
 	tcp bgp.TCP
+	// clk runs the speakers: what a connection reads is handed to its
+	// speaker as a callback on it (inbox).
+	clk clock.Clock
 
 	mu    sync.Mutex
 	cut   map[[2]netip.Addr]bool
@@ -27,14 +31,14 @@ type tcpNet struct {
 	handled uint64
 
 	// beforeHandle, when set (tests), runs in a connection's reader
-	// before each message is handed to the speaker: a slow reader. It is
+	// before each message is queued for the speaker: a slow reader. It is
 	// atomic because New may already have readers running when a test
 	// sets it.
 	beforeHandle atomic.Pointer[func(to netip.AddrPort, msg []byte)]
 }
 
-func newTCPNet() *tcpNet {
-	return &tcpNet{cut: map[[2]netip.Addr]bool{}, conns: map[*gatedConn]bool{}}
+func newTCPNet(clk clock.Clock) *tcpNet {
+	return &tcpNet{clk: clk, cut: map[[2]netip.Addr]bool{}, conns: map[*gatedConn]bool{}}
 }
 
 // Listen implements bgp.Transport.
@@ -135,14 +139,13 @@ type gatedConn struct {
 	// sent counts messages handed to TCP, received those the speaker has
 	// finished handling (both guarded by net.mu).
 	sent, received int
+	// in queues what was read for the speaker, once started.
+	in atomic.Pointer[inbox]
 }
 
 func (g *gatedConn) Start(recv func([]byte), closed func(error)) {
 	n := g.net
-	g.Conn.Start(func(msg []byte) {
-		if before := n.beforeHandle.Load(); before != nil {
-			(*before)(g.local, msg)
-		}
+	in := newInbox(n.clk, func(msg []byte) {
 		recv(msg)
 		if !counted(msg) {
 			return
@@ -155,6 +158,13 @@ func (g *gatedConn) Start(recv func([]byte), closed func(error)) {
 		n.forget(g) // what was in flight either way is lost
 		closed(err)
 	})
+	g.in.Store(in)
+	g.Conn.Start(func(msg []byte) {
+		if before := n.beforeHandle.Load(); before != nil {
+			(*before)(g.local, msg)
+		}
+		in.push(msg)
+	}, in.end)
 }
 
 func (g *gatedConn) Send(msg []byte) error {
@@ -192,6 +202,9 @@ func (g *gatedConn) flush() {
 }
 
 func (g *gatedConn) Close() {
+	if in := g.in.Load(); in != nil {
+		in.stop()
+	}
 	g.net.forget(g)
 	g.Conn.Close()
 }
