@@ -3,6 +3,7 @@ package l3vpn
 import (
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/router"
@@ -98,21 +99,44 @@ func (n *Node) indexVPN(vpn []path) {
 }
 
 // reindexVPN brings vpnRDs up to date with the global speaker's changed
-// keys and returns the VPNv4 prefixes they touch.
-func (n *Node) reindexVPN(sp *bgp.Speaker, keys []bgp.FamilyKey) map[netip.Prefix]bool {
-	touched := make(map[netip.Prefix]bool, len(keys))
+// keys and appends the VPNv4 prefixes they touch to out, sorted, each once.
+func (n *Node) reindexVPN(sp *bgp.Speaker, keys []bgp.FamilyKey, out []netip.Prefix) []netip.Prefix {
 	for _, k := range keys {
 		if k.Family != bgp.VPNv4 {
 			continue
 		}
-		touched[k.Key.Prefix] = true
+		out = append(out, k.Key.Prefix)
 		if p, ok := sp.BestPath(k.Family, k.Key); ok && learnedVPNv4(&p) {
 			n.vpnRDs.add(k.Key.Prefix, k.Key.RD)
 		} else {
 			n.vpnRDs.remove(k.Key.Prefix, k.Key.RD)
 		}
 	}
-	return touched
+	slices.SortFunc(out, comparePrefix)
+	return slices.Compact(out)
+}
+
+// syncLists are the lists one sync by difference fills. Every PE syncs
+// at each burst of changes, so they come from a pool rather than the
+// heap each time; the RIB and the speakers copy what they keep.
+type syncLists struct {
+	vpn, touched, gone, ceGone []netip.Prefix
+	ce                         []bgp.FamilyKey
+	fromCE, routes             []router.Route
+	export, imp                []bgp.Origination
+	unexport, unimp            []bgp.RouteKey
+}
+
+var syncPool = sync.Pool{New: func() any { return new(syncLists) }}
+
+// release clears what the lists point to (attributes, mostly) and
+// returns them to the pool.
+func (l *syncLists) release() {
+	clear(l.fromCE)
+	clear(l.routes)
+	clear(l.export)
+	clear(l.imp)
+	syncPool.Put(l)
 }
 
 // updateVRFs (control lock held) is syncVRFs by difference: for each VRF,
@@ -123,70 +147,83 @@ func (n *Node) reindexVPN(sp *bgp.Speaker, keys []bgp.FamilyKey) map[netip.Prefi
 func (n *Node) updateVRFs(c nodeChanges) {
 	self := n.nextHopSelf()
 	main := n.Speaker()
-	vpnTouched := n.reindexVPN(main, c.main)
-	var export []bgp.Origination
-	var unexport []bgp.RouteKey
-	// One set of buffers serves every VRF in turn: the RIB and the
-	// speakers copy what they keep. They are not presized by what was
-	// touched, since a VRF imports a fraction of the VPN's prefixes.
-	var touched map[netip.Prefix]bool
-	var routes []router.Route
-	var imp []bgp.Origination
-	var gone []netip.Prefix
-	var unimp []bgp.RouteKey
+	l := syncPool.Get().(*syncLists)
+	defer l.release()
+	l.vpn = n.reindexVPN(main, c.main, l.vpn[:0])
+	l.export, l.unexport = l.export[:0], l.unexport[:0]
 	for i, v := range n.vrfs {
-		if len(c.vrf[i]) == 0 && len(vpnTouched) == 0 {
+		if len(c.vrf[i]) == 0 && len(l.vpn) == 0 {
 			continue
 		}
-		if touched == nil {
-			touched = make(map[netip.Prefix]bool, len(c.vrf[i])+len(vpnTouched))
-		}
-		clear(touched)
-		var fromCE []router.Route
-		var ceGone []netip.Prefix
-		var ecs string
+		// The CE side: each prefix once, under the family it first
+		// changed in.
+		l.ce = l.ce[:0]
 		for _, k := range c.vrf[i] {
-			pfx := k.Key.Prefix
-			if touched[pfx] || !n.usedFamily(k.Family) {
-				continue
+			if n.usedFamily(k.Family) {
+				l.ce = append(l.ce, k)
 			}
-			touched[pfx] = true
+		}
+		slices.SortStableFunc(l.ce, func(a, b bgp.FamilyKey) int { return comparePrefix(a.Key.Prefix, b.Key.Prefix) })
+		l.ce = slices.CompactFunc(l.ce, func(a, b bgp.FamilyKey) bool { return a.Key.Prefix == b.Key.Prefix })
+		l.fromCE, l.ceGone = l.fromCE[:0], l.ceGone[:0]
+		var ecs string
+		for _, k := range l.ce {
 			if p, ok := n.ceRoute(v, k.Family, k.Key); ok {
 				if ecs == "" {
 					ecs = bgp.PackExtCommunities(n.exportCommunities(v))
 				}
-				export = append(export, n.exportOf(v, &p, self, ecs))
-				fromCE = append(fromCE, learnedRoute(&p))
+				l.export = append(l.export, n.exportOf(v, &p, self, ecs))
+				l.fromCE = append(l.fromCE, learnedRoute(&p))
 			} else {
-				unexport = append(unexport, bgp.RouteKey{RD: v.rd, Prefix: pfx})
-				ceGone = append(ceGone, pfx)
+				l.unexport = append(l.unexport, bgp.RouteKey{RD: v.rd, Prefix: k.Key.Prefix})
+				l.ceGone = append(l.ceGone, k.Key.Prefix)
 			}
 		}
-		n.update(router.ProtoEBGP, v.name, fromCE, ceGone)
-		for pfx := range vpnTouched {
-			touched[pfx] = true
-		}
+		n.update(router.ProtoEBGP, v.name, l.fromCE, l.ceGone)
+		// The import side: every prefix touched on either side.
+		l.touched = mergePrefixes(l.touched[:0], l.ce, l.vpn)
 		var fams []bgp.Family
 		if v.sp != nil {
 			fams = v.sp.Families()
 		}
-		routes, imp, gone, unimp = routes[:0], imp[:0], gone[:0], unimp[:0]
-		for pfx := range touched {
+		l.routes, l.imp, l.gone, l.unimp = l.routes[:0], l.imp[:0], l.gone[:0], l.unimp[:0]
+		for _, pfx := range l.touched {
 			if r, ok := n.importFor(v, fams, main, pfx, self); ok {
 				o, rt := n.importOf(&r)
-				imp = append(imp, o)
-				routes = append(routes, rt)
+				l.imp = append(l.imp, o)
+				l.routes = append(l.routes, rt)
 			} else {
-				gone = append(gone, pfx)
-				unimp = append(unimp, bgp.RouteKey{Prefix: pfx})
+				l.gone = append(l.gone, pfx)
+				l.unimp = append(l.unimp, bgp.RouteKey{Prefix: pfx})
 			}
 		}
-		n.update(router.ProtoIBGP, v.name, routes, gone)
+		n.update(router.ProtoIBGP, v.name, l.routes, l.gone)
 		if v.sp != nil {
-			n.updateOriginations(v.sp, bgp.IPv4Unicast, imp, unimp)
+			n.updateOriginations(v.sp, bgp.IPv4Unicast, l.imp, l.unimp)
 		}
 	}
-	n.updateOriginations(main, bgp.VPNv4, export, unexport)
+	n.updateOriginations(main, bgp.VPNv4, l.export, l.unexport)
+}
+
+// mergePrefixes appends to out the prefixes of ce and vpn, both sorted
+// and each once, in order and each once.
+func mergePrefixes(out []netip.Prefix, ce []bgp.FamilyKey, vpn []netip.Prefix) []netip.Prefix {
+	i, j := 0, 0
+	for i < len(ce) || j < len(vpn) {
+		switch {
+		case j == len(vpn) || i < len(ce) && comparePrefix(ce[i].Key.Prefix, vpn[j]) < 0:
+			out = append(out, ce[i].Key.Prefix)
+			i++
+		case i == len(ce) || comparePrefix(vpn[j], ce[i].Key.Prefix) < 0:
+			out = append(out, vpn[j])
+			j++
+		default: // the same prefix on both sides
+			out = append(out, vpn[j])
+			i++
+			j++
+		}
+	}
+	return out
 }
 
 // importFor is the VPN route v imports for pfx, as syncVRFs chooses it:
