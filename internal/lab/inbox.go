@@ -12,6 +12,9 @@ import (
 // TCP window closes, as a router's input queue limit does.
 const inboxLimit = 4096
 
+// spareCap is the largest batch slice an inbox keeps for the next one.
+const spareCap = 64
+
 // inbox hands what a connection's reader goroutine reads to the speaker
 // as callbacks on the lab's clock, as the in-memory network does: a
 // speaker handles a burst of messages in one go and answers it with
@@ -109,6 +112,11 @@ func (b *inbox) drain() {
 				break // the speaker closed the connection mid-batch
 			}
 			b.recv(m)
+		}
+		// A small batch's slice serves again; a burst's goes, so that
+		// a quiet connection does not keep room for thousands.
+		if cap(batch) > spareCap {
+			batch = nil
 		}
 		b.mu.Lock()
 		b.spare = batch[:0]
