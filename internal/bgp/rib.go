@@ -26,6 +26,10 @@ type Path struct {
 type dest struct {
 	paths []*Path
 	best  *Path
+	// few holds paths while there are no more than two (a PE's two
+	// route reflectors, a CE's one PE), so that most destinations are
+	// one allocation, not three as the slice grows.
+	few [2]*Path
 }
 
 // table is the Loc-RIB of one family.
@@ -47,6 +51,7 @@ func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
 	d := t.dests.at(k)
 	if d == nil {
 		d = &dest{}
+		d.paths = d.few[:0]
 		t.dests.set(k, d)
 	}
 	replaced := false
