@@ -1,8 +1,10 @@
 package l3vpn
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/intercloud/intercloud/internal/bgp"
@@ -66,21 +68,37 @@ func (n *Node) updateLearned(keys []bgp.FamilyKey) {
 		return
 	}
 	sp := n.Speaker()
-	var routes []router.Route
-	var gone []netip.Prefix
-	seen := make(map[bgp.FamilyKey]bool, len(keys))
+	l := syncPool.Get().(*syncLists)
+	defer l.release()
+	l.ce, l.routes, l.gone = l.ce[:0], l.routes[:0], l.gone[:0]
 	for _, k := range keys {
-		if seen[k] || !n.usedFamily(k.Family) {
-			continue
-		}
-		seen[k] = true
-		if p, ok := sp.BestPath(k.Family, k.Key); ok && !p.Local {
-			routes = append(routes, learnedRoute(&p))
-		} else {
-			gone = append(gone, k.Key.Prefix)
+		if n.usedFamily(k.Family) {
+			l.ce = append(l.ce, k)
 		}
 	}
-	n.update(router.ProtoEBGP, "", routes, gone)
+	slices.SortFunc(l.ce, compareFamilyKey)
+	for _, k := range slices.Compact(l.ce) {
+		if p, ok := sp.BestPath(k.Family, k.Key); ok && !p.Local {
+			l.routes = append(l.routes, learnedRoute(&p))
+		} else {
+			l.gone = append(l.gone, k.Key.Prefix)
+		}
+	}
+	n.update(router.ProtoEBGP, "", l.routes, l.gone)
+}
+
+// compareFamilyKey orders keys by family, then prefix, RD and EVPN key.
+func compareFamilyKey(a, b bgp.FamilyKey) int {
+	if a.Family != b.Family {
+		return cmp.Compare(a.Family, b.Family)
+	}
+	if c := comparePrefix(a.Key.Prefix, b.Key.Prefix); c != 0 {
+		return c
+	}
+	if c := slices.Compare(a.Key.RD[:], b.Key.RD[:]); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Key.EVPN, b.Key.EVPN)
 }
 
 // indexVPN rebuilds vpnRDs from the global speaker's best paths, for

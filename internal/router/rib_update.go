@@ -3,6 +3,7 @@ package router
 import (
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -96,6 +97,8 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		t.prefixes = makePrefixMap[*prefixEntry](len(dirty))
 	}
 	old := t.prefixes // the same map as t's unless full
+	sc := vrfScratchPool.Get().(*vrfScratch)
+	defer sc.release()
 	var work []netip.Prefix
 	if full {
 		all := m.allPrefixes(idx, ifaces, old)
@@ -103,19 +106,17 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 		t.prefixes = makePrefixMap[*prefixEntry](len(all))
 		work = all
 	} else {
-		work = make([]netip.Prefix, 0, len(dirty))
+		work = slices.Grow(sc.work[:0], len(dirty))
 		for p := range dirty {
 			work = append(work, p)
 		}
+		defer func() { sc.work = work }()
 	}
 	e := m.newVRFEnv(idx, ifaces, len(work))
 	// What each prefix redone had before, by its index in work. A
 	// prefix is redone once: its entry carries this update's stamp.
-	type before struct {
-		list []*candidate
-		best *candidate
-	}
-	was := make([]before, 0, len(work))
+	was := slices.Grow(sc.was[:0], len(work))
+	defer func() { sc.was = was }()
 	t.stamp++
 
 	// Candidates with their direct nexthops, and the direct selection.
@@ -167,7 +168,8 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 	up := vrfUpdate{selected: make([]netip.Prefix, 0, len(work)), fwd: make([]netip.Prefix, 0, len(work))}
 	var fibChanges []fibChange
 	if !full {
-		fibChanges = make([]fibChange, 0, len(work))
+		fibChanges = slices.Grow(sc.fib[:0], len(work))
+		defer func() { sc.fib = fibChanges }()
 	}
 	for i, p := range work {
 		pe := t.prefixes.at(p)
@@ -242,6 +244,32 @@ func (m *ribManager) updateVRF(idx int, dirty map[netip.Prefix]struct{}, full bo
 	}
 	slices.SortFunc(up.selected, comparePrefix) // watchers hear them in order
 	return up
+}
+
+// before is what a prefix redone by updateVRF had: its candidates and
+// its best.
+type before struct {
+	list []*candidate
+	best *candidate
+}
+
+// vrfScratch is what one updateVRF works in and drops: the prefixes it
+// redoes, what they had before and the FIB's changes. A bring-up runs
+// it for every batch of every table, so the lists come from a pool.
+type vrfScratch struct {
+	work []netip.Prefix
+	was  []before
+	fib  []fibChange
+}
+
+var vrfScratchPool = sync.Pool{New: func() any { return new(vrfScratch) }}
+
+// release forgets the candidates the lists point to and returns them
+// to the pool.
+func (s *vrfScratch) release() {
+	clear(s.was)
+	clear(s.fib)
+	vrfScratchPool.Put(s)
 }
 
 // reset empties a table's selection state.
