@@ -148,13 +148,21 @@ type syncLists struct {
 var syncPool = sync.Pool{New: func() any { return new(syncLists) }}
 
 // release clears what the lists point to (attributes, mostly) and
-// returns them to the pool.
+// returns them to the pool. A list reused for the next VRF is cleared
+// before (reuse), so what it held for an earlier one is gone too.
 func (l *syncLists) release() {
+	clear(l.ce)
 	clear(l.fromCE)
 	clear(l.routes)
 	clear(l.export)
 	clear(l.imp)
 	syncPool.Put(l)
+}
+
+// reuse empties s for the next VRF, dropping what it points to.
+func reuse[T any](s []T) []T {
+	clear(s)
+	return s[:0]
 }
 
 // updateVRFs (control lock held) is syncVRFs by difference: for each VRF,
@@ -175,7 +183,7 @@ func (n *Node) updateVRFs(c nodeChanges) {
 		}
 		// The CE side: each prefix once, under the family it first
 		// changed in.
-		l.ce = l.ce[:0]
+		l.ce = reuse(l.ce)
 		for _, k := range c.vrf[i] {
 			if n.usedFamily(k.Family) {
 				l.ce = append(l.ce, k)
@@ -183,7 +191,7 @@ func (n *Node) updateVRFs(c nodeChanges) {
 		}
 		slices.SortStableFunc(l.ce, func(a, b bgp.FamilyKey) int { return comparePrefix(a.Key.Prefix, b.Key.Prefix) })
 		l.ce = slices.CompactFunc(l.ce, func(a, b bgp.FamilyKey) bool { return a.Key.Prefix == b.Key.Prefix })
-		l.fromCE, l.ceGone = l.fromCE[:0], l.ceGone[:0]
+		l.fromCE, l.ceGone = reuse(l.fromCE), l.ceGone[:0]
 		var ecs string
 		for _, k := range l.ce {
 			if p, ok := n.ceRoute(v, k.Family, k.Key); ok {
@@ -204,7 +212,7 @@ func (n *Node) updateVRFs(c nodeChanges) {
 		if v.sp != nil {
 			fams = v.sp.Families()
 		}
-		l.routes, l.imp, l.gone, l.unimp = l.routes[:0], l.imp[:0], l.gone[:0], l.unimp[:0]
+		l.routes, l.imp, l.gone, l.unimp = reuse(l.routes), reuse(l.imp), l.gone[:0], l.unimp[:0]
 		for _, pfx := range l.touched {
 			if r, ok := n.importFor(v, fams, main, pfx, self); ok {
 				o, rt := n.importOf(&r)
