@@ -100,19 +100,27 @@ func TestInboxHandsNothingAfterALocalClose(t *testing.T) {
 	}
 }
 
+// overfull fills an inbox to its limit and has a reader push one more
+// message: pushed closes once that push returns. Run it in a synctest
+// bubble.
+func overfull(clk *clock.Virtual) (b *inbox, r *inboxRecorder, pushed chan struct{}) {
+	b, r = newRecordedInbox(clk)
+	for range inboxLimit {
+		b.push([]byte("x"))
+	}
+	pushed = make(chan struct{})
+	go func() {
+		b.push([]byte("over"))
+		close(pushed)
+	}()
+	synctest.Wait()
+	return b, r, pushed
+}
+
 func TestInboxHoldsTheReaderWhileFull(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clk := clock.NewVirtual(epoch)
-		b, r := newRecordedInbox(clk)
-		for range inboxLimit {
-			b.push([]byte("x"))
-		}
-		pushed := make(chan struct{})
-		go func() {
-			b.push([]byte("over"))
-			close(pushed)
-		}()
-		synctest.Wait()
+		_, r, pushed := overfull(clk)
 		select {
 		case <-pushed:
 			t.Fatal("the reader queued a message beyond the limit")
@@ -130,16 +138,7 @@ func TestInboxHoldsTheReaderWhileFull(t *testing.T) {
 func TestInboxFreesAReaderWaitingWhenClosedLocally(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clk := clock.NewVirtual(epoch)
-		b, r := newRecordedInbox(clk)
-		for range inboxLimit {
-			b.push([]byte("x"))
-		}
-		pushed := make(chan struct{})
-		go func() {
-			b.push([]byte("over"))
-			close(pushed)
-		}()
-		synctest.Wait()
+		b, r, pushed := overfull(clk)
 		b.stop()
 		<-pushed
 		clk.Advance(0)
