@@ -286,3 +286,68 @@ func TestRIBSaysWhichNexthopsVPNRoutesResolveThrough(t *testing.T) {
 		t.Errorf("in use: %v, want 10.255.0.7", now)
 	}
 }
+
+// A VPN route whose next hop the default VRF reaches with no label
+// switched path (an area's default route, before an on-demand label
+// comes) is not usable: its label means nothing to the routers on the
+// way (RFC 4364 4.3.2). It is installed once a label, even implicit
+// null, or a labelled host route reaches the next hop.
+func TestVPNRouteWaitsForALabelSwitchedPathToItsNextHop(t *testing.T) {
+	n, r := ribNet(t)
+	ce := n.router("ce", topology.RoleCE, "")
+	l, _ := dataplane.NewLink(n.clk, dataplane.Config{Name: "r-ce"})
+	must(t, r.AttachPort("eth2", pfx("172.16.0.1/30"), l.A(), "red"))
+	must(t, ce.AttachPort("eth0", pfx("172.16.0.2/30"), l.B(), ""))
+	vpnRoute := []Route{{Prefix: pfx("192.168.2.0/24"), Nexthops: []Nexthop{{Addr: ip("10.255.0.9"), Labels: []uint32{24100}}}}}
+	best := func() (Route, bool) {
+		var rt Route
+		var ok bool
+		r.Do(func() { rt, ok = r.RIB().Best("red", pfx("192.168.2.0/24")) })
+		return rt, ok
+	}
+	r.Do(func() {
+		rib := r.RIB()
+		rib.ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: pfx("0.0.0.0/0"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}})
+		rib.ReplaceRoutes(ProtoIBGP, "red", vpnRoute)
+	})
+	if gws, labels := fibVia(r, "red", "192.168.2.1"); gws != nil {
+		t.Fatalf("over an unlabelled default route the VPN route forwards via %v with labels %v", gws, labels)
+	}
+	if rt, ok := best(); ok {
+		t.Fatalf("unusable VPN route selected: %+v", rt)
+	}
+
+	// The label protocol's host route for the next hop (LDP's longest
+	// match, RFC 5283) brings the route in, under its label.
+	r.Do(func() {
+		r.RIB().ReplaceRoutes(ProtoLDP, "", []Route{{Prefix: pfx("10.255.0.9/32"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0", Labels: []uint32{24007}}}}})
+	})
+	gws, labels := fibVia(r, "red", "192.168.2.1")
+	if !slices.Equal(gws, []string{"10.1.0.2@eth0"}) || !slices.EqualFunc(labels, [][]uint32{{24007, 24100}}, slices.Equal[[]uint32]) {
+		t.Fatalf("with a labelled host route: via %v labels %v, want 10.1.0.2 with 24007/24100", gws, labels)
+	}
+	r.Do(func() { r.RIB().ReplaceRoutes(ProtoLDP, "", nil) })
+	if gws, _ := fibVia(r, "red", "192.168.2.1"); gws != nil {
+		t.Fatalf("after the host route went, the VPN route still forwards via %v", gws)
+	}
+
+	// Implicit null for the default route's FEC: the neighbour pops
+	// nothing of ours, the VPN label alone goes.
+	r.Do(func() {
+		r.RIB().ReplaceFECLabels(ProtoLDP, []FECLabel{{Prefix: pfx("0.0.0.0/0"), Nexthop: ip("10.1.0.2"), OutLabel: LabelImplicitNull}})
+	})
+	gws, labels = fibVia(r, "red", "192.168.2.1")
+	if !slices.Equal(gws, []string{"10.1.0.2@eth0"}) || !slices.EqualFunc(labels, [][]uint32{{24100}}, slices.Equal[[]uint32]) {
+		t.Fatalf("with implicit null: via %v labels %v, want 10.1.0.2 with 24100", gws, labels)
+	}
+
+	// Nor does a next hop that is the neighbour itself need a label.
+	r.Do(func() {
+		rib := r.RIB()
+		rib.ReplaceFECLabels(ProtoLDP, nil)
+		rib.ReplaceRoutes(ProtoIBGP, "red", []Route{{Prefix: pfx("192.168.2.0/24"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Labels: []uint32{24100}}}}})
+	})
+	if gws, labels := fibVia(r, "red", "192.168.2.1"); !slices.Equal(gws, []string{"10.1.0.2@eth0"}) || !slices.EqualFunc(labels, [][]uint32{{24100}}, slices.Equal[[]uint32]) {
+		t.Fatalf("next hop on the link: via %v labels %v, want 10.1.0.2 with 24100", gws, labels)
+	}
+}

@@ -410,9 +410,11 @@ func (m *ribManager) prefixCands(p netip.Prefix, e *vrfEnv) []*candidate {
 		for i := range c.nhs {
 			nh := &c.nhs[i]
 			var stack []uint32
+			nh.lsp = e.idx == 0 && nh.nOwn > 0
 			if e.idx == 0 && nh.gw.IsValid() {
 				k := newFECKey(p, nh.gw)
 				if l, ok := m.fec[k]; ok {
+					nh.lsp = true
 					push := m.fecPush[k]
 					stack = make([]uint32, 0, len(push)+1+int(nh.nOwn))
 					stack = append(stack, push...)
@@ -507,7 +509,15 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 				continue
 			}
 		}
+		vpn := !cached && len(nh.Labels) > 0
 		for _, rn := range res.nhs {
+			if vpn && !onLSP(&rn, nh.Addr) {
+				// A VPN route's label means nothing to the routers on
+				// the way: without a path that carries it to the
+				// next hop, the route is not usable (RFC 4364 4.3.2),
+				// rather than forwarded to be dropped.
+				continue
+			}
 			gw := rn.gw
 			if !gw.IsValid() {
 				gw = nh.Addr // resolved over a connected route
@@ -520,7 +530,7 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 				bl := append(e.slab.labels(len(rb.labels)+len(nh.Labels)), rb.labels...)
 				b = e.slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, via: nh.Addr, labels: append(bl, nh.Labels...), nOwn: uint8(len(nh.Labels)), labelled: true})
 			}
-			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, via: nh.Addr, labels: labels, nOwn: uint8(len(nh.Labels)), backup: b})
+			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, via: nh.Addr, labels: labels, nOwn: uint8(len(nh.Labels)), backup: b, lsp: onLSP(&rn, nh.Addr)})
 		}
 		if share.res != nil {
 			c.nhs = c.nhs[:len(c.nhs):len(c.nhs)] // an append elsewhere copies
@@ -530,6 +540,14 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 			e.shared[share] = c.nhs
 		}
 	}
+}
+
+// onLSP reports whether rn, a nexthop of the route that via resolves
+// through, carries a labelled packet to via: over an LSP, over an IP
+// tunnel, or straight to via itself (a connected route, or via is the
+// neighbour: nothing is left to pop on the way).
+func onLSP(rn *ribNexthop, via netip.Addr) bool {
+	return rn.lsp || rn.tunnel != nil || !rn.gw.IsValid() || rn.gw == via
 }
 
 // dropDeps forgets what a prefix's old candidates resolved through.
@@ -606,7 +624,7 @@ func sameFwd(a, b *candidate) bool {
 	}
 	for i := range a.nhs {
 		x, y := &a.nhs[i], &b.nhs[i]
-		if x.gw != y.gw || x.ifc != y.ifc || !slices.Equal(x.labels, y.labels) || !sameTunnel(x.tunnel, y.tunnel) {
+		if x.gw != y.gw || x.ifc != y.ifc || x.lsp != y.lsp || !slices.Equal(x.labels, y.labels) || !sameTunnel(x.tunnel, y.tunnel) {
 			return false
 		}
 		xb, yb := x.backup, y.backup

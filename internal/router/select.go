@@ -156,6 +156,11 @@ type ribNexthop struct {
 	// labelled: as a backup, it carries a transport label wherever the
 	// primary does; one that does not yet is shown, not forwarded by.
 	labelled bool
+	// lsp: in the default VRF, the nexthop is on a label switched path
+	// to the prefix: a FEC label (implicit null included), the
+	// protocol's own labels, or inherited from the route it resolves
+	// through. A VPN route resolves only over one (onLSP).
+	lsp bool
 }
 
 // own are the labels the protocol gave the nexthop, under the transport.
