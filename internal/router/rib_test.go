@@ -21,6 +21,17 @@ func ribNet(t *testing.T) (*testNet, *Router) {
 	return n, r
 }
 
+// ribNetWithRed is ribNet with a CE on r's eth2 (172.16.0.0/30), in
+// r's VRF red, over link l.
+func ribNetWithRed(t *testing.T) (n *testNet, r *Router, l *dataplane.Link) {
+	n, r = ribNet(t)
+	ce := n.router("ce", topology.RoleCE, "")
+	l, _ = dataplane.NewLink(n.clk, dataplane.Config{Name: "r-ce"})
+	must(t, r.AttachPort("eth2", pfx("172.16.0.1/30"), l.A(), "red"))
+	must(t, ce.AttachPort("eth0", pfx("172.16.0.2/30"), l.B(), ""))
+	return n, r, l
+}
+
 // fibVia returns the neighbours and label stacks the FIB forwards addr by.
 func fibVia(r *Router, vrf string, addr string) (gws []string, labels [][]uint32) {
 	idx, _ := r.rib.lookupVRF(vrf)
@@ -152,11 +163,7 @@ func TestSRPreferredOverLDP(t *testing.T) {
 // A VPN route (iBGP in a VRF) resolves its PE nexthop in the default VRF
 // and pushes the transport label over its own VPN label.
 func TestVRFRouteResolvesInDefault(t *testing.T) {
-	n, r := ribNet(t)
-	ce := n.router("ce", topology.RoleCE, "")
-	l, _ := dataplane.NewLink(n.clk, dataplane.Config{Name: "r-ce"})
-	must(t, r.AttachPort("eth2", pfx("172.16.0.1/30"), l.A(), "red"))
-	must(t, ce.AttachPort("eth0", pfx("172.16.0.2/30"), l.B(), ""))
+	_, r, _ := ribNetWithRed(t)
 	r.Do(func() {
 		rib := r.RIB()
 		rib.ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: pfx("10.255.0.9/32"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}})
@@ -293,11 +300,7 @@ func TestRIBSaysWhichNexthopsVPNRoutesResolveThrough(t *testing.T) {
 // way (RFC 4364 4.3.2). It is installed once a label, even implicit
 // null, or a labelled host route reaches the next hop.
 func TestVPNRouteWaitsForALabelSwitchedPathToItsNextHop(t *testing.T) {
-	n, r := ribNet(t)
-	ce := n.router("ce", topology.RoleCE, "")
-	l, _ := dataplane.NewLink(n.clk, dataplane.Config{Name: "r-ce"})
-	must(t, r.AttachPort("eth2", pfx("172.16.0.1/30"), l.A(), "red"))
-	must(t, ce.AttachPort("eth0", pfx("172.16.0.2/30"), l.B(), ""))
+	_, r, _ := ribNetWithRed(t)
 	vpnRoute := []Route{{Prefix: pfx("192.168.2.0/24"), Nexthops: []Nexthop{{Addr: ip("10.255.0.9"), Labels: []uint32{24100}}}}}
 	best := func() (Route, bool) {
 		var rt Route

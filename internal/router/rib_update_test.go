@@ -7,9 +7,6 @@ import (
 	"reflect"
 	"slices"
 	"testing"
-
-	"github.com/intercloud/intercloud/internal/dataplane"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // ribState is everything a router shows and forwards by, for comparing
@@ -47,11 +44,7 @@ func snapshotRIB(r *Router, vrfs []string, probes []netip.Addr) ribState {
 // each that what the incremental recompute left is exactly what a
 // recompute of everything from scratch gives.
 func TestRIBIncrementalMatchesFull(t *testing.T) {
-	n, r := ribNet(t)
-	ce := n.router("ce", topology.RoleCE, "")
-	l, _ := dataplane.NewLink(n.clk, dataplane.Config{Name: "r-ce"})
-	must(t, r.AttachPort("eth2", pfx("172.16.0.1/30"), l.A(), "red"))
-	must(t, ce.AttachPort("eth0", pfx("172.16.0.2/30"), l.B(), ""))
+	_, r, _ := ribNetWithRed(t)
 
 	rng := rand.New(rand.NewPCG(13, 3))
 	var pool []netip.Prefix
@@ -188,11 +181,7 @@ func at(s []string, i int) string {
 // whose selection changed, not the others; a protocol's routes in a
 // customer VRF wake nobody; an interface change tells of every VRF's.
 func TestRIBWatchChanges(t *testing.T) {
-	n, r := ribNet(t)
-	ce := n.router("ce", topology.RoleCE, "")
-	l, _ := dataplane.NewLink(n.clk, dataplane.Config{Name: "r-ce"})
-	must(t, r.AttachPort("eth2", pfx("172.16.0.1/30"), l.A(), "red"))
-	must(t, ce.AttachPort("eth0", pfx("172.16.0.2/30"), l.B(), ""))
+	n, r, l := ribNetWithRed(t)
 	var heard []RouteChange
 	rib := r.RIB()
 	rib.WatchChanges(func(cs []RouteChange) {
