@@ -23,6 +23,17 @@ func (m muxMounter) Handle(pattern string, h http.Handler) error {
 }
 
 // serve opens the APIs on dir and serves them on a new loopback port.
+// restart closes c and its server, as a stopped lab does, and serves
+// the clouds again from the state in dir.
+func restart(t *testing.T, c *Clouds, srv *httptest.Server, dir string, m *topology.Model) (*Clouds, *httptest.Server) {
+	t.Helper()
+	srv.Close()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, dir, m)
+}
+
 func serve(t *testing.T, dir string, m *topology.Model) (*Clouds, *httptest.Server) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -121,12 +132,8 @@ func TestStateOutlivesRestart(t *testing.T) {
 	if code != http.StatusCreated {
 		t.Fatalf("create network: %d %v", code, body)
 	}
-	srv.Close()
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
 
-	c, srv = serve(t, dir, m)
+	c, srv = restart(t, c, srv, dir, m)
 	defer func() {
 		srv.Close()
 		c.Close()

@@ -115,18 +115,14 @@ func TestInitialNetworks(t *testing.T) {
 		checkInitial(t, c, cl)
 	}
 	before := countInitial(snapshot(t, c, "cloud1"))
-	srv.Close()
-	c.Close()
 
 	// A crash before the set was recorded: the next start finds what
 	// exists and makes nothing twice.
-	c, srv = serve(t, dir, m)
+	c, srv = restart(t, c, srv, dir, m)
 	if _, err := c.st.DB().Exec(`DELETE FROM cloudapi_initial_networks WHERE region = 'cloud1'`); err != nil {
 		t.Fatal(err)
 	}
-	srv.Close()
-	c.Close()
-	c, srv = serve(t, dir, m)
+	c, srv = restart(t, c, srv, dir, m)
 	checkInitial(t, c, m.Clouds[0])
 	if got := countInitial(snapshot(t, c, "cloud1")); got != before {
 		t.Errorf("after restarts: %+v, before %+v", got, before)
@@ -159,9 +155,7 @@ func TestInitialNetworks(t *testing.T) {
 		}
 	}
 	admin.close()
-	srv.Close()
-	c.Close()
-	c, srv = serve(t, dir, m)
+	c, srv = restart(t, c, srv, dir, m)
 	defer func() {
 		srv.Close()
 		c.Close()
@@ -230,10 +224,8 @@ func TestInitialNetworksClashDoesNotStopTheLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin.close()
-	srv.Close()
-	c.Close()
 
-	c, srv = serve(t, dir, m)
+	c, srv = restart(t, c, srv, dir, m)
 	defer func() {
 		srv.Close()
 		c.Close()
@@ -261,10 +253,8 @@ func TestInitialNetworksSkipACloudWithoutATokenOnly(t *testing.T) {
 	if _, err := c.st.DB().Exec(`UPDATE projects SET enabled = 0 WHERE name = ?`, keystone.DemoName("cloud1")); err != nil {
 		t.Fatal(err)
 	}
-	srv.Close()
-	c.Close()
 
-	c, srv = serve(t, dir, m)
+	c, srv = restart(t, c, srv, dir, m)
 	defer func() {
 		srv.Close()
 		c.Close()
