@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/intercloud/intercloud/internal/generate"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // BenchmarkOpen100Clouds opens the OpenStack APIs of the generated
@@ -23,17 +22,13 @@ func BenchmarkOpen1000Clouds(b *testing.B) {
 }
 
 func benchOpen(b *testing.B, p generate.Params) {
-	y, err := generate.Lab(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	res, err := topology.Load("bench.yaml", y)
+	m, err := generate.Model(p)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		c, err := Open(context.Background(), b.TempDir(), res.Model, "http://127.0.0.1:4950", Options{})
+		c, err := Open(context.Background(), b.TempDir(), m, "http://127.0.0.1:4950", Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

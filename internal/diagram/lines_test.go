@@ -80,15 +80,11 @@ func generatedLab(t *testing.T, pops, p, pe, ce, clouds int, areas bool) *topolo
 	t.Helper()
 	q := generate.DefaultParams()
 	q.POPs, q.PPerPOP, q.PEPerPOP, q.CEPerPE, q.Clouds, q.Areas = pops, p, pe, ce, clouds, areas
-	data, err := generate.Lab(q)
+	m, err := generate.Model(q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := topology.Load("generated.yaml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Model
+	return m
 }
 
 // Generated labs of 12, 30 and 50 routers (POPs whose PEs are dual-homed

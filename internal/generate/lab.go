@@ -6,6 +6,20 @@ import (
 	"github.com/intercloud/intercloud/internal/topology"
 )
 
+// Model returns the lab p describes, loaded as `intercloud up` loads
+// its file: what tests and benchmarks run on.
+func Model(p Params) (*topology.Model, error) {
+	y, err := Lab(p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := topology.Load("generated.yaml", y)
+	if err != nil {
+		return nil, err
+	}
+	return res.Model, nil
+}
+
 // Lab returns the topology file (YAML) of the lab p describes. The same
 // params always give the same bytes.
 func Lab(p Params) ([]byte, error) {

@@ -26,15 +26,10 @@ func BenchmarkSPF1000(b *testing.B) {
 	p := generate.DefaultParams()
 	p.POPs, p.PPerPOP, p.PEPerPOP, p.CEPerPE, p.Clouds = 50, 4, 16, 0, 0
 	p.LabelMode = "sr" // node SIDs for TI-LFA; the other modes turn SR off
-	data, err := generate.Lab(p)
+	m, err := generate.Model(p)
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := topology.Load("bench.yaml", data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := res.Model
 	net := routertest.FromModel(m)
 	var all []*Instance
 	probes := map[topology.Role]*Instance{}

@@ -91,15 +91,11 @@ func BenchmarkUpSeed(b *testing.B) {
 }
 
 func generated(b *testing.B, p generate.Params) *topology.Model {
-	y, err := generate.Lab(p)
+	m, err := generate.Model(p)
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := topology.Load("bench.yaml", y)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return res.Model
+	return m
 }
 
 // BenchmarkUp100 and BenchmarkUp1000 use the lab sizes `intercloud

@@ -20,15 +20,11 @@ func benchModel(b *testing.B, pops, pPerPOP, pePerPOP int) *topology.Model {
 	b.Helper()
 	p := generate.DefaultParams()
 	p.POPs, p.PPerPOP, p.PEPerPOP, p.CEPerPE, p.Clouds = pops, pPerPOP, pePerPOP, 0, 0
-	data, err := generate.Lab(p)
+	m, err := generate.Model(p)
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := topology.Load("bench.yaml", data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return res.Model
+	return m
 }
 
 // benchConverge starts the IGP and LDP on every core router at once and
