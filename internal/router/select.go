@@ -64,7 +64,7 @@ func (s *lengthSet) remove(p netip.Prefix) {
 	}
 }
 
-// covering yields the prefixes of a a longest match in t tries, longest
+// covering yields the prefixes of a that a longest match in t tries, longest
 // first: those of the lengths t holds (all 33 for an address that is not
 // IPv4).
 func (t *vrfTable) covering(a netip.Addr) iter.Seq[netip.Prefix] {
