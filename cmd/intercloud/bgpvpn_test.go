@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,9 +42,25 @@ func TestUpCloud3ServerOnPrivateJoinsVPNTenant(t *testing.T) {
 	}
 	vm := sv.Addresses["private"][0]
 
-	waitUntil(t, 10*time.Second, "intercloud ping ce1 "+vm, func() (bool, string) {
+	waitOrExplain(t, 10*time.Second, "intercloud ping ce1 "+vm, func() (bool, string) {
 		out, errOut, _ := run(t, "ping", "ce1", vm, "-c", "1", api)
 		return strings.Contains(out, "1 received"), out + errOut
+	}, func() string {
+		// Where the path stops: the computes' sessions, VRF, filter,
+		// tunnels and events, and pe1's VRF tenant.
+		var b strings.Builder
+		for _, show := range [][]string{
+			{"cloud3-cn1", "bgp", "summary"}, {"cloud3-cn2", "bgp", "summary"},
+			{"cloud3-cn1", "vrf"}, {"cloud3-cn2", "vrf"},
+			{"cloud3-cn1", "bgp", "vpnv4"}, {"cloud3-cn2", "bgp", "vpnv4"},
+			{"cloud3-cn1", "security-groups"}, {"cloud3-cn2", "security-groups"},
+			{"cloud3-cn1", "events"}, {"cloud3-cn2", "events"}, {"cloud3-cn1", "tunnels"}, {"cloud3-cn2", "tunnels"},
+			{"pe1", "vrf", "tenant", "routes"}, {"pe1", "tunnels"}, {"pe1", "events"},
+		} {
+			out, errOut, code := run(t, append(append([]string{"show"}, show...), api)...)
+			fmt.Fprintf(&b, "$ intercloud show %s (exit %d)\n%s%s\n", strings.Join(show, " "), code, out, errOut)
+		}
+		return b.String()
 	})
 	var host string
 	for _, cn := range []string{"cloud3-cn1", "cloud3-cn2"} {

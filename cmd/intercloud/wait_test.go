@@ -10,6 +10,14 @@ import (
 // as soon as its condition holds.
 func waitUntil(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
+	waitOrExplain(t, within, what, cond, nil)
+}
+
+// waitOrExplain is waitUntil that, when the wait runs out, also prints
+// what explain gathers (the lab's tables, say), so that a failure in CI
+// says where things stopped.
+func waitOrExplain(t *testing.T, within time.Duration, what string, cond func() (bool, string), explain func() string) {
+	t.Helper()
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -21,6 +29,9 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() (boo
 		}
 		select {
 		case <-deadline.C:
+			if explain != nil {
+				last += "\n" + explain()
+			}
 			t.Fatalf("%s: not within %v: %s", what, within, last)
 		case <-tick.C:
 		}
