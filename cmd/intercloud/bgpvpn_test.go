@@ -42,7 +42,11 @@ func TestUpCloud3ServerOnPrivateJoinsVPNTenant(t *testing.T) {
 	}
 	vm := sv.Addresses["private"][0]
 
-	waitOrExplain(t, 10*time.Second, "intercloud ping ce1 "+vm, func() (bool, string) {
+	// The wait ends at the first answer. Its bound leaves room for a
+	// loaded machine: the compute's sessions start only with its first
+	// port, and a session whose dial fails retries after a delay that
+	// doubles up to 8 s.
+	waitOrExplain(t, 30*time.Second, "intercloud ping ce1 "+vm, func() (bool, string) {
 		out, errOut, _ := run(t, "ping", "ce1", vm, "-c", "1", api)
 		return strings.Contains(out, "1 received"), out + errOut
 	}, func() string {
