@@ -260,6 +260,7 @@ func TestARestartAfterTheAssociationEndsInTheSameState(t *testing.T) {
 	openDefaultGroup(t, ctxT(t), e.demo("cloud3"))
 	e.until("pe1 imports the VM's route", 5*time.Second, func() bool { return e.has("pe1", "tenant", host32(vm.addr)) })
 	e.until("the compute imports ce1's loopback", 5*time.Second, func() bool { return e.has(vm.host, "blue", e.m.Node("ce1").Loopback) })
+	e.until("ce1 learns the VM's route from pe1", 5*time.Second, func() bool { return e.has("ce1", "", host32(vm.addr)) })
 	if res := e.ping("ce1", vm.addr.String(), 2); res.Received != 2 {
 		t.Fatalf("ping ce1 -> %v before the restart: %+v", vm.addr, res)
 	}
@@ -288,6 +289,7 @@ func TestARestartAfterTheAssociationEndsInTheSameState(t *testing.T) {
 	again.until("the compute imports ce1's loopback again", 5*time.Second, func() bool {
 		return again.has(vm.host, "blue", again.m.Node("ce1").Loopback)
 	})
+	again.until("ce1 learns the VM's route from pe1 again", 5*time.Second, func() bool { return again.has("ce1", "", host32(vm.addr)) })
 	if res := again.ping("ce1", vm.addr.String(), 2); res.Received != 2 {
 		t.Errorf("ping ce1 -> %v after the restart: %+v", vm.addr, res)
 	}

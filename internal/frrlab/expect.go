@@ -52,6 +52,11 @@ func LabRoutes(m *topology.Model) (Expected, error) {
 			return Expected{}, fmt.Errorf("the lab's PEs never learnt the floating-ip clouds' prefixes: %v", exp.VPN)
 		}
 	}
+	// The PEs import what their VPNv4 tables learnt into the VRFs a sync
+	// later: the VRFs are read once the lab is quiet again.
+	if c, took, ok := l.WaitReady(clk.Now().Sub(l.Started())+time.Minute, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
+		return Expected{}, fmt.Errorf("lab not ready again after %v: %+v", took, c)
+	}
 	for _, n := range m.Nodes {
 		for _, v := range VRFs(m, n.Name) {
 			data, _, err := l.Show(n.Name, "bgp ipv4 unicast", v)

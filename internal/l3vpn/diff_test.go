@@ -58,26 +58,9 @@ func (g *vpnRig) peState(name string, n *Node) peState {
 // came first, each PE's VRF routes and originations after every step are
 // what a full sync then leaves unchanged.
 func TestSyncByDifferenceEndsWhereAFullSyncWould(t *testing.T) {
-	g := newVPNRig(t, false)
+	g, pe3 := newRigWithPE3(t)
 	clk := g.net.Clock
 	lo3 := a("10.255.0.3")
-	static(g.r["pe1"], "", "10.255.0.3/32")
-	static(g.r["pe2"], "", "10.255.0.3/32")
-	pe3, err := bgp.New(bgp.Config{ASN: 65000, RouterID: lo3, Families: []bgp.Family{bgp.VPNv4}, Transport: g.core,
-		ListenAddr: netip.AddrPortFrom(lo3, 179), Clock: clk, Resolver: func(netip.Addr) (uint32, bool) { return 0, true }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pe3.Close)
-	for _, pc := range []struct {
-		sp          *bgp.Speaker
-		addr, local netip.Addr
-	}{{pe3, lo1, lo3}, {pe3, lo2, lo3}, {g.pe1.Speaker(), lo3, lo1}, {g.pe2.Speaker(), lo3, lo2}} {
-		if err := pc.sp.AddPeer(bgp.PeerConfig{Addr: pc.addr, ASN: 65000, LocalAddr: pc.local}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	g.until("ce2 has ce1's route", func() bool { _, ok := route(g.r["ce2"], router.ProtoEBGP, "", pfx1); return ok })
 
 	prefixes := []netip.Prefix{pfx1, pfx2, netip.MustParsePrefix("10.3.0.0/16"), netip.MustParsePrefix("10.3.1.0/24"), netip.MustParsePrefix("172.16.0.0/12")}
 	rds := []string{"10.255.0.3:1", "10.255.0.3:2", "10.255.0.1:1", "65000:7"}
@@ -163,5 +146,70 @@ func TestACERouteShadowsAnEarlierImportOfItsPrefix(t *testing.T) {
 	}
 	if !exported {
 		t.Errorf("pe2 does not export ce2's route for %v: %v", pfx1, originated(g.pe2.Speaker()))
+	}
+}
+
+// newRigWithPE3 is the VPN rig with a third PE, a bare speaker at
+// 10.255.0.3 peering with pe1 and pe2 (both route to it), once the rig's
+// CEs have each other's routes.
+func newRigWithPE3(t *testing.T) (*vpnRig, *bgp.Speaker) {
+	t.Helper()
+	g := newVPNRig(t, false)
+	lo3 := a("10.255.0.3")
+	static(g.r["pe1"], "", "10.255.0.3/32")
+	static(g.r["pe2"], "", "10.255.0.3/32")
+	pe3, err := bgp.New(bgp.Config{ASN: 65000, RouterID: lo3, Families: []bgp.Family{bgp.VPNv4}, Transport: g.core,
+		ListenAddr: netip.AddrPortFrom(lo3, 179), Clock: g.net.Clock, Resolver: func(netip.Addr) (uint32, bool) { return 0, true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pe3.Close)
+	for _, pc := range []struct {
+		sp          *bgp.Speaker
+		addr, local netip.Addr
+	}{{pe3, lo1, lo3}, {pe3, lo2, lo3}, {g.pe1.Speaker(), lo3, lo1}, {g.pe2.Speaker(), lo3, lo2}} {
+		if err := pc.sp.AddPeer(bgp.PeerConfig{Addr: pc.addr, ASN: 65000, LocalAddr: pc.local}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.until("ce2 has ce1's route", func() bool { _, ok := route(g.r["ce2"], router.ProtoEBGP, "", pfx1); return ok })
+	return g, pe3
+}
+
+// VPN routes that arrive within syncHold of the first are put in the
+// VRF together, by one sync, syncHold after the first arrived, as
+// zebra's work queue holds its RIB updates; SyncPending (which the lab's
+// readiness waits on) says so meanwhile.
+func TestRoutesArrivingWithinTheHoldAreImportedByOneSync(t *testing.T) {
+	g, pe3 := newRigWithPE3(t)
+	clk := g.net.Clock
+	clk.Advance(2 * time.Second) // quiet
+	at := bgp.Attrs{Origin: bgp.OriginIGP, NextHop: a("10.255.0.3"), ExtCommunities: bgp.PackExtCommunities([]bgp.ExtCommunity{rt1})}
+	rd, _ := bgp.ParseRD("10.255.0.3:1")
+	first, second := netip.MustParsePrefix("10.3.0.0/16"), netip.MustParsePrefix("10.4.0.0/16")
+	inVRF := func(p netip.Prefix) bool { _, ok := route(g.r["pe1"], router.ProtoIBGP, "red", p); return ok }
+	syncs := func() int { return g.pe1.fullSyncs + g.pe1.diffSyncs }
+	before := syncs()
+
+	if err := pe3.Originate(bgp.VPNv4, bgp.RouteKey{RD: rd, Prefix: first}, 16, at); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(syncHold / 2)
+	if err := pe3.Originate(bgp.VPNv4, bgp.RouteKey{RD: rd, Prefix: second}, 17, at); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(syncHold/2 - time.Millisecond)
+	if inVRF(first) || inVRF(second) || !g.pe1.SyncPending() {
+		t.Fatalf("before the hold ran out: first in vrf red %v, second %v, sync pending %v; want neither, pending",
+			inVRF(first), inVRF(second), g.pe1.SyncPending())
+	}
+	clk.Advance(time.Millisecond)
+	if !inVRF(first) || !inVRF(second) {
+		t.Fatalf("when the hold ran out: first in vrf red %v, second %v; want both", inVRF(first), inVRF(second))
+	}
+	// (What that sync exported to the CE wakes one more, which finds
+	// nothing to import.)
+	if n := syncs() - before; n != 1 {
+		t.Errorf("pe1 synced %d times for the two routes, want once", n)
 	}
 }

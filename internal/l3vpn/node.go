@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/router"
@@ -384,13 +385,29 @@ func (n *Node) restartDone(name string) func() {
 	}
 }
 
+// syncHold is how long a sync waits after the first change that asks
+// for it, as zebra holds its RIB work queue for 10 ms
+// (ZEBRA_RIB_PROCESS_HOLD_TIME): the UPDATEs that a burst of sessions
+// and flushes brings in over those milliseconds are synced together, in
+// one pass over the VRFs and one RIB recompute each, instead of one per
+// instant they arrived at.
+const syncHold = 10 * time.Millisecond
+
+// SyncPending reports whether a sync is scheduled and has not run yet:
+// the Node heard changes that its RIB and speakers do not show yet.
+func (n *Node) SyncPending() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.scheduled
+}
+
 // scheduleLocked (n.mu held) schedules one sync on the router.
 func (n *Node) scheduleLocked() {
 	if n.scheduled {
 		return
 	}
 	n.scheduled = true
-	n.env.AfterFunc(0, n.sync)
+	n.env.AfterFunc(syncHold, n.sync)
 }
 
 // path is a speaker's best path for one key as sync uses it, with the

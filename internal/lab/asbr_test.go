@@ -145,6 +145,7 @@ func TestAnASBRTakesBackTheLabelOfARouteThatGoes(t *testing.T) {
 		b, has2 := asbr2.bgp.vpn.ASBRLabel(key)
 		return has1 && has2 && switched(asbr1, a) && switched(asbr2, b)
 	})
+	settle(t, l, clk)
 	if r := ping(t, l, clk, "ce1", "ce2", router.PingOptions{Count: 1}); r.Received != 1 {
 		t.Fatalf("ping ce1 -> ce2 after the link came back: %+v", r)
 	}

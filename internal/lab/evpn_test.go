@@ -73,6 +73,16 @@ func until(t *testing.T, clk *clock.Virtual, what string, cond func() bool) {
 	t.Fatalf("after 10 s of lab time: %s", what)
 }
 
+// settle advances lab time until the lab is ready again (quiet for
+// Settle, no BGP sync held back), for at most 30 s of it: what a user
+// waits for after a change before pinging across it.
+func settle(t *testing.T, l *Lab, clk *clock.Virtual) {
+	t.Helper()
+	if c, took, ok := l.WaitReady(clk.Now().Sub(l.Started())+30*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
+		t.Fatalf("not ready again after %v: %+v", took, c)
+	}
+}
+
 func guest(t *testing.T, l *Lab, node, evi string, m packet.MAC) *l2vpn.Guest {
 	t.Helper()
 	g, err := l.L2Guest(node, evi, m)

@@ -53,6 +53,7 @@ func TestARouterAssociationsVRFIsOnTheNetworkNodeAndShowListsIt(t *testing.T) {
 		_, ok := pe1.Router.RIB().Best("tenant", subnet)
 		return ok
 	})
+	settle(t, l, clk)
 	if res := ping(t, l, clk, "ce1", vm.String(), router.PingOptions{Count: 2, Interval: 100 * time.Millisecond}); res.Received != 2 {
 		t.Errorf("ping ce1 -> %v: %+v", vm, res)
 	}

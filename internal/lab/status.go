@@ -154,6 +154,19 @@ func (l *Lab) coreGroups() map[string][]*Node {
 	return out
 }
 
+// syncPending reports whether some router's BGP heard changes that it
+// has not yet put in its RIB and sent on (l3vpn holds a sync for a few
+// milliseconds to take a burst in one go): a session that has just come
+// up, say, with the lab quiet before it.
+func (l *Lab) syncPending() bool {
+	for _, n := range l.order {
+		if n.bgp != nil && n.bgp.vpn.SyncPending() {
+			return true
+		}
+	}
+	return false
+}
+
 // Settle is how long the control plane must stay quiet, after the lab's
 // stock looks complete, before it counts as converged: a path learned
 // over a slow link can still replace one learned early.
@@ -196,7 +209,7 @@ func (l *Lab) waitReady(expired func(labNow time.Time) bool, step time.Duration,
 				last = bgpMoved
 			}
 		}
-		if now.Sub(last) >= Settle {
+		if now.Sub(last) >= Settle && !l.syncPending() {
 			if c := l.stock(); c.Ready {
 				if c = l.Counts(); c.Ready {
 					return c, last.Sub(start), true
