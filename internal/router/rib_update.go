@@ -511,7 +511,8 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 		}
 		vpn := !cached && len(nh.Labels) > 0
 		for _, rn := range res.nhs {
-			if vpn && !onLSP(&rn, nh.Addr) {
+			lsp := onLSP(&rn, nh.Addr)
+			if vpn && !lsp {
 				// A VPN route's label means nothing to the routers on
 				// the way: without a path that carries it to the
 				// next hop, the route is not usable (RFC 4364 4.3.2),
@@ -530,7 +531,7 @@ func (m *ribManager) resolve(c *candidate, t *vrfTable, e *vrfEnv) {
 				bl := append(e.slab.labels(len(rb.labels)+len(nh.Labels)), rb.labels...)
 				b = e.slab.ribNH(ribNexthop{gw: rb.gw, ifc: rb.ifc, via: nh.Addr, labels: append(bl, nh.Labels...), nOwn: uint8(len(nh.Labels)), labelled: true})
 			}
-			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, via: nh.Addr, labels: labels, nOwn: uint8(len(nh.Labels)), backup: b, lsp: onLSP(&rn, nh.Addr)})
+			c.nhs = append(c.nhs, ribNexthop{gw: gw, ifc: rn.ifc, via: nh.Addr, labels: labels, nOwn: uint8(len(nh.Labels)), backup: b, lsp: lsp})
 		}
 		if share.res != nil {
 			c.nhs = c.nhs[:len(c.nhs):len(c.nhs)] // an append elsewhere copies
