@@ -211,9 +211,7 @@ func TestBGPFollowsTheIGP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c, took, ok := l.WaitReady(clk.Now().Sub(l.Started())+30*time.Second, 10*time.Millisecond, func(d time.Duration) { clk.Advance(d) }); !ok {
-		t.Fatalf("not ready again after %v: %+v", took, c)
-	}
+	settle(t, l, clk)
 	if st := p1.BGP().PeerState(pe1Lo); st != bgp.Established {
 		t.Fatalf("p1's session to pe1 is %v after recovery", st)
 	}
