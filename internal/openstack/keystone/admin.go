@@ -175,7 +175,7 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request, _ Identi
 		s.answer(w, r, err)
 		return
 	}
-	err = s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err = s.write(r.Context(), func(tx *sql.Tx) error {
 		if p.DomainID, err = s.domainOf(r.Context(), tx, obj); err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ func (s *Service) updateProject(w http.ResponseWriter, r *http.Request, _ Identi
 			return
 		}
 	}
-	err = s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err = s.write(r.Context(), func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(r.Context(), `UPDATE projects SET name = ?, description = ?, enabled = ? WHERE id = ?`,
 			p.Name, p.Description, p.Enabled, p.ID)
 		if isUnique(err) {
@@ -280,7 +280,7 @@ func notFoundErr(err error, typ, id string) error {
 // deleteRow answers DELETE for one row of table: 204, or Keystone's 404.
 func (s *Service) deleteRow(w http.ResponseWriter, r *http.Request, table, typ string) {
 	id := r.PathValue("id")
-	err := s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err := s.write(r.Context(), func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(r.Context(), `DELETE FROM `+table+` WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -387,7 +387,7 @@ func (s *Service) createUser(w http.ResponseWriter, r *http.Request, _ Identity)
 		s.answer(w, r, err)
 		return
 	}
-	err = s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err = s.write(r.Context(), func(tx *sql.Tx) error {
 		if u.DomainID, err = s.domainOf(r.Context(), tx, obj); err != nil {
 			return err
 		}
@@ -452,7 +452,7 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request, _ Identity)
 			return
 		}
 	}
-	err = s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err = s.write(r.Context(), func(tx *sql.Tx) error {
 		if err := checkProject(r.Context(), tx, u.DefaultProjectID); err != nil {
 			return err
 		}
@@ -498,7 +498,7 @@ func (s *Service) createRole(w http.ResponseWriter, r *http.Request, _ Identity)
 		s.answer(w, r, err)
 		return
 	}
-	err = s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err = s.write(r.Context(), func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(r.Context(), `INSERT INTO roles (id, name) VALUES (?, ?)`, role.ID, role.Name)
 		if isUnique(err) {
 			return duplicate("role", role.Name, "")
@@ -534,7 +534,7 @@ func (s *Service) grantTarget(ctx context.Context, q querier, r *http.Request) (
 // grantWrite runs change on a grant path's project, user and role in
 // one transaction, answering 204 or the error.
 func (s *Service) grantWrite(w http.ResponseWriter, r *http.Request, change func(tx *sql.Tx, project, user, role string) error) {
-	err := s.st.Tx(r.Context(), func(tx *sql.Tx) error {
+	err := s.write(r.Context(), func(tx *sql.Tx) error {
 		p, u, role, err := s.grantTarget(r.Context(), tx, r)
 		if err != nil {
 			return err

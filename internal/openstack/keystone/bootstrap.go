@@ -85,7 +85,7 @@ func (s *Service) Bootstrap(ctx context.Context, seed Seed) error {
 	if password == "" {
 		password = DefaultPassword
 	}
-	err := s.st.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		b := bootstrapper{ctx: ctx, tx: tx, password: password, hash: new(string)}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO domains (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 			DefaultDomainID, DefaultDomainName); err != nil {

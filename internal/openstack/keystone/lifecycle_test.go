@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -164,5 +165,64 @@ func TestConcurrentAuth(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestAValidatedTokenStopsWorkingAsSoonAsWhatItStandsForChanges: a token
+// a service has just validated (and Keystone remembers) is refused at the
+// next request once its role is taken away, its user or project is
+// disabled, or its user's password changes, as Keystone refuses it.
+func TestAValidatedTokenStopsWorkingAsSoonAsWhatItStandsForChanges(t *testing.T) {
+	ctx := context.Background()
+	ts := startServer(t, t.TempDir(), &testClock{t: time.Now()})
+	admin := ts.issueToken(t, "admin", "admin")
+	auth := map[string]string{"X-Auth-Token": admin}
+	id, err := ts.svc.Validate(ctx, ts.issueToken(t, "demo-cloud1", "demo-cloud1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, project, role := id.User.ID, id.Project.ID, id.Roles[0].ID
+	changes := []struct {
+		name          string
+		method, path  string
+		body          any
+		undo          string // the request that gives the grant back
+		undoBody      any
+		wantAfterUndo bool // the old token is good again (not so after a password change)
+	}{
+		{"its role taken away", "DELETE", "/v3/projects/" + project + "/users/" + user + "/roles/" + role, nil,
+			"PUT /v3/projects/" + project + "/users/" + user + "/roles/" + role, nil, true},
+		{"its user disabled", "PATCH", "/v3/users/" + user, map[string]any{"user": map[string]any{"enabled": false}},
+			"PATCH /v3/users/" + user, map[string]any{"user": map[string]any{"enabled": true}}, true},
+		{"its project disabled", "PATCH", "/v3/projects/" + project, map[string]any{"project": map[string]any{"enabled": false}},
+			"PATCH /v3/projects/" + project, map[string]any{"project": map[string]any{"enabled": true}}, true},
+		{"its user's password changed", "PATCH", "/v3/users/" + user, map[string]any{"user": map[string]any{"password": testPassword}},
+			"", nil, false},
+	}
+	for _, c := range changes {
+		tok := ts.issueToken(t, "demo-cloud1", "demo-cloud1")
+		for range 2 { // the second answer comes from what Keystone remembers
+			if _, err := ts.svc.Validate(ctx, tok); err != nil {
+				t.Fatalf("%s: token refused before the change: %v", c.name, err)
+			}
+		}
+		if code, _, body := ts.do(t, c.method, c.path, auth, c.body); code/100 != 2 {
+			t.Fatalf("%s: %s %s: %d %v", c.name, c.method, c.path, code, body)
+		}
+		if _, err := ts.svc.Validate(ctx, tok); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("%s: Validate = %v, want ErrUnauthorized", c.name, err)
+		}
+		code, _, body := ts.do(t, "GET", "/v3/auth/projects", map[string]string{"X-Auth-Token": tok}, nil)
+		wantKeystoneError(t, c.name+": the token as X-Auth-Token", code, body, http.StatusUnauthorized)
+		if c.undo == "" {
+			continue
+		}
+		method, path, _ := strings.Cut(c.undo, " ")
+		if code, _, body := ts.do(t, method, path, auth, c.undoBody); code/100 != 2 {
+			t.Fatalf("%s: undo %s: %d %v", c.name, c.undo, code, body)
+		}
+		if _, err := ts.svc.Validate(ctx, tok); (err == nil) != c.wantAfterUndo {
+			t.Errorf("%s, then undone: Validate = %v", c.name, err)
+		}
 	}
 }

@@ -27,12 +27,14 @@ type Config struct {
 }
 
 // Service is the identity service over a store. It is safe for concurrent
-// use; all its state is in the store.
+// use; all its state is in the store, which it must be the only writer
+// of (its token cache trusts that).
 type Service struct {
-	st  *store.Store
-	ttl time.Duration
-	now func() time.Time
-	log *slog.Logger
+	st     *store.Store
+	ttl    time.Duration
+	now    func() time.Time
+	log    *slog.Logger
+	tokens tokenCache // validated tokens (tokencache.go)
 }
 
 // New applies Keystone's migrations to st and returns the service.

@@ -121,21 +121,35 @@ func chainOf(origin []string) []string {
 	return origin[len(origin)-1:]
 }
 
-// lookupToken returns a live token's identity, re-reading user, project and
-// roles so that a change to them takes effect on existing tokens.
+// lookupToken returns a live token's identity, from the token cache or
+// read with its user, project and roles, so that a change to them takes
+// effect on existing tokens.
 func (s *Service) lookupToken(ctx context.Context, token string) (Identity, error) {
 	if token == "" {
 		return Identity{}, fmt.Errorf("%w: no token", ErrUnauthorized)
 	}
-	// Every API request of every service validates its token here: the
-	// statements are prepared once for the store (SQLite's parse cost more
-	// than running them), not on every request.
+	hash := tokenHash(token)
+	id, ok, gen := s.tokens.get(hash)
+	if ok && s.now().Before(id.ExpiresAt) {
+		return id.clone(), nil
+	}
+	id, err := s.readToken(ctx, hash)
+	if err == nil {
+		s.tokens.put(hash, id.clone(), gen)
+	}
+	return id, err
+}
+
+// readToken reads what a token stands for from the store. The statements
+// are prepared once for the store (SQLite's parse cost more than running
+// them), not on every request.
+func (s *Service) readToken(ctx context.Context, hash string) (Identity, error) {
 	db := prepared{s.st}
 	var userID, methods, audits string
 	var projectID sql.NullString
 	var issued, expires int64
 	err := db.QueryRowContext(ctx, `SELECT user_id, project_id, methods, audit_ids, issued_at, expires_at FROM tokens WHERE hash = ?`,
-		tokenHash(token)).Scan(&userID, &projectID, &methods, &audits, &issued, &expires)
+		hash).Scan(&userID, &projectID, &methods, &audits, &issued, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Identity{}, fmt.Errorf("%w: unknown or revoked token", ErrUnauthorized)
 	}
@@ -174,7 +188,7 @@ func (s *Service) lookupToken(ctx context.Context, token string) (Identity, erro
 
 // revoke deletes a token; revoking an unknown token is ErrUnauthorized.
 func (s *Service) revoke(ctx context.Context, token string) error {
-	return s.st.Tx(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE hash = ?`, tokenHash(token))
 		if err != nil {
 			return fmt.Errorf("keystone: revoke token: %w", err)
