@@ -225,4 +225,21 @@ func TestAValidatedTokenStopsWorkingAsSoonAsWhatItStandsForChanges(t *testing.T)
 			t.Errorf("%s, then undone: Validate = %v", c.name, err)
 		}
 	}
+
+	// Revoked, a validated token goes; another validated one stays.
+	tok, other := ts.issueToken(t, "demo-cloud1", "demo-cloud1"), ts.issueToken(t, "demo-cloud1", "demo-cloud1")
+	for _, k := range []string{tok, other} {
+		if _, err := ts.svc.Validate(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, body := ts.do(t, "DELETE", "/v3/auth/tokens", map[string]string{"X-Auth-Token": admin, "X-Subject-Token": tok}, nil); code != http.StatusNoContent {
+		t.Fatalf("revoke: %d %v", code, body)
+	}
+	if _, err := ts.svc.Validate(ctx, tok); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("revoked: Validate = %v, want ErrUnauthorized", err)
+	}
+	if _, err := ts.svc.Validate(ctx, other); err != nil {
+		t.Errorf("another token, after one was revoked: %v", err)
+	}
 }

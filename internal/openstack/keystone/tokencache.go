@@ -60,6 +60,16 @@ func (c *tokenCache) forget() {
 	clear(c.ids)
 }
 
+// forgetOne drops one token's entry after it was revoked: the others still
+// stand for what they did. The generation moves all the same, so that a
+// lookup of the revoked token already under way does not put it back.
+func (c *tokenCache) forgetOne(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.ids, hash)
+}
+
 // write runs a Keystone transaction that may change what an issued token
 // stands for, then empties the token cache, committed or not.
 func (s *Service) write(ctx context.Context, fn func(*sql.Tx) error) error {

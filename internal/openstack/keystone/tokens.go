@@ -188,8 +188,10 @@ func (s *Service) readToken(ctx context.Context, hash string) (Identity, error) 
 
 // revoke deletes a token; revoking an unknown token is ErrUnauthorized.
 func (s *Service) revoke(ctx context.Context, token string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE hash = ?`, tokenHash(token))
+	hash := tokenHash(token)
+	defer s.tokens.forgetOne(hash)
+	return s.st.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE hash = ?`, hash)
 		if err != nil {
 			return fmt.Errorf("keystone: revoke token: %w", err)
 		}
