@@ -473,7 +473,7 @@ func (st *state) advertisedRoutes(sp *BGPSpeaker) []AdvertisedRoute {
 
 // bgpRoutes adds the BGP speakers' member actions and the dragent
 // scheduler's sub-resources to mux.
-func (s *Service) bgpRoutes(mux *http.ServeMux) {
+func (s *Service) bgpRoutes(mux *routeTable) {
 	for _, a := range []string{"add_bgp_peer", "remove_bgp_peer", "add_gateway_network", "remove_gateway_network"} {
 		mux.HandleFunc("PUT /v2.0/bgp-speakers/{id}/"+a, s.authed(s.speakerActionHandler(a)))
 	}

@@ -529,7 +529,7 @@ func (s *Service) updateBGPVPN(st *state, c *caller, r resource, b *body) error 
 }
 
 // bgpvpnRoutes adds the BGPVPNs and their associations to mux.
-func (s *Service) bgpvpnRoutes(mux *http.ServeMux) {
+func (s *Service) bgpvpnRoutes(mux *routeTable) {
 	const base = "/v2.0/bgpvpn/bgpvpns"
 	col := s.bgpvpnCollection()
 	mux.HandleFunc("GET "+base, s.authed(s.listHandler(col)))

@@ -17,7 +17,7 @@ func init() {
 		"Edit extra routes of a router on server side by atomically adding/removing extra routes", "2019-07-10T00:00:00+00:00"})
 }
 
-func (s *Service) extraRouteRoutes(mux *http.ServeMux) {
+func (s *Service) extraRouteRoutes(mux *routeTable) {
 	mux.HandleFunc("PUT /v2.0/routers/{id}/add_extraroutes", s.authed(s.extraRoutesHandler(true)))
 	mux.HandleFunc("PUT /v2.0/routers/{id}/remove_extraroutes", s.authed(s.extraRoutesHandler(false)))
 }

@@ -2,6 +2,7 @@ package neutron
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ func (s *Service) Handler() http.Handler {
 }
 
 func (s *Service) newHandler() http.Handler {
-	mux := http.NewServeMux()
+	mux := &routeTable{}
 	mux.HandleFunc("GET /{$}", s.versions)
 	mux.HandleFunc("GET /v2.0", s.authed(s.apiRoot))
 	mux.HandleFunc("GET /v2.0/{$}", s.authed(s.apiRoot))
@@ -82,6 +83,7 @@ func (s *Service) newHandler() http.Handler {
 	mux.HandleFunc("PUT /v2.0/routers/{id}/add_router_interface", s.authed(s.routerInterfaceHandler(true)))
 	mux.HandleFunc("PUT /v2.0/routers/{id}/remove_router_interface", s.authed(s.routerInterfaceHandler(false)))
 
+	shared, handlers := mux.serveMux(), mux.handlers
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Neutron accepts a ".json" format suffix on every path.
 		if p, ok := strings.CutSuffix(r.URL.Path, ".json"); ok {
@@ -96,12 +98,12 @@ func (s *Service) newHandler() http.Handler {
 			writeNeutronError(w, bodyTooLarge(true))
 			return
 		}
-		if code, _, unrouted := osmux.Unrouted(mux, r); unrouted {
+		if code, _, unrouted := osmux.Unrouted(shared, r); unrouted {
 			// Neutron's router answers with webob's pages.
 			osmux.WebobUnrouted(w, code)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		shared.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routesKey{}, handlers)))
 	})
 }
 

@@ -257,7 +257,7 @@ func (s *Service) createInterconnection(st *state, c *caller, b *body) (resource
 }
 
 // interconnectionRoutes adds the interconnections to mux.
-func (s *Service) interconnectionRoutes(mux *http.ServeMux) {
+func (s *Service) interconnectionRoutes(mux *routeTable) {
 	const base = "/v2.0/interconnection/interconnections"
 	col := s.interconnectionCollection()
 	mux.HandleFunc("GET "+base, s.authed(interRead(s.listHandler(col))))

@@ -16,7 +16,7 @@ func init() {
 		"Provides support for adjusting the prefix list of subnet pools", "2019-02-08T10:00:00-00:00"})
 }
 
-func (s *Service) prefixRoutes(mux *http.ServeMux) {
+func (s *Service) prefixRoutes(mux *routeTable) {
 	mux.HandleFunc("PUT /v2.0/subnetpools/{id}/add_prefixes", s.authed(s.prefixHandler(true)))
 	mux.HandleFunc("PUT /v2.0/subnetpools/{id}/remove_prefixes", s.authed(s.prefixHandler(false)))
 }

@@ -188,7 +188,7 @@ func (s *Service) checkQuota(st *state, kind, project string) error {
 }
 
 // quotaRoutes adds the quotas extension's resource.
-func (s *Service) quotaRoutes(mux *http.ServeMux) {
+func (s *Service) quotaRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /v2.0/quotas", s.authed(s.listQuotas))
 	mux.HandleFunc("POST /v2.0/quotas", s.authed(func(w http.ResponseWriter, r *http.Request, _ *caller) {
 		writeNeutronError(w, newErr(http.StatusNotImplemented, "HTTPNotImplemented", "POST requests are not supported on this resource."))

@@ -52,7 +52,7 @@ func matchTags(f filter, tags any) bool {
 }
 
 // tagRoutes serves each taggable collection's tags.
-func (s *Service) tagRoutes(mux *http.ServeMux) {
+func (s *Service) tagRoutes(mux *routeTable) {
 	for _, col := range s.collections() {
 		if !slices.Contains(taggable, col.name) {
 			continue
