@@ -243,3 +243,48 @@ func TestAValidatedTokenStopsWorkingAsSoonAsWhatItStandsForChanges(t *testing.T)
 		t.Errorf("another token, after one was revoked: %v", err)
 	}
 }
+
+// TestATokenValidatedWhileItsUserIsDisabledIsRefusedOnceTheChangeIsAnswered:
+// services validating a token all the while, as many clients' requests
+// do, never leave Keystone remembering it as it was before a change that
+// has been answered.
+func TestATokenValidatedWhileItsUserIsDisabledIsRefusedOnceTheChangeIsAnswered(t *testing.T) {
+	ctx := context.Background()
+	ts := startServer(t, t.TempDir(), &testClock{t: time.Now()})
+	auth := map[string]string{"X-Auth-Token": ts.issueToken(t, "admin", "admin")}
+	tok := ts.issueToken(t, "demo-cloud1", "demo-cloud1")
+	id, err := ts.svc.Validate(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					ts.svc.Validate(ctx, tok)
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	for i := range 20 {
+		enabled := i%2 == 1
+		body := map[string]any{"user": map[string]any{"enabled": enabled}}
+		if code, _, b := ts.do(t, "PATCH", "/v3/users/"+id.User.ID, auth, body); code != http.StatusOK {
+			t.Fatalf("PATCH enabled=%v: %d %v", enabled, code, b)
+		}
+		if _, err := ts.svc.Validate(ctx, tok); (err == nil) != enabled {
+			t.Fatalf("round %d: user enabled=%v, Validate = %v", i, enabled, err)
+		}
+	}
+}
