@@ -22,7 +22,6 @@ import (
 	"github.com/intercloud/intercloud/internal/cloud"
 	"github.com/intercloud/intercloud/internal/cloudapi"
 	"github.com/intercloud/intercloud/internal/gnmi"
-	"github.com/intercloud/intercloud/internal/hugepages"
 	"github.com/intercloud/intercloud/internal/lab"
 	"github.com/intercloud/intercloud/internal/topology"
 	"github.com/intercloud/intercloud/internal/webui"
@@ -102,13 +101,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	big := len(m.Nodes) > 200
-	if big {
-		// The heap a large lab builds goes on huge pages where the
-		// system leaves that to each program: about a fifth less CPU
-		// for 1,000 routers (PERFORMANCE.md). It peaks near 1 MiB per
-		// router. A kernel without them is no error: 4 KiB pages work.
-		_, _ = hugepages.Prepare(len(m.Nodes) << 20)
-	}
+	lab.PrepareHeap(m)
 	// The lab runs on a virtual clock: bring-up advances it as fast as the
 	// CPU allows (no traffic exists yet), then it is paced to the wall
 	// clock, so an overloaded machine slows lab time instead of making
