@@ -385,6 +385,25 @@ func (m *ribManager) WatchNexthops(f func([]NexthopUse)) []netip.Addr {
 	return m.nexthops.inUse()
 }
 
+func (m *ribManager) TrackNexthops(track, untrack []netip.Addr) {
+	m.mu.Lock()
+	for _, a := range track {
+		m.nexthops.inc(a)
+	}
+	for _, a := range untrack {
+		m.nexthops.dec(a)
+	}
+	changed := false
+	if u := m.nexthops.changes(); len(u) > 0 && len(m.useWs) > 0 {
+		m.uses = append(m.uses, u...)
+		changed = true
+	}
+	m.mu.Unlock()
+	if changed {
+		m.notify()
+	}
+}
+
 func (m *ribManager) table(vrf string) *vrfTable {
 	i, ok := m.vrfIdx[vrf]
 	if !ok || i >= len(m.tables) {

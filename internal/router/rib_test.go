@@ -294,6 +294,38 @@ func TestRIBSaysWhichNexthopsVPNRoutesResolveThrough(t *testing.T) {
 	}
 }
 
+// A next hop BGP tracks before any route resolves through it (bgpd
+// registering it with zebra) is in use as a route's would be: the label
+// protocol hears of it at once, and not again while a route uses it too;
+// it goes out of use when neither does.
+func TestATrackedNexthopIsInUseBeforeAnyRouteResolvesThroughIt(t *testing.T) {
+	_, r := ribNet(t)
+	var heard [][]NexthopUse
+	r.Do(func() {
+		rib := r.RIB()
+		rib.ReplaceRoutes(ProtoOSPF, "", []Route{{Prefix: pfx("10.255.0.0/16"), Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}})
+		rib.WatchNexthops(func(u []NexthopUse) { heard = append(heard, slices.Clone(u)) })
+	})
+	nh := ip("10.255.0.9")
+	r.Do(func() { r.RIB().TrackNexthops([]netip.Addr{nh}, nil) })
+	if want := [][]NexthopUse{{{Addr: nh, Used: true}}}; !reflect.DeepEqual(heard, want) {
+		t.Fatalf("tracking: heard %v, want %v", heard, want)
+	}
+	heard = nil
+	vpn := Route{Prefix: pfx("192.168.1.0/24"), Nexthops: []Nexthop{{Addr: nh, Labels: []uint32{24100}}}}
+	r.Do(func() {
+		r.RIB().ReplaceRoutes(ProtoIBGP, "red", []Route{vpn})
+		r.RIB().TrackNexthops(nil, []netip.Addr{nh})
+	})
+	if len(heard) != 0 {
+		t.Errorf("a route took over the tracked next hop: heard %v, want nothing", heard)
+	}
+	r.Do(func() { r.RIB().ReplaceRoutes(ProtoIBGP, "red", nil) })
+	if want := [][]NexthopUse{{{Addr: nh}}}; !reflect.DeepEqual(heard, want) {
+		t.Errorf("the route gone: heard %v, want %v", heard, want)
+	}
+}
+
 // A VPN route whose next hop the default VRF reaches with no label
 // switched path (an area's default route, before an on-demand label
 // comes) is not usable: its label means nothing to the routers on the

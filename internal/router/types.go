@@ -203,6 +203,13 @@ type RIB interface {
 	// endpoints), and returns those in use now. A label protocol asking
 	// on demand (LDP's access node, RFC 7032) asks for just these.
 	WatchNexthops(f func([]NexthopUse)) []netip.Addr
+	// TrackNexthops puts addresses into use as recursive nexthops, or
+	// takes them out, for a protocol that will resolve routes through
+	// them (BGP registering the next hops it hears with zebra's next-hop
+	// tracking): WatchNexthops' watchers hear of them as of the nexthops
+	// of routes, so that LDP on demand asks for their labels before the
+	// routes come. Each track is undone by one untrack.
+	TrackNexthops(track, untrack []netip.Addr)
 }
 
 // NexthopUse says an address came into (Used) or went out of use as a

@@ -23,6 +23,7 @@ type RIB struct {
 	changeWs []func([]router.RouteChange)
 	useWs    []func([]router.NexthopUse)
 	used     map[netip.Addr]bool // recursive nexthops in use, as the test set them
+	tracked  map[netip.Addr]int  // TrackNexthops' counts
 
 	nextLabel uint32
 	free      []uint32
@@ -455,6 +456,11 @@ func (b *RIB) WatchNexthops(f func([]router.NexthopUse)) []netip.Addr {
 	for a := range b.used {
 		out = append(out, a)
 	}
+	for a := range b.tracked {
+		if !b.used[a] {
+			out = append(out, a)
+		}
+	}
 	slices.SortFunc(out, netip.Addr.Compare)
 	return out
 }
@@ -487,6 +493,48 @@ func (b *RIB) UseNexthops(uses ...router.NexthopUse) {
 	for _, f := range ws {
 		f(changed)
 	}
+}
+
+// TrackNexthops counts each address's tracks: it comes into use with its
+// first and goes out with its last untrack (unless UseNexthops has it in
+// use), and the WatchNexthops watchers hear of it.
+func (b *RIB) TrackNexthops(track, untrack []netip.Addr) {
+	b.mu.Lock()
+	if b.tracked == nil {
+		b.tracked = map[netip.Addr]int{}
+	}
+	var changed []router.NexthopUse
+	for _, a := range track {
+		if b.tracked[a]++; b.tracked[a] == 1 && !b.used[a] {
+			changed = append(changed, router.NexthopUse{Addr: a, Used: true})
+		}
+	}
+	for _, a := range untrack {
+		if b.tracked[a] == 0 {
+			continue
+		}
+		if b.tracked[a]--; b.tracked[a] == 0 {
+			delete(b.tracked, a)
+			if !b.used[a] {
+				changed = append(changed, router.NexthopUse{Addr: a})
+			}
+		}
+	}
+	ws := b.useWs
+	b.mu.Unlock()
+	if len(changed) == 0 {
+		return
+	}
+	for _, f := range ws {
+		f(changed)
+	}
+}
+
+// Tracked returns how many tracks a has (TrackNexthops).
+func (b *RIB) Tracked(a netip.Addr) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.tracked[a]
 }
 
 // Routes returns protocol p's routes in vrf, sorted by prefix.
