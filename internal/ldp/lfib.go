@@ -30,6 +30,23 @@ func (in *Instance) scheduleUpdate() {
 	}
 }
 
+// scheduleUpdateNow is scheduleUpdate without the wait: for labels asked
+// for on demand, which a BGP next hop is waiting on (RFC 7032). An
+// access node asks for few, and its routes to the next hop's PE are
+// unusable until the label comes; a BGP speaker that learned routes via
+// that next hop imports them within milliseconds.
+func (in *Instance) scheduleUpdateNow() {
+	if !in.started {
+		return
+	}
+	in.updatePending = true
+	if in.updateTimer == nil {
+		in.updateTimer = in.env.AfterFunc(0, in.update)
+	} else {
+		in.updateTimer.Reset(0)
+	}
+}
+
 // update follows the RIB: it brings the FEC table in line with the best
 // IGP host routes that changed since the last time (all of them the
 // first time), allocates labels for new FECs and withdraws those of FECs

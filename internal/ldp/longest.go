@@ -103,6 +103,10 @@ func (in *Instance) nexthopsUsed(uses []router.NexthopUse) {
 		in.markExtra(k)
 		in.markInstall(k)
 	}
+	if in.cfg.Access {
+		in.scheduleUpdateNow()
+		return
+	}
 	in.scheduleUpdate()
 }
 

@@ -175,6 +175,10 @@ func (in *Instance) labels(m *Labels) {
 		// the speed of its links rather than one update per hop.
 		in.relabel()
 	}
+	if s.onDemand && !m.Full {
+		in.scheduleUpdateNow() // answers to our requests
+		return
+	}
 	in.scheduleUpdate()
 }
 
