@@ -170,6 +170,9 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 	}
 	old := d.best
 	d.best = best
+	if best != nil && best.peer != nil && s.cfg.OnBestNextHop != nil && (t.family == VPNv4 || t.family == VPNv6) {
+		s.cfg.OnBestNextHop(best.attrs.Value().NextHop)
+	}
 	// RTC routes steer what is sent, not what is forwarded: the owner is
 	// not told about them.
 	if t.family != RTC {

@@ -82,6 +82,13 @@ type Config struct {
 	// (of any family but RTC) until its owner takes them (TakeChanges),
 	// so that an owner following the Loc-RIB redoes only what changed.
 	TrackChanges bool
+	// OnBestNextHop, if set, hears the next hop of each path learned in
+	// VPNv4 or VPNv6 that the decision process makes best: an address
+	// the router is about to forward VPN traffic to, which its owner
+	// registers with next-hop tracking before it uses the routes (as
+	// bgpd registers next hops with zebra). It runs with the lock held,
+	// on every such decision: the owner remembers what it has heard.
+	OnBestNextHop func(netip.Addr)
 	// OnFiltered, if set, reports a prefix a peer's Accept list refused
 	// (once per prefix while the peer keeps announcing it). It runs with
 	// the speaker's lock held: it must not call the Speaker.

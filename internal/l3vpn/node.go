@@ -135,6 +135,9 @@ type Node struct {
 	vpnRDs *rdIndex
 	// fullSyncs and diffSyncs count the syncs of a PE each way.
 	fullSyncs, diffSyncs int
+	// nht hands the RIB the next hops of the VPN routes the global
+	// speaker makes best, as it decides (nht.go).
+	nht nextHops
 }
 
 // New creates the Node and its global speaker. Add VRFs, then Start.
@@ -148,6 +151,7 @@ func New(cfg Config) (*Node, error) {
 	sc := cfg.Speaker
 	sc.Resolver = n.res.Resolve
 	sc.TrackChanges = true
+	sc.OnBestNextHop = n.heard
 	if n.beside != nil {
 		sc.OnBestChange = n.splitBeside(n.changed(""))
 	} else {
@@ -179,6 +183,7 @@ func (n *Node) Start() {
 	n.started = true
 	n.mu.Unlock()
 	n.env.RIB().Watch(n.ribChanged)
+	n.followNexthops()
 	if n.res.follow() {
 		n.main.Reresolve()
 	}

@@ -158,6 +158,7 @@ func (n *Node) SetAttached(name string, routes []Attached) bool {
 // LFIB holds exactly their labels, and sync re-exports and re-imports.
 func (n *Node) vrfsChanged() {
 	n.askImportRTs()
+	n.followNexthops()
 	n.env.RIB().ReplaceLSPs(router.ProtoIBGP, n.vrfLSPs())
 	n.mu.Lock()
 	n.full = true

@@ -3,7 +3,10 @@ package lab
 import (
 	"net/netip"
 	"testing"
+	"time"
 
+	"github.com/intercloud/intercloud/internal/bgp"
+	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/ldp"
 	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/topology"
@@ -95,5 +98,47 @@ func TestAVPNCrossesSummarisedAreasOnLabelsTheAccessPEsAskedFor(t *testing.T) {
 	node.Router.Do(func() { nb = node.LDP.Neighbors() })
 	if len(nb) != 1 || !nb[0].OnDemand {
 		t.Errorf("pe1's LDP sessions: %+v, want one, on demand", nb)
+	}
+}
+
+// An access PE asks for the label to a BGP next hop as soon as BGP makes
+// a VPN route through it best, as bgpd registers next hops with zebra,
+// and LDP asks and installs at once rather than at its next update: the
+// route is usable in the VRF as soon as the VRF imports it (the 10 ms
+// sync hold after BGP has it), not one or two LDP updates later.
+func TestAnAccessPEHasTheLabelToANextHopByTheTimeItImportsRoutesThroughIt(t *testing.T) {
+	res, err := topology.Load("seamless.yaml", []byte(seamlessYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Model
+	clk := clock.NewVirtual(epoch)
+	l, err := New(m, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	pe1, _ := l.Node("pe1")
+	ce2 := netip.PrefixFrom(m.Node("ce2").Loopback.Addr(), 32)
+	l.Start()
+	var inBGP, inVRF time.Duration
+	for lab := time.Millisecond; lab <= 3*time.Second && inVRF == 0; lab += time.Millisecond {
+		clk.Advance(time.Millisecond)
+		if inBGP == 0 {
+			for _, r := range pe1.BGP().Routes(bgp.VPNv4) {
+				if r.Best && r.Key.Prefix == ce2 {
+					inBGP = lab
+				}
+			}
+		}
+		if rt, ok := pe1.Router.RIB().Best("red", ce2); ok && len(rt.Nexthops) > 0 {
+			inVRF = lab
+		}
+	}
+	if inBGP == 0 || inVRF == 0 {
+		t.Fatalf("ce2's route: best in pe1's BGP at %v, usable in its VRF at %v (0: never within 3 s)", inBGP, inVRF)
+	}
+	if took := inVRF - inBGP; took > 15*time.Millisecond {
+		t.Errorf("ce2's route was best in pe1's BGP at %v and usable in its VRF only at %v, %v later; want the sync hold's 10 ms", inBGP, inVRF, took)
 	}
 }

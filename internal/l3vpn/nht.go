@@ -1,0 +1,70 @@
+package l3vpn
+
+import (
+	"net/netip"
+	"sync"
+)
+
+// Next-hop tracking, as bgpd registers the next hops it hears with
+// zebra: a PE puts the next hop of each VPN route its global speaker
+// makes best into the RIB's use (router.RIB.TrackNexthops) as soon as
+// the speaker decides, before the VRFs import the route. LDP asking on
+// demand (RFC 7032) then asks for the next hop's label at once, and it
+// usually arrives before the import (syncHold later), so the routes
+// resolve once, over the LSP, instead of first over whatever else
+// there is (the IP tunnel their encapsulation allows, or nothing) and
+// again when the label comes. A next hop stays tracked for the Node's
+// life.
+type nextHops struct {
+	mu    sync.Mutex
+	on    bool // followNexthops ran: fresh ones are handed to the RIB
+	seen  map[netip.Addr]bool
+	fresh []netip.Addr
+}
+
+// heard is the global speaker's OnBestNextHop (under its lock).
+func (n *Node) heard(a netip.Addr) {
+	t := &n.nht
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.seen[a] || !a.Is4() {
+		return
+	}
+	if t.seen == nil {
+		t.seen = map[netip.Addr]bool{}
+	}
+	t.seen[a] = true
+	t.fresh = append(t.fresh, a)
+	if t.on && len(t.fresh) == 1 {
+		n.env.AfterFunc(0, n.trackFresh)
+	}
+}
+
+// followNexthops (control lock held) starts handing next hops to the RIB
+// on a PE (a node with VRFs, or one that makes them on demand), once.
+func (n *Node) followNexthops() {
+	if len(n.vrfs) == 0 && !n.onDemand {
+		return
+	}
+	t := &n.nht
+	t.mu.Lock()
+	started := t.on
+	t.on = true
+	t.mu.Unlock()
+	if !started {
+		n.trackFresh()
+	}
+}
+
+// trackFresh (control lock held) hands the RIB the next hops heard since
+// the last call.
+func (n *Node) trackFresh() {
+	t := &n.nht
+	t.mu.Lock()
+	fresh := t.fresh
+	t.fresh = nil
+	t.mu.Unlock()
+	if len(fresh) > 0 {
+		n.env.RIB().TrackNexthops(fresh, nil)
+	}
+}
