@@ -13,13 +13,19 @@ import (
 // usually arrives before the import (syncHold later), so the routes
 // resolve once, over the LSP, instead of first over whatever else
 // there is (the IP tunnel their encapsulation allows, or nothing) and
-// again when the label comes. A next hop stays tracked for the Node's
-// life.
+// again when the label comes. The sync that imports them lets the next
+// hops go: those the VRFs' routes resolve through stay in use by them,
+// and LDP releases the labels of the others (a route no VRF imports,
+// one of a prefix's several RDs), as it would have without the
+// tracking.
 type nextHops struct {
-	mu    sync.Mutex
-	on    bool // followNexthops ran: fresh ones are handed to the RIB
+	mu sync.Mutex
+	on bool // followNexthops ran: fresh ones are handed to the RIB
+	// seen are the next hops heard since the last sync: fresh are those
+	// not handed to the RIB yet, held those it has (control lock).
 	seen  map[netip.Addr]bool
 	fresh []netip.Addr
+	held  []netip.Addr
 }
 
 // heard is the global speaker's OnBestNextHop (under its lock).
@@ -65,6 +71,26 @@ func (n *Node) trackFresh() {
 	t.fresh = nil
 	t.mu.Unlock()
 	if len(fresh) > 0 {
+		t.held = append(t.held, fresh...)
 		n.env.RIB().TrackNexthops(fresh, nil)
 	}
+}
+
+// releaseNexthops (control lock held), at the end of a sync, takes the
+// next hops handed to the RIB out of the use the tracking gave them: the
+// routes imported through them hold them now. They are heard afresh when
+// BGP decides on a route through them again.
+func (n *Node) releaseNexthops() {
+	t := &n.nht
+	if len(t.held) == 0 {
+		return
+	}
+	held := t.held
+	t.held = nil
+	t.mu.Lock()
+	for _, a := range held {
+		delete(t.seen, a)
+	}
+	t.mu.Unlock()
+	n.env.RIB().TrackNexthops(nil, held)
 }

@@ -513,6 +513,7 @@ func (n *Node) sync() {
 	full := n.full || len(n.restarting) > 0
 	n.full = false
 	n.mu.Unlock()
+	defer n.releaseNexthops()
 	// Taken before any best path is read: a change made meanwhile is
 	// read now and again at the next sync, never lost.
 	changes := n.takeChanges()
