@@ -393,13 +393,19 @@ func (m *ribManager) TrackNexthops(track, untrack []netip.Addr) {
 	for _, a := range untrack {
 		m.nexthops.dec(a)
 	}
-	changed := false
+	m.unlockNotify(false)
+}
+
+// unlockNotify (m.mu held) queues the nexthop uses that changed for
+// their watchers, unlocks, and runs the watchers if anything changed
+// (selected: the selection did).
+func (m *ribManager) unlockNotify(selected bool) {
 	if u := m.nexthops.changes(); len(u) > 0 && len(m.useWs) > 0 {
 		m.uses = append(m.uses, u...)
-		changed = true
+		selected = true
 	}
 	m.mu.Unlock()
-	if changed {
+	if selected {
 		m.notify()
 	}
 }
@@ -536,14 +542,7 @@ func (m *ribManager) recompute(c change) {
 	if changed {
 		m.selChange = true
 	}
-	if u := m.nexthops.changes(); len(u) > 0 && len(m.useWs) > 0 {
-		m.uses = append(m.uses, u...)
-		changed = true
-	}
-	m.mu.Unlock()
-	if changed {
-		m.notify()
-	}
+	m.unlockNotify(changed)
 }
 
 // notify runs the watchers. A watcher that changes the RIB again (LDP

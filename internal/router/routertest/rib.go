@@ -485,6 +485,12 @@ func (b *RIB) UseNexthops(uses ...router.NexthopUse) {
 		}
 		changed = append(changed, u)
 	}
+	b.unlockTell(changed)
+}
+
+// unlockTell (b.mu held) unlocks and tells the WatchNexthops watchers of
+// the uses that changed.
+func (b *RIB) unlockTell(changed []router.NexthopUse) {
 	ws := b.useWs
 	b.mu.Unlock()
 	if len(changed) == 0 {
@@ -520,14 +526,7 @@ func (b *RIB) TrackNexthops(track, untrack []netip.Addr) {
 			}
 		}
 	}
-	ws := b.useWs
-	b.mu.Unlock()
-	if len(changed) == 0 {
-		return
-	}
-	for _, f := range ws {
-		f(changed)
-	}
+	b.unlockTell(changed)
 }
 
 // Tracked returns how many tracks a has (TrackNexthops).
