@@ -20,7 +20,7 @@ import (
 // tracking.
 type nextHops struct {
 	mu sync.Mutex
-	on bool // followNexthops ran: fresh ones are handed to the RIB
+	on bool // followNexthops ran: the node is a PE
 	// seen are the next hops heard since the last sync: fresh are those
 	// not handed to the RIB yet, held those it has (control lock).
 	seen  map[netip.Addr]bool
@@ -28,12 +28,14 @@ type nextHops struct {
 	held  []netip.Addr
 }
 
-// heard is the global speaker's OnBestNextHop (under its lock).
+// heard is the global speaker's OnBestNextHop (under its lock). A node
+// with no VRF yet (a reflector, say, which decides on every VPN route)
+// keeps nothing: the VRFs it may get import through the RIB as before.
 func (n *Node) heard(a netip.Addr) {
 	t := &n.nht
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.seen[a] || !a.Is4() {
+	if !t.on || t.seen[a] || !a.Is4() {
 		return
 	}
 	if t.seen == nil {
@@ -41,25 +43,21 @@ func (n *Node) heard(a netip.Addr) {
 	}
 	t.seen[a] = true
 	t.fresh = append(t.fresh, a)
-	if t.on && len(t.fresh) == 1 {
+	if len(t.fresh) == 1 {
 		n.env.AfterFunc(0, n.trackFresh)
 	}
 }
 
-// followNexthops (control lock held) starts handing next hops to the RIB
-// on a PE (a node with VRFs, or one that makes them on demand), once.
+// followNexthops (control lock held) starts the tracking on a PE (a node
+// with VRFs, or one that makes them on demand), once.
 func (n *Node) followNexthops() {
 	if len(n.vrfs) == 0 && !n.onDemand {
 		return
 	}
 	t := &n.nht
 	t.mu.Lock()
-	started := t.on
 	t.on = true
 	t.mu.Unlock()
-	if !started {
-		n.trackFresh()
-	}
 }
 
 // trackFresh (control lock held) hands the RIB the next hops heard since
