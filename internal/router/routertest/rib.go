@@ -483,7 +483,9 @@ func (b *RIB) UseNexthops(uses ...router.NexthopUse) {
 		} else {
 			delete(b.used, u.Addr)
 		}
-		changed = append(changed, u)
+		if b.tracked[u.Addr] == 0 { // else in use by a track either way
+			changed = append(changed, u)
+		}
 	}
 	b.unlockTell(changed)
 }
