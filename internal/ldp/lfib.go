@@ -18,11 +18,16 @@ func (in *Instance) scheduleUpdate() {
 	if in.updatePending || !in.started {
 		return
 	}
-	in.updatePending = true
 	var wait time.Duration
 	if !in.lastUpdate.IsZero() {
 		wait = max(0, in.lastUpdate.Add(in.cfg.Timers.Update).Sub(in.env.Now()))
 	}
+	in.updateIn(wait)
+}
+
+// updateIn (re)schedules the pending update to run after wait.
+func (in *Instance) updateIn(wait time.Duration) {
+	in.updatePending = true
 	if in.updateTimer == nil {
 		in.updateTimer = in.env.AfterFunc(wait, in.update)
 	} else {
@@ -36,14 +41,8 @@ func (in *Instance) scheduleUpdate() {
 // unusable until the label comes; a BGP speaker that learned routes via
 // that next hop imports them within milliseconds.
 func (in *Instance) scheduleUpdateNow() {
-	if !in.started {
-		return
-	}
-	in.updatePending = true
-	if in.updateTimer == nil {
-		in.updateTimer = in.env.AfterFunc(0, in.update)
-	} else {
-		in.updateTimer.Reset(0)
+	if in.started {
+		in.updateIn(0)
 	}
 }
 

@@ -531,13 +531,6 @@ func (b *RIB) TrackNexthops(track, untrack []netip.Addr) {
 	b.unlockTell(changed)
 }
 
-// Tracked returns how many tracks a has (TrackNexthops).
-func (b *RIB) Tracked(a netip.Addr) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.tracked[a]
-}
-
 // Routes returns protocol p's routes in vrf, sorted by prefix.
 func (b *RIB) Routes(p router.Protocol, vrf string) []router.Route {
 	b.mu.Lock()
