@@ -101,12 +101,10 @@ func upForeground(cmd *cobra.Command, file string, cfg labdaemon.Config, open bo
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
 	cfg.Ready = func(u labdaemon.Up) {
-		printUp(cmd, u, cfg.StateDir)
-		if open {
-			openBrowser(cmd, webUIURL(u.Reachable, u.Token))
-		}
 		// Until now Ctrl-C ends the process as it would any other;
-		// from here it stops the lab in order.
+		// from here it stops the lab in order. Caught before "is up" is
+		// printed: a Ctrl-C (or a script's SIGINT) answering that line
+		// must find the handler there.
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		go func() {
@@ -117,6 +115,10 @@ func upForeground(cmd *cobra.Command, file string, cfg labdaemon.Config, open bo
 			case <-ctx.Done():
 			}
 		}()
+		printUp(cmd, u, cfg.StateDir)
+		if open {
+			openBrowser(cmd, webUIURL(u.Reachable, u.Token))
+		}
 	}
 	if err := labdaemon.Run(ctx, cfg); err != nil {
 		return err
