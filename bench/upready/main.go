@@ -8,7 +8,7 @@
 // polls, because a watcher that forks a grep every few tens of
 // milliseconds takes a tenth of a 2-core machine from the lab it times.
 //
-//	go build -o intercloud ./cmd/intercloud && go run ./bench/upready -bin ./intercloud -size 1000 -runs 5
+//	go run ./bench/upready -size 1000 -runs 5    # as root, from the repository's root
 package main
 
 import (
@@ -58,7 +58,7 @@ type run struct {
 }
 
 func main() {
-	bin := flag.String("bin", "intercloud", "the intercloud binary to measure")
+	bin := flag.String("bin", "", "the intercloud binary to measure (default: this tree's, built)")
 	size := flag.Int("size", 1000, "the goal's lab: 1000 (routers, with 100 clouds) or 10000 (with 1,000 clouds)")
 	runs := flag.Int("runs", 5, "how many times to bring the lab up")
 	file := flag.String("file", "", "a topology file to run instead of the goal's generated lab")
@@ -76,6 +76,12 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(work)
+	if *bin == "" {
+		*bin = filepath.Join(work, "intercloud")
+		if out, err := exec.Command("go", "build", "-o", *bin, "./cmd/intercloud").CombinedOutput(); err != nil {
+			fail(fmt.Errorf("building ./cmd/intercloud (run from the repository's root, or give -bin): %v\n%s", err, out))
+		}
+	}
 	lab := *file
 	if lab == "" {
 		lab = filepath.Join(work, "lab.yaml")
