@@ -63,6 +63,7 @@ func main() {
 	runs := flag.Int("runs", 5, "how many times to bring the lab up")
 	file := flag.String("file", "", "a topology file to run instead of the goal's generated lab")
 	logDir := flag.String("log", "", "keep each run's output in this directory")
+	pause := flag.Duration("pause", 0, "wait this long before each run: on a VM that hands freed memory back to its host, 10s makes each run start cold, as a lone run does")
 	flag.Parse()
 	g, ok := goals[*size]
 	if !ok {
@@ -95,6 +96,7 @@ func main() {
 	fmt.Printf("load average before: %s\n", loadAverage())
 	var all []run
 	for i := range *runs {
+		time.Sleep(*pause)
 		r, err := upOnce(*bin, lab, g.up, work, *logDir, i)
 		if err != nil {
 			fail(fmt.Errorf("run %d: %v", i+1, err))
