@@ -144,19 +144,29 @@ func upOnce(bin, lab string, extra []string, work, logDir string, i int) (run, e
 	pw.Close()
 	var r run
 	up := make(chan error, 1)
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		sc := bufio.NewScanner(io.TeeReader(pr, log))
 		sc.Buffer(make([]byte, 64<<10), 4<<20) // 1,000 clouds' regions make a long line
 		up <- readUp(sc, start, &r)
-		io.Copy(log, pr) // the rest, until the process ends
+		io.Copy(log, pr) // the rest, until the process ends: a full pipe would stall it
 	}()
+	// Once the process has ended, the pipe is read to its end (the log
+	// whole) and closed.
+	wait := func() error {
+		err := cmd.Wait()
+		<-drained
+		pr.Close()
+		return err
+	}
 	if err := <-up; err != nil {
 		cmd.Process.Kill()
-		cmd.Wait()
+		wait()
 		return run{}, err
 	}
 	cmd.Process.Signal(os.Interrupt)
-	if err := cmd.Wait(); err != nil {
+	if err := wait(); err != nil {
 		return run{}, fmt.Errorf("intercloud up: %v", err)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
@@ -209,8 +219,9 @@ func report(all []run, g goal) {
 		peak = max(peak, r.maxRSS)
 	}
 	slices.Sort(ready)
+	median := (ready[(len(ready)-1)/2] + ready[len(ready)/2]) / 2
 	fmt.Printf("ready in %.2f–%.2f s, median %.2f s; peak RSS up to %.2f GB; within %v and %d GiB in %d of %d runs\n",
-		ready[0].Seconds(), ready[len(ready)-1].Seconds(), ready[len(ready)/2].Seconds(), float64(peak)/1e9, g.ready, g.rss>>30, under, len(all))
+		ready[0].Seconds(), ready[len(ready)-1].Seconds(), median.Seconds(), float64(peak)/1e9, g.ready, g.rss>>30, under, len(all))
 }
 
 func loadAverage() string {
