@@ -31,6 +31,8 @@ type nextHops struct {
 // heard is the global speaker's OnBestNextHop (under its lock). A node
 // with no VRF yet (a reflector, say, which decides on every VPN route)
 // keeps nothing: the VRFs it may get import through the RIB as before.
+// Only IPv4 next hops are kept: LDP labels IPv4 FECs only, so an IPv6
+// one has no label to ask for.
 func (n *Node) heard(a netip.Addr) {
 	t := &n.nht
 	t.mu.Lock()
