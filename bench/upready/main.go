@@ -92,7 +92,7 @@ func main() {
 		}
 		fmt.Printf("lab: intercloud generate %s\n", strings.Join(g.generate, " "))
 	}
-	fmt.Printf("up: intercloud up LAB %s (fresh --state-dir, own network namespace)\n", strings.Join(g.up, " "))
+	fmt.Printf("up: %s (fresh --state-dir, own network namespace)\n", strings.Join(append([]string{"intercloud up LAB"}, g.up...), " "))
 	fmt.Printf("load average before: %s\n", loadAverage())
 	var all []run
 	for i := range *runs {
