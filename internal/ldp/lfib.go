@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/router"
@@ -331,6 +332,8 @@ func (in *Instance) install() {
 	all := in.inst == nil || in.instAll
 	moved := in.movedIfaces(peer) // whose session came, went or changed
 	in.instAll, in.instPeers = false, peer
+	sc := installPool.Get().(*installScratch)
+	defer sc.release()
 	var keys []fecKey
 	n := 0 // nexthops of the FECs redone, to size the arrays
 	if all {
@@ -338,7 +341,7 @@ func (in *Instance) install() {
 			in.inst = make(map[fecKey]installed, len(in.fecs))
 		}
 		clear(in.pqs)
-		keys = make([]fecKey, 0, len(in.fecs)+len(in.inst))
+		keys = slices.Grow(sc.keys[:0], len(in.fecs)+len(in.inst))
 		for _, f := range in.fecs {
 			keys = append(keys, f.key)
 			n += len(f.nexthops)
@@ -350,7 +353,7 @@ func (in *Instance) install() {
 			keys = append(keys, k)
 		}
 	} else {
-		keys = make([]fecKey, 0, len(in.instDirty))
+		keys = slices.Grow(sc.keys[:0], len(in.instDirty))
 		for k := range in.instDirty {
 			keys = append(keys, k)
 		}
@@ -368,10 +371,12 @@ func (in *Instance) install() {
 	in.instDirty = emptied(in.instDirty)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
+	sc.keys = keys
 
-	lsps := make([]router.LSP, 0, len(keys))
-	hops := make([]router.LSPNexthop, 0, n) // every LSP's nexthops, one backing array
-	labels := make([]router.FECLabel, 0, n+n/2)
+	lsps := slices.Grow(sc.lsps[:0], len(keys))
+	hops := slices.Grow(sc.hops[:0], n) // every LSP's nexthops, one backing array
+	labels := slices.Grow(sc.labels[:0], n+n/2)
+	defer func() { sc.lsps, sc.hops, sc.labels = lsps, hops, labels }()
 	var delLSPs []uint32
 	var delLabels []router.FECLabel
 	var routes []router.Route
@@ -434,6 +439,28 @@ func (in *Instance) install() {
 	if len(routes)+len(gone) > 0 {
 		rib.UpdateRoutes(router.ProtoLDP, "", routes, gone)
 	}
+}
+
+// installScratch is what one install builds its offer in: the RIB keeps
+// copies of what it is offered, so the lists go back to a pool. A large
+// lab's LDP installs at every update of every LSR while it comes up, and
+// new lists each time were a twentieth of the bring-up's garbage.
+type installScratch struct {
+	keys   []fecKey
+	lsps   []router.LSP
+	hops   []router.LSPNexthop
+	labels []router.FECLabel
+}
+
+var installPool = sync.Pool{New: func() any { return new(installScratch) }}
+
+// release drops what the lists point to (backups, pushed labels) and
+// returns them to the pool.
+func (sc *installScratch) release() {
+	clear(sc.lsps)
+	clear(sc.hops)
+	clear(sc.labels)
+	installPool.Put(sc)
 }
 
 // movedIfaces are the interfaces whose operational session differs in

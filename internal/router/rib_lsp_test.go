@@ -196,3 +196,51 @@ func TestRoomForKeepsEveryEntryAndRemakesOnlyForALargerBatch(t *testing.T) {
 		t.Error("no map for a nil one")
 	}
 }
+
+// TestTheRIBKeepsItsOwnCopyOfWhatAProtocolOffers: a protocol may reuse
+// the lists it offered once the call returns (LDP pools them): the LFIB
+// and the labels pushed stay what was offered, also when the manager
+// reads its stored LSPs and labels again later.
+func TestTheRIBKeepsItsOwnCopyOfWhatAProtocolOffers(t *testing.T) {
+	_, r := ribNet(t)
+	fec := pfx("10.255.0.9/32")
+	hops := []LSPNexthop{{Addr: ip("10.1.0.2"), Iface: "eth0", OutLabel: 200}}
+	lsps := []LSP{{InLabel: 100, FEC: fec, Nexthops: hops}}
+	labels := []FECLabel{{Prefix: fec, Nexthop: ip("10.1.0.2"), OutLabel: 24000}}
+	route := []Route{{Prefix: fec, Metric: 10, Nexthops: []Nexthop{{Addr: ip("10.1.0.2"), Iface: "eth0"}}}}
+	r.Do(func() {
+		rib := r.RIB()
+		rib.ReplaceRoutes(ProtoOSPF, "", route)
+		rib.UpdateLSPs(ProtoLDP, lsps, nil)
+		rib.UpdateFECLabels(ProtoLDP, labels, nil)
+	})
+	hops[0] = LSPNexthop{Addr: ip("10.9.9.9"), Iface: "eth9", OutLabel: 999}
+	lsps[0].InLabel, labels[0].OutLabel = 555, 999
+	// Make the manager read what it stored: another LSP, the route again.
+	route[0].Metric = 20
+	r.Do(func() {
+		rib := r.RIB()
+		rib.UpdateLSPs(ProtoLDP, []LSP{{InLabel: 101, FEC: fec, Nexthops: []LSPNexthop{{Addr: ip("10.1.0.2"), Iface: "eth0", OutLabel: 201}}}}, nil)
+		rib.ReplaceRoutes(ProtoOSPF, "", route)
+	})
+	if e := r.fwd.Load().lfib.lookup(100); e == nil || e.hops[0].out != 200 {
+		t.Fatalf("label 100 after the caller reused its lists: %+v, want a swap to 200", e)
+	}
+	if e := r.fwd.Load().lfib.lookup(555); e != nil {
+		t.Fatalf("the caller's later write made label 555 switch: %+v", e)
+	}
+	var whole, patched string
+	r.Do(func() {
+		m := r.rib
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		t, _, _ := m.computeLFIB(r.ifaceList(), false)
+		whole, patched = lfibText(t), lfibText(r.fwd.Load().lfib)
+	})
+	if whole != patched {
+		t.Fatalf("the LFIB rebuilt from what the manager stored:\n%s\ndiffers from the one in use:\n%s", whole, patched)
+	}
+	if gws, labels := fibVia(r, "", "10.255.0.9"); len(gws) != 1 || gws[0] != "10.1.0.2@eth0" || len(labels) != 1 || !slices.Equal(labels[0], []uint32{24000}) {
+		t.Fatalf("%v after the caller reused its lists: forwarded by %v pushing %v, want 10.1.0.2@eth0 pushing 24000", fec, gws, labels)
+	}
+}

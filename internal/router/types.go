@@ -156,7 +156,9 @@ type FECLabel struct {
 // UpdateRoutes; the manager keeps the best route per prefix by distance
 // then metric, attaches FEC labels to matching nexthops, and publishes a
 // new FIB and LFIB for the data plane. Either way it redoes only the
-// prefixes whose routes or labels changed.
+// prefixes whose routes or labels changed. It keeps copies of what it
+// is offered, never the caller's lists: a protocol may reuse them once
+// the call returns (LDP builds each offer in pooled lists).
 type RIB interface {
 	// ReplaceRoutes makes routes p's whole set in vrf. It returns how
 	// many prefixes' routes from p changed (0: p offered all of it

@@ -247,17 +247,26 @@ func sameNexthop(x, y router.Nexthop) bool {
 func (b *RIB) ReplaceLSPs(p router.Protocol, lsps []router.LSP) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for i := range lsps {
-		lsps[i].Proto = p
+	out := make([]router.LSP, len(lsps))
+	for i, l := range lsps {
+		out[i] = storedLSP(p, l)
 	}
-	b.lsps[p] = lsps
+	b.lsps[p] = out
+}
+
+// storedLSP is l as the RIB keeps it: its own copy of the nexthops, as
+// the manager's (the caller may reuse its lists).
+func storedLSP(p router.Protocol, l router.LSP) router.LSP {
+	l.Proto = p
+	l.Nexthops = slices.Clone(l.Nexthops)
+	return l
 }
 
 // ReplaceFECLabels replaces protocol p's ingress labels.
 func (b *RIB) ReplaceFECLabels(p router.Protocol, labels []router.FECLabel) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.fecs[p] = labels
+	b.fecs[p] = slices.Clone(labels)
 }
 
 // UpdateLSPs changes some of protocol p's LFIB entries: those of the
@@ -275,8 +284,7 @@ func (b *RIB) UpdateLSPs(p router.Protocol, lsps []router.LSP, del []uint32) {
 	}
 	out := slices.DeleteFunc(slices.Clone(b.lsps[p]), func(l router.LSP) bool { return drop[l.InLabel] })
 	for _, l := range lsps {
-		l.Proto = p
-		out = append(out, l)
+		out = append(out, storedLSP(p, l))
 	}
 	slices.SortStableFunc(out, func(x, y router.LSP) int { return comparePrefix(x.FEC, y.FEC) })
 	b.lsps[p] = out

@@ -71,3 +71,33 @@ func TestRIBCallsSayHowManyPrefixesTheyChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestRIBKeepsItsOwnCopyOfTheLabelsOffered: as the RIB manager does, the
+// double keeps copies of the LSPs and FEC labels a protocol offers, so
+// that a protocol reusing its lists (LDP pools them) changes nothing it
+// offered before.
+func TestRIBKeepsItsOwnCopyOfTheLabelsOffered(t *testing.T) {
+	_, a, _, _ := pair(t)
+	rib := a.Table()
+	fec := netip.MustParsePrefix("10.255.0.9/32")
+	nh := netip.MustParseAddr("10.0.0.1")
+	hops := []router.LSPNexthop{{Addr: nh, Iface: "eth1", OutLabel: 200}}
+	lsps := []router.LSP{{InLabel: 100, FEC: fec, Nexthops: hops}}
+	labels := []router.FECLabel{{Prefix: fec, Nexthop: nh, OutLabel: 24000}}
+	rib.UpdateLSPs(router.ProtoLDP, lsps, nil)
+	rib.UpdateFECLabels(router.ProtoLDP, labels, nil)
+	hops[0] = router.LSPNexthop{Addr: netip.MustParseAddr("10.9.9.9"), Iface: "eth9", OutLabel: 999}
+	lsps[0].InLabel, labels[0].OutLabel = 555, 999
+	if got := rib.LSPs(router.ProtoLDP); len(got) != 1 || got[0].InLabel != 100 || got[0].Nexthops[0].OutLabel != 200 || got[0].Nexthops[0].Iface != "eth1" {
+		t.Errorf("after the caller reused its lists the LSPs are %+v, want 100 swapped to 200 out of eth1", got)
+	}
+	if got := rib.FECLabels(router.ProtoLDP); len(got) != 1 || got[0].OutLabel != 24000 {
+		t.Errorf("after the caller reused its list the FEC labels are %+v, want 24000", got)
+	}
+	lsps[0] = router.LSP{InLabel: 101, FEC: fec, Nexthops: []router.LSPNexthop{{Addr: nh, Iface: "eth1", OutLabel: 201}}}
+	rib.ReplaceLSPs(router.ProtoLDP, lsps)
+	lsps[0].Nexthops[0].OutLabel = 999
+	if got := rib.LSPs(router.ProtoLDP); len(got) != 1 || got[0].Nexthops[0].OutLabel != 201 {
+		t.Errorf("after the caller reused its list the replaced LSPs are %+v, want 101 swapped to 201", got)
+	}
+}
