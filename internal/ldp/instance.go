@@ -19,6 +19,7 @@ type Instance struct {
 	sessions map[netip.Addr]*session
 	peers    []netip.Addr           // session keys, sorted, for deterministic walks
 	targets  map[netip.Addr]*target // targeted hello adjacencies, by LSR id
+	askPass  uint64                 // askOnDemand's passes (ondemand.go)
 
 	// local is the label this LSR advertises per FEC (implicit null for
 	// the FECs it is the egress for).

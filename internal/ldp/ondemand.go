@@ -51,9 +51,13 @@ func (in *Instance) request(m *Request) {
 
 // askOnDemand brings each on-demand session's open requests in line with
 // the FEC table: a request for every FEC that leaves through the peer, a
-// release for every one that no longer does (its label forgotten).
+// release for every one that no longer does (its label forgotten). Each
+// request open is stamped with the pass that last wanted it, so that a
+// pass finds those to release without building the set it wants: an
+// access node's LDP runs this at every update while a lab comes up.
 func (in *Instance) askOnDemand() {
-	var want map[*session]map[fecKey]struct{}
+	in.askPass++
+	pass := in.askPass
 	for _, f := range in.fecs {
 		if f.egress {
 			continue
@@ -63,15 +67,10 @@ func (in *Instance) askOnDemand() {
 			if s == nil || !s.onDemand {
 				continue
 			}
-			if want == nil {
-				want = map[*session]map[fecKey]struct{}{}
+			if _, ok := s.asked[f.key]; !ok {
+				s.ask = append(s.ask, f.key.prefix())
 			}
-			w := want[s]
-			if w == nil {
-				w = map[fecKey]struct{}{}
-				want[s] = w
-			}
-			w[f.key] = struct{}{}
+			s.asked[f.key] = pass
 		}
 	}
 	for _, p := range in.peers {
@@ -79,22 +78,16 @@ func (in *Instance) askOnDemand() {
 		if !s.operational || !s.onDemand {
 			continue
 		}
-		w := want[s]
-		var ask, release []netip.Prefix
-		for k := range w {
-			if _, ok := s.asked[k]; !ok {
-				s.asked[k] = struct{}{}
-				ask = append(ask, k.prefix())
-			}
-		}
-		for k := range s.asked {
-			if _, ok := w[k]; !ok {
+		var release []netip.Prefix
+		for k, last := range s.asked {
+			if last != pass {
 				delete(s.asked, k)
 				delete(s.remote, k)
 				release = append(release, k.prefix())
 			}
 		}
-		if len(ask) > 0 {
+		if ask := s.ask; len(ask) > 0 {
+			s.ask = nil // the Request keeps it
 			slices.SortFunc(ask, comparePrefix)
 			in.send(s, &Request{LSRID: in.cfg.LSRID, FECs: ask})
 		}

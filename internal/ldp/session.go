@@ -42,10 +42,12 @@ type session struct {
 	full   bool // out replaces the peer's whole view of us
 	// onDemand: both ends proposed downstream on demand (ondemand.go);
 	// requested are the FECs the peer asked us for, asked those we asked
-	// it for.
+	// it for, each with the askOnDemand pass that last wanted it; ask
+	// are the FECs a pass is about to ask for.
 	onDemand  bool
 	requested map[fecKey]struct{}
-	asked     map[fecKey]struct{}
+	asked     map[fecKey]uint64
+	ask       []netip.Prefix
 }
 
 // adjacencyUp opens a session to an LSR heard for the first time.
@@ -65,7 +67,7 @@ func (in *Instance) adjacencyUp(ifc *iface) {
 }
 
 func (in *Instance) newSession(lsr netip.Addr, via string) *session {
-	s := &session{peer: lsr, via: via, remote: map[fecKey]uint32{}, requested: map[fecKey]struct{}{}, asked: map[fecKey]struct{}{}}
+	s := &session{peer: lsr, via: via, remote: map[fecKey]uint32{}, requested: map[fecKey]struct{}{}, asked: map[fecKey]uint64{}}
 	in.sessions[lsr] = s
 	i, _ := slices.BinarySearchFunc(in.peers, lsr, netip.Addr.Compare)
 	in.peers = slices.Insert(in.peers, i, lsr)
