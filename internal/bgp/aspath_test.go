@@ -57,3 +57,39 @@ func TestASPathReadersAgreeWithTheSegments(t *testing.T) {
 		}
 	}
 }
+
+// TestPrependingInPlaceAgreesWithTheSegments: an AS prepended to the
+// packed path gives what unpacking, prepending and packing gives, for
+// random paths of sets and sequences (a full sequence of 255 among
+// them), truncated ones included.
+func TestPrependingInPlaceAgreesWithTheSegments(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		var segs []ASSegment
+		for range rng.IntN(4) {
+			s := ASSegment{Set: rng.IntN(3) == 0}
+			n := 1 + rng.IntN(5)
+			if rng.IntN(8) == 0 {
+				n = 250 + rng.IntN(6) // around the 255 a segment holds
+			}
+			for range n {
+				s.ASNs = append(s.ASNs, uint32(65000+rng.IntN(4)))
+			}
+			segs = append(segs, s)
+		}
+		a := Attrs{ASPath: PackASPath(segs)}
+		if rng.IntN(4) == 0 && len(a.ASPath) > 0 {
+			a.ASPath = a.ASPath[:rng.IntN(len(a.ASPath))]
+		}
+		// What prependAS did before it worked in place.
+		want := a.Segments()
+		if len(want) > 0 && !want[0].Set && len(want[0].ASNs) < 255 {
+			want[0].ASNs = append([]uint32{64512}, want[0].ASNs...)
+		} else {
+			want = append([]ASSegment{{ASNs: []uint32{64512}}}, want...)
+		}
+		if got := a.prependAS(64512); got != PackASPath(want) {
+			t.Fatalf("%x: prepending 64512 gave %x, want %x", a.ASPath, got, PackASPath(want))
+		}
+	}
+}
