@@ -123,7 +123,21 @@ func (n *Node) vpnNexthop(label uint32, a *bgp.Attrs) router.Nexthop {
 	nh := router.Nexthop{Addr: a.NextHop, Labels: []uint32{label}}
 	if e, end, ok := chooseTunnel(a, a.NextHop); ok && end.Is4() {
 		nh.Addr = end
-		nh.Tunnel = &router.Tunnel{Encap: e, Src: n.nextHop, UnlessLSP: true}
+		nh.Tunnel = n.tunnelOf(e)
 	}
 	return nh
+}
+
+// tunnelOf is the tunnel a VPN route's nexthop falls back to, one per
+// encapsulation for every route (control lock held): most VPN routes
+// offer one, and nobody changes a Tunnel once made.
+func (n *Node) tunnelOf(e router.Encap) *router.Tunnel {
+	for _, t := range n.tunnels {
+		if t.Encap == e {
+			return t
+		}
+	}
+	t := &router.Tunnel{Encap: e, Src: n.nextHop, UnlessLSP: true}
+	n.tunnels = append(n.tunnels, t)
+	return t
 }

@@ -89,6 +89,7 @@ type Node struct {
 	nextHop    netip.Addr         // Config.NextHop
 	onDemand   bool               // Config.OnDemandVRFs
 	encaps     []bgp.ExtCommunity // Config.Encapsulations as communities
+	tunnels    []*router.Tunnel   // shared by the VPN routes' nexthops (encap.go)
 	beside     Beside             // Config.Beside
 	// onReadvertised: Config.OnReadvertised.
 	onReadvertised func(vrf string, p netip.Prefix, on bool)
