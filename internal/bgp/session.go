@@ -169,6 +169,7 @@ func (ss *session) receive(raw []byte) {
 			ss.resetHold()
 			ss.applyFast(u)
 		}
+		u.attrs = Attrs{} // its strings alias raw
 		fastUpdates.Put(u)
 		if ok {
 			return
