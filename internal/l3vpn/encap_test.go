@@ -52,7 +52,7 @@ func TestChooseTunnelFollowsTheAdvertiser(t *testing.T) {
 		}
 		a := r.Attrs
 		a.NextHop = r.NextHop // as a speaker's routes have it
-		got := (&Node{}).vpnNexthop(r.Label, &a)
+		got := (&Node{}).vpnNexthop([]uint32{r.Label}, &a)
 		if !ok && (got.Tunnel != nil || got.Addr != nh) || ok && (got.Tunnel == nil || !got.Tunnel.UnlessLSP || got.Addr != tc.end || got.Labels[0] != 30005) {
 			t.Errorf("%s: nexthop %+v", tc.name, got)
 		}

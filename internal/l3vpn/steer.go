@@ -42,9 +42,11 @@ func (v *vrf) exportCommunities() []bgp.ExtCommunity {
 // such color, RFC 9256 section 8.4.1), else recursively over the
 // transport LSP to the next hop.
 func (n *Node) importRoute(k bgp.RouteKey, label uint32, a *bgp.Attrs) router.Route {
+	h := &vpnHop{label: [1]uint32{label}}
+	h.nh[0] = n.vpnNexthop(h.label[:], a) // over an LSP, or a tunnel (encap.go)
 	rt := router.Route{
 		Prefix:   k.Prefix,
-		Nexthops: []router.Nexthop{n.vpnNexthop(label, a)}, // over an LSP, or a tunnel (encap.go)
+		Nexthops: h.nh[:],
 		Info:     n.vpnInfo(k.RD),
 	}
 	if n.steering == nil {
@@ -65,6 +67,13 @@ func (n *Node) importRoute(k bgp.RouteKey, label uint32, a *bgp.Attrs) router.Ro
 		return rt
 	}
 	return rt
+}
+
+// vpnHop is a VPN route's nexthop and the label under it in one
+// allocation, not two: a PE imports every far site's routes.
+type vpnHop struct {
+	nh    [1]router.Nexthop
+	label [1]uint32
 }
 
 // vpnInfo is "vpn " and the RD, the Info of a VPN route a VRF imports.
