@@ -3,7 +3,6 @@ package daemon
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -200,33 +199,4 @@ func hasGlobalAddress() bool {
 		}
 	}
 	return false
-}
-
-// The clouds' APIs start opening before the lab is built; a daemon that
-// leaves before it has a server to mount them on (the lab failed to
-// build) ends the opening, which closes its database again, and nothing
-// is left waiting.
-func TestCloudsOpeningAbandonedBeforeTheServerEnds(t *testing.T) {
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(m.Clouds) == 0 {
-		t.Fatal("the seed lab has no clouds")
-	}
-	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4950}
-	o := openClouds(m, t.TempDir(), addr, slog.New(slog.DiscardHandler), nil, clock.NewVirtual(time.Now()))
-	done := make(chan struct{})
-	go func() {
-		o.abandon()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatal("abandoning the clouds' opening did not return within a minute")
-	}
-	if c, err := o.wait(); c != nil || err == nil || !strings.Contains(err.Error(), "stopped before serving") {
-		t.Fatalf("an abandoned opening gave %v, %v; want no clouds and why", c, err)
-	}
 }
