@@ -8,7 +8,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"net/netip"
 	"path/filepath"
 	"runtime"
-	"sync/atomic"
 	"time"
 
 	"github.com/intercloud/intercloud/internal/api"
@@ -103,7 +101,6 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	big := len(m.Nodes) > 200
-	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	lab.PrepareHeap(m)
 	// The lab runs on a virtual clock: bring-up advances it as fast as the
 	// CPU allows (no traffic exists yet), then it is paced to the wall
@@ -121,45 +118,36 @@ func Run(ctx context.Context, cfg Config) error {
 			fmt.Fprintf(errw, "%s...\n", msg)
 		}
 	}
-	// Neutron changes reach the lab through a cloud.Controller (made
-	// with the lab, below). It ignores them until it starts, after
-	// convergence, and then applies each cloud's whole state: changes
-	// made before it exists may go nowhere.
-	var ctrlp atomic.Pointer[cloud.Controller]
-	changed := func(name string) {
-		if c := ctrlp.Load(); c != nil {
-			c.Changed(name)
-		}
-	}
-	// The clouds' APIs open on their database while the lab is built
-	// and comes up: a fresh database of 100 clouds takes most of a
-	// second of CPU to seed, building the lab leaves the other cores
-	// idle, and the lab needs the clouds only once it converged.
-	var opening *cloudsOpening
-	if len(m.Clouds) > 0 {
-		opening = openClouds(m, cfg.StateDir, ln.Addr(), log, changed, clk)
-	}
 	l, err := lab.New(m, opts)
 	if err != nil {
 		ln.Close()
-		opening.abandon()
 		return err
 	}
 	defer l.Close()
+	log := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := api.NewServer(l, log)
 	srv.SetToken(tok)
 	srv.SetBindName(cfg.Addr)
 	if err := webui.Mount(srv); err != nil {
 		ln.Close()
-		opening.abandon()
 		return err
 	}
 	var clouds *cloudapi.Clouds
+	// Neutron changes reach the lab through ctrl (internal/cloud).
 	ctrl := cloud.NewController(l, log)
-	ctrlp.Store(ctrl)
+	// The clouds' APIs open on their database while the lab comes up
+	// (a fresh database of 100 clouds takes seconds to seed): the lab
+	// does not need them until their state is applied, after it
+	// converged, and ctrl ignores their changes until then.
 	joinClouds := func() error { return nil }
-	if opening != nil {
-		opening.mountOn(srv)
+	if len(m.Clouds) > 0 {
+		opened := make(chan error, 1)
+		var c *cloudapi.Clouds
+		go func() {
+			var err error
+			c, err = startClouds(srv, m, cfg.StateDir, ln.Addr(), log, ctrl.Changed, clk)
+			opened <- err
+		}()
 		var err error
 		joined := false
 		joinClouds = func() error {
@@ -167,8 +155,7 @@ func Run(ctx context.Context, cfg Config) error {
 				return err
 			}
 			joined = true
-			var c *cloudapi.Clouds
-			if c, err = opening.wait(); err != nil {
+			if err = <-opened; err != nil {
 				return err
 			}
 			clouds = c
@@ -278,61 +265,19 @@ func bringUpPace(clk *clock.Virtual, labStart, wallStart time.Time, bgpTransport
 
 // startClouds opens the clouds' OpenStack APIs on the store in stateDir
 // and mounts them on srv, whose listener is at addr.
-// cloudsOpening is the clouds' APIs opening on their database beside the
-// lab's building, then mounted on the daemon's server once it exists.
-type cloudsOpening struct {
-	server chan *api.Server // the server to mount them on; nil: none will come
-	done   chan struct{}
-	c      *cloudapi.Clouds // open and mounted, unless err
-	err    error
-}
-
-// openClouds starts opening the clouds' APIs. Exactly one of mountOn and
-// abandon follows.
-func openClouds(m *topology.Model, stateDir string, addr net.Addr, log *slog.Logger, onChange func(string), clk clock.Clock) *cloudsOpening {
-	o := &cloudsOpening{server: make(chan *api.Server, 1), done: make(chan struct{})}
-	go func() {
-		defer close(o.done)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		c, err := cloudapi.Open(ctx, stateDir, m, "http://"+reachable(addr), cloudapi.Options{Logger: log, OnChange: onChange, Clock: clk})
-		if err != nil {
-			o.err = fmt.Errorf("cannot start the clouds' OpenStack APIs (state in %s): %v", stateDir, err)
-			return
-		}
-		srv := <-o.server
-		if srv == nil {
-			o.err = errors.New("the daemon stopped before serving the clouds' APIs")
-		} else if o.err = c.Mount(srv); o.err == nil {
-			srv.SetOpenStack(c.Describe())
-			o.c = c
-			return
-		}
-		if err := c.Close(); err != nil {
-			log.Warn("closing the clouds' database", "err", err)
-		}
-	}()
-	return o
-}
-
-// mountOn hands the opening the server to mount the clouds' APIs on.
-func (o *cloudsOpening) mountOn(srv *api.Server) { o.server <- srv }
-
-// wait is the opened clouds, mounted, or why not.
-func (o *cloudsOpening) wait() (*cloudapi.Clouds, error) {
-	<-o.done
-	return o.c, o.err
-}
-
-// abandon, on a way out before the server exists, lets the opening end
-// and waits for it: the database is closed again. A nil opening (a lab
-// without clouds) has nothing to abandon.
-func (o *cloudsOpening) abandon() {
-	if o == nil {
-		return
+func startClouds(srv *api.Server, m *topology.Model, stateDir string, addr net.Addr, log *slog.Logger, onChange func(string), clk clock.Clock) (*cloudapi.Clouds, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clouds, err := cloudapi.Open(ctx, stateDir, m, "http://"+reachable(addr), cloudapi.Options{Logger: log, OnChange: onChange, Clock: clk})
+	if err != nil {
+		return nil, fmt.Errorf("cannot start the clouds' OpenStack APIs (state in %s): %v", stateDir, err)
 	}
-	o.mountOn(nil)
-	o.wait()
+	if err := clouds.Mount(srv); err != nil {
+		clouds.Close()
+		return nil, err
+	}
+	srv.SetOpenStack(clouds.Describe())
+	return clouds, nil
 }
 
 // WaitConverged waits for the lab to converge for at most timeout of
