@@ -101,7 +101,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	big := len(m.Nodes) > 200
-	lab.PrepareHeap(m)
+	heapConverged := lab.PrepareHeap(m)
 	// The lab runs on a virtual clock: bring-up advances it as fast as the
 	// CPU allows (no traffic exists yet), then it is paced to the wall
 	// clock, so an overloaded machine slows lab time instead of making
@@ -210,6 +210,7 @@ func Run(ctx context.Context, cfg Config) error {
 		fmt.Fprintln(errw, "waiting for adjacencies and LSPs...")
 	}
 	c, took, ok := WaitConverged(l, cfg.Timeout, bringUpPace(clk, labStart, t1, opts.BGPTransport))
+	heapConverged()
 	paceCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go clock.Pace(paceCtx, clk, time.Millisecond)
