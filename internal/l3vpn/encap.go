@@ -116,9 +116,9 @@ func chooseTunnel(a *bgp.Attrs, nh netip.Addr) (router.Encap, netip.Addr, bool) 
 
 // vpnNexthop is how a VRF reaches an imported VPN route: its VPN label
 // (labels, the one) to its next hop, over the LSP there, or in the
-// tunnel the egress offers when there is no LSP. The tunnel starts from the address the
-// Node exports its own routes with (Config.NextHop: a compute node's
-// underlay address), else the router's loopback.
+// tunnel the egress offers when there is no LSP. The tunnel starts from
+// the address the Node exports its own routes with (Config.NextHop: a
+// compute node's underlay address), else the router's loopback.
 func (n *Node) vpnNexthop(labels []uint32, a *bgp.Attrs) router.Nexthop {
 	nh := router.Nexthop{Addr: a.NextHop, Labels: labels}
 	if e, end, ok := chooseTunnel(a, a.NextHop); ok && end.Is4() {

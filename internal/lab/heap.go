@@ -18,7 +18,8 @@ const heapPerRouter = 1 << 20
 // the way; at 150 the collector takes about a tenth less CPU off the
 // 2-core machine of PERFORMANCE.md for a peak some 5% higher, where 400
 // gave the time back in memory first touched and 60 cost more than it
-// saved ("Timed as a user meets it").
+// saved (PERFORMANCE.md, "Less garbage, and the collector's bring-up
+// target").
 const bringUpGCPercent = 150
 
 // PrepareHeap readies this process's heap for a lab of m's size, before

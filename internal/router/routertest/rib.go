@@ -90,9 +90,8 @@ func (b *RIB) UpdateRoutes(p router.Protocol, vrf string, routes []router.Route,
 			reselect(pfx)
 		}
 	}
-	for i := range routes {
-		r := routes[i]
-		r.Proto = p
+	for _, r := range routes {
+		r := storedRoute(p, r)
 		if o := set[r.Prefix]; o != nil && reflect.DeepEqual(*o, r) {
 			continue
 		}
@@ -131,9 +130,9 @@ func (b *RIB) replaceLocked(p router.Protocol, vrf string, routes []router.Route
 	t := b.vrf(vrf)
 	old := t.sets[p]
 	set := make(map[netip.Prefix]*router.Route, len(routes))
-	for i := range routes {
-		routes[i].Proto = p
-		set[routes[i].Prefix] = &routes[i]
+	for _, r := range routes {
+		r := storedRoute(p, r)
+		set[r.Prefix] = &r
 	}
 	offered := 0
 	for pfx, r := range set {
@@ -252,6 +251,17 @@ func (b *RIB) ReplaceLSPs(p router.Protocol, lsps []router.LSP) {
 		out[i] = storedLSP(p, l)
 	}
 	b.lsps[p] = out
+}
+
+// storedRoute is r as the RIB keeps it: its own copy of the nexthops
+// and their labels, as the manager's (the caller may reuse its lists).
+func storedRoute(p router.Protocol, r router.Route) router.Route {
+	r.Proto = p
+	r.Nexthops = slices.Clone(r.Nexthops)
+	for i := range r.Nexthops {
+		r.Nexthops[i].Labels = slices.Clone(r.Nexthops[i].Labels)
+	}
+	return r
 }
 
 // storedLSP is l as the RIB keeps it: its own copy of the nexthops, as

@@ -72,11 +72,11 @@ func TestRIBCallsSayHowManyPrefixesTheyChanged(t *testing.T) {
 	}
 }
 
-// TestRIBKeepsItsOwnCopyOfTheLabelsOffered: as the RIB manager does, the
-// double keeps copies of the LSPs and FEC labels a protocol offers, so
-// that a protocol reusing its lists (LDP pools them) changes nothing it
-// offered before.
-func TestRIBKeepsItsOwnCopyOfTheLabelsOffered(t *testing.T) {
+// TestRIBKeepsItsOwnCopyOfWhatIsOffered: as the RIB manager does, the
+// double keeps copies of the routes, LSPs and FEC labels a protocol
+// offers, so that a protocol reusing its lists (LDP pools them) changes
+// nothing it offered before.
+func TestRIBKeepsItsOwnCopyOfWhatIsOffered(t *testing.T) {
 	_, a, _, _ := pair(t)
 	rib := a.Table()
 	fec := netip.MustParsePrefix("10.255.0.9/32")
@@ -99,5 +99,21 @@ func TestRIBKeepsItsOwnCopyOfTheLabelsOffered(t *testing.T) {
 	lsps[0].Nexthops[0].OutLabel = 999
 	if got := rib.LSPs(router.ProtoLDP); len(got) != 1 || got[0].Nexthops[0].OutLabel != 201 {
 		t.Errorf("after the caller reused its list the replaced LSPs are %+v, want 101 swapped to 201", got)
+	}
+	p1, p2 := netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24")
+	for _, offer := range []func([]router.Route){
+		func(rs []router.Route) { rib.ReplaceRoutes(router.ProtoOSPF, "", rs) },
+		func(rs []router.Route) { rib.UpdateRoutes(router.ProtoOSPF, "", rs, nil) },
+	} {
+		routes := []router.Route{{Prefix: p1, Metric: 10, Nexthops: []router.Nexthop{{Addr: nh, Iface: "eth1", Labels: []uint32{16001}}}}}
+		offer(routes)
+		routes[0].Prefix, routes[0].Metric = p2, 99
+		routes[0].Nexthops[0].Iface, routes[0].Nexthops[0].Labels[0] = "eth9", 999
+		if r, ok := rib.Route(router.ProtoOSPF, p1); !ok || r.Metric != 10 || r.Nexthops[0].Iface != "eth1" || r.Nexthops[0].Labels[0] != 16001 {
+			t.Errorf("after the caller reused its list the route to %v is %+v, %v; want metric 10 out of eth1 pushing 16001", p1, r, ok)
+		}
+		if _, ok := rib.Route(router.ProtoOSPF, p2); ok {
+			t.Errorf("the caller's later write offered %v", p2)
+		}
 	}
 }
