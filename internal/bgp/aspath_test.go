@@ -12,18 +12,7 @@ import (
 func TestASPathReadersAgreeWithTheSegments(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
-		var segs []ASSegment
-		for range rng.IntN(4) {
-			s := ASSegment{Set: rng.IntN(3) == 0}
-			for range 1 + rng.IntN(5) {
-				s.ASNs = append(s.ASNs, uint32(65000+rng.IntN(4)))
-			}
-			segs = append(segs, s)
-		}
-		a := Attrs{ASPath: PackASPath(segs)}
-		if rng.IntN(4) == 0 && len(a.ASPath) > 0 {
-			a.ASPath = a.ASPath[:rng.IntN(len(a.ASPath))]
-		}
+		a := randomASPath(rng, false)
 		got := a.Segments()
 		wantLen, wantFirst := 0, uint32(0)
 		for i, s := range got {
@@ -65,22 +54,7 @@ func TestASPathReadersAgreeWithTheSegments(t *testing.T) {
 func TestPrependingInPlaceAgreesWithTheSegments(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 3000 {
-		var segs []ASSegment
-		for range rng.IntN(4) {
-			s := ASSegment{Set: rng.IntN(3) == 0}
-			n := 1 + rng.IntN(5)
-			if rng.IntN(8) == 0 {
-				n = 250 + rng.IntN(6) // around the 255 a segment holds
-			}
-			for range n {
-				s.ASNs = append(s.ASNs, uint32(65000+rng.IntN(4)))
-			}
-			segs = append(segs, s)
-		}
-		a := Attrs{ASPath: PackASPath(segs)}
-		if rng.IntN(4) == 0 && len(a.ASPath) > 0 {
-			a.ASPath = a.ASPath[:rng.IntN(len(a.ASPath))]
-		}
+		a := randomASPath(rng, true)
 		// What prependAS did before it worked in place.
 		want := a.Segments()
 		if len(want) > 0 && !want[0].Set && len(want[0].ASNs) < 255 {
@@ -92,4 +66,27 @@ func TestPrependingInPlaceAgreesWithTheSegments(t *testing.T) {
 			t.Fatalf("%x: prepending 64512 gave %x, want %x", a.ASPath, got, PackASPath(want))
 		}
 	}
+}
+
+// randomASPath is up to three sets and sequences of a few ASNs (with
+// long, some of about the 255 a segment holds), packed, and a quarter of
+// the time cut short anywhere.
+func randomASPath(rng *rand.Rand, long bool) Attrs {
+	var segs []ASSegment
+	for range rng.IntN(4) {
+		s := ASSegment{Set: rng.IntN(3) == 0}
+		n := 1 + rng.IntN(5)
+		if long && rng.IntN(8) == 0 {
+			n = 250 + rng.IntN(6)
+		}
+		for range n {
+			s.ASNs = append(s.ASNs, uint32(65000+rng.IntN(4)))
+		}
+		segs = append(segs, s)
+	}
+	a := Attrs{ASPath: PackASPath(segs)}
+	if rng.IntN(4) == 0 && len(a.ASPath) > 0 {
+		a.ASPath = a.ASPath[:rng.IntN(len(a.ASPath))]
+	}
+	return a
 }
