@@ -18,8 +18,8 @@ const heapPerRouter = 1 << 20
 // the way; at 150 the collector takes about a tenth less CPU off the
 // 2-core machine of PERFORMANCE.md for a peak some 5% higher, where 400
 // gave the time back in memory first touched and 60 cost more than it
-// saved (PERFORMANCE.md, "Less garbage, and the collector's bring-up
-// target").
+// saved (PERFORMANCE.md: "Less garbage, and the collector's bring-up
+// target" for 150 and 200, "Timed as a user meets it" for 400 and 60).
 const bringUpGCPercent = 150
 
 // PrepareHeap readies this process's heap for a lab of m's size, before
