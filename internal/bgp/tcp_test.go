@@ -1,7 +1,9 @@
 package bgp
 
 import (
+	"net"
 	"net/netip"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -47,4 +49,52 @@ func TestTCPSessionBetweenSpeakers(t *testing.T) {
 	waitFor(t, 5*time.Second, "b to notice", func() bool {
 		return b.PeerState(addr("127.0.0.1")) != Established && bestOf(b.Routes(VPNv4), k) == nil
 	})
+}
+
+// TestTCPLeavesKeepalivesToBGP: the hold timer and KEEPALIVEs watch a BGP
+// session, so its connections, dialled and accepted, do without TCP's
+// own keepalive, and a lab of thousands of sessions is spared four
+// system calls per connection.
+func TestTCPLeavesKeepalivesToBGP(t *testing.T) {
+	var tr TCP
+	accepted := make(chan Conn, 1)
+	bound, stop, err := tr.Listen(netip.MustParseAddrPort("127.0.0.1:0"), func(c Conn) { accepted <- c })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	dialled := make(chan Conn, 1)
+	tr.Dial(netip.Addr{}, bound, func(c Conn, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		dialled <- c
+	})
+	for _, end := range []struct {
+		name string
+		c    chan Conn
+	}{{"dialled", dialled}, {"accepted", accepted}} {
+		var c Conn
+		select {
+		case c = <-end.c:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s connection", end.name)
+		}
+		if c == nil {
+			t.Fatalf("no %s connection", end.name)
+		}
+		defer c.Close()
+		raw, err := c.(*tcpConn).c.(*net.TCPConn).SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var on int
+		var serr error
+		if err := raw.Control(func(fd uintptr) { on, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE) }); err != nil || serr != nil {
+			t.Fatal(err, serr)
+		}
+		if on != 0 {
+			t.Errorf("the %s connection has SO_KEEPALIVE on", end.name)
+		}
+	}
 }

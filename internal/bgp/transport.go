@@ -55,7 +55,11 @@ const (
 
 // Listen implements Transport.
 func (t TCP) Listen(addr netip.AddrPort, accept func(Conn)) (netip.AddrPort, func(), error) {
-	ln, err := net.Listen("tcp", addr.String())
+	// No TCP keepalive, here or in Dial: BGP's hold timer and KEEPALIVEs
+	// watch the session, and a lab's thousands of connections are spared
+	// four system calls each.
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", addr.String())
 	if err != nil {
 		return netip.AddrPort{}, nil, fmt.Errorf("bgp listen %v: %w", addr, err)
 	}
@@ -79,7 +83,7 @@ func (t TCP) Dial(local netip.Addr, remote netip.AddrPort, done func(Conn, error
 		timeout = 5 * time.Second
 	}
 	go func() {
-		d := net.Dialer{Timeout: timeout}
+		d := net.Dialer{Timeout: timeout, KeepAlive: -1}
 		if local.IsValid() {
 			d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0))
 		}
