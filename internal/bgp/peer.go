@@ -85,10 +85,16 @@ func (p *peer) setState(st State) {
 }
 
 // start begins connecting: immediately, since a lab wants sessions up the
-// moment both ends are configured.
+// moment both ends are configured, unless told to wait for the far end
+// first (PeerConfig.DialAfter).
 func (p *peer) start() {
 	if p.cfg.Passive {
 		p.setState(Active)
+		return
+	}
+	if p.cfg.DialAfter > 0 && !p.s.cfg.Restarting {
+		p.setState(Active)
+		p.retry = p.s.after(p.cfg.DialAfter, p.dial)
 		return
 	}
 	p.dial()

@@ -123,6 +123,14 @@ type PeerConfig struct {
 	Families []Family
 	// Passive peers are never dialled; they must connect to us.
 	Passive bool
+	// DialAfter, when set, has the peer wait for the far end's connection
+	// (Active) that long before it first dials itself. When both ends of
+	// a session are configured at once and both dial, their connections
+	// cross and collision resolution (RFC 4271 6.8) drops one after both
+	// have opened: twice the sockets and handshakes for one session. A
+	// lab that configures both ends sets it on one. A restarting speaker
+	// dials at once: its peer may not know it went away.
+	DialAfter time.Duration
 	// Transport for dialling this peer (default the speaker's).
 	Transport Transport
 	// NoRTConstraint leaves RTC out of this peer's families even when

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/intercloud/intercloud/internal/bgp"
 	"github.com/intercloud/intercloud/internal/l2vpn"
@@ -296,6 +297,15 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 	return nil
 }
 
+// firstDialWait is how long a session's B end (a reflector, to its
+// clients) first waits for its A end, configured in the same breath, to
+// connect: both dialling at once would open two connections, one for
+// collision resolution to drop. It is lab time, and generous, for the
+// A end's connection spends wall time in sockets and goroutines while
+// a large lab's clock runs ahead; A retries on the same schedule as B
+// would, so B's own dial only matters if A's never come.
+const firstDialWait = 2 * time.Second
+
 // startBGP adds every session's peers and the CEs' originated routes: the
 // speakers start dialling at once, and the sessions come up as soon as
 // their ends route to each other (on a virtual clock, once it runs).
@@ -322,6 +332,7 @@ func (l *Lab) startBGP() error {
 			ASOverride:         s.Kind == topology.SessionPECE && l.siteASNRepeats(s),
 			SelfEncapsulations: l.selfEncapsulations(bs.a, bs.b, s)}
 		b := bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
+			DialAfter:          firstDialWait,
 			NextHopSelf:        s.Kind == topology.SessionIBGPVPN && bs.b.bgp.vpn.IsASBR(),
 			SelfEncapsulations: l.selfEncapsulations(bs.b, bs.a, s),
 			// A WAN PE, and nothing more, needs no other PE's membership.

@@ -505,7 +505,7 @@ func (l *Lab) startComputeSessions(cr *cloudRun, pe *computePE) error {
 			Description: rr.Model.Name, Transport: bs.net})
 		if err == nil {
 			err = bSp.AddPeer(bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr,
-				RRClient: true, Description: cn.Model.Name + " (" + peRole(cn) + ")", Transport: bs.net})
+				RRClient: true, Description: cn.Model.Name + " (" + peRole(cn) + ")", Transport: bs.net, DialAfter: firstDialWait})
 		}
 		if err != nil {
 			pe.sessions = started

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,4 +225,58 @@ func sitesRoute(l *Lab, a, b string) bool {
 	next:
 	}
 	return true
+}
+
+// TestEachLabSessionOpensOneConnection: the lab configures both ends of
+// a session at once, and were both to dial, their connections would
+// cross and collision resolution would drop one after both had sent an
+// OPEN. The B end waits for A's connection, so every session of the
+// seed lab over TCP is one connection, one OPEN each way, even on a
+// clock running well ahead of the wall's.
+func TestEachLabSessionOpensOneConnection(t *testing.T) {
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewVirtual(epoch)
+	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: testpeer.LabPort(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	var mu sync.Mutex
+	opens := map[netip.Addr]int{} // OPENs each lab address received
+	countOpens := func(to netip.AddrPort, msg []byte) {
+		if len(msg) > 18 && msg[18] == 1 {
+			mu.Lock()
+			opens[to.Addr()]++
+			mu.Unlock()
+		}
+	}
+	l.tcp.beforeHandle.Store(&countOpens)
+	l.Start()
+	// The clock runs ten times the wall's, as a large lab's may while it
+	// comes up: timers of both ends fire in the same step.
+	testpeer.WaitFor(t, 20*time.Second, "the seed lab over TCP to be ready", func() bool {
+		clk.Advance(100 * time.Millisecond)
+		return l.Counts().Ready
+	})
+	c := l.Counts()
+	if c.BGPSessions == 0 || c.BGPEstablished != c.BGPSessions {
+		t.Fatalf("sessions: %+v", c)
+	}
+	sessions := map[netip.Addr]int{} // sessions each lab address ends
+	for _, bs := range l.bgpSessions {
+		sessions[bs.aKey]++
+		sessions[bs.bKey]++
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Sessions that came up while New ran were read before the count
+	// began: an address may have received fewer, never more.
+	for a, n := range opens {
+		if n > sessions[a] {
+			t.Errorf("%v received %d OPENs for its %d sessions, want one each", a, n, sessions[a])
+		}
+	}
 }
