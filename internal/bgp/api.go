@@ -176,7 +176,7 @@ func (s *Speaker) Originate(f Family, k RouteKey, label uint32, attrs Attrs) err
 	k.Prefix = k.Prefix.Masked()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tables[f].set(s, k, &Path{attrs: Intern(attrs), label: label})
+	s.tables[f].set(s, k, Path{attrs: Intern(attrs), label: label})
 	s.afterEvent()
 	return nil
 }
@@ -250,7 +250,7 @@ func (s *Speaker) originateLocked(t *table, k RouteKey, label uint32, attrs Attr
 			return // as it is: no decision, no update
 		}
 	}
-	t.set(s, k, &Path{attrs: Intern(attrs), label: label})
+	t.set(s, k, Path{attrs: Intern(attrs), label: label})
 }
 
 // UpdateOriginations changes some of the routes of family f the speaker

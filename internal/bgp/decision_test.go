@@ -63,19 +63,19 @@ func TestDecisionProcess(t *testing.T) {
 	unreach := path(ibgpLow, Attrs{NextHop: addr("10.9.9.9"), LocalPref: 1000, HasLocalPref: true})
 	reach := path(ibgpHigh, Attrs{})
 	s.mu.Lock()
-	tab.set(s, k, unreach)
+	tab.set(s, k, *unreach)
 	if tab.dests.at(k).best != nil {
 		t.Error("path with unreachable next hop selected")
 	}
-	tab.set(s, k, reach)
-	if tab.dests.at(k).best != reach {
+	tab.set(s, k, *reach)
+	if b := tab.dests.at(k).best; b == nil || *b != *reach {
 		t.Error("reachable path not selected")
 	}
 	s.mu.Unlock()
 	// The next hop becomes reachable: Reresolve brings the better path in.
 	costs[addr("10.9.9.9")] = 1
 	s.Reresolve()
-	if tab.dests.at(k).best != unreach {
+	if b := tab.dests.at(k).best; b == nil || *b != *unreach {
 		t.Error("Reresolve did not select the newly reachable path")
 	}
 }

@@ -47,7 +47,7 @@ func newTable(f Family) *table { return &table{family: f} }
 // set installs path as peer's (or the local) path for k and reruns the
 // decision process for k. It reports whether the source had no path for
 // k before.
-func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
+func (t *table) set(s *Speaker, k RouteKey, np Path) bool {
 	d := t.dests.at(k)
 	if d == nil {
 		d = &dest{}
@@ -55,14 +55,24 @@ func (t *table) set(s *Speaker, k RouteKey, path *Path) bool {
 		t.dests.set(k, d)
 	}
 	replaced := false
+	var path *Path
 	for i, q := range d.paths {
-		if q.peer == path.peer {
+		if q.peer == np.peer {
+			// The same attributes and label again, in the same session:
+			// nothing changes. Taken as new, the path would be decided
+			// again and, were it the best, sent on to every peer again
+			// (FRR's bgp_update drops such a duplicate too).
+			if *q == np {
+				return false
+			}
+			path = &np
 			d.paths[i] = path
 			replaced = true
 			break
 		}
 	}
 	if !replaced {
+		path = &np
 		d.paths = append(d.paths, path)
 	}
 	if path.peer == nil && !replaced {

@@ -160,7 +160,7 @@ func (s *Speaker) syncLocalRTC() {
 	}
 	for k := range want {
 		if !s.rtcOut[k] {
-			t.set(s, k, &Path{attrs: Intern(Attrs{Origin: OriginIGP})})
+			t.set(s, k, Path{attrs: Intern(Attrs{Origin: OriginIGP})})
 			s.rtcOut[k] = true
 		}
 	}

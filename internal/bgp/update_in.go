@@ -321,7 +321,7 @@ func (ss *session) announceKey(f Family, k RouteKey, label uint32, h AttrHandle)
 		p.refuse(f, k)
 		return
 	}
-	if p.s.tables[f].set(p.s, k, &Path{attrs: h, peer: p, label: label, gen: p.gen}) {
+	if p.s.tables[f].set(p.s, k, Path{attrs: h, peer: p, label: label, gen: p.gen}) {
 		p.received[f]++
 	}
 }
