@@ -33,9 +33,7 @@ func TestAPeerToldToWaitLetsTheOtherEndConnect(t *testing.T) {
 		ba.DialAfter = time.Second
 	})
 	l.run(10 * time.Millisecond)
-	if l.state("a", "b") != Established || l.state("b", "a") != Established {
-		t.Fatalf("a-b %v, b-a %v after 10 ms, want Established", l.state("a", "b"), l.state("b", "a"))
-	}
+	l.wantEstablished("a", "b", "after 10 ms")
 	l.run(2 * time.Second) // past b's wait: it finds the session up
 	if n := dials.Load(); n != 1 {
 		t.Errorf("%d connections dialled, want 1", n)
@@ -61,9 +59,7 @@ func TestAPeerToldToWaitDialsWhenNothingCame(t *testing.T) {
 		t.Fatalf("b-a %v before its wait is over, want Active", st)
 	}
 	l.run(20 * time.Millisecond)
-	if l.state("a", "b") != Established || l.state("b", "a") != Established {
-		t.Fatalf("a-b %v, b-a %v once b's wait is over, want Established", l.state("a", "b"), l.state("b", "a"))
-	}
+	l.wantEstablished("a", "b", "once b's wait is over")
 }
 
 // TestARestartingSpeakerDialsAtOnce: a restarted speaker's peer may still
@@ -78,7 +74,5 @@ func TestARestartingSpeakerDialsAtOnce(t *testing.T) {
 		ba.DialAfter = time.Second
 	})
 	l.run(10 * time.Millisecond)
-	if l.state("a", "b") != Established || l.state("b", "a") != Established {
-		t.Fatalf("a-b %v, b-a %v after 10 ms, want Established", l.state("a", "b"), l.state("b", "a"))
-	}
+	l.wantEstablished("a", "b", "after 10 ms")
 }

@@ -89,6 +89,15 @@ func (l *lab) state(a, b string) State {
 
 func (l *lab) routes(name string, f Family) []Route { return l.sp[name].Routes(f) }
 
+// wantEstablished fails the test unless the a-b session is Established
+// at both ends; when says at what point.
+func (l *lab) wantEstablished(a, b, when string) {
+	l.t.Helper()
+	if l.state(a, b) != Established || l.state(b, a) != Established {
+		l.t.Fatalf("%s-%s %v, %s-%s %v %s, want Established", a, b, l.state(a, b), b, a, l.state(b, a), when)
+	}
+}
+
 func vpnKey(t *testing.T, rd, prefix string) RouteKey {
 	t.Helper()
 	r, err := ParseRD(rd)

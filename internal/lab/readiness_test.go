@@ -6,10 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/intercloud/intercloud/internal/clock"
 	"github.com/intercloud/intercloud/internal/router"
 	"github.com/intercloud/intercloud/internal/testpeer"
-	"github.com/intercloud/intercloud/internal/topology"
 )
 
 // TestReadyWaitsForBGPStillInFlightOverTCP plays a slow machine: pe1's
@@ -18,16 +16,7 @@ import (
 // lab is not ready until they are handled; once it says ready, ce1
 // reaches ce2 at once (`up` then `ping` with nothing in between).
 func TestReadyWaitsForBGPStillInFlightOverTCP(t *testing.T) {
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: testpeer.LabPort(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
+	l, clk := newTCPSeedLab(t, testpeer.LabPort(t))
 	pe1 := mustTCP(t, l, "pe1")
 	gate := make(chan struct{})
 	var once sync.Once

@@ -24,23 +24,31 @@ import (
 // sessions come up in wall time.
 func tcpSeedLab(t *testing.T) (*Lab, *clock.Virtual, uint16) {
 	t.Helper()
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
 	port := testpeer.LabPort(t)
-	clk := clock.NewVirtual(epoch)
-	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: port})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
+	l, clk := newTCPSeedLab(t, port)
 	l.Start()
 	advanceUntil(t, clk, 20*time.Second, "the seed lab over TCP to be ready", func() bool {
 		c := l.Counts()
 		return c.Ready
 	})
 	return l, clk, port
+}
+
+// newTCPSeedLab builds the seed lab with its BGP over TCP on port, not
+// yet started, and closes it when the test ends.
+func newTCPSeedLab(t *testing.T, port uint16) (*Lab, *clock.Virtual) {
+	t.Helper()
+	m, err := topology.LoadSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewVirtual(epoch)
+	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l, clk
 }
 
 // TestBGPOverTCP runs the seed lab's BGP over TCP: every session is
@@ -153,16 +161,7 @@ func TestTsharkDecodesLabBGP(t *testing.T) {
 		return strings.Contains(out.String(), "\n")
 	})
 
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: port})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
+	l, clk := newTCPSeedLab(t, port)
 	l.Start()
 	advanceUntil(t, clk, 20*time.Second, "the seed lab over TCP to be ready", func() bool { return l.Counts().Ready })
 
@@ -234,16 +233,7 @@ func sitesRoute(l *Lab, a, b string) bool {
 // seed lab over TCP is one connection, one OPEN each way, even on a
 // clock running well ahead of the wall's.
 func TestEachLabSessionOpensOneConnection(t *testing.T) {
-	m, err := topology.LoadSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewVirtual(epoch)
-	l, err := New(m, Options{Clock: clk, BGPTransport: "tcp", BGPPort: testpeer.LabPort(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.Close)
+	l, clk := newTCPSeedLab(t, testpeer.LabPort(t))
 	var mu sync.Mutex
 	opens := map[netip.Addr]int{} // OPENs each lab address received
 	countOpens := func(to netip.AddrPort, msg []byte) {
