@@ -297,18 +297,20 @@ func (l *Lab) ensureSpeaker(n *Node) error {
 	return nil
 }
 
-// firstDialWait is how long a session's B end (a reflector, to its
-// clients) first waits for its A end, configured in the same breath, to
-// connect: both dialling at once would open two connections, one for
-// collision resolution to drop. It is lab time, and generous, for the
-// A end's connection spends wall time in sockets and goroutines while
-// a large lab's clock runs ahead; A retries on the same schedule as B
-// would, so B's own dial only matters if A's never come.
+// firstDialWait is how long a session's B end (a reflector to its
+// clients, a CE to its PE) first waits for its A end, configured in the
+// same breath, to connect: both dialling at once would open two
+// connections, one for collision resolution to drop. It is lab time, and
+// generous, for the A end's connection spends wall time in sockets and
+// goroutines while a large lab's clock runs ahead; A retries on the
+// same schedule as B would, so B's own dial only matters if A's never
+// come.
 const firstDialWait = 2 * time.Second
 
 // startBGP adds every session's peers and the CEs' originated routes: the
-// speakers start dialling at once, and the sessions come up as soon as
-// their ends route to each other (on a virtual clock, once it runs).
+// A ends start dialling at once (the B ends wait for them, firstDialWait),
+// and the sessions come up as soon as their ends route to each other (on
+// a virtual clock, once it runs).
 func (l *Lab) startBGP() error {
 	for _, n := range l.order {
 		if n.bgp == nil {
