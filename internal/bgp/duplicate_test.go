@@ -61,3 +61,21 @@ func TestADuplicateRouteChangesNothing(t *testing.T) {
 		t.Errorf("changes told b's owner %v and c's %v, want none", l.changes["b"], l.changes["c"])
 	}
 }
+
+// TestADuplicateCostsNoAllocation: a duplicate is dropped before the
+// table allocates the path it would have kept.
+func TestADuplicateCostsNoAllocation(t *testing.T) {
+	k := RouteKey{Prefix: netip.MustParsePrefix("10.1.0.0/16")}
+	l := newLab(t)
+	a := l.speaker("a", "10.0.0.1", 65001, nil)
+	if err := a.Originate(IPv4Unicast, k, 0, Attrs{NextHop: addr("10.0.0.1")}); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tab := a.tables[IPv4Unicast]
+	again := *tab.dests.at(k).localPath()
+	if n := testing.AllocsPerRun(100, func() { tab.set(a, k, again) }); n != 0 {
+		t.Errorf("a duplicate allocated %v times, want 0", n)
+	}
+}

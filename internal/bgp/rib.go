@@ -44,9 +44,10 @@ type table struct {
 
 func newTable(f Family) *table { return &table{family: f} }
 
-// set installs path as peer's (or the local) path for k and reruns the
-// decision process for k. It reports whether the source had no path for
-// k before.
+// set installs np as its source's path for k (the peer's, or the local
+// one) and reruns the decision process for k, unless np duplicates the
+// source's path there. It reports whether the source had no path for k
+// before.
 func (t *table) set(s *Speaker, k RouteKey, np Path) bool {
 	d := t.dests.at(k)
 	if d == nil {
@@ -54,25 +55,20 @@ func (t *table) set(s *Speaker, k RouteKey, np Path) bool {
 		d.paths = d.few[:0]
 		t.dests.set(k, d)
 	}
-	replaced := false
-	var path *Path
-	for i, q := range d.paths {
-		if q.peer == np.peer {
-			// The same attributes and label again, in the same session:
-			// nothing changes. Taken as new, the path would be decided
-			// again and, were it the best, sent on to every peer again
-			// (FRR's bgp_update drops such a duplicate too).
-			if *q == np {
-				return false
-			}
-			path = &np
-			d.paths[i] = path
-			replaced = true
-			break
-		}
+	i := slices.IndexFunc(d.paths, func(q *Path) bool { return q.peer == np.peer })
+	// The same attributes and label again, in the same session: nothing
+	// changes. Taken as new, the path would be decided again and, were
+	// it the best, sent on to every peer again (FRR's bgp_update drops
+	// such a duplicate too).
+	if i >= 0 && *d.paths[i] == np {
+		return false
 	}
-	if !replaced {
-		path = &np
+	path := new(Path) // np itself stays on the stack: a duplicate costs nothing
+	*path = np
+	replaced := i >= 0
+	if replaced {
+		d.paths[i] = path
+	} else {
 		d.paths = append(d.paths, path)
 	}
 	if path.peer == nil && !replaced {
