@@ -231,7 +231,7 @@ func sitesRoute(l *Lab, a, b string) bool {
 // cross and collision resolution would drop one after both had sent an
 // OPEN. The B end waits for A's connection, so every session of the
 // seed lab over TCP is one connection, one OPEN each way, even on a
-// clock running well ahead of the wall's.
+// clock running ahead of the wall's.
 func TestEachLabSessionOpensOneConnection(t *testing.T) {
 	l, clk := newTCPSeedLab(t, testpeer.LabPort(t))
 	var mu sync.Mutex
@@ -245,10 +245,10 @@ func TestEachLabSessionOpensOneConnection(t *testing.T) {
 	}
 	l.tcp.beforeHandle.Store(&countOpens)
 	l.Start()
-	// The clock runs ten times the wall's, as a large lab's may while it
-	// comes up: timers of both ends fire in the same step.
+	// The clock runs twice the wall's, as a large lab's may while it
+	// comes up (WaitFor polls every 10 ms).
 	testpeer.WaitFor(t, 20*time.Second, "the seed lab over TCP to be ready", func() bool {
-		clk.Advance(100 * time.Millisecond)
+		clk.Advance(20 * time.Millisecond)
 		return l.Counts().Ready
 	})
 	c := l.Counts()
