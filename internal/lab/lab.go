@@ -140,6 +140,9 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 		l.own(n.Loopback.Addr(), n.Name, n.Space)
 	}
 	l.progress(fmt.Sprintf("building %d links", len(m.Links)))
+	// Each router gets its ports in one call, which computes its routes
+	// once rather than once a port.
+	ports := make(map[*Node][]router.PortAttachment, len(l.order))
 	for _, ml := range m.Links {
 		link, err := dataplane.NewLink(l.clk, dataplane.Config{
 			Name:  ml.A.Node + "-" + ml.B.Node,
@@ -158,10 +161,16 @@ func New(m *topology.Model, opts Options) (*Lab, error) {
 			}
 			n := l.nodes[ep.Node]
 			ifc := ifaceNamed(n.Model, ep.Interface)
-			if err := n.Router.AttachPort(ifc.Name, ifc.Addr, port, ifc.VRF); err != nil {
-				return nil, err
-			}
+			ports[n] = append(ports[n], router.PortAttachment{Name: ifc.Name, Addr: ifc.Addr, Port: port, VRF: ifc.VRF})
 			l.own(ep.Addr, ep.Node, ml.Space)
+		}
+	}
+	for _, n := range l.order {
+		if len(ports[n]) == 0 {
+			continue
+		}
+		if err := n.Router.AttachPorts(ports[n]); err != nil {
+			return nil, err
 		}
 	}
 	if err := l.edgeRoutes(); err != nil {

@@ -151,39 +151,69 @@ func New(cfg Config) (*Router, error) {
 // router takes over the port's frame and carrier handlers. Do not call it
 // with the control lock held (from Do or a protocol callback).
 func (r *Router) AttachPort(name string, addr netip.Prefix, port *dataplane.Port, vrf string) error {
-	switch {
-	case port == nil:
-		return fmt.Errorf("router %s: interface %s: no port", r.name, name)
-	case name == "" || name == loopbackName || strings.HasPrefix(name, vrfIfacePrefix):
-		return fmt.Errorf("router %s: interface name %q is reserved", r.name, name)
-	case addr.IsValid() && !addr.Addr().Is4():
-		return fmt.Errorf("router %s: interface %s: address %v is not IPv4", r.name, name, addr)
+	return r.AttachPorts([]PortAttachment{{Name: name, Addr: addr, Port: port, VRF: vrf}})
+}
+
+// PortAttachment is one interface for AttachPorts.
+type PortAttachment struct {
+	Name string
+	Addr netip.Prefix // its prefix length is the link's
+	Port *dataplane.Port
+	VRF  string // "" is the default table
+}
+
+// AttachPorts adds interfaces as AttachPort does, and recomputes the
+// routes once for them all: a lab attaching a core router's dozens of
+// ports one at a time recomputed its table as often. Either every
+// interface is added or, on an error, none.
+func (r *Router) AttachPorts(ps []PortAttachment) error {
+	seen := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		switch {
+		case p.Port == nil:
+			return fmt.Errorf("router %s: interface %s: no port", r.name, p.Name)
+		case p.Name == "" || p.Name == loopbackName || strings.HasPrefix(p.Name, vrfIfacePrefix):
+			return fmt.Errorf("router %s: interface name %q is reserved", r.name, p.Name)
+		case p.Addr.IsValid() && !p.Addr.Addr().Is4():
+			return fmt.Errorf("router %s: interface %s: address %v is not IPv4", r.name, p.Name, p.Addr)
+		case seen[p.Name]:
+			return fmt.Errorf("router %s: interface %s attached twice", r.name, p.Name)
+		}
+		seen[p.Name] = true
 	}
 	r.ctl.Lock()
 	defer r.ctl.Unlock()
-	if r.byName[name] != nil {
-		return fmt.Errorf("router %s: interface %s already attached", r.name, name)
+	for _, p := range ps {
+		if r.byName[p.Name] != nil {
+			return fmt.Errorf("router %s: interface %s already attached", r.name, p.Name)
+		}
 	}
-	ifc := &iface{
-		r:      r,
-		name:   name,
-		addr:   addr,
-		port:   port,
-		vrf:    vrf,
-		vrfIdx: r.rib.vrfIndex(vrf),
-		mac:    InterfaceMAC(r.name, name),
-		peer:   r.topoPeer(name),
+	added := make([]*iface, 0, len(ps))
+	for _, p := range ps {
+		ifc := &iface{
+			r:      r,
+			name:   p.Name,
+			addr:   p.Addr,
+			port:   p.Port,
+			vrf:    p.VRF,
+			vrfIdx: r.rib.vrfIndex(p.VRF),
+			mac:    InterfaceMAC(r.name, p.Name),
+			peer:   r.topoPeer(p.Name),
+		}
+		ifc.up.Store(p.Port.Link().Up())
+		r.fabric.register(ifc)
+		r.ifMu.Lock()
+		r.ifaces = append(r.ifaces, ifc)
+		r.byName[p.Name] = ifc
+		r.ifMu.Unlock()
+		p.Port.SetHandler(func(f *packet.Frame) { r.receive(ifc, f) })
+		p.Port.SetCarrierHandler(func(up bool) { r.carrier(ifc, up) })
+		added = append(added, ifc)
 	}
-	ifc.up.Store(port.Link().Up())
-	r.fabric.register(ifc)
-	r.ifMu.Lock()
-	r.ifaces = append(r.ifaces, ifc)
-	r.byName[name] = ifc
-	r.ifMu.Unlock()
-	port.SetHandler(func(f *packet.Frame) { r.receive(ifc, f) })
-	port.SetCarrierHandler(func(up bool) { r.carrier(ifc, up) })
 	r.rib.recompute(changeAll)
-	r.notifyInterface(ifc)
+	for _, ifc := range added {
+		r.notifyInterface(ifc)
+	}
 	return nil
 }
 
