@@ -102,6 +102,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	big := len(m.Nodes) > 200
 	heapConverged := lab.PrepareHeap(m)
+	if cfg.GNMIAddr != "" {
+		gnmi.UnzipSchemaAhead() // while the lab is built
+	}
 	// The lab runs on a virtual clock: bring-up advances it as fast as the
 	// CPU allows (no traffic exists yet), then it is paced to the wall
 	// clock, so an overloaded machine slows lab time instead of making
@@ -189,12 +192,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if !onLoopback(gln.Addr()) {
 			fmt.Fprintf(errw, "warning: gNMI on %s is reachable from other machines, without TLS: the token it asks for crosses the network in clear\n", gln.Addr())
 		}
-		gs, err := gnmi.New(l, tok)
-		if err != nil {
-			gln.Close()
-			ln.Close()
-			return err
-		}
+		gs := gnmi.New(l, tok)
 		go gs.Serve(gln)
 		defer gs.Stop()
 		gnmiAddr = gln.Addr().String()

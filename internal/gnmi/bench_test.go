@@ -40,10 +40,7 @@ func BenchmarkGetAFT100k(b *testing.B) {
 	}
 	vrf := injectVRFRoutes(b, l, routes)
 
-	s, err := New(l, testToken)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := New(l, testToken)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

@@ -9,8 +9,11 @@ package gnmi
 // nothing for those subtrees. The roots of modules the served ones only
 // import (ACLs, QoS, routing policy...) are excluded. The output is
 // committed; ygot's gzipped schema inside it (ySchema) differs in bytes
-// from one run to the next, the types do not.
+// from one run to the next, the types do not. sed then makes the schema
+// unzip at first use (oc.SchemaTree, oc/schema.go) instead of in the
+// package's init, which every intercloud command ran.
 //go:generate go run github.com/openconfig/ygot/generator@v0.36.0 -path=yang -output_file=oc/oc.go -package_name=oc -generate_fakeroot -fakeroot_name=device -compress_paths=false -exclude_state=false -shorten_enum_leaf_names -typedef_enum_with_defmod -enum_suffix_for_simple_union_enums -generate_simple_unions -generate_append -generate_getters -generate_leaf_getters -include_model_data -exclude_modules=ietf-interfaces,openconfig-acl,openconfig-bfd,openconfig-platform,openconfig-defined-sets,openconfig-keychain,openconfig-qos,openconfig-routing-policy yang/openconfig/release/models/interfaces/openconfig-interfaces.yang yang/openconfig/release/models/network-instance/openconfig-network-instance.yang yang/openconfig/release/models/aft/openconfig-aft-network-instance.yang yang/openconfig/third_party/ietf/iana-if-type.yang yang/intercloud-augments.yang yang/intercloud-deviations.yang
+//go:generate sed -i -e "s/\\bSchemaTree\\[/SchemaTree()[/g" -e "/^\\tSchemaTree map\\[string\\]\\*yang\\.Entry$/d" -e "/^func init() {$/,/^}$/{/^\\tvar err error$/d;/^\\tif SchemaTree, err = UnzipSchema(); err != nil {$/,/^\\t}$/d}" oc/oc.go
 //go:generate gofmt -w oc/oc.go
 
 // excludedModules are gen.go's -exclude_modules but ietf-interfaces: the

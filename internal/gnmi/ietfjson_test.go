@@ -81,7 +81,7 @@ func TestIETFJSONIsYgotsForEveryPathOfTheSeedLab(t *testing.T) {
 	for _, n := range l.Nodes() {
 		for _, dt := range types {
 			d, _ := s.snapshot(n, everything)
-			if err := keepOnly(s.schema, d, dt); err != nil {
+			if err := keepOnly(s.schema(), d, dt); err != nil {
 				t.Fatal(err)
 			}
 			if dt == gpb.GetRequest_STATE {

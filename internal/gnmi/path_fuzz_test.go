@@ -40,14 +40,10 @@ func FuzzPathFromElementStrings(f *testing.F) {
 		"network-instances/network-instance/protocols/protocol[identifier=BGP][name=BGP]/bgp", "network-instances/network-instance[name=x]/afts/mpls/label-entry[label=16001]", "interfaces/interface[name=a]b]/state", "interfaces//interface", "*/...", "interfaces/interface[name=\\]]"} {
 		f.Add(s)
 	}
-	sch, err := oc.Schema()
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv := &Server{schema: sch.RootSchema()}
+	srv := &Server{}
 	full := fuzzDevice()
 	configOnly := fuzzDevice()
-	if err := keepOnly(srv.schema, configOnly, gpb.GetRequest_CONFIG); err != nil {
+	if err := keepOnly(srv.schema(), configOnly, gpb.GetRequest_CONFIG); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -58,7 +54,7 @@ func FuzzPathFromElementStrings(f *testing.F) {
 			}
 			return
 		}
-		if err := checkPath(srv.schema, p, codes.InvalidArgument); err != nil {
+		if err := checkPath(srv.schema(), p, codes.InvalidArgument); err != nil {
 			if status.Code(err) != codes.InvalidArgument {
 				t.Fatalf("%q: %v, want INVALID_ARGUMENT", s, err)
 			}

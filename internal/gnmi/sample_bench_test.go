@@ -92,10 +92,7 @@ func runSampled(b *testing.B, m *topology.Model, subscribed bool) sampleRun {
 		b.Fatal(err)
 	}
 	defer l.Close()
-	s, err := New(l, testToken)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := New(l, testToken)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

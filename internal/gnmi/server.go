@@ -68,29 +68,25 @@ func servedModels() []*gpb.ModelData {
 // Server answers gNMI requests about the routers of one lab.
 type Server struct {
 	gpb.UnimplementedGNMIServer
-	lab    *lab.Lab
-	token  string
-	schema *yang.Entry
-	grpc   *grpc.Server
-	admin  *adminState
-	setMu  sync.Mutex // one Set at a time: each is all or nothing
+	lab   *lab.Lab
+	token string
+	grpc  *grpc.Server
+	admin *adminState
+	setMu sync.Mutex // one Set at a time: each is all or nothing
 }
+
+// UnzipSchemaAhead unzips the schema the server answers from on another
+// goroutine, so that the first request need not wait for it.
+func UnzipSchemaAhead() { go oc.SchemaTree() }
 
 // New returns a server for l. Every RPC must carry token, as gRPC
 // metadata "password" (gnmi_cli -with_user_pass, gnmic -p; any username)
 // or "authorization: Bearer TOKEN"; an empty token turns the check off.
-func New(l *lab.Lab, token string) (*Server, error) {
-	// The schema the generated package unzipped as it initialised, read
-	// only here as there: oc.Schema would unzip it again, some 20 ms of
-	// a lab's start.
-	root := oc.SchemaTree["Device"]
-	if root == nil {
-		return nil, fmt.Errorf("gnmi: the generated schema has no root")
-	}
-	s := &Server{lab: l, token: token, schema: root, admin: newAdminState()}
+func New(l *lab.Lab, token string) *Server {
+	s := &Server{lab: l, token: token, admin: newAdminState()}
 	s.grpc = grpc.NewServer(grpc.UnaryInterceptor(s.unaryAuth), grpc.StreamInterceptor(s.streamAuth))
 	gpb.RegisterGNMIServer(s.grpc, s)
-	return s, nil
+	return s
 }
 
 // Serve answers on ln until Stop.
@@ -98,6 +94,12 @@ func (s *Server) Serve(ln net.Listener) error { return s.grpc.Serve(ln) }
 
 // Stop closes the listener and every stream at once.
 func (s *Server) Stop() { s.grpc.Stop() }
+
+// schema is the root of the schema the server answers from: the
+// generated package's own copy, read only here as there, unzipped at the
+// first request that needs it (or ahead, UnzipSchemaAhead), not when a
+// lab starts.
+func (s *Server) schema() *yang.Entry { return oc.SchemaTree()["Device"] }
 
 func (s *Server) unaryAuth(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	if err := s.authorize(ctx); err != nil {
@@ -193,13 +195,13 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 		if err != nil {
 			return nil, fieldError(err, fmt.Sprintf("path[%d]", i), nil)
 		}
-		if err := checkPath(s.schema, full, codes.InvalidArgument); err != nil {
+		if err := checkPath(s.schema(), full, codes.InvalidArgument); err != nil {
 			return nil, fieldError(err, fmt.Sprintf("path[%d]", i), full)
 		}
 		fulls = append(fulls, full)
 	}
 	d, ts := s.snapshot(n, fulls)
-	if err := keepOnly(s.schema, d, req.GetType()); err != nil {
+	if err := keepOnly(s.schema(), d, req.GetType()); err != nil {
 		return nil, status.Errorf(codes.Internal, "pruning to %v: %v", req.GetType(), err)
 	}
 	prefix := &gpb.Path{Target: req.GetPrefix().GetTarget()}
@@ -220,7 +222,7 @@ func (s *Server) Get(_ context.Context, req *gpb.GetRequest) (*gpb.GetResponse, 
 
 // answer renders what d holds at the checked path p; none is no update.
 func (s *Server) answer(d *oc.Device, p *gpb.Path, enc gpb.Encoding) ([]*gpb.Update, error) {
-	found, err := ytypes.GetNode(s.schema, d, p, &ytypes.GetHandleWildcards{}, &ytypes.GetPartialKeyMatch{})
+	found, err := ytypes.GetNode(s.schema(), d, p, &ytypes.GetHandleWildcards{}, &ytypes.GetPartialKeyMatch{})
 	if err != nil {
 		return nil, nil // an absent list entry
 	}

@@ -55,10 +55,7 @@ func seedServerOn(t *testing.T, paced bool) (*lab.Lab, *clock.Virtual, *Server, 
 	if paced {
 		go clock.Pace(ctx, clk, time.Millisecond)
 	}
-	s, err := New(l, testToken)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := New(l, testToken)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -156,10 +156,10 @@ func (s *Server) setPath(prefix, p *gpb.Path) (*gpb.Path, error) {
 	if err != nil {
 		return p, err
 	}
-	if err := checkPath(s.schema, full, codes.NotFound); err != nil {
+	if err := checkPath(s.schema(), full, codes.NotFound); err != nil {
 		return full, err
 	}
-	if e := schemaEntry(s.schema, full); e != nil && e.ReadOnly() {
+	if e := schemaEntry(s.schema(), full); e != nil && e.ReadOnly() {
 		return full, status.Errorf(codes.InvalidArgument, "path %s is state (config false): it cannot be set", pathString(full))
 	}
 	return full, nil
@@ -200,7 +200,7 @@ func (s *Server) writeChangesAt(n *lab.Node, full *gpb.Path, u *gpb.Update, repl
 		return nil, status.Errorf(codes.InvalidArgument, "path %s: no value", pathString(full))
 	}
 	d := &oc.Device{}
-	if err := ytypes.SetNode(s.schema, d, full, u.GetVal(), &ytypes.InitMissingElements{}); err != nil {
+	if err := ytypes.SetNode(s.schema(), d, full, u.GetVal(), &ytypes.InitMissingElements{}); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "path %s: the value does not fit the schema: %v", pathString(full), err)
 	}
 	if err := d.ΛValidate(&ytypes.LeafrefOptions{IgnoreMissingData: true}); err != nil {

@@ -100,7 +100,7 @@ func (s *Server) Subscribe(stream gpb.GNMI_SubscribeServer) error {
 		if err != nil {
 			return fieldError(err, field, nil)
 		}
-		if err := checkPath(s.schema, full, codes.InvalidArgument); err != nil {
+		if err := checkPath(s.schema(), full, codes.InvalidArgument); err != nil {
 			return fieldError(err, field, full)
 		}
 		sc := &subscription{path: full, mode: sub.GetMode(), interval: time.Duration(sub.GetSampleInterval()), redund: sub.GetSuppressRedundant()}

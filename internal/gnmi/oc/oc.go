@@ -82,16 +82,11 @@ type UnionUnsupported struct {
 }
 
 var (
-	SchemaTree map[string]*yang.Entry
 	ΛEnumTypes map[string][]reflect.Type
 )
 
 func init() {
-	var err error
 	initΛEnumTypes()
-	if SchemaTree, err = UnzipSchema(); err != nil {
-		panic("schema error: " + err.Error())
-	}
 }
 
 // Schema returns the details of the generated schema.
@@ -127,7 +122,7 @@ func UnzipSchema() (map[string]*yang.Entry, error) {
 // thrown for unknown fields in the input JSON.
 func Unmarshal(data []byte, destStruct ygot.GoStruct, opts ...ytypes.UnmarshalOpt) error {
 	tn := reflect.TypeOf(destStruct).Elem().Name()
-	schema, ok := SchemaTree[tn]
+	schema, ok := SchemaTree()[tn]
 	if !ok {
 		return fmt.Errorf("could not find schema for type %s", tn)
 	}
@@ -520,7 +515,7 @@ func (t *Device) GetNetworkInstances() *OpenconfigNetworkInstance_NetworkInstanc
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *Device) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["Device"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["Device"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -652,7 +647,7 @@ func (t *OpenconfigInterfaces_Interfaces) AppendInterface(v *OpenconfigInterface
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -798,7 +793,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface) ΛListKeyMap() (map[string]i
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -951,7 +946,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Config) GetType() E_IETFInter
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -1027,7 +1022,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Impairment) GetState() *Openc
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Impairment) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Impairment"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Impairment"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -1129,7 +1124,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Impairment_Config) GetRate() 
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Impairment_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Impairment_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Impairment_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -1231,7 +1226,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Impairment_State) GetRate() u
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Impairment_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Impairment_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Impairment_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -1524,7 +1519,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_State) GetType() E_IETFInterf
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -1966,7 +1961,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_State_Counters) GetTrimPkts()
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_State_Counters) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_State_Counters"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_State_Counters"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -2100,7 +2095,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces) AppendSubinter
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -2225,7 +2220,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface) �
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -2311,7 +2306,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Co
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -2553,7 +2548,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_St
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -2894,7 +2889,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_St
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_State_Counters) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_State_Counters"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_State_Counters"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3033,7 +3028,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3085,7 +3080,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3196,7 +3191,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3282,7 +3277,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3368,7 +3363,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_EgressMapping_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3445,7 +3440,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3531,7 +3526,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3617,7 +3612,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_IngressMapping_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3841,7 +3836,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3918,7 +3913,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -3995,7 +3990,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4064,7 +4059,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4133,7 +4128,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerList_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4210,7 +4205,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4313,7 +4308,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4416,7 +4411,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerOuterRange_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4493,7 +4488,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4579,7 +4574,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4665,7 +4660,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedInnerRange_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4742,7 +4737,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4811,7 +4806,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4880,7 +4875,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterList_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -4957,7 +4952,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5043,7 +5038,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5129,7 +5124,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTaggedOuterRange_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5198,7 +5193,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5267,7 +5262,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_DoubleTagged_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5344,7 +5339,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5421,7 +5416,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5473,7 +5468,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5525,7 +5520,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedList_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5602,7 +5597,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5671,7 +5666,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5740,7 +5735,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTaggedRange_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5792,7 +5787,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5844,7 +5839,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_Match_SingleTagged_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -5896,7 +5891,7 @@ func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vl
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigInterfaces_Interfaces_Interface_Subinterfaces_Subinterface_Vlan_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6064,7 +6059,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances) AppendNetworkInstance(v *Op
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6273,7 +6268,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance) ΛListKeyMa
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6391,7 +6386,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts) GetNex
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6526,7 +6521,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Uni
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6610,7 +6605,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Uni
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6781,7 +6776,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Uni
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Ipv4Unicast_Ipv4Entry_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6911,7 +6906,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls) A
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -6992,7 +6987,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_La
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -7178,7 +7173,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_La
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_Mpls_LabelEntry_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -7359,7 +7354,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -7464,7 +7459,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -7599,7 +7594,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -7683,7 +7678,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops_NextHop) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops_NextHop"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops_NextHop"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -7752,7 +7747,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops_NextHop_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops_NextHop_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_NextHops_NextHop_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -7889,7 +7884,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHopGroups_NextHopGroup_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8023,7 +8018,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8128,7 +8123,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8184,7 +8179,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_InterfaceRef) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_InterfaceRef"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_InterfaceRef"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8253,7 +8248,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_InterfaceRef_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_InterfaceRef_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_InterfaceRef_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8509,7 +8504,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHop
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Afts_NextHops_NextHop_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8677,7 +8672,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Config) GetT
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8811,7 +8806,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces) 
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -8916,7 +8911,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_I
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9053,7 +9048,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_I
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9190,7 +9185,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_I
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Interfaces_Interface_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9245,7 +9240,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn) GetSt
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9330,7 +9325,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn_State)
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_L3Vpn_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9385,7 +9380,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls) GetSig
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9462,7 +9457,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9518,7 +9513,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9690,7 +9685,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9817,7 +9812,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -9903,7 +9898,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10040,7 +10035,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_Ldp_Neighbors_Neighbor_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10117,7 +10112,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10248,7 +10243,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10329,7 +10324,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids_AdjacencySid) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids_AdjacencySid"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids_AdjacencySid"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10447,7 +10442,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids_AdjacencySid_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids_AdjacencySid_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_AdjacencySids_AdjacencySid_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10596,7 +10591,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10680,7 +10675,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids_PrefixSid) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids_PrefixSid"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids_PrefixSid"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10783,7 +10778,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_Signali
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids_PrefixSid_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids_PrefixSid_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Mpls_SignalingProtocols_SegmentRouting_PrefixSids_PrefixSid_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -10982,7 +10977,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols) A
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11169,7 +11164,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11267,7 +11262,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11344,7 +11339,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11413,7 +11408,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11516,7 +11511,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Global_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11651,7 +11646,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11777,7 +11772,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -11908,7 +11903,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -12010,7 +12005,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -12096,7 +12091,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -12220,7 +12215,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -12323,7 +12318,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_State_Prefixes) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_State_Prefixes"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_AfiSafis_AfiSafi_State_Prefixes"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -12562,7 +12557,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -12920,7 +12915,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Neighbors_Neighbor_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -12976,7 +12971,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13107,7 +13102,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13230,7 +13225,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13286,7 +13281,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13342,7 +13337,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13521,7 +13516,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13646,7 +13641,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13815,7 +13810,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_Ipv4Unicast_LocRib_Routes_Route_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13885,7 +13880,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -13941,7 +13936,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14131,7 +14126,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14278,7 +14273,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes_Route) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes_Route"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes_Route"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14430,7 +14425,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes_Route_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes_Route_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_L3VpnIpv4Unicast_LocRib_Routes_Route_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14496,7 +14491,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Bgp_Rib_AfiSafis_AfiSafi_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14599,7 +14594,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14676,7 +14671,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14807,7 +14802,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -14930,7 +14925,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -15016,7 +15011,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -15167,7 +15162,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -15293,7 +15288,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -15464,7 +15459,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -15599,7 +15594,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -15704,7 +15699,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -15773,7 +15768,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16012,7 +16007,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_Neighbors_Neighbor_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16183,7 +16178,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_Interfaces_Interface_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16235,7 +16230,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Areas_Area_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16346,7 +16341,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16466,7 +16461,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16586,7 +16581,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_Ospfv2_Global_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16689,7 +16684,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16824,7 +16819,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -16950,7 +16945,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -17036,7 +17031,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -17205,7 +17200,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -17310,7 +17305,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -17447,7 +17442,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop_Config) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop_Config"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop_Config"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -17648,7 +17643,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_NextHops_NextHop_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -17798,7 +17793,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Pr
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_Protocols_Protocol_StaticRoutes_Static_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
@@ -17968,7 +17963,7 @@ func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_State) GetTy
 
 // Validate validates s against the YANG schema corresponding to its type.
 func (t *OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_State) ΛValidate(opts ...ygot.ValidationOption) error {
-	if err := ytypes.Validate(SchemaTree["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_State"], t, opts...); err != nil {
+	if err := ytypes.Validate(SchemaTree()["OpenconfigNetworkInstance_NetworkInstances_NetworkInstance_State"], t, opts...); err != nil {
 		return err
 	}
 	return nil
