@@ -1,9 +1,11 @@
 package cloud
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -60,12 +62,31 @@ func (c *Controller) Start(ctx context.Context) error {
 		names = append(names, n)
 	}
 	c.mu.Unlock()
-	var first error
-	for _, n := range names {
-		if err := c.Apply(ctx, n); err != nil && first == nil {
-			first = err
-		}
+	// The clouds apply side by side, as their API calls may (each has
+	// its own turn in Apply): a lab of many clouds waits for its cores,
+	// not for their sum.
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	todo := make(chan string)
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for n := range todo {
+				if err := c.Apply(ctx, n); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+				}
+			}
+		})
 	}
+	for _, n := range names {
+		todo <- n
+	}
+	close(todo)
+	wg.Wait()
 	return first
 }
 
