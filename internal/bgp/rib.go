@@ -128,6 +128,14 @@ func (t *table) removePeer(s *Speaker, src *peer, match func(*Path) bool) int {
 	return n
 }
 
+// ownChange reports whether a best-path change from old to best at d
+// involved only local paths: the destination has no learned path, so
+// the change is what the owner originated or withdrew.
+func ownChange(old, best *Path, d *dest) bool {
+	return (old == nil || old.peer == nil) && (best == nil || best.peer == nil) &&
+		!slices.ContainsFunc(d.paths, func(p *Path) bool { return p.peer != nil })
+}
+
 // localPath is d's locally originated path, nil when it has none.
 func (d *dest) localPath() *Path {
 	for _, p := range d.paths {
@@ -181,7 +189,7 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 	}
 	// RTC routes steer what is sent, not what is forwarded: the owner is
 	// not told about them.
-	if t.family != RTC {
+	if t.family != RTC && !(s.cfg.LearnedChangesOnly && ownChange(old, best, d)) {
 		s.locRIBChanged = true
 		if s.cfg.TrackChanges {
 			s.tracked = append(s.tracked, FamilyKey{t.family, k})

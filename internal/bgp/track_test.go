@@ -77,3 +77,63 @@ func TestTrackedChangesNameEachDestinationThatMovedOnce(t *testing.T) {
 		t.Error("the refused VPN route was originated")
 	}
 }
+
+// A speaker with LearnedChangesOnly leaves its owner's own doing out:
+// originating, changing and withdrawing a route no peer sends is
+// neither tracked nor told, while a learned path arriving, changing
+// beneath the owner's own, or being uncovered by its withdrawal still is.
+func TestLearnedChangesOnlyLeavesOutWhatTheOwnerOriginatesAlone(t *testing.T) {
+	l := newLab(t)
+	told := 0
+	a := l.speaker("a", "10.0.0.1", 65000, func(c *Config) {
+		c.TrackChanges, c.LearnedChangesOnly = true, true
+		c.OnLocRIBChange = func() { told++ }
+	})
+	b := l.speaker("b", "10.0.0.2", 65000, nil)
+	l.peer("a", "b", nil)
+	l.run(time.Second)
+	own, shared := netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("10.2.0.0/16")
+	k := func(p netip.Prefix) FamilyKey { return FamilyKey{IPv4Unicast, RouteKey{Prefix: p}} }
+	originate := func(p netip.Prefix, med uint32) {
+		t.Helper()
+		o := Origination{Key: RouteKey{Prefix: p}, Attrs: Attrs{Origin: OriginIGP, MED: med, HasMED: true}}
+		if _, err := a.UpdateOriginations(IPv4Unicast, []Origination{o}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withdraw := func(p netip.Prefix) {
+		t.Helper()
+		if _, err := a.UpdateOriginations(IPv4Unicast, nil, []RouteKey{{Prefix: p}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.TakeChanges()
+	before := told
+	originate(own, 1)
+	originate(own, 2)
+	withdraw(own)
+	if got := a.TakeChanges(); got != nil || told != before {
+		t.Errorf("a's own route came, changed and went: changes %v, owner told %d times; want none", got, told-before)
+	}
+	// b sends shared: learned, so tracked.
+	if err := b.Originate(IPv4Unicast, RouteKey{Prefix: shared}, 0, Attrs{Origin: OriginIGP, NextHop: addr("10.0.0.2")}); err != nil {
+		t.Fatal(err)
+	}
+	l.run(time.Second)
+	if got := a.TakeChanges(); !slices.Equal(got, []FamilyKey{k(shared)}) || told == before {
+		t.Errorf("b's route arrived: changes %v, owner told %d times; want %v", got, told-before, k(shared))
+	}
+	// a's own path over b's, then withdrawn: both changes are tracked,
+	// b's path being there beneath.
+	originate(shared, 0)
+	if got := a.TakeChanges(); !slices.Equal(got, []FamilyKey{k(shared)}) {
+		t.Errorf("a's own path over b's: changes %v; want %v", got, k(shared))
+	}
+	withdraw(shared)
+	if got := a.TakeChanges(); !slices.Equal(got, []FamilyKey{k(shared)}) {
+		t.Errorf("a's own path withdrawn from over b's: changes %v; want %v", got, k(shared))
+	}
+	if p, ok := a.BestPath(IPv4Unicast, RouteKey{Prefix: shared}); !ok || p.Local {
+		t.Errorf("a's best path to %v = %+v, %v; want b's", shared, p, ok)
+	}
+}

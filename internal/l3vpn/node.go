@@ -157,6 +157,10 @@ func New(cfg Config) (*Node, error) {
 		sc.OnBestChange = n.splitBeside(n.changed(""))
 	} else {
 		sc.OnLocRIBChange = n.changed("")
+		// sync reads only learned best paths here (learnedVPNv4, the
+		// ASBR's and a site's learned routes): what it exports itself
+		// need not bring it back.
+		sc.LearnedChangesOnly = true
 	}
 	sc.OnRestartDone = n.restartDone("")
 	if cfg.ASBR {

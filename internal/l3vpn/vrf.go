@@ -81,6 +81,7 @@ func (n *Node) AddVRF(c VRFConfig) error {
 		sc.Resolver = v.res.Resolve
 		sc.OnLocRIBChange = n.changed(c.Name)
 		sc.TrackChanges = true
+		sc.LearnedChangesOnly = true // sync reads the CE routes (ceRoute) and originates the rest
 		sc.OnRestartDone = n.restartDone(c.Name)
 		sp, err := bgp.New(sc)
 		if err != nil {
