@@ -128,12 +128,26 @@ func (t *table) removePeer(s *Speaker, src *peer, match func(*Path) bool) int {
 	return n
 }
 
-// ownChange reports whether a best-path change from old to best at d
-// involved only local paths: the destination has no learned path, so
-// the change is what the owner originated or withdrew.
-func ownChange(old, best *Path, d *dest) bool {
-	return (old == nil || old.peer == nil) && (best == nil || best.peer == nil) &&
-		!slices.ContainsFunc(d.paths, func(p *Path) bool { return p.peer != nil })
+// unseen reports whether a best-path change from old to best at d is
+// one an owner with Config.LearnedChangesOnly need not hear of: only
+// local paths took part (the destination has no learned path: the owner
+// originated or withdrew), or best is another reflection of old's route,
+// the same label and attributes but for CLUSTER_LIST and ORIGINATOR_ID
+// (a PE's two route reflectors' copies of one route, the best moving
+// from the first to arrive to the one the tie-break prefers).
+func unseen(old, best *Path, d *dest) bool {
+	if (old == nil || old.peer == nil) && (best == nil || best.peer == nil) {
+		return !slices.ContainsFunc(d.paths, func(p *Path) bool { return p.peer != nil })
+	}
+	if old == nil || best == nil || old.peer == nil || best.peer == nil || old.label != best.label {
+		return false
+	}
+	if old.attrs == best.attrs {
+		return true
+	}
+	a, b := old.attrs.Value(), best.attrs.Value()
+	a.ClusterList, a.OriginatorID = b.ClusterList, b.OriginatorID
+	return a == b
 }
 
 // localPath is d's locally originated path, nil when it has none.
@@ -189,7 +203,7 @@ func (s *Speaker) decide(t *table, k RouteKey, d *dest) {
 	}
 	// RTC routes steer what is sent, not what is forwarded: the owner is
 	// not told about them.
-	if t.family != RTC && !(s.cfg.LearnedChangesOnly && ownChange(old, best, d)) {
+	if t.family != RTC && !(s.cfg.LearnedChangesOnly && unseen(old, best, d)) {
 		s.locRIBChanged = true
 		if s.cfg.TrackChanges {
 			s.tracked = append(s.tracked, FamilyKey{t.family, k})

@@ -82,13 +82,15 @@ type Config struct {
 	// (of any family but RTC) until its owner takes them (TakeChanges),
 	// so that an owner following the Loc-RIB redoes only what changed.
 	TrackChanges bool
-	// LearnedChangesOnly narrows TrackChanges and OnLocRIBChange for an
-	// owner that follows what the speaker learns and originates the
-	// rest itself (a PE's VRF imports, its CE routes exported): a
-	// change at a destination with no learned path, from a local path
-	// or none to a local path or none, is the owner's own doing and is
-	// neither kept nor reported. Told of it, the owner would redo each
-	// of its originations once more, to find nothing learned there.
+	// LearnedChangesOnly narrows TrackChanges and OnLocRIBChange to what
+	// an owner that follows learned routes and originates the rest
+	// itself needs (a PE's VRF imports, its CE routes exported): neither
+	// kept nor reported are a change at a destination with no learned
+	// path, from a local path or none to a local path or none (the
+	// owner's own doing), nor a change from one learned path to another
+	// reflection of the same route, alike but for CLUSTER_LIST and
+	// ORIGINATOR_ID (what the owner reads of it is the same). Told of
+	// them, the owner would redo its imports to find them unchanged.
 	LearnedChangesOnly bool
 	// OnBestNextHop, if set, hears the next hop of each path learned in
 	// VPNv4 or VPNv6 that the decision process makes best: an address

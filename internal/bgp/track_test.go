@@ -112,7 +112,7 @@ func TestLearnedChangesOnlyLeavesOutWhatTheOwnerOriginatesAlone(t *testing.T) {
 	originate(own, 1)
 	originate(own, 2)
 	withdraw(own)
-	if got := a.TakeChanges(); got != nil || told != before {
+	if got := a.TakeChanges(); len(got) > 0 || told != before {
 		t.Errorf("a's own route came, changed and went: changes %v, owner told %d times; want none", got, told-before)
 	}
 	// b sends shared: learned, so tracked.
@@ -135,5 +135,63 @@ func TestLearnedChangesOnlyLeavesOutWhatTheOwnerOriginatesAlone(t *testing.T) {
 	}
 	if p, ok := a.BestPath(IPv4Unicast, RouteKey{Prefix: shared}); !ok || p.Local {
 		t.Errorf("a's best path to %v = %+v, %v; want b's", shared, p, ok)
+	}
+}
+
+// With LearnedChangesOnly, the best path moving from one route
+// reflector's copy of a route to the other's, alike but for CLUSTER_LIST
+// and ORIGINATOR_ID, is not a change: the owner would read the same
+// route. The route itself changing still is.
+func TestLearnedChangesOnlyLeavesOutASecondReflectionOfARoute(t *testing.T) {
+	l := newLab(t)
+	told := 0
+	a := l.speaker("a", "10.0.0.1", 65000, func(c *Config) {
+		c.TrackChanges, c.LearnedChangesOnly = true, true
+		c.OnLocRIBChange = func() { told++ }
+	})
+	l.speaker("r1", "10.0.0.2", 65000, nil)
+	l.speaker("r2", "10.0.0.3", 65000, nil)
+	o := l.speaker("o", "10.0.0.9", 65000, nil)
+	client := func(_, ba *PeerConfig) { ba.RRClient = true }
+	l.peer("o", "r1", client)
+	l.peer("o", "r2", client)
+	l.peer("a", "r2", client)
+	l.run(time.Second)
+	p := netip.MustParsePrefix("10.1.0.0/16")
+	k := FamilyKey{IPv4Unicast, RouteKey{Prefix: p}}
+	originate := func(med uint32) {
+		t.Helper()
+		if err := o.Originate(IPv4Unicast, RouteKey{Prefix: p}, 0, Attrs{Origin: OriginIGP, NextHop: addr("10.0.0.9"), MED: med, HasMED: true}); err != nil {
+			t.Fatal(err)
+		}
+		l.run(time.Second)
+	}
+	reflector := func() []netip.Addr {
+		t.Helper()
+		b, ok := a.BestPath(IPv4Unicast, RouteKey{Prefix: p})
+		if !ok {
+			t.Fatalf("a has no path to %v", p)
+		}
+		v := b.Attrs.Value()
+		return v.Clusters()
+	}
+	originate(1)
+	if got := a.TakeChanges(); !slices.Equal(got, []FamilyKey{k}) {
+		t.Fatalf("r2's reflection arrived: changes %v; want %v", got, k)
+	}
+	// r1's copy arrives and wins the tie-break (lower peer address).
+	before := told
+	l.peer("a", "r1", client)
+	l.run(time.Second)
+	if cl := reflector(); !slices.Equal(cl, []netip.Addr{addr("10.0.0.2")}) {
+		t.Fatalf("a's best path to %v came through %v; want r1's copy (10.0.0.2)", p, cl)
+	}
+	if got := a.TakeChanges(); len(got) > 0 || told != before {
+		t.Errorf("the best moved to r1's copy of the same route: changes %v, owner told %d times; want none", got, told-before)
+	}
+	// The route itself changes: both copies do, and a is told.
+	originate(2)
+	if got := a.TakeChanges(); !slices.Contains(got, k) || told == before {
+		t.Errorf("the route's MED changed: changes %v, owner told %d times; want %v", got, told-before, k)
 	}
 }
