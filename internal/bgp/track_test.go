@@ -80,15 +80,12 @@ func TestTrackedChangesNameEachDestinationThatMovedOnce(t *testing.T) {
 
 // A speaker with LearnedChangesOnly leaves its owner's own doing out:
 // originating, changing and withdrawing a route no peer sends is
-// neither tracked nor told, while a learned path arriving, changing
-// beneath the owner's own, or being uncovered by its withdrawal still is.
+// neither tracked nor told, while a learned path arriving, and the
+// owner's own path going over it and being withdrawn from over it, still are.
 func TestLearnedChangesOnlyLeavesOutWhatTheOwnerOriginatesAlone(t *testing.T) {
 	l := newLab(t)
 	told := 0
-	a := l.speaker("a", "10.0.0.1", 65000, func(c *Config) {
-		c.TrackChanges, c.LearnedChangesOnly = true, true
-		c.OnLocRIBChange = func() { told++ }
-	})
+	a := learnedOnly(l, &told)
 	b := l.speaker("b", "10.0.0.2", 65000, nil)
 	l.peer("a", "b", nil)
 	l.run(time.Second)
@@ -145,10 +142,7 @@ func TestLearnedChangesOnlyLeavesOutWhatTheOwnerOriginatesAlone(t *testing.T) {
 func TestLearnedChangesOnlyLeavesOutASecondReflectionOfARoute(t *testing.T) {
 	l := newLab(t)
 	told := 0
-	a := l.speaker("a", "10.0.0.1", 65000, func(c *Config) {
-		c.TrackChanges, c.LearnedChangesOnly = true, true
-		c.OnLocRIBChange = func() { told++ }
-	})
+	a := learnedOnly(l, &told)
 	l.speaker("r1", "10.0.0.2", 65000, nil)
 	l.speaker("r2", "10.0.0.3", 65000, nil)
 	o := l.speaker("o", "10.0.0.9", 65000, nil)
@@ -194,4 +188,14 @@ func TestLearnedChangesOnlyLeavesOutASecondReflectionOfARoute(t *testing.T) {
 	if got := a.TakeChanges(); !slices.Contains(got, k) || told == before {
 		t.Errorf("the route's MED changed: changes %v, owner told %d times; want %v", got, told-before, k)
 	}
+}
+
+// learnedOnly is speaker a of l (10.0.0.1, AS 65000), which tracks its
+// changes with LearnedChangesOnly and counts in told how often it tells
+// its owner.
+func learnedOnly(l *lab, told *int) *Speaker {
+	return l.speaker("a", "10.0.0.1", 65000, func(c *Config) {
+		c.TrackChanges, c.LearnedChangesOnly = true, true
+		c.OnLocRIBChange = func() { *told++ }
+	})
 }
