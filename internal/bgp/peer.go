@@ -300,6 +300,7 @@ func (p *peer) groupKey(ss *session, f Family) groupKey {
 		k.rtc, _ = p.vpnFilter(ss)
 	}
 	k.rtcDefaultOnly = f == RTC && p.s.isRR && p.cfg.RRClient && p.cfg.AdvertiseDefaultRTC
+	k.withholdDefaultRTC = f == RTC && !p.ibgp && p.cfg.WithholdIBGPDefaultRTC
 	k.selfEncaps = p.cfg.SelfEncapsulations.key()
 	if p.cfg.ASOverride && !p.ibgp {
 		k.asOverride = p.cfg.ASN

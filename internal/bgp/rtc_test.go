@@ -343,3 +343,46 @@ func TestRTCMembershipCrossesAnASBR(t *testing.T) {
 		}
 	}
 }
+
+// An option B ASBR told to withhold it (WithholdIBGPDefaultRTC) passes
+// its eBGP peer its AS's members' route targets but not its reflector's
+// default membership, so the far AS sends only what someone imports,
+// not every VPN route it has; without it, the default crosses.
+func TestAnASBRKeepsItsReflectorsDefaultMembershipInItsAS(t *testing.T) {
+	for _, withhold := range []bool{true, false} {
+		l := newLab(t)
+		l.speaker("rr", "10.0.0.100", 65000, nil) // a reflector asks for everything: the default
+		l.speaker("pe", "10.0.0.1", 65000, nil)
+		l.speaker("asbr", "10.0.0.50", 65000, nil)
+		gw := l.speaker("gw", "10.0.0.60", 65001, nil)
+		client := func(ab, _ *PeerConfig) { ab.RRClient = true }
+		l.peer("rr", "pe", client)
+		l.peer("rr", "asbr", client)
+		l.peer("asbr", "gw", func(ab, ba *PeerConfig) { ab.WithholdIBGPDefaultRTC, ba.WithholdIBGPDefaultRTC = withhold, withhold })
+		setImports(t, l.sp["rr"])
+		setImports(t, l.sp["pe"], "65001:200")
+		setImports(t, l.sp["asbr"])
+		setImports(t, gw)
+		keys := map[string]RouteKey{}
+		for i, rtn := range []string{"65001:100", "65001:200"} {
+			k := vpnKey(t, fmt.Sprintf("65001:%d", i+1), fmt.Sprintf("172.16.%d.0/24", i+1))
+			keys[rtn] = k
+			a := Attrs{NextHop: addr("10.0.0.60"), ExtCommunities: PackExtCommunities([]ExtCommunity{rt(t, rtn)})}
+			if err := gw.Originate(VPNv4, k, uint32(100+i), a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.run(10 * time.Millisecond)
+		fromASBR := bestOf(l.routes("gw", RTC), rtcDefault) != nil && bestOf(l.routes("gw", RTC), rtcDefault).Peer == addr("10.0.0.50")
+		got := vpnHas(l, "asbr", keys)
+		switch {
+		case withhold && (fromASBR || !slices.Equal(got, []string{"65001:200"})):
+			t.Errorf("withheld: gw's default membership from asbr %v; asbr holds %v, want only 65001:200's route (what pe imports)", fromASBR, got)
+		case !withhold && (!fromASBR || !slices.Equal(got, []string{"65001:100", "65001:200"})):
+			t.Errorf("not withheld: gw's default membership from asbr %v; asbr holds %v, want both routes (the default asked for all)", fromASBR, got)
+		}
+		if withhold && !slices.Equal(vpnHas(l, "pe", keys), []string{"65001:200"}) {
+			t.Errorf("withheld: pe holds %v, want 65001:200's route", vpnHas(l, "pe", keys))
+		}
+	}
+}

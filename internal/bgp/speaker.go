@@ -127,6 +127,17 @@ type PeerConfig struct {
 	// every VPN route whatever the others import, so their memberships
 	// would tell it nothing, and every PE would hold every other's.
 	AdvertiseDefaultRTC bool
+	// WithholdIBGPDefaultRTC: an option B ASBR does not pass this eBGP
+	// peer a default RT membership it learned over iBGP (a reflector's,
+	// which asks its clients for every route so that it can reflect
+	// them), only its AS's members' route targets, which it holds too
+	// (its reflectors send it their full membership, not
+	// AdvertiseDefaultRTC). Passed across, the default asks the far AS
+	// for every VPN route it has, until the far ASBR's best default
+	// becomes the one learned from this side and the routes are
+	// withdrawn: a lab's WAN PEs that are an sdn cloud's ASBR were each
+	// sent every VPN route of the WAN, then lost them again.
+	WithholdIBGPDefaultRTC bool
 	// NextHopSelf rewrites the next hop of routes sent to this iBGP peer.
 	NextHopSelf bool
 	// Families for this peer (default the speaker's).

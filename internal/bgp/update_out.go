@@ -18,8 +18,11 @@ type groupKey struct {
 	// rtcDefaultOnly: the RTC routes sent are the default one only
 	// (PeerConfig.AdvertiseDefaultRTC).
 	rtcDefaultOnly bool
-	nextHopSelf    bool
-	nextHop        netip.Addr // our address as next hop (eBGP, next-hop-self, local routes)
+	// withholdDefaultRTC: the default RTC route is not sent when learned
+	// over iBGP (PeerConfig.WithholdIBGPDefaultRTC).
+	withholdDefaultRTC bool
+	nextHopSelf        bool
+	nextHop            netip.Addr // our address as next hop (eBGP, next-hop-self, local routes)
 	// rtc is the VPN peers' RT membership filter (rtc_filter.go).
 	rtc filterID
 	// asOverride is the eBGP peer ASN that AS_PATHs sent to the group
@@ -171,6 +174,9 @@ func (s *Speaker) export(g *updateGroup, k RouteKey, p *Path, memo exportMemo) (
 	}
 	if g.key.rtcDefaultOnly && k != rtcDefault {
 		return advert{}, false // PeerConfig.AdvertiseDefaultRTC
+	}
+	if g.key.withholdDefaultRTC && k == rtcDefault && p.peer != nil && p.peer.ibgp {
+		return advert{}, false // PeerConfig.WithholdIBGPDefaultRTC
 	}
 	in := exportIn{p.attrs, p.peer}
 	out, done := memo[in]

@@ -332,13 +332,17 @@ func (l *Lab) startBGP() error {
 		a := bgp.PeerConfig{Addr: bs.bKey, Port: l.bgpPort(), ASN: s.BASN, LocalAddr: bs.aKey, NextHop: s.AAddr, Description: s.B, Transport: bs.net,
 			NextHopSelf:        s.Kind == topology.SessionIBGPVPN && bs.a.bgp.vpn.IsASBR(),
 			ASOverride:         s.Kind == topology.SessionPECE && l.siteASNRepeats(s),
-			SelfEncapsulations: l.selfEncapsulations(bs.a, bs.b, s)}
+			SelfEncapsulations: l.selfEncapsulations(bs.a, bs.b, s),
+			// Each ASBR hears its reflectors' full membership: it passes
+			// that across, not their default (bgp.PeerConfig).
+			WithholdIBGPDefaultRTC: s.Kind == topology.SessionInterAS}
 		b := bgp.PeerConfig{Addr: bs.aKey, Port: l.bgpPort(), ASN: s.AASN, LocalAddr: bs.bKey, NextHop: s.BAddr, RRClient: s.RRClient, Description: s.A, Transport: bs.net,
 			DialAfter:          firstDialWait,
 			NextHopSelf:        s.Kind == topology.SessionIBGPVPN && bs.b.bgp.vpn.IsASBR(),
 			SelfEncapsulations: l.selfEncapsulations(bs.b, bs.a, s),
 			// A WAN PE, and nothing more, needs no other PE's membership.
-			AdvertiseDefaultRTC: s.RRClient && bs.a.Model.Role == topology.RolePE && !bs.a.bgp.vpn.IsASBR()}
+			AdvertiseDefaultRTC:    s.RRClient && bs.a.Model.Role == topology.RolePE && !bs.a.bgp.vpn.IsASBR(),
+			WithholdIBGPDefaultRTC: s.Kind == topology.SessionInterAS}
 		if err := bs.aSp.AddPeer(a); err != nil {
 			return fmt.Errorf("bgp %s -> %s: %w", s.A, s.B, err)
 		}
