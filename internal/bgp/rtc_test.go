@@ -373,7 +373,8 @@ func TestAnASBRKeepsItsReflectorsDefaultMembershipInItsAS(t *testing.T) {
 			}
 		}
 		l.run(10 * time.Millisecond)
-		fromASBR := bestOf(l.routes("gw", RTC), rtcDefault) != nil && bestOf(l.routes("gw", RTC), rtcDefault).Peer == addr("10.0.0.50")
+		def := bestOf(l.routes("gw", RTC), rtcDefault)
+		fromASBR := def != nil && def.Peer == addr("10.0.0.50")
 		got := vpnHas(l, "asbr", keys)
 		switch {
 		case withhold && (fromASBR || !slices.Equal(got, []string{"65001:200"})):
