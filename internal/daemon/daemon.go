@@ -101,7 +101,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	big := len(m.Nodes) > 200
-	heapConverged := lab.PrepareHeap(m)
+	heapReady := lab.PrepareHeap(m)
+	defer heapReady() // on the ways out before ready
 	if cfg.GNMIAddr != "" {
 		gnmi.UnzipSchemaAhead() // while the lab is built
 	}
@@ -208,7 +209,6 @@ func Run(ctx context.Context, cfg Config) error {
 		fmt.Fprintln(errw, "waiting for adjacencies and LSPs...")
 	}
 	c, took, ok := WaitConverged(l, cfg.Timeout, bringUpPace(clk, labStart, t1, opts.BGPTransport))
-	heapConverged()
 	paceCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go clock.Pace(paceCtx, clk, time.Millisecond)
@@ -236,6 +236,11 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		cfg.Ready(up)
 	}
+	// The bring-up's collector target ends with it: the collection this
+	// sets off (the heap is well past the default target by now) runs
+	// once the user has been told the lab is up, not while the clouds'
+	// state is applied.
+	heapReady()
 	select {
 	case <-ctx.Done():
 	case <-srv.Shutdown():

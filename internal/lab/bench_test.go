@@ -27,8 +27,8 @@ func benchUp(b *testing.B, m *topology.Model) {
 	// A lab beyond the usual sizes says how far it got as it goes, on
 	// stderr (a benchmark's log shows only once it ends): it may run out
 	// of memory or time before it is ready.
-	converged := PrepareHeap(m) // as intercloud up does
-	defer converged()
+	ready := PrepareHeap(m) // as intercloud up does
+	defer ready()
 	progress := func(string, time.Duration) {}
 	if len(m.Nodes) > 5000 {
 		start := time.Now()

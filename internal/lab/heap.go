@@ -3,6 +3,7 @@ package lab
 import (
 	"os"
 	"runtime/debug"
+	"sync"
 
 	"github.com/intercloud/intercloud/internal/hugepages"
 	"github.com/intercloud/intercloud/internal/topology"
@@ -24,13 +25,14 @@ const bringUpGCPercent = 150
 
 // PrepareHeap readies this process's heap for a lab of m's size, before
 // New, and returns what undoes the part meant for the bring-up only, to
-// call once the lab converged. Beyond 200 routers the heap's growth goes
-// on huge pages where the system leaves that to each program
-// (internal/hugepages), which takes about a fifth of the CPU off a
-// 1,000-router bring-up (a kernel without them is no error: the lab
-// runs on 4 KiB pages), and the collector runs at bringUpGCPercent
-// until the lab converged, unless the user set GOGC.
-func PrepareHeap(m *topology.Model) (converged func()) {
+// call once the lab is ready: converged, its clouds' state applied, the
+// user told. Beyond 200 routers the heap's growth goes on huge pages
+// where the system leaves that to each program (internal/hugepages),
+// which takes about a fifth of the CPU off a 1,000-router bring-up (a
+// kernel without them is no error: the lab runs on 4 KiB pages), and
+// the collector runs at bringUpGCPercent until the lab is ready, unless
+// the user set GOGC. Only ready's first call does anything.
+func PrepareHeap(m *topology.Model) (ready func()) {
 	if len(m.Nodes) <= 200 {
 		return func() {}
 	}
@@ -39,5 +41,5 @@ func PrepareHeap(m *topology.Model) (converged func()) {
 		return func() {}
 	}
 	was := debug.SetGCPercent(bringUpGCPercent)
-	return func() { debug.SetGCPercent(was) }
+	return sync.OnceFunc(func() { debug.SetGCPercent(was) })
 }
