@@ -58,11 +58,18 @@ func main() {
 	// A run killed before it could clean up left these behind.
 	frrlab.Sweep(prefix)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Only a signal cleans up and exits here: the context of
+	// signal.NotifyContext also ends when the run does, and a goroutine
+	// waiting on it raced main's return to call a finished run
+	// interrupted (exit status 130).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	cleanup.ctx = ctx
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ctx.Done()
+		<-sigs
+		cancel()
 		cleanup.run()
 		frrlab.Sweep(prefix)
 		fmt.Fprintln(os.Stderr, "frrref: interrupted; removed every namespace and process it made")
