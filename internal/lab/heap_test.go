@@ -8,8 +8,8 @@ import (
 )
 
 // A large lab comes up with the collector at bringUpGCPercent, and the
-// target the process had comes back once the lab is ready, once; a small lab,
-// or a user who set GOGC, keeps the target as it was.
+// target the process had comes back once the lab is ready, and only
+// then; a small lab, or a user who set GOGC, keeps the target as it was.
 func TestALargeLabComesUpWithTheCollectorsBringUpTarget(t *testing.T) {
 	was := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(was)
